@@ -1,0 +1,16 @@
+# Third-party dependencies, all from Debian 12 packages (scripts/install-deps.sh).
+include_guard(GLOBAL)
+
+find_package(Boost 1.81.0 EXACT REQUIRED COMPONENTS json CONFIG)
+find_package(OpenSSL 3 REQUIRED)
+find_package(SQLite3 REQUIRED)
+find_package(spdlog REQUIRED)
+find_package(CLI11 REQUIRED)
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(tomlplusplus REQUIRED IMPORTED_TARGET tomlplusplus)
+pkg_check_modules(libusb REQUIRED IMPORTED_TARGET libusb-1.0)
+find_package(Threads REQUIRED)
+if(RAPPORT_BUILD_TESTS)
+  find_package(Catch2 2.13 REQUIRED)
+  include(Catch)
+endif()

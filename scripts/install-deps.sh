@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs (idempotently) every Debian 12 package Rapport needs to build, test and run its
+# demo. Safe to run again: apt-get skips what is already there. Needs root.
+#
+#   scripts/install-deps.sh          # build + test + demo packages
+set -euo pipefail
+
+packages=(
+  # toolchain
+  build-essential g++ cmake ninja-build ccache pkg-config git ca-certificates
+  # libraries (Debian 12 ships Boost 1.81 as versioned packages; never libboost-dev, it is 1.74)
+  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
+  libsqlite3-dev libssl-dev libusb-1.0-0-dev
+  libtomlplusplus-dev libspdlog-dev libfmt-dev libcli11-dev catch2
+  # tools the demo and tests call: openssl for certificates, sqlite3 to look at data, procps
+  openssl sqlite3 procps
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+if [ "$(id -u)" != 0 ]; then
+  echo "install-deps: missing packages: ${missing[*]}" >&2
+  echo "install-deps: run as root (or with sudo) to install them" >&2
+  exit 1
+fi
+echo "install-deps: installing ${#missing[@]} packages: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "install-deps: done"

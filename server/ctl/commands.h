@@ -1,0 +1,48 @@
+// server/ctl/commands.h
+//
+// rapportctl's commands, one function each, working on a server data folder (the folder
+// holding server.toml). Each returns a process exit code and prints what to do next on
+// failure. main.cpp only parses the command line.
+
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace rapport::ctl {
+
+struct InitOptions {
+  std::filesystem::path data;
+  std::vector<std::string> stores{"S1"};
+  std::string issuer_prefix = "627599";
+  std::string listen = "127.0.0.1:8443";
+  std::vector<std::string> server_names{"localhost"};
+  std::vector<std::string> server_ips{"127.0.0.1", "::1"};
+};
+int run_init(const InitOptions& options);
+
+struct MemberAddOptions {
+  std::filesystem::path data;
+  std::string name;
+  std::string store;
+  std::optional<std::string> birth_date;
+  std::optional<std::string> card;  // a pre-printed number; a new one is made when empty
+};
+int run_member_add(const MemberAddOptions& options);
+int run_member_list(const std::filesystem::path& data, const std::optional<std::string>& store);
+
+struct TerminalIssueOptions {
+  std::filesystem::path data;
+  std::string id;
+  std::string store;
+  std::optional<std::filesystem::path> out;  // default: <data>/terminals/<id>
+  std::optional<std::string> server;         // host:port the terminal dials; default: listen
+};
+int run_terminal_issue(const TerminalIssueOptions& options);
+
+int run_events_list(const std::filesystem::path& data, std::size_t limit);
+
+}  // namespace rapport::ctl

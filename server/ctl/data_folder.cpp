@@ -1,0 +1,33 @@
+// server/ctl/data_folder.cpp
+#include "server/ctl/data_folder.h"
+
+#include <iostream>
+
+#include "shared/config/config_file.h"
+
+namespace rapport::ctl {
+
+std::optional<OpenedFolder> open_data_folder(const std::filesystem::path& data) {
+  const auto file = config_file(data);
+  if (!std::filesystem::exists(file)) {
+    std::cerr << "error: " << data.string() << " is not a Rapport data folder (no server.toml).\n"
+              << "Create one with: rapportctl init --data " << data.string() << "\n";
+    return std::nullopt;
+  }
+  try {
+    OpenedFolder folder{server::load_server_config(file), nullptr};
+    auto store = server::open_sqlite_store(folder.config.database);
+    if (!store) {
+      std::cerr << "error: cannot open " << folder.config.database.string() << ": "
+                << store.error().message() << "\n";
+      return std::nullopt;
+    }
+    folder.store = std::move(*store);
+    return folder;
+  } catch (const config::ConfigError& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return std::nullopt;
+  }
+}
+
+}  // namespace rapport::ctl

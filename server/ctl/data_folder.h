@@ -1,0 +1,30 @@
+// server/ctl/data_folder.h
+//
+// Where rapportctl puts things in a server data folder (docs/architecture.md, "Data folder"),
+// and opening its config and store with errors that tell an operator what to run.
+
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+
+#include "server/server_config.h"
+#include "server/storage/store.h"
+
+namespace rapport::ctl {
+
+inline std::filesystem::path config_file(const std::filesystem::path& data) {
+  return data / "server.toml";
+}
+
+struct OpenedFolder {
+  server::ServerConfig config;
+  std::unique_ptr<server::Store> store;
+};
+
+// Loads <data>/server.toml and opens its database; prints the problem and returns nullopt
+// on failure ("run `rapportctl init --data DIR` first" when there is no folder).
+[[nodiscard]] std::optional<OpenedFolder> open_data_folder(const std::filesystem::path& data);
+
+}  // namespace rapport::ctl

@@ -1,0 +1,90 @@
+// server/ctl/main.cpp
+//
+// rapportctl: the administrator's command line. It works on a server data folder directly
+// (the folder holding server.toml); run it on the server machine.
+
+#include <cstdlib>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include "server/ctl/commands.h"
+#include "shared/util/logging.h"
+
+int main(int argc, char** argv) {
+  using namespace rapport::ctl;
+  rapport::init_logging("rapportctl", "warn");  // the commands print their own results
+
+  CLI::App app{"rapportctl: administer a Rapport server data folder"};
+  app.footer(
+      "Examples:\n"
+      "  rapportctl init --data ./rapport-data --store S1\n"
+      "  rapportctl member add --data ./rapport-data --name \"Ada Lovelace\" --store S1\n"
+      "  rapportctl member list --data ./rapport-data\n"
+      "  rapportctl terminal issue --data ./rapport-data --id T1 --store S1\n"
+      "  rapportctl events --data ./rapport-data");
+  app.set_version_flag("--version", "rapportctl 0.1.0");
+  app.require_subcommand(1);
+
+  InitOptions init;
+  auto* init_cmd = app.add_subcommand("init", "Create a data folder: CA, server certificate, "
+                                              "card key, server.toml, database");
+  init_cmd->add_option("--data", init.data, "Folder to create")->required();
+  init_cmd->add_option("--store", init.stores, "Store id(s) of the chain (repeatable)");
+  init_cmd->add_option("--issuer-prefix", init.issuer_prefix,
+                       "6-digit prefix of the chain's card numbers")
+      ->capture_default_str();
+  init_cmd->add_option("--listen", init.listen, "host:port the server listens on")
+      ->capture_default_str();
+  init_cmd->footer("Example: rapportctl init --data ./rapport-data --store S1 --store S2");
+
+  auto* member_cmd = app.add_subcommand("member", "Add or list members");
+  member_cmd->require_subcommand(1);
+  MemberAddOptions add;
+  auto* add_cmd = member_cmd->add_subcommand("add", "Add a member with a card");
+  add_cmd->add_option("--data", add.data, "Server data folder")->required();
+  add_cmd->add_option("--name", add.name, "Full name")->required();
+  add_cmd->add_option("--store", add.store, "Home store id")->required();
+  add_cmd->add_option("--birth-date", add.birth_date, "YYYY-MM-DD");
+  add_cmd->add_option("--card", add.card, "Pre-printed card number (default: a new one)");
+  add_cmd->footer(
+      "Example: rapportctl member add --data ./rapport-data --name \"Ada Lovelace\" --store S1 "
+      "--birth-date 1815-12-10");
+
+  std::filesystem::path list_data;
+  std::optional<std::string> list_store;
+  auto* list_cmd = member_cmd->add_subcommand("list", "List members with their visit counts");
+  list_cmd->add_option("--data", list_data, "Server data folder")->required();
+  list_cmd->add_option("--store", list_store, "Only this home store");
+  list_cmd->footer("Example: rapportctl member list --data ./rapport-data");
+
+  auto* terminal_cmd = app.add_subcommand("terminal", "Issue terminal certificates");
+  terminal_cmd->require_subcommand(1);
+  TerminalIssueOptions issue;
+  auto* issue_cmd = terminal_cmd->add_subcommand(
+      "issue", "Issue a terminal's certificate, card key and terminal.toml");
+  issue_cmd->add_option("--data", issue.data, "Server data folder")->required();
+  issue_cmd->add_option("--id", issue.id, "Terminal id (the certificate's common name)")
+      ->required();
+  issue_cmd->add_option("--store", issue.store, "Store the terminal stands in")->required();
+  issue_cmd->add_option("--out", issue.out, "Bundle folder (default DATA/terminals/ID)");
+  issue_cmd->add_option("--server", issue.server, "host:port the terminal dials");
+  issue_cmd->footer("Example: rapportctl terminal issue --data ./rapport-data --id T1 --store S1");
+
+  std::filesystem::path events_data;
+  std::size_t events_limit = 100;
+  auto* events_cmd = app.add_subcommand("events", "List events the server stored, oldest first");
+  events_cmd->add_option("--data", events_data, "Server data folder")->required();
+  events_cmd->add_option("--limit", events_limit, "At most this many")->capture_default_str();
+  events_cmd->footer("Example: rapportctl events --data ./rapport-data --limit 20");
+
+  CLI11_PARSE(app, argc, argv);
+
+  if (*init_cmd) return run_init(init);
+  if (*add_cmd) return run_member_add(add);
+  if (*list_cmd) return run_member_list(list_data, list_store);
+  if (*issue_cmd) return run_terminal_issue(issue);
+  if (*events_cmd) return run_events_list(events_data, events_limit);
+  return EXIT_FAILURE;
+}

@@ -1,0 +1,111 @@
+// server/ctl/terminal_command.cpp
+//
+// `rapportctl terminal issue`: a terminal's bundle — its certificate and key (CN = terminal
+// id, OU = store), the chain's CA certificate, the card key and terminal.toml — in a folder
+// readable by its owner only, and the terminal registered so the server lets it in.
+
+#include <algorithm>
+#include <filesystem>
+#include <iostream>
+#include <sstream>
+
+#include "server/ctl/commands.h"
+#include "server/ctl/data_folder.h"
+#include "shared/card/card_key.h"
+#include "shared/crypto/certificates.h"
+#include "shared/util/files.h"
+
+namespace rapport::ctl {
+namespace {
+
+namespace fs = std::filesystem;
+
+bool is_valid_terminal_id(const std::string& id) {
+  return !id.empty() && id.size() <= 64 && std::all_of(id.begin(), id.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '_';
+  });
+}
+
+std::string terminal_toml(const TerminalIssueOptions& o, const server::ServerConfig& config,
+                          const std::string& server_address) {
+  std::ostringstream t;
+  t << "# rapport-terminal configuration, written by `rapportctl terminal issue`.\n"
+    << "# Relative paths are taken from this file's folder. Reference: config/terminal.toml.\n\n"
+    << "[terminal]\nid = \"" << o.id << "\"\nstore = \"" << o.store << "\"\n"
+    << "database = \"terminal.db\"\n\n"
+    << "[server]\naddress = \"" << server_address << "\"\n"
+    << "# The name the server's certificate must carry.\nname = \"localhost\"\n\n"
+    << "[tls]\ncertificate = \"terminal.crt\"\nprivate_key = \"terminal.key\"\n"
+    << "ca_certificates = \"ca.crt\"\n\n"
+    << "[cards]\nissuer_prefix = \"" << config.issuer_prefix << "\"\ncard_key = \"card.key\"\n\n"
+    << "[sync]\ninterval_ms = 2000\nmembers_refresh_s = 60\nrequest_timeout_ms = 5000\n";
+  return t.str();
+}
+
+}  // namespace
+
+int run_terminal_issue(const TerminalIssueOptions& o) {
+  if (!is_valid_terminal_id(o.id)) {
+    std::cerr << "error: --id must be 1-64 letters, digits, '-' or '_', not '" << o.id << "'\n";
+    return 2;
+  }
+  auto folder = open_data_folder(o.data);
+  if (!folder) return 1;
+  const auto& config = folder->config;
+  const auto stores = folder->store->list_stores();
+  if (!stores || std::find(stores->begin(), stores->end(), o.store) == stores->end()) {
+    std::cerr << "error: no store '" << o.store << "' in " << o.data.string() << "\n";
+    return 1;
+  }
+
+  const auto ca_cert = read_file(config.tls.ca_certificates);
+  const auto ca_key = read_file(config.ca_private_key);
+  if (!ca_cert || !ca_key) {
+    std::cerr << "error: cannot read the CA certificate and key under " << o.data.string()
+              << "/ca\n";
+    return 1;
+  }
+  crypto::CertificateRequest request;
+  request.common_name = o.id;
+  request.organizational_unit = o.store;
+  request.use = crypto::CertificateUse::kClient;
+  auto issued = crypto::issue_certificate({*ca_cert, *ca_key}, request);
+  if (!issued) {
+    std::cerr << "error: cannot issue the certificate: " << issued.error().message() << "\n";
+    return 1;
+  }
+  auto info = crypto::read_certificate_info(issued->certificate_pem);
+  auto key = card::CardKey::load(config.card_key);
+  if (!info || !key) {
+    std::cerr << "error: cannot read the new certificate or the card key\n";
+    return 1;
+  }
+
+  const fs::path out = o.out.value_or(o.data / "terminals" / o.id);
+  try {
+    fs::create_directories(out);
+    fs::permissions(out, fs::perms::owner_all);
+    write_file_atomically(out / "terminal.crt", issued->certificate_pem, false);
+    write_file_atomically(out / "terminal.key", issued->private_key_pem, true);
+    write_file_atomically(out / "ca.crt", *ca_cert, false);
+    key->save(out / "card.key");
+    write_file_atomically(out / "terminal.toml",
+                          terminal_toml(o, config,
+                                        o.server.value_or(config.listen_host + ":" +
+                                                          std::to_string(config.listen_port))),
+                          false);
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
+  }
+  if (auto r = folder->store->register_terminal({o.id, o.store, info->serial_hex, false}); !r) {
+    std::cerr << "error: cannot register the terminal: " << r.error().message() << "\n";
+    return 1;
+  }
+  std::cout << "Terminal " << o.id << " of store " << o.store << " issued in " << out.string()
+            << "\nStart it with: rapport-terminal --config " << (out / "terminal.toml").string()
+            << "\n";
+  return 0;
+}
+
+}  // namespace rapport::ctl

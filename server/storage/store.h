@@ -1,0 +1,80 @@
+// server/storage/store.h
+//
+// The server's storage interface: everything the server and rapportctl read or write goes
+// through it, so a second backend (PostgreSQL, for chains that outgrow one machine) slots in
+// beside the SQLite one. Schema: docs/schema.md.
+//
+// Thread-safety: one thread at a time per Store. Every write is durable when it returns.
+
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "shared/domain/event.h"
+#include "shared/domain/member.h"
+#include "shared/util/result.h"
+
+namespace rapport::server {
+
+struct NewMember {
+  std::string name;
+  std::string home_store;
+  std::optional<std::string> birth_date;  // YYYY-MM-DD
+};
+
+struct TerminalRecord {
+  std::string id;
+  std::string store_id;
+  std::string certificate_serial;
+  bool revoked = false;
+};
+
+// An event as the server keeps it: what the terminal said, plus the server's own order and
+// time, and the member the server resolved from the card token (empty for an unknown card).
+struct StoredEvent {
+  std::int64_t sequence = 0;  // server arrival order
+  domain::Event event;
+  std::string received_at;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // kConstraint when the store id exists already.
+  [[nodiscard]] virtual Result<void> add_store(const std::string& id, const std::string& name) = 0;
+  [[nodiscard]] virtual Result<std::vector<std::string>> list_stores() = 0;
+
+  // The new member's id. kConstraint when the home store does not exist.
+  [[nodiscard]] virtual Result<std::int64_t> add_member(const NewMember& member) = 0;
+  // kConstraint when the token is already on another card or the member does not exist.
+  [[nodiscard]] virtual Result<void> add_card(std::int64_t member_id, const domain::Card& card) = 0;
+  // Members with their cards and visit counts, ordered by id; all stores when `store` is empty.
+  [[nodiscard]] virtual Result<std::vector<domain::Member>> list_members(
+      const std::optional<std::string>& store) = 0;
+
+  // Registers (or re-registers, with a new certificate) a terminal of `store_id`.
+  [[nodiscard]] virtual Result<void> register_terminal(const TerminalRecord& terminal) = 0;
+  [[nodiscard]] virtual Result<std::optional<TerminalRecord>> find_terminal(
+      const std::string& id) = 0;
+
+  // Stores each event once, in one transaction: an id already stored is skipped, so a batch
+  // sent twice changes nothing. Returns how many events were new. When this returns
+  // success every event of the batch is durable and may be acknowledged.
+  // Requires: each event's terminal_id and store_id are set (from the client certificate).
+  [[nodiscard]] virtual Result<std::size_t> record_events(std::span<const domain::Event> events) = 0;
+
+  // Events in arrival order, for rapportctl and tests.
+  [[nodiscard]] virtual Result<std::vector<StoredEvent>> list_events(std::size_t limit) = 0;
+};
+
+// Opens (creating and migrating as needed) the SQLite store at `file`.
+[[nodiscard]] Result<std::unique_ptr<Store>> open_sqlite_store(const std::filesystem::path& file);
+
+}  // namespace rapport::server

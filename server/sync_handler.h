@@ -1,0 +1,22 @@
+// server/sync_handler.h
+//
+// The terminal sync endpoint as a pure function of the request and the store: no sockets,
+// no threads. The HTTPS session (shared/net) only moves bytes to and from here.
+// Protocol: docs/protocol.md.
+
+#pragma once
+
+#include "server/storage/store.h"
+#include "shared/net/https.h"
+
+namespace rapport::server {
+
+// Answers one /sync/v1/ request from the terminal named by the client certificate:
+//   POST /sync/v1/events   store the batch once, then acknowledge every id in it (200)
+//   GET  /sync/v1/members  the members of the terminal's store (200)
+//   GET  /sync/v1/health   {"status":"ok"} (200)
+// 400 for a malformed message, 403 for an unknown or revoked terminal, 404/405 for the
+// wrong path or method, 503 when storage failed (nothing acknowledged: send again later).
+[[nodiscard]] net::HttpResponse handle_sync_request(Store& store, const net::HttpRequest& request);
+
+}  // namespace rapport::server

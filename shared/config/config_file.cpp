@@ -1,0 +1,117 @@
+// shared/config/config_file.cpp
+#include "shared/config/config_file.h"
+
+#include <sstream>
+
+#include <toml++/toml.h>
+
+namespace rapport::config {
+
+struct ConfigFile::Table {
+  toml::table root;
+};
+
+ConfigFile::ConfigFile(std::unique_ptr<Table> table, std::filesystem::path origin)
+    : table_(std::move(table)), origin_(std::move(origin)) {}
+ConfigFile::ConfigFile(ConfigFile&&) noexcept = default;
+ConfigFile& ConfigFile::operator=(ConfigFile&&) noexcept = default;
+ConfigFile::~ConfigFile() = default;
+
+ConfigFile ConfigFile::load(const std::filesystem::path& file) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(file, ec)) {
+    throw ConfigError("config file " + file.string() +
+                      " does not exist; pass --config with the right path (examples in config/)");
+  }
+  try {
+    return ConfigFile(std::make_unique<Table>(Table{toml::parse_file(file.string())}), file);
+  } catch (const toml::parse_error& e) {
+    std::ostringstream message;
+    message << "config file " << file.string() << " line " << e.source().begin.line
+            << ", column " << e.source().begin.column << ": " << e.description();
+    throw ConfigError(message.str());
+  }
+}
+
+ConfigFile ConfigFile::parse(std::string_view text, const std::filesystem::path& origin) {
+  try {
+    return ConfigFile(std::make_unique<Table>(Table{toml::parse(text, origin.string())}), origin);
+  } catch (const toml::parse_error& e) {
+    std::ostringstream message;
+    message << "config file " << origin.string() << " line " << e.source().begin.line << ": "
+            << e.description();
+    throw ConfigError(message.str());
+  }
+}
+
+void ConfigFile::fail(std::string_view key, std::string_view problem) const {
+  std::ostringstream message;
+  message << "config file " << origin_.string() << ", key '" << key << "'";
+  if (const auto node = table_->root.at_path(key); node) {
+    message << " (line " << node.node()->source().begin.line << ")";
+  }
+  message << ": " << problem;
+  throw ConfigError(message.str());
+}
+
+std::optional<std::string> ConfigFile::optional_string(std::string_view key) const {
+  const auto node = table_->root.at_path(key);
+  if (!node) return std::nullopt;
+  const auto value = node.value<std::string>();
+  if (!value || !node.is_string()) fail(key, "must be a string in quotes");
+  if (value->empty()) fail(key, "must not be empty");
+  return value;
+}
+
+std::string ConfigFile::string(std::string_view key) const {
+  auto value = optional_string(key);
+  if (!value) fail(key, "is missing");
+  return *value;
+}
+
+std::int64_t ConfigFile::integer_or(std::string_view key, std::int64_t fallback,
+                                    std::int64_t min, std::int64_t max) const {
+  const auto node = table_->root.at_path(key);
+  if (!node) return fallback;
+  if (!node.is_integer()) fail(key, "must be a whole number");
+  const std::int64_t value = *node.value<std::int64_t>();
+  if (value < min || value > max) {
+    fail(key, "must be between " + std::to_string(min) + " and " + std::to_string(max) +
+                  ", not " + std::to_string(value));
+  }
+  return value;
+}
+
+std::int64_t ConfigFile::integer(std::string_view key, std::int64_t min, std::int64_t max) const {
+  if (!table_->root.at_path(key)) fail(key, "is missing");
+  return integer_or(key, 0, min, max);
+}
+
+std::filesystem::path ConfigFile::path(std::string_view key) const {
+  std::filesystem::path value = string(key);
+  if (value.is_relative()) value = origin_.parent_path() / value;
+  return value;
+}
+
+HostPort host_port(const ConfigFile& file, std::string_view key) {
+  const std::string text = file.string(key);
+  const auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) {
+    file.fail(key, "must be host:port, e.g. \"127.0.0.1:8443\"");
+  }
+  HostPort result;
+  result.host = text.substr(0, colon);
+  if (result.host.size() > 2 && result.host.front() == '[' && result.host.back() == ']') {
+    result.host = result.host.substr(1, result.host.size() - 2);  // [::1]:8443
+  }
+  int port = 0;
+  for (const char c : text.substr(colon + 1)) {
+    if (c < '0' || c > '9' || port > 65535) file.fail(key, "port must be a number 1-65535");
+    port = port * 10 + (c - '0');
+  }
+  if (port < 1 || port > 65535) file.fail(key, "port must be a number 1-65535");
+  result.port = static_cast<std::uint16_t>(port);
+  return result;
+}
+
+}  // namespace rapport::config

@@ -1,0 +1,68 @@
+// shared/config/config_file.h
+//
+// Typed reads from a TOML configuration file, with errors that name the file, the key and
+// (where toml++ knows it) the line. Bad configuration is a start-up failure: every reader
+// throws ConfigError with a message that says what to fix. toml++ stays inside the .cpp.
+
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace rapport::config {
+
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class ConfigFile {
+ public:
+  // Throws ConfigError when the file is missing or not valid TOML (with line and column).
+  [[nodiscard]] static ConfigFile load(const std::filesystem::path& file);
+  // For tests and generated configs: parses `text` as if it were the file `origin`.
+  [[nodiscard]] static ConfigFile parse(std::string_view text, const std::filesystem::path& origin);
+
+  ConfigFile(ConfigFile&&) noexcept;
+  ConfigFile& operator=(ConfigFile&&) noexcept;
+  ~ConfigFile();
+
+  // `key` is dotted: "server.listen". Each throws ConfigError when the key is missing (the
+  // required forms) or has the wrong type or range.
+  [[nodiscard]] std::string string(std::string_view key) const;
+  [[nodiscard]] std::optional<std::string> optional_string(std::string_view key) const;
+  [[nodiscard]] std::int64_t integer(std::string_view key, std::int64_t min,
+                                     std::int64_t max) const;
+  [[nodiscard]] std::int64_t integer_or(std::string_view key, std::int64_t fallback,
+                                        std::int64_t min, std::int64_t max) const;
+  // A path; relative paths are taken from the config file's folder, so a data folder can
+  // be moved as a whole.
+  [[nodiscard]] std::filesystem::path path(std::string_view key) const;
+
+  // "ERROR in <file>, key <key>: <problem>" — for callers validating values themselves.
+  [[noreturn]] void fail(std::string_view key, std::string_view problem) const;
+
+  [[nodiscard]] const std::filesystem::path& origin() const { return origin_; }
+
+ private:
+  struct Table;  // Holds the toml::table; defined in config_file.cpp.
+  ConfigFile(std::unique_ptr<Table> table, std::filesystem::path origin);
+
+  std::unique_ptr<Table> table_;
+  std::filesystem::path origin_;
+};
+
+// "host:port" split and checked; throws through `file.fail` on a bad value.
+struct HostPort {
+  std::string host;
+  std::uint16_t port = 0;
+};
+[[nodiscard]] HostPort host_port(const ConfigFile& file, std::string_view key);
+
+}  // namespace rapport::config

@@ -1,0 +1,36 @@
+// shared/domain/member.h
+//
+// A member as the counter needs to see them, and the cards that identify them. Personal
+// data (name, birth date) lives here and in the members table only, never in events.
+
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace rapport::domain {
+
+enum class CardStatus {
+  kActive = 1,
+  kBlocked,  // lost, stolen or replaced: recognised, but refused at the counter
+};
+
+struct Card {
+  std::string token;  // CardKey::token_for(number)
+  std::string last4;  // the last four digits, so staff can say "the card ending 7897"
+  CardStatus status = CardStatus::kActive;
+};
+
+struct Member {
+  std::int64_t id = 0;
+  std::string name;
+  std::string home_store;
+  std::optional<std::string> birth_date;  // YYYY-MM-DD
+  std::int64_t visit_count = 0;           // visits the server has stored
+  std::optional<std::string> last_visit;  // ISO 8601, the terminal's clock of that visit
+  std::vector<Card> cards;
+};
+
+}  // namespace rapport::domain

@@ -1,0 +1,211 @@
+// shared/net/detail/server_session.cpp
+//
+// The life of one server connection: handshake, keep-alive request loop, and the error
+// answers (400, 413, 431, 500) that protect the server from a bad peer or a failing handler.
+#include "shared/net/detail/server_session.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <exception>
+#include <limits>
+#include <utility>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <spdlog/spdlog.h>
+
+#include "shared/net/detail/tls_context.h"
+
+namespace rapport::net::detail {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+
+constexpr auto kAsTuple = asio::as_tuple(asio::use_awaitable);
+
+std::string format_endpoint(const asio::ip::tcp::endpoint& endpoint) {
+  const auto address = endpoint.address();
+  const std::string host = address.is_v6() ? "[" + address.to_string() + "]" : address.to_string();
+  return host + ":" + std::to_string(endpoint.port());
+}
+
+std::string remote_of(const asio::ip::tcp::socket& socket) {
+  boost::system::error_code ec;
+  const auto endpoint = socket.remote_endpoint(ec);
+  return ec ? std::string("unknown peer") : format_endpoint(endpoint);
+}
+
+// Errors of Beast's HTTP parser (as opposed to transport errors met while reading).
+bool is_http_error(const boost::system::error_code& ec) {
+  return ec.category() == http::make_error_code(http::error::bad_method).category();
+}
+
+HttpResponse json_error(unsigned status, std::string_view message) {
+  return HttpResponse{status, "application/json", R"({"error":")" + std::string(message) + R"("})"};
+}
+
+}  // namespace
+
+ServerSession::ServerSession(asio::ip::tcp::socket socket, asio::ssl::context& tls,
+                             const SessionEnvironment& environment)
+    : stream_(std::move(socket), tls),
+      environment_(environment),
+      remote_address_(remote_of(beast::get_lowest_layer(stream_).socket())) {
+  boost::system::error_code ignored;
+  beast::get_lowest_layer(stream_).socket().set_option(asio::ip::tcp::no_delay(true), ignored);
+}
+
+ServerSession::~ServerSession() { environment_.registry.remove(this); }
+
+void ServerSession::run(std::shared_ptr<ServerSession> session) {
+  session->environment_.registry.add(session);
+  auto executor = session->executor();
+  asio::co_spawn(std::move(executor), async_run(std::move(session)), [](std::exception_ptr error) {
+    // async_run catches everything; this only guards against a throwing logger.
+    if (error) spdlog::error("https: a session ended with an unexpected exception");
+  });
+}
+
+void ServerSession::close_when_idle() {
+  closing_ = true;
+  if (phase_ == Phase::kWaiting) beast::get_lowest_layer(stream_).cancel();
+}
+
+asio::awaitable<void> ServerSession::async_run(std::shared_ptr<ServerSession> self) {
+  try {
+    co_await self->async_serve();
+  } catch (const std::exception& e) {
+    spdlog::error("https: session with {} failed: {}", self->remote_address_, e.what());
+  } catch (...) {
+    spdlog::error("https: session with {} failed with a non-standard exception",
+                  self->remote_address_);
+  }
+}
+
+asio::awaitable<void> ServerSession::async_serve() {
+  const Limits& limits = environment_.limits;
+  auto& tcp = beast::get_lowest_layer(stream_);
+
+  tcp.expires_after(limits.io_timeout);
+  const auto [handshake_error] = co_await stream_.async_handshake(asio::ssl::stream_base::server, kAsTuple);
+  if (handshake_error) {
+    if (handshake_error != asio::error::operation_aborted) {
+      spdlog::warn("https: TLS handshake with {} failed: {}", remote_address_,
+                   describe_tls_failure(handshake_error, stream_.native_handle()));
+    }
+    co_return;
+  }
+  peer_common_name_ = peer_common_name(stream_.native_handle());
+
+  beast::flat_buffer buffer;
+  while (!closing_) {
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(
+        std::min<std::size_t>(limits.max_header_bytes, std::numeric_limits<std::uint32_t>::max())));
+    parser.body_limit(limits.max_body_bytes);
+
+    phase_ = Phase::kWaiting;
+    tcp.expires_after(limits.io_timeout);
+    const auto [read_error, bytes_read] = co_await http::async_read(stream_, buffer, parser, kAsTuple);
+    phase_ = Phase::kBusy;
+    if (read_error) {
+      co_await async_reject(read_error);
+      co_return;
+    }
+
+    const unsigned version = parser.get().version();
+    const bool keep_alive = parser.get().keep_alive();
+    const HttpResponse response = call_handler(parser.release());
+    const bool keep_open = keep_alive && !closing_;
+    if (!co_await async_write(response, version, keep_open)) co_return;
+    if (!keep_open) break;
+  }
+  co_await async_shutdown();
+}
+
+asio::awaitable<void> ServerSession::async_reject(const boost::system::error_code& read_error) {
+  if (read_error == http::error::end_of_stream) {
+    // The client closed between requests: the normal end of a keep-alive connection.
+    co_await async_shutdown();
+    co_return;
+  }
+  HttpResponse answer;
+  if (read_error == http::error::body_limit) {
+    answer = json_error(413, "request body too large");
+  } else if (read_error == http::error::header_limit) {
+    answer = json_error(431, "request header too large");
+  } else if (is_http_error(read_error) && read_error != http::error::partial_message) {
+    answer = json_error(400, "malformed request");
+  } else {
+    // Timeout, reset, truncation, or a stop(): nobody to answer.
+    spdlog::debug("https: connection with {} closed: {}", remote_address_, read_error.message());
+    co_return;
+  }
+  spdlog::info("https: rejecting request from {} with {}: {}", remote_address_, answer.status,
+               read_error.message());
+  if (co_await async_write(answer, 11, false)) co_await async_shutdown();
+}
+
+HttpResponse ServerSession::call_handler(Request&& message) {
+  HttpRequest request{
+      .method = std::string(message.method_string()),
+      .target = std::string(message.target()),
+      .content_type = std::string(message[http::field::content_type]),
+      .body = std::move(message.body()),
+      .peer_common_name = peer_common_name_,
+      .remote_address = remote_address_,
+  };
+  try {
+    HttpResponse response = environment_.handler(request);
+    if (response.status >= 100 && response.status <= 999) return response;
+    spdlog::error("https: handler answered {} {} with invalid status {}", request.method,
+                  request.target, response.status);
+    return json_error(500, "internal error");
+  } catch (const std::exception& e) {
+    spdlog::error("https: handler failed on {} {} from {}: {}", request.method, request.target,
+                  remote_address_, e.what());
+  } catch (...) {
+    spdlog::error("https: handler failed on {} {} from {} with a non-standard exception",
+                  request.method, request.target, remote_address_);
+  }
+  return json_error(500, "internal error");
+}
+
+asio::awaitable<bool> ServerSession::async_write(const HttpResponse& response,
+                                                 unsigned http_version, bool keep_alive) {
+  http::response<http::string_body> message;
+  message.version(http_version);
+  message.result(response.status);
+  message.set(http::field::server, "rapport");
+  if (!response.content_type.empty()) message.set(http::field::content_type, response.content_type);
+  message.keep_alive(keep_alive);
+  message.body() = response.body;
+  message.prepare_payload();
+
+  beast::get_lowest_layer(stream_).expires_after(environment_.limits.io_timeout);
+  const auto [write_error, bytes_written] = co_await http::async_write(stream_, message, kAsTuple);
+  if (write_error) {
+    spdlog::debug("https: writing to {} failed: {}", remote_address_, write_error.message());
+    co_return false;
+  }
+  co_return true;
+}
+
+asio::awaitable<void> ServerSession::async_shutdown() {
+  // Sends close_notify and waits (bounded) for the peer's, discarding anything it still sends,
+  // so that closing the socket does not reset a response the peer has not read yet.
+  phase_ = Phase::kWaiting;
+  if (closing_) co_return;
+  beast::get_lowest_layer(stream_).expires_after(environment_.limits.io_timeout);
+  const auto [shutdown_error] = co_await stream_.async_shutdown(kAsTuple);
+  (void)shutdown_error;  // the peer hanging up first is the usual case, not a failure
+}
+
+}  // namespace rapport::net::detail

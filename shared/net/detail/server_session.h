@@ -1,0 +1,81 @@
+// shared/net/detail/server_session.h
+//
+// Internal to rapport_net: one accepted connection of HttpsServer. TLS handshake, then a
+// keep-alive loop of read request -> call the handler -> write response, on the
+// connection's own strand. Sessions only move bytes; the handler decides everything else.
+
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+
+#include "shared/net/detail/session_registry.h"
+#include "shared/net/https_server.h"
+
+namespace rapport::net::detail {
+
+// What every session of one server shares; owned by the server, outlives every session.
+struct SessionEnvironment {
+  const RequestHandler& handler;
+  const Limits& limits;
+  SessionRegistry& registry;
+};
+
+class ServerSession : public std::enable_shared_from_this<ServerSession> {
+ public:
+  // `socket` must already run on this connection's own strand. The session registers itself
+  // once run() is called and deregisters in its destructor.
+  ServerSession(boost::asio::ip::tcp::socket socket, boost::asio::ssl::context& tls,
+                const SessionEnvironment& environment);
+  ~ServerSession();
+
+  ServerSession(const ServerSession&) = delete;
+  ServerSession& operator=(const ServerSession&) = delete;
+
+  // Registers the session and starts it on its strand; the coroutine owns the session until
+  // it ends. Never throws out of the coroutine: failures are logged and close this
+  // connection only.
+  static void run(std::shared_ptr<ServerSession> session);
+
+  // The connection's strand; close_when_idle() must run on it.
+  [[nodiscard]] boost::asio::any_io_executor executor() { return stream_.get_executor(); }
+
+  // For stop(): closes the connection now if it is waiting for a request (or handshaking,
+  // or shutting down), otherwise right after the response in progress is written.
+  void close_when_idle();
+
+ private:
+  enum class Phase { kWaiting, kBusy };  // kBusy: from a complete request until its response is out
+
+  using Stream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
+  using Request = boost::beast::http::request<boost::beast::http::string_body>;
+
+  static boost::asio::awaitable<void> async_run(std::shared_ptr<ServerSession> self);
+  boost::asio::awaitable<void> async_serve();
+  // Answers a request that could not be read (413/431/400) and closes; for transport
+  // failures just returns.
+  boost::asio::awaitable<void> async_reject(const boost::system::error_code& read_error);
+  // False when the write failed (the connection is then unusable).
+  boost::asio::awaitable<bool> async_write(const HttpResponse& response, unsigned http_version,
+                                           bool keep_alive);
+  boost::asio::awaitable<void> async_shutdown();
+  HttpResponse call_handler(Request&& message);
+
+  Stream stream_;
+  const SessionEnvironment& environment_;
+  std::string remote_address_;
+  std::string peer_common_name_;
+  Phase phase_ = Phase::kWaiting;
+  bool closing_ = false;  // set by close_when_idle(): no further request is read
+};
+
+}  // namespace rapport::net::detail

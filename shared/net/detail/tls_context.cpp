@@ -1,0 +1,151 @@
+// shared/net/detail/tls_context.cpp
+//
+// TLS 1.3 context set-up shared by HttpsServer and HttpsClient. Every failure here is a
+// configuration mistake found at start-up, so it throws with the file's name in the message.
+#include "shared/net/detail/tls_context.h"
+
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+#include <string_view>
+
+#include <boost/asio/ip/address.hpp>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+namespace rapport::net::detail {
+namespace {
+
+namespace ssl = boost::asio::ssl;
+
+std::string quoted(const std::filesystem::path& file) { return "'" + file.string() + "'"; }
+
+// Fails early with a plain message, before OpenSSL reports "no such file" without a name.
+void require_readable(const std::filesystem::path& file, std::string_view what) {
+  if (file.empty()) {
+    throw std::runtime_error("TLS " + std::string(what) + " file is not configured");
+  }
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(file, ec)) {
+    throw std::runtime_error("TLS " + std::string(what) + " file " + quoted(file) +
+                             " does not exist or is not a regular file");
+  }
+  if (!std::ifstream(file)) {
+    throw std::runtime_error("TLS " + std::string(what) + " file " + quoted(file) +
+                             " cannot be read");
+  }
+}
+
+ssl::context make_tls13_context(ssl::context::method method) {
+  ssl::context context(method);
+  if (SSL_CTX_set_min_proto_version(context.native_handle(), TLS1_3_VERSION) != 1) {
+    throw std::runtime_error("OpenSSL refuses to restrict TLS to version 1.3");
+  }
+  return context;
+}
+
+void load_identity(ssl::context& context, const TlsFiles& files) {
+  require_readable(files.certificate, "certificate");
+  require_readable(files.private_key, "private key");
+  boost::system::error_code ec;
+  context.use_certificate_chain_file(files.certificate.string(), ec);
+  if (ec) {
+    throw std::runtime_error("cannot load TLS certificate chain " + quoted(files.certificate) +
+                             ": " + ec.message());
+  }
+  context.use_private_key_file(files.private_key.string(), ssl::context::pem, ec);
+  if (ec) {
+    throw std::runtime_error("cannot use TLS private key " + quoted(files.private_key) +
+                             " with certificate " + quoted(files.certificate) + ": " +
+                             ec.message());
+  }
+  if (SSL_CTX_check_private_key(context.native_handle()) != 1) {
+    throw std::runtime_error("TLS private key " + quoted(files.private_key) +
+                             " does not match certificate " + quoted(files.certificate));
+  }
+}
+
+void load_trusted_ca(ssl::context& context, const TlsFiles& files) {
+  require_readable(files.ca_certificates, "CA certificates");
+  boost::system::error_code ec;
+  context.load_verify_file(files.ca_certificates.string(), ec);
+  if (ec) {
+    throw std::runtime_error("cannot load TLS CA certificates " + quoted(files.ca_certificates) +
+                             ": " + ec.message());
+  }
+}
+
+}  // namespace
+
+ssl::context make_server_tls_context(const TlsFiles& files, bool require_client_certificate) {
+  ssl::context context = make_tls13_context(ssl::context::tls_server);
+  load_identity(context, files);
+  if (require_client_certificate) {
+    load_trusted_ca(context, files);
+    context.set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert);
+  } else {
+    context.set_verify_mode(ssl::verify_none);
+  }
+  // Our clients never resume sessions; tickets would only cost a round of bytes.
+  SSL_CTX_set_num_tickets(context.native_handle(), 0);
+  return context;
+}
+
+ssl::context make_client_tls_context(const TlsFiles& files, const std::string& server_name) {
+  ssl::context context = make_tls13_context(ssl::context::tls_client);
+  if (!files.certificate.empty() || !files.private_key.empty()) {
+    load_identity(context, files);
+  }
+  load_trusted_ca(context, files);
+  context.set_verify_mode(ssl::verify_peer);
+
+  // The name check runs inside OpenSSL's chain verification (and is inherited by every
+  // connection made from this context), so a mismatch fails the handshake with a reason.
+  X509_VERIFY_PARAM* param = SSL_CTX_get0_param(context.native_handle());
+  const bool ok = is_ip_literal(server_name)
+                      ? X509_VERIFY_PARAM_set1_ip_asc(param, server_name.c_str()) == 1
+                      : X509_VERIFY_PARAM_set1_host(param, server_name.c_str(),
+                                                    server_name.size()) == 1;
+  if (server_name.empty() || !ok) {
+    throw std::runtime_error("invalid TLS server name '" + server_name + "'");
+  }
+  X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+  return context;
+}
+
+bool is_ip_literal(const std::string& name) {
+  boost::system::error_code ec;
+  (void)boost::asio::ip::make_address(name, ec);
+  return !ec;
+}
+
+std::string peer_common_name(SSL* ssl) {
+  X509* certificate = SSL_get0_peer_certificate(ssl);
+  if (certificate == nullptr || SSL_get_verify_result(ssl) != X509_V_OK) return {};
+  X509_NAME* subject = X509_get_subject_name(certificate);
+  const int index = X509_NAME_get_index_by_NID(subject, NID_commonName, -1);
+  if (index < 0) return {};
+  unsigned char* utf8 = nullptr;
+  const int length =
+      ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject, index)));
+  if (length < 0) return {};
+  std::string name(reinterpret_cast<const char*>(utf8), static_cast<std::size_t>(length));
+  OPENSSL_free(utf8);
+  return name;
+}
+
+std::string describe_tls_failure(const boost::system::error_code& ec, SSL* ssl) {
+  std::string reason = ec.message();
+  if (ssl != nullptr) {
+    const long verdict = SSL_get_verify_result(ssl);
+    if (verdict != X509_V_OK) {
+      reason += " (peer certificate: ";
+      reason += X509_verify_cert_error_string(verdict);
+      reason += ")";
+    }
+  }
+  return reason;
+}
+
+}  // namespace rapport::net::detail

@@ -1,0 +1,42 @@
+// shared/net/detail/tls_context.h
+//
+// Internal to rapport_net: builds the TLS 1.3 contexts of HttpsServer and HttpsClient from
+// PEM files, and reads what OpenSSL knows about one connection (peer name, failure reason).
+
+#pragma once
+
+#include <string>
+
+#include <boost/asio/ssl/context.hpp>
+#include <boost/system/error_code.hpp>
+
+#include "shared/net/https.h"
+
+namespace rapport::net::detail {
+
+// Context of the listening side: presents files.certificate / files.private_key. With
+// `require_client_certificate`, a client whose certificate does not chain to
+// files.ca_certificates (or that sends none) fails the handshake.
+// Throws std::runtime_error naming the file on a missing, unreadable or mismatched file.
+[[nodiscard]] boost::asio::ssl::context make_server_tls_context(const TlsFiles& files,
+                                                                bool require_client_certificate);
+
+// Context of the connecting side: accepts only a server certificate that chains to
+// files.ca_certificates and carries `server_name` as a DNS or IP subjectAltName. Presents
+// files.certificate / files.private_key when both are set; both empty means no client
+// certificate. Throws std::runtime_error naming the file, as above.
+[[nodiscard]] boost::asio::ssl::context make_client_tls_context(const TlsFiles& files,
+                                                                const std::string& server_name);
+
+// True when `name` is an IPv4 or IPv6 literal: verified against IP SANs and sent without SNI.
+[[nodiscard]] bool is_ip_literal(const std::string& name);
+
+// Common name of the peer's certificate once the handshake verified it; empty when the peer
+// presented none.
+[[nodiscard]] std::string peer_common_name(SSL* ssl);
+
+// A log line's worth on why a TLS operation failed: the error, plus OpenSSL's verdict on the
+// peer's certificate when that is what failed.
+[[nodiscard]] std::string describe_tls_failure(const boost::system::error_code& ec, SSL* ssl);
+
+}  // namespace rapport::net::detail

@@ -1,0 +1,100 @@
+// terminal/counter.cpp
+#include "terminal/counter.h"
+
+#include <spdlog/spdlog.h>
+
+#include "shared/domain/event_id.h"
+#include "shared/util/clock.h"
+
+namespace rapport::terminal {
+namespace {
+
+std::string bad_read_advice(const ErrorCode& error) {
+  if (error == card::CardErrc::kOtherIssuer) {
+    return "not one of our cards: " + error.message() + " - ask for the membership card";
+  }
+  return "bad read: " + error.message() + " - scan again or type the number on the card";
+}
+
+// The later of the server's last visit and the newest visit still in the outbox.
+std::optional<std::string> latest_of(const std::optional<std::string>& a,
+                                     const std::optional<std::string>& b) {
+  if (!a) return b;
+  if (!b) return a;
+  return std::max(*a, *b);  // ISO 8601 UTC sorts as text
+}
+
+}  // namespace
+
+ScanResult Counter::scan(std::string_view raw, std::chrono::system_clock::time_point now) {
+  const auto number = card::CardNumber::parse(raw, identity_.issuer_prefix);
+  if (!number) {
+    spdlog::info("bad card read ({} characters): {}", raw.size(), number.error().message());
+    return {ScanOutcome::kBadRead, bad_read_advice(number.error()), std::nullopt, std::nullopt, 0};
+  }
+  const std::string token = key_.token_for(*number);
+  const auto holder = cache_.find_by_token(token);
+  if (!holder) {
+    // The cache is unreadable: still record the visit against the card, as for an unknown one.
+    spdlog::error("member cache lookup failed: {}", holder.error().message());
+  }
+  const std::optional<CardHolder> found = holder ? *holder : std::nullopt;
+  if (found && found->card.status == domain::CardStatus::kBlocked) {
+    return {ScanOutcome::kBlockedCard,
+            "card ending " + found->card.last4 + " is BLOCKED (reported lost or replaced) - "
+                "do not accept it; ask " + found->member.name + " for their current card",
+            found, std::nullopt, 0};
+  }
+  return record_visit(token, found, number->last4(), now);
+}
+
+ScanResult Counter::record_visit(const std::string& token, const std::optional<CardHolder>& holder,
+                                 const std::string& last4,
+                                 std::chrono::system_clock::time_point now) {
+  ScanResult result;
+  result.holder = holder;
+  PendingVisits pending;
+  if (holder) {
+    if (auto p = outbox_.pending_visits(holder->member.id); p) pending = *p;
+  }
+
+  domain::Event event;
+  event.id = domain::new_event_id();
+  event.kind = domain::EventKind::kVisit;
+  event.terminal_id = identity_.terminal_id;
+  event.store_id = identity_.store_id;
+  event.card_token = token;
+  if (holder) event.member_id = holder->member.id;
+  event.occurred_at = to_iso8601(now);
+
+  if (auto appended = outbox_.append(event); !appended) {
+    spdlog::error("could not record the visit: {}", appended.error().message());
+    result.outcome = ScanOutcome::kNotRecorded;
+    result.message = "visit NOT recorded (" + appended.error().message() +
+                     ") - the terminal needs attention; scan again";
+    return result;
+  }
+  result.event_id = event.id;
+
+  if (!holder) {
+    result.outcome = ScanOutcome::kUnknownCard;
+    result.message = "unknown card ending " + last4 +
+                     " - visit recorded; offer to enroll the customer";
+    return result;
+  }
+  const auto& member = holder->member;
+  result.outcome = ScanOutcome::kMember;
+  result.visit_number = member.visit_count + pending.count + 1;
+  std::string message = "welcome back, " + member.name + " - visit " +
+                        std::to_string(result.visit_number);
+  const auto last = latest_of(member.last_visit, pending.latest);
+  if (const auto when = last ? from_iso8601(*last) : std::nullopt; when) {
+    message += ", last visit " + describe_age(*when, now);
+  } else {
+    message = "welcome, " + member.name + " - first visit";
+  }
+  result.message = message + " - visit recorded";
+  return result;
+}
+
+}  // namespace rapport::terminal

@@ -1,0 +1,65 @@
+// terminal/counter.h
+//
+// What happens at the counter when a card is read: validate the number, turn it into a
+// token, recognise the member from the local cache, record the visit in the outbox, and
+// say what the cashier should see. No network here: recognition never waits on it.
+//
+// Thread-safety: one thread (the counter loop) with its own Database connection.
+
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include "shared/card/card_key.h"
+#include "shared/util/result.h"
+#include "terminal/member_cache.h"
+#include "terminal/outbox.h"
+
+namespace rapport::terminal {
+
+enum class ScanOutcome {
+  kMember = 1,  // a known member: greeted, visit recorded
+  kUnknownCard, // a valid card this store does not know: visit recorded against the card
+  kBlockedCard, // a known card that was blocked (lost, replaced): refused, nothing recorded
+  kBadRead,     // not a valid card number of this chain: nothing recorded
+  kNotRecorded, // the visit could not be written (disk full, ...): tell the cashier
+};
+
+struct ScanResult {
+  ScanOutcome outcome = ScanOutcome::kBadRead;
+  std::string message;                // one line for the cashier
+  std::optional<CardHolder> holder;   // for kMember and kBlockedCard
+  std::optional<std::string> event_id;  // set when a visit was recorded
+  std::int64_t visit_number = 0;      // this visit's number, counting pending ones
+};
+
+class Counter {
+ public:
+  struct Identity {
+    std::string terminal_id;
+    std::string store_id;
+    std::string issuer_prefix;
+  };
+
+  // Requires: cache and outbox outlive the counter and share one connection.
+  Counter(Identity identity, card::CardKey key, MemberCache& cache, Outbox& outbox)
+      : identity_(std::move(identity)), key_(std::move(key)), cache_(cache), outbox_(outbox) {}
+
+  // Handles one raw card read. A visit is durable in the outbox before this returns a
+  // result that says it was recorded.
+  [[nodiscard]] ScanResult scan(std::string_view raw,
+                                std::chrono::system_clock::time_point now);
+
+ private:
+  ScanResult record_visit(const std::string& token, const std::optional<CardHolder>& holder,
+                          const std::string& last4, std::chrono::system_clock::time_point now);
+
+  Identity identity_;
+  card::CardKey key_;
+  MemberCache& cache_;
+  Outbox& outbox_;
+};
+
+}  // namespace rapport::terminal

@@ -1,0 +1,43 @@
+// terminal/local_database.cpp
+#include "terminal/local_database.h"
+
+#include <array>
+
+namespace rapport::terminal {
+namespace {
+
+constexpr std::array<storage::Migration, 1> kMigrations{{
+    {1, R"sql(
+CREATE TABLE members (
+  id          INTEGER PRIMARY KEY,
+  name        TEXT NOT NULL,
+  home_store  TEXT NOT NULL,
+  birth_date  TEXT,
+  visit_count INTEGER NOT NULL,
+  last_visit  TEXT
+);
+CREATE TABLE cards (
+  token     TEXT PRIMARY KEY,
+  member_id INTEGER NOT NULL,
+  last4     TEXT NOT NULL,
+  status    TEXT NOT NULL
+);
+CREATE TABLE outbox (
+  seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+  id          TEXT NOT NULL UNIQUE,
+  kind        TEXT NOT NULL,
+  card_token  TEXT NOT NULL,
+  member_id   INTEGER,
+  occurred_at TEXT NOT NULL
+);
+CREATE INDEX outbox_member ON outbox(member_id);
+)sql"},
+}};
+
+}  // namespace
+
+Result<storage::Database> open_local_database(const std::filesystem::path& file) {
+  return storage::Database::open(file, kMigrations);
+}
+
+}  // namespace rapport::terminal

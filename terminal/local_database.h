@@ -1,0 +1,18 @@
+// terminal/local_database.h
+//
+// The terminal's own SQLite file: the member cache (a copy of the store's members from the
+// server) and the outbox (events recorded here and not yet acknowledged). Schema:
+// docs/schema.md, "Terminal". Each thread of the terminal opens its own connection.
+
+#pragma once
+
+#include <filesystem>
+
+#include "shared/storage/database.h"
+#include "shared/util/result.h"
+
+namespace rapport::terminal {
+
+[[nodiscard]] Result<storage::Database> open_local_database(const std::filesystem::path& file);
+
+}  // namespace rapport::terminal

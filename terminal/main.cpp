@@ -1,0 +1,128 @@
+// terminal/main.cpp
+//
+// rapport-terminal: the in-store terminal. Reads cards (standard input until the USB
+// drivers land), recognises members from its local store, records each visit durably and
+// syncs with the server in the background. Ctrl-C, SIGTERM or the end of input stop it.
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include "drivers/line_reader.h"
+#include "shared/config/config_file.h"
+#include "shared/util/logging.h"
+#include "terminal/counter.h"
+#include "terminal/local_database.h"
+#include "terminal/sync_worker.h"
+#include "terminal/terminal_config.h"
+
+namespace {
+
+rapport::drivers::CardReader* g_reader = nullptr;  // for the signal handler only
+
+extern "C" void on_stop_signal(int) {
+  if (g_reader != nullptr) g_reader->request_stop();  // async-signal-safe: one write()
+}
+
+void install_stop_handlers() {
+  struct sigaction action {};
+  action.sa_handler = on_stop_signal;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = 0;  // no SA_RESTART: a blocked poll() returns and sees the stop
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+}
+
+const char* outcome_mark(rapport::terminal::ScanOutcome outcome) {
+  using rapport::terminal::ScanOutcome;
+  switch (outcome) {
+    case ScanOutcome::kMember: return "OK ";
+    case ScanOutcome::kUnknownCard: return "NEW";
+    case ScanOutcome::kBlockedCard:
+    case ScanOutcome::kBadRead:
+    case ScanOutcome::kNotRecorded: return "!! ";
+  }
+  return "?? ";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"rapport-terminal: the in-store Rapport terminal (reads cards, greets members)"};
+  app.footer(
+      "Example:\n  rapport-terminal --config rapport-data/terminals/T1/terminal.toml\n\n"
+      "Then scan a card, or type its 16-digit number and press Enter.\n"
+      "Issue a terminal's config with: rapportctl terminal issue --data DIR --id T1 --store S1");
+  std::string config_path;
+  std::string log_level = "info";
+  app.add_option("-c,--config", config_path, "terminal.toml")->required();
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
+      ->capture_default_str();
+  app.set_version_flag("--version", "rapport-terminal 0.1.0");
+  CLI11_PARSE(app, argc, argv);
+  rapport::init_logging("terminal", log_level);
+
+  using namespace rapport;
+  try {
+    const auto config = terminal::load_terminal_config(config_path);
+    auto key = card::CardKey::load(config.card_key);
+    if (!key) {
+      spdlog::critical("cannot use the card key {}: {}", config.card_key.string(),
+                       key.error().message());
+      return EXIT_FAILURE;
+    }
+    auto db = terminal::open_local_database(config.database);
+    if (!db) {
+      spdlog::critical("cannot open {}: {}", config.database.string(), db.error().message());
+      return EXIT_FAILURE;
+    }
+    terminal::MemberCache cache(*db);
+    terminal::Outbox outbox(*db);
+    terminal::Counter counter({config.terminal_id, config.store_id, config.issuer_prefix}, *key,
+                              cache, outbox);
+    auto reader = drivers::make_line_reader(STDIN_FILENO, "stdin");
+    g_reader = reader.get();
+    install_stop_handlers();
+
+    terminal::SyncWorker sync(config);
+    sync.start();
+    std::cout << "rapport-terminal " << config.terminal_id << " (store " << config.store_id
+              << ") ready: scan a card, or type its number and press Enter. "
+              << "Ctrl-D or Ctrl-C to stop." << std::endl;
+
+    for (;;) {
+      auto read = reader->next_read();
+      if (!read) {
+        if (read.error() == drivers::ReaderErrc::kReadTooLong) {
+          std::cout << "[" << config.terminal_id << "] !!  read too long - scan again"
+                    << std::endl;
+          continue;
+        }
+        if (read.error() != drivers::ReaderErrc::kEndOfInput &&
+            read.error() != drivers::ReaderErrc::kStopped) {
+          spdlog::error("card reader failed: {}", read.error().message());
+        }
+        break;
+      }
+      const auto result = counter.scan(read->payload, std::chrono::system_clock::now());
+      std::cout << "[" << config.terminal_id << "] " << outcome_mark(result.outcome) << " "
+                << result.message << std::endl;
+      if (result.event_id) sync.wake();
+    }
+    spdlog::info("stopping");
+    sync.stop();
+    g_reader = nullptr;
+    return EXIT_SUCCESS;
+  } catch (const config::ConfigError& e) {
+    spdlog::critical("{}", e.what());
+  } catch (const std::exception& e) {
+    spdlog::critical("cannot start: {}", e.what());
+  }
+  return EXIT_FAILURE;
+}

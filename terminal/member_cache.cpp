@@ -1,0 +1,66 @@
+// terminal/member_cache.cpp
+#include "terminal/member_cache.h"
+
+namespace rapport::terminal {
+
+Result<void> MemberCache::replace_all(const protocol::MembersSnapshot& snapshot) {
+  RAPPORT_TRY(auto tx, storage::Transaction::begin(db_));
+  RAPPORT_TRY_VOID(db_.execute("DELETE FROM cards; DELETE FROM members;"));
+  RAPPORT_TRY(auto member, db_.prepare("INSERT INTO members(id, name, home_store, birth_date, "
+                                       "visit_count, last_visit) VALUES (?1,?2,?3,?4,?5,?6)"));
+  RAPPORT_TRY(auto card, db_.prepare("INSERT OR REPLACE INTO cards(token, member_id, last4, "
+                                     "status) VALUES (?1,?2,?3,?4)"));
+  for (const auto& m : snapshot.members) {
+    RAPPORT_TRY_VOID(member.bind(1, m.id)
+                         .bind(2, m.name)
+                         .bind(3, m.home_store)
+                         .bind_optional(4, m.birth_date)
+                         .bind(5, m.visit_count)
+                         .bind_optional(6, m.last_visit)
+                         .run());
+    for (const auto& c : m.cards) {
+      const std::string_view status =
+          c.status == domain::CardStatus::kBlocked ? "blocked" : "active";
+      RAPPORT_TRY_VOID(card.bind(1, c.token).bind(2, m.id).bind(3, c.last4).bind(4, status).run());
+    }
+  }
+  return tx.commit();
+}
+
+Result<std::optional<CardHolder>> MemberCache::find_by_token(const std::string& token) {
+  if (!find_) {
+    RAPPORT_TRY(find_, db_.prepare("SELECT m.id, m.name, m.home_store, m.birth_date, "
+                                   "m.visit_count, m.last_visit, c.last4, c.status "
+                                   "FROM cards c JOIN members m ON m.id = c.member_id "
+                                   "WHERE c.token = ?1"));
+  }
+  storage::Statement& stmt = *find_;
+  stmt.bind(1, token);
+  auto row = stmt.step();
+  if (!row) return row.error();
+  std::optional<CardHolder> holder;
+  if (*row) {
+    CardHolder h;
+    h.member.id = stmt.column_int64(0);
+    h.member.name = stmt.column_text(1);
+    h.member.home_store = stmt.column_text(2);
+    h.member.birth_date = stmt.column_optional_text(3);
+    h.member.visit_count = stmt.column_int64(4);
+    h.member.last_visit = stmt.column_optional_text(5);
+    h.card.token = token;
+    h.card.last4 = stmt.column_text(6);
+    h.card.status = stmt.column_text(7) == "blocked" ? domain::CardStatus::kBlocked
+                                                     : domain::CardStatus::kActive;
+    holder = std::move(h);
+  }
+  stmt.reset();
+  return holder;
+}
+
+Result<std::int64_t> MemberCache::member_count() {
+  RAPPORT_TRY(auto stmt, db_.prepare("SELECT count(*) FROM members"));
+  RAPPORT_TRY(const bool row, stmt.step());
+  return row ? stmt.column_int64(0) : 0;
+}
+
+}  // namespace rapport::terminal

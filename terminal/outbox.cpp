@@ -1,0 +1,64 @@
+// terminal/outbox.cpp
+#include "terminal/outbox.h"
+
+namespace rapport::terminal {
+
+Result<void> Outbox::append(const domain::Event& event) {
+  RAPPORT_TRY(auto stmt, db_.prepare("INSERT INTO outbox(id, kind, card_token, member_id, "
+                                     "occurred_at) VALUES (?1, ?2, ?3, ?4, ?5) "
+                                     "ON CONFLICT(id) DO NOTHING"));
+  stmt.bind(1, event.id).bind(2, domain::to_string(event.kind)).bind(3, event.card_token);
+  if (event.member_id) {
+    stmt.bind(4, *event.member_id);
+  } else {
+    stmt.bind_null(4);
+  }
+  return stmt.bind(5, event.occurred_at).run();  // autocommit: one fsync'd transaction
+}
+
+Result<std::vector<domain::Event>> Outbox::oldest(std::size_t limit) {
+  RAPPORT_TRY(auto stmt, db_.prepare("SELECT id, kind, card_token, member_id, occurred_at "
+                                     "FROM outbox ORDER BY seq LIMIT ?1"));
+  stmt.bind(1, static_cast<std::int64_t>(limit));
+  std::vector<domain::Event> events;
+  for (;;) {
+    RAPPORT_TRY(const bool row, stmt.step());
+    if (!row) break;
+    domain::Event e;
+    e.id = stmt.column_text(0);
+    e.kind = domain::event_kind_from_string(stmt.column_text(1)).value_or(domain::EventKind::kVisit);
+    e.card_token = stmt.column_text(2);
+    if (!stmt.column_is_null(3)) e.member_id = stmt.column_int64(3);
+    e.occurred_at = stmt.column_text(4);
+    events.push_back(std::move(e));
+  }
+  return events;
+}
+
+Result<void> Outbox::acknowledge(std::span<const std::string> ids) {
+  RAPPORT_TRY(auto tx, storage::Transaction::begin(db_));
+  RAPPORT_TRY(auto stmt, db_.prepare("DELETE FROM outbox WHERE id = ?1"));
+  for (const auto& id : ids) RAPPORT_TRY_VOID(stmt.bind(1, id).run());
+  return tx.commit();
+}
+
+Result<PendingVisits> Outbox::pending_visits(std::int64_t member_id) {
+  RAPPORT_TRY(auto stmt, db_.prepare("SELECT count(*), max(occurred_at) FROM outbox "
+                                     "WHERE member_id = ?1 AND kind = 'visit'"));
+  stmt.bind(1, member_id);
+  RAPPORT_TRY(const bool row, stmt.step());
+  PendingVisits pending;
+  if (row) {
+    pending.count = stmt.column_int64(0);
+    pending.latest = stmt.column_optional_text(1);
+  }
+  return pending;
+}
+
+Result<std::int64_t> Outbox::size() {
+  RAPPORT_TRY(auto stmt, db_.prepare("SELECT count(*) FROM outbox"));
+  RAPPORT_TRY(const bool row, stmt.step());
+  return row ? stmt.column_int64(0) : 0;
+}
+
+}  // namespace rapport::terminal

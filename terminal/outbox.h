@@ -1,0 +1,55 @@
+// terminal/outbox.h
+//
+// The terminal's durable queue of events not yet acknowledged by the server. The counter
+// appends (and reports success only after the append is on disk); the sync worker sends the
+// oldest first and deletes exactly the ids the server acknowledged. An event leaves the
+// outbox only through acknowledge(), so a crash at any point loses nothing; the server's
+// unique event ids make a resend harmless.
+//
+// Thread-safety: as the Database it was given (one thread). The counter and the sync worker
+// each have their own Outbox over their own connection to the same file.
+
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "shared/domain/event.h"
+#include "shared/storage/database.h"
+#include "shared/util/result.h"
+
+namespace rapport::terminal {
+
+struct PendingVisits {
+  std::int64_t count = 0;
+  std::optional<std::string> latest;  // occurred_at of the newest
+};
+
+class Outbox {
+ public:
+  // Requires: `db` outlives this outbox.
+  explicit Outbox(storage::Database& db) : db_(db) {}
+
+  // Durable when it returns success (synchronous=FULL). Appending an id twice is a no-op.
+  [[nodiscard]] Result<void> append(const domain::Event& event);
+
+  // Up to `limit` events, oldest first.
+  [[nodiscard]] Result<std::vector<domain::Event>> oldest(std::size_t limit);
+
+  // Deletes the events with these ids (unknown ids are ignored), in one transaction.
+  [[nodiscard]] Result<void> acknowledge(std::span<const std::string> ids);
+
+  // Visits of `member_id` waiting here: the server's counts do not include them yet.
+  [[nodiscard]] Result<PendingVisits> pending_visits(std::int64_t member_id);
+
+  [[nodiscard]] Result<std::int64_t> size();
+
+ private:
+  storage::Database& db_;
+};
+
+}  // namespace rapport::terminal

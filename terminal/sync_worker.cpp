@@ -1,0 +1,197 @@
+// terminal/sync_worker.cpp
+#include "terminal/sync_worker.h"
+
+#include <algorithm>
+#include <random>
+#include <stdexcept>
+
+#include <spdlog/spdlog.h>
+
+#include "shared/net/https_client.h"
+#include "shared/protocol/sync_messages.h"
+#include "terminal/local_database.h"
+#include "terminal/member_cache.h"
+#include "terminal/outbox.h"
+
+namespace rapport::terminal {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr std::size_t kBatchSize = 200;
+constexpr std::chrono::milliseconds kMaxBackoff{60'000};
+
+enum class Delivery { kAllSent, kFailed };
+
+}  // namespace
+
+struct SyncWorker::State {
+  storage::Database db;
+  Outbox outbox;
+  MemberCache cache;
+  std::unique_ptr<net::HttpsClient> client;
+  std::chrono::milliseconds backoff{0};
+  Clock::time_point next_refresh{};
+  std::mt19937_64 jitter{std::random_device{}()};
+
+  State(storage::Database database, std::unique_ptr<net::HttpsClient> https)
+      : db(std::move(database)), outbox(db), cache(db), client(std::move(https)) {}
+};
+
+SyncWorker::SyncWorker(const TerminalConfig& config) : config_(config) {
+  auto db = open_local_database(config.database);
+  if (!db) {
+    throw std::runtime_error("cannot open " + config.database.string() + ": " +
+                             db.error().message());
+  }
+  net::ClientOptions options;
+  options.host = config.server_host;
+  options.port = config.server_port;
+  options.server_name = config.server_name;
+  options.tls = config.tls;
+  state_ = std::make_unique<State>(std::move(*db), net::HttpsClient::create(options));
+}
+
+SyncWorker::~SyncWorker() { stop(); }
+
+
+void SyncWorker::wake() {
+  {
+    std::lock_guard lock(mutex_);
+    woken_ = true;
+  }
+  wakeup_.notify_one();
+}
+
+void SyncWorker::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wakeup_.notify_one();
+  if (thread_.joinable()) thread_.join();
+}
+
+namespace {
+
+// Sends batches until the outbox is empty or a request fails.
+Delivery deliver(Outbox& outbox, net::HttpsClient& client, std::chrono::milliseconds timeout) {
+  for (;;) {
+    auto batch = outbox.oldest(kBatchSize);
+    if (!batch) return Delivery::kFailed;
+    if (batch->empty()) return Delivery::kAllSent;
+    const auto response = client.request("POST", protocol::kPushEventsPath,
+                                         protocol::encode(protocol::PushEventsRequest{*batch}),
+                                         timeout);
+    if (!response) {
+      spdlog::warn("sync: server unreachable ({}); {} event(s) wait in the outbox",
+                   response.error().message(), batch->size());
+      return Delivery::kFailed;
+    }
+    if (response->status != 200) {
+      spdlog::error("sync: server refused the batch with HTTP {}: {}", response->status,
+                    response->body);
+      return Delivery::kFailed;
+    }
+    const auto acks = protocol::decode_push_events_response(response->body);
+    if (!acks) {
+      spdlog::error("sync: unreadable acknowledgement: {}", acks.error().message());
+      return Delivery::kFailed;
+    }
+    if (auto r = outbox.acknowledge(acks->acknowledged); !r) {
+      // The events stay and are sent again; the server stores each id once.
+      spdlog::error("sync: could not clear acknowledged events: {}", r.error().message());
+      return Delivery::kFailed;
+    }
+    spdlog::info("sync: server acknowledged {} event(s)", acks->acknowledged.size());
+    if (acks->acknowledged.empty()) return Delivery::kFailed;  // avoid a busy loop
+  }
+}
+
+bool refresh_members(MemberCache& cache, net::HttpsClient& client,
+                     std::chrono::milliseconds timeout) {
+  const auto response = client.request("GET", protocol::kMembersPath, "", timeout);
+  if (!response) {
+    spdlog::warn("sync: cannot fetch members ({}); using the local copy",
+                 response.error().message());
+    return false;
+  }
+  if (response->status != 200) {
+    spdlog::error("sync: server refused the member list with HTTP {}: {}", response->status,
+                  response->body);
+    return false;
+  }
+  const auto snapshot = protocol::decode_members_snapshot(response->body);
+  if (!snapshot) {
+    spdlog::error("sync: unreadable member list: {}", snapshot.error().message());
+    return false;
+  }
+  if (auto r = cache.replace_all(*snapshot); !r) {
+    spdlog::error("sync: cannot store the member list: {}", r.error().message());
+    return false;
+  }
+  spdlog::info("sync: {} member(s) of store {} cached", snapshot->members.size(),
+               snapshot->store_id);
+  return true;
+}
+
+}  // namespace
+
+void SyncWorker::start() {
+  // One bounded fetch before the counter opens, so the first customer is recognised even on
+  // a fresh terminal. Offline, the terminal starts at once with whatever it has.
+  State& s = *state_;
+  if (refresh_members(s.cache, *s.client, config_.request_timeout)) {
+    s.next_refresh = Clock::now() + config_.members_refresh;
+  }
+  thread_ = std::thread([this] { run(); });
+}
+
+void SyncWorker::run() {
+  State& s = *state_;
+  for (;;) {
+    const auto now = Clock::now();
+    bool ok = deliver(s.outbox, *s.client, config_.request_timeout) == Delivery::kAllSent;
+    if (ok && now >= s.next_refresh) {
+      ok = refresh_members(s.cache, *s.client, config_.request_timeout);
+      if (ok) s.next_refresh = now + config_.members_refresh;
+    }
+    std::chrono::milliseconds wait = config_.sync_interval;
+    if (ok) {
+      s.backoff = std::chrono::milliseconds(0);
+    } else {
+      // Exponential backoff with full jitter, so a store's terminals do not reconnect in step.
+      s.backoff = std::min(kMaxBackoff, std::max(config_.sync_interval, s.backoff * 2));
+      std::uniform_int_distribution<std::int64_t> spread(config_.sync_interval.count(),
+                                                         s.backoff.count());
+      wait = std::chrono::milliseconds(spread(s.jitter));
+    }
+    std::unique_lock lock(mutex_);
+    wakeup_.wait_for(lock, wait, [this] { return woken_ || stopping_; });
+    if (stopping_) break;
+    woken_ = false;
+  }
+
+  // Clean stop: a last try to deliver, bounded, so a scripted session ends with its visits
+  // on the server when it can. Whatever is left is sent at the next start.
+  if (config_.drain_on_exit.count() > 0) {
+    const auto left = s.outbox.size();
+    if (left && *left > 0) {
+      spdlog::info("sync: delivering {} event(s) before exit", *left);
+      const auto deadline = Clock::now() + config_.drain_on_exit;
+      while (Clock::now() < deadline) {
+        const auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - Clock::now());
+        if (deliver(s.outbox, *s.client, std::min(remaining, config_.request_timeout)) ==
+            Delivery::kAllSent) {
+          break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      }
+      if (const auto after = s.outbox.size(); after && *after > 0) {
+        spdlog::warn("sync: {} event(s) stay in the outbox until the next start", *after);
+      }
+    }
+  }
+}
+
+}  // namespace rapport::terminal

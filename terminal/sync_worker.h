@@ -1,0 +1,50 @@
+// terminal/sync_worker.h
+//
+// The terminal's background sync: sends the outbox to the server in batches and deletes
+// what the server acknowledged; fetches the store's members at start and then every
+// members_refresh. Retries with exponential backoff and jitter while the server is away.
+// The counter never waits for it.
+//
+// Threading: owns one thread and its own Database connection; wake() and stop() may be
+// called from any thread.
+
+#pragma once
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "terminal/terminal_config.h"
+
+namespace rapport::terminal {
+
+class SyncWorker {
+ public:
+  // Throws std::runtime_error (start-up) when the database or TLS files cannot be opened.
+  explicit SyncWorker(const TerminalConfig& config);
+  ~SyncWorker();  // stop()s if still running
+
+  // Fetches the store's members once (bounded by the request timeout; offline it goes on
+  // with the local copy), then starts the thread.
+  void start();
+  // Sends soon rather than at the next interval (a visit was just recorded).
+  void wake();
+  // Tries to deliver what is left for up to config.drain_on_exit, then joins the thread.
+  void stop();
+
+ private:
+  struct State;  // the client, database, outbox and cache; lives on the worker thread
+  void run();
+
+  TerminalConfig config_;
+  std::unique_ptr<State> state_;
+  std::thread thread_;
+
+  std::mutex mutex_;
+  std::condition_variable wakeup_;
+  bool woken_ = false;     // guarded by mutex_
+  bool stopping_ = false;  // guarded by mutex_
+};
+
+}  // namespace rapport::terminal

@@ -1,0 +1,38 @@
+// terminal/terminal_config.cpp
+#include "terminal/terminal_config.h"
+
+#include "shared/card/card_number.h"
+#include "shared/config/config_file.h"
+
+namespace rapport::terminal {
+
+TerminalConfig load_terminal_config(const std::filesystem::path& file) {
+  const auto config = config::ConfigFile::load(file);
+  TerminalConfig c;
+  c.terminal_id = config.string("terminal.id");
+  c.store_id = config.string("terminal.store");
+  c.database = config.path("terminal.database");
+  const auto server = config::host_port(config, "server.address");
+  c.server_host = server.host;
+  c.server_port = server.port;
+  c.server_name = config.optional_string("server.name").value_or(server.host);
+  c.tls.certificate = config.path("tls.certificate");
+  c.tls.private_key = config.path("tls.private_key");
+  c.tls.ca_certificates = config.path("tls.ca_certificates");
+  c.issuer_prefix = config.string("cards.issuer_prefix");
+  if (!card::is_valid_issuer_prefix(c.issuer_prefix)) {
+    config.fail("cards.issuer_prefix", "must be exactly 6 digits, e.g. \"627599\"");
+  }
+  c.card_key = config.path("cards.card_key");
+  c.sync_interval =
+      std::chrono::milliseconds(config.integer_or("sync.interval_ms", 2000, 50, 3'600'000));
+  c.members_refresh =
+      std::chrono::seconds(config.integer_or("sync.members_refresh_s", 60, 1, 86'400));
+  c.request_timeout =
+      std::chrono::milliseconds(config.integer_or("sync.request_timeout_ms", 5000, 100, 120'000));
+  c.drain_on_exit =
+      std::chrono::milliseconds(config.integer_or("sync.drain_on_exit_ms", 3000, 0, 60'000));
+  return c;
+}
+
+}  // namespace rapport::terminal

@@ -1,0 +1,38 @@
+// terminal/terminal_config.h
+//
+// rapport-terminal's configuration (terminal.toml, written by `rapportctl terminal issue`;
+// annotated example: config/terminal.toml). Loading validates every value and throws
+// config::ConfigError naming the key to fix.
+
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+#include "shared/net/https.h"
+
+namespace rapport::terminal {
+
+struct TerminalConfig {
+  std::string terminal_id;  // must equal the certificate's common name
+  std::string store_id;
+  std::filesystem::path database;
+  std::string server_host;
+  std::uint16_t server_port = 0;
+  std::string server_name;  // the name the server's certificate must carry
+  net::TlsFiles tls;
+  std::string issuer_prefix;
+  std::filesystem::path card_key;
+  std::chrono::milliseconds sync_interval{2000};
+  std::chrono::seconds members_refresh{60};
+  std::chrono::milliseconds request_timeout{5000};
+  // On a clean stop, how long to keep trying to deliver the outbox before exiting.
+  // Whatever is left stays in the outbox and goes at the next start.
+  std::chrono::milliseconds drain_on_exit{3000};
+};
+
+[[nodiscard]] TerminalConfig load_terminal_config(const std::filesystem::path& file);
+
+}  // namespace rapport::terminal

@@ -1,0 +1,433 @@
+// tests/unit/net/https_test.cpp
+//
+// HttpsServer and HttpsClient over real TLS 1.3 on loopback, with certificates generated at
+// test time by the `openssl` command-line tool: mutual authentication, limits, deadlines,
+// handler failures and shutdown.
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "shared/net/https.h"
+#include "shared/net/https_client.h"
+#include "shared/net/https_server.h"
+#include "shared/net/net_errc.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using rapport::net::ClientOptions;
+using rapport::net::HttpRequest;
+using rapport::net::HttpResponse;
+using rapport::net::HttpsClient;
+using rapport::net::HttpsServer;
+using rapport::net::NetErrc;
+using rapport::net::ServerOptions;
+using rapport::net::TlsFiles;
+using Clock = std::chrono::steady_clock;
+
+constexpr auto kDeadline = 5000ms;
+
+// PEM files of two unrelated CAs: `ca` signs the server and client T1; `foreign_ca` signs a
+// client certificate the server must refuse. Made once per test run, removed at exit.
+class TestPki {
+ public:
+  static const TestPki& instance() {
+    static const TestPki pki;
+    return pki;
+  }
+
+  fs::path file(const std::string& name) const { return dir_ / name; }
+
+  TlsFiles server() const { return {file("server.pem"), file("server.key"), file("ca.pem")}; }
+  TlsFiles client_t1() const { return {file("t1.pem"), file("t1.key"), file("ca.pem")}; }
+  TlsFiles client_foreign() const {
+    return {file("foreign-client.pem"), file("foreign-client.key"), file("ca.pem")};
+  }
+  TlsFiles client_without_certificate() const { return {{}, {}, file("ca.pem")}; }
+
+  TestPki(const TestPki&) = delete;
+  TestPki& operator=(const TestPki&) = delete;
+
+ private:
+  TestPki() : dir_(fs::temp_directory_path() / ("rapport-net-test-" + std::to_string(::getpid()))) {
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    std::ofstream(file("openssl.cnf")) << R"([req]
+distinguished_name = dn
+prompt = no
+[dn]
+CN = unused
+[ca]
+basicConstraints = critical,CA:TRUE
+keyUsage = critical,keyCertSign,cRLSign
+subjectKeyIdentifier = hash
+[server]
+basicConstraints = CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = serverAuth
+subjectAltName = IP:127.0.0.1,DNS:localhost
+[client]
+basicConstraints = CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = clientAuth
+)";
+    make_ca("ca", "Rapport Test CA");
+    make_ca("foreign-ca", "Foreign Test CA");
+    make_leaf("server", "localhost", "ca", "server");
+    make_leaf("t1", "T1", "ca", "client");
+    make_leaf("foreign-client", "T1", "foreign-ca", "client");
+  }
+
+  ~TestPki() {
+    std::error_code ignored;
+    fs::remove_all(dir_, ignored);
+  }
+
+  void run(const std::string& arguments) const {
+    const std::string command =
+        "openssl " + arguments + " >>'" + file("openssl.log").string() + "' 2>&1";
+    if (std::system(command.c_str()) != 0) {
+      throw std::runtime_error("failed: " + command + " (see " + file("openssl.log").string() + ")");
+    }
+  }
+
+  std::string path(const std::string& name) const { return "'" + file(name).string() + "'"; }
+
+  void make_key(const std::string& name) const {
+    run("genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out " + path(name + ".key"));
+  }
+
+  void make_ca(const std::string& name, const std::string& common_name) const {
+    make_key(name);
+    run("req -x509 -new -config " + path("openssl.cnf") + " -extensions ca -key " +
+        path(name + ".key") + " -subj '/CN=" + common_name + "' -days 2 -out " +
+        path(name + ".pem"));
+  }
+
+  void make_leaf(const std::string& name, const std::string& common_name, const std::string& ca,
+                 const std::string& extensions) const {
+    make_key(name);
+    run("req -new -config " + path("openssl.cnf") + " -key " + path(name + ".key") +
+        " -subj '/CN=" + common_name + "' -out " + path(name + ".csr"));
+    run("x509 -req -in " + path(name + ".csr") + " -CA " + path(ca + ".pem") + " -CAkey " +
+        path(ca + ".key") + " -set_serial " + std::to_string(++serial_) + " -days 2 -extfile " +
+        path("openssl.cnf") + " -extensions " + extensions + " -out " + path(name + ".pem"));
+  }
+
+  fs::path dir_;
+  mutable int serial_ = 1;
+};
+
+ServerOptions server_options() {
+  ServerOptions options;
+  options.address = "127.0.0.1";
+  options.port = 0;
+  options.tls = TestPki::instance().server();
+  options.limits.io_timeout = 5s;
+  return options;
+}
+
+ClientOptions client_options(std::uint16_t port, TlsFiles tls) {
+  ClientOptions options;
+  options.host = "127.0.0.1";
+  options.port = port;
+  options.tls = std::move(tls);
+  return options;
+}
+
+// What the handler saw, read by the test thread after the request returned.
+struct Recorder {
+  std::mutex mutex;
+  std::vector<HttpRequest> requests;
+  std::atomic<int> calls{0};
+
+  rapport::net::RequestHandler handler() {
+    return [this](const HttpRequest& request) {
+      ++calls;
+      const std::lock_guard lock(mutex);
+      requests.push_back(request);
+      return HttpResponse{200, "application/json", R"({"echo":")" + request.target + R"("})"};
+    };
+  }
+};
+
+// A TCP listener that accepts connections into its backlog and never says a word.
+class SilentListener {
+ public:
+  SilentListener() : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+    REQUIRE(fd_ >= 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    address.sin_port = 0;
+    socklen_t length = sizeof(address);
+    REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&address), length) == 0);
+    REQUIRE(::listen(fd_, 8) == 0);
+    REQUIRE(::getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length) == 0);
+    port_ = ntohs(address.sin_port);
+  }
+  ~SilentListener() { ::close(fd_); }
+  SilentListener(const SilentListener&) = delete;
+  SilentListener& operator=(const SilentListener&) = delete;
+
+  std::uint16_t port() const { return port_; }
+
+ private:
+  int fd_;
+  std::uint16_t port_ = 0;
+};
+
+// A TCP connection that never sends a byte (a peer stuck before its TLS handshake).
+class SilentConnection {
+ public:
+  explicit SilentConnection(std::uint16_t port) : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+    REQUIRE(fd_ >= 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    address.sin_port = htons(port);
+    REQUIRE(::connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0);
+  }
+  ~SilentConnection() { ::close(fd_); }
+  SilentConnection(const SilentConnection&) = delete;
+  SilentConnection& operator=(const SilentConnection&) = delete;
+
+ private:
+  int fd_;
+};
+
+std::string error_text(const rapport::Result<HttpResponse>& result) {
+  return result ? "status " + std::to_string(result->status) : result.error().message();
+}
+
+}  // namespace
+
+TEST_CASE("A request round trip returns the handler's response and the client's common name",
+          "[net]") {
+  Recorder recorder;
+  auto server = HttpsServer::start(server_options(), recorder.handler());
+  auto client = HttpsClient::create(client_options(server->port(), TestPki::instance().client_t1()));
+
+  const auto first = client->request("POST", "/sync/v1/events", R"({"n":1})", kDeadline);
+  INFO(error_text(first));
+  REQUIRE(first.has_value());
+  CHECK(first->status == 200);
+  CHECK(first->content_type == "application/json");
+  CHECK(first->body == R"({"echo":"/sync/v1/events"})");
+
+  // The second request reuses the kept-alive connection.
+  const auto second = client->request("GET", "/sync/v1/status?x=1", "", kDeadline);
+  INFO(error_text(second));
+  REQUIRE(second.has_value());
+  CHECK(second->body == R"({"echo":"/sync/v1/status?x=1"})");
+
+  const std::lock_guard lock(recorder.mutex);
+  REQUIRE(recorder.requests.size() == 2);
+  const HttpRequest& seen = recorder.requests.front();
+  CHECK(seen.method == "POST");
+  CHECK(seen.target == "/sync/v1/events");
+  CHECK(seen.content_type == "application/json");
+  CHECK(seen.body == R"({"n":1})");
+  CHECK(seen.peer_common_name == "T1");
+  CHECK(seen.remote_address.rfind("127.0.0.1:", 0) == 0);
+  CHECK(recorder.requests.back().method == "GET");
+}
+
+TEST_CASE("The client verifies the server's name as a DNS or IP subjectAltName", "[net]") {
+  Recorder recorder;
+  auto server = HttpsServer::start(server_options(), recorder.handler());
+  auto options = client_options(server->port(), TestPki::instance().client_t1());
+
+  SECTION("a DNS name the certificate carries is accepted") {
+    options.server_name = "localhost";
+    const auto result = HttpsClient::create(options)->request("GET", "/", "", kDeadline);
+    INFO(error_text(result));
+    CHECK(result.has_value());
+  }
+  SECTION("a DNS name it does not carry is refused") {
+    options.server_name = "elsewhere.example";
+    CHECK_FALSE(HttpsClient::create(options)->request("GET", "/", "", kDeadline).has_value());
+  }
+  SECTION("an IP address it does not carry is refused") {
+    options.server_name = "127.0.0.2";
+    CHECK_FALSE(HttpsClient::create(options)->request("GET", "/", "", kDeadline).has_value());
+  }
+}
+
+TEST_CASE("A client certificate from another CA is refused before the handler runs", "[net]") {
+  Recorder recorder;
+  auto server = HttpsServer::start(server_options(), recorder.handler());
+  auto client =
+      HttpsClient::create(client_options(server->port(), TestPki::instance().client_foreign()));
+
+  const auto result = client->request("GET", "/", "", kDeadline);
+  INFO(error_text(result));
+  CHECK_FALSE(result.has_value());
+  CHECK(recorder.calls == 0);
+}
+
+TEST_CASE("A client without a certificate is refused before the handler runs", "[net]") {
+  Recorder recorder;
+  auto server = HttpsServer::start(server_options(), recorder.handler());
+  auto client = HttpsClient::create(
+      client_options(server->port(), TestPki::instance().client_without_certificate()));
+
+  const auto result = client->request("GET", "/", "", kDeadline);
+  INFO(error_text(result));
+  CHECK_FALSE(result.has_value());
+  CHECK(recorder.calls == 0);
+}
+
+TEST_CASE("A request body over max_body_bytes is answered with 413 and never reaches the handler",
+          "[net]") {
+  Recorder recorder;
+  auto options = server_options();
+  options.limits.max_body_bytes = 1024;
+  auto server = HttpsServer::start(options, recorder.handler());
+  auto client = HttpsClient::create(client_options(server->port(), TestPki::instance().client_t1()));
+
+  const auto too_large = client->request("POST", "/sync/v1/events", std::string(4000, 'x'), kDeadline);
+  INFO(error_text(too_large));
+  REQUIRE(too_large.has_value());
+  CHECK(too_large->status == 413);
+  CHECK(too_large->body.find(R"("error")") != std::string::npos);
+  CHECK(recorder.calls == 0);
+
+  // The server closed that connection; the client reconnects and a body at the limit passes.
+  const auto at_limit = client->request("POST", "/sync/v1/events", std::string(1024, 'x'), kDeadline);
+  INFO(error_text(at_limit));
+  REQUIRE(at_limit.has_value());
+  CHECK(at_limit->status == 200);
+}
+
+TEST_CASE("A malformed request is answered with 400", "[net]") {
+  Recorder recorder;
+  auto server = HttpsServer::start(server_options(), recorder.handler());
+  auto client = HttpsClient::create(client_options(server->port(), TestPki::instance().client_t1()));
+
+  const auto result = client->request("GET", "/has space", "", kDeadline);
+  INFO(error_text(result));
+  REQUIRE(result.has_value());
+  CHECK(result->status == 400);
+  CHECK(recorder.calls == 0);
+}
+
+TEST_CASE("A request to a server that never answers fails at its deadline", "[net]") {
+  SilentListener listener;
+  auto client = HttpsClient::create(client_options(listener.port(), TestPki::instance().client_t1()));
+
+  const auto started = Clock::now();
+  const auto result = client->request("GET", "/", "", 300ms);
+  const auto elapsed = Clock::now() - started;
+
+  REQUIRE_FALSE(result.has_value());
+  CHECK(result.error() == NetErrc::kTimeout);
+  CHECK(elapsed >= 250ms);
+  CHECK(elapsed < 1500ms);
+}
+
+TEST_CASE("Stopping the server with idle keep-alive connections returns promptly", "[net]") {
+  Recorder recorder;
+  auto options = server_options();
+  options.limits.io_timeout = 60s;
+  auto server = HttpsServer::start(options, recorder.handler());
+  std::vector<std::unique_ptr<HttpsClient>> clients;
+  for (int i = 0; i < 3; ++i) {
+    clients.push_back(
+        HttpsClient::create(client_options(server->port(), TestPki::instance().client_t1())));
+    REQUIRE(clients.back()->request("GET", "/", "", kDeadline).has_value());
+  }
+  // A fourth connection sits in the handshake without ever sending a byte.
+  const SilentConnection silent(server->port());
+
+  const auto started = Clock::now();
+  server->stop(10s);
+  CHECK(Clock::now() - started < 2s);
+  server->stop(10s);  // a second stop is a no-op
+
+  // The kept-alive connections are gone: the next request fails instead of hanging.
+  const auto after_stop = clients.front()->request("GET", "/", "", 2000ms);
+  CHECK_FALSE(after_stop.has_value());
+  CHECK(after_stop.error() != NetErrc::kTimeout);
+}
+
+TEST_CASE("A handler that throws gets a 500 and the server keeps serving", "[net]") {
+  std::atomic<int> calls{0};
+  auto server = HttpsServer::start(server_options(), [&calls](const HttpRequest& request) {
+    ++calls;
+    if (request.target == "/boom") throw std::runtime_error("handler exploded");
+    return HttpResponse{200, "application/json", R"({"ok":true})"};
+  });
+  auto client = HttpsClient::create(client_options(server->port(), TestPki::instance().client_t1()));
+
+  const auto failed = client->request("POST", "/boom", "{}", kDeadline);
+  INFO(error_text(failed));
+  REQUIRE(failed.has_value());
+  CHECK(failed->status == 500);
+  CHECK(failed->body == R"({"error":"internal error"})");
+
+  const auto next = client->request("GET", "/fine", "", kDeadline);
+  INFO(error_text(next));
+  REQUIRE(next.has_value());
+  CHECK(next->status == 200);
+  CHECK(calls == 2);
+}
+
+TEST_CASE("Connections over max_connections are closed at accept", "[net]") {
+  Recorder recorder;
+  auto options = server_options();
+  options.max_connections = 1;
+  auto server = HttpsServer::start(options, recorder.handler());
+  auto first = HttpsClient::create(client_options(server->port(), TestPki::instance().client_t1()));
+  auto second = HttpsClient::create(client_options(server->port(), TestPki::instance().client_t1()));
+
+  REQUIRE(first->request("GET", "/", "", kDeadline).has_value());
+  CHECK_FALSE(second->request("GET", "/", "", kDeadline).has_value());
+  CHECK(first->request("GET", "/", "", kDeadline).has_value());
+}
+
+TEST_CASE("Misconfiguration is reported with the file or address at fault", "[net]") {
+  Recorder recorder;
+  const TestPki& pki = TestPki::instance();
+
+  SECTION("a missing certificate file") {
+    auto options = server_options();
+    options.tls.certificate = pki.file("missing.pem");
+    CHECK_THROWS_WITH(HttpsServer::start(options, recorder.handler()),
+                      Catch::Contains("missing.pem"));
+  }
+  SECTION("a private key that does not match the certificate") {
+    auto options = server_options();
+    options.tls.private_key = pki.file("t1.key");
+    CHECK_THROWS_WITH(HttpsServer::start(options, recorder.handler()),
+                      Catch::Contains("t1.key") && Catch::Contains("server.pem"));
+  }
+  SECTION("a file that is not PEM") {
+    auto client = client_options(1, pki.client_t1());
+    client.tls.ca_certificates = pki.file("openssl.cnf");
+    CHECK_THROWS_WITH(HttpsClient::create(client), Catch::Contains("openssl.cnf"));
+  }
+  SECTION("a port already in use") {
+    auto first = HttpsServer::start(server_options(), recorder.handler());
+    auto options = server_options();
+    options.port = first->port();
+    CHECK_THROWS_WITH(HttpsServer::start(options, recorder.handler()),
+                      Catch::Contains("127.0.0.1:" + std::to_string(first->port())));
+  }
+}
