@@ -14,6 +14,8 @@
 namespace rapport::net {
 
 // PEM files of one TLS endpoint. `ca_certificates` is what the peer must be signed by.
+// A client may leave `certificate` and `private_key` both empty to present no certificate;
+// a server that does not require client certificates ignores `ca_certificates`.
 struct TlsFiles {
   std::filesystem::path certificate;
   std::filesystem::path private_key;

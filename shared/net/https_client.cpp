@@ -80,8 +80,7 @@ class ClientImpl final : public HttpsClient {
         tls_(detail::make_client_tls_context(options.tls, server_name_)) {}
 
   Result<HttpResponse> request(std::string_view method, std::string_view target,
-                               std::string_view body,
-                               std::chrono::milliseconds deadline) override {
+                               std::string_view body, std::chrono::milliseconds deadline) override {
     Call call{std::string(method), std::string(target), std::string(body), Clock::now() + deadline};
     std::optional<Result<HttpResponse>> outcome;
     std::exception_ptr failure;
@@ -145,8 +144,7 @@ class ClientImpl final : public HttpsClient {
 
     auto response = parser.release();
     if (!response.keep_alive()) drop_connection();
-    outcome = HttpResponse{response.result_int(),
-                           std::string(response[http::field::content_type]),
+    outcome = HttpResponse{response.result_int(), std::string(response[http::field::content_type]),
                            std::move(response.body())};
   }
 
@@ -169,7 +167,8 @@ class ClientImpl final : public HttpsClient {
     boost::system::error_code ignored;
     tcp_layer.socket().set_option(tcp::no_delay(true), ignored);
     tcp_layer.expires_at(deadline);
-    if (const auto [ec] = co_await stream_->async_handshake(asio::ssl::stream_base::client, kAsTuple);
+    if (const auto [ec] =
+            co_await stream_->async_handshake(asio::ssl::stream_base::client, kAsTuple);
         ec) {
       co_return ec;
     }
@@ -183,7 +182,8 @@ class ClientImpl final : public HttpsClient {
   }
 
   Result<HttpResponse> fail(std::string_view step, const ErrorCode& ec) {
-    std::string reason = detail::describe_tls_failure(ec, stream_ ? stream_->native_handle() : nullptr);
+    std::string reason =
+        detail::describe_tls_failure(ec, stream_ ? stream_->native_handle() : nullptr);
     spdlog::debug("https client: {} {}:{} failed: {}", step, options_.host, options_.port, reason);
     drop_connection();
     return classify(ec);

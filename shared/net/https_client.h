@@ -38,7 +38,8 @@ class HttpsClient {
   // Sends one request and waits for the whole response, at most `deadline` in total
   // (connect, handshake, write and read included). Any HTTP status is a success here; a
   // connection, TLS or timeout failure is an error (boost::asio / ssl error codes, or
-  // NetErrc). After an error the connection is dropped and the next call reconnects.
+  // NetErrc). After an error the connection is dropped and the next call reconnects; there
+  // is no automatic retry. A non-empty body is sent as application/json.
   [[nodiscard]] virtual Result<HttpResponse> request(std::string_view method,
                                                      std::string_view target,
                                                      std::string_view body,

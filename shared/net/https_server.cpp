@@ -91,14 +91,25 @@ class ServerImpl final : public HttpsServer {
   }
 
  private:
-  void bind() {
+  // The address may be a literal ("0.0.0.0", "::1") or a name; a name is resolved once here
+  // and the first address it yields is used.
+  tcp::endpoint listen_endpoint() {
     boost::system::error_code ec;
     const auto address = asio::ip::make_address(options_.address, ec);
-    if (ec) {
-      throw std::runtime_error("invalid HTTPS listen address '" + options_.address +
-                               "': expected an IPv4 or IPv6 literal");
+    if (!ec) return {address, options_.port};
+    tcp::resolver resolver(*io_);
+    const auto results = resolver.resolve(options_.address, std::to_string(options_.port),
+                                          tcp::resolver::passive, ec);
+    if (ec || results.empty()) {
+      throw std::runtime_error("cannot resolve HTTPS listen address '" + options_.address +
+                               "': " + (ec ? ec.message() : std::string("no address")));
     }
-    const tcp::endpoint endpoint(address, options_.port);
+    return results.begin()->endpoint();
+  }
+
+  void bind() {
+    const tcp::endpoint endpoint = listen_endpoint();
+    boost::system::error_code ec;
     // Each step leaves `ec` set on failure; the first failure skips the rest.
     acceptor_->open(endpoint.protocol(), ec);
     if (!ec) acceptor_->set_option(tcp::acceptor::reuse_address(true), ec);
@@ -143,8 +154,8 @@ class ServerImpl final : public HttpsServer {
         socket.close(ignored);
         continue;
       }
-      detail::ServerSession::run(
-          std::make_shared<detail::ServerSession>(tcp::socket(std::move(socket)), tls_, environment_));
+      detail::ServerSession::run(std::make_shared<detail::ServerSession>(
+          tcp::socket(std::move(socket)), tls_, environment_));
     }
   }
 

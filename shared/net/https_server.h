@@ -46,6 +46,8 @@ class HttpsServer {
   // Stops accepting, lets requests in flight finish for up to `grace`, then closes every
   // connection and joins the I/O thread. A response cut off here is harmless for sync: the
   // handler commits before it answers, and the terminal resends unacknowledged events.
+  // Idle keep-alive connections close at once. A second call does nothing. Never call it from
+  // the handler (it would wait for its own thread): that throws std::logic_error.
   virtual void stop(std::chrono::milliseconds grace = std::chrono::seconds(5)) = 0;
 };
 

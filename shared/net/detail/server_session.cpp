@@ -94,7 +94,8 @@ asio::awaitable<void> ServerSession::async_serve() {
   auto& tcp = beast::get_lowest_layer(stream_);
 
   tcp.expires_after(limits.io_timeout);
-  const auto [handshake_error] = co_await stream_.async_handshake(asio::ssl::stream_base::server, kAsTuple);
+  const auto [handshake_error] =
+      co_await stream_.async_handshake(asio::ssl::stream_base::server, kAsTuple);
   if (handshake_error) {
     if (handshake_error != asio::error::operation_aborted) {
       spdlog::warn("https: TLS handshake with {} failed: {}", remote_address_,
@@ -113,7 +114,8 @@ asio::awaitable<void> ServerSession::async_serve() {
 
     phase_ = Phase::kWaiting;
     tcp.expires_after(limits.io_timeout);
-    const auto [read_error, bytes_read] = co_await http::async_read(stream_, buffer, parser, kAsTuple);
+    const auto [read_error, bytes_read] =
+        co_await http::async_read(stream_, buffer, parser, kAsTuple);
     phase_ = Phase::kBusy;
     if (read_error) {
       co_await async_reject(read_error);
@@ -130,7 +132,7 @@ asio::awaitable<void> ServerSession::async_serve() {
   co_await async_shutdown();
 }
 
-asio::awaitable<void> ServerSession::async_reject(const boost::system::error_code& read_error) {
+asio::awaitable<void> ServerSession::async_reject(boost::system::error_code read_error) {
   if (read_error == http::error::end_of_stream) {
     // The client closed between requests: the normal end of a keep-alive connection.
     co_await async_shutdown();

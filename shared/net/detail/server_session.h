@@ -63,7 +63,7 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
   boost::asio::awaitable<void> async_serve();
   // Answers a request that could not be read (413/431/400) and closes; for transport
   // failures just returns.
-  boost::asio::awaitable<void> async_reject(const boost::system::error_code& read_error);
+  boost::asio::awaitable<void> async_reject(boost::system::error_code read_error);
   // False when the write failed (the connection is then unusable).
   boost::asio::awaitable<bool> async_write(const HttpResponse& response, unsigned http_version,
                                            bool keep_alive);

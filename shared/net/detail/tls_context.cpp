@@ -103,10 +103,10 @@ ssl::context make_client_tls_context(const TlsFiles& files, const std::string& s
   // The name check runs inside OpenSSL's chain verification (and is inherited by every
   // connection made from this context), so a mismatch fails the handshake with a reason.
   X509_VERIFY_PARAM* param = SSL_CTX_get0_param(context.native_handle());
-  const bool ok = is_ip_literal(server_name)
-                      ? X509_VERIFY_PARAM_set1_ip_asc(param, server_name.c_str()) == 1
-                      : X509_VERIFY_PARAM_set1_host(param, server_name.c_str(),
-                                                    server_name.size()) == 1;
+  const bool ok =
+      is_ip_literal(server_name)
+          ? X509_VERIFY_PARAM_set1_ip_asc(param, server_name.c_str()) == 1
+          : X509_VERIFY_PARAM_set1_host(param, server_name.c_str(), server_name.size()) == 1;
   if (server_name.empty() || !ok) {
     throw std::runtime_error("invalid TLS server name '" + server_name + "'");
   }

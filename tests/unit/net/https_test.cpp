@@ -16,8 +16,10 @@
 #include <fstream>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <catch2/catch.hpp>
@@ -103,7 +105,8 @@ extendedKeyUsage = clientAuth
     const std::string command =
         "openssl " + arguments + " >>'" + file("openssl.log").string() + "' 2>&1";
     if (std::system(command.c_str()) != 0) {
-      throw std::runtime_error("failed: " + command + " (see " + file("openssl.log").string() + ")");
+      throw std::runtime_error("failed: " + command + " (see " + file("openssl.log").string() +
+                               ")");
     }
   }
 
@@ -222,7 +225,8 @@ TEST_CASE("A request round trip returns the handler's response and the client's 
           "[net]") {
   Recorder recorder;
   auto server = HttpsServer::start(server_options(), recorder.handler());
-  auto client = HttpsClient::create(client_options(server->port(), TestPki::instance().client_t1()));
+  auto client =
+      HttpsClient::create(client_options(server->port(), TestPki::instance().client_t1()));
 
   const auto first = client->request("POST", "/sync/v1/events", R"({"n":1})", kDeadline);
   INFO(error_text(first));
@@ -300,9 +304,11 @@ TEST_CASE("A request body over max_body_bytes is answered with 413 and never rea
   auto options = server_options();
   options.limits.max_body_bytes = 1024;
   auto server = HttpsServer::start(options, recorder.handler());
-  auto client = HttpsClient::create(client_options(server->port(), TestPki::instance().client_t1()));
+  auto client =
+      HttpsClient::create(client_options(server->port(), TestPki::instance().client_t1()));
 
-  const auto too_large = client->request("POST", "/sync/v1/events", std::string(4000, 'x'), kDeadline);
+  const auto too_large =
+      client->request("POST", "/sync/v1/events", std::string(4000, 'x'), kDeadline);
   INFO(error_text(too_large));
   REQUIRE(too_large.has_value());
   CHECK(too_large->status == 413);
@@ -310,7 +316,8 @@ TEST_CASE("A request body over max_body_bytes is answered with 413 and never rea
   CHECK(recorder.calls == 0);
 
   // The server closed that connection; the client reconnects and a body at the limit passes.
-  const auto at_limit = client->request("POST", "/sync/v1/events", std::string(1024, 'x'), kDeadline);
+  const auto at_limit =
+      client->request("POST", "/sync/v1/events", std::string(1024, 'x'), kDeadline);
   INFO(error_text(at_limit));
   REQUIRE(at_limit.has_value());
   CHECK(at_limit->status == 200);
@@ -319,7 +326,8 @@ TEST_CASE("A request body over max_body_bytes is answered with 413 and never rea
 TEST_CASE("A malformed request is answered with 400", "[net]") {
   Recorder recorder;
   auto server = HttpsServer::start(server_options(), recorder.handler());
-  auto client = HttpsClient::create(client_options(server->port(), TestPki::instance().client_t1()));
+  auto client =
+      HttpsClient::create(client_options(server->port(), TestPki::instance().client_t1()));
 
   const auto result = client->request("GET", "/has space", "", kDeadline);
   INFO(error_text(result));
@@ -330,7 +338,8 @@ TEST_CASE("A malformed request is answered with 400", "[net]") {
 
 TEST_CASE("A request to a server that never answers fails at its deadline", "[net]") {
   SilentListener listener;
-  auto client = HttpsClient::create(client_options(listener.port(), TestPki::instance().client_t1()));
+  auto client =
+      HttpsClient::create(client_options(listener.port(), TestPki::instance().client_t1()));
 
   const auto started = Clock::now();
   const auto result = client->request("GET", "/", "", 300ms);
@@ -367,6 +376,28 @@ TEST_CASE("Stopping the server with idle keep-alive connections returns promptly
   CHECK(after_stop.error() != NetErrc::kTimeout);
 }
 
+TEST_CASE("Stopping the server lets a request in flight finish", "[net]") {
+  std::atomic<bool> entered{false};
+  auto server = HttpsServer::start(server_options(), [&entered](const HttpRequest&) {
+    entered = true;
+    std::this_thread::sleep_for(300ms);
+    return HttpResponse{200, "application/json", R"({"ok":true})"};
+  });
+  auto client =
+      HttpsClient::create(client_options(server->port(), TestPki::instance().client_t1()));
+
+  std::optional<rapport::Result<HttpResponse>> result;
+  std::thread caller([&] { result = client->request("POST", "/slow", "{}", kDeadline); });
+  while (!entered) std::this_thread::sleep_for(1ms);
+  server->stop(5s);
+  caller.join();
+
+  REQUIRE(result.has_value());
+  INFO(error_text(*result));
+  REQUIRE(result->has_value());
+  CHECK((*result)->status == 200);
+}
+
 TEST_CASE("A handler that throws gets a 500 and the server keeps serving", "[net]") {
   std::atomic<int> calls{0};
   auto server = HttpsServer::start(server_options(), [&calls](const HttpRequest& request) {
@@ -374,7 +405,8 @@ TEST_CASE("A handler that throws gets a 500 and the server keeps serving", "[net
     if (request.target == "/boom") throw std::runtime_error("handler exploded");
     return HttpResponse{200, "application/json", R"({"ok":true})"};
   });
-  auto client = HttpsClient::create(client_options(server->port(), TestPki::instance().client_t1()));
+  auto client =
+      HttpsClient::create(client_options(server->port(), TestPki::instance().client_t1()));
 
   const auto failed = client->request("POST", "/boom", "{}", kDeadline);
   INFO(error_text(failed));
@@ -395,7 +427,8 @@ TEST_CASE("Connections over max_connections are closed at accept", "[net]") {
   options.max_connections = 1;
   auto server = HttpsServer::start(options, recorder.handler());
   auto first = HttpsClient::create(client_options(server->port(), TestPki::instance().client_t1()));
-  auto second = HttpsClient::create(client_options(server->port(), TestPki::instance().client_t1()));
+  auto second =
+      HttpsClient::create(client_options(server->port(), TestPki::instance().client_t1()));
 
   REQUIRE(first->request("GET", "/", "", kDeadline).has_value());
   CHECK_FALSE(second->request("GET", "/", "", kDeadline).has_value());

@@ -1,0 +1,209 @@
+// tests/e2e/e2e_test.cpp
+//
+// The real programs, end to end on loopback: rapportctl makes a data folder with its CA,
+// rapport-server listens with mutual TLS 1.3, rapport-terminal reads cards on stdin.
+
+#include <signal.h>
+
+#include <fstream>
+#include <regex>
+#include <thread>
+
+#include "tests/support/catch_result.h"
+
+#include "server/storage/store.h"
+#include "shared/util/files.h"
+#include "terminal/local_database.h"
+#include "terminal/outbox.h"
+#include "tests/support/process.h"
+#include "tests/support/temp_dir.h"
+
+using namespace rapport;
+using namespace std::chrono_literals;
+using rapport::testing::binary;
+using rapport::testing::ChildProcess;
+using rapport::testing::read_text;
+using rapport::testing::wait_until;
+
+namespace {
+
+const std::string kCtl = binary("server/rapportctl").string();
+const std::string kServer = binary("server/rapport-server").string();
+const std::string kTerminal = binary("terminal/rapport-terminal").string();
+
+// A data folder with store S1, one member with a card, and terminal T1's bundle.
+struct Chain {
+  std::filesystem::path data;
+  unsigned short port;
+  std::string card;  // the member's card number, as printed
+
+  Chain(const std::filesystem::path& folder, unsigned short listen_port)
+      : data(folder), port(listen_port) {
+    std::string out;
+    REQUIRE(testing::run({kCtl, "init", "--data", data.string(), "--store", "S1", "--listen",
+                          "127.0.0.1:" + std::to_string(port)},
+                         &out) == 0);
+    REQUIRE(testing::run({kCtl, "member", "add", "--data", data.string(), "--name",
+                          "Ada Lovelace", "--store", "S1"},
+                         &out) == 0);
+    std::smatch match;
+    REQUIRE(std::regex_search(out, match, std::regex("card ([0-9 ]{19})")));
+    card = match[1];
+    REQUIRE(testing::run({kCtl, "terminal", "issue", "--data", data.string(), "--id", "T1",
+                          "--store", "S1"},
+                         &out) == 0);
+    // Sync quickly so the test does not wait on the production interval.
+    auto toml = read_text(terminal_config());
+    toml = std::regex_replace(toml, std::regex("interval_ms = \\d+"), "interval_ms = 100");
+    write_file_atomically(terminal_config(), toml, false);
+  }
+
+  [[nodiscard]] std::filesystem::path terminal_config() const {
+    return data / "terminals/T1/terminal.toml";
+  }
+  [[nodiscard]] std::filesystem::path terminal_db() const {
+    return data / "terminals/T1/terminal.db";
+  }
+
+  [[nodiscard]] std::size_t server_events() const {
+    auto store = server::open_sqlite_store(data / "rapport.db");
+    if (!store) return 0;
+    auto events = (*store)->list_events(1000);
+    return events ? events->size() : 0;
+  }
+  [[nodiscard]] std::int64_t ada_visits() const {
+    auto store = server::open_sqlite_store(data / "rapport.db");
+    if (!store) return -1;
+    auto members = (*store)->list_members(std::nullopt);
+    return members && !members->empty() ? members->front().visit_count : -1;
+  }
+  [[nodiscard]] std::int64_t outbox_size() const {
+    auto db = terminal::open_local_database(terminal_db());
+    if (!db) return -1;
+    terminal::Outbox outbox(*db);
+    const auto size = outbox.size();
+    return size ? *size : -1;
+  }
+
+  std::unique_ptr<ChildProcess> start_server(const std::filesystem::path& log) const {
+    auto server = std::make_unique<ChildProcess>(
+        std::vector<std::string>{kServer, "--config", (data / "server.toml").string()}, log);
+    REQUIRE(wait_until([&] { return read_text(log).find("listening") != std::string::npos; },
+                       10s));
+    return server;
+  }
+
+  std::unique_ptr<ChildProcess> start_terminal(const std::filesystem::path& log,
+                                               std::filesystem::path config = {}) const {
+    if (config.empty()) config = terminal_config();
+    auto terminal = std::make_unique<ChildProcess>(
+        std::vector<std::string>{kTerminal, "--config", config.string()}, log);
+    REQUIRE(wait_until([&] { return read_text(log).find("ready") != std::string::npos; }, 20s));
+    return terminal;
+  }
+};
+
+bool log_has(const std::filesystem::path& log, const std::string& text) {
+  return read_text(log).find(text) != std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE("a card scanned at the terminal is greeted and its visit reaches the server",
+          "[e2e]") {
+  testing::TempDir dir;
+  Chain chain(dir / "data", testing::free_port());
+  auto server = chain.start_server(dir / "server.log");
+  auto terminal = chain.start_terminal(dir / "terminal.log");
+
+  terminal->write_stdin(chain.card + "\n");
+  REQUIRE(wait_until([&] { return log_has(dir / "terminal.log", "Ada Lovelace"); }, 10s));
+  CHECK(log_has(dir / "terminal.log", "visit recorded"));
+  REQUIRE(wait_until([&] { return chain.ada_visits() == 1; }, 15s));
+
+  terminal->write_stdin("1234\n");  // a bad read is refused and the terminal carries on
+  REQUIRE(wait_until([&] { return log_has(dir / "terminal.log", "bad read"); }, 10s));
+  terminal->close_stdin();
+  CHECK(terminal->wait(15s) == 0);
+  CHECK(chain.server_events() == 1);
+  CHECK(chain.outbox_size() == 0);
+
+  server->send_signal(SIGTERM);
+  CHECK(server->wait(15s) == 0);
+  INFO(read_text(dir / "server.log"));
+  CHECK(log_has(dir / "server.log", "stored 1 new of 1 events"));
+}
+
+TEST_CASE("a visit acknowledged at the counter survives SIGKILL and reaches the server once",
+          "[e2e]") {
+  testing::TempDir dir;
+  Chain chain(dir / "data", testing::free_port());
+
+  // Server down: the terminal records the visit locally and says so.
+  {
+    auto terminal = chain.start_terminal(dir / "terminal1.log");
+    terminal->write_stdin(chain.card + "\n");
+    REQUIRE(wait_until([&] { return log_has(dir / "terminal1.log", "visit recorded"); }, 10s));
+    terminal->send_signal(SIGKILL);  // right after it reported success
+    CHECK(terminal->wait(10s) == 128 + SIGKILL);
+  }
+  CHECK(chain.outbox_size() == 1);
+
+  auto server = chain.start_server(dir / "server.log");
+  auto terminal = chain.start_terminal(dir / "terminal2.log");
+  REQUIRE(wait_until([&] { return chain.server_events() == 1; }, 20s));
+  REQUIRE(wait_until([&] { return chain.outbox_size() == 0; }, 10s));
+  // Several more sync rounds: nothing is sent twice.
+  std::this_thread::sleep_for(1s);
+  terminal->close_stdin();
+  CHECK(terminal->wait(15s) == 0);
+  CHECK(chain.server_events() == 1);
+  CHECK(chain.ada_visits() == 1);
+  server->send_signal(SIGTERM);
+  CHECK(server->wait(15s) == 0);
+}
+
+TEST_CASE("a terminal with a certificate from another CA is refused and keeps its visit",
+          "[e2e]") {
+  testing::TempDir dir;
+  const auto port = testing::free_port();
+  Chain chain(dir / "data", port);
+  Chain impostor(dir / "other", port);  // its own CA, same terminal id and store
+  auto server = chain.start_server(dir / "server.log");
+  auto terminal = impostor.start_terminal(dir / "impostor.log");
+
+  terminal->write_stdin(impostor.card + "\n");
+  REQUIRE(wait_until([&] { return log_has(dir / "impostor.log", "visit recorded"); }, 10s));
+  REQUIRE(wait_until([&] { return log_has(dir / "impostor.log", "unreachable"); }, 15s));
+  terminal->close_stdin();
+  CHECK(terminal->wait(20s) == 0);
+
+  CHECK(chain.server_events() == 0);
+  CHECK(impostor.outbox_size() == 1);  // nothing lost: it stays until a valid server takes it
+  server->send_signal(SIGTERM);
+  CHECK(server->wait(15s) == 0);
+  INFO(read_text(dir / "server.log"));
+  CHECK(log_has(dir / "server.log", "handshake"));
+}
+
+TEST_CASE("a missing or invalid config value stops start-up with a message naming it",
+          "[e2e]") {
+  testing::TempDir dir;
+  Chain chain(dir / "data", testing::free_port());
+  auto toml = read_text(chain.data / "server.toml");
+  write_file_atomically(dir / "no-listen.toml",
+                        std::regex_replace(toml, std::regex("listen = .*\n"), ""), false);
+  std::string out;
+  CHECK(testing::run({kServer, "--config", (dir / "no-listen.toml").string()}, &out) != 0);
+  CHECK_THAT(out, Catch::Contains("server.listen") && Catch::Contains("missing"));
+
+  write_file_atomically(
+      dir / "bad-port.toml",
+      std::regex_replace(toml, std::regex("listen = .*\n"), "listen = \"127.0.0.1:99999\"\n"),
+      false);
+  CHECK(testing::run({kServer, "--config", (dir / "bad-port.toml").string()}, &out) != 0);
+  CHECK_THAT(out, Catch::Contains("server.listen") && Catch::Contains("port"));
+
+  CHECK(testing::run({kTerminal, "--config", (dir / "nothing.toml").string()}, &out) != 0);
+  CHECK_THAT(out, Catch::Contains("does not exist"));
+}

@@ -1,0 +1,133 @@
+// tests/unit/domain_test.cpp
+//
+// Event ids, time formatting and the sync protocol's JSON.
+
+#include <set>
+
+#include "tests/support/catch_result.h"
+
+#include "shared/domain/event_id.h"
+#include "shared/protocol/protocol_errc.h"
+#include "shared/protocol/sync_messages.h"
+#include "shared/util/clock.h"
+
+using namespace rapport;
+using protocol::ProtocolErrc;
+
+namespace {
+
+domain::Event sample_event() {
+  domain::Event e;
+  e.id = domain::new_event_id();
+  e.kind = domain::EventKind::kVisit;
+  e.card_token = std::string(64, 'a');
+  e.member_id = 42;
+  e.occurred_at = "2026-11-25T10:00:00.000Z";
+  return e;
+}
+
+}  // namespace
+
+TEST_CASE("event ids are UUIDv7 and unique", "[domain]") {
+  std::set<std::string> ids;
+  for (int i = 0; i < 10000; ++i) {
+    const auto id = domain::new_event_id();
+    REQUIRE(domain::is_valid_event_id(id));
+    REQUIRE(id[14] == '7');  // version nibble
+    ids.insert(id);
+  }
+  CHECK(ids.size() == 10000);
+  CHECK_FALSE(domain::is_valid_event_id("not-a-uuid"));
+  CHECK_FALSE(domain::is_valid_event_id("01a21505-25d7-7748-9c06-a6dea75f5e3Z"));
+}
+
+TEST_CASE("ISO 8601 times round-trip and ages read naturally", "[domain]") {
+  const auto t = from_iso8601("2026-11-25T10:20:30.456Z");
+  REQUIRE(t);
+  CHECK(to_iso8601(*t) == "2026-11-25T10:20:30.456Z");
+  CHECK(from_iso8601("2026-11-25T10:20:30Z"));
+  CHECK_FALSE(from_iso8601("2026-02-30T10:20:30Z"));
+  CHECK_FALSE(from_iso8601("yesterday"));
+  CHECK_FALSE(from_iso8601("2026-11-25T10:20:30.456Zjunk"));
+  using namespace std::chrono;
+  CHECK(describe_age(*t, *t + seconds(5)) == "just now");
+  CHECK(describe_age(*t, *t + days(3)) == "3 days ago");
+  CHECK(describe_age(*t, *t + days(1)) == "1 day ago");
+  CHECK(describe_age(*t, *t + weeks(3)) == "3 weeks ago");
+  CHECK(is_valid_date("1815-12-10"));
+  CHECK_FALSE(is_valid_date("1815-13-10"));
+}
+
+TEST_CASE("a push request round-trips through JSON", "[protocol]") {
+  protocol::PushEventsRequest request{{sample_event(), sample_event()}};
+  request.events[1].member_id.reset();
+  const auto decoded = protocol::decode_push_events_request(protocol::encode(request));
+  REQUIRE(decoded);
+  REQUIRE(decoded->events.size() == 2);
+  CHECK(decoded->events[0].id == request.events[0].id);
+  CHECK(decoded->events[0].member_id == 42);
+  CHECK_FALSE(decoded->events[1].member_id);
+  CHECK(decoded->events[1].occurred_at == "2026-11-25T10:00:00.000Z");
+}
+
+TEST_CASE("malformed push requests are refused with a named reason", "[protocol]") {
+  const auto event = [](const std::string& fields) {
+    return R"({"events":[{)" + fields + "}]}";
+  };
+  const std::string id = R"("id":")" + domain::new_event_id() + R"(")";
+  const std::string token = R"("card_token":")" + std::string(64, 'b') + R"(")";
+  const std::string at = R"("occurred_at":"2026-11-25T10:00:00Z")";
+
+  CHECK(protocol::decode_push_events_request("{").error() == ProtocolErrc::kNotJson);
+  CHECK(protocol::decode_push_events_request("[]").error() == ProtocolErrc::kWrongShape);
+  CHECK(protocol::decode_push_events_request(R"({"events":5})").error() ==
+        ProtocolErrc::kWrongShape);
+  CHECK(protocol::decode_push_events_request(event(R"("kind":"visit",)" + token + "," + at))
+            .error() == ProtocolErrc::kWrongShape);
+  CHECK(protocol::decode_push_events_request(
+            event(R"("id":"x","kind":"visit",)" + token + "," + at))
+            .error() == ProtocolErrc::kBadEventId);
+  CHECK(protocol::decode_push_events_request(event(id + R"(,"kind":"teleport",)" + token + "," + at))
+            .error() == ProtocolErrc::kUnknownEventKind);
+  CHECK(protocol::decode_push_events_request(
+            event(id + R"(,"kind":"visit","card_token":"1234",)" + at))
+            .error() == ProtocolErrc::kBadCardToken);
+  CHECK(protocol::decode_push_events_request(
+            event(id + R"(,"kind":"visit",)" + token + R"(,"occurred_at":"noon")"))
+            .error() == ProtocolErrc::kBadTimestamp);
+  CHECK(protocol::decode_push_events_request(
+            event(id + R"(,"kind":"visit",)" + token + "," + at + R"(,"member_id":"7")"))
+            .error() == ProtocolErrc::kWrongShape);
+  // Nesting far deeper than any message of ours.
+  CHECK(protocol::decode_push_events_request(std::string(10000, '[') + std::string(10000, ']'))
+            .error() == ProtocolErrc::kNotJson);
+}
+
+TEST_CASE("a batch above the limit is refused whole", "[protocol]") {
+  protocol::PushEventsRequest request;
+  for (std::size_t i = 0; i <= protocol::kMaxEventsPerBatch; ++i) {
+    request.events.push_back(sample_event());
+  }
+  CHECK(protocol::decode_push_events_request(protocol::encode(request)).error() ==
+        ProtocolErrc::kTooManyEvents);
+}
+
+TEST_CASE("a members snapshot round-trips through JSON", "[protocol]") {
+  domain::Member m;
+  m.id = 7;
+  m.name = "Zoë \"Z\" Ångström";
+  m.home_store = "S1";
+  m.birth_date = "1990-01-31";
+  m.visit_count = 12;
+  m.cards.push_back({std::string(64, 'c'), "1234", domain::CardStatus::kActive});
+  m.cards.push_back({std::string(64, 'd'), "5678", domain::CardStatus::kBlocked});
+  const protocol::MembersSnapshot snapshot{"S1", {m}};
+  const auto decoded = protocol::decode_members_snapshot(protocol::encode(snapshot));
+  REQUIRE(decoded);
+  REQUIRE(decoded->members.size() == 1);
+  CHECK(decoded->members[0].name == m.name);
+  CHECK(decoded->members[0].birth_date == m.birth_date);
+  CHECK_FALSE(decoded->members[0].last_visit);
+  REQUIRE(decoded->members[0].cards.size() == 2);
+  CHECK(decoded->members[0].cards[1].status == domain::CardStatus::kBlocked);
+}

@@ -1,0 +1,141 @@
+// tests/unit/server_test.cpp
+//
+// The server's SQLite store and its sync handler, called as the HTTPS layer calls it.
+
+#include "tests/support/catch_result.h"
+
+#include "server/storage/store.h"
+#include "server/sync_handler.h"
+#include "shared/domain/event_id.h"
+#include "shared/protocol/sync_messages.h"
+#include "tests/support/temp_dir.h"
+
+using namespace rapport;
+
+namespace {
+
+struct Fixture {
+  rapport::testing::TempDir dir;
+  std::unique_ptr<server::Store> store = server::open_sqlite_store(dir / "rapport.db").value();
+  std::int64_t ada = 0;
+  std::string ada_token = std::string(64, 'a');
+
+  Fixture() {
+    REQUIRE(store->add_store("S1", "High Street"));
+    REQUIRE(store->add_store("S2", "Station"));
+    ada = store->add_member({"Ada Lovelace", "S1", "1815-12-10"}).value();
+    REQUIRE(store->add_card(ada, {ada_token, "7894", domain::CardStatus::kActive}));
+    REQUIRE(store->register_terminal({"T1", "S1", "01", false}));
+  }
+
+  static domain::Event visit(const std::string& token) {
+    domain::Event e;
+    e.id = domain::new_event_id();
+    e.card_token = token;
+    e.occurred_at = "2026-11-25T10:00:00.000Z";
+    e.terminal_id = "T1";
+    e.store_id = "S1";
+    return e;
+  }
+
+  net::HttpResponse post(const std::vector<domain::Event>& events, std::string cn = "T1") {
+    net::HttpRequest request;
+    request.method = "POST";
+    request.target = std::string(protocol::kPushEventsPath);
+    request.body = protocol::encode(protocol::PushEventsRequest{events});
+    request.peer_common_name = std::move(cn);
+    return server::handle_sync_request(*store, request);
+  }
+};
+
+}  // namespace
+
+TEST_CASE_METHOD(Fixture, "an event delivered twice is stored once", "[server]") {
+  const std::vector<domain::Event> batch{visit(ada_token), visit(ada_token)};
+  CHECK(store->record_events(batch).value() == 2);
+  CHECK(store->record_events(batch).value() == 0);
+  const std::vector<domain::Event> overlap{batch[1], visit(ada_token)};
+  CHECK(store->record_events(overlap).value() == 1);
+  CHECK(store->list_events(100).value().size() == 3);
+}
+
+TEST_CASE_METHOD(Fixture, "the server resolves the member from its own card table", "[server]") {
+  auto unknown = visit(std::string(64, 'f'));
+  auto claimed = visit(ada_token);
+  claimed.member_id = 999;  // the terminal's claim is not what the server stores
+  const std::vector<domain::Event> batch{unknown, claimed};
+  REQUIRE(store->record_events(batch));
+  const auto events = store->list_events(10).value();
+  REQUIRE(events.size() == 2);
+  CHECK_FALSE(events[0].event.member_id);
+  CHECK(events[1].event.member_id == ada);
+  CHECK(events[1].sequence > events[0].sequence);
+  const auto members = store->list_members(std::nullopt).value();
+  REQUIRE(members.size() == 1);
+  CHECK(members[0].visit_count == 1);
+  CHECK(members[0].last_visit == "2026-11-25T10:00:00.000Z");
+}
+
+TEST_CASE_METHOD(Fixture, "members are listed per home store with their cards", "[server]") {
+  REQUIRE(store->add_member({"Bob", "S2", std::nullopt}));
+  CHECK(store->list_members(std::string("S1")).value().size() == 1);
+  CHECK(store->list_members(std::nullopt).value().size() == 2);
+  CHECK(store->list_members(std::string("S1")).value()[0].cards.size() == 1);
+  CHECK_FALSE(store->add_member({"Nobody", "S9", std::nullopt}));  // no such store
+  CHECK_FALSE(store->add_card(ada, {ada_token, "7894", domain::CardStatus::kActive}));
+}
+
+TEST_CASE_METHOD(Fixture, "the sync handler acknowledges a resent batch and stores it once",
+                 "[server]") {
+  const std::vector<domain::Event> batch{visit(ada_token), visit(ada_token)};
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    const auto response = post(batch);
+    REQUIRE(response.status == 200);
+    const auto acks = protocol::decode_push_events_response(response.body).value();
+    CHECK(acks.acknowledged == std::vector<std::string>{batch[0].id, batch[1].id});
+  }
+  CHECK(store->list_events(100).value().size() == 2);
+}
+
+TEST_CASE_METHOD(Fixture, "the terminal and store come from the certificate, not the body",
+                 "[server]") {
+  REQUIRE(store->register_terminal({"T2", "S2", "02", false}));
+  REQUIRE(post({visit(ada_token)}, "T2").status == 200);
+  const auto events = store->list_events(10).value();
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].event.terminal_id == "T2");
+  CHECK(events[0].event.store_id == "S2");
+}
+
+TEST_CASE_METHOD(Fixture, "malformed messages get 400 with a reason and store nothing",
+                 "[server]") {
+  net::HttpRequest request;
+  request.method = "POST";
+  request.target = "/sync/v1/events";
+  request.peer_common_name = "T1";
+  for (const char* body : {"", "{", "null", R"({"events":[{"id":"x"}]})", "\xff\xfe"}) {
+    request.body = body;
+    const auto response = server::handle_sync_request(*store, request);
+    INFO(body);
+    CHECK(response.status == 400);
+    CHECK_THAT(response.body, Catch::Contains("\"error\""));
+  }
+  CHECK(store->list_events(10).value().empty());
+}
+
+TEST_CASE_METHOD(Fixture, "unknown terminals, paths and methods are refused", "[server]") {
+  CHECK(post({visit(ada_token)}, "T9").status == 403);
+  CHECK(post({visit(ada_token)}, "").status == 403);
+  net::HttpRequest request;
+  request.peer_common_name = "T1";
+  request.method = "GET";
+  request.target = "/sync/v1/events";
+  CHECK(server::handle_sync_request(*store, request).status == 405);
+  request.target = "/sync/v2/events";
+  CHECK(server::handle_sync_request(*store, request).status == 404);
+  request.target = "/sync/v1/members";
+  const auto members = server::handle_sync_request(*store, request);
+  REQUIRE(members.status == 200);
+  CHECK(protocol::decode_members_snapshot(members.body).value().members.size() == 1);
+  CHECK(store->list_events(10).value().empty());
+}

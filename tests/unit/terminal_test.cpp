@@ -1,0 +1,155 @@
+// tests/unit/terminal_test.cpp
+//
+// The counter, the member cache and the outbox on a real SQLite file.
+
+#include "tests/support/catch_result.h"
+
+#include "shared/card/card_key.h"
+#include "shared/util/clock.h"
+#include "terminal/counter.h"
+#include "terminal/local_database.h"
+#include "terminal/member_cache.h"
+#include "terminal/outbox.h"
+#include "tests/support/temp_dir.h"
+
+using namespace rapport;
+using terminal::ScanOutcome;
+
+namespace {
+
+constexpr const char* kPrefix = "627599";
+constexpr const char* kAdaCard = "6275991234567894";
+
+struct Fixture {
+  rapport::testing::TempDir dir;
+  storage::Database db = terminal::open_local_database(dir / "terminal.db").value();
+  terminal::MemberCache cache{db};
+  terminal::Outbox outbox{db};
+  card::CardKey key = card::CardKey::generate();
+
+  std::string token(const char* number) {
+    return key.token_for(card::CardNumber::parse(number, kPrefix).value());
+  }
+
+  void seed(domain::CardStatus status = domain::CardStatus::kActive) {
+    domain::Member ada;
+    ada.id = 1;
+    ada.name = "Ada Lovelace";
+    ada.home_store = "S1";
+    ada.visit_count = 3;
+    ada.last_visit = "2026-11-20T10:00:00.000Z";
+    ada.cards.push_back({token(kAdaCard), "7894", status});
+    REQUIRE(cache.replace_all({"S1", {ada}}));
+  }
+
+  terminal::Counter counter() {
+    return terminal::Counter({"T1", "S1", kPrefix}, key, cache, outbox);
+  }
+};
+
+const auto kNow = from_iso8601("2026-11-25T10:00:00.000Z").value();
+
+}  // namespace
+
+TEST_CASE_METHOD(Fixture, "a known card greets the member and records one visit", "[terminal]") {
+  seed();
+  auto c = counter();
+  const auto result = c.scan("6275 9912 3456 7894", kNow);
+  CHECK(result.outcome == ScanOutcome::kMember);
+  CHECK(result.visit_number == 4);
+  CHECK_THAT(result.message, Catch::Contains("Ada Lovelace") && Catch::Contains("visit 4") &&
+                                 Catch::Contains("5 days ago") && Catch::Contains("recorded"));
+  const auto pending = outbox.oldest(10).value();
+  REQUIRE(pending.size() == 1);
+  CHECK(pending[0].id == result.event_id);
+  CHECK(pending[0].member_id == 1);
+  CHECK(pending[0].card_token == token(kAdaCard));
+  CHECK(pending[0].occurred_at == "2026-11-25T10:00:00.000Z");
+}
+
+TEST_CASE_METHOD(Fixture, "visits still in the outbox count towards the visit number",
+                 "[terminal]") {
+  seed();
+  auto c = counter();
+  (void)c.scan(kAdaCard, kNow);
+  const auto second = c.scan(kAdaCard, kNow + std::chrono::minutes(10));
+  CHECK(second.visit_number == 5);
+  CHECK_THAT(second.message, Catch::Contains("10 minutes ago"));
+}
+
+TEST_CASE_METHOD(Fixture, "an unknown card is recorded against its token", "[terminal]") {
+  auto c = counter();
+  const auto result = c.scan(kAdaCard, kNow);
+  CHECK(result.outcome == ScanOutcome::kUnknownCard);
+  CHECK_THAT(result.message, Catch::Contains("unknown card ending 7894"));
+  const auto pending = outbox.oldest(10).value();
+  REQUIRE(pending.size() == 1);
+  CHECK_FALSE(pending[0].member_id);
+}
+
+TEST_CASE_METHOD(Fixture, "a blocked card is refused and records nothing", "[terminal]") {
+  seed(domain::CardStatus::kBlocked);
+  auto c = counter();
+  const auto result = c.scan(kAdaCard, kNow);
+  CHECK(result.outcome == ScanOutcome::kBlockedCard);
+  CHECK_THAT(result.message, Catch::Contains("BLOCKED"));
+  CHECK(outbox.size().value() == 0);
+}
+
+TEST_CASE_METHOD(Fixture, "bad reads record nothing and say what to do", "[terminal]") {
+  seed();
+  auto c = counter();
+  for (const char* raw : {"6275991234567895", "62759912345678", "%B6275991234567894^?",
+                          "4111111111111111"}) {
+    const auto result = c.scan(raw, kNow);
+    INFO(raw);
+    CHECK(result.outcome == ScanOutcome::kBadRead);
+    CHECK_FALSE(result.event_id);
+  }
+  CHECK(outbox.size().value() == 0);
+}
+
+TEST_CASE_METHOD(Fixture, "a visit that cannot be written is reported, not claimed", "[terminal]") {
+  seed();
+  auto pages = db.prepare("PRAGMA page_count").value();
+  REQUIRE(pages.step().value());
+  const auto count = pages.column_int64(0);
+  pages.reset();
+  REQUIRE(db.execute("PRAGMA max_page_count=" + std::to_string(count)));
+  auto c = counter();
+  terminal::ScanResult result;
+  for (int i = 0; i < 2000 && result.outcome != ScanOutcome::kNotRecorded; ++i) {
+    result = c.scan(kAdaCard, kNow);
+  }
+  CHECK(result.outcome == ScanOutcome::kNotRecorded);
+  CHECK_FALSE(result.event_id);
+  CHECK_THAT(result.message, Catch::Contains("NOT recorded"));
+}
+
+TEST_CASE_METHOD(Fixture, "the outbox survives reopening and forgets only acknowledged ids",
+                 "[terminal]") {
+  auto c = counter();
+  const auto a = c.scan(kAdaCard, kNow).event_id.value();
+  const auto b = c.scan(kAdaCard, kNow).event_id.value();
+  const auto d = c.scan(kAdaCard, kNow).event_id.value();
+  {
+    auto reopened = terminal::open_local_database(dir / "terminal.db").value();
+    terminal::Outbox other(reopened);
+    const auto pending = other.oldest(10).value();
+    REQUIRE(pending.size() == 3);
+    CHECK(pending[0].id == a);  // oldest first
+    const std::vector<std::string> acked{a, d, "00000000-0000-7000-8000-000000000000"};
+    REQUIRE(other.acknowledge(acked));
+  }
+  const auto left = outbox.oldest(10).value();
+  REQUIRE(left.size() == 1);
+  CHECK(left[0].id == b);
+}
+
+TEST_CASE_METHOD(Fixture, "a new snapshot replaces the member cache whole", "[terminal]") {
+  seed();
+  CHECK(cache.member_count().value() == 1);
+  REQUIRE(cache.replace_all({"S1", {}}));
+  CHECK(cache.member_count().value() == 0);
+  CHECK_FALSE(cache.find_by_token(token(kAdaCard)).value());
+}
