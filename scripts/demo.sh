@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# The Rapport demo: builds, creates a throwaway data folder with a development CA, starts
+# rapport-server (SQLite) and one rapport-terminal with a few seeded members, and lets you
+# scan cards by typing their numbers. Ctrl-C, SIGTERM or the end of input stop everything.
+#
+#   scripts/demo.sh                                   # interactive: type card numbers
+#   printf '6275 9912 3456 7894\n' | scripts/demo.sh  # scripted
+#
+# Environment: RAPPORT_DEMO_PORT (default 8443), RAPPORT_DEMO_DIR (default: a new temp dir).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+case "${1:-}" in -h|--help) sed -n '2,9p' "$0"; exit 0 ;; esac
+
+scripts/install-deps.sh >&2
+echo "== building (release preset; the first build takes a few minutes)" >&2
+cmake --preset release >/dev/null
+cmake --build --preset release >&2
+
+bin=$PWD/build/release
+ctl=$bin/server/rapportctl
+data=${RAPPORT_DEMO_DIR:-$(mktemp -d /tmp/rapport-demo.XXXXXX)}
+port=${RAPPORT_DEMO_PORT:-8443}
+# Pick another port when the default is taken (a second demo, another service).
+while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
+
+"$ctl" init --data "$data/server" --store S1 --listen "127.0.0.1:$port" >/dev/null
+seed() { "$ctl" member add --data "$data/server" --store S1 "$@" >/dev/null; }
+seed --name "Ada Lovelace" --birth-date 1815-12-10 --card "6275 9912 3456 7894"
+seed --name "Grace Hopper" --birth-date 1906-12-09 --card "6275 9931 8264 0574"
+seed --name "Alan Turing" --card "6275 9970 4519 3820"
+"$ctl" terminal issue --data "$data/server" --id T1 --store S1 >/dev/null
+
+server_pid=""
+terminal_pid=""
+cleanup() {
+  trap - EXIT INT TERM
+  [ -n "$terminal_pid" ] && kill -TERM "$terminal_pid" 2>/dev/null && wait "$terminal_pid" 2>/dev/null
+  [ -n "$server_pid" ] && kill -TERM "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+  echo
+  echo "== what the server stored (rapportctl member list --data $data/server)"
+  "$ctl" member list --data "$data/server" || true
+  echo "Data folder: $data (logs: server.log, terminal.log). Remove it when done."
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+"$bin/server/rapport-server" --config "$data/server/server.toml" >"$data/server.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 50); do
+  grep -q "listening" "$data/server.log" 2>/dev/null && break
+  kill -0 "$server_pid" 2>/dev/null || { cat "$data/server.log" >&2; exit 1; }
+  sleep 0.1
+done
+
+cat <<MSG
+== Rapport demo: rapport-server on 127.0.0.1:$port, terminal T1 in store S1 (mutual TLS 1.3)
+Scan a card by typing its number and pressing Enter:
+  6275 9912 3456 7894   Ada Lovelace
+  6275 9931 8264 0574   Grace Hopper
+  6275 9970 4519 3820   Alan Turing
+  6275 9955 5000 1115   a valid card nobody holds yet (unknown card)
+  6275 9912 3456 7895   a typo (bad check digit)
+See the result: $ctl member list --data $data/server
+           and: $ctl events --data $data/server
+Ctrl-D (end of input) or Ctrl-C stops the demo.
+MSG
+
+# Background jobs of a script read /dev/null unless told otherwise: hand it our input.
+exec 3<&0
+"$bin/terminal/rapport-terminal" --config "$data/server/terminals/T1/terminal.toml" \
+  <&3 2>"$data/terminal.log" &
+terminal_pid=$!
+wait "$terminal_pid" || true
+terminal_pid=""
