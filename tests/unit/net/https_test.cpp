@@ -28,6 +28,7 @@
 #include "shared/net/https_client.h"
 #include "shared/net/https_server.h"
 #include "shared/net/net_errc.h"
+#include "tests/support/temp_dir.h"
 
 namespace {
 
@@ -67,9 +68,7 @@ class TestPki {
   TestPki& operator=(const TestPki&) = delete;
 
  private:
-  TestPki() : dir_(fs::temp_directory_path() / ("rapport-net-test-" + std::to_string(::getpid()))) {
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
+  TestPki() {
     std::ofstream(file("openssl.cnf")) << R"([req]
 distinguished_name = dn
 prompt = no
@@ -96,10 +95,7 @@ extendedKeyUsage = clientAuth
     make_leaf("foreign-client", "T1", "foreign-ca", "client");
   }
 
-  ~TestPki() {
-    std::error_code ignored;
-    fs::remove_all(dir_, ignored);
-  }
+  ~TestPki() = default;
 
   void run(const std::string& arguments) const {
     const std::string command =
@@ -133,7 +129,7 @@ extendedKeyUsage = clientAuth
         path("openssl.cnf") + " -extensions " + extensions + " -out " + path(name + ".pem"));
   }
 
-  fs::path dir_;
+  rapport::testing::TempDir dir_;
   mutable int serial_ = 1;
 };
 
@@ -311,8 +307,9 @@ TEST_CASE("A request body over max_body_bytes is answered with 413 and never rea
       client->request("POST", "/sync/v1/events", std::string(4000, 'x'), kDeadline);
   INFO(error_text(too_large));
   REQUIRE(too_large.has_value());
-  CHECK(too_large->status == 413);
-  CHECK(too_large->body.find(R"("error")") != std::string::npos);
+  const HttpResponse& rejection = too_large.value();
+  CHECK(rejection.status == 413);
+  CHECK(rejection.body.find(R"("error")") != std::string::npos);
   CHECK(recorder.calls == 0);
 
   // The server closed that connection; the client reconnects and a body at the limit passes.
