@@ -65,6 +65,15 @@ net::HttpResponse handle_sync_request(Store& store, const net::HttpRequest& requ
                  request.remote_address, request.peer_common_name);
     return error_response(403, "terminal is not registered or has been revoked");
   }
+  // Issuing a terminal again replaces its certificate: the old one (a stolen or retired
+  // machine) is shut out even though the CA signed it.
+  if ((*terminal)->certificate_serial != request.peer_certificate_serial) {
+    spdlog::warn("refused {} from {}: terminal '{}' presented certificate {}, current is {}",
+                 path, request.remote_address, request.peer_common_name,
+                 request.peer_certificate_serial, (*terminal)->certificate_serial);
+    return error_response(403, "this terminal certificate has been replaced; install the "
+                               "current bundle from `rapportctl terminal issue`");
+  }
   if (is_events) {
     if (request.method != "POST") return error_response(405, "use POST");
     return push_events(store, **terminal, request);

@@ -15,7 +15,8 @@ namespace rapport::server {
 //   POST /sync/v1/events   store the batch once, then acknowledge every id in it (200)
 //   GET  /sync/v1/members  the members of the terminal's store (200)
 //   GET  /sync/v1/health   {"status":"ok"} (200)
-// 400 for a malformed message, 403 for an unknown or revoked terminal, 404/405 for the
+// 400 for a malformed message, 403 for an unknown or revoked terminal or a superseded
+// certificate, 404/405 for the
 // wrong path or method, 503 when storage failed (nothing acknowledged: send again later).
 [[nodiscard]] net::HttpResponse handle_sync_request(Store& store, const net::HttpRequest& request);
 

@@ -37,8 +37,19 @@ Result<std::vector<domain::Event>> Outbox::oldest(std::size_t limit) {
 
 Result<void> Outbox::acknowledge(std::span<const std::string> ids) {
   RAPPORT_TRY(auto tx, storage::Transaction::begin(db_));
-  RAPPORT_TRY(auto stmt, db_.prepare("DELETE FROM outbox WHERE id = ?1"));
-  for (const auto& id : ids) RAPPORT_TRY_VOID(stmt.bind(1, id).run());
+  // The server now counts the visit; count it in the cached member too, in the same
+  // transaction, so the number shown at the counter never drops until the next snapshot.
+  RAPPORT_TRY(auto fold, db_.prepare(
+                             "UPDATE members SET visit_count = visit_count + 1, "
+                             "last_visit = max(coalesce(last_visit, ''), o.occurred_at) "
+                             "FROM (SELECT member_id, occurred_at FROM outbox "
+                             "      WHERE id = ?1 AND kind = 'visit') AS o "
+                             "WHERE members.id = o.member_id"));
+  RAPPORT_TRY(auto remove, db_.prepare("DELETE FROM outbox WHERE id = ?1"));
+  for (const auto& id : ids) {
+    RAPPORT_TRY_VOID(fold.bind(1, id).run());
+    RAPPORT_TRY_VOID(remove.bind(1, id).run());
+  }
   return tx.commit();
 }
 

@@ -40,7 +40,8 @@ class Outbox {
   // Up to `limit` events, oldest first.
   [[nodiscard]] Result<std::vector<domain::Event>> oldest(std::size_t limit);
 
-  // Deletes the events with these ids (unknown ids are ignored), in one transaction.
+  // Deletes the events with these ids (unknown ids are ignored), in one transaction, and
+  // adds the acknowledged visits to the cached members' counts (see MemberCache).
   [[nodiscard]] Result<void> acknowledge(std::span<const std::string> ids);
 
   // Visits of `member_id` waiting here: the server's counts do not include them yet.

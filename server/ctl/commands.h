@@ -42,6 +42,7 @@ struct TerminalIssueOptions {
   std::optional<std::string> server;         // host:port the terminal dials; default: listen
 };
 int run_terminal_issue(const TerminalIssueOptions& options);
+int run_terminal_revoke(const std::filesystem::path& data, const std::string& id);
 
 int run_events_list(const std::filesystem::path& data, std::size_t limit);
 

@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
       "  rapportctl member add --data ./rapport-data --name \"Ada Lovelace\" --store S1\n"
       "  rapportctl member list --data ./rapport-data\n"
       "  rapportctl terminal issue --data ./rapport-data --id T1 --store S1\n"
+      "  rapportctl terminal revoke --data ./rapport-data --id T1\n"
       "  rapportctl events --data ./rapport-data");
   app.set_version_flag("--version", "rapportctl 0.1.0");
   app.require_subcommand(1);
@@ -72,6 +73,14 @@ int main(int argc, char** argv) {
   issue_cmd->add_option("--server", issue.server, "host:port the terminal dials");
   issue_cmd->footer("Example: rapportctl terminal issue --data ./rapport-data --id T1 --store S1");
 
+  std::filesystem::path revoke_data;
+  std::string revoke_id;
+  auto* revoke_cmd = terminal_cmd->add_subcommand(
+      "revoke", "Shut a terminal out (lost or stolen); issuing it again lets it back in");
+  revoke_cmd->add_option("--data", revoke_data, "Server data folder")->required();
+  revoke_cmd->add_option("--id", revoke_id, "Terminal id")->required();
+  revoke_cmd->footer("Example: rapportctl terminal revoke --data ./rapport-data --id T1");
+
   std::filesystem::path events_data;
   std::size_t events_limit = 100;
   auto* events_cmd = app.add_subcommand("events", "List events the server stored, oldest first");
@@ -85,6 +94,7 @@ int main(int argc, char** argv) {
   if (*add_cmd) return run_member_add(add);
   if (*list_cmd) return run_member_list(list_data, list_store);
   if (*issue_cmd) return run_terminal_issue(issue);
+  if (*revoke_cmd) return run_terminal_revoke(revoke_data, revoke_id);
   if (*events_cmd) return run_events_list(events_data, events_limit);
   return EXIT_FAILURE;
 }

@@ -1,6 +1,6 @@
 // server/ctl/terminal_command.cpp
 //
-// `rapportctl terminal issue`: a terminal's bundle — its certificate and key (CN = terminal
+// `rapportctl terminal issue` and `terminal revoke`. Issue: a terminal's bundle — its certificate and key (CN = terminal
 // id, OU = store), the chain's CA certificate, the card key and terminal.toml — in a folder
 // readable by its owner only, and the terminal registered so the server lets it in.
 
@@ -105,6 +105,25 @@ int run_terminal_issue(const TerminalIssueOptions& o) {
   std::cout << "Terminal " << o.id << " of store " << o.store << " issued in " << out.string()
             << "\nStart it with: rapport-terminal --config " << (out / "terminal.toml").string()
             << "\n";
+  return 0;
+}
+
+int run_terminal_revoke(const std::filesystem::path& data, const std::string& id) {
+  auto folder = open_data_folder(data);
+  if (!folder) return 1;
+  const auto revoked = folder->store->revoke_terminal(id);
+  if (!revoked) {
+    std::cerr << "error: cannot revoke terminal " << id << ": " << revoked.error().message()
+              << "\n";
+    return 1;
+  }
+  if (!*revoked) {
+    std::cerr << "error: no active terminal '" << id << "' (already revoked, or never issued)\n";
+    return 1;
+  }
+  std::cout << "Terminal " << id << " revoked: the server refuses it from its next request.\n"
+            << "To bring it back, issue it again: rapportctl terminal issue --data "
+            << data.string() << " --id " << id << " --store STORE\n";
   return 0;
 }
 

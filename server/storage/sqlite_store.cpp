@@ -138,6 +138,13 @@ class SqliteStore final : public Store {
     return terminal;
   }
 
+  Result<bool> revoke_terminal(const std::string& id) override {
+    RAPPORT_TRY(auto stmt, db_.prepare("UPDATE terminals SET revoked_at = ?2 WHERE id = ?1 AND "
+                                       "revoked_at IS NULL"));
+    RAPPORT_TRY_VOID(stmt.bind(1, id).bind(2, now_iso8601()).run());
+    return db_.changes() > 0;
+  }
+
   Result<std::size_t> record_events(std::span<const domain::Event> events) override {
     if (!insert_event_) {
       // The member comes from the server's own card table, not from the terminal's claim.

@@ -63,6 +63,8 @@ class Store {
   [[nodiscard]] virtual Result<void> register_terminal(const TerminalRecord& terminal) = 0;
   [[nodiscard]] virtual Result<std::optional<TerminalRecord>> find_terminal(
       const std::string& id) = 0;
+  // Shuts the terminal out until it is issued again. False when there is no such terminal.
+  [[nodiscard]] virtual Result<bool> revoke_terminal(const std::string& id) = 0;
 
   // Stores each event once, in one transaction: an id already stored is skipped, so a batch
   // sent twice changes nothing. Returns how many events were new. When this returns

@@ -30,6 +30,8 @@ struct HttpRequest {
   // Common name of the verified client certificate; empty when the server does not
   // require one. The server trusts it because the TLS handshake verified the chain.
   std::string peer_common_name;
+  // Serial of that certificate, lower-case hex: lets the server refuse a superseded one.
+  std::string peer_certificate_serial;
   std::string remote_address;  // "127.0.0.1:51234", for logs
 };
 

@@ -163,6 +163,33 @@ TEST_CASE("a visit acknowledged at the counter survives SIGKILL and reaches the 
   CHECK(server->wait(15s) == 0);
 }
 
+TEST_CASE("a terminal keeps recording while the server is killed and catches up after",
+          "[e2e]") {
+  testing::TempDir dir;
+  Chain chain(dir / "data", testing::free_port());
+  auto server = chain.start_server(dir / "server1.log");
+  auto terminal = chain.start_terminal(dir / "terminal.log");
+  terminal->write_stdin(chain.card + "\n");
+  REQUIRE(wait_until([&] { return chain.server_events() == 1; }, 15s));
+
+  server->send_signal(SIGKILL);  // the connection drops mid-session, no goodbye
+  CHECK(server->wait(10s) == 128 + SIGKILL);
+  terminal->write_stdin(chain.card + "\n");
+  terminal->write_stdin(chain.card + "\n");
+  REQUIRE(wait_until([&] { return log_has(dir / "terminal.log", "visit 3"); }, 10s));
+  REQUIRE(wait_until([&] { return log_has(dir / "terminal.log", "unreachable"); }, 10s));
+  CHECK(chain.outbox_size() == 2);
+
+  server = chain.start_server(dir / "server2.log");
+  REQUIRE(wait_until([&] { return chain.server_events() == 3; }, 30s));
+  REQUIRE(wait_until([&] { return chain.outbox_size() == 0; }, 10s));
+  terminal->close_stdin();
+  CHECK(terminal->wait(15s) == 0);
+  CHECK(chain.ada_visits() == 3);
+  server->send_signal(SIGTERM);
+  CHECK(server->wait(15s) == 0);
+}
+
 TEST_CASE("a terminal with a certificate from another CA is refused and keeps its visit",
           "[e2e]") {
   testing::TempDir dir;
@@ -184,6 +211,26 @@ TEST_CASE("a terminal with a certificate from another CA is refused and keeps it
   CHECK(server->wait(15s) == 0);
   INFO(read_text(dir / "server.log"));
   CHECK(log_has(dir / "server.log", "handshake"));
+}
+
+TEST_CASE("a revoked terminal is shut out and keeps its visits", "[e2e]") {
+  testing::TempDir dir;
+  Chain chain(dir / "data", testing::free_port());
+  auto server = chain.start_server(dir / "server.log");
+  auto terminal = chain.start_terminal(dir / "terminal.log");
+  terminal->write_stdin(chain.card + "\n");
+  REQUIRE(wait_until([&] { return chain.server_events() == 1; }, 15s));
+
+  REQUIRE(testing::run({kCtl, "terminal", "revoke", "--data", chain.data.string(), "--id",
+                        "T1"}) == 0);
+  terminal->write_stdin(chain.card + "\n");
+  REQUIRE(wait_until([&] { return log_has(dir / "terminal.log", "HTTP 403"); }, 15s));
+  terminal->close_stdin();
+  CHECK(terminal->wait(20s) == 0);
+  CHECK(chain.server_events() == 1);
+  CHECK(chain.outbox_size() == 1);
+  server->send_signal(SIGTERM);
+  CHECK(server->wait(15s) == 0);
 }
 
 TEST_CASE("a missing or invalid config value stops start-up with a message naming it",

@@ -38,12 +38,14 @@ struct Fixture {
     return e;
   }
 
-  net::HttpResponse post(const std::vector<domain::Event>& events, std::string cn = "T1") {
+  net::HttpResponse post(const std::vector<domain::Event>& events, std::string cn = "T1",
+                         std::string serial = "01") {
     net::HttpRequest request;
     request.method = "POST";
     request.target = std::string(protocol::kPushEventsPath);
     request.body = protocol::encode(protocol::PushEventsRequest{events});
     request.peer_common_name = std::move(cn);
+    request.peer_certificate_serial = serial;
     return server::handle_sync_request(*store, request);
   }
 };
@@ -100,7 +102,7 @@ TEST_CASE_METHOD(Fixture, "the sync handler acknowledges a resent batch and stor
 TEST_CASE_METHOD(Fixture, "the terminal and store come from the certificate, not the body",
                  "[server]") {
   REQUIRE(store->register_terminal({"T2", "S2", "02", false}));
-  REQUIRE(post({visit(ada_token)}, "T2").status == 200);
+  REQUIRE(post({visit(ada_token)}, "T2", "02").status == 200);
   const auto events = store->list_events(10).value();
   REQUIRE(events.size() == 1);
   CHECK(events[0].event.terminal_id == "T2");
@@ -113,6 +115,7 @@ TEST_CASE_METHOD(Fixture, "malformed messages get 400 with a reason and store no
   request.method = "POST";
   request.target = "/sync/v1/events";
   request.peer_common_name = "T1";
+  request.peer_certificate_serial = "01";
   for (const char* body : {"", "{", "null", R"({"events":[{"id":"x"}]})", "\xff\xfe"}) {
     request.body = body;
     const auto response = server::handle_sync_request(*store, request);
@@ -128,6 +131,7 @@ TEST_CASE_METHOD(Fixture, "unknown terminals, paths and methods are refused", "[
   CHECK(post({visit(ada_token)}, "").status == 403);
   net::HttpRequest request;
   request.peer_common_name = "T1";
+  request.peer_certificate_serial = "01";
   request.method = "GET";
   request.target = "/sync/v1/events";
   CHECK(server::handle_sync_request(*store, request).status == 405);
@@ -138,4 +142,18 @@ TEST_CASE_METHOD(Fixture, "unknown terminals, paths and methods are refused", "[
   REQUIRE(members.status == 200);
   CHECK(protocol::decode_members_snapshot(members.body).value().members.size() == 1);
   CHECK(store->list_events(10).value().empty());
+}
+
+TEST_CASE_METHOD(Fixture, "a revoked terminal and a superseded certificate are shut out",
+                 "[server]") {
+  CHECK(post({visit(ada_token)}, "T1", "0badc0de").status == 403);  // an older certificate
+  REQUIRE(post({visit(ada_token)}, "T1", "01").status == 200);
+  CHECK(store->revoke_terminal("T1").value());
+  CHECK_FALSE(store->revoke_terminal("T1").value());  // already revoked
+  CHECK_FALSE(store->revoke_terminal("T9").value());  // never issued
+  CHECK(post({visit(ada_token)}, "T1", "01").status == 403);
+  REQUIRE(store->register_terminal({"T1", "S1", "03", false}));  // issued again
+  CHECK(post({visit(ada_token)}, "T1", "01").status == 403);
+  CHECK(post({visit(ada_token)}, "T1", "03").status == 200);
+  CHECK(store->list_events(10).value().size() == 2);
 }

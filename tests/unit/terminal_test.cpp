@@ -153,3 +153,17 @@ TEST_CASE_METHOD(Fixture, "a new snapshot replaces the member cache whole", "[te
   CHECK(cache.member_count().value() == 0);
   CHECK_FALSE(cache.find_by_token(token(kAdaCard)).value());
 }
+
+TEST_CASE_METHOD(Fixture, "an acknowledged visit still counts before the next snapshot",
+                 "[terminal]") {
+  seed();  // the server counted 3 visits
+  auto c = counter();
+  const auto first = c.scan(kAdaCard, kNow);
+  CHECK(first.visit_number == 4);
+  const std::vector<std::string> acked{*first.event_id};
+  REQUIRE(outbox.acknowledge(acked));
+  CHECK(outbox.size().value() == 0);
+  const auto second = c.scan(kAdaCard, kNow + std::chrono::hours(1));
+  CHECK(second.visit_number == 5);
+  CHECK_THAT(second.message, Catch::Contains("1 hour ago"));
+}

@@ -103,7 +103,7 @@ asio::awaitable<void> ServerSession::async_serve() {
     }
     co_return;
   }
-  peer_common_name_ = peer_common_name(stream_.native_handle());
+  peer_ = peer_identity(stream_.native_handle());
 
   beast::flat_buffer buffer;
   while (!closing_) {
@@ -161,7 +161,8 @@ HttpResponse ServerSession::call_handler(Request&& message) {
       .target = std::string(message.target()),
       .content_type = std::string(message[http::field::content_type]),
       .body = std::move(message.body()),
-      .peer_common_name = peer_common_name_,
+      .peer_common_name = peer_.common_name,
+      .peer_certificate_serial = peer_.serial_hex,
       .remote_address = remote_address_,
   };
   try {

@@ -19,6 +19,7 @@
 #include <boost/beast/ssl/ssl_stream.hpp>
 
 #include "shared/net/detail/session_registry.h"
+#include "shared/net/detail/tls_context.h"
 #include "shared/net/https_server.h"
 
 namespace rapport::net::detail {
@@ -73,7 +74,7 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
   Stream stream_;
   const SessionEnvironment& environment_;
   std::string remote_address_;
-  std::string peer_common_name_;
+  PeerIdentity peer_;
   Phase phase_ = Phase::kWaiting;
   bool closing_ = false;  // set by close_when_idle(): no further request is read
 };

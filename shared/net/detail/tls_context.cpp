@@ -10,9 +10,13 @@
 #include <string_view>
 
 #include <boost/asio/ip/address.hpp>
+#include <openssl/bio.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
+
+#include "shared/crypto/certificates.h"
 
 namespace rapport::net::detail {
 namespace {
@@ -120,19 +124,22 @@ bool is_ip_literal(const std::string& name) {
   return !ec;
 }
 
-std::string peer_common_name(SSL* ssl) {
+PeerIdentity peer_identity(SSL* ssl) {
   X509* certificate = SSL_get0_peer_certificate(ssl);
   if (certificate == nullptr || SSL_get_verify_result(ssl) != X509_V_OK) return {};
-  X509_NAME* subject = X509_get_subject_name(certificate);
-  const int index = X509_NAME_get_index_by_NID(subject, NID_commonName, -1);
-  if (index < 0) return {};
-  unsigned char* utf8 = nullptr;
-  const int length =
-      ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject, index)));
-  if (length < 0) return {};
-  std::string name(reinterpret_cast<const char*>(utf8), static_cast<std::size_t>(length));
-  OPENSSL_free(utf8);
-  return name;
+  // One parser for certificate fields in the project: shared/crypto's, fed the PEM form.
+  BIO* bio = BIO_new(BIO_s_mem());
+  if (bio == nullptr) return {};
+  std::string pem;
+  if (PEM_write_bio_X509(bio, certificate) == 1) {
+    char* data = nullptr;
+    const long length = BIO_get_mem_data(bio, &data);
+    if (length > 0) pem.assign(data, static_cast<std::size_t>(length));
+  }
+  BIO_free(bio);
+  const auto info = crypto::read_certificate_info(pem);
+  if (!info) return {};
+  return {info->common_name, info->serial_hex};
 }
 
 std::string describe_tls_failure(const boost::system::error_code& ec, SSL* ssl) {

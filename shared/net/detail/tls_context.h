@@ -31,9 +31,14 @@ namespace rapport::net::detail {
 // True when `name` is an IPv4 or IPv6 literal: verified against IP SANs and sent without SNI.
 [[nodiscard]] bool is_ip_literal(const std::string& name);
 
-// Common name of the peer's certificate once the handshake verified it; empty when the peer
-// presented none.
-[[nodiscard]] std::string peer_common_name(SSL* ssl);
+// Who the peer's certificate says it is, once the handshake verified it: its common name
+// and serial (lower-case hex, as rapportctl records it). Both empty when the peer presented
+// no certificate.
+struct PeerIdentity {
+  std::string common_name;
+  std::string serial_hex;
+};
+[[nodiscard]] PeerIdentity peer_identity(SSL* ssl);
 
 // A log line's worth on why a TLS operation failed: the error, plus OpenSSL's verdict on the
 // peer's certificate when that is what failed.

@@ -245,6 +245,7 @@ TEST_CASE("A request round trip returns the handler's response and the client's 
   CHECK(seen.content_type == "application/json");
   CHECK(seen.body == R"({"n":1})");
   CHECK(seen.peer_common_name == "T1");
+  CHECK_FALSE(seen.peer_certificate_serial.empty());
   CHECK(seen.remote_address.rfind("127.0.0.1:", 0) == 0);
   CHECK(recorder.requests.back().method == "GET");
 }
