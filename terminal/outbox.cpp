@@ -4,9 +4,12 @@
 namespace rapport::terminal {
 
 Result<void> Outbox::append(const domain::Event& event) {
-  RAPPORT_TRY(auto stmt, db_.prepare("INSERT INTO outbox(id, kind, card_token, member_id, "
+  if (!append_) {
+    RAPPORT_TRY(append_, db_.prepare("INSERT INTO outbox(id, kind, card_token, member_id, "
                                      "occurred_at) VALUES (?1, ?2, ?3, ?4, ?5) "
                                      "ON CONFLICT(id) DO NOTHING"));
+  }
+  storage::Statement& stmt = *append_;
   stmt.bind(1, event.id).bind(2, domain::to_string(event.kind)).bind(3, event.card_token);
   if (event.member_id) {
     stmt.bind(4, *event.member_id);
@@ -54,8 +57,11 @@ Result<void> Outbox::acknowledge(std::span<const std::string> ids) {
 }
 
 Result<PendingVisits> Outbox::pending_visits(std::int64_t member_id) {
-  RAPPORT_TRY(auto stmt, db_.prepare("SELECT count(*), max(occurred_at) FROM outbox "
-                                     "WHERE member_id = ?1 AND kind = 'visit'"));
+  if (!pending_) {
+    RAPPORT_TRY(pending_, db_.prepare("SELECT count(*), max(occurred_at) FROM outbox "
+                                      "WHERE member_id = ?1 AND kind = 'visit'"));
+  }
+  storage::Statement& stmt = *pending_;
   stmt.bind(1, member_id);
   RAPPORT_TRY(const bool row, stmt.step());
   PendingVisits pending;
@@ -63,6 +69,7 @@ Result<PendingVisits> Outbox::pending_visits(std::int64_t member_id) {
     pending.count = stmt.column_int64(0);
     pending.latest = stmt.column_optional_text(1);
   }
+  stmt.reset();
   return pending;
 }
 

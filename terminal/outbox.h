@@ -51,6 +51,9 @@ class Outbox {
 
  private:
   storage::Database& db_;
+  // The counter's statements, prepared on first use and kept (one per scan otherwise).
+  std::optional<storage::Statement> append_;
+  std::optional<storage::Statement> pending_;
 };
 
 }  // namespace rapport::terminal
