@@ -5,6 +5,7 @@ include_guard(GLOBAL)
 option(RAPPORT_WARNINGS_AS_ERRORS "Treat compiler warnings as errors (ci preset)" OFF)
 option(RAPPORT_SANITIZE "Build with AddressSanitizer and UndefinedBehaviorSanitizer" OFF)
 option(RAPPORT_BUILD_TESTS "Build the Catch2 test executables" ON)
+option(RAPPORT_FUZZ "Link fuzz targets with libFuzzer (clang only; clang-fuzz preset)" OFF)
 
 set(CMAKE_CXX_STANDARD 20)
 set(CMAKE_CXX_STANDARD_REQUIRED ON)

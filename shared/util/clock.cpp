@@ -7,6 +7,11 @@ namespace rapport {
 
 using namespace std::chrono;
 
+namespace {
+constexpr int kEarliestYear = 1900;
+constexpr int kLatestYear = 2200;
+}  // namespace
+
 std::string to_iso8601(system_clock::time_point time) {
   const auto ms = time_point_cast<milliseconds>(time);
   const auto day = floor<days>(ms);
@@ -38,6 +43,9 @@ std::optional<system_clock::time_point> from_iso8601(std::string_view text) {
   } else {
     return std::nullopt;
   }
+  // system_clock counts nanoseconds in 64 bits: it ends in 2262. Years far outside any real
+  // clock are refused rather than overflowing (found by fuzz_sync_messages).
+  if (y < kEarliestYear || y > kLatestYear) return std::nullopt;
   const year_month_day date{year{y}, month{mo}, day{d}};
   if (!date.ok() || h > 23 || mi > 59 || s > 60) return std::nullopt;
   return sys_days{date} + hours{h} + minutes{mi} + seconds{s} + milliseconds{ms};
