@@ -113,7 +113,7 @@ int main(int argc, char** argv) {
     std::printf("%-44s %8zu members in %.0f ms\n", "member cache refresh (one transaction)",
                 members, micros(Clock::now() - start) / 1000);
 
-    terminal::Counter counter({"T1", "S1", kPrefix}, key, cache, outbox);
+    terminal::Counter counter({"T1", "S1", kPrefix}, key, *db, cache, outbox);
     std::vector<double> samples;
     for (std::size_t i = 0; i < scans; ++i) {
       const auto t0 = Clock::now();

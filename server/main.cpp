@@ -4,6 +4,8 @@
 // is stored once in SQLite before it is acknowledged. SIGINT/SIGTERM stop it gracefully.
 
 #include <csignal>
+#include <sys/stat.h>
+
 #include <cstdlib>
 #include <iostream>
 
@@ -44,6 +46,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.set_version_flag("--version", "rapport-server 0.1.0");
   CLI11_PARSE(app, argc, argv);
+  // Keys, member data and the databases Rapport writes are for its own user only.
+  ::umask(077);
   rapport::init_logging("server", log_level);
 
   // Block the stop signals before any thread starts, so only sigwait() below receives them.

@@ -18,7 +18,7 @@ ServerConfig load_server_config(const std::filesystem::path& file) {
   c.tls.ca_certificates = config.path("tls.ca_certificates");
   c.ca_private_key = config.path("tls.ca_private_key");
   c.limits.max_body_bytes = static_cast<std::size_t>(
-      config.integer_or("limits.max_body_bytes", 4 << 20, 1024, std::int64_t{256} << 20));
+      config.integer_or("limits.max_body_bytes", 4 << 20, 256 << 10, std::int64_t{256} << 20));
   c.limits.io_timeout = std::chrono::milliseconds(
       config.integer_or("limits.io_timeout_ms", 10'000, 100, 600'000));
   c.issuer_prefix = config.string("cards.issuer_prefix");

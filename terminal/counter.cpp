@@ -33,6 +33,13 @@ ScanResult Counter::scan(std::string_view raw, std::chrono::system_clock::time_p
     return {ScanOutcome::kBadRead, bad_read_advice(number.error()), std::nullopt, std::nullopt, 0};
   }
   const std::string token = key_.token_for(*number);
+  auto tx = storage::Transaction::begin(db_);
+  if (!tx) {
+    spdlog::error("could not start recording the visit: {}", tx.error().message());
+    return {ScanOutcome::kNotRecorded,
+            "visit NOT recorded (" + tx.error().message() + ") - scan again",
+            std::nullopt, std::nullopt, 0};
+  }
   const auto holder = cache_.find_by_token(token);
   if (!holder) {
     // The cache is unreadable: still record the visit against the card, as for an unknown one.
@@ -45,7 +52,17 @@ ScanResult Counter::scan(std::string_view raw, std::chrono::system_clock::time_p
                 "do not accept it; ask " + found->member.name + " for their current card",
             found, std::nullopt, 0};
   }
-  return record_visit(token, found, number->last4(), now);
+  auto result = record_visit(token, found, number->last4(), now);
+  if (result.event_id) {
+    if (auto committed = tx->commit(); !committed) {
+      spdlog::error("could not commit the visit: {}", committed.error().message());
+      return {ScanOutcome::kNotRecorded,
+              "visit NOT recorded (" + committed.error().message() +
+                  ") - the terminal needs attention; scan again",
+              result.holder, std::nullopt, 0};
+    }
+  }
+  return result;
 }
 
 ScanResult Counter::record_visit(const std::string& token, const std::optional<CardHolder>& holder,

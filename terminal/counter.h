@@ -43,12 +43,19 @@ class Counter {
     std::string issuer_prefix;
   };
 
-  // Requires: cache and outbox outlive the counter and share one connection.
-  Counter(Identity identity, card::CardKey key, MemberCache& cache, Outbox& outbox)
-      : identity_(std::move(identity)), key_(std::move(key)), cache_(cache), outbox_(outbox) {}
+  // Requires: db, cache and outbox outlive the counter; cache and outbox work on `db`.
+  Counter(Identity identity, card::CardKey key, storage::Database& db, MemberCache& cache,
+          Outbox& outbox)
+      : identity_(std::move(identity)),
+        key_(std::move(key)),
+        db_(db),
+        cache_(cache),
+        outbox_(outbox) {}
 
   // Handles one raw card read. A visit is durable in the outbox before this returns a
-  // result that says it was recorded.
+  // result that says it was recorded. Lookup, pending count and append form one
+  // transaction, so an acknowledgement committed by the sync worker in between cannot make
+  // the visit number shown wrong.
   [[nodiscard]] ScanResult scan(std::string_view raw,
                                 std::chrono::system_clock::time_point now);
 
@@ -58,6 +65,7 @@ class Counter {
 
   Identity identity_;
   card::CardKey key_;
+  storage::Database& db_;
   MemberCache& cache_;
   Outbox& outbox_;
 };

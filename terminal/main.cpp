@@ -5,6 +5,7 @@
 // syncs with the server in the background. Ctrl-C, SIGTERM or the end of input stop it.
 
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -66,6 +67,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.set_version_flag("--version", "rapport-terminal 0.1.0");
   CLI11_PARSE(app, argc, argv);
+  // Keys, member data and the databases Rapport writes are for its own user only.
+  ::umask(077);
   rapport::init_logging("terminal", log_level);
 
   using namespace rapport;
@@ -85,9 +88,12 @@ int main(int argc, char** argv) {
     terminal::MemberCache cache(*db);
     terminal::Outbox outbox(*db);
     terminal::Counter counter({config.terminal_id, config.store_id, config.issuer_prefix}, *key,
-                              cache, outbox);
+                              *db, cache, outbox);
     auto reader = drivers::make_line_reader(STDIN_FILENO, "stdin");
     g_reader = reader.get();
+    // However this scope ends, the signal handler stops pointing at the reader first.
+    const std::unique_ptr<void, void (*)(void*)> forget_reader(
+        reader.get(), [](void*) { g_reader = nullptr; });
     install_stop_handlers();
 
     terminal::SyncWorker sync(config);
@@ -117,7 +123,6 @@ int main(int argc, char** argv) {
     }
     spdlog::info("stopping");
     sync.stop();
-    g_reader = nullptr;
     return EXIT_SUCCESS;
   } catch (const config::ConfigError& e) {
     spdlog::critical("{}", e.what());

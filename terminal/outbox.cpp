@@ -16,7 +16,7 @@ Result<void> Outbox::append(const domain::Event& event) {
   } else {
     stmt.bind_null(4);
   }
-  return stmt.bind(5, event.occurred_at).run();  // autocommit: one fsync'd transaction
+  return stmt.bind(5, event.occurred_at).run();
 }
 
 Result<std::vector<domain::Event>> Outbox::oldest(std::size_t limit) {

@@ -34,7 +34,8 @@ class Outbox {
   // Requires: `db` outlives this outbox.
   explicit Outbox(storage::Database& db) : db_(db) {}
 
-  // Durable when it returns success (synchronous=FULL). Appending an id twice is a no-op.
+  // Durable when it returns success (synchronous=FULL), or, inside a caller's transaction,
+  // when that commits. Appending an id twice is a no-op.
   [[nodiscard]] Result<void> append(const domain::Event& event);
 
   // Up to `limit` events, oldest first.

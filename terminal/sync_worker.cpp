@@ -19,6 +19,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr std::size_t kBatchSize = 200;
 constexpr std::chrono::milliseconds kMaxBackoff{60'000};
+constexpr std::size_t kMaxMembersSnapshotBytes = std::size_t{256} << 20;
 
 enum class Delivery { kAllSent, kFailed };
 
@@ -48,6 +49,8 @@ SyncWorker::SyncWorker(const TerminalConfig& config) : config_(config) {
   options.port = config.server_port;
   options.server_name = config.server_name;
   options.tls = config.tls;
+  // A store's member list arrives whole until the incremental pull lands: allow a large one.
+  options.limits.max_body_bytes = kMaxMembersSnapshotBytes;
   state_ = std::make_unique<State>(std::move(*db), net::HttpsClient::create(options));
 }
 
@@ -97,13 +100,20 @@ Delivery deliver(Outbox& outbox, net::HttpsClient& client, std::chrono::millisec
       spdlog::error("sync: unreadable acknowledgement: {}", acks.error().message());
       return Delivery::kFailed;
     }
-    if (auto r = outbox.acknowledge(acks->acknowledged); !r) {
+    // Only ids of this batch leave the outbox, whatever else the answer lists.
+    std::vector<std::string> sent_and_acked;
+    for (const auto& id : acks->acknowledged) {
+      if (std::any_of(batch->begin(), batch->end(), [&](const auto& e) { return e.id == id; })) {
+        sent_and_acked.push_back(id);
+      }
+    }
+    if (auto r = outbox.acknowledge(sent_and_acked); !r) {
       // The events stay and are sent again; the server stores each id once.
       spdlog::error("sync: could not clear acknowledged events: {}", r.error().message());
       return Delivery::kFailed;
     }
-    spdlog::info("sync: server acknowledged {} event(s)", acks->acknowledged.size());
-    if (acks->acknowledged.empty()) return Delivery::kFailed;  // avoid a busy loop
+    spdlog::info("sync: server acknowledged {} event(s)", sent_and_acked.size());
+    if (sent_and_acked.empty()) return Delivery::kFailed;  // avoid a busy loop
   }
 }
 
@@ -138,9 +148,13 @@ bool refresh_members(MemberCache& cache, net::HttpsClient& client,
 
 void SyncWorker::start() {
   // One bounded fetch before the counter opens, so the first customer is recognised even on
-  // a fresh terminal. Offline, the terminal starts at once with whatever it has.
+  // a fresh terminal. Offline, the terminal starts at once with whatever it has. Deliver
+  // first: visits the server already stored (an acknowledgement lost before a restart) are
+  // in its counts, and must leave the outbox before the new counts arrive, or they would be
+  // counted twice at the counter until the next refresh.
   State& s = *state_;
-  if (refresh_members(s.cache, *s.client, config_.request_timeout)) {
+  if (deliver(s.outbox, *s.client, config_.request_timeout) == Delivery::kAllSent &&
+      refresh_members(s.cache, *s.client, config_.request_timeout)) {
     s.next_refresh = Clock::now() + config_.members_refresh;
   }
   thread_ = std::thread([this] { run(); });
@@ -160,7 +174,8 @@ void SyncWorker::run() {
       s.backoff = std::chrono::milliseconds(0);
     } else {
       // Exponential backoff with full jitter, so a store's terminals do not reconnect in step.
-      s.backoff = std::min(kMaxBackoff, std::max(config_.sync_interval, s.backoff * 2));
+      const auto ceiling = std::max(kMaxBackoff, config_.sync_interval);
+      s.backoff = std::min(ceiling, std::max(config_.sync_interval, s.backoff * 2));
       std::uniform_int_distribution<std::int64_t> spread(config_.sync_interval.count(),
                                                          s.backoff.count());
       wait = std::chrono::milliseconds(spread(s.jitter));

@@ -3,6 +3,8 @@
 // rapportctl: the administrator's command line. It works on a server data folder directly
 // (the folder holding server.toml); run it on the server machine.
 
+#include <sys/stat.h>
+
 #include <cstdlib>
 #include <iostream>
 
@@ -89,6 +91,8 @@ int main(int argc, char** argv) {
   events_cmd->footer("Example: rapportctl events --data ./rapport-data --limit 20");
 
   CLI11_PARSE(app, argc, argv);
+  // Keys, member data and the databases Rapport writes are for its own user only.
+  ::umask(077);
 
   if (*init_cmd) return run_init(init);
   if (*add_cmd) return run_member_add(add);

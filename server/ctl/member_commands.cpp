@@ -43,26 +43,19 @@ int run_member_add(const MemberAddOptions& o) {
     return 1;
   }
 
-  auto id = folder->store->add_member({o.name, o.store, o.birth_date});
+  const domain::Card card{key->token_for(*number), number->last4(), domain::CardStatus::kActive};
+  auto id = folder->store->enroll_member({o.name, o.store, o.birth_date}, card);
   if (!id) {
     std::cerr << "error: cannot add the member: " << id.error().message();
     if (id.error() == storage::StorageErrc::kConstraint) {
-      std::cerr << " (is '" << o.store << "' a store? stores:";
+      std::cerr << " (either the card number belongs to another member, or '" << o.store
+                << "' is not a store; stores:";
       if (const auto stores = folder->store->list_stores(); stores) {
         for (const auto& s : *stores) std::cerr << ' ' << s;
       }
       std::cerr << ")";
     }
     std::cerr << "\n";
-    return 1;
-  }
-  domain::Card card{key->token_for(*number), number->last4(), domain::CardStatus::kActive};
-  if (auto r = folder->store->add_card(*id, card); !r) {
-    std::cerr << "error: cannot add the card: " << r.error().message()
-              << (r.error() == storage::StorageErrc::kConstraint
-                      ? " (this card number belongs to another member)"
-                      : "")
-              << "\n";
     return 1;
   }
   std::cout << "member " << *id << "  " << o.name << "  store " << o.store << "  card "

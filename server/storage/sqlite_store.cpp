@@ -49,6 +49,14 @@ class SqliteStore final : public Store {
     return db_.last_insert_rowid();
   }
 
+  Result<std::int64_t> enroll_member(const NewMember& member, const domain::Card& card) override {
+    RAPPORT_TRY(auto tx, Transaction::begin(db_));
+    RAPPORT_TRY(const std::int64_t id, add_member(member));
+    RAPPORT_TRY_VOID(add_card(id, card));
+    RAPPORT_TRY_VOID(tx.commit());
+    return id;
+  }
+
   Result<void> add_card(std::int64_t member_id, const domain::Card& card) override {
     RAPPORT_TRY(auto stmt, db_.prepare("INSERT INTO cards(token, member_id, last4, status, "
                                        "issued_at) VALUES (?1, ?2, ?3, ?4, ?5)"));

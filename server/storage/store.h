@@ -53,6 +53,10 @@ class Store {
 
   // The new member's id. kConstraint when the home store does not exist.
   [[nodiscard]] virtual Result<std::int64_t> add_member(const NewMember& member) = 0;
+  // A new member holding `card`, both or neither: kConstraint (and no member) when the card
+  // is already someone's or the home store does not exist. Returns the member's id.
+  [[nodiscard]] virtual Result<std::int64_t> enroll_member(const NewMember& member,
+                                                           const domain::Card& card) = 0;
   // kConstraint when the token is already on another card or the member does not exist.
   [[nodiscard]] virtual Result<void> add_card(std::int64_t member_id, const domain::Card& card) = 0;
   // Members with their cards and visit counts, ordered by id; all stores when `store` is empty.

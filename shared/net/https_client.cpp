@@ -105,7 +105,24 @@ class ClientImpl final : public HttpsClient {
   }
 
   // `outcome` lives in request(), which runs the io_context until this coroutine ends.
+  // A kept-alive connection may have been closed by the server while idle (its io_timeout);
+  // that shows only when it is used. Then the request goes once more on a new connection:
+  // the sync protocol's requests are idempotent, so sending one twice is harmless.
   asio::awaitable<void> async_request(Call call, std::optional<Result<HttpResponse>>& outcome) {
+    const bool reused = stream_.has_value();
+    Call retry;  // a copy, kept only when a retry may be needed
+    if (reused) retry = call;
+    // No conditional temporaries inside co_await: GCC 12 mis-destroys them.
+    co_await async_attempt(std::move(call), outcome);
+    if (reused && outcome && !*outcome && Clock::now() < retry.deadline) {
+      spdlog::debug("https client: kept-alive connection to {}:{} was closed; reconnecting",
+                    options_.host, options_.port);
+      outcome.reset();
+      co_await async_attempt(std::move(retry), outcome);
+    }
+  }
+
+  asio::awaitable<void> async_attempt(Call call, std::optional<Result<HttpResponse>>& outcome) {
     if (!stream_) {
       if (const ErrorCode ec = co_await async_connect(call.deadline)) {
         outcome = fail("connecting to", ec);

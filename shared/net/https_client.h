@@ -38,8 +38,11 @@ class HttpsClient {
   // Sends one request and waits for the whole response, at most `deadline` in total
   // (connect, handshake, write and read included). Any HTTP status is a success here; a
   // connection, TLS or timeout failure is an error (boost::asio / ssl error codes, or
-  // NetErrc). After an error the connection is dropped and the next call reconnects; there
-  // is no automatic retry. A non-empty body is sent as application/json.
+  // NetErrc). After an error the connection is dropped and the next call reconnects. The
+  // one automatic retry: a request that fails on a kept-alive connection (the server closed
+  // it while idle) is sent once more on a new one, within the same deadline, so callers
+  // must only send requests that are safe to repeat (all of the sync protocol's are).
+  // A non-empty body is sent as application/json.
   [[nodiscard]] virtual Result<HttpResponse> request(std::string_view method,
                                                      std::string_view target,
                                                      std::string_view body,

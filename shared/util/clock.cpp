@@ -8,8 +8,17 @@ namespace rapport {
 using namespace std::chrono;
 
 namespace {
+
 constexpr int kEarliestYear = 1900;
 constexpr int kLatestYear = 2200;
+
+// The decimal number in text[at, at + length). Requires: those characters are digits.
+int number_at(std::string_view text, std::size_t at, std::size_t length) {
+  int value = 0;
+  for (std::size_t i = at; i < at + length; ++i) value = value * 10 + (text[i] - '0');
+  return value;
+}
+
 }  // namespace
 
 std::string to_iso8601(system_clock::time_point time) {
@@ -30,24 +39,32 @@ std::string to_iso8601(system_clock::time_point time) {
 std::string now_iso8601() { return to_iso8601(system_clock::now()); }
 
 std::optional<system_clock::time_point> from_iso8601(std::string_view text) {
-  int y = 0;
-  unsigned mo = 0, d = 0, h = 0, mi = 0, s = 0, ms = 0;
-  const std::string copy(text);
-  int consumed = 0;
-  if (std::sscanf(copy.c_str(), "%4d-%2u-%2uT%2u:%2u:%2u.%3uZ%n", &y, &mo, &d, &h, &mi, &s, &ms,
-                  &consumed) == 7 &&
-      static_cast<std::size_t>(consumed) == copy.size()) {
-  } else if (ms = 0, std::sscanf(copy.c_str(), "%4d-%2u-%2uT%2u:%2u:%2uZ%n", &y, &mo, &d, &h, &mi,
-                                 &s, &consumed) == 6 &&
-                         static_cast<std::size_t>(consumed) == copy.size()) {
-  } else {
-    return std::nullopt;
+  // Exactly "YYYY-MM-DDTHH:MM:SSZ" or "YYYY-MM-DDTHH:MM:SS.mmmZ": stored times are compared
+  // as text, so every accepted time must have the one layout that sorts correctly.
+  constexpr std::string_view kLayout = "dddd-dd-ddTdd:dd:dd";
+  if (text.size() != 20 && text.size() != 24) return std::nullopt;
+  for (std::size_t i = 0; i < kLayout.size(); ++i) {
+    const bool digit = text[i] >= '0' && text[i] <= '9';
+    if (kLayout[i] == 'd' ? !digit : text[i] != kLayout[i]) return std::nullopt;
   }
+  unsigned ms = 0;
+  if (text.size() == 24) {
+    if (text[19] != '.') return std::nullopt;
+    for (std::size_t i = 20; i < 23; ++i) {
+      if (text[i] < '0' || text[i] > '9') return std::nullopt;
+      ms = ms * 10 + static_cast<unsigned>(text[i] - '0');
+    }
+  }
+  if (text.back() != 'Z') return std::nullopt;
+  const int y = number_at(text, 0, 4);
+  const auto mo = static_cast<unsigned>(number_at(text, 5, 2));
+  const auto d = static_cast<unsigned>(number_at(text, 8, 2));
+  const int h = number_at(text, 11, 2), mi = number_at(text, 14, 2), s = number_at(text, 17, 2);
   // system_clock counts nanoseconds in 64 bits: it ends in 2262. Years far outside any real
   // clock are refused rather than overflowing (found by fuzz_sync_messages).
   if (y < kEarliestYear || y > kLatestYear) return std::nullopt;
   const year_month_day date{year{y}, month{mo}, day{d}};
-  if (!date.ok() || h > 23 || mi > 59 || s > 60) return std::nullopt;
+  if (!date.ok() || h > 23 || mi > 59 || s > 59) return std::nullopt;
   return sys_days{date} + hours{h} + minutes{mi} + seconds{s} + milliseconds{ms};
 }
 
@@ -65,12 +82,14 @@ std::string describe_age(system_clock::time_point then, system_clock::time_point
 }
 
 bool is_valid_date(std::string_view text) {
-  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return false;
-  int y = 0;
-  unsigned m = 0, d = 0;
-  const std::string copy(text);
-  if (std::sscanf(copy.c_str(), "%4d-%2u-%2u", &y, &m, &d) != 3) return false;
-  return year_month_day{year{y}, month{m}, day{d}}.ok();
+  if (text.size() != 10) return false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const bool digit = text[i] >= '0' && text[i] <= '9';
+    if ((i == 4 || i == 7) ? text[i] != '-' : !digit) return false;
+  }
+  return year_month_day{year{number_at(text, 0, 4)}, month{static_cast<unsigned>(number_at(text, 5, 2))},
+                        day{static_cast<unsigned>(number_at(text, 8, 2))}}
+      .ok();
 }
 
 }  // namespace rapport

@@ -51,6 +51,12 @@ TEST_CASE("ISO 8601 times round-trip and ages read naturally", "[domain]") {
   CHECK_FALSE(from_iso8601("2026-11-25T10:20:30.456Zjunk"));
   CHECK_FALSE(from_iso8601("3846-11-25T23:23:08.631Z"));  // would overflow; found by fuzzing
   CHECK_FALSE(from_iso8601("0001-01-01T00:00:00Z"));
+  // Only the one layout that sorts as text (found in review: sscanf took these).
+  CHECK_FALSE(from_iso8601(" 2026-1-1T1:1:1Z"));
+  CHECK_FALSE(from_iso8601("2026-11-25T10:20:30.+5Z"));
+  CHECK_FALSE(from_iso8601("2026-11-25T10:20:30.45Z"));
+  CHECK_FALSE(from_iso8601("2026-11-25 10:20:30Z"));
+  CHECK_FALSE(from_iso8601("2026-11-25T24:00:00Z"));
   using namespace std::chrono;
   CHECK(describe_age(*t, *t + seconds(5)) == "just now");
   CHECK(describe_age(*t, *t + days(3)) == "3 days ago");

@@ -87,6 +87,17 @@ TEST_CASE_METHOD(Fixture, "members are listed per home store with their cards", 
   CHECK_FALSE(store->add_card(ada, {ada_token, "7894", domain::CardStatus::kActive}));
 }
 
+TEST_CASE_METHOD(Fixture, "enrolling with a card someone holds creates no member", "[server]") {
+  const auto taken = store->enroll_member({"Eve", "S1", std::nullopt},
+                                          {ada_token, "7894", domain::CardStatus::kActive});
+  CHECK_FALSE(taken);
+  CHECK(store->list_members(std::nullopt).value().size() == 1);
+  const auto ok = store->enroll_member({"Eve", "S1", std::nullopt},
+                                       {std::string(64, 'e'), "1111", domain::CardStatus::kActive});
+  REQUIRE(ok);
+  CHECK(store->list_members(std::nullopt).value().size() == 2);
+}
+
 TEST_CASE_METHOD(Fixture, "the sync handler acknowledges a resent batch and stores it once",
                  "[server]") {
   const std::vector<domain::Event> batch{visit(ada_token), visit(ada_token)};

@@ -43,7 +43,7 @@ struct Fixture {
   }
 
   terminal::Counter counter() {
-    return terminal::Counter({"T1", "S1", kPrefix}, key, cache, outbox);
+    return terminal::Counter({"T1", "S1", kPrefix}, key, db, cache, outbox);
   }
 };
 

@@ -250,6 +250,23 @@ TEST_CASE("A request round trip returns the handler's response and the client's 
   CHECK(recorder.requests.back().method == "GET");
 }
 
+TEST_CASE("A kept-alive connection the server closed while idle is replaced transparently",
+          "[net]") {
+  Recorder recorder;
+  auto options = server_options();
+  options.limits.io_timeout = 300ms;  // the server drops idle connections after this
+  auto server = HttpsServer::start(options, recorder.handler());
+  auto client =
+      HttpsClient::create(client_options(server->port(), TestPki::instance().client_t1()));
+  REQUIRE(client->request("GET", "/first", "", kDeadline).has_value());
+  std::this_thread::sleep_for(900ms);
+  const auto second = client->request("GET", "/second", "", kDeadline);
+  INFO(error_text(second));
+  REQUIRE(second.has_value());
+  CHECK(second->status == 200);
+  CHECK(recorder.calls == 2);  // sent once on the new connection, not twice
+}
+
 TEST_CASE("The client verifies the server's name as a DNS or IP subjectAltName", "[net]") {
   Recorder recorder;
   auto server = HttpsServer::start(server_options(), recorder.handler());
