@@ -62,7 +62,7 @@ int main(int argc, char** argv) {
   list_cmd->add_option("--store", list_store, "Only this home store");
   list_cmd->footer("Example: rapportctl member list --data ./rapport-data");
 
-  auto* terminal_cmd = app.add_subcommand("terminal", "Issue terminal certificates");
+  auto* terminal_cmd = app.add_subcommand("terminal", "Issue or revoke terminal certificates");
   terminal_cmd->require_subcommand(1);
   TerminalIssueOptions issue;
   auto* issue_cmd = terminal_cmd->add_subcommand(
