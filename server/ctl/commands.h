@@ -46,4 +46,30 @@ int run_terminal_revoke(const std::filesystem::path& data, const std::string& id
 
 int run_events_list(const std::filesystem::path& data, std::size_t limit);
 
+// `rapportctl value ...`: customer value models on analysts' files, no data folder needed
+// (server/analytics/, docs/value-models.md). Results go to standard output, errors name the
+// file and row on standard error.
+struct ValueSummarizeOptions {
+  std::filesystem::path transactions;
+  std::string calibration_end;  // YYYY-MM-DD, inclusive
+  std::string unit = "weeks";   // weeks | days
+};
+int run_value_summarize(const ValueSummarizeOptions& options);
+
+struct ValueFitOptions {
+  std::filesystem::path summary;
+  std::string model;  // bgnbd | gammagamma
+};
+int run_value_fit(const ValueFitOptions& options);
+
+struct ValuePredictOptions {
+  std::filesystem::path summary;
+  std::string model = "bgnbd";
+  double horizon = 0;          // in the summary's time unit
+  double margin = 1.0;         // share of spend that is profit
+  double discount_rate = 0.0;  // annual
+  std::string unit = "weeks";  // the summary's time unit, for monthly discounting
+};
+int run_value_predict(const ValuePredictOptions& options);
+
 }  // namespace rapport::ctl

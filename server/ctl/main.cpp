@@ -26,7 +26,8 @@ int main(int argc, char** argv) {
       "  rapportctl member list --data ./rapport-data\n"
       "  rapportctl terminal issue --data ./rapport-data --id T1 --store S1\n"
       "  rapportctl terminal revoke --data ./rapport-data --id T1\n"
-      "  rapportctl events --data ./rapport-data");
+      "  rapportctl events --data ./rapport-data\n"
+      "  rapportctl value fit --summary summary.csv --model bgnbd");
   app.set_version_flag("--version", "rapportctl 0.1.0");
   app.require_subcommand(1);
 
@@ -90,6 +91,61 @@ int main(int argc, char** argv) {
   events_cmd->add_option("--limit", events_limit, "At most this many")->capture_default_str();
   events_cmd->footer("Example: rapportctl events --data ./rapport-data --limit 20");
 
+  auto* value_cmd = app.add_subcommand(
+      "value", "Customer value models on CSV files: summarize, fit, predict (no data folder)");
+  value_cmd->require_subcommand(1);
+  value_cmd->footer(
+      "Example: rapportctl value summarize --transactions sales.csv --calibration-end "
+      "2024-06-30 > summary.csv");
+  ValueSummarizeOptions summarize;
+  auto* summarize_cmd = value_cmd->add_subcommand(
+      "summarize", "Per-customer frequency, recency, T and mean repeat spend from a "
+                   "transaction log (customer,date,amount CSV or the CDNOW log), as CSV");
+  summarize_cmd->add_option("--transactions", summarize.transactions, "Transaction log")
+      ->required();
+  summarize_cmd->add_option("--calibration-end", summarize.calibration_end,
+                            "Last day counted, YYYY-MM-DD")
+      ->required();
+  summarize_cmd->add_option("--unit", summarize.unit, "Time unit of recency and T")
+      ->check(CLI::IsMember({"weeks", "days"}))
+      ->capture_default_str();
+  summarize_cmd->footer(
+      "Example: rapportctl value summarize --transactions sales.csv --calibration-end "
+      "1997-09-30 --unit weeks > summary.csv");
+
+  ValueFitOptions fit;
+  auto* fit_cmd = value_cmd->add_subcommand(
+      "fit", "Fit a model to a summary CSV; prints its parameters and log-likelihood as JSON");
+  fit_cmd->add_option("--summary", fit.summary,
+                      "Summary CSV: id, frequency|x, recency|t_x, T[, monetary_value|zbar]")
+      ->required();
+  fit_cmd->add_option("--model", fit.model, "bgnbd (purchases) or gammagamma (spend)")
+      ->required()
+      ->check(CLI::IsMember({"bgnbd", "gammagamma"}));
+  fit_cmd->footer("Example: rapportctl value fit --summary summary.csv --model bgnbd");
+
+  ValuePredictOptions predict;
+  auto* predict_cmd = value_cmd->add_subcommand(
+      "predict", "Per customer: probability alive and expected purchases over a horizon; with "
+                 "spend in the summary also expected spend and lifetime value, as CSV");
+  predict_cmd->add_option("--summary", predict.summary, "Summary CSV (as for fit)")->required();
+  predict_cmd->add_option("--model", predict.model, "Purchase model")
+      ->check(CLI::IsMember({"bgnbd"}))
+      ->capture_default_str();
+  predict_cmd->add_option("--horizon", predict.horizon, "Horizon in the summary's time unit")
+      ->required();
+  predict_cmd->add_option("--margin", predict.margin, "Share of spend that is profit")
+      ->capture_default_str();
+  predict_cmd->add_option("--discount-rate", predict.discount_rate,
+                          "Annual discount rate (0.1 = 10 %), applied monthly")
+      ->capture_default_str();
+  predict_cmd->add_option("--unit", predict.unit, "The summary's time unit (for discounting)")
+      ->check(CLI::IsMember({"weeks", "days"}))
+      ->capture_default_str();
+  predict_cmd->footer(
+      "Example: rapportctl value predict --summary summary.csv --model bgnbd --horizon 52 "
+      "--margin 0.3 --discount-rate 0.1");
+
   CLI11_PARSE(app, argc, argv);
   // Keys, member data and the databases Rapport writes are for its own user only.
   ::umask(077);
@@ -100,5 +156,8 @@ int main(int argc, char** argv) {
   if (*issue_cmd) return run_terminal_issue(issue);
   if (*revoke_cmd) return run_terminal_revoke(revoke_data, revoke_id);
   if (*events_cmd) return run_events_list(events_data, events_limit);
+  if (*summarize_cmd) return run_value_summarize(summarize);
+  if (*fit_cmd) return run_value_fit(fit);
+  if (*predict_cmd) return run_value_predict(predict);
   return EXIT_FAILURE;
 }

@@ -1,0 +1,141 @@
+// server/analytics/bgnbd.cpp
+//
+// BG/NBD likelihood in log space (lgamma, a two-term log-sum-exp), the fit over unique
+// (x, t_x, T) rows weighted by their count, and the conditional expectations.
+
+#include "server/analytics/bgnbd.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <numeric>
+#include <span>
+#include <tuple>
+
+#include "server/analytics/hypergeometric.h"
+#include "server/analytics/optimizer.h"
+
+namespace rapport::analytics {
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+// Parameters outside exp(+-kMaxLogParam) are refused: they only arise when the optimiser
+// wanders off, and they make lgamma lose all precision.
+constexpr double kMaxLogParam = 30;
+
+// A customer history with the number of customers who share it.
+struct Group {
+  double x;
+  double t_x;
+  double age;
+  double weight;
+};
+
+// Unique (x, t_x, T) rows, sorted by x.
+std::vector<Group> group(const std::vector<CustomerSummary>& customers) {
+  std::map<std::tuple<double, double, double>, double> counts;
+  for (const auto& c : customers) counts[{c.frequency, c.recency, c.age}] += 1;
+  std::vector<Group> groups;
+  groups.reserve(counts.size());
+  for (const auto& [key, weight] : counts) {
+    groups.push_back({std::get<0>(key), std::get<1>(key), std::get<2>(key), weight});
+  }
+  return groups;
+}
+
+double log_beta(double p, double q) { return std::lgamma(p) + std::lgamma(q) - std::lgamma(p + q); }
+
+// log(e^u + e^v) without overflow.
+double log_sum_exp(double u, double v) {
+  const double hi = std::max(u, v);
+  return hi + std::log1p(std::exp(std::min(u, v) - hi));
+}
+
+// Sum over groups of weight * log L(r, alpha, a, b | x, t_x, T), with
+//   L = B(a, b+x)/B(a, b) * Gamma(r+x) alpha^r / Gamma(r)
+//       * [ (alpha+T)^-(r+x) + [x>0] a/(b+x-1) (alpha+t_x)^-(r+x) ].
+double log_likelihood(const BgNbdParams& p, std::span<const Group> groups) {
+  const double common = -std::lgamma(p.r) + p.r * std::log(p.alpha) - log_beta(p.a, p.b);
+  const double log_a = std::log(p.a);
+  double total = 0;
+  double x_terms = 0;  // the terms that depend on x alone, recomputed when x changes
+  double last_x = -1;
+  for (const auto& g : groups) {
+    if (g.x != last_x) {
+      x_terms = std::lgamma(p.r + g.x) + log_beta(p.a, p.b + g.x);
+      last_x = g.x;
+    }
+    const double n = p.r + g.x;
+    double bracket = -n * std::log(p.alpha + g.age);
+    if (g.x > 0) {
+      const double dropped = log_a - std::log(p.b + g.x - 1) - n * std::log(p.alpha + g.t_x);
+      bracket = log_sum_exp(bracket, dropped);
+    }
+    total += g.weight * (common + x_terms + bracket);
+  }
+  return total;
+}
+
+BgNbdParams from_log(std::span<const double> v) {
+  return {std::exp(v[0]), std::exp(v[1]), std::exp(v[2]), std::exp(v[3])};
+}
+
+}  // namespace
+
+double bgnbd_log_likelihood(const BgNbdParams& params,
+                            const std::vector<CustomerSummary>& customers) {
+  const auto groups = group(customers);
+  return log_likelihood(params, groups);
+}
+
+Result<BgNbdFit> fit_bgnbd(const std::vector<CustomerSummary>& customers) {
+  if (customers.empty()) return AnalyticsErrc::kTooFewCustomers;
+  const auto groups = group(customers);
+
+  auto objective = [&groups](std::span<const double> v) {
+    for (double e : v) {
+      if (!(std::abs(e) < kMaxLogParam)) return kInf;
+    }
+    const double ll = log_likelihood(from_log(v), groups);
+    return std::isfinite(ll) ? -ll : kInf;
+  };
+  // Start at r = a = b = 1 and alpha = the mean age, so the start does not depend on the
+  // time unit.
+  double mean_age = 0;
+  for (const auto& c : customers) mean_age += c.age;
+  mean_age = std::max(mean_age / static_cast<double>(customers.size()), 1e-6);
+  std::vector<double> start{0.0, std::log(mean_age), 0.0, 0.0};
+  if (!std::isfinite(objective(start))) return AnalyticsErrc::kFitFailed;
+
+  const Minimum m = nelder_mead(objective, start);
+  if (!m.converged || !std::isfinite(m.value)) return AnalyticsErrc::kFitFailed;
+  return BgNbdFit{from_log(m.point), -m.value, customers.size(), m.evaluations};
+}
+
+double bgnbd_p_alive(const BgNbdParams& p, const CustomerSummary& c) {
+  if (c.frequency <= 0) return 1.0;
+  const double x = c.frequency;
+  // 1 / (1 + a/(b+x-1) * ((alpha+T)/(alpha+t_x))^(r+x)), the power taken in log space.
+  const double log_odds = std::log(p.a) - std::log(p.b + x - 1) +
+                          (p.r + x) * (std::log(p.alpha + c.age) - std::log(p.alpha + c.recency));
+  return 1.0 / (1.0 + std::exp(log_odds));
+}
+
+double bgnbd_expected_purchases(const BgNbdParams& p, const CustomerSummary& c, double horizon) {
+  if (horizon <= 0) return 0.0;
+  const double x = c.frequency;
+  const double t = horizon;
+  // E = P(alive) * (a+b+x-1)/(a-1)
+  //       * [1 - ((alpha+T)/(alpha+T+t))^(r+x) * 2F1(r+x, b+x; a+b+x-1; t/(alpha+T+t))]
+  const double z = t / (p.alpha + c.age + t);
+  const LogValue h = log_hyp2f1(p.r + x, p.b + x, p.a + p.b + x - 1, z);
+  if (std::isnan(h.log_abs)) return std::numeric_limits<double>::quiet_NaN();
+  const double log_power = (p.r + x) * (std::log(p.alpha + c.age) - std::log(p.alpha + c.age + t));
+  const double product = h.log_abs + log_power;  // log |power * 2F1|
+  // 1 - sign * e^product, keeping precision when e^product is close to 1.
+  const double bracket = h.sign > 0 ? -std::expm1(product) : 1.0 + std::exp(product);
+  return bgnbd_p_alive(p, c) * (p.a + p.b + x - 1) / (p.a - 1) * bracket;
+}
+
+}  // namespace rapport::analytics
