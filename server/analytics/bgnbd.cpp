@@ -5,52 +5,19 @@
 
 #include "server/analytics/bgnbd.h"
 
-#include <algorithm>
 #include <cmath>
 #include <limits>
-#include <map>
-#include <numeric>
 #include <span>
-#include <tuple>
 
 #include "server/analytics/hypergeometric.h"
-#include "server/analytics/optimizer.h"
+#include "server/analytics/purchase_model_support.h"
 
 namespace rapport::analytics {
 namespace {
 
-constexpr double kInf = std::numeric_limits<double>::infinity();
-// Parameters outside exp(+-kMaxLogParam) are refused: they only arise when the optimiser
-// wanders off, and they make lgamma lose all precision.
-constexpr double kMaxLogParam = 30;
-
-// A customer history with the number of customers who share it.
-struct Group {
-  double x;
-  double t_x;
-  double age;
-  double weight;
-};
-
-// Unique (x, t_x, T) rows, sorted by x.
-std::vector<Group> group(const std::vector<CustomerSummary>& customers) {
-  std::map<std::tuple<double, double, double>, double> counts;
-  for (const auto& c : customers) counts[{c.frequency, c.recency, c.age}] += 1;
-  std::vector<Group> groups;
-  groups.reserve(counts.size());
-  for (const auto& [key, weight] : counts) {
-    groups.push_back({std::get<0>(key), std::get<1>(key), std::get<2>(key), weight});
-  }
-  return groups;
-}
-
-double log_beta(double p, double q) { return std::lgamma(p) + std::lgamma(q) - std::lgamma(p + q); }
-
-// log(e^u + e^v) without overflow.
-double log_sum_exp(double u, double v) {
-  const double hi = std::max(u, v);
-  return hi + std::log1p(std::exp(std::min(u, v) - hi));
-}
+using detail::Group;
+using detail::log_beta;
+using detail::log_sum_exp;
 
 // Sum over groups of weight * log L(r, alpha, a, b | x, t_x, T), with
 //   L = B(a, b+x)/B(a, b) * Gamma(r+x) alpha^r / Gamma(r)
@@ -85,32 +52,20 @@ BgNbdParams from_log(std::span<const double> v) {
 
 double bgnbd_log_likelihood(const BgNbdParams& params,
                             const std::vector<CustomerSummary>& customers) {
-  const auto groups = group(customers);
+  const auto groups = detail::group(customers);
   return log_likelihood(params, groups);
 }
 
 Result<BgNbdFit> fit_bgnbd(const std::vector<CustomerSummary>& customers) {
   if (customers.empty()) return AnalyticsErrc::kTooFewCustomers;
-  const auto groups = group(customers);
-
-  auto objective = [&groups](std::span<const double> v) {
-    for (double e : v) {
-      if (!(std::abs(e) < kMaxLogParam)) return kInf;
-    }
-    const double ll = log_likelihood(from_log(v), groups);
-    return std::isfinite(ll) ? -ll : kInf;
-  };
+  const auto groups = detail::group(customers);
   // Start at r = a = b = 1 and alpha = the mean age, so the start does not depend on the
   // time unit.
-  double mean_age = 0;
-  for (const auto& c : customers) mean_age += c.age;
-  mean_age = std::max(mean_age / static_cast<double>(customers.size()), 1e-6);
-  std::vector<double> start{0.0, std::log(mean_age), 0.0, 0.0};
-  if (!std::isfinite(objective(start))) return AnalyticsErrc::kFitFailed;
-
-  const Minimum m = nelder_mead(objective, start);
-  if (!m.converged || !std::isfinite(m.value)) return AnalyticsErrc::kFitFailed;
-  return BgNbdFit{from_log(m.point), -m.value, customers.size(), m.evaluations};
+  const auto m = detail::maximize_over_log_params(
+      [&groups](std::span<const double> v) { return log_likelihood(from_log(v), groups); },
+      {0.0, std::log(detail::mean_age(customers)), 0.0, 0.0});
+  if (!m) return m.error();
+  return BgNbdFit{from_log(m->point), -m->value, customers.size(), m->evaluations};
 }
 
 double bgnbd_p_alive(const BgNbdParams& p, const CustomerSummary& c) {

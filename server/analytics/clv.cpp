@@ -11,7 +11,7 @@ double period_length(TimeUnit unit) {
   return unit == TimeUnit::kWeeks ? kDaysPerMonth / 7 : kDaysPerMonth;
 }
 
-double customer_lifetime_value(const BgNbdParams& params, const CustomerSummary& customer,
+double customer_lifetime_value(const PurchaseForecast& expected_purchases,
                                double expected_spend, const ClvOptions& options) {
   if (options.horizon <= 0) return 0.0;
   const double month = period_length(options.unit);
@@ -20,12 +20,19 @@ double customer_lifetime_value(const BgNbdParams& params, const CustomerSummary&
   double previous = 0;  // E[Y(t_{k-1})]
   for (int k = 1;; ++k) {
     const double end = std::min(k * month, options.horizon);
-    const double cumulative = bgnbd_expected_purchases(params, customer, end);
+    const double cumulative = expected_purchases(end);
     value += (cumulative - previous) * std::exp(-k * log_growth);
     previous = cumulative;
     if (end >= options.horizon) break;
   }
   return value * expected_spend * options.margin;
+}
+
+double customer_lifetime_value(const BgNbdParams& params, const CustomerSummary& customer,
+                               double expected_spend, const ClvOptions& options) {
+  return customer_lifetime_value(
+      [&](double t) { return bgnbd_expected_purchases(params, customer, t); }, expected_spend,
+      options);
 }
 
 }  // namespace rapport::analytics

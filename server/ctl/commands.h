@@ -58,13 +58,13 @@ int run_value_summarize(const ValueSummarizeOptions& options);
 
 struct ValueFitOptions {
   std::filesystem::path summary;
-  std::string model;  // bgnbd | gammagamma
+  std::string model;  // bgnbd | paretonbd | mbgnbd | gammagamma
 };
 int run_value_fit(const ValueFitOptions& options);
 
 struct ValuePredictOptions {
   std::filesystem::path summary;
-  std::string model = "bgnbd";
+  std::string model = "bgnbd";  // bgnbd | paretonbd | mbgnbd
   double horizon = 0;          // in the summary's time unit
   double margin = 1.0;         // share of spend that is profit
   double discount_rate = 0.0;  // annual

@@ -119,9 +119,10 @@ int main(int argc, char** argv) {
   fit_cmd->add_option("--summary", fit.summary,
                       "Summary CSV: id, frequency|x, recency|t_x, T[, monetary_value|zbar]")
       ->required();
-  fit_cmd->add_option("--model", fit.model, "bgnbd (purchases) or gammagamma (spend)")
+  fit_cmd->add_option("--model", fit.model,
+                      "bgnbd, paretonbd or mbgnbd (purchases), or gammagamma (spend)")
       ->required()
-      ->check(CLI::IsMember({"bgnbd", "gammagamma"}));
+      ->check(CLI::IsMember({"bgnbd", "paretonbd", "mbgnbd", "gammagamma"}));
   fit_cmd->footer("Example: rapportctl value fit --summary summary.csv --model bgnbd");
 
   ValuePredictOptions predict;
@@ -129,8 +130,8 @@ int main(int argc, char** argv) {
       "predict", "Per customer: probability alive and expected purchases over a horizon; with "
                  "spend in the summary also expected spend and lifetime value, as CSV");
   predict_cmd->add_option("--summary", predict.summary, "Summary CSV (as for fit)")->required();
-  predict_cmd->add_option("--model", predict.model, "Purchase model")
-      ->check(CLI::IsMember({"bgnbd"}))
+  predict_cmd->add_option("--model", predict.model, "Purchase model: bgnbd, paretonbd or mbgnbd")
+      ->check(CLI::IsMember({"bgnbd", "paretonbd", "mbgnbd"}))
       ->capture_default_str();
   predict_cmd->add_option("--horizon", predict.horizon, "Horizon in the summary's time unit")
       ->required();

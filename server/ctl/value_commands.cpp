@@ -5,7 +5,9 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -13,6 +15,8 @@
 #include "server/analytics/bgnbd.h"
 #include "server/analytics/clv.h"
 #include "server/analytics/gamma_gamma.h"
+#include "server/analytics/mbgnbd.h"
+#include "server/analytics/pareto_nbd.h"
 #include "server/analytics/summary.h"
 #include "server/analytics/transactions.h"
 #include "server/ctl/commands.h"
@@ -75,22 +79,76 @@ void print_fit(const std::string& model,
 
 }  // namespace
 
+namespace {
+
+// A fitted purchase model, as predict needs it: parameters bound into per-customer functions.
+struct PurchaseModel {
+  std::function<double(const analytics::CustomerSummary&)> p_alive;
+  std::function<double(const analytics::CustomerSummary&, double)> expected_purchases;
+};
+
+// The fit's printed name for an error message.
+const char* model_title(const std::string& model) {
+  if (model == "paretonbd") return "Pareto/NBD";
+  if (model == "mbgnbd") return "MBG/NBD";
+  if (model == "gammagamma") return "Gamma-Gamma";
+  return "BG/NBD";
+}
+
+// Fits purchase model `model` (bgnbd | paretonbd | mbgnbd) to `customers`, prints it as JSON
+// when `print` is set, and returns it; nullopt after printing why on stderr.
+std::optional<PurchaseModel> fit_purchase_model(
+    const std::string& model, const std::vector<analytics::CustomerSummary>& customers,
+    bool print) {
+  auto fail = [&model](const boost::system::error_code& error) {
+    std::cerr << "error: " << model_title(model) << " fit: " << error.message() << "\n";
+    return std::nullopt;
+  };
+  if (model == "paretonbd") {
+    const auto fit = analytics::fit_pareto_nbd(customers);
+    if (!fit) return fail(fit.error());
+    const auto p = fit->params;
+    if (print) {
+      print_fit(model, {{"r", p.r}, {"alpha", p.alpha}, {"s", p.s}, {"beta", p.beta}},
+                fit->log_likelihood, fit->customers);
+    }
+    return PurchaseModel{
+        [p](const auto& c) { return analytics::pareto_nbd_p_alive(p, c); },
+        [p](const auto& c, double t) { return analytics::pareto_nbd_expected_purchases(p, c, t); }};
+  }
+  if (model == "mbgnbd") {
+    const auto fit = analytics::fit_mbgnbd(customers);
+    if (!fit) return fail(fit.error());
+    const auto p = fit->params;
+    if (print) {
+      print_fit(model, {{"r", p.r}, {"alpha", p.alpha}, {"a", p.a}, {"b", p.b}},
+                fit->log_likelihood, fit->customers);
+    }
+    return PurchaseModel{
+        [p](const auto& c) { return analytics::mbgnbd_p_alive(p, c); },
+        [p](const auto& c, double t) { return analytics::mbgnbd_expected_purchases(p, c, t); }};
+  }
+  // bgnbd: CLI11 admits no other value
+  const auto fit = analytics::fit_bgnbd(customers);
+  if (!fit) return fail(fit.error());
+  const auto p = fit->params;
+  if (print) {
+    print_fit(model, {{"r", p.r}, {"alpha", p.alpha}, {"a", p.a}, {"b", p.b}},
+              fit->log_likelihood, fit->customers);
+  }
+  return PurchaseModel{
+      [p](const auto& c) { return analytics::bgnbd_p_alive(p, c); },
+      [p](const auto& c, double t) { return analytics::bgnbd_expected_purchases(p, c, t); }};
+}
+
+}  // namespace
+
 int run_value_fit(const ValueFitOptions& o) {
   const auto summary = load_summary(o.summary);
   if (!summary) return 1;
-  if (o.model == "bgnbd") {
-    const auto fit = analytics::fit_bgnbd(summary->customers);
-    if (!fit) {
-      std::cerr << "error: BG/NBD fit: " << fit.error().message() << "\n";
-      return 1;
-    }
-    print_fit(o.model,
-              {{"r", fit->params.r}, {"alpha", fit->params.alpha}, {"a", fit->params.a},
-               {"b", fit->params.b}},
-              fit->log_likelihood, static_cast<std::size_t>(fit->customers));
-    return EXIT_SUCCESS;
+  if (o.model != "gammagamma") {
+    return fit_purchase_model(o.model, summary->customers, /*print=*/true) ? EXIT_SUCCESS : 1;
   }
-  // gammagamma: CLI11 admits no other value
   if (!summary->has_monetary_value) {
     std::cerr << "error: " << o.summary.string()
               << ": the Gamma-Gamma model needs a monetary_value (or zbar) column\n";
@@ -113,11 +171,8 @@ int run_value_predict(const ValuePredictOptions& o) {
   }
   const auto summary = load_summary(o.summary);
   if (!summary) return 1;
-  const auto purchases = analytics::fit_bgnbd(summary->customers);
-  if (!purchases) {
-    std::cerr << "error: BG/NBD fit: " << purchases.error().message() << "\n";
-    return 1;
-  }
+  const auto purchases = fit_purchase_model(o.model, summary->customers, /*print=*/false);
+  if (!purchases) return 1;
   std::optional<analytics::GammaGammaParams> spend;
   if (summary->has_monetary_value) {
     const auto fit = analytics::fit_gamma_gamma(summary->customers);
@@ -132,12 +187,14 @@ int run_value_predict(const ValuePredictOptions& o) {
   std::cout.precision(10);
   std::cout << "id,p_alive,expected_purchases" << (spend ? ",expected_spend,clv" : "") << "\n";
   for (const auto& c : summary->customers) {
-    std::cout << c.id << ',' << analytics::bgnbd_p_alive(purchases->params, c) << ','
-              << analytics::bgnbd_expected_purchases(purchases->params, c, o.horizon);
+    std::cout << c.id << ',' << purchases->p_alive(c) << ','
+              << purchases->expected_purchases(c, o.horizon);
     if (spend) {
       const double mean_spend = analytics::gamma_gamma_expected_spend(*spend, c);
       std::cout << ',' << mean_spend << ','
-                << analytics::customer_lifetime_value(purchases->params, c, mean_spend, clv);
+                << analytics::customer_lifetime_value(
+                       [&](double t) { return purchases->expected_purchases(c, t); },
+                       mean_spend, clv);
     }
     std::cout << '\n';
   }
