@@ -8,6 +8,7 @@
 
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -15,8 +16,6 @@
 #include <filesystem>
 #include <string>
 #include <vector>
-
-#include <CLI/CLI.hpp>
 
 #include "server/storage/store.h"
 #include "shared/card/card_key.h"
@@ -32,17 +31,16 @@ using namespace rapport;
 using Clock = std::chrono::steady_clock;
 constexpr const char* kPrefix = "627599";
 
-double micros(Clock::duration d) {
-  return std::chrono::duration<double, std::micro>(d).count();
-}
+double micros(Clock::duration d) { return std::chrono::duration<double, std::micro>(d).count(); }
 
 void report(const char* what, std::vector<double> samples_us, const char* unit = "op") {
   std::sort(samples_us.begin(), samples_us.end());
   double total = 0;
   for (double s : samples_us) total += s;
   const auto at = [&](double q) {
-    return samples_us[std::min(samples_us.size() - 1,
-                               static_cast<std::size_t>(q * static_cast<double>(samples_us.size())))];
+    return samples_us[std::min(
+        samples_us.size() - 1,
+        static_cast<std::size_t>(q * static_cast<double>(samples_us.size())))];
   };
   std::printf("%-44s %8zu %-6s  mean %9.1f us  p50 %9.1f us  p99 %9.1f us  %10.0f %s/s\n", what,
               samples_us.size(), unit, total / static_cast<double>(samples_us.size()), at(0.5),
@@ -69,10 +67,10 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   init_logging("bench", "warn");
 
-  std::filesystem::path dir = dir_option.empty()
-                                  ? std::filesystem::temp_directory_path() /
-                                        ("rapport-bench-" + std::to_string(::getpid()))
-                                  : std::filesystem::path(dir_option);
+  std::filesystem::path dir =
+      dir_option.empty()
+          ? std::filesystem::temp_directory_path() / ("rapport-bench-" + std::to_string(::getpid()))
+          : std::filesystem::path(dir_option);
   std::filesystem::create_directories(dir);
   const auto key = card::CardKey::generate();
 
@@ -104,8 +102,8 @@ int main(int argc, char** argv) {
       m.id = static_cast<std::int64_t>(i + 1);
       m.name = "Member " + std::to_string(i);
       m.home_store = "S1";
-      m.cards.push_back({key.token_for(numbers[i]), numbers[i].last4(),
-                         domain::CardStatus::kActive});
+      m.cards.push_back(
+          {key.token_for(numbers[i]), numbers[i].last4(), domain::CardStatus::kActive});
       snapshot.members.push_back(std::move(m));
     }
     const auto start = Clock::now();
@@ -117,8 +115,8 @@ int main(int argc, char** argv) {
     std::vector<double> samples;
     for (std::size_t i = 0; i < scans; ++i) {
       const auto t0 = Clock::now();
-      const auto result = counter.scan(numbers[(i * 7919) % members].digits(),
-                                       std::chrono::system_clock::now());
+      const auto result =
+          counter.scan(numbers[(i * 7919) % members].digits(), std::chrono::system_clock::now());
       samples.push_back(micros(Clock::now() - t0));
       if (result.outcome != terminal::ScanOutcome::kMember) die("scan not recognised");
     }

@@ -6,13 +6,12 @@
 //
 //   bench_value --cdnow tests/data/cdnow/cdnow_customers_summary.csv --customers 1000000
 
+#include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
 #include <random>
 #include <string>
 #include <vector>
-
-#include <CLI/CLI.hpp>
 
 #include "server/analytics/bgnbd.h"
 #include "server/analytics/gamma_gamma.h"
@@ -27,8 +26,7 @@ double millis(Clock::duration d) { return std::chrono::duration<double, std::mil
 
 // Customers from the BG/NBD story: a Poisson purchase rate lambda ~ Gamma(r, alpha) while
 // alive, and after each purchase dropping out with p ~ Beta(a, b); observed for T weeks.
-std::vector<CustomerSummary> synthetic(std::size_t count, const BgNbdParams& truth,
-                                       double weeks) {
+std::vector<CustomerSummary> synthetic(std::size_t count, const BgNbdParams& truth, double weeks) {
   std::mt19937_64 random(20261126);
   std::gamma_distribution<double> rate(truth.r, 1.0 / truth.alpha);
   std::gamma_distribution<double> beta_a(truth.a, 1.0);
@@ -101,11 +99,13 @@ int main(int argc, char** argv) {
     total_purchases += bgnbd_expected_purchases(fit->params, c, 39.0);
   }
   const double score_ms = millis(Clock::now() - start);
-  std::printf("BG/NBD fit, %zu synthetic customers:        %8.1f ms  (r %.3f alpha %.3f a %.3f "
-              "b %.3f)\n",
-              count, fit_ms, fit->params.r, fit->params.alpha, fit->params.a, fit->params.b);
-  std::printf("scoring %zu customers (p_alive + E[purchases, 39 weeks]): %8.1f ms  "
-              "(mean p_alive %.3f, total %.0f purchases)\n",
-              count, score_ms, total_alive / static_cast<double>(count), total_purchases);
+  std::printf(
+      "BG/NBD fit, %zu synthetic customers:        %8.1f ms  (r %.3f alpha %.3f a %.3f "
+      "b %.3f)\n",
+      count, fit_ms, fit->params.r, fit->params.alpha, fit->params.a, fit->params.b);
+  std::printf(
+      "scoring %zu customers (p_alive + E[purchases, 39 weeks]): %8.1f ms  "
+      "(mean p_alive %.3f, total %.0f purchases)\n",
+      count, score_ms, total_alive / static_cast<double>(count), total_purchases);
   return 0;
 }

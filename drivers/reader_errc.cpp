@@ -7,10 +7,14 @@ namespace {
 
 const char* describe(int value) {
   switch (static_cast<ReaderErrc>(value)) {
-    case ReaderErrc::kEndOfInput: return "the card reader has no more input";
-    case ReaderErrc::kStopped: return "the card reader was stopped";
-    case ReaderErrc::kReadTooLong: return "card read too long; scan again";
-    case ReaderErrc::kIo: return "the card reader failed to read";
+    case ReaderErrc::kEndOfInput:
+      return "the card reader has no more input";
+    case ReaderErrc::kStopped:
+      return "the card reader was stopped";
+    case ReaderErrc::kReadTooLong:
+      return "card read too long; scan again";
+    case ReaderErrc::kIo:
+      return "the card reader failed to read";
   }
   return "unknown card reader error";
 }

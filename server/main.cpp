@@ -3,14 +3,13 @@
 // rapport-server: the chain's central server. Terminals sync over mutual TLS; every event
 // is stored once in SQLite before it is acknowledged. SIGINT/SIGTERM stop it gracefully.
 
-#include <csignal>
+#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
+#include <CLI/CLI.hpp>
+#include <csignal>
 #include <cstdlib>
 #include <iostream>
-
-#include <CLI/CLI.hpp>
-#include <spdlog/spdlog.h>
 
 #include "server/server_config.h"
 #include "server/storage/store.h"

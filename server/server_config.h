@@ -18,8 +18,8 @@ struct ServerConfig {
   std::filesystem::path database;
   net::TlsFiles tls;
   net::Limits limits;
-  std::string issuer_prefix;        // the chain's 6-digit card prefix
-  std::filesystem::path card_key;   // HMAC key for card tokens (mode 0600)
+  std::string issuer_prefix;             // the chain's 6-digit card prefix
+  std::filesystem::path card_key;        // HMAC key for card tokens (mode 0600)
   std::filesystem::path ca_private_key;  // for rapportctl to issue terminal certificates
 };
 

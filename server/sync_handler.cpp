@@ -26,8 +26,8 @@ net::HttpResponse push_events(Store& store, const TerminalRecord& terminal,
   }
   const auto stored = store.record_events(decoded->events);
   if (!stored) {
-    spdlog::error("terminal {}: could not store {} events: {}", terminal.id,
-                  decoded->events.size(), stored.error().message());
+    spdlog::error("terminal {}: could not store {} events: {}", terminal.id, decoded->events.size(),
+                  stored.error().message());
     return error_response(503, "could not store the events; send them again later");
   }
   protocol::PushEventsResponse response;
@@ -48,8 +48,9 @@ net::HttpResponse members(Store& store, const TerminalRecord& terminal) {
 }  // namespace
 
 net::HttpResponse handle_sync_request(Store& store, const net::HttpRequest& request) {
-  const std::string_view path = std::string_view(request.target).substr(
-      0, std::min(request.target.size(), request.target.find('?')));
+  const std::string_view path =
+      std::string_view(request.target)
+          .substr(0, std::min(request.target.size(), request.target.find('?')));
   if (path == "/sync/v1/health") {
     if (request.method != "GET") return error_response(405, "use GET");
     return {200, "application/json", R"({"status":"ok"})"};
@@ -68,11 +69,12 @@ net::HttpResponse handle_sync_request(Store& store, const net::HttpRequest& requ
   // Issuing a terminal again replaces its certificate: the old one (a stolen or retired
   // machine) is shut out even though the CA signed it.
   if ((*terminal)->certificate_serial != request.peer_certificate_serial) {
-    spdlog::warn("refused {} from {}: terminal '{}' presented certificate {}, current is {}",
-                 path, request.remote_address, request.peer_common_name,
-                 request.peer_certificate_serial, (*terminal)->certificate_serial);
-    return error_response(403, "this terminal certificate has been replaced; install the "
-                               "current bundle from `rapportctl terminal issue`");
+    spdlog::warn("refused {} from {}: terminal '{}' presented certificate {}, current is {}", path,
+                 request.remote_address, request.peer_common_name, request.peer_certificate_serial,
+                 (*terminal)->certificate_serial);
+    return error_response(403,
+                          "this terminal certificate has been replaced; install the "
+                          "current bundle from `rapportctl terminal issue`");
   }
   if (is_events) {
     if (request.method != "POST") return error_response(405, "use POST");

@@ -37,8 +37,8 @@ ScanResult Counter::scan(std::string_view raw, std::chrono::system_clock::time_p
   if (!tx) {
     spdlog::error("could not start recording the visit: {}", tx.error().message());
     return {ScanOutcome::kNotRecorded,
-            "visit NOT recorded (" + tx.error().message() + ") - scan again",
-            std::nullopt, std::nullopt, 0};
+            "visit NOT recorded (" + tx.error().message() + ") - scan again", std::nullopt,
+            std::nullopt, 0};
   }
   const auto holder = cache_.find_by_token(token);
   if (!holder) {
@@ -48,8 +48,10 @@ ScanResult Counter::scan(std::string_view raw, std::chrono::system_clock::time_p
   const std::optional<CardHolder> found = holder ? *holder : std::nullopt;
   if (found && found->card.status == domain::CardStatus::kBlocked) {
     return {ScanOutcome::kBlockedCard,
-            "card ending " + found->card.last4 + " is BLOCKED (reported lost or replaced) - "
-                "do not accept it; ask " + found->member.name + " for their current card",
+            "card ending " + found->card.last4 +
+                " is BLOCKED (reported lost or replaced) - "
+                "do not accept it; ask " +
+                found->member.name + " for their current card",
             found, std::nullopt, 0};
   }
   auto result = record_visit(token, found, number->last4(), now);
@@ -95,15 +97,15 @@ ScanResult Counter::record_visit(const std::string& token, const std::optional<C
 
   if (!holder) {
     result.outcome = ScanOutcome::kUnknownCard;
-    result.message = "unknown card ending " + last4 +
-                     " - visit recorded; offer to enroll the customer";
+    result.message =
+        "unknown card ending " + last4 + " - visit recorded; offer to enroll the customer";
     return result;
   }
   const auto& member = holder->member;
   result.outcome = ScanOutcome::kMember;
   result.visit_number = member.visit_count + pending.count + 1;
-  std::string message = "welcome back, " + member.name + " - visit " +
-                        std::to_string(result.visit_number);
+  std::string message =
+      "welcome back, " + member.name + " - visit " + std::to_string(result.visit_number);
   const auto last = latest_of(member.last_visit, pending.latest);
   if (const auto when = last ? from_iso8601(*last) : std::nullopt; when) {
     message += ", last visit " + describe_age(*when, now);

@@ -20,19 +20,19 @@
 namespace rapport::terminal {
 
 enum class ScanOutcome {
-  kMember = 1,  // a known member: greeted, visit recorded
-  kUnknownCard, // a valid card this store does not know: visit recorded against the card
-  kBlockedCard, // a known card that was blocked (lost, replaced): refused, nothing recorded
-  kBadRead,     // not a valid card number of this chain: nothing recorded
-  kNotRecorded, // the visit could not be written (disk full, ...): tell the cashier
+  kMember = 1,   // a known member: greeted, visit recorded
+  kUnknownCard,  // a valid card this store does not know: visit recorded against the card
+  kBlockedCard,  // a known card that was blocked (lost, replaced): refused, nothing recorded
+  kBadRead,      // not a valid card number of this chain: nothing recorded
+  kNotRecorded,  // the visit could not be written (disk full, ...): tell the cashier
 };
 
 struct ScanResult {
   ScanOutcome outcome = ScanOutcome::kBadRead;
-  std::string message;                // one line for the cashier
-  std::optional<CardHolder> holder;   // for kMember and kBlockedCard
+  std::string message;                  // one line for the cashier
+  std::optional<CardHolder> holder;     // for kMember and kBlockedCard
   std::optional<std::string> event_id;  // set when a visit was recorded
-  std::int64_t visit_number = 0;      // this visit's number, counting pending ones
+  std::int64_t visit_number = 0;        // this visit's number, counting pending ones
 };
 
 class Counter {
@@ -56,8 +56,7 @@ class Counter {
   // result that says it was recorded. Lookup, pending count and append form one
   // transaction, so an acknowledgement committed by the sync worker in between cannot make
   // the visit number shown wrong.
-  [[nodiscard]] ScanResult scan(std::string_view raw,
-                                std::chrono::system_clock::time_point now);
+  [[nodiscard]] ScanResult scan(std::string_view raw, std::chrono::system_clock::time_point now);
 
  private:
   ScanResult record_visit(const std::string& token, const std::optional<CardHolder>& holder,

@@ -5,14 +5,13 @@
 // syncs with the server in the background. Ctrl-C, SIGTERM or the end of input stop it.
 
 #include <signal.h>
+#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdlib>
 #include <iostream>
-
-#include <CLI/CLI.hpp>
-#include <spdlog/spdlog.h>
 
 #include "drivers/line_reader.h"
 #include "shared/config/config_file.h"
@@ -43,11 +42,14 @@ void install_stop_handlers() {
 const char* outcome_mark(rapport::terminal::ScanOutcome outcome) {
   using rapport::terminal::ScanOutcome;
   switch (outcome) {
-    case ScanOutcome::kMember: return "OK ";
-    case ScanOutcome::kUnknownCard: return "NEW";
+    case ScanOutcome::kMember:
+      return "OK ";
+    case ScanOutcome::kUnknownCard:
+      return "NEW";
     case ScanOutcome::kBlockedCard:
     case ScanOutcome::kBadRead:
-    case ScanOutcome::kNotRecorded: return "!! ";
+    case ScanOutcome::kNotRecorded:
+      return "!! ";
   }
   return "?? ";
 }
@@ -92,8 +94,8 @@ int main(int argc, char** argv) {
     auto reader = drivers::make_line_reader(STDIN_FILENO, "stdin");
     g_reader = reader.get();
     // However this scope ends, the signal handler stops pointing at the reader first.
-    const std::unique_ptr<void, void (*)(void*)> forget_reader(
-        reader.get(), [](void*) { g_reader = nullptr; });
+    const std::unique_ptr<void, void (*)(void*)> forget_reader(reader.get(),
+                                                               [](void*) { g_reader = nullptr; });
     install_stop_handlers();
 
     terminal::SyncWorker sync(config);
@@ -106,8 +108,7 @@ int main(int argc, char** argv) {
       auto read = reader->next_read();
       if (!read) {
         if (read.error() == drivers::ReaderErrc::kReadTooLong) {
-          std::cout << "[" << config.terminal_id << "] !!  read too long - scan again"
-                    << std::endl;
+          std::cout << "[" << config.terminal_id << "] !!  read too long - scan again" << std::endl;
           continue;
         }
         if (read.error() != drivers::ReaderErrc::kEndOfInput &&

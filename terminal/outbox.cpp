@@ -29,7 +29,8 @@ Result<std::vector<domain::Event>> Outbox::oldest(std::size_t limit) {
     if (!row) break;
     domain::Event e;
     e.id = stmt.column_text(0);
-    e.kind = domain::event_kind_from_string(stmt.column_text(1)).value_or(domain::EventKind::kVisit);
+    e.kind =
+        domain::event_kind_from_string(stmt.column_text(1)).value_or(domain::EventKind::kVisit);
     e.card_token = stmt.column_text(2);
     if (!stmt.column_is_null(3)) e.member_id = stmt.column_int64(3);
     e.occurred_at = stmt.column_text(4);
@@ -42,12 +43,11 @@ Result<void> Outbox::acknowledge(std::span<const std::string> ids) {
   RAPPORT_TRY(auto tx, storage::Transaction::begin(db_));
   // The server now counts the visit; count it in the cached member too, in the same
   // transaction, so the number shown at the counter never drops until the next snapshot.
-  RAPPORT_TRY(auto fold, db_.prepare(
-                             "UPDATE members SET visit_count = visit_count + 1, "
-                             "last_visit = max(coalesce(last_visit, ''), o.occurred_at) "
-                             "FROM (SELECT member_id, occurred_at FROM outbox "
-                             "      WHERE id = ?1 AND kind = 'visit') AS o "
-                             "WHERE members.id = o.member_id"));
+  RAPPORT_TRY(auto fold, db_.prepare("UPDATE members SET visit_count = visit_count + 1, "
+                                     "last_visit = max(coalesce(last_visit, ''), o.occurred_at) "
+                                     "FROM (SELECT member_id, occurred_at FROM outbox "
+                                     "      WHERE id = ?1 AND kind = 'visit') AS o "
+                                     "WHERE members.id = o.member_id"));
   RAPPORT_TRY(auto remove, db_.prepare("DELETE FROM outbox WHERE id = ?1"));
   for (const auto& id : ids) {
     RAPPORT_TRY_VOID(fold.bind(1, id).run());

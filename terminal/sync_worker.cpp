@@ -1,11 +1,11 @@
 // terminal/sync_worker.cpp
 #include "terminal/sync_worker.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <random>
 #include <stdexcept>
-
-#include <spdlog/spdlog.h>
 
 #include "shared/net/https_client.h"
 #include "shared/protocol/sync_messages.h"
@@ -56,7 +56,6 @@ SyncWorker::SyncWorker(const TerminalConfig& config) : config_(config) {
 
 SyncWorker::~SyncWorker() { stop(); }
 
-
 void SyncWorker::wake() {
   {
     std::lock_guard lock(mutex_);
@@ -82,9 +81,9 @@ Delivery deliver(Outbox& outbox, net::HttpsClient& client, std::chrono::millisec
     auto batch = outbox.oldest(kBatchSize);
     if (!batch) return Delivery::kFailed;
     if (batch->empty()) return Delivery::kAllSent;
-    const auto response = client.request("POST", protocol::kPushEventsPath,
-                                         protocol::encode(protocol::PushEventsRequest{*batch}),
-                                         timeout);
+    const auto response =
+        client.request("POST", protocol::kPushEventsPath,
+                       protocol::encode(protocol::PushEventsRequest{*batch}), timeout);
     if (!response) {
       spdlog::warn("sync: server unreachable ({}); {} event(s) wait in the outbox",
                    response.error().message(), batch->size());
@@ -194,8 +193,8 @@ void SyncWorker::run() {
       spdlog::info("sync: delivering {} event(s) before exit", *left);
       const auto deadline = Clock::now() + config_.drain_on_exit;
       while (Clock::now() < deadline) {
-        const auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(
-            deadline - Clock::now());
+        const auto remaining =
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
         if (deliver(s.outbox, *s.client, std::min(remaining, config_.request_timeout)) ==
             Delivery::kAllSent) {
           break;

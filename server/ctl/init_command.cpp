@@ -55,8 +55,8 @@ int run_init(const InitOptions& o) {
     fs::permissions(o.data / "ca", fs::perms::owner_all);
 
     std::cout << "Creating the chain's certificate authority...\n";
-    auto ca = crypto::create_certificate_authority("Rapport CA (" + o.data.filename().string() +
-                                                   ")");
+    auto ca =
+        crypto::create_certificate_authority("Rapport CA (" + o.data.filename().string() + ")");
     if (!ca) {
       std::cerr << "error: cannot create the CA: " << ca.error().message() << "\n";
       return 1;
@@ -71,8 +71,8 @@ int run_init(const InitOptions& o) {
     request.use = crypto::CertificateUse::kServer;
     auto server_cert = crypto::issue_certificate(*ca, request);
     if (!server_cert) {
-      std::cerr << "error: cannot issue the server certificate: "
-                << server_cert.error().message() << "\n";
+      std::cerr << "error: cannot issue the server certificate: " << server_cert.error().message()
+                << "\n";
       return 1;
     }
     write_file_atomically(o.data / "tls/server.crt", server_cert->certificate_pem, false);

@@ -28,8 +28,7 @@ int run_member_add(const MemberAddOptions& o) {
   if (o.card) {
     auto parsed = card::CardNumber::parse(*o.card, config.issuer_prefix);
     if (!parsed) {
-      std::cerr << "error: card number '" << *o.card << "': " << parsed.error().message()
-                << "\n";
+      std::cerr << "error: card number '" << *o.card << "': " << parsed.error().message() << "\n";
       return 2;
     }
     number = *parsed;
@@ -78,7 +77,8 @@ int run_member_list(const std::filesystem::path& data, const std::optional<std::
     std::cout << std::setw(6) << m.id << std::setw(28) << m.name << std::setw(8) << m.home_store
               << std::setw(8) << m.visit_count << std::setw(26) << m.last_visit.value_or("-");
     for (const auto& c : m.cards) {
-      std::cout << "*" << c.last4 << (c.status == domain::CardStatus::kBlocked ? "(blocked) " : " ");
+      std::cout << "*" << c.last4
+                << (c.status == domain::CardStatus::kBlocked ? "(blocked) " : " ");
     }
     std::cout << "\n";
   }
@@ -96,7 +96,8 @@ int run_events_list(const std::filesystem::path& data, std::size_t limit) {
   }
   std::cout << std::left << std::setw(6) << "SEQ" << std::setw(38) << "EVENT ID" << std::setw(7)
             << "KIND" << std::setw(10) << "TERMINAL" << std::setw(8) << "MEMBER" << std::setw(26)
-            << "AT TERMINAL" << "RECEIVED\n";
+            << "AT TERMINAL"
+            << "RECEIVED\n";
   for (const auto& s : *events) {
     std::cout << std::setw(6) << s.sequence << std::setw(38) << s.event.id << std::setw(7)
               << domain::to_string(s.event.kind) << std::setw(10) << s.event.terminal_id

@@ -1,8 +1,9 @@
 // server/ctl/terminal_command.cpp
 //
-// `rapportctl terminal issue` and `terminal revoke`. Issue: a terminal's bundle — its certificate and key (CN = terminal
-// id, OU = store), the chain's CA certificate, the card key and terminal.toml — in a folder
-// readable by its owner only, and the terminal registered so the server lets it in.
+// `rapportctl terminal issue` and `terminal revoke`. Issue: a terminal's bundle — its certificate
+// and key (CN = terminal id, OU = store), the chain's CA certificate, the card key and
+// terminal.toml — in a folder readable by its owner only, and the terminal registered so the server
+// lets it in.
 
 #include <algorithm>
 #include <filesystem>

@@ -42,10 +42,10 @@ class SqliteStore final : public Store {
     RAPPORT_TRY(auto stmt, db_.prepare("INSERT INTO members(name, home_store, birth_date, "
                                        "created_at) VALUES (?1, ?2, ?3, ?4)"));
     RAPPORT_TRY_VOID(stmt.bind(1, member.name)
-                                 .bind(2, member.home_store)
-                                 .bind_optional(3, member.birth_date)
-                                 .bind(4, now_iso8601())
-                                 .run());
+                         .bind(2, member.home_store)
+                         .bind_optional(3, member.birth_date)
+                         .bind(4, now_iso8601())
+                         .run());
     return db_.last_insert_rowid();
   }
 
@@ -63,8 +63,8 @@ class SqliteStore final : public Store {
     return stmt.bind(1, card.token)
         .bind(2, member_id)
         .bind(3, card.last4)
-        .bind(4, std::string_view(card.status == domain::CardStatus::kBlocked ? "blocked"
-                                                                               : "active"))
+        .bind(4,
+              std::string_view(card.status == domain::CardStatus::kBlocked ? "blocked" : "active"))
         .bind(5, now_iso8601())
         .run();
   }
@@ -168,13 +168,13 @@ class SqliteStore final : public Store {
     std::size_t stored = 0;
     for (const domain::Event& e : events) {
       RAPPORT_TRY_VOID(stmt.bind(1, e.id)
-                                   .bind(2, domain::to_string(e.kind))
-                                   .bind(3, e.terminal_id)
-                                   .bind(4, e.store_id)
-                                   .bind(5, e.card_token)
-                                   .bind(6, e.occurred_at)
-                                   .bind(7, received_at)
-                                   .run());
+                           .bind(2, domain::to_string(e.kind))
+                           .bind(3, e.terminal_id)
+                           .bind(4, e.store_id)
+                           .bind(5, e.card_token)
+                           .bind(6, e.occurred_at)
+                           .bind(7, received_at)
+                           .run());
       stored += static_cast<std::size_t>(db_.changes());
     }
     RAPPORT_TRY_VOID(tx.commit());
@@ -193,8 +193,8 @@ class SqliteStore final : public Store {
       StoredEvent s;
       s.sequence = stmt.column_int64(0);
       s.event.id = stmt.column_text(1);
-      s.event.kind = domain::event_kind_from_string(stmt.column_text(2))
-                         .value_or(domain::EventKind::kVisit);
+      s.event.kind =
+          domain::event_kind_from_string(stmt.column_text(2)).value_or(domain::EventKind::kVisit);
       s.event.terminal_id = stmt.column_text(3);
       s.event.store_id = stmt.column_text(4);
       s.event.card_token = stmt.column_text(5);

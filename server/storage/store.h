@@ -74,7 +74,8 @@ class Store {
   // sent twice changes nothing. Returns how many events were new. When this returns
   // success every event of the batch is durable and may be acknowledged.
   // Requires: each event's terminal_id and store_id are set (from the client certificate).
-  [[nodiscard]] virtual Result<std::size_t> record_events(std::span<const domain::Event> events) = 0;
+  [[nodiscard]] virtual Result<std::size_t> record_events(
+      std::span<const domain::Event> events) = 0;
 
   // Events in arrival order, for rapportctl and tests.
   [[nodiscard]] virtual Result<std::vector<StoredEvent>> list_events(std::size_t limit) = 0;

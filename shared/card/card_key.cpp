@@ -1,9 +1,9 @@
 // shared/card/card_key.cpp
 #include "shared/card/card_key.h"
 
-#include <algorithm>
-
 #include <spdlog/spdlog.h>
+
+#include <algorithm>
 
 #include "shared/crypto/hmac.h"
 #include "shared/crypto/random.h"
@@ -30,9 +30,10 @@ Result<CardKey> CardKey::from_hex(std::string_view hex) {
 Result<CardKey> CardKey::load(const std::filesystem::path& file) {
   const auto content = read_file(file);
   if (!content) {
-    spdlog::error("card key {} cannot be read; issue the terminal bundle again with "
-                  "`rapportctl terminal issue`",
-                  file.string());
+    spdlog::error(
+        "card key {} cannot be read; issue the terminal bundle again with "
+        "`rapportctl terminal issue`",
+        file.string());
     return CardErrc::kBadKey;
   }
   if (readable_by_others(file)) {

@@ -1,9 +1,9 @@
 // shared/config/config_file.cpp
 #include "shared/config/config_file.h"
 
-#include <sstream>
-
 #include <toml++/toml.h>
+
+#include <sstream>
 
 namespace rapport::config {
 
@@ -27,8 +27,8 @@ ConfigFile ConfigFile::load(const std::filesystem::path& file) {
     return ConfigFile(std::make_unique<Table>(Table{toml::parse_file(file.string())}), file);
   } catch (const toml::parse_error& e) {
     std::ostringstream message;
-    message << "config file " << file.string() << " line " << e.source().begin.line
-            << ", column " << e.source().begin.column << ": " << e.description();
+    message << "config file " << file.string() << " line " << e.source().begin.line << ", column "
+            << e.source().begin.column << ": " << e.description();
     throw ConfigError(message.str());
   }
 }
@@ -69,15 +69,15 @@ std::string ConfigFile::string(std::string_view key) const {
   return *value;
 }
 
-std::int64_t ConfigFile::integer_or(std::string_view key, std::int64_t fallback,
-                                    std::int64_t min, std::int64_t max) const {
+std::int64_t ConfigFile::integer_or(std::string_view key, std::int64_t fallback, std::int64_t min,
+                                    std::int64_t max) const {
   const auto node = table_->root.at_path(key);
   if (!node) return fallback;
   if (!node.is_integer()) fail(key, "must be a whole number");
   const std::int64_t value = *node.value<std::int64_t>();
   if (value < min || value > max) {
-    fail(key, "must be between " + std::to_string(min) + " and " + std::to_string(max) +
-                  ", not " + std::to_string(value));
+    fail(key, "must be between " + std::to_string(min) + " and " + std::to_string(max) + ", not " +
+                  std::to_string(value));
   }
   return value;
 }

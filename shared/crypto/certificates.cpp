@@ -4,6 +4,11 @@
 // certificates signed with ECDSA/SHA-256, PEM in and out. OpenSSL failures are logged here.
 #include "shared/crypto/certificates.h"
 
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -13,11 +18,6 @@
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include <openssl/err.h>
-#include <openssl/pem.h>
-#include <openssl/rand.h>
-#include <spdlog/spdlog.h>
 
 #include "shared/crypto/crypto_errc.h"
 #include "shared/crypto/openssl_handles.h"
@@ -43,7 +43,8 @@ ErrorCode openssl_failure(std::string_view operation) {
     details += details.empty() ? "" : "; ";
     details += text.data();
   }
-  spdlog::error("crypto: {} failed: {}", operation, details.empty() ? "(no OpenSSL error)" : details);
+  spdlog::error("crypto: {} failed: {}", operation,
+                details.empty() ? "(no OpenSSL error)" : details);
   ERR_clear_error();
   return CryptoErrc::kOpenSsl;
 }
@@ -96,8 +97,8 @@ Result<KeyAndCertificate> to_pem(X509* certificate, EVP_PKEY* key) {
   }
   // A secure-memory BIO wipes the key's PEM text when it is freed.
   ossl::BioPtr key_bio(BIO_new(BIO_s_secmem()));
-  if (!key_bio || PEM_write_bio_PrivateKey(key_bio.get(), key, nullptr, nullptr, 0, nullptr,
-                                           nullptr) != 1) {
+  if (!key_bio ||
+      PEM_write_bio_PrivateKey(key_bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr) != 1) {
     return openssl_failure("PEM_write_bio_PrivateKey");
   }
   auto certificate_pem = drain(certificate_bio.get());

@@ -24,9 +24,9 @@ enum class CertificateUse {
 };
 
 struct CertificateRequest {
-  std::string common_name;             // a terminal's id, or the server's host name
-  std::string organizational_unit;     // a terminal's store id; may be empty
-  std::vector<std::string> dns_names;  // subjectAltName DNS entries
+  std::string common_name;                // a terminal's id, or the server's host name
+  std::string organizational_unit;        // a terminal's store id; may be empty
+  std::vector<std::string> dns_names;     // subjectAltName DNS entries
   std::vector<std::string> ip_addresses;  // subjectAltName IP entries ("127.0.0.1", "::1")
   CertificateUse use = CertificateUse::kClient;
   int valid_days = 825;

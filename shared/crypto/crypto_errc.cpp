@@ -8,10 +8,14 @@ namespace {
 
 const char* describe(int value) {
   switch (static_cast<CryptoErrc>(value)) {
-    case CryptoErrc::kOpenSsl: return "an OpenSSL operation failed";
-    case CryptoErrc::kBadPem: return "not a valid PEM key or certificate";
-    case CryptoErrc::kBadKey: return "key of the wrong type or size";
-    case CryptoErrc::kBadInput: return "invalid request";
+    case CryptoErrc::kOpenSsl:
+      return "an OpenSSL operation failed";
+    case CryptoErrc::kBadPem:
+      return "not a valid PEM key or certificate";
+    case CryptoErrc::kBadKey:
+      return "key of the wrong type or size";
+    case CryptoErrc::kBadInput:
+      return "invalid request";
   }
   return "unknown crypto error";
 }

@@ -11,10 +11,10 @@
 namespace rapport::crypto {
 
 enum class CryptoErrc {
-  kOpenSsl = 1,   // an OpenSSL call failed; details are in the log
-  kBadPem,        // text that should be a PEM key or certificate is not one
-  kBadKey,        // a key of the wrong type or size (e.g. a card key that is not 32 bytes)
-  kBadInput,      // a request that cannot be honoured (no name for a server certificate)
+  kOpenSsl = 1,  // an OpenSSL call failed; details are in the log
+  kBadPem,       // text that should be a PEM key or certificate is not one
+  kBadKey,       // a key of the wrong type or size (e.g. a card key that is not 32 bytes)
+  kBadInput,     // a request that cannot be honoured (no name for a server certificate)
 };
 
 [[nodiscard]] const boost::system::error_category& crypto_category() noexcept;

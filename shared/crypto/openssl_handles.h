@@ -5,8 +5,6 @@
 
 #pragma once
 
-#include <memory>
-
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
 #include <openssl/bn.h>
@@ -14,6 +12,8 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
+
+#include <memory>
 
 namespace rapport::crypto::ossl {
 

@@ -5,7 +5,8 @@ namespace rapport::domain {
 
 std::string_view to_string(EventKind kind) {
   switch (kind) {
-    case EventKind::kVisit: return "visit";
+    case EventKind::kVisit:
+      return "visit";
   }
   return "unknown";
 }

@@ -4,13 +4,10 @@
 // io_context until it finishes; every step is bounded by the request's single deadline.
 #include "shared/net/https_client.h"
 
-#include <algorithm>
-#include <cstdint>
-#include <exception>
-#include <limits>
-#include <optional>
-#include <utility>
+#include <openssl/ssl.h>
+#include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -27,8 +24,11 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
-#include <openssl/ssl.h>
-#include <spdlog/spdlog.h>
+#include <cstdint>
+#include <exception>
+#include <limits>
+#include <optional>
+#include <utility>
 
 #include "shared/net/detail/tls_context.h"
 #include "shared/net/net_errc.h"

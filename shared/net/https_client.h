@@ -44,8 +44,7 @@ class HttpsClient {
   // must only send requests that are safe to repeat (all of the sync protocol's are).
   // A non-empty body is sent as application/json.
   [[nodiscard]] virtual Result<HttpResponse> request(std::string_view method,
-                                                     std::string_view target,
-                                                     std::string_view body,
+                                                     std::string_view target, std::string_view body,
                                                      std::chrono::milliseconds deadline) = 0;
 };
 

@@ -4,12 +4,7 @@
 // connections (each on its own strand, see detail/server_session) and stops gracefully.
 #include "shared/net/https_server.h"
 
-#include <exception>
-#include <mutex>
-#include <optional>
-#include <stdexcept>
-#include <thread>
-#include <utility>
+#include <spdlog/spdlog.h>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -20,7 +15,12 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <spdlog/spdlog.h>
+#include <exception>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <thread>
+#include <utility>
 
 #include "shared/net/detail/server_session.h"
 #include "shared/net/detail/session_registry.h"

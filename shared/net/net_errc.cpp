@@ -17,10 +17,14 @@ class NetCategory final : public boost::system::error_category {
   const char* name() const noexcept override { return "rapport.net"; }
   std::string message(int value) const override {
     switch (static_cast<NetErrc>(value)) {
-      case NetErrc::kTimeout: return "operation timed out";
-      case NetErrc::kBodyTooLarge: return "message larger than the configured limit";
-      case NetErrc::kBadResponse: return "malformed HTTP response";
-      case NetErrc::kConnectionClosed: return "connection closed by the peer";
+      case NetErrc::kTimeout:
+        return "operation timed out";
+      case NetErrc::kBodyTooLarge:
+        return "message larger than the configured limit";
+      case NetErrc::kBadResponse:
+        return "malformed HTTP response";
+      case NetErrc::kConnectionClosed:
+        return "connection closed by the peer";
     }
     return "unknown net error";
   }

@@ -8,13 +8,20 @@ namespace {
 
 const char* describe(int value) {
   switch (static_cast<ProtocolErrc>(value)) {
-    case ProtocolErrc::kNotJson: return "message body is not valid JSON";
-    case ProtocolErrc::kWrongShape: return "message is missing a field or a field has the wrong type";
-    case ProtocolErrc::kTooManyEvents: return "too many events in one batch; send smaller batches";
-    case ProtocolErrc::kBadEventId: return "event id is not a UUID";
-    case ProtocolErrc::kUnknownEventKind: return "unknown event kind; upgrade the server";
-    case ProtocolErrc::kBadCardToken: return "card token is not 64 hex digits";
-    case ProtocolErrc::kBadTimestamp: return "time is not ISO 8601 UTC";
+    case ProtocolErrc::kNotJson:
+      return "message body is not valid JSON";
+    case ProtocolErrc::kWrongShape:
+      return "message is missing a field or a field has the wrong type";
+    case ProtocolErrc::kTooManyEvents:
+      return "too many events in one batch; send smaller batches";
+    case ProtocolErrc::kBadEventId:
+      return "event id is not a UUID";
+    case ProtocolErrc::kUnknownEventKind:
+      return "unknown event kind; upgrade the server";
+    case ProtocolErrc::kBadCardToken:
+      return "card token is not 64 hex digits";
+    case ProtocolErrc::kBadTimestamp:
+      return "time is not ISO 8601 UTC";
   }
   return "unknown protocol error";
 }

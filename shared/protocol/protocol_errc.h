@@ -12,13 +12,13 @@
 namespace rapport::protocol {
 
 enum class ProtocolErrc {
-  kNotJson = 1,      // the body is not valid JSON
-  kWrongShape,       // valid JSON, but a field is missing or has the wrong type
-  kTooManyEvents,    // a batch above kMaxEventsPerBatch: split it
-  kBadEventId,       // an event id that is not a UUID
-  kUnknownEventKind, // an event kind this server does not know: upgrade the server
-  kBadCardToken,     // a card token that is not 64 hex digits
-  kBadTimestamp,     // a time that is not ISO 8601 UTC
+  kNotJson = 1,       // the body is not valid JSON
+  kWrongShape,        // valid JSON, but a field is missing or has the wrong type
+  kTooManyEvents,     // a batch above kMaxEventsPerBatch: split it
+  kBadEventId,        // an event id that is not a UUID
+  kUnknownEventKind,  // an event kind this server does not know: upgrade the server
+  kBadCardToken,      // a card token that is not 64 hex digits
+  kBadTimestamp,      // a time that is not ISO 8601 UTC
 };
 
 [[nodiscard]] const boost::system::error_category& protocol_category() noexcept;

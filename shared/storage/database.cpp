@@ -1,12 +1,11 @@
 // shared/storage/database.cpp
 #include "shared/storage/database.h"
 
+#include <spdlog/spdlog.h>
 #include <sqlite3.h>
 
 #include <string>
 #include <utility>
-
-#include <spdlog/spdlog.h>
 
 #include "shared/storage/sqlite_error.h"
 
@@ -36,8 +35,7 @@ Database& Database::operator=(Database&&) noexcept = default;
 Database::~Database() = default;
 
 Result<Database> Database::open(const std::filesystem::path& file,
-                                std::span<const Migration> migrations,
-                                const OpenOptions& options) {
+                                std::span<const Migration> migrations, const OpenOptions& options) {
   auto connection = std::make_unique<Connection>();
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
   if (options.create_if_missing) flags |= SQLITE_OPEN_CREATE;
@@ -62,8 +60,8 @@ Result<Database> Database::open(const std::filesystem::path& file,
   const int current = database.schema_version();
   const int newest = migrations.empty() ? 0 : migrations.back().version;
   if (current > newest) {
-    spdlog::error("database {} has schema version {}, this program knows up to {}",
-                  file.string(), current, newest);
+    spdlog::error("database {} has schema version {}, this program knows up to {}", file.string(),
+                  current, newest);
     return make_error_code(StorageErrc::kSchemaTooNew);
   }
   for (const Migration& migration : migrations) {
@@ -71,8 +69,7 @@ Result<Database> Database::open(const std::filesystem::path& file,
     auto tx = Transaction::begin(database);
     if (!tx) return tx.error();
     if (auto r = database.execute(migration.sql); !r) return r.error();
-    if (auto r = database.execute("PRAGMA user_version=" + std::to_string(migration.version));
-        !r) {
+    if (auto r = database.execute("PRAGMA user_version=" + std::to_string(migration.version)); !r) {
       return r.error();
     }
     if (auto r = tx->commit(); !r) return r.error();

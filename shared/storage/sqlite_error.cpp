@@ -12,18 +12,33 @@ ErrorCode sqlite_error(int rc, sqlite3* db, const char* what) {
     case SQLITE_CANTOPEN:
     case SQLITE_PERM:
     case SQLITE_READONLY:
-    case SQLITE_AUTH: errc = StorageErrc::kCannotOpen; break;
+    case SQLITE_AUTH:
+      errc = StorageErrc::kCannotOpen;
+      break;
     case SQLITE_BUSY:
-    case SQLITE_LOCKED: errc = StorageErrc::kBusy; break;
-    case SQLITE_CONSTRAINT: errc = StorageErrc::kConstraint; break;
-    case SQLITE_FULL: errc = StorageErrc::kDiskFull; break;
-    case SQLITE_IOERR: errc = StorageErrc::kIo; break;
+    case SQLITE_LOCKED:
+      errc = StorageErrc::kBusy;
+      break;
+    case SQLITE_CONSTRAINT:
+      errc = StorageErrc::kConstraint;
+      break;
+    case SQLITE_FULL:
+      errc = StorageErrc::kDiskFull;
+      break;
+    case SQLITE_IOERR:
+      errc = StorageErrc::kIo;
+      break;
     case SQLITE_CORRUPT:
-    case SQLITE_NOTADB: errc = StorageErrc::kCorrupt; break;
+    case SQLITE_NOTADB:
+      errc = StorageErrc::kCorrupt;
+      break;
     case SQLITE_MISUSE:
     case SQLITE_ERROR:
-    case SQLITE_RANGE: errc = StorageErrc::kMisuse; break;
-    default: break;
+    case SQLITE_RANGE:
+      errc = StorageErrc::kMisuse;
+      break;
+    default:
+      break;
   }
   // A constraint is often expected (a duplicate); the caller decides whether to shout.
   if (errc == StorageErrc::kConstraint) {

@@ -65,8 +65,8 @@ Result<bool> Statement::step() {
   const int rc = sqlite3_step(handle_->stmt);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
-  const ErrorCode error = detail::sqlite_error(rc, sqlite3_db_handle(handle_->stmt),
-                                               sqlite3_sql(handle_->stmt));
+  const ErrorCode error =
+      detail::sqlite_error(rc, sqlite3_db_handle(handle_->stmt), sqlite3_sql(handle_->stmt));
   sqlite3_reset(handle_->stmt);
   return Result<bool>(boost::system::in_place_error, error);
 }

@@ -27,12 +27,11 @@ std::string to_iso8601(system_clock::time_point time) {
   const year_month_day date{day};
   const hh_mm_ss clock{ms - day};
   char text[32];
-  std::snprintf(text, sizeof text, "%04d-%02u-%02uT%02ld:%02ld:%02ld.%03ldZ",
-                static_cast<int>(date.year()), static_cast<unsigned>(date.month()),
-                static_cast<unsigned>(date.day()), static_cast<long>(clock.hours().count()),
-                static_cast<long>(clock.minutes().count()),
-                static_cast<long>(clock.seconds().count()),
-                static_cast<long>(clock.subseconds().count()));
+  std::snprintf(
+      text, sizeof text, "%04d-%02u-%02uT%02ld:%02ld:%02ld.%03ldZ", static_cast<int>(date.year()),
+      static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
+      static_cast<long>(clock.hours().count()), static_cast<long>(clock.minutes().count()),
+      static_cast<long>(clock.seconds().count()), static_cast<long>(clock.subseconds().count()));
   return text;
 }
 
@@ -87,7 +86,8 @@ bool is_valid_date(std::string_view text) {
     const bool digit = text[i] >= '0' && text[i] <= '9';
     if ((i == 4 || i == 7) ? text[i] != '-' : !digit) return false;
   }
-  return year_month_day{year{number_at(text, 0, 4)}, month{static_cast<unsigned>(number_at(text, 5, 2))},
+  return year_month_day{year{number_at(text, 0, 4)},
+                        month{static_cast<unsigned>(number_at(text, 5, 2))},
                         day{static_cast<unsigned>(number_at(text, 8, 2))}}
       .ok();
 }

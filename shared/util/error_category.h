@@ -5,9 +5,8 @@
 
 #pragma once
 
-#include <string>
-
 #include <boost/system/error_category.hpp>
+#include <string>
 
 namespace rapport {
 

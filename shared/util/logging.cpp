@@ -1,10 +1,10 @@
 // shared/util/logging.cpp
 #include "shared/util/logging.h"
 
-#include <string>
-
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+
+#include <string>
 
 namespace rapport {
 
@@ -13,8 +13,7 @@ void init_logging(std::string_view program, std::string_view level) {
   logger->set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ [%n] %v");
   const auto parsed = spdlog::level::from_str(std::string(level));
   // from_str maps unknown names to off; an operator's typo should not silence the logs.
-  logger->set_level(parsed == spdlog::level::off && level != "off" ? spdlog::level::info
-                                                                    : parsed);
+  logger->set_level(parsed == spdlog::level::off && level != "off" ? spdlog::level::info : parsed);
   spdlog::set_default_logger(std::move(logger));
 }
 

@@ -25,12 +25,13 @@ using ErrorCode = boost::system::error_code;
 #define RAPPORT_CONCAT_INNER_(a, b) a##b
 #define RAPPORT_CONCAT_(a, b) RAPPORT_CONCAT_INNER_(a, b)
 // The error is returned in place so it converts to any Result<U>, Result<bool> included.
-#define RAPPORT_TRY_IMPL_(tmp, lhs, expr)                           \
-  auto&& tmp = (expr);                                              \
+#define RAPPORT_TRY_IMPL_(tmp, lhs, expr)                          \
+  auto&& tmp = (expr);                                             \
   if (!tmp) return {::boost::system::in_place_error, tmp.error()}; \
   lhs = std::move(*tmp)
 #define RAPPORT_TRY(lhs, expr) RAPPORT_TRY_IMPL_(RAPPORT_CONCAT_(rapport_try_, __LINE__), lhs, expr)
 // RAPPORT_TRY_VOID(expr): the same for a Result<void> (or a value the caller does not need).
-#define RAPPORT_TRY_VOID(expr)                               \
-  if (auto&& rapport_try_void_ = (expr); !rapport_try_void_) \
-  return {::boost::system::in_place_error, rapport_try_void_.error()}
+#define RAPPORT_TRY_VOID(expr)                                        \
+  if (auto&& rapport_try_void_ = (expr); !rapport_try_void_) return { \
+      ::boost::system::in_place_error, rapport_try_void_.error()      \
+    }

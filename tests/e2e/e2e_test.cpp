@@ -9,12 +9,11 @@
 #include <regex>
 #include <thread>
 
-#include "tests/support/catch_result.h"
-
 #include "server/storage/store.h"
 #include "shared/util/files.h"
 #include "terminal/local_database.h"
 #include "terminal/outbox.h"
+#include "tests/support/catch_result.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
@@ -43,15 +42,15 @@ struct Chain {
     REQUIRE(testing::run({kCtl, "init", "--data", data.string(), "--store", "S1", "--listen",
                           "127.0.0.1:" + std::to_string(port)},
                          &out) == 0);
-    REQUIRE(testing::run({kCtl, "member", "add", "--data", data.string(), "--name",
-                          "Ada Lovelace", "--store", "S1"},
+    REQUIRE(testing::run({kCtl, "member", "add", "--data", data.string(), "--name", "Ada Lovelace",
+                          "--store", "S1"},
                          &out) == 0);
     std::smatch match;
     REQUIRE(std::regex_search(out, match, std::regex("card ([0-9 ]{19})")));
     card = match[1];
-    REQUIRE(testing::run({kCtl, "terminal", "issue", "--data", data.string(), "--id", "T1",
-                          "--store", "S1"},
-                         &out) == 0);
+    REQUIRE(testing::run(
+                {kCtl, "terminal", "issue", "--data", data.string(), "--id", "T1", "--store", "S1"},
+                &out) == 0);
     // Sync quickly so the test does not wait on the production interval.
     auto toml = read_text(terminal_config());
     toml = std::regex_replace(toml, std::regex("interval_ms = \\d+"), "interval_ms = 100");
@@ -88,8 +87,7 @@ struct Chain {
   std::unique_ptr<ChildProcess> start_server(const std::filesystem::path& log) const {
     auto server = std::make_unique<ChildProcess>(
         std::vector<std::string>{kServer, "--config", (data / "server.toml").string()}, log);
-    REQUIRE(wait_until([&] { return read_text(log).find("listening") != std::string::npos; },
-                       10s));
+    REQUIRE(wait_until([&] { return read_text(log).find("listening") != std::string::npos; }, 10s));
     return server;
   }
 
@@ -109,8 +107,7 @@ bool log_has(const std::filesystem::path& log, const std::string& text) {
 
 }  // namespace
 
-TEST_CASE("a card scanned at the terminal is greeted and its visit reaches the server",
-          "[e2e]") {
+TEST_CASE("a card scanned at the terminal is greeted and its visit reaches the server", "[e2e]") {
   testing::TempDir dir;
   Chain chain(dir / "data", testing::free_port());
   auto server = chain.start_server(dir / "server.log");
@@ -163,8 +160,7 @@ TEST_CASE("a visit acknowledged at the counter survives SIGKILL and reaches the 
   CHECK(server->wait(15s) == 0);
 }
 
-TEST_CASE("a terminal keeps recording while the server is killed and catches up after",
-          "[e2e]") {
+TEST_CASE("a terminal keeps recording while the server is killed and catches up after", "[e2e]") {
   testing::TempDir dir;
   Chain chain(dir / "data", testing::free_port());
   auto server = chain.start_server(dir / "server1.log");
@@ -190,8 +186,7 @@ TEST_CASE("a terminal keeps recording while the server is killed and catches up 
   CHECK(server->wait(15s) == 0);
 }
 
-TEST_CASE("a terminal with a certificate from another CA is refused and keeps its visit",
-          "[e2e]") {
+TEST_CASE("a terminal with a certificate from another CA is refused and keeps its visit", "[e2e]") {
   testing::TempDir dir;
   const auto port = testing::free_port();
   Chain chain(dir / "data", port);
@@ -221,8 +216,8 @@ TEST_CASE("a revoked terminal is shut out and keeps its visits", "[e2e]") {
   terminal->write_stdin(chain.card + "\n");
   REQUIRE(wait_until([&] { return chain.server_events() == 1; }, 15s));
 
-  REQUIRE(testing::run({kCtl, "terminal", "revoke", "--data", chain.data.string(), "--id",
-                        "T1"}) == 0);
+  REQUIRE(testing::run({kCtl, "terminal", "revoke", "--data", chain.data.string(), "--id", "T1"}) ==
+          0);
   terminal->write_stdin(chain.card + "\n");
   REQUIRE(wait_until([&] { return log_has(dir / "terminal.log", "HTTP 403"); }, 15s));
   terminal->close_stdin();
@@ -233,8 +228,7 @@ TEST_CASE("a revoked terminal is shut out and keeps its visits", "[e2e]") {
   CHECK(server->wait(15s) == 0);
 }
 
-TEST_CASE("a missing or invalid config value stops start-up with a message naming it",
-          "[e2e]") {
+TEST_CASE("a missing or invalid config value stops start-up with a message naming it", "[e2e]") {
   testing::TempDir dir;
   Chain chain(dir / "data", testing::free_port());
   auto toml = read_text(chain.data / "server.toml");

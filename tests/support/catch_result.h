@@ -6,10 +6,9 @@
 
 #pragma once
 
-#include <string>
-
 #include <boost/system/result.hpp>
 #include <catch2/catch.hpp>
+#include <string>
 
 namespace Catch {
 

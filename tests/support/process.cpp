@@ -20,8 +20,7 @@ std::filesystem::path binary(const std::string& relative) {
   return std::filesystem::path(RAPPORT_TEST_BINARY_DIR) / relative;
 }
 
-ChildProcess::ChildProcess(const std::vector<std::string>& argv,
-                           const std::filesystem::path& log) {
+ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::filesystem::path& log) {
   int in[2];
   if (::pipe2(in, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
   pid_ = ::fork();

@@ -6,11 +6,10 @@
 
 #include <set>
 
-#include "tests/support/catch_result.h"
-
 #include "shared/card/card_key.h"
 #include "shared/card/card_number.h"
 #include "shared/util/files.h"
+#include "tests/support/catch_result.h"
 #include "tests/support/temp_dir.h"
 
 using rapport::card::CardErrc;
@@ -59,8 +58,8 @@ TEST_CASE("swapping two neighbouring digits is rejected unless they are 0 and 9"
     if (valid[i] == valid[i + 1]) continue;
     std::string swapped = valid;
     std::swap(swapped[i], swapped[i + 1]);
-    const bool nine_zero = (valid[i] == '0' && valid[i + 1] == '9') ||
-                           (valid[i] == '9' && valid[i + 1] == '0');
+    const bool nine_zero =
+        (valid[i] == '0' && valid[i + 1] == '9') || (valid[i] == '9' && valid[i + 1] == '0');
     INFO(swapped);
     CHECK(static_cast<bool>(CardNumber::parse(swapped, kPrefix)) == nine_zero);
   }
@@ -70,8 +69,7 @@ TEST_CASE("malformed reads name the first thing wrong", "[card]") {
   CHECK(CardNumber::parse("", kPrefix).error() == CardErrc::kEmpty);
   CHECK(CardNumber::parse(" - -", kPrefix).error() == CardErrc::kEmpty);
   CHECK(CardNumber::parse(";6275991234567894?", kPrefix).error() == CardErrc::kInvalidCharacter);
-  CHECK(CardNumber::parse("6275991234567894\x01", kPrefix).error() ==
-        CardErrc::kInvalidCharacter);
+  CHECK(CardNumber::parse("6275991234567894\x01", kPrefix).error() == CardErrc::kInvalidCharacter);
   CHECK(CardNumber::parse("627599123456789", kPrefix).error() == CardErrc::kWrongLength);
   CHECK(CardNumber::parse("62759912345678940", kPrefix).error() == CardErrc::kWrongLength);
   // 4111 1111 1111 1111 is a valid Luhn number from another issuer.

@@ -4,17 +4,17 @@
 // the names, usages and serials asked for, and bad requests come back as error values.
 #include "shared/crypto/certificates.h"
 
-#include <algorithm>
-#include <array>
-#include <cctype>
-#include <string>
-#include <vector>
-
 #include <arpa/inet.h>
-#include <catch2/catch.hpp>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
+
+#include <algorithm>
+#include <array>
+#include <catch2/catch.hpp>
+#include <cctype>
+#include <string>
+#include <vector>
 
 #include "shared/crypto/crypto_errc.h"
 #include "shared/crypto/openssl_handles.h"
@@ -122,7 +122,8 @@ AltNames alt_names(X509* certificate) {
 
 std::string name_text(const X509_NAME* name, int nid) {
   std::array<char, 256> text{};
-  const int length = X509_NAME_get_text_by_NID(name, nid, text.data(), static_cast<int>(text.size()));
+  const int length =
+      X509_NAME_get_text_by_NID(name, nid, text.data(), static_cast<int>(text.size()));
   return length < 0 ? std::string() : std::string(text.data(), static_cast<std::size_t>(length));
 }
 
@@ -267,8 +268,7 @@ TEST_CASE("A garbage CA PEM is reported as a bad PEM", "[crypto]") {
 TEST_CASE("A CA key that does not belong to the CA certificate is a bad key", "[crypto]") {
   auto ca = make_ca("Rapport Test CA");
   ca.private_key_pem = make_ca("Another CA").private_key_pem;
-  CHECK(crypto::issue_certificate(ca, client_request("T-1", "S-1")).error() ==
-        CryptoErrc::kBadKey);
+  CHECK(crypto::issue_certificate(ca, client_request("T-1", "S-1")).error() == CryptoErrc::kBadKey);
 }
 
 TEST_CASE("A leaf certificate cannot act as the issuing CA", "[crypto]") {

@@ -2,16 +2,15 @@
 //
 // Configuration errors name the file, the key and what to fix.
 
-#include "tests/support/catch_result.h"
-
 #include "shared/config/config_file.h"
 #include "shared/util/files.h"
 #include "terminal/terminal_config.h"
+#include "tests/support/catch_result.h"
 #include "tests/support/temp_dir.h"
 
+using Catch::Matchers::Contains;
 using rapport::config::ConfigError;
 using rapport::config::ConfigFile;
-using Catch::Matchers::Contains;
 
 TEST_CASE("typed reads return values and resolve paths from the file's folder", "[config]") {
   const auto file = ConfigFile::parse(
@@ -26,8 +25,8 @@ TEST_CASE("typed reads return values and resolve paths from the file's folder", 
 
 TEST_CASE("a missing or mistyped value names the key and the file", "[config]") {
   const auto file = ConfigFile::parse("[a]\nname = 5\nn = \"five\"\nbig = 99\n", "s.toml");
-  CHECK_THROWS_WITH(file.string("a.nope"), Contains("'a.nope'") && Contains("missing") &&
-                                               Contains("s.toml"));
+  CHECK_THROWS_WITH(file.string("a.nope"),
+                    Contains("'a.nope'") && Contains("missing") && Contains("s.toml"));
   CHECK_THROWS_WITH(file.string("a.name"), Contains("'a.name'") && Contains("line 2"));
   CHECK_THROWS_WITH(file.integer("a.n", 0, 10), Contains("whole number"));
   CHECK_THROWS_WITH(file.integer("a.big", 0, 10), Contains("between 0 and 10"));

@@ -4,12 +4,11 @@
 
 #include <set>
 
-#include "tests/support/catch_result.h"
-
 #include "shared/domain/event_id.h"
 #include "shared/protocol/protocol_errc.h"
 #include "shared/protocol/sync_messages.h"
 #include "shared/util/clock.h"
+#include "tests/support/catch_result.h"
 
 using namespace rapport;
 using protocol::ProtocolErrc;
@@ -79,9 +78,7 @@ TEST_CASE("a push request round-trips through JSON", "[protocol]") {
 }
 
 TEST_CASE("malformed push requests are refused with a named reason", "[protocol]") {
-  const auto event = [](const std::string& fields) {
-    return R"({"events":[{)" + fields + "}]}";
-  };
+  const auto event = [](const std::string& fields) { return R"({"events":[{)" + fields + "}]}"; };
   const std::string id = R"("id":")" + domain::new_event_id() + R"(")";
   const std::string token = R"("card_token":")" + std::string(64, 'b') + R"(")";
   const std::string at = R"("occurred_at":"2026-11-25T10:00:00Z")";
@@ -92,11 +89,12 @@ TEST_CASE("malformed push requests are refused with a named reason", "[protocol]
         ProtocolErrc::kWrongShape);
   CHECK(protocol::decode_push_events_request(event(R"("kind":"visit",)" + token + "," + at))
             .error() == ProtocolErrc::kWrongShape);
-  CHECK(protocol::decode_push_events_request(
-            event(R"("id":"x","kind":"visit",)" + token + "," + at))
-            .error() == ProtocolErrc::kBadEventId);
-  CHECK(protocol::decode_push_events_request(event(id + R"(,"kind":"teleport",)" + token + "," + at))
-            .error() == ProtocolErrc::kUnknownEventKind);
+  CHECK(
+      protocol::decode_push_events_request(event(R"("id":"x","kind":"visit",)" + token + "," + at))
+          .error() == ProtocolErrc::kBadEventId);
+  CHECK(
+      protocol::decode_push_events_request(event(id + R"(,"kind":"teleport",)" + token + "," + at))
+          .error() == ProtocolErrc::kUnknownEventKind);
   CHECK(protocol::decode_push_events_request(
             event(id + R"(,"kind":"visit","card_token":"1234",)" + at))
             .error() == ProtocolErrc::kBadCardToken);

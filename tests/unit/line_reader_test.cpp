@@ -2,13 +2,13 @@
 //
 // The line reader on a real pipe: what a keyboard-wedge scanner or a script sends.
 
+#include "drivers/line_reader.h"
+
 #include <unistd.h>
 
 #include <thread>
 
 #include "tests/support/catch_result.h"
-
-#include "drivers/line_reader.h"
 
 using rapport::drivers::ReaderErrc;
 

@@ -2,12 +2,11 @@
 //
 // The server's SQLite store and its sync handler, called as the HTTPS layer calls it.
 
-#include "tests/support/catch_result.h"
-
 #include "server/storage/store.h"
 #include "server/sync_handler.h"
 #include "shared/domain/event_id.h"
 #include "shared/protocol/sync_messages.h"
+#include "tests/support/catch_result.h"
 #include "tests/support/temp_dir.h"
 
 using namespace rapport;

@@ -5,10 +5,9 @@
 #include <array>
 #include <fstream>
 
-#include "tests/support/catch_result.h"
-
 #include "shared/storage/database.h"
 #include "shared/storage/storage_errc.h"
+#include "tests/support/catch_result.h"
 #include "tests/support/temp_dir.h"
 
 using rapport::storage::Database;
@@ -105,8 +104,8 @@ TEST_CASE("a full database refuses the write with kDiskFull and keeps what it ha
   auto insert = db.prepare("INSERT INTO t(v) VALUES (?1)").value();
   rapport::ErrorCode error;
   for (int i = 0; i < 10000 && !error; ++i) {
-    auto r = insert.bind(1, std::string(500, static_cast<char>('a' + i % 26)) + std::to_string(i))
-                 .run();
+    auto r =
+        insert.bind(1, std::string(500, static_cast<char>('a' + i % 26)) + std::to_string(i)).run();
     if (!r) error = r.error();
   }
   CHECK(error == StorageErrc::kDiskFull);

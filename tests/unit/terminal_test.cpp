@@ -2,14 +2,13 @@
 //
 // The counter, the member cache and the outbox on a real SQLite file.
 
-#include "tests/support/catch_result.h"
-
 #include "shared/card/card_key.h"
 #include "shared/util/clock.h"
 #include "terminal/counter.h"
 #include "terminal/local_database.h"
 #include "terminal/member_cache.h"
 #include "terminal/outbox.h"
+#include "tests/support/catch_result.h"
 #include "tests/support/temp_dir.h"
 
 using namespace rapport;
@@ -99,8 +98,8 @@ TEST_CASE_METHOD(Fixture, "a blocked card is refused and records nothing", "[ter
 TEST_CASE_METHOD(Fixture, "bad reads record nothing and say what to do", "[terminal]") {
   seed();
   auto c = counter();
-  for (const char* raw : {"6275991234567895", "62759912345678", "%B6275991234567894^?",
-                          "4111111111111111"}) {
+  for (const char* raw :
+       {"6275991234567895", "62759912345678", "%B6275991234567894^?", "4111111111111111"}) {
     const auto result = c.scan(raw, kNow);
     INFO(raw);
     CHECK(result.outcome == ScanOutcome::kBadRead);

@@ -4,12 +4,9 @@
 // answers (400, 413, 431, 500) that protect the server from a bad peer or a failing handler.
 #include "shared/net/detail/server_session.h"
 
-#include <algorithm>
-#include <cstdint>
-#include <exception>
-#include <limits>
-#include <utility>
+#include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -17,7 +14,10 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
-#include <spdlog/spdlog.h>
+#include <cstdint>
+#include <exception>
+#include <limits>
+#include <utility>
 
 #include "shared/net/detail/tls_context.h"
 

@@ -6,9 +6,6 @@
 
 #pragma once
 
-#include <memory>
-#include <string>
-
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -17,6 +14,8 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
+#include <memory>
+#include <string>
 
 #include "shared/net/detail/session_registry.h"
 #include "shared/net/detail/tls_context.h"

@@ -4,17 +4,17 @@
 // configuration mistake found at start-up, so it throws with the file's name in the message.
 #include "shared/net/detail/tls_context.h"
 
-#include <filesystem>
-#include <fstream>
-#include <stdexcept>
-#include <string_view>
-
-#include <boost/asio/ip/address.hpp>
 #include <openssl/bio.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
+
+#include <boost/asio/ip/address.hpp>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+#include <string_view>
 
 #include "shared/crypto/certificates.h"
 

@@ -5,10 +5,9 @@
 
 #pragma once
 
-#include <string>
-
 #include <boost/asio/ssl/context.hpp>
 #include <boost/system/error_code.hpp>
+#include <string>
 
 #include "shared/net/https.h"
 

@@ -4,12 +4,15 @@
 // test time by the `openssl` command-line tool: mutual authentication, limits, deadlines,
 // handler failures and shutdown.
 
+#include "shared/net/https.h"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -22,9 +25,6 @@
 #include <thread>
 #include <vector>
 
-#include <catch2/catch.hpp>
-
-#include "shared/net/https.h"
 #include "shared/net/https_client.h"
 #include "shared/net/https_server.h"
 #include "shared/net/net_errc.h"
