@@ -10,19 +10,32 @@ namespace {
 
 const char* describe(int value) {
   switch (static_cast<AnalyticsErrc>(value)) {
-    case AnalyticsErrc::kCannotOpen: return "cannot open or read the file";
-    case AnalyticsErrc::kEmptyInput: return "the file has no data rows";
-    case AnalyticsErrc::kMissingColumn: return "a required column is missing from the header";
-    case AnalyticsErrc::kWrongColumnCount: return "wrong number of columns";
-    case AnalyticsErrc::kBadNumber: return "not a number";
-    case AnalyticsErrc::kBadDate: return "not a valid date";
-    case AnalyticsErrc::kNegativeAmount: return "amount is negative";
-    case AnalyticsErrc::kNegativeTime: return "recency and T must not be negative";
-    case AnalyticsErrc::kRecencyAfterAge: return "recency is greater than T";
-    case AnalyticsErrc::kBadFrequency: return "frequency must be a non-negative whole number";
-    case AnalyticsErrc::kBadSpend: return "a repeat buyer's mean spend must be positive";
-    case AnalyticsErrc::kTooFewCustomers: return "too few customers to fit the model";
-    case AnalyticsErrc::kFitFailed: return "the model fit did not converge";
+    case AnalyticsErrc::kCannotOpen:
+      return "cannot open or read the file";
+    case AnalyticsErrc::kEmptyInput:
+      return "the file has no data rows";
+    case AnalyticsErrc::kMissingColumn:
+      return "a required column is missing from the header";
+    case AnalyticsErrc::kWrongColumnCount:
+      return "wrong number of columns";
+    case AnalyticsErrc::kBadNumber:
+      return "not a number";
+    case AnalyticsErrc::kBadDate:
+      return "not a valid date";
+    case AnalyticsErrc::kNegativeAmount:
+      return "amount is negative";
+    case AnalyticsErrc::kNegativeTime:
+      return "recency and T must not be negative";
+    case AnalyticsErrc::kRecencyAfterAge:
+      return "recency is greater than T";
+    case AnalyticsErrc::kBadFrequency:
+      return "frequency must be a non-negative whole number";
+    case AnalyticsErrc::kBadSpend:
+      return "a repeat buyer's mean spend must be positive";
+    case AnalyticsErrc::kTooFewCustomers:
+      return "too few customers to fit the model";
+    case AnalyticsErrc::kFitFailed:
+      return "the model fit did not converge";
   }
   return "unknown analytics error";
 }

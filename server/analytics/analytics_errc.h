@@ -14,19 +14,19 @@
 namespace rapport::analytics {
 
 enum class AnalyticsErrc {
-  kCannotOpen = 1,   // the input file cannot be opened or read
-  kEmptyInput,       // no header, or a header and no data rows
-  kMissingColumn,    // the header lacks a required column
-  kWrongColumnCount, // a row has more or fewer fields than the header (or the log format)
-  kBadNumber,        // a field that must be a number is not one
-  kBadDate,          // a date that is not a real calendar date written YYYY-MM-DD / YYYYMMDD
-  kNegativeAmount,   // a transaction amount below zero
-  kNegativeTime,     // recency or T below zero
-  kRecencyAfterAge,  // recency (t_x) greater than T
-  kBadFrequency,     // frequency that is not a non-negative whole number
-  kBadSpend,         // a repeat buyer's mean spend that is zero, negative or missing
-  kTooFewCustomers,  // not enough (repeat) customers to fit the model
-  kFitFailed,        // the optimiser found no finite likelihood or did not converge
+  kCannotOpen = 1,    // the input file cannot be opened or read
+  kEmptyInput,        // no header, or a header and no data rows
+  kMissingColumn,     // the header lacks a required column
+  kWrongColumnCount,  // a row has more or fewer fields than the header (or the log format)
+  kBadNumber,         // a field that must be a number is not one
+  kBadDate,           // a date that is not a real calendar date written YYYY-MM-DD / YYYYMMDD
+  kNegativeAmount,    // a transaction amount below zero
+  kNegativeTime,      // recency or T below zero
+  kRecencyAfterAge,   // recency (t_x) greater than T
+  kBadFrequency,      // frequency that is not a non-negative whole number
+  kBadSpend,          // a repeat buyer's mean spend that is zero, negative or missing
+  kTooFewCustomers,   // not enough (repeat) customers to fit the model
+  kFitFailed,         // the optimiser found no finite likelihood or did not converge
 };
 
 [[nodiscard]] const boost::system::error_category& analytics_category() noexcept;

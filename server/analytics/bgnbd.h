@@ -27,7 +27,7 @@ struct BgNbdFit {
   BgNbdParams params;
   double log_likelihood = 0;  // summed over customers (not averaged)
   std::size_t customers = 0;
-  int evaluations = 0;        // likelihood evaluations the optimiser used
+  int evaluations = 0;  // likelihood evaluations the optimiser used
 };
 
 // Log-likelihood of `customers` under `params` (identical histories are grouped).

@@ -11,8 +11,8 @@ double period_length(TimeUnit unit) {
   return unit == TimeUnit::kWeeks ? kDaysPerMonth / 7 : kDaysPerMonth;
 }
 
-double customer_lifetime_value(const PurchaseForecast& expected_purchases,
-                               double expected_spend, const ClvOptions& options) {
+double customer_lifetime_value(const PurchaseForecast& expected_purchases, double expected_spend,
+                               const ClvOptions& options) {
   if (options.horizon <= 0) return 0.0;
   const double month = period_length(options.unit);
   const double log_growth = std::log1p(options.annual_discount_rate) / 12;  // log(1 + d)

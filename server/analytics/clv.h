@@ -37,7 +37,7 @@ using PurchaseForecast = std::function<double(double)>;
 
 // The same with the BG/NBD conditional expected purchases of `customer`.
 [[nodiscard]] double customer_lifetime_value(const BgNbdParams& params,
-                                             const CustomerSummary& customer,
-                                             double expected_spend, const ClvOptions& options);
+                                             const CustomerSummary& customer, double expected_spend,
+                                             const ClvOptions& options);
 
 }  // namespace rapport::analytics

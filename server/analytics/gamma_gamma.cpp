@@ -45,8 +45,8 @@ Result<GammaGammaFit> fit_gamma_gamma(const std::vector<CustomerSummary>& custom
   for (const auto& c : customers) {
     if (c.frequency <= 0) continue;
     if (!(c.monetary_value > 0)) return AnalyticsErrc::kBadSpend;
-    buyers.push_back({c.frequency, std::log(c.frequency), c.monetary_value,
-                      std::log(c.monetary_value)});
+    buyers.push_back(
+        {c.frequency, std::log(c.frequency), c.monetary_value, std::log(c.monetary_value)});
     total_spend += c.monetary_value;
   }
   if (buyers.size() < 2) return AnalyticsErrc::kTooFewCustomers;
@@ -55,8 +55,7 @@ Result<GammaGammaFit> fit_gamma_gamma(const std::vector<CustomerSummary>& custom
     for (double e : v) {
       if (!(std::abs(e) < kMaxLogParam)) return kInf;
     }
-    const double ll =
-        log_likelihood({std::exp(v[0]), std::exp(v[1]), std::exp(v[2])}, buyers);
+    const double ll = log_likelihood({std::exp(v[0]), std::exp(v[1]), std::exp(v[2])}, buyers);
     return std::isfinite(ll) ? -ll : kInf;
   };
   // Start at p = q = 1 and v = the mean spend (so the start does not depend on the currency).
@@ -66,8 +65,7 @@ Result<GammaGammaFit> fit_gamma_gamma(const std::vector<CustomerSummary>& custom
 
   const Minimum m = nelder_mead(objective, start);
   if (!m.converged || !std::isfinite(m.value)) return AnalyticsErrc::kFitFailed;
-  const GammaGammaParams params{std::exp(m.point[0]), std::exp(m.point[1]),
-                                std::exp(m.point[2])};
+  const GammaGammaParams params{std::exp(m.point[0]), std::exp(m.point[1]), std::exp(m.point[2])};
   return GammaGammaFit{params, -m.value, buyers.size(), m.evaluations};
 }
 

@@ -21,8 +21,8 @@ LogValue log_hyp2f1(double a, double b, double c, double z) {
   const double past = std::max({std::abs(a), std::abs(b), std::abs(c)});
   double log_term = 0;  // log |t_k|, t_0 = 1
   int term_sign = 1;
-  double scale = 0;     // m
-  double scaled = 1;    // S: the sum so far is S * exp(m)
+  double scale = 0;   // m
+  double scaled = 1;  // S: the sum so far is S * exp(m)
   for (int k = 0; k < kMaxHypergeometricTerms; ++k) {
     const double dk = static_cast<double>(k);
     const double ratio = (a + dk) * (b + dk) / ((c + dk) * (dk + 1));  // t_{k+1} / t_k / z
@@ -37,8 +37,7 @@ LogValue log_hyp2f1(double a, double b, double c, double z) {
     scaled += term_sign * term;
     // Past every parameter the term ratios move monotonically towards z, so with
     // q = max(|t_{k+2}/t_{k+1}|, z) < 1 the tail is at most |t_{k+1}| q / (1 - q).
-    const double next_ratio =
-        std::abs((a + dk + 1) * (b + dk + 1) / ((c + dk + 1) * (dk + 2))) * z;
+    const double next_ratio = std::abs((a + dk + 1) * (b + dk + 1) / ((c + dk + 1) * (dk + 2))) * z;
     const double q = std::max(next_ratio, z);
     if (dk + 1 > past && q < 1 && term * q / (1 - q) <= kEpsilon * std::abs(scaled)) {
       if (scaled == 0) return {-std::numeric_limits<double>::infinity(), 0};

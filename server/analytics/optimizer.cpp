@@ -110,8 +110,8 @@ Minimum run(const std::function<double(std::span<const double>)>& f, const Point
       s.values[i] = eval(s.vertices[i]);
     }
   }
-  const auto best = static_cast<std::size_t>(
-      std::min_element(s.values.begin(), s.values.end()) - s.values.begin());
+  const auto best = static_cast<std::size_t>(std::min_element(s.values.begin(), s.values.end()) -
+                                             s.values.begin());
   return {s.vertices[best], s.values[best], evaluations, false};
 }
 
@@ -126,8 +126,8 @@ Minimum nelder_mead(const std::function<double(std::span<const double>)>& f, Poi
   for (int i = 0; i < options.restarts && evaluations < options.max_evaluations; ++i) {
     again.initial_step = std::max(options.initial_step * 0.1, 1e-3);
     Minimum next = run(f, best.point, again, evaluations);
-    const bool same = std::abs(next.value - best.value) <=
-                      options.value_tolerance * (1 + std::abs(best.value));
+    const bool same =
+        std::abs(next.value - best.value) <= options.value_tolerance * (1 + std::abs(best.value));
     if (next.value <= best.value) best = std::move(next);
     if (same && best.converged) break;
   }

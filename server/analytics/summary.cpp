@@ -136,9 +136,9 @@ ParseResult<Summary> parse_summary(std::string_view text) {
       return ParseError{AnalyticsErrc::kBadFrequency, line, quoted(fields[*cols.frequency])};
     }
     if (c.recency < 0 || c.age < 0) {
-      return ParseError{AnalyticsErrc::kNegativeTime, line,
-                        "recency " + quoted(fields[*cols.recency]) + ", T " +
-                            quoted(fields[*cols.age])};
+      return ParseError{
+          AnalyticsErrc::kNegativeTime, line,
+          "recency " + quoted(fields[*cols.recency]) + ", T " + quoted(fields[*cols.age])};
     }
     if (c.recency > c.age) {
       return ParseError{AnalyticsErrc::kRecencyAfterAge, line,
@@ -165,8 +165,8 @@ void write_summary_csv(std::ostream& out, const Summary& summary) {
   const auto precision = out.precision(10);
   out << "id,frequency,recency,T,monetary_value\n";
   for (const auto& c : summary.customers) {
-    out << c.id << ',' << c.frequency << ',' << c.recency << ',' << c.age << ','
-        << c.monetary_value << '\n';
+    out << c.id << ',' << c.frequency << ',' << c.recency << ',' << c.age << ',' << c.monetary_value
+        << '\n';
   }
   out.precision(precision);
 }

@@ -111,7 +111,8 @@ ParseResult<std::vector<Transaction>> parse_log(const std::vector<std::string_vi
     const auto date = parse_compact_date(fields[date_col]);
     if (!date) return ParseError{AnalyticsErrc::kBadDate, line, quoted(fields[date_col])};
     if (!parse_number(fields[date_col + 1])) {
-      return ParseError{AnalyticsErrc::kBadNumber, line, "quantity " + quoted(fields[date_col + 1])};
+      return ParseError{AnalyticsErrc::kBadNumber, line,
+                        "quantity " + quoted(fields[date_col + 1])};
     }
     auto amount = parse_amount(fields[date_col + 2], line);
     if (!amount) return amount.error();

@@ -65,10 +65,10 @@ int run_value_fit(const ValueFitOptions& options);
 struct ValuePredictOptions {
   std::filesystem::path summary;
   std::string model = "bgnbd";  // bgnbd | paretonbd | mbgnbd
-  double horizon = 0;          // in the summary's time unit
-  double margin = 1.0;         // share of spend that is profit
-  double discount_rate = 0.0;  // annual
-  std::string unit = "weeks";  // the summary's time unit, for monthly discounting
+  double horizon = 0;           // in the summary's time unit
+  double margin = 1.0;          // share of spend that is profit
+  double discount_rate = 0.0;   // annual
+  std::string unit = "weeks";   // the summary's time unit, for monthly discounting
 };
 int run_value_predict(const ValuePredictOptions& options);
 

@@ -3,13 +3,12 @@
 // rapportctl: the administrator's command line. It works on a server data folder directly
 // (the folder holding server.toml); run it on the server machine.
 
+#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdlib>
 #include <iostream>
-
-#include <CLI/CLI.hpp>
-#include <spdlog/spdlog.h>
 
 #include "server/ctl/commands.h"
 #include "shared/util/logging.h"
@@ -32,12 +31,14 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
 
   InitOptions init;
-  auto* init_cmd = app.add_subcommand("init", "Create a data folder: CA, server certificate, "
-                                              "card key, server.toml, database");
+  auto* init_cmd = app.add_subcommand("init",
+                                      "Create a data folder: CA, server certificate, "
+                                      "card key, server.toml, database");
   init_cmd->add_option("--data", init.data, "Folder to create")->required();
   init_cmd->add_option("--store", init.stores, "Store id(s) of the chain (repeatable)");
-  init_cmd->add_option("--issuer-prefix", init.issuer_prefix,
-                       "6-digit prefix of the chain's card numbers")
+  init_cmd
+      ->add_option("--issuer-prefix", init.issuer_prefix,
+                   "6-digit prefix of the chain's card numbers")
       ->capture_default_str();
   init_cmd->add_option("--listen", init.listen, "host:port the server listens on")
       ->capture_default_str();
@@ -99,12 +100,13 @@ int main(int argc, char** argv) {
       "2024-06-30 > summary.csv");
   ValueSummarizeOptions summarize;
   auto* summarize_cmd = value_cmd->add_subcommand(
-      "summarize", "Per-customer frequency, recency, T and mean repeat spend from a "
-                   "transaction log (customer,date,amount CSV or the CDNOW log), as CSV");
+      "summarize",
+      "Per-customer frequency, recency, T and mean repeat spend from a "
+      "transaction log (customer,date,amount CSV or the CDNOW log), as CSV");
   summarize_cmd->add_option("--transactions", summarize.transactions, "Transaction log")
       ->required();
-  summarize_cmd->add_option("--calibration-end", summarize.calibration_end,
-                            "Last day counted, YYYY-MM-DD")
+  summarize_cmd
+      ->add_option("--calibration-end", summarize.calibration_end, "Last day counted, YYYY-MM-DD")
       ->required();
   summarize_cmd->add_option("--unit", summarize.unit, "Time unit of recency and T")
       ->check(CLI::IsMember({"weeks", "days"}))
@@ -116,19 +118,22 @@ int main(int argc, char** argv) {
   ValueFitOptions fit;
   auto* fit_cmd = value_cmd->add_subcommand(
       "fit", "Fit a model to a summary CSV; prints its parameters and log-likelihood as JSON");
-  fit_cmd->add_option("--summary", fit.summary,
-                      "Summary CSV: id, frequency|x, recency|t_x, T[, monetary_value|zbar]")
+  fit_cmd
+      ->add_option("--summary", fit.summary,
+                   "Summary CSV: id, frequency|x, recency|t_x, T[, monetary_value|zbar]")
       ->required();
-  fit_cmd->add_option("--model", fit.model,
-                      "bgnbd, paretonbd or mbgnbd (purchases), or gammagamma (spend)")
+  fit_cmd
+      ->add_option("--model", fit.model,
+                   "bgnbd, paretonbd or mbgnbd (purchases), or gammagamma (spend)")
       ->required()
       ->check(CLI::IsMember({"bgnbd", "paretonbd", "mbgnbd", "gammagamma"}));
   fit_cmd->footer("Example: rapportctl value fit --summary summary.csv --model bgnbd");
 
   ValuePredictOptions predict;
   auto* predict_cmd = value_cmd->add_subcommand(
-      "predict", "Per customer: probability alive and expected purchases over a horizon; with "
-                 "spend in the summary also expected spend and lifetime value, as CSV");
+      "predict",
+      "Per customer: probability alive and expected purchases over a horizon; with "
+      "spend in the summary also expected spend and lifetime value, as CSV");
   predict_cmd->add_option("--summary", predict.summary, "Summary CSV (as for fit)")->required();
   predict_cmd->add_option("--model", predict.model, "Purchase model: bgnbd, paretonbd or mbgnbd")
       ->check(CLI::IsMember({"bgnbd", "paretonbd", "mbgnbd"}))
@@ -137,8 +142,9 @@ int main(int argc, char** argv) {
       ->required();
   predict_cmd->add_option("--margin", predict.margin, "Share of spend that is profit")
       ->capture_default_str();
-  predict_cmd->add_option("--discount-rate", predict.discount_rate,
-                          "Annual discount rate (0.1 = 10 %), applied monthly")
+  predict_cmd
+      ->add_option("--discount-rate", predict.discount_rate,
+                   "Annual discount rate (0.1 = 10 %), applied monthly")
       ->capture_default_str();
   predict_cmd->add_option("--unit", predict.unit, "The summary's time unit (for discounting)")
       ->check(CLI::IsMember({"weeks", "days"}))

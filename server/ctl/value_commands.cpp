@@ -67,8 +67,7 @@ namespace {
 
 // One JSON object on one line, numbers with 10 significant digits (Boost.JSON would print
 // 2.42592903868068E-1, valid but unreadable). Keys and the model name are fixed ASCII words.
-void print_fit(const std::string& model,
-               const std::vector<std::pair<const char*, double>>& params,
+void print_fit(const std::string& model, const std::vector<std::pair<const char*, double>>& params,
                double log_likelihood, std::size_t customers) {
   std::printf("{\"model\":\"%s\",\"params\":{", model.c_str());
   for (std::size_t i = 0; i < params.size(); ++i) {
@@ -133,8 +132,8 @@ std::optional<PurchaseModel> fit_purchase_model(
   if (!fit) return fail(fit.error());
   const auto p = fit->params;
   if (print) {
-    print_fit(model, {{"r", p.r}, {"alpha", p.alpha}, {"a", p.a}, {"b", p.b}},
-              fit->log_likelihood, fit->customers);
+    print_fit(model, {{"r", p.r}, {"alpha", p.alpha}, {"a", p.a}, {"b", p.b}}, fit->log_likelihood,
+              fit->customers);
   }
   return PurchaseModel{
       [p](const auto& c) { return analytics::bgnbd_p_alive(p, c); },
@@ -193,8 +192,8 @@ int run_value_predict(const ValuePredictOptions& o) {
       const double mean_spend = analytics::gamma_gamma_expected_spend(*spend, c);
       std::cout << ',' << mean_spend << ','
                 << analytics::customer_lifetime_value(
-                       [&](double t) { return purchases->expected_purchases(c, t); },
-                       mean_spend, clv);
+                       [&](double t) { return purchases->expected_purchases(c, t); }, mean_spend,
+                       clv);
     }
     std::cout << '\n';
   }

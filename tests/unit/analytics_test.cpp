@@ -150,14 +150,13 @@ TEST_CASE("summaries built from the CDNOW log equal the shipped summary row by r
 }
 
 TEST_CASE("BG/NBD recovers the parameters of data drawn from it", "[analytics]") {
-  const BgNbdParams truth = GENERATE(BgNbdParams{0.25, 4.0, 0.8, 2.5},
-                                     BgNbdParams{1.5, 10.0, 2.0, 6.0});
+  const BgNbdParams truth =
+      GENERATE(BgNbdParams{0.25, 4.0, 0.8, 2.5}, BgNbdParams{1.5, 10.0, 2.0, 6.0});
   const auto customers = simulate_bgnbd(truth, 5000, 20240611);
   const auto fit = fit_bgnbd(customers);
   REQUIRE(fit);
   const auto& p = fit->params;
-  INFO("truth r=" << truth.r << " alpha=" << truth.alpha << " a=" << truth.a
-                  << " b=" << truth.b);
+  INFO("truth r=" << truth.r << " alpha=" << truth.alpha << " a=" << truth.a << " b=" << truth.b);
   INFO("fit   r=" << p.r << " alpha=" << p.alpha << " a=" << p.a << " b=" << p.b);
   // r and alpha are pinned by the purchase counts (a few per cent at 5,000 customers); a and
   // b by the rarer dropouts, so they get a wider band.
@@ -183,9 +182,9 @@ TEST_CASE("a customer with no repeat purchase is alive with probability 1", "[an
 TEST_CASE("expected purchases start at the alive customer's rate and grow with the horizon",
           "[analytics]") {
   const BgNbdParams p{0.243, 4.414, 0.793, 2.426};
-  for (const CustomerSummary& c : {CustomerSummary{"a", 0, 0, 38.86, 0},
-                                  CustomerSummary{"b", 2, 30.43, 38.86, 0},
-                                  CustomerSummary{"c", 300, 38.0, 38.86, 0}}) {
+  for (const CustomerSummary& c :
+       {CustomerSummary{"a", 0, 0, 38.86, 0}, CustomerSummary{"b", 2, 30.43, 38.86, 0},
+        CustomerSummary{"c", 300, 38.0, 38.86, 0}}) {
     INFO("x=" << c.frequency);
     // For a short horizon t: P(alive) * (r + x) / (alpha + T) * t.
     const double t = 1e-4;
@@ -202,8 +201,7 @@ TEST_CASE("expected purchases start at the alive customer's rate and grow with t
 TEST_CASE("expected purchases equal an independent numerical integration", "[analytics]") {
   // References: the posterior expectation integrated over lambda in closed form and over p
   // numerically (mpmath quad, 30 digits), at the CDNOW fit, for a 39-week horizon.
-  const BgNbdParams p{0.242592903868068, 4.413531567868591, 0.7928860513705462,
-                      2.42575351957459};
+  const BgNbdParams p{0.242592903868068, 4.413531567868591, 0.7928860513705462, 2.42575351957459};
   CHECK(bgnbd_expected_purchases(p, {"1", 2, 30.43, 38.86, 0}, 39) ==
         Approx(1.22591052516237259).epsilon(1e-9));
   CHECK(bgnbd_expected_purchases(p, {"2", 1, 1.71, 38.86, 0}, 39) ==
@@ -266,7 +264,8 @@ TEST_CASE("bad transaction files are refused with the row named", "[analytics]")
   CHECK(error_of("customer,date,amount\n").code == AnalyticsErrc::kEmptyInput);
   CHECK(error_of("who,when,what\nA,2024-01-02,1\n").code == AnalyticsErrc::kMissingColumn);
 
-  const auto log_date = error_of(" 00004 0001 19970101  2   29.33\r\n 00004 0001 19971301  2   1\r\n");
+  const auto log_date =
+      error_of(" 00004 0001 19970101  2   29.33\r\n 00004 0001 19971301  2   1\r\n");
   CHECK(log_date.code == AnalyticsErrc::kBadDate);
   CHECK(log_date.line == 2);
 }
@@ -332,8 +331,8 @@ std::vector<CustomerSummary> simulate_mbgnbd(const MbgNbdParams& params, std::si
 // A customer population drawn from Pareto/NBD: lambda ~ Gamma(r, rate alpha), mu ~ Gamma(s,
 // rate beta), an exponential lifetime with rate mu from the first purchase, Poisson
 // purchases at rate lambda while alive and before T.
-std::vector<CustomerSummary> simulate_pareto_nbd(const ParetoNbdParams& params,
-                                                 std::size_t count, std::uint64_t seed) {
+std::vector<CustomerSummary> simulate_pareto_nbd(const ParetoNbdParams& params, std::size_t count,
+                                                 std::uint64_t seed) {
   std::mt19937_64 rng(seed);
   std::gamma_distribution<double> rate(params.r, 1.0 / params.alpha);
   std::gamma_distribution<double> dropout(params.s, 1.0 / params.beta);
@@ -400,9 +399,8 @@ TEST_CASE("MBG/NBD on the CDNOW summary reproduces the BTYDplus estimates", "[an
   const auto fit = fit_mbgnbd(summary.customers);
   REQUIRE(fit);
   const auto& p = fit->params;
-  WARN("CDNOW MBG/NBD: r=" << p.r << " alpha=" << p.alpha << " a=" << p.a << " b=" << p.b
-                           << " LL=" << fit->log_likelihood << " (" << fit->evaluations
-                           << " evaluations)");
+  WARN("CDNOW MBG/NBD: r=" << p.r << " alpha=" << p.alpha << " a=" << p.a << " b=" << p.b << " LL="
+                           << fit->log_likelihood << " (" << fit->evaluations << " evaluations)");
   CHECK(rounds_to(p.r, 0.525, 3));
   CHECK(rounds_to(p.alpha, 6.183, 3));
   CHECK(rounds_to(p.a, 0.891, 3));
@@ -411,14 +409,13 @@ TEST_CASE("MBG/NBD on the CDNOW summary reproduces the BTYDplus estimates", "[an
 }
 
 TEST_CASE("MBG/NBD recovers the parameters of data drawn from it", "[analytics]") {
-  const MbgNbdParams truth = GENERATE(MbgNbdParams{0.5, 6.0, 0.9, 1.6},
-                                      MbgNbdParams{1.5, 10.0, 2.0, 6.0});
+  const MbgNbdParams truth =
+      GENERATE(MbgNbdParams{0.5, 6.0, 0.9, 1.6}, MbgNbdParams{1.5, 10.0, 2.0, 6.0});
   const auto customers = simulate_mbgnbd(truth, 5000, 20240612);
   const auto fit = fit_mbgnbd(customers);
   REQUIRE(fit);
   const auto& p = fit->params;
-  INFO("truth r=" << truth.r << " alpha=" << truth.alpha << " a=" << truth.a
-                  << " b=" << truth.b);
+  INFO("truth r=" << truth.r << " alpha=" << truth.alpha << " a=" << truth.a << " b=" << truth.b);
   INFO("fit   r=" << p.r << " alpha=" << p.alpha << " a=" << p.a << " b=" << p.b);
   // The same bands as for BG/NBD; the dropout at time 0 makes a and b a little better
   // identified (customers without repeat purchases carry information on them).
@@ -453,17 +450,17 @@ TEST_CASE("the Pareto/NBD likelihood equals a numerical integration on both side
   // L = Gamma(r+x) alpha^r / Gamma(r) * [ beta^s (alpha+T)^-(r+x) (beta+T)^-s
   //       + s beta^s * integral over (t_x, T) of (alpha+u)^-(r+x) (beta+u)^-(s+1) du ]
   // (dropped out at u, having bought x times before), the integral by Simpson's rule.
-  for (const ParetoNbdParams& p : {ParetoNbdParams{0.55, 10.58, 0.61, 11.67},
-                                   ParetoNbdParams{0.9, 14.0, 1.7, 3.5},
-                                   ParetoNbdParams{0.8, 5.0, 0.8, 5.0}}) {
-    for (const CustomerSummary& c : {CustomerSummary{"1", 0, 0, 30.0, 0},
-                                     CustomerSummary{"2", 3, 12.5, 38.86, 0},
-                                     CustomerSummary{"3", 40, 38.0, 38.86, 0}}) {
+  for (const ParetoNbdParams& p :
+       {ParetoNbdParams{0.55, 10.58, 0.61, 11.67}, ParetoNbdParams{0.9, 14.0, 1.7, 3.5},
+        ParetoNbdParams{0.8, 5.0, 0.8, 5.0}}) {
+    for (const CustomerSummary& c :
+         {CustomerSummary{"1", 0, 0, 30.0, 0}, CustomerSummary{"2", 3, 12.5, 38.86, 0},
+          CustomerSummary{"3", 40, 38.0, 38.86, 0}}) {
       INFO("alpha=" << p.alpha << " beta=" << p.beta << " x=" << c.frequency);
       const double n = p.r + c.frequency;
       const double log_front = std::lgamma(n) - std::lgamma(p.r) + p.r * std::log(p.alpha);
-      const double alive = std::pow(p.beta, p.s) * std::pow(p.alpha + c.age, -n) *
-                           std::pow(p.beta + c.age, -p.s);
+      const double alive =
+          std::pow(p.beta, p.s) * std::pow(p.alpha + c.age, -n) * std::pow(p.beta + c.age, -p.s);
       auto density = [&](double u) {
         return std::pow(p.alpha + u, -n) * std::pow(p.beta + u, -p.s - 1);
       };
@@ -487,9 +484,9 @@ TEST_CASE("Pareto/NBD on the CDNOW summary reproduces the published estimates", 
   REQUIRE(fit);
   const double ms = std::chrono::duration<double, std::milli>(elapsed).count();
   const auto& p = fit->params;
-  WARN("CDNOW Pareto/NBD: r=" << p.r << " alpha=" << p.alpha << " s=" << p.s
-                              << " beta=" << p.beta << " LL=" << fit->log_likelihood << " ("
-                              << ms << " ms, " << fit->evaluations << " evaluations)");
+  WARN("CDNOW Pareto/NBD: r=" << p.r << " alpha=" << p.alpha << " s=" << p.s << " beta=" << p.beta
+                              << " LL=" << fit->log_likelihood << " (" << ms << " ms, "
+                              << fit->evaluations << " evaluations)");
   CHECK(rounds_to(p.r, 0.55, 2));
   CHECK(rounds_to(p.alpha, 10.58, 2));
   CHECK(rounds_to(p.s, 0.61, 2));
@@ -519,8 +516,8 @@ TEST_CASE("Pareto/NBD on the exact times of the CDNOW log gives the published lo
 
 TEST_CASE("Pareto/NBD recovers the parameters of data drawn from it", "[analytics]") {
   // alpha < beta and alpha > beta: both forms of the likelihood's hypergeometric terms.
-  const ParetoNbdParams truth = GENERATE(ParetoNbdParams{0.55, 10.0, 0.6, 12.0},
-                                         ParetoNbdParams{1.5, 10.0, 1.0, 4.0});
+  const ParetoNbdParams truth =
+      GENERATE(ParetoNbdParams{0.55, 10.0, 0.6, 12.0}, ParetoNbdParams{1.5, 10.0, 1.0, 4.0});
   const auto customers = simulate_pareto_nbd(truth, 5000, 20240613);
   const auto fit = fit_pareto_nbd(customers);
   REQUIRE(fit);
@@ -545,9 +542,9 @@ TEST_CASE("Pareto/NBD recovers the parameters of data drawn from it", "[analytic
 TEST_CASE("Pareto/NBD expected purchases start at the alive rate and are smooth at s = 1",
           "[analytics]") {
   const ParetoNbdParams p{0.55, 10.58, 0.61, 11.67};
-  for (const CustomerSummary& c : {CustomerSummary{"a", 0, 0, 38.86, 0},
-                                   CustomerSummary{"b", 2, 30.43, 38.86, 0},
-                                   CustomerSummary{"c", 300, 38.0, 38.86, 0}}) {
+  for (const CustomerSummary& c :
+       {CustomerSummary{"a", 0, 0, 38.86, 0}, CustomerSummary{"b", 2, 30.43, 38.86, 0},
+        CustomerSummary{"c", 300, 38.0, 38.86, 0}}) {
     INFO("x=" << c.frequency);
     const double t = 1e-4;
     const double rate = pareto_nbd_p_alive(p, c) * (p.r + c.frequency) / (p.alpha + c.age);
@@ -571,11 +568,11 @@ TEST_CASE("lifetime value takes any purchase model's forecast", "[analytics]") {
   const CustomerSummary c{"1", 2, 30.43, 38.86, 22.35};
   ClvOptions options;
   options.annual_discount_rate = 0.1;
-  CHECK(customer_lifetime_value([&](double t) { return bgnbd_expected_purchases(bg, c, t); },
-                                20.0, options) ==
+  CHECK(customer_lifetime_value([&](double t) { return bgnbd_expected_purchases(bg, c, t); }, 20.0,
+                                options) ==
         Approx(customer_lifetime_value(bg, c, 20.0, options)).epsilon(1e-15));
   options.annual_discount_rate = 0;
   CHECK(customer_lifetime_value(
-            [&](double t) { return pareto_nbd_expected_purchases(pareto, c, t); }, 20.0,
-            options) == Approx(pareto_nbd_expected_purchases(pareto, c, 52) * 20.0));
+            [&](double t) { return pareto_nbd_expected_purchases(pareto, c, t); }, 20.0, options) ==
+        Approx(pareto_nbd_expected_purchases(pareto, c, 52) * 20.0));
 }
