@@ -109,12 +109,7 @@ ParseResult<Summary> parse_summary(std::string_view text) {
   for (std::size_t i = first + 1; i < lines.size(); ++i) {
     const std::size_t line = i + 1;
     if (trim(lines[i]).empty()) continue;
-    const auto fields = split_fields(lines[i], ',');
-    if (fields.size() != header.size()) {
-      return ParseError{AnalyticsErrc::kWrongColumnCount, line,
-                        std::to_string(fields.size()) + " fields, the header has " +
-                            std::to_string(header.size())};
-    }
+    RAPPORT_TRY(const auto fields, split_csv_row(lines[i], line, header.size()));
     auto number = [&](std::size_t col) -> ParseResult<double> {
       const auto value = parse_number(fields[col]);
       if (!value) {

@@ -30,6 +30,18 @@ std::vector<std::string_view> split_fields(std::string_view line, char separator
   }
 }
 
+ParseResult<std::vector<std::string_view>> split_csv_row(std::string_view line,
+                                                         std::size_t line_number,
+                                                         std::size_t header_fields) {
+  auto fields = split_fields(line, ',');
+  if (fields.size() != header_fields) {
+    return ParseError{
+        AnalyticsErrc::kWrongColumnCount, line_number,
+        std::to_string(fields.size()) + " fields, the header has " + std::to_string(header_fields)};
+  }
+  return fields;
+}
+
 std::vector<std::string_view> split_blanks(std::string_view line) {
   std::vector<std::string_view> fields;
   constexpr std::string_view kBlanks = " \t\r";

@@ -22,6 +22,12 @@ namespace rapport::analytics {
 // contain the separator.
 [[nodiscard]] std::vector<std::string_view> split_fields(std::string_view line, char separator);
 
+// The comma-separated fields of data line `line_number` of a CSV whose header has
+// `header_fields` columns; kWrongColumnCount naming the line when the count differs.
+[[nodiscard]] ParseResult<std::vector<std::string_view>> split_csv_row(std::string_view line,
+                                                                       std::size_t line_number,
+                                                                       std::size_t header_fields);
+
 // Fields of one line separated by runs of blanks (the fixed-width logs).
 [[nodiscard]] std::vector<std::string_view> split_blanks(std::string_view line);
 

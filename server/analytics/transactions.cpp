@@ -74,12 +74,7 @@ ParseResult<std::vector<Transaction>> parse_csv(const std::vector<std::string_vi
   for (std::size_t i = header_index + 1; i < lines.size(); ++i) {
     const std::size_t line = i + 1;
     if (trim(lines[i]).empty()) continue;
-    const auto fields = split_fields(lines[i], ',');
-    if (fields.size() != header.size()) {
-      return ParseError{AnalyticsErrc::kWrongColumnCount, line,
-                        std::to_string(fields.size()) + " fields, the header has " +
-                            std::to_string(header.size())};
-    }
+    RAPPORT_TRY(const auto fields, split_csv_row(lines[i], line, header.size()));
     const auto date = parse_iso_date(fields[*date_col]);
     if (!date) return ParseError{AnalyticsErrc::kBadDate, line, quoted(fields[*date_col])};
     auto amount = parse_amount(fields[*amount_col], line);
