@@ -6,10 +6,8 @@
 #include "server/analytics/bgnbd.h"
 
 #include <cmath>
-#include <limits>
 #include <span>
 
-#include "server/analytics/hypergeometric.h"
 #include "server/analytics/purchase_model_support.h"
 
 namespace rapport::analytics {
@@ -79,18 +77,8 @@ double bgnbd_p_alive(const BgNbdParams& p, const CustomerSummary& c) {
 
 double bgnbd_expected_purchases(const BgNbdParams& p, const CustomerSummary& c, double horizon) {
   if (horizon <= 0) return 0.0;
-  const double x = c.frequency;
-  const double t = horizon;
-  // E = P(alive) * (a+b+x-1)/(a-1)
-  //       * [1 - ((alpha+T)/(alpha+T+t))^(r+x) * 2F1(r+x, b+x; a+b+x-1; t/(alpha+T+t))]
-  const double z = t / (p.alpha + c.age + t);
-  const LogValue h = log_hyp2f1(p.r + x, p.b + x, p.a + p.b + x - 1, z);
-  if (std::isnan(h.log_abs)) return std::numeric_limits<double>::quiet_NaN();
-  const double log_power = (p.r + x) * (std::log(p.alpha + c.age) - std::log(p.alpha + c.age + t));
-  const double product = h.log_abs + log_power;  // log |power * 2F1|
-  // 1 - sign * e^product, keeping precision when e^product is close to 1.
-  const double bracket = h.sign > 0 ? -std::expm1(product) : 1.0 + std::exp(product);
-  return bgnbd_p_alive(p, c) * (p.a + p.b + x - 1) / (p.a - 1) * bracket;
+  return bgnbd_p_alive(p, c) *
+         detail::beta_geometric_expected_if_alive(p.r, p.alpha, p.a, p.b, c, horizon);
 }
 
 }  // namespace rapport::analytics

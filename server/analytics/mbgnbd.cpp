@@ -7,10 +7,8 @@
 #include "server/analytics/mbgnbd.h"
 
 #include <cmath>
-#include <limits>
 #include <span>
 
-#include "server/analytics/hypergeometric.h"
 #include "server/analytics/purchase_model_support.h"
 
 namespace rapport::analytics {
@@ -76,19 +74,9 @@ double mbgnbd_p_alive(const MbgNbdParams& p, const CustomerSummary& c) {
 
 double mbgnbd_expected_purchases(const MbgNbdParams& p, const CustomerSummary& c, double horizon) {
   if (horizon <= 0) return 0.0;
-  const double x = c.frequency;
-  const double t = horizon;
-  // Given alive, p ~ Beta(a, b+x+1); then the BG/NBD expression with b + 1 for b:
-  // E = P(alive) * (a+b+x)/(a-1)
-  //       * [1 - ((alpha+T)/(alpha+T+t))^(r+x) * 2F1(r+x, b+x+1; a+b+x; t/(alpha+T+t))]
-  const double z = t / (p.alpha + c.age + t);
-  const LogValue h = log_hyp2f1(p.r + x, p.b + x + 1, p.a + p.b + x, z);
-  if (std::isnan(h.log_abs)) return std::numeric_limits<double>::quiet_NaN();
-  const double log_power = (p.r + x) * (std::log(p.alpha + c.age) - std::log(p.alpha + c.age + t));
-  const double product = h.log_abs + log_power;  // log |power * 2F1|
-  // 1 - sign * e^product, keeping precision when e^product is close to 1.
-  const double bracket = h.sign > 0 ? -std::expm1(product) : 1.0 + std::exp(product);
-  return mbgnbd_p_alive(p, c) * (p.a + p.b + x) / (p.a - 1) * bracket;
+  // Given alive, p ~ Beta(a, b+x+1): the BG/NBD expression with b + 1 for b.
+  return mbgnbd_p_alive(p, c) *
+         detail::beta_geometric_expected_if_alive(p.r, p.alpha, p.a, p.b + 1, c, horizon);
 }
 
 }  // namespace rapport::analytics

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "server/analytics/analytics_errc.h"
+#include "server/analytics/hypergeometric.h"
 
 namespace rapport::analytics::detail {
 
@@ -57,6 +58,19 @@ double mean_age(const std::vector<CustomerSummary>& customers) {
   double sum = 0;
   for (const auto& c : customers) sum += c.age;
   return std::max(sum / static_cast<double>(customers.size()), 1e-6);
+}
+
+double beta_geometric_expected_if_alive(double r, double alpha, double a, double b_eff,
+                                        const CustomerSummary& c, double t) {
+  const double x = c.frequency;
+  const double z = t / (alpha + c.age + t);
+  const LogValue h = log_hyp2f1(r + x, b_eff + x, a + b_eff + x - 1, z);
+  if (std::isnan(h.log_abs)) return std::numeric_limits<double>::quiet_NaN();
+  const double log_power = (r + x) * (std::log(alpha + c.age) - std::log(alpha + c.age + t));
+  const double product = h.log_abs + log_power;  // log |power * 2F1|
+  // 1 - sign * e^product, keeping precision when e^product is close to 1.
+  const double bracket = h.sign > 0 ? -std::expm1(product) : 1.0 + std::exp(product);
+  return (a + b_eff + x - 1) / (a - 1) * bracket;
 }
 
 }  // namespace rapport::analytics::detail

@@ -49,6 +49,16 @@ inline constexpr double kMaxLogParam = 30;
 
 // The mean of T over `customers` (at least 1e-6): the starting value for the rate
 // parameters, so that a fit's start does not depend on the time unit. Requires non-empty.
+// Expected purchases in (T, T+t] of a customer known to be alive, for the beta-geometric
+// dropout models: BG/NBD passes b_eff = b, MBG/NBD b_eff = b + 1 (its dropout at time 0
+// adds one failure to the Beta posterior). The formula
+//   (a+b_eff+x-1)/(a-1) * [1 - ((alpha+T)/(alpha+T+t))^(r+x)
+//                              * 2F1(r+x, b_eff+x; a+b_eff+x-1; t/(alpha+T+t))]
+// with the power and 2F1 in log space; NaN when the series does not converge.
+[[nodiscard]] double beta_geometric_expected_if_alive(double r, double alpha, double a,
+                                                      double b_eff, const CustomerSummary& c,
+                                                      double t);
+
 [[nodiscard]] double mean_age(const std::vector<CustomerSummary>& customers);
 
 }  // namespace rapport::analytics::detail
