@@ -13,6 +13,8 @@
 #include <optional>
 #include <stdexcept>
 
+#include "drivers/report_decoder.h"
+
 namespace rapport::drivers {
 namespace {
 
@@ -43,14 +45,14 @@ class LineReader final : public CardReader {
           too_long_ = false;
           return ReaderErrc::kReadTooLong;
         }
-        if (!payload.empty()) return CardRead{name_, payload};
+        if (!payload.empty()) return typed(payload);
         continue;
       }
       if (at_end_) {
         if (!pending_.empty()) {
           std::string last = trimmed(pending_);
           pending_.clear();
-          if (!last.empty()) return CardRead{name_, last};
+          if (!last.empty()) return typed(last);
         }
         return ReaderErrc::kEndOfInput;
       }
@@ -73,6 +75,17 @@ class LineReader final : public CardReader {
   }
 
  private:
+  // A keyboard-wedge reader types into the console too: a stripe's track text becomes its
+  // number (or a bad read), an AIM prefix its symbology.
+  Result<CardRead> typed(std::string line) const {
+    RAPPORT_TRY(auto content, interpret_typed_text(std::move(line), CardKind::kTyped));
+    return CardRead{.reader = name_,
+                    .kind = content.kind,
+                    .payload = std::move(content.payload),
+                    .symbology = std::move(content.symbology),
+                    .read_at = std::chrono::system_clock::now()};
+  }
+
   // Moves one complete line out of pending_, if there is one.
   std::optional<std::string> take_line() {
     const auto newline = pending_.find('\n');

@@ -16,7 +16,8 @@ if ! command -v clang++-14 >/dev/null || ! ls /usr/lib/llvm-14/lib/clang/*/lib/l
 fi
 cmake --preset clang-fuzz >/dev/null
 cmake --build --preset clang-fuzz
-for target in card_read sync_messages config transactions summary; do
+for target in card_read sync_messages config transactions summary \
+              keyboard_report track_data report_descriptor hid_pos_report; do
   echo "== fuzz_$target for ${seconds}s"
   work=$(mktemp -d)
   cp -r "tests/fuzz/corpus/$target/." "$work/"

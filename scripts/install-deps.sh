@@ -12,6 +12,8 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libsqlite3-dev libssl-dev libusb-1.0-0-dev
   libtomlplusplus-dev libspdlog-dev libfmt-dev libcli11-dev catch2
+  # emulated USB card readers for the driver tests (libusb's own tests use umockdev too)
+  libumockdev-dev umockdev
   # tools the demo and tests call: openssl for certificates, sqlite3 to look at data, procps
   openssl sqlite3 procps
 )

@@ -13,9 +13,9 @@
 #include <cstdlib>
 #include <iostream>
 
-#include "drivers/line_reader.h"
 #include "shared/config/config_file.h"
 #include "shared/util/logging.h"
+#include "terminal/card_sources.h"
 #include "terminal/counter.h"
 #include "terminal/local_database.h"
 #include "terminal/sync_worker.h"
@@ -91,7 +91,8 @@ int main(int argc, char** argv) {
     terminal::Outbox outbox(*db);
     terminal::Counter counter({config.terminal_id, config.store_id, config.issuer_prefix}, *key,
                               *db, cache, outbox);
-    auto reader = drivers::make_line_reader(STDIN_FILENO, "stdin");
+    auto reader = terminal::open_card_readers(config.readers, STDIN_FILENO);
+    if (!reader) return EXIT_FAILURE;
     g_reader = reader.get();
     // However this scope ends, the signal handler stops pointing at the reader first.
     const std::unique_ptr<void, void (*)(void*)> forget_reader(reader.get(),
@@ -107,8 +108,9 @@ int main(int argc, char** argv) {
     for (;;) {
       auto read = reader->next_read();
       if (!read) {
-        if (read.error() == drivers::ReaderErrc::kReadTooLong) {
-          std::cout << "[" << config.terminal_id << "] !!  read too long - scan again" << std::endl;
+        if (drivers::is_read_failure(read.error())) {
+          std::cout << "[" << config.terminal_id << "] !!  " << read.error().message()
+                    << std::endl;
           continue;
         }
         if (read.error() != drivers::ReaderErrc::kEndOfInput &&

@@ -32,6 +32,7 @@ TerminalConfig load_terminal_config(const std::filesystem::path& file) {
       std::chrono::milliseconds(config.integer_or("sync.request_timeout_ms", 5000, 100, 120'000));
   c.drain_on_exit =
       std::chrono::milliseconds(config.integer_or("sync.drain_on_exit_ms", 3000, 0, 60'000));
+  c.readers = drivers::load_reader_config(config);
   return c;
 }
 

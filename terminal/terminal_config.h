@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <string>
 
+#include "drivers/usb/reader_config.h"
 #include "shared/net/https.h"
 
 namespace rapport::terminal {
@@ -31,6 +32,7 @@ struct TerminalConfig {
   // On a clean stop, how long to keep trying to deliver the outbox before exiting.
   // Whatever is left stays in the outbox and goes at the next start.
   std::chrono::milliseconds drain_on_exit{3000};
+  drivers::ReaderConfig readers;  // [readers]: console, USB readers, extra reader models
 };
 
 [[nodiscard]] TerminalConfig load_terminal_config(const std::filesystem::path& file);

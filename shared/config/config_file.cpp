@@ -82,6 +82,20 @@ std::int64_t ConfigFile::integer_or(std::string_view key, std::int64_t fallback,
   return value;
 }
 
+bool ConfigFile::boolean_or(std::string_view key, bool fallback) const {
+  const auto node = table_->root.at_path(key);
+  if (!node) return fallback;
+  if (!node.is_boolean()) fail(key, "must be true or false (no quotes)");
+  return *node.value<bool>();
+}
+
+std::size_t ConfigFile::array_size(std::string_view key) const {
+  const auto node = table_->root.at_path(key);
+  if (!node) return 0;
+  if (!node.is_array()) fail(key, "must be an array (write [[" + std::string(key) + "]] tables)");
+  return node.as_array()->size();
+}
+
 std::int64_t ConfigFile::integer(std::string_view key, std::int64_t min, std::int64_t max) const {
   if (!table_->root.at_path(key)) fail(key, "is missing");
   return integer_or(key, 0, min, max);

@@ -41,6 +41,10 @@ class ConfigFile {
                                      std::int64_t max) const;
   [[nodiscard]] std::int64_t integer_or(std::string_view key, std::int64_t fallback,
                                         std::int64_t min, std::int64_t max) const;
+  [[nodiscard]] bool boolean_or(std::string_view key, bool fallback) const;
+  // How many entries an array (of tables: [[readers.usb]]) has; 0 when the key is absent.
+  // Entries are then read as "readers.usb[0].vendor_id".
+  [[nodiscard]] std::size_t array_size(std::string_view key) const;
   // A path; relative paths are taken from the config file's folder, so a data folder can
   // be moved as a whole.
   [[nodiscard]] std::filesystem::path path(std::string_view key) const;

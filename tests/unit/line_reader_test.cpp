@@ -32,7 +32,7 @@ struct Pipe {
 
 }  // namespace
 
-TEST_CASE("lines become reads; CR, spaces and empty lines are dropped", "[drivers]") {
+TEST_CASE("lines become reads, with CR, spaces and empty lines dropped", "[drivers]") {
   Pipe pipe;
   auto reader = rapport::drivers::make_line_reader(pipe.fds[0], "test");
   pipe.write("6275991234567894\r\n\n   \n  1234 5678  \nlast-without-newline");

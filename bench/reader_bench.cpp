@@ -1,0 +1,115 @@
+// bench/reader_bench.cpp
+//
+// From a USB report to the card read in the terminal's hands. Two figures:
+//   1. our code alone: decoding a whole keyboard-mode scan (34 reports) and handing the read
+//      over, no USB involved;
+//   2. end to end on an emulated reader (umockdev + real libusb): from the moment the last
+//      report (Enter) is queued on the device to next_read() returning. This includes
+//      umockdev's socket round trips and libusb, so it bounds our share from above.
+// and, inside 2, the part that is ours after decoding: from the transfer callback to
+// next_read() returning (queue + eventfd wake-up).
+// Prints median and p99; asserts nothing about speed (docs/performance.md).
+//
+//   bench_readers [--scans N]
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "drivers/report_decoder.h"
+#include "drivers/usb/usb_readers.h"
+#include "tests/support/hid_reports.h"
+#include "tests/support/usb_testbed.h"
+
+namespace {
+
+using namespace rapport;
+using Clock = std::chrono::steady_clock;
+
+double micros(Clock::duration d) { return std::chrono::duration<double, std::micro>(d).count(); }
+
+void report(const char* what, std::vector<double> samples_us) {
+  std::sort(samples_us.begin(), samples_us.end());
+  const auto at = [&](double q) {
+    return samples_us[std::min(samples_us.size() - 1,
+                               static_cast<std::size_t>(q * static_cast<double>(samples_us.size())))];
+  };
+  std::printf("%-52s %6zu reads  p50 %8.1f us  p99 %8.1f us  max %8.1f us\n", what,
+              samples_us.size(), at(0.5), at(0.99), samples_us.back());
+}
+
+[[noreturn]] void die(const std::string& what) {
+  std::fprintf(stderr, "bench_readers: %s\n", what.c_str());
+  std::exit(1);
+}
+
+std::string card_number(std::size_t i) {
+  std::string digits = std::to_string(6275990000000000ULL + i);
+  return digits;
+}
+
+void bench_decoding(std::size_t scans) {
+  auto decoder = drivers::make_keyboard_report_decoder(drivers::KeyboardLayout::kUs,
+                                                       drivers::Terminator::kEnter);
+  std::vector<double> samples;
+  for (std::size_t i = 0; i < scans; ++i) {
+    const auto reports = testing::type_text(card_number(i), drivers::KeyboardLayout::kUs);
+    const auto start = Clock::now();
+    std::optional<drivers::ReadContent> read;
+    for (const auto& r : reports) {
+      auto step = decoder->feed(r);
+      if (step.read) read = std::move(step.read);
+    }
+    samples.push_back(micros(Clock::now() - start));
+    if (!read || read->payload != card_number(i)) die("decoder lost a scan");
+  }
+  report("decode one keyboard scan (34 reports), no USB", samples);
+}
+
+void bench_emulated(std::size_t scans) {
+  testing::UsbTestbed bed;
+  testing::EmulatedReader& device = bed.plug(testing::EmulatedReaderSpec{});
+  drivers::UsbReaderOptions options;
+  auto reader = drivers::open_usb_readers(std::move(options));
+  if (!reader) die("cannot open USB readers: " + reader.error().message());
+  if (!device.wait_until_reading(std::chrono::seconds(5))) die("the reader was not opened");
+  std::vector<double> samples;
+  std::vector<double> handoff;
+  for (std::size_t i = 0; i < scans; ++i) {
+    auto reports = testing::type_text(card_number(i), drivers::KeyboardLayout::kUs);
+    // Everything but Enter's press and release goes first; the clock starts at Enter.
+    std::vector<testing::Bytes> enter(reports.end() - 2, reports.end());
+    reports.resize(reports.size() - 2);
+    device.send_reports(reports);
+    if (!device.wait_until_delivered(std::chrono::seconds(5))) die("reports not delivered");
+    const auto start = Clock::now();
+    device.send_reports(enter);
+    auto read = (*reader)->next_read();
+    samples.push_back(micros(Clock::now() - start));
+    if (!read || read->payload != card_number(i)) die("a scan was lost or changed");
+    // read_at is stamped in the transfer callback right after decoding: from there to here
+    // is the queue and the wake-up of the counter's thread.
+    handoff.push_back(std::chrono::duration<double, std::micro>(
+                          std::chrono::system_clock::now() - read->read_at)
+                          .count());
+  }
+  report("transfer callback -> next_read() (queue + wake-up)", handoff);
+  report("last report queued -> next_read(), emulated + libusb", samples);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"bench_readers: from a USB report to the card read delivered to the terminal"};
+  app.footer("Example: bench_readers --scans 500");
+  std::size_t scans = 300;
+  app.add_option("--scans", scans, "scans to time")->check(CLI::PositiveNumber);
+  CLI11_PARSE(app, argc, argv);
+  bench_decoding(scans * 10);
+  bench_emulated(scans);
+  return 0;
+}

@@ -1,0 +1,83 @@
+// drivers/usb/reader_models.h
+//
+// Which USB devices are card readers, and which driver reads each: a table of vendor and
+// product ids and interface classes. Built-in defaults cover the common scanner and stripe
+// reader vendors; terminal.toml can add models (or override a default) without a rebuild.
+//
+// Only listed vendors are ever claimed: a generic "any boot keyboard" rule would take the
+// store PC's own keyboard away from it.
+
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "drivers/hid/keyboard_decoder.h"
+#include "drivers/hid/keyboard_layout.h"
+
+namespace rapport::drivers {
+
+enum class ReaderDriver {
+  kHidKeyboard,  // boot-keyboard reports typed by a scanner or stripe reader (§1)
+  kMagtekHid,    // MagTek-style vendor HID swipe reports (§2)
+  kHidPos,       // HID Point-of-Sale barcode scanner, usage page 0x8C (§4)
+};
+
+[[nodiscard]] const char* to_string(ReaderDriver driver) noexcept;
+// "keyboard", "magtek", "hidpos"; anything else: nothing (the config loader names the key).
+[[nodiscard]] std::optional<ReaderDriver> parse_reader_driver(std::string_view name);
+
+struct ReaderModel {
+  std::string name;                         // shown to installers: "Honeywell scanner"
+  std::uint16_t vendor_id = 0;
+  std::optional<std::uint16_t> product_id;  // empty: any product of the vendor
+  // The interface the driver reads: class, and for HID subclass/protocol (1/1 = boot
+  // keyboard). Empty subclass/protocol: any.
+  std::uint8_t interface_class = 3;
+  std::optional<std::uint8_t> interface_subclass;
+  std::optional<std::uint8_t> interface_protocol;
+  ReaderDriver driver = ReaderDriver::kHidKeyboard;
+  KeyboardLayout layout = KeyboardLayout::kUs;
+  Terminator terminator = Terminator::kEnter;
+};
+
+// The defaults: Honeywell, Zebra, Datalogic scanners (keyboard and HID-POS interfaces),
+// MagTek and ID TECH stripe readers. See docs/card-readers.md for how to add one.
+[[nodiscard]] const std::vector<ReaderModel>& builtin_reader_models();
+
+// What enumeration tells us about one USB interface and one device.
+struct UsbInterfaceInfo {
+  std::uint8_t number = 0;
+  std::uint8_t interface_class = 0;
+  std::uint8_t subclass = 0;
+  std::uint8_t protocol = 0;
+  std::uint8_t in_endpoint = 0;  // first interrupt-IN endpoint address, 0 if none
+  std::uint16_t in_max_packet = 0;
+};
+
+struct UsbDeviceInfo {
+  std::uint16_t vendor_id = 0;
+  std::uint16_t product_id = 0;
+  std::uint8_t bus = 0;
+  std::uint8_t address = 0;
+  std::string port_path;  // "1-2.3": stable across replugging into the same socket
+  std::vector<UsbInterfaceInfo> interfaces;
+};
+
+struct ReaderMatch {
+  ReaderModel model;
+  UsbInterfaceInfo interface;
+};
+
+// The first model (configured ones first, then the built-ins) that matches an interface of
+// the device that has an interrupt-IN endpoint; nothing if the device is not a reader.
+[[nodiscard]] std::optional<ReaderMatch> match_reader(const std::vector<ReaderModel>& configured,
+                                                      const UsbDeviceInfo& device);
+
+// "usb:1-2 Honeywell scanner 0c2e:0b6a": how logs and the cashier name a reader.
+[[nodiscard]] std::string describe_reader(const ReaderModel& model, const UsbDeviceInfo& device);
+
+}  // namespace rapport::drivers
