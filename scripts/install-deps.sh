@@ -16,6 +16,8 @@ packages=(
   libumockdev-dev umockdev
   # tools the demo and tests call: openssl for certificates, sqlite3 to look at data, procps
   openssl sqlite3 procps
+  # Chart.js 3, inlined by `rapportctl value report` into its self-contained HTML page
+  libjs-chart.js
 )
 
 missing=()
