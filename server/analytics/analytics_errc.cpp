@@ -36,6 +36,8 @@ const char* describe(int value) {
       return "too few customers to fit the model";
     case AnalyticsErrc::kFitFailed:
       return "the model fit did not converge";
+    case AnalyticsErrc::kHoldoutMismatch:
+      return "the hold-out file does not hold the summary's customers";
   }
   return "unknown analytics error";
 }

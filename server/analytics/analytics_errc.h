@@ -27,6 +27,7 @@ enum class AnalyticsErrc {
   kBadSpend,          // a repeat buyer's mean spend that is zero, negative or missing
   kTooFewCustomers,   // not enough (repeat) customers to fit the model
   kFitFailed,         // the optimiser found no finite likelihood or did not converge
+  kHoldoutMismatch,   // a hold-out file whose customers are not the summary's
 };
 
 [[nodiscard]] const boost::system::error_category& analytics_category() noexcept;

@@ -30,7 +30,8 @@ struct GammaGammaFit {
 };
 
 // Maximum-likelihood estimate on the customers with frequency > 0 (the others carry no spend
-// information), by Nelder–Mead on log(p, q, v). Errors: kBadSpend (a repeat buyer with
+// information), by BFGS with the analytic gradient on log(p, q, v) (Nelder–Mead as the
+// fallback). Errors: kBadSpend (a repeat buyer with
 // monetary_value <= 0), kTooFewCustomers (fewer than 2 repeat buyers), kFitFailed.
 [[nodiscard]] Result<GammaGammaFit> fit_gamma_gamma(const std::vector<CustomerSummary>& customers);
 

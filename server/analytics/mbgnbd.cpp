@@ -14,62 +14,31 @@
 namespace rapport::analytics {
 namespace {
 
-using detail::Group;
-using detail::log_beta;
-using detail::log_sum_exp;
-
-// Sum over groups of weight * log L(r, alpha, a, b | x, t_x, T), with
-//   L = B(a, b+x+1)/B(a, b) * Gamma(r+x) alpha^r / Gamma(r)
-//       * [ (alpha+T)^-(r+x) + a/(b+x) (alpha+t_x)^-(r+x) ]
-// (the second term for x = 0 too: dropped out right after the first purchase).
-double log_likelihood(const MbgNbdParams& p, std::span<const Group> groups) {
-  const double common = -std::lgamma(p.r) + p.r * std::log(p.alpha) - log_beta(p.a, p.b);
-  const double log_a = std::log(p.a);
-  double total = 0;
-  double x_terms = 0;  // the terms that depend on x alone, recomputed when x changes
-  double last_x = -1;
-  for (const auto& g : groups) {
-    if (g.x != last_x) {
-      x_terms = std::lgamma(p.r + g.x) + log_beta(p.a, p.b + g.x + 1);
-      last_x = g.x;
-    }
-    const double n = p.r + g.x;
-    const double alive = -n * std::log(p.alpha + g.age);
-    const double dropped = log_a - std::log(p.b + g.x) - n * std::log(p.alpha + g.t_x);
-    total += g.weight * (common + x_terms + log_sum_exp(alive, dropped));
-  }
-  return total;
-}
-
 MbgNbdParams from_log(std::span<const double> v) {
   return {std::exp(v[0]), std::exp(v[1]), std::exp(v[2]), std::exp(v[3])};
+}
+
+double log_likelihood(const MbgNbdParams& p, const detail::Histories& h,
+                      std::span<double> gradient) {
+  return detail::beta_geometric_log_likelihood(p.r, p.alpha, p.a, p.b, /*modified=*/true, h,
+                                               gradient);
 }
 
 }  // namespace
 
 double mbgnbd_log_likelihood(const MbgNbdParams& params,
                              const std::vector<CustomerSummary>& customers) {
-  const auto groups = detail::group(customers);
-  return log_likelihood(params, groups);
+  return log_likelihood(params, detail::prepare_histories(customers), {});
 }
 
 Result<MbgNbdFit> fit_mbgnbd(const std::vector<CustomerSummary>& customers) {
-  if (customers.empty()) return AnalyticsErrc::kTooFewCustomers;
-  const auto groups = detail::group(customers);
-  // Start at r = a = b = 1 and alpha = the mean age, as BG/NBD does.
-  const auto m = detail::maximize_over_log_params(
-      [&groups](std::span<const double> v) { return log_likelihood(from_log(v), groups); },
-      {0.0, std::log(detail::mean_age(customers)), 0.0, 0.0});
+  const auto m = detail::fit_beta_geometric(customers, /*modified=*/true);
   if (!m) return m.error();
   return MbgNbdFit{from_log(m->point), -m->value, customers.size(), m->evaluations};
 }
 
 double mbgnbd_p_alive(const MbgNbdParams& p, const CustomerSummary& c) {
-  const double x = c.frequency;
-  // 1 / (1 + a/(b+x) * ((alpha+T)/(alpha+t_x))^(r+x)), the power taken in log space.
-  const double log_odds = std::log(p.a) - std::log(p.b + x) +
-                          (p.r + x) * (std::log(p.alpha + c.age) - std::log(p.alpha + c.recency));
-  return 1.0 / (1.0 + std::exp(log_odds));
+  return detail::beta_geometric_p_alive(p.r, p.alpha, p.a, p.b, /*modified=*/true, c);
 }
 
 double mbgnbd_expected_purchases(const MbgNbdParams& p, const CustomerSummary& c, double horizon) {
@@ -77,6 +46,13 @@ double mbgnbd_expected_purchases(const MbgNbdParams& p, const CustomerSummary& c
   // Given alive, p ~ Beta(a, b+x+1): the BG/NBD expression with b + 1 for b.
   return mbgnbd_p_alive(p, c) *
          detail::beta_geometric_expected_if_alive(p.r, p.alpha, p.a, p.b + 1, c, horizon);
+}
+
+std::vector<AliveAndPurchases> mbgnbd_forecast(const MbgNbdParams& p,
+                                               const std::vector<CustomerSummary>& customers,
+                                               double horizon) {
+  return detail::beta_geometric_forecast(p.r, p.alpha, p.a, p.b, /*modified=*/true, customers,
+                                         horizon);
 }
 
 }  // namespace rapport::analytics

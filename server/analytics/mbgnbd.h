@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <vector>
 
+#include "server/analytics/bgnbd.h"  // AliveAndPurchases
 #include "server/analytics/summary.h"
 #include "shared/util/result.h"
 
@@ -37,17 +38,23 @@ struct MbgNbdFit {
 [[nodiscard]] double mbgnbd_log_likelihood(const MbgNbdParams& params,
                                            const std::vector<CustomerSummary>& customers);
 
-// Maximum-likelihood estimate by Nelder–Mead on log(r, alpha, a, b).
+// Maximum-likelihood estimate by BFGS with the analytic gradient on log(r, alpha, a, b)
+// (Nelder–Mead as the fallback).
 // Errors: kTooFewCustomers (none), kFitFailed (no finite optimum, or no convergence).
 [[nodiscard]] Result<MbgNbdFit> fit_mbgnbd(const std::vector<CustomerSummary>& customers);
 
 // P(still active | x, t_x, T); below 1 also for a customer without repeat purchases.
 [[nodiscard]] double mbgnbd_p_alive(const MbgNbdParams& params, const CustomerSummary& customer);
 
-// E[purchases in (T, T + horizon] | x, t_x, T]. Requires horizon >= 0 and params.a != 1
-// (the closed form divides by a - 1). NaN if the hypergeometric series does not converge
-// (horizon millions of times longer than alpha + T).
+// E[purchases in (T, T + horizon] | x, t_x, T]. Requires horizon >= 0; any a > 0 (a = 1
+// included). NaN only if a series does not converge (a within 1e-3 of 1 and a horizon
+// millions of times longer than alpha + T).
 [[nodiscard]] double mbgnbd_expected_purchases(const MbgNbdParams& params,
                                                const CustomerSummary& customer, double horizon);
+
+// mbgnbd_p_alive and mbgnbd_expected_purchases for every customer, in order, bit for bit the
+// same numbers (see bgnbd_forecast). Requires horizon >= 0.
+[[nodiscard]] std::vector<AliveAndPurchases> mbgnbd_forecast(
+    const MbgNbdParams& params, const std::vector<CustomerSummary>& customers, double horizon);
 
 }  // namespace rapport::analytics

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <span>
 
@@ -94,14 +95,25 @@ Result<ParetoNbdFit> fit_pareto_nbd(const std::vector<CustomerSummary>& customer
   // Start at r = s = 1 and alpha = beta = the mean age (there the series are trivial), so the
   // start does not depend on the time unit.
   const double start_rate = std::log(detail::mean_age(customers));
-  const auto m = detail::maximize_over_log_params(
-      [&groups, max_log_ratio](std::span<const double> v) {
-        if (!(std::abs(v[1] - v[3]) <= max_log_ratio)) return kNaN;
-        return log_likelihood(from_log(v), groups);
+  int evaluations = 0;  // of the likelihood, differences included
+  const std::function<double(std::span<const double>)> ll = [&](std::span<const double> v) {
+    ++evaluations;
+    if (!(std::abs(v[1] - v[3]) <= max_log_ratio)) return kNaN;
+    return log_likelihood(from_log(v), groups);
+  };
+  // No analytic gradient (it would need 2F1's derivatives in its parameters): BFGS on central
+  // differences, about 4 times fewer likelihood evaluations than Nelder–Mead.
+  const auto m = detail::maximize_over_log_params_with_gradient(
+      [&ll](std::span<const double> v, std::span<double> gradient) {
+        const double value = ll(v);
+        if (!gradient.empty() && std::isfinite(value)) {
+          detail::central_differences(ll, v, value, gradient);
+        }
+        return value;
       },
       {0.0, start_rate, 0.0, start_rate});
   if (!m) return m.error();
-  return ParetoNbdFit{from_log(m->point), -m->value, customers.size(), m->evaluations};
+  return ParetoNbdFit{from_log(m->point), -m->value, customers.size(), evaluations};
 }
 
 double pareto_nbd_p_alive(const ParetoNbdParams& p, const CustomerSummary& c) {

@@ -38,7 +38,9 @@ struct ParetoNbdFit {
 [[nodiscard]] double pareto_nbd_log_likelihood(const ParetoNbdParams& params,
                                                const std::vector<CustomerSummary>& customers);
 
-// Maximum-likelihood estimate by Nelder–Mead on log(r, alpha, s, beta). Points where alpha
+// Maximum-likelihood estimate by BFGS on log(r, alpha, s, beta) with a central-difference
+// gradient (Nelder–Mead as the fallback); `evaluations` counts every likelihood evaluation,
+// the differences' included. Points where alpha
 // and beta differ by more than a factor kParetoNbdMaxRateRatio are refused (the series would
 // need more than that many terms per customer; such fits are degenerate).
 // Errors: kTooFewCustomers (none), kFitFailed (no finite optimum, or no convergence).

@@ -14,15 +14,6 @@
 namespace rapport::analytics {
 namespace {
 
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
-std::string quoted(std::string_view field) { return "'" + std::string(field) + "'"; }
-
 struct Columns {
   std::optional<std::size_t> id, frequency, recency, age, monetary;
 };
@@ -31,7 +22,7 @@ Columns find_columns(const std::vector<std::string_view>& header) {
   Columns c;
   std::optional<std::size_t> unnamed;
   for (std::size_t i = 0; i < header.size(); ++i) {
-    const auto name = lower(header[i]);
+    const auto name = to_lower(header[i]);
     if (name == "frequency" || name == "x") {
       c.frequency = i;
     } else if (name == "recency" || name == "t_x") {
@@ -114,7 +105,7 @@ ParseResult<Summary> parse_summary(std::string_view text) {
       const auto value = parse_number(fields[col]);
       if (!value) {
         return ParseError{AnalyticsErrc::kBadNumber, line,
-                          std::string(header[col]) + " " + quoted(fields[col])};
+                          std::string(header[col]) + " " + in_quotes(fields[col])};
       }
       return *value;
     };
@@ -128,19 +119,19 @@ ParseResult<Summary> parse_summary(std::string_view text) {
     }
 
     if (c.frequency < 0 || c.frequency != std::floor(c.frequency)) {
-      return ParseError{AnalyticsErrc::kBadFrequency, line, quoted(fields[*cols.frequency])};
+      return ParseError{AnalyticsErrc::kBadFrequency, line, in_quotes(fields[*cols.frequency])};
     }
     if (c.recency < 0 || c.age < 0) {
       return ParseError{
           AnalyticsErrc::kNegativeTime, line,
-          "recency " + quoted(fields[*cols.recency]) + ", T " + quoted(fields[*cols.age])};
+          "recency " + in_quotes(fields[*cols.recency]) + ", T " + in_quotes(fields[*cols.age])};
     }
     if (c.recency > c.age) {
       return ParseError{AnalyticsErrc::kRecencyAfterAge, line,
-                        quoted(fields[*cols.recency]) + " > " + quoted(fields[*cols.age])};
+                        in_quotes(fields[*cols.recency]) + " > " + in_quotes(fields[*cols.age])};
     }
     if (c.monetary_value < 0) {
-      return ParseError{AnalyticsErrc::kBadSpend, line, quoted(fields[*cols.monetary])};
+      return ParseError{AnalyticsErrc::kBadSpend, line, in_quotes(fields[*cols.monetary])};
     }
     summary.customers.push_back(std::move(c));
   }

@@ -1,6 +1,8 @@
 // server/analytics/text_fields.cpp
 #include "server/analytics/text_fields.h"
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <fstream>
@@ -87,5 +89,14 @@ ParseResult<std::string> read_text_file(const std::filesystem::path& file) {
   if (in.bad()) return ParseError{AnalyticsErrc::kCannotOpen, 0, file.string()};
   return bytes.str();
 }
+
+std::string to_lower(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+std::string in_quotes(std::string_view field) { return "'" + std::string(field) + "'"; }
 
 }  // namespace rapport::analytics

@@ -35,6 +35,13 @@ namespace rapport::analytics {
 // else, including an empty field and trailing characters.
 [[nodiscard]] std::optional<double> parse_number(std::string_view field);
 
+// `text` in ASCII lower case (column names are matched case-blind).
+[[nodiscard]] std::string to_lower(std::string_view text);
+
+// 'field', for error messages that quote what they refused (not std::quoted: that one
+// escapes and writes to streams).
+[[nodiscard]] std::string in_quotes(std::string_view field);
+
 // The lines of `text` (LF or CRLF ends; the last line may lack its end).
 [[nodiscard]] std::vector<std::string_view> split_lines(std::string_view text);
 

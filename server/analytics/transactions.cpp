@@ -38,20 +38,11 @@ std::optional<sys_days> parse_compact_date(std::string_view text) {
   return make_date(digits(text, 0, 4), digits(text, 4, 2), digits(text, 6, 2));
 }
 
-std::string quoted(std::string_view field) { return "'" + std::string(field) + "'"; }
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
 // The amount field of `line`: a number >= 0.
 ParseResult<double> parse_amount(std::string_view field, std::size_t line) {
   const auto amount = parse_number(field);
-  if (!amount) return ParseError{AnalyticsErrc::kBadNumber, line, "amount " + quoted(field)};
-  if (*amount < 0) return ParseError{AnalyticsErrc::kNegativeAmount, line, quoted(field)};
+  if (!amount) return ParseError{AnalyticsErrc::kBadNumber, line, "amount " + in_quotes(field)};
+  if (*amount < 0) return ParseError{AnalyticsErrc::kNegativeAmount, line, in_quotes(field)};
   return *amount;
 }
 
@@ -60,7 +51,7 @@ ParseResult<std::vector<Transaction>> parse_csv(const std::vector<std::string_vi
   const auto header = split_fields(lines[header_index], ',');
   std::optional<std::size_t> customer_col, date_col, amount_col;
   for (std::size_t i = 0; i < header.size(); ++i) {
-    const auto name = lower(header[i]);
+    const auto name = to_lower(header[i]);
     if (name == "customer" || name == "id" || name == "customer_id") customer_col = i;
     if (name == "date") date_col = i;
     if (name == "amount") amount_col = i;
@@ -76,7 +67,7 @@ ParseResult<std::vector<Transaction>> parse_csv(const std::vector<std::string_vi
     if (trim(lines[i]).empty()) continue;
     RAPPORT_TRY(const auto fields, split_csv_row(lines[i], line, header.size()));
     const auto date = parse_iso_date(fields[*date_col]);
-    if (!date) return ParseError{AnalyticsErrc::kBadDate, line, quoted(fields[*date_col])};
+    if (!date) return ParseError{AnalyticsErrc::kBadDate, line, in_quotes(fields[*date_col])};
     auto amount = parse_amount(fields[*amount_col], line);
     if (!amount) return amount.error();
     if (fields[*customer_col].empty()) {
@@ -104,10 +95,10 @@ ParseResult<std::vector<Transaction>> parse_log(const std::vector<std::string_vi
     }
     const std::size_t date_col = fields.size() - 3;
     const auto date = parse_compact_date(fields[date_col]);
-    if (!date) return ParseError{AnalyticsErrc::kBadDate, line, quoted(fields[date_col])};
+    if (!date) return ParseError{AnalyticsErrc::kBadDate, line, in_quotes(fields[date_col])};
     if (!parse_number(fields[date_col + 1])) {
       return ParseError{AnalyticsErrc::kBadNumber, line,
-                        "quantity " + quoted(fields[date_col + 1])};
+                        "quantity " + in_quotes(fields[date_col + 1])};
     }
     auto amount = parse_amount(fields[date_col + 2], line);
     if (!amount) return amount.error();

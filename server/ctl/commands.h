@@ -51,8 +51,10 @@ int run_events_list(const std::filesystem::path& data, std::size_t limit);
 // file and row on standard error.
 struct ValueSummarizeOptions {
   std::filesystem::path transactions;
-  std::string calibration_end;  // YYYY-MM-DD, inclusive
-  std::string unit = "weeks";   // weeks | days
+  std::string calibration_end;                       // YYYY-MM-DD, inclusive
+  std::string unit = "weeks";                        // weeks | days
+  std::optional<std::filesystem::path> holdout_out;  // also write the hold-out CSV here
+  std::optional<std::string> holdout_end;  // YYYY-MM-DD, inclusive; default: last transaction
 };
 int run_value_summarize(const ValueSummarizeOptions& options);
 
@@ -69,7 +71,42 @@ struct ValuePredictOptions {
   double margin = 1.0;          // share of spend that is profit
   double discount_rate = 0.0;   // annual
   std::string unit = "weeks";   // the summary's time unit, for monthly discounting
+  bool progress = false;        // progress on stderr even when it is not a terminal
 };
 int run_value_predict(const ValuePredictOptions& options);
+
+// `value compare`: fits the three purchase models, ranks them, prints JSON.
+struct ValueCompareOptions {
+  std::filesystem::path summary;
+  std::optional<std::filesystem::path> holdout;  // id,frequency_holdout,duration_holdout
+  bool progress = false;
+};
+int run_value_compare(const ValueCompareOptions& options);
+
+// `value holdout`: fit on the calibration period of a log, forecast the rest, print the table.
+struct ValueHoldoutOptions {
+  std::filesystem::path transactions;
+  std::string calibration_end;     // YYYY-MM-DD, inclusive
+  std::optional<std::string> end;  // YYYY-MM-DD, inclusive; default: the last transaction
+  std::string model = "all";       // bgnbd | mbgnbd | paretonbd | all
+  std::string unit = "weeks";
+  bool progress = false;
+};
+int run_value_holdout(const ValueHoldoutOptions& options);
+
+// `value report`: the HTML report.
+struct ValueReportOptions {
+  std::filesystem::path summary;
+  std::optional<std::filesystem::path> holdout;
+  std::filesystem::path out;
+  double horizon = 52;  // in the summary's unit
+  double margin = 1.0;
+  double discount_rate = 0.0;
+  std::string unit = "weeks";
+  std::filesystem::path chartjs = "/usr/share/javascript/chart.js/chart.min.js";
+  std::string title = "Customer value report";
+  bool progress = false;
+};
+int run_value_report(const ValueReportOptions& options);
 
 }  // namespace rapport::ctl

@@ -93,7 +93,9 @@ int main(int argc, char** argv) {
   events_cmd->footer("Example: rapportctl events --data ./rapport-data --limit 20");
 
   auto* value_cmd = app.add_subcommand(
-      "value", "Customer value models on CSV files: summarize, fit, predict (no data folder)");
+      "value",
+      "Customer value models on CSV files: summarize, fit, predict, compare, holdout, report "
+      "(no data folder)");
   value_cmd->require_subcommand(1);
   value_cmd->footer(
       "Example: rapportctl value summarize --transactions sales.csv --calibration-end "
@@ -111,9 +113,15 @@ int main(int argc, char** argv) {
   summarize_cmd->add_option("--unit", summarize.unit, "Time unit of recency and T")
       ->check(CLI::IsMember({"weeks", "days"}))
       ->capture_default_str();
+  summarize_cmd->add_option("--holdout-out", summarize.holdout_out,
+                            "Also write each customer's purchases after the calibration end "
+                            "(id,frequency_holdout,duration_holdout) to this CSV");
+  summarize_cmd->add_option("--holdout-end", summarize.holdout_end,
+                            "Last day of the hold-out period, YYYY-MM-DD (default: the last "
+                            "transaction's day)");
   summarize_cmd->footer(
       "Example: rapportctl value summarize --transactions sales.csv --calibration-end "
-      "1997-09-30 --unit weeks > summary.csv");
+      "1997-09-30 --unit weeks --holdout-out holdout.csv > summary.csv");
 
   ValueFitOptions fit;
   auto* fit_cmd = value_cmd->add_subcommand(
@@ -149,9 +157,84 @@ int main(int argc, char** argv) {
   predict_cmd->add_option("--unit", predict.unit, "The summary's time unit (for discounting)")
       ->check(CLI::IsMember({"weeks", "days"}))
       ->capture_default_str();
+  predict_cmd->add_flag("--progress", predict.progress,
+                        "Show progress on stderr even when it is not a terminal");
   predict_cmd->footer(
       "Example: rapportctl value predict --summary summary.csv --model bgnbd --horizon 52 "
       "--margin 0.3 --discount-rate 0.1");
+
+  ValueCompareOptions compare;
+  auto* compare_cmd = value_cmd->add_subcommand(
+      "compare",
+      "Fit BG/NBD, MBG/NBD and Pareto/NBD to a summary and rank them: by log-likelihood, or "
+      "by hold-out error when a hold-out file is given; prints JSON, best first");
+  compare_cmd->add_option("--summary", compare.summary, "Summary CSV (as for fit)")->required();
+  compare_cmd->add_option("--holdout", compare.holdout,
+                          "Hold-out CSV: id,frequency_holdout,duration_holdout (from summarize "
+                          "--holdout-out)");
+  compare_cmd->add_flag("--progress", compare.progress,
+                        "Show progress on stderr even when it is not a terminal");
+  compare_cmd->footer(
+      "Example: rapportctl value compare --summary summary.csv --holdout holdout.csv");
+
+  ValueHoldoutOptions holdout;
+  auto* holdout_cmd = value_cmd->add_subcommand(
+      "holdout",
+      "Forecast-quality check: fit on the transactions up to the calibration end, forecast "
+      "the rest of the log and compare with what customers did, in aggregate and by number of "
+      "calibration purchases (0..7+); prints CSV");
+  holdout_cmd->add_option("--transactions", holdout.transactions, "Transaction log")->required();
+  holdout_cmd
+      ->add_option("--calibration-end", holdout.calibration_end,
+                   "Last day of the calibration period, YYYY-MM-DD")
+      ->required();
+  holdout_cmd->add_option("--end", holdout.end,
+                          "Last day of the hold-out period, YYYY-MM-DD (default: the last "
+                          "transaction's day)");
+  holdout_cmd->add_option("--model", holdout.model, "bgnbd, mbgnbd, paretonbd or all")
+      ->check(CLI::IsMember({"bgnbd", "paretonbd", "mbgnbd", "all"}))
+      ->capture_default_str();
+  holdout_cmd->add_option("--unit", holdout.unit, "Time unit of the models")
+      ->check(CLI::IsMember({"weeks", "days"}))
+      ->capture_default_str();
+  holdout_cmd->add_flag("--progress", holdout.progress,
+                        "Show progress on stderr even when it is not a terminal");
+  holdout_cmd->footer(
+      "Example: rapportctl value holdout --transactions CDNOW_sample.txt --calibration-end "
+      "1997-09-30 --end 1998-06-30 --model bgnbd");
+
+  ValueReportOptions report;
+  auto* report_cmd = value_cmd->add_subcommand(
+      "report",
+      "Write a self-contained HTML report (no network needed to view it): model fits and the "
+      "chosen model, heat maps of probability alive and expected purchases, predicted against "
+      "actual hold-out purchases, and the distribution of lifetime value");
+  report_cmd->add_option("--summary", report.summary, "Summary CSV (as for fit)")->required();
+  report_cmd->add_option("--holdout", report.holdout,
+                         "Hold-out CSV: id,frequency_holdout,duration_holdout");
+  report_cmd->add_option("--out", report.out, "HTML file to write (replaced atomically)")
+      ->required();
+  report_cmd->add_option("--horizon", report.horizon, "Forecast horizon in the summary's unit")
+      ->capture_default_str();
+  report_cmd->add_option("--margin", report.margin, "Share of spend that is profit")
+      ->capture_default_str();
+  report_cmd
+      ->add_option("--discount-rate", report.discount_rate,
+                   "Annual discount rate (0.1 = 10 %), applied monthly")
+      ->capture_default_str();
+  report_cmd->add_option("--unit", report.unit, "The summary's time unit")
+      ->check(CLI::IsMember({"weeks", "days"}))
+      ->capture_default_str();
+  report_cmd->add_option("--title", report.title, "Page title")->capture_default_str();
+  report_cmd
+      ->add_option("--chartjs", report.chartjs,
+                   "Chart.js 3 UMD bundle to inline (Debian package libjs-chart.js)")
+      ->capture_default_str();
+  report_cmd->add_flag("--progress", report.progress,
+                       "Show progress on stderr even when it is not a terminal");
+  report_cmd->footer(
+      "Example: rapportctl value report --summary summary.csv --holdout holdout.csv --margin 0.3 "
+      "--out report.html");
 
   CLI11_PARSE(app, argc, argv);
   // Keys, member data and the databases Rapport writes are for its own user only.
@@ -166,5 +249,8 @@ int main(int argc, char** argv) {
   if (*summarize_cmd) return run_value_summarize(summarize);
   if (*fit_cmd) return run_value_fit(fit);
   if (*predict_cmd) return run_value_predict(predict);
+  if (*compare_cmd) return run_value_compare(compare);
+  if (*holdout_cmd) return run_value_holdout(holdout);
+  if (*report_cmd) return run_value_report(report);
   return EXIT_FAILURE;
 }

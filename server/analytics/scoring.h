@@ -1,0 +1,36 @@
+// server/analytics/scoring.h
+//
+// Every customer's forecast from a fitted purchase model (and spend model): probability
+// alive, expected purchases over a horizon, expected spend and lifetime value. What
+// `rapportctl value predict` prints and the report charts (docs/value-models.md).
+
+#pragma once
+
+#include <optional>
+#include <vector>
+
+#include "server/analytics/clv.h"
+#include "server/analytics/gamma_gamma.h"
+#include "server/analytics/progress.h"
+#include "server/analytics/purchase_model.h"
+#include "server/analytics/summary.h"
+
+namespace rapport::analytics {
+
+struct CustomerScore {
+  double p_alive = 0;
+  double expected_purchases = 0;  // in (T, T + options.horizon]
+  double expected_spend = 0;      // gamma_gamma_expected_spend(); NaN without a spend model
+  double clv = 0;                 // customer_lifetime_value(); NaN without a spend model
+};
+
+// One score per customer, in order. Customers with identical (x, t_x, T) share one purchase
+// forecast (computed once), so real data with times in whole days costs far less than one
+// forecast per customer. The lifetime value is customer_lifetime_value() with the model's
+// E[Y(t)] and `spend`'s expected spend. Reports progress as "scoring customers".
+[[nodiscard]] std::vector<CustomerScore> score_customers(
+    const PurchaseModel& model, const std::optional<GammaGammaParams>& spend,
+    const std::vector<CustomerSummary>& customers, const ClvOptions& options,
+    const ProgressCallback& progress = {});
+
+}  // namespace rapport::analytics
