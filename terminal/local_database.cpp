@@ -6,7 +6,7 @@
 namespace rapport::terminal {
 namespace {
 
-constexpr std::array<storage::Migration, 1> kMigrations{{
+constexpr std::array<storage::Migration, 2> kMigrations{{
     {1, R"sql(
 CREATE TABLE members (
   id          INTEGER PRIMARY KEY,
@@ -31,6 +31,20 @@ CREATE TABLE outbox (
   occurred_at TEXT NOT NULL
 );
 CREATE INDEX outbox_member ON outbox(member_id);
+)sql"},
+    // Events the server refused on their own (docs/protocol.md, "Refused events"): kept as
+    // they were in the outbox, with the server's answer, for someone to look at.
+    {2, R"sql(
+CREATE TABLE rejected_events (
+  id          TEXT NOT NULL,
+  kind        TEXT NOT NULL,
+  card_token  TEXT NOT NULL,
+  member_id   INTEGER,
+  occurred_at TEXT NOT NULL,
+  http_status INTEGER NOT NULL,
+  reason      TEXT NOT NULL,
+  rejected_at TEXT NOT NULL
+);
 )sql"},
 }};
 

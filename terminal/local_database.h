@@ -1,7 +1,8 @@
 // terminal/local_database.h
 //
 // The terminal's own SQLite file: the member cache (a copy of the store's members from the
-// server) and the outbox (events recorded here and not yet acknowledged). Schema:
+// server), the outbox (events recorded here and not yet acknowledged) and the events the
+// server refused (rejected_events). Schema:
 // docs/schema.md, "Terminal". Each thread of the terminal opens its own connection.
 
 #pragma once

@@ -89,6 +89,12 @@ int main(int argc, char** argv) {
     }
     terminal::MemberCache cache(*db);
     terminal::Outbox outbox(*db);
+    if (const auto refused = outbox.rejected_count(); refused && *refused > 0) {
+      spdlog::warn(
+          "{} events were refused by the server and kept in rejected_events; "
+          "see docs/protocol.md",
+          *refused);
+    }
     terminal::Counter counter({config.terminal_id, config.store_id, config.issuer_prefix}, *key,
                               *db, cache, outbox);
     auto reader = terminal::open_card_readers(config.readers, STDIN_FILENO);
@@ -109,8 +115,7 @@ int main(int argc, char** argv) {
       auto read = reader->next_read();
       if (!read) {
         if (drivers::is_read_failure(read.error())) {
-          std::cout << "[" << config.terminal_id << "] !!  " << read.error().message()
-                    << std::endl;
+          std::cout << "[" << config.terminal_id << "] !!  " << read.error().message() << std::endl;
           continue;
         }
         if (read.error() != drivers::ReaderErrc::kEndOfInput &&

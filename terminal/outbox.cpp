@@ -56,6 +56,30 @@ Result<void> Outbox::acknowledge(std::span<const std::string> ids) {
   return tx.commit();
 }
 
+Result<void> Outbox::reject(const std::string& id, const Rejection& why) {
+  RAPPORT_TRY(auto tx, storage::Transaction::begin(db_));
+  // The row as stored, not as oldest() read it: what was refused is kept exactly.
+  RAPPORT_TRY(auto keep,
+              db_.prepare("INSERT INTO rejected_events(id, kind, card_token, member_id, "
+                          "occurred_at, http_status, reason, rejected_at) "
+                          "SELECT id, kind, card_token, member_id, occurred_at, ?2, ?3, ?4 "
+                          "FROM outbox WHERE id = ?1"));
+  RAPPORT_TRY_VOID(keep.bind(1, id)
+                       .bind(2, static_cast<std::int64_t>(why.http_status))
+                       .bind(3, why.reason)
+                       .bind(4, why.rejected_at)
+                       .run());
+  RAPPORT_TRY(auto remove, db_.prepare("DELETE FROM outbox WHERE id = ?1"));
+  RAPPORT_TRY_VOID(remove.bind(1, id).run());
+  return tx.commit();
+}
+
+Result<std::int64_t> Outbox::rejected_count() {
+  RAPPORT_TRY(auto stmt, db_.prepare("SELECT count(*) FROM rejected_events"));
+  RAPPORT_TRY(const bool row, stmt.step());
+  return row ? stmt.column_int64(0) : 0;
+}
+
 Result<PendingVisits> Outbox::pending_visits(std::int64_t member_id) {
   if (!pending_) {
     RAPPORT_TRY(pending_, db_.prepare("SELECT count(*), max(occurred_at) FROM outbox "

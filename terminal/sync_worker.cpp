@@ -9,6 +9,7 @@
 
 #include "shared/net/https_client.h"
 #include "shared/protocol/sync_messages.h"
+#include "shared/util/clock.h"
 #include "terminal/local_database.h"
 #include "terminal/member_cache.h"
 #include "terminal/outbox.h"
@@ -75,10 +76,24 @@ void SyncWorker::stop() {
 
 namespace {
 
-// Sends batches until the outbox is empty or a request fails.
+// True for the answers that say something in the request itself is wrong, as opposed to the
+// server or the network: sending the same bytes again can never succeed.
+bool refuses_the_content(unsigned status) { return status == 400 || status == 413; }
+
+// Keeps the server's answer bounded in rejected_events and in the log.
+std::string short_reason(const std::string& body) {
+  constexpr std::size_t kMaxReason = 1000;
+  return body.size() <= kMaxReason ? body : body.substr(0, kMaxReason) + "...";
+}
+
+// Sends batches until the outbox is empty or a request fails. A batch refused with 400 or
+// 413 is sent again in halves, down to one event; an event refused on its own moves to
+// rejected_events (Outbox::reject) and delivery goes on with full batches. Other failures
+// (network, 403, 5xx) leave everything in the outbox for the next round.
 Delivery deliver(Outbox& outbox, net::HttpsClient& client, std::chrono::milliseconds timeout) {
+  std::size_t batch_size = kBatchSize;
   for (;;) {
-    auto batch = outbox.oldest(kBatchSize);
+    auto batch = outbox.oldest(batch_size);
     if (!batch) return Delivery::kFailed;
     if (batch->empty()) return Delivery::kAllSent;
     const auto response =
@@ -88,6 +103,27 @@ Delivery deliver(Outbox& outbox, net::HttpsClient& client, std::chrono::millisec
       spdlog::warn("sync: server unreachable ({}); {} event(s) wait in the outbox",
                    response.error().message(), batch->size());
       return Delivery::kFailed;
+    }
+    if (refuses_the_content(response->status) && batch->size() > 1) {
+      batch_size = batch->size() / 2;
+      spdlog::warn("sync: server refused {} event(s) with HTTP {}; trying {} at a time",
+                   batch->size(), response->status, batch_size);
+      continue;
+    }
+    if (refuses_the_content(response->status)) {
+      const domain::Event& refused = batch->front();
+      const Rejection why{response->status, short_reason(response->body), now_iso8601()};
+      if (auto r = outbox.reject(refused.id, why); !r) {
+        spdlog::error("sync: could not set aside refused event {}: {}", refused.id,
+                      r.error().message());
+        return Delivery::kFailed;
+      }
+      spdlog::error(
+          "sync: server refused event {} with HTTP {}: {}; kept in rejected_events, "
+          "not sent again",
+          refused.id, why.http_status, why.reason);
+      batch_size = kBatchSize;
+      continue;
     }
     if (response->status != 200) {
       spdlog::error("sync: server refused the batch with HTTP {}: {}", response->status,

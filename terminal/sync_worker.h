@@ -3,6 +3,8 @@
 // The terminal's background sync: sends the outbox to the server in batches and deletes
 // what the server acknowledged; fetches the store's members at start and then every
 // members_refresh. Retries with exponential backoff and jitter while the server is away.
+// An event the server refuses on its own (400/413) is set aside in rejected_events so it
+// does not hold back the rest (docs/protocol.md, "Refused events").
 // The counter never waits for it.
 //
 // Threading: owns one thread and its own Database connection; wake() and stop() may be

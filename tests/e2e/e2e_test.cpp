@@ -10,6 +10,8 @@
 #include <thread>
 
 #include "server/storage/store.h"
+#include "shared/domain/event_id.h"
+#include "shared/util/clock.h"
 #include "shared/util/files.h"
 #include "terminal/local_database.h"
 #include "terminal/outbox.h"
@@ -103,6 +105,40 @@ struct Chain {
 
 bool log_has(const std::filesystem::path& log, const std::string& text) {
   return read_text(log).find(text) != std::string::npos;
+}
+
+// Writes a visit straight into a terminal's outbox, as a buggy or older terminal might have
+// stored it; returns its id.
+std::string put_in_outbox(storage::Database& db, const std::string& card_token) {
+  const std::string id = domain::new_event_id();
+  auto insert = db.prepare(
+                      "INSERT INTO outbox(id, kind, card_token, member_id, occurred_at) "
+                      "VALUES (?1, 'visit', ?2, NULL, ?3)")
+                    .value();
+  REQUIRE(insert.bind(1, id).bind(2, card_token).bind(3, now_iso8601()).run());
+  return id;
+}
+
+struct RejectedEvent {
+  std::string id;
+  std::int64_t http_status;
+  std::string reason;
+};
+
+std::vector<RejectedEvent> rejected_events(const std::filesystem::path& terminal_db) {
+  auto db = terminal::open_local_database(terminal_db).value();
+  auto select = db.prepare(
+                      "SELECT id, http_status, reason, rejected_at, card_token, occurred_at "
+                      "FROM rejected_events ORDER BY rowid")
+                    .value();
+  std::vector<RejectedEvent> rows;
+  while (select.step().value()) {
+    CHECK(from_iso8601(select.column_text(3)));
+    CHECK_FALSE(select.column_text(4).empty());
+    CHECK(from_iso8601(select.column_text(5)));
+    rows.push_back({select.column_text(0), select.column_int64(1), select.column_text(2)});
+  }
+  return rows;
 }
 
 }  // namespace
@@ -247,4 +283,64 @@ TEST_CASE("a missing or invalid config value stops start-up with a message namin
 
   CHECK(testing::run({kTerminal, "--config", (dir / "nothing.toml").string()}, &out) != 0);
   CHECK_THAT(out, Catch::Contains("does not exist"));
+}
+
+TEST_CASE("events the server refuses on their own are set aside and the rest get through",
+          "[e2e]") {
+  testing::TempDir dir;
+  Chain chain(dir / "data", testing::free_port());
+  // The smallest body limit the server accepts, so one oversized event is cheap to make.
+  auto toml = read_text(chain.data / "server.toml");
+  toml = std::regex_replace(toml, std::regex("max_body_bytes = \\d+"), "max_body_bytes = 262144");
+  write_file_atomically(chain.data / "server.toml", toml, false);
+
+  // Good visits of an unknown card around two poison ones: a card token the server's decoder
+  // refuses (400) and one too large for its body limit (413).
+  const std::string good_token(64, 'a');
+  std::vector<std::string> good;
+  std::string bad_token_id;
+  std::string too_large_id;
+  {
+    auto db = terminal::open_local_database(chain.terminal_db()).value();
+    for (int i = 0; i < 5; ++i) good.push_back(put_in_outbox(db, good_token));
+    bad_token_id = put_in_outbox(db, "not-a-card-token");
+    for (int i = 0; i < 5; ++i) good.push_back(put_in_outbox(db, good_token));
+    too_large_id = put_in_outbox(db, std::string(300'000, 'b'));
+    for (int i = 0; i < 5; ++i) good.push_back(put_in_outbox(db, good_token));
+  }
+  CHECK(chain.outbox_size() == 17);
+
+  auto server = chain.start_server(dir / "server.log");
+  auto terminal = chain.start_terminal(dir / "terminal.log");
+  REQUIRE(wait_until([&] { return chain.outbox_size() == 0; }, 15s));
+  terminal->close_stdin();
+  CHECK(terminal->wait(15s) == 0);
+  INFO(read_text(dir / "terminal.log"));
+
+  // Every good event once on the server, in the order the terminal recorded them.
+  auto store = server::open_sqlite_store(chain.data / "rapport.db").value();
+  const auto events = store->list_events(1000).value();
+  REQUIRE(events.size() == good.size());
+  for (std::size_t i = 0; i < good.size(); ++i) CHECK(events[i].event.id == good[i]);
+
+  const auto rejected = rejected_events(chain.terminal_db());
+  REQUIRE(rejected.size() == 2);
+  CHECK(rejected[0].id == bad_token_id);
+  CHECK(rejected[0].http_status == 400);
+  CHECK_THAT(rejected[0].reason, Catch::Contains("token"));
+  CHECK(rejected[1].id == too_large_id);
+  CHECK(rejected[1].http_status == 413);
+  CHECK_THAT(rejected[1].reason, Catch::Contains("too large"));
+  CHECK(log_has(dir / "terminal.log", "refused event " + bad_token_id + " with HTTP 400"));
+  CHECK(log_has(dir / "terminal.log", "refused event " + too_large_id + " with HTTP 413"));
+
+  // The next start says so.
+  terminal = chain.start_terminal(dir / "terminal2.log");
+  terminal->close_stdin();
+  CHECK(terminal->wait(15s) == 0);
+  CHECK(log_has(dir / "terminal2.log",
+                "2 events were refused by the server and kept in rejected_events"));
+  CHECK(chain.server_events() == good.size());
+  server->send_signal(SIGTERM);
+  CHECK(server->wait(15s) == 0);
 }

@@ -166,3 +166,37 @@ TEST_CASE_METHOD(Fixture, "an acknowledged visit still counts before the next sn
   CHECK(second.visit_number == 5);
   CHECK_THAT(second.message, Catch::Contains("1 hour ago"));
 }
+
+TEST_CASE_METHOD(Fixture, "a refused event moves whole to rejected_events and the rest stays",
+                 "[terminal]") {
+  seed();
+  auto c = counter();
+  const auto refused = c.scan(kAdaCard, kNow).event_id.value();
+  const auto kept = c.scan(kAdaCard, kNow + std::chrono::minutes(1)).event_id.value();
+  CHECK(outbox.rejected_count().value() == 0);
+  REQUIRE(outbox.reject(
+      refused, {400, R"({"error":"time is not ISO 8601 UTC"})", "2026-11-25T10:05:00.000Z"}));
+  REQUIRE(outbox.reject("00000000-0000-7000-8000-000000000000", {400, "unknown", "x"}));
+
+  CHECK(outbox.rejected_count().value() == 1);
+  const auto left = outbox.oldest(10).value();
+  REQUIRE(left.size() == 1);
+  CHECK(left[0].id == kept);
+  // The server never counted it: the counter does not either.
+  CHECK(outbox.pending_visits(1).value().count == 1);
+  CHECK(cache.find_by_token(token(kAdaCard)).value()->member.visit_count == 3);
+
+  auto row = db.prepare(
+                   "SELECT id, kind, card_token, member_id, occurred_at, http_status, "
+                   "reason, rejected_at FROM rejected_events")
+                 .value();
+  REQUIRE(row.step().value());
+  CHECK(row.column_text(0) == refused);
+  CHECK(row.column_text(1) == "visit");
+  CHECK(row.column_text(2) == token(kAdaCard));
+  CHECK(row.column_int64(3) == 1);
+  CHECK(row.column_text(4) == "2026-11-25T10:00:00.000Z");
+  CHECK(row.column_int64(5) == 400);
+  CHECK(row.column_text(6) == R"({"error":"time is not ISO 8601 UTC"})");
+  CHECK(row.column_text(7) == "2026-11-25T10:05:00.000Z");
+}
