@@ -60,6 +60,10 @@ Scan a card by typing its number and pressing Enter:
   6275 9970 4519 3820   Alan Turing
   6275 9955 5000 1115   a valid card nobody holds yet (unknown card)
   6275 9912 3456 7895   a typo (bad check digit)
+Or type what a keyboard-mode stripe reader sends when a card is swiped:
+  ;6275997045193820?    Alan Turing's stripe (track 2)
+  ;627599704519         a partial swipe (refused: swipe again)
+USB readers plugged into this machine are read too (rapport-readers list shows them).
 See the result: $ctl member list --data $data/server
            and: $ctl events --data $data/server
 Ctrl-D (end of input) or Ctrl-C stops the demo.
