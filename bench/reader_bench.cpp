@@ -35,8 +35,9 @@ double micros(Clock::duration d) { return std::chrono::duration<double, std::mic
 void report(const char* what, std::vector<double> samples_us) {
   std::sort(samples_us.begin(), samples_us.end());
   const auto at = [&](double q) {
-    return samples_us[std::min(samples_us.size() - 1,
-                               static_cast<std::size_t>(q * static_cast<double>(samples_us.size())))];
+    return samples_us[std::min(
+        samples_us.size() - 1,
+        static_cast<std::size_t>(q * static_cast<double>(samples_us.size())))];
   };
   std::printf("%-52s %6zu reads  p50 %8.1f us  p99 %8.1f us  max %8.1f us\n", what,
               samples_us.size(), at(0.5), at(0.99), samples_us.back());
@@ -93,9 +94,9 @@ void bench_emulated(std::size_t scans) {
     if (!read || read->payload != card_number(i)) die("a scan was lost or changed");
     // read_at is stamped in the transfer callback right after decoding: from there to here
     // is the queue and the wake-up of the counter's thread.
-    handoff.push_back(std::chrono::duration<double, std::micro>(
-                          std::chrono::system_clock::now() - read->read_at)
-                          .count());
+    handoff.push_back(
+        std::chrono::duration<double, std::micro>(std::chrono::system_clock::now() - read->read_at)
+            .count());
   }
   report("transfer callback -> next_read() (queue + wake-up)", handoff);
   report("last report queued -> next_read(), emulated + libusb", samples);

@@ -49,7 +49,7 @@ enum class CardKind {
 [[nodiscard]] const char* to_string(CardKind kind) noexcept;
 
 struct CardRead {
-  std::string reader;     // which reader, for logs ("stdin", "usb:1-2 Honeywell 0c2e:0b6a")
+  std::string reader;  // which reader, for logs ("stdin", "usb:1-2 Honeywell 0c2e:0b6a")
   CardKind kind = CardKind::kTyped;
   std::string payload;    // the card number or code payload, terminator and sentinels removed
   std::string symbology;  // AIM identifier ("]E0", "]Q1") when the scanner sent one

@@ -61,7 +61,8 @@ int list(const std::optional<std::string>& config) {
                              what);
   }
   std::cout << readers << " card reader(s).";
-  if (readers == 0) std::cout << " A reader missing here can be added in terminal.toml [[readers.models]].";
+  if (readers == 0)
+    std::cout << " A reader missing here can be added in terminal.toml [[readers.models]].";
   std::cout << "\n";
   return EXIT_SUCCESS;
 }
@@ -140,7 +141,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   std::optional<std::string> config;
   double seconds = 0;
-  auto* list_command = app.add_subcommand("list", "List attached USB devices and which are readers");
+  auto* list_command =
+      app.add_subcommand("list", "List attached USB devices and which are readers");
   list_command->add_option("-c,--config", config, "terminal.toml with extra [[readers.models]]");
   list_command->footer("Example:\n  rapport-readers list");
   auto* watch_command =

@@ -31,8 +31,8 @@ ReaderModel load_model(const config::ConfigFile& file, const std::string& prefix
       static_cast<std::uint8_t>(file.integer_or(prefix + ".interface_class", 3, 0, 255));
   model.interface_subclass = static_cast<std::uint8_t>(
       file.integer_or(prefix + ".interface_subclass", keyboard ? 1 : 0, 0, 255));
-  if (const auto protocol = file.integer_or(prefix + ".interface_protocol", keyboard ? 1 : -1, -1,
-                                            255);
+  if (const auto protocol =
+          file.integer_or(prefix + ".interface_protocol", keyboard ? 1 : -1, -1, 255);
       protocol >= 0) {
     model.interface_protocol = static_cast<std::uint8_t>(protocol);
   }

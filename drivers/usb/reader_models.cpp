@@ -3,7 +3,6 @@
 
 #include <fmt/format.h>
 
-
 namespace rapport::drivers {
 namespace {
 
@@ -57,7 +56,8 @@ const char* to_string(ReaderDriver driver) noexcept {
 }
 
 std::optional<ReaderDriver> parse_reader_driver(std::string_view name) {
-  for (auto driver : {ReaderDriver::kHidKeyboard, ReaderDriver::kMagtekHid, ReaderDriver::kHidPos}) {
+  for (auto driver :
+       {ReaderDriver::kHidKeyboard, ReaderDriver::kMagtekHid, ReaderDriver::kHidPos}) {
     if (name == to_string(driver)) return driver;
   }
   return std::nullopt;

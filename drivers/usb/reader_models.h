@@ -31,7 +31,7 @@ enum class ReaderDriver {
 [[nodiscard]] std::optional<ReaderDriver> parse_reader_driver(std::string_view name);
 
 struct ReaderModel {
-  std::string name;                         // shown to installers: "Honeywell scanner"
+  std::string name;  // shown to installers: "Honeywell scanner"
   std::uint16_t vendor_id = 0;
   std::optional<std::uint16_t> product_id;  // empty: any product of the vendor
   // The interface the driver reads: class, and for HID subclass/protocol (1/1 = boot

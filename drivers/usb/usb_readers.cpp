@@ -8,6 +8,7 @@
 
 #include "drivers/usb/usb_readers.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <spdlog/spdlog.h>
 #include <sys/eventfd.h>
@@ -16,7 +17,6 @@
 #include <atomic>
 #include <cerrno>
 #include <deque>
-#include <fcntl.h>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
@@ -165,8 +165,7 @@ class UsbReaderSource final : public CardReader {
     std::string name = describe_reader(match->model, info);
     std::string failure;
     auto reader = ReaderDevice::open(
-        device, *match, name, [this](Result<CardRead> read) { deliver(std::move(read)); },
-        failure);
+        device, *match, name, [this](Result<CardRead> read) { deliver(std::move(read)); }, failure);
     if (!reader) {
       notice(ReaderNotice::Kind::kFailed, name, failure);
       return;

@@ -92,6 +92,9 @@ struct ValueReport {
                                                        const ReportOptions& options,
                                                        const ProgressCallback& progress = {});
 
+// Where Debian's libjs-chart.js puts the Chart.js 3 bundle the page inlines.
+inline constexpr const char* kDebianChartJsPath = "/usr/share/javascript/chart.js/chart.min.js";
+
 // The page. `chart_js` is the Chart.js 3 UMD bundle, inlined as it is (any "</script" in it
 // is escaped). Each chart's numbers are in a <script type="application/json"> block:
 //   fit-data                 models, parameters, log-likelihoods, hold-out errors, chosen

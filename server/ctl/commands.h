@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "server/analytics/value_report.h"
+
 namespace rapport::ctl {
 
 struct InitOptions {
@@ -103,7 +105,7 @@ struct ValueReportOptions {
   double margin = 1.0;
   double discount_rate = 0.0;
   std::string unit = "weeks";
-  std::filesystem::path chartjs = "/usr/share/javascript/chart.js/chart.min.js";
+  std::filesystem::path chartjs = analytics::kDebianChartJsPath;
   std::string title = "Customer value report";
   bool progress = false;
 };

@@ -155,6 +155,15 @@ std::optional<std::chrono::sys_days> date_option(const char* option, const std::
   return date;
 }
 
+// An optional YYYY-MM-DD option: true with `out` set (or left empty when the option was not
+// given), false after printing why.
+bool optional_date_option(const char* option, const std::optional<std::string>& text,
+                          std::optional<std::chrono::sys_days>& out) {
+  if (!text) return true;
+  out = date_option(option, *text);
+  return out.has_value();
+}
+
 // One JSON object on one line, numbers with 10 significant digits (Boost.JSON would print
 // 2.42592903868068E-1, valid but unreadable). Keys and the model name are fixed ASCII words.
 void print_fit(std::string_view model, const std::vector<analytics::NamedParam>& params,
@@ -187,10 +196,7 @@ int run_value_summarize(const ValueSummarizeOptions& o) {
   const auto end = date_option("--calibration-end", o.calibration_end);
   if (!end) return 2;
   std::optional<std::chrono::sys_days> holdout_end;
-  if (o.holdout_end) {
-    holdout_end = date_option("--holdout-end", *o.holdout_end);
-    if (!holdout_end) return 2;
-  }
+  if (!optional_date_option("--holdout-end", o.holdout_end, holdout_end)) return 2;
   const auto log = analytics::read_transactions(o.transactions);
   if (!log) {
     std::cerr << "error: " << o.transactions.string() << ": " << log.error().message() << "\n";
@@ -341,10 +347,7 @@ int run_value_holdout(const ValueHoldoutOptions& o) {
   const auto end = date_option("--calibration-end", o.calibration_end);
   if (!end) return 2;
   std::optional<std::chrono::sys_days> holdout_end;
-  if (o.end) {
-    holdout_end = date_option("--end", *o.end);
-    if (!holdout_end) return 2;
-  }
+  if (!optional_date_option("--end", o.end, holdout_end)) return 2;
   ProgressPrinter printer(o.progress);
   const auto progress = printer.callback();
   analytics::report_stage(progress, "reading " + o.transactions.string());

@@ -37,10 +37,9 @@ void put_le16(Bytes& out, unsigned value) {
 // A minimal boot keyboard report descriptor (HID 1.11 Appendix B.1), returned when the spec
 // gives none: 8 modifier bits, a reserved byte, six key array bytes.
 Bytes boot_keyboard_report_descriptor() {
-  return {0x05, 0x01, 0x09, 0x06, 0xA1, 0x01, 0x05, 0x07, 0x19, 0xE0, 0x29, 0xE7, 0x15,
-          0x00, 0x25, 0x01, 0x75, 0x01, 0x95, 0x08, 0x81, 0x02, 0x95, 0x01, 0x75, 0x08,
-          0x81, 0x01, 0x95, 0x06, 0x75, 0x08, 0x15, 0x00, 0x25, 0x65, 0x05, 0x07, 0x19,
-          0x00, 0x29, 0x65, 0x81, 0x00, 0xC0};
+  return {0x05, 0x01, 0x09, 0x06, 0xA1, 0x01, 0x05, 0x07, 0x19, 0xE0, 0x29, 0xE7, 0x15, 0x00, 0x25,
+          0x01, 0x75, 0x01, 0x95, 0x08, 0x81, 0x02, 0x95, 0x01, 0x75, 0x08, 0x81, 0x01, 0x95, 0x06,
+          0x75, 0x08, 0x15, 0x00, 0x25, 0x65, 0x05, 0x07, 0x19, 0x00, 0x29, 0x65, 0x81, 0x00, 0xC0};
 }
 
 Bytes descriptor_bytes(const EmulatedReaderSpec& spec, const Bytes& report_descriptor) {
@@ -189,8 +188,7 @@ class Device final : public EmulatedReader {
       case USBDEVFS_DISCARDURB:
         return discard(client, arg);
       default:
-        std::fprintf(stderr, "usb testbed: unhandled ioctl 0x%lx on %s\n", request,
-                     node_.c_str());
+        std::fprintf(stderr, "usb testbed: unhandled ioctl 0x%lx on %s\n", request, node_.c_str());
         return false;
     }
   }
@@ -200,11 +198,12 @@ class Device final : public EmulatedReader {
       complete(client, -1, ENODEV);
       return true;
     }
-    UMockdevIoctlData* urb_data = umockdev_ioctl_data_resolve(arg, 0, sizeof(usbdevfs_urb), nullptr);
+    UMockdevIoctlData* urb_data =
+        umockdev_ioctl_data_resolve(arg, 0, sizeof(usbdevfs_urb), nullptr);
     auto* urb = reinterpret_cast<usbdevfs_urb*>(urb_data->data);
-    UMockdevIoctlData* buffer = umockdev_ioctl_data_resolve(
-        urb_data, G_STRUCT_OFFSET(usbdevfs_urb, buffer), static_cast<gsize>(urb->buffer_length),
-        nullptr);
+    UMockdevIoctlData* buffer =
+        umockdev_ioctl_data_resolve(urb_data, G_STRUCT_OFFSET(usbdevfs_urb, buffer),
+                                    static_cast<gsize>(urb->buffer_length), nullptr);
     if (urb->type == USBDEVFS_URB_TYPE_CONTROL) {
       answer_control(urb, buffer);
       completed_.push_back(urb_data);
@@ -264,10 +263,11 @@ class Device final : public EmulatedReader {
     auto* urb = reinterpret_cast<usbdevfs_urb*>(urb_data->data);
     const Bytes report = std::move(reports_.front());
     reports_.pop_front();
-    UMockdevIoctlData* buffer = umockdev_ioctl_data_resolve(
-        urb_data, G_STRUCT_OFFSET(usbdevfs_urb, buffer), static_cast<gsize>(urb->buffer_length),
-        nullptr);
-    const auto n = std::min<std::size_t>(report.size(), static_cast<std::size_t>(urb->buffer_length));
+    UMockdevIoctlData* buffer =
+        umockdev_ioctl_data_resolve(urb_data, G_STRUCT_OFFSET(usbdevfs_urb, buffer),
+                                    static_cast<gsize>(urb->buffer_length), nullptr);
+    const auto n =
+        std::min<std::size_t>(report.size(), static_cast<std::size_t>(urb->buffer_length));
     std::memcpy(buffer->data, report.data(), n);
     g_object_unref(buffer);
     urb->actual_length = static_cast<int>(n);
@@ -366,9 +366,9 @@ void UsbTestbed::unplug(EmulatedReader& reader) {
 }
 
 std::string usb_descriptors_hex(const EmulatedReaderSpec& spec) {
-  return hex(descriptor_bytes(
-      spec, spec.report_descriptor.empty() ? boot_keyboard_report_descriptor()
-                                           : spec.report_descriptor));
+  return hex(descriptor_bytes(spec, spec.report_descriptor.empty()
+                                        ? boot_keyboard_report_descriptor()
+                                        : spec.report_descriptor));
 }
 
 }  // namespace rapport::testing

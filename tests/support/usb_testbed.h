@@ -37,14 +37,14 @@ struct EmulatedReaderSpec {
 
 // What the device saw: the tests assert that traffic really went through libusb.
 struct UsbTraffic {
-  int claims = 0;              // CLAIMINTERFACE or DISCONNECT_CLAIM
-  int kernel_detaches = 0;     // DISCONNECT_CLAIM (the kernel driver was detached)
-  int releases = 0;            // RELEASEINTERFACE
-  int control_requests = 0;    // control URBs (SET_PROTOCOL, GET_DESCRIPTOR...)
-  int boot_protocol_set = 0;   // SET_PROTOCOL(boot)
-  int urbs_submitted = 0;      // interrupt-IN URBs
-  int urbs_reaped = 0;         // interrupt-IN URBs completed with a report
-  int urbs_discarded = 0;      // cancelled
+  int claims = 0;             // CLAIMINTERFACE or DISCONNECT_CLAIM
+  int kernel_detaches = 0;    // DISCONNECT_CLAIM (the kernel driver was detached)
+  int releases = 0;           // RELEASEINTERFACE
+  int control_requests = 0;   // control URBs (SET_PROTOCOL, GET_DESCRIPTOR...)
+  int boot_protocol_set = 0;  // SET_PROTOCOL(boot)
+  int urbs_submitted = 0;     // interrupt-IN URBs
+  int urbs_reaped = 0;        // interrupt-IN URBs completed with a report
+  int urbs_discarded = 0;     // cancelled
 };
 
 class EmulatedReader {

@@ -8,14 +8,16 @@
 namespace rapport::drivers::detail {
 namespace {
 
-constexpr unsigned kControlTimeoutMs = 1000;
+// Opening runs on the USB event thread, so a reader that never answers a control request
+// holds up the other readers' reports this long; a healthy one answers within milliseconds.
+constexpr unsigned kControlTimeoutMs = 250;
 constexpr std::size_t kMaxReportDescriptor = 4096;
 // A reader that keeps failing transfers is given up (and reported) rather than spun on.
 constexpr int kMaxConsecutiveErrors = 5;
 
 // HID class requests (HID 1.11 §7.2) and the standard GET_DESCRIPTOR for the report
 // descriptor (§7.1.1).
-constexpr std::uint8_t kClassToInterface = 0x21;     // host-to-device, class, interface
+constexpr std::uint8_t kClassToInterface = 0x21;       // host-to-device, class, interface
 constexpr std::uint8_t kStandardFromInterface = 0x81;  // device-to-host, standard, interface
 constexpr std::uint8_t kHidSetProtocol = 0x0B;
 constexpr std::uint16_t kBootProtocol = 0;
@@ -28,8 +30,9 @@ Result<std::unique_ptr<ReportDecoder>> make_decoder(libusb_device_handle* handle
     case ReaderDriver::kHidKeyboard: {
       // Boot protocol guarantees the 8-byte report layout the decoder reads. Readers that
       // stall the request already send boot reports (a report-protocol keyboard is rare).
-      const int rc = libusb_control_transfer(
-          handle, kClassToInterface, kHidSetProtocol, kBootProtocol, match.interface.number, nullptr, 0, kControlTimeoutMs);
+      const int rc =
+          libusb_control_transfer(handle, kClassToInterface, kHidSetProtocol, kBootProtocol,
+                                  match.interface.number, nullptr, 0, kControlTimeoutMs);
       if (rc < 0 && rc != LIBUSB_ERROR_PIPE) {
         spdlog::debug("SET_PROTOCOL(boot) failed: {}", describe_libusb_error(rc));
       }
@@ -40,9 +43,9 @@ Result<std::unique_ptr<ReportDecoder>> make_decoder(libusb_device_handle* handle
     case ReaderDriver::kHidPos: {
       std::vector<unsigned char> descriptor(kMaxReportDescriptor);
       const int rc = libusb_control_transfer(
-          handle, kStandardFromInterface, LIBUSB_REQUEST_GET_DESCRIPTOR, static_cast<std::uint16_t>(kDescriptorTypeReport << 8),
-          match.interface.number, descriptor.data(), static_cast<std::uint16_t>(descriptor.size()),
-          kControlTimeoutMs);
+          handle, kStandardFromInterface, LIBUSB_REQUEST_GET_DESCRIPTOR,
+          static_cast<std::uint16_t>(kDescriptorTypeReport << 8), match.interface.number,
+          descriptor.data(), static_cast<std::uint16_t>(descriptor.size()), kControlTimeoutMs);
       if (rc < 0) {
         failure = "cannot read the HID report descriptor: " + describe_libusb_error(rc);
         return ReaderErrc::kIo;
@@ -62,9 +65,8 @@ Result<std::unique_ptr<ReportDecoder>> make_decoder(libusb_device_handle* handle
 }  // namespace
 
 Result<std::unique_ptr<ReaderDevice>> ReaderDevice::open(libusb_device* device,
-                                                         const ReaderMatch& match,
-                                                         std::string name, Deliver deliver,
-                                                         std::string& failure) {
+                                                         const ReaderMatch& match, std::string name,
+                                                         Deliver deliver, std::string& failure) {
   libusb_device_handle* raw = nullptr;
   if (const int rc = libusb_open(device, &raw); rc != 0) {
     failure = "cannot open: " + describe_libusb_error(rc);

@@ -26,8 +26,7 @@ class ReaderDevice {
   // reading. The error says what to do (permissions, busy, unsupported descriptor).
   [[nodiscard]] static Result<std::unique_ptr<ReaderDevice>> open(libusb_device* device,
                                                                   const ReaderMatch& match,
-                                                                  std::string name,
-                                                                  Deliver deliver,
+                                                                  std::string name, Deliver deliver,
                                                                   std::string& failure);
   ~ReaderDevice();
   ReaderDevice(const ReaderDevice&) = delete;

@@ -6,6 +6,8 @@
 // reaped), not only that a parser saw bytes. The last test opens them the way
 // rapport-terminal does, from its [readers] configuration.
 
+#include "drivers/usb/usb_readers.h"
+
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <future>
@@ -13,7 +15,6 @@
 #include <sstream>
 
 #include "drivers/usb/reader_config.h"
-#include "drivers/usb/usb_readers.h"
 #include "shared/config/config_file.h"
 #include "terminal/card_sources.h"
 #include "tests/support/catch_result.h"
@@ -183,8 +184,7 @@ TEST_CASE("a swiped stripe typed by a keyboard-mode reader becomes its member nu
     const auto bad = read_within(*reader);
     REQUIRE_FALSE(bad);
     CHECK(rapport::drivers::is_read_failure(bad.error()));
-    device.send_reports(
-        rapport::testing::type_text(";6275991234567894?", KeyboardLayout::kUs));
+    device.send_reports(rapport::testing::type_text(";6275991234567894?", KeyboardLayout::kUs));
     const auto again = read_within(*reader);
     REQUIRE(again);
     CHECK(again->payload == "6275991234567894");
@@ -316,8 +316,8 @@ TEST_CASE("the committed umockdev device record matches the descriptor builder",
   std::ifstream file(RAPPORT_TEST_DATA_DIR "/usb/honeywell-keyboard-scanner.umockdev");
   std::stringstream text;
   text << file.rdbuf();
-  CHECK_THAT(text.str(), Catch::Contains("H: descriptors=" +
-                                         rapport::testing::usb_descriptors_hex(keyboard_scanner())));
+  CHECK_THAT(text.str(), Catch::Contains("H: descriptors=" + rapport::testing::usb_descriptors_hex(
+                                                                 keyboard_scanner())));
 }
 
 TEST_CASE("a MagTek vendor-mode swipe arrives as one 337-byte report", "[usb]") {
@@ -335,8 +335,8 @@ TEST_CASE("a MagTek vendor-mode swipe arrives as one 337-byte report", "[usb]") 
   CHECK(read->reader == "usb:1-1 MagTek stripe reader 0801:0002");
 
   // The reader flags track 2 as undecodable: a bad read, never a member.
-  device.send_reports({rapport::testing::magtek_report("", ";6275991234567894=2912?", {},
-                                                       {0x00, 0x01, 0x00})});
+  device.send_reports(
+      {rapport::testing::magtek_report("", ";6275991234567894=2912?", {}, {0x00, 0x01, 0x00})});
   const auto bad = read_within(*reader);
   REQUIRE_FALSE(bad);
   CHECK(rapport::drivers::is_read_failure(bad.error()));
