@@ -96,7 +96,7 @@ int main(int argc, char** argv) {
     if (!db) die("cannot open terminal.db: " + db.error().message());
     terminal::MemberCache cache(*db);
     terminal::Outbox outbox(*db);
-    protocol::MembersSnapshot snapshot{"S1", {}};
+    protocol::ChangesPage snapshot{"S1", {}, "1.0", false};
     for (std::size_t i = 0; i < members; ++i) {
       domain::Member m;
       m.id = static_cast<std::int64_t>(i + 1);
@@ -107,7 +107,7 @@ int main(int argc, char** argv) {
       snapshot.members.push_back(std::move(m));
     }
     const auto start = Clock::now();
-    if (!cache.replace_all(snapshot)) die("cannot fill the cache");
+    if (!cache.apply(snapshot)) die("cannot fill the cache");
     std::printf("%-44s %8zu members in %.0f ms\n", "member cache refresh (one transaction)",
                 members, micros(Clock::now() - start) / 1000);
 

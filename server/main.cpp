@@ -72,8 +72,8 @@ int main(int argc, char** argv) {
     options.limits = config.limits;
     rapport::server::Store& storage = **store;
     auto server = rapport::net::HttpsServer::start(
-        options, [&storage](const rapport::net::HttpRequest& request) {
-          return rapport::server::handle_sync_request(storage, request);
+        options, [&storage, policy = config.sync](const rapport::net::HttpRequest& request) {
+          return rapport::server::handle_sync_request(storage, policy, request);
         });
     spdlog::info("rapport-server listening on {}:{} (database {})", config.listen_host,
                  server->port(), config.database.string());

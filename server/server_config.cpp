@@ -26,6 +26,10 @@ ServerConfig load_server_config(const std::filesystem::path& file) {
     config.fail("cards.issuer_prefix", "must be exactly 6 digits, e.g. \"627599\"");
   }
   c.card_key = config.path("cards.card_key");
+  c.sync.seen_in_store =
+      std::chrono::hours(24 * config.integer_or("sync.members_seen_in_store_days", 90, 0, 3660));
+  c.sync.seen_in_chain =
+      std::chrono::hours(config.integer_or("sync.members_seen_in_chain_hours", 48, 0, 24 * 366));
   return c;
 }
 

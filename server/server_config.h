@@ -5,12 +5,19 @@
 
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <string>
 
 #include "shared/net/https.h"
 
 namespace rapport::server {
+
+// Which members a store's terminals keep (docs/protocol.md, "GET /sync/v1/changes").
+struct SyncPolicy {
+  std::chrono::hours seen_in_store{24 * 90};  // members seen at the store this recently
+  std::chrono::hours seen_in_chain{48};       // members seen anywhere in the chain
+};
 
 struct ServerConfig {
   std::string listen_host;
@@ -21,6 +28,7 @@ struct ServerConfig {
   std::string issuer_prefix;             // the chain's 6-digit card prefix
   std::filesystem::path card_key;        // HMAC key for card tokens (mode 0600)
   std::filesystem::path ca_private_key;  // for rapportctl to issue terminal certificates
+  SyncPolicy sync;
 };
 
 [[nodiscard]] ServerConfig load_server_config(const std::filesystem::path& file);

@@ -3,7 +3,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <cctype>
+#include <optional>
+
 #include "shared/protocol/sync_messages.h"
+#include "shared/util/clock.h"
 
 namespace rapport::server {
 namespace {
@@ -38,16 +43,63 @@ net::HttpResponse push_events(Store& store, const TerminalRecord& terminal,
   return {200, "application/json", protocol::encode(response)};
 }
 
-net::HttpResponse members(Store& store, const TerminalRecord& terminal) {
-  auto members = store.list_members(terminal.store_id);
-  if (!members) return error_response(503, "could not read members; try again later");
-  protocol::MembersSnapshot snapshot{terminal.store_id, std::move(*members)};
-  return {200, "application/json", protocol::encode(snapshot)};
+// The value of `name` in the query string of `target`, or nullopt.
+std::optional<std::string_view> query_value(std::string_view target, std::string_view name) {
+  const auto question = target.find('?');
+  if (question == std::string_view::npos) return std::nullopt;
+  std::string_view query = target.substr(question + 1);
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    if (pair.size() > name.size() && pair.substr(0, name.size()) == name &&
+        pair[name.size()] == '=') {
+      return pair.substr(name.size() + 1);
+    }
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return std::nullopt;
+}
+
+net::HttpResponse changes(Store& store, const SyncPolicy& policy, const TerminalRecord& terminal,
+                          const net::HttpRequest& request) {
+  // Cursors are digits and one dot: nothing in them needs percent-decoding.
+  const auto cursor = protocol::decode_cursor(query_value(request.target, "since").value_or(""));
+  if (!cursor) return error_response(400, cursor.error().message());
+  const auto now = std::chrono::system_clock::now();
+  const ChangeScope scope{terminal.store_id, to_iso8601(now - policy.seen_in_store),
+                          to_iso8601(now - policy.seen_in_chain)};
+  auto page = store.member_changes(scope, cursor->sequence, cursor->member_id,
+                                   protocol::kMaxMembersPerPage);
+  if (!page) {
+    spdlog::error("terminal {}: could not read changes: {}", terminal.id, page.error().message());
+    return error_response(503, "could not read changes; try again later");
+  }
+  protocol::ChangesPage answer{terminal.store_id, std::move(page->members),
+                               protocol::encode_cursor({page->last_sequence, page->last_member_id}),
+                               page->more};
+  return {200, "application/json", protocol::encode(answer)};
+}
+
+net::HttpResponse card_lookup(Store& store, const TerminalRecord& terminal, std::string_view token) {
+  if (token.size() != 64 || !std::all_of(token.begin(), token.end(), [](char c) {
+        return std::isxdigit(static_cast<unsigned char>(c)) != 0;
+      })) {
+    return error_response(400, "card token is not 64 hex digits");
+  }
+  auto member = store.find_member_by_card(std::string(token));
+  if (!member) {
+    spdlog::error("terminal {}: card lookup failed: {}", terminal.id, member.error().message());
+    return error_response(503, "could not look the card up; try again later");
+  }
+  if (!*member) return error_response(404, "no member holds this card");
+  return {200, "application/json", protocol::encode(**member)};
 }
 
 }  // namespace
 
-net::HttpResponse handle_sync_request(Store& store, const net::HttpRequest& request) {
+net::HttpResponse handle_sync_request(Store& store, const SyncPolicy& policy,
+                                      const net::HttpRequest& request) {
   const std::string_view path =
       std::string_view(request.target)
           .substr(0, std::min(request.target.size(), request.target.find('?')));
@@ -56,8 +108,9 @@ net::HttpResponse handle_sync_request(Store& store, const net::HttpRequest& requ
     return {200, "application/json", R"({"status":"ok"})"};
   }
   const bool is_events = path == protocol::kPushEventsPath;
-  const bool is_members = path == protocol::kMembersPath;
-  if (!is_events && !is_members) return error_response(404, "no such endpoint");
+  const bool is_changes = path == protocol::kChangesPath;
+  const bool is_card = path.starts_with(protocol::kCardsPath);
+  if (!is_events && !is_changes && !is_card) return error_response(404, "no such endpoint");
 
   auto terminal = store.find_terminal(request.peer_common_name);
   if (!terminal) return error_response(503, "could not check the terminal; try again later");
@@ -81,7 +134,8 @@ net::HttpResponse handle_sync_request(Store& store, const net::HttpRequest& requ
     return push_events(store, **terminal, request);
   }
   if (request.method != "GET") return error_response(405, "use GET");
-  return members(store, **terminal);
+  if (is_card) return card_lookup(store, **terminal, path.substr(protocol::kCardsPath.size()));
+  return changes(store, policy, **terminal, request);
 }
 
 }  // namespace rapport::server

@@ -6,18 +6,21 @@
 
 #pragma once
 
+#include "server/server_config.h"
 #include "server/storage/store.h"
 #include "shared/net/https.h"
 
 namespace rapport::server {
 
 // Answers one /sync/v1/ request from the terminal named by the client certificate:
-//   POST /sync/v1/events   store the batch once, then acknowledge every id in it (200)
-//   GET  /sync/v1/members  the members of the terminal's store (200)
-//   GET  /sync/v1/health   {"status":"ok"} (200)
+//   POST /sync/v1/events             store the batch once, then acknowledge every id (200)
+//   GET  /sync/v1/changes?since=C    members the store needs changed after cursor C (200)
+//   GET  /sync/v1/cards/TOKEN        the member holding a card (200) or 404
+//   GET  /sync/v1/health             {"status":"ok"} (200)
 // 400 for a malformed message, 403 for an unknown or revoked terminal or a superseded
-// certificate, 404/405 for the
-// wrong path or method, 503 when storage failed (nothing acknowledged: send again later).
-[[nodiscard]] net::HttpResponse handle_sync_request(Store& store, const net::HttpRequest& request);
+// certificate, 404/405 for the wrong path or method, 503 when storage failed (nothing
+// acknowledged: send again later).
+[[nodiscard]] net::HttpResponse handle_sync_request(Store& store, const SyncPolicy& policy,
+                                                    const net::HttpRequest& request);
 
 }  // namespace rapport::server

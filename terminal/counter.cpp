@@ -33,6 +33,7 @@ ScanResult Counter::scan(std::string_view raw, std::chrono::system_clock::time_p
     return {ScanOutcome::kBadRead, bad_read_advice(number.error()), std::nullopt, std::nullopt, 0};
   }
   const std::string token = key_.token_for(*number);
+  look_up_unknown_card(token);  // before the transaction: it may wait on the network
   auto tx = storage::Transaction::begin(db_);
   if (!tx) {
     spdlog::error("could not start recording the visit: {}", tx.error().message());
@@ -65,6 +66,18 @@ ScanResult Counter::scan(std::string_view raw, std::chrono::system_clock::time_p
     }
   }
   return result;
+}
+
+void Counter::look_up_unknown_card(const std::string& token) {
+  if (lookup_ == nullptr) return;
+  const auto local = cache_.find_by_token(token);
+  if (!local || *local) return;
+  const auto member = lookup_->find(token);
+  if (!member) return;
+  if (auto stored = cache_.upsert(*member); !stored) {
+    spdlog::error("could not cache member {} from the server: {}", member->id,
+                  stored.error().message());
+  }
 }
 
 ScanResult Counter::record_visit(const std::string& token, const std::optional<CardHolder>& holder,

@@ -14,6 +14,7 @@
 
 #include "shared/card/card_key.h"
 #include "shared/util/result.h"
+#include "terminal/card_lookup.h"
 #include "terminal/member_cache.h"
 #include "terminal/outbox.h"
 
@@ -43,14 +44,16 @@ class Counter {
     std::string issuer_prefix;
   };
 
-  // Requires: db, cache and outbox outlive the counter; cache and outbox work on `db`.
+  // Requires: db, cache, outbox and lookup (when given) outlive the counter; cache and
+  // outbox work on `db`. Without a lookup, cards the cache does not know are unknown.
   Counter(Identity identity, card::CardKey key, storage::Database& db, MemberCache& cache,
-          Outbox& outbox)
+          Outbox& outbox, CardLookup* lookup = nullptr)
       : identity_(std::move(identity)),
         key_(std::move(key)),
         db_(db),
         cache_(cache),
-        outbox_(outbox) {}
+        outbox_(outbox),
+        lookup_(lookup) {}
 
   // Handles one raw card read. A visit is durable in the outbox before this returns a
   // result that says it was recorded. Lookup, pending count and append form one
@@ -59,6 +62,8 @@ class Counter {
   [[nodiscard]] ScanResult scan(std::string_view raw, std::chrono::system_clock::time_point now);
 
  private:
+  // Asks the server about a card the cache does not know, and caches what it says.
+  void look_up_unknown_card(const std::string& token);
   ScanResult record_visit(const std::string& token, const std::optional<CardHolder>& holder,
                           const std::string& last4, std::chrono::system_clock::time_point now);
 
@@ -67,6 +72,7 @@ class Counter {
   storage::Database& db_;
   MemberCache& cache_;
   Outbox& outbox_;
+  CardLookup* lookup_;
 };
 
 }  // namespace rapport::terminal

@@ -6,7 +6,7 @@
 namespace rapport::terminal {
 namespace {
 
-constexpr std::array<storage::Migration, 2> kMigrations{{
+constexpr std::array<storage::Migration, 3> kMigrations{{
     {1, R"sql(
 CREATE TABLE members (
   id          INTEGER PRIMARY KEY,
@@ -45,6 +45,16 @@ CREATE TABLE rejected_events (
   reason      TEXT NOT NULL,
   rejected_at TEXT NOT NULL
 );
+)sql"},
+    // The sync issue: event payloads, and where the incremental pull of members stands.
+    {3, R"sql(
+ALTER TABLE outbox ADD COLUMN payload TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE rejected_events ADD COLUMN payload TEXT NOT NULL DEFAULT '{}';
+CREATE TABLE sync_state (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+CREATE INDEX cards_member ON cards(member_id);
 )sql"},
 }};
 

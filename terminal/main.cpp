@@ -95,8 +95,9 @@ int main(int argc, char** argv) {
           "see docs/protocol.md",
           *refused);
     }
+    const auto lookup = terminal::make_server_card_lookup(config);
     terminal::Counter counter({config.terminal_id, config.store_id, config.issuer_prefix}, *key,
-                              *db, cache, outbox);
+                              *db, cache, outbox, lookup.get());
     auto reader = terminal::open_card_readers(config.readers, STDIN_FILENO);
     if (!reader) return EXIT_FAILURE;
     g_reader = reader.get();

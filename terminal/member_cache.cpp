@@ -3,28 +3,54 @@
 
 namespace rapport::terminal {
 
-Result<void> MemberCache::replace_all(const protocol::MembersSnapshot& snapshot) {
-  RAPPORT_TRY(auto tx, storage::Transaction::begin(db_));
-  RAPPORT_TRY_VOID(db_.execute("DELETE FROM cards; DELETE FROM members;"));
-  RAPPORT_TRY(auto member, db_.prepare("INSERT INTO members(id, name, home_store, birth_date, "
-                                       "visit_count, last_visit) VALUES (?1,?2,?3,?4,?5,?6)"));
+namespace {
+constexpr std::string_view kCursorKey = "changes_cursor";
+}  // namespace
+
+Result<void> MemberCache::store_member(const domain::Member& m) {
+  RAPPORT_TRY(auto member,
+              db_.prepare("INSERT OR REPLACE INTO members(id, name, home_store, birth_date, "
+                          "visit_count, last_visit) VALUES (?1,?2,?3,?4,?5,?6)"));
+  RAPPORT_TRY_VOID(member.bind(1, m.id)
+                       .bind(2, m.name)
+                       .bind(3, m.home_store)
+                       .bind_optional(4, m.birth_date)
+                       .bind(5, m.visit_count)
+                       .bind_optional(6, m.last_visit)
+                       .run());
+  // The server's list of the member's cards is the whole truth: a card it no longer lists
+  // for them (moved to another member) goes.
+  RAPPORT_TRY(auto forget, db_.prepare("DELETE FROM cards WHERE member_id = ?1"));
+  RAPPORT_TRY_VOID(forget.bind(1, m.id).run());
   RAPPORT_TRY(auto card, db_.prepare("INSERT OR REPLACE INTO cards(token, member_id, last4, "
                                      "status) VALUES (?1,?2,?3,?4)"));
-  for (const auto& m : snapshot.members) {
-    RAPPORT_TRY_VOID(member.bind(1, m.id)
-                         .bind(2, m.name)
-                         .bind(3, m.home_store)
-                         .bind_optional(4, m.birth_date)
-                         .bind(5, m.visit_count)
-                         .bind_optional(6, m.last_visit)
-                         .run());
-    for (const auto& c : m.cards) {
-      const std::string_view status =
-          c.status == domain::CardStatus::kBlocked ? "blocked" : "active";
-      RAPPORT_TRY_VOID(card.bind(1, c.token).bind(2, m.id).bind(3, c.last4).bind(4, status).run());
-    }
+  for (const auto& c : m.cards) {
+    const std::string_view status = c.status == domain::CardStatus::kBlocked ? "blocked" : "active";
+    RAPPORT_TRY_VOID(card.bind(1, c.token).bind(2, m.id).bind(3, c.last4).bind(4, status).run());
   }
+  return {};
+}
+
+Result<void> MemberCache::apply(const protocol::ChangesPage& page) {
+  RAPPORT_TRY(auto tx, storage::Transaction::begin(db_));
+  for (const auto& m : page.members) RAPPORT_TRY_VOID(store_member(m));
+  RAPPORT_TRY(auto save, db_.prepare("INSERT OR REPLACE INTO sync_state(key, value) "
+                                     "VALUES (?1, ?2)"));
+  RAPPORT_TRY_VOID(save.bind(1, kCursorKey).bind(2, page.cursor).run());
   return tx.commit();
+}
+
+Result<void> MemberCache::upsert(const domain::Member& member) {
+  RAPPORT_TRY(auto tx, storage::Transaction::begin(db_));
+  RAPPORT_TRY_VOID(store_member(member));
+  return tx.commit();
+}
+
+Result<std::string> MemberCache::cursor() {
+  RAPPORT_TRY(auto stmt, db_.prepare("SELECT value FROM sync_state WHERE key = ?1"));
+  stmt.bind(1, kCursorKey);
+  RAPPORT_TRY(const bool row, stmt.step());
+  return row ? stmt.column_text(0) : std::string();
 }
 
 Result<std::optional<CardHolder>> MemberCache::find_by_token(const std::string& token) {

@@ -1,8 +1,8 @@
 // terminal/member_cache.h
 //
-// The terminal's copy of its store's members, looked up by card token at every scan so
-// recognition never waits on the network. Replaced whole by each snapshot from the server
-// (the incremental pull is the sync issue's).
+// The terminal's copy of the members its store needs, looked up by card token at every scan
+// so recognition never waits on the network. Kept up to date by pulling what changed since a
+// cursor (docs/protocol.md, "GET /sync/v1/changes"), and by cards looked up on the server.
 //
 // Thread-safety: as the Database it was given (one thread).
 
@@ -28,9 +28,15 @@ class MemberCache {
   // Requires: `db` outlives this cache.
   explicit MemberCache(storage::Database& db) : db_(db) {}
 
-  // Replaces every member and card with the snapshot's, in one transaction: a scan sees the
-  // old copy or the new one, never a mix.
-  [[nodiscard]] Result<void> replace_all(const protocol::MembersSnapshot& snapshot);
+  // Stores the page's members (each replacing its earlier copy and cards) and its cursor, in
+  // one transaction: a crash mid-catch-up resumes from the last page applied.
+  [[nodiscard]] Result<void> apply(const protocol::ChangesPage& page);
+
+  // Stores one member as the server sent it (a card looked up at the counter).
+  [[nodiscard]] Result<void> upsert(const domain::Member& member);
+
+  // Where the next pull starts: "" (from the start) until a page has been applied.
+  [[nodiscard]] Result<std::string> cursor();
 
   // The member holding the card with `token`, or nullopt for a card this store doesn't know.
   [[nodiscard]] Result<std::optional<CardHolder>> find_by_token(const std::string& token);
@@ -39,6 +45,8 @@ class MemberCache {
 
  private:
   storage::Database& db_;
+  [[nodiscard]] Result<void> store_member(const domain::Member& member);
+
   std::optional<storage::Statement> find_;  // prepared on first scan, then reused
 };
 

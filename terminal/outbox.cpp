@@ -6,7 +6,7 @@ namespace rapport::terminal {
 Result<void> Outbox::append(const domain::Event& event) {
   if (!append_) {
     RAPPORT_TRY(append_, db_.prepare("INSERT INTO outbox(id, kind, card_token, member_id, "
-                                     "occurred_at) VALUES (?1, ?2, ?3, ?4, ?5) "
+                                     "occurred_at, payload) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
                                      "ON CONFLICT(id) DO NOTHING"));
   }
   storage::Statement& stmt = *append_;
@@ -16,12 +16,12 @@ Result<void> Outbox::append(const domain::Event& event) {
   } else {
     stmt.bind_null(4);
   }
-  return stmt.bind(5, event.occurred_at).run();
+  return stmt.bind(5, event.occurred_at).bind(6, event.payload).run();
 }
 
 Result<std::vector<domain::Event>> Outbox::oldest(std::size_t limit) {
-  RAPPORT_TRY(auto stmt, db_.prepare("SELECT id, kind, card_token, member_id, occurred_at "
-                                     "FROM outbox ORDER BY seq LIMIT ?1"));
+  RAPPORT_TRY(auto stmt, db_.prepare("SELECT id, kind, card_token, member_id, occurred_at, "
+                                     "payload FROM outbox ORDER BY seq LIMIT ?1"));
   stmt.bind(1, static_cast<std::int64_t>(limit));
   std::vector<domain::Event> events;
   for (;;) {
@@ -34,6 +34,7 @@ Result<std::vector<domain::Event>> Outbox::oldest(std::size_t limit) {
     e.card_token = stmt.column_text(2);
     if (!stmt.column_is_null(3)) e.member_id = stmt.column_int64(3);
     e.occurred_at = stmt.column_text(4);
+    e.payload = stmt.column_text(5);
     events.push_back(std::move(e));
   }
   return events;
@@ -61,8 +62,9 @@ Result<void> Outbox::reject(const std::string& id, const Rejection& why) {
   // The row as stored, not as oldest() read it: what was refused is kept exactly.
   RAPPORT_TRY(auto keep,
               db_.prepare("INSERT INTO rejected_events(id, kind, card_token, member_id, "
-                          "occurred_at, http_status, reason, rejected_at) "
-                          "SELECT id, kind, card_token, member_id, occurred_at, ?2, ?3, ?4 "
+                          "occurred_at, payload, http_status, reason, rejected_at) "
+                          "SELECT id, kind, card_token, member_id, occurred_at, payload, "
+                          "?2, ?3, ?4 "
                           "FROM outbox WHERE id = ?1"));
   RAPPORT_TRY_VOID(keep.bind(1, id)
                        .bind(2, static_cast<std::int64_t>(why.http_status))

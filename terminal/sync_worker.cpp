@@ -20,7 +20,8 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr std::size_t kBatchSize = 200;
 constexpr std::chrono::milliseconds kMaxBackoff{60'000};
-constexpr std::size_t kMaxMembersSnapshotBytes = std::size_t{256} << 20;
+// A page holds at most kMaxMembersPerPage members; a member with many cards is still small.
+constexpr std::size_t kMaxChangesPageBytes = std::size_t{16} << 20;
 
 enum class Delivery { kAllSent, kFailed };
 
@@ -50,8 +51,7 @@ SyncWorker::SyncWorker(const TerminalConfig& config) : config_(config) {
   options.port = config.server_port;
   options.server_name = config.server_name;
   options.tls = config.tls;
-  // A store's member list arrives whole until the incremental pull lands: allow a large one.
-  options.limits.max_body_bytes = kMaxMembersSnapshotBytes;
+  options.limits.max_body_bytes = kMaxChangesPageBytes;
   state_ = std::make_unique<State>(std::move(*db), net::HttpsClient::create(options));
 }
 
@@ -152,30 +152,43 @@ Delivery deliver(Outbox& outbox, net::HttpsClient& client, std::chrono::millisec
   }
 }
 
-bool refresh_members(MemberCache& cache, net::HttpsClient& client,
-                     std::chrono::milliseconds timeout) {
-  const auto response = client.request("GET", protocol::kMembersPath, "", timeout);
-  if (!response) {
-    spdlog::warn("sync: cannot fetch members ({}); using the local copy",
-                 response.error().message());
-    return false;
+// Pulls the members changed since the cache's cursor, page by page, until the server says
+// there is no more. Each page is applied with its cursor in one transaction, so a terminal
+// cut off mid-catch-up goes on from the last page it stored.
+bool pull_changes(MemberCache& cache, net::HttpsClient& client,
+                  std::chrono::milliseconds timeout) {
+  std::size_t pulled = 0;
+  for (;;) {
+    const auto cursor = cache.cursor();
+    if (!cursor) {
+      spdlog::error("sync: cannot read the pull cursor: {}", cursor.error().message());
+      return false;
+    }
+    const std::string target = std::string(protocol::kChangesPath) + "?since=" + *cursor;
+    const auto response = client.request("GET", target, "", timeout);
+    if (!response) {
+      spdlog::warn("sync: cannot pull changes ({}); using the local copy",
+                   response.error().message());
+      return false;
+    }
+    if (response->status != 200) {
+      spdlog::error("sync: server refused the changes pull with HTTP {}: {}", response->status,
+                    response->body);
+      return false;
+    }
+    const auto page = protocol::decode_changes_page(response->body);
+    if (!page) {
+      spdlog::error("sync: unreadable changes: {}", page.error().message());
+      return false;
+    }
+    if (auto r = cache.apply(*page); !r) {
+      spdlog::error("sync: cannot store changed members: {}", r.error().message());
+      return false;
+    }
+    pulled += page->members.size();
+    if (!page->more) break;
   }
-  if (response->status != 200) {
-    spdlog::error("sync: server refused the member list with HTTP {}: {}", response->status,
-                  response->body);
-    return false;
-  }
-  const auto snapshot = protocol::decode_members_snapshot(response->body);
-  if (!snapshot) {
-    spdlog::error("sync: unreadable member list: {}", snapshot.error().message());
-    return false;
-  }
-  if (auto r = cache.replace_all(*snapshot); !r) {
-    spdlog::error("sync: cannot store the member list: {}", r.error().message());
-    return false;
-  }
-  spdlog::info("sync: {} member(s) of store {} cached", snapshot->members.size(),
-               snapshot->store_id);
+  if (pulled > 0) spdlog::info("sync: {} changed member(s) pulled", pulled);
   return true;
 }
 
@@ -189,7 +202,7 @@ void SyncWorker::start() {
   // counted twice at the counter until the next refresh.
   State& s = *state_;
   if (deliver(s.outbox, *s.client, config_.request_timeout) == Delivery::kAllSent &&
-      refresh_members(s.cache, *s.client, config_.request_timeout)) {
+      pull_changes(s.cache, *s.client, config_.request_timeout)) {
     s.next_refresh = Clock::now() + config_.members_refresh;
   }
   thread_ = std::thread([this] { run(); });
@@ -201,7 +214,7 @@ void SyncWorker::run() {
     const auto now = Clock::now();
     bool ok = deliver(s.outbox, *s.client, config_.request_timeout) == Delivery::kAllSent;
     if (ok && now >= s.next_refresh) {
-      ok = refresh_members(s.cache, *s.client, config_.request_timeout);
+      ok = pull_changes(s.cache, *s.client, config_.request_timeout);
       if (ok) s.next_refresh = now + config_.members_refresh;
     }
     std::chrono::milliseconds wait = config_.sync_interval;

@@ -1,8 +1,8 @@
 // terminal/sync_worker.h
 //
 // The terminal's background sync: sends the outbox to the server in batches and deletes
-// what the server acknowledged; fetches the store's members at start and then every
-// members_refresh. Retries with exponential backoff and jitter while the server is away.
+// what the server acknowledged; pulls the members changed since its cursor at start and
+// then every members_refresh. Retries with exponential backoff and jitter while the server is away.
 // An event the server refuses on its own (400/413) is set aside in rejected_events so it
 // does not hold back the rest (docs/protocol.md, "Refused events").
 // The counter never waits for it.
@@ -27,8 +27,8 @@ class SyncWorker {
   explicit SyncWorker(const TerminalConfig& config);
   ~SyncWorker();  // stop()s if still running
 
-  // Fetches the store's members once (bounded by the request timeout; offline it goes on
-  // with the local copy), then starts the thread.
+  // Delivers and pulls changed members once (each request bounded by the request timeout;
+  // offline it goes on with the local copy), then starts the thread.
   void start();
   // Sends soon rather than at the next interval (a visit was just recorded).
   void wake();

@@ -27,8 +27,11 @@ struct TerminalConfig {
   std::string issuer_prefix;
   std::filesystem::path card_key;
   std::chrono::milliseconds sync_interval{2000};
-  std::chrono::seconds members_refresh{60};
+  std::chrono::seconds members_refresh{60};  // how often to pull changed members
   std::chrono::milliseconds request_timeout{5000};
+  // A card not in the local store is looked up on the server for at most this long; the
+  // greeting never waits longer. 0 turns the lookup off.
+  std::chrono::milliseconds card_lookup_timeout{300};
   // On a clean stop, how long to keep trying to deliver the outbox before exiting.
   // Whatever is left stays in the outbox and goes at the next start.
   std::chrono::milliseconds drain_on_exit{3000};

@@ -11,7 +11,7 @@
 
 namespace rapport::server {
 
-inline constexpr std::array<storage::Migration, 1> kSqliteMigrations{{
+inline constexpr std::array<storage::Migration, 2> kSqliteMigrations{{
     {1, R"sql(
 CREATE TABLE stores (
   id   TEXT PRIMARY KEY,
@@ -52,6 +52,35 @@ CREATE TABLE events (
   received_at TEXT NOT NULL
 );
 CREATE INDEX events_member ON events(member_id, kind);
+)sql"},
+    // The sync issue: event payloads; members keep their visit count and a change sequence
+    // so terminals pull only what changed (docs/protocol.md, "GET /sync/v1/changes"); where
+    // each member was last seen, to choose the members a store needs.
+    {2, R"sql(
+ALTER TABLE events ADD COLUMN payload TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE members ADD COLUMN visit_count INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE members ADD COLUMN last_visit TEXT;
+ALTER TABLE members ADD COLUMN last_seen_at TEXT;
+ALTER TABLE members ADD COLUMN changed_seq INTEGER NOT NULL DEFAULT 1;
+CREATE TABLE member_store_visits (
+  member_id    INTEGER NOT NULL REFERENCES members(id),
+  store_id     TEXT NOT NULL,
+  last_seen_at TEXT NOT NULL,
+  PRIMARY KEY (member_id, store_id)
+) WITHOUT ROWID;
+UPDATE members SET
+  visit_count  = (SELECT count(*) FROM events e WHERE e.member_id = members.id
+                  AND e.kind = 'visit'),
+  last_visit   = (SELECT max(occurred_at) FROM events e WHERE e.member_id = members.id
+                  AND e.kind = 'visit'),
+  last_seen_at = (SELECT max(received_at) FROM events e WHERE e.member_id = members.id
+                  AND e.kind = 'visit');
+INSERT INTO member_store_visits(member_id, store_id, last_seen_at)
+  SELECT member_id, store_id, max(received_at) FROM events
+  WHERE member_id IS NOT NULL AND kind = 'visit' GROUP BY member_id, store_id;
+CREATE INDEX members_changed ON members(changed_seq, id);
+CREATE INDEX members_last_seen ON members(last_seen_at);
+CREATE INDEX events_unresolved_card ON events(card_token) WHERE member_id IS NULL;
 )sql"},
 }};
 

@@ -1,11 +1,12 @@
 // server/storage/sqlite_store.cpp
 //
-// The SQLite backend of Store: one file in WAL mode with full sync, statements prepared
-// once at open. Exactly-once rests on events.id being UNIQUE and ON CONFLICT DO NOTHING.
+// The SQLite backend of Store: one file in WAL mode with full sync, hot statements prepared
+// once. Events are stored by sqlite::EventRecorder (exactly-once and each kind's effect).
 
-#include <map>
 #include <utility>
 
+#include "server/storage/sqlite_event_recorder.h"
+#include "server/storage/sqlite_members.h"
 #include "server/storage/sqlite_schema.h"
 #include "server/storage/store.h"
 #include "shared/storage/database.h"
@@ -20,7 +21,11 @@ using storage::Transaction;
 
 class SqliteStore final : public Store {
  public:
-  explicit SqliteStore(Database db) : db_(std::move(db)) {}
+  explicit SqliteStore(Database db)
+      : db_(std::move(db)), recorder_(db_), cards_(db_) {}
+  // recorder_ and cards_ refer to db_: the store stays where it was built.
+  SqliteStore(const SqliteStore&) = delete;
+  SqliteStore& operator=(const SqliteStore&) = delete;
 
   Result<void> add_store(const std::string& id, const std::string& name) override {
     RAPPORT_TRY(auto stmt, db_.prepare("INSERT INTO stores(id, name) VALUES (?1, ?2)"));
@@ -40,7 +45,8 @@ class SqliteStore final : public Store {
 
   Result<std::int64_t> add_member(const NewMember& member) override {
     RAPPORT_TRY(auto stmt, db_.prepare("INSERT INTO members(name, home_store, birth_date, "
-                                       "created_at) VALUES (?1, ?2, ?3, ?4)"));
+                                       "created_at, changed_seq) VALUES (?1, ?2, ?3, ?4, "
+                                       "(SELECT coalesce(max(changed_seq), 0) + 1 FROM members))"));
     RAPPORT_TRY_VOID(stmt.bind(1, member.name)
                          .bind(2, member.home_store)
                          .bind_optional(3, member.birth_date)
@@ -52,66 +58,100 @@ class SqliteStore final : public Store {
   Result<std::int64_t> enroll_member(const NewMember& member, const domain::Card& card) override {
     RAPPORT_TRY(auto tx, Transaction::begin(db_));
     RAPPORT_TRY(const std::int64_t id, add_member(member));
-    RAPPORT_TRY_VOID(add_card(id, card));
+    RAPPORT_TRY_VOID(insert_card(id, card));
     RAPPORT_TRY_VOID(tx.commit());
     return id;
   }
 
   Result<void> add_card(std::int64_t member_id, const domain::Card& card) override {
+    RAPPORT_TRY(auto tx, Transaction::begin(db_));
+    RAPPORT_TRY_VOID(insert_card(member_id, card));
+    return tx.commit();
+  }
+
+  // Requires: inside a transaction.
+  Result<void> insert_card(std::int64_t member_id, const domain::Card& card) {
     RAPPORT_TRY(auto stmt, db_.prepare("INSERT INTO cards(token, member_id, last4, status, "
                                        "issued_at) VALUES (?1, ?2, ?3, ?4, ?5)"));
-    return stmt.bind(1, card.token)
-        .bind(2, member_id)
-        .bind(3, card.last4)
-        .bind(4,
-              std::string_view(card.status == domain::CardStatus::kBlocked ? "blocked" : "active"))
-        .bind(5, now_iso8601())
-        .run();
+    RAPPORT_TRY_VOID(
+        stmt.bind(1, card.token)
+            .bind(2, member_id)
+            .bind(3, card.last4)
+            .bind(4, std::string_view(card.status == domain::CardStatus::kBlocked ? "blocked"
+                                                                                   : "active"))
+            .bind(5, now_iso8601())
+            .run());
+    // Visits recorded against the card before anyone held it now count for its member.
+    RAPPORT_TRY_VOID(sqlite::attach_card_history(db_, card.token, member_id));
+    RAPPORT_TRY(const auto sequence, sqlite::next_change_sequence(db_));
+    return sqlite::mark_changed(db_, member_id, sequence);
   }
 
   Result<std::vector<domain::Member>> list_members(
       const std::optional<std::string>& store) override {
-    RAPPORT_TRY(auto members_stmt,
-                db_.prepare("SELECT m.id, m.name, m.home_store, m.birth_date, "
-                            "  (SELECT count(*) FROM events e WHERE e.member_id = m.id AND "
-                            "   e.kind = 'visit'), "
-                            "  (SELECT max(occurred_at) FROM events e WHERE e.member_id = m.id "
-                            "   AND e.kind = 'visit') "
-                            "FROM members m WHERE ?1 IS NULL OR m.home_store = ?1 ORDER BY m.id"));
-    members_stmt.bind_optional(1, store);
+    RAPPORT_TRY(auto stmt, db_.prepare("SELECT " + std::string(sqlite::kMemberColumns) +
+                                       " FROM members m WHERE ?1 IS NULL OR m.home_store = ?1 "
+                                       "ORDER BY m.id"));
+    stmt.bind_optional(1, store);
     std::vector<domain::Member> members;
-    std::map<std::int64_t, std::size_t> index;
     for (;;) {
-      RAPPORT_TRY(const bool row, members_stmt.step());
+      RAPPORT_TRY(const bool row, stmt.step());
       if (!row) break;
-      domain::Member m;
-      m.id = members_stmt.column_int64(0);
-      m.name = members_stmt.column_text(1);
-      m.home_store = members_stmt.column_text(2);
-      m.birth_date = members_stmt.column_optional_text(3);
-      m.visit_count = members_stmt.column_int64(4);
-      m.last_visit = members_stmt.column_optional_text(5);
-      index[m.id] = members.size();
-      members.push_back(std::move(m));
+      members.push_back(sqlite::member_from_row(stmt));
     }
-    RAPPORT_TRY(auto cards_stmt,
-                db_.prepare("SELECT c.member_id, c.token, c.last4, c.status FROM cards c "
-                            "JOIN members m ON m.id = c.member_id "
-                            "WHERE ?1 IS NULL OR m.home_store = ?1 ORDER BY c.member_id, c.rowid"));
-    cards_stmt.bind_optional(1, store);
-    for (;;) {
-      RAPPORT_TRY(const bool row, cards_stmt.step());
-      if (!row) break;
-      const auto found = index.find(cards_stmt.column_int64(0));
-      if (found == index.end()) continue;
-      domain::Card card;
-      card.token = cards_stmt.column_text(1);
-      card.last4 = cards_stmt.column_text(2);
-      card.status = cards_stmt.column_text(3) == "blocked" ? domain::CardStatus::kBlocked
-                                                           : domain::CardStatus::kActive;
-      members[found->second].cards.push_back(std::move(card));
-    }
+    for (auto& m : members) RAPPORT_TRY_VOID(cards_.load(m));
     return members;
+  }
+
+  Result<MemberChanges> member_changes(const ChangeScope& scope, std::int64_t after_sequence,
+                                       std::int64_t after_member_id,
+                                       std::size_t limit) override {
+    if (!changes_) {
+      RAPPORT_TRY(changes_,
+                  db_.prepare("SELECT " + std::string(sqlite::kMemberColumns) +
+                              " FROM members m WHERE (m.changed_seq, m.id) > (?1, ?2) AND "
+                              "(m.home_store = ?3 OR m.last_seen_at >= ?5 OR EXISTS ("
+                              "  SELECT 1 FROM member_store_visits v WHERE v.member_id = m.id "
+                              "  AND v.store_id = ?3 AND v.last_seen_at >= ?4)) "
+                              "ORDER BY m.changed_seq, m.id LIMIT ?6"));
+    }
+    Statement& stmt = *changes_;
+    stmt.bind(1, after_sequence)
+        .bind(2, after_member_id)
+        .bind(3, scope.store_id)
+        .bind(4, scope.seen_in_store_since)
+        .bind(5, scope.seen_in_chain_since)
+        .bind(6, static_cast<std::int64_t>(limit + 1));
+    MemberChanges page;
+    page.last_sequence = after_sequence;
+    page.last_member_id = after_member_id;
+    for (;;) {
+      auto row = stmt.step();
+      if (!row) return row.error();
+      if (!*row) break;
+      if (page.members.size() == limit) {
+        page.more = true;
+        break;
+      }
+      page.members.push_back(sqlite::member_from_row(stmt));
+      page.last_sequence = sqlite::changed_seq_of_row(stmt);
+      page.last_member_id = page.members.back().id;
+    }
+    stmt.reset();
+    for (auto& m : page.members) RAPPORT_TRY_VOID(cards_.load(m));
+    return page;
+  }
+
+  Result<std::optional<domain::Member>> find_member_by_card(const std::string& token) override {
+    RAPPORT_TRY(auto stmt, db_.prepare("SELECT " + std::string(sqlite::kMemberColumns) +
+                                       " FROM members m JOIN cards c ON c.member_id = m.id "
+                                       "WHERE c.token = ?1"));
+    stmt.bind(1, token);
+    RAPPORT_TRY(const bool row, stmt.step());
+    if (!row) return std::optional<domain::Member>{};
+    auto member = sqlite::member_from_row(stmt);
+    RAPPORT_TRY_VOID(cards_.load(member));
+    return std::optional<domain::Member>(std::move(member));
   }
 
   Result<void> register_terminal(const TerminalRecord& terminal) override {
@@ -154,36 +194,12 @@ class SqliteStore final : public Store {
   }
 
   Result<std::size_t> record_events(std::span<const domain::Event> events) override {
-    if (!insert_event_) {
-      // The member comes from the server's own card table, not from the terminal's claim.
-      RAPPORT_TRY(insert_event_,
-                  db_.prepare("INSERT INTO events(id, kind, terminal_id, store_id, card_token, "
-                              "member_id, occurred_at, received_at) VALUES (?1, ?2, ?3, ?4, ?5, "
-                              "(SELECT member_id FROM cards WHERE token = ?5), ?6, ?7) "
-                              "ON CONFLICT(id) DO NOTHING"));
-    }
-    Statement& stmt = *insert_event_;
-    RAPPORT_TRY(auto tx, Transaction::begin(db_));
-    const std::string received_at = now_iso8601();
-    std::size_t stored = 0;
-    for (const domain::Event& e : events) {
-      RAPPORT_TRY_VOID(stmt.bind(1, e.id)
-                           .bind(2, domain::to_string(e.kind))
-                           .bind(3, e.terminal_id)
-                           .bind(4, e.store_id)
-                           .bind(5, e.card_token)
-                           .bind(6, e.occurred_at)
-                           .bind(7, received_at)
-                           .run());
-      stored += static_cast<std::size_t>(db_.changes());
-    }
-    RAPPORT_TRY_VOID(tx.commit());
-    return stored;
+    return recorder_.record(events);
   }
 
   Result<std::vector<StoredEvent>> list_events(std::size_t limit) override {
     RAPPORT_TRY(auto stmt, db_.prepare("SELECT seq, id, kind, terminal_id, store_id, card_token, "
-                                       "member_id, occurred_at, received_at FROM events "
+                                       "member_id, occurred_at, received_at, payload FROM events "
                                        "ORDER BY seq LIMIT ?1"));
     stmt.bind(1, static_cast<std::int64_t>(limit));
     std::vector<StoredEvent> out;
@@ -201,6 +217,7 @@ class SqliteStore final : public Store {
       if (!stmt.column_is_null(6)) s.event.member_id = stmt.column_int64(6);
       s.event.occurred_at = stmt.column_text(7);
       s.received_at = stmt.column_text(8);
+      s.event.payload = stmt.column_text(9);
       out.push_back(std::move(s));
     }
     return out;
@@ -211,7 +228,9 @@ class SqliteStore final : public Store {
   // Hot-path statements, prepared on first use and kept: the sync handler runs these for
   // every request.
   std::optional<Statement> find_terminal_;
-  std::optional<Statement> insert_event_;
+  std::optional<Statement> changes_;
+  sqlite::EventRecorder recorder_;
+  sqlite::MemberCards cards_;
 };
 
 }  // namespace

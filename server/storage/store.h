@@ -43,6 +43,23 @@ struct StoredEvent {
   std::string received_at;
 };
 
+// Which members a store's terminals need (docs/protocol.md, "GET /sync/v1/changes"): those
+// whose home store it is, those seen at the store since one time, and those seen anywhere in
+// the chain since another (a regular of another store travelling).
+struct ChangeScope {
+  std::string store_id;
+  std::string seen_in_store_since;  // ISO 8601 UTC, server time
+  std::string seen_in_chain_since;  // ISO 8601 UTC, server time
+};
+
+// One page of changed members and where the next page starts.
+struct MemberChanges {
+  std::vector<domain::Member> members;  // oldest change first
+  std::int64_t last_sequence = 0;       // cursor after this page (unchanged when empty)
+  std::int64_t last_member_id = 0;
+  bool more = false;  // members after these are waiting
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -63,6 +80,17 @@ class Store {
   [[nodiscard]] virtual Result<std::vector<domain::Member>> list_members(
       const std::optional<std::string>& store) = 0;
 
+  // Members of `scope` whose change (sequence, id) comes after (after_sequence,
+  // after_member_id), at most `limit`, with their cards. Every change to a member, its cards
+  // or its visits moves it to the end of this order.
+  [[nodiscard]] virtual Result<MemberChanges> member_changes(const ChangeScope& scope,
+                                                             std::int64_t after_sequence,
+                                                             std::int64_t after_member_id,
+                                                             std::size_t limit) = 0;
+  // The member holding the card `token` (active or blocked), with their cards.
+  [[nodiscard]] virtual Result<std::optional<domain::Member>> find_member_by_card(
+      const std::string& token) = 0;
+
   // Registers (or re-registers, with a new certificate) a terminal of `store_id`.
   [[nodiscard]] virtual Result<void> register_terminal(const TerminalRecord& terminal) = 0;
   [[nodiscard]] virtual Result<std::optional<TerminalRecord>> find_terminal(
@@ -72,7 +100,11 @@ class Store {
 
   // Stores each event once, in one transaction: an id already stored is skipped, so a batch
   // sent twice changes nothing. Returns how many events were new. When this returns
-  // success every event of the batch is durable and may be acknowledged.
+  // success every event of the batch is durable and may be acknowledged. A new event's
+  // effect is applied in the same transaction, once (docs/protocol.md, "Event kinds"):
+  // visits count for the card's member, an enrollment creates the member and card, a
+  // linked card joins its member, a blocked card is blocked; events recorded earlier against
+  // a card nobody held are attributed to the member who now holds it.
   // Requires: each event's terminal_id and store_id are set (from the client certificate).
   [[nodiscard]] virtual Result<std::size_t> record_events(
       std::span<const domain::Event> events) = 0;

@@ -22,6 +22,12 @@ const char* describe(int value) {
       return "card token is not 64 hex digits";
     case ProtocolErrc::kBadTimestamp:
       return "time is not ISO 8601 UTC";
+    case ProtocolErrc::kBadPayload:
+      return "event payload does not match its kind (docs/protocol.md, Event kinds)";
+    case ProtocolErrc::kBadAmount:
+      return "amount out of range, or sale lines that do not add up to total_cents";
+    case ProtocolErrc::kBadCursor:
+      return "changes cursor is not one this server handed out; pull again from the start";
   }
   return "unknown protocol error";
 }

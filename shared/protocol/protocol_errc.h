@@ -19,6 +19,9 @@ enum class ProtocolErrc {
   kUnknownEventKind,  // an event kind this server does not know: upgrade the server
   kBadCardToken,      // a card token that is not 64 hex digits
   kBadTimestamp,      // a time that is not ISO 8601 UTC
+  kBadPayload,        // an event's payload lacks a field of its kind, or has one it should not
+  kBadAmount,         // an amount out of range, or sale lines that do not add up to the total
+  kBadCursor,         // a changes cursor this server did not hand out
 };
 
 [[nodiscard]] const boost::system::error_category& protocol_category() noexcept;

@@ -5,60 +5,25 @@
 
 #include "shared/protocol/sync_messages.h"
 
-#include <boost/json.hpp>
+#include <charconv>
 
 #include "shared/domain/event_id.h"
-#include "shared/protocol/protocol_errc.h"
+#include "shared/protocol/detail/json_fields.h"
+#include "shared/protocol/detail/payload_check.h"
 #include "shared/util/clock.h"
-#include "shared/util/hex.h"
 
 namespace rapport::protocol {
-namespace json = boost::json;
 namespace {
 
-// Parse limits: a message deeper than this is not one of ours.
-constexpr std::size_t kMaxDepth = 16;
-
-Result<json::value> parse(std::string_view text) {
-  json::parse_options options;
-  options.max_depth = kMaxDepth;
-  boost::system::error_code ec;
-  json::value value = json::parse(text, ec, {}, options);
-  if (ec) return ProtocolErrc::kNotJson;
-  return value;
-}
+using detail::array_field;
+using detail::int_field;
+using detail::is_card_token;
+namespace json = boost::json;
+using detail::optional_string_field;
+using detail::parse_json;
+using detail::string_field;
 
 const json::object* as_object(const json::value& v) { return v.if_object(); }
-
-Result<std::string> string_field(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  if (v == nullptr || !v->is_string()) return ProtocolErrc::kWrongShape;
-  return std::string(v->get_string());
-}
-
-Result<std::optional<std::string>> optional_string_field(const json::object& o,
-                                                         std::string_view key) {
-  const auto* v = o.if_contains(key);
-  if (v == nullptr || v->is_null()) return std::optional<std::string>{};
-  if (!v->is_string()) return ProtocolErrc::kWrongShape;
-  return std::optional<std::string>(std::string(v->get_string()));
-}
-
-Result<std::int64_t> int_field(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  if (v == nullptr || !v->is_int64()) return ProtocolErrc::kWrongShape;
-  return v->get_int64();
-}
-
-Result<const json::array*> array_field(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  if (v == nullptr || !v->is_array()) return ProtocolErrc::kWrongShape;
-  return &v->get_array();
-}
-
-bool is_card_token(std::string_view token) {
-  return token.size() == 64 && from_hex(token).has_value();
-}
 
 json::value optional_value(const std::optional<std::string>& s) {
   return s ? json::value(*s) : json::value(nullptr);
@@ -71,6 +36,13 @@ json::object event_to_json(const domain::Event& e) {
   o["card_token"] = e.card_token;
   o["member_id"] = e.member_id ? json::value(*e.member_id) : json::value(nullptr);
   o["occurred_at"] = e.occurred_at;
+  // A visit's empty payload is left out: what terminals of the skeleton sent stays valid.
+  if (e.payload != "{}") {
+    boost::system::error_code ec;
+    json::value payload = json::parse(e.payload, ec);
+    // An unparsable payload is sent as a string: the server refuses that event alone.
+    o["payload"] = ec ? json::value(e.payload) : std::move(payload);
+  }
   return o;
 }
 
@@ -95,11 +67,34 @@ Result<domain::Event> event_from_json(const json::value& v) {
   RAPPORT_TRY(auto occurred, string_field(*o, "occurred_at"));
   if (!from_iso8601(occurred)) return ProtocolErrc::kBadTimestamp;
   event.occurred_at = std::move(occurred);
+  static const json::object kEmpty;
+  const json::object* payload = &kEmpty;
+  if (const auto* p = o->if_contains("payload"); p != nullptr) {
+    payload = p->if_object();
+    if (payload == nullptr) return ProtocolErrc::kBadPayload;
+  }
+  RAPPORT_TRY_VOID(detail::check_payload_object(event.kind, *payload));
+  event.payload = json::serialize(*payload);
   return event;
 }
 
 std::string_view card_status_name(domain::CardStatus status) {
   return status == domain::CardStatus::kBlocked ? "blocked" : "active";
+}
+
+json::object member_to_json(const domain::Member& m) {
+  json::array cards;
+  for (const auto& c : m.cards) {
+    cards.emplace_back(json::object{
+        {"token", c.token}, {"last4", c.last4}, {"status", card_status_name(c.status)}});
+  }
+  return json::object{{"id", m.id},
+                      {"name", m.name},
+                      {"home_store", m.home_store},
+                      {"birth_date", optional_value(m.birth_date)},
+                      {"visit_count", m.visit_count},
+                      {"last_visit", optional_value(m.last_visit)},
+                      {"cards", std::move(cards)}};
 }
 
 Result<domain::Member> member_from_json(const json::value& v) {
@@ -133,6 +128,12 @@ Result<domain::Member> member_from_json(const json::value& v) {
   return m;
 }
 
+bool parse_int64(std::string_view text, std::int64_t& out) {
+  if (text.empty() || text.size() > 19) return false;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return ec == std::errc{} && end == text.data() + text.size() && out >= 0;
+}
+
 }  // namespace
 
 std::string encode(const PushEventsRequest& request) {
@@ -143,7 +144,7 @@ std::string encode(const PushEventsRequest& request) {
 }
 
 Result<PushEventsRequest> decode_push_events_request(std::string_view text) {
-  RAPPORT_TRY(auto value, parse(text));
+  RAPPORT_TRY(auto value, parse_json(text));
   const auto* o = as_object(value);
   if (o == nullptr) return ProtocolErrc::kWrongShape;
   RAPPORT_TRY(const json::array* events, array_field(*o, "events"));
@@ -164,7 +165,7 @@ std::string encode(const PushEventsResponse& response) {
 }
 
 Result<PushEventsResponse> decode_push_events_response(std::string_view text) {
-  RAPPORT_TRY(auto value, parse(text));
+  RAPPORT_TRY(auto value, parse_json(text));
   const auto* o = as_object(value);
   if (o == nullptr) return ProtocolErrc::kWrongShape;
   RAPPORT_TRY(const json::array* ids, array_field(*o, "acknowledged"));
@@ -176,40 +177,58 @@ Result<PushEventsResponse> decode_push_events_response(std::string_view text) {
   return response;
 }
 
-std::string encode(const MembersSnapshot& snapshot) {
-  json::array members;
-  members.reserve(snapshot.members.size());
-  for (const auto& m : snapshot.members) {
-    json::array cards;
-    for (const auto& c : m.cards) {
-      cards.emplace_back(json::object{
-          {"token", c.token}, {"last4", c.last4}, {"status", card_status_name(c.status)}});
-    }
-    members.emplace_back(json::object{{"id", m.id},
-                                      {"name", m.name},
-                                      {"home_store", m.home_store},
-                                      {"birth_date", optional_value(m.birth_date)},
-                                      {"visit_count", m.visit_count},
-                                      {"last_visit", optional_value(m.last_visit)},
-                                      {"cards", std::move(cards)}});
-  }
-  return json::serialize(
-      json::object{{"store", snapshot.store_id}, {"members", std::move(members)}});
+std::string encode_cursor(const ChangesCursor& cursor) {
+  return std::to_string(cursor.sequence) + "." + std::to_string(cursor.member_id);
 }
 
-Result<MembersSnapshot> decode_members_snapshot(std::string_view text) {
-  RAPPORT_TRY(auto value, parse(text));
+Result<ChangesCursor> decode_cursor(std::string_view text) {
+  if (text.empty()) return ChangesCursor{};
+  const auto dot = text.find('.');
+  ChangesCursor cursor;
+  if (dot == std::string_view::npos || !parse_int64(text.substr(0, dot), cursor.sequence) ||
+      !parse_int64(text.substr(dot + 1), cursor.member_id)) {
+    return ProtocolErrc::kBadCursor;
+  }
+  return cursor;
+}
+
+std::string encode(const ChangesPage& page) {
+  json::array members;
+  members.reserve(page.members.size());
+  for (const auto& m : page.members) members.emplace_back(member_to_json(m));
+  return json::serialize(json::object{{"store", page.store_id},
+                                      {"members", std::move(members)},
+                                      {"cursor", page.cursor},
+                                      {"more", page.more}});
+}
+
+Result<ChangesPage> decode_changes_page(std::string_view text) {
+  RAPPORT_TRY(auto value, parse_json(text));
   const auto* o = as_object(value);
   if (o == nullptr) return ProtocolErrc::kWrongShape;
-  MembersSnapshot snapshot;
-  RAPPORT_TRY(snapshot.store_id, string_field(*o, "store"));
+  ChangesPage page;
+  RAPPORT_TRY(page.store_id, string_field(*o, "store"));
   RAPPORT_TRY(const json::array* members, array_field(*o, "members"));
-  snapshot.members.reserve(members->size());
+  page.members.reserve(members->size());
   for (const auto& v : *members) {
     RAPPORT_TRY(auto member, member_from_json(v));
-    snapshot.members.push_back(std::move(member));
+    page.members.push_back(std::move(member));
   }
-  return snapshot;
+  RAPPORT_TRY(page.cursor, string_field(*o, "cursor"));
+  RAPPORT_TRY_VOID(decode_cursor(page.cursor));
+  const auto* more = o->if_contains("more");
+  if (more == nullptr || !more->is_bool()) return ProtocolErrc::kWrongShape;
+  page.more = more->get_bool();
+  return page;
+}
+
+std::string encode(const domain::Member& member) {
+  return json::serialize(member_to_json(member));
+}
+
+Result<domain::Member> decode_member(std::string_view text) {
+  RAPPORT_TRY(auto value, parse_json(text));
+  return member_from_json(value);
 }
 
 std::string encode_error(std::string_view message) {

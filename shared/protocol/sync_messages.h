@@ -1,12 +1,15 @@
 // shared/protocol/sync_messages.h
 //
 // The sync protocol's messages and their JSON form (spec: docs/protocol.md). Terminals push
-// events and pull their store's members over HTTPS under /sync/v1/. Decoding checks every
-// field, so the server's handler only ever sees well-formed values.
+// events, pull what changed since their cursor and look up unknown cards over HTTPS under
+// /sync/v1/. Decoding checks every field (and each event's payload against its kind), so the
+// server's handler only ever sees well-formed values.
 
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,8 +21,10 @@
 namespace rapport::protocol {
 
 inline constexpr std::string_view kPushEventsPath = "/sync/v1/events";
-inline constexpr std::string_view kMembersPath = "/sync/v1/members";
+inline constexpr std::string_view kChangesPath = "/sync/v1/changes";
+inline constexpr std::string_view kCardsPath = "/sync/v1/cards/";  // + the card token
 inline constexpr std::size_t kMaxEventsPerBatch = 500;
+inline constexpr std::size_t kMaxMembersPerPage = 1000;
 
 // POST /sync/v1/events. The terminal and store come from the client certificate, not from
 // the body, so a terminal cannot write events in another terminal's name.
@@ -33,10 +38,23 @@ struct PushEventsResponse {
   std::vector<std::string> acknowledged;
 };
 
-// GET /sync/v1/members: a full copy of the members the terminal's store needs.
-struct MembersSnapshot {
+// Where a terminal's pull stands: the last change it has applied. Opaque to terminals
+// ("<sequence>.<member id>"); the empty cursor means "from the start".
+struct ChangesCursor {
+  std::int64_t sequence = 0;
+  std::int64_t member_id = 0;
+};
+[[nodiscard]] std::string encode_cursor(const ChangesCursor& cursor);
+// kBadCursor for anything encode_cursor does not write; "" is the start.
+[[nodiscard]] Result<ChangesCursor> decode_cursor(std::string_view text);
+
+// GET /sync/v1/changes?since=CURSOR: the members the terminal's store needs that changed
+// after the cursor, oldest change first, at most kMaxMembersPerPage at a time.
+struct ChangesPage {
   std::string store_id;
   std::vector<domain::Member> members;
+  std::string cursor;  // pass as `since` next time
+  bool more = false;   // another page is waiting: pull again now
 };
 
 [[nodiscard]] std::string encode(const PushEventsRequest& request);
@@ -45,8 +63,12 @@ struct MembersSnapshot {
 [[nodiscard]] std::string encode(const PushEventsResponse& response);
 [[nodiscard]] Result<PushEventsResponse> decode_push_events_response(std::string_view json);
 
-[[nodiscard]] std::string encode(const MembersSnapshot& snapshot);
-[[nodiscard]] Result<MembersSnapshot> decode_members_snapshot(std::string_view json);
+[[nodiscard]] std::string encode(const ChangesPage& page);
+[[nodiscard]] Result<ChangesPage> decode_changes_page(std::string_view json);
+
+// GET /sync/v1/cards/TOKEN: the member holding the card (200), or 404.
+[[nodiscard]] std::string encode(const domain::Member& member);
+[[nodiscard]] Result<domain::Member> decode_member(std::string_view json);
 
 // {"error": message}: the body of every 4xx/5xx answer.
 [[nodiscard]] std::string encode_error(std::string_view message);

@@ -25,9 +25,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const auto again = decode_push_events_response(encode(*response));
     if (!again || again->acknowledged != response->acknowledged) std::abort();
   }
-  if (const auto snapshot = decode_members_snapshot(body); snapshot) {
-    const auto again = decode_members_snapshot(encode(*snapshot));
-    if (!again || again->members.size() != snapshot->members.size()) std::abort();
+  if (const auto page = decode_changes_page(body); page) {
+    const auto again = decode_changes_page(encode(*page));
+    if (!again || again->members.size() != page->members.size() ||
+        again->cursor != page->cursor || again->more != page->more) {
+      std::abort();
+    }
+  }
+  if (const auto member = decode_member(body); member) {
+    const auto again = decode_member(encode(*member));
+    if (!again || again->id != member->id || again->cards.size() != member->cards.size()) {
+      std::abort();
+    }
   }
   return 0;
 }

@@ -118,7 +118,7 @@ TEST_CASE("a batch above the limit is refused whole", "[protocol]") {
         ProtocolErrc::kTooManyEvents);
 }
 
-TEST_CASE("a members snapshot round-trips through JSON", "[protocol]") {
+TEST_CASE("a changes page round-trips through JSON", "[protocol]") {
   domain::Member m;
   m.id = 7;
   m.name = "Zoë \"Z\" Ångström";
@@ -127,9 +127,11 @@ TEST_CASE("a members snapshot round-trips through JSON", "[protocol]") {
   m.visit_count = 12;
   m.cards.push_back({std::string(64, 'c'), "1234", domain::CardStatus::kActive});
   m.cards.push_back({std::string(64, 'd'), "5678", domain::CardStatus::kBlocked});
-  const protocol::MembersSnapshot snapshot{"S1", {m}};
-  const auto decoded = protocol::decode_members_snapshot(protocol::encode(snapshot));
+  const protocol::ChangesPage page{"S1", {m}, "17.7", true};
+  const auto decoded = protocol::decode_changes_page(protocol::encode(page));
   REQUIRE(decoded);
+  CHECK(decoded->cursor == "17.7");
+  CHECK(decoded->more);
   REQUIRE(decoded->members.size() == 1);
   CHECK(decoded->members[0].name == m.name);
   CHECK(decoded->members[0].birth_date == m.birth_date);

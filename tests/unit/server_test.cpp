@@ -18,6 +18,7 @@ struct Fixture {
   std::unique_ptr<server::Store> store = server::open_sqlite_store(dir / "rapport.db").value();
   std::int64_t ada = 0;
   std::string ada_token = std::string(64, 'a');
+  server::SyncPolicy policy;
 
   Fixture() {
     REQUIRE(store->add_store("S1", "High Street"));
@@ -45,7 +46,7 @@ struct Fixture {
     request.body = protocol::encode(protocol::PushEventsRequest{events});
     request.peer_common_name = std::move(cn);
     request.peer_certificate_serial = serial;
-    return server::handle_sync_request(*store, request);
+    return server::handle_sync_request(*store, policy, request);
   }
 };
 
@@ -128,7 +129,7 @@ TEST_CASE_METHOD(Fixture, "malformed messages get 400 with a reason and store no
   request.peer_certificate_serial = "01";
   for (const char* body : {"", "{", "null", R"({"events":[{"id":"x"}]})", "\xff\xfe"}) {
     request.body = body;
-    const auto response = server::handle_sync_request(*store, request);
+    const auto response = server::handle_sync_request(*store, policy, request);
     INFO(body);
     CHECK(response.status == 400);
     CHECK_THAT(response.body, Catch::Contains("\"error\""));
@@ -144,13 +145,13 @@ TEST_CASE_METHOD(Fixture, "unknown terminals, paths and methods are refused", "[
   request.peer_certificate_serial = "01";
   request.method = "GET";
   request.target = "/sync/v1/events";
-  CHECK(server::handle_sync_request(*store, request).status == 405);
+  CHECK(server::handle_sync_request(*store, policy, request).status == 405);
   request.target = "/sync/v2/events";
-  CHECK(server::handle_sync_request(*store, request).status == 404);
-  request.target = "/sync/v1/members";
-  const auto members = server::handle_sync_request(*store, request);
+  CHECK(server::handle_sync_request(*store, policy, request).status == 404);
+  request.target = "/sync/v1/changes";
+  const auto members = server::handle_sync_request(*store, policy, request);
   REQUIRE(members.status == 200);
-  CHECK(protocol::decode_members_snapshot(members.body).value().members.size() == 1);
+  CHECK(protocol::decode_changes_page(members.body).value().members.size() == 1);
   CHECK(store->list_events(10).value().empty());
 }
 

@@ -18,6 +18,7 @@ namespace {
 
 constexpr const char* kPrefix = "627599";
 constexpr const char* kAdaCard = "6275991234567894";
+constexpr const char* kGraceCard = "6275997654321902";
 
 struct Fixture {
   rapport::testing::TempDir dir;
@@ -38,7 +39,7 @@ struct Fixture {
     ada.visit_count = 3;
     ada.last_visit = "2026-11-20T10:00:00.000Z";
     ada.cards.push_back({token(kAdaCard), "7894", status});
-    REQUIRE(cache.replace_all({"S1", {ada}}));
+    REQUIRE(cache.apply({"S1", {ada}, "1.1", false}));
   }
 
   terminal::Counter counter() {
@@ -145,12 +146,27 @@ TEST_CASE_METHOD(Fixture, "the outbox survives reopening and forgets only acknow
   CHECK(left[0].id == b);
 }
 
-TEST_CASE_METHOD(Fixture, "a new snapshot replaces the member cache whole", "[terminal]") {
+TEST_CASE_METHOD(Fixture, "a changes page updates its members and keeps the others",
+                 "[terminal]") {
   seed();
-  CHECK(cache.member_count().value() == 1);
-  REQUIRE(cache.replace_all({"S1", {}}));
-  CHECK(cache.member_count().value() == 0);
-  CHECK_FALSE(cache.find_by_token(token(kAdaCard)).value());
+  CHECK(cache.cursor().value() == "1.1");
+  domain::Member grace;
+  grace.id = 2;
+  grace.name = "Grace Hopper";
+  grace.home_store = "S2";
+  grace.cards.push_back({token(kGraceCard), "7902", domain::CardStatus::kActive});
+  domain::Member ada = cache.find_by_token(token(kAdaCard)).value()->member;
+  ada.visit_count = 9;
+  // Ada's card was replaced: the server lists only her new one, blocked old one included.
+  ada.cards.push_back({token(kAdaCard), "7894", domain::CardStatus::kBlocked});
+  REQUIRE(cache.apply({"S1", {ada, grace}, "5.2", false}));
+  CHECK(cache.cursor().value() == "5.2");
+  CHECK(cache.member_count().value() == 2);
+  const auto found = cache.find_by_token(token(kAdaCard)).value();
+  REQUIRE(found);
+  CHECK(found->member.visit_count == 9);
+  CHECK(found->card.status == domain::CardStatus::kBlocked);
+  CHECK(cache.find_by_token(token(kGraceCard)).value()->member.name == "Grace Hopper");
 }
 
 TEST_CASE_METHOD(Fixture, "an acknowledged visit still counts before the next snapshot",

@@ -1,0 +1,197 @@
+// server/storage/sqlite_event_recorder.cpp
+//
+// Exactly-once rests on events.id being UNIQUE and ON CONFLICT DO NOTHING: an effect is
+// applied only when its event's row was new, in the transaction that stores it, so a batch
+// sent again (after a lost acknowledgement) changes nothing.
+
+#include "server/storage/sqlite_event_recorder.h"
+
+#include <spdlog/spdlog.h>
+
+#include "server/storage/sqlite_members.h"
+#include "shared/protocol/event_payloads.h"
+#include "shared/util/clock.h"
+
+namespace rapport::server::sqlite {
+
+using domain::EventKind;
+using storage::Statement;
+
+Result<std::size_t> EventRecorder::record(std::span<const domain::Event> events) {
+  RAPPORT_TRY(auto tx, storage::Transaction::begin(db_));
+  sequence_.reset();
+  const std::string received_at = now_iso8601();
+  std::size_t stored = 0;
+  for (const domain::Event& e : events) {
+    // The member comes from the server's own card table, not from the terminal's claim.
+    RAPPORT_TRY(const auto owner, owner_of(e.card_token));
+    std::optional<std::int64_t> member;
+    if (owner) member = owner->member_id;
+    std::string payload = e.payload;
+    if (e.kind == EventKind::kEnrollment) {
+      // Personal data goes to the members table only (and is erased from there).
+      if (const auto enrollment = protocol::decode_enrollment(e.payload); enrollment) {
+        payload = protocol::without_personal_data(*enrollment);
+      }
+    }
+    RAPPORT_TRY(const bool is_new, insert(e, member, payload, received_at));
+    if (!is_new) continue;
+    ++stored;
+    RAPPORT_TRY_VOID(apply(e, owner, received_at));
+  }
+  RAPPORT_TRY_VOID(tx.commit());
+  return stored;
+}
+
+Result<std::optional<EventRecorder::CardOwner>> EventRecorder::owner_of(const std::string& token) {
+  if (!owner_) {
+    RAPPORT_TRY(owner_, db_.prepare("SELECT member_id, status = 'blocked' FROM cards "
+                                    "WHERE token = ?1"));
+  }
+  Statement& stmt = *owner_;
+  stmt.bind(1, token);
+  auto row = stmt.step();
+  if (!row) return row.error();
+  std::optional<CardOwner> owner;
+  if (*row) owner = CardOwner{stmt.column_int64(0), stmt.column_int64(1) != 0};
+  stmt.reset();
+  return owner;
+}
+
+Result<bool> EventRecorder::insert(const domain::Event& e, std::optional<std::int64_t> member,
+                                   const std::string& payload, const std::string& received_at) {
+  if (!insert_) {
+    RAPPORT_TRY(insert_, db_.prepare("INSERT INTO events(id, kind, terminal_id, store_id, "
+                                     "card_token, member_id, occurred_at, received_at, payload) "
+                                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+                                     "ON CONFLICT(id) DO NOTHING"));
+  }
+  Statement& stmt = *insert_;
+  stmt.bind(1, e.id)
+      .bind(2, domain::to_string(e.kind))
+      .bind(3, e.terminal_id)
+      .bind(4, e.store_id)
+      .bind(5, e.card_token)
+      .bind(7, e.occurred_at)
+      .bind(8, received_at)
+      .bind(9, payload);
+  if (member) {
+    stmt.bind(6, *member);
+  } else {
+    stmt.bind_null(6);
+  }
+  RAPPORT_TRY_VOID(stmt.run());
+  return db_.changes() > 0;
+}
+
+Result<void> EventRecorder::apply(const domain::Event& e, std::optional<CardOwner> owner,
+                                  const std::string& received_at) {
+  switch (e.kind) {
+    case EventKind::kVisit:
+      if (owner) return count_visit(e, owner->member_id, received_at);
+      return {};  // counted when the card's member becomes known (attach_card_history)
+    case EventKind::kEnrollment:
+      if (owner) {
+        spdlog::warn("event {}: enrollment of a card that member {} already holds; kept, "
+                     "no new member",
+                     e.id, owner->member_id);
+        return {};
+      }
+      return enroll(e);
+    case EventKind::kCardLinked:
+      if (owner) return link_card(e, owner->member_id);
+      spdlog::warn("event {}: card_linked from a card no member holds; kept, nothing linked", e.id);
+      return {};
+    case EventKind::kCardBlocked:
+      if (owner) return block_card(e.card_token, owner->member_id);
+      return {};
+    case EventKind::kPurchase:
+    case EventKind::kRefund:
+    case EventKind::kVoid:
+    case EventKind::kRedemption:
+    case EventKind::kNote:
+    case EventKind::kReferral:
+      return {};  // kept for the value, rewards and reports that read them
+  }
+  return {};
+}
+
+Result<void> EventRecorder::count_visit(const domain::Event& e, std::int64_t member_id,
+                                        const std::string& received_at) {
+  RAPPORT_TRY(const std::int64_t sequence, change_sequence());
+  if (!count_visit_) {
+    RAPPORT_TRY(count_visit_,
+                db_.prepare("UPDATE members SET visit_count = visit_count + 1, "
+                            "last_visit = CASE WHEN last_visit IS NULL OR last_visit < ?2 "
+                            "  THEN ?2 ELSE last_visit END, "
+                            "last_seen_at = ?3, changed_seq = ?4 WHERE id = ?1"));
+    RAPPORT_TRY(seen_at_store_,
+                db_.prepare("INSERT INTO member_store_visits(member_id, store_id, last_seen_at) "
+                            "VALUES (?1, ?2, ?3) ON CONFLICT(member_id, store_id) DO UPDATE "
+                            "SET last_seen_at = excluded.last_seen_at"));
+  }
+  RAPPORT_TRY_VOID(count_visit_->bind(1, member_id)
+                       .bind(2, e.occurred_at)
+                       .bind(3, received_at)
+                       .bind(4, sequence)
+                       .run());
+  return seen_at_store_->bind(1, member_id).bind(2, e.store_id).bind(3, received_at).run();
+}
+
+Result<void> EventRecorder::enroll(const domain::Event& e) {
+  const auto enrollment = protocol::decode_enrollment(e.payload);
+  if (!enrollment) return enrollment.error();  // checked on decode: cannot happen
+  RAPPORT_TRY(const std::int64_t sequence, change_sequence());
+  RAPPORT_TRY(auto member, db_.prepare("INSERT INTO members(name, home_store, birth_date, "
+                                       "created_at, changed_seq) VALUES (?1, ?2, ?3, ?4, ?5)"));
+  RAPPORT_TRY_VOID(member.bind(1, enrollment->name)
+                       .bind(2, e.store_id)
+                       .bind_optional(3, enrollment->birth_date)
+                       .bind(4, now_iso8601())
+                       .bind(5, sequence)
+                       .run());
+  const std::int64_t member_id = db_.last_insert_rowid();
+  RAPPORT_TRY(auto card, db_.prepare("INSERT INTO cards(token, member_id, last4, issued_at) "
+                                     "VALUES (?1, ?2, ?3, ?4)"));
+  RAPPORT_TRY_VOID(
+      card.bind(1, e.card_token).bind(2, member_id).bind(3, enrollment->last4).bind(4, now_iso8601())
+          .run());
+  // The visit recorded when the unknown card was first read, and this event itself.
+  return attach_card_history(db_, e.card_token, member_id);
+}
+
+Result<void> EventRecorder::link_card(const domain::Event& e, std::int64_t member_id) {
+  const auto linked = protocol::decode_card_linked(e.payload);
+  if (!linked) return linked.error();
+  RAPPORT_TRY(const std::int64_t sequence, change_sequence());
+  RAPPORT_TRY(auto card, db_.prepare("INSERT INTO cards(token, member_id, last4, issued_at) "
+                                     "VALUES (?1, ?2, ?3, ?4) ON CONFLICT(token) DO NOTHING"));
+  RAPPORT_TRY_VOID(card.bind(1, linked->new_card_token)
+                       .bind(2, member_id)
+                       .bind(3, linked->last4)
+                       .bind(4, now_iso8601())
+                       .run());
+  if (db_.changes() == 0) {
+    spdlog::warn("event {}: the linked card is already someone's; nothing linked", e.id);
+  } else {
+    RAPPORT_TRY_VOID(attach_card_history(db_, linked->new_card_token, member_id));
+  }
+  if (linked->replaces_card) return block_card(e.card_token, member_id);
+  return mark_changed(db_, member_id, sequence);
+}
+
+Result<void> EventRecorder::block_card(const std::string& token, std::int64_t member_id) {
+  RAPPORT_TRY(const std::int64_t sequence, change_sequence());
+  RAPPORT_TRY(auto block, db_.prepare("UPDATE cards SET status = 'blocked' WHERE token = ?1"));
+  RAPPORT_TRY_VOID(block.bind(1, token).run());
+  return mark_changed(db_, member_id, sequence);
+}
+
+Result<std::int64_t> EventRecorder::change_sequence() {
+  if (!sequence_) {
+    RAPPORT_TRY(sequence_, next_change_sequence(db_));
+  }
+  return *sequence_;
+}
+
+}  // namespace rapport::server::sqlite

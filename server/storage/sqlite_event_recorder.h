@@ -1,0 +1,56 @@
+// server/storage/sqlite_event_recorder.h
+//
+// Stores a batch of events once each and applies each new event's effect in the same
+// transaction (Store::record_events; docs/protocol.md, "Event kinds"). Internal to the
+// SQLite backend.
+//
+// Thread-safety: as the Database (one thread).
+
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <span>
+
+#include "shared/domain/event.h"
+#include "shared/storage/database.h"
+#include "shared/util/result.h"
+
+namespace rapport::server::sqlite {
+
+class EventRecorder {
+ public:
+  // Requires: `db` outlives the recorder.
+  explicit EventRecorder(storage::Database& db) : db_(db) {}
+
+  // One transaction: durable when it returns success, nothing stored otherwise. Returns how
+  // many events were new.
+  [[nodiscard]] Result<std::size_t> record(std::span<const domain::Event> events);
+
+ private:
+  struct CardOwner {
+    std::int64_t member_id = 0;
+    bool blocked = false;
+  };
+  [[nodiscard]] Result<std::optional<CardOwner>> owner_of(const std::string& token);
+  [[nodiscard]] Result<bool> insert(const domain::Event& e, std::optional<std::int64_t> member,
+                                    const std::string& payload, const std::string& received_at);
+  [[nodiscard]] Result<void> apply(const domain::Event& e, std::optional<CardOwner> owner,
+                                   const std::string& received_at);
+  [[nodiscard]] Result<void> count_visit(const domain::Event& e, std::int64_t member_id,
+                                         const std::string& received_at);
+  [[nodiscard]] Result<void> enroll(const domain::Event& e);
+  [[nodiscard]] Result<void> link_card(const domain::Event& e, std::int64_t member_id);
+  [[nodiscard]] Result<void> block_card(const std::string& token, std::int64_t member_id);
+  [[nodiscard]] Result<std::int64_t> change_sequence();
+
+  storage::Database& db_;
+  // Hot-path statements, prepared on first use and kept.
+  std::optional<storage::Statement> owner_;
+  std::optional<storage::Statement> insert_;
+  std::optional<storage::Statement> count_visit_;
+  std::optional<storage::Statement> seen_at_store_;
+  std::optional<std::int64_t> sequence_;  // this transaction's change sequence, once read
+};
+
+}  // namespace rapport::server::sqlite

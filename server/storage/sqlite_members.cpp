@@ -1,0 +1,78 @@
+// server/storage/sqlite_members.cpp
+#include "server/storage/sqlite_members.h"
+
+namespace rapport::server::sqlite {
+
+domain::Member member_from_row(const storage::Statement& row) {
+  domain::Member m;
+  m.id = row.column_int64(0);
+  m.name = row.column_text(1);
+  m.home_store = row.column_text(2);
+  m.birth_date = row.column_optional_text(3);
+  m.visit_count = row.column_int64(4);
+  m.last_visit = row.column_optional_text(5);
+  return m;
+}
+
+std::int64_t changed_seq_of_row(const storage::Statement& row) { return row.column_int64(6); }
+
+Result<void> MemberCards::load(domain::Member& member) {
+  if (!select_) {
+    RAPPORT_TRY(select_, db_.prepare("SELECT token, last4, status FROM cards WHERE member_id = ?1 "
+                                     "ORDER BY rowid"));
+  }
+  storage::Statement& stmt = *select_;
+  stmt.bind(1, member.id);
+  member.cards.clear();
+  for (;;) {
+    auto row = stmt.step();
+    if (!row) return row.error();
+    if (!*row) break;
+    domain::Card card;
+    card.token = stmt.column_text(0);
+    card.last4 = stmt.column_text(1);
+    card.status = stmt.column_text(2) == "blocked" ? domain::CardStatus::kBlocked
+                                                   : domain::CardStatus::kActive;
+    member.cards.push_back(std::move(card));
+  }
+  stmt.reset();
+  return {};
+}
+
+Result<std::int64_t> next_change_sequence(storage::Database& db) {
+  RAPPORT_TRY(auto stmt, db.prepare("SELECT coalesce(max(changed_seq), 0) + 1 FROM members"));
+  RAPPORT_TRY(const bool row, stmt.step());
+  return row ? stmt.column_int64(0) : 1;
+}
+
+Result<void> attach_card_history(storage::Database& db, const std::string& token,
+                                 std::int64_t member_id) {
+  RAPPORT_TRY(auto attach, db.prepare("UPDATE events SET member_id = ?2 "
+                                      "WHERE card_token = ?1 AND member_id IS NULL"));
+  RAPPORT_TRY_VOID(attach.bind(1, token).bind(2, member_id).run());
+  if (db.changes() == 0) return {};
+  RAPPORT_TRY(auto recount,
+              db.prepare("UPDATE members SET "
+                         "visit_count = (SELECT count(*) FROM events e WHERE e.member_id = ?1 "
+                         "  AND e.kind = 'visit'), "
+                         "last_visit = (SELECT max(occurred_at) FROM events e "
+                         "  WHERE e.member_id = ?1 AND e.kind = 'visit'), "
+                         "last_seen_at = (SELECT max(received_at) FROM events e "
+                         "  WHERE e.member_id = ?1 AND e.kind = 'visit') "
+                         "WHERE id = ?1"));
+  RAPPORT_TRY_VOID(recount.bind(1, member_id).run());
+  RAPPORT_TRY(auto seen, db.prepare("INSERT INTO member_store_visits(member_id, store_id, "
+                                    "last_seen_at) SELECT member_id, store_id, max(received_at) "
+                                    "FROM events WHERE member_id = ?1 AND kind = 'visit' "
+                                    "GROUP BY store_id ON CONFLICT(member_id, store_id) DO "
+                                    "UPDATE SET last_seen_at = max(last_seen_at, "
+                                    "excluded.last_seen_at)"));
+  return seen.bind(1, member_id).run();
+}
+
+Result<void> mark_changed(storage::Database& db, std::int64_t member_id, std::int64_t sequence) {
+  RAPPORT_TRY(auto stmt, db.prepare("UPDATE members SET changed_seq = ?2 WHERE id = ?1"));
+  return stmt.bind(1, member_id).bind(2, sequence).run();
+}
+
+}  // namespace rapport::server::sqlite

@@ -1,0 +1,54 @@
+// server/storage/sqlite_members.h
+//
+// Reading members with their cards out of the server's SQLite file, and marking a member
+// changed so terminals pull it again. Internal to the SQLite backend.
+//
+// Thread-safety: as the Database (one thread).
+
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "shared/domain/member.h"
+#include "shared/storage/database.h"
+#include "shared/util/result.h"
+
+namespace rapport::server::sqlite {
+
+// The columns every member query selects, in this order, so one reader serves them all.
+inline constexpr std::string_view kMemberColumns =
+    "m.id, m.name, m.home_store, m.birth_date, m.visit_count, m.last_visit, m.changed_seq";
+
+// A member from a row whose first columns are kMemberColumns (cards not filled in).
+[[nodiscard]] domain::Member member_from_row(const storage::Statement& row);
+[[nodiscard]] std::int64_t changed_seq_of_row(const storage::Statement& row);
+
+class MemberCards {
+ public:
+  // Requires: `db` outlives this.
+  explicit MemberCards(storage::Database& db) : db_(db) {}
+  // Fills in member.cards, in the order they were issued.
+  [[nodiscard]] Result<void> load(domain::Member& member);
+
+ private:
+  storage::Database& db_;
+  std::optional<storage::Statement> select_;
+};
+
+// The next change sequence: every member changed in one transaction gets the same one, so
+// it is read once per transaction. Requires: inside a write transaction.
+[[nodiscard]] Result<std::int64_t> next_change_sequence(storage::Database& db);
+
+// Attributes events recorded against `token` while no member held it to `member_id`, and
+// recounts that member's visits (and where they were seen) from the events.
+[[nodiscard]] Result<void> attach_card_history(storage::Database& db, const std::string& token,
+                                               std::int64_t member_id);
+
+// Moves `member_id` to the end of the change order (sequence `sequence`).
+[[nodiscard]] Result<void> mark_changed(storage::Database& db, std::int64_t member_id,
+                                        std::int64_t sequence);
+
+}  // namespace rapport::server::sqlite
