@@ -26,6 +26,10 @@ struct InitOptions {
 };
 int run_init(const InitOptions& options);
 
+int run_store_add(const std::filesystem::path& data, const std::string& id,
+                  const std::string& name);
+int run_store_list(const std::filesystem::path& data);
+
 struct MemberAddOptions {
   std::filesystem::path data;
   std::string name;

@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   app.footer(
       "Examples:\n"
       "  rapportctl init --data ./rapport-data --store S1\n"
+      "  rapportctl store add --data ./rapport-data --id S2 --name \"Station Road\"\n"
       "  rapportctl member add --data ./rapport-data --name \"Ada Lovelace\" --store S1\n"
       "  rapportctl member list --data ./rapport-data\n"
       "  rapportctl terminal issue --data ./rapport-data --id T1 --store S1\n"
@@ -43,6 +44,21 @@ int main(int argc, char** argv) {
   init_cmd->add_option("--listen", init.listen, "host:port the server listens on")
       ->capture_default_str();
   init_cmd->footer("Example: rapportctl init --data ./rapport-data --store S1 --store S2");
+
+  auto* store_cmd = app.add_subcommand("store", "Add or list the chain's stores");
+  store_cmd->require_subcommand(1);
+  std::filesystem::path store_data;
+  std::string store_id;
+  std::string store_name;
+  auto* store_add_cmd = store_cmd->add_subcommand("add", "Add a store to the chain");
+  store_add_cmd->add_option("--data", store_data, "Server data folder")->required();
+  store_add_cmd->add_option("--id", store_id, "Store id, e.g. S2")->required();
+  store_add_cmd->add_option("--name", store_name, "Store name (default: the id)");
+  store_add_cmd->footer(
+      "Example: rapportctl store add --data ./rapport-data --id S2 --name \"Station Road\"");
+  auto* store_list_cmd = store_cmd->add_subcommand("list", "List the chain's stores");
+  store_list_cmd->add_option("--data", store_data, "Server data folder")->required();
+  store_list_cmd->footer("Example: rapportctl store list --data ./rapport-data");
 
   auto* member_cmd = app.add_subcommand("member", "Add or list members");
   member_cmd->require_subcommand(1);
@@ -241,6 +257,8 @@ int main(int argc, char** argv) {
   ::umask(077);
 
   if (*init_cmd) return run_init(init);
+  if (*store_add_cmd) return run_store_add(store_data, store_id, store_name);
+  if (*store_list_cmd) return run_store_list(store_data);
   if (*add_cmd) return run_member_add(add);
   if (*list_cmd) return run_member_list(list_data, list_store);
   if (*issue_cmd) return run_terminal_issue(issue);

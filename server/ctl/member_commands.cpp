@@ -94,16 +94,17 @@ int run_events_list(const std::filesystem::path& data, std::size_t limit) {
     std::cerr << "error: cannot list events: " << events.error().message() << "\n";
     return 1;
   }
-  std::cout << std::left << std::setw(6) << "SEQ" << std::setw(38) << "EVENT ID" << std::setw(7)
+  std::cout << std::left << std::setw(6) << "SEQ" << std::setw(38) << "EVENT ID" << std::setw(13)
             << "KIND" << std::setw(10) << "TERMINAL" << std::setw(8) << "MEMBER" << std::setw(26)
-            << "AT TERMINAL"
-            << "RECEIVED\n";
+            << "AT TERMINAL" << std::setw(26) << "RECEIVED"
+            << "DETAILS\n";
   for (const auto& s : *events) {
-    std::cout << std::setw(6) << s.sequence << std::setw(38) << s.event.id << std::setw(7)
+    std::cout << std::setw(6) << s.sequence << std::setw(38) << s.event.id << std::setw(13)
               << domain::to_string(s.event.kind) << std::setw(10) << s.event.terminal_id
               << std::setw(8)
               << (s.event.member_id ? std::to_string(*s.event.member_id) : std::string("?"))
-              << std::setw(26) << s.event.occurred_at << s.received_at << "\n";
+              << std::setw(26) << s.event.occurred_at << std::setw(26) << s.received_at
+              << (s.event.payload == "{}" ? "" : s.event.payload) << "\n";
   }
   std::cout << events->size() << " event(s)\n";
   return 0;

@@ -344,3 +344,37 @@ TEST_CASE("events the server refuses on their own are set aside and the rest get
   server->send_signal(SIGTERM);
   CHECK(server->wait(15s) == 0);
 }
+
+TEST_CASE("a member of another store is recognised through the server, and offline the visit is "
+          "kept against the card", "[e2e]") {
+  testing::TempDir dir;
+  Chain chain(dir / "data", testing::free_port());
+  std::string out;
+  REQUIRE(testing::run({kCtl, "store", "add", "--data", chain.data.string(), "--id", "S2"}, &out) ==
+          0);
+  REQUIRE(testing::run({kCtl, "member", "add", "--data", chain.data.string(), "--name",
+                        "Grace Hopper", "--store", "S2"},
+                       &out) == 0);
+  std::smatch match;
+  REQUIRE(std::regex_search(out, match, std::regex("card ([0-9 ]{19})")));
+  const std::string grace_card = match[1];
+
+  auto server = chain.start_server(dir / "server.log");
+  auto terminal = chain.start_terminal(dir / "terminal.log");
+  // Grace's home store is S2: T1 of S1 does not hold her, and asks the server.
+  CHECK_FALSE(log_has(dir / "terminal.log", "Grace"));
+  terminal->write_stdin(grace_card + "\n");
+  REQUIRE(wait_until([&] { return log_has(dir / "terminal.log", "Grace Hopper"); }, 10s));
+  CHECK(log_has(dir / "terminal.log", "first visit"));
+
+  // The server goes away: an unknown card is greeted as unknown, its visit kept.
+  server->send_signal(SIGKILL);
+  CHECK(server->wait(10s) == 128 + SIGKILL);
+  terminal->write_stdin("6275997654321902\n");
+  REQUIRE(wait_until([&] { return log_has(dir / "terminal.log", "unknown card ending 1902"); },
+                     10s));
+  CHECK(log_has(dir / "terminal.log", "card lookup: no answer"));
+  terminal->send_signal(SIGKILL);
+  CHECK(terminal->wait(10s) == 128 + SIGKILL);
+  CHECK(chain.outbox_size() >= 1);
+}

@@ -2,57 +2,13 @@
 //
 // The server's SQLite store and its sync handler, called as the HTTPS layer calls it.
 
-#include "server/storage/store.h"
-#include "server/sync_handler.h"
-#include "shared/domain/event_id.h"
-#include "shared/protocol/sync_messages.h"
-#include "tests/support/catch_result.h"
-#include "tests/support/temp_dir.h"
+#include "tests/unit/server_fixture.h"
 
 using namespace rapport;
+using rapport::testing::ServerFixture;
 
-namespace {
 
-struct Fixture {
-  rapport::testing::TempDir dir;
-  std::unique_ptr<server::Store> store = server::open_sqlite_store(dir / "rapport.db").value();
-  std::int64_t ada = 0;
-  std::string ada_token = std::string(64, 'a');
-  server::SyncPolicy policy;
-
-  Fixture() {
-    REQUIRE(store->add_store("S1", "High Street"));
-    REQUIRE(store->add_store("S2", "Station"));
-    ada = store->add_member({"Ada Lovelace", "S1", "1815-12-10"}).value();
-    REQUIRE(store->add_card(ada, {ada_token, "7894", domain::CardStatus::kActive}));
-    REQUIRE(store->register_terminal({"T1", "S1", "01", false}));
-  }
-
-  static domain::Event visit(const std::string& token) {
-    domain::Event e;
-    e.id = domain::new_event_id();
-    e.card_token = token;
-    e.occurred_at = "2026-11-25T10:00:00.000Z";
-    e.terminal_id = "T1";
-    e.store_id = "S1";
-    return e;
-  }
-
-  net::HttpResponse post(const std::vector<domain::Event>& events, std::string cn = "T1",
-                         std::string serial = "01") {
-    net::HttpRequest request;
-    request.method = "POST";
-    request.target = std::string(protocol::kPushEventsPath);
-    request.body = protocol::encode(protocol::PushEventsRequest{events});
-    request.peer_common_name = std::move(cn);
-    request.peer_certificate_serial = serial;
-    return server::handle_sync_request(*store, policy, request);
-  }
-};
-
-}  // namespace
-
-TEST_CASE_METHOD(Fixture, "an event delivered twice is stored once", "[server]") {
+TEST_CASE_METHOD(ServerFixture, "an event delivered twice is stored once", "[server]") {
   const std::vector<domain::Event> batch{visit(ada_token), visit(ada_token)};
   CHECK(store->record_events(batch).value() == 2);
   CHECK(store->record_events(batch).value() == 0);
@@ -61,7 +17,7 @@ TEST_CASE_METHOD(Fixture, "an event delivered twice is stored once", "[server]")
   CHECK(store->list_events(100).value().size() == 3);
 }
 
-TEST_CASE_METHOD(Fixture, "the server resolves the member from its own card table", "[server]") {
+TEST_CASE_METHOD(ServerFixture, "the server resolves the member from its own card table", "[server]") {
   auto unknown = visit(std::string(64, 'f'));
   auto claimed = visit(ada_token);
   claimed.member_id = 999;  // the terminal's claim is not what the server stores
@@ -78,7 +34,7 @@ TEST_CASE_METHOD(Fixture, "the server resolves the member from its own card tabl
   CHECK(members[0].last_visit == "2026-11-25T10:00:00.000Z");
 }
 
-TEST_CASE_METHOD(Fixture, "members are listed per home store with their cards", "[server]") {
+TEST_CASE_METHOD(ServerFixture, "members are listed per home store with their cards", "[server]") {
   REQUIRE(store->add_member({"Bob", "S2", std::nullopt}));
   CHECK(store->list_members(std::string("S1")).value().size() == 1);
   CHECK(store->list_members(std::nullopt).value().size() == 2);
@@ -87,7 +43,7 @@ TEST_CASE_METHOD(Fixture, "members are listed per home store with their cards", 
   CHECK_FALSE(store->add_card(ada, {ada_token, "7894", domain::CardStatus::kActive}));
 }
 
-TEST_CASE_METHOD(Fixture, "enrolling with a card someone holds creates no member", "[server]") {
+TEST_CASE_METHOD(ServerFixture, "enrolling with a card someone holds creates no member", "[server]") {
   const auto taken = store->enroll_member({"Eve", "S1", std::nullopt},
                                           {ada_token, "7894", domain::CardStatus::kActive});
   CHECK_FALSE(taken);
@@ -98,7 +54,7 @@ TEST_CASE_METHOD(Fixture, "enrolling with a card someone holds creates no member
   CHECK(store->list_members(std::nullopt).value().size() == 2);
 }
 
-TEST_CASE_METHOD(Fixture, "the sync handler acknowledges a resent batch and stores it once",
+TEST_CASE_METHOD(ServerFixture, "the sync handler acknowledges a resent batch and stores it once",
                  "[server]") {
   const std::vector<domain::Event> batch{visit(ada_token), visit(ada_token)};
   for (int attempt = 0; attempt < 3; ++attempt) {
@@ -110,7 +66,7 @@ TEST_CASE_METHOD(Fixture, "the sync handler acknowledges a resent batch and stor
   CHECK(store->list_events(100).value().size() == 2);
 }
 
-TEST_CASE_METHOD(Fixture, "the terminal and store come from the certificate, not the body",
+TEST_CASE_METHOD(ServerFixture, "the terminal and store come from the certificate, not the body",
                  "[server]") {
   REQUIRE(store->register_terminal({"T2", "S2", "02", false}));
   REQUIRE(post({visit(ada_token)}, "T2", "02").status == 200);
@@ -120,7 +76,7 @@ TEST_CASE_METHOD(Fixture, "the terminal and store come from the certificate, not
   CHECK(events[0].event.store_id == "S2");
 }
 
-TEST_CASE_METHOD(Fixture, "malformed messages get 400 with a reason and store nothing",
+TEST_CASE_METHOD(ServerFixture, "malformed messages get 400 with a reason and store nothing",
                  "[server]") {
   net::HttpRequest request;
   request.method = "POST";
@@ -137,7 +93,7 @@ TEST_CASE_METHOD(Fixture, "malformed messages get 400 with a reason and store no
   CHECK(store->list_events(10).value().empty());
 }
 
-TEST_CASE_METHOD(Fixture, "unknown terminals, paths and methods are refused", "[server]") {
+TEST_CASE_METHOD(ServerFixture, "unknown terminals, paths and methods are refused", "[server]") {
   CHECK(post({visit(ada_token)}, "T9").status == 403);
   CHECK(post({visit(ada_token)}, "").status == 403);
   net::HttpRequest request;
@@ -155,7 +111,7 @@ TEST_CASE_METHOD(Fixture, "unknown terminals, paths and methods are refused", "[
   CHECK(store->list_events(10).value().empty());
 }
 
-TEST_CASE_METHOD(Fixture, "a revoked terminal and a superseded certificate are shut out",
+TEST_CASE_METHOD(ServerFixture, "a revoked terminal and a superseded certificate are shut out",
                  "[server]") {
   CHECK(post({visit(ada_token)}, "T1", "0badc0de").status == 403);  // an older certificate
   REQUIRE(post({visit(ada_token)}, "T1", "01").status == 200);

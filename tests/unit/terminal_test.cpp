@@ -2,6 +2,8 @@
 //
 // The counter, the member cache and the outbox on a real SQLite file.
 
+#include <map>
+
 #include "shared/card/card_key.h"
 #include "shared/util/clock.h"
 #include "terminal/counter.h"
@@ -215,4 +217,69 @@ TEST_CASE_METHOD(Fixture, "a refused event moves whole to rejected_events and th
   CHECK(row.column_int64(5) == 400);
   CHECK(row.column_text(6) == R"({"error":"time is not ISO 8601 UTC"})");
   CHECK(row.column_text(7) == "2026-11-25T10:05:00.000Z");
+}
+
+namespace {
+
+// The server's side of a card lookup, in memory: the real one (HTTPS with a deadline) runs in
+// the end-to-end tests.
+struct ServerCards final : terminal::CardLookup {
+  std::map<std::string, domain::Member> members;
+  int asked = 0;
+  std::optional<domain::Member> find(const std::string& token) override {
+    ++asked;
+    const auto found = members.find(token);
+    if (found == members.end()) return std::nullopt;
+    return found->second;
+  }
+};
+
+domain::Member grace_of_store_s2(const std::string& token, domain::CardStatus status) {
+  domain::Member grace;
+  grace.id = 2;
+  grace.name = "Grace Hopper";
+  grace.home_store = "S2";
+  grace.visit_count = 7;
+  grace.last_visit = "2026-11-24T10:00:00.000Z";
+  grace.cards.push_back({token, "1902", status});
+  return grace;
+}
+
+}  // namespace
+
+TEST_CASE_METHOD(Fixture, "a card of another store is looked up on the server and then known",
+                 "[terminal]") {
+  ServerCards server;
+  server.members[token(kGraceCard)] =
+      grace_of_store_s2(token(kGraceCard), domain::CardStatus::kActive);
+  terminal::Counter c({"T1", "S1", kPrefix}, key, db, cache, outbox, &server);
+  const auto first = c.scan(kGraceCard, kNow);
+  CHECK(first.outcome == ScanOutcome::kMember);
+  CHECK(first.visit_number == 8);
+  CHECK_THAT(first.message, Catch::Contains("Grace Hopper"));
+  CHECK(outbox.oldest(10).value().at(0).member_id == 2);
+  // Cached now: the next read does not ask again.
+  const auto second = c.scan(kGraceCard, kNow);
+  CHECK(second.outcome == ScanOutcome::kMember);
+  CHECK(server.asked == 1);
+}
+
+TEST_CASE_METHOD(Fixture, "a card blocked at another store is refused after the lookup",
+                 "[terminal]") {
+  ServerCards server;
+  server.members[token(kGraceCard)] =
+      grace_of_store_s2(token(kGraceCard), domain::CardStatus::kBlocked);
+  terminal::Counter c({"T1", "S1", kPrefix}, key, db, cache, outbox, &server);
+  CHECK(c.scan(kGraceCard, kNow).outcome == ScanOutcome::kBlockedCard);
+  CHECK(outbox.size().value() == 0);
+}
+
+TEST_CASE_METHOD(Fixture, "a card the server does not know either is recorded as unknown",
+                 "[terminal]") {
+  ServerCards server;
+  terminal::Counter c({"T1", "S1", kPrefix}, key, db, cache, outbox, &server);
+  const auto result = c.scan(kGraceCard, kNow);
+  CHECK(result.outcome == ScanOutcome::kUnknownCard);
+  CHECK(server.asked == 1);
+  CHECK_FALSE(outbox.oldest(10).value().at(0).member_id);
 }

@@ -1,0 +1,184 @@
+// tests/unit/server_sync_test.cpp
+//
+// What each event kind does on the server, once; the incremental pull of changed members;
+// and the lookup of a card a terminal does not know.
+
+#include "shared/protocol/event_payloads.h"
+#include <set>
+
+#include "tests/unit/server_fixture.h"
+
+using namespace rapport;
+using rapport::testing::ServerFixture;
+using K = domain::EventKind;
+
+namespace {
+
+const std::string kGraceToken(64, 'c');
+const std::string kNewToken(64, 'd');
+
+std::string enrollment(const std::string& name, const std::string& last4) {
+  return protocol::encode_payload(protocol::EnrollmentPayload{name, "1906-12-09", last4, {}, {}});
+}
+
+protocol::ChangesPage pull(ServerFixture& f, const std::string& cursor, std::string cn = "T1") {
+  const auto response = f.get("/sync/v1/changes?since=" + cursor, std::move(cn));
+  REQUIRE(response.status == 200);
+  return protocol::decode_changes_page(response.body).value();
+}
+
+std::vector<std::string> names_of(const protocol::ChangesPage& page) {
+  std::vector<std::string> names;
+  for (const auto& m : page.members) names.push_back(m.name);
+  return names;
+}
+
+}  // namespace
+
+TEST_CASE_METHOD(ServerFixture, "an enrollment creates the member and card once, and claims the "
+                 "visit recorded before it", "[server][sync]") {
+  const auto first_visit = visit(kGraceToken);  // an unknown card at the counter
+  const auto enrolled = event(K::kEnrollment, kGraceToken, enrollment("Grace Hopper", "7902"));
+  const std::vector<domain::Event> batch{first_visit, enrolled};
+  REQUIRE(post(batch).status == 200);
+  REQUIRE(post(batch).status == 200);  // the acknowledgement was lost: sent again
+  const auto grace = store->find_member_by_card(kGraceToken).value();
+  REQUIRE(grace);
+  CHECK(grace->name == "Grace Hopper");
+  CHECK(grace->home_store == "S1");
+  CHECK(grace->birth_date == "1906-12-09");
+  CHECK(grace->visit_count == 1);
+  REQUIRE(grace->cards.size() == 1);
+  CHECK(grace->cards[0].last4 == "7902");
+  CHECK(store->list_members(std::nullopt).value().size() == 2);
+  const auto events = store->list_events(10).value();
+  REQUIRE(events.size() == 2);
+  CHECK(events[0].event.member_id == grace->id);
+  CHECK(events[1].event.member_id == grace->id);
+  // The name went to the members table, not into the event.
+  CHECK(events[1].event.payload.find("Grace") == std::string::npos);
+}
+
+TEST_CASE_METHOD(ServerFixture, "enrolling a card someone already holds keeps the event and adds "
+                 "no member", "[server][sync]") {
+  REQUIRE(post({event(K::kEnrollment, ada_token, enrollment("Impostor", "7894"))}).status == 200);
+  CHECK(store->list_members(std::nullopt).value().size() == 1);
+  CHECK(store->list_events(10).value().size() == 1);
+}
+
+TEST_CASE_METHOD(ServerFixture, "a replacement card keeps the history and blocks the lost one",
+                 "[server][sync]") {
+  REQUIRE(post({visit(kNewToken)}).status == 200);  // the new card was used before linking
+  const auto link = event(K::kCardLinked, ada_token,
+                          protocol::encode_payload(protocol::CardLinkedPayload{kNewToken, "1111",
+                                                                               true}));
+  REQUIRE(post({link}).status == 200);
+  const auto by_new = store->find_member_by_card(kNewToken).value();
+  REQUIRE(by_new);
+  CHECK(by_new->id == ada);
+  CHECK(by_new->visit_count == 1);
+  REQUIRE(by_new->cards.size() == 2);
+  CHECK(by_new->cards[0].status == domain::CardStatus::kBlocked);
+  CHECK(by_new->cards[1].status == domain::CardStatus::kActive);
+}
+
+TEST_CASE_METHOD(ServerFixture, "a blocked card is blocked and the other kinds are kept as told",
+                 "[server][sync]") {
+  protocol::PurchasePayload sale;
+  sale.lines = {{"Tea", "drinks", 1, 250}};
+  sale.total_cents = 250;
+  const auto purchase = event(K::kPurchase, ada_token, protocol::encode_payload(sale));
+  REQUIRE(post({purchase,
+                event(K::kNote, ada_token,
+                      protocol::encode_payload(
+                          protocol::NotePayload{protocol::NoteTopic::kFeedback, "too sweet"})),
+                event(K::kCardBlocked, ada_token,
+                      protocol::encode_payload(protocol::CardBlockedPayload{"lost"}))})
+              .status == 200);
+  const auto events = store->list_events(10).value();
+  REQUIRE(events.size() == 3);
+  CHECK(events[0].event.kind == K::kPurchase);
+  CHECK(protocol::decode_purchase(events[0].event.payload).value().total_cents == 250);
+  CHECK(events[0].event.member_id == ada);
+  CHECK(store->find_member_by_card(ada_token).value()->cards[0].status ==
+        domain::CardStatus::kBlocked);
+}
+
+TEST_CASE_METHOD(ServerFixture, "the pull sends each change once, in order, from a cursor",
+                 "[server][sync]") {
+  auto first = pull(*this, "");
+  CHECK(names_of(first) == std::vector<std::string>{"Ada Lovelace"});
+  CHECK_FALSE(first.more);
+  // Nothing changed: an empty page with the same cursor.
+  auto idle = pull(*this, first.cursor);
+  CHECK(idle.members.empty());
+  CHECK(idle.cursor == first.cursor);
+  // A visit changes Ada: she comes again, with her new count.
+  REQUIRE(post({visit(ada_token)}).status == 200);
+  auto after_visit = pull(*this, first.cursor);
+  REQUIRE(after_visit.members.size() == 1);
+  CHECK(after_visit.members[0].visit_count == 1);
+  CHECK(pull(*this, after_visit.cursor).members.empty());
+}
+
+TEST_CASE_METHOD(ServerFixture, "a long pull comes in pages that lose nothing", "[server][sync]") {
+  // Members created in one transaction share a change sequence: the cursor must also carry
+  // the member id or a page boundary inside that group would skip members.
+  const server::ChangeScope scope{"S1", "2000-01-01T00:00:00.000Z", "2000-01-01T00:00:00.000Z"};
+  std::vector<domain::Event> enrollments;
+  for (int i = 0; i < 25; ++i) {
+    const std::string token = std::string(63, 'e') + "0123456789abcdef"[i % 16];
+    std::string t = token;
+    t[0] = "0123456789"[i / 16];
+    enrollments.push_back(event(K::kEnrollment, t, enrollment("M" + std::to_string(i), "0000")));
+  }
+  REQUIRE(store->record_events(enrollments).value() == 25);
+  std::int64_t seq = 0;
+  std::int64_t id = 0;
+  std::set<std::int64_t> seen;
+  int pages = 0;
+  for (;;) {
+    const auto page = store->member_changes(scope, seq, id, 7).value();
+    ++pages;
+    for (const auto& m : page.members) CHECK(seen.insert(m.id).second);
+    seq = page.last_sequence;
+    id = page.last_member_id;
+    if (!page.more) break;
+  }
+  CHECK(seen.size() == 26);
+  CHECK(pages == 4);
+}
+
+TEST_CASE_METHOD(ServerFixture, "a store gets its own members and the ones seen there or recently",
+                 "[server][sync]") {
+  // Grace belongs to S2; terminal T2 of S2 enrolled her.
+  REQUIRE(store->register_terminal({"T2", "S2", "01", false}));
+  REQUIRE(post({event(K::kEnrollment, kGraceToken, enrollment("Grace Hopper", "7902"), "S2")},
+               "T2")
+              .status == 200);
+  policy.seen_in_chain = std::chrono::hours(0);
+  CHECK(names_of(pull(*this, "")) == std::vector<std::string>{"Ada Lovelace"});
+  CHECK(names_of(pull(*this, "", "T2")) == std::vector<std::string>{"Grace Hopper"});
+  // Grace visits S1: S1's terminals now keep her too.
+  REQUIRE(post({visit(kGraceToken)}).status == 200);
+  CHECK(names_of(pull(*this, "")) == std::vector<std::string>{"Ada Lovelace", "Grace Hopper"});
+  // Seen anywhere in the chain recently counts as well.
+  policy.seen_in_chain = std::chrono::hours(48);
+  REQUIRE(post({visit(ada_token)}, "T1").status == 200);
+  CHECK(names_of(pull(*this, "", "T2")) == std::vector<std::string>{"Grace Hopper", "Ada Lovelace"});
+}
+
+TEST_CASE_METHOD(ServerFixture, "a bad cursor is refused", "[server][sync]") {
+  const auto response = get("/sync/v1/changes?since=12");
+  CHECK(response.status == 400);
+  CHECK_THAT(response.body, Catch::Contains("cursor"));
+}
+
+TEST_CASE_METHOD(ServerFixture, "a card is looked up by token", "[server][sync]") {
+  const auto found = get("/sync/v1/cards/" + ada_token);
+  REQUIRE(found.status == 200);
+  CHECK(protocol::decode_member(found.body).value().name == "Ada Lovelace");
+  CHECK(get("/sync/v1/cards/" + kGraceToken).status == 404);
+  CHECK(get("/sync/v1/cards/xyz").status == 400);
+  CHECK(get("/sync/v1/cards/" + ada_token, "T9").status == 403);
+}
