@@ -19,6 +19,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (std::size_t i = 0; i < request->events.size(); ++i) {
       if (again->events[i].id != request->events[i].id) std::abort();
       if (again->events[i].member_id != request->events[i].member_id) std::abort();
+      if (again->events[i].payload != request->events[i].payload) std::abort();
     }
   }
   if (const auto response = decode_push_events_response(body); response) {
