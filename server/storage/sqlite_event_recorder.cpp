@@ -27,11 +27,15 @@ Result<std::size_t> EventRecorder::record(std::span<const domain::Event> events)
     RAPPORT_TRY(const auto owner, owner_of(e.card_token));
     std::optional<std::int64_t> member;
     if (owner) member = owner->member_id;
+    // Personal data goes to the members and notes tables only (erasure clears them there).
     std::string payload = e.payload;
     if (e.kind == EventKind::kEnrollment) {
-      // Personal data goes to the members table only (and is erased from there).
       if (const auto enrollment = protocol::decode_enrollment(e.payload); enrollment) {
         payload = protocol::without_personal_data(*enrollment);
+      }
+    } else if (e.kind == EventKind::kNote) {
+      if (const auto note = protocol::decode_note(e.payload); note) {
+        payload = protocol::without_personal_data(*note);
       }
     }
     RAPPORT_TRY(const bool is_new, insert(e, member, payload, received_at));
@@ -105,11 +109,12 @@ Result<void> EventRecorder::apply(const domain::Event& e, std::optional<CardOwne
     case EventKind::kCardBlocked:
       if (owner) return block_card(e.card_token, owner->member_id);
       return {};
+    case EventKind::kNote:
+      return keep_note(e, owner ? std::optional(owner->member_id) : std::nullopt);
     case EventKind::kPurchase:
     case EventKind::kRefund:
     case EventKind::kVoid:
     case EventKind::kRedemption:
-    case EventKind::kNote:
     case EventKind::kReferral:
       return {};  // kept for the value, rewards and reports that read them
   }
@@ -178,6 +183,26 @@ Result<void> EventRecorder::link_card(const domain::Event& e, std::int64_t membe
   }
   if (linked->replaces_card) return block_card(e.card_token, member_id);
   return mark_changed(db_, member_id, sequence);
+}
+
+Result<void> EventRecorder::keep_note(const domain::Event& e, std::optional<std::int64_t> member) {
+  const auto note = protocol::decode_note(e.payload);
+  if (!note) return note.error();
+  RAPPORT_TRY(auto insert, db_.prepare("INSERT INTO notes(event_id, member_id, card_token, "
+                                       "store_id, topic, text, noted_at) VALUES "
+                                       "(?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
+  insert.bind(1, e.id)
+      .bind(3, e.card_token)
+      .bind(4, e.store_id)
+      .bind(5, protocol::to_string(note->topic))
+      .bind(6, note->text)
+      .bind(7, e.occurred_at);
+  if (member) {
+    insert.bind(2, *member);
+  } else {
+    insert.bind_null(2);
+  }
+  return insert.run();
 }
 
 Result<void> EventRecorder::block_card(const std::string& token, std::int64_t member_id) {

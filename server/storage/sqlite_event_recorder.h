@@ -41,6 +41,7 @@ class EventRecorder {
                                          const std::string& received_at);
   [[nodiscard]] Result<void> enroll(const domain::Event& e);
   [[nodiscard]] Result<void> link_card(const domain::Event& e, std::int64_t member_id);
+  [[nodiscard]] Result<void> keep_note(const domain::Event& e, std::optional<std::int64_t> member);
   [[nodiscard]] Result<void> block_card(const std::string& token, std::int64_t member_id);
   [[nodiscard]] Result<std::int64_t> change_sequence();
 

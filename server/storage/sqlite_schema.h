@@ -81,6 +81,18 @@ INSERT INTO member_store_visits(member_id, store_id, last_seen_at)
 CREATE INDEX members_changed ON members(changed_seq, id);
 CREATE INDEX members_last_seen ON members(last_seen_at);
 CREATE INDEX events_unresolved_card ON events(card_token) WHERE member_id IS NULL;
+-- What customers told us, in their words: personal data, kept apart from the immutable
+-- events (which keep only the topic) so that erasing a member can clear it.
+CREATE TABLE notes (
+  event_id   TEXT PRIMARY KEY,
+  member_id  INTEGER REFERENCES members(id),
+  card_token TEXT NOT NULL,
+  store_id   TEXT NOT NULL,
+  topic      TEXT NOT NULL,
+  text       TEXT NOT NULL,
+  noted_at   TEXT NOT NULL
+);
+CREATE INDEX notes_member ON notes(member_id);
 )sql"},
 }};
 

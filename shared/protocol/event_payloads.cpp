@@ -83,7 +83,7 @@ Result<PurchasePayload> purchase_from(const json::object& o) {
   std::int64_t sum = 0;
   for (const auto& v : *lines) {
     RAPPORT_TRY(const auto line, as_object(v));
-    if (!has_only(line, {"product", "category", "quantity", "amount_cents"})) {
+    if (!has_only(line, {"product", "category", "quantity", "amount_cents", "margin_cents"})) {
       return ProtocolErrc::kBadPayload;
     }
     SaleLine l;
@@ -92,6 +92,13 @@ Result<PurchasePayload> purchase_from(const json::object& o) {
     RAPPORT_TRY(l.quantity, int_field(line, "quantity"));
     if (l.quantity <= 0 || l.quantity > 1'000'000) return ProtocolErrc::kBadPayload;
     RAPPORT_TRY(l.amount_cents, amount_field(line, "amount_cents"));
+    if (const auto* margin = line.if_contains("margin_cents"); margin && !margin->is_null()) {
+      if (!margin->is_int64()) return ProtocolErrc::kWrongShape;
+      l.margin_cents = margin->get_int64();
+      if (*l.margin_cents > l.amount_cents || *l.margin_cents < -kMaxAmountCents) {
+        return ProtocolErrc::kBadAmount;  // a margin above the price is a typo
+      }
+    }
     sum += l.amount_cents;  // at most 200 lines of 1e11: no overflow
     p.lines.push_back(std::move(l));
   }
@@ -209,10 +216,12 @@ std::string_view to_string(NoteTopic topic) {
 std::string encode_payload(const PurchasePayload& p) {
   json::array lines;
   for (const auto& l : p.lines) {
-    lines.emplace_back(json::object{{"product", l.product},
-                                    {"category", l.category},
-                                    {"quantity", l.quantity},
-                                    {"amount_cents", l.amount_cents}});
+    json::object line{{"product", l.product},
+                      {"category", l.category},
+                      {"quantity", l.quantity},
+                      {"amount_cents", l.amount_cents}};
+    if (l.margin_cents) line["margin_cents"] = *l.margin_cents;
+    lines.emplace_back(std::move(line));
   }
   json::object o{{"lines", std::move(lines)}, {"total_cents", p.total_cents}};
   if (p.receipt) o["receipt"] = *p.receipt;
@@ -239,6 +248,10 @@ std::string without_personal_data(const EnrollmentPayload& p) {
   return compact({{"last4", p.last4},
                     {"channel", optional_json(p.channel)},
                     {"referred_by_token", optional_json(p.referred_by_token)}});
+}
+
+std::string without_personal_data(const NotePayload& p) {
+  return compact({{"topic", to_string(p.topic)}});
 }
 
 std::string encode_payload(const RedemptionPayload& p) {
@@ -275,6 +288,10 @@ Result<EnrollmentPayload> decode_enrollment(std::string_view payload) {
 
 Result<CardLinkedPayload> decode_card_linked(std::string_view payload) {
   return decode_text(payload, &card_linked_from);
+}
+
+Result<NotePayload> decode_note(std::string_view payload) {
+  return decode_text(payload, &note_from);
 }
 
 Result<std::string> check_payload(domain::EventKind kind, std::string_view payload) {

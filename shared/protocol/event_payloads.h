@@ -28,6 +28,7 @@ struct SaleLine {
   std::string category;
   std::int64_t quantity = 1;      // > 0
   std::int64_t amount_cents = 0;  // the line's total, >= 0
+  std::optional<std::int64_t> margin_cents;  // where the POS knows it; may be negative
 };
 
 struct PurchasePayload {
@@ -65,6 +66,8 @@ struct RedemptionPayload {
 enum class NoteTopic { kPreference = 1, kFeedback, kComplaint, kAdvocacy, kOther };
 [[nodiscard]] std::string_view to_string(NoteTopic topic);
 
+// Free text is personal data: the server moves `text` into its notes table (which erasure
+// clears) and keeps the event without it.
 struct NotePayload {
   NoteTopic topic = NoteTopic::kOther;
   std::string text;
@@ -99,12 +102,14 @@ struct CardBlockedPayload {
 [[nodiscard]] Result<PurchasePayload> decode_purchase(std::string_view payload);
 [[nodiscard]] Result<EnrollmentPayload> decode_enrollment(std::string_view payload);
 [[nodiscard]] Result<CardLinkedPayload> decode_card_linked(std::string_view payload);
+[[nodiscard]] Result<NotePayload> decode_note(std::string_view payload);
 
 // Checks that `payload` (JSON text) has exactly the fields of `kind`, each valid, and
 // returns it in compact form. ProtocolErrc::kBadPayload / kBadAmount otherwise.
 [[nodiscard]] Result<std::string> check_payload(domain::EventKind kind, std::string_view payload);
 
-// The enrollment payload without its personal data, as the server keeps it in the event.
+// The payloads without their personal data, as the server keeps them in the event.
 [[nodiscard]] std::string without_personal_data(const EnrollmentPayload& p);
+[[nodiscard]] std::string without_personal_data(const NotePayload& p);
 
 }  // namespace rapport::protocol

@@ -33,7 +33,7 @@ std::vector<domain::Event> one_of_each() {
   using K = domain::EventKind;
   const std::string purchase_id = domain::new_event_id();
   protocol::PurchasePayload purchase;
-  purchase.lines = {{"Flat white", "coffee", 2, 700}, {"Croissant", "bakery", 1, 320}};
+  purchase.lines = {{"Flat white", "coffee", 2, 700, 420}, {"Croissant", "bakery", 1, 320, {}}};
   purchase.total_cents = 1020;
   purchase.receipt = "R-1001";
   return {
@@ -90,6 +90,8 @@ TEST_CASE("an event of every kind round-trips with its payload", "[protocol]") {
   REQUIRE(purchase);
   CHECK(purchase->lines[1].product == "Croissant");
   CHECK(purchase->total_cents == 1020);
+  CHECK(purchase->lines[0].margin_cents == 420);
+  CHECK_FALSE(purchase->lines[1].margin_cents);
 }
 
 TEST_CASE("a visit from a skeleton terminal, without a payload, is still accepted", "[protocol]") {
@@ -129,6 +131,12 @@ TEST_CASE("payloads that do not match their kind are refused with a reason", "[p
        ProtocolErrc::kBadPayload},
       {K::kPurchase,
        R"({"lines":[{"product":"Tea","category":"drinks","quantity":1,"amount_cents":250.5}],"total_cents":250})",
+       ProtocolErrc::kWrongShape},
+      {K::kPurchase,
+       R"({"lines":[{"product":"Tea","category":"drinks","quantity":1,"amount_cents":250,"margin_cents":251}],"total_cents":250})",
+       ProtocolErrc::kBadAmount},
+      {K::kPurchase,
+       R"({"lines":[{"product":"Tea","category":"drinks","quantity":1,"amount_cents":250,"margin_cents":"1"}],"total_cents":250})",
        ProtocolErrc::kWrongShape},
       {K::kRefund, R"({"purchase_id":"nope","amount_cents":100})", ProtocolErrc::kBadPayload},
       {K::kRefund, R"({"purchase_id":")" + id + R"(","amount_cents":0})", ProtocolErrc::kBadAmount},

@@ -3,6 +3,7 @@
 // What each event kind does on the server, once; the incremental pull of changed members;
 // and the lookup of a card a terminal does not know.
 
+#include "server/storage/sqlite_schema.h"
 #include "shared/protocol/event_payloads.h"
 #include <set>
 
@@ -97,6 +98,14 @@ TEST_CASE_METHOD(ServerFixture, "a blocked card is blocked and the other kinds a
               .status == 200);
   const auto events = store->list_events(10).value();
   REQUIRE(events.size() == 3);
+  // What the customer said is in the notes table, which erasure clears, not in the event.
+  CHECK(events[1].event.payload == R"({"topic":"feedback"})");
+  auto db = storage::Database::open(dir / "rapport.db", server::kSqliteMigrations).value();
+  auto note = db.prepare("SELECT member_id, topic, text FROM notes").value();
+  REQUIRE(note.step().value());
+  CHECK(note.column_int64(0) == ada);
+  CHECK(note.column_text(1) == "feedback");
+  CHECK(note.column_text(2) == "too sweet");
   CHECK(events[0].event.kind == K::kPurchase);
   CHECK(protocol::decode_purchase(events[0].event.payload).value().total_cents == 250);
   CHECK(events[0].event.member_id == ada);
