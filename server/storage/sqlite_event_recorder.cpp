@@ -112,8 +112,11 @@ Result<void> EventRecorder::apply(const domain::Event& e, std::optional<CardOwne
     case EventKind::kNote:
       return keep_note(e, owner ? std::optional(owner->member_id) : std::nullopt);
     case EventKind::kPurchase:
+      return purchases_.record_purchase(e, owner ? std::optional(owner->member_id) : std::nullopt);
     case EventKind::kRefund:
+      return purchases_.record_refund(e);
     case EventKind::kVoid:
+      return purchases_.record_void(e);
     case EventKind::kRedemption:
     case EventKind::kReferral:
       return {};  // kept for the value, rewards and reports that read them

@@ -12,6 +12,7 @@
 #include <optional>
 #include <span>
 
+#include "server/storage/sqlite_purchases.h"
 #include "shared/domain/event.h"
 #include "shared/storage/database.h"
 #include "shared/util/result.h"
@@ -21,7 +22,7 @@ namespace rapport::server::sqlite {
 class EventRecorder {
  public:
   // Requires: `db` outlives the recorder.
-  explicit EventRecorder(storage::Database& db) : db_(db) {}
+  explicit EventRecorder(storage::Database& db) : db_(db), purchases_(db) {}
 
   // One transaction: durable when it returns success, nothing stored otherwise. Returns how
   // many events were new.
@@ -46,6 +47,7 @@ class EventRecorder {
   [[nodiscard]] Result<std::int64_t> change_sequence();
 
   storage::Database& db_;
+  PurchaseBook purchases_;
   // Hot-path statements, prepared on first use and kept.
   std::optional<storage::Statement> owner_;
   std::optional<storage::Statement> insert_;

@@ -1,6 +1,8 @@
 // server/storage/sqlite_members.cpp
 #include "server/storage/sqlite_members.h"
 
+#include "server/storage/sqlite_purchases.h"
+
 namespace rapport::server::sqlite {
 
 domain::Member member_from_row(const storage::Statement& row) {
@@ -47,6 +49,7 @@ Result<std::int64_t> next_change_sequence(storage::Database& db) {
 
 Result<void> attach_card_history(storage::Database& db, const std::string& token,
                                  std::int64_t member_id) {
+  RAPPORT_TRY_VOID(attach_card_purchases(db, token, member_id));
   RAPPORT_TRY(auto attach, db.prepare("UPDATE events SET member_id = ?2 "
                                       "WHERE card_token = ?1 AND member_id IS NULL"));
   RAPPORT_TRY_VOID(attach.bind(1, token).bind(2, member_id).run());

@@ -11,7 +11,7 @@
 
 namespace rapport::server {
 
-inline constexpr std::array<storage::Migration, 2> kSqliteMigrations{{
+inline constexpr std::array<storage::Migration, 3> kSqliteMigrations{{
     {1, R"sql(
 CREATE TABLE stores (
   id   TEXT PRIMARY KEY,
@@ -93,6 +93,37 @@ CREATE TABLE notes (
   noted_at   TEXT NOT NULL
 );
 CREATE INDEX notes_member ON notes(member_id);
+)sql"},
+    // The value issue: purchases kept per member as they arrive, so a value refresh reads one
+    // row per member instead of every purchase (docs/value-engine.md).
+    {3, R"sql(
+CREATE TABLE purchases (
+  event_id       TEXT PRIMARY KEY,
+  member_id      INTEGER REFERENCES members(id),
+  card_token     TEXT NOT NULL,
+  store_id       TEXT NOT NULL,
+  day            TEXT NOT NULL,
+  amount_cents   INTEGER NOT NULL,
+  margin_cents   INTEGER,
+  refunded_cents INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX purchases_member_day ON purchases(member_id, day);
+CREATE INDEX purchases_unresolved_card ON purchases(card_token) WHERE member_id IS NULL;
+-- Refunds and voids by the purchase they take back: one may arrive before its purchase.
+CREATE INDEX events_taken_back ON events(json_extract(payload, '$.purchase_id'))
+  WHERE kind IN ('refund', 'void');
+CREATE TABLE member_categories (
+  member_id   INTEGER NOT NULL REFERENCES members(id),
+  category    TEXT NOT NULL,
+  spend_cents INTEGER NOT NULL,
+  lines       INTEGER NOT NULL,
+  PRIMARY KEY (member_id, category)
+) WITHOUT ROWID;
+ALTER TABLE members ADD COLUMN purchase_days INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE members ADD COLUMN first_purchase_day TEXT;
+ALTER TABLE members ADD COLUMN last_purchase_day TEXT;
+ALTER TABLE members ADD COLUMN revenue_cents INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE members ADD COLUMN margin_cents INTEGER NOT NULL DEFAULT 0;
 )sql"},
 }};
 

@@ -282,6 +282,14 @@ Result<PurchasePayload> decode_purchase(std::string_view payload) {
   return decode_text(payload, &purchase_from);
 }
 
+Result<RefundPayload> decode_refund(std::string_view payload) {
+  return decode_text(payload, &refund_from);
+}
+
+Result<VoidPayload> decode_void(std::string_view payload) {
+  return decode_text(payload, &void_from);
+}
+
 Result<EnrollmentPayload> decode_enrollment(std::string_view payload) {
   return decode_text(payload, &enrollment_from);
 }

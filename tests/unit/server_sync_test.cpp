@@ -191,3 +191,101 @@ TEST_CASE_METHOD(ServerFixture, "a card is looked up by token", "[server][sync]"
   CHECK(get("/sync/v1/cards/xyz").status == 400);
   CHECK(get("/sync/v1/cards/" + ada_token, "T9").status == 403);
 }
+
+namespace {
+
+struct MemberTotals {
+  std::int64_t purchase_days = 0;
+  std::string first_day;
+  std::string last_day;
+  std::int64_t revenue = 0;
+  std::int64_t margin = 0;
+};
+
+MemberTotals totals_of(const std::filesystem::path& file, std::int64_t member) {
+  auto db = storage::Database::open(file, server::kSqliteMigrations).value();
+  auto row = db.prepare("SELECT purchase_days, coalesce(first_purchase_day, ''), "
+                        "coalesce(last_purchase_day, ''), revenue_cents, margin_cents "
+                        "FROM members WHERE id = ?1")
+                 .value();
+  row.bind(1, member);
+  REQUIRE(row.step().value());
+  return {row.column_int64(0), row.column_text(1), row.column_text(2), row.column_int64(3),
+          row.column_int64(4)};
+}
+
+std::int64_t category_spend(const std::filesystem::path& file, std::int64_t member,
+                            const std::string& category) {
+  auto db = storage::Database::open(file, server::kSqliteMigrations).value();
+  auto row = db.prepare("SELECT spend_cents FROM member_categories WHERE member_id = ?1 AND "
+                        "category = ?2")
+                 .value();
+  row.bind(1, member).bind(2, category);
+  return row.step().value() ? row.column_int64(0) : 0;
+}
+
+domain::Event sale(const std::string& token, const std::string& day, std::int64_t cents,
+                   std::optional<std::int64_t> margin = std::nullopt) {
+  protocol::PurchasePayload p;
+  p.lines = {{"Tea", "drinks", 1, cents, margin}};
+  p.total_cents = cents;
+  auto e = ServerFixture::event(K::kPurchase, token, protocol::encode_payload(p));
+  e.occurred_at = day + "T10:00:00.000Z";
+  return e;
+}
+
+}  // namespace
+
+TEST_CASE_METHOD(ServerFixture, "purchases add up per member: days, revenue, margin, categories",
+                 "[server][sync][value]") {
+  const auto morning = sale(ada_token, "2026-11-01", 500, 200);
+  const std::vector<domain::Event> batch{morning, sale(ada_token, "2026-11-01", 300, 100),
+                                         sale(ada_token, "2026-11-20", 1000)};
+  REQUIRE(post(batch).status == 200);
+  REQUIRE(post(batch).status == 200);  // sent twice: counted once
+  auto t = totals_of(dir / "rapport.db", ada);
+  CHECK(t.purchase_days == 2);  // two purchases on one day are one purchase day
+  CHECK(t.first_day == "2026-11-01");
+  CHECK(t.last_day == "2026-11-20");
+  CHECK(t.revenue == 1800);
+  CHECK(t.margin == 300);
+  CHECK(category_spend(dir / "rapport.db", ada, "drinks") == 1800);
+
+  // A refund takes back its amount (and margin in proportion), once however often it is sent.
+  const auto refund = event(K::kRefund, ada_token,
+                            protocol::encode_payload(protocol::RefundPayload{morning.id, 250}));
+  REQUIRE(post({refund}).status == 200);
+  REQUIRE(post({refund}).status == 200);
+  t = totals_of(dir / "rapport.db", ada);
+  CHECK(t.revenue == 1550);
+  CHECK(t.margin == 200);
+  // A void takes back what is left of the purchase, and never more.
+  REQUIRE(post({event(K::kVoid, ada_token,
+                      protocol::encode_payload(protocol::VoidPayload{morning.id}))})
+              .status == 200);
+  CHECK(totals_of(dir / "rapport.db", ada).revenue == 1300);
+}
+
+TEST_CASE_METHOD(ServerFixture, "a refund that arrives before its purchase applies when it does",
+                 "[server][sync][value]") {
+  const auto purchase = sale(ada_token, "2026-11-02", 900);
+  REQUIRE(post({event(K::kRefund, ada_token,
+                      protocol::encode_payload(protocol::RefundPayload{purchase.id, 400}))})
+              .status == 200);
+  REQUIRE(post({purchase}).status == 200);
+  const auto t = totals_of(dir / "rapport.db", ada);
+  CHECK(t.revenue == 500);
+  CHECK(t.purchase_days == 1);
+}
+
+TEST_CASE_METHOD(ServerFixture, "purchases on a card enrolled later become the member's",
+                 "[server][sync][value]") {
+  REQUIRE(post({sale(kGraceToken, "2026-11-03", 700)}).status == 200);
+  REQUIRE(post({event(K::kEnrollment, kGraceToken, enrollment("Grace Hopper", "7902"))}).status ==
+          200);
+  const auto grace = store->find_member_by_card(kGraceToken).value().value();
+  const auto t = totals_of(dir / "rapport.db", grace.id);
+  CHECK(t.revenue == 700);
+  CHECK(t.purchase_days == 1);
+  CHECK(category_spend(dir / "rapport.db", grace.id, "drinks") == 700);
+}
