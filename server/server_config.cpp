@@ -5,6 +5,40 @@
 #include "shared/config/config_file.h"
 
 namespace rapport::server {
+namespace {
+
+value::ValueConfig load_value_config(const config::ConfigFile& config) {
+  value::ValueConfig v;
+  if (const auto model = config.optional_string("value.model")) {
+    if (*model == "auto") {
+      v.model.reset();
+    } else if (const auto kind = analytics::parse_model_name(*model)) {
+      v.model = *kind;
+    } else {
+      config.fail("value.model", "must be \"bgnbd\", \"mbgnbd\", \"paretonbd\" or \"auto\"");
+    }
+  }
+  v.horizon_weeks = config.number_or("value.horizon_weeks", v.horizon_weeks, 1, 520);
+  v.annual_discount_rate =
+      config.number_or("value.annual_discount_rate", v.annual_discount_rate, 0, 1);
+  v.margin_share = config.number_or("value.margin_share", v.margin_share, 0, 1);
+  v.referral_share = config.number_or("value.referral_share", v.referral_share, 0, 1);
+  v.advocacy_note_cents =
+      config.integer_or("value.advocacy_note_cents", v.advocacy_note_cents, 0, 100'000'000);
+  v.feedback_note_cents =
+      config.integer_or("value.feedback_note_cents", v.feedback_note_cents, 0, 100'000'000);
+  v.cost_per_visit_cents =
+      config.integer_or("value.cost_per_visit_cents", v.cost_per_visit_cents, 0, 100'000'000);
+  v.mvc_share = config.number_or("value.mvc_share", v.mvc_share, 0, 1);
+  v.mgc_forecast_share = config.number_or("value.mgc_forecast_share", v.mgc_forecast_share, 0, 1);
+  v.mgc_growth_ratio = config.number_or("value.mgc_growth_ratio", v.mgc_growth_ratio, 1, 1000);
+  v.at_risk_p_alive = config.number_or("value.at_risk_p_alive", v.at_risk_p_alive, 0, 1);
+  v.rhythm_break_factor =
+      config.number_or("value.rhythm_break_factor", v.rhythm_break_factor, 1, 100);
+  return v;
+}
+
+}  // namespace
 
 ServerConfig load_server_config(const std::filesystem::path& file) {
   const auto config = config::ConfigFile::load(file);
@@ -28,6 +62,9 @@ ServerConfig load_server_config(const std::filesystem::path& file) {
   c.card_key = config.path("cards.card_key");
   c.sync.seen_in_store =
       std::chrono::hours(24 * config.integer_or("sync.members_seen_in_store_days", 90, 0, 3660));
+  c.value = load_value_config(config);
+  c.value_refresh_every =
+      std::chrono::hours(config.integer_or("value.refresh_every_hours", 24, 0, 24 * 31));
   c.sync.seen_in_chain =
       std::chrono::hours(config.integer_or("sync.members_seen_in_chain_hours", 48, 0, 24 * 366));
   return c;

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <string>
 
+#include "server/value/value_model.h"
 #include "shared/net/https.h"
 
 namespace rapport::server {
@@ -29,6 +30,8 @@ struct ServerConfig {
   std::filesystem::path card_key;        // HMAC key for card tokens (mode 0600)
   std::filesystem::path ca_private_key;  // for rapportctl to issue terminal certificates
   SyncPolicy sync;
+  value::ValueConfig value;                 // [value]: docs/value-engine.md
+  std::chrono::hours value_refresh_every{24};  // 0: only `rapportctl value refresh`
 };
 
 [[nodiscard]] ServerConfig load_server_config(const std::filesystem::path& file);

@@ -24,6 +24,22 @@ std::optional<std::string> latest_of(const std::optional<std::string>& a,
   return std::max(*a, *b);  // ISO 8601 UTC sorts as text
 }
 
+// What staff should know and the customer never sees: the value tier and, for a valuable
+// member who is slipping away, a nudge (docs/value-engine.md).
+std::string staff_hint(const domain::Member& member) {
+  if (!member.value_tier) return "";
+  std::string hint = " [staff: " + *member.value_tier;
+  if (member.at_risk) {
+    hint += ", AT RISK";
+    if (member.rhythm_days) {
+      hint += " (usually every " + std::to_string(static_cast<long>(*member.rhythm_days + 0.5)) +
+              " days)";
+    }
+    hint += " - make them feel welcome";
+  }
+  return hint + "]";
+}
+
 }  // namespace
 
 ScanResult Counter::scan(std::string_view raw, std::chrono::system_clock::time_point now) {
@@ -125,7 +141,7 @@ ScanResult Counter::record_visit(const std::string& token, const std::optional<C
   } else {
     message = "welcome, " + member.name + " - first visit";
   }
-  result.message = message + " - visit recorded";
+  result.message = message + " - visit recorded" + staff_hint(member);
   return result;
 }
 

@@ -46,7 +46,8 @@ CREATE TABLE rejected_events (
   rejected_at TEXT NOT NULL
 );
 )sql"},
-    // The sync issue: event payloads, and where the incremental pull of members stands.
+    // The sync issue: event payloads, and where the incremental pull of members stands; the
+    // value issue: each member's value tier, at-risk flag and rhythm, for staff.
     {3, R"sql(
 ALTER TABLE outbox ADD COLUMN payload TEXT NOT NULL DEFAULT '{}';
 ALTER TABLE rejected_events ADD COLUMN payload TEXT NOT NULL DEFAULT '{}';
@@ -55,6 +56,9 @@ CREATE TABLE sync_state (
   value TEXT NOT NULL
 );
 CREATE INDEX cards_member ON cards(member_id);
+ALTER TABLE members ADD COLUMN value_tier TEXT;
+ALTER TABLE members ADD COLUMN at_risk INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE members ADD COLUMN rhythm_days REAL;
 )sql"},
 }};
 

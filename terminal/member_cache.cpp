@@ -10,14 +10,22 @@ constexpr std::string_view kCursorKey = "changes_cursor";
 Result<void> MemberCache::store_member(const domain::Member& m) {
   RAPPORT_TRY(auto member,
               db_.prepare("INSERT OR REPLACE INTO members(id, name, home_store, birth_date, "
-                          "visit_count, last_visit) VALUES (?1,?2,?3,?4,?5,?6)"));
-  RAPPORT_TRY_VOID(member.bind(1, m.id)
+                          "visit_count, last_visit, value_tier, at_risk, rhythm_days) "
+                          "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)"));
+  member.bind(1, m.id)
                        .bind(2, m.name)
                        .bind(3, m.home_store)
                        .bind_optional(4, m.birth_date)
                        .bind(5, m.visit_count)
                        .bind_optional(6, m.last_visit)
-                       .run());
+                       .bind_optional(7, m.value_tier)
+                       .bind(8, std::int64_t{m.at_risk ? 1 : 0});
+  if (m.rhythm_days) {
+    member.bind(9, *m.rhythm_days);
+  } else {
+    member.bind_null(9);
+  }
+  RAPPORT_TRY_VOID(member.run());
   // The server's list of the member's cards is the whole truth: a card it no longer lists
   // for them (moved to another member) goes.
   RAPPORT_TRY(auto forget, db_.prepare("DELETE FROM cards WHERE member_id = ?1"));
@@ -56,7 +64,8 @@ Result<std::string> MemberCache::cursor() {
 Result<std::optional<CardHolder>> MemberCache::find_by_token(const std::string& token) {
   if (!find_) {
     RAPPORT_TRY(find_, db_.prepare("SELECT m.id, m.name, m.home_store, m.birth_date, "
-                                   "m.visit_count, m.last_visit, c.last4, c.status "
+                                   "m.visit_count, m.last_visit, c.last4, c.status, "
+                                   "m.value_tier, m.at_risk, m.rhythm_days "
                                    "FROM cards c JOIN members m ON m.id = c.member_id "
                                    "WHERE c.token = ?1"));
   }
@@ -77,6 +86,9 @@ Result<std::optional<CardHolder>> MemberCache::find_by_token(const std::string& 
     h.card.last4 = stmt.column_text(6);
     h.card.status = stmt.column_text(7) == "blocked" ? domain::CardStatus::kBlocked
                                                      : domain::CardStatus::kActive;
+    h.member.value_tier = stmt.column_optional_text(8);
+    h.member.at_risk = stmt.column_int64(9) != 0;
+    if (!stmt.column_is_null(10)) h.member.rhythm_days = stmt.column_double(10);
     holder = std::move(h);
   }
   stmt.reset();

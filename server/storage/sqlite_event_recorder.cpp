@@ -132,31 +132,40 @@ Result<void> EventRecorder::count_visit(const domain::Event& e, std::int64_t mem
                 db_.prepare("UPDATE members SET visit_count = visit_count + 1, "
                             "last_visit = CASE WHEN last_visit IS NULL OR last_visit < ?2 "
                             "  THEN ?2 ELSE last_visit END, "
-                            "last_seen_at = ?3, changed_seq = ?4 WHERE id = ?1"));
+                            "last_seen_at = max(coalesce(last_seen_at, ''), ?3), "
+                            "changed_seq = ?4 WHERE id = ?1"));
     RAPPORT_TRY(seen_at_store_,
                 db_.prepare("INSERT INTO member_store_visits(member_id, store_id, last_seen_at) "
                             "VALUES (?1, ?2, ?3) ON CONFLICT(member_id, store_id) DO UPDATE "
-                            "SET last_seen_at = excluded.last_seen_at"));
+                            "SET last_seen_at = max(last_seen_at, excluded.last_seen_at)"));
   }
+  // When the member was seen: the server's clock, or the terminal's when that is earlier (a
+  // terminal catching up after days offline, an import of old visits): a terminal clock
+  // running ahead can never make a member look more recent than the server saw them.
+  const std::string& seen_at = std::min(e.occurred_at, received_at);
   RAPPORT_TRY_VOID(count_visit_->bind(1, member_id)
                        .bind(2, e.occurred_at)
-                       .bind(3, received_at)
+                       .bind(3, seen_at)
                        .bind(4, sequence)
                        .run());
-  return seen_at_store_->bind(1, member_id).bind(2, e.store_id).bind(3, received_at).run();
+  return seen_at_store_->bind(1, member_id).bind(2, e.store_id).bind(3, seen_at).run();
 }
 
 Result<void> EventRecorder::enroll(const domain::Event& e) {
   const auto enrollment = protocol::decode_enrollment(e.payload);
   if (!enrollment) return enrollment.error();  // checked on decode: cannot happen
   RAPPORT_TRY(const std::int64_t sequence, change_sequence());
-  RAPPORT_TRY(auto member, db_.prepare("INSERT INTO members(name, home_store, birth_date, "
-                                       "created_at, changed_seq) VALUES (?1, ?2, ?3, ?4, ?5)"));
+  RAPPORT_TRY(auto member,
+              db_.prepare("INSERT INTO members(name, home_store, birth_date, created_at, "
+                          "changed_seq, channel, referred_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+                          "(SELECT member_id FROM cards WHERE token = ?7))"));
   RAPPORT_TRY_VOID(member.bind(1, enrollment->name)
                        .bind(2, e.store_id)
                        .bind_optional(3, enrollment->birth_date)
                        .bind(4, now_iso8601())
                        .bind(5, sequence)
+                       .bind_optional(6, enrollment->channel)
+                       .bind_optional(7, enrollment->referred_by_token)
                        .run());
   const std::int64_t member_id = db_.last_insert_rowid();
   RAPPORT_TRY(auto card, db_.prepare("INSERT INTO cards(token, member_id, last4, issued_at) "

@@ -13,6 +13,9 @@ domain::Member member_from_row(const storage::Statement& row) {
   m.birth_date = row.column_optional_text(3);
   m.visit_count = row.column_int64(4);
   m.last_visit = row.column_optional_text(5);
+  m.value_tier = row.column_optional_text(7);
+  m.at_risk = row.column_int64(8) != 0;
+  if (!row.column_is_null(9)) m.rhythm_days = row.column_double(9);
   return m;
 }
 
@@ -63,12 +66,13 @@ Result<void> attach_card_history(storage::Database& db, const std::string& token
                          "  AND e.kind = 'visit'), "
                          "last_visit = (SELECT max(occurred_at) FROM events e "
                          "  WHERE e.member_id = ?1 AND e.kind = 'visit'), "
-                         "last_seen_at = (SELECT max(received_at) FROM events e "
+                         "last_seen_at = (SELECT max(min(occurred_at, received_at)) FROM events e "
                          "  WHERE e.member_id = ?1 AND e.kind = 'visit') "
                          "WHERE id = ?1"));
   RAPPORT_TRY_VOID(recount.bind(1, member_id).run());
   RAPPORT_TRY(auto seen, db.prepare("INSERT INTO member_store_visits(member_id, store_id, "
-                                    "last_seen_at) SELECT member_id, store_id, max(received_at) "
+                                    "last_seen_at) SELECT member_id, store_id, "
+                                    "max(min(occurred_at, received_at)) "
                                     "FROM events WHERE member_id = ?1 AND kind = 'visit' "
                                     "GROUP BY store_id ON CONFLICT(member_id, store_id) DO "
                                     "UPDATE SET last_seen_at = max(last_seen_at, "

@@ -73,10 +73,11 @@ UPDATE members SET
                   AND e.kind = 'visit'),
   last_visit   = (SELECT max(occurred_at) FROM events e WHERE e.member_id = members.id
                   AND e.kind = 'visit'),
-  last_seen_at = (SELECT max(received_at) FROM events e WHERE e.member_id = members.id
+  last_seen_at = (SELECT max(min(occurred_at, received_at)) FROM events e
+                  WHERE e.member_id = members.id
                   AND e.kind = 'visit');
 INSERT INTO member_store_visits(member_id, store_id, last_seen_at)
-  SELECT member_id, store_id, max(received_at) FROM events
+  SELECT member_id, store_id, max(min(occurred_at, received_at)) FROM events
   WHERE member_id IS NOT NULL AND kind = 'visit' GROUP BY member_id, store_id;
 CREATE INDEX members_changed ON members(changed_seq, id);
 CREATE INDEX members_last_seen ON members(last_seen_at);
@@ -124,6 +125,49 @@ ALTER TABLE members ADD COLUMN first_purchase_day TEXT;
 ALTER TABLE members ADD COLUMN last_purchase_day TEXT;
 ALTER TABLE members ADD COLUMN revenue_cents INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE members ADD COLUMN margin_cents INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE members ADD COLUMN channel TEXT;
+ALTER TABLE members ADD COLUMN referred_by INTEGER REFERENCES members(id);
+-- The latest value snapshot's staff-facing summary, sent to terminals with the member.
+ALTER TABLE members ADD COLUMN value_tier TEXT;
+ALTER TABLE members ADD COLUMN at_risk INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE members ADD COLUMN rhythm_days REAL;
+CREATE TABLE value_fits (
+  id             INTEGER PRIMARY KEY,
+  computed_at    TEXT NOT NULL,
+  as_of          TEXT NOT NULL,
+  model          TEXT NOT NULL,
+  params         TEXT NOT NULL,
+  log_likelihood REAL NOT NULL,
+  customers      INTEGER NOT NULL,
+  spend_params   TEXT
+);
+CREATE TABLE value_snapshots (
+  member_id              INTEGER PRIMARY KEY REFERENCES members(id),
+  fit_id                 INTEGER REFERENCES value_fits(id),
+  computed_at            TEXT NOT NULL,
+  historic_value_cents   INTEGER NOT NULL,
+  historic_revenue_cents INTEGER NOT NULL,
+  expected_visits        REAL NOT NULL,
+  expected_spend_cents   INTEGER NOT NULL,
+  p_alive                REAL NOT NULL,
+  lifetime_value_cents   INTEGER NOT NULL,
+  referral_value_cents   INTEGER NOT NULL,
+  advocacy_value_cents   INTEGER NOT NULL,
+  total_value_cents      INTEGER NOT NULL,
+  tier                   TEXT NOT NULL,
+  rfm                    TEXT NOT NULL,
+  segment                TEXT NOT NULL,
+  rhythm_days            REAL,
+  at_risk                INTEGER NOT NULL
+);
+-- Every change of a member's tier or segment, so head office sees migrations over time.
+CREATE TABLE tier_history (
+  member_id  INTEGER NOT NULL REFERENCES members(id),
+  changed_at TEXT NOT NULL,
+  tier       TEXT NOT NULL,
+  segment    TEXT NOT NULL
+);
+CREATE INDEX tier_history_member ON tier_history(member_id, changed_at);
 )sql"},
 }};
 

@@ -8,6 +8,7 @@
 #include "server/storage/sqlite_event_recorder.h"
 #include "server/storage/sqlite_members.h"
 #include "server/storage/sqlite_schema.h"
+#include "server/storage/sqlite_value.h"
 #include "server/storage/store.h"
 #include "shared/storage/database.h"
 #include "shared/util/clock.h"
@@ -195,6 +196,19 @@ class SqliteStore final : public Store {
 
   Result<std::size_t> record_events(std::span<const domain::Event> events) override {
     return recorder_.record(events);
+  }
+
+  Result<std::vector<value::MemberValueInput>> value_inputs() override {
+    return sqlite::read_value_inputs(db_);
+  }
+
+  Result<std::size_t> save_value_refresh(const value::ValueRefresh& refresh,
+                                         const std::string& as_of) override {
+    return sqlite::save_value_refresh(db_, refresh, now_iso8601(), as_of);
+  }
+
+  Result<std::optional<value::ValueSnapshot>> value_snapshot(std::int64_t member_id) override {
+    return sqlite::read_value_snapshot(db_, member_id);
   }
 
   Result<std::vector<StoredEvent>> list_events(std::size_t limit) override {

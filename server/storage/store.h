@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "server/value/value_model.h"
 #include "shared/domain/event.h"
 #include "shared/domain/member.h"
 #include "shared/util/result.h"
@@ -108,6 +109,18 @@ class Store {
   // Requires: each event's terminal_id and store_id are set (from the client certificate).
   [[nodiscard]] virtual Result<std::size_t> record_events(
       std::span<const domain::Event> events) = 0;
+
+  // The value engine's inputs: one row per member, ordered by id (docs/value-engine.md).
+  [[nodiscard]] virtual Result<std::vector<value::MemberValueInput>> value_inputs() = 0;
+  // Saves a refresh in one transaction: its fit, every member's snapshot, tier and segment
+  // changes into tier_history, and what terminals show (tier, at risk, rhythm) on the
+  // members, who are pulled again when that changed. Returns how many members changed tier
+  // or segment. `as_of` is the day the forecast starts (YYYY-MM-DD).
+  [[nodiscard]] virtual Result<std::size_t> save_value_refresh(const value::ValueRefresh& refresh,
+                                                               const std::string& as_of) = 0;
+  // The member's latest snapshot; nullopt before the first refresh.
+  [[nodiscard]] virtual Result<std::optional<value::ValueSnapshot>> value_snapshot(
+      std::int64_t member_id) = 0;
 
   // Events in arrival order, for rapportctl and tests.
   [[nodiscard]] virtual Result<std::vector<StoredEvent>> list_events(std::size_t limit) = 0;

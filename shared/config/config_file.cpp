@@ -82,6 +82,20 @@ std::int64_t ConfigFile::integer_or(std::string_view key, std::int64_t fallback,
   return value;
 }
 
+double ConfigFile::number_or(std::string_view key, double fallback, double min,
+                             double max) const {
+  const auto node = table_->root.at_path(key);
+  if (!node) return fallback;
+  if (!node.is_number()) fail(key, "must be a number, e.g. 0.25");
+  const double value = node.is_integer() ? static_cast<double>(*node.value<std::int64_t>())
+                                         : *node.value<double>();
+  if (!(value >= min && value <= max)) {
+    fail(key, "must be between " + std::to_string(min) + " and " + std::to_string(max) + ", not " +
+                  std::to_string(value));
+  }
+  return value;
+}
+
 bool ConfigFile::boolean_or(std::string_view key, bool fallback) const {
   const auto node = table_->root.at_path(key);
   if (!node) return fallback;

@@ -41,6 +41,9 @@ class ConfigFile {
                                      std::int64_t max) const;
   [[nodiscard]] std::int64_t integer_or(std::string_view key, std::int64_t fallback,
                                         std::int64_t min, std::int64_t max) const;
+  // A number, written with or without a decimal point.
+  [[nodiscard]] double number_or(std::string_view key, double fallback, double min,
+                                 double max) const;
   [[nodiscard]] bool boolean_or(std::string_view key, bool fallback) const;
   // How many entries an array (of tables: [[readers.usb]]) has; 0 when the key is absent.
   // Entries are then read as "readers.usb[0].vendor_id".

@@ -31,6 +31,11 @@ struct Member {
   std::int64_t visit_count = 0;           // visits the server has stored
   std::optional<std::string> last_visit;  // ISO 8601, the terminal's clock of that visit
   std::vector<Card> cards;
+  // From the latest value snapshot (docs/value-engine.md); for staff only, never shown to
+  // the customer. Empty until the server has valued the member.
+  std::optional<std::string> value_tier;  // "MVC", "MGC", "LMC" or "BZ"
+  bool at_risk = false;                   // a valuable member who may be slipping away
+  std::optional<double> rhythm_days;      // typical days between their purchase days
 };
 
 }  // namespace rapport::domain

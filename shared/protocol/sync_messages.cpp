@@ -94,7 +94,11 @@ json::object member_to_json(const domain::Member& m) {
                       {"birth_date", optional_value(m.birth_date)},
                       {"visit_count", m.visit_count},
                       {"last_visit", optional_value(m.last_visit)},
-                      {"cards", std::move(cards)}};
+                      {"cards", std::move(cards)},
+                      {"value_tier", optional_value(m.value_tier)},
+                      {"at_risk", m.at_risk},
+                      {"rhythm_days", m.rhythm_days ? json::value(*m.rhythm_days)
+                                                    : json::value(nullptr)}};
 }
 
 Result<domain::Member> member_from_json(const json::value& v) {
@@ -124,6 +128,16 @@ Result<domain::Member> member_from_json(const json::value& v) {
       return ProtocolErrc::kWrongShape;
     }
     m.cards.push_back(std::move(card));
+  }
+  // Value fields came with protocol 1's value issue: absent means not valued yet.
+  RAPPORT_TRY(m.value_tier, optional_string_field(*o, "value_tier"));
+  if (const auto* risk = o->if_contains("at_risk"); risk != nullptr) {
+    if (!risk->is_bool()) return ProtocolErrc::kWrongShape;
+    m.at_risk = risk->get_bool();
+  }
+  if (const auto* rhythm = o->if_contains("rhythm_days"); rhythm != nullptr && !rhythm->is_null()) {
+    if (!rhythm->is_number()) return ProtocolErrc::kWrongShape;
+    m.rhythm_days = rhythm->to_number<double>();
   }
   return m;
 }

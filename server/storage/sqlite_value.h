@@ -1,0 +1,32 @@
+// server/storage/sqlite_value.h
+//
+// The value engine's reads and writes on the server's SQLite file: one input row per member,
+// and a refresh saved whole (fit, snapshots, tier history, the members terminals must pull
+// again). Internal to the SQLite backend. docs/value-engine.md.
+//
+// Thread-safety: as the Database (one thread).
+
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "server/value/value_model.h"
+#include "shared/storage/database.h"
+#include "shared/util/result.h"
+
+namespace rapport::server::sqlite {
+
+[[nodiscard]] Result<std::vector<value::MemberValueInput>> read_value_inputs(storage::Database& db);
+
+// One transaction. Returns how many members changed tier or segment.
+[[nodiscard]] Result<std::size_t> save_value_refresh(storage::Database& db,
+                                                     const value::ValueRefresh& refresh,
+                                                     const std::string& computed_at,
+                                                     const std::string& as_of);
+
+[[nodiscard]] Result<std::optional<value::ValueSnapshot>> read_value_snapshot(
+    storage::Database& db, std::int64_t member_id);
+
+}  // namespace rapport::server::sqlite

@@ -1,0 +1,98 @@
+// server/value/value_model.h
+//
+// Customer value as the business runs on it (docs/value-engine.md): from each member's
+// purchase totals to a value snapshot — historic value, forecast (expected visits and spend,
+// probability alive, lifetime value), non-monetary value (referrals, advocacy), total value —
+// and from the snapshots to value tiers (MVC / MGC / LMC / BZ), RFM segments, visit rhythm
+// and the at-risk flag. Pure computation: no database, no clock.
+
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "server/analytics/gamma_gamma.h"
+#include "server/analytics/purchase_model.h"
+#include "shared/util/result.h"
+
+namespace rapport::value {
+
+// [value] in server.toml; every threshold is documented in docs/value-engine.md.
+struct ValueConfig {
+  // nullopt: fit every purchase model and keep the best (highest log-likelihood).
+  std::optional<analytics::PurchaseModelKind> model = analytics::PurchaseModelKind::kBgNbd;
+  double horizon_weeks = 52;
+  double annual_discount_rate = 0.10;
+  double margin_share = 1.0;  // share of revenue that is value, for purchases without margins
+  double referral_share = 0.10;              // of the referred members' lifetime value
+  std::int64_t advocacy_note_cents = 2'000;  // each "would recommend" / testimonial noted
+  std::int64_t feedback_note_cents = 500;    // each piece of useful feedback noted
+  std::int64_t cost_per_visit_cents = 0;     // serving cost; makes BZ possible
+  double mvc_share = 0.05;           // the top 5 % by total value are MVC
+  double mgc_forecast_share = 0.30;  // MGC: lifetime value in the top 30 % ...
+  double mgc_growth_ratio = 2.0;     // ... and at least twice the historic value
+  double at_risk_p_alive = 0.5;      // a valuable member below this probability alive ...
+  double rhythm_break_factor = 2.5;  // ... or gone this many typical gaps: at risk
+};
+
+enum class ValueTier { kMvc = 1, kMgc, kLmc, kBz };
+[[nodiscard]] std::string_view to_string(ValueTier tier);
+[[nodiscard]] std::optional<ValueTier> value_tier_from_string(std::string_view text);
+
+// One member's inputs, as the store keeps them (one row per member).
+struct MemberValueInput {
+  std::int64_t member_id = 0;
+  std::int64_t purchase_days = 0;  // distinct days with a purchase
+  std::optional<std::chrono::sys_days> first_purchase;
+  std::optional<std::chrono::sys_days> last_purchase;
+  std::int64_t revenue_cents = 0;  // net of refunds
+  std::optional<std::int64_t> margin_cents;  // when the POS sent margins
+  std::int64_t visits = 0;
+  std::optional<std::int64_t> referred_by;  // the member who brought this one in
+  std::int64_t advocacy_notes = 0;
+  std::int64_t feedback_notes = 0;
+};
+
+struct ValueSnapshot {
+  std::int64_t member_id = 0;
+  std::int64_t historic_value_cents = 0;  // margin (or revenue x margin_share) so far
+  std::int64_t historic_revenue_cents = 0;
+  double expected_visits = 0;             // purchase days over the horizon
+  std::int64_t expected_spend_cents = 0;  // revenue over the horizon, undiscounted
+  double p_alive = 0;
+  std::int64_t lifetime_value_cents = 0;  // discounted value of the forecast
+  std::int64_t referral_value_cents = 0;
+  std::int64_t advocacy_value_cents = 0;
+  std::int64_t total_value_cents = 0;  // historic + lifetime + referral + advocacy - costs
+  ValueTier tier = ValueTier::kLmc;
+  std::string rfm;      // "R4F2M5": quintiles, 5 best; "" without purchases
+  std::string segment;  // champions, loyal, promising, new, needs attention, at risk, lost
+  std::optional<double> rhythm_days;  // typical days between purchase days
+  bool at_risk = false;
+};
+
+struct ValueFitInfo {
+  analytics::PurchaseModelKind model = analytics::PurchaseModelKind::kBgNbd;
+  std::vector<analytics::NamedParam> params;
+  double log_likelihood = 0;
+  std::size_t customers = 0;                  // members with a purchase
+  std::optional<analytics::GammaGammaParams> spend;  // nullopt: too few repeat buyers
+};
+
+struct ValueRefresh {
+  std::optional<ValueFitInfo> fit;     // nullopt: no member has purchased yet
+  std::vector<ValueSnapshot> snapshots;  // one per input, same order
+};
+
+// Fits the configured purchase model (and Gamma-Gamma for spend) to the members with a
+// purchase, as of `as_of`, and values every member. Members without purchases get zero
+// forecast and tier LMC (BZ when their costs exceed their value). Errors: the model's fit
+// errors when there are purchases but no model fits them.
+[[nodiscard]] Result<ValueRefresh> compute_values(const std::vector<MemberValueInput>& members,
+                                                  std::chrono::sys_days as_of,
+                                                  const ValueConfig& config);
+
+}  // namespace rapport::value

@@ -1,0 +1,39 @@
+// server/value_refresh.h
+//
+// One value refresh of the whole chain through the Store: read every member's purchase
+// totals, fit and value (server/value/value_model.h), save the snapshots. Used by the
+// server's schedule and by `rapportctl value refresh` (docs/value-engine.md).
+
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string_view>
+
+#include "server/storage/store.h"
+#include "server/value/value_model.h"
+
+namespace rapport::server {
+
+struct RefreshReport {
+  std::size_t members = 0;
+  std::size_t buyers = 0;    // members with a purchase: what the model was fitted on
+  std::size_t migrated = 0;  // members whose tier or segment changed
+  std::size_t at_risk = 0;
+  std::array<std::size_t, 4> tiers{};  // members per tier: MVC, MGC, LMC, BZ
+  std::optional<value::ValueFitInfo> fit;
+  double read_seconds = 0;
+  double compute_seconds = 0;
+  double save_seconds = 0;
+};
+
+// `stage` is called with "reading members", "fitting and valuing", "saving snapshots".
+using RefreshStage = std::function<void(std::string_view stage)>;
+
+[[nodiscard]] Result<RefreshReport> refresh_values(Store& store, const value::ValueConfig& config,
+                                                   std::chrono::sys_days as_of,
+                                                   const RefreshStage& stage = {});
+
+}  // namespace rapport::server
