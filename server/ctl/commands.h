@@ -50,6 +50,21 @@ struct TerminalIssueOptions {
 int run_terminal_issue(const TerminalIssueOptions& options);
 int run_terminal_revoke(const std::filesystem::path& data, const std::string& id);
 
+// `rapportctl seed`: a realistic chain into a data folder (server/value/synthetic_chain.h).
+struct SeedOptions {
+  std::filesystem::path data;
+  std::size_t members = 1000;
+  std::size_t stores = 3;
+  int months = 12;
+  std::uint64_t seed = 1;
+  bool progress = false;
+};
+int run_seed(const SeedOptions& options);
+
+// `rapportctl value refresh` and `rapportctl member value` (docs/value-engine.md).
+int run_value_refresh(const std::filesystem::path& data, const std::optional<std::string>& as_of);
+int run_member_value(const std::filesystem::path& data, std::int64_t member_id);
+
 int run_events_list(const std::filesystem::path& data, std::size_t limit);
 
 // `rapportctl value ...`: customer value models on analysts' files, no data folder needed

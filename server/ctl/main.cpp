@@ -80,6 +80,31 @@ int main(int argc, char** argv) {
   list_cmd->add_option("--store", list_store, "Only this home store");
   list_cmd->footer("Example: rapportctl member list --data ./rapport-data");
 
+  std::filesystem::path member_value_data;
+  std::int64_t member_value_id = 0;
+  auto* member_value_cmd =
+      member_cmd->add_subcommand("value", "Show a member's value snapshot and how it was computed");
+  member_value_cmd->add_option("--data", member_value_data, "Server data folder")->required();
+  member_value_cmd->add_option("--id", member_value_id, "Member id")->required();
+  member_value_cmd->footer("Example: rapportctl member value --data ./rapport-data --id 1");
+
+  SeedOptions seed;
+  auto* seed_cmd = app.add_subcommand(
+      "seed", "Generate a realistic chain (members, referrals, purchases) to try Rapport on");
+  seed_cmd->add_option("--data", seed.data, "Server data folder (best a fresh one)")->required();
+  seed_cmd->add_option("--members", seed.members, "Members to enroll")->capture_default_str();
+  seed_cmd->add_option("--stores", seed.stores, "Stores S1..SN (added when missing)")
+      ->capture_default_str();
+  seed_cmd->add_option("--months", seed.months, "Months of history, ending today")
+      ->capture_default_str();
+  seed_cmd->add_option("--seed", seed.seed, "Random seed: the same seed gives the same chain")
+      ->capture_default_str();
+  seed_cmd->add_flag("--progress", seed.progress,
+                     "Show progress on stderr even when it is not a terminal");
+  seed_cmd->footer(
+      "Example: rapportctl seed --data ./rapport-data --members 2000 --stores 3 --months 12 "
+      "--seed 7\nThen: rapportctl value refresh --data ./rapport-data");
+
   auto* terminal_cmd = app.add_subcommand("terminal", "Issue or revoke terminal certificates");
   terminal_cmd->require_subcommand(1);
   TerminalIssueOptions issue;
@@ -117,6 +142,14 @@ int main(int argc, char** argv) {
       "Example: rapportctl value summarize --transactions sales.csv --calibration-end "
       "2024-06-30 > summary.csv");
   ValueSummarizeOptions summarize;
+  std::filesystem::path refresh_data;
+  std::optional<std::string> refresh_as_of;
+  auto* refresh_cmd = value_cmd->add_subcommand(
+      "refresh", "Value every member of a data folder now: snapshots, tiers, segments, at risk");
+  refresh_cmd->add_option("--data", refresh_data, "Server data folder")->required();
+  refresh_cmd->add_option("--as-of", refresh_as_of, "Forecast from this day (default today)");
+  refresh_cmd->footer("Example: rapportctl value refresh --data ./rapport-data");
+
   auto* summarize_cmd = value_cmd->add_subcommand(
       "summarize",
       "Per-customer frequency, recency, T and mean repeat spend from a "
@@ -261,6 +294,9 @@ int main(int argc, char** argv) {
   if (*store_list_cmd) return run_store_list(store_data);
   if (*add_cmd) return run_member_add(add);
   if (*list_cmd) return run_member_list(list_data, list_store);
+  if (*member_value_cmd) return run_member_value(member_value_data, member_value_id);
+  if (*seed_cmd) return run_seed(seed);
+  if (*refresh_cmd) return run_value_refresh(refresh_data, refresh_as_of);
   if (*issue_cmd) return run_terminal_issue(issue);
   if (*revoke_cmd) return run_terminal_revoke(revoke_data, revoke_id);
   if (*events_cmd) return run_events_list(events_data, events_limit);

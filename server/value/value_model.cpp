@@ -18,6 +18,10 @@ constexpr std::array<std::pair<ValueTier, std::string_view>, 4> kTierNames{{
     {ValueTier::kMvc, "MVC"}, {ValueTier::kMgc, "MGC"}, {ValueTier::kLmc, "LMC"},
     {ValueTier::kBz, "BZ"}}};
 
+// A model fitted at the edge of its parameter space (a few, very regular members) can give
+// NaN for some histories; a snapshot then says "no forecast" (0) rather than carry NaN.
+double finite_or_zero(double value) { return std::isfinite(value) ? value : 0.0; }
+
 double days_between(std::chrono::sys_days from, std::chrono::sys_days to) {
   return static_cast<double>((to - from).count());
 }
@@ -144,10 +148,10 @@ Result<ValueRefresh> compute_values(const std::vector<MemberValueInput>& members
         std::isfinite(score.expected_spend) ? score.expected_spend : mean_spend;
     const double lifetime = std::isfinite(score.clv)
                                 ? score.clv
-                                : score.expected_purchases * spend_per_visit;  // undiscounted
-    snap.p_alive = score.p_alive;
-    snap.expected_visits = score.expected_purchases;
-    snap.expected_spend_cents = cents(score.expected_purchases * spend_per_visit * 100);
+                                : finite_or_zero(score.expected_purchases) * spend_per_visit;
+    snap.p_alive = finite_or_zero(score.p_alive);
+    snap.expected_visits = finite_or_zero(score.expected_purchases);
+    snap.expected_spend_cents = cents(snap.expected_visits * spend_per_visit * 100);
     snap.lifetime_value_cents = cents(lifetime * margin_share * 100);
     if (m.purchase_days >= 2) {
       snap.rhythm_days = days_between(*m.first_purchase, *m.last_purchase) /

@@ -283,3 +283,25 @@ TEST_CASE_METHOD(Fixture, "a card the server does not know either is recorded as
   CHECK(server.asked == 1);
   CHECK_FALSE(outbox.oldest(10).value().at(0).member_id);
 }
+
+TEST_CASE_METHOD(Fixture, "staff see a valuable member's tier and an at-risk nudge", "[terminal]") {
+  domain::Member ada;
+  ada.id = 1;
+  ada.name = "Ada Lovelace";
+  ada.home_store = "S1";
+  ada.visit_count = 40;
+  ada.last_visit = "2026-09-01T10:00:00.000Z";
+  ada.cards.push_back({token(kAdaCard), "7894", domain::CardStatus::kActive});
+  ada.value_tier = "MVC";
+  ada.at_risk = true;
+  ada.rhythm_days = 6.6;
+  REQUIRE(cache.apply({"S1", {ada}, "9.1", false}));
+  const auto result = counter().scan(kAdaCard, kNow);
+  CHECK_THAT(result.message,
+             Catch::Contains("[staff: MVC, AT RISK (usually every 7 days) - make them feel welcome]"));
+  // A member the server has not valued yet gets no hint.
+  ada.value_tier.reset();
+  ada.at_risk = false;
+  REQUIRE(cache.apply({"S1", {ada}, "10.1", false}));
+  CHECK_THAT(counter().scan(kAdaCard, kNow).message, !Catch::Contains("staff"));
+}
