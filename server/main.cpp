@@ -12,6 +12,7 @@
 #include <iostream>
 
 #include "server/server_config.h"
+#include "server/value_scheduler.h"
 #include "server/storage/store.h"
 #include "server/sync_handler.h"
 #include "shared/config/config_file.h"
@@ -77,6 +78,8 @@ int main(int argc, char** argv) {
         });
     spdlog::info("rapport-server listening on {}:{} (database {})", config.listen_host,
                  server->port(), config.database.string());
+    const rapport::server::ValueScheduler values(config.database, config.value,
+                                                 config.value_refresh_every);
     const int signal = wait_for_stop_signal();
     spdlog::info("received {}, stopping", signal == SIGINT ? "SIGINT" : "SIGTERM");
     server->stop();

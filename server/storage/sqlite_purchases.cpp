@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <vector>
 
 #include "shared/protocol/event_payloads.h"
 
@@ -82,20 +83,28 @@ Result<void> PurchaseBook::record_purchase(const domain::Event& e,
   RAPPORT_TRY_VOID(insert_->run());
 
   // A refund or void that arrived first (from another terminal) applies now.
-  RAPPORT_TRY(auto early, db_.prepare("SELECT id, kind, payload FROM events WHERE kind IN "
-                                      "('refund', 'void') AND json_extract(payload, "
-                                      "'$.purchase_id') = ?1"));
+  if (!taken_back_) {
+    RAPPORT_TRY(taken_back_, db_.prepare("SELECT id, kind, payload FROM events WHERE kind IN "
+                                         "('refund', 'void') AND json_extract(payload, "
+                                         "'$.purchase_id') = ?1"));
+  }
+  Statement& early = *taken_back_;
   early.bind(1, e.id);
-  bool taken_back = false;
+  std::vector<domain::Event> early_refunds;
   for (;;) {
-    RAPPORT_TRY(const bool row, early.step());
-    if (!row) break;
-    taken_back = true;
+    auto row = early.step();
+    if (!row) return row.error();
+    if (!*row) break;
     domain::Event refund;
     refund.id = early.column_text(0);
     refund.kind = early.column_text(1) == "void" ? domain::EventKind::kVoid
                                                   : domain::EventKind::kRefund;
     refund.payload = early.column_text(2);
+    early_refunds.push_back(std::move(refund));
+  }
+  early.reset();
+  const bool taken_back = !early_refunds.empty();
+  for (const auto& refund : early_refunds) {
     RAPPORT_TRY_VOID(refund.kind == domain::EventKind::kVoid ? record_void(refund)
                                                                : record_refund(refund));
   }

@@ -41,6 +41,7 @@ class PurchaseBook {
   std::optional<storage::Statement> same_day_;
   std::optional<storage::Statement> member_totals_;
   std::optional<storage::Statement> category_;
+  std::optional<storage::Statement> taken_back_;
 };
 
 // Attributes purchases of `token` recorded while nobody held it to `member_id` and recounts

@@ -1,0 +1,54 @@
+// server/value_scheduler.cpp
+#include "server/value_scheduler.h"
+
+#include <spdlog/spdlog.h>
+
+#include "server/storage/store.h"
+#include "server/value_refresh.h"
+
+namespace rapport::server {
+
+ValueScheduler::ValueScheduler(std::filesystem::path database, value::ValueConfig config,
+                               std::chrono::hours every)
+    : database_(std::move(database)), config_(config), every_(every) {
+  if (every_.count() > 0) thread_ = std::thread([this] { run(); });
+}
+
+ValueScheduler::~ValueScheduler() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_one();
+  if (thread_.joinable()) thread_.join();
+}
+
+void ValueScheduler::run() {
+  for (;;) {
+    {
+      std::unique_lock lock(mutex_);
+      if (wake_.wait_for(lock, every_, [this] { return stopping_; })) return;
+    }
+    auto store = open_sqlite_store(database_);
+    if (!store) {
+      spdlog::error("value refresh: cannot open {}: {}", database_.string(),
+                    store.error().message());
+      continue;
+    }
+    const auto today = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
+    const auto report = refresh_values(**store, config_, today);
+    if (!report) {
+      spdlog::error("value refresh failed: {}; the previous snapshots stay",
+                    report.error().message());
+      continue;
+    }
+    spdlog::info("value refresh: {} members ({} buyers) in {:.2f} s; MVC {}, MGC {}, LMC {}, BZ {}; "
+                 "{} at risk; {} changed tier or segment",
+                 report->members, report->buyers,
+                 report->read_seconds + report->compute_seconds + report->save_seconds,
+                 report->tiers[0], report->tiers[1], report->tiers[2], report->tiers[3],
+                 report->at_risk, report->migrated);
+  }
+}
+
+}  // namespace rapport::server

@@ -1,0 +1,42 @@
+// server/value_scheduler.h
+//
+// Runs the value refresh (server/value_refresh.h) on its own thread and its own connection
+// to the database, every `every` (docs/value-engine.md), so terminals' requests never wait on
+// it: SQLite's WAL lets them read while it works, and its one write transaction is short.
+//
+// Threading: start() and the destructor from the main thread; the refresh on the scheduler's.
+
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <mutex>
+#include <thread>
+
+#include "server/value/value_model.h"
+
+namespace rapport::server {
+
+class ValueScheduler {
+ public:
+  // Does nothing when `every` is zero.
+  ValueScheduler(std::filesystem::path database, value::ValueConfig config,
+                 std::chrono::hours every);
+  ~ValueScheduler();  // stops and joins; a refresh in progress finishes first
+  ValueScheduler(const ValueScheduler&) = delete;
+  ValueScheduler& operator=(const ValueScheduler&) = delete;
+
+ private:
+  void run();
+
+  std::filesystem::path database_;
+  value::ValueConfig config_;
+  std::chrono::hours every_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;  // guarded by mutex_
+  std::thread thread_;
+};
+
+}  // namespace rapport::server
