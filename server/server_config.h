@@ -5,6 +5,7 @@
 
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <string>
 
@@ -21,6 +22,13 @@ struct ServerConfig {
   std::string issuer_prefix;             // the chain's 6-digit card prefix
   std::filesystem::path card_key;        // HMAC key for card tokens (mode 0600)
   std::filesystem::path ca_private_key;  // for rapportctl to issue terminal certificates
+  // [enrollment] listen: where new terminals enroll with a one-time code (server-authenticated
+  // TLS, docs/protocol.md "Enrollment"). Port 0 when the key is absent: no enrollment listener.
+  std::string enrollment_host;
+  std::uint16_t enrollment_port = 0;
+  // [enrollment] revocation_check_ms: how often the server looks for revoked terminals to
+  // close their open connections.
+  std::chrono::milliseconds revocation_check{500};
 };
 
 [[nodiscard]] ServerConfig load_server_config(const std::filesystem::path& file);

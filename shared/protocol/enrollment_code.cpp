@@ -119,18 +119,21 @@ Result<EnrollmentCode> parse_enrollment_code(std::string_view text) {
     if (c != '-' && !is_space(c)) symbols += c;
   }
   const auto payload = base32_decode(symbols);
-  if (!payload || payload->empty() || payload->size() > kMaxPayload) {
+  constexpr std::size_t kMinPayload =
+      1 + 1 + kEnrollmentSecretBytes + sizeof(crypto::Sha256Digest) + kCheckBytes;
+  if (!payload || payload->size() < kMinPayload || payload->size() > kMaxPayload) {
     return EnrollmentErrc::kNotACode;
+  }
+  // The check comes first, so that a mistyped length byte is reported as the typo it is.
+  const std::span<const std::uint8_t> bytes(*payload);
+  const auto check = check_of(bytes.first(bytes.size() - kCheckBytes));
+  if (!std::equal(check.begin(), check.end(), bytes.last(kCheckBytes).begin())) {
+    return EnrollmentErrc::kCodeTypo;
   }
   const std::size_t id_length = payload->front();
   const std::size_t expected =
       1 + id_length + kEnrollmentSecretBytes + sizeof(crypto::Sha256Digest) + kCheckBytes;
   if (payload->size() != expected) return EnrollmentErrc::kNotACode;
-  const std::span<const std::uint8_t> bytes(*payload);
-  const auto check = check_of(bytes.first(expected - kCheckBytes));
-  if (!std::equal(check.begin(), check.end(), bytes.last(kCheckBytes).begin())) {
-    return EnrollmentErrc::kCodeTypo;
-  }
   EnrollmentCode code;
   const auto id = bytes.subspan(1, id_length);
   code.terminal_id.assign(id.begin(), id.end());
