@@ -8,6 +8,7 @@
 
 #include "shared/card/card_key.h"
 #include "shared/card/card_number.h"
+#include "shared/config/config_file.h"
 #include "shared/config/terminal_toml.h"
 #include "shared/crypto/certificates.h"
 #include "shared/net/https_client.h"
@@ -20,28 +21,6 @@ namespace rapport::terminal {
 namespace {
 
 namespace fs = std::filesystem;
-
-struct HostPort {
-  std::string host;
-  std::uint16_t port = 0;
-};
-
-std::optional<HostPort> split_host_port(const std::string& text) {
-  const auto colon = text.rfind(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) return std::nullopt;
-  HostPort result{text.substr(0, colon), 0};
-  if (result.host.size() > 2 && result.host.front() == '[' && result.host.back() == ']') {
-    result.host = result.host.substr(1, result.host.size() - 2);
-  }
-  unsigned port = 0;
-  for (const char c : text.substr(colon + 1)) {
-    if (c < '0' || c > '9' || port > 65535) return std::nullopt;
-    port = port * 10 + static_cast<unsigned>(c - '0');
-  }
-  if (port < 1 || port > 65535) return std::nullopt;
-  result.port = static_cast<std::uint16_t>(port);
-  return result;
-}
 
 // The answer must be what the code promised: the pinned CA, a certificate for the code's
 // terminal id issued by it, and a well-formed card key.
@@ -79,13 +58,13 @@ int run_enroll(const EnrollOptions& o) {
     std::cerr << "error: --code: " << code.error().message() << "\n";
     return 2;
   }
-  const auto server = split_host_port(o.server);
+  const auto server = config::parse_host_port(o.server);
   if (!server) {
     std::cerr << "error: --server must be host:port, e.g. 192.0.2.10:8444, not '" << o.server
               << "'\n";
     return 2;
   }
-  if (o.sync_address && !split_host_port(*o.sync_address)) {
+  if (o.sync_address && !config::parse_host_port(*o.sync_address)) {
     std::cerr << "error: --sync-server must be host:port, not '" << *o.sync_address << "'\n";
     return 2;
   }

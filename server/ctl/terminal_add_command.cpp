@@ -75,11 +75,7 @@ int run_terminal_add(const TerminalAddOptions& o) {
   auto folder = open_data_folder(o.data);
   if (!folder) return 1;
   const auto& config = folder->config;
-  const auto stores = folder->store->list_stores();
-  if (!stores || std::find(stores->begin(), stores->end(), o.store) == stores->end()) {
-    std::cerr << "error: no store '" << o.store << "' in " << o.data.string() << "\n";
-    return 1;
-  }
+  if (!has_store(*folder, o.store, o.data)) return 1;
   const auto ca_cert = read_file(config.tls.ca_certificates).value_or("");
   const auto fingerprint = crypto::certificate_sha256(ca_cert);
   if (!fingerprint) {

@@ -5,7 +5,6 @@
 // terminal.toml — in a folder readable by its owner only, and the terminal registered so the server
 // lets it in.
 
-#include <algorithm>
 #include <filesystem>
 #include <iostream>
 
@@ -42,11 +41,7 @@ int run_terminal_issue(const TerminalIssueOptions& o) {
   auto folder = open_data_folder(o.data);
   if (!folder) return 1;
   const auto& config = folder->config;
-  const auto stores = folder->store->list_stores();
-  if (!stores || std::find(stores->begin(), stores->end(), o.store) == stores->end()) {
-    std::cerr << "error: no store '" << o.store << "' in " << o.data.string() << "\n";
-    return 1;
-  }
+  if (!has_store(*folder, o.store, o.data)) return 1;
 
   const auto ca_cert = read_file(config.tls.ca_certificates);
   const auto ca_key = read_file(config.ca_private_key);

@@ -90,20 +90,28 @@ Result<std::string> drain(BIO* bio) {
   return text;
 }
 
-Result<KeyAndCertificate> to_pem(X509* certificate, EVP_PKEY* key) {
-  ossl::BioPtr certificate_bio(BIO_new(BIO_s_mem()));
-  if (!certificate_bio || PEM_write_bio_X509(certificate_bio.get(), certificate) != 1) {
+Result<std::string> certificate_to_pem(X509* certificate) {
+  ossl::BioPtr bio(BIO_new(BIO_s_mem()));
+  if (!bio || PEM_write_bio_X509(bio.get(), certificate) != 1) {
     return openssl_failure("PEM_write_bio_X509");
   }
+  return drain(bio.get());
+}
+
+Result<std::string> private_key_to_pem(EVP_PKEY* key) {
   // A secure-memory BIO wipes the key's PEM text when it is freed.
-  ossl::BioPtr key_bio(BIO_new(BIO_s_secmem()));
-  if (!key_bio ||
-      PEM_write_bio_PrivateKey(key_bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr) != 1) {
+  ossl::BioPtr bio(BIO_new(BIO_s_secmem()));
+  if (!bio ||
+      PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr) != 1) {
     return openssl_failure("PEM_write_bio_PrivateKey");
   }
-  auto certificate_pem = drain(certificate_bio.get());
+  return drain(bio.get());
+}
+
+Result<KeyAndCertificate> to_pem(X509* certificate, EVP_PKEY* key) {
+  auto certificate_pem = certificate_to_pem(certificate);
   if (!certificate_pem) return certificate_pem.error();
-  auto key_pem = drain(key_bio.get());
+  auto key_pem = private_key_to_pem(key);
   if (!key_pem) return key_pem.error();
   return KeyAndCertificate{std::move(*certificate_pem), std::move(*key_pem)};
 }
@@ -357,14 +365,9 @@ Result<KeyAndCertificateRequest> create_certificate_request(const std::string& c
   if (!request_bio || PEM_write_bio_X509_REQ(request_bio.get(), request.get()) != 1) {
     return openssl_failure("PEM_write_bio_X509_REQ");
   }
-  ossl::BioPtr key_bio(BIO_new(BIO_s_secmem()));
-  if (!key_bio || PEM_write_bio_PrivateKey(key_bio.get(), key->get(), nullptr, nullptr, 0, nullptr,
-                                           nullptr) != 1) {
-    return openssl_failure("PEM_write_bio_PrivateKey");
-  }
   auto request_pem = drain(request_bio.get());
   if (!request_pem) return request_pem.error();
-  auto key_pem = drain(key_bio.get());
+  auto key_pem = private_key_to_pem(key->get());
   if (!key_pem) return key_pem.error();
   return KeyAndCertificateRequest{std::move(*request_pem), std::move(*key_pem)};
 }
@@ -390,11 +393,7 @@ Result<std::string> sign_certificate_request(const KeyAndCertificate& ca,
   auto certificate =
       build_certificate(key, subject, *extensions, issuer->certificate.get(), issuer->key.get());
   if (!certificate) return certificate.error();
-  ossl::BioPtr out(BIO_new(BIO_s_mem()));
-  if (!out || PEM_write_bio_X509(out.get(), certificate->get()) != 1) {
-    return openssl_failure("PEM_write_bio_X509");
-  }
-  return drain(out.get());
+  return certificate_to_pem(certificate->get());
 }
 
 }  // namespace rapport::crypto
