@@ -31,8 +31,7 @@ std::optional<OpenedFolder> open_data_folder(const std::filesystem::path& data) 
   }
 }
 
-bool has_store(OpenedFolder& folder, const std::string& store,
-               const std::filesystem::path& data) {
+bool has_store(OpenedFolder& folder, const std::string& store, const std::filesystem::path& data) {
   const auto stores = folder.store->list_stores();
   if (stores && std::find(stores->begin(), stores->end(), store) != stores->end()) return true;
   std::cerr << "error: no store '" << store << "' in " << data.string() << "\n";

@@ -106,7 +106,8 @@ int run_terminal_revoke(const std::filesystem::path& data, const std::string& id
     std::cerr << "error: no active terminal '" << id << "' (already revoked, or never issued)\n";
     return 1;
   }
-  std::cout << "Terminal " << id << " revoked: the server refuses it from its next request.\n"
+  std::cout << "Terminal " << id << " revoked: a running server refuses its next request and "
+            << "closes its open connections within [enrollment] revocation_check_ms.\n"
             << "To bring it back, issue it again: rapportctl terminal issue --data "
             << data.string() << " --id " << id << " --store STORE\n";
   return 0;
