@@ -8,13 +8,16 @@
 #include <thread>
 
 #include "server/enrollment_handler.h"
+#include "server/server_config.h"
 #include "server/storage/enrollment_store.h"
 #include "server/storage/store.h"
+#include "shared/config/config_file.h"
 #include "shared/crypto/certificates.h"
 #include "shared/crypto/digest.h"
 #include "shared/crypto/random.h"
 #include "shared/protocol/enrollment_code.h"
 #include "shared/protocol/enrollment_messages.h"
+#include "shared/util/files.h"
 #include "tests/support/catch_result.h"
 #include "tests/support/temp_dir.h"
 
@@ -174,4 +177,31 @@ TEST_CASE_METHOD(EnrollmentFixture, "a new code for a terminal id replaces the o
   CHECK_FALSE(codes->is_active_terminal("T2").value());
   const auto active = codes->active_terminals().value();
   CHECK(active.count("T2") == 0);
+}
+
+TEST_CASE("server.toml names the enrollment listener, or none", "[enrollment][config]") {
+  rapport::testing::TempDir dir;
+  const std::string base =
+      "[server]\nlisten = \"127.0.0.1:8443\"\ndatabase = \"rapport.db\"\n"
+      "[tls]\ncertificate = \"s.crt\"\nprivate_key = \"s.key\"\nca_certificates = \"ca.crt\"\n"
+      "ca_private_key = \"ca.key\"\n[cards]\nissuer_prefix = \"627599\"\ncard_key = \"card.key\"\n";
+  write_file_atomically(dir / "without.toml", base, false);
+  const auto without = server::load_server_config(dir / "without.toml");
+  CHECK(without.enrollment_port == 0);
+  CHECK(without.revocation_check == 500ms);
+  CHECK(without.limits.handshake_timeout == 5000ms);
+
+  write_file_atomically(dir / "with.toml",
+                        base +
+                            "[limits]\nhandshake_timeout_ms = 700\n[enrollment]\nlisten = "
+                            "\"0.0.0.0:9444\"\nrevocation_check_ms = 250\n",
+                        false);
+  const auto with = server::load_server_config(dir / "with.toml");
+  CHECK(with.enrollment_host == "0.0.0.0");
+  CHECK(with.enrollment_port == 9444);
+  CHECK(with.revocation_check == 250ms);
+  CHECK(with.limits.handshake_timeout == 700ms);
+
+  write_file_atomically(dir / "bad.toml", base + "[enrollment]\nlisten = \"8444\"\n", false);
+  CHECK_THROWS_AS(server::load_server_config(dir / "bad.toml"), config::ConfigError);
 }
