@@ -1,7 +1,9 @@
 // server/main.cpp
 //
 // rapport-server: the chain's central server. Terminals sync over mutual TLS; every event
-// is stored once in SQLite before it is acknowledged. SIGINT/SIGTERM stop it gracefully.
+// is stored once in SQLite before it is acknowledged. New terminals enroll with a one-time
+// code on a second, server-authenticated listener ([enrollment]). SIGINT/SIGTERM stop it
+// gracefully.
 
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
@@ -10,16 +12,63 @@
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
+#include <memory>
+#include <stdexcept>
 
+#include "server/enrollment_handler.h"
+#include "server/revocation_watcher.h"
 #include "server/server_config.h"
 #include "server/value_scheduler.h"
+#include "server/storage/enrollment_store.h"
 #include "server/storage/store.h"
 #include "server/sync_handler.h"
 #include "shared/config/config_file.h"
 #include "shared/net/https_server.h"
+#include "shared/protocol/enrollment_messages.h"
 #include "shared/util/logging.h"
 
 namespace {
+
+rapport::server::EnrollmentStore& open_enrollment_store(
+    const rapport::server::ServerConfig& config,
+    std::unique_ptr<rapport::server::EnrollmentStore>& holder) {
+  auto store = rapport::server::EnrollmentStore::open(config.database);
+  if (!store) {
+    throw std::runtime_error("cannot open the database " + config.database.string() + ": " +
+                             store.error().message());
+  }
+  holder = std::move(*store);
+  return *holder;
+}
+
+// The enrollment listener: TLS with the server's certificate and the CA sent along (the
+// terminal pins the CA by the fingerprint in its code), no client certificate, small bodies.
+std::unique_ptr<rapport::net::HttpsServer> start_enrollment(
+    const rapport::server::ServerConfig& config, std::uint16_t sync_port,
+    std::unique_ptr<rapport::server::EnrollmentStore>& store_holder,
+    std::unique_ptr<rapport::server::EnrollmentAuthority>& authority_holder) {
+  using namespace rapport;
+  authority_holder = std::make_unique<server::EnrollmentAuthority>(
+      server::load_enrollment_authority(config, sync_port));
+  server::EnrollmentStore& store = open_enrollment_store(config, store_holder);
+  net::ServerOptions options;
+  options.address = config.enrollment_host;
+  options.port = config.enrollment_port;
+  options.tls = config.tls;
+  options.require_client_certificate = false;
+  options.present_ca_certificate = true;
+  options.limits = config.limits;
+  options.limits.max_body_bytes = protocol::kMaxEnrollRequestBytes;
+  options.max_connections = 32;
+  const server::EnrollmentAuthority& authority = *authority_holder;
+  auto listener =
+      net::HttpsServer::start(options, [&store, &authority](const net::HttpRequest& request) {
+        return server::handle_enrollment_request(store, authority, request,
+                                                 std::chrono::system_clock::now());
+      });
+  spdlog::info("enrollment listening on {}:{}", config.enrollment_host, listener->port());
+  return listener;
+}
 
 int wait_for_stop_signal() {
   sigset_t signals;
@@ -76,12 +125,24 @@ int main(int argc, char** argv) {
         options, [&storage, policy = config.sync](const rapport::net::HttpRequest& request) {
           return rapport::server::handle_sync_request(storage, policy, request);
         });
+    std::unique_ptr<rapport::server::EnrollmentStore> enrollment_store;
+    std::unique_ptr<rapport::server::EnrollmentAuthority> authority;
+    std::unique_ptr<rapport::net::HttpsServer> enrollment;
+    if (config.enrollment_port != 0) {
+      enrollment = start_enrollment(config, server->port(), enrollment_store, authority);
+    }
+    std::unique_ptr<rapport::server::EnrollmentStore> watcher_store;
+    (void)open_enrollment_store(config, watcher_store);
+    auto watcher = std::make_unique<rapport::server::RevocationWatcher>(
+        std::move(watcher_store), *server, config.revocation_check);
     spdlog::info("rapport-server listening on {}:{} (database {})", config.listen_host,
                  server->port(), config.database.string());
     const rapport::server::ValueScheduler values(config.database, config.value,
                                                  config.value_refresh_every);
     const int signal = wait_for_stop_signal();
     spdlog::info("received {}, stopping", signal == SIGINT ? "SIGINT" : "SIGTERM");
+    watcher.reset();
+    if (enrollment) enrollment->stop();
     server->stop();
     spdlog::info("rapport-server stopped");
     return EXIT_SUCCESS;

@@ -55,6 +55,15 @@ ServerConfig load_server_config(const std::filesystem::path& file) {
       config.integer_or("limits.max_body_bytes", 4 << 20, 256 << 10, std::int64_t{256} << 20));
   c.limits.io_timeout =
       std::chrono::milliseconds(config.integer_or("limits.io_timeout_ms", 10'000, 100, 600'000));
+  c.limits.handshake_timeout = std::chrono::milliseconds(
+      config.integer_or("limits.handshake_timeout_ms", 5'000, 100, 600'000));
+  if (config.optional_string("enrollment.listen")) {
+    const auto enrollment = config::host_port(config, "enrollment.listen");
+    c.enrollment_host = enrollment.host;
+    c.enrollment_port = enrollment.port;
+  }
+  c.revocation_check = std::chrono::milliseconds(
+      config.integer_or("enrollment.revocation_check_ms", 500, 50, 60'000));
   c.issuer_prefix = config.string("cards.issuer_prefix");
   if (!card::is_valid_issuer_prefix(c.issuer_prefix)) {
     config.fail("cards.issuer_prefix", "must be exactly 6 digits, e.g. \"627599\"");

@@ -32,6 +32,13 @@ struct ServerConfig {
   SyncPolicy sync;
   value::ValueConfig value;                 // [value]: docs/value-engine.md
   std::chrono::hours value_refresh_every{24};  // 0: only `rapportctl value refresh`
+  // [enrollment] listen: where new terminals enroll with a one-time code (server-authenticated
+  // TLS, docs/protocol.md "Enrollment"). Port 0 when the key is absent: no enrollment listener.
+  std::string enrollment_host;
+  std::uint16_t enrollment_port = 0;
+  // [enrollment] revocation_check_ms: how often the server looks for revoked terminals to
+  // close their open connections.
+  std::chrono::milliseconds revocation_check{500};
 };
 
 [[nodiscard]] ServerConfig load_server_config(const std::filesystem::path& file);

@@ -17,6 +17,7 @@
 #include "shared/util/logging.h"
 #include "terminal/card_sources.h"
 #include "terminal/counter.h"
+#include "terminal/enroll_command.h"
 #include "terminal/local_database.h"
 #include "terminal/sync_worker.h"
 #include "terminal/terminal_config.h"
@@ -61,17 +62,41 @@ int main(int argc, char** argv) {
   app.footer(
       "Example:\n  rapport-terminal --config rapport-data/terminals/T1/terminal.toml\n\n"
       "Then scan a card, or type its 16-digit number and press Enter.\n"
-      "Issue a terminal's config with: rapportctl terminal issue --data DIR --id T1 --store S1");
+      "Set up a new terminal with an enrollment code (from rapportctl terminal add):\n"
+      "  rapport-terminal enroll --server 192.0.2.10:8444 --code RAP1-... --out /etc/rapport\n"
+      "or issue its folder on the server: rapportctl terminal issue --data DIR --id T1 --store S1");
   std::string config_path;
   std::string log_level = "info";
-  app.add_option("-c,--config", config_path, "terminal.toml")->required();
+  app.add_option("-c,--config", config_path, "terminal.toml (required to run the terminal)");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
       ->capture_default_str();
   app.set_version_flag("--version", "rapport-terminal 0.1.0");
+
+  rapport::terminal::EnrollOptions enroll;
+  auto* enroll_cmd = app.add_subcommand(
+      "enroll", "Enroll this terminal with a one-time code: make its key, get its certificate");
+  enroll_cmd->add_option("--server", enroll.server, "host:port of the server's enrollment listener")
+      ->required();
+  enroll_cmd->add_option("--code", enroll.code, "The code rapportctl terminal add printed")
+      ->required();
+  enroll_cmd->add_option("--out", enroll.out, "Folder for the terminal's files")->required();
+  enroll_cmd->add_option("--name", enroll.server_name, "Name the server's certificate carries")
+      ->capture_default_str();
+  enroll_cmd->add_option("--sync-server", enroll.sync_address,
+                         "host:port the terminal syncs with (default: --server's host and the "
+                         "sync port the server names)");
+  enroll_cmd->footer(
+      "Example: rapport-terminal enroll --server 192.0.2.10:8444 --code RAP1-... --out "
+      "/etc/rapport\nThen: rapport-terminal --config /etc/rapport/terminal.toml");
   CLI11_PARSE(app, argc, argv);
   // Keys, member data and the databases Rapport writes are for its own user only.
   ::umask(077);
   rapport::init_logging("terminal", log_level);
+  if (*enroll_cmd) return rapport::terminal::run_enroll(enroll);
+  if (config_path.empty()) {
+    std::cerr << "error: --config is required (or use: rapport-terminal enroll --help)\n";
+    return 2;
+  }
 
   using namespace rapport;
   try {

@@ -21,6 +21,7 @@ struct InitOptions {
   std::vector<std::string> stores{"S1"};
   std::string issuer_prefix = "627599";
   std::string listen = "127.0.0.1:8443";
+  std::optional<std::string> enroll_listen;  // default: listen's host, its port + 1
   std::vector<std::string> server_names{"localhost"};
   std::vector<std::string> server_ips{"127.0.0.1", "::1"};
 };
@@ -48,6 +49,16 @@ struct TerminalIssueOptions {
   std::optional<std::string> server;         // host:port the terminal dials; default: listen
 };
 int run_terminal_issue(const TerminalIssueOptions& options);
+// `terminal add`: a pending terminal and its one-time enrollment code (docs/protocol.md,
+// "Enrollment").
+struct TerminalAddOptions {
+  std::filesystem::path data;
+  std::string store;
+  std::optional<std::string> id;  // default: "T-" and 6 random hex digits
+  std::string valid_for = "24h";  // a number and s, m, h or d
+};
+int run_terminal_add(const TerminalAddOptions& options);
+
 int run_terminal_revoke(const std::filesystem::path& data, const std::string& id);
 
 // `rapportctl seed`: a realistic chain into a data folder (server/value/synthetic_chain.h).

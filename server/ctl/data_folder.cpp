@@ -1,6 +1,7 @@
 // server/ctl/data_folder.cpp
 #include "server/ctl/data_folder.h"
 
+#include <algorithm>
 #include <iostream>
 
 #include "shared/config/config_file.h"
@@ -28,6 +29,13 @@ std::optional<OpenedFolder> open_data_folder(const std::filesystem::path& data) 
     std::cerr << "error: " << e.what() << "\n";
     return std::nullopt;
   }
+}
+
+bool has_store(OpenedFolder& folder, const std::string& store, const std::filesystem::path& data) {
+  const auto stores = folder.store->list_stores();
+  if (stores && std::find(stores->begin(), stores->end(), store) != stores->end()) return true;
+  std::cerr << "error: no store '" << store << "' in " << data.string() << "\n";
+  return false;
 }
 
 }  // namespace rapport::ctl

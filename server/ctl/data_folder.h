@@ -27,4 +27,8 @@ struct OpenedFolder {
 // on failure ("run `rapportctl init --data DIR` first" when there is no folder).
 [[nodiscard]] std::optional<OpenedFolder> open_data_folder(const std::filesystem::path& data);
 
+// True when `store` is one of the folder's stores; otherwise prints which folder lacks it.
+[[nodiscard]] bool has_store(OpenedFolder& folder, const std::string& store,
+                             const std::filesystem::path& data);
+
 }  // namespace rapport::ctl

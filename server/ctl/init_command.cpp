@@ -19,6 +19,19 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// --enroll-listen, or the sync listener's host with the next port.
+std::string enrollment_listen(const InitOptions& o) {
+  if (o.enroll_listen) return *o.enroll_listen;
+  const auto colon = o.listen.rfind(':');
+  int port = 8443;
+  try {
+    port = std::stoi(o.listen.substr(colon + 1));
+  } catch (const std::exception&) {
+    // server.toml's loader names the bad listen value at the next start
+  }
+  return o.listen.substr(0, colon) + ":" + std::to_string(port < 65535 ? port + 1 : 8444);
+}
+
 std::string server_toml(const InitOptions& o) {
   std::ostringstream t;
   t << "# rapport-server configuration, written by `rapportctl init`.\n"
@@ -27,7 +40,10 @@ std::string server_toml(const InitOptions& o) {
     << "[tls]\ncertificate = \"tls/server.crt\"\nprivate_key = \"tls/server.key\"\n"
     << "ca_certificates = \"ca/ca.crt\"\nca_private_key = \"ca/ca.key\"\n\n"
     << "[cards]\nissuer_prefix = \"" << o.issuer_prefix << "\"\ncard_key = \"card.key\"\n\n"
-    << "[limits]\nmax_body_bytes = 4194304\nio_timeout_ms = 10000\n";
+    << "[limits]\nmax_body_bytes = 4194304\nio_timeout_ms = 10000\n"
+    << "handshake_timeout_ms = 5000\n\n"
+    << "[enrollment]\n# New terminals enroll here with a code from `rapportctl terminal add`.\n"
+    << "listen = \"" << enrollment_listen(o) << "\"\nrevocation_check_ms = 500\n";
   return t.str();
 }
 

@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
       "  rapportctl store add --data ./rapport-data --id S2 --name \"Station Road\"\n"
       "  rapportctl member add --data ./rapport-data --name \"Ada Lovelace\" --store S1\n"
       "  rapportctl member list --data ./rapport-data\n"
+      "  rapportctl terminal add --data ./rapport-data --store S1\n"
       "  rapportctl terminal issue --data ./rapport-data --id T1 --store S1\n"
       "  rapportctl terminal revoke --data ./rapport-data --id T1\n"
       "  rapportctl events --data ./rapport-data\n"
@@ -43,6 +44,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   init_cmd->add_option("--listen", init.listen, "host:port the server listens on")
       ->capture_default_str();
+  init_cmd->add_option("--enroll-listen", init.enroll_listen,
+                       "host:port of the enrollment listener (default: --listen's port + 1)");
   init_cmd->footer("Example: rapportctl init --data ./rapport-data --store S1 --store S2");
 
   auto* store_cmd = app.add_subcommand("store", "Add or list the chain's stores");
@@ -105,8 +108,24 @@ int main(int argc, char** argv) {
       "Example: rapportctl seed --data ./rapport-data --members 2000 --stores 3 --months 12 "
       "--seed 7\nThen: rapportctl value refresh --data ./rapport-data");
 
-  auto* terminal_cmd = app.add_subcommand("terminal", "Issue or revoke terminal certificates");
+  auto* terminal_cmd =
+      app.add_subcommand("terminal", "Add (with an enrollment code), issue or revoke terminals");
   terminal_cmd->require_subcommand(1);
+  TerminalAddOptions terminal_add;
+  auto* terminal_add_cmd = terminal_cmd->add_subcommand(
+      "add", "Register a terminal and print its one-time enrollment code");
+  terminal_add_cmd->add_option("--data", terminal_add.data, "Server data folder")->required();
+  terminal_add_cmd->add_option("--store", terminal_add.store, "Store the terminal stands in")
+      ->required();
+  terminal_add_cmd->add_option("--id", terminal_add.id,
+                               "Terminal id (default: T- and 6 random hex digits)");
+  terminal_add_cmd
+      ->add_option("--valid-for", terminal_add.valid_for,
+                   "How long the code works: a number and s, m, h or d, at most 30d")
+      ->capture_default_str();
+  terminal_add_cmd->footer(
+      "Example: rapportctl terminal add --data ./rapport-data --store S1 --id T2 --valid-for 2h\n"
+      "Then on the new terminal: rapport-terminal enroll --server HOST:8444 --code CODE --out DIR");
   TerminalIssueOptions issue;
   auto* issue_cmd = terminal_cmd->add_subcommand(
       "issue", "Issue a terminal's certificate, card key and terminal.toml");
@@ -297,6 +316,7 @@ int main(int argc, char** argv) {
   if (*member_value_cmd) return run_member_value(member_value_data, member_value_id);
   if (*seed_cmd) return run_seed(seed);
   if (*refresh_cmd) return run_value_refresh(refresh_data, refresh_as_of);
+  if (*terminal_add_cmd) return run_terminal_add(terminal_add);
   if (*issue_cmd) return run_terminal_issue(issue);
   if (*revoke_cmd) return run_terminal_revoke(revoke_data, revoke_id);
   if (*events_cmd) return run_events_list(events_data, events_limit);

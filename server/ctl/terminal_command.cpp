@@ -5,15 +5,15 @@
 // terminal.toml — in a folder readable by its owner only, and the terminal registered so the server
 // lets it in.
 
-#include <algorithm>
 #include <filesystem>
 #include <iostream>
-#include <sstream>
 
 #include "server/ctl/commands.h"
 #include "server/ctl/data_folder.h"
 #include "shared/card/card_key.h"
+#include "shared/config/terminal_toml.h"
 #include "shared/crypto/certificates.h"
+#include "shared/protocol/enrollment_code.h"
 #include "shared/util/files.h"
 
 namespace rapport::ctl {
@@ -21,43 +21,27 @@ namespace {
 
 namespace fs = std::filesystem;
 
-bool is_valid_terminal_id(const std::string& id) {
-  return !id.empty() && id.size() <= 64 && std::all_of(id.begin(), id.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '_';
-  });
-}
-
 std::string terminal_toml(const TerminalIssueOptions& o, const server::ServerConfig& config,
                           const std::string& server_address) {
-  std::ostringstream t;
-  t << "# rapport-terminal configuration, written by `rapportctl terminal issue`.\n"
-    << "# Relative paths are taken from this file's folder. Reference: config/terminal.toml.\n\n"
-    << "[terminal]\nid = \"" << o.id << "\"\nstore = \"" << o.store << "\"\n"
-    << "database = \"terminal.db\"\n\n"
-    << "[server]\naddress = \"" << server_address << "\"\n"
-    << "# The name the server's certificate must carry.\nname = \"localhost\"\n\n"
-    << "[tls]\ncertificate = \"terminal.crt\"\nprivate_key = \"terminal.key\"\n"
-    << "ca_certificates = \"ca.crt\"\n\n"
-    << "[cards]\nissuer_prefix = \"" << config.issuer_prefix << "\"\ncard_key = \"card.key\"\n\n"
-    << "[sync]\ninterval_ms = 2000\nmembers_refresh_s = 60\nrequest_timeout_ms = 5000\n";
-  return t.str();
+  return rapport::config::terminal_toml({.terminal_id = o.id,
+                                         .store_id = o.store,
+                                         .server_address = server_address,
+                                         .server_name = "localhost",
+                                         .issuer_prefix = config.issuer_prefix,
+                                         .written_by = "rapportctl terminal issue"});
 }
 
 }  // namespace
 
 int run_terminal_issue(const TerminalIssueOptions& o) {
-  if (!is_valid_terminal_id(o.id)) {
+  if (!protocol::is_valid_terminal_id(o.id)) {
     std::cerr << "error: --id must be 1-64 letters, digits, '-' or '_', not '" << o.id << "'\n";
     return 2;
   }
   auto folder = open_data_folder(o.data);
   if (!folder) return 1;
   const auto& config = folder->config;
-  const auto stores = folder->store->list_stores();
-  if (!stores || std::find(stores->begin(), stores->end(), o.store) == stores->end()) {
-    std::cerr << "error: no store '" << o.store << "' in " << o.data.string() << "\n";
-    return 1;
-  }
+  if (!has_store(*folder, o.store, o.data)) return 1;
 
   const auto ca_cert = read_file(config.tls.ca_certificates);
   const auto ca_key = read_file(config.ca_private_key);
@@ -122,7 +106,8 @@ int run_terminal_revoke(const std::filesystem::path& data, const std::string& id
     std::cerr << "error: no active terminal '" << id << "' (already revoked, or never issued)\n";
     return 1;
   }
-  std::cout << "Terminal " << id << " revoked: the server refuses it from its next request.\n"
+  std::cout << "Terminal " << id << " revoked: a running server refuses its next request and "
+            << "closes its open connections within [enrollment] revocation_check_ms.\n"
             << "To bring it back, issue it again: rapportctl terminal issue --data "
             << data.string() << " --id " << id << " --store STORE\n";
   return 0;

@@ -11,7 +11,7 @@
 
 namespace rapport::server {
 
-inline constexpr std::array<storage::Migration, 3> kSqliteMigrations{{
+inline constexpr std::array<storage::Migration, 4> kSqliteMigrations{{
     {1, R"sql(
 CREATE TABLE stores (
   id   TEXT PRIMARY KEY,
@@ -168,6 +168,18 @@ CREATE TABLE tier_history (
   segment    TEXT NOT NULL
 );
 CREATE INDEX tier_history_member ON tier_history(member_id, changed_at);
+)sql"},
+    // Terminal enrollment codes (server/storage/enrollment_store.cpp): only the secret's
+    // SHA-256 is kept; a code is spent when used_at is set. One pending code per terminal id.
+    {4, R"sql(
+CREATE TABLE enrollment_codes (
+  terminal_id TEXT PRIMARY KEY,
+  store_id    TEXT NOT NULL REFERENCES stores(id),
+  secret_hash TEXT NOT NULL,
+  created_at  TEXT NOT NULL,
+  expires_at  TEXT NOT NULL,
+  used_at     TEXT
+);
 )sql"},
 }};
 

@@ -121,25 +121,30 @@ std::filesystem::path ConfigFile::path(std::string_view key) const {
   return value;
 }
 
-HostPort host_port(const ConfigFile& file, std::string_view key) {
-  const std::string text = file.string(key);
+std::optional<HostPort> parse_host_port(std::string_view text) {
   const auto colon = text.rfind(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) {
-    file.fail(key, "must be host:port, e.g. \"127.0.0.1:8443\"");
+  if (colon == std::string_view::npos || colon == 0 || colon + 1 == text.size()) {
+    return std::nullopt;
   }
   HostPort result;
-  result.host = text.substr(0, colon);
+  result.host = std::string(text.substr(0, colon));
   if (result.host.size() > 2 && result.host.front() == '[' && result.host.back() == ']') {
     result.host = result.host.substr(1, result.host.size() - 2);  // [::1]:8443
   }
   int port = 0;
   for (const char c : text.substr(colon + 1)) {
-    if (c < '0' || c > '9' || port > 65535) file.fail(key, "port must be a number 1-65535");
+    if (c < '0' || c > '9' || port > 65535) return std::nullopt;
     port = port * 10 + (c - '0');
   }
-  if (port < 1 || port > 65535) file.fail(key, "port must be a number 1-65535");
+  if (port < 1 || port > 65535) return std::nullopt;
   result.port = static_cast<std::uint16_t>(port);
   return result;
+}
+
+HostPort host_port(const ConfigFile& file, std::string_view key) {
+  const auto parsed = parse_host_port(file.string(key));
+  if (!parsed) file.fail(key, "must be host:port with a port 1-65535, e.g. \"127.0.0.1:8443\"");
+  return *parsed;
 }
 
 }  // namespace rapport::config

@@ -72,4 +72,8 @@ struct HostPort {
 };
 [[nodiscard]] HostPort host_port(const ConfigFile& file, std::string_view key);
 
+// The same for text from elsewhere (a command line): "[::1]:8443" gives host "::1".
+// Nullopt unless there is a host and a port 1-65535.
+[[nodiscard]] std::optional<HostPort> parse_host_port(std::string_view text);
+
 }  // namespace rapport::config

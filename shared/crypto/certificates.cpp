@@ -90,20 +90,28 @@ Result<std::string> drain(BIO* bio) {
   return text;
 }
 
-Result<KeyAndCertificate> to_pem(X509* certificate, EVP_PKEY* key) {
-  ossl::BioPtr certificate_bio(BIO_new(BIO_s_mem()));
-  if (!certificate_bio || PEM_write_bio_X509(certificate_bio.get(), certificate) != 1) {
+Result<std::string> certificate_to_pem(X509* certificate) {
+  ossl::BioPtr bio(BIO_new(BIO_s_mem()));
+  if (!bio || PEM_write_bio_X509(bio.get(), certificate) != 1) {
     return openssl_failure("PEM_write_bio_X509");
   }
+  return drain(bio.get());
+}
+
+Result<std::string> private_key_to_pem(EVP_PKEY* key) {
   // A secure-memory BIO wipes the key's PEM text when it is freed.
-  ossl::BioPtr key_bio(BIO_new(BIO_s_secmem()));
-  if (!key_bio ||
-      PEM_write_bio_PrivateKey(key_bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr) != 1) {
+  ossl::BioPtr bio(BIO_new(BIO_s_secmem()));
+  if (!bio ||
+      PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr) != 1) {
     return openssl_failure("PEM_write_bio_PrivateKey");
   }
-  auto certificate_pem = drain(certificate_bio.get());
+  return drain(bio.get());
+}
+
+Result<KeyAndCertificate> to_pem(X509* certificate, EVP_PKEY* key) {
+  auto certificate_pem = certificate_to_pem(certificate);
   if (!certificate_pem) return certificate_pem.error();
-  auto key_pem = drain(key_bio.get());
+  auto key_pem = private_key_to_pem(key);
   if (!key_pem) return key_pem.error();
   return KeyAndCertificate{std::move(*certificate_pem), std::move(*key_pem)};
 }
@@ -210,6 +218,65 @@ Result<std::string> name_entry(const X509_NAME* name, int nid) {
   return std::string(reinterpret_cast<const char*>(utf8), static_cast<std::size_t>(length));
 }
 
+// The extensions of a terminal's or server's certificate, or kBadInput (see check_subject).
+Result<std::vector<Extension>> end_entity_extensions(const CertificateRequest& request) {
+  if (const ErrorCode error = check_subject(request)) return error;
+  auto alt_names_result = subject_alt_names(request);
+  if (!alt_names_result) return alt_names_result.error();
+  const std::string& alt_names = alt_names_result.value();
+  std::vector<Extension> extensions{
+      {NID_basic_constraints, "critical,CA:FALSE"},
+      {NID_key_usage, "critical,digitalSignature,keyAgreement"},
+  };
+  switch (request.use) {
+    case CertificateUse::kServer:
+      if (alt_names.empty()) return make_error_code(CryptoErrc::kBadInput);
+      extensions.push_back({NID_ext_key_usage, "serverAuth"});
+      break;
+    case CertificateUse::kClient:
+      extensions.push_back({NID_ext_key_usage, "clientAuth"});
+      break;
+    default:
+      return make_error_code(CryptoErrc::kBadInput);
+  }
+  if (!alt_names.empty()) extensions.push_back({NID_subject_alt_name, alt_names});
+  extensions.push_back({NID_subject_key_identifier, "hash"});
+  extensions.push_back({NID_authority_key_identifier, "keyid"});
+  return extensions;
+}
+
+struct Issuer {
+  ossl::X509Ptr certificate;
+  ossl::KeyPtr key;
+};
+
+// The CA's certificate and key, checked to belong together and to be a CA.
+Result<Issuer> load_issuer(const KeyAndCertificate& ca) {
+  auto certificate = parse_certificate(ca.certificate_pem);
+  if (!certificate) return certificate.error();
+  auto key = parse_private_key(ca.private_key_pem);
+  if (!key) return key.error();
+  if (X509_check_private_key(certificate->get(), key->get()) != 1) {
+    return input_failure(CryptoErrc::kBadKey);
+  }
+  if (X509_check_ca(certificate->get()) == 0) return input_failure(CryptoErrc::kBadInput);
+  return Issuer{std::move(*certificate), std::move(*key)};
+}
+
+// True for an EC key on P-256, the one key type Rapport's certificates carry.
+bool is_p256_key(EVP_PKEY* key) {
+  if (EVP_PKEY_get_base_id(key) != EVP_PKEY_EC) return false;
+  std::array<char, 64> group{};
+  std::size_t length = 0;
+  if (EVP_PKEY_get_utf8_string_param(key, "group", group.data(), group.size(), &length) != 1) {
+    return false;
+  }
+  const std::string_view name(group.data(), length);
+  return name == "prime256v1" || name == "P-256";
+}
+
+constexpr std::size_t kMaxRequestPemBytes = 16 * 1024;
+
 }  // namespace
 
 Result<KeyAndCertificate> create_certificate_authority(const std::string& common_name,
@@ -234,42 +301,14 @@ Result<KeyAndCertificate> create_certificate_authority(const std::string& common
 
 Result<KeyAndCertificate> issue_certificate(const KeyAndCertificate& ca,
                                             const CertificateRequest& request) {
-  if (const ErrorCode error = check_subject(request)) return error;
-  auto alt_names_result = subject_alt_names(request);
-  if (!alt_names_result) return alt_names_result.error();
-  const std::string& alt_names = alt_names_result.value();
-  std::vector<Extension> extensions{
-      {NID_basic_constraints, "critical,CA:FALSE"},
-      {NID_key_usage, "critical,digitalSignature,keyAgreement"},
-  };
-  switch (request.use) {
-    case CertificateUse::kServer:
-      if (alt_names.empty()) return make_error_code(CryptoErrc::kBadInput);
-      extensions.push_back({NID_ext_key_usage, "serverAuth"});
-      break;
-    case CertificateUse::kClient:
-      extensions.push_back({NID_ext_key_usage, "clientAuth"});
-      break;
-    default:
-      return make_error_code(CryptoErrc::kBadInput);
-  }
-  if (!alt_names.empty()) extensions.push_back({NID_subject_alt_name, alt_names});
-  extensions.push_back({NID_subject_key_identifier, "hash"});
-  extensions.push_back({NID_authority_key_identifier, "keyid"});
-
-  auto ca_certificate = parse_certificate(ca.certificate_pem);
-  if (!ca_certificate) return ca_certificate.error();
-  auto ca_key = parse_private_key(ca.private_key_pem);
-  if (!ca_key) return ca_key.error();
-  if (X509_check_private_key(ca_certificate->get(), ca_key->get()) != 1) {
-    return input_failure(CryptoErrc::kBadKey);
-  }
-  if (X509_check_ca(ca_certificate->get()) == 0) return input_failure(CryptoErrc::kBadInput);
-
+  auto extensions = end_entity_extensions(request);
+  if (!extensions) return extensions.error();
+  auto issuer = load_issuer(ca);
+  if (!issuer) return issuer.error();
   auto key = generate_p256_key();
   if (!key) return key.error();
-  auto certificate =
-      build_certificate(key->get(), request, extensions, ca_certificate->get(), ca_key->get());
+  auto certificate = build_certificate(key->get(), request, *extensions, issuer->certificate.get(),
+                                       issuer->key.get());
   if (!certificate) return certificate.error();
   return to_pem(certificate->get(), key->get());
 }
@@ -295,6 +334,66 @@ Result<CertificateInfo> read_certificate_info(const std::string& certificate_pem
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return CertificateInfo{std::move(*common_name), std::move(*unit), std::move(*issuer),
                          std::move(serial_hex)};
+}
+
+Result<Sha256Digest> certificate_sha256(const std::string& certificate_pem) {
+  auto certificate = parse_certificate(certificate_pem);
+  if (!certificate) return certificate.error();
+  Sha256Digest digest{};
+  unsigned int length = 0;
+  if (X509_digest(certificate->get(), EVP_sha256(), digest.data(), &length) != 1 ||
+      length != digest.size()) {
+    return openssl_failure("X509_digest");
+  }
+  return digest;
+}
+
+Result<KeyAndCertificateRequest> create_certificate_request(const std::string& common_name) {
+  CertificateRequest subject;
+  subject.common_name = common_name;
+  if (const ErrorCode error = check_subject(subject)) return error;
+  auto key = generate_p256_key();
+  if (!key) return key.error();
+  ossl::X509RequestPtr request(X509_REQ_new());
+  if (!request || X509_REQ_set_version(request.get(), X509_REQ_VERSION_1) != 1 ||
+      !add_name_entry(X509_REQ_get_subject_name(request.get()), NID_commonName, common_name) ||
+      X509_REQ_set_pubkey(request.get(), key->get()) != 1 ||
+      X509_REQ_sign(request.get(), key->get(), EVP_sha256()) <= 0) {
+    return openssl_failure("making the certificate request");
+  }
+  ossl::BioPtr request_bio(BIO_new(BIO_s_mem()));
+  if (!request_bio || PEM_write_bio_X509_REQ(request_bio.get(), request.get()) != 1) {
+    return openssl_failure("PEM_write_bio_X509_REQ");
+  }
+  auto request_pem = drain(request_bio.get());
+  if (!request_pem) return request_pem.error();
+  auto key_pem = private_key_to_pem(key->get());
+  if (!key_pem) return key_pem.error();
+  return KeyAndCertificateRequest{std::move(*request_pem), std::move(*key_pem)};
+}
+
+Result<std::string> sign_certificate_request(const KeyAndCertificate& ca,
+                                             const std::string& request_pem,
+                                             const CertificateRequest& subject) {
+  if (request_pem.size() > kMaxRequestPemBytes) return input_failure(CryptoErrc::kBadPem);
+  auto bio = input_bio(request_pem);
+  if (!bio) return bio.error();
+  ossl::X509RequestPtr request(
+      PEM_read_bio_X509_REQ(bio->get(), nullptr, refuse_password, nullptr));
+  if (!request) return input_failure(CryptoErrc::kBadPem);
+  EVP_PKEY* key = X509_REQ_get0_pubkey(request.get());
+  if (key == nullptr || !is_p256_key(key)) return input_failure(CryptoErrc::kBadKey);
+  // Proof that the requester holds the private key of the public key it wants certified.
+  if (X509_REQ_verify(request.get(), key) != 1) return input_failure(CryptoErrc::kBadInput);
+
+  auto extensions = end_entity_extensions(subject);
+  if (!extensions) return extensions.error();
+  auto issuer = load_issuer(ca);
+  if (!issuer) return issuer.error();
+  auto certificate =
+      build_certificate(key, subject, *extensions, issuer->certificate.get(), issuer->key.get());
+  if (!certificate) return certificate.error();
+  return certificate_to_pem(certificate->get());
 }
 
 }  // namespace rapport::crypto

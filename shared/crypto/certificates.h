@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "shared/crypto/hmac.h"
 #include "shared/util/result.h"
 
 namespace rapport::crypto {
@@ -54,5 +55,29 @@ struct CertificateInfo {
   std::string serial_hex;
 };
 [[nodiscard]] Result<CertificateInfo> read_certificate_info(const std::string& certificate_pem);
+
+// SHA-256 of the certificate's DER form: its fingerprint, as `openssl x509 -noout
+// -fingerprint -sha256` prints it. kBadPem when the text holds no certificate.
+[[nodiscard]] Result<Sha256Digest> certificate_sha256(const std::string& certificate_pem);
+
+// A terminal enrolling itself (docs/protocol.md, "Enrollment"): it makes its own key, which
+// never leaves the machine, and asks the CA to certify it with a PKCS#10 request.
+struct KeyAndCertificateRequest {
+  std::string request_pem;      // "CERTIFICATE REQUEST", signed with the new key
+  std::string private_key_pem;  // PKCS#8, unencrypted: store it readable by its owner only
+};
+
+// A new EC P-256 key and a request for it naming `common_name` (only a hint: the CA decides).
+[[nodiscard]] Result<KeyAndCertificateRequest> create_certificate_request(
+    const std::string& common_name);
+
+// Certifies the key of the PKCS#10 request `request_pem` with `ca`, for `subject` (names, use
+// and validity are the CA's choice; whatever subject or extensions the request asks for are
+// ignored). Returns the certificate's PEM. Errors: kBadPem when the text is not one request
+// (or is over 16 KiB), kBadInput when its self-signature does not verify (or as
+// issue_certificate), kBadKey when its key is not EC P-256.
+[[nodiscard]] Result<std::string> sign_certificate_request(const KeyAndCertificate& ca,
+                                                           const std::string& request_pem,
+                                                           const CertificateRequest& subject);
 
 }  // namespace rapport::crypto

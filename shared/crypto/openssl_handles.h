@@ -40,6 +40,7 @@ using KeyContextPtr = std::unique_ptr<EVP_PKEY_CTX, Deleter<&EVP_PKEY_CTX_free>>
 using KeyPtr = std::unique_ptr<EVP_PKEY, Deleter<&EVP_PKEY_free>>;
 using X509ExtensionPtr = std::unique_ptr<X509_EXTENSION, Deleter<&X509_EXTENSION_free>>;
 using X509Ptr = std::unique_ptr<X509, Deleter<&X509_free>>;
+using X509RequestPtr = std::unique_ptr<X509_REQ, Deleter<&X509_REQ_free>>;
 using X509StoreContextPtr = std::unique_ptr<X509_STORE_CTX, Deleter<&X509_STORE_CTX_free>>;
 using X509StorePtr = std::unique_ptr<X509_STORE, Deleter<&X509_STORE_free>>;
 template <class T>

@@ -45,7 +45,10 @@ struct HttpResponse {
 struct Limits {
   std::size_t max_body_bytes = 4 * 1024 * 1024;
   std::size_t max_header_bytes = 16 * 1024;
-  std::chrono::milliseconds io_timeout{10'000};  // for each read, write and handshake
+  std::chrono::milliseconds io_timeout{10'000};  // for each read and write
+  // For the TLS handshake alone: a peer that connects and stalls there holds a connection
+  // slot (max_connections) for at most this long.
+  std::chrono::milliseconds handshake_timeout{5'000};
 };
 
 }  // namespace rapport::net

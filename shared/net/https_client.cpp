@@ -77,7 +77,8 @@ class ClientImpl final : public HttpsClient {
         server_name_(options.server_name.empty() ? options.host : options.server_name),
         send_sni_(!detail::is_ip_literal(server_name_)),
         host_header_(host_header(options)),
-        tls_(detail::make_client_tls_context(options.tls, server_name_)) {}
+        tls_(detail::make_client_tls_context(options.tls, server_name_,
+                                             options_.pinned_ca_sha256)) {}
 
   Result<HttpResponse> request(std::string_view method, std::string_view target,
                                std::string_view body, std::chrono::milliseconds deadline) override {

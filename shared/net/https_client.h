@@ -26,6 +26,11 @@ struct ClientOptions {
   std::string server_name;
   TlsFiles tls;
   Limits limits;
+  // Enrollment only: the SHA-256 fingerprint of the chain's CA certificate (32 bytes, raw),
+  // used instead of tls.ca_certificates, which the client does not have yet. The server must
+  // send its CA in the handshake (ServerOptions::present_ca_certificate); a chain without a
+  // certificate of this fingerprint fails the handshake before anything is sent.
+  std::string pinned_ca_sha256;
 };
 
 class HttpsClient {

@@ -46,7 +46,8 @@ class ServerImpl final : public HttpsServer {
   ServerImpl(const ServerOptions& options, RequestHandler handler)
       : options_(options),
         handler_(std::move(handler)),
-        tls_(detail::make_server_tls_context(options.tls, options.require_client_certificate)),
+        tls_(detail::make_server_tls_context(options.tls, options.require_client_certificate,
+                                             options.present_ca_certificate)),
         environment_{handler_, options_.limits, registry_} {
     io_.emplace(1);
     acceptor_.emplace(*io_);
@@ -71,12 +72,26 @@ class ServerImpl final : public HttpsServer {
 
   std::uint16_t port() const override { return port_; }
 
+  void close_connections(ConnectionFilter should_close) override {
+    const std::lock_guard lock(stop_mutex_);
+    if (!io_ || stopping_) return;
+    asio::post(*io_, [this, should_close = std::move(should_close)] {
+      for (auto& session : registry_.live_sessions()) {
+        auto executor = session->executor();
+        asio::post(executor, [session = std::move(session), should_close] {
+          session->close_if(should_close);
+        });
+      }
+    });
+  }
+
   void stop(std::chrono::milliseconds grace) override {
     const std::lock_guard lock(stop_mutex_);
     if (!io_) return;
     if (std::this_thread::get_id() == thread_.get_id()) {
       throw std::logic_error("HttpsServer::stop() called from its own I/O thread (a handler)");
     }
+    stopping_ = true;
     asio::post(*io_, [this] { close_acceptor_and_sessions(); });
     if (!registry_.wait_until_empty(grace)) {
       spdlog::warn("https: {} connection(s) still open after the {} ms grace; closing them",
@@ -181,6 +196,7 @@ class ServerImpl final : public HttpsServer {
   std::uint16_t port_ = 0;
   std::thread thread_;
   std::mutex stop_mutex_;
+  bool stopping_ = false;  // guarded by stop_mutex_
 };
 
 }  // namespace

@@ -29,7 +29,17 @@ struct ServerOptions {
   bool require_client_certificate = true;
   Limits limits;
   std::size_t max_connections = 256;  // further connections are closed at accept
+  // Sends the CA certificate (tls.ca_certificates) after the server's own in the handshake,
+  // so a client that only knows the CA's fingerprint can find and pin it (enrollment).
+  bool present_ca_certificate = false;
 };
+
+// Who a connection's verified client certificate names.
+struct PeerCertificate {
+  std::string common_name;
+  std::string serial_hex;  // lower-case hex
+};
+using ConnectionFilter = std::function<bool(const PeerCertificate&)>;
 
 class HttpsServer {
  public:
@@ -49,6 +59,14 @@ class HttpsServer {
   // Idle keep-alive connections close at once. A second call does nothing. Never call it from
   // the handler (it would wait for its own thread): that throws std::logic_error.
   virtual void stop(std::chrono::milliseconds grace = std::chrono::seconds(5)) = 0;
+
+  // Closes every open connection whose verified client certificate `should_close` picks (a
+  // revoked terminal): at once when it waits for a request, right after the response in
+  // progress otherwise. Connections without a verified certificate (still handshaking, or a
+  // server that does not ask for one) are left alone. Returns at once; `should_close` runs
+  // later on the I/O thread, once per connection, and must not block. Thread-safe; does
+  // nothing once stop() has begun.
+  virtual void close_connections(ConnectionFilter should_close) = 0;
 };
 
 }  // namespace rapport::net

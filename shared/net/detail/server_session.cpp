@@ -78,6 +78,16 @@ void ServerSession::close_when_idle() {
   if (phase_ == Phase::kWaiting) beast::get_lowest_layer(stream_).cancel();
 }
 
+void ServerSession::close_if(const ConnectionFilter& should_close) {
+  if (peer_.common_name.empty() || closing_) return;
+  if (!should_close(PeerCertificate{peer_.common_name, peer_.serial_hex})) return;
+  spdlog::info(
+      "https: closing the connection of {} from {}: its certificate is no longer "
+      "accepted",
+      peer_.common_name, remote_address_);
+  close_when_idle();
+}
+
 asio::awaitable<void> ServerSession::async_run(std::shared_ptr<ServerSession> self) {
   try {
     co_await self->async_serve();
@@ -93,7 +103,7 @@ asio::awaitable<void> ServerSession::async_serve() {
   const Limits& limits = environment_.limits;
   auto& tcp = beast::get_lowest_layer(stream_);
 
-  tcp.expires_after(limits.io_timeout);
+  tcp.expires_after(limits.handshake_timeout);
   const auto [handshake_error] =
       co_await stream_.async_handshake(asio::ssl::stream_base::server, kAsTuple);
   if (handshake_error) {

@@ -53,6 +53,10 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
   // or shutting down), otherwise right after the response in progress is written.
   void close_when_idle();
 
+  // For HttpsServer::close_connections(); runs on the strand. close_when_idle() when the
+  // handshake verified a client certificate and `should_close` picks it.
+  void close_if(const ConnectionFilter& should_close);
+
  private:
   enum class Phase { kWaiting, kBusy };  // kBusy: from a complete request until its response is out
 

@@ -5,11 +5,15 @@
 #include "shared/net/detail/tls_context.h"
 
 #include <openssl/bio.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
+#include <spdlog/spdlog.h>
 
+#include <array>
 #include <boost/asio/ip/address.hpp>
 #include <filesystem>
 #include <fstream>
@@ -80,11 +84,68 @@ void load_trusted_ca(ssl::context& context, const TlsFiles& files) {
   }
 }
 
+// Appends the CA certificate to the chain the server sends.
+void present_ca(ssl::context& context, const TlsFiles& files) {
+  require_readable(files.ca_certificates, "CA certificates");
+  BIO* bio = BIO_new_file(files.ca_certificates.string().c_str(), "r");
+  X509* ca = bio != nullptr ? PEM_read_bio_X509(bio, nullptr, nullptr, nullptr) : nullptr;
+  BIO_free(bio);
+  // SSL_CTX_add1_chain_cert() without its macro's C-style cast; add1 takes its own reference.
+  const bool added =
+      ca != nullptr && SSL_CTX_ctrl(context.native_handle(), SSL_CTRL_CHAIN_CERT, 1, ca) == 1;
+  X509_free(ca);
+  if (!added) {
+    throw std::runtime_error("cannot send the CA certificate " + quoted(files.ca_certificates) +
+                             " in the TLS handshake");
+  }
+}
+
+// SSL_CTX_set_cert_verify_callback() callback of a pinned client: the pin (SHA-256 of the
+// CA's DER, 32 bytes) picks the trust anchor from the chain the server sent, then OpenSSL's
+// usual verification (chain, validity, purpose, host name) runs against that anchor alone.
+int verify_with_pinned_ca(X509_STORE_CTX* store_context, void* pin_bytes) {
+  const auto& pin = *static_cast<const std::string*>(pin_bytes);
+  STACK_OF(X509)* sent = X509_STORE_CTX_get0_untrusted(store_context);
+  X509* anchor = nullptr;
+  for (int i = 0; sent != nullptr && i < sk_X509_num(sent); ++i) {
+    X509* candidate = sk_X509_value(sent, i);
+    std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+    unsigned int length = 0;
+    if (X509_digest(candidate, EVP_sha256(), digest.data(), &length) == 1 && length == pin.size() &&
+        CRYPTO_memcmp(digest.data(), pin.data(), length) == 0) {
+      anchor = candidate;
+      break;
+    }
+  }
+  if (anchor == nullptr) {
+    spdlog::error(
+        "tls: the server sent no CA certificate with the pinned SHA-256 fingerprint; refusing "
+        "it (a different server, or the wrong code)");
+    X509_STORE_CTX_set_error(store_context, X509_V_ERR_APPLICATION_VERIFICATION);
+    return 0;
+  }
+  STACK_OF(X509)* trusted = sk_X509_new_null();
+  if (trusted == nullptr || sk_X509_push(trusted, anchor) <= 0) {
+    sk_X509_free(trusted);
+    X509_STORE_CTX_set_error(store_context, X509_V_ERR_OUT_OF_MEM);
+    return 0;
+  }
+  // The stack only borrows `anchor` (owned by the chain) and is freed here; the verified
+  // chain the context keeps holds its own references.
+  X509_STORE_CTX_set0_trusted_stack(store_context, trusted);
+  const int verified = X509_verify_cert(store_context);
+  X509_STORE_CTX_set0_trusted_stack(store_context, nullptr);
+  sk_X509_free(trusted);
+  return verified > 0 ? 1 : 0;
+}
+
 }  // namespace
 
-ssl::context make_server_tls_context(const TlsFiles& files, bool require_client_certificate) {
+ssl::context make_server_tls_context(const TlsFiles& files, bool require_client_certificate,
+                                     bool present_ca_certificate) {
   ssl::context context = make_tls13_context(ssl::context::tls_server);
   load_identity(context, files);
+  if (present_ca_certificate) present_ca(context, files);
   if (require_client_certificate) {
     load_trusted_ca(context, files);
     context.set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert);
@@ -96,12 +157,19 @@ ssl::context make_server_tls_context(const TlsFiles& files, bool require_client_
   return context;
 }
 
-ssl::context make_client_tls_context(const TlsFiles& files, const std::string& server_name) {
+ssl::context make_client_tls_context(const TlsFiles& files, const std::string& server_name,
+                                     const std::string& pinned_ca_sha256) {
   ssl::context context = make_tls13_context(ssl::context::tls_client);
   if (!files.certificate.empty() || !files.private_key.empty()) {
     load_identity(context, files);
   }
-  load_trusted_ca(context, files);
+  if (pinned_ca_sha256.empty()) {
+    load_trusted_ca(context, files);
+  } else {
+    // const_cast: OpenSSL's callback argument is void*; the callback only reads it.
+    SSL_CTX_set_cert_verify_callback(context.native_handle(), verify_with_pinned_ca,
+                                     const_cast<std::string*>(&pinned_ca_sha256));
+  }
   context.set_verify_mode(ssl::verify_peer);
 
   // The name check runs inside OpenSSL's chain verification (and is inherited by every

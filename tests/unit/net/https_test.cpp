@@ -25,6 +25,7 @@
 #include <thread>
 #include <vector>
 
+#include "shared/crypto/certificates.h"
 #include "shared/net/https_client.h"
 #include "shared/net/https_server.h"
 #include "shared/net/net_errc.h"
@@ -93,6 +94,7 @@ extendedKeyUsage = clientAuth
     make_leaf("server", "localhost", "ca", "server");
     make_leaf("t1", "T1", "ca", "client");
     make_leaf("foreign-client", "T1", "foreign-ca", "client");
+    make_leaf("foreign-server", "localhost", "foreign-ca", "server");
   }
 
   ~TestPki() = default;
@@ -478,4 +480,139 @@ TEST_CASE("Misconfiguration is reported with the file or address at fault", "[ne
     CHECK_THROWS_WITH(HttpsServer::start(options, recorder.handler()),
                       Catch::Contains("127.0.0.1:" + std::to_string(first->port())));
   }
+}
+
+namespace {
+
+// The SHA-256 of a PEM certificate file, raw, as ClientOptions::pinned_ca_sha256 wants it.
+std::string fingerprint_of(const fs::path& pem_file) {
+  std::ifstream in(pem_file);
+  const std::string pem((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto digest = rapport::crypto::certificate_sha256(pem);
+  REQUIRE(digest.has_value());
+  return {digest->begin(), digest->end()};
+}
+
+// The enrollment listener's shape: no client certificate, the CA sent in the handshake.
+ServerOptions enrollment_server_options(TlsFiles tls) {
+  auto options = server_options();
+  options.tls = std::move(tls);
+  options.require_client_certificate = false;
+  options.present_ca_certificate = true;
+  return options;
+}
+
+ClientOptions pinned_client(std::uint16_t port, const fs::path& pinned_ca) {
+  ClientOptions options;
+  options.host = "127.0.0.1";
+  options.port = port;
+  options.pinned_ca_sha256 = fingerprint_of(pinned_ca);
+  return options;
+}
+
+}  // namespace
+
+TEST_CASE("A client pinned to the CA's fingerprint trusts the server that sends that CA",
+          "[net][enrollment]") {
+  Recorder recorder;
+  auto server = HttpsServer::start(enrollment_server_options(TestPki::instance().server()),
+                                   recorder.handler());
+  auto client =
+      HttpsClient::create(pinned_client(server->port(), TestPki::instance().file("ca.pem")));
+  const auto response = client->request("POST", "/enroll/v1", "{}", kDeadline);
+  INFO(error_text(response));
+  REQUIRE(response.has_value());
+  CHECK(response->status == 200);
+  CHECK(recorder.requests.at(0).peer_common_name.empty());
+}
+
+TEST_CASE("A pinned client refuses a server whose chain does not hold the pinned CA",
+          "[net][enrollment]") {
+  Recorder recorder;
+  const TestPki& pki = TestPki::instance();
+  SECTION("the pin is another CA's") {
+    auto server = HttpsServer::start(enrollment_server_options(pki.server()), recorder.handler());
+    auto client = HttpsClient::create(pinned_client(server->port(), pki.file("foreign-ca.pem")));
+    CHECK_FALSE(client->request("POST", "/enroll/v1", "{}", kDeadline).has_value());
+  }
+  SECTION("the server does not send its CA") {
+    auto options = enrollment_server_options(pki.server());
+    options.present_ca_certificate = false;
+    auto server = HttpsServer::start(options, recorder.handler());
+    auto client = HttpsClient::create(pinned_client(server->port(), pki.file("ca.pem")));
+    CHECK_FALSE(client->request("POST", "/enroll/v1", "{}", kDeadline).has_value());
+  }
+  SECTION("the server sends the pinned CA but its own certificate is signed by another") {
+    auto server = HttpsServer::start(
+        enrollment_server_options(
+            {pki.file("foreign-server.pem"), pki.file("foreign-server.key"), pki.file("ca.pem")}),
+        recorder.handler());
+    auto client = HttpsClient::create(pinned_client(server->port(), pki.file("ca.pem")));
+    CHECK_FALSE(client->request("POST", "/enroll/v1", "{}", kDeadline).has_value());
+  }
+  SECTION("the server's certificate does not carry the expected name") {
+    auto server = HttpsServer::start(enrollment_server_options(pki.server()), recorder.handler());
+    auto options = pinned_client(server->port(), pki.file("ca.pem"));
+    options.server_name = "other.example";
+    auto client = HttpsClient::create(options);
+    CHECK_FALSE(client->request("POST", "/enroll/v1", "{}", kDeadline).has_value());
+  }
+  CHECK(recorder.calls == 0);
+}
+
+TEST_CASE("A peer stuck in the TLS handshake frees its slot after handshake_timeout", "[net]") {
+  Recorder recorder;
+  auto options = server_options();
+  options.limits.io_timeout = 60s;
+  options.limits.handshake_timeout = 200ms;
+  options.max_connections = 1;
+  auto server = HttpsServer::start(options, recorder.handler());
+  const SilentConnection silent(server->port());  // takes the only slot, says nothing
+  std::this_thread::sleep_for(600ms);
+  auto client =
+      HttpsClient::create(client_options(server->port(), TestPki::instance().client_t1()));
+  const auto response = client->request("GET", "/", "", kDeadline);
+  INFO(error_text(response));
+  CHECK(response.has_value());
+}
+
+TEST_CASE("close_connections closes the kept-alive connections its filter picks", "[net]") {
+  Recorder recorder;
+  auto options = server_options();
+  options.limits.io_timeout = 60s;
+  options.max_connections = 1;
+  auto server = HttpsServer::start(options, recorder.handler());
+  auto first = HttpsClient::create(client_options(server->port(), TestPki::instance().client_t1()));
+  REQUIRE(first->request("GET", "/", "", kDeadline).has_value());  // keeps the only slot
+
+  std::vector<rapport::net::PeerCertificate> seen;
+  std::mutex seen_mutex;
+  SECTION("a filter that picks nobody leaves the connection open") {
+    server->close_connections([&](const rapport::net::PeerCertificate& peer) {
+      const std::lock_guard lock(seen_mutex);
+      seen.push_back(peer);
+      return false;
+    });
+    std::this_thread::sleep_for(300ms);
+    auto second =
+        HttpsClient::create(client_options(server->port(), TestPki::instance().client_t1()));
+    CHECK_FALSE(second->request("GET", "/", "", kDeadline).has_value());
+  }
+  SECTION("a filter that picks T1 closes its connection and frees the slot") {
+    server->close_connections([&](const rapport::net::PeerCertificate& peer) {
+      const std::lock_guard lock(seen_mutex);
+      seen.push_back(peer);
+      return peer.common_name == "T1";
+    });
+    std::this_thread::sleep_for(300ms);
+    auto second =
+        HttpsClient::create(client_options(server->port(), TestPki::instance().client_t1()));
+    const auto response = second->request("GET", "/", "", kDeadline);
+    INFO(error_text(response));
+    CHECK(response.has_value());
+  }
+  const std::lock_guard lock(seen_mutex);
+  REQUIRE(seen.size() == 1);
+  CHECK(seen[0].common_name == "T1");
+  CHECK_FALSE(seen[0].serial_hex.empty());
 }
