@@ -1,15 +1,16 @@
 // server/ctl/terminal_command.cpp
 //
-// `rapportctl terminal issue` and `terminal revoke`. Issue: a terminal's bundle — its certificate
-// and key (CN = terminal id, OU = store), the chain's CA certificate, the card key and
-// terminal.toml — in a folder readable by its owner only, and the terminal registered so the server
-// lets it in.
+// `rapportctl terminal issue` and `terminal revoke`. Issue: a terminal's bundle — its
+// certificate and key (CN = terminal id, OU = store), the chain's CA certificate, the card
+// key, the member-token public keys and terminal.toml — in a folder readable by its owner
+// only, and the terminal registered so the server lets it in.
 
 #include <algorithm>
 #include <filesystem>
 #include <iostream>
 #include <sstream>
 
+#include "server/card_token_keys.h"
 #include "server/ctl/commands.h"
 #include "server/ctl/data_folder.h"
 #include "shared/card/card_key.h"
@@ -38,7 +39,9 @@ std::string terminal_toml(const TerminalIssueOptions& o, const server::ServerCon
     << "# The name the server's certificate must carry.\nname = \"localhost\"\n\n"
     << "[tls]\ncertificate = \"terminal.crt\"\nprivate_key = \"terminal.key\"\n"
     << "ca_certificates = \"ca.crt\"\n\n"
-    << "[cards]\nissuer_prefix = \"" << config.issuer_prefix << "\"\ncard_key = \"card.key\"\n\n"
+    << "[cards]\nissuer_prefix = \"" << config.issuer_prefix << "\"\ncard_key = \"card.key\"\n"
+    << "# Public keys that signed member tokens are verified with (docs/cards.md).\n"
+    << "token_keys = \"" << server::kPublicKeyringFile << "\"\n\n"
     << "[sync]\ninterval_ms = 2000\nmembers_refresh_s = 60\nrequest_timeout_ms = 5000\n";
   return t.str();
 }
@@ -90,6 +93,9 @@ int run_terminal_issue(const TerminalIssueOptions& o) {
     write_file_atomically(out / "terminal.key", issued->private_key_pem, true);
     write_file_atomically(out / "ca.crt", *ca_cert, false);
     key->save(out / "card.key");
+    // Public keys only: a stolen terminal can check signed cards but never make one.
+    write_file_atomically(out / server::kPublicKeyringFile,
+                          server::CardTokenKeys(o.data).public_keyring_text(), false);
     write_file_atomically(out / "terminal.toml",
                           terminal_toml(o, config,
                                         o.server.value_or(config.listen_host + ":" +
