@@ -49,6 +49,7 @@ const char* outcome_mark(rapport::terminal::ScanOutcome outcome) {
     case ScanOutcome::kBlockedCard:
     case ScanOutcome::kBadRead:
     case ScanOutcome::kNotRecorded:
+    case ScanOutcome::kRefusedToken:
       return "!! ";
   }
   return "?? ";
@@ -82,6 +83,16 @@ int main(int argc, char** argv) {
                        key.error().message());
       return EXIT_FAILURE;
     }
+    card::TokenKeyring token_keys;  // without [cards] token_keys every signed card is refused
+    if (config.token_keys) {
+      auto loaded = card::TokenKeyring::load(*config.token_keys);
+      if (!loaded) {
+        spdlog::critical("cannot use the token keys {}: {}", config.token_keys->string(),
+                         loaded.error().message());
+        return EXIT_FAILURE;
+      }
+      token_keys = std::move(*loaded);
+    }
     auto db = terminal::open_local_database(config.database);
     if (!db) {
       spdlog::critical("cannot open {}: {}", config.database.string(), db.error().message());
@@ -96,7 +107,7 @@ int main(int argc, char** argv) {
           *refused);
     }
     terminal::Counter counter({config.terminal_id, config.store_id, config.issuer_prefix}, *key,
-                              *db, cache, outbox);
+                              *db, cache, outbox, std::move(token_keys));
     auto reader = terminal::open_card_readers(config.readers, STDIN_FILENO);
     if (!reader) return EXIT_FAILURE;
     g_reader = reader.get();
