@@ -2,7 +2,6 @@
 #include "server/card_token_keys.h"
 
 #include <algorithm>
-#include <charconv>
 #include <stdexcept>
 
 #include "shared/util/clock.h"
@@ -12,15 +11,6 @@ namespace rapport::server {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::optional<std::uint8_t> parse_id(std::string_view text) {
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.remove_suffix(1);
-  unsigned value = 0;
-  const auto* end = text.data() + text.size();
-  const auto [ptr, ec] = std::from_chars(text.data(), end, value);
-  if (ec != std::errc{} || ptr != end || value == 0 || value > 255) return std::nullopt;
-  return static_cast<std::uint8_t>(value);
-}
 
 std::string read_or_throw(const fs::path& file) {
   auto text = read_file(file);
@@ -40,7 +30,7 @@ std::vector<TokenKeyInfo> CardTokenKeys::list() const {
   const auto active = active_id();
   for (const auto& entry : fs::directory_iterator(folder_)) {
     if (entry.path().extension() != ".pub") continue;
-    const auto id = parse_id(entry.path().stem().string());
+    const auto id = card::parse_token_key_id(entry.path().stem().string());
     if (!id) continue;
     TokenKeyInfo info;
     info.id = *id;
@@ -117,7 +107,7 @@ std::string CardTokenKeys::public_keyring_text() const {
 
 std::optional<std::uint8_t> CardTokenKeys::active_id() const {
   const auto text = read_file(folder_ / "active");
-  return text ? parse_id(*text) : std::nullopt;
+  return text ? card::parse_token_key_id(*text) : std::nullopt;
 }
 
 std::optional<SigningKey> CardTokenKeys::active_key() const {

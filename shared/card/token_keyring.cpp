@@ -28,15 +28,16 @@ ErrorCode keyring_error(std::size_t line, std::string_view problem) {
   return TokenErrc::kBadKeyring;
 }
 
-std::optional<std::uint8_t> parse_key_id(std::string_view text) {
+}  // namespace
+
+std::optional<std::uint8_t> parse_token_key_id(std::string_view text) {
+  if (text.ends_with('\n')) text.remove_suffix(1);
   unsigned value = 0;
   const auto* end = text.data() + text.size();
   const auto [ptr, ec] = std::from_chars(text.data(), end, value);
   if (ec != std::errc{} || ptr != end || value == 0 || value > 255) return std::nullopt;
   return static_cast<std::uint8_t>(value);
 }
-
-}  // namespace
 
 Result<TokenKeyring> TokenKeyring::parse(std::string_view text) {
   TokenKeyring keyring;
@@ -64,7 +65,7 @@ Result<TokenKeyring> TokenKeyring::parse(std::string_view text) {
     } else if (line.empty() || line.front() == '#') {
       continue;
     } else if (line.starts_with(kKeyIdLabel)) {
-      pending_id = parse_key_id(trim(line.substr(kKeyIdLabel.size())));
+      pending_id = parse_token_key_id(trim(line.substr(kKeyIdLabel.size())));
       if (!pending_id) return keyring_error(line_number, "a key id is a number from 1 to 255");
     } else if (line == kBegin) {
       if (!pending_id) return keyring_error(line_number, "a key without a Key-Id line before it");

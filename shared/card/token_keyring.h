@@ -42,6 +42,9 @@ struct VerifiedMemberToken {
   bool uid_bound;  // the token names the chip it was read from
 };
 
+// A key id written in decimal ("7"; one trailing newline allowed): 1..255, or nullopt.
+[[nodiscard]] std::optional<std::uint8_t> parse_token_key_id(std::string_view text);
+
 class TokenKeyring {
  public:
   TokenKeyring() = default;  // trusts nothing: every token is kUnknownKey
