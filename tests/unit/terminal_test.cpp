@@ -240,6 +240,16 @@ TEST_CASE_METHOD(SignedCardFixture, "a signed card's QR text is verified offline
   CHECK(pending[0].card_token == Fixture::token(kAdaCard));
 }
 
+TEST_CASE_METHOD(SignedCardFixture, "a genuine token of a blocked card is still refused",
+                 "[terminal][token]") {
+  seed(domain::CardStatus::kBlocked);
+  auto c = signed_counter();
+  const auto result = c.scan(card::member_token_text(token()), kNow);
+  CHECK(result.outcome == ScanOutcome::kBlockedCard);
+  CHECK_THAT(result.message, Catch::Contains("BLOCKED"));
+  CHECK(outbox.size().value() == 0);
+}
+
 TEST_CASE_METHOD(SignedCardFixture,
                  "an altered, forged, copied or unknown-key token is refused and records nothing",
                  "[terminal][token]") {
