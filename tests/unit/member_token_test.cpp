@@ -115,10 +115,10 @@ TEST_CASE("every byte of a token altered is refused", "[token]") {
   const auto good = sign(key, 1, kUid7);
   REQUIRE(keyring.verify(good, std::span<const std::uint8_t>(kUid7), kPrefix));
   for (std::size_t i = 0; i < good.size(); ++i) {
-    for (const std::uint8_t flip : {0x01, 0x80, 0xff}) {
+    for (const int flip : {0x01, 0x80, 0xff}) {
       auto altered = good;
       altered[i] = static_cast<std::uint8_t>(altered[i] ^ flip);
-      INFO("byte " << i << " xor " << int{flip});
+      INFO("byte " << i << " xor " << flip);
       const auto result = keyring.verify(altered, std::span<const std::uint8_t>(kUid7), kPrefix);
       CHECK_FALSE(result);
     }
