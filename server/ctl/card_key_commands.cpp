@@ -12,6 +12,7 @@
 #include "server/card_token_keys.h"
 #include "server/ctl/commands.h"
 #include "server/ctl/data_folder.h"
+#include "server/member_tokens.h"
 #include "shared/card/card_key.h"
 #include "shared/card/member_token.h"
 #include "shared/util/files.h"
@@ -161,67 +162,43 @@ int run_card_token(const CardTokenOptions& o) {
     return 2;
   }
 
-  // The token vouches that the card is this member's: check it against the server's records.
-  auto key = card::CardKey::load(config.card_key);
-  const auto members = folder->store->list_members(std::nullopt);
-  if (!key || !members) {
-    std::cerr << "error: cannot read the card key or the members\n";
+  auto card_key = card::CardKey::load(config.card_key);
+  if (!card_key) {
+    std::cerr << "error: cannot read the card key " << config.card_key.string() << "\n";
     return 1;
   }
-  const std::string card_token = key->token_for(*number);
-  const domain::Card* card = nullptr;
-  for (const auto& member : *members) {
-    if (member.id != o.member) continue;
-    for (const auto& c : member.cards) {
-      if (c.token == card_token) card = &c;
-    }
-  }
-  if (card == nullptr) {
-    std::cerr << "error: card " << number->grouped() << " is not a card of member " << o.member
-              << " (see rapportctl member list --data " << o.data.string() << ")\n";
-    return 1;
-  }
-  if (card->status == domain::CardStatus::kBlocked) {
-    std::cerr << "error: card " << number->grouped() << " is blocked; issue a token for the "
-              << "member's current card\n";
-    return 1;
-  }
-
+  const auto today = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
+  Result<server::IssuedMemberToken> issued = card::TokenErrc::kNoSigningKey;
   try {
-    const auto signing = server::CardTokenKeys(o.data).active_key();
-    if (!signing) {
-      std::cerr << "error: no active token key; create one with: rapportctl card-keys new --data "
-                << o.data.string() << "\n";
-      return 1;
-    }
-    const auto today = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
-    const card::MemberTokenClaims claims{number->digits(), static_cast<std::uint32_t>(o.member),
-                                         uid, std::chrono::sys_days(today)};
-    auto token = card::sign_member_token(claims, signing->id, signing->key);
-    if (!token) {
-      std::cerr << "error: cannot sign the token: " << token.error().message() << "\n";
-      return 1;
-    }
-    const auto pages = (token->size() + 3) / 4;
-    std::cout << "member " << o.member << "  card " << number->grouped() << "  key "
-              << int{signing->id} << "  issued " << date_text(claims.issued) << "  "
-              << token->size() << " bytes" << (uid.empty() ? "" : ", bound to UID " + to_hex(uid))
-              << "\n";
-    if (uid.empty()) {
-      std::cout << "qr: " << card::member_token_text(*token) << "\n";
-    }
-    std::cout << "ntag: " << to_hex(*token) << "\n";
-    std::cout << "(ntag: write from page 4, " << pages << " pages of the "
-              << card::kNtag213UserBytes << "-byte user memory";
-    if (!uid.empty()) {
-      std::cout << "; bound to the chip, so it is accepted only when read from that chip, never "
-                   "as a QR code";
-    }
-    std::cout << ")\n";
+    issued = server::issue_member_token(*folder->store, *card_key, server::CardTokenKeys(o.data),
+                                        {o.member, *number, uid, std::chrono::sys_days(today)});
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << "\n";
     return 1;
   }
+  if (!issued) {
+    std::cerr << "error: card " << number->grouped() << ", member " << o.member << ": "
+              << issued.error().message();
+    if (issued.error() == card::TokenErrc::kNotMembersCard) {
+      std::cerr << " (see rapportctl member list --data " << o.data.string() << ")";
+    }
+    std::cerr << "\n";
+    return 1;
+  }
+  const auto& token = issued->bytes;
+  std::cout << "member " << o.member << "  card " << number->grouped() << "  key "
+            << int{issued->key_id} << "  issued " << date_text(std::chrono::sys_days(today)) << "  "
+            << token.size() << " bytes" << (uid.empty() ? "" : ", bound to UID " + to_hex(uid))
+            << "\n";
+  if (uid.empty()) std::cout << "qr: " << card::member_token_text(token) << "\n";
+  std::cout << "ntag: " << to_hex(token) << "\n";
+  std::cout << "(ntag: write from page 4, " << (token.size() + 3) / 4 << " pages of the "
+            << card::kNtag213UserBytes << "-byte user memory";
+  if (!uid.empty()) {
+    std::cout << "; bound to the chip, so it is accepted only when read from that chip, never "
+                 "as a QR code";
+  }
+  std::cout << ")\n";
   return 0;
 }
 

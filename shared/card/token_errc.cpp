@@ -26,6 +26,12 @@ const char* describe(int value) {
       return "cannot sign: member id must be 1..4294967295 and a UID 4, 7 or 10 bytes";
     case TokenErrc::kBadKeyring:
       return "token key file is missing or malformed";
+    case TokenErrc::kNotMembersCard:
+      return "cannot sign: the card is not one of this member's cards";
+    case TokenErrc::kCardBlocked:
+      return "cannot sign: the card is blocked; use the member's current card";
+    case TokenErrc::kNoSigningKey:
+      return "cannot sign: no active token key (rapportctl card-keys new)";
   }
   return "unknown member token error";
 }

@@ -1,6 +1,7 @@
 // shared/card/token_errc.h
 //
-// Why a signed member token (docs/cards.md) is not accepted, or cannot be made. Every
+// Why a signed member token (docs/cards.md) is not accepted, or cannot be made (the
+// "cannot sign" values, on the server). Every
 // verification failure is an expected outcome at the counter, answered with a clear message:
 // the card is refused and nothing is recorded.
 
@@ -22,6 +23,9 @@ enum class TokenErrc {
   kOtherIssuer,     // a valid signature over a card number of another issuer prefix
   kBadClaims,       // cannot sign: member id out of 1..2^32-1, or a UID not 4, 7 or 10 bytes
   kBadKeyring,      // a token key file that is missing, malformed or holds a key twice
+  kNotMembersCard,  // cannot sign: no such member, or the card is not one of theirs
+  kCardBlocked,     // cannot sign: the card is blocked (lost or replaced)
+  kNoSigningKey,    // cannot sign: the server has no active token key yet
 };
 
 [[nodiscard]] const boost::system::error_category& token_category() noexcept;
