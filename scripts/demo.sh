@@ -29,6 +29,11 @@ seed --name "Ada Lovelace" --birth-date 1815-12-10 --card "6275 9912 3456 7894"
 seed --name "Grace Hopper" --birth-date 1906-12-09 --card "6275 9931 8264 0574"
 seed --name "Alan Turing" --card "6275 9970 4519 3820"
 "$ctl" terminal issue --data "$data/server" --id T1 --store S1 >/dev/null
+# Grace (member 2) also gets a signed card: its QR text, and a copy with one character changed.
+qr=$("$ctl" card token --data "$data/server" --member 2 --card "6275 9931 8264 0574" |
+     sed -n 's/^qr: //p')
+if [ "${qr:20:1}" = A ]; then swap=B; else swap=A; fi
+forged="${qr:0:20}$swap${qr:21}"
 
 server_pid=""
 terminal_pid=""
@@ -63,6 +68,11 @@ Scan a card by typing its number and pressing Enter:
 Or type what a keyboard-mode stripe reader sends when a card is swiped:
   ;6275997045193820?    Alan Turing's stripe (track 2)
   ;627599704519         a partial swipe (refused: swipe again)
+Or paste what a QR scanner reads from a signed card (verified offline, docs/cards.md):
+  $qr
+                        Grace Hopper's signed card
+  $forged
+                        the same with one character changed (refused)
 USB readers plugged into this machine are read too (rapport-readers list shows them).
 See the result: $ctl member list --data $data/server
            and: $ctl events --data $data/server

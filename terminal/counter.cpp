@@ -5,6 +5,7 @@
 
 #include "shared/domain/event_id.h"
 #include "shared/util/clock.h"
+#include "terminal/signed_cards.h"
 
 namespace rapport::terminal {
 namespace {
@@ -43,6 +44,19 @@ std::string staff_hint(const domain::Member& member) {
 }  // namespace
 
 ScanResult Counter::scan(std::string_view raw, std::chrono::system_clock::time_point now) {
+  // A signed member token is checked offline first; a genuine one goes on as its card number.
+  std::string token_number;
+  if (card::is_member_token_text(raw)) {
+    const auto verified = verify_token_text(token_keys_, raw, identity_.issuer_prefix);
+    if (!verified) {
+      spdlog::warn("member token refused ({} characters): {}", raw.size(),
+                   verified.error().message());
+      return {ScanOutcome::kRefusedToken, token_refusal_advice(verified.error()), std::nullopt,
+              std::nullopt, 0};
+    }
+    token_number = verified->number.digits();
+    raw = token_number;
+  }
   const auto number = card::CardNumber::parse(raw, identity_.issuer_prefix);
   if (!number) {
     spdlog::info("bad card read ({} characters): {}", raw.size(), number.error().message());

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "shared/card/card_key.h"
+#include "shared/card/token_keyring.h"
 #include "shared/util/result.h"
 #include "terminal/card_lookup.h"
 #include "terminal/member_cache.h"
@@ -21,11 +22,13 @@
 namespace rapport::terminal {
 
 enum class ScanOutcome {
-  kMember = 1,   // a known member: greeted, visit recorded
-  kUnknownCard,  // a valid card this store does not know: visit recorded against the card
-  kBlockedCard,  // a known card that was blocked (lost, replaced): refused, nothing recorded
-  kBadRead,      // not a valid card number of this chain: nothing recorded
-  kNotRecorded,  // the visit could not be written (disk full, ...): tell the cashier
+  kMember = 1,    // a known member: greeted, visit recorded
+  kUnknownCard,   // a valid card this store does not know: visit recorded against the card
+  kBlockedCard,   // a known card that was blocked (lost, replaced): refused, nothing recorded
+  kBadRead,       // not a valid card number of this chain: nothing recorded
+  kNotRecorded,   // the visit could not be written (disk full, ...): tell the cashier
+  kRefusedToken,  // a signed card token that is not genuine (altered, forged, copied, unknown
+                  // or retired key; terminal/signed_cards.h): refused, nothing recorded
 };
 
 struct ScanResult {
@@ -45,19 +48,23 @@ class Counter {
   };
 
   // Requires: db, cache, outbox and lookup (when given) outlive the counter; cache and
-  // outbox work on `db`. Without a lookup, cards the cache does not know are unknown.
+  // outbox work on `db`. `token_keys` verify signed member tokens (terminal.toml [cards]
+  // token_keys); with none, every token is refused as signed by an unknown key. Without a
+  // lookup, cards the cache does not know are unknown.
   Counter(Identity identity, card::CardKey key, storage::Database& db, MemberCache& cache,
-          Outbox& outbox, CardLookup* lookup = nullptr)
+          Outbox& outbox, card::TokenKeyring token_keys = {}, CardLookup* lookup = nullptr)
       : identity_(std::move(identity)),
         key_(std::move(key)),
+        token_keys_(std::move(token_keys)),
         db_(db),
         cache_(cache),
         outbox_(outbox),
         lookup_(lookup) {}
 
-  // Handles one raw card read. A visit is durable in the outbox before this returns a
-  // result that says it was recorded. Lookup, pending count and append form one
-  // transaction, so an acknowledgement committed by the sync worker in between cannot make
+  // Handles one raw card read: a card number, or a signed member token's text, which is
+  // verified first and then recognised by the card number it carries. A visit is durable in the
+  // outbox before this returns a result that says it was recorded. Lookup, pending count and append
+  // form one transaction, so an acknowledgement committed by the sync worker in between cannot make
   // the visit number shown wrong.
   [[nodiscard]] ScanResult scan(std::string_view raw, std::chrono::system_clock::time_point now);
 
@@ -69,6 +76,7 @@ class Counter {
 
   Identity identity_;
   card::CardKey key_;
+  card::TokenKeyring token_keys_;
   storage::Database& db_;
   MemberCache& cache_;
   Outbox& outbox_;

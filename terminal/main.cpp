@@ -50,6 +50,7 @@ const char* outcome_mark(rapport::terminal::ScanOutcome outcome) {
     case ScanOutcome::kBlockedCard:
     case ScanOutcome::kBadRead:
     case ScanOutcome::kNotRecorded:
+    case ScanOutcome::kRefusedToken:
       return "!! ";
   }
   return "?? ";
@@ -107,6 +108,16 @@ int main(int argc, char** argv) {
                        key.error().message());
       return EXIT_FAILURE;
     }
+    card::TokenKeyring token_keys;  // without [cards] token_keys every signed card is refused
+    if (config.token_keys) {
+      auto loaded = card::TokenKeyring::load(*config.token_keys);
+      if (!loaded) {
+        spdlog::critical("cannot use the token keys {}: {}", config.token_keys->string(),
+                         loaded.error().message());
+        return EXIT_FAILURE;
+      }
+      token_keys = std::move(*loaded);
+    }
     auto db = terminal::open_local_database(config.database);
     if (!db) {
       spdlog::critical("cannot open {}: {}", config.database.string(), db.error().message());
@@ -122,7 +133,7 @@ int main(int argc, char** argv) {
     }
     const auto lookup = terminal::make_server_card_lookup(config);
     terminal::Counter counter({config.terminal_id, config.store_id, config.issuer_prefix}, *key,
-                              *db, cache, outbox, lookup.get());
+                              *db, cache, outbox, std::move(token_keys), lookup.get());
     auto reader = terminal::open_card_readers(config.readers, STDIN_FILENO);
     if (!reader) return EXIT_FAILURE;
     g_reader = reader.get();

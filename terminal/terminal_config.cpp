@@ -24,6 +24,7 @@ TerminalConfig load_terminal_config(const std::filesystem::path& file) {
     config.fail("cards.issuer_prefix", "must be exactly 6 digits, e.g. \"627599\"");
   }
   c.card_key = config.path("cards.card_key");
+  if (config.optional_string("cards.token_keys")) c.token_keys = config.path("cards.token_keys");
   c.sync_interval =
       std::chrono::milliseconds(config.integer_or("sync.interval_ms", 2000, 50, 3'600'000));
   c.members_refresh =

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 
 #include "drivers/usb/reader_config.h"
@@ -26,6 +27,9 @@ struct TerminalConfig {
   net::TlsFiles tls;
   std::string issuer_prefix;
   std::filesystem::path card_key;
+  // [cards] token_keys: the public keys signed member tokens are verified with
+  // (docs/cards.md). Absent: every signed card is refused.
+  std::optional<std::filesystem::path> token_keys;
   std::chrono::milliseconds sync_interval{2000};
   std::chrono::seconds members_refresh{60};  // how often to pull changed members
   std::chrono::milliseconds request_timeout{5000};

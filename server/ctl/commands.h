@@ -78,6 +78,23 @@ int run_member_value(const std::filesystem::path& data, std::int64_t member_id);
 
 int run_events_list(const std::filesystem::path& data, std::size_t limit);
 
+// `rapportctl card-keys ...`: the chain's member-token signing keys in <data>/token-keys
+// (server/card_token_keys.h, docs/cards.md). After new and retire, the public keyring
+// <data>/token-keys/token-keys.pem is written again for terminals.
+int run_card_keys_new(const std::filesystem::path& data);
+int run_card_keys_list(const std::filesystem::path& data);
+int run_card_keys_retire(const std::filesystem::path& data, int id);
+
+// `rapportctl card token`: a signed token for one of a member's cards, printed as QR text
+// and as the bytes to write to an NTAG chip.
+struct CardTokenOptions {
+  std::filesystem::path data;
+  std::int64_t member = 0;
+  std::string card;
+  std::optional<std::string> uid;  // hex; binds the token to that chip
+};
+int run_card_token(const CardTokenOptions& options);
+
 // `rapportctl value ...`: customer value models on analysts' files, no data folder needed
 // (server/analytics/, docs/value-models.md). Results go to standard output, errors name the
 // file and row on standard error.

@@ -1,12 +1,14 @@
 // server/ctl/init_command.cpp
 //
 // `rapportctl init`: a new data folder with its CA, the server's certificate, the chain's
-// card key, server.toml and an empty database with the given stores.
+// card key, its first member-token signing key, server.toml and an empty database with the
+// given stores.
 
 #include <filesystem>
 #include <iostream>
 #include <sstream>
 
+#include "server/card_token_keys.h"
 #include "server/ctl/commands.h"
 #include "server/ctl/data_folder.h"
 #include "shared/card/card_key.h"
@@ -95,6 +97,11 @@ int run_init(const InitOptions& o) {
     write_file_atomically(o.data / "tls/server.key", server_cert->private_key_pem, true);
 
     card::CardKey::generate().save(o.data / "card.key");
+    // The first member-token signing key, so signed cards work from the start.
+    server::CardTokenKeys token_keys(o.data);
+    (void)token_keys.create();
+    write_file_atomically(token_keys.folder() / server::kPublicKeyringFile,
+                          token_keys.public_keyring_text(), false);
     write_file_atomically(config_file(o.data), server_toml(o), false);
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << "\n";

@@ -28,6 +28,8 @@ int main(int argc, char** argv) {
       "  rapportctl terminal issue --data ./rapport-data --id T1 --store S1\n"
       "  rapportctl terminal revoke --data ./rapport-data --id T1\n"
       "  rapportctl events --data ./rapport-data\n"
+      "  rapportctl card-keys new --data ./rapport-data\n"
+      "  rapportctl card token --data ./rapport-data --member 1 --card \"6275 9912 3456 7894\"\n"
       "  rapportctl value fit --summary summary.csv --model bgnbd");
   app.set_version_flag("--version", "rapportctl 0.1.0");
   app.require_subcommand(1);
@@ -151,6 +153,51 @@ int main(int argc, char** argv) {
   events_cmd->add_option("--data", events_data, "Server data folder")->required();
   events_cmd->add_option("--limit", events_limit, "At most this many")->capture_default_str();
   events_cmd->footer("Example: rapportctl events --data ./rapport-data --limit 20");
+
+  auto* card_keys_cmd = app.add_subcommand(
+      "card-keys", "Member-token signing keys: create, list, retire (docs/cards.md)");
+  card_keys_cmd->require_subcommand(1);
+  card_keys_cmd->footer("Example: rapportctl card-keys list --data ./rapport-data");
+  std::filesystem::path keys_new_data;
+  auto* keys_new_cmd = card_keys_cmd->add_subcommand(
+      "new",
+      "Create a signing key (mode 0600) with the next key id and make it the active one; older "
+      "keys stay valid until retired");
+  keys_new_cmd->add_option("--data", keys_new_data, "Server data folder")->required();
+  keys_new_cmd->footer("Example: rapportctl card-keys new --data ./rapport-data");
+  std::filesystem::path keys_list_data;
+  auto* keys_list_cmd =
+      card_keys_cmd->add_subcommand("list", "List token keys: active, valid or retired");
+  keys_list_cmd->add_option("--data", keys_list_data, "Server data folder")->required();
+  keys_list_cmd->footer("Example: rapportctl card-keys list --data ./rapport-data");
+  std::filesystem::path keys_retire_data;
+  int retire_id = 0;
+  auto* keys_retire_cmd = card_keys_cmd->add_subcommand(
+      "retire",
+      "Destroy a key's private half and drop it from the terminals' keyring: cards signed with "
+      "it are refused from then on (not the active key)");
+  keys_retire_cmd->add_option("--data", keys_retire_data, "Server data folder")->required();
+  keys_retire_cmd->add_option("KID", retire_id, "Key id (see card-keys list)")->required();
+  keys_retire_cmd->footer("Example: rapportctl card-keys retire --data ./rapport-data 1");
+
+  auto* card_cmd = app.add_subcommand("card", "Signed member tokens for cards (docs/cards.md)");
+  card_cmd->require_subcommand(1);
+  card_cmd->footer(
+      "Example: rapportctl card token --data ./rapport-data --member 1 --card "
+      "6275991234567894");
+  CardTokenOptions token;
+  auto* token_cmd = card_cmd->add_subcommand(
+      "token",
+      "Sign a token for one of a member's cards with the active key; prints the QR text and the "
+      "hex bytes to write to an NTAG chip");
+  token_cmd->add_option("--data", token.data, "Server data folder")->required();
+  token_cmd->add_option("--member", token.member, "Member id (see member list)")->required();
+  token_cmd->add_option("--card", token.card, "The member's card number")->required();
+  token_cmd->add_option("--uid", token.uid,
+                        "The NTAG chip's UID in hex (4, 7 or 10 bytes): binds the token to it");
+  token_cmd->footer(
+      "Example: rapportctl card token --data ./rapport-data --member 1 --card "
+      "\"6275 9912 3456 7894\" --uid 04a1b2c3d4e580");
 
   auto* value_cmd = app.add_subcommand(
       "value",
@@ -320,6 +367,10 @@ int main(int argc, char** argv) {
   if (*issue_cmd) return run_terminal_issue(issue);
   if (*revoke_cmd) return run_terminal_revoke(revoke_data, revoke_id);
   if (*events_cmd) return run_events_list(events_data, events_limit);
+  if (*keys_new_cmd) return run_card_keys_new(keys_new_data);
+  if (*keys_list_cmd) return run_card_keys_list(keys_list_data);
+  if (*keys_retire_cmd) return run_card_keys_retire(keys_retire_data, retire_id);
+  if (*token_cmd) return run_card_token(token);
   if (*summarize_cmd) return run_value_summarize(summarize);
   if (*fit_cmd) return run_value_fit(fit);
   if (*predict_cmd) return run_value_predict(predict);

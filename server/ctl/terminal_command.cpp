@@ -1,13 +1,14 @@
 // server/ctl/terminal_command.cpp
 //
-// `rapportctl terminal issue` and `terminal revoke`. Issue: a terminal's bundle — its certificate
-// and key (CN = terminal id, OU = store), the chain's CA certificate, the card key and
-// terminal.toml — in a folder readable by its owner only, and the terminal registered so the server
-// lets it in.
+// `rapportctl terminal issue` and `terminal revoke`. Issue: a terminal's bundle — its
+// certificate and key (CN = terminal id, OU = store), the chain's CA certificate, the card
+// key, the member-token public keys and terminal.toml — in a folder readable by its owner
+// only, and the terminal registered so the server lets it in.
 
 #include <filesystem>
 #include <iostream>
 
+#include "server/card_token_keys.h"
 #include "server/ctl/commands.h"
 #include "server/ctl/data_folder.h"
 #include "shared/card/card_key.h"
@@ -28,7 +29,8 @@ std::string terminal_toml(const TerminalIssueOptions& o, const server::ServerCon
                                          .server_address = server_address,
                                          .server_name = "localhost",
                                          .issuer_prefix = config.issuer_prefix,
-                                         .written_by = "rapportctl terminal issue"});
+                                         .written_by = "rapportctl terminal issue",
+                                         .token_keys = std::string(server::kPublicKeyringFile)});
 }
 
 }  // namespace
@@ -74,6 +76,9 @@ int run_terminal_issue(const TerminalIssueOptions& o) {
     write_file_atomically(out / "terminal.key", issued->private_key_pem, true);
     write_file_atomically(out / "ca.crt", *ca_cert, false);
     key->save(out / "card.key");
+    // Public keys only: a stolen terminal can check signed cards but never make one.
+    write_file_atomically(out / server::kPublicKeyringFile,
+                          server::CardTokenKeys(o.data).public_keyring_text(), false);
     write_file_atomically(out / "terminal.toml",
                           terminal_toml(o, config,
                                         o.server.value_or(config.listen_host + ":" +

@@ -15,8 +15,12 @@ std::string terminal_toml(const TerminalTomlValues& v) {
     << "# The name the server's certificate must carry.\nname = \"" << v.server_name << "\"\n\n"
     << "[tls]\ncertificate = \"terminal.crt\"\nprivate_key = \"terminal.key\"\n"
     << "ca_certificates = \"ca.crt\"\n\n"
-    << "[cards]\nissuer_prefix = \"" << v.issuer_prefix << "\"\ncard_key = \"card.key\"\n\n"
-    << "[sync]\ninterval_ms = 2000\nmembers_refresh_s = 60\nrequest_timeout_ms = 5000\n";
+    << "[cards]\nissuer_prefix = \"" << v.issuer_prefix << "\"\ncard_key = \"card.key\"\n";
+  if (!v.token_keys.empty()) {
+    t << "# Public keys that signed member tokens are verified with (docs/cards.md).\n"
+      << "token_keys = \"" << v.token_keys << "\"\n";
+  }
+  t << "\n[sync]\ninterval_ms = 2000\nmembers_refresh_s = 60\nrequest_timeout_ms = 5000\n";
   return t.str();
 }
 

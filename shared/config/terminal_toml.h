@@ -17,6 +17,8 @@ struct TerminalTomlValues {
   std::string server_name;     // the name the server's certificate carries
   std::string issuer_prefix;
   std::string written_by;  // the command, for the file's first line
+  // The public keyring signed member tokens are verified with (docs/cards.md); empty: none.
+  std::string token_keys;
 };
 
 // Requires: every value is free of '"', '\\' and line breaks (ids, host names, digits).

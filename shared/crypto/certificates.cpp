@@ -21,9 +21,16 @@
 
 #include "shared/crypto/crypto_errc.h"
 #include "shared/crypto/openssl_handles.h"
+#include "shared/crypto/openssl_support.h"
 
 namespace rapport::crypto {
 namespace {
+
+using ossl::drain;
+using ossl::input_bio;
+using ossl::input_failure;
+using ossl::openssl_failure;
+using ossl::refuse_password;
 
 constexpr long kBackdateSeconds = 5 * 60;  // accepted by peers whose clocks run a little behind
 constexpr std::size_t kSerialBytes = 16;
@@ -33,37 +40,6 @@ struct Extension {
   int nid;
   std::string value;  // OpenSSL config syntax, e.g. "critical,CA:FALSE"
 };
-
-// Logs and empties the OpenSSL error queue; the caller returns the kOpenSsl it yields.
-ErrorCode openssl_failure(std::string_view operation) {
-  std::string details;
-  for (unsigned long code = ERR_get_error(); code != 0; code = ERR_get_error()) {
-    std::array<char, 256> text{};
-    ERR_error_string_n(code, text.data(), text.size());
-    details += details.empty() ? "" : "; ";
-    details += text.data();
-  }
-  spdlog::error("crypto: {} failed: {}", operation,
-                details.empty() ? "(no OpenSSL error)" : details);
-  ERR_clear_error();
-  return CryptoErrc::kOpenSsl;
-}
-
-// A failure caused by the caller's input: reported by code alone, the queue is discarded.
-ErrorCode input_failure(CryptoErrc code) {
-  ERR_clear_error();
-  return code;
-}
-
-// Never prompts on a terminal: an encrypted PEM key simply fails to parse.
-int refuse_password(char* /*buffer*/, int /*size*/, int /*writing*/, void* /*user*/) { return -1; }
-
-Result<ossl::BioPtr> input_bio(const std::string& text) {
-  if (text.size() > static_cast<std::size_t>(INT_MAX)) return input_failure(CryptoErrc::kBadPem);
-  ossl::BioPtr bio(BIO_new_mem_buf(text.data(), static_cast<int>(text.size())));
-  if (!bio) return openssl_failure("BIO_new_mem_buf");
-  return bio;
-}
 
 Result<ossl::X509Ptr> parse_certificate(const std::string& pem) {
   auto bio = input_bio(pem);
@@ -79,15 +55,6 @@ Result<ossl::KeyPtr> parse_private_key(const std::string& pem) {
   ossl::KeyPtr key(PEM_read_bio_PrivateKey(bio->get(), nullptr, refuse_password, nullptr));
   if (!key) return input_failure(CryptoErrc::kBadPem);
   return key;
-}
-
-// Moves everything written to a memory BIO into a string.
-Result<std::string> drain(BIO* bio) {
-  std::string text(BIO_ctrl_pending(bio), '\0');
-  if (text.size() > static_cast<std::size_t>(INT_MAX)) return openssl_failure("BIO_ctrl_pending");
-  const int size = static_cast<int>(text.size());
-  if (size > 0 && BIO_read(bio, text.data(), size) != size) return openssl_failure("BIO_read");
-  return text;
 }
 
 Result<std::string> certificate_to_pem(X509* certificate) {

@@ -38,6 +38,7 @@ using BioPtr = std::unique_ptr<BIO, Deleter<&BIO_free_all>>;
 using GeneralNamesPtr = std::unique_ptr<GENERAL_NAMES, Deleter<&GENERAL_NAMES_free>>;
 using KeyContextPtr = std::unique_ptr<EVP_PKEY_CTX, Deleter<&EVP_PKEY_CTX_free>>;
 using KeyPtr = std::unique_ptr<EVP_PKEY, Deleter<&EVP_PKEY_free>>;
+using MdContextPtr = std::unique_ptr<EVP_MD_CTX, Deleter<&EVP_MD_CTX_free>>;
 using X509ExtensionPtr = std::unique_ptr<X509_EXTENSION, Deleter<&X509_EXTENSION_free>>;
 using X509Ptr = std::unique_ptr<X509, Deleter<&X509_free>>;
 using X509RequestPtr = std::unique_ptr<X509_REQ, Deleter<&X509_REQ_free>>;

@@ -378,3 +378,32 @@ TEST_CASE("a member of another store is recognised through the server, and offli
   CHECK(terminal->wait(10s) == 128 + SIGKILL);
   CHECK(chain.outbox_size() >= 1);
 }
+
+TEST_CASE("a signed card's QR code greets its member offline and an altered one is refused",
+          "[e2e][token]") {
+  testing::TempDir dir;
+  Chain chain(dir / "data", testing::free_port());
+  std::string out;
+  REQUIRE(testing::run({kCtl, "member", "list", "--data", chain.data.string()}, &out) == 0);
+  std::smatch match;
+  REQUIRE(std::regex_search(out, match, std::regex("(\\d+) +Ada Lovelace")));
+  const std::string member = match[1];
+  REQUIRE(testing::run({kCtl, "card", "token", "--data", chain.data.string(), "--member", member,
+                        "--card", chain.card},
+                       &out) == 0);
+  REQUIRE(std::regex_search(out, match, std::regex("qr: (RPT:[A-Z2-7]+)")));
+  const std::string qr = match[1];
+  std::string altered = qr;
+  altered[20] = altered[20] == 'A' ? 'B' : 'A';
+
+  auto server = chain.start_server(dir / "server.log");
+  auto terminal = chain.start_terminal(dir / "terminal.log");
+  terminal->write_stdin(qr + "\n");
+  REQUIRE(wait_until([&] { return log_has(dir / "terminal.log", "Ada Lovelace"); }, 10s));
+  terminal->write_stdin(altered + "\n");
+  REQUIRE(wait_until([&] { return log_has(dir / "terminal.log", "card REFUSED"); }, 10s));
+  CHECK(log_has(dir / "terminal.log", "[T1] !!  card REFUSED"));
+  terminal->close_stdin();
+  CHECK(terminal->wait(15s) == 0);
+  REQUIRE(wait_until([&] { return chain.ada_visits() == 1; }, 15s));  // the forgery is not a visit
+}

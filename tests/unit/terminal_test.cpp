@@ -5,11 +5,15 @@
 #include <map>
 
 #include "shared/card/card_key.h"
+#include "shared/card/member_token.h"
+#include "shared/card/token_keyring.h"
+#include "shared/crypto/ed25519.h"
 #include "shared/util/clock.h"
 #include "terminal/counter.h"
 #include "terminal/local_database.h"
 #include "terminal/member_cache.h"
 #include "terminal/outbox.h"
+#include "terminal/signed_cards.h"
 #include "tests/support/catch_result.h"
 #include "tests/support/temp_dir.h"
 
@@ -252,7 +256,7 @@ TEST_CASE_METHOD(Fixture, "a card of another store is looked up on the server an
   ServerCards server;
   server.members[token(kGraceCard)] =
       grace_of_store_s2(token(kGraceCard), domain::CardStatus::kActive);
-  terminal::Counter c({"T1", "S1", kPrefix}, key, db, cache, outbox, &server);
+  terminal::Counter c({"T1", "S1", kPrefix}, key, db, cache, outbox, {}, &server);
   const auto first = c.scan(kGraceCard, kNow);
   CHECK(first.outcome == ScanOutcome::kMember);
   CHECK(first.visit_number == 8);
@@ -269,7 +273,7 @@ TEST_CASE_METHOD(Fixture, "a card blocked at another store is refused after the 
   ServerCards server;
   server.members[token(kGraceCard)] =
       grace_of_store_s2(token(kGraceCard), domain::CardStatus::kBlocked);
-  terminal::Counter c({"T1", "S1", kPrefix}, key, db, cache, outbox, &server);
+  terminal::Counter c({"T1", "S1", kPrefix}, key, db, cache, outbox, {}, &server);
   CHECK(c.scan(kGraceCard, kNow).outcome == ScanOutcome::kBlockedCard);
   CHECK(outbox.size().value() == 0);
 }
@@ -277,7 +281,7 @@ TEST_CASE_METHOD(Fixture, "a card blocked at another store is refused after the 
 TEST_CASE_METHOD(Fixture, "a card the server does not know either is recorded as unknown",
                  "[terminal]") {
   ServerCards server;
-  terminal::Counter c({"T1", "S1", kPrefix}, key, db, cache, outbox, &server);
+  terminal::Counter c({"T1", "S1", kPrefix}, key, db, cache, outbox, {}, &server);
   const auto result = c.scan(kGraceCard, kNow);
   CHECK(result.outcome == ScanOutcome::kUnknownCard);
   CHECK(server.asked == 1);
@@ -304,4 +308,105 @@ TEST_CASE_METHOD(Fixture, "staff see a valuable member's tier and an at-risk nud
   ada.at_risk = false;
   REQUIRE(cache.apply({"S1", {ada}, "10.1", false}));
   CHECK_THAT(counter().scan(kAdaCard, kNow).message, !Catch::Contains("staff"));
+}
+
+namespace {
+
+struct SignedCardFixture : Fixture {
+  crypto::Ed25519PrivateKey signing = crypto::Ed25519PrivateKey::generate();
+
+  card::TokenKeyring keys() {
+    card::TokenKeyring keyring;
+    REQUIRE(keyring.add(1, signing.public_key()));
+    return keyring;
+  }
+  std::vector<std::uint8_t> token(std::vector<std::uint8_t> uid = {},
+                                  const crypto::Ed25519PrivateKey* by = nullptr) {
+    const card::MemberTokenClaims claims{kAdaCard, 1, std::move(uid),
+                                         std::chrono::sys_days{std::chrono::year{2026} / 11 / 1}};
+    return card::sign_member_token(claims, 1, by ? *by : signing).value();
+  }
+  terminal::Counter signed_counter() {
+    return terminal::Counter({"T1", "S1", kPrefix}, key, db, cache, outbox, keys());
+  }
+};
+
+}  // namespace
+
+TEST_CASE_METHOD(SignedCardFixture, "a signed card's QR text is verified offline and recognised",
+                 "[terminal][token]") {
+  seed();
+  auto c = signed_counter();
+  const auto result = c.scan(card::member_token_text(token()), kNow);
+  CHECK(result.outcome == ScanOutcome::kMember);
+  CHECK_THAT(result.message, Catch::Contains("Ada Lovelace") && Catch::Contains("visit 4"));
+  const auto pending = outbox.oldest(10).value();
+  REQUIRE(pending.size() == 1);
+  CHECK(pending[0].card_token == Fixture::token(kAdaCard));
+}
+
+TEST_CASE_METHOD(SignedCardFixture, "a genuine token of a blocked card is still refused",
+                 "[terminal][token]") {
+  seed(domain::CardStatus::kBlocked);
+  auto c = signed_counter();
+  const auto result = c.scan(card::member_token_text(token()), kNow);
+  CHECK(result.outcome == ScanOutcome::kBlockedCard);
+  CHECK_THAT(result.message, Catch::Contains("BLOCKED"));
+  CHECK(outbox.size().value() == 0);
+}
+
+TEST_CASE_METHOD(SignedCardFixture,
+                 "an altered, forged, copied or unknown-key token is refused and records nothing",
+                 "[terminal][token]") {
+  seed();
+  auto c = signed_counter();
+  auto altered = token();
+  altered[20] ^= 0x01;  // a byte of the signature
+  const auto forger = crypto::Ed25519PrivateKey::generate();
+  const std::vector<std::uint8_t> uid = {0x04, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06};
+  const struct {
+    std::string read;
+    const char* says;
+  } cases[] = {
+      {card::member_token_text(altered), "altered or forged"},
+      {card::member_token_text(token({}, &forger)), "altered or forged"},
+      {card::member_token_text(token(uid)), "another card"},  // a chip's token as a QR code
+  };
+  for (const auto& each : cases) {
+    INFO(each.read);
+    const auto result = c.scan(each.read, kNow);
+    CHECK(result.outcome == ScanOutcome::kRefusedToken);
+    CHECK_THAT(result.message, Catch::Contains("REFUSED") && Catch::Contains(each.says));
+    CHECK_FALSE(result.event_id);
+  }
+  // A damaged text is a bad read to scan again, not a forgery.
+  const auto damaged = c.scan("RPT:AB!", kNow);
+  CHECK(damaged.outcome == ScanOutcome::kRefusedToken);
+  CHECK_THAT(damaged.message, Catch::Contains("scan again"));
+  // A terminal without token keys trusts no signed card.
+  auto keyless = counter();
+  const auto unknown = keyless.scan(card::member_token_text(token()), kNow);
+  CHECK(unknown.outcome == ScanOutcome::kRefusedToken);
+  CHECK_THAT(unknown.message, Catch::Contains("unknown or retired key"));
+  CHECK(outbox.size().value() == 0);
+}
+
+TEST_CASE_METHOD(SignedCardFixture, "a chip's token is verified against the chip's UID",
+                 "[terminal][token]") {
+  const std::vector<std::uint8_t> uid = {0x04, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06};
+  auto memory = token(uid);
+  const auto size = memory.size();
+  memory.resize(144, 0x00);  // a whole NTAG213 user memory read
+  const auto verified = terminal::verify_chip_token(keys(), memory, uid, kPrefix);
+  REQUIRE(verified);
+  CHECK(verified->number.digits() == kAdaCard);
+  CHECK(verified->member_id == 1);
+  CHECK(verified->uid_bound);
+
+  auto cloned = uid;
+  cloned[3] ^= 0xff;
+  CHECK(terminal::verify_chip_token(keys(), memory, cloned, kPrefix).error() ==
+        card::TokenErrc::kUidMismatch);
+  CHECK(terminal::verify_chip_token(keys(), std::span(memory).first(size - 1), uid, kPrefix)
+            .error() == card::TokenErrc::kMalformed);
 }
