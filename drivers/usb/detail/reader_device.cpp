@@ -206,7 +206,8 @@ void ReaderDevice::deliver_step(DecodeStep step) {
                     .kind = step.read->kind,
                     .payload = std::move(step.read->payload),
                     .symbology = std::move(step.read->symbology),
-                    .read_at = std::chrono::system_clock::now()});
+                    .read_at = std::chrono::system_clock::now(),
+                    .card_memory = {}});
 }
 
 }  // namespace rapport::drivers::detail
