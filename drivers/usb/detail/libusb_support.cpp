@@ -48,12 +48,13 @@ UsbDeviceInfo read_device_info(libusb_device* device) {
     for (int e = 0; e < setting.bNumEndpoints; ++e) {
       const libusb_endpoint_descriptor& endpoint = setting.endpoint[e];
       const bool is_in = (endpoint.bEndpointAddress & LIBUSB_ENDPOINT_IN) != 0;
-      const bool is_interrupt =
-          (endpoint.bmAttributes & LIBUSB_TRANSFER_TYPE_MASK) == LIBUSB_TRANSFER_TYPE_INTERRUPT;
-      if (is_in && is_interrupt) {
+      const int type = endpoint.bmAttributes & LIBUSB_TRANSFER_TYPE_MASK;
+      if (is_in && type == LIBUSB_TRANSFER_TYPE_INTERRUPT && out.in_endpoint == 0) {
         out.in_endpoint = endpoint.bEndpointAddress;
         out.in_max_packet = endpoint.wMaxPacketSize;
-        break;
+      } else if (type == LIBUSB_TRANSFER_TYPE_BULK) {
+        auto& slot = is_in ? out.bulk_in_endpoint : out.bulk_out_endpoint;
+        if (slot == 0) slot = endpoint.bEndpointAddress;
       }
     }
     info.interfaces.push_back(out);

@@ -34,7 +34,7 @@ using Context = std::unique_ptr<libusb_context, ExitContext>;
 [[nodiscard]] Result<Context> make_context();
 
 // Ids, bus position and the interfaces of the active configuration (first alternate
-// setting, first interrupt-IN endpoint of each).
+// setting; first interrupt-IN, bulk-IN and bulk-OUT endpoint of each).
 [[nodiscard]] UsbDeviceInfo read_device_info(libusb_device* device);
 
 // A libusb error as text an installer can act on ("access denied: ...").
