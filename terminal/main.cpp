@@ -124,6 +124,14 @@ int main(int argc, char** argv) {
         }
         break;
       }
+      if (read->kind == drivers::CardKind::kContactless) {
+        // A UID is a claim, not a member number: contactless cards count once their member
+        // token is verified (issue 4, not wired yet).
+        std::cout << "[" << config.terminal_id << "] contactless card " << read->payload << " on "
+                  << read->reader << ": not counted (member tokens are not verified yet)"
+                  << std::endl;
+        continue;
+      }
       const auto result = counter.scan(read->payload, std::chrono::system_clock::now());
       std::cout << "[" << config.terminal_id << "] " << outcome_mark(result.outcome) << " "
                 << result.message << std::endl;

@@ -7,9 +7,11 @@
 // over the emulated bulk pipes.
 
 #include <catch2/catch.hpp>
+#include <fstream>
 #include <future>
 #include <memory>
 #include <mutex>
+#include <sstream>
 
 #include "drivers/ccid/ccid_errc.h"
 #include "drivers/reader_control.h"
@@ -366,4 +368,12 @@ signals = "acs"
   REQUIRE(reader->control() != nullptr);
   REQUIRE(reader->control()->signal(read->reader, ReaderSignal::kRejected));
   CHECK(eventually([&] { return responder->signals().size() == 1; }));
+}
+
+TEST_CASE("the committed ACR122U device record matches the descriptor builder", "[usb][ccid]") {
+  std::ifstream file(RAPPORT_TEST_DATA_DIR "/usb/acs-acr122u.umockdev");
+  std::stringstream text;
+  text << file.rdbuf();
+  CHECK_THAT(text.str(), Catch::Contains("H: descriptors=" + rapport::testing::usb_descriptors_hex(
+                                                                 rapport::testing::acr122u_spec())));
 }
