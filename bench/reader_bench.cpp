@@ -25,12 +25,11 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <string>
-#include <vector>
-
 #include <deque>
 #include <memory>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "drivers/ccid/ccid_transport.h"
 #include "drivers/report_decoder.h"

@@ -2,9 +2,9 @@
 //
 // The contract every card reader implements: hand the terminal one card read at a time (the
 // number a stripe or barcode carried, a QR payload, a contactless card's UID and memory, or a
-// line typed at a keyboard) or a typed error. Readers check what the medium lets them check (track sentinels and LRC, report
-// formats); validating the number itself is not their job: shared/card does that for every
-// reader alike.
+// line typed at a keyboard) or a typed error. Readers check what the medium lets them check (track
+// sentinels and LRC, report formats); validating the number itself is not their job: shared/card
+// does that for every reader alike.
 //
 // Errors come in two kinds. kEndOfInput, kStopped, kIo and kNoUsb end the source. Every other error
 // (a bad swipe, a reader pulled out mid-read, an over-long read) is about one read: the
@@ -18,8 +18,8 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
-#include <vector>
 #include <type_traits>
+#include <vector>
 
 #include "shared/util/result.h"
 
@@ -43,9 +43,9 @@ inline ErrorCode make_error_code(ReaderErrc e) noexcept {
 
 // What kind of card the read came from, as far as the reader can tell.
 enum class CardKind {
-  kTyped,      // a line at a keyboard or console (the demo, a keyboard-wedge scanner)
-  kMagstripe,  // a swiped magnetic stripe: payload is the number from its track
-  kBarcode,    // a scanned 1D or 2D code: payload is the decoded data, unchanged
+  kTyped,        // a line at a keyboard or console (the demo, a keyboard-wedge scanner)
+  kMagstripe,    // a swiped magnetic stripe: payload is the number from its track
+  kBarcode,      // a scanned 1D or 2D code: payload is the decoded data, unchanged
   kContactless,  // a tapped NFC card (CCID reader): payload is its UID in lower-case hex, a
                  // claim and not a proof; card_memory holds its user memory
 };

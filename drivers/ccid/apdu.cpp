@@ -40,8 +40,8 @@ Result<Bytes> response_data(std::span<const std::uint8_t> response) {
 Bytes acs_signal_apdu(ReaderSignal signal) {
   // T1/T2 in units of 100 ms; the buzzer sounds during each T1.
   if (signal == ReaderSignal::kGoodRead) {
-    return {kPseudoClass, 0x00, 0x40, kGreenBlinkOnceRedOff, 0x04, 0x01, 0x01, 0x01,
-            kBuzzerDuringT1};
+    return {kPseudoClass, 0x00, 0x40, kGreenBlinkOnceRedOff, 0x04,
+            0x01,         0x01, 0x01, kBuzzerDuringT1};
   }
   return {kPseudoClass, 0x00, 0x40, kRedBlinkGreenOff, 0x04, 0x02, 0x02, 0x03, kBuzzerDuringT1};
 }

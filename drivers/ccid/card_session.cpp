@@ -68,8 +68,9 @@ SessionStep CardSession::on_reply(const Result<Reply>& reply) {
     case Phase::kRead: {
       if (data->size() != kReadBytes) return fail(CcidErrc::kMalformedReply);
       const std::size_t want = layout_.user_bytes() - card_.user_memory.size();
-      card_.user_memory.insert(card_.user_memory.end(), data->begin(),
-                               data->begin() + static_cast<std::ptrdiff_t>(std::min(want, kReadBytes)));
+      card_.user_memory.insert(
+          card_.user_memory.end(), data->begin(),
+          data->begin() + static_cast<std::ptrdiff_t>(std::min(want, kReadBytes)));
       return next_read();
     }
     default:

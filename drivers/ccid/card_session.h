@@ -77,7 +77,7 @@ class CardSession {
   CardLayout layout_;
   Phase phase_ = Phase::kPowerOn;
   Bytes expected_uid_;
-  Bytes to_write_;         // whole pages
+  Bytes to_write_;           // whole pages
   std::size_t written_ = 0;  // pages written so far
   CardContents card_;
 };

@@ -15,11 +15,11 @@ namespace rapport::drivers {
 
 enum class CcidErrc {
   // The tap itself: expected at a counter, the cashier asks for another tap.
-  kNoCard = 1,          // the slot reports no card (bStatus card state 2)
-  kCardMoved,           // the card left the field mid-session; nothing of it is delivered
-  kCardMute,            // bError ICC_MUTE: the card stopped answering
-  kTransmission,        // bError parity/overrun: the radio link garbled a transfer
-  kCardInactive,        // the card is present but could not be powered (bStatus card state 1)
+  kNoCard = 1,    // the slot reports no card (bStatus card state 2)
+  kCardMoved,     // the card left the field mid-session; nothing of it is delivered
+  kCardMute,      // bError ICC_MUTE: the card stopped answering
+  kTransmission,  // bError parity/overrun: the radio link garbled a transfer
+  kCardInactive,  // the card is present but could not be powered (bStatus card state 1)
   // The card's answer to an APDU (its status word).
   kCardOperationFailed,  // SW 63 00: the card (or the reader's radio) failed the operation
   kNotSupportedByCard,   // SW 6A 81: this card type does not support the command

@@ -36,8 +36,8 @@ class CcidLink {
   [[nodiscard]] Bytes send(const Command& command);
 
   // A bulk-IN message arrived. Returns nothing for a time extension or a stale reply (keep
-  // waiting for the real reply), the reply when it answers the command outstanding with status ok, or the
-  // error (malformed, wrong type, sequence or slot, failed status). After anything but a
+  // waiting for the real reply), the reply when it answers the command outstanding with status ok,
+  // or the error (malformed, wrong type, sequence or slot, failed status). After anything but a
   // time extension no command is outstanding.
   [[nodiscard]] Result<std::optional<Reply>> receive(std::span<const std::uint8_t> message);
 

@@ -26,14 +26,14 @@ inline constexpr std::size_t kHeaderBytes = 10;
 inline constexpr std::size_t kMaxReplyData = 1024;
 
 enum class MessageType : std::uint8_t {
-  kIccPowerOn = 0x62,     // PC_to_RDR: power the card; reply kDataBlock with the ATR
-  kIccPowerOff = 0x63,    // PC_to_RDR: reply kSlotStatus
-  kGetSlotStatus = 0x65,  // PC_to_RDR: reply kSlotStatus
-  kEscape = 0x6B,         // PC_to_RDR: vendor command; reply kEscapeReply
-  kXfrBlock = 0x6F,       // PC_to_RDR: an APDU; reply kDataBlock with the response APDU
-  kDataBlock = 0x80,      // RDR_to_PC
-  kSlotStatus = 0x81,     // RDR_to_PC
-  kEscapeReply = 0x83,    // RDR_to_PC
+  kIccPowerOn = 0x62,        // PC_to_RDR: power the card; reply kDataBlock with the ATR
+  kIccPowerOff = 0x63,       // PC_to_RDR: reply kSlotStatus
+  kGetSlotStatus = 0x65,     // PC_to_RDR: reply kSlotStatus
+  kEscape = 0x6B,            // PC_to_RDR: vendor command; reply kEscapeReply
+  kXfrBlock = 0x6F,          // PC_to_RDR: an APDU; reply kDataBlock with the response APDU
+  kDataBlock = 0x80,         // RDR_to_PC
+  kSlotStatus = 0x81,        // RDR_to_PC
+  kEscapeReply = 0x83,       // RDR_to_PC
   kNotifySlotChange = 0x50,  // interrupt-IN
 };
 
@@ -43,8 +43,8 @@ enum class MessageType : std::uint8_t {
 // A command before it is framed: CcidLink adds slot and sequence number.
 struct Command {
   MessageType type = MessageType::kGetSlotStatus;
-  Bytes data;                // the APDU (XfrBlock) or vendor bytes (Escape)
-  std::uint8_t param = 0;    // byte 7: bPowerSelect (power-on, 0 = automatic) or bBWI
+  Bytes data;              // the APDU (XfrBlock) or vendor bytes (Escape)
+  std::uint8_t param = 0;  // byte 7: bPowerSelect (power-on, 0 = automatic) or bBWI
 };
 
 [[nodiscard]] Command power_on();

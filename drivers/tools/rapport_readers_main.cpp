@@ -57,10 +57,11 @@ int list(const std::optional<std::string>& config) {
       const auto& m = attached.reader->model;
       const auto& i = attached.reader->interface;
       if (m.driver == drivers::ReaderDriver::kCcid) {
-        what = fmt::format("{} (driver ccid, interface {}, bulk-out 0x{:02x}, bulk-in 0x{:02x}, {})",
-                           m.name, i.number, i.bulk_out_endpoint, i.bulk_in_endpoint,
-                           i.in_endpoint != 0 ? fmt::format("interrupt-in 0x{:02x}", i.in_endpoint)
-                                              : std::string("no notifications: polled"));
+        what =
+            fmt::format("{} (driver ccid, interface {}, bulk-out 0x{:02x}, bulk-in 0x{:02x}, {})",
+                        m.name, i.number, i.bulk_out_endpoint, i.bulk_in_endpoint,
+                        i.in_endpoint != 0 ? fmt::format("interrupt-in 0x{:02x}", i.in_endpoint)
+                                           : std::string("no notifications: polled"));
       } else {
         what = fmt::format("{} (driver {}, interface {}, endpoint 0x{:02x})", m.name,
                            drivers::to_string(m.driver), i.number, i.in_endpoint);
@@ -123,7 +124,8 @@ int watch(const std::optional<std::string>& config, double seconds, bool beep) {
       std::cout << "read " << read->reader << " contactless uid " << read->payload << " ("
                 << read->card_memory.size() << " bytes of user memory)" << std::endl;
       if (beep) {
-        if (auto sent = (*reader)->control()->signal(read->reader, drivers::ReaderSignal::kGoodRead);
+        if (auto sent =
+                (*reader)->control()->signal(read->reader, drivers::ReaderSignal::kGoodRead);
             !done) {
           std::cout << "! cannot signal: " << sent.error().message() << std::endl;
         }
@@ -172,7 +174,8 @@ int main(int argc, char** argv) {
   watch_command->add_option("--seconds", seconds, "stop after this long (default: until Ctrl-C)");
   watch_command->add_flag("--beep", beep,
                           "after each contactless tap, sound the reader's good-read signal");
-  watch_command->footer("Examples:\n  rapport-readers watch --seconds 30\n  rapport-readers watch --beep");
+  watch_command->footer(
+      "Examples:\n  rapport-readers watch --seconds 30\n  rapport-readers watch --beep");
   CLI11_PARSE(app, argc, argv);
   spdlog::set_level(spdlog::level::warn);
   try {

@@ -76,8 +76,8 @@ const char* to_string(ReaderDriver driver) noexcept {
 }
 
 std::optional<ReaderDriver> parse_reader_driver(std::string_view name) {
-  for (auto driver : {ReaderDriver::kHidKeyboard, ReaderDriver::kMagtekHid,
-                      ReaderDriver::kHidPos, ReaderDriver::kCcid}) {
+  for (auto driver : {ReaderDriver::kHidKeyboard, ReaderDriver::kMagtekHid, ReaderDriver::kHidPos,
+                      ReaderDriver::kCcid}) {
     if (name == to_string(driver)) return driver;
   }
   return std::nullopt;

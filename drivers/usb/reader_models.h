@@ -53,7 +53,8 @@ struct ReaderModel {
 };
 
 // The defaults: Honeywell, Zebra, Datalogic scanners (keyboard and HID-POS interfaces),
-// MagTek and ID TECH stripe readers, ACS ACR122U and ACR1252U contactless readers. See docs/card-readers.md for how to add one.
+// MagTek and ID TECH stripe readers, ACS ACR122U and ACR1252U contactless readers. See
+// docs/card-readers.md for how to add one.
 [[nodiscard]] const std::vector<ReaderModel>& builtin_reader_models();
 
 // What enumeration tells us about one USB interface and one device.

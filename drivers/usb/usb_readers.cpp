@@ -43,8 +43,8 @@ constexpr auto kRescanInterval = std::chrono::seconds(1);
 // A ReaderControl call on its way to the event thread.
 struct ControlRequest {
   std::string reader;
-  std::optional<ReaderSignal> signal;            // a signal, or else
-  std::optional<detail::WriteRequest> write;     // a card write
+  std::optional<ReaderSignal> signal;         // a signal, or else
+  std::optional<detail::WriteRequest> write;  // a card write
 };
 
 class UsbReaderSource final : public CardReader, public ReaderControl {
@@ -261,10 +261,10 @@ class UsbReaderSource final : public CardReader, public ReaderControl {
                                                   const std::string& name, std::string& failure) {
     OpenReader::Deliver to_queue = [this](Result<CardRead> read) { deliver(std::move(read)); };
     if (match.model.driver == ReaderDriver::kCcid) {
-      RAPPORT_TRY(auto reader, detail::CcidDevice::open(
-                                   device, match, name, std::move(to_queue),
-                                   {options_.ccid_poll_interval, options_.ccid_reply_timeout},
-                                   failure));
+      RAPPORT_TRY(auto reader,
+                  detail::CcidDevice::open(
+                      device, match, name, std::move(to_queue),
+                      {options_.ccid_poll_interval, options_.ccid_reply_timeout}, failure));
       return std::unique_ptr<OpenReader>(std::move(reader));
     }
     RAPPORT_TRY(auto reader, detail::ReaderDevice::open(device, match, name, std::move(to_queue),

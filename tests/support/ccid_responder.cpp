@@ -37,8 +37,8 @@ NtagCard NtagCard::blank(Bytes uid) {
 
 Bytes NtagCard::user_memory() const { return Bytes(pages.begin() + 16, pages.begin() + 160); }
 
-Bytes ccid_reply(std::uint8_t type, std::uint8_t sequence, std::uint8_t status,
-                 std::uint8_t error, const Bytes& data) {
+Bytes ccid_reply(std::uint8_t type, std::uint8_t sequence, std::uint8_t status, std::uint8_t error,
+                 const Bytes& data) {
   const auto n = static_cast<std::uint32_t>(data.size());
   Bytes out = {type,
                static_cast<std::uint8_t>(n & 0xFF),

@@ -59,26 +59,26 @@ void put_endpoint(Bytes& out, std::uint8_t address, std::uint8_t type, unsigned 
 // T=0/T=1, 4 MHz, short APDU exchange, 271-byte messages, one busy slot.
 Bytes ccid_class_descriptor() {
   Bytes d = {54, 0x21};
-  put_le16(d, 0x0110);        // bcdCCID 1.10
-  d.push_back(0x00);          // bMaxSlotIndex
-  d.push_back(0x07);          // bVoltageSupport: 5 V, 3 V, 1.8 V
-  put_le32(d, 0x00000003);    // dwProtocols: T=0, T=1
-  put_le32(d, 4000);          // dwDefaultClock, kHz
-  put_le32(d, 4000);          // dwMaximumClock
-  d.push_back(0);             // bNumClockSupported
-  put_le32(d, 10752);         // dwDataRate, bps
-  put_le32(d, 250000);        // dwMaxDataRate
-  d.push_back(0);             // bNumDataRatesSupported
-  put_le32(d, 254);           // dwMaxIFSD
-  put_le32(d, 0);             // dwSynchProtocols
-  put_le32(d, 0);             // dwMechanical
-  put_le32(d, 0x00030040);    // dwFeatures: automatic parameters, short APDU exchange
-  put_le32(d, 271);           // dwMaxCCIDMessageLength
-  d.push_back(0xFF);          // bClassGetResponse: echo
-  d.push_back(0xFF);          // bClassEnvelope: echo
-  put_le16(d, 0);             // wLcdLayout: none
-  d.push_back(0);             // bPINSupport
-  d.push_back(1);             // bMaxCCIDBusySlots
+  put_le16(d, 0x0110);      // bcdCCID 1.10
+  d.push_back(0x00);        // bMaxSlotIndex
+  d.push_back(0x07);        // bVoltageSupport: 5 V, 3 V, 1.8 V
+  put_le32(d, 0x00000003);  // dwProtocols: T=0, T=1
+  put_le32(d, 4000);        // dwDefaultClock, kHz
+  put_le32(d, 4000);        // dwMaximumClock
+  d.push_back(0);           // bNumClockSupported
+  put_le32(d, 10752);       // dwDataRate, bps
+  put_le32(d, 250000);      // dwMaxDataRate
+  d.push_back(0);           // bNumDataRatesSupported
+  put_le32(d, 254);         // dwMaxIFSD
+  put_le32(d, 0);           // dwSynchProtocols
+  put_le32(d, 0);           // dwMechanical
+  put_le32(d, 0x00030040);  // dwFeatures: automatic parameters, short APDU exchange
+  put_le32(d, 271);         // dwMaxCCIDMessageLength
+  d.push_back(0xFF);        // bClassGetResponse: echo
+  d.push_back(0xFF);        // bClassEnvelope: echo
+  put_le16(d, 0);           // wLcdLayout: none
+  d.push_back(0);           // bPINSupport
+  d.push_back(1);           // bMaxCCIDBusySlots
   return d;
 }
 

@@ -77,7 +77,8 @@ CcidDevice::CcidDevice(libusb_device* device, DeviceHandle handle, const ReaderM
   in_.transfer.reset(libusb_alloc_transfer(0));
   notify_.transfer.reset(libusb_alloc_transfer(0));
   in_.buffer.resize(kReplyBufferBytes);
-  notify_.buffer.resize(std::max<std::size_t>(match.interface.in_max_packet, kMinNotificationBytes));
+  notify_.buffer.resize(
+      std::max<std::size_t>(match.interface.in_max_packet, kMinNotificationBytes));
 }
 
 CcidDevice::~CcidDevice() {
@@ -318,9 +319,10 @@ void CcidDevice::on_reply(const Result<ccid::Reply>& reply) {
       break;
     case Job::kSignal:
       if (!reply || !ccid::acs_signal_accepted(reply->data)) {
-        spdlog::warn("card reader {}: the LED/buzzer command was refused; set signals = "
-                     "\"none\" for this model in terminal.toml",
-                     name_);
+        spdlog::warn(
+            "card reader {}: the LED/buzzer command was refused; set signals = "
+            "\"none\" for this model in terminal.toml",
+            name_);
       }
       break;
     case Job::kSession: {
@@ -373,7 +375,8 @@ CardRead CcidDevice::to_card_read(const ccid::CardContents& card) const {
 void CcidDevice::cancel() {
   if (!cancelling_) {
     cancelling_ = true;
-    const ErrorCode why = gone_ ? ErrorCode(ReaderErrc::kUnplugged) : ErrorCode(ReaderErrc::kStopped);
+    const ErrorCode why =
+        gone_ ? ErrorCode(ReaderErrc::kUnplugged) : ErrorCode(ReaderErrc::kStopped);
     if (write_) write_->done(why);
     write_.reset();
     for (auto& request : writes_) request.done(why);
@@ -397,8 +400,8 @@ void CcidDevice::report_gone() {
 }
 
 void CcidDevice::fail_all(ErrorCode error) {
-  spdlog::error("card reader {}: transfers keep failing ({}); unplug it and plug it back in",
-                name_, error.message());
+  spdlog::error("card reader {}: transfers keep failing ({}); unplug it and plug it back in", name_,
+                error.message());
   cancel();
 }
 

@@ -25,7 +25,7 @@
 namespace rapport::drivers::detail {
 
 struct CcidTiming {
-  std::chrono::milliseconds poll_interval{200};  // GetSlotStatus while idle
+  std::chrono::milliseconds poll_interval{200};   // GetSlotStatus while idle
   std::chrono::milliseconds reply_timeout{1000};  // per reply (and per time extension)
 };
 
@@ -65,8 +65,8 @@ class CcidDevice final : public OpenReader {
     bool in_flight = false;
   };
 
-  CcidDevice(libusb_device* device, DeviceHandle handle, const ReaderMatch& match,
-             std::string name, Deliver deliver, CcidTiming timing);
+  CcidDevice(libusb_device* device, DeviceHandle handle, const ReaderMatch& match, std::string name,
+             Deliver deliver, CcidTiming timing);
 
   void start_next(std::chrono::steady_clock::time_point now);
   void start_session(ccid::CardSession session, std::optional<WriteRequest> write);

@@ -90,9 +90,9 @@ Result<std::unique_ptr<ReaderDevice>> ReaderDevice::open(libusb_device* device,
     libusb_release_interface(handle.get(), match.interface.number);
     return decoder.error();
   }
-  std::unique_ptr<ReaderDevice> reader(new ReaderDevice(
-      device, std::move(handle), match, std::move(name), std::move(*decoder), std::move(deliver),
-      quiet_gap));
+  std::unique_ptr<ReaderDevice> reader(new ReaderDevice(device, std::move(handle), match,
+                                                        std::move(name), std::move(*decoder),
+                                                        std::move(deliver), quiet_gap));
   if (const int rc = reader->submit(); rc != 0) {
     failure = "cannot start reading: " + describe_libusb_error(rc);
     return ReaderErrc::kIo;

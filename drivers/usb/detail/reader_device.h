@@ -24,11 +24,9 @@ class ReaderDevice final : public OpenReader {
   // Opens the device, claims the interface (detaching the kernel driver), prepares the
   // decoder (fetching the HID report descriptor where the driver needs it) and starts
   // reading. The error says what to do (permissions, busy, unsupported descriptor).
-  [[nodiscard]] static Result<std::unique_ptr<ReaderDevice>> open(libusb_device* device,
-                                                                  const ReaderMatch& match,
-                                                                  std::string name, Deliver deliver,
-                                                                  std::chrono::milliseconds quiet_gap,
-                                                                  std::string& failure);
+  [[nodiscard]] static Result<std::unique_ptr<ReaderDevice>> open(
+      libusb_device* device, const ReaderMatch& match, std::string name, Deliver deliver,
+      std::chrono::milliseconds quiet_gap, std::string& failure);
   ~ReaderDevice() override;
   ReaderDevice(const ReaderDevice&) = delete;
   ReaderDevice& operator=(const ReaderDevice&) = delete;

@@ -116,8 +116,7 @@ TEST_CASE("reader faults end the session with their typed error", "[ccid]") {
   }
 }
 
-TEST_CASE("a late reply to an abandoned command is dropped, not taken for the next one",
-          "[ccid]") {
+TEST_CASE("a late reply to an abandoned command is dropped, not taken for the next one", "[ccid]") {
   CcidResponder reader;
   reader.place(member_card());
   MemoryTransport transport(reader);

@@ -3,11 +3,12 @@
 // CCID bulk messages, the link's sequence numbers and time extensions, the pseudo-APDUs and
 // their status words: bytes in, typed values or typed errors out.
 
+#include "drivers/ccid/ccid_message.h"
+
 #include <catch2/catch.hpp>
 
 #include "drivers/ccid/apdu.h"
 #include "drivers/ccid/ccid_link.h"
-#include "drivers/ccid/ccid_message.h"
 #include "tests/support/catch_result.h"
 #include "tests/support/ccid_responder.h"
 
@@ -103,8 +104,7 @@ TEST_CASE("slot change notifications give presence and change per slot", "[ccid]
   CHECK(parse_slot_change(Bytes{}).error() == CcidErrc::kMalformedReply);
 }
 
-TEST_CASE("the link numbers commands and takes only the reply to the one outstanding",
-          "[ccid]") {
+TEST_CASE("the link numbers commands and takes only the reply to the one outstanding", "[ccid]") {
   CcidLink link;
   const Bytes first = link.send(get_slot_status());
   CHECK(first[6] == 0);
@@ -189,7 +189,7 @@ TEST_CASE("status words map to data or a typed error", "[ccid]") {
 TEST_CASE("good and rejected reads sound and light differently on an ACS reader", "[ccid]") {
   const Bytes good = acs_signal_apdu(ReaderSignal::kGoodRead);
   const Bytes rejected = acs_signal_apdu(ReaderSignal::kRejected);
-  CHECK(good == Bytes{0xFF, 0x00, 0x40, 0xAC, 0x04, 0x01, 0x01, 0x01, 0x01});  // 1 beep, green
+  CHECK(good == Bytes{0xFF, 0x00, 0x40, 0xAC, 0x04, 0x01, 0x01, 0x01, 0x01});      // 1 beep, green
   CHECK(rejected == Bytes{0xFF, 0x00, 0x40, 0x5C, 0x04, 0x02, 0x02, 0x03, 0x01});  // 3, red
   CHECK(acs_signal_accepted(Bytes{0x90, 0x02}));
   CHECK_FALSE(acs_signal_accepted(Bytes{0x63, 0x00}));

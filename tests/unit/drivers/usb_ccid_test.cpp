@@ -58,9 +58,8 @@ class Notices {
     while (std::chrono::steady_clock::now() < deadline) {
       {
         std::lock_guard lock(mutex_);
-        if (static_cast<std::size_t>(std::count_if(seen_.begin(), seen_.end(), [&](auto& n) {
-              return n.kind == kind;
-            })) >= count) {
+        if (static_cast<std::size_t>(std::count_if(
+                seen_.begin(), seen_.end(), [&](auto& n) { return n.kind == kind; })) >= count) {
           return true;
         }
       }
@@ -163,8 +162,7 @@ TEST_CASE("a tapped card arrives with its UID and user memory through libusb", "
   }
 }
 
-TEST_CASE("a slot-change notification starts the read without waiting for a poll",
-          "[usb][ccid]") {
+TEST_CASE("a slot-change notification starts the read without waiting for a poll", "[usb][ccid]") {
   Counter counter(60s);  // the first poll happens at open; the next one would be a minute on
   CHECK(eventually([&] { return counter.responder->slot_status_polls() == 1; }));
   counter.responder->place(member_card());
@@ -218,8 +216,7 @@ TEST_CASE("enrollment writes the card, reads it back, and the reader signals the
   }
 }
 
-TEST_CASE("a card pulled away mid-read is 'tap again', and the next tap is read",
-          "[usb][ccid]") {
+TEST_CASE("a card pulled away mid-read is 'tap again', and the next tap is read", "[usb][ccid]") {
   Counter counter;
   const bool status_word = GENERATE(false, true);
   counter.responder->remove_after(4, status_word);
@@ -256,11 +253,11 @@ TEST_CASE("a reader pulled out mid-read is reported once and detached", "[usb][c
 TEST_CASE("reader faults are typed 'tap again' errors and the reader keeps working",
           "[usb][ccid]") {
   Counter counter;
-  const auto [fault, expected] = GENERATE(
-      std::pair{CcidFault::kSilent, CcidErrc::kTimeout},
-      std::pair{CcidFault::kMalformed, CcidErrc::kMalformedReply},
-      std::pair{CcidFault::kWrongSequence, CcidErrc::kWrongSequence},
-      std::pair{CcidFault::kTruncatedData, CcidErrc::kMalformedReply});
+  const auto [fault, expected] =
+      GENERATE(std::pair{CcidFault::kSilent, CcidErrc::kTimeout},
+               std::pair{CcidFault::kMalformed, CcidErrc::kMalformedReply},
+               std::pair{CcidFault::kWrongSequence, CcidErrc::kWrongSequence},
+               std::pair{CcidFault::kTruncatedData, CcidErrc::kMalformedReply});
   counter.responder->inject(fault, 2);
   counter.responder->place(member_card());
   const auto failed = read_within(*counter.reader);
@@ -283,7 +280,8 @@ TEST_CASE("a time extension from the reader is waited through", "[usb][ccid]") {
   const auto read = read_within(*counter.reader);
   REQUIRE(read);
   CHECK(read->card_memory == member_card().user_memory());
-  CHECK(counter.device->traffic().bulk_in_reaped == counter.device->traffic().bulk_out_messages + 1);
+  CHECK(counter.device->traffic().bulk_in_reaped ==
+        counter.device->traffic().bulk_out_messages + 1);
 }
 
 TEST_CASE("a card is delivered with its own UID whatever its memory claims", "[usb][ccid]") {
@@ -314,8 +312,7 @@ TEST_CASE("list_usb_devices names a CCID reader and its bulk endpoints", "[usb][
   CHECK(attached.reader->interface.in_endpoint == 0x81);
 }
 
-TEST_CASE("stopping a contactless reader cancels its transfers and releases it",
-          "[usb][ccid]") {
+TEST_CASE("stopping a contactless reader cancels its transfers and releases it", "[usb][ccid]") {
   UsbTestbed bed;
   EmulatedReader& device = bed.plug(rapport::testing::acr122u_spec());
   auto responder = std::make_shared<CcidResponder>();
@@ -341,7 +338,7 @@ TEST_CASE("the terminal reads a CCID reader its terminal.toml configures", "[usb
   auto spec = rapport::testing::acr122u_spec();
   spec.vendor_id = 0x1234;  // in no built-in table: only terminal.toml makes it a reader
   spec.product_id = 0x0042;
-  spec.in_endpoint = 0;     // and without notifications: polling alone finds the card
+  spec.in_endpoint = 0;  // and without notifications: polling alone finds the card
   EmulatedReader& device = bed.plug(spec);
   auto responder = std::make_shared<CcidResponder>();
   device.answer_bulk_out([responder](const Bytes& message) { return responder->answer(message); });
@@ -374,6 +371,7 @@ TEST_CASE("the committed ACR122U device record matches the descriptor builder", 
   std::ifstream file(RAPPORT_TEST_DATA_DIR "/usb/acs-acr122u.umockdev");
   std::stringstream text;
   text << file.rdbuf();
-  CHECK_THAT(text.str(), Catch::Contains("H: descriptors=" + rapport::testing::usb_descriptors_hex(
-                                                                 rapport::testing::acr122u_spec())));
+  CHECK_THAT(text.str(),
+             Catch::Contains("H: descriptors=" + rapport::testing::usb_descriptors_hex(
+                                                     rapport::testing::acr122u_spec())));
 }
