@@ -277,6 +277,8 @@ void CcidDevice::on_notification(libusb_transfer* transfer) {
   if (transfer->status == LIBUSB_TRANSFER_COMPLETED) {
     const auto change = ccid::parse_slot_change(std::span<const std::uint8_t>(
         notify_.buffer.data(), static_cast<std::size_t>(transfer->actual_length)));
+    // A poll under way was answered before this news: its answer is stale.
+    if (change && job_ == Job::kPoll) poll_overtaken_ = true;
     if (change && !change->present) {
       card_present_ = false;
       card_handled_ = false;
@@ -303,7 +305,9 @@ void CcidDevice::on_reply(const Result<ccid::Reply>& reply) {
   job_ = Job::kNone;
   switch (job) {
     case Job::kPoll:
-      if (reply) {
+      if (poll_overtaken_) {
+        poll_overtaken_ = false;
+      } else if (reply) {
         if (reply->card == ccid::CardState::kAbsent) {
           card_present_ = false;
           card_handled_ = false;

@@ -108,9 +108,10 @@ class CcidDevice final : public OpenReader {
   std::deque<WriteRequest> writes_;    // waiting for the bulk pipes
   std::deque<ReaderSignal> pending_signals_;
 
-  bool card_present_ = false;  // as last reported (slot status, notification, session)
-  bool card_handled_ = false;  // the card now on the reader was read (or failed): wait for
-                               // it to leave before reading again
+  bool card_present_ = false;    // as last reported (slot status, notification, session)
+  bool card_handled_ = false;    // the card now on the reader was read (or failed): wait for
+                                 // it to leave before reading again
+  bool poll_overtaken_ = false;  // a notification came while a poll was under way
   std::chrono::steady_clock::time_point next_poll_;
   int consecutive_errors_ = 0;
   bool cancelling_ = false;
