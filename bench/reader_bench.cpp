@@ -25,13 +25,11 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <deque>
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "drivers/ccid/ccid_transport.h"
 #include "drivers/report_decoder.h"
 #include "drivers/usb/usb_readers.h"
 #include "tests/support/ccid_responder.h"
@@ -122,29 +120,9 @@ testing::NtagCard tap_card(std::size_t i) {
   return card;
 }
 
-// The emulated reader's firmware answering in memory: send() queues its replies.
-class MemoryTransport final : public drivers::ccid::CcidTransport {
- public:
-  explicit MemoryTransport(testing::CcidResponder& reader) : reader_(reader) {}
-  Result<void> send(std::span<const std::uint8_t> message) override {
-    for (auto& reply : reader_.answer(message)) replies_.push_back(std::move(reply));
-    return {};
-  }
-  Result<drivers::ccid::Bytes> receive() override {
-    if (replies_.empty()) return drivers::CcidErrc::kTimeout;
-    auto next = std::move(replies_.front());
-    replies_.pop_front();
-    return next;
-  }
-
- private:
-  testing::CcidResponder& reader_;
-  std::deque<drivers::ccid::Bytes> replies_;
-};
-
 void bench_card_session(std::size_t taps) {
   testing::CcidResponder reader;
-  MemoryTransport transport(reader);
+  testing::MemoryCcidTransport transport(reader);
   drivers::ccid::CcidLink link;
   std::vector<double> samples;
   for (std::size_t i = 0; i < taps; ++i) {

@@ -168,6 +168,18 @@ std::vector<Bytes> CcidResponder::answer(std::span<const std::uint8_t> message) 
   return replies;
 }
 
+Result<void> MemoryCcidTransport::send(std::span<const std::uint8_t> message) {
+  for (auto& reply : reader_.answer(message)) replies_.push_back(std::move(reply));
+  return {};
+}
+
+Result<Bytes> MemoryCcidTransport::receive() {
+  if (replies_.empty()) return drivers::CcidErrc::kTimeout;
+  Bytes next = std::move(replies_.front());
+  replies_.pop_front();
+  return next;
+}
+
 Bytes CcidResponder::answer_apdu(std::span<const std::uint8_t> apdu) {
   if (apdu.size() < 5 || apdu[0] != 0xFF) return sw(0x6E, 0x00);  // class not supported
   const std::uint8_t ins = apdu[1];

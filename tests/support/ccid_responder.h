@@ -13,10 +13,13 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <mutex>
 #include <optional>
 #include <span>
 #include <vector>
+
+#include "drivers/ccid/ccid_transport.h"
 
 namespace rapport::testing {
 
@@ -72,6 +75,22 @@ class CcidResponder {
   std::vector<Bytes> signals_;
   int xfr_blocks_ = 0;
   int polls_ = 0;
+};
+
+// The responder as a blocking CcidTransport, in memory: send() queues its replies, receive()
+// takes the next one or fails with CcidErrc::kTimeout. For the pure session tests and the
+// benchmark; the USB tests put the responder behind the umockdev test bed instead.
+class MemoryCcidTransport final : public drivers::ccid::CcidTransport {
+ public:
+  explicit MemoryCcidTransport(CcidResponder& reader) : reader_(reader) {}
+  Result<void> send(std::span<const std::uint8_t> message) override;
+  Result<Bytes> receive() override;
+  // A reply left over from an abandoned command, delivered before the next ones.
+  void push(Bytes reply) { replies_.push_back(std::move(reply)); }
+
+ private:
+  CcidResponder& reader_;
+  std::deque<Bytes> replies_;
 };
 
 // Reply messages, for tests that script bytes themselves.

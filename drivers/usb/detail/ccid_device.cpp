@@ -35,21 +35,14 @@ Result<std::unique_ptr<CcidDevice>> CcidDevice::open(libusb_device* device,
                                                      const ReaderMatch& match, std::string name,
                                                      Deliver deliver, CcidTiming timing,
                                                      std::string& failure) {
-  libusb_device_handle* raw = nullptr;
-  if (const int rc = libusb_open(device, &raw); rc != 0) {
-    failure = "cannot open: " + describe_libusb_error(rc);
-    return ReaderErrc::kIo;
+  // No kernel driver binds CCID interfaces, but pcscd may hold the reader: claiming then
+  // fails with "busy".
+  auto handle = open_and_claim(device, match.interface.number, failure);
+  if (!handle) {
+    if (failure.find("in use") != std::string::npos) failure += " (stop pcscd on this terminal)";
+    return handle.error();
   }
-  DeviceHandle handle(raw);
-  // No kernel driver binds CCID interfaces, but pcscd may hold the device: claiming then
-  // fails with "busy", which the failure text explains.
-  libusb_set_auto_detach_kernel_driver(handle.get(), 1);
-  if (const int rc = libusb_claim_interface(handle.get(), match.interface.number); rc != 0) {
-    failure = "cannot claim interface " + std::to_string(match.interface.number) + ": " +
-              describe_libusb_error(rc) + " (stop pcscd if it runs on this terminal)";
-    return ReaderErrc::kIo;
-  }
-  std::unique_ptr<CcidDevice> reader(new CcidDevice(device, std::move(handle), match,
+  std::unique_ptr<CcidDevice> reader(new CcidDevice(device, std::move(*handle), match,
                                                     std::move(name), std::move(deliver), timing));
   if (reader->interrupt_in_ != 0) {
     if (const int rc = reader->submit_notifications(); rc != 0) {
@@ -200,71 +193,61 @@ void LIBUSB_CALL CcidDevice::notification_callback(libusb_transfer* transfer) {
 void CcidDevice::on_sent(libusb_transfer* transfer) {
   out_.in_flight = false;
   if (cancelling_) return;
-  switch (transfer->status) {
-    case LIBUSB_TRANSFER_COMPLETED:
-      if (const int rc = submit_reply_read(); rc != 0) {
-        link_.abandon();
-        if (rc == LIBUSB_ERROR_NO_DEVICE) {
-          report_gone();
-        } else {
-          on_reply(CcidErrc::kReaderError);
-        }
-      }
-      return;
-    case LIBUSB_TRANSFER_NO_DEVICE:
-      report_gone();
-      return;
-    case LIBUSB_TRANSFER_TIMED_OUT:
-      link_.abandon();
-      on_reply(CcidErrc::kTimeout);
-      return;
-    default:
-      link_.abandon();
-      if (++consecutive_errors_ >= kMaxConsecutiveErrors) {
-        fail_all(ReaderErrc::kIo);
-        return;
-      }
-      on_reply(CcidErrc::kReaderError);
-      return;
+  if (transfer->status != LIBUSB_TRANSFER_COMPLETED) {
+    on_bulk_failed(transfer->status);
+    return;
   }
+  await_reply();
 }
 
 void CcidDevice::on_received(libusb_transfer* transfer) {
   in_.in_flight = false;
   if (cancelling_) return;
-  switch (transfer->status) {
-    case LIBUSB_TRANSFER_COMPLETED: {
-      consecutive_errors_ = 0;
-      auto reply = link_.receive(std::span<const std::uint8_t>(
-          in_.buffer.data(), static_cast<std::size_t>(transfer->actual_length)));
-      if (!reply) {
-        on_reply(reply.error());
-      } else if (!reply->has_value()) {  // time extension: the real reply follows
-        if (const int rc = submit_reply_read(); rc != 0) {
-          link_.abandon();
-          on_reply(CcidErrc::kReaderError);
-        }
-      } else {
-        on_reply(std::move(**reply));
-      }
-      return;
-    }
-    case LIBUSB_TRANSFER_NO_DEVICE:
-      report_gone();
-      return;
-    case LIBUSB_TRANSFER_TIMED_OUT:
-      link_.abandon();
-      on_reply(CcidErrc::kTimeout);
-      return;
-    default:
-      link_.abandon();
-      if (++consecutive_errors_ >= kMaxConsecutiveErrors) {
-        fail_all(ReaderErrc::kIo);
-        return;
-      }
-      on_reply(CcidErrc::kReaderError);
-      return;
+  if (transfer->status != LIBUSB_TRANSFER_COMPLETED) {
+    on_bulk_failed(transfer->status);
+    return;
   }
+  consecutive_errors_ = 0;
+  auto reply = link_.receive(std::span<const std::uint8_t>(
+      in_.buffer.data(), static_cast<std::size_t>(transfer->actual_length)));
+  if (!reply) {
+    on_reply(reply.error());
+  } else if (!reply->has_value()) {  // a time extension or a stale reply: keep waiting
+    await_reply();
+  } else {
+    on_reply(std::move(**reply));
+  }
+}
+
+// Submits the bulk-IN transfer for the reply to the command outstanding.
+void CcidDevice::await_reply() {
+  const int rc = submit_reply_read();
+  if (rc == 0) return;
+  link_.abandon();
+  if (rc == LIBUSB_ERROR_NO_DEVICE) {
+    report_gone();
+    return;
+  }
+  on_reply(CcidErrc::kReaderError);
+}
+
+// A bulk transfer that did not complete: the device is gone, the reply did not come in time,
+// or the transfer failed (a reader that keeps failing is given up on).
+void CcidDevice::on_bulk_failed(int status) {
+  if (status == LIBUSB_TRANSFER_NO_DEVICE) {
+    report_gone();
+    return;
+  }
+  link_.abandon();
+  if (status == LIBUSB_TRANSFER_TIMED_OUT) {
+    on_reply(CcidErrc::kTimeout);
+    return;
+  }
+  if (++consecutive_errors_ >= kMaxConsecutiveErrors) {
+    fail_all(ReaderErrc::kIo);
+    return;
+  }
+  on_reply(CcidErrc::kReaderError);
 }
 
 void CcidDevice::on_notification(libusb_transfer* transfer) {

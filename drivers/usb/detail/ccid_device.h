@@ -72,10 +72,12 @@ class CcidDevice final : public OpenReader {
   void start_session(ccid::CardSession session, std::optional<WriteRequest> write);
   void send(const ccid::Command& command);
   [[nodiscard]] int submit_reply_read();
+  void await_reply();
   [[nodiscard]] int submit_notifications();
   void on_sent(libusb_transfer* transfer);
   void on_received(libusb_transfer* transfer);
   void on_notification(libusb_transfer* transfer);
+  void on_bulk_failed(int status);
   void on_reply(const Result<ccid::Reply>& reply);
   void end_session(ccid::SessionStep step);
   // A transfer failed for good, or the device is gone: stop everything.

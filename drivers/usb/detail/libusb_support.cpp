@@ -77,4 +77,21 @@ std::string describe_libusb_error(int code) {
   }
 }
 
+Result<DeviceHandle> open_and_claim(libusb_device* device, std::uint8_t interface,
+                                    std::string& failure) {
+  libusb_device_handle* raw = nullptr;
+  if (const int rc = libusb_open(device, &raw); rc != 0) {
+    failure = "cannot open: " + describe_libusb_error(rc);
+    return ReaderErrc::kIo;
+  }
+  DeviceHandle handle(raw);
+  libusb_set_auto_detach_kernel_driver(handle.get(), 1);
+  if (const int rc = libusb_claim_interface(handle.get(), interface); rc != 0) {
+    failure =
+        "cannot claim interface " + std::to_string(interface) + ": " + describe_libusb_error(rc);
+    return ReaderErrc::kIo;
+  }
+  return handle;
+}
+
 }  // namespace rapport::drivers::detail

@@ -40,4 +40,10 @@ using Context = std::unique_ptr<libusb_context, ExitContext>;
 // A libusb error as text an installer can act on ("access denied: ...").
 [[nodiscard]] std::string describe_libusb_error(int code);
 
+// Opens `device` and claims `interface`, detaching a kernel driver that holds it (libusb
+// gives it back when the interface is released: a HID reader is a keyboard again after we
+// stop). On failure `failure` says what to do and the error is ReaderErrc::kIo.
+[[nodiscard]] Result<DeviceHandle> open_and_claim(libusb_device* device, std::uint8_t interface,
+                                                  std::string& failure);
+
 }  // namespace rapport::drivers::detail

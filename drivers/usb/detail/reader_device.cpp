@@ -71,20 +71,7 @@ Result<std::unique_ptr<ReaderDevice>> ReaderDevice::open(libusb_device* device,
                                                          Deliver deliver,
                                                          std::chrono::milliseconds quiet_gap,
                                                          std::string& failure) {
-  libusb_device_handle* raw = nullptr;
-  if (const int rc = libusb_open(device, &raw); rc != 0) {
-    failure = "cannot open: " + describe_libusb_error(rc);
-    return ReaderErrc::kIo;
-  }
-  DeviceHandle handle(raw);
-  // The kernel's usbhid driver owns a HID interface until detached; libusb gives it back
-  // when the interface is released, so the device is a keyboard again after we stop.
-  libusb_set_auto_detach_kernel_driver(handle.get(), 1);
-  if (const int rc = libusb_claim_interface(handle.get(), match.interface.number); rc != 0) {
-    failure = "cannot claim interface " + std::to_string(match.interface.number) + ": " +
-              describe_libusb_error(rc);
-    return ReaderErrc::kIo;
-  }
+  RAPPORT_TRY(auto handle, open_and_claim(device, match.interface.number, failure));
   auto decoder = make_decoder(handle.get(), match, failure);
   if (!decoder) {
     libusb_release_interface(handle.get(), match.interface.number);

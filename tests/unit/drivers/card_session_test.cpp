@@ -5,7 +5,6 @@
 // transport. The USB tests run the same session through libusb (usb_ccid_test.cpp).
 
 #include <catch2/catch.hpp>
-#include <deque>
 
 #include "drivers/ccid/ccid_transport.h"
 #include "tests/support/catch_result.h"
@@ -17,30 +16,9 @@ using rapport::Result;
 using rapport::testing::CcidFault;
 using rapport::testing::CcidResponder;
 using rapport::testing::NtagCard;
+using MemoryTransport = rapport::testing::MemoryCcidTransport;
 
 namespace {
-
-// Bulk-OUT goes to the responder; its replies wait for receive(). Nothing queued: a timeout.
-class MemoryTransport final : public CcidTransport {
- public:
-  explicit MemoryTransport(CcidResponder& reader) : reader_(reader) {}
-  Result<void> send(std::span<const std::uint8_t> message) override {
-    for (auto& reply : reader_.answer(message)) replies_.push_back(std::move(reply));
-    return {};
-  }
-  Result<Bytes> receive() override {
-    if (replies_.empty()) return CcidErrc::kTimeout;
-    Bytes next = std::move(replies_.front());
-    replies_.pop_front();
-    return next;
-  }
-  // A reply left over from an abandoned command, delivered to the next one.
-  void push(Bytes reply) { replies_.push_back(std::move(reply)); }
-
- private:
-  CcidResponder& reader_;
-  std::deque<Bytes> replies_;
-};
 
 NtagCard member_card() {
   NtagCard card = NtagCard::blank({0x04, 0xA2, 0x3C, 0x5A, 0x6B, 0x80, 0x81});

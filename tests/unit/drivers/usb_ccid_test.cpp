@@ -22,6 +22,7 @@
 #include "terminal/card_sources.h"
 #include "tests/support/catch_result.h"
 #include "tests/support/ccid_responder.h"
+#include "tests/support/reader_waits.h"
 #include "tests/support/usb_testbed.h"
 
 using namespace std::chrono_literals;
@@ -37,52 +38,16 @@ using rapport::testing::Bytes;
 using rapport::testing::CcidFault;
 using rapport::testing::CcidResponder;
 using rapport::testing::EmulatedReader;
+using rapport::testing::eventually;
+using rapport::testing::kPatience;
+using rapport::testing::Notices;
 using rapport::testing::NtagCard;
+using rapport::testing::read_within;
 using rapport::testing::UsbTestbed;
 
 namespace {
 
-constexpr auto kPatience = 5s;  // generous: sanitizer builds on a busy 2-core machine
 const std::string kReaderName = "usb:1-1 ACS ACR122U 072f:2200";
-
-class Notices {
- public:
-  std::function<void(const ReaderNotice&)> callback() {
-    return [this](const ReaderNotice& notice) {
-      std::lock_guard lock(mutex_);
-      seen_.push_back(notice);
-    };
-  }
-  bool wait_for(ReaderNotice::Kind kind, std::size_t count = 1) const {
-    const auto deadline = std::chrono::steady_clock::now() + kPatience;
-    while (std::chrono::steady_clock::now() < deadline) {
-      {
-        std::lock_guard lock(mutex_);
-        if (static_cast<std::size_t>(std::count_if(
-                seen_.begin(), seen_.end(), [&](auto& n) { return n.kind == kind; })) >= count) {
-          return true;
-        }
-      }
-      std::this_thread::sleep_for(2ms);
-    }
-    return false;
-  }
-
- private:
-  mutable std::mutex mutex_;
-  std::vector<ReaderNotice> seen_;
-};
-
-Result<CardRead> read_within(CardReader& reader, std::chrono::milliseconds patience = kPatience) {
-  auto pending = std::async(std::launch::async, [&] { return reader.next_read(); });
-  if (pending.wait_for(patience) != std::future_status::ready) {
-    reader.request_stop();
-    const auto late = pending.get();
-    FAIL("no card read within " << patience.count() << " ms");
-    return late;
-  }
-  return pending.get();
-}
 
 // Nothing is read within `quiet`.
 bool stays_quiet(CardReader& reader, std::chrono::milliseconds quiet) {
@@ -91,16 +56,6 @@ bool stays_quiet(CardReader& reader, std::chrono::milliseconds quiet) {
   reader.request_stop();
   (void)pending.get();
   return quiet_ok;
-}
-
-template <class Predicate>
-bool eventually(Predicate ready) {
-  const auto deadline = std::chrono::steady_clock::now() + kPatience;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (ready()) return true;
-    std::this_thread::sleep_for(5ms);
-  }
-  return false;
 }
 
 NtagCard member_card(Bytes uid = {0x04, 0xA2, 0x3C, 0x5A, 0x6B, 0x80, 0x81}) {
