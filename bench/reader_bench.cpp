@@ -8,20 +8,31 @@
 //      umockdev's socket round trips and libusb, so it bounds our share from above.
 // and, inside 2, the part that is ours after decoding: from the transfer callback to
 // next_read() returning (queue + eventfd wake-up).
+// Contactless taps (an emulated ACR122U with an NTAG213, tests/support/ccid_responder.h):
+//   3. the card session alone (power on, UID, 9 reads of 16 bytes) over an in-memory
+//      transport: our CCID code, no USB;
+//   4. from the card entering the field (with the reader's slot-change notification) to the
+//      kContactless CardRead returned by next_read(): 11 bulk round trips through libusb and
+//      umockdev;
+//   5. the same with notifications ignored, found by GetSlotStatus polling every 200 ms (the
+//      ACR122U case): adds half the poll interval on average.
 // Prints median and p99; asserts nothing about speed (docs/performance.md).
 //
-//   bench_readers [--scans N]
+//   bench_readers [--scans N] [--taps N]
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "drivers/report_decoder.h"
 #include "drivers/usb/usb_readers.h"
+#include "tests/support/ccid_responder.h"
 #include "tests/support/hid_reports.h"
 #include "tests/support/usb_testbed.h"
 
@@ -102,15 +113,80 @@ void bench_emulated(std::size_t scans) {
   report("last report queued -> next_read(), emulated + libusb", samples);
 }
 
+testing::NtagCard tap_card(std::size_t i) {
+  testing::NtagCard card = testing::NtagCard::blank(
+      {0x04, 0x10, 0x20, 0x30, 0x40, 0x50, static_cast<std::uint8_t>(i & 0xFF)});
+  for (std::size_t b = 0; b < 144; ++b) card.pages[16 + b] = static_cast<std::uint8_t>(b ^ i);
+  return card;
+}
+
+void bench_card_session(std::size_t taps) {
+  testing::CcidResponder reader;
+  testing::MemoryCcidTransport transport(reader);
+  drivers::ccid::CcidLink link;
+  std::vector<double> samples;
+  for (std::size_t i = 0; i < taps; ++i) {
+    reader.place(tap_card(i));
+    const auto start = Clock::now();
+    auto session = drivers::ccid::CardSession::read();
+    const auto card = drivers::ccid::run_session(session, link, transport);
+    samples.push_back(micros(Clock::now() - start));
+    if (!card || card->user_memory != tap_card(i).user_memory()) die("the session lost a card");
+  }
+  report("card session (UID + 144 bytes), in memory, no USB", samples);
+}
+
+void bench_taps(std::size_t taps, bool notifications) {
+  testing::UsbTestbed bed;
+  testing::EmulatedReader& device = bed.plug(testing::acr122u_spec());
+  auto responder = std::make_shared<testing::CcidResponder>();
+  device.answer_bulk_out(
+      [responder](const testing::Bytes& message) { return responder->answer(message); });
+  drivers::UsbReaderOptions options;
+  // With notifications the poll is pushed out of the way, so only they find the card.
+  options.ccid_poll_interval =
+      notifications ? std::chrono::milliseconds(60'000) : std::chrono::milliseconds(200);
+  auto reader = drivers::open_usb_readers(std::move(options));
+  if (!reader) die("cannot open USB readers: " + reader.error().message());
+  if (!device.wait_until_reading(std::chrono::seconds(5))) die("the reader was not opened");
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the first poll at open
+  std::vector<double> samples;
+  for (std::size_t i = 0; i < taps; ++i) {
+    const auto start = Clock::now();
+    responder->place(tap_card(i));
+    if (notifications) device.send_reports({{0x50, 0x03}});
+    auto read = (*reader)->next_read();
+    samples.push_back(micros(Clock::now() - start));
+    if (!read || read->card_memory != tap_card(i).user_memory()) die("a tap was lost or changed");
+    responder->remove();
+    if (notifications) {
+      device.send_reports({{0x50, 0x02}});
+      if (!device.wait_until_delivered(std::chrono::seconds(5))) die("notification not taken");
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    } else {
+      std::this_thread::sleep_for(std::chrono::milliseconds(450));  // two polls see it gone
+    }
+  }
+  report(notifications ? "tap -> next_read(), notification, emulated"
+                       : "tap -> next_read(), polled every 200 ms, emulated",
+         samples);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"bench_readers: from a USB report to the card read delivered to the terminal"};
-  app.footer("Example: bench_readers --scans 500");
+  app.footer("Example: bench_readers --scans 500 --taps 300");
   std::size_t scans = 300;
+  std::size_t taps = 200;
   app.add_option("--scans", scans, "scans to time")->check(CLI::PositiveNumber);
+  app.add_option("--taps", taps, "contactless taps to time (a tenth of them polled: 0.5 s each)")
+      ->check(CLI::PositiveNumber);
   CLI11_PARSE(app, argc, argv);
   bench_decoding(scans * 10);
   bench_emulated(scans);
+  bench_card_session(taps * 10);
+  bench_taps(taps, true);
+  bench_taps(std::max<std::size_t>(3, taps / 10), false);
   return 0;
 }

@@ -39,6 +39,14 @@ class CombinedReader final : public CardReader {
     for (auto& source : sources_) source->request_stop();  // each is async-signal-safe
   }
 
+  // The first source that has one (only the USB readers do).
+  ReaderControl* control() noexcept override {
+    for (auto& source : sources_) {
+      if (auto* control = source->control()) return control;
+    }
+    return nullptr;
+  }
+
  private:
   void pump(CardReader& reader) {
     for (;;) {

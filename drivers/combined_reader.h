@@ -4,7 +4,7 @@
 // read on its own thread; next_read() returns whichever read comes first. The combination
 // ends when any source ends for good (the console closing is how an operator stops a demo
 // terminal); per-read failures pass through. request_stop() stops every source and is
-// async-signal-safe, like theirs.
+// async-signal-safe, like theirs. control() is the first source's that has one.
 
 #pragma once
 

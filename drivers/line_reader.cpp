@@ -83,7 +83,8 @@ class LineReader final : public CardReader {
                     .kind = content.kind,
                     .payload = std::move(content.payload),
                     .symbology = std::move(content.symbology),
-                    .read_at = std::chrono::system_clock::now()};
+                    .read_at = std::chrono::system_clock::now(),
+                    .card_memory = {}};
   }
 
   // Moves one complete line out of pending_, if there is one.

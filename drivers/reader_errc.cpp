@@ -1,5 +1,6 @@
 // drivers/reader_errc.cpp
 #include "drivers/card_reader.h"
+#include "drivers/reader_control.h"
 #include "shared/util/error_category.h"
 
 namespace rapport::drivers {
@@ -37,6 +38,18 @@ const char* to_string(CardKind kind) noexcept {
       return "magstripe";
     case CardKind::kBarcode:
       return "barcode";
+    case CardKind::kContactless:
+      return "contactless";
+  }
+  return "unknown";
+}
+
+const char* to_string(ReaderSignal signal) noexcept {
+  switch (signal) {
+    case ReaderSignal::kGoodRead:
+      return "good";
+    case ReaderSignal::kRejected:
+      return "rejected";
   }
   return "unknown";
 }

@@ -5,6 +5,7 @@
 
 #include "shared/domain/event_id.h"
 #include "shared/util/clock.h"
+#include "shared/util/hex.h"
 #include "terminal/signed_cards.h"
 
 namespace rapport::terminal {
@@ -42,6 +43,21 @@ std::string staff_hint(const domain::Member& member) {
 }
 
 }  // namespace
+
+ScanResult Counter::scan_chip(std::string_view uid_hex, std::span<const std::uint8_t> memory,
+                             std::chrono::system_clock::time_point now) {
+  const auto uid = from_hex(uid_hex);
+  if (!uid) {
+    return {ScanOutcome::kBadRead, "unreadable card - tap again", std::nullopt, std::nullopt, 0};
+  }
+  const auto verified = verify_chip_token(token_keys_, memory, *uid, identity_.issuer_prefix);
+  if (!verified) {
+    spdlog::warn("contactless card {} refused: {}", uid_hex, verified.error().message());
+    return {ScanOutcome::kRefusedToken, token_refusal_advice(verified.error()), std::nullopt,
+            std::nullopt, 0};
+  }
+  return scan(verified->number.digits(), now);
+}
 
 ScanResult Counter::scan(std::string_view raw, std::chrono::system_clock::time_point now) {
   // A signed member token is checked offline first; a genuine one goes on as its card number.

@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <optional>
+#include <span>
 #include <string>
 
 #include "shared/card/card_key.h"
@@ -67,6 +68,14 @@ class Counter {
   // form one transaction, so an acknowledgement committed by the sync worker in between cannot make
   // the visit number shown wrong.
   [[nodiscard]] ScanResult scan(std::string_view raw, std::chrono::system_clock::time_point now);
+
+  // A contactless card tapped on a CCID reader: its UID (hex, as the driver reports it) and
+  // user memory. The UID alone proves nothing (docs/cards.md): the card counts only when its
+  // memory holds a member token that verifies offline and is bound to this chip, and then
+  // goes on as scan() of the card number the token carries.
+  [[nodiscard]] ScanResult scan_chip(std::string_view uid_hex,
+                                     std::span<const std::uint8_t> memory,
+                                     std::chrono::system_clock::time_point now);
 
  private:
   // Asks the server about a card the cache does not know, and caches what it says.

@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "drivers/reader_control.h"
 #include "shared/config/config_file.h"
 #include "shared/util/logging.h"
 #include "terminal/card_sources.h"
@@ -161,7 +162,18 @@ int main(int argc, char** argv) {
         }
         break;
       }
-      const auto result = counter.scan(read->payload, std::chrono::system_clock::now());
+      // A tapped card is its signed member token (a UID alone is only a claim); the reader
+      // beeps once for a good card and its rejected pattern otherwise.
+      const bool tapped = read->kind == drivers::CardKind::kContactless;
+      const auto now = std::chrono::system_clock::now();
+      const auto result = tapped ? counter.scan_chip(read->payload, read->card_memory, now)
+                                 : counter.scan(read->payload, now);
+      if (tapped && reader->control() != nullptr) {
+        const bool good = result.outcome == terminal::ScanOutcome::kMember ||
+                          result.outcome == terminal::ScanOutcome::kUnknownCard;
+        (void)reader->control()->signal(
+            read->reader, good ? drivers::ReaderSignal::kGoodRead : drivers::ReaderSignal::kRejected);
+      }
       std::cout << "[" << config.terminal_id << "] " << outcome_mark(result.outcome) << " "
                 << result.message << std::endl;
       if (result.event_id) sync.wake();

@@ -2,8 +2,9 @@
 //
 // rapport-readers: for whoever installs a counter. `list` shows the USB devices attached and
 // what Rapport makes of each; `watch` opens the readers as the terminal would and prints
-// every read and every plug/unplug as it happens, so a reader can be checked before the
-// terminal is started.
+// every read (a contactless tap as its UID and memory size) and every plug/unplug as it
+// happens, so a reader can be checked before the terminal is started. `watch --beep` also
+// sounds a contactless reader's "good read" signal after each tap.
 
 #include <fmt/format.h>
 #include <signal.h>
@@ -16,6 +17,7 @@
 #include <optional>
 #include <thread>
 
+#include "drivers/reader_control.h"
 #include "drivers/usb/reader_config.h"
 #include "drivers/usb/usb_readers.h"
 #include "shared/config/config_file.h"
@@ -53,9 +55,17 @@ int list(const std::optional<std::string>& config) {
     if (attached.reader) {
       ++readers;
       const auto& m = attached.reader->model;
-      what = fmt::format("{} (driver {}, interface {}, endpoint 0x{:02x})", m.name,
-                         drivers::to_string(m.driver), attached.reader->interface.number,
-                         attached.reader->interface.in_endpoint);
+      const auto& i = attached.reader->interface;
+      if (m.driver == drivers::ReaderDriver::kCcid) {
+        what =
+            fmt::format("{} (driver ccid, interface {}, bulk-out 0x{:02x}, bulk-in 0x{:02x}, {})",
+                        m.name, i.number, i.bulk_out_endpoint, i.bulk_in_endpoint,
+                        i.in_endpoint != 0 ? fmt::format("interrupt-in 0x{:02x}", i.in_endpoint)
+                                           : std::string("no notifications: polled"));
+      } else {
+        what = fmt::format("{} (driver {}, interface {}, endpoint 0x{:02x})", m.name,
+                           drivers::to_string(m.driver), i.number, i.in_endpoint);
+      }
     }
     std::cout << fmt::format("{:<10} {:04x}:{:04x}  {}\n", d.port_path, d.vendor_id, d.product_id,
                              what);
@@ -67,7 +77,7 @@ int list(const std::optional<std::string>& config) {
   return EXIT_SUCCESS;
 }
 
-int watch(const std::optional<std::string>& config, double seconds) {
+int watch(const std::optional<std::string>& config, double seconds, bool beep) {
   drivers::UsbReaderOptions options;
   if (config) {
     const auto reader_config = drivers::load_reader_config(config::ConfigFile::load(*config));
@@ -95,7 +105,7 @@ int watch(const std::optional<std::string>& config, double seconds) {
   g_reader = reader->get();
   ::signal(SIGINT, &on_stop_signal);
   ::signal(SIGTERM, &on_stop_signal);
-  std::cout << "Watching USB card readers. Swipe or scan; Ctrl-C to stop." << std::endl;
+  std::cout << "Watching USB card readers. Swipe, scan or tap; Ctrl-C to stop." << std::endl;
   std::optional<std::thread> timer;
   std::atomic<bool> done{false};
   if (seconds > 0) {
@@ -110,6 +120,18 @@ int watch(const std::optional<std::string>& config, double seconds) {
   }
   for (;;) {
     auto read = (*reader)->next_read();
+    if (read && read->kind == drivers::CardKind::kContactless) {
+      std::cout << "read " << read->reader << " contactless uid " << read->payload << " ("
+                << read->card_memory.size() << " bytes of user memory)" << std::endl;
+      if (beep) {
+        if (auto sent =
+                (*reader)->control()->signal(read->reader, drivers::ReaderSignal::kGoodRead);
+            !done) {
+          std::cout << "! cannot signal: " << sent.error().message() << std::endl;
+        }
+      }
+      continue;
+    }
     if (read) {
       std::cout << "read " << read->reader << " " << drivers::to_string(read->kind)
                 << (read->symbology.empty() ? "" : " " + read->symbology) << " " << read->payload
@@ -141,6 +163,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   std::optional<std::string> config;
   double seconds = 0;
+  bool beep = false;
   auto* list_command =
       app.add_subcommand("list", "List attached USB devices and which are readers");
   list_command->add_option("-c,--config", config, "terminal.toml with extra [[readers.models]]");
@@ -149,12 +172,15 @@ int main(int argc, char** argv) {
       app.add_subcommand("watch", "Open the readers and print every read until Ctrl-C");
   watch_command->add_option("-c,--config", config, "terminal.toml with extra [[readers.models]]");
   watch_command->add_option("--seconds", seconds, "stop after this long (default: until Ctrl-C)");
-  watch_command->footer("Example:\n  rapport-readers watch --seconds 30");
+  watch_command->add_flag("--beep", beep,
+                          "after each contactless tap, sound the reader's good-read signal");
+  watch_command->footer(
+      "Examples:\n  rapport-readers watch --seconds 30\n  rapport-readers watch --beep");
   CLI11_PARSE(app, argc, argv);
   spdlog::set_level(spdlog::level::warn);
   try {
     if (list_command->parsed()) return list(config);
-    return watch(config, seconds);
+    return watch(config, seconds, beep);
   } catch (const config::ConfigError& e) {
     std::cerr << "rapport-readers: " << e.what() << "\n";
     return EXIT_FAILURE;

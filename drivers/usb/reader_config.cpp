@@ -23,14 +23,20 @@ ReaderModel load_model(const config::ConfigFile& file, const std::string& prefix
   }
   const auto driver_key = prefix + ".driver";
   const auto driver = parse_reader_driver(file.string(driver_key));
-  if (!driver) file.fail(driver_key, "must be \"keyboard\", \"magtek\" or \"hidpos\"");
+  if (!driver) {
+    file.fail(driver_key, "must be \"keyboard\", \"magtek\", \"hidpos\" or \"ccid\"");
+  }
   model.driver = *driver;
   // Sensible interface defaults per driver; a model that differs says so.
   const bool keyboard = model.driver == ReaderDriver::kHidKeyboard;
-  model.interface_class =
-      static_cast<std::uint8_t>(file.integer_or(prefix + ".interface_class", 3, 0, 255));
-  model.interface_subclass = static_cast<std::uint8_t>(
-      file.integer_or(prefix + ".interface_subclass", keyboard ? 1 : 0, 0, 255));
+  const bool ccid = model.driver == ReaderDriver::kCcid;
+  model.interface_class = static_cast<std::uint8_t>(
+      file.integer_or(prefix + ".interface_class", ccid ? 0x0B : 3, 0, 255));
+  if (const auto subclass =
+          file.integer_or(prefix + ".interface_subclass", keyboard ? 1 : (ccid ? -1 : 0), -1, 255);
+      subclass >= 0) {
+    model.interface_subclass = static_cast<std::uint8_t>(subclass);
+  }
   if (const auto protocol =
           file.integer_or(prefix + ".interface_protocol", keyboard ? 1 : -1, -1, 255);
       protocol >= 0) {
@@ -41,6 +47,13 @@ ReaderModel load_model(const config::ConfigFile& file, const std::string& prefix
   if (!layout) file.fail(layout_key, "must be \"us\", \"fr\" or \"de\"");
   model.layout = *layout;
   model.terminator = parse_terminator(file, prefix + ".terminator");
+  const auto signals_key = prefix + ".signals";
+  const auto signals = file.optional_string(signals_key).value_or("none");
+  if (signals == "acs") {
+    model.signals = SignalCommands::kAcs;
+  } else if (signals != "none") {
+    file.fail(signals_key, "must be \"acs\" (ACR122U-style LED and buzzer) or \"none\"");
+  }
   return model;
 }
 

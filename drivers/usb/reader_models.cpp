@@ -31,6 +31,21 @@ ReaderModel vendor_hid_model(std::string name, std::uint16_t vendor, ReaderDrive
                      .terminator = Terminator::kEnter};
 }
 
+// A contactless reader's CCID interface (class 0x0B, any subclass and protocol).
+ReaderModel ccid_model(std::string name, std::uint16_t vendor, std::uint16_t product,
+                       SignalCommands signals) {
+  return ReaderModel{.name = std::move(name),
+                     .vendor_id = vendor,
+                     .product_id = product,
+                     .interface_class = 0x0B,
+                     .interface_subclass = std::nullopt,
+                     .interface_protocol = std::nullopt,
+                     .driver = ReaderDriver::kCcid,
+                     .layout = KeyboardLayout::kUs,
+                     .terminator = Terminator::kEnter,
+                     .signals = signals};
+}
+
 bool matches(const ReaderModel& model, const UsbDeviceInfo& device,
              const UsbInterfaceInfo& interface) {
   if (model.vendor_id != device.vendor_id) return false;
@@ -38,6 +53,9 @@ bool matches(const ReaderModel& model, const UsbDeviceInfo& device,
   if (model.interface_class != interface.interface_class) return false;
   if (model.interface_subclass && *model.interface_subclass != interface.subclass) return false;
   if (model.interface_protocol && *model.interface_protocol != interface.protocol) return false;
+  if (model.driver == ReaderDriver::kCcid) {
+    return interface.bulk_in_endpoint != 0 && interface.bulk_out_endpoint != 0;
+  }
   return interface.in_endpoint != 0;
 }
 
@@ -51,13 +69,15 @@ const char* to_string(ReaderDriver driver) noexcept {
       return "magtek";
     case ReaderDriver::kHidPos:
       return "hidpos";
+    case ReaderDriver::kCcid:
+      return "ccid";
   }
   return "unknown";
 }
 
 std::optional<ReaderDriver> parse_reader_driver(std::string_view name) {
-  for (auto driver :
-       {ReaderDriver::kHidKeyboard, ReaderDriver::kMagtekHid, ReaderDriver::kHidPos}) {
+  for (auto driver : {ReaderDriver::kHidKeyboard, ReaderDriver::kMagtekHid, ReaderDriver::kHidPos,
+                      ReaderDriver::kCcid}) {
     if (name == to_string(driver)) return driver;
   }
   return std::nullopt;
@@ -77,6 +97,10 @@ const std::vector<ReaderModel>& builtin_reader_models() {
       vendor_hid_model("MagTek stripe reader", 0x0801, ReaderDriver::kMagtekHid),
       keyboard_model("ID TECH stripe reader", 0x0ACD),
       vendor_hid_model("ID TECH stripe reader", 0x0ACD, ReaderDriver::kMagtekHid),
+      // §5. The ACR1252U drives its LED and buzzer through other escape commands, not yet
+      // verified on a device: signals do nothing there (it beeps on each tap by itself).
+      ccid_model("ACS ACR122U", 0x072F, 0x2200, SignalCommands::kAcs),
+      ccid_model("ACS ACR1252U", 0x072F, 0x223B, SignalCommands::kNone),
   };
   return models;
 }

@@ -24,11 +24,18 @@ enum class ReaderDriver {
   kHidKeyboard,  // boot-keyboard reports typed by a scanner or stripe reader (§1)
   kMagtekHid,    // MagTek-style vendor HID swipe reports (§2)
   kHidPos,       // HID Point-of-Sale barcode scanner, usage page 0x8C (§4)
+  kCcid,         // contactless NFC reader over USB CCID, interface class 0x0B (§5)
 };
 
 [[nodiscard]] const char* to_string(ReaderDriver driver) noexcept;
-// "keyboard", "magtek", "hidpos"; anything else: nothing (the config loader names the key).
+// "keyboard", "magtek", "hidpos", "ccid"; anything else: nothing (the config loader names the key).
 [[nodiscard]] std::optional<ReaderDriver> parse_reader_driver(std::string_view name);
+
+// How a contactless reader's LED and buzzer are driven (the cashier's good/rejected signal).
+enum class SignalCommands {
+  kNone,  // the driver knows none: signals are accepted and do nothing
+  kAcs,   // ACS pseudo-APDU FF 00 40 in a CCID Escape (ACR122U)
+};
 
 struct ReaderModel {
   std::string name;  // shown to installers: "Honeywell scanner"
@@ -42,10 +49,12 @@ struct ReaderModel {
   ReaderDriver driver = ReaderDriver::kHidKeyboard;
   KeyboardLayout layout = KeyboardLayout::kUs;
   Terminator terminator = Terminator::kEnter;
+  SignalCommands signals = SignalCommands::kNone;  // kCcid only
 };
 
 // The defaults: Honeywell, Zebra, Datalogic scanners (keyboard and HID-POS interfaces),
-// MagTek and ID TECH stripe readers. See docs/card-readers.md for how to add one.
+// MagTek and ID TECH stripe readers, ACS ACR122U and ACR1252U contactless readers. See
+// docs/card-readers.md for how to add one.
 [[nodiscard]] const std::vector<ReaderModel>& builtin_reader_models();
 
 // What enumeration tells us about one USB interface and one device.
@@ -56,6 +65,8 @@ struct UsbInterfaceInfo {
   std::uint8_t protocol = 0;
   std::uint8_t in_endpoint = 0;  // first interrupt-IN endpoint address, 0 if none
   std::uint16_t in_max_packet = 0;
+  std::uint8_t bulk_in_endpoint = 0;   // first bulk-IN endpoint address, 0 if none
+  std::uint8_t bulk_out_endpoint = 0;  // first bulk-OUT endpoint address, 0 if none
 };
 
 struct UsbDeviceInfo {
@@ -73,7 +84,8 @@ struct ReaderMatch {
 };
 
 // The first model (configured ones first, then the built-ins) that matches an interface of
-// the device that has an interrupt-IN endpoint; nothing if the device is not a reader.
+// the device with the endpoints its driver needs (HID: an interrupt-IN; CCID: a bulk-IN and
+// a bulk-OUT, the interrupt-IN being optional); nothing if the device is not a reader.
 [[nodiscard]] std::optional<ReaderMatch> match_reader(const std::vector<ReaderModel>& configured,
                                                       const UsbDeviceInfo& device);
 

@@ -4,7 +4,8 @@
 // their transfers. Hot-plug callbacks only note the device (no I/O inside a callback, as
 // libusb asks); the loop opens or retires readers between rounds of event handling. Reads
 // reach next_read() through a mutex-guarded queue and an eventfd; request_stop() writes a
-// self-pipe, which is async-signal-safe.
+// self-pipe, which is async-signal-safe. ReaderControl calls (signals, card writes) reach
+// the loop through a second mutex-guarded queue and are performed there.
 
 #include "drivers/usb/usb_readers.h"
 
@@ -17,17 +18,21 @@
 #include <atomic>
 #include <cerrno>
 #include <deque>
+#include <future>
+#include <map>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
 
+#include "drivers/usb/detail/ccid_device.h"
 #include "drivers/usb/detail/libusb_support.h"
 #include "drivers/usb/detail/reader_device.h"
+#include "shared/util/hex.h"
 
 namespace rapport::drivers {
 namespace {
 
-using detail::ReaderDevice;
+using detail::OpenReader;
 
 // How often the event loop wakes without USB activity: the resolution of the quiet gap and
 // of noticing a stop request.
@@ -35,7 +40,14 @@ constexpr long kLoopTickMicroseconds = 10'000;
 // Without hot-plug support (rare on Linux) the bus is enumerated this often instead.
 constexpr auto kRescanInterval = std::chrono::seconds(1);
 
-class UsbReaderSource final : public CardReader {
+// A ReaderControl call on its way to the event thread.
+struct ControlRequest {
+  std::string reader;
+  std::optional<ReaderSignal> signal;         // a signal, or else
+  std::optional<detail::WriteRequest> write;  // a card write
+};
+
+class UsbReaderSource final : public CardReader, public ReaderControl {
  public:
   UsbReaderSource(UsbReaderOptions options, detail::Context context)
       : options_(std::move(options)), context_(std::move(context)) {
@@ -80,7 +92,76 @@ class UsbReaderSource final : public CardReader {
     [[maybe_unused]] const auto n = ::write(stop_pipe_[1], &byte, 1);
   }
 
+  ReaderControl* control() noexcept override { return this; }
+
+  Result<void> signal(std::string_view reader, ReaderSignal signal) override {
+    RAPPORT_TRY_VOID(check_contactless(reader));
+    std::lock_guard lock(control_mutex_);
+    requests_.push_back(ControlRequest{std::string(reader), signal, std::nullopt});
+    return {};
+  }
+
+  Result<CardRead> write_card(std::string_view reader, std::string_view uid_hex,
+                              std::span<const std::uint8_t> data,
+                              std::chrono::milliseconds timeout) override {
+    RAPPORT_TRY_VOID(check_contactless(reader));
+    auto uid = from_hex(uid_hex);
+    if (!uid) return CcidErrc::kWrongCard;
+    auto done = std::make_shared<std::promise<Result<CardRead>>>();
+    auto result = done->get_future();
+    {
+      std::lock_guard lock(control_mutex_);
+      requests_.push_back(ControlRequest{
+          std::string(reader), std::nullopt,
+          detail::WriteRequest{std::move(*uid), std::vector<std::uint8_t>(data.begin(), data.end()),
+                               [done](Result<CardRead> r) { done->set_value(std::move(r)); }}});
+    }
+    if (result.wait_for(timeout) != std::future_status::ready) return CcidErrc::kTimeout;
+    return result.get();
+  }
+
  private:
+  Result<void> check_contactless(std::string_view reader) const {
+    std::lock_guard lock(control_mutex_);
+    const auto it = attached_.find(std::string(reader));
+    if (it == attached_.end()) return CcidErrc::kNoSuchReader;
+    if (!it->second) return CcidErrc::kNotContactless;
+    return {};
+  }
+
+  // Event thread: hands queued control calls to their readers.
+  void handle_requests() {
+    std::vector<ControlRequest> requests;
+    {
+      std::lock_guard lock(control_mutex_);
+      requests.swap(requests_);
+    }
+    for (auto& request : requests) {
+      OpenReader* target = nullptr;
+      for (auto& reader : readers_) {
+        if (reader->name() == request.reader && !reader->finished()) target = reader.get();
+      }
+      if (request.signal) {
+        if (target != nullptr) target->signal(*request.signal);
+      } else if (request.write) {
+        if (target == nullptr) {
+          request.write->done(CcidErrc::kNoSuchReader);
+        } else {
+          target->write_card(std::move(*request.write));
+        }
+      }
+    }
+  }
+
+  void set_attached(const std::string& name, std::optional<bool> contactless) {
+    std::lock_guard lock(control_mutex_);
+    if (contactless) {
+      attached_[name] = *contactless;
+    } else {
+      attached_.erase(name);
+    }
+  }
+
   void deliver(Result<CardRead> read) {
     {
       std::lock_guard lock(queue_mutex_);
@@ -142,8 +223,9 @@ class UsbReaderSource final : public CardReader {
       }
       handle_departures();
       handle_arrivals();
+      handle_requests();
       const auto now = std::chrono::steady_clock::now();
-      for (auto& reader : readers_) reader->check_quiet_gap(now, options_.quiet_gap);
+      for (auto& reader : readers_) reader->tick(now);
       retire_finished();
     }
     shut_down(hotplug, has_hotplug);
@@ -164,14 +246,30 @@ class UsbReaderSource final : public CardReader {
     if (!match) return;
     std::string name = describe_reader(match->model, info);
     std::string failure;
-    auto reader = ReaderDevice::open(
-        device, *match, name, [this](Result<CardRead> read) { deliver(std::move(read)); }, failure);
+    auto reader = open_device(device, *match, name, failure);
     if (!reader) {
       notice(ReaderNotice::Kind::kFailed, name, failure);
       return;
     }
+    set_attached(name, (*reader)->contactless());
     readers_.push_back(std::move(*reader));
     notice(ReaderNotice::Kind::kAttached, name);
+  }
+
+  // The driver table: HID readers decode interrupt-IN reports, CCID readers talk bulk.
+  Result<std::unique_ptr<OpenReader>> open_device(libusb_device* device, const ReaderMatch& match,
+                                                  const std::string& name, std::string& failure) {
+    OpenReader::Deliver to_queue = [this](Result<CardRead> read) { deliver(std::move(read)); };
+    if (match.model.driver == ReaderDriver::kCcid) {
+      RAPPORT_TRY(auto reader,
+                  detail::CcidDevice::open(
+                      device, match, name, std::move(to_queue),
+                      {options_.ccid_poll_interval, options_.ccid_reply_timeout}, failure));
+      return std::unique_ptr<OpenReader>(std::move(reader));
+    }
+    RAPPORT_TRY(auto reader, detail::ReaderDevice::open(device, match, name, std::move(to_queue),
+                                                        options_.quiet_gap, failure));
+    return std::unique_ptr<OpenReader>(std::move(reader));
   }
 
   void handle_departures() {
@@ -191,6 +289,7 @@ class UsbReaderSource final : public CardReader {
       if ((*it)->finished() && !(*it)->transfer_in_flight()) {
         const std::string name = (*it)->name();
         it = readers_.erase(it);
+        set_attached(name, std::nullopt);
         notice(ReaderNotice::Kind::kDetached, name);
       } else {
         ++it;
@@ -236,6 +335,14 @@ class UsbReaderSource final : public CardReader {
       }
     }
     readers_.clear();
+    {
+      std::lock_guard lock(control_mutex_);
+      attached_.clear();
+      for (auto& request : requests_) {
+        if (request.write) request.write->done(ReaderErrc::kStopped);
+      }
+      requests_.clear();
+    }
     for (libusb_device* device : arrived_) libusb_unref_device(device);
     for (libusb_device* device : left_) libusb_unref_device(device);
     arrived_.clear();
@@ -252,8 +359,13 @@ class UsbReaderSource final : public CardReader {
   std::mutex queue_mutex_;
   std::deque<Result<CardRead>> queue_;
 
+  // Guards requests_ and attached_ (any thread calls ReaderControl).
+  mutable std::mutex control_mutex_;
+  std::vector<ControlRequest> requests_;
+  std::map<std::string, bool> attached_;  // open readers by name: contactless or not
+
   // Event thread only.
-  std::vector<std::unique_ptr<ReaderDevice>> readers_;
+  std::vector<std::unique_ptr<OpenReader>> readers_;
   std::vector<libusb_device*> arrived_;
   std::vector<libusb_device*> left_;
 };

@@ -2,9 +2,11 @@
 //
 // The USB card readers of a terminal as one CardReader: every attached device that the
 // reader table (reader_models.h) recognises is opened, its interface claimed (the kernel's
-// keyboard driver detached, so a scan never types into a console), and one interrupt-IN
-// transfer kept outstanding on it. Readers plugged in later start working (hot-plug); one
-// pulled out mid-read is reported as ReaderErrc::kUnplugged and the rest go on.
+// keyboard driver detached, so a scan never types into a console). A HID reader keeps one
+// interrupt-IN transfer outstanding; a contactless (CCID) reader polls its slot and reads
+// each tapped card over bulk transfers (docs/card-readers.md). Readers plugged in later start
+// working (hot-plug); one pulled out mid-read is reported as ReaderErrc::kUnplugged and the
+// rest go on. control() (reader_control.h) signals the cashier and writes cards.
 //
 // libusb stays inside drivers/usb/*.cpp. One thread, owned here, handles all libusb events;
 // next_read() only waits on a queue. Destroying the reader cancels the transfers, waits for
@@ -41,6 +43,10 @@ struct UsbReaderOptions {
   // Reads waiting for the counter beyond this are dropped (oldest first) and logged: a
   // cashier does not want a minute-old scan applied to the next customer.
   std::size_t max_queued_reads = 32;
+  // Contactless readers: how often the slot is polled while idle (ACR122U notifications are
+  // unreliable), and how long a reply may take (each time extension restarts it).
+  std::chrono::milliseconds ccid_poll_interval{200};
+  std::chrono::milliseconds ccid_reply_timeout{1000};
   // Called on the USB event thread; must return quickly.
   std::function<void(const ReaderNotice&)> on_notice;
 };

@@ -3,7 +3,8 @@
 // The ioctl handler follows libusb's tests/umockdev.c: SUBMITURB keeps the URB, REAPURB and
 // REAPURBNDELAY hand back a completed one (or EAGAIN), DISCARDURB cancels. Control URBs
 // complete at once with the standard answers a HID reader gives; interrupt-IN URBs complete
-// when the test has queued a report.
+// when the test has queued a report. A CCID reader's bulk-OUT URBs complete at once and are
+// answered by the test's responder, whose replies complete the following bulk-IN URBs.
 
 #include "tests/support/usb_testbed.h"
 
@@ -42,6 +43,47 @@ Bytes boot_keyboard_report_descriptor() {
           0x75, 0x08, 0x15, 0x00, 0x25, 0x65, 0x05, 0x07, 0x19, 0x00, 0x29, 0x65, 0x81, 0x00, 0xC0};
 }
 
+void put_le32(Bytes& out, std::uint32_t value) {
+  put_le16(out, value & 0xFFFF);
+  put_le16(out, value >> 16);
+}
+
+void put_endpoint(Bytes& out, std::uint8_t address, std::uint8_t type, unsigned max_packet,
+                  std::uint8_t interval) {
+  out.insert(out.end(), {7, 0x05, address, type});
+  put_le16(out, max_packet);
+  out.push_back(interval);
+}
+
+// The CCID class descriptor (CCID 1.1 §5.1) of an ACR122U as lsusb -v prints it: one slot,
+// T=0/T=1, 4 MHz, short APDU exchange, 271-byte messages, one busy slot.
+Bytes ccid_class_descriptor() {
+  Bytes d = {54, 0x21};
+  put_le16(d, 0x0110);      // bcdCCID 1.10
+  d.push_back(0x00);        // bMaxSlotIndex
+  d.push_back(0x07);        // bVoltageSupport: 5 V, 3 V, 1.8 V
+  put_le32(d, 0x00000003);  // dwProtocols: T=0, T=1
+  put_le32(d, 4000);        // dwDefaultClock, kHz
+  put_le32(d, 4000);        // dwMaximumClock
+  d.push_back(0);           // bNumClockSupported
+  put_le32(d, 10752);       // dwDataRate, bps
+  put_le32(d, 250000);      // dwMaxDataRate
+  d.push_back(0);           // bNumDataRatesSupported
+  put_le32(d, 254);         // dwMaxIFSD
+  put_le32(d, 0);           // dwSynchProtocols
+  put_le32(d, 0);           // dwMechanical
+  put_le32(d, 0x00030040);  // dwFeatures: automatic parameters, short APDU exchange
+  put_le32(d, 271);         // dwMaxCCIDMessageLength
+  d.push_back(0xFF);        // bClassGetResponse: echo
+  d.push_back(0xFF);        // bClassEnvelope: echo
+  put_le16(d, 0);           // wLcdLayout: none
+  d.push_back(0);           // bPINSupport
+  d.push_back(1);           // bMaxCCIDBusySlots
+  return d;
+}
+
+bool is_ccid(const EmulatedReaderSpec& spec) { return spec.interface_class == 0x0B; }
+
 Bytes descriptor_bytes(const EmulatedReaderSpec& spec, const Bytes& report_descriptor) {
   Bytes d;
   // Device descriptor (USB 2.0 §9.6.1).
@@ -49,6 +91,22 @@ Bytes descriptor_bytes(const EmulatedReaderSpec& spec, const Bytes& report_descr
   put_le16(d, spec.vendor_id);
   put_le16(d, spec.product_id);
   d.insert(d.end(), {0x00, 0x01, 0x01, 0x02, 0x03, 0x01});
+  if (is_ccid(spec)) {
+    // Configuration, interface, CCID class and endpoint descriptors.
+    const Bytes ccid = ccid_class_descriptor();
+    const std::uint8_t endpoints = spec.in_endpoint != 0 ? 3 : 2;
+    const unsigned total = 9 + 9 + static_cast<unsigned>(ccid.size()) + 7U * endpoints;
+    d.insert(d.end(), {9, 0x02});
+    put_le16(d, total);
+    d.insert(d.end(), {0x01, 0x01, 0x00, 0x80, 100});
+    d.insert(d.end(), {9, 0x04, 0x00, 0x00, endpoints, spec.interface_class,
+                       spec.interface_subclass, spec.interface_protocol, 0x00});
+    d.insert(d.end(), ccid.begin(), ccid.end());
+    put_endpoint(d, spec.bulk_out_endpoint, 0x02, spec.max_packet, 0);
+    put_endpoint(d, spec.bulk_in_endpoint, 0x02, spec.max_packet, 0);
+    if (spec.in_endpoint != 0) put_endpoint(d, spec.in_endpoint, 0x03, 8, 10);
+    return d;
+  }
   // Configuration, interface, HID class and endpoint descriptors.
   const unsigned total = 9 + 9 + 9 + 7;
   d.insert(d.end(), {9, 0x02});
@@ -105,6 +163,10 @@ class Device final : public EmulatedReader {
     std::lock_guard lock(mutex_);
     reports_.insert(reports_.end(), reports.begin(), reports.end());
   }
+  void answer_bulk_out(BulkResponder responder) override {
+    std::lock_guard lock(mutex_);
+    responder_ = std::move(responder);
+  }
   UsbTraffic traffic() const override {
     std::lock_guard lock(mutex_);
     return traffic_;
@@ -120,6 +182,7 @@ class Device final : public EmulatedReader {
     std::lock_guard lock(mutex_);
     unplugged_ = true;
     reports_.clear();
+    bulk_replies_.clear();
   }
 
   UMockdevIoctlBase* handler() const { return handler_; }
@@ -207,6 +270,15 @@ class Device final : public EmulatedReader {
     if (urb->type == USBDEVFS_URB_TYPE_CONTROL) {
       answer_control(urb, buffer);
       completed_.push_back(urb_data);
+    } else if ((urb->endpoint & 0x80) == 0) {  // bulk-OUT: a CCID command
+      ++traffic_.bulk_out_messages;
+      const Bytes message(buffer->data, buffer->data + urb->buffer_length);
+      urb->actual_length = urb->buffer_length;
+      urb->status = 0;
+      completed_.push_back(urb_data);
+      if (responder_) {
+        for (auto& reply : responder_(message)) bulk_replies_.push_back(std::move(reply));
+      }
     } else {
       ++traffic_.urbs_submitted;
       flying_.push_back(urb_data);
@@ -242,10 +314,8 @@ class Device final : public EmulatedReader {
     } else if (unplugged_) {
       complete(client, -1, ENODEV);
       return true;
-    } else if (!flying_.empty() && !reports_.empty()) {
-      done = flying_.front();
-      flying_.pop_front();
-      fill_with_report(done);
+    } else {
+      done = take_answerable();
     }
     if (done == nullptr) {
       complete(client, -1, EAGAIN);
@@ -259,10 +329,31 @@ class Device final : public EmulatedReader {
     return true;
   }
 
-  void fill_with_report(UMockdevIoctlData* urb_data) {
+  // The oldest outstanding URB that has something to complete with: an interrupt-IN URB and
+  // a queued report, or a bulk-IN URB and a queued reply.
+  UMockdevIoctlData* take_answerable() {
+    for (auto it = flying_.begin(); it != flying_.end(); ++it) {
+      const auto endpoint = reinterpret_cast<usbdevfs_urb*>((*it)->data)->endpoint;
+      const bool bulk = spec_.bulk_in_endpoint != 0 && endpoint == spec_.bulk_in_endpoint;
+      auto& queue = bulk ? bulk_replies_ : reports_;
+      if (queue.empty()) continue;
+      UMockdevIoctlData* done = *it;
+      flying_.erase(it);
+      fill(done, queue);
+      if (bulk) {
+        ++traffic_.bulk_in_reaped;
+      } else {
+        ++traffic_.urbs_reaped;
+      }
+      return done;
+    }
+    return nullptr;
+  }
+
+  void fill(UMockdevIoctlData* urb_data, std::deque<Bytes>& queue) {
     auto* urb = reinterpret_cast<usbdevfs_urb*>(urb_data->data);
-    const Bytes report = std::move(reports_.front());
-    reports_.pop_front();
+    const Bytes report = std::move(queue.front());
+    queue.pop_front();
     UMockdevIoctlData* buffer =
         umockdev_ioctl_data_resolve(urb_data, G_STRUCT_OFFSET(usbdevfs_urb, buffer),
                                     static_cast<gsize>(urb->buffer_length), nullptr);
@@ -272,7 +363,6 @@ class Device final : public EmulatedReader {
     g_object_unref(buffer);
     urb->actual_length = static_cast<int>(n);
     urb->status = 0;
-    ++traffic_.urbs_reaped;
   }
 
   bool discard(UMockdevIoctlClient* client, UMockdevIoctlData* arg) {
@@ -299,6 +389,8 @@ class Device final : public EmulatedReader {
 
   mutable std::mutex mutex_;
   std::deque<Bytes> reports_;
+  std::deque<Bytes> bulk_replies_;
+  BulkResponder responder_;
   std::deque<UMockdevIoctlData*> flying_;
   std::deque<UMockdevIoctlData*> completed_;
   UsbTraffic traffic_;
@@ -363,6 +455,21 @@ void UsbTestbed::unplug(EmulatedReader& reader) {
   umockdev_testbed_uevent(impl_->testbed, device.syspath().c_str(), "remove");
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   umockdev_testbed_remove_device(impl_->testbed, device.syspath().c_str());
+}
+
+EmulatedReaderSpec acr122u_spec(int port) {
+  EmulatedReaderSpec spec;
+  spec.vendor_id = 0x072F;
+  spec.product_id = 0x2200;
+  spec.interface_class = 0x0B;
+  spec.interface_subclass = 0;
+  spec.interface_protocol = 0;
+  spec.in_endpoint = 0x81;
+  spec.max_packet = 64;
+  spec.bulk_out_endpoint = 0x02;
+  spec.bulk_in_endpoint = 0x82;
+  spec.port = port;
+  return spec;
 }
 
 std::string usb_descriptors_hex(const EmulatedReaderSpec& spec) {

@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -33,7 +34,15 @@ struct EmulatedReaderSpec {
   std::uint16_t max_packet = 8;
   Bytes report_descriptor;  // what GET_DESCRIPTOR(report) returns; empty: a keyboard's
   int port = 1;             // where it is plugged: sysfs "1-<port>", device 001/<port + 1>
+  // A CCID reader (interface class 0x0B) has a bulk pair; in_endpoint is then its optional
+  // interrupt-IN for slot-change notifications (0: none).
+  std::uint8_t bulk_out_endpoint = 0;
+  std::uint8_t bulk_in_endpoint = 0;
 };
+
+// An ACS ACR122U as lsusb shows it: 072F:2200, interface class 0x0B with the 54-byte CCID
+// class descriptor, bulk-OUT 0x02, bulk-IN 0x82 and interrupt-IN 0x81 (64-byte packets).
+[[nodiscard]] EmulatedReaderSpec acr122u_spec(int port = 1);
 
 // What the device saw: the tests assert that traffic really went through libusb.
 struct UsbTraffic {
@@ -42,16 +51,25 @@ struct UsbTraffic {
   int releases = 0;           // RELEASEINTERFACE
   int control_requests = 0;   // control URBs (SET_PROTOCOL, GET_DESCRIPTOR...)
   int boot_protocol_set = 0;  // SET_PROTOCOL(boot)
-  int urbs_submitted = 0;     // interrupt-IN URBs
+  int urbs_submitted = 0;     // interrupt-IN and bulk-IN URBs
   int urbs_reaped = 0;        // interrupt-IN URBs completed with a report
-  int urbs_discarded = 0;     // cancelled
+  int urbs_discarded = 0;     // cancelled (stop, or a libusb timeout)
+  int bulk_out_messages = 0;  // bulk-OUT URBs (CCID commands)
+  int bulk_in_reaped = 0;     // bulk-IN URBs completed with a reply
 };
+
+// Answers one bulk-OUT message with the bulk-IN messages that follow it (none: silence).
+using BulkResponder = std::function<std::vector<Bytes>(const Bytes& message)>;
 
 class EmulatedReader {
  public:
   virtual ~EmulatedReader() = default;
   // The next interrupt-IN URBs complete with these reports, one each, in order.
   virtual void send_reports(const std::vector<Bytes>& reports) = 0;
+  // Bulk-OUT URBs complete at once and go to `responder` (called on umockdev's thread, with
+  // the device's lock held: it must not call back into this object); its replies complete
+  // the next bulk-IN URBs, one each, in order. Without a responder bulk-OUT is swallowed.
+  virtual void answer_bulk_out(BulkResponder responder) = 0;
   [[nodiscard]] virtual UsbTraffic traffic() const = 0;
   // True once the driver keeps an interrupt-IN URB outstanding (the reader is being read).
   [[nodiscard]] virtual bool wait_until_reading(std::chrono::milliseconds timeout) const = 0;

@@ -410,3 +410,22 @@ TEST_CASE_METHOD(SignedCardFixture, "a chip's token is verified against the chip
   CHECK(terminal::verify_chip_token(keys(), std::span(memory).first(size - 1), uid, kPrefix)
             .error() == card::TokenErrc::kMalformed);
 }
+
+TEST_CASE_METHOD(SignedCardFixture, "a tapped card counts only with a token bound to its chip",
+                 "[terminal][token]") {
+  seed();
+  auto c = signed_counter();
+  const std::vector<std::uint8_t> uid = {0x04, 0xa1, 0xb2, 0xc3, 0xd4, 0xe5, 0xf6};
+  auto memory = token(uid);
+  memory.resize(144, 0x00);
+  const auto greeted = c.scan_chip("04a1b2c3d4e5f6", memory, kNow);
+  CHECK(greeted.outcome == ScanOutcome::kMember);
+  CHECK_THAT(greeted.message, Catch::Contains("Ada Lovelace"));
+  // The same bytes on a card with another UID (a cloned token), or a blank card: refused,
+  // nothing recorded.
+  CHECK(c.scan_chip("04a1b2c3d4e5f7", memory, kNow).outcome == ScanOutcome::kRefusedToken);
+  CHECK(c.scan_chip("04a1b2c3d4e5f6", std::vector<std::uint8_t>(144, 0), kNow).outcome ==
+        ScanOutcome::kRefusedToken);
+  CHECK(c.scan_chip("not hex", memory, kNow).outcome == ScanOutcome::kBadRead);
+  CHECK(outbox.size().value() == 1);
+}

@@ -48,12 +48,13 @@ UsbDeviceInfo read_device_info(libusb_device* device) {
     for (int e = 0; e < setting.bNumEndpoints; ++e) {
       const libusb_endpoint_descriptor& endpoint = setting.endpoint[e];
       const bool is_in = (endpoint.bEndpointAddress & LIBUSB_ENDPOINT_IN) != 0;
-      const bool is_interrupt =
-          (endpoint.bmAttributes & LIBUSB_TRANSFER_TYPE_MASK) == LIBUSB_TRANSFER_TYPE_INTERRUPT;
-      if (is_in && is_interrupt) {
+      const int type = endpoint.bmAttributes & LIBUSB_TRANSFER_TYPE_MASK;
+      if (is_in && type == LIBUSB_TRANSFER_TYPE_INTERRUPT && out.in_endpoint == 0) {
         out.in_endpoint = endpoint.bEndpointAddress;
         out.in_max_packet = endpoint.wMaxPacketSize;
-        break;
+      } else if (type == LIBUSB_TRANSFER_TYPE_BULK) {
+        auto& slot = is_in ? out.bulk_in_endpoint : out.bulk_out_endpoint;
+        if (slot == 0) slot = endpoint.bEndpointAddress;
       }
     }
     info.interfaces.push_back(out);
@@ -74,6 +75,23 @@ std::string describe_libusb_error(int code) {
     default:
       return fmt::format("libusb: {}", libusb_strerror(code));
   }
+}
+
+Result<DeviceHandle> open_and_claim(libusb_device* device, std::uint8_t interface,
+                                    std::string& failure) {
+  libusb_device_handle* raw = nullptr;
+  if (const int rc = libusb_open(device, &raw); rc != 0) {
+    failure = "cannot open: " + describe_libusb_error(rc);
+    return ReaderErrc::kIo;
+  }
+  DeviceHandle handle(raw);
+  libusb_set_auto_detach_kernel_driver(handle.get(), 1);
+  if (const int rc = libusb_claim_interface(handle.get(), interface); rc != 0) {
+    failure =
+        "cannot claim interface " + std::to_string(interface) + ": " + describe_libusb_error(rc);
+    return ReaderErrc::kIo;
+  }
+  return handle;
 }
 
 }  // namespace rapport::drivers::detail

@@ -34,10 +34,16 @@ using Context = std::unique_ptr<libusb_context, ExitContext>;
 [[nodiscard]] Result<Context> make_context();
 
 // Ids, bus position and the interfaces of the active configuration (first alternate
-// setting, first interrupt-IN endpoint of each).
+// setting; first interrupt-IN, bulk-IN and bulk-OUT endpoint of each).
 [[nodiscard]] UsbDeviceInfo read_device_info(libusb_device* device);
 
 // A libusb error as text an installer can act on ("access denied: ...").
 [[nodiscard]] std::string describe_libusb_error(int code);
+
+// Opens `device` and claims `interface`, detaching a kernel driver that holds it (libusb
+// gives it back when the interface is released: a HID reader is a keyboard again after we
+// stop). On failure `failure` says what to do and the error is ReaderErrc::kIo.
+[[nodiscard]] Result<DeviceHandle> open_and_claim(libusb_device* device, std::uint8_t interface,
+                                                  std::string& failure);
 
 }  // namespace rapport::drivers::detail

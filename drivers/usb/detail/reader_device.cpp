@@ -58,6 +58,8 @@ Result<std::unique_ptr<ReportDecoder>> make_decoder(libusb_device_handle* handle
       }
       return decoder;
     }
+    case ReaderDriver::kCcid:  // not a HID reader: ccid_device.h
+      break;
   }
   return ReaderErrc::kIo;
 }
@@ -66,28 +68,18 @@ Result<std::unique_ptr<ReportDecoder>> make_decoder(libusb_device_handle* handle
 
 Result<std::unique_ptr<ReaderDevice>> ReaderDevice::open(libusb_device* device,
                                                          const ReaderMatch& match, std::string name,
-                                                         Deliver deliver, std::string& failure) {
-  libusb_device_handle* raw = nullptr;
-  if (const int rc = libusb_open(device, &raw); rc != 0) {
-    failure = "cannot open: " + describe_libusb_error(rc);
-    return ReaderErrc::kIo;
-  }
-  DeviceHandle handle(raw);
-  // The kernel's usbhid driver owns a HID interface until detached; libusb gives it back
-  // when the interface is released, so the device is a keyboard again after we stop.
-  libusb_set_auto_detach_kernel_driver(handle.get(), 1);
-  if (const int rc = libusb_claim_interface(handle.get(), match.interface.number); rc != 0) {
-    failure = "cannot claim interface " + std::to_string(match.interface.number) + ": " +
-              describe_libusb_error(rc);
-    return ReaderErrc::kIo;
-  }
+                                                         Deliver deliver,
+                                                         std::chrono::milliseconds quiet_gap,
+                                                         std::string& failure) {
+  RAPPORT_TRY(auto handle, open_and_claim(device, match.interface.number, failure));
   auto decoder = make_decoder(handle.get(), match, failure);
   if (!decoder) {
     libusb_release_interface(handle.get(), match.interface.number);
     return decoder.error();
   }
-  std::unique_ptr<ReaderDevice> reader(new ReaderDevice(
-      device, std::move(handle), match, std::move(name), std::move(*decoder), std::move(deliver)));
+  std::unique_ptr<ReaderDevice> reader(new ReaderDevice(device, std::move(handle), match,
+                                                        std::move(name), std::move(*decoder),
+                                                        std::move(deliver), quiet_gap));
   if (const int rc = reader->submit(); rc != 0) {
     failure = "cannot start reading: " + describe_libusb_error(rc);
     return ReaderErrc::kIo;
@@ -97,7 +89,7 @@ Result<std::unique_ptr<ReaderDevice>> ReaderDevice::open(libusb_device* device,
 
 ReaderDevice::ReaderDevice(libusb_device* device, DeviceHandle handle, const ReaderMatch& match,
                            std::string name, std::unique_ptr<ReportDecoder> decoder,
-                           Deliver deliver)
+                           Deliver deliver, std::chrono::milliseconds quiet_gap)
     : device_(libusb_ref_device(device)),
       handle_(std::move(handle)),
       interface_number_(match.interface.number),
@@ -105,6 +97,7 @@ ReaderDevice::ReaderDevice(libusb_device* device, DeviceHandle handle, const Rea
       name_(std::move(name)),
       decoder_(std::move(decoder)),
       deliver_(std::move(deliver)),
+      quiet_gap_(quiet_gap),
       transfer_(libusb_alloc_transfer(0)) {
   // An interrupt transfer ends at a short packet or a full buffer, so the buffer is one
   // packet (a full-size packet must not leave the transfer waiting for more) or, for
@@ -189,9 +182,8 @@ void ReaderDevice::on_transfer_done(libusb_transfer* transfer) {
   }
 }
 
-void ReaderDevice::check_quiet_gap(std::chrono::steady_clock::time_point now,
-                                   std::chrono::milliseconds quiet_gap) {
-  if (!decoder_->mid_read() || now - last_report_ < quiet_gap) return;
+void ReaderDevice::tick(std::chrono::steady_clock::time_point now) {
+  if (!decoder_->mid_read() || now - last_report_ < quiet_gap_) return;
   deliver_step(decoder_->on_quiet_gap());
 }
 
@@ -206,7 +198,8 @@ void ReaderDevice::deliver_step(DecodeStep step) {
                     .kind = step.read->kind,
                     .payload = std::move(step.read->payload),
                     .symbology = std::move(step.read->symbology),
-                    .read_at = std::chrono::system_clock::now()});
+                    .read_at = std::chrono::system_clock::now(),
+                    .card_memory = {}});
 }
 
 }  // namespace rapport::drivers::detail

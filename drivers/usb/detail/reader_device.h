@@ -1,7 +1,8 @@
 // drivers/usb/detail/reader_device.h
 //
-// One opened reader: its claimed interface, its decoder and the one interrupt-IN transfer
-// kept outstanding on it. Lives on the USB event thread only (transfer callbacks run there).
+// One opened HID reader (keyboard, MagTek, HID-POS): its claimed interface, its decoder and
+// the one interrupt-IN transfer kept outstanding on it. Lives on the USB event thread only
+// (transfer callbacks run there).
 
 #pragma once
 
@@ -14,43 +15,36 @@
 #include "drivers/card_reader.h"
 #include "drivers/report_decoder.h"
 #include "drivers/usb/detail/libusb_support.h"
+#include "drivers/usb/detail/open_reader.h"
 
 namespace rapport::drivers::detail {
 
-class ReaderDevice {
+class ReaderDevice final : public OpenReader {
  public:
-  using Deliver = std::function<void(Result<CardRead>)>;
-
   // Opens the device, claims the interface (detaching the kernel driver), prepares the
   // decoder (fetching the HID report descriptor where the driver needs it) and starts
   // reading. The error says what to do (permissions, busy, unsupported descriptor).
-  [[nodiscard]] static Result<std::unique_ptr<ReaderDevice>> open(libusb_device* device,
-                                                                  const ReaderMatch& match,
-                                                                  std::string name, Deliver deliver,
-                                                                  std::string& failure);
-  ~ReaderDevice();
+  [[nodiscard]] static Result<std::unique_ptr<ReaderDevice>> open(
+      libusb_device* device, const ReaderMatch& match, std::string name, Deliver deliver,
+      std::chrono::milliseconds quiet_gap, std::string& failure);
+  ~ReaderDevice() override;
   ReaderDevice(const ReaderDevice&) = delete;
   ReaderDevice& operator=(const ReaderDevice&) = delete;
 
-  [[nodiscard]] const std::string& name() const { return name_; }
-  [[nodiscard]] libusb_device* device() const { return device_; }
-  // The transfer is submitted and its callback has not run yet.
-  [[nodiscard]] bool transfer_in_flight() const { return in_flight_; }
-  // The device went away or failed for good: destroy it once no transfer is in flight.
-  [[nodiscard]] bool finished() const { return finished_; }
+  [[nodiscard]] const std::string& name() const override { return name_; }
+  [[nodiscard]] libusb_device* device() const override { return device_; }
+  [[nodiscard]] bool transfer_in_flight() const override { return in_flight_; }
+  [[nodiscard]] bool finished() const override { return finished_; }
 
   // Ends a keyboard read that had no terminator, once the quiet gap has passed.
-  void check_quiet_gap(std::chrono::steady_clock::time_point now,
-                       std::chrono::milliseconds quiet_gap);
-  // Asks for the transfer to end (stop). Its callback still runs.
-  void cancel();
-  // The operating system says the device is gone (hot-plug "left"): a read in progress is
-  // lost and reported, once, however the transfer then ends.
-  void device_left();
+  void tick(std::chrono::steady_clock::time_point now) override;
+  void cancel() override;
+  void device_left() override;
 
  private:
   ReaderDevice(libusb_device* device, DeviceHandle handle, const ReaderMatch& match,
-               std::string name, std::unique_ptr<ReportDecoder> decoder, Deliver deliver);
+               std::string name, std::unique_ptr<ReportDecoder> decoder, Deliver deliver,
+               std::chrono::milliseconds quiet_gap);
   [[nodiscard]] int submit();
   void on_transfer_done(libusb_transfer* transfer);
   void deliver_step(DecodeStep step);
@@ -64,6 +58,7 @@ class ReaderDevice {
   std::string name_;
   std::unique_ptr<ReportDecoder> decoder_;
   Deliver deliver_;
+  std::chrono::milliseconds quiet_gap_;
   std::vector<unsigned char> buffer_;
   Transfer transfer_;
   bool in_flight_ = false;

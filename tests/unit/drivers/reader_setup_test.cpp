@@ -27,7 +27,7 @@ UsbDeviceInfo device(std::uint16_t vendor, std::uint16_t product, std::uint8_t s
   info.vendor_id = vendor;
   info.product_id = product;
   info.port_path = "1-4";
-  info.interfaces.push_back(UsbInterfaceInfo{0, 3, subclass, protocol, 0x81, 8});
+  info.interfaces.push_back(UsbInterfaceInfo{0, 3, subclass, protocol, 0x81, 8, 0, 0});
   return info;
 }
 
@@ -49,6 +49,35 @@ TEST_CASE("the built-in table knows scanner and stripe vendors by interface", "[
   CHECK(magtek->model.driver == ReaderDriver::kMagtekHid);
   CHECK(describe_reader(magtek->model, device(0x0801, 0x0002, 0, 0)) ==
         "usb:1-4 MagTek stripe reader 0801:0002");
+}
+
+TEST_CASE("contactless readers match by their CCID interface and bulk endpoints", "[readers]") {
+  UsbDeviceInfo acr122u;
+  acr122u.vendor_id = 0x072F;
+  acr122u.product_id = 0x2200;
+  acr122u.port_path = "1-2";
+  acr122u.interfaces.push_back(UsbInterfaceInfo{0, 0x0B, 0, 0, 0x81, 8, 0x82, 0x02});
+  const auto match = match_reader({}, acr122u);
+  REQUIRE(match);
+  CHECK(match->model.driver == ReaderDriver::kCcid);
+  CHECK(match->model.signals == SignalCommands::kAcs);
+  CHECK(describe_reader(match->model, acr122u) == "usb:1-2 ACS ACR122U 072f:2200");
+  acr122u.product_id = 0x223B;
+  REQUIRE(match_reader({}, acr122u));
+  CHECK(match_reader({}, acr122u)->model.signals == SignalCommands::kNone);
+  acr122u.interfaces[0].bulk_out_endpoint = 0;  // no bulk pair: not a CCID reader we can drive
+  CHECK_FALSE(match_reader({}, acr122u));
+  const auto config = load_reader_config(toml(R"(
+[[readers.models]]
+name = "Acme NFC"
+vendor_id = 0x1234
+driver = "ccid"
+signals = "acs"
+)"));
+  REQUIRE(config.usb_models.size() == 1);
+  CHECK(config.usb_models[0].interface_class == 0x0B);
+  CHECK_FALSE(config.usb_models[0].interface_subclass);
+  CHECK(config.usb_models[0].signals == SignalCommands::kAcs);
 }
 
 TEST_CASE("a keyboard of an unknown vendor is never claimed", "[readers]") {
@@ -94,7 +123,15 @@ vendor_id = 0x1234
 driver = "serial"
 )")),
                     Catch::Contains("readers.models[0].driver") &&
-                        Catch::Contains("\"keyboard\", \"magtek\" or \"hidpos\""));
+                        Catch::Contains("\"keyboard\", \"magtek\", \"hidpos\" or \"ccid\""));
+  CHECK_THROWS_WITH(load_reader_config(toml(R"(
+[[readers.models]]
+name = "Acme NFC"
+vendor_id = 0x1234
+driver = "ccid"
+signals = "loud"
+)")),
+                    Catch::Contains("readers.models[0].signals"));
   CHECK_THROWS_WITH(load_reader_config(toml("[readers]\nusb = \"yes\"\n")),
                     Catch::Contains("readers.usb") && Catch::Contains("true or false"));
   CHECK_THROWS_WITH(load_reader_config(toml(R"(

@@ -20,6 +20,7 @@
 #include "tests/support/catch_result.h"
 #include "tests/support/hid_pos_descriptor.h"
 #include "tests/support/hid_reports.h"
+#include "tests/support/reader_waits.h"
 #include "tests/support/usb_testbed.h"
 
 using namespace std::chrono_literals;
@@ -33,55 +34,12 @@ using rapport::drivers::ReaderErrc;
 using rapport::drivers::ReaderNotice;
 using rapport::testing::EmulatedReader;
 using rapport::testing::EmulatedReaderSpec;
+using rapport::testing::kPatience;
+using rapport::testing::Notices;
+using rapport::testing::read_within;
 using rapport::testing::UsbTestbed;
 
 namespace {
-
-constexpr auto kPatience = 5s;  // generous: sanitizer builds on a busy 2-core machine
-
-// Collects what the reader source announces, for waiting on plug and unplug.
-class Notices {
- public:
-  std::function<void(const ReaderNotice&)> callback() {
-    return [this](const ReaderNotice& notice) {
-      std::lock_guard lock(mutex_);
-      seen_.push_back(notice);
-    };
-  }
-  bool wait_for(ReaderNotice::Kind kind, std::size_t count = 1) const {
-    const auto deadline = std::chrono::steady_clock::now() + kPatience;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (this->count(kind) >= count) return true;
-      std::this_thread::sleep_for(2ms);
-    }
-    return false;
-  }
-  std::size_t count(ReaderNotice::Kind kind) const {
-    std::lock_guard lock(mutex_);
-    return static_cast<std::size_t>(std::count_if(
-        seen_.begin(), seen_.end(), [&](const ReaderNotice& n) { return n.kind == kind; }));
-  }
-  std::vector<ReaderNotice> all() const {
-    std::lock_guard lock(mutex_);
-    return seen_;
-  }
-
- private:
-  mutable std::mutex mutex_;
-  std::vector<ReaderNotice> seen_;
-};
-
-// next_read() with a deadline, so a broken driver fails the test instead of hanging it.
-Result<CardRead> read_within(CardReader& reader, std::chrono::milliseconds patience = kPatience) {
-  auto pending = std::async(std::launch::async, [&] { return reader.next_read(); });
-  if (pending.wait_for(patience) != std::future_status::ready) {
-    reader.request_stop();
-    const auto late = pending.get();
-    FAIL("no card read within " << patience.count() << " ms");
-    return late;
-  }
-  return pending.get();
-}
 
 constexpr auto kQuietGap = 50ms;
 
