@@ -21,6 +21,8 @@ ServerConfig load_server_config(const std::filesystem::path& file) {
       config.integer_or("limits.max_body_bytes", 4 << 20, 256 << 10, std::int64_t{256} << 20));
   c.limits.io_timeout =
       std::chrono::milliseconds(config.integer_or("limits.io_timeout_ms", 10'000, 100, 600'000));
+  c.max_connections = static_cast<std::size_t>(
+      config.integer_or("limits.max_connections", 256, 1, 100'000));
   c.issuer_prefix = config.string("cards.issuer_prefix");
   if (!card::is_valid_issuer_prefix(c.issuer_prefix)) {
     config.fail("cards.issuer_prefix", "must be exactly 6 digits, e.g. \"627599\"");
