@@ -182,6 +182,12 @@ TEST_CASE("every visit the terminal accepted reaches the server once through kil
   int kills_with_backlog = 0;  // the outbox held events: a batch was due or on its way
   std::int64_t reads = 0;
   std::int64_t replayed = 0;  // events the duplicating driver got acknowledged
+  std::chrono::duration<double> starting{0};  // time spent waiting for programs to start
+  const auto timed = [&starting](const auto& step) {
+    const auto begin = std::chrono::steady_clock::now();
+    step();
+    starting += std::chrono::steady_clock::now() - begin;
+  };
 
   const auto start_server = [&] {
     server_logs.push_back(dir / ("server-" + std::to_string(server_logs.size()) + ".log"));
@@ -218,8 +224,8 @@ TEST_CASE("every visit the terminal accepted reaches the server once through kil
   };
 
   while (server_kills < kKillsOfEach || terminal_kills < kKillsOfEach) {
-    if (!server) start_server();
-    if (!terminal) start_terminal();
+    if (!server) timed(start_server);
+    if (!terminal) timed(start_terminal);
     const int burst = pick(1, 25);
     std::string lines;
     for (int i = 0; i < burst; ++i) {
@@ -301,7 +307,8 @@ TEST_CASE("every visit the terminal accepted reaches the server once through kil
           << " (" << replayed << " events replayed by the driver); proxy: " << stats.connections
           << " connections, " << stats.refused << " refused, " << stats.cut_by_time
           << " cut by time, " << stats.cut_in_response << " cut in the response, "
-          << stats.upstream_down << " with the server down";
+          << stats.upstream_down << " with the server down; " << starting.count()
+          << " s spent starting programs";
   WARN(summary.str());
 
   std::size_t missing = 0;
