@@ -24,16 +24,21 @@ port=${RAPPORT_DEMO_PORT:-8443}
 while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
 
 "$ctl" init --data "$data/server" --store S1 --listen "127.0.0.1:$port" >/dev/null
-seed() { "$ctl" member add --data "$data/server" --store S1 "$@" >/dev/null; }
-seed --name "Ada Lovelace" --birth-date 1815-12-10 --card "6275 9912 3456 7894"
-seed --name "Grace Hopper" --birth-date 1906-12-09 --card "6275 9931 8264 0574"
-seed --name "Alan Turing" --card "6275 9970 4519 3820"
+add_member() { "$ctl" member add --data "$data/server" --store S1 "$@" >/dev/null; }
+add_member --name "Ada Lovelace" --birth-date 1815-12-10 --card "6275 9912 3456 7894"
+add_member --name "Grace Hopper" --birth-date 1906-12-09 --card "6275 9931 8264 0574"
+add_member --name "Alan Turing" --card "6275 9970 4519 3820"
 "$ctl" terminal issue --data "$data/server" --id T1 --store S1 >/dev/null
 # Grace (member 2) also gets a signed card: its QR text, and a copy with one character changed.
 qr=$("$ctl" card token --data "$data/server" --member 2 --card "6275 9931 8264 0574" |
      sed -n 's/^qr: //p')
 if [ "${qr:20:1}" = A ]; then swap=B; else swap=A; fi
 forged="${qr:0:20}$swap${qr:21}"
+# A year of history for 400 more members (docs/value-engine.md), valued so the counter shows
+# staff each member's value tier and who is slipping away.
+echo "== seeding a small chain and valuing its members (rapportctl seed, value refresh)" >&2
+"$ctl" seed --data "$data/server" --members 400 --stores 2 --months 12 --seed 7 >/dev/null
+"$ctl" value refresh --data "$data/server" 2>/dev/null | sed 's/^/   /' >&2
 
 server_pid=""
 terminal_pid=""
@@ -65,6 +70,8 @@ Scan a card by typing its number and pressing Enter:
   6275 9970 4519 3820   Alan Turing
   6275 9955 5000 1115   a valid card nobody holds yet (unknown card)
   6275 9912 3456 7895   a typo (bad check digit)
+  6275 9980 0000 0257   John Backus, a most valuable customer (seeded: 400 members, a year)
+  6275 9980 0000 0943   Margaret Backus, most valuable but slipping away (staff see it)
 Or type what a keyboard-mode stripe reader sends when a card is swiped:
   ;6275997045193820?    Alan Turing's stripe (track 2)
   ;627599704519         a partial swipe (refused: swipe again)

@@ -120,6 +120,7 @@ int main(int argc, char** argv) {
     options.tls = config.tls;
     options.require_client_certificate = true;
     options.limits = config.limits;
+    options.max_connections = config.max_connections;
     rapport::server::Store& storage = **store;
     auto server = rapport::net::HttpsServer::start(
         options, [&storage, policy = config.sync](const rapport::net::HttpRequest& request) {

@@ -64,6 +64,8 @@ ServerConfig load_server_config(const std::filesystem::path& file) {
   }
   c.revocation_check = std::chrono::milliseconds(
       config.integer_or("enrollment.revocation_check_ms", 500, 50, 60'000));
+  c.max_connections = static_cast<std::size_t>(
+      config.integer_or("limits.max_connections", 256, 1, 100'000));
   c.issuer_prefix = config.string("cards.issuer_prefix");
   if (!card::is_valid_issuer_prefix(c.issuer_prefix)) {
     config.fail("cards.issuer_prefix", "must be exactly 6 digits, e.g. \"627599\"");

@@ -26,6 +26,9 @@ struct ServerConfig {
   std::filesystem::path database;
   net::TlsFiles tls;
   net::Limits limits;
+  // Open connections at once (limits.max_connections); more are closed at accept. Each takes
+  // a file descriptor: the process's open-file limit must exceed it (docs/performance.md).
+  std::size_t max_connections = 256;
   std::string issuer_prefix;             // the chain's 6-digit card prefix
   std::filesystem::path card_key;        // HMAC key for card tokens (mode 0600)
   std::filesystem::path ca_private_key;  // for rapportctl to issue terminal certificates

@@ -72,6 +72,9 @@ int main(int argc, char** argv) {
   app.add_option("-c,--config", config_path, "terminal.toml (required to run the terminal)");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
       ->capture_default_str();
+  bool machine_output = false;
+  app.add_flag("--machine-output", machine_output,
+               "also print 'EVENT <id>' once a scan's event is durably recorded (for test drivers)");
   app.set_version_flag("--version", "rapport-terminal 0.1.0");
 
   rapport::terminal::EnrollOptions enroll;
@@ -176,6 +179,8 @@ int main(int argc, char** argv) {
       }
       std::cout << "[" << config.terminal_id << "] " << outcome_mark(result.outcome) << " "
                 << result.message << std::endl;
+      // Printed only after the outbox transaction committed: a driver may count it as accepted.
+      if (machine_output && result.event_id) std::cout << "EVENT " << *result.event_id << std::endl;
       if (result.event_id) sync.wake();
     }
     spdlog::info("stopping");

@@ -18,7 +18,7 @@ namespace rapport::terminal {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-constexpr std::size_t kBatchSize = 200;
+constexpr std::size_t kBatchSize = protocol::kMaxEventsPerBatch;  // 500: fewer fsyncs on each side when catching up
 constexpr std::chrono::milliseconds kMaxBackoff{60'000};
 // A page holds at most kMaxMembersPerPage members; a member with many cards is still small.
 constexpr std::size_t kMaxChangesPageBytes = std::size_t{16} << 20;

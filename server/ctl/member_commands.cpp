@@ -72,10 +72,13 @@ int run_member_list(const std::filesystem::path& data, const std::optional<std::
   }
   std::cout << std::left << std::setw(6) << "ID" << std::setw(28) << "NAME" << std::setw(8)
             << "STORE" << std::setw(8) << "VISITS" << std::setw(26) << "LAST VISIT"
-            << "CARDS\n";
+            << std::setw(14) << "TIER" << "CARDS\n";
   for (const auto& m : *members) {
+    // The tier (and the at-risk flag) come from the latest value refresh; "-" before one.
+    const std::string tier = m.value_tier.value_or("-") + (m.at_risk ? " AT RISK" : "");
     std::cout << std::setw(6) << m.id << std::setw(28) << m.name << std::setw(8) << m.home_store
-              << std::setw(8) << m.visit_count << std::setw(26) << m.last_visit.value_or("-");
+              << std::setw(8) << m.visit_count << std::setw(26) << m.last_visit.value_or("-")
+              << std::setw(14) << tier;
     for (const auto& c : m.cards) {
       std::cout << "*" << c.last4
                 << (c.status == domain::CardStatus::kBlocked ? "(blocked) " : " ");

@@ -127,10 +127,10 @@ void generate_chain(const ChainSpec& spec, std::chrono::sys_days end,
     std::gamma_distribution<double> spend(spec.p, 1.0 / nu);
     const std::size_t favourite = static_cast<std::size_t>(unit(rng) * kCatalogue.size());
 
-    // Members join steadily over the first three quarters of the period; the first purchase
+    // Members join steadily until a couple of weeks before the end; the first purchase
     // is the enrollment day. Then BG/NBD: exponential gaps at the member's rate, and after
     // each repeat purchase a chance of leaving for good.
-    double t = unit(rng) * 0.75 * period_days;
+    double t = unit(rng) * 0.95 * period_days;
     std::exponential_distribution<double> gap(std::max(m.purchase_rate, 1e-9) / 7.0);  // per day
     bool first = true;
     for (;;) {
