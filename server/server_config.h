@@ -33,6 +33,8 @@ struct ServerConfig {
   std::filesystem::path card_key;        // HMAC key for card tokens (mode 0600)
   std::filesystem::path ca_private_key;  // for rapportctl to issue terminal certificates
   SyncPolicy sync;
+  // [cards] velocity_minutes: a card read at two stores closer together is flagged for review.
+  std::chrono::minutes card_velocity_window{60};
   value::ValueConfig value;                 // [value]: docs/value-engine.md
   std::chrono::hours value_refresh_every{24};  // 0: only `rapportctl value refresh`
   // [enrollment] listen: where new terminals enroll with a one-time code (server-authenticated

@@ -94,6 +94,8 @@ struct CardTokenOptions {
   std::optional<std::string> uid;  // hex; binds the token to that chip
 };
 int run_card_token(const CardTokenOptions& options);
+// `rapportctl card alerts`: reads flagged by the velocity check, oldest first.
+int run_card_alerts(const std::filesystem::path& data, std::size_t limit);
 
 // `rapportctl value ...`: customer value models on analysts' files, no data folder needed
 // (server/analytics/, docs/value-models.md). Results go to standard output, errors name the

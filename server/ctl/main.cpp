@@ -186,6 +186,13 @@ int main(int argc, char** argv) {
       "Example: rapportctl card token --data ./rapport-data --member 1 --card "
       "6275991234567894");
   CardTokenOptions token;
+  std::filesystem::path alerts_data;
+  std::size_t alerts_limit = 100;
+  auto* alerts_cmd = card_cmd->add_subcommand(
+      "alerts", "Cards read at two stores too close together (velocity check), for review");
+  alerts_cmd->add_option("--data", alerts_data, "Server data folder")->required();
+  alerts_cmd->add_option("--limit", alerts_limit, "At most this many")->capture_default_str();
+  alerts_cmd->footer("Example: rapportctl card alerts --data ./rapport-data");
   auto* token_cmd = card_cmd->add_subcommand(
       "token",
       "Sign a token for one of a member's cards with the active key; prints the QR text and the "
@@ -367,6 +374,7 @@ int main(int argc, char** argv) {
   if (*issue_cmd) return run_terminal_issue(issue);
   if (*revoke_cmd) return run_terminal_revoke(revoke_data, revoke_id);
   if (*events_cmd) return run_events_list(events_data, events_limit);
+  if (*alerts_cmd) return run_card_alerts(alerts_data, alerts_limit);
   if (*keys_new_cmd) return run_card_keys_new(keys_new_data);
   if (*keys_list_cmd) return run_card_keys_list(keys_list_data);
   if (*keys_retire_cmd) return run_card_keys_retire(keys_retire_data, retire_id);

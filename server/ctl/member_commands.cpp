@@ -113,4 +113,25 @@ int run_events_list(const std::filesystem::path& data, std::size_t limit) {
   return 0;
 }
 
+int run_card_alerts(const std::filesystem::path& data, std::size_t limit) {
+  auto folder = open_data_folder(data);
+  if (!folder) return 1;
+  const auto alerts = folder->store->list_card_alerts(limit);
+  if (!alerts) {
+    std::cerr << "error: cannot list card alerts: " << alerts.error().message() << "\n";
+    return 1;
+  }
+  std::cout << std::left << std::setw(8) << "CARD" << std::setw(8) << "MEMBER" << std::setw(34)
+            << "FIRST READ" << std::setw(34) << "THEN" << "FLAGGED\n";
+  for (const auto& a : *alerts) {
+    std::cout << std::setw(8) << ("*" + a.last4) << std::setw(8)
+              << (a.member_id ? std::to_string(*a.member_id) : std::string("?")) << std::setw(34)
+              << (a.first_store + " " + a.first_at) << std::setw(34)
+              << (a.second_store + " " + a.second_at) << a.flagged_at << "\n";
+  }
+  std::cout << alerts->size() << " alert(s). Terminal clocks decide the gap: check them before "
+            << "blocking a card (rapportctl member list shows its holder).\n";
+  return 0;
+}
+
 }  // namespace rapport::ctl

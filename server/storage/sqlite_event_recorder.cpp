@@ -124,8 +124,55 @@ Result<void> EventRecorder::apply(const domain::Event& e, std::optional<CardOwne
   return {};
 }
 
+Result<void> EventRecorder::check_velocity(const domain::Event& e, std::int64_t member_id) {
+  if (!card_seen_) {
+    RAPPORT_TRY(card_seen_, db_.prepare("SELECT last_seen_store, last_seen_at FROM cards "
+                                        "WHERE token = ?1"));
+    RAPPORT_TRY(mark_card_seen_, db_.prepare("UPDATE cards SET last_seen_store = ?2, "
+                                             "last_seen_at = ?3 WHERE token = ?1 AND "
+                                             "(last_seen_at IS NULL OR last_seen_at <= ?3)"));
+  }
+  card_seen_->bind(1, e.card_token);
+  auto row = card_seen_->step();
+  if (!row) return row.error();
+  std::optional<std::string> store;
+  std::optional<std::string> at;
+  if (*row) {
+    store = card_seen_->column_optional_text(0);
+    at = card_seen_->column_optional_text(1);
+  }
+  card_seen_->reset();
+  if (velocity_window_.count() > 0 && store && at && *store != e.store_id) {
+    const auto before = from_iso8601(*at);
+    const auto now = from_iso8601(e.occurred_at);
+    if (before && now) {
+      const auto gap = *now > *before ? *now - *before : *before - *now;
+      if (gap < velocity_window_) {
+        spdlog::warn("card of member {}: read at {} and {} {} min apart; flagged for review",
+                     member_id, *store, e.store_id,
+                     std::chrono::duration_cast<std::chrono::minutes>(gap).count());
+        RAPPORT_TRY(auto flag, db_.prepare("INSERT INTO card_alerts(card_token, member_id, "
+                                           "first_store, first_at, second_store, second_at, "
+                                           "event_id, flagged_at) VALUES (?1, ?2, ?3, ?4, ?5, "
+                                           "?6, ?7, ?8)"));
+        RAPPORT_TRY_VOID(flag.bind(1, e.card_token)
+                             .bind(2, member_id)
+                             .bind(3, *store)
+                             .bind(4, *at)
+                             .bind(5, e.store_id)
+                             .bind(6, e.occurred_at)
+                             .bind(7, e.id)
+                             .bind(8, now_iso8601())
+                             .run());
+      }
+    }
+  }
+  return mark_card_seen_->bind(1, e.card_token).bind(2, e.store_id).bind(3, e.occurred_at).run();
+}
+
 Result<void> EventRecorder::count_visit(const domain::Event& e, std::int64_t member_id,
                                         const std::string& received_at) {
+  RAPPORT_TRY_VOID(check_velocity(e, member_id));
   RAPPORT_TRY(const std::int64_t sequence, change_sequence());
   if (!count_visit_) {
     RAPPORT_TRY(count_visit_,

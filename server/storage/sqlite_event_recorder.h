@@ -8,6 +8,7 @@
 
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <optional>
 #include <span>
@@ -28,6 +29,9 @@ class EventRecorder {
   // many events were new.
   [[nodiscard]] Result<std::size_t> record(std::span<const domain::Event> events);
 
+  // See Store::set_card_velocity_window.
+  void set_velocity_window(std::chrono::minutes window) { velocity_window_ = window; }
+
  private:
   struct CardOwner {
     std::int64_t member_id = 0;
@@ -40,6 +44,7 @@ class EventRecorder {
                                    const std::string& received_at);
   [[nodiscard]] Result<void> count_visit(const domain::Event& e, std::int64_t member_id,
                                          const std::string& received_at);
+  [[nodiscard]] Result<void> check_velocity(const domain::Event& e, std::int64_t member_id);
   [[nodiscard]] Result<void> enroll(const domain::Event& e);
   [[nodiscard]] Result<void> link_card(const domain::Event& e, std::int64_t member_id);
   [[nodiscard]] Result<void> keep_note(const domain::Event& e, std::optional<std::int64_t> member);
@@ -53,6 +58,9 @@ class EventRecorder {
   std::optional<storage::Statement> insert_;
   std::optional<storage::Statement> count_visit_;
   std::optional<storage::Statement> seen_at_store_;
+  std::optional<storage::Statement> card_seen_;
+  std::optional<storage::Statement> mark_card_seen_;
+  std::chrono::minutes velocity_window_{60};
   std::optional<std::int64_t> sequence_;  // this transaction's change sequence, once read
 };
 

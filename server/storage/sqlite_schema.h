@@ -168,6 +168,21 @@ CREATE TABLE tier_history (
   segment    TEXT NOT NULL
 );
 CREATE INDEX tier_history_member ON tier_history(member_id, changed_at);
+-- Velocity check (docs/cards.md): where and when each card was last read, and the reads that
+-- came too close together at two stores, kept for someone to review.
+ALTER TABLE cards ADD COLUMN last_seen_store TEXT;
+ALTER TABLE cards ADD COLUMN last_seen_at TEXT;
+CREATE TABLE card_alerts (
+  id           INTEGER PRIMARY KEY,
+  card_token   TEXT NOT NULL,
+  member_id    INTEGER REFERENCES members(id),
+  first_store  TEXT NOT NULL,
+  first_at     TEXT NOT NULL,
+  second_store TEXT NOT NULL,
+  second_at    TEXT NOT NULL,
+  event_id     TEXT NOT NULL,
+  flagged_at   TEXT NOT NULL
+);
 )sql"},
     // Terminal enrollment codes (server/storage/enrollment_store.cpp): only the secret's
     // SHA-256 is kept; a code is spent when used_at is set. One pending code per terminal id.

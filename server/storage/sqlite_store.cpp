@@ -211,6 +211,36 @@ class SqliteStore final : public Store {
     return sqlite::read_value_snapshot(db_, member_id);
   }
 
+  void set_card_velocity_window(std::chrono::minutes window) override {
+    recorder_.set_velocity_window(window);
+  }
+
+  Result<std::vector<CardAlert>> list_card_alerts(std::size_t limit) override {
+    RAPPORT_TRY(auto stmt, db_.prepare("SELECT a.card_token, a.member_id, a.first_store, "
+                                       "a.first_at, a.second_store, a.second_at, a.event_id, "
+                                       "a.flagged_at, coalesce(c.last4, '????') FROM "
+                                       "card_alerts a LEFT JOIN cards c ON c.token = "
+                                       "a.card_token ORDER BY a.id LIMIT ?1"));
+    stmt.bind(1, static_cast<std::int64_t>(limit));
+    std::vector<CardAlert> alerts;
+    for (;;) {
+      RAPPORT_TRY(const bool row, stmt.step());
+      if (!row) break;
+      CardAlert a;
+      a.card_token = stmt.column_text(0);
+      if (!stmt.column_is_null(1)) a.member_id = stmt.column_int64(1);
+      a.first_store = stmt.column_text(2);
+      a.first_at = stmt.column_text(3);
+      a.second_store = stmt.column_text(4);
+      a.second_at = stmt.column_text(5);
+      a.event_id = stmt.column_text(6);
+      a.flagged_at = stmt.column_text(7);
+      a.last4 = stmt.column_text(8);
+      alerts.push_back(std::move(a));
+    }
+    return alerts;
+  }
+
   Result<std::vector<StoredEvent>> list_events(std::size_t limit) override {
     RAPPORT_TRY(auto stmt, db_.prepare("SELECT seq, id, kind, terminal_id, store_id, card_token, "
                                        "member_id, occurred_at, received_at, payload FROM events "

@@ -8,6 +8,7 @@
 
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -59,6 +60,19 @@ struct MemberChanges {
   std::int64_t last_sequence = 0;       // cursor after this page (unchanged when empty)
   std::int64_t last_member_id = 0;
   bool more = false;  // members after these are waiting
+};
+
+// Reads of one card at two stores closer together than the chain allows (a cloned card).
+struct CardAlert {
+  std::string card_token;
+  std::string last4;  // of the card, for staff
+  std::optional<std::int64_t> member_id;
+  std::string first_store;
+  std::string first_at;  // terminal clocks: a lead for review, not proof
+  std::string second_store;
+  std::string second_at;
+  std::string event_id;  // the second read's visit
+  std::string flagged_at;
 };
 
 class Store {
@@ -121,6 +135,12 @@ class Store {
   // The member's latest snapshot; nullopt before the first refresh.
   [[nodiscard]] virtual Result<std::optional<value::ValueSnapshot>> value_snapshot(
       std::int64_t member_id) = 0;
+
+  // Velocity check: a visit of a card at another store less than `window` after its previous
+  // read (by the terminals' clocks) is stored as usual and flagged in card_alerts. Zero turns
+  // the check off. Default: one hour.
+  virtual void set_card_velocity_window(std::chrono::minutes window) = 0;
+  [[nodiscard]] virtual Result<std::vector<CardAlert>> list_card_alerts(std::size_t limit) = 0;
 
   // Events in arrival order, for rapportctl and tests.
   [[nodiscard]] virtual Result<std::vector<StoredEvent>> list_events(std::size_t limit) = 0;

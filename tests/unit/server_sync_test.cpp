@@ -289,3 +289,34 @@ TEST_CASE_METHOD(ServerFixture, "purchases on a card enrolled later become the m
   CHECK(t.purchase_days == 1);
   CHECK(category_spend(dir / "rapport.db", grace.id, "drinks") == 700);
 }
+
+TEST_CASE_METHOD(ServerFixture, "a card read at two stores minutes apart is flagged for review",
+                 "[server][sync][velocity]") {
+  REQUIRE(store->register_terminal({"T2", "S2", "01", false}));
+  auto at = [&](std::string store_id, std::string time) {
+    auto e = visit(ada_token);
+    e.store_id = std::move(store_id);
+    e.occurred_at = std::move(time);
+    return e;
+  };
+  REQUIRE(store->record_events(std::vector{at("S1", "2026-11-25T10:00:00.000Z")}));
+  REQUIRE(store->record_events(std::vector{at("S1", "2026-11-25T10:20:00.000Z")}));  // same store
+  REQUIRE(store->record_events(std::vector{at("S2", "2026-11-25T14:00:00.000Z")}));  // hours later
+  CHECK(store->list_card_alerts(10).value().empty());
+  const auto clone = at("S1", "2026-11-25T14:10:00.000Z");  // back at S1 ten minutes later
+  REQUIRE(store->record_events(std::vector{clone}));
+  REQUIRE(store->record_events(std::vector{clone}));  // sent twice: flagged once
+  const auto alerts = store->list_card_alerts(10).value();
+  REQUIRE(alerts.size() == 1);
+  CHECK(alerts[0].first_store == "S2");
+  CHECK(alerts[0].second_store == "S1");
+  CHECK(alerts[0].member_id == ada);
+  CHECK(alerts[0].last4 == "7894");
+  CHECK(alerts[0].event_id == clone.id);
+  // The visit itself is kept and counted: the alert is for a person to look at.
+  CHECK(store->find_member_by_card(ada_token).value()->visit_count == 4);
+  // Switched off, nothing more is flagged.
+  store->set_card_velocity_window(std::chrono::minutes(0));
+  REQUIRE(store->record_events(std::vector{at("S2", "2026-11-25T14:15:00.000Z")}));
+  CHECK(store->list_card_alerts(10).value().size() == 1);
+}
