@@ -48,7 +48,7 @@ cleanup() {
   [ -n "$server_pid" ] && kill -TERM "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
   echo
   echo "== what the server stored (rapportctl member list --data $data/server)"
-  "$ctl" member list --data "$data/server" || true
+  "$ctl" member list --data "$data/server" | sed -n '1,4p;$p' || true
   echo "Data folder: $data (logs: server.log, terminal.log). Remove it when done."
 }
 trap cleanup EXIT
