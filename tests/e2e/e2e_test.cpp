@@ -21,16 +21,15 @@
 
 using namespace rapport;
 using namespace std::chrono_literals;
-using rapport::testing::binary;
 using rapport::testing::ChildProcess;
 using rapport::testing::read_text;
 using rapport::testing::wait_until;
 
 namespace {
 
-const std::string kCtl = binary("server/rapportctl").string();
-const std::string kServer = binary("server/rapport-server").string();
-const std::string kTerminal = binary("terminal/rapport-terminal").string();
+const std::string& kCtl = testing::kRapportctl;
+const std::string& kServer = testing::kRapportServer;
+const std::string& kTerminal = testing::kRapportTerminal;
 
 // A data folder with store S1, one member with a card, and terminal T1's bundle.
 struct Chain {

@@ -33,16 +33,15 @@
 
 using namespace rapport;
 using namespace std::chrono_literals;
-using rapport::testing::binary;
 using rapport::testing::ChildProcess;
 using rapport::testing::read_text;
 using rapport::testing::wait_until;
 
 namespace {
 
-const std::string kCtl = binary("server/rapportctl").string();
-const std::string kServer = binary("server/rapport-server").string();
-const std::string kTerminal = binary("terminal/rapport-terminal").string();
+const std::string& kCtl = testing::kRapportctl;
+const std::string& kServer = testing::kRapportServer;
+const std::string& kTerminal = testing::kRapportTerminal;
 
 constexpr std::uint64_t kSeed = 20261126;
 constexpr int kKillsOfEach = 50;  // the issue asks for at least 50 of each per run

@@ -18,6 +18,11 @@ namespace rapport::testing {
 // The folder holding the built executables (set by CMake for the test binaries).
 [[nodiscard]] std::filesystem::path binary(const std::string& relative);
 
+// The programs end-to-end tests run, from this build.
+inline const std::string kRapportctl = binary("server/rapportctl").string();
+inline const std::string kRapportServer = binary("server/rapport-server").string();
+inline const std::string kRapportTerminal = binary("terminal/rapport-terminal").string();
+
 class ChildProcess {
  public:
   // Starts `argv` with a pipe on its standard input and stdout/stderr appended to `log`.
