@@ -132,7 +132,10 @@ int run_enroll(const EnrollOptions& o) {
                                                  .server_address = sync_address,
                                                  .server_name = o.server_name,
                                                  .issuer_prefix = answer->issuer_prefix,
-                                                 .written_by = "rapport-terminal enroll"}),
+                                                 .written_by = "rapport-terminal enroll",
+                                                 // Not sent at enrollment yet: signed cards are refused until
+                                                 // token-keys.pem is copied here (docs/cards.md).
+                                                 .token_keys = {}}),
                           false);
   } catch (const std::exception& e) {
     std::cerr << "error: the terminal was enrolled but its files could not be written: " << e.what()

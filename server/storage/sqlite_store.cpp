@@ -218,7 +218,7 @@ class SqliteStore final : public Store {
   Result<std::vector<CardAlert>> list_card_alerts(std::size_t limit) override {
     RAPPORT_TRY(auto stmt, db_.prepare("SELECT a.card_token, a.member_id, a.first_store, "
                                        "a.first_at, a.second_store, a.second_at, a.event_id, "
-                                       "a.flagged_at, coalesce(c.last4, '????') FROM "
+                                       "a.flagged_at, coalesce(c.last4, '----') FROM "
                                        "card_alerts a LEFT JOIN cards c ON c.token = "
                                        "a.card_token ORDER BY a.id LIMIT ?1"));
     stmt.bind(1, static_cast<std::int64_t>(limit));

@@ -86,7 +86,7 @@ TEST_CASE_METHOD(ServerFixture, "a replacement card keeps the history and blocks
 TEST_CASE_METHOD(ServerFixture, "a blocked card is blocked and the other kinds are kept as told",
                  "[server][sync]") {
   protocol::PurchasePayload sale;
-  sale.lines = {{"Tea", "drinks", 1, 250}};
+  sale.lines = {{"Tea", "drinks", 1, 250, {}}};
   sale.total_cents = 250;
   const auto purchase = event(K::kPurchase, ada_token, protocol::encode_payload(sale));
   REQUIRE(post({purchase,
