@@ -19,12 +19,8 @@ Result<void> MemberCache::store_member(const domain::Member& m) {
                        .bind(5, m.visit_count)
                        .bind_optional(6, m.last_visit)
                        .bind_optional(7, m.value_tier)
-                       .bind(8, std::int64_t{m.at_risk ? 1 : 0});
-  if (m.rhythm_days) {
-    member.bind(9, *m.rhythm_days);
-  } else {
-    member.bind_null(9);
-  }
+                       .bind(8, std::int64_t{m.at_risk ? 1 : 0})
+                       .bind_optional(9, m.rhythm_days);
   RAPPORT_TRY_VOID(member.run());
   // The server's list of the member's cards is the whole truth: a card it no longer lists
   // for them (moved to another member) goes.

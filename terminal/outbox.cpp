@@ -10,13 +10,13 @@ Result<void> Outbox::append(const domain::Event& event) {
                                      "ON CONFLICT(id) DO NOTHING"));
   }
   storage::Statement& stmt = *append_;
-  stmt.bind(1, event.id).bind(2, domain::to_string(event.kind)).bind(3, event.card_token);
-  if (event.member_id) {
-    stmt.bind(4, *event.member_id);
-  } else {
-    stmt.bind_null(4);
-  }
-  return stmt.bind(5, event.occurred_at).bind(6, event.payload).run();
+  return stmt.bind(1, event.id)
+      .bind(2, domain::to_string(event.kind))
+      .bind(3, event.card_token)
+      .bind_optional(4, event.member_id)
+      .bind(5, event.occurred_at)
+      .bind(6, event.payload)
+      .run();
 }
 
 Result<std::vector<domain::Event>> Outbox::oldest(std::size_t limit) {

@@ -78,12 +78,8 @@ Result<bool> EventRecorder::insert(const domain::Event& e, std::optional<std::in
       .bind(5, e.card_token)
       .bind(7, e.occurred_at)
       .bind(8, received_at)
-      .bind(9, payload);
-  if (member) {
-    stmt.bind(6, *member);
-  } else {
-    stmt.bind_null(6);
-  }
+      .bind(9, payload)
+      .bind_optional(6, member);
   RAPPORT_TRY_VOID(stmt.run());
   return db_.changes() > 0;
 }
@@ -255,12 +251,8 @@ Result<void> EventRecorder::keep_note(const domain::Event& e, std::optional<std:
       .bind(4, e.store_id)
       .bind(5, protocol::to_string(note->topic))
       .bind(6, note->text)
-      .bind(7, e.occurred_at);
-  if (member) {
-    insert.bind(2, *member);
-  } else {
-    insert.bind_null(2);
-  }
+      .bind(7, e.occurred_at)
+      .bind_optional(2, member);
   return insert.run();
 }
 

@@ -68,18 +68,13 @@ Result<void> PurchaseBook::record_purchase(const domain::Event& e,
                                      "store_id, day, amount_cents, margin_cents) VALUES "
                                      "(?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
   }
-  insert_->bind(1, e.id).bind(3, e.card_token).bind(4, e.store_id).bind(5, day).bind(
-      6, purchase->total_cents);
-  if (member) {
-    insert_->bind(2, *member);
-  } else {
-    insert_->bind_null(2);
-  }
-  if (const auto margin = margin_of(*purchase)) {
-    insert_->bind(7, *margin);
-  } else {
-    insert_->bind_null(7);
-  }
+  insert_->bind(1, e.id)
+      .bind_optional(2, member)
+      .bind(3, e.card_token)
+      .bind(4, e.store_id)
+      .bind(5, day)
+      .bind(6, purchase->total_cents)
+      .bind_optional(7, margin_of(*purchase));
   RAPPORT_TRY_VOID(insert_->run());
 
   // A refund or void that arrived first (from another terminal) applies now.

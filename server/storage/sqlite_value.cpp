@@ -85,12 +85,9 @@ Result<std::size_t> save_value_refresh(storage::Database& db, const value::Value
         .bind(4, params_text(refresh.fit->params))
         .bind(5, refresh.fit->log_likelihood)
         .bind(6, static_cast<std::int64_t>(refresh.fit->customers));
-    if (refresh.fit->spend) {
-      const auto& g = *refresh.fit->spend;
-      fit.bind(7, params_text({{"p", g.p}, {"q", g.q}, {"v", g.v}}));
-    } else {
-      fit.bind_null(7);
-    }
+    std::optional<std::string> spend;
+    if (const auto& g = refresh.fit->spend) spend = params_text({{"p", g->p}, {"q", g->q}, {"v", g->v}});
+    fit.bind_optional(7, spend);
     RAPPORT_TRY_VOID(fit.run());
     fit_id = db.last_insert_rowid();
   }
@@ -139,17 +136,9 @@ Result<std::size_t> save_value_refresh(storage::Database& db, const value::Value
         .bind(13, tier)
         .bind(14, s.rfm)
         .bind(15, s.segment)
-        .bind(17, std::int64_t{s.at_risk ? 1 : 0});
-    if (fit_id) {
-      write.bind(2, *fit_id);
-    } else {
-      write.bind_null(2);
-    }
-    if (s.rhythm_days) {
-      write.bind(16, *s.rhythm_days);
-    } else {
-      write.bind_null(16);
-    }
+        .bind(17, std::int64_t{s.at_risk ? 1 : 0})
+        .bind_optional(2, fit_id)
+        .bind_optional(16, s.rhythm_days);
     RAPPORT_TRY_VOID(write.run());
 
     const auto before = previous.find(s.member_id);
@@ -168,13 +157,11 @@ Result<std::size_t> save_value_refresh(storage::Database& db, const value::Value
     if (!sequence) {
       RAPPORT_TRY(sequence, next_change_sequence(db));
     }
-    member.bind(1, s.member_id).bind(2, tier).bind(3, std::int64_t{s.at_risk ? 1 : 0}).bind(
-        5, *sequence);
-    if (s.rhythm_days) {
-      member.bind(4, *s.rhythm_days);
-    } else {
-      member.bind_null(4);
-    }
+    member.bind(1, s.member_id)
+        .bind(2, tier)
+        .bind(3, std::int64_t{s.at_risk ? 1 : 0})
+        .bind_optional(4, s.rhythm_days)
+        .bind(5, *sequence);
     RAPPORT_TRY_VOID(member.run());
   }
   RAPPORT_TRY_VOID(tx.commit());

@@ -61,6 +61,14 @@ Statement& Statement::bind_optional(int index, const std::optional<std::string>&
   return value ? bind(index, std::string_view(*value)) : bind_null(index);
 }
 
+Statement& Statement::bind_optional(int index, std::optional<std::int64_t> value) {
+  return value ? bind(index, *value) : bind_null(index);
+}
+
+Statement& Statement::bind_optional(int index, std::optional<double> value) {
+  return value ? bind(index, *value) : bind_null(index);
+}
+
 Result<bool> Statement::step() {
   const int rc = sqlite3_step(handle_->stmt);
   if (rc == SQLITE_ROW) return true;

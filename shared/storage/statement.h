@@ -29,6 +29,8 @@ class Statement {
   Statement& bind_null(int index);
   // Binds `value` or NULL when it is empty.
   Statement& bind_optional(int index, const std::optional<std::string>& value);
+  Statement& bind_optional(int index, std::optional<std::int64_t> value);
+  Statement& bind_optional(int index, std::optional<double> value);
 
   // Advances to the next row: true when a row is ready to read, false when done.
   [[nodiscard]] Result<bool> step();
