@@ -15,11 +15,13 @@
 #include <memory>
 #include <stdexcept>
 
+#include "server/dashboard/dashboard_handler.h"
 #include "server/enrollment_handler.h"
 #include "server/revocation_watcher.h"
 #include "server/server_config.h"
 #include "server/value_scheduler.h"
 #include "server/storage/enrollment_store.h"
+#include "server/storage/staff_store.h"
 #include "server/storage/store.h"
 #include "server/sync_handler.h"
 #include "shared/config/config_file.h"
@@ -68,6 +70,44 @@ std::unique_ptr<rapport::net::HttpsServer> start_enrollment(
       });
   spdlog::info("enrollment listening on {}:{}", config.enrollment_host, listener->port());
   return listener;
+}
+
+// The staff dashboard: TLS with the server's certificate and no client certificate, its own
+// I/O thread and its own connection to the database (docs/dashboard.md).
+struct Dashboard {
+  std::unique_ptr<rapport::server::StaffStore> store;
+  std::unique_ptr<rapport::server::DashboardHandler> handler;
+  std::unique_ptr<rapport::net::HttpsServer> listener;
+};
+
+Dashboard start_dashboard(const rapport::server::ServerConfig& config) {
+  using namespace rapport;
+  Dashboard dashboard;
+  auto store = server::StaffStore::open(config.database);
+  if (!store) {
+    throw std::runtime_error("cannot open the database " + config.database.string() + ": " +
+                             store.error().message());
+  }
+  dashboard.store = std::move(*store);
+  server::DashboardOptions dashboard_options;
+  dashboard_options.sessions.idle = config.dashboard_session_idle;
+  dashboard_options.sessions.lifetime = config.dashboard_session_lifetime;
+  dashboard.handler =
+      std::make_unique<server::DashboardHandler>(*dashboard.store, dashboard_options);
+  net::ServerOptions options;
+  options.address = config.dashboard_host;
+  options.port = config.dashboard_port;
+  options.tls = config.tls;
+  options.require_client_certificate = false;
+  options.limits = config.limits;
+  options.limits.max_body_bytes = 64 * 1024;
+  options.max_connections = 64;
+  server::DashboardHandler& handler = *dashboard.handler;
+  dashboard.listener = net::HttpsServer::start(
+      options, [&handler](const net::HttpRequest& request) { return handler.handle(request); });
+  spdlog::info("dashboard listening on https://{}:{}/", config.dashboard_host,
+               dashboard.listener->port());
+  return dashboard;
 }
 
 int wait_for_stop_signal() {
@@ -133,6 +173,8 @@ int main(int argc, char** argv) {
     if (config.enrollment_port != 0) {
       enrollment = start_enrollment(config, server->port(), enrollment_store, authority);
     }
+    Dashboard dashboard;
+    if (config.dashboard_port != 0) dashboard = start_dashboard(config);
     std::unique_ptr<rapport::server::EnrollmentStore> watcher_store;
     (void)open_enrollment_store(config, watcher_store);
     auto watcher = std::make_unique<rapport::server::RevocationWatcher>(
@@ -145,6 +187,7 @@ int main(int argc, char** argv) {
     spdlog::info("received {}, stopping", signal == SIGINT ? "SIGINT" : "SIGTERM");
     watcher.reset();
     if (enrollment) enrollment->stop();
+    if (dashboard.listener) dashboard.listener->stop();
     server->stop();
     spdlog::info("rapport-server stopped");
     return EXIT_SUCCESS;

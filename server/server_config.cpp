@@ -62,6 +62,15 @@ ServerConfig load_server_config(const std::filesystem::path& file) {
     c.enrollment_host = enrollment.host;
     c.enrollment_port = enrollment.port;
   }
+  if (config.optional_string("dashboard.listen")) {
+    const auto dashboard = config::host_port(config, "dashboard.listen");
+    c.dashboard_host = dashboard.host;
+    c.dashboard_port = dashboard.port;
+  }
+  c.dashboard_session_idle =
+      std::chrono::minutes(config.integer_or("dashboard.session_idle_minutes", 30, 1, 24 * 60));
+  c.dashboard_session_lifetime =
+      std::chrono::hours(config.integer_or("dashboard.session_hours", 12, 1, 24 * 7));
   c.revocation_check = std::chrono::milliseconds(
       config.integer_or("enrollment.revocation_check_ms", 500, 50, 60'000));
   c.max_connections = static_cast<std::size_t>(

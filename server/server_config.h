@@ -44,6 +44,14 @@ struct ServerConfig {
   // [enrollment] revocation_check_ms: how often the server looks for revoked terminals to
   // close their open connections.
   std::chrono::milliseconds revocation_check{500};
+  // [dashboard] listen: the staff dashboard (HTTPS with the server's certificate, no client
+  // certificate; docs/dashboard.md). Port 0 when the key is absent: no dashboard.
+  std::string dashboard_host;
+  std::uint16_t dashboard_port = 0;
+  // [dashboard] session_idle_minutes / session_hours: logged out after this long unused, and
+  // after this long in all.
+  std::chrono::seconds dashboard_session_idle{30 * 60};
+  std::chrono::seconds dashboard_session_lifetime{12 * 3600};
 };
 
 [[nodiscard]] ServerConfig load_server_config(const std::filesystem::path& file);

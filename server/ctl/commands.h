@@ -76,6 +76,17 @@ int run_seed(const SeedOptions& options);
 int run_value_refresh(const std::filesystem::path& data, const std::optional<std::string>& as_of);
 int run_member_value(const std::filesystem::path& data, std::int64_t member_id);
 
+// `rapportctl user add` / `user list`: dashboard staff (docs/dashboard.md). The password
+// comes from a no-echo prompt or the first line of stdin, never the command line.
+struct UserAddOptions {
+  std::filesystem::path data;
+  std::string name;
+  std::string role;    // cashier | store-manager | head-office | administrator
+  std::string stores;  // "S1,S2": required for cashier and store-manager, refused otherwise
+};
+int run_user_add(const UserAddOptions& options);
+int run_user_list(const std::filesystem::path& data);
+
 int run_events_list(const std::filesystem::path& data, std::size_t limit);
 
 // `rapportctl card-keys ...`: the chain's member-token signing keys in <data>/token-keys

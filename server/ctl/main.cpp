@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
       "  rapportctl terminal issue --data ./rapport-data --id T1 --store S1\n"
       "  rapportctl terminal revoke --data ./rapport-data --id T1\n"
       "  rapportctl events --data ./rapport-data\n"
+      "  rapportctl user add --data ./rapport-data --name maria --role store-manager --stores S1\n"
       "  rapportctl card-keys new --data ./rapport-data\n"
       "  rapportctl card token --data ./rapport-data --member 1 --card \"6275 9912 3456 7894\"\n"
       "  rapportctl value fit --summary summary.csv --model bgnbd");
@@ -146,6 +147,33 @@ int main(int argc, char** argv) {
   revoke_cmd->add_option("--data", revoke_data, "Server data folder")->required();
   revoke_cmd->add_option("--id", revoke_id, "Terminal id")->required();
   revoke_cmd->footer("Example: rapportctl terminal revoke --data ./rapport-data --id T1");
+
+  auto* user_cmd = app.add_subcommand("user", "Add or list dashboard staff users");
+  user_cmd->require_subcommand(1);
+  user_cmd->footer(
+      "Example: rapportctl user add --data ./rapport-data --name maria --role store-manager "
+      "--stores S1");
+  UserAddOptions user_add;
+  auto* user_add_cmd = user_cmd->add_subcommand(
+      "add",
+      "Add a staff user; the password is asked for without echo (or read from the first line "
+      "of stdin), never given on the command line");
+  user_add_cmd->add_option("--data", user_add.data, "Server data folder")->required();
+  user_add_cmd->add_option("--name", user_add.name, "Login name")->required();
+  user_add_cmd
+      ->add_option("--role", user_add.role,
+                   "cashier, store-manager, head-office or administrator")
+      ->required();
+  user_add_cmd->add_option("--stores", user_add.stores,
+                           "Comma-separated store ids (cashier and store-manager only)");
+  user_add_cmd->footer(
+      "Example: rapportctl user add --data ./rapport-data --name maria --role store-manager "
+      "--stores S1,S2\n         printf '%s\\n' \"$PASSWORD\" | rapportctl user add --data ./rapport-data "
+      "--name hq --role head-office");
+  std::filesystem::path user_list_data;
+  auto* user_list_cmd = user_cmd->add_subcommand("list", "List staff users: name, role, stores");
+  user_list_cmd->add_option("--data", user_list_data, "Server data folder")->required();
+  user_list_cmd->footer("Example: rapportctl user list --data ./rapport-data");
 
   std::filesystem::path events_data;
   std::size_t events_limit = 100;
@@ -373,6 +401,8 @@ int main(int argc, char** argv) {
   if (*terminal_add_cmd) return run_terminal_add(terminal_add);
   if (*issue_cmd) return run_terminal_issue(issue);
   if (*revoke_cmd) return run_terminal_revoke(revoke_data, revoke_id);
+  if (*user_add_cmd) return run_user_add(user_add);
+  if (*user_list_cmd) return run_user_list(user_list_data);
   if (*events_cmd) return run_events_list(events_data, events_limit);
   if (*alerts_cmd) return run_card_alerts(alerts_data, alerts_limit);
   if (*keys_new_cmd) return run_card_keys_new(keys_new_data);

@@ -11,7 +11,7 @@
 
 namespace rapport::server {
 
-inline constexpr std::array<storage::Migration, 4> kSqliteMigrations{{
+inline constexpr std::array<storage::Migration, 5> kSqliteMigrations{{
     {1, R"sql(
 CREATE TABLE stores (
   id   TEXT PRIMARY KEY,
@@ -195,6 +195,38 @@ CREATE TABLE enrollment_codes (
   expires_at  TEXT NOT NULL,
   used_at     TEXT
 );
+)sql"},
+    // Staff access (docs/dashboard.md): dashboard users with a role and the stores they are
+    // scoped to, passwords only as scrypt hashes with their parameters, and the audit log of
+    // who looked at or changed what.
+    {8, R"sql(
+CREATE TABLE staff_users (
+  id            INTEGER PRIMARY KEY,
+  name          TEXT NOT NULL UNIQUE,
+  role          TEXT NOT NULL
+                CHECK (role IN ('cashier', 'store-manager', 'head-office', 'administrator')),
+  password_hash TEXT NOT NULL,
+  created_at    TEXT NOT NULL,
+  disabled_at   TEXT
+);
+CREATE TABLE staff_user_stores (
+  user_id  INTEGER NOT NULL REFERENCES staff_users(id),
+  store_id TEXT NOT NULL REFERENCES stores(id),
+  PRIMARY KEY (user_id, store_id)
+) WITHOUT ROWID;
+CREATE TABLE audit_log (
+  id        INTEGER PRIMARY KEY,
+  at        TEXT NOT NULL,
+  user_id   INTEGER REFERENCES staff_users(id),
+  user_name TEXT NOT NULL,
+  action    TEXT NOT NULL,
+  object    TEXT NOT NULL,
+  outcome   TEXT NOT NULL,
+  remote    TEXT NOT NULL
+);
+CREATE INDEX audit_log_user ON audit_log(user_id, at);
+-- The dashboard's regulars and visitors read members by home store and visits by store.
+CREATE INDEX events_store_visits ON events(store_id, member_id) WHERE kind = 'visit';
 )sql"},
 }};
 

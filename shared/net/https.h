@@ -10,6 +10,8 @@
 #include <cstddef>
 #include <filesystem>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace rapport::net {
 
@@ -20,6 +22,12 @@ struct TlsFiles {
   std::filesystem::path certificate;
   std::filesystem::path private_key;
   std::filesystem::path ca_certificates;
+};
+
+// One header field. Names of request headers arrive in lower case.
+struct HttpHeader {
+  std::string name;
+  std::string value;
 };
 
 struct HttpRequest {
@@ -33,12 +41,26 @@ struct HttpRequest {
   // Serial of that certificate, lower-case hex: lets the server refuse a superseded one.
   std::string peer_certificate_serial;
   std::string remote_address;  // "127.0.0.1:51234", for logs
+  // Every header field as received (names lower case), for handlers that need more than the
+  // content type (the dashboard's cookies and CSRF token).
+  std::vector<HttpHeader> headers{};
+
+  // The first value of header `lower_case_name`; empty when absent.
+  [[nodiscard]] std::string_view header(std::string_view lower_case_name) const {
+    for (const auto& field : headers) {
+      if (field.name == lower_case_name) return field.value;
+    }
+    return {};
+  }
 };
 
 struct HttpResponse {
   unsigned status = 200;
   std::string content_type = "application/json";
   std::string body;
+  // Further header fields to send (Set-Cookie, Cache-Control, ...); the client fills it with
+  // every field it received, names lower case.
+  std::vector<HttpHeader> headers{};
 };
 
 // Bounds on what one peer may cost us; the defaults suit the terminal sync protocol.

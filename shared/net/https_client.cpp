@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cctype>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -68,6 +69,7 @@ struct Call {
   std::string target;
   std::string body;
   Clock::time_point deadline;
+  std::vector<HttpHeader> headers;
 };
 
 class ClientImpl final : public HttpsClient {
@@ -82,7 +84,14 @@ class ClientImpl final : public HttpsClient {
 
   Result<HttpResponse> request(std::string_view method, std::string_view target,
                                std::string_view body, std::chrono::milliseconds deadline) override {
-    Call call{std::string(method), std::string(target), std::string(body), Clock::now() + deadline};
+    return request(method, target, body, deadline, {});
+  }
+
+  Result<HttpResponse> request(std::string_view method, std::string_view target,
+                               std::string_view body, std::chrono::milliseconds deadline,
+                               const std::vector<HttpHeader>& headers) override {
+    Call call{std::string(method), std::string(target), std::string(body), Clock::now() + deadline,
+              headers};
     std::optional<Result<HttpResponse>> outcome;
     std::exception_ptr failure;
     asio::co_spawn(io_, async_request(std::move(call), outcome),
@@ -139,6 +148,7 @@ class ClientImpl final : public HttpsClient {
     request.set(http::field::host, host_header_);
     request.set(http::field::user_agent, "rapport");
     if (!call.body.empty()) request.set(http::field::content_type, "application/json");
+    for (const auto& field : call.headers) request.set(field.name, field.value);
     request.keep_alive(true);
     request.body() = std::move(call.body);
     request.prepare_payload();
@@ -162,8 +172,15 @@ class ClientImpl final : public HttpsClient {
 
     auto response = parser.release();
     if (!response.keep_alive()) drop_connection();
+    std::vector<HttpHeader> fields;
+    for (const auto& field : response) {
+      std::string name(field.name_string());
+      std::transform(name.begin(), name.end(), name.begin(),
+                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      fields.push_back({std::move(name), std::string(field.value())});
+    }
     outcome = HttpResponse{response.result_int(), std::string(response[http::field::content_type]),
-                           std::move(response.body())};
+                           std::move(response.body()), std::move(fields)};
   }
 
   // Resolves, connects and handshakes into stream_; on failure stream_ stays empty.

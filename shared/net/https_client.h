@@ -13,6 +13,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "shared/net/https.h"
 #include "shared/util/result.h"
@@ -51,6 +52,12 @@ class HttpsClient {
   [[nodiscard]] virtual Result<HttpResponse> request(std::string_view method,
                                                      std::string_view target, std::string_view body,
                                                      std::chrono::milliseconds deadline) = 0;
+  // The same with further header fields (a Cookie, a CSRF token, a content type other than
+  // JSON). The response's headers hold every field received.
+  [[nodiscard]] virtual Result<HttpResponse> request(std::string_view method,
+                                                     std::string_view target, std::string_view body,
+                                                     std::chrono::milliseconds deadline,
+                                                     const std::vector<HttpHeader>& headers) = 0;
 };
 
 }  // namespace rapport::net

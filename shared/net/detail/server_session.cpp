@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cctype>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -166,6 +167,13 @@ asio::awaitable<void> ServerSession::async_reject(boost::system::error_code read
 }
 
 HttpResponse ServerSession::call_handler(Request&& message) {
+  std::vector<HttpHeader> headers;
+  for (const auto& field : message) {
+    std::string name(field.name_string());
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    headers.push_back({std::move(name), std::string(field.value())});
+  }
   HttpRequest request{
       .method = std::string(message.method_string()),
       .target = std::string(message.target()),
@@ -174,6 +182,7 @@ HttpResponse ServerSession::call_handler(Request&& message) {
       .peer_common_name = peer_.common_name,
       .peer_certificate_serial = peer_.serial_hex,
       .remote_address = remote_address_,
+      .headers = std::move(headers),
   };
   try {
     HttpResponse response = environment_.handler(request);
@@ -198,6 +207,7 @@ asio::awaitable<bool> ServerSession::async_write(const HttpResponse& response,
   message.result(response.status);
   message.set(http::field::server, "rapport");
   if (!response.content_type.empty()) message.set(http::field::content_type, response.content_type);
+  for (const auto& field : response.headers) message.insert(field.name, field.value);
   message.keep_alive(keep_alive);
   message.body() = response.body;
   message.prepare_payload();

@@ -1,0 +1,325 @@
+// server/dashboard/dashboard_handler.cpp
+//
+// Routing and access control of the dashboard. Every route below the public ones (the
+// login page, its assets, POST /api/login) passes authenticate(); every POST passes the CSRF
+// check; every read of members passes the store-scope check and is written to the audit log.
+#include "server/dashboard/dashboard_handler.h"
+
+#include <spdlog/spdlog.h>
+
+#include <charconv>
+
+#include "server/dashboard/assets.h"
+#include "server/dashboard/request_parts.h"
+#include "server/dashboard/views.h"
+#include "shared/crypto/password_hash.h"
+#include "shared/util/clock.h"
+
+namespace rapport::server {
+namespace {
+
+// No inline script or style anywhere, nothing from another origin, no framing.
+constexpr std::string_view kContentSecurityPolicy =
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+void add_security_headers(net::HttpResponse& response, bool cacheable) {
+  response.headers.push_back({"Content-Security-Policy", std::string(kContentSecurityPolicy)});
+  response.headers.push_back({"X-Content-Type-Options", "nosniff"});
+  response.headers.push_back({"X-Frame-Options", "DENY"});
+  response.headers.push_back({"Referrer-Policy", "no-referrer"});
+  response.headers.push_back({"Cross-Origin-Opener-Policy", "same-origin"});
+  response.headers.push_back({"Strict-Transport-Security", "max-age=31536000"});
+  response.headers.push_back({"Cache-Control", cacheable ? "no-cache" : "no-store"});
+}
+
+net::HttpResponse json_response(unsigned status, std::string body) {
+  return {status, "application/json; charset=utf-8", std::move(body)};
+}
+
+net::HttpResponse json_error(unsigned status, std::string_view message) {
+  std::string body = R"({"error":")";
+  for (const char c : message) {
+    if (c == '"' || c == '\\') body += '\\';
+    body += c;
+  }
+  return json_response(status, body + "\"}");
+}
+
+net::HttpResponse html_response(unsigned status, std::string body) {
+  return {status, "text/html; charset=utf-8", std::move(body)};
+}
+
+net::HttpResponse redirect(std::string_view location) {
+  net::HttpResponse response{303, "text/plain; charset=utf-8", "see " + std::string(location)};
+  response.headers.push_back({"Location", std::string(location)});
+  return response;
+}
+
+net::HttpResponse asset_response(std::string_view name) {
+  const auto asset = find_asset(name);
+  if (!asset) return json_error(404, "no such asset");
+  return {200, std::string(asset->content_type), std::string(asset->bytes)};
+}
+
+std::string cookie_header(std::string_view token, std::chrono::seconds max_age) {
+  return std::string(kSessionCookie) + "=" + std::string(token) +
+         "; Path=/; Max-Age=" + std::to_string(max_age.count()) +
+         "; HttpOnly; Secure; SameSite=Strict";
+}
+
+std::optional<std::int64_t> parse_id(std::string_view text) {
+  std::int64_t id = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+  if (ec != std::errc{} || end != text.data() + text.size() || id <= 0) return std::nullopt;
+  return id;
+}
+
+bool is_json(std::string_view content_type) {
+  return content_type.substr(0, 16) == "application/json";
+}
+
+}  // namespace
+
+struct DashboardHandler::Caller {
+  std::string cookie;
+  Session session;
+  StaffUser user;
+};
+
+DashboardHandler::DashboardHandler(StaffStore& store, DashboardOptions options, Clock clock)
+    : store_(store),
+      options_(options),
+      clock_(clock ? std::move(clock) : Clock([] { return std::chrono::system_clock::now(); })),
+      sessions_(options.sessions),
+      throttle_(options.throttle),
+      dummy_hash_(crypto::hash_password("no such user", options.password_cost).value()) {}
+
+net::HttpResponse DashboardHandler::handle(const net::HttpRequest& request) {
+  net::HttpResponse response = route(request);
+  const bool cacheable = request.target.rfind("/assets/", 0) == 0 && response.status == 200;
+  add_security_headers(response, cacheable);
+  return response;
+}
+
+std::optional<DashboardHandler::Caller> DashboardHandler::authenticate(
+    const net::HttpRequest& request) {
+  auto cookie = cookie_value(request.header("cookie"), kSessionCookie);
+  if (!cookie) return std::nullopt;
+  auto session = sessions_.touch(*cookie, clock_());
+  if (!session) return std::nullopt;
+  auto account = store_.find_user(session->user_id);
+  if (!account) {
+    spdlog::error("dashboard: cannot read staff user {}: {}", session->user_id,
+                  account.error().message());
+    return std::nullopt;
+  }
+  if (!*account || (*account)->disabled) {
+    sessions_.close(*cookie);
+    return std::nullopt;
+  }
+  return Caller{std::move(*cookie), std::move(*session), std::move((*account)->user)};
+}
+
+std::vector<std::string> DashboardHandler::readable_stores(const StaffUser& user) {
+  if (is_store_scoped(user.role)) return user.stores;
+  auto all = store_.all_stores();
+  return all ? std::move(*all) : std::vector<std::string>{};
+}
+
+bool DashboardHandler::audit(const net::HttpRequest& request, const StaffUser* user,
+                             std::string_view name, std::string_view action,
+                             std::string_view object, std::string_view outcome) {
+  AuditEntry entry;
+  entry.at = to_iso8601(clock_());
+  if (user != nullptr) entry.user_id = user->id;
+  entry.user_name = std::string(user != nullptr ? std::string_view(user->name) : name);
+  entry.action = std::string(action);
+  entry.object = std::string(object);
+  entry.outcome = std::string(outcome);
+  entry.remote = std::string(address_without_port(request.remote_address));
+  if (auto written = store_.record_audit(entry); !written) {
+    spdlog::error("dashboard: cannot write the audit log ({} {} {}): {}", entry.user_name, action,
+                  object, written.error().message());
+    return false;
+  }
+  return true;
+}
+
+net::HttpResponse DashboardHandler::route(const net::HttpRequest& request) {
+  const auto target = parse_target(request.target);
+  if (!target) return json_error(400, "malformed request target");
+  const auto& path = target->segments;
+  const bool get = request.method == "GET";
+  const bool post = request.method == "POST";
+  if (!get && !post) return json_error(405, "only GET and POST are used here");
+  const bool api = !path.empty() && path[0] == "api";
+
+  // Public: the login page and the files it needs, and logging in.
+  if (get && path.size() == 1 && path[0] == "login") return html_response(200, std::string(find_asset("login.html")->bytes));
+  if (get && path.size() == 2 && path[0] == "assets") return asset_response(path[1]);
+  if (post && path.size() == 2 && api && path[1] == "login") return login(request);
+
+  auto caller = authenticate(request);
+  if (!caller) {
+    if (api) return json_error(401, "not logged in, or the session expired: log in again");
+    return redirect("/login");
+  }
+  // Every state change carries the session's CSRF token, which only our own page can read.
+  if (post && !tokens_equal(request.header(kCsrfHeader), caller->session.csrf_token)) {
+    (void)audit(request, &caller->user, {}, "post", request.target, "csrf-refused");
+    return json_error(403, "missing or wrong CSRF token: reload the page");
+  }
+  if (post && path.size() == 2 && api && path[1] == "logout") return logout(request, *caller);
+  if (get && path.size() == 2 && api && path[1] == "session") return session_info(*caller);
+  if (!may_use_dashboard(caller->user)) {
+    (void)audit(request, &caller->user, {}, "open-dashboard", request.target, "denied");
+    if (api) return json_error(403, "your role has no dashboard pages");
+    return html_response(403, message_page("Not for your role",
+                                           "Cashiers work at the counter; the dashboard is for "
+                                           "store managers and head office."));
+  }
+  if (get && path.empty()) return html_response(200, std::string(find_asset("index.html")->bytes));
+  if (get && api && path.size() == 4 && path[1] == "stores") {
+    if (path[3] == "regulars") return regulars(request, *caller, path[2], false);
+    if (path[3] == "regulars.csv") return regulars(request, *caller, path[2], true);
+    if (path[3] == "visitors") return visitors(request, *caller, path[2]);
+  }
+  if (get && api && path.size() == 3 && path[1] == "members") {
+    return member(request, *caller, path[2], false);
+  }
+  if (get && path.size() == 2 && path[0] == "members") return member(request, *caller, path[1], true);
+  if (api) return json_error(404, "no such API");
+  return html_response(404, message_page("Not found", "There is no such page."));
+}
+
+net::HttpResponse DashboardHandler::login(const net::HttpRequest& request) {
+  // A cross-site form cannot send JSON without the browser asking first (CORS), so insisting
+  // on it keeps other sites from logging a browser in (login CSRF).
+  if (!is_json(request.content_type)) return json_error(415, "send the login as application/json");
+  const auto form = parse_login_form(request.body);
+  if (!form) return json_error(400, "send {\"name\": ..., \"password\": ...}");
+  const auto now = clock_();
+  const std::string_view address = address_without_port(request.remote_address);
+  if (throttle_.blocked(form->name, address, now)) {
+    (void)audit(request, nullptr, form->name, "login", "", "throttled");
+    auto refused = json_error(429, "too many failed logins: wait a few minutes and try again");
+    refused.headers.push_back(
+        {"Retry-After", std::to_string(options_.throttle.window.count())});
+    return refused;
+  }
+  auto account = store_.find_user_by_name(form->name);
+  if (!account) return json_error(503, "cannot read staff users now: try again");
+  const bool known = *account && !(*account)->disabled;
+  const auto verified =
+      crypto::verify_password(form->password, known ? (*account)->password_hash : dummy_hash_);
+  if (!known || !verified || !*verified) {
+    throttle_.record_failure(form->name, address, now);
+    (void)audit(request, nullptr, form->name, "login", "", "wrong-password");
+    return json_error(401, "wrong name or password");
+  }
+  const StaffAccount& user = **account;
+  throttle_.record_success(form->name);
+  if (!may_use_dashboard(user.user)) {
+    (void)audit(request, &user.user, {}, "login", "", "denied-role");
+    return json_error(403, "your role has no dashboard pages");
+  }
+  if (crypto::needs_rehash(user.password_hash, options_.password_cost)) {
+    // The stored cost is below today's: store the password again at the new cost.
+    if (auto rehashed = crypto::hash_password(form->password, options_.password_cost); rehashed) {
+      (void)store_.set_password_hash(user.user.id, *rehashed);
+    }
+  }
+  const NewSession session = sessions_.open(user.user.id, now);
+  if (!audit(request, &user.user, {}, "login", "", "ok")) {
+    return json_error(503, "cannot write the audit log: try again");
+  }
+  auto response = json_response(200, user_json(user.user, readable_stores(user.user),
+                                               session.csrf_token));
+  response.headers.push_back(
+      {"Set-Cookie", cookie_header(session.cookie_token, options_.sessions.lifetime)});
+  return response;
+}
+
+net::HttpResponse DashboardHandler::logout(const net::HttpRequest& request, const Caller& caller) {
+  sessions_.close(caller.cookie);
+  (void)audit(request, &caller.user, {}, "logout", "", "ok");
+  auto response = json_response(200, R"({"ok":true})");
+  response.headers.push_back({"Set-Cookie", cookie_header("", std::chrono::seconds(0))});
+  return response;
+}
+
+net::HttpResponse DashboardHandler::session_info(const Caller& caller) {
+  return json_response(200, user_json(caller.user, readable_stores(caller.user),
+                                      caller.session.csrf_token));
+}
+
+net::HttpResponse DashboardHandler::regulars(const net::HttpRequest& request,
+                                             const Caller& caller, const std::string& store_id,
+                                             bool csv) {
+  const std::string object = "store:" + store_id;
+  const std::string_view action = csv ? "export-regulars" : "read-regulars";
+  if (!may_read_store(caller.user, store_id)) {
+    (void)audit(request, &caller.user, {}, action, object, "denied");
+    return json_error(403, "not one of your stores");
+  }
+  const auto exists = store_.store_exists(store_id);
+  if (!exists) return json_error(503, "cannot read the database now: try again");
+  if (!*exists) return json_error(404, "no such store");
+  const auto rows = store_.regulars(store_id, options_.table_rows);
+  const auto computed = store_.has_value_snapshots();
+  if (!rows || !computed) return json_error(503, "cannot read the database now: try again");
+  if (!audit(request, &caller.user, {}, action, object, "ok")) {
+    return json_error(503, "cannot write the audit log: try again");
+  }
+  if (!csv) return json_response(200, regulars_json(store_id, *rows, *computed));
+  net::HttpResponse response{200, "text/csv; charset=utf-8", regulars_csv(*rows)};
+  response.headers.push_back(
+      {"Content-Disposition", "attachment; filename=\"regulars-" + store_id + ".csv\""});
+  return response;
+}
+
+net::HttpResponse DashboardHandler::visitors(const net::HttpRequest& request,
+                                             const Caller& caller, const std::string& store_id) {
+  const std::string object = "store:" + store_id;
+  if (!may_read_store(caller.user, store_id)) {
+    (void)audit(request, &caller.user, {}, "read-visitors", object, "denied");
+    return json_error(403, "not one of your stores");
+  }
+  const auto rows = store_.visitors(store_id, options_.table_rows);
+  if (!rows) return json_error(503, "cannot read the database now: try again");
+  if (!audit(request, &caller.user, {}, "read-visitors", object, "ok")) {
+    return json_error(503, "cannot write the audit log: try again");
+  }
+  return json_response(200, visitors_json(store_id, *rows));
+}
+
+net::HttpResponse DashboardHandler::member(const net::HttpRequest& request, const Caller& caller,
+                                           const std::string& id_text, bool page) {
+  const std::string object = "member:" + id_text;
+  const auto denied = [&] {
+    (void)audit(request, &caller.user, {}, "read-member", object, "denied");
+    if (!page) return json_error(403, "this member is not one of your stores' members");
+    return html_response(403, message_page("Not one of your members",
+                                           "This member belongs to another store and has not "
+                                           "visited yours."));
+  };
+  const auto id = parse_id(id_text);
+  if (!id) return denied();
+  const auto found = store_.member(*id);
+  if (!found) return json_error(503, "cannot read the database now: try again");
+  // An unknown id is refused like another store's member: ids cannot be probed.
+  if (!*found) return denied();
+  MemberView view{**found, may_read_store(caller.user, (*found)->home_store), {}};
+  auto visits = store_.member_visits_at(*id, readable_stores(caller.user));
+  if (!visits) return json_error(503, "cannot read the database now: try again");
+  view.visits = std::move(*visits);
+  if (!view.full && view.visits.empty()) return denied();
+  if (!audit(request, &caller.user, {}, "read-member", object,
+             view.full ? "ok" : "ok-visits-only")) {
+    return json_error(503, "cannot write the audit log: try again");
+  }
+  return page ? html_response(200, member_page(view)) : json_response(200, member_json(view));
+}
+
+}  // namespace rapport::server

@@ -1,0 +1,77 @@
+// server/dashboard/dashboard_handler.h
+//
+// The store manager's dashboard as a pure request -> response function over StaffStore
+// (like the sync handler): static pages and assets built into the binary, login and logout
+// with session cookies, and the JSON/CSV/HTML reads. Every request is checked here, on the
+// server: a live session, a role that may use the dashboard, the store scope of whatever it
+// reads, and the session's CSRF token on every state-changing request
+// (docs/dashboard.md, "Access").
+//
+// Threading: called on the dashboard listener's one I/O thread only; it owns its sessions
+// and login throttle without locks. Login hashes a password (~0.3 s) on that thread.
+
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <string>
+
+#include "server/dashboard/login_throttle.h"
+#include "server/dashboard/sessions.h"
+#include "server/storage/staff_store.h"
+#include "shared/crypto/password_hash.h"
+#include "shared/net/https.h"
+
+namespace rapport::server {
+
+struct DashboardOptions {
+  SessionLimits sessions;
+  ThrottleLimits throttle;
+  std::size_t table_rows = 500;  // rows of the regulars and visitors tables (and their CSV)
+  // The cost passwords are kept at: a stored hash below it is replaced at the next login.
+  crypto::ScryptParams password_cost = crypto::kDefaultScrypt;
+};
+
+// The session cookie's name: __Host- makes browsers insist on Secure, Path=/, no Domain.
+inline constexpr std::string_view kSessionCookie = "__Host-rapport-session";
+inline constexpr std::string_view kCsrfHeader = "x-csrf-token";
+
+class DashboardHandler {
+ public:
+  using Clock = std::function<TimePoint()>;
+
+  // `store` must outlive the handler. `clock` defaults to the system clock (tests pass theirs).
+  DashboardHandler(StaffStore& store, DashboardOptions options, Clock clock = {});
+
+  [[nodiscard]] net::HttpResponse handle(const net::HttpRequest& request);
+
+ private:
+  struct Caller;  // the request's session and user, once authenticated
+  struct Routed;
+
+  net::HttpResponse route(const net::HttpRequest& request);
+  net::HttpResponse login(const net::HttpRequest& request);
+  net::HttpResponse logout(const net::HttpRequest& request, const Caller& caller);
+  net::HttpResponse session_info(const Caller& caller);
+  net::HttpResponse regulars(const net::HttpRequest& request, const Caller& caller,
+                             const std::string& store_id, bool csv);
+  net::HttpResponse visitors(const net::HttpRequest& request, const Caller& caller,
+                             const std::string& store_id);
+  net::HttpResponse member(const net::HttpRequest& request, const Caller& caller,
+                           const std::string& id_text, bool page);
+  // nullopt when the request carries no live session of an existing, enabled user.
+  std::optional<Caller> authenticate(const net::HttpRequest& request);
+  std::vector<std::string> readable_stores(const StaffUser& user);
+  // False when the audit log could not be written (the read is then refused).
+  bool audit(const net::HttpRequest& request, const StaffUser* user, std::string_view name,
+             std::string_view action, std::string_view object, std::string_view outcome);
+
+  StaffStore& store_;
+  DashboardOptions options_;
+  Clock clock_;
+  SessionTable sessions_;
+  LoginThrottle throttle_;
+  std::string dummy_hash_;  // verified for unknown names, so timing does not tell them apart
+};
+
+}  // namespace rapport::server

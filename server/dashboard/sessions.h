@@ -1,0 +1,63 @@
+// server/dashboard/sessions.h
+//
+// The dashboard's login sessions, in memory: a random token in an HttpOnly cookie, found by
+// its SHA-256 (the token itself is never kept), with a CSRF token of its own, an idle timeout
+// and an absolute lifetime. A restart logs everyone out, which is acceptable for staff.
+//
+// Thread-safety: one thread (the dashboard listener's I/O thread). Time is passed in.
+
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+namespace rapport::server {
+
+using TimePoint = std::chrono::system_clock::time_point;
+
+struct SessionLimits {
+  std::chrono::seconds idle{30 * 60};        // unused this long: logged out
+  std::chrono::seconds lifetime{12 * 3600};  // logged in this long: logged out
+};
+
+struct Session {
+  std::int64_t user_id = 0;
+  std::string csrf_token;  // 64 hex digits; sent by the page with each state change
+  TimePoint created;
+  TimePoint last_used;
+};
+
+struct NewSession {
+  std::string cookie_token;  // 64 hex digits, for the Set-Cookie header only
+  std::string csrf_token;
+};
+
+class SessionTable {
+ public:
+  explicit SessionTable(SessionLimits limits) : limits_(limits) {}
+
+  [[nodiscard]] NewSession open(std::int64_t user_id, TimePoint now);
+  // The live session of `cookie_token`, its last use moved to `now`; nullopt (and the session
+  // dropped) once idle or lifetime has passed.
+  [[nodiscard]] std::optional<Session> touch(std::string_view cookie_token, TimePoint now);
+  void close(std::string_view cookie_token);
+  // Drops every expired session (called now and then so the table does not grow).
+  void sweep(TimePoint now);
+  [[nodiscard]] std::size_t size() const { return sessions_.size(); }
+  [[nodiscard]] const SessionLimits& limits() const { return limits_; }
+
+ private:
+  [[nodiscard]] bool expired(const Session& session, TimePoint now) const;
+
+  SessionLimits limits_;
+  std::unordered_map<std::string, Session> sessions_;  // by hex SHA-256 of the cookie token
+};
+
+// True when `a` and `b` are equal, in time that does not depend on where they differ.
+[[nodiscard]] bool tokens_equal(std::string_view a, std::string_view b);
+
+}  // namespace rapport::server

@@ -1,0 +1,44 @@
+// server/dashboard/staff.h
+//
+// Staff users as the dashboard sees them: a role and the stores they are scoped to, and the
+// one rule of who may read what (docs/dashboard.md, "Roles"). Pure: no storage, no clock.
+
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace rapport::server {
+
+enum class StaffRole {
+  kCashier = 1,    // works the counter; no dashboard pages
+  kStoreManager,   // their stores' members and regulars
+  kHeadOffice,     // every store, read only
+  kAdministrator,  // every store
+};
+
+[[nodiscard]] std::string_view to_string(StaffRole role);
+// "cashier", "store-manager", "head-office", "administrator"; nullopt otherwise.
+[[nodiscard]] std::optional<StaffRole> staff_role_from_string(std::string_view text);
+// True for roles scoped to listed stores (cashier, store manager); the others see the chain.
+[[nodiscard]] bool is_store_scoped(StaffRole role);
+
+struct StaffUser {
+  std::int64_t id = 0;
+  std::string name;
+  StaffRole role = StaffRole::kCashier;
+  std::vector<std::string> stores;  // for store-scoped roles; empty for chain-wide ones
+};
+
+// True when `user` may see the dashboard at all (everyone but cashiers).
+[[nodiscard]] bool may_use_dashboard(const StaffUser& user);
+// True when `user` may read the members and regulars of `store_id`.
+[[nodiscard]] bool may_read_store(const StaffUser& user, std::string_view store_id);
+
+// 1-64 letters, digits, '.', '-', '_' or '@'.
+[[nodiscard]] bool is_valid_staff_name(std::string_view name);
+
+}  // namespace rapport::server

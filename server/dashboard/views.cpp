@@ -1,0 +1,197 @@
+// server/dashboard/views.cpp
+#include "server/dashboard/views.h"
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+#include <cstdio>
+
+namespace rapport::server {
+namespace {
+
+namespace json = boost::json;
+
+template <typename T>
+json::value or_null(const std::optional<T>& value) {
+  if (!value) return nullptr;
+  return json::value(*value);
+}
+
+std::string money(std::int64_t cents) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%s%lld.%02lld", cents < 0 ? "-" : "",
+                static_cast<long long>(std::llabs(cents) / 100),
+                static_cast<long long>(std::llabs(cents) % 100));
+  return text;
+}
+
+std::string fixed(double value, int decimals) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.*f", decimals, value);
+  return text;
+}
+
+// The head of every server-rendered page: the same stylesheet, no inline script.
+std::string page_head(std::string_view title) {
+  return "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+         "<title>" +
+         html_escape(title) +
+         " — Rapport</title><link rel=\"stylesheet\" href=\"/assets/app.css\"></head><body>"
+         "<header><a href=\"/\">Rapport</a></header><main>";
+}
+
+}  // namespace
+
+std::string html_escape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (const char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out.push_back(c);
+    }
+  }
+  return out;
+}
+
+std::string csv_field(std::string_view text) {
+  std::string value(text);
+  if (!value.empty() && (value[0] == '=' || value[0] == '+' || value[0] == '-' ||
+                         value[0] == '@' || value[0] == '\t' || value[0] == '\r')) {
+    value.insert(0, "'");
+  }
+  if (value.find_first_of(",\"\r\n") == std::string::npos) return value;
+  std::string quoted = "\"";
+  for (const char c : value) {
+    if (c == '"') quoted += '"';
+    quoted += c;
+  }
+  return quoted + "\"";
+}
+
+std::string user_json(const StaffUser& user, const std::vector<std::string>& stores,
+                      std::string_view csrf_token) {
+  json::array store_list;
+  for (const auto& s : stores) store_list.emplace_back(s);
+  return json::serialize(json::object{{"name", user.name},
+                                      {"role", to_string(user.role)},
+                                      {"stores", std::move(store_list)},
+                                      {"csrf_token", csrf_token}});
+}
+
+std::string regulars_json(std::string_view store_id, const std::vector<RegularRow>& rows,
+                          bool values_computed) {
+  json::array list;
+  for (const auto& r : rows) {
+    list.emplace_back(json::object{{"member_id", r.member_id},
+                                   {"name", r.name},
+                                   {"visits", r.visit_count},
+                                   {"last_visit", or_null(r.last_visit)},
+                                   {"tier", or_null(r.tier)},
+                                   {"total_value_cents", or_null(r.total_value_cents)},
+                                   {"p_alive", or_null(r.p_alive)},
+                                   {"rhythm_days", or_null(r.rhythm_days)},
+                                   {"at_risk", r.at_risk},
+                                   {"segment", or_null(r.segment)}});
+  }
+  // Kinds of data that have not landed in Rapport yet are said to be missing, never shown
+  // as empty values (docs/dashboard.md, "Empty states").
+  return json::serialize(json::object{{"store", store_id},
+                                      {"values_computed", values_computed},
+                                      {"relationship_owners", "not-available"},
+                                      {"offers", "not-available"},
+                                      {"rows", std::move(list)}});
+}
+
+std::string regulars_csv(const std::vector<RegularRow>& rows) {
+  std::string out =
+      "rank,member_id,name,tier,total_value,p_alive,visits,last_visit,rhythm_days,at_risk,"
+      "segment\r\n";
+  std::size_t rank = 0;
+  for (const auto& r : rows) {
+    out += std::to_string(++rank) + "," + std::to_string(r.member_id) + "," + csv_field(r.name) +
+           "," + csv_field(r.tier.value_or("")) + "," +
+           (r.total_value_cents ? money(*r.total_value_cents) : "") + "," +
+           (r.p_alive ? fixed(*r.p_alive, 3) : "") + "," + std::to_string(r.visit_count) + "," +
+           csv_field(r.last_visit.value_or("")) + "," +
+           (r.rhythm_days ? fixed(*r.rhythm_days, 1) : "") + "," + (r.at_risk ? "yes" : "no") +
+           "," + csv_field(r.segment.value_or("")) + "\r\n";
+  }
+  return out;
+}
+
+std::string visitors_json(std::string_view store_id, const std::vector<VisitorRow>& rows) {
+  json::array list;
+  for (const auto& r : rows) {
+    list.emplace_back(json::object{{"member_id", r.member_id},
+                                   {"name", r.name},
+                                   {"home_store", r.home_store},
+                                   {"visits_here", r.visits},
+                                   {"last_visit_here", r.last_visit}});
+  }
+  return json::serialize(json::object{{"store", store_id}, {"rows", std::move(list)}});
+}
+
+std::string member_json(const MemberView& view) {
+  const auto& m = view.member;
+  json::array visits;
+  for (const auto& v : view.visits) {
+    visits.emplace_back(json::object{
+        {"store", v.store_id}, {"visits", v.visits}, {"last_visit", v.last_visit}});
+  }
+  json::object out{{"member_id", m.id},
+                   {"name", m.name},
+                   {"home_store", m.home_store},
+                   {"scope", view.full ? "full" : "visits"},
+                   {"visits_at_your_stores", std::move(visits)}};
+  if (view.full) {
+    out["visits"] = m.visit_count;
+    out["last_visit"] = or_null(m.last_visit);
+    out["tier"] = or_null(m.tier);
+    out["total_value_cents"] = or_null(m.total_value_cents);
+    out["p_alive"] = or_null(m.p_alive);
+    out["rhythm_days"] = or_null(m.rhythm_days);
+    out["at_risk"] = m.at_risk;
+  }
+  return json::serialize(out);
+}
+
+std::string member_page(const MemberView& view) {
+  const auto& m = view.member;
+  std::string html = page_head(m.name) + "<h1 id=\"member-name\">" + html_escape(m.name) +
+                     "</h1><p>Member " + std::to_string(m.id) + ", home store " +
+                     html_escape(m.home_store) + "</p>";
+  if (view.full) {
+    html += "<dl id=\"member-value\"><dt>Visits</dt><dd>" + std::to_string(m.visit_count) +
+            "</dd><dt>Last visit</dt><dd>" + html_escape(m.last_visit.value_or("never")) +
+            "</dd><dt>Value tier</dt><dd>" +
+            html_escape(m.tier.value_or("not computed yet")) + "</dd><dt>Total value</dt><dd>" +
+            (m.total_value_cents ? money(*m.total_value_cents) : "not computed yet") +
+            "</dd><dt>Probability alive</dt><dd>" +
+            (m.p_alive ? fixed(*m.p_alive, 3) : "not computed yet") + "</dd><dt>At risk</dt><dd>" +
+            (m.at_risk ? "yes" : "no") + "</dd></dl>";
+  } else {
+    html += "<p>A member of another store: you see their visits to your stores only.</p>";
+  }
+  html += "<h2>Visits at your stores</h2><table id=\"member-visits\"><thead><tr><th>Store</th>"
+          "<th>Visits</th><th>Last visit</th></tr></thead><tbody>";
+  for (const auto& v : view.visits) {
+    html += "<tr><td>" + html_escape(v.store_id) + "</td><td>" + std::to_string(v.visits) +
+            "</td><td>" + html_escape(v.last_visit) + "</td></tr>";
+  }
+  if (view.visits.empty()) html += "<tr><td colspan=\"3\">No visits recorded yet.</td></tr>";
+  return html + "</tbody></table></main></body></html>\n";
+}
+
+std::string message_page(std::string_view title, std::string_view message) {
+  return page_head(title) + "<h1>" + html_escape(title) + "</h1><p>" + html_escape(message) +
+         "</p><p><a href=\"/\">Back to the dashboard</a></p></main></body></html>\n";
+}
+
+}  // namespace rapport::server

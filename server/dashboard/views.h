@@ -1,0 +1,45 @@
+// server/dashboard/views.h
+//
+// How the dashboard shows what StaffStore read: JSON for the page's script, CSV for
+// exports, and the small server-rendered HTML pages. Pure functions of their rows; every
+// text from the database is escaped for where it goes (HTML, CSV with formula guard, JSON).
+
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "server/dashboard/staff.h"
+#include "server/storage/staff_store.h"
+
+namespace rapport::server {
+
+[[nodiscard]] std::string html_escape(std::string_view text);
+// One CSV field: quoted when needed; a leading = + - @ (a spreadsheet formula) gets a '.
+[[nodiscard]] std::string csv_field(std::string_view text);
+
+[[nodiscard]] std::string user_json(const StaffUser& user, const std::vector<std::string>& stores,
+                                    std::string_view csrf_token);
+// `values_computed`: false before the first value refresh (the page says so instead of
+// showing empty value columns as if they were data).
+[[nodiscard]] std::string regulars_json(std::string_view store_id,
+                                        const std::vector<RegularRow>& rows,
+                                        bool values_computed);
+[[nodiscard]] std::string regulars_csv(const std::vector<RegularRow>& rows);
+[[nodiscard]] std::string visitors_json(std::string_view store_id,
+                                        const std::vector<VisitorRow>& rows);
+
+// A member as the caller may see them: everything here with `full`, otherwise only the
+// visits at the caller's stores.
+struct MemberView {
+  MemberOverview member;
+  bool full = false;
+  std::vector<StoreVisits> visits;  // at the caller's stores
+};
+[[nodiscard]] std::string member_json(const MemberView& view);
+[[nodiscard]] std::string member_page(const MemberView& view);
+// A whole page saying why (403, 404), with a link home.
+[[nodiscard]] std::string message_page(std::string_view title, std::string_view message);
+
+}  // namespace rapport::server

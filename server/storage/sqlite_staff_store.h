@@ -1,0 +1,46 @@
+// server/storage/sqlite_staff_store.h
+//
+// Internal to the SQLite backend: StaffStore's implementation class, whose members are
+// defined in staff_store.cpp (users, audit) and staff_store_reads.cpp (dashboard reads).
+
+#pragma once
+
+#include <functional>
+#include <string_view>
+
+#include "server/storage/staff_store.h"
+#include "shared/storage/database.h"
+
+namespace rapport::server::sqlite {
+
+class SqliteStaffStore final : public StaffStore {
+ public:
+  explicit SqliteStaffStore(storage::Database db) : db_(std::move(db)) {}
+
+  Result<std::int64_t> add_user(const NewStaffUser& user, const std::string& created_at) override;
+  Result<std::vector<StaffUser>> list_users() override;
+  Result<std::optional<StaffAccount>> find_user_by_name(const std::string& name) override;
+  Result<std::optional<StaffAccount>> find_user(std::int64_t id) override;
+  Result<void> set_password_hash(std::int64_t id, const std::string& password_hash) override;
+  Result<void> record_audit(const AuditEntry& entry) override;
+  Result<std::vector<AuditEntry>> list_audit(std::size_t limit) override;
+  Result<bool> store_exists(const std::string& store_id) override;
+  Result<std::vector<std::string>> all_stores() override;
+  Result<std::vector<RegularRow>> regulars(const std::string& store_id,
+                                           std::size_t limit) override;
+  Result<std::vector<VisitorRow>> visitors(const std::string& store_id,
+                                           std::size_t limit) override;
+  Result<bool> has_value_snapshots() override;
+  Result<std::optional<MemberOverview>> member(std::int64_t id) override;
+  Result<std::vector<StoreVisits>> member_visits_at(
+      std::int64_t id, const std::vector<std::string>& stores) override;
+
+ private:
+  using BindOne = std::function<void(storage::Statement&)>;
+  Result<std::optional<StaffAccount>> find_where(std::string_view where, const BindOne& bind);
+  Result<std::vector<std::string>> stores_of(std::int64_t user_id);
+
+  storage::Database db_;
+};
+
+}  // namespace rapport::server::sqlite
