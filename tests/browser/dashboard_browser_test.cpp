@@ -1,0 +1,181 @@
+// tests/browser/dashboard_browser_test.cpp
+//
+// The store manager's dashboard in a real headless Chromium against the real rapport-server:
+// a seeded chain, values refreshed, a manager created with rapportctl; the browser logs in
+// through the login page and must show the manager's regulars ranked as the test's own SQL
+// ranks them, the true empty states, a CSV with one line per row, and a refusal for another
+// store's member. A screenshot is kept in the build folder (tests/artifacts/).
+// Skips (ctest reports it skipped) when Chromium is not installed.
+
+#include <signal.h>
+
+#include <boost/json/parse.hpp>
+#include <fstream>
+
+#include "server/storage/sqlite_schema.h"
+#include "shared/storage/database.h"
+#include "tests/support/catch_result.h"
+#include "tests/support/headless_chromium.h"
+#include "tests/support/process.h"
+#include "tests/support/temp_dir.h"
+
+using namespace rapport;
+using namespace std::chrono_literals;
+using rapport::testing::ChildProcess;
+
+namespace {
+
+const std::string kPassword = "manager password 1";
+
+bool log_has(const std::filesystem::path& log, const std::string& text) {
+  return testing::read_text(log).find(text) != std::string::npos;
+}
+
+std::string run_ok(const std::vector<std::string>& argv) {
+  std::string out;
+  INFO(out);
+  const int status = testing::run(argv, &out);
+  INFO(out);
+  REQUIRE(status == 0);
+  return out;
+}
+
+struct Ranked {
+  std::int64_t id = 0;
+  std::int64_t cents = 0;
+  std::string tier;
+};
+
+std::string money(std::int64_t cents) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.2f", static_cast<double>(cents) / 100.0);
+  return text;
+}
+
+}  // namespace
+
+TEST_CASE("A store manager logs in and sees their regulars ranked by value", "[browser]") {
+  const auto chromium = testing::HeadlessChromium::find();
+  if (!chromium) {
+    WARN("SKIPPED: chromium is not installed (Debian package chromium, scripts/install-deps.sh)");
+    return;
+  }
+  testing::TempDir dir;
+  const auto data = dir / "data";
+  const auto sync_port = testing::free_port();
+  const auto dashboard_port = testing::free_port();
+  run_ok({testing::kRapportctl, "init", "--data", data.string(), "--store", "S1", "--store", "S2",
+          "--listen", "127.0.0.1:" + std::to_string(sync_port), "--enroll-listen",
+          "127.0.0.1:" + std::to_string(testing::free_port())});
+  run_ok({testing::kRapportctl, "seed", "--data", data.string(), "--members", "160", "--stores",
+          "2", "--months", "6", "--seed", "11"});
+  run_ok({testing::kRapportctl, "value", "refresh", "--data", data.string()});
+  {
+    ChildProcess add({testing::kRapportctl, "user", "add", "--data", data.string(), "--name",
+                      "maria", "--role", "store-manager", "--stores", "S1"},
+                     dir / "user-add.log");
+    add.write_stdin(kPassword + "\n");
+    add.close_stdin();
+    INFO(testing::read_text(dir / "user-add.log"));
+    REQUIRE(add.wait(60s) == 0);
+  }
+  {
+    std::ofstream config(data / "server.toml", std::ios::app);
+    config << "\n[dashboard]\nlisten = \"127.0.0.1:" << dashboard_port << "\"\n";
+  }
+  const auto server_log = dir / "server.log";
+  ChildProcess server({testing::kRapportServer, "--config", (data / "server.toml").string()},
+                      server_log);
+  REQUIRE(testing::wait_until([&] { return log_has(server_log, "dashboard listening"); }, 30s));
+
+  // The test's own reading of the database: S1's members by value, and an S2 member who
+  // never came to S1.
+  auto db = storage::Database::open(data / "rapport.db", server::kSqliteMigrations).value();
+  std::vector<Ranked> expected;
+  {
+    auto stmt = db.prepare("SELECT m.id, v.total_value_cents, v.tier FROM members m "
+                           "JOIN value_snapshots v ON v.member_id = m.id "
+                           "WHERE m.home_store = 'S1' ORDER BY v.total_value_cents DESC, m.id")
+                    .value();
+    while (stmt.step().value()) {
+      expected.push_back({stmt.column_int64(0), stmt.column_int64(1), stmt.column_text(2)});
+    }
+  }
+  REQUIRE(expected.size() > 10);
+  std::int64_t stranger = 0;
+  {
+    auto stmt = db.prepare("SELECT id FROM members WHERE home_store = 'S2' AND id NOT IN "
+                           "(SELECT member_id FROM events WHERE store_id = 'S1' AND "
+                           "member_id IS NOT NULL) ORDER BY id LIMIT 1")
+                    .value();
+    REQUIRE(stmt.step().value());
+    stranger = stmt.column_int64(0);
+  }
+
+  // Accept exactly this server's key (its SPKI hash), as a pinned certificate would be.
+  std::string spki;
+  REQUIRE(testing::run({"/bin/sh", "-c",
+                        "openssl x509 -in '" + (data / "tls" / "server.crt").string() +
+                            "' -pubkey -noout | openssl pkey -pubin -outform der | "
+                            "openssl dgst -sha256 -binary | openssl base64 -A"},
+                       &spki) == 0);
+  testing::HeadlessChromium browser(*chromium, dir / "profile", dir / "chromium.log",
+                                    {"--ignore-certificate-errors-spki-list=" + spki});
+  const std::string origin = "https://127.0.0.1:" + std::to_string(dashboard_port);
+  const std::string tab = browser.open_tab();
+
+  browser.navigate(tab, origin + "/");  // not logged in: the server sends the login page
+  REQUIRE(browser.wait_for(tab, "document.getElementById('login-form')"));
+  CHECK(browser.evaluate(tab, "location.pathname").as_string() == "/login");
+  browser.evaluate(tab, "document.getElementById('name').value = 'maria';"
+                        "document.getElementById('password').value = '" + kPassword + "';"
+                        "document.getElementById('login-form').requestSubmit(); true");
+  const bool loaded = browser.wait_for(
+      tab, "location.pathname === '/' && document.body && document.body.dataset.loaded === 'S1'");
+  if (!loaded) browser.screenshot(tab, RAPPORT_TEST_ARTIFACTS_DIR "/dashboard-login-failed.png");
+  REQUIRE(loaded);
+
+  const auto rows = boost::json::parse(std::string(
+      browser
+          .evaluate(tab,
+                    "JSON.stringify([...document.querySelectorAll('#regulars tbody tr')].map("
+                    "r => ({id: Number(r.dataset.memberId), "
+                    "value: r.querySelector('td.value').textContent, "
+                    "tier: r.querySelector('td.tier').textContent})))")
+          .as_string()));
+  const auto& shown = rows.as_array();
+  // Every S1 member with a snapshot comes first, in the SQL's order, with its figures.
+  REQUIRE(shown.size() >= expected.size());
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    INFO("rank " << i + 1);
+    CHECK(shown[i].at("id").as_int64() == expected[i].id);
+    CHECK(shown[i].at("value").as_string() == money(expected[i].cents));
+    CHECK(shown[i].at("tier").as_string() == expected[i].tier);
+  }
+  // Kinds of data not in Rapport yet are said to be missing; values are there.
+  CHECK(browser.evaluate(tab, "document.getElementById('owners-missing').hidden").as_bool() ==
+        false);
+  CHECK(browser.evaluate(tab, "document.getElementById('offers-missing').hidden").as_bool() ==
+        false);
+  CHECK(browser.evaluate(tab, "document.getElementById('values-missing').hidden").as_bool());
+  browser.screenshot(tab, RAPPORT_TEST_ARTIFACTS_DIR "/dashboard-regulars.png");
+
+  // The CSV export, fetched as the page's link would: a header and one line per row.
+  const auto csv = std::string(
+      browser
+          .evaluate(tab, "fetch(document.getElementById('csv-link').href).then(r => r.text())")
+          .as_string());
+  CHECK(static_cast<std::size_t>(std::count(csv.begin(), csv.end(), '\n')) == shown.size() + 1);
+
+  // Another store's member who never came here: refused by the server, page and API.
+  browser.navigate(tab, origin + "/members/" + std::to_string(stranger));
+  CHECK(browser.evaluate(tab, "document.body.textContent.includes('Not one of your members')")
+            .as_bool());
+  CHECK(browser
+            .evaluate(tab, "fetch('/api/members/" + std::to_string(stranger) +
+                               "').then(r => r.status)")
+            .to_number<int>() == 403);
+
+  server.send_signal(SIGTERM);
+  CHECK(server.wait(15s) == 0);
+}
