@@ -18,6 +18,8 @@ packages=(
   openssl sqlite3 procps
   # Chart.js 3, inlined by `rapportctl value report` into its self-contained HTML page
   libjs-chart.js
+  # headless browser for the dashboard's browser tests (tests/browser/, skipped without it)
+  chromium
 )
 
 missing=()
