@@ -22,6 +22,7 @@ struct InitOptions {
   std::string issuer_prefix = "627599";
   std::string listen = "127.0.0.1:8443";
   std::optional<std::string> enroll_listen;  // default: listen's host, its port + 1
+  std::optional<std::string> dashboard_listen;  // [dashboard] listen; no dashboard when empty
   std::vector<std::string> server_names{"localhost"};
   std::vector<std::string> server_ips{"127.0.0.1", "::1"};
 };

@@ -46,6 +46,10 @@ std::string server_toml(const InitOptions& o) {
     << "handshake_timeout_ms = 5000\n\n"
     << "[enrollment]\n# New terminals enroll here with a code from `rapportctl terminal add`.\n"
     << "listen = \"" << enrollment_listen(o) << "\"\nrevocation_check_ms = 500\n";
+  if (o.dashboard_listen) {
+    t << "\n[dashboard]\n# The staff dashboard (docs/dashboard.md); users: `rapportctl user add`.\n"
+      << "listen = \"" << *o.dashboard_listen << "\"\n";
+  }
   return t.str();
 }
 

@@ -49,6 +49,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   init_cmd->add_option("--enroll-listen", init.enroll_listen,
                        "host:port of the enrollment listener (default: --listen's port + 1)");
+  init_cmd->add_option("--dashboard-listen", init.dashboard_listen,
+                       "host:port of the staff dashboard (default: no dashboard)");
   init_cmd->footer("Example: rapportctl init --data ./rapport-data --store S1 --store S2");
 
   auto* store_cmd = app.add_subcommand("store", "Add or list the chain's stores");

@@ -10,7 +10,6 @@
 #include <signal.h>
 
 #include <boost/json/parse.hpp>
-#include <fstream>
 
 #include "server/storage/sqlite_schema.h"
 #include "shared/storage/database.h"
@@ -66,7 +65,8 @@ TEST_CASE("A store manager logs in and sees their regulars ranked by value", "[b
   const auto dashboard_port = testing::free_port();
   run_ok({testing::kRapportctl, "init", "--data", data.string(), "--store", "S1", "--store", "S2",
           "--listen", "127.0.0.1:" + std::to_string(sync_port), "--enroll-listen",
-          "127.0.0.1:" + std::to_string(testing::free_port())});
+          "127.0.0.1:" + std::to_string(testing::free_port()), "--dashboard-listen",
+          "127.0.0.1:" + std::to_string(dashboard_port)});
   run_ok({testing::kRapportctl, "seed", "--data", data.string(), "--members", "160", "--stores",
           "2", "--months", "6", "--seed", "11"});
   run_ok({testing::kRapportctl, "value", "refresh", "--data", data.string()});
@@ -78,10 +78,6 @@ TEST_CASE("A store manager logs in and sees their regulars ranked by value", "[b
     add.close_stdin();
     INFO(testing::read_text(dir / "user-add.log"));
     REQUIRE(add.wait(60s) == 0);
-  }
-  {
-    std::ofstream config(data / "server.toml", std::ios::app);
-    config << "\n[dashboard]\nlisten = \"127.0.0.1:" << dashboard_port << "\"\n";
   }
   const auto server_log = dir / "server.log";
   ChildProcess server({testing::kRapportServer, "--config", (data / "server.toml").string()},
