@@ -9,7 +9,9 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <boost/json/parse.hpp>
+#include <cstdio>
 
 #include "server/storage/sqlite_schema.h"
 #include "shared/storage/database.h"
