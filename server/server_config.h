@@ -7,8 +7,10 @@
 
 #include <chrono>
 #include <filesystem>
+#include <memory>
 #include <string>
 
+#include "server/rewards/rewards_rules.h"
 #include "server/value/value_model.h"
 #include "shared/net/https.h"
 
@@ -44,6 +46,9 @@ struct ServerConfig {
   // [enrollment] revocation_check_ms: how often the server looks for revoked terminals to
   // close their open connections.
   std::chrono::milliseconds revocation_check{500};
+  // [rewards] rules: the rewards rules file (config/rewards.toml, docs/rewards.md), checked
+  // at load. Null when the key is absent: no points are earned.
+  std::shared_ptr<const rewards::RewardsRules> rewards;
 };
 
 [[nodiscard]] ServerConfig load_server_config(const std::filesystem::path& file);
