@@ -230,8 +230,10 @@ Result<void> EventRecorder::enroll(const domain::Event& e) {
       card.bind(1, e.card_token).bind(2, member_id).bind(3, enrollment->last4).bind(4, now_iso8601())
           .run());
   // The visit recorded when the unknown card was first read, and this event itself.
+  RAPPORT_TRY(const auto sales, ledger_.unattached_purchases(e.card_token));
   RAPPORT_TRY_VOID(attach_card_history(db_, e.card_token, member_id));
-  return ledger_.on_enrollment(e, member_id);
+  RAPPORT_TRY_VOID(ledger_.on_enrollment(e, member_id));
+  return ledger_.on_card_attached(sales, member_id);
 }
 
 Result<void> EventRecorder::link_card(const domain::Event& e, std::int64_t member_id) {
@@ -248,7 +250,9 @@ Result<void> EventRecorder::link_card(const domain::Event& e, std::int64_t membe
   if (db_.changes() == 0) {
     spdlog::warn("event {}: the linked card is already someone's; nothing linked", e.id);
   } else {
+    RAPPORT_TRY(const auto sales, ledger_.unattached_purchases(linked->new_card_token));
     RAPPORT_TRY_VOID(attach_card_history(db_, linked->new_card_token, member_id));
+    RAPPORT_TRY_VOID(ledger_.on_card_attached(sales, member_id));
   }
   if (linked->replaces_card) return block_card(e.card_token, member_id);
   return mark_changed(db_, member_id, sequence);

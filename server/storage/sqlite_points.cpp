@@ -117,6 +117,45 @@ Result<void> PointsLedger::on_purchase(const domain::Event& e, std::optional<std
   return {};
 }
 
+Result<std::vector<std::string>> PointsLedger::unattached_purchases(const std::string& token) {
+  RAPPORT_TRY(auto find, db_.prepare("SELECT event_id FROM purchases WHERE card_token = ?1 AND "
+                                     "member_id IS NULL ORDER BY rowid"));
+  find.bind(1, token);
+  std::vector<std::string> ids;
+  for (;;) {
+    RAPPORT_TRY(const bool row, find.step());
+    if (!row) break;
+    ids.push_back(find.column_text(0));
+  }
+  return ids;
+}
+
+Result<void> PointsLedger::on_card_attached(const std::vector<std::string>& purchase_ids,
+                                            std::int64_t member_id) {
+  if (purchase_ids.empty()) return {};
+  RAPPORT_TRY(auto find, db_.prepare("SELECT card_token, occurred_at, payload, terminal_id, "
+                                     "store_id FROM events WHERE id = ?1"));
+  for (const auto& id : purchase_ids) {
+    find.bind(1, id);
+    RAPPORT_TRY(const bool row, find.step());
+    if (!row) {
+      find.reset();
+      continue;
+    }
+    domain::Event sale;
+    sale.id = id;
+    sale.kind = domain::EventKind::kPurchase;
+    sale.card_token = find.column_text(0);
+    sale.occurred_at = find.column_text(1);
+    sale.payload = find.column_text(2);
+    sale.terminal_id = find.column_text(3);
+    sale.store_id = find.column_text(4);
+    find.reset();
+    RAPPORT_TRY_VOID(on_purchase(sale, member_id));
+  }
+  return {};
+}
+
 Result<void> PointsLedger::on_taken_back(const domain::Event& e, const std::string& purchase_id) {
   return settle(purchase_id, e);
 }
@@ -296,7 +335,9 @@ Result<std::size_t> PointsLedger::expire(std::chrono::system_clock::time_point n
   const std::string cutoff =
       to_iso8601(now - std::chrono::days(rules_->earning.expire_after_days));
   // Activity: the member's events (server time when the terminal's clock runs ahead, as for
-  // visits), adjustments and transfers.
+  // visits), adjustments and transfers. The cause names the job's now: a second run at the
+  // same now posts nothing, and points given back later (a voided sale's reward) can expire
+  // at a later run.
   RAPPORT_TRY(auto inactive,
               db_.prepare("SELECT b.member_id, b.balance, max("
                           "  coalesce((SELECT max(min(occurred_at, received_at)) FROM events "
@@ -324,7 +365,7 @@ Result<std::size_t> PointsLedger::expire(std::chrono::system_clock::time_point n
   std::size_t expired = 0;
   for (const auto& x : expiring) {
     RAPPORT_TRY(const bool posted,
-                post({"expiry", "expiry:" + std::to_string(x.member) + ":" + x.active,
+                post({"expiry", "expiry:" + std::to_string(x.member) + ":" + at,
                       std::nullopt, std::nullopt, "inactive since " + x.active, std::nullopt, at},
                      {{"member", x.member, -x.points}, {"chain:expired", std::nullopt, x.points}}));
     if (posted) ++expired;

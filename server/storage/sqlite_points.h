@@ -46,6 +46,11 @@ class PointsLedger {
   [[nodiscard]] Result<void> on_redemption(const domain::Event& e, std::optional<std::int64_t> member);
   [[nodiscard]] Result<void> on_enrollment(const domain::Event& e, std::int64_t member_id);
   [[nodiscard]] Result<void> on_visit(const domain::Event& e, std::int64_t member_id);
+  // Sales of a card nobody held earn when the card gets its member: list them before
+  // attach_card_history, and call on_card_attached after it.
+  [[nodiscard]] Result<std::vector<std::string>> unattached_purchases(const std::string& token);
+  [[nodiscard]] Result<void> on_card_attached(const std::vector<std::string>& purchase_ids,
+                                              std::int64_t member_id);
 
   // --- Operators and jobs ---
   // A manual adjustment (either sign): reason and staff user are required. `cause` makes it
