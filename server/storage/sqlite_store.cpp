@@ -262,6 +262,10 @@ class SqliteStore final : public Store {
     return tx.commit();
   }
 
+  Result<bool> points_cause_posted(const std::string& cause) override {
+    return recorder_.ledger().posted(cause);
+  }
+
   Result<void> transfer_points(std::int64_t from, std::int64_t to, std::int64_t points,
                                const std::string& reason, const std::string& staff_user) override {
     auto& ledger = recorder_.ledger();

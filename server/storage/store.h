@@ -183,6 +183,8 @@ class Store {
   // exist or a cause was posted before (the same file imported twice).
   [[nodiscard]] virtual Result<void> adjust_points(
       std::span<const PointsAdjustment> adjustments) = 0;
+  // True when a posting with this cause exists (an import file applied before).
+  [[nodiscard]] virtual Result<bool> points_cause_posted(const std::string& cause) = 0;
   [[nodiscard]] virtual Result<void> transfer_points(std::int64_t from, std::int64_t to,
                                                      std::int64_t points, const std::string& reason,
                                                      const std::string& staff_user) = 0;
