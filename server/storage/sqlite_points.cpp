@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "server/rewards/earning.h"
+#include "server/storage/sqlite_members.h"
 #include "shared/domain/event_id.h"
 #include "shared/protocol/event_payloads.h"
 #include "shared/util/clock.h"
@@ -62,12 +63,20 @@ Result<bool> PointsLedger::post(const Posting& p, const std::vector<Leg>& legs) 
                        .run());
   if (db_.changes() == 0) return false;
   const std::int64_t id = db_.last_insert_rowid();
+  std::optional<std::int64_t> sequence;
   for (const Leg& leg : legs) {
     RAPPORT_TRY_VOID(insert_entry_->bind(1, id)
                          .bind(2, std::string_view(leg.account))
                          .bind_optional(3, leg.member)
                          .bind(4, leg.points)
                          .run());
+    // Terminals show the balance: the member is sent to them again.
+    if (leg.member) {
+      if (!sequence) {
+        RAPPORT_TRY(sequence, next_change_sequence(db_));
+      }
+      RAPPORT_TRY_VOID(mark_changed(db_, *leg.member, *sequence));
+    }
   }
   return true;
 }
@@ -479,7 +488,12 @@ Result<bool> PointsLedger::update_tier(std::int64_t member_id, std::chrono::sys_
                        .bind(3, day_text(next.held_until.value_or(today)))
                        .bind(4, now_iso8601())
                        .run());
-  return !name || *name != next_name;
+  const bool changed = !name || *name != next_name;
+  if (changed) {
+    RAPPORT_TRY(const std::int64_t sequence, next_change_sequence(db_));
+    RAPPORT_TRY_VOID(mark_changed(db_, member_id, sequence));
+  }
+  return changed;
 }
 
 Result<std::size_t> PointsLedger::review_tiers(std::chrono::sys_days today) {

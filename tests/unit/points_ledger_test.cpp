@@ -12,6 +12,7 @@
 #include "server/rewards/earning.h"
 #include "server/storage/sqlite_schema.h"
 #include "server/storage/store.h"
+#include "shared/protocol/sync_messages.h"
 #include "shared/storage/database.h"
 #include "shared/util/clock.h"
 #include "tests/support/catch_result.h"
@@ -238,4 +239,30 @@ TEST_CASE("earning arithmetic: lines, multipliers, proportional reversal", "[rew
   CHECK(rapport::rewards::reversed_points(100, 1'000, 1'000, false) == 100);
   CHECK(rapport::rewards::reversed_points(100, 1'000, 0, true) == 100);
   CHECK(rapport::rewards::reversed_points(0, 1'000, 500, false) == 0);
+}
+
+TEST_CASE("a member's balance and reward tier travel to terminals with the member",
+          "[rewards]") {
+  Chain chain(rules_with("points_per_unit = 1\n",
+                         "[[reward_tiers.tier]]\nname = \"Member\"\nthreshold = 0\n"
+                         "[[reward_tiers.tier]]\nname = \"Silver\"\nthreshold = 50\n"));
+  rapport::server::ChangeScope scope{"S1", "", ""};
+  const auto before = chain.store->member_changes(scope, 0, 0, 100).value();
+  chain.send({sale(chain.ada_card, 7'500)});
+  // The earning moved Ada to the end of the change order: a terminal pulling from the old
+  // cursor gets her again, with her balance and tier.
+  const auto after =
+      chain.store->member_changes(scope, before.last_sequence, before.last_member_id, 100).value();
+  REQUIRE(after.members.size() == 1);
+  const auto& ada = after.members.front();
+  CHECK(ada.id == chain.ada);
+  CHECK(ada.points_balance == 75);
+  CHECK(ada.reward_tier == "Silver");
+  rapport::protocol::ChangesPage page;
+  page.members = after.members;
+  page.cursor = "1.1";
+  const auto decoded =
+      rapport::protocol::decode_changes_page(rapport::protocol::encode(page)).value();
+  CHECK(decoded.members.front().points_balance == 75);
+  CHECK(decoded.members.front().reward_tier == "Silver");
 }
