@@ -163,6 +163,7 @@ int main(int argc, char** argv) {
     options.max_connections = config.max_connections;
     rapport::server::Store& storage = **store;
     storage.set_card_velocity_window(config.card_velocity_window);
+    storage.set_rewards_rules(config.rewards);
     auto server = rapport::net::HttpsServer::start(
         options, [&storage, policy = config.sync](const rapport::net::HttpRequest& request) {
           return rapport::server::handle_sync_request(storage, policy, request);

@@ -1,6 +1,7 @@
 // server/server_config.cpp
 #include "server/server_config.h"
 
+#include "server/rewards/rewards_config.h"
 #include "shared/card/card_number.h"
 #include "shared/config/config_file.h"
 
@@ -89,6 +90,10 @@ ServerConfig load_server_config(const std::filesystem::path& file) {
       std::chrono::hours(config.integer_or("value.refresh_every_hours", 24, 0, 24 * 31));
   c.sync.seen_in_chain =
       std::chrono::hours(config.integer_or("sync.members_seen_in_chain_hours", 48, 0, 24 * 366));
+  if (config.optional_string("rewards.rules")) {
+    c.rewards = std::make_shared<const rewards::RewardsRules>(
+        rewards::load_rewards_rules(config.path("rewards.rules")));
+  }
   return c;
 }
 

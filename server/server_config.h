@@ -7,8 +7,10 @@
 
 #include <chrono>
 #include <filesystem>
+#include <memory>
 #include <string>
 
+#include "server/rewards/rewards_rules.h"
 #include "server/value/value_model.h"
 #include "shared/net/https.h"
 
@@ -52,6 +54,9 @@ struct ServerConfig {
   // after this long in all.
   std::chrono::seconds dashboard_session_idle{30 * 60};
   std::chrono::seconds dashboard_session_lifetime{12 * 3600};
+  // [rewards] rules: the rewards rules file (config/rewards.toml, docs/rewards.md), checked
+  // at load. Null when the key is absent: no points are earned.
+  std::shared_ptr<const rewards::RewardsRules> rewards;
 };
 
 [[nodiscard]] ServerConfig load_server_config(const std::filesystem::path& file);

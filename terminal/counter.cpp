@@ -42,6 +42,16 @@ std::string staff_hint(const domain::Member& member) {
   return hint + "]";
 }
 
+// What the customer may hear: their reward tier and points as the server last sent them
+// (docs/rewards.md); nothing for a server without rewards.
+std::string rewards_note(const domain::Member& member) {
+  const std::int64_t points = member.points_balance.value_or(0);
+  if (!member.reward_tier && points == 0) return "";
+  std::string note = " - ";
+  if (member.reward_tier) note += *member.reward_tier + ", ";
+  return note + std::to_string(points) + " points";
+}
+
 }  // namespace
 
 ScanResult Counter::scan_chip(std::string_view uid_hex, std::span<const std::uint8_t> memory,
@@ -171,7 +181,7 @@ ScanResult Counter::record_visit(const std::string& token, const std::optional<C
   } else {
     message = "welcome, " + member.name + " - first visit";
   }
-  result.message = message + " - visit recorded" + staff_hint(member);
+  result.message = message + " - visit recorded" + rewards_note(member) + staff_hint(member);
   return result;
 }
 

@@ -6,7 +6,7 @@
 namespace rapport::terminal {
 namespace {
 
-constexpr std::array<storage::Migration, 3> kMigrations{{
+constexpr std::array<storage::Migration, 4> kMigrations{{
     {1, R"sql(
 CREATE TABLE members (
   id          INTEGER PRIMARY KEY,
@@ -59,6 +59,12 @@ CREATE INDEX cards_member ON cards(member_id);
 ALTER TABLE members ADD COLUMN value_tier TEXT;
 ALTER TABLE members ADD COLUMN at_risk INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE members ADD COLUMN rhythm_days REAL;
+)sql"},
+    // The rewards issue: each member's points balance and reward tier as the server last
+    // sent them (docs/rewards.md), for the counter and offline redemption.
+    {5, R"sql(
+ALTER TABLE members ADD COLUMN points_balance INTEGER;
+ALTER TABLE members ADD COLUMN reward_tier TEXT;
 )sql"},
 }};
 

@@ -10,8 +10,9 @@ constexpr std::string_view kCursorKey = "changes_cursor";
 Result<void> MemberCache::store_member(const domain::Member& m) {
   RAPPORT_TRY(auto member,
               db_.prepare("INSERT OR REPLACE INTO members(id, name, home_store, birth_date, "
-                          "visit_count, last_visit, value_tier, at_risk, rhythm_days) "
-                          "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)"));
+                          "visit_count, last_visit, value_tier, at_risk, rhythm_days, "
+                          "points_balance, reward_tier) "
+                          "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)"));
   member.bind(1, m.id)
                        .bind(2, m.name)
                        .bind(3, m.home_store)
@@ -20,7 +21,9 @@ Result<void> MemberCache::store_member(const domain::Member& m) {
                        .bind_optional(6, m.last_visit)
                        .bind_optional(7, m.value_tier)
                        .bind(8, std::int64_t{m.at_risk ? 1 : 0})
-                       .bind_optional(9, m.rhythm_days);
+                       .bind_optional(9, m.rhythm_days)
+                       .bind_optional(10, m.points_balance)
+                       .bind_optional(11, m.reward_tier);
   RAPPORT_TRY_VOID(member.run());
   // The server's list of the member's cards is the whole truth: a card it no longer lists
   // for them (moved to another member) goes.
@@ -61,7 +64,8 @@ Result<std::optional<CardHolder>> MemberCache::find_by_token(const std::string& 
   if (!find_) {
     RAPPORT_TRY(find_, db_.prepare("SELECT m.id, m.name, m.home_store, m.birth_date, "
                                    "m.visit_count, m.last_visit, c.last4, c.status, "
-                                   "m.value_tier, m.at_risk, m.rhythm_days "
+                                   "m.value_tier, m.at_risk, m.rhythm_days, "
+                                   "m.points_balance, m.reward_tier "
                                    "FROM cards c JOIN members m ON m.id = c.member_id "
                                    "WHERE c.token = ?1"));
   }
@@ -85,6 +89,8 @@ Result<std::optional<CardHolder>> MemberCache::find_by_token(const std::string& 
     h.member.value_tier = stmt.column_optional_text(8);
     h.member.at_risk = stmt.column_int64(9) != 0;
     if (!stmt.column_is_null(10)) h.member.rhythm_days = stmt.column_double(10);
+    if (!stmt.column_is_null(11)) h.member.points_balance = stmt.column_int64(11);
+    h.member.reward_tier = stmt.column_optional_text(12);
     holder = std::move(h);
   }
   stmt.reset();

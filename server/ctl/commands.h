@@ -109,6 +109,23 @@ int run_card_token(const CardTokenOptions& options);
 // `rapportctl card alerts`: reads flagged by the velocity check, oldest first.
 int run_card_alerts(const std::filesystem::path& data, std::size_t limit);
 
+// `rapportctl points ...`: the points ledger (docs/rewards.md).
+struct PointsAdjustOptions {
+  std::filesystem::path data;
+  std::int64_t member = 0;
+  std::int64_t points = 0;  // either sign
+  std::string reason;
+  std::string staff;
+};
+int run_points_balance(const std::filesystem::path& data, std::int64_t member);
+int run_points_adjust(const PointsAdjustOptions& options);
+// Checks the whole file first (every problem with its line), then applies all or nothing.
+int run_points_import(const std::filesystem::path& data, const std::filesystem::path& file);
+int run_points_liability(const std::filesystem::path& data);
+// The expiry job (and reward tier review) as of `now` (ISO 8601; default: the clock).
+int run_points_expire(const std::filesystem::path& data, const std::optional<std::string>& now);
+int run_points_reviews(const std::filesystem::path& data, std::size_t limit);
+
 // `rapportctl value ...`: customer value models on analysts' files, no data folder needed
 // (server/analytics/, docs/value-models.md). Results go to standard output, errors name the
 // file and row on standard error.

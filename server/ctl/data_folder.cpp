@@ -24,6 +24,7 @@ std::optional<OpenedFolder> open_data_folder(const std::filesystem::path& data) 
       return std::nullopt;
     }
     folder.store = std::move(*store);
+    folder.store->set_rewards_rules(folder.config.rewards);
     return folder;
   } catch (const config::ConfigError& e) {
     std::cerr << "error: " << e.what() << "\n";

@@ -11,6 +11,7 @@
 #include <iostream>
 
 #include "server/ctl/commands.h"
+#include "server/ctl/points_cli.h"
 #include "shared/util/logging.h"
 
 int main(int argc, char** argv) {
@@ -31,6 +32,7 @@ int main(int argc, char** argv) {
       "  rapportctl user add --data ./rapport-data --name maria --role store-manager --stores S1\n"
       "  rapportctl card-keys new --data ./rapport-data\n"
       "  rapportctl card token --data ./rapport-data --member 1 --card \"6275 9912 3456 7894\"\n"
+      "  rapportctl points balance --data ./rapport-data --member 1\n"
       "  rapportctl value fit --summary summary.csv --model bgnbd");
   app.set_version_flag("--version", "rapportctl 0.1.0");
   app.require_subcommand(1);
@@ -236,6 +238,8 @@ int main(int argc, char** argv) {
       "Example: rapportctl card token --data ./rapport-data --member 1 --card "
       "\"6275 9912 3456 7894\" --uid 04a1b2c3d4e580");
 
+  const auto points = add_points_commands(app);
+
   auto* value_cmd = app.add_subcommand(
       "value",
       "Customer value models on CSV files: summarize, fit, predict, compare, holdout, report "
@@ -407,6 +411,7 @@ int main(int argc, char** argv) {
   if (*user_list_cmd) return run_user_list(user_list_data);
   if (*events_cmd) return run_events_list(events_data, events_limit);
   if (*alerts_cmd) return run_card_alerts(alerts_data, alerts_limit);
+  if (const auto code = points->run()) return *code;
   if (*keys_new_cmd) return run_card_keys_new(keys_new_data);
   if (*keys_list_cmd) return run_card_keys_list(keys_list_data);
   if (*keys_retire_cmd) return run_card_keys_retire(keys_retire_data, retire_id);

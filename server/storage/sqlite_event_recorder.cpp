@@ -88,7 +88,10 @@ Result<void> EventRecorder::apply(const domain::Event& e, std::optional<CardOwne
                                   const std::string& received_at) {
   switch (e.kind) {
     case EventKind::kVisit:
-      if (owner) return count_visit(e, owner->member_id, received_at);
+      if (owner) {
+        RAPPORT_TRY_VOID(count_visit(e, owner->member_id, received_at));
+        return ledger_.on_visit(e, owner->member_id);
+      }
       return {};  // counted when the card's member becomes known (attach_card_history)
     case EventKind::kEnrollment:
       if (owner) {
@@ -107,13 +110,23 @@ Result<void> EventRecorder::apply(const domain::Event& e, std::optional<CardOwne
       return {};
     case EventKind::kNote:
       return keep_note(e, owner ? std::optional(owner->member_id) : std::nullopt);
-    case EventKind::kPurchase:
-      return purchases_.record_purchase(e, owner ? std::optional(owner->member_id) : std::nullopt);
-    case EventKind::kRefund:
-      return purchases_.record_refund(e);
-    case EventKind::kVoid:
-      return purchases_.record_void(e);
+    case EventKind::kPurchase: {
+      const auto member = owner ? std::optional(owner->member_id) : std::nullopt;
+      RAPPORT_TRY_VOID(purchases_.record_purchase(e, member));
+      return ledger_.on_purchase(e, member);
+    }
+    case EventKind::kRefund: {
+      RAPPORT_TRY_VOID(purchases_.record_refund(e));
+      RAPPORT_TRY(const auto refund, protocol::decode_refund(e.payload));
+      return ledger_.on_taken_back(e, refund.purchase_id);
+    }
+    case EventKind::kVoid: {
+      RAPPORT_TRY_VOID(purchases_.record_void(e));
+      RAPPORT_TRY(const auto cancelled, protocol::decode_void(e.payload));
+      return ledger_.on_taken_back(e, cancelled.purchase_id);
+    }
     case EventKind::kRedemption:
+      return ledger_.on_redemption(e, owner ? std::optional(owner->member_id) : std::nullopt);
     case EventKind::kReferral:
       return {};  // kept for the value, rewards and reports that read them
   }
@@ -217,7 +230,10 @@ Result<void> EventRecorder::enroll(const domain::Event& e) {
       card.bind(1, e.card_token).bind(2, member_id).bind(3, enrollment->last4).bind(4, now_iso8601())
           .run());
   // The visit recorded when the unknown card was first read, and this event itself.
-  return attach_card_history(db_, e.card_token, member_id);
+  RAPPORT_TRY(const auto sales, ledger_.unattached_purchases(e.card_token));
+  RAPPORT_TRY_VOID(attach_card_history(db_, e.card_token, member_id));
+  RAPPORT_TRY_VOID(ledger_.on_enrollment(e, member_id));
+  return ledger_.on_card_attached(sales, member_id);
 }
 
 Result<void> EventRecorder::link_card(const domain::Event& e, std::int64_t member_id) {
@@ -234,7 +250,9 @@ Result<void> EventRecorder::link_card(const domain::Event& e, std::int64_t membe
   if (db_.changes() == 0) {
     spdlog::warn("event {}: the linked card is already someone's; nothing linked", e.id);
   } else {
+    RAPPORT_TRY(const auto sales, ledger_.unattached_purchases(linked->new_card_token));
     RAPPORT_TRY_VOID(attach_card_history(db_, linked->new_card_token, member_id));
+    RAPPORT_TRY_VOID(ledger_.on_card_attached(sales, member_id));
   }
   if (linked->replaces_card) return block_card(e.card_token, member_id);
   return mark_changed(db_, member_id, sequence);

@@ -13,6 +13,7 @@
 #include <optional>
 #include <span>
 
+#include "server/storage/sqlite_points.h"
 #include "server/storage/sqlite_purchases.h"
 #include "shared/domain/event.h"
 #include "shared/storage/database.h"
@@ -23,7 +24,7 @@ namespace rapport::server::sqlite {
 class EventRecorder {
  public:
   // Requires: `db` outlives the recorder.
-  explicit EventRecorder(storage::Database& db) : db_(db), purchases_(db) {}
+  explicit EventRecorder(storage::Database& db) : db_(db), purchases_(db), ledger_(db) {}
 
   // One transaction: durable when it returns success, nothing stored otherwise. Returns how
   // many events were new.
@@ -31,6 +32,9 @@ class EventRecorder {
 
   // See Store::set_card_velocity_window.
   void set_velocity_window(std::chrono::minutes window) { velocity_window_ = window; }
+
+  // The points ledger the recorder posts event effects to (rules, operator calls).
+  [[nodiscard]] PointsLedger& ledger() { return ledger_; }
 
  private:
   struct CardOwner {
@@ -53,6 +57,7 @@ class EventRecorder {
 
   storage::Database& db_;
   PurchaseBook purchases_;
+  PointsLedger ledger_;
   // Hot-path statements, prepared on first use and kept.
   std::optional<storage::Statement> owner_;
   std::optional<storage::Statement> insert_;

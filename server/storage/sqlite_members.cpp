@@ -16,6 +16,8 @@ domain::Member member_from_row(const storage::Statement& row) {
   m.value_tier = row.column_optional_text(7);
   m.at_risk = row.column_int64(8) != 0;
   if (!row.column_is_null(9)) m.rhythm_days = row.column_double(9);
+  m.points_balance = row.column_int64(10);
+  m.reward_tier = row.column_optional_text(11);
   return m;
 }
 

@@ -11,7 +11,7 @@
 
 namespace rapport::server {
 
-inline constexpr std::array<storage::Migration, 5> kSqliteMigrations{{
+inline constexpr std::array<storage::Migration, 6> kSqliteMigrations{{
     {1, R"sql(
 CREATE TABLE stores (
   id   TEXT PRIMARY KEY,
@@ -194,6 +194,65 @@ CREATE TABLE enrollment_codes (
   created_at  TEXT NOT NULL,
   expires_at  TEXT NOT NULL,
   used_at     TEXT
+);
+)sql"},
+    // The rewards issue: the points ledger (docs/rewards.md). Double entry: every posting's
+    // entries sum to zero; a member's balance is the sum of their entries; postings and
+    // entries are never changed or deleted (corrections are new postings). `cause` makes each
+    // effect once: "earn:<event id>", "reversal:<event id>:<purchase id>", ...
+    {7, R"sql(
+CREATE TABLE points_postings (
+  id          INTEGER PRIMARY KEY,
+  kind        TEXT NOT NULL CHECK (kind IN ('earn', 'bonus', 'redemption', 'expiry',
+                'transfer', 'reversal', 'give_back', 'adjustment')),
+  cause       TEXT NOT NULL UNIQUE,
+  event_id    TEXT,
+  purchase_id TEXT,
+  reason      TEXT,
+  staff_user  TEXT,
+  occurred_at TEXT NOT NULL,
+  posted_at   TEXT NOT NULL,
+  CHECK (kind <> 'adjustment' OR (reason IS NOT NULL AND staff_user IS NOT NULL))
+);
+CREATE INDEX points_postings_purchase ON points_postings(purchase_id, kind)
+  WHERE purchase_id IS NOT NULL;
+CREATE TABLE points_entries (
+  posting_id INTEGER NOT NULL REFERENCES points_postings(id),
+  account    TEXT NOT NULL CHECK (account IN ('member', 'chain:issued', 'chain:redeemed',
+               'chain:expired', 'chain:adjusted')),
+  member_id  INTEGER REFERENCES members(id),
+  points     INTEGER NOT NULL,
+  CHECK ((account = 'member') = (member_id IS NOT NULL))
+);
+CREATE INDEX points_entries_posting ON points_entries(posting_id);
+CREATE INDEX points_entries_member ON points_entries(member_id, points)
+  WHERE member_id IS NOT NULL;
+CREATE TRIGGER points_postings_no_update BEFORE UPDATE ON points_postings
+  BEGIN SELECT RAISE(ABORT, 'points postings are immutable'); END;
+CREATE TRIGGER points_postings_no_delete BEFORE DELETE ON points_postings
+  BEGIN SELECT RAISE(ABORT, 'points postings are immutable'); END;
+CREATE TRIGGER points_entries_no_update BEFORE UPDATE ON points_entries
+  BEGIN SELECT RAISE(ABORT, 'points entries are immutable'); END;
+CREATE TRIGGER points_entries_no_delete BEFORE DELETE ON points_entries
+  BEGIN SELECT RAISE(ABORT, 'points entries are immutable'); END;
+-- Redemptions the server could not cover (an offline double spend across terminals, a card
+-- nobody holds): recorded in full and kept here for someone to review.
+CREATE TABLE points_reviews (
+  id             INTEGER PRIMARY KEY,
+  event_id       TEXT NOT NULL UNIQUE,
+  member_id      INTEGER REFERENCES members(id),
+  terminal_id    TEXT NOT NULL,
+  points         INTEGER NOT NULL,
+  balance_before INTEGER,
+  problem        TEXT NOT NULL,
+  flagged_at     TEXT NOT NULL
+);
+-- Each member's customer-facing reward tier (by name) and the day it is held until.
+CREATE TABLE member_reward_tiers (
+  member_id  INTEGER PRIMARY KEY REFERENCES members(id),
+  tier       TEXT NOT NULL,
+  held_until TEXT NOT NULL,
+  changed_at TEXT NOT NULL
 );
 )sql"},
     // Staff access (docs/dashboard.md): dashboard users with a role and the stores they are

@@ -11,6 +11,7 @@
 #include "server/storage/sqlite_value.h"
 #include "server/storage/store.h"
 #include "shared/storage/database.h"
+#include "shared/storage/storage_errc.h"
 #include "shared/util/clock.h"
 
 namespace rapport::server {
@@ -213,6 +214,103 @@ class SqliteStore final : public Store {
 
   void set_card_velocity_window(std::chrono::minutes window) override {
     recorder_.set_velocity_window(window);
+  }
+
+  // --- Points ledger: each call one transaction over sqlite::PointsLedger ---
+  void set_rewards_rules(std::shared_ptr<const rewards::RewardsRules> rules) override {
+    recorder_.ledger().set_rules(std::move(rules));
+  }
+
+  Result<std::optional<std::int64_t>> points_balance(std::int64_t member_id) override {
+    auto& ledger = recorder_.ledger();
+    RAPPORT_TRY(const bool exists, ledger.member_exists(member_id));
+    if (!exists) return std::optional<std::int64_t>();
+    RAPPORT_TRY(const std::int64_t balance, ledger.balance(member_id));
+    return std::optional(balance);
+  }
+
+  Result<std::optional<std::string>> reward_tier(std::int64_t member_id) override {
+    return recorder_.ledger().reward_tier(member_id);
+  }
+
+  Result<PointsLiability> points_liability() override {
+    auto& ledger = recorder_.ledger();
+    PointsLiability totals;
+    RAPPORT_TRY(totals.member_balances, ledger.liability());
+    RAPPORT_TRY(totals.chain_accounts, ledger.chain_accounts());
+    RAPPORT_TRY(auto count, db_.prepare("SELECT count(*) FROM (SELECT member_id FROM "
+                                        "points_entries WHERE member_id IS NOT NULL GROUP BY "
+                                        "member_id HAVING sum(points) <> 0)"));
+    RAPPORT_TRY(const bool row, count.step());
+    if (row) totals.members_with_points = count.column_int64(0);
+    return totals;
+  }
+
+  Result<void> adjust_points(std::span<const PointsAdjustment> adjustments) override {
+    RAPPORT_TRY(auto tx, Transaction::begin(db_));
+    auto& ledger = recorder_.ledger();
+    for (const auto& a : adjustments) {
+      if (a.points == 0 || a.reason.empty() || a.staff_user.empty() || a.cause.empty()) {
+        return storage::StorageErrc::kConstraint;
+      }
+      RAPPORT_TRY(const bool exists, ledger.member_exists(a.member_id));
+      if (!exists) return storage::StorageErrc::kConstraint;
+      RAPPORT_TRY(const bool posted, ledger.adjust(a.member_id, a.points, a.reason, a.staff_user,
+                                                  a.cause));
+      if (!posted) return storage::StorageErrc::kConstraint;  // applied before: roll back all
+    }
+    return tx.commit();
+  }
+
+  Result<bool> points_cause_posted(const std::string& cause) override {
+    return recorder_.ledger().posted(cause);
+  }
+
+  Result<void> transfer_points(std::int64_t from, std::int64_t to, std::int64_t points,
+                               const std::string& reason, const std::string& staff_user) override {
+    auto& ledger = recorder_.ledger();
+    if (points <= 0 || from == to || reason.empty() || staff_user.empty()) {
+      return storage::StorageErrc::kConstraint;
+    }
+    RAPPORT_TRY(auto tx, Transaction::begin(db_));
+    RAPPORT_TRY(const bool from_exists, ledger.member_exists(from));
+    RAPPORT_TRY(const bool to_exists, ledger.member_exists(to));
+    if (!from_exists || !to_exists) return storage::StorageErrc::kConstraint;
+    RAPPORT_TRY_VOID(ledger.transfer(from, to, points, reason, staff_user));
+    return tx.commit();
+  }
+
+  Result<std::size_t> expire_points(std::chrono::system_clock::time_point now) override {
+    RAPPORT_TRY(auto tx, Transaction::begin(db_));
+    auto& ledger = recorder_.ledger();
+    RAPPORT_TRY(const std::size_t expired, ledger.expire(now));
+    RAPPORT_TRY(const std::size_t moved,
+                ledger.review_tiers(std::chrono::floor<std::chrono::days>(now)));
+    (void)moved;
+    RAPPORT_TRY_VOID(tx.commit());
+    return expired;
+  }
+
+  Result<std::vector<PointsReview>> list_points_reviews(std::size_t limit) override {
+    RAPPORT_TRY(auto stmt, db_.prepare("SELECT event_id, member_id, terminal_id, points, "
+                                       "balance_before, problem, flagged_at FROM points_reviews "
+                                       "ORDER BY id LIMIT ?1"));
+    stmt.bind(1, static_cast<std::int64_t>(limit));
+    std::vector<PointsReview> reviews;
+    for (;;) {
+      RAPPORT_TRY(const bool row, stmt.step());
+      if (!row) break;
+      PointsReview r;
+      r.event_id = stmt.column_text(0);
+      if (!stmt.column_is_null(1)) r.member_id = stmt.column_int64(1);
+      r.terminal_id = stmt.column_text(2);
+      r.points = stmt.column_int64(3);
+      if (!stmt.column_is_null(4)) r.balance_before = stmt.column_int64(4);
+      r.problem = stmt.column_text(5);
+      r.flagged_at = stmt.column_text(6);
+      reviews.push_back(std::move(r));
+    }
+    return reviews;
   }
 
   Result<std::vector<CardAlert>> list_card_alerts(std::size_t limit) override {

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "server/rewards/rewards_rules.h"
 #include "server/value/value_model.h"
 #include "shared/domain/event.h"
 #include "shared/domain/member.h"
@@ -73,6 +74,33 @@ struct CardAlert {
   std::string second_at;
   std::string event_id;  // the second read's visit
   std::string flagged_at;
+};
+
+// One manual change to a member's points (rapportctl points adjust / import; docs/rewards.md).
+struct PointsAdjustment {
+  std::int64_t member_id = 0;
+  std::int64_t points = 0;  // either sign, never 0
+  std::string reason;       // required
+  std::string staff_user;   // required: who did it
+  // Makes it once: "import:<SHA-256 of the file>:<line>" for a bulk file, a fresh id otherwise.
+  std::string cause;
+};
+
+// A redemption the ledger could not cover, recorded in full and kept for review.
+struct PointsReview {
+  std::string event_id;
+  std::optional<std::int64_t> member_id;  // empty: no member held the card
+  std::string terminal_id;
+  std::int64_t points = 0;
+  std::optional<std::int64_t> balance_before;
+  std::string problem;
+  std::string flagged_at;
+};
+
+struct PointsLiability {
+  std::int64_t member_balances = 0;  // the chain's outstanding points: the sum of balances
+  std::int64_t chain_accounts = 0;   // issued, redeemed, expired, adjusted: -member_balances
+  std::int64_t members_with_points = 0;
 };
 
 class Store {
@@ -141,6 +169,32 @@ class Store {
   // the check off. Default: one hour.
   virtual void set_card_velocity_window(std::chrono::minutes window) = 0;
   [[nodiscard]] virtual Result<std::vector<CardAlert>> list_card_alerts(std::size_t limit) = 0;
+
+  // --- Points ledger (docs/rewards.md) ---
+  // The rules events are applied with from now on; without them nothing is earned (default).
+  virtual void set_rewards_rules(std::shared_ptr<const rewards::RewardsRules> rules) = 0;
+  // The member's balance (sum of their entries); nullopt when there is no such member.
+  [[nodiscard]] virtual Result<std::optional<std::int64_t>> points_balance(
+      std::int64_t member_id) = 0;
+  // The member's customer-facing reward tier; nullopt without rules.
+  [[nodiscard]] virtual Result<std::optional<std::string>> reward_tier(std::int64_t member_id) = 0;
+  [[nodiscard]] virtual Result<PointsLiability> points_liability() = 0;
+  // All in one transaction or none: kConstraint (nothing applied) when a member does not
+  // exist or a cause was posted before (the same file imported twice).
+  [[nodiscard]] virtual Result<void> adjust_points(
+      std::span<const PointsAdjustment> adjustments) = 0;
+  // True when a posting with this cause exists (an import file applied before).
+  [[nodiscard]] virtual Result<bool> points_cause_posted(const std::string& cause) = 0;
+  [[nodiscard]] virtual Result<void> transfer_points(std::int64_t from, std::int64_t to,
+                                                     std::int64_t points, const std::string& reason,
+                                                     const std::string& staff_user) = 0;
+  // The expiry job: balances of members inactive for the rules' expire_after_days before
+  // `now` expire, and reward tiers are looked at again on now's day. Returns how many
+  // members' points expired. Safe to run as often as wished.
+  [[nodiscard]] virtual Result<std::size_t> expire_points(
+      std::chrono::system_clock::time_point now) = 0;
+  [[nodiscard]] virtual Result<std::vector<PointsReview>> list_points_reviews(
+      std::size_t limit) = 0;
 
   // Events in arrival order, for rapportctl and tests.
   [[nodiscard]] virtual Result<std::vector<StoredEvent>> list_events(std::size_t limit) = 0;

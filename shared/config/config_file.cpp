@@ -47,8 +47,12 @@ ConfigFile ConfigFile::parse(std::string_view text, const std::filesystem::path&
 void ConfigFile::fail(std::string_view key, std::string_view problem) const {
   std::ostringstream message;
   message << "config file " << origin_.string() << ", key '" << key << "'";
-  if (const auto node = table_->root.at_path(key); node) {
-    message << " (line " << node.node()->source().begin.line << ")";
+  if (const auto line = line_of(key)) {
+    if (table_->root.at_path(key)) {
+      message << " (line " << *line << ")";
+    } else {
+      message << " (in the table at line " << *line << ")";
+    }
   }
   message << ": " << problem;
   throw ConfigError(message.str());
@@ -119,6 +123,50 @@ std::filesystem::path ConfigFile::path(std::string_view key) const {
   std::filesystem::path value = string(key);
   if (value.is_relative()) value = origin_.parent_path() / value;
   return value;
+}
+
+std::optional<std::int64_t> ConfigFile::line_of(std::string_view key) const {
+  std::string_view at = key;
+  for (;;) {
+    if (at.empty()) return std::nullopt;
+    if (const auto node = table_->root.at_path(at); node) {
+      const auto line = node.node()->source().begin.line;
+      if (line == 0) return std::nullopt;  // an implicit table ([a.b] defines a)
+      return static_cast<std::int64_t>(line);
+    }
+    const auto cut = at.find_last_of(".[");
+    if (cut == std::string_view::npos) return std::nullopt;
+    at = at.substr(0, cut);
+  }
+}
+
+std::vector<std::string> ConfigFile::keys(std::string_view table) const {
+  const toml::table* t = &table_->root;
+  if (!table.empty()) {
+    const auto node = table_->root.at_path(table);
+    if (!node) return {};
+    t = node.as_table();
+    if (t == nullptr) fail(table, "must be a table ([" + std::string(table) + "])");
+  }
+  std::vector<std::string> keys;
+  for (const auto& [k, v] : *t) keys.emplace_back(k.str());
+  return keys;
+}
+
+std::vector<std::string> ConfigFile::string_array(std::string_view key) const {
+  const auto node = table_->root.at_path(key);
+  if (!node) return {};
+  const auto* array = node.as_array();
+  if (array == nullptr) fail(key, "must be an array of strings, e.g. [\"a\", \"b\"]");
+  std::vector<std::string> values;
+  for (const auto& element : *array) {
+    const auto* text = element.as_string();
+    if (text == nullptr || text->get().empty()) {
+      fail(key, "must be an array of non-empty strings in quotes, e.g. [\"a\", \"b\"]");
+    }
+    values.push_back(text->get());
+  }
+  return values;
 }
 
 std::optional<HostPort> parse_host_port(std::string_view text) {

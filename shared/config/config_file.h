@@ -14,6 +14,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace rapport::config {
 
@@ -51,8 +52,16 @@ class ConfigFile {
   // A path; relative paths are taken from the config file's folder, so a data folder can
   // be moved as a whole.
   [[nodiscard]] std::filesystem::path path(std::string_view key) const;
+  // The keys of the table at `table` ("" for the top level), in file order; empty when the
+  // table is absent; fails when `table` is not a table. For rejecting misspelt keys.
+  [[nodiscard]] std::vector<std::string> keys(std::string_view table) const;
+  // An array of non-empty strings; empty when absent.
+  [[nodiscard]] std::vector<std::string> string_array(std::string_view key) const;
+  // The line `key` (or, when it is missing, the nearest table holding it) starts on.
+  [[nodiscard]] std::optional<std::int64_t> line_of(std::string_view key) const;
 
-  // "ERROR in <file>, key <key>: <problem>" — for callers validating values themselves.
+  // "config file <file>, key '<key>' (line N): <problem>" — for callers validating values
+  // themselves. A missing key names the line of the nearest table that should hold it.
   [[noreturn]] void fail(std::string_view key, std::string_view problem) const;
 
   [[nodiscard]] const std::filesystem::path& origin() const { return origin_; }

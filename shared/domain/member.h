@@ -36,6 +36,10 @@ struct Member {
   std::optional<std::string> value_tier;  // "MVC", "MGC", "LMC" or "BZ"
   bool at_risk = false;                   // a valuable member who may be slipping away
   std::optional<double> rhythm_days;      // typical days between their purchase days
+  // The points ledger (docs/rewards.md): the balance when the server last sent the member,
+  // and the customer-facing reward tier ("Silver"); empty from a server without rewards.
+  std::optional<std::int64_t> points_balance;
+  std::optional<std::string> reward_tier;
 };
 
 }  // namespace rapport::domain

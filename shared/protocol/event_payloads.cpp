@@ -290,6 +290,10 @@ Result<VoidPayload> decode_void(std::string_view payload) {
   return decode_text(payload, &void_from);
 }
 
+Result<RedemptionPayload> decode_redemption(std::string_view payload) {
+  return decode_text(payload, &redemption_from);
+}
+
 Result<EnrollmentPayload> decode_enrollment(std::string_view payload) {
   return decode_text(payload, &enrollment_from);
 }

@@ -102,6 +102,7 @@ struct CardBlockedPayload {
 [[nodiscard]] Result<PurchasePayload> decode_purchase(std::string_view payload);
 [[nodiscard]] Result<RefundPayload> decode_refund(std::string_view payload);
 [[nodiscard]] Result<VoidPayload> decode_void(std::string_view payload);
+[[nodiscard]] Result<RedemptionPayload> decode_redemption(std::string_view payload);
 [[nodiscard]] Result<EnrollmentPayload> decode_enrollment(std::string_view payload);
 [[nodiscard]] Result<CardLinkedPayload> decode_card_linked(std::string_view payload);
 [[nodiscard]] Result<NotePayload> decode_note(std::string_view payload);

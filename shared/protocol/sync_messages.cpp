@@ -98,7 +98,10 @@ json::object member_to_json(const domain::Member& m) {
                       {"value_tier", optional_value(m.value_tier)},
                       {"at_risk", m.at_risk},
                       {"rhythm_days", m.rhythm_days ? json::value(*m.rhythm_days)
-                                                    : json::value(nullptr)}};
+                                                    : json::value(nullptr)},
+                      {"points_balance", m.points_balance ? json::value(*m.points_balance)
+                                                          : json::value(nullptr)},
+                      {"reward_tier", optional_value(m.reward_tier)}};
 }
 
 Result<domain::Member> member_from_json(const json::value& v) {
@@ -139,6 +142,13 @@ Result<domain::Member> member_from_json(const json::value& v) {
     if (!rhythm->is_number()) return ProtocolErrc::kWrongShape;
     m.rhythm_days = rhythm->to_number<double>();
   }
+  // Rewards fields came with the rewards issue: absent means a server without rewards.
+  if (const auto* points = o->if_contains("points_balance");
+      points != nullptr && !points->is_null()) {
+    if (!points->is_int64()) return ProtocolErrc::kWrongShape;
+    m.points_balance = points->get_int64();
+  }
+  RAPPORT_TRY(m.reward_tier, optional_string_field(*o, "reward_tier"));
   return m;
 }
 

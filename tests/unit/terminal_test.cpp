@@ -310,6 +310,24 @@ TEST_CASE_METHOD(Fixture, "staff see a valuable member's tier and an at-risk nud
   CHECK_THAT(counter().scan(kAdaCard, kNow).message, !Catch::Contains("staff"));
 }
 
+TEST_CASE_METHOD(Fixture, "the counter tells a member their reward tier and points",
+                 "[terminal]") {
+  domain::Member ada;
+  ada.id = 1;
+  ada.name = "Ada Lovelace";
+  ada.home_store = "S1";
+  ada.cards.push_back({token(kAdaCard), "7894", domain::CardStatus::kActive});
+  REQUIRE(cache.apply({"S1", {ada}, "9.1", false}));
+  CHECK_THAT(counter().scan(kAdaCard, kNow).message, !Catch::Contains("points"));
+  ada.points_balance = 1250;
+  ada.reward_tier = "Gold";
+  REQUIRE(cache.apply({"S1", {ada}, "10.1", false}));
+  const auto holder = cache.find_by_token(token(kAdaCard)).value().value();
+  CHECK(holder.member.points_balance == 1250);
+  CHECK(holder.member.reward_tier == "Gold");
+  CHECK_THAT(counter().scan(kAdaCard, kNow).message, Catch::Contains("- Gold, 1250 points"));
+}
+
 namespace {
 
 struct SignedCardFixture : Fixture {
