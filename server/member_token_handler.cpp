@@ -8,6 +8,7 @@
 #include "shared/card/token_errc.h"
 #include "shared/protocol/card_messages.h"
 #include "shared/protocol/sync_messages.h"
+#include "shared/util/clock.h"
 #include "shared/util/hex.h"
 
 namespace rapport::server {
@@ -93,9 +94,19 @@ net::HttpResponse issue_token_response(Store& store, const MemberTokenService& s
     return error_response(503, "could not sign the token now; try again later");
   }
   // The record of who asked: which terminal and store, for which card and chip, which key.
+  // No record, no token: a token handed out must be accounted for.
+  const MemberTokenIssue record{service.card_key.token_for(*number), (*member)->id,
+                                to_hex(*uid),                       issued->key_id,
+                                terminal.id,                        terminal.store_id,
+                                to_iso8601(now)};
+  if (auto recorded = store.record_member_token_issue(record); !recorded) {
+    spdlog::error("terminal {}: cannot record a member token: {}", terminal.id,
+                  recorded.error().message());
+    return error_response(503, "could not record the token now; try again later");
+  }
   spdlog::info("member token issued to terminal {} (store {}) for card ending {} of member {}, "
                "chip {}, key {}",
-               terminal.id, terminal.store_id, number->last4(), (*member)->id, message->uid,
+               terminal.id, terminal.store_id, number->last4(), (*member)->id, record.chip_uid,
                int{issued->key_id});
   const protocol::MemberTokenAnswer answer{to_hex(issued->bytes), (*member)->id, issued->key_id};
   return {200, "application/json", protocol::encode(answer)};

@@ -36,8 +36,9 @@ struct MemberTokenService {
 // counter of `terminal`. 200 {token, member_id, key_id}; 400 malformed body, a card number
 // that is not this chain's or fails its check digit, a UID that is not 4, 7 or 10 bytes of
 // hex; 404 no member holds the card (enroll the member first); 409 the card is blocked;
-// 503 no signing key yet or storage failed. Every answer is logged with the terminal, store
-// and card's last four digits: who asked for which card.
+// 503 no signing key yet or storage failed. Every token handed out is recorded first
+// (Store::record_member_token_issue: terminal, store, card, member, chip, key, time) and
+// every refusal logged with the terminal, store and card's last four digits.
 [[nodiscard]] net::HttpResponse issue_token_response(Store& store,
                                                      const MemberTokenService& service,
                                                      const TerminalRecord& terminal,

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "drivers/usb/usb_readers.h"
+#include "server/storage/store.h"
 #include "shared/card/card_key.h"
 #include "shared/util/hex.h"
 #include "terminal/chip_enrollment.h"
@@ -173,6 +174,15 @@ TEST_CASE("a blank card is signed by the server, written, read back, and greets 
   CHECK(testing::eventually([&] { return c.responder->signals().size() == 1; }));  // good beep
   CHECK(read_text(chain.dir / "server1.log").find("member token issued to terminal T1 (store S1)") !=
         std::string::npos);
+  {
+    const auto issues = server::open_sqlite_store(chain.data / "rapport.db")
+                            .value()
+                            ->list_member_token_issues(10)
+                            .value();
+    REQUIRE(issues.size() == 1);
+    CHECK(issues[0].terminal_id == "T1");
+    CHECK(issues[0].chip_uid == to_hex(kUid));
+  }
 
   // The next tap of that card greets Ada, verified offline from the chip.
   c.take_away();

@@ -158,6 +158,16 @@ TEST_CASE_METHOD(EndpointFixture, "a terminal gets a token signed for a member's
   REQUIRE(verified);
   CHECK(verified->number == ada_card);
   CHECK(verified->uid_bound);
+  // Who asked for it is on record.
+  const auto issues = store->list_member_token_issues(10).value();
+  REQUIRE(issues.size() == 1);
+  CHECK(issues[0].card_token == card_key.token_for(ada_card));
+  CHECK(issues[0].member_id == ada);
+  CHECK(issues[0].chip_uid == "04a23c5a6b8081");
+  CHECK(issues[0].key_id == 1);
+  CHECK(issues[0].terminal_id == "T1");
+  CHECK(issues[0].store_id == "S1");
+  CHECK_FALSE(issues[0].issued_at.empty());
   // Without the service (an old wiring) the path does not exist.
   net::HttpRequest plain;
   plain.method = "POST";
@@ -187,6 +197,7 @@ TEST_CASE_METHOD(EndpointFixture,
   CHECK(ask("6275 9912 3456 7894", "04a23c5a6b8081", "T1", "02").status == 403);
   REQUIRE(store->revoke_terminal("T1").value());
   CHECK(ask("6275 9912 3456 7894").status == 403);
+  CHECK(store->list_member_token_issues(10).value().empty());  // nothing was handed out
 }
 
 TEST_CASE_METHOD(EndpointFixture, "no signing key yet is a 503 that says what to do",
