@@ -7,6 +7,7 @@
 #include <optional>
 #include <stdexcept>
 
+#include "server/card_token_keys.h"
 #include "shared/card/card_key.h"
 #include "shared/crypto/digest.h"
 #include "shared/protocol/enrollment_code.h"
@@ -62,6 +63,7 @@ EnrollmentAuthority load_enrollment_authority(const ServerConfig& config, std::u
   authority.card_key_hex = std::move(hex);
   authority.issuer_prefix = config.issuer_prefix;
   authority.sync_port = sync_port;
+  authority.token_keys_data = config.data_folder;
   return authority;
 }
 
@@ -129,6 +131,15 @@ net::HttpResponse handle_enrollment_request(EnrollmentStore& store,
   response.card_key = authority.card_key_hex;
   response.issuer_prefix = authority.issuer_prefix;
   response.sync_port = authority.sync_port;
+  if (!authority.token_keys_data.empty()) {
+    try {
+      response.token_keys = CardTokenKeys(authority.token_keys_data).public_keyring_text();
+    } catch (const std::exception& e) {
+      // The terminal still works and gets the keyring on its first sync.
+      spdlog::error("enrollment of '{}': cannot read the token keys: {}", code->terminal_id,
+                    e.what());
+    }
+  }
   return {200, "application/json", protocol::encode(response)};
 }
 

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <string>
 
 #include "server/server_config.h"
@@ -24,6 +25,9 @@ struct EnrollmentAuthority {
   std::string card_key_hex;      // the chain's card key, 64 hex digits
   std::string issuer_prefix;     // the chain's 6-digit card prefix
   std::uint16_t sync_port = 0;   // where terminals sync (the main listener)
+  // The data folder whose token-keys/ holds the public keyring sent to each new terminal
+  // (read at each enrollment, so it is the current one); empty: no keyring sent.
+  std::filesystem::path token_keys_data;
   int certificate_valid_days = 825;
 };
 
@@ -33,7 +37,8 @@ struct EnrollmentAuthority {
                                                             std::uint16_t sync_port);
 
 // POST /enroll/v1 {code, certificate_request}:
-//   200 {terminal_id, store, certificate, ca_certificate, card_key, issuer_prefix, sync_port}
+//   200 {terminal_id, store, certificate, ca_certificate, card_key, issuer_prefix, sync_port,
+//        token_keys} (token_keys: the public token keyring, docs/cards.md)
 //   400 malformed JSON, not a code, a typo in the code, or a request that is not a valid
 //       P-256 PKCS#10 (the code is then not spent)
 //   403 unknown, wrong, used or expired code: one answer for all four (the log says which)

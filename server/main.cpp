@@ -17,6 +17,7 @@
 
 #include "server/dashboard/dashboard_handler.h"
 #include "server/enrollment_handler.h"
+#include "server/member_token_handler.h"
 #include "server/revocation_watcher.h"
 #include "server/server_config.h"
 #include "server/value_scheduler.h"
@@ -164,9 +165,19 @@ int main(int argc, char** argv) {
     rapport::server::Store& storage = **store;
     storage.set_card_velocity_window(config.card_velocity_window);
     storage.set_rewards_rules(config.rewards);
+    // Keyrings for terminals and tokens for blank chips (docs/cards.md).
+    auto card_key = rapport::card::CardKey::load(config.card_key);
+    if (!card_key) {
+      spdlog::critical("cannot use the card key {}: {}", config.card_key.string(),
+                       card_key.error().message());
+      return EXIT_FAILURE;
+    }
+    const rapport::server::MemberTokenService tokens{
+        *card_key, rapport::server::CardTokenKeys(config.data_folder), config.issuer_prefix};
     auto server = rapport::net::HttpsServer::start(
-        options, [&storage, policy = config.sync](const rapport::net::HttpRequest& request) {
-          return rapport::server::handle_sync_request(storage, policy, request);
+        options,
+        [&storage, &tokens, policy = config.sync](const rapport::net::HttpRequest& request) {
+          return rapport::server::handle_sync_request(storage, policy, request, &tokens);
         });
     std::unique_ptr<rapport::server::EnrollmentStore> enrollment_store;
     std::unique_ptr<rapport::server::EnrollmentAuthority> authority;

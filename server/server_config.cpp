@@ -81,6 +81,7 @@ ServerConfig load_server_config(const std::filesystem::path& file) {
     config.fail("cards.issuer_prefix", "must be exactly 6 digits, e.g. \"627599\"");
   }
   c.card_key = config.path("cards.card_key");
+  c.data_folder = std::filesystem::absolute(file).parent_path();
   c.card_velocity_window =
       std::chrono::minutes(config.integer_or("cards.velocity_minutes", 60, 0, 24 * 60));
   c.sync.seen_in_store =

@@ -34,6 +34,9 @@ struct ServerConfig {
   std::string issuer_prefix;             // the chain's 6-digit card prefix
   std::filesystem::path card_key;        // HMAC key for card tokens (mode 0600)
   std::filesystem::path ca_private_key;  // for rapportctl to issue terminal certificates
+  // The data folder (server.toml's own folder): its token-keys/ holds the member-token keys
+  // the server signs with and hands terminals (docs/cards.md, "Keys and rotation").
+  std::filesystem::path data_folder;
   SyncPolicy sync;
   // [cards] velocity_minutes: a card read at two stores closer together is flagged for review.
   std::chrono::minutes card_velocity_window{60};

@@ -7,6 +7,7 @@
 #include <cctype>
 #include <optional>
 
+#include "shared/protocol/card_messages.h"
 #include "shared/protocol/sync_messages.h"
 #include "shared/util/clock.h"
 
@@ -99,7 +100,8 @@ net::HttpResponse card_lookup(Store& store, const TerminalRecord& terminal, std:
 }  // namespace
 
 net::HttpResponse handle_sync_request(Store& store, const SyncPolicy& policy,
-                                      const net::HttpRequest& request) {
+                                      const net::HttpRequest& request,
+                                      const MemberTokenService* tokens) {
   const std::string_view path =
       std::string_view(request.target)
           .substr(0, std::min(request.target.size(), request.target.find('?')));
@@ -110,7 +112,11 @@ net::HttpResponse handle_sync_request(Store& store, const SyncPolicy& policy,
   const bool is_events = path == protocol::kPushEventsPath;
   const bool is_changes = path == protocol::kChangesPath;
   const bool is_card = path.starts_with(protocol::kCardsPath);
-  if (!is_events && !is_changes && !is_card) return error_response(404, "no such endpoint");
+  const bool is_token_keys = tokens != nullptr && path == protocol::kTokenKeysPath;
+  const bool is_member_token = tokens != nullptr && path == protocol::kMemberTokensPath;
+  if (!is_events && !is_changes && !is_card && !is_token_keys && !is_member_token) {
+    return error_response(404, "no such endpoint");
+  }
 
   auto terminal = store.find_terminal(request.peer_common_name);
   if (!terminal) return error_response(503, "could not check the terminal; try again later");
@@ -133,7 +139,13 @@ net::HttpResponse handle_sync_request(Store& store, const SyncPolicy& policy,
     if (request.method != "POST") return error_response(405, "use POST");
     return push_events(store, **terminal, request);
   }
+  if (is_member_token) {
+    if (request.method != "POST") return error_response(405, "use POST");
+    return issue_token_response(store, *tokens, **terminal, request,
+                                std::chrono::system_clock::now());
+  }
   if (request.method != "GET") return error_response(405, "use GET");
+  if (is_token_keys) return token_keys_response(*tokens);
   if (is_card) return card_lookup(store, **terminal, path.substr(protocol::kCardsPath.size()));
   return changes(store, policy, **terminal, request);
 }

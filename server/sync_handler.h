@@ -6,6 +6,7 @@
 
 #pragma once
 
+#include "server/member_token_handler.h"
 #include "server/server_config.h"
 #include "server/storage/store.h"
 #include "shared/net/https.h"
@@ -17,10 +18,13 @@ namespace rapport::server {
 //   GET  /sync/v1/changes?since=C    members the store needs changed after cursor C (200)
 //   GET  /sync/v1/cards/TOKEN        the member holding a card (200) or 404
 //   GET  /sync/v1/health             {"status":"ok"} (200)
+//   GET  /sync/v1/token-keys         the public token keyring (member_token_handler.h)
+//   POST /sync/v1/member-tokens      a signed token for a blank chip (member_token_handler.h)
 // 400 for a malformed message, 403 for an unknown or revoked terminal or a superseded
 // certificate, 404/405 for the wrong path or method, 503 when storage failed (nothing
-// acknowledged: send again later).
+// acknowledged: send again later). Without `tokens` the two member-token paths answer 404.
 [[nodiscard]] net::HttpResponse handle_sync_request(Store& store, const SyncPolicy& policy,
-                                                    const net::HttpRequest& request);
+                                                    const net::HttpRequest& request,
+                                                    const MemberTokenService* tokens = nullptr);
 
 }  // namespace rapport::server

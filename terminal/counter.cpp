@@ -60,29 +60,33 @@ ScanResult Counter::scan_chip(std::string_view uid_hex, std::span<const std::uin
   if (!uid) {
     return {ScanOutcome::kBadRead, "unreadable card - tap again", std::nullopt, std::nullopt, 0};
   }
-  const auto verified = verify_chip_token(token_keys_, memory, *uid, identity_.issuer_prefix);
+  const auto verified =
+      verify_chip_token(*token_keys_->current(), memory, *uid, identity_.issuer_prefix);
   if (!verified) {
     spdlog::warn("contactless card {} refused: {}", uid_hex, verified.error().message());
     return {ScanOutcome::kRefusedToken, token_refusal_advice(verified.error()), std::nullopt,
             std::nullopt, 0};
   }
-  return scan(verified->number.digits(), now);
+  return recognise(verified->number.digits(), verified->member_id, now);
 }
 
 ScanResult Counter::scan(std::string_view raw, std::chrono::system_clock::time_point now) {
   // A signed member token is checked offline first; a genuine one goes on as its card number.
-  std::string token_number;
   if (card::is_member_token_text(raw)) {
-    const auto verified = verify_token_text(token_keys_, raw, identity_.issuer_prefix);
+    const auto verified = verify_token_text(*token_keys_->current(), raw, identity_.issuer_prefix);
     if (!verified) {
       spdlog::warn("member token refused ({} characters): {}", raw.size(),
                    verified.error().message());
       return {ScanOutcome::kRefusedToken, token_refusal_advice(verified.error()), std::nullopt,
               std::nullopt, 0};
     }
-    token_number = verified->number.digits();
-    raw = token_number;
+    return recognise(verified->number.digits(), verified->member_id, now);
   }
+  return recognise(raw, std::nullopt, now);
+}
+
+ScanResult Counter::recognise(std::string_view raw, std::optional<std::int64_t> token_member,
+                              std::chrono::system_clock::time_point now) {
   const auto number = card::CardNumber::parse(raw, identity_.issuer_prefix);
   if (!number) {
     spdlog::info("bad card read ({} characters): {}", raw.size(), number.error().message());
@@ -110,6 +114,18 @@ ScanResult Counter::scan(std::string_view raw, std::chrono::system_clock::time_p
                 "do not accept it; ask " +
                 found->member.name + " for their current card",
             found, std::nullopt, 0};
+  }
+  // The token is genuine, but the chain has since given this card to someone else (a card
+  // re-assigned): greeting the member the card now belongs to would be as wrong as greeting
+  // the one the token names. Nothing is recorded.
+  if (found && token_member && found->member.id != *token_member) {
+    spdlog::warn("card ending {}: its token names member {} but the card belongs to member {}",
+                 found->card.last4, *token_member, found->member.id);
+    return {ScanOutcome::kRefusedToken,
+            "card REFUSED: card ending " + found->card.last4 +
+                " now belongs to another member than its chip or code says - do not accept "
+                "it; ask for the member's current card, or have this card re-issued",
+            std::nullopt, std::nullopt, 0};
   }
   auto result = record_visit(token, found, number->last4(), now);
   if (result.event_id) {

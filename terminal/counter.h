@@ -9,6 +9,7 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -17,6 +18,7 @@
 #include "shared/card/token_keyring.h"
 #include "shared/util/result.h"
 #include "terminal/card_lookup.h"
+#include "terminal/live_keyring.h"
 #include "terminal/member_cache.h"
 #include "terminal/outbox.h"
 
@@ -29,7 +31,8 @@ enum class ScanOutcome {
   kBadRead,       // not a valid card number of this chain: nothing recorded
   kNotRecorded,   // the visit could not be written (disk full, ...): tell the cashier
   kRefusedToken,  // a signed card token that is not genuine (altered, forged, copied, unknown
-                  // or retired key; terminal/signed_cards.h): refused, nothing recorded
+                  // or retired key; terminal/signed_cards.h), or a genuine one naming another
+                  // member than the one the card now belongs to: refused, nothing recorded
 };
 
 struct ScanResult {
@@ -50,20 +53,23 @@ class Counter {
 
   // Requires: db, cache, outbox and lookup (when given) outlive the counter; cache and
   // outbox work on `db`. `token_keys` verify signed member tokens (terminal.toml [cards]
-  // token_keys); with none, every token is refused as signed by an unknown key. Without a
-  // lookup, cards the cache does not know are unknown.
+  // token_keys; the SyncWorker may replace them at any time and the next card uses the new
+  // ones); with none, every token is refused as signed by an unknown key. Without a lookup,
+  // cards the cache does not know are unknown.
   Counter(Identity identity, card::CardKey key, storage::Database& db, MemberCache& cache,
-          Outbox& outbox, card::TokenKeyring token_keys = {}, CardLookup* lookup = nullptr)
+          Outbox& outbox, std::shared_ptr<const LiveKeyring> token_keys = nullptr,
+          CardLookup* lookup = nullptr)
       : identity_(std::move(identity)),
         key_(std::move(key)),
-        token_keys_(std::move(token_keys)),
+        token_keys_(token_keys ? std::move(token_keys) : std::make_shared<const LiveKeyring>()),
         db_(db),
         cache_(cache),
         outbox_(outbox),
         lookup_(lookup) {}
 
   // Handles one raw card read: a card number, or a signed member token's text, which is
-  // verified first and then recognised by the card number it carries. A visit is durable in the
+  // verified first and then recognised by the card number it carries (and refused when the
+  // card now belongs to another member than the token names: a re-assigned card). A visit is durable in the
   // outbox before this returns a result that says it was recorded. Lookup, pending count and append
   // form one transaction, so an acknowledgement committed by the sync worker in between cannot make
   // the visit number shown wrong.
@@ -72,12 +78,15 @@ class Counter {
   // A contactless card tapped on a CCID reader: its UID (hex, as the driver reports it) and
   // user memory. The UID alone proves nothing (docs/cards.md): the card counts only when its
   // memory holds a member token that verifies offline and is bound to this chip, and then
-  // goes on as scan() of the card number the token carries.
+  // goes on as scan() of the card number the token carries, with the same member check.
   [[nodiscard]] ScanResult scan_chip(std::string_view uid_hex,
                                      std::span<const std::uint8_t> memory,
                                      std::chrono::system_clock::time_point now);
 
  private:
+  // A valid card number (from a verified token carrying `token_member`, or typed/scanned).
+  ScanResult recognise(std::string_view raw, std::optional<std::int64_t> token_member,
+                       std::chrono::system_clock::time_point now);
   // Asks the server about a card the cache does not know, and caches what it says.
   void look_up_unknown_card(const std::string& token);
   ScanResult record_visit(const std::string& token, const std::optional<CardHolder>& holder,
@@ -85,7 +94,7 @@ class Counter {
 
   Identity identity_;
   card::CardKey key_;
-  card::TokenKeyring token_keys_;
+  std::shared_ptr<const LiveKeyring> token_keys_;  // never null
   storage::Database& db_;
   MemberCache& cache_;
   Outbox& outbox_;

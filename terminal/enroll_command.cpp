@@ -8,6 +8,7 @@
 
 #include "shared/card/card_key.h"
 #include "shared/card/card_number.h"
+#include "shared/card/token_keyring.h"
 #include "shared/config/config_file.h"
 #include "shared/config/terminal_toml.h"
 #include "shared/crypto/certificates.h"
@@ -21,6 +22,9 @@ namespace rapport::terminal {
 namespace {
 
 namespace fs = std::filesystem;
+
+// The public token keyring, beside the certificates (terminal.toml [cards] token_keys).
+constexpr const char* kTokenKeysFile = "token-keys.pem";
 
 // The answer must be what the code promised: the pinned CA, a certificate for the code's
 // terminal id issued by it, and a well-formed card key.
@@ -45,6 +49,10 @@ bool check_answer(const protocol::EnrollResponse& answer, const protocol::Enroll
   }
   if (!card::CardKey::from_hex(answer.card_key)) {
     std::cerr << "error: the server sent a malformed card key; nothing was written\n";
+    return false;
+  }
+  if (!answer.token_keys.empty() && !card::TokenKeyring::parse(answer.token_keys)) {
+    std::cerr << "error: the server sent a malformed token keyring; nothing was written\n";
     return false;
   }
   return true;
@@ -126,6 +134,11 @@ int run_enroll(const EnrollOptions& o) {
     write_file_atomically(o.out / "terminal.crt", answer->certificate, false);
     write_file_atomically(o.out / "ca.crt", answer->ca_certificate, false);
     card::CardKey::from_hex(answer->card_key)->save(o.out / "card.key");
+    // Public keys only: signed cards verify from the first tap. An older server sends none;
+    // the first sync then fetches them into the same file (terminal/live_keyring.h).
+    if (!answer->token_keys.empty()) {
+      write_file_atomically(o.out / kTokenKeysFile, answer->token_keys, false);
+    }
     write_file_atomically(o.out / "terminal.toml",
                           config::terminal_toml({.terminal_id = answer->terminal_id,
                                                  .store_id = answer->store_id,
@@ -133,9 +146,7 @@ int run_enroll(const EnrollOptions& o) {
                                                  .server_name = o.server_name,
                                                  .issuer_prefix = answer->issuer_prefix,
                                                  .written_by = "rapport-terminal enroll",
-                                                 // Not sent at enrollment yet: signed cards are refused until
-                                                 // token-keys.pem is copied here (docs/cards.md).
-                                                 .token_keys = {}}),
+                                                 .token_keys = kTokenKeysFile}),
                           false);
   } catch (const std::exception& e) {
     std::cerr << "error: the terminal was enrolled but its files could not be written: " << e.what()

@@ -3,7 +3,8 @@
 // `rapport-terminal enroll`: turns a one-time enrollment code into a working terminal
 // folder. The terminal makes its own key (it never leaves the machine), trusts the
 // enrollment listener only through the CA fingerprint the code carries, and writes
-// terminal.key (0600), terminal.crt, ca.crt, card.key (0600) and terminal.toml.
+// terminal.key (0600), terminal.crt, ca.crt, card.key (0600), token-keys.pem (the chain's
+// public token keyring, docs/cards.md) and terminal.toml.
 // Protocol: docs/protocol.md, "Enrollment".
 
 #pragma once

@@ -17,8 +17,10 @@
 #include "shared/config/config_file.h"
 #include "shared/util/logging.h"
 #include "terminal/card_sources.h"
+#include "terminal/chip_enrollment.h"
 #include "terminal/counter.h"
 #include "terminal/enroll_command.h"
+#include "terminal/live_keyring.h"
 #include "terminal/local_database.h"
 #include "terminal/sync_worker.h"
 #include "terminal/terminal_config.h"
@@ -64,6 +66,9 @@ int main(int argc, char** argv) {
   app.footer(
       "Example:\n  rapport-terminal --config rapport-data/terminals/T1/terminal.toml\n\n"
       "Then scan a card, or type its 16-digit number and press Enter.\n"
+      "Write a member's card to a blank contactless card: type\n"
+      "  write-card 6275 9912 3456 7894\n"
+      "then tap the card on the reader (cancel stops waiting; docs/cards.md).\n"
       "Set up a new terminal with an enrollment code (from rapportctl terminal add):\n"
       "  rapport-terminal enroll --server 192.0.2.10:8444 --code RAP1-... --out /etc/rapport\n"
       "or issue its folder on the server: rapportctl terminal issue --data DIR --id T1 --store S1");
@@ -112,16 +117,15 @@ int main(int argc, char** argv) {
                        key.error().message());
       return EXIT_FAILURE;
     }
-    card::TokenKeyring token_keys;  // without [cards] token_keys every signed card is refused
-    if (config.token_keys) {
-      auto loaded = card::TokenKeyring::load(*config.token_keys);
-      if (!loaded) {
-        spdlog::critical("cannot use the token keys {}: {}", config.token_keys->string(),
-                         loaded.error().message());
-        return EXIT_FAILURE;
-      }
-      token_keys = std::move(*loaded);
+    // Without keys every signed card is refused; the SyncWorker keeps them current.
+    const auto keyring_path = terminal::keyring_file(config.token_keys, config.card_key);
+    auto loaded_keys = terminal::load_keyring_if_present(keyring_path);
+    if (!loaded_keys) {
+      spdlog::critical("cannot use the token keys {}: {}", keyring_path.string(),
+                       loaded_keys.error().message());
+      return EXIT_FAILURE;
     }
+    const auto token_keys = std::make_shared<terminal::LiveKeyring>(std::move(*loaded_keys));
     auto db = terminal::open_local_database(config.database);
     if (!db) {
       spdlog::critical("cannot open {}: {}", config.database.string(), db.error().message());
@@ -137,7 +141,7 @@ int main(int argc, char** argv) {
     }
     const auto lookup = terminal::make_server_card_lookup(config);
     terminal::Counter counter({config.terminal_id, config.store_id, config.issuer_prefix}, *key,
-                              *db, cache, outbox, std::move(token_keys), lookup.get());
+                              *db, cache, outbox, token_keys, lookup.get());
     auto reader = terminal::open_card_readers(config.readers, STDIN_FILENO);
     if (!reader) return EXIT_FAILURE;
     g_reader = reader.get();
@@ -146,7 +150,11 @@ int main(int argc, char** argv) {
                                                                [](void*) { g_reader = nullptr; });
     install_stop_handlers();
 
-    terminal::SyncWorker sync(config);
+    // write-card at the prompt: a member's token onto a blank contactless card (docs/cards.md).
+    const auto token_issuer = terminal::make_server_token_issuer(config);
+    terminal::ChipEnrollmentDesk desk(config.issuer_prefix, token_keys, *token_issuer,
+                                      reader->control());
+    terminal::SyncWorker sync(config, token_keys);
     sync.start();
     std::cout << "rapport-terminal " << config.terminal_id << " (store " << config.store_id
               << ") ready: scan a card, or type its number and press Enter. "
@@ -165,9 +173,21 @@ int main(int argc, char** argv) {
         }
         break;
       }
+      const bool tapped = read->kind == drivers::CardKind::kContactless;
+      if (read->kind == drivers::CardKind::kTyped) {
+        if (const auto answer = desk.command(read->payload)) {
+          std::cout << "[" << config.terminal_id << "] " << *answer << std::endl;
+          continue;
+        }
+      }
+      if (tapped && desk.waiting()) {
+        const auto written = desk.write(*read);
+        std::cout << "[" << config.terminal_id << "] " << (written.enrolled ? "OK " : "!! ")
+                  << " " << written.message << std::endl;
+        continue;
+      }
       // A tapped card is its signed member token (a UID alone is only a claim); the reader
       // beeps once for a good card and its rejected pattern otherwise.
-      const bool tapped = read->kind == drivers::CardKind::kContactless;
       const auto now = std::chrono::system_clock::now();
       const auto result = tapped ? counter.scan_chip(read->payload, read->card_memory, now)
                                  : counter.scan(read->payload, now);

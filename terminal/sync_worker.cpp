@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "shared/net/https_client.h"
+#include "shared/protocol/card_messages.h"
 #include "shared/protocol/sync_messages.h"
 #include "shared/util/clock.h"
 #include "terminal/local_database.h"
@@ -40,7 +41,8 @@ struct SyncWorker::State {
       : db(std::move(database)), outbox(db), cache(db), client(std::move(https)) {}
 };
 
-SyncWorker::SyncWorker(const TerminalConfig& config) : config_(config) {
+SyncWorker::SyncWorker(const TerminalConfig& config, std::shared_ptr<LiveKeyring> keyring)
+    : config_(config), keyring_(std::move(keyring)) {
   auto db = open_local_database(config.database);
   if (!db) {
     throw std::runtime_error("cannot open " + config.database.string() + ": " +
@@ -192,7 +194,57 @@ bool pull_changes(MemberCache& cache, net::HttpsClient& client,
   return true;
 }
 
+// Fetches the chain's public token keyring and, when it changed, stores it for the counter.
+// A server without the endpoint (404, an older one) is not an error: the keys stay as they are.
+bool pull_token_keys(LiveKeyring& live, const std::filesystem::path& file,
+                     net::HttpsClient& client, std::chrono::milliseconds timeout) {
+  const auto response = client.request("GET", protocol::kTokenKeysPath, "", timeout);
+  if (!response) {
+    spdlog::warn("sync: cannot pull the token keys ({}); keeping the ones we have",
+                 response.error().message());
+    return false;
+  }
+  if (response->status == 404) return true;
+  if (response->status != 200) {
+    spdlog::error("sync: server refused the token keys pull with HTTP {}: {}", response->status,
+                  response->body);
+    return false;
+  }
+  const auto answer = protocol::decode_token_keys_answer(response->body);
+  if (!answer) {
+    spdlog::error("sync: unreadable token keys: {}", answer.error().message());
+    return false;
+  }
+  try {
+    const auto changed = store_keyring(live, file, answer->keyring);
+    if (!changed) {
+      spdlog::error("sync: the server's token keyring is malformed: {}",
+                    changed.error().message());
+      return false;
+    }
+    if (*changed) {
+      std::string keys;
+      for (const auto id : live.current()->key_ids()) keys += " " + std::to_string(id);
+      std::string retired;
+      for (const auto id : answer->retired) retired += " " + std::to_string(id);
+      spdlog::info("sync: new token keys stored in {}: keys{}; retired (cards refused):{}",
+                   file.string(), keys, retired.empty() ? " none" : retired);
+    }
+  } catch (const std::exception& e) {
+    spdlog::error("sync: cannot store the token keys: {}", e.what());
+    return false;
+  }
+  return true;
+}
+
 }  // namespace
+
+bool SyncWorker::pull(State& s) {
+  if (!pull_changes(s.cache, *s.client, config_.request_timeout)) return false;
+  if (!keyring_) return true;
+  return pull_token_keys(*keyring_, keyring_file(config_.token_keys, config_.card_key), *s.client,
+                         config_.request_timeout);
+}
 
 void SyncWorker::start() {
   // One bounded fetch before the counter opens, so the first customer is recognised even on
@@ -201,8 +253,7 @@ void SyncWorker::start() {
   // in its counts, and must leave the outbox before the new counts arrive, or they would be
   // counted twice at the counter until the next refresh.
   State& s = *state_;
-  if (deliver(s.outbox, *s.client, config_.request_timeout) == Delivery::kAllSent &&
-      pull_changes(s.cache, *s.client, config_.request_timeout)) {
+  if (deliver(s.outbox, *s.client, config_.request_timeout) == Delivery::kAllSent && pull(s)) {
     s.next_refresh = Clock::now() + config_.members_refresh;
   }
   thread_ = std::thread([this] { run(); });
@@ -214,7 +265,7 @@ void SyncWorker::run() {
     const auto now = Clock::now();
     bool ok = deliver(s.outbox, *s.client, config_.request_timeout) == Delivery::kAllSent;
     if (ok && now >= s.next_refresh) {
-      ok = pull_changes(s.cache, *s.client, config_.request_timeout);
+      ok = pull(s);
       if (ok) s.next_refresh = now + config_.members_refresh;
     }
     std::chrono::milliseconds wait = config_.sync_interval;

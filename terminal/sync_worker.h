@@ -1,8 +1,9 @@
 // terminal/sync_worker.h
 //
 // The terminal's background sync: sends the outbox to the server in batches and deletes
-// what the server acknowledged; pulls the members changed since its cursor at start and
-// then every members_refresh. Retries with exponential backoff and jitter while the server is away.
+// what the server acknowledged; pulls the members changed since its cursor, and the chain's
+// public token keyring (GET /sync/v1/token-keys, stored with store_keyring() so the counter
+// verifies with the new keys at once), at start and then every members_refresh. Retries with exponential backoff and jitter while the server is away.
 // An event the server refuses on its own (400/413) is set aside in rejected_events so it
 // does not hold back the rest (docs/protocol.md, "Refused events").
 // The counter never waits for it.
@@ -17,6 +18,7 @@
 #include <mutex>
 #include <thread>
 
+#include "terminal/live_keyring.h"
 #include "terminal/terminal_config.h"
 
 namespace rapport::terminal {
@@ -24,7 +26,10 @@ namespace rapport::terminal {
 class SyncWorker {
  public:
   // Throws std::runtime_error (start-up) when the database or TLS files cannot be opened.
-  explicit SyncWorker(const TerminalConfig& config);
+  // `keyring`, when given, receives the server's token keyring (written to
+  // keyring_file(config.token_keys, config.card_key) first); it must be the counter's.
+  explicit SyncWorker(const TerminalConfig& config,
+                      std::shared_ptr<LiveKeyring> keyring = nullptr);
   ~SyncWorker();  // stop()s if still running
 
   // Delivers and pulls changed members once (each request bounded by the request timeout;
@@ -38,8 +43,11 @@ class SyncWorker {
  private:
   struct State;  // the client, database, outbox and cache; lives on the worker thread
   void run();
+  // Pulls changed members, then the token keyring; false when either failed.
+  bool pull(State& s);
 
   TerminalConfig config_;
+  std::shared_ptr<LiveKeyring> keyring_;  // may be null: keys are then not pulled
   std::unique_ptr<State> state_;
   std::thread thread_;
 

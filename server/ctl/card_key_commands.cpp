@@ -48,12 +48,11 @@ void write_public_keyring(const server::CardTokenKeys& keys) {
                         /*owner_only=*/false);
 }
 
-void print_keyring_advice(const fs::path& data, const server::CardTokenKeys& keys) {
-  std::cout << "Terminals verify with the public keys in "
+void print_keyring_advice(const server::CardTokenKeys& keys) {
+  std::cout << "Terminals fetch the public keys in "
             << (keys.folder() / server::kPublicKeyringFile).string()
-            << ": issue each terminal again (rapportctl terminal issue --data " << data.string()
-            << " --id ID --store STORE), or copy that file over its bundle's "
-            << server::kPublicKeyringFile << ".\n";
+            << " at their next member pull (sync.members_refresh_s, 60 s by default); a "
+               "terminal that is offline gets them when it is back.\n";
 }
 
 }  // namespace
@@ -72,7 +71,7 @@ int run_card_keys_new(const fs::path& data) {
               << (keys.folder() / (std::to_string(*id) + ".key")).string()
               << " (mode 0600); new tokens are signed with it. Older keys stay valid until "
                  "retired.\n";
-    print_keyring_advice(data, keys);
+    print_keyring_advice(keys);
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << "\n";
     return 1;
@@ -133,7 +132,7 @@ int run_card_keys_retire(const fs::path& data, int id) {
   std::cout << "Token key " << id
             << " retired: its private key is destroyed, and cards signed with it are refused "
                "by every terminal that has the new keyring.\n";
-  print_keyring_advice(data, keys);
+  print_keyring_advice(keys);
   return 0;
 }
 

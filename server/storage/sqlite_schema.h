@@ -11,7 +11,7 @@
 
 namespace rapport::server {
 
-inline constexpr std::array<storage::Migration, 6> kSqliteMigrations{{
+inline constexpr std::array<storage::Migration, 7> kSqliteMigrations{{
     {1, R"sql(
 CREATE TABLE stores (
   id   TEXT PRIMARY KEY,
@@ -195,6 +195,21 @@ CREATE TABLE enrollment_codes (
   expires_at  TEXT NOT NULL,
   used_at     TEXT
 );
+)sql"},
+    // Member tokens signed for terminals to write to blank chips (POST
+    // /sync/v1/member-tokens): who asked for which card and chip, signed with which key.
+    {5, R"sql(
+CREATE TABLE member_token_issues (
+  id          INTEGER PRIMARY KEY,
+  card_token  TEXT NOT NULL,
+  member_id   INTEGER NOT NULL REFERENCES members(id),
+  chip_uid    TEXT NOT NULL,
+  key_id      INTEGER NOT NULL,
+  terminal_id TEXT NOT NULL,
+  store_id    TEXT NOT NULL,
+  issued_at   TEXT NOT NULL
+);
+CREATE INDEX member_token_issues_card ON member_token_issues(card_token);
 )sql"},
     // The rewards issue: the points ledger (docs/rewards.md). Double entry: every posting's
     // entries sum to zero; a member's balance is the sum of their entries; postings and

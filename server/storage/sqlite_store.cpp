@@ -339,6 +339,37 @@ class SqliteStore final : public Store {
     return alerts;
   }
 
+  Result<void> record_member_token_issue(const MemberTokenIssue& issue) override {
+    RAPPORT_TRY(auto stmt,
+                db_.prepare("INSERT INTO member_token_issues(card_token, member_id, chip_uid, "
+                            "key_id, terminal_id, store_id, issued_at) "
+                            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
+    stmt.bind(1, issue.card_token)
+        .bind(2, issue.member_id)
+        .bind(3, issue.chip_uid)
+        .bind(4, std::int64_t{issue.key_id})
+        .bind(5, issue.terminal_id)
+        .bind(6, issue.store_id)
+        .bind(7, issue.issued_at);
+    return stmt.run();
+  }
+
+  Result<std::vector<MemberTokenIssue>> list_member_token_issues(std::size_t limit) override {
+    RAPPORT_TRY(auto stmt, db_.prepare("SELECT card_token, member_id, chip_uid, key_id, "
+                                       "terminal_id, store_id, issued_at FROM "
+                                       "member_token_issues ORDER BY id LIMIT ?1"));
+    stmt.bind(1, static_cast<std::int64_t>(limit));
+    std::vector<MemberTokenIssue> issues;
+    for (;;) {
+      RAPPORT_TRY(const bool row, stmt.step());
+      if (!row) break;
+      issues.push_back({stmt.column_text(0), stmt.column_int64(1), stmt.column_text(2),
+                        static_cast<int>(stmt.column_int64(3)), stmt.column_text(4),
+                        stmt.column_text(5), stmt.column_text(6)});
+    }
+    return issues;
+  }
+
   Result<std::vector<StoredEvent>> list_events(std::size_t limit) override {
     RAPPORT_TRY(auto stmt, db_.prepare("SELECT seq, id, kind, terminal_id, store_id, card_token, "
                                        "member_id, occurred_at, received_at, payload FROM events "

@@ -38,6 +38,17 @@ struct TerminalRecord {
   bool revoked = false;
 };
 
+// A member token the server signed for a terminal to write to a chip: who asked for what.
+struct MemberTokenIssue {
+  std::string card_token;
+  std::int64_t member_id = 0;
+  std::string chip_uid;  // hex, as the terminal's reader reported it
+  int key_id = 0;
+  std::string terminal_id;  // from the terminal's certificate
+  std::string store_id;
+  std::string issued_at;  // ISO 8601 UTC, server clock
+};
+
 // An event as the server keeps it: what the terminal said, plus the server's own order and
 // time, and the member the server resolved from the card token (empty for an unknown card).
 struct StoredEvent {
@@ -194,6 +205,10 @@ class Store {
   [[nodiscard]] virtual Result<std::size_t> expire_points(
       std::chrono::system_clock::time_point now) = 0;
   [[nodiscard]] virtual Result<std::vector<PointsReview>> list_points_reviews(
+      std::size_t limit) = 0;
+  // The record of member tokens signed for terminals (member_token_handler.h), oldest first.
+  [[nodiscard]] virtual Result<void> record_member_token_issue(const MemberTokenIssue& issue) = 0;
+  [[nodiscard]] virtual Result<std::vector<MemberTokenIssue>> list_member_token_issues(
       std::size_t limit) = 0;
 
   // Events in arrival order, for rapportctl and tests.

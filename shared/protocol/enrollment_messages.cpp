@@ -51,7 +51,8 @@ std::string encode(const EnrollResponse& r) {
                                       {"ca_certificate", r.ca_certificate},
                                       {"card_key", r.card_key},
                                       {"issuer_prefix", r.issuer_prefix},
-                                      {"sync_port", r.sync_port}});
+                                      {"sync_port", r.sync_port},
+                                      {"token_keys", r.token_keys}});
 }
 
 Result<EnrollResponse> decode_enroll_response(std::string_view text) {
@@ -68,6 +69,9 @@ Result<EnrollResponse> decode_enroll_response(std::string_view text) {
     return EnrollmentErrc::kBadMessage;
   }
   r.sync_port = static_cast<std::uint16_t>(port->get_int64());
+  if (o.contains("token_keys")) {
+    RAPPORT_TRY(r.token_keys, text_of(o, "token_keys"));
+  }
   return r;
 }
 

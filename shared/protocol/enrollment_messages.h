@@ -33,6 +33,9 @@ struct EnrollResponse {
   std::string card_key;         // 64 hex digits: the chain's card key (docs/protocol.md)
   std::string issuer_prefix;    // the chain's 6-digit card prefix
   std::uint16_t sync_port = 0;  // where the sync endpoint listens (same host)
+  // The chain's public token keyring (card::TokenKeyring's file format, docs/cards.md); empty
+  // when the server sent none (an older server): the terminal then gets it on its first sync.
+  std::string token_keys;
 };
 
 [[nodiscard]] std::string encode(const EnrollRequest& request);
@@ -40,7 +43,8 @@ struct EnrollResponse {
 [[nodiscard]] Result<EnrollRequest> decode_enroll_request(std::string_view json);
 
 [[nodiscard]] std::string encode(const EnrollResponse& response);
-// kBadMessage when a field is missing, has the wrong type, or the port is not 1-65535.
+// kBadMessage when a field is missing, has the wrong type, or the port is not 1-65535;
+// "token_keys" may be absent (empty), but when present it is a string.
 [[nodiscard]] Result<EnrollResponse> decode_enroll_response(std::string_view json);
 
 }  // namespace rapport::protocol

@@ -208,3 +208,57 @@ TEST_CASE("revoking a terminal cuts its open keep-alive connection and refuses i
   CHECK(after->status == 403);
   chain.stop();
 }
+
+TEST_CASE("an enrolled terminal verifies signed cards at once and gets new token keys by sync",
+          "[e2e][enrollment][token]") {
+  testing::TempDir dir;
+  EnrollingChain chain(dir.path());
+  std::string out;
+  REQUIRE(chain.enroll(chain.add_terminal("T6"), "T6", &out) == 0);
+  const auto folder = dir / "T6";
+  // The enrollment answer carried the chain's public keyring: beside the certificates, named
+  // by terminal.toml, public keys only.
+  CHECK(read_text(folder / "token-keys.pem") ==
+        read_text(chain.data / "token-keys/token-keys.pem"));
+  CHECK(read_text(folder / "token-keys.pem").find("PRIVATE") == std::string::npos);
+  auto toml = read_text(folder / "terminal.toml");
+  CHECK(toml.find("token_keys = \"token-keys.pem\"") != std::string::npos);
+  toml = std::regex_replace(toml, std::regex("interval_ms = \\d+"), "interval_ms = 100");
+  toml = std::regex_replace(toml, std::regex("members_refresh_s = \\d+"), "members_refresh_s = 1");
+  write_file_atomically(folder / "terminal.toml", toml, false);
+
+  const auto qr_of = [&] {
+    std::string printed;
+    REQUIRE(testing::run({kCtl, "card", "token", "--data", chain.data.string(), "--member", "1",
+                          "--card", chain.card},
+                         &printed) == 0);
+    std::smatch match;
+    REQUIRE(std::regex_search(printed, match, std::regex("qr: (RPT:[A-Z2-7]+)")));
+    return std::string(match[1]);
+  };
+  const std::string key1_card = qr_of();
+  const auto log = dir / "terminal.log";
+  ChildProcess terminal({kTerminal, "--config", (folder / "terminal.toml").string()}, log);
+  REQUIRE(wait_until([&] { return log_has(log, "ready"); }, 20s));
+  terminal.write_stdin(key1_card + "\n");
+  REQUIRE(wait_until([&] { return log_has(log, "Ada Lovelace"); }, 10s));
+
+  // A key made after enrollment reaches the running terminal; cards signed with it verify.
+  REQUIRE(testing::run({kCtl, "card-keys", "new", "--data", chain.data.string()}) == 0);
+  const std::string key2_card = qr_of();
+  REQUIRE(wait_until([&] { return log_has(log, "new token keys stored"); }, 15s));
+  CHECK(read_text(folder / "token-keys.pem") ==
+        read_text(chain.data / "token-keys/token-keys.pem"));
+  terminal.write_stdin(key2_card + "\n");
+  REQUIRE(wait_until([&] { return chain.events().size() == 2; }, 15s));
+
+  // Retiring key 1 reaches it too: the cards it signed are refused from then on.
+  REQUIRE(testing::run({kCtl, "card-keys", "retire", "--data", chain.data.string(), "1"}) == 0);
+  REQUIRE(wait_until([&] { return log_has(log, "retired (cards refused): 1"); }, 15s));
+  terminal.write_stdin(key1_card + "\n");
+  REQUIRE(wait_until([&] { return log_has(log, "unknown or retired key"); }, 10s));
+  terminal.close_stdin();
+  CHECK(terminal.wait(15s) == 0);
+  CHECK(chain.events().size() == 2);
+  chain.stop();
+}

@@ -84,6 +84,11 @@ std::optional<NtagCard> CcidResponder::card() const {
   return card_;
 }
 
+std::optional<NtagCard> CcidResponder::removed_card() const {
+  std::lock_guard lock(mutex_);
+  return removed_;
+}
+
 std::vector<Bytes> CcidResponder::signals() const {
   std::lock_guard lock(mutex_);
   return signals_;
@@ -135,6 +140,7 @@ std::vector<Bytes> CcidResponder::answer(std::span<const std::uint8_t> message) 
   ++xfr_blocks_;
   if (remove_countdown_ && (*remove_countdown_)-- == 0) {
     remove_countdown_.reset();
+    removed_ = std::move(card_);
     card_.reset();
     powered_ = false;
     absent_by_status_word_ = remove_with_status_word_;

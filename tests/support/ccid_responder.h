@@ -57,6 +57,8 @@ class CcidResponder {
   [[nodiscard]] std::vector<Bytes> answer(std::span<const std::uint8_t> message);
 
   [[nodiscard]] std::optional<NtagCard> card() const;
+  // The card as it was when remove_after() took it away (a write cut short shows here).
+  [[nodiscard]] std::optional<NtagCard> removed_card() const;
   [[nodiscard]] std::vector<Bytes> signals() const;  // LED/buzzer APDUs received
   [[nodiscard]] int xfr_blocks() const;
   [[nodiscard]] int slot_status_polls() const;
@@ -66,6 +68,7 @@ class CcidResponder {
 
   mutable std::mutex mutex_;
   std::optional<NtagCard> card_;
+  std::optional<NtagCard> removed_;
   bool powered_ = false;
   std::optional<int> remove_countdown_;
   bool remove_with_status_word_ = false;

@@ -135,11 +135,22 @@ TEST_CASE("enrollment messages round-trip and refuse the wrong shape", "[enrollm
   REQUIRE(decoded);
   CHECK(decoded->code == request.code);
   CHECK(decoded->certificate_request == request.certificate_request);
-  protocol::EnrollResponse response{"T2", "S1", "cert", "ca", std::string(64, 'a'), "627599", 8443};
+  protocol::EnrollResponse response{"T2",   "S1", "cert", "ca", std::string(64, 'a'),
+                                    "627599", 8443, "Key-Id: 1\n"};
   const auto answer = protocol::decode_enroll_response(protocol::encode(response));
   REQUIRE(answer);
   CHECK(answer->sync_port == 8443);
   CHECK(answer->card_key == response.card_key);
+  CHECK(answer->token_keys == response.token_keys);
+  // An older server sends no keyring: the terminal fetches it on its first sync.
+  const auto older = protocol::decode_enroll_response(
+      R"({"terminal_id":"T2","store":"S1","certificate":"c","ca_certificate":"ca",)"
+      R"("card_key":"k","issuer_prefix":"627599","sync_port":8443})");
+  REQUIRE(older);
+  CHECK(older->token_keys.empty());
+  CHECK_FALSE(protocol::decode_enroll_response(
+      R"({"terminal_id":"T2","store":"S1","certificate":"c","ca_certificate":"ca",)"
+      R"("card_key":"k","issuer_prefix":"627599","sync_port":8443,"token_keys":7})"));
   for (const char* bad :
        {"", "[]", "{\"code\":1,\"certificate_request\":\"x\"}", "{\"code\":\"x\"}", "{{"}) {
     INFO(bad);

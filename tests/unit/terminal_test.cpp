@@ -6,10 +6,12 @@
 
 #include "shared/card/card_key.h"
 #include "shared/card/member_token.h"
+#include "shared/card/token_errc.h"
 #include "shared/card/token_keyring.h"
 #include "shared/crypto/ed25519.h"
 #include "shared/util/clock.h"
 #include "terminal/counter.h"
+#include "terminal/live_keyring.h"
 #include "terminal/local_database.h"
 #include "terminal/member_cache.h"
 #include "terminal/outbox.h"
@@ -345,7 +347,8 @@ struct SignedCardFixture : Fixture {
     return card::sign_member_token(claims, 1, by ? *by : signing).value();
   }
   terminal::Counter signed_counter() {
-    return terminal::Counter({"T1", "S1", kPrefix}, key, db, cache, outbox, keys());
+    return terminal::Counter({"T1", "S1", kPrefix}, key, db, cache, outbox,
+                             std::make_shared<terminal::LiveKeyring>(keys()));
   }
 };
 
@@ -446,4 +449,55 @@ TEST_CASE_METHOD(SignedCardFixture, "a tapped card counts only with a token boun
         ScanOutcome::kRefusedToken);
   CHECK(c.scan_chip("not hex", memory, kNow).outcome == ScanOutcome::kBadRead);
   CHECK(outbox.size().value() == 1);
+}
+
+TEST_CASE_METHOD(SignedCardFixture,
+                 "a genuine token of a card now held by another member is refused, not greeted",
+                 "[terminal][token]") {
+  // The token (QR or chip) says member 1; the chain has since given the card to member 2.
+  domain::Member grace;
+  grace.id = 2;
+  grace.name = "Grace Hopper";
+  grace.home_store = "S1";
+  grace.cards.push_back({Fixture::token(kAdaCard), "7894", domain::CardStatus::kActive});
+  REQUIRE(cache.apply({"S1", {grace}, "1.1", false}));
+  auto c = signed_counter();
+  const std::vector<std::uint8_t> uid = {0x04, 0xa1, 0xb2, 0xc3, 0xd4, 0xe5, 0xf6};
+  auto memory = token(uid);
+  memory.resize(144, 0x00);
+  for (const auto& result :
+       {c.scan(card::member_token_text(token()), kNow), c.scan_chip("04a1b2c3d4e5f6", memory, kNow)}) {
+    CHECK(result.outcome == ScanOutcome::kRefusedToken);
+    CHECK_THAT(result.message, Catch::Contains("REFUSED") &&
+                                   Catch::Contains("belongs to another member") &&
+                                   !Catch::Contains("Grace"));
+    CHECK_FALSE(result.holder);
+    CHECK_FALSE(result.event_id);
+  }
+  CHECK(outbox.size().value() == 0);
+  // The number typed by hand is still Grace's card: the check is about the token's claim.
+  CHECK(c.scan(kAdaCard, kNow).outcome == ScanOutcome::kMember);
+}
+
+TEST_CASE_METHOD(SignedCardFixture, "a keyring replaced while the counter runs is used at the next card",
+                 "[terminal][token]") {
+  seed();
+  const auto live = std::make_shared<terminal::LiveKeyring>();  // starts with no keys
+  terminal::Counter c({"T1", "S1", kPrefix}, key, db, cache, outbox, live);
+  const auto text = card::member_token_text(token());
+  CHECK(c.scan(text, kNow).outcome == ScanOutcome::kRefusedToken);
+  // What the SyncWorker does with the server's keyring: the file first, then the counter.
+  const auto file = dir / "token-keys.pem";
+  CHECK(terminal::store_keyring(*live, file, keys().to_text()).value());
+  CHECK(c.scan(text, kNow).outcome == ScanOutcome::kMember);
+  CHECK(terminal::load_keyring_if_present(file).value().key_ids() == std::vector<std::uint8_t>{1});
+  // The same keyring again changes nothing; a malformed one is refused and changes nothing.
+  CHECK_FALSE(terminal::store_keyring(*live, file, keys().to_text()).value());
+  CHECK(terminal::store_keyring(*live, file, "Key-Id: 1\nnot a key\n").error() ==
+        card::TokenErrc::kBadKeyring);
+  CHECK(c.scan(text, kNow).outcome == ScanOutcome::kMember);
+  // A key retired on the server leaves the keyring: its cards are refused from then on.
+  CHECK(terminal::store_keyring(*live, file, card::TokenKeyring{}.to_text()).value());
+  CHECK_THAT(c.scan(text, kNow).message, Catch::Contains("unknown or retired key"));
+  CHECK(terminal::load_keyring_if_present(dir / "absent.pem").value().empty());
 }
