@@ -79,6 +79,15 @@ bool is_json(std::string_view content_type) {
   return content_type.substr(0, 16) == "application/json";
 }
 
+// A browser names the page's origin on every POST; one that is not this server is another
+// site's request (defence in depth beside SameSite cookies and the CSRF token). Requests
+// without Origin (not from a browser) pass on to the token check.
+bool foreign_origin(const net::HttpRequest& request) {
+  const std::string_view origin = request.header("origin");
+  if (origin.empty()) return false;
+  return origin != "https://" + std::string(request.header("host"));
+}
+
 }  // namespace
 
 struct DashboardHandler::Caller {
@@ -154,6 +163,10 @@ net::HttpResponse DashboardHandler::route(const net::HttpRequest& request) {
   const bool post = request.method == "POST";
   if (!get && !post) return json_error(405, "only GET and POST are used here");
   const bool api = !path.empty() && path[0] == "api";
+  if (post && foreign_origin(request)) {
+    (void)audit(request, nullptr, {}, "post", request.target, "foreign-origin");
+    return json_error(403, "cross-site request refused");
+  }
 
   // Public: the login page and the files it needs, and logging in.
   if (get && path.size() == 1 && path[0] == "login") return html_response(200, std::string(find_asset("login.html")->bytes));
@@ -229,6 +242,10 @@ net::HttpResponse DashboardHandler::login(const net::HttpRequest& request) {
     if (auto rehashed = crypto::hash_password(form->password, options_.password_cost); rehashed) {
       (void)store_.set_password_hash(user.user.id, *rehashed);
     }
+  }
+  // A new session on every login: a session id planted before login is worth nothing after.
+  if (const auto previous = cookie_value(request.header("cookie"), kSessionCookie)) {
+    sessions_.close(*previous);
   }
   const NewSession session = sessions_.open(user.user.id, now);
   if (!audit(request, &user.user, {}, "login", "", "ok")) {

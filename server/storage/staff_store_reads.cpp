@@ -4,6 +4,8 @@
 // members of other stores who visit it (their visits there only), one member's overview and
 // their visits at given stores.
 #include <optional>
+#include <string>
+#include <string_view>
 
 #include "server/storage/sqlite_staff_store.h"
 
@@ -18,6 +20,20 @@ std::optional<double> optional_double(const storage::Statement& stmt, int column
 std::optional<std::int64_t> optional_int(const storage::Statement& stmt, int column) {
   if (stmt.column_is_null(column)) return std::nullopt;
   return stmt.column_int64(column);
+}
+
+// The latest snapshot's columns both the regulars and a member's overview show, read by
+// read_value_columns() in this order.
+constexpr std::string_view kValueColumns =
+    "v.tier, v.total_value_cents, v.p_alive, v.rhythm_days, coalesce(v.at_risk, 0)";
+
+template <typename Row>
+void read_value_columns(const storage::Statement& stmt, int first, Row& row) {
+  row.tier = stmt.column_optional_text(first);
+  row.total_value_cents = optional_int(stmt, first + 1);
+  row.p_alive = optional_double(stmt, first + 2);
+  row.rhythm_days = optional_double(stmt, first + 3);
+  row.at_risk = stmt.column_int64(first + 4) != 0;
 }
 
 }  // namespace
@@ -42,9 +58,9 @@ Result<std::vector<std::string>> SqliteStaffStore::all_stores() {
 Result<std::vector<RegularRow>> SqliteStaffStore::regulars(const std::string& store_id,
                                                            std::size_t limit) {
   RAPPORT_TRY(auto stmt,
-              db_.prepare("SELECT m.id, m.name, m.visit_count, m.last_visit, v.tier, "
-                          "v.total_value_cents, v.p_alive, v.rhythm_days, "
-                          "coalesce(v.at_risk, 0), v.segment "
+              db_.prepare("SELECT m.id, m.name, m.visit_count, m.last_visit, " +
+                          std::string(kValueColumns) +
+                          ", v.segment "
                           "FROM members m LEFT JOIN value_snapshots v ON v.member_id = m.id "
                           "WHERE m.home_store = ? "
                           "ORDER BY v.total_value_cents IS NULL, v.total_value_cents DESC, m.id "
@@ -59,11 +75,7 @@ Result<std::vector<RegularRow>> SqliteStaffStore::regulars(const std::string& st
     r.name = stmt.column_text(1);
     r.visit_count = stmt.column_int64(2);
     r.last_visit = stmt.column_optional_text(3);
-    r.tier = stmt.column_optional_text(4);
-    r.total_value_cents = optional_int(stmt, 5);
-    r.p_alive = optional_double(stmt, 6);
-    r.rhythm_days = optional_double(stmt, 7);
-    r.at_risk = stmt.column_int64(8) != 0;
+    read_value_columns(stmt, 4, r);
     r.segment = stmt.column_optional_text(9);
     rows.push_back(std::move(r));
   }
@@ -95,9 +107,9 @@ Result<bool> SqliteStaffStore::has_value_snapshots() {
 
 Result<std::optional<MemberOverview>> SqliteStaffStore::member(std::int64_t id) {
   RAPPORT_TRY(auto stmt,
-              db_.prepare("SELECT m.id, m.name, m.home_store, m.visit_count, m.last_visit, "
-                          "v.tier, v.total_value_cents, v.p_alive, v.rhythm_days, "
-                          "coalesce(v.at_risk, 0) "
+              db_.prepare("SELECT m.id, m.name, m.home_store, m.visit_count, m.last_visit, " +
+                          std::string(kValueColumns) +
+                          " "
                           "FROM members m LEFT JOIN value_snapshots v ON v.member_id = m.id "
                           "WHERE m.id = ?"));
   stmt.bind(1, id);
@@ -109,11 +121,7 @@ Result<std::optional<MemberOverview>> SqliteStaffStore::member(std::int64_t id) 
   m.home_store = stmt.column_text(2);
   m.visit_count = stmt.column_int64(3);
   m.last_visit = stmt.column_optional_text(4);
-  m.tier = stmt.column_optional_text(5);
-  m.total_value_cents = optional_int(stmt, 6);
-  m.p_alive = optional_double(stmt, 7);
-  m.rhythm_days = optional_double(stmt, 8);
-  m.at_risk = stmt.column_int64(9) != 0;
+  read_value_columns(stmt, 5, m);
   return std::optional<MemberOverview>(std::move(m));
 }
 

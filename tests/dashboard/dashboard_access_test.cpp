@@ -111,6 +111,29 @@ TEST_CASE("A POST without the session's CSRF token, or with a wrong one, is refu
   CHECK(other.get("/api/session").status == 200);
 }
 
+TEST_CASE("A POST from another site's page is refused even with the right token", "[dashboard]") {
+  DashboardFixture f;
+  StaffBrowser browser(f);
+  REQUIRE(browser.login("maria", kPassword).status == 200);
+  const std::string origin = "https://127.0.0.1:" + std::to_string(f.listener->port());
+  CHECK(browser.post("/api/logout", browser.csrf_token(), "https://evil.example").status == 403);
+  CHECK(browser.get("/api/session").status == 200);
+  CHECK(audited(f, "post", "/api/logout", "foreign-origin"));
+  CHECK(browser.post("/api/logout", browser.csrf_token(), origin).status == 200);
+}
+
+TEST_CASE("Logging in again replaces the session the browser had", "[dashboard]") {
+  DashboardFixture f;
+  StaffBrowser browser(f);
+  REQUIRE(browser.login("maria", kPassword).status == 200);
+  const std::string first = browser.cookie();
+  REQUIRE(browser.login("maria", kPassword).status == 200);
+  CHECK(browser.cookie() != first);
+  StaffBrowser replay(f);
+  replay.set_cookie(first);
+  CHECK(replay.get("/api/session").status == 401);
+}
+
 TEST_CASE("A session expires when idle and at the end of its lifetime", "[dashboard]") {
   DashboardFixture f;
   StaffBrowser browser(f);

@@ -163,9 +163,11 @@ Reply StaffBrowser::login(const std::string& name, const std::string& password,
 
 Reply StaffBrowser::get(const std::string& target) { return send("GET", target, "", {}); }
 
-Reply StaffBrowser::post(const std::string& target, const std::string& csrf_token) {
+Reply StaffBrowser::post(const std::string& target, const std::string& csrf_token,
+                         const std::string& origin) {
   std::vector<net::HttpHeader> headers;
   if (!csrf_token.empty()) headers.push_back({"X-CSRF-Token", csrf_token});
+  if (!origin.empty()) headers.push_back({"Origin", origin});
   return send("POST", target, "", std::move(headers));
 }
 

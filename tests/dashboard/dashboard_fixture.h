@@ -65,7 +65,9 @@ class StaffBrowser {
   Reply login(const std::string& name, const std::string& password,
               const std::string& content_type = "application/json");
   Reply get(const std::string& target);
-  Reply post(const std::string& target, const std::string& csrf_token);
+  // A POST as the page makes it; `origin`, when set, is sent as the Origin header.
+  Reply post(const std::string& target, const std::string& csrf_token,
+             const std::string& origin = {});
   [[nodiscard]] const std::string& csrf_token() const { return csrf_; }
   [[nodiscard]] const std::string& cookie() const { return cookie_; }
   void set_cookie(std::string cookie) { cookie_ = std::move(cookie); }
