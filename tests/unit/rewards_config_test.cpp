@@ -10,6 +10,8 @@
 #include <string>
 
 #include "server/rewards/rewards_config.h"
+#include "server/server_config.h"
+#include "tests/support/temp_dir.h"
 #include "shared/config/config_file.h"
 
 namespace {
@@ -163,4 +165,31 @@ TEST_CASE("broken TOML is refused with its line", "[rewards]") {
     CHECK(std::string(e.what()).find("line " + std::to_string(line_of(text, "= = 90"))) !=
           std::string::npos);
   }
+}
+
+TEST_CASE("server.toml's [rewards] rules names the rules file, relative to server.toml",
+          "[rewards]") {
+  rapport::testing::TempDir dir;
+  const auto server_toml = [&] {
+    std::ifstream in(std::string(RAPPORT_SOURCE_DIR) + "/config/server.toml");
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+  }();
+  const auto write = [&](const std::string& name, const std::string& text) {
+    std::ofstream(dir / name) << text;
+  };
+  write("server.toml", server_toml);
+  CHECK_FALSE(rapport::server::load_server_config(dir / "server.toml").rewards);
+
+  write("server.toml", with("# rules = \"rewards.toml\"", "rules = \"rewards.toml\"", server_toml));
+  write("rewards.toml", example());
+  const auto config = rapport::server::load_server_config(dir / "server.toml");
+  REQUIRE(config.rewards);
+  CHECK(config.rewards->catalogue.size() == 5);
+
+  write("rewards.toml", with("grace_days = 90", "grace_days = \"ninety\""));
+  CHECK_THROWS_WITH(rapport::server::load_server_config(dir / "server.toml"),
+                    Catch::Contains("rewards.toml") && Catch::Contains("reward_tiers.grace_days") &&
+                        Catch::Contains("line"));
 }
