@@ -3,16 +3,16 @@
 // config/rewards.toml loads, and every kind of mistake in a rules file is refused with a
 // message naming the key and the line to fix.
 
-#include <catch2/catch.hpp>
+#include "server/rewards/rewards_config.h"
 
+#include <catch2/catch.hpp>
 #include <fstream>
 #include <sstream>
 #include <string>
 
-#include "server/rewards/rewards_config.h"
 #include "server/server_config.h"
-#include "tests/support/temp_dir.h"
 #include "shared/config/config_file.h"
+#include "tests/support/temp_dir.h"
 
 namespace {
 
@@ -37,7 +37,8 @@ std::string with(const std::string& from, const std::string& to, std::string tex
 std::size_t line_of(const std::string& text, const std::string& needle) {
   const auto at = text.find(needle);
   REQUIRE(at != std::string::npos);
-  return 1 + static_cast<std::size_t>(std::count(text.begin(), text.begin() + static_cast<long>(at), '\n'));
+  return 1 + static_cast<std::size_t>(
+                 std::count(text.begin(), text.begin() + static_cast<long>(at), '\n'));
 }
 
 // The rules are refused, naming `key` and the line where `marker` stands.
