@@ -34,8 +34,7 @@ class PointsCommands final : public PointsCli {
     adjust_->add_option("--points", adjust_options_.points, "Points: positive adds, negative takes")
         ->required();
     adjust_->add_option("--reason", adjust_options_.reason, "Why, for the audit")->required();
-    adjust_->add_option("--staff", adjust_options_.staff, "Who is making the change")
-        ->required();
+    adjust_->add_option("--staff", adjust_options_.staff, "Who is making the change")->required();
     adjust_->footer(
         "Example: rapportctl points adjust --data ./rapport-data --member 17 --points -120 "
         "--reason \"duplicate award\" --staff j.smith");
@@ -55,16 +54,18 @@ class PointsCommands final : public PointsCli {
         "right; the same file is never applied twice.");
 
     liability_ = points->add_subcommand(
-        "liability", "The chain's outstanding points (the sum of all balances), checked against "
-                     "the chain's own accounts");
+        "liability",
+        "The chain's outstanding points (the sum of all balances), checked against "
+        "the chain's own accounts");
     liability_->add_option("--data", liability_data_, "Server data folder")->required();
     liability_->footer("Example: rapportctl points liability --data ./rapport-data");
 
     expire_ = points->add_subcommand(
         "expire", "Run the expiry job: balances of inactive members expire, tiers are reviewed");
     expire_->add_option("--data", expire_data_, "Server data folder")->required();
-    expire_->add_option("--now", expire_now_, "As of this time (default: now), "
-                                              "e.g. 2026-11-26T09:00:00Z");
+    expire_->add_option("--now", expire_now_,
+                        "As of this time (default: now), "
+                        "e.g. 2026-11-26T09:00:00Z");
     expire_->footer("Example: rapportctl points expire --data ./rapport-data");
 
     reviews_ = points->add_subcommand(

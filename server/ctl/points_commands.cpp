@@ -32,8 +32,8 @@ int run_points_balance(const std::filesystem::path& data, std::int64_t member) {
     return 1;
   }
   if (!*balance) {
-    std::cerr << "error: there is no member " << member
-              << " (see: rapportctl member list --data " << data.string() << ")\n";
+    std::cerr << "error: there is no member " << member << " (see: rapportctl member list --data "
+              << data.string() << ")\n";
     return 1;
   }
   std::cout << "member " << member << "  balance " << **balance << " points";
@@ -69,8 +69,8 @@ int run_points_adjust(const PointsAdjustOptions& o) {
     std::cerr << "error: nothing changed: " << done.error().message() << "\n";
     return 1;
   }
-  std::cout << "member " << o.member << "  " << (o.points > 0 ? "+" : "") << o.points
-            << " points (" << o.reason << ", by " << o.staff << ")  balance "
+  std::cout << "member " << o.member << "  " << (o.points > 0 ? "+" : "") << o.points << " points ("
+            << o.reason << ", by " << o.staff << ")  balance "
             << folder->store->points_balance(o.member).value().value_or(0) << "\n";
   return 0;
 }
@@ -87,8 +87,8 @@ int run_points_import(const std::filesystem::path& data, const std::filesystem::
   auto folder = open_data_folder(data);
   if (!folder) return 1;
   // The file as a whole names the import: the same file twice is refused.
-  const auto digest = crypto::sha256(
-      {reinterpret_cast<const std::uint8_t*>(text->data()), text->size()});
+  const auto digest =
+      crypto::sha256({reinterpret_cast<const std::uint8_t*>(text->data()), text->size()});
   const std::string import_id = to_hex(digest);
   std::vector<server::PointsAdjustment> adjustments;
   for (const auto& row : csv.rows) {
@@ -140,7 +140,7 @@ int run_points_liability(const std::filesystem::path& data) {
             << totals->members_with_points << " member(s)\n"
             << "chain accounts (issued, redeemed, expired, adjusted): " << totals->chain_accounts
             << (totals->chain_accounts == -totals->member_balances ? "  (balanced)"
-                                                                    : "  (NOT BALANCED)")
+                                                                   : "  (NOT BALANCED)")
             << "\n";
   return totals->chain_accounts == -totals->member_balances ? 0 : 1;
 }
@@ -183,8 +183,8 @@ int run_points_reviews(const std::filesystem::path& data, std::size_t limit) {
     std::cout << r.flagged_at << "  event " << r.event_id << "  terminal " << r.terminal_id
               << "  member " << (r.member_id ? std::to_string(*r.member_id) : "-") << "  "
               << r.points << " points  balance before "
-              << (r.balance_before ? std::to_string(*r.balance_before) : "-") << "  "
-              << r.problem << "\n";
+              << (r.balance_before ? std::to_string(*r.balance_before) : "-") << "  " << r.problem
+              << "\n";
   }
   if (reviews->empty()) std::cout << "no redemptions waiting for review\n";
   return 0;

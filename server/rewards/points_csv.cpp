@@ -45,8 +45,9 @@ PointsCsv parse_points_csv(std::string_view text) {
   std::size_t at = 0;
   while (at < lines.size() && (trim(lines[at]).empty() || trim(lines[at]).front() == '#')) ++at;
   if (at == lines.size()) {
-    fail(0, "the file is empty: write the header member_id,points,reason,staff and one line "
-            "per member");
+    fail(0,
+         "the file is empty: write the header member_id,points,reason,staff and one line "
+         "per member");
     return result;
   }
   // Which field holds which column.

@@ -103,7 +103,8 @@ RewardTierRules load_tiers(const ConfigFile& file) {
   } else {
     file.fail("reward_tiers.measure",
               "must be \"points\" or \"spend\" (earned in the qualifying period; never the "
-              "balance), not \"" + measure + "\"");
+              "balance), not \"" +
+                  measure + "\"");
   }
   r.qualifying_days = file.integer("reward_tiers.qualifying_days", 1, kMaxDays);
   r.grace_days = file.integer_or("reward_tiers.grace_days", 0, 0, kMaxDays);
@@ -146,8 +147,9 @@ Treatment load_treatment(const ConfigFile& file, const std::string& at) {
   for (const auto& name : file.string_array(at + ".offer_kinds")) {
     const auto kind = offer_kind_from_string(name);
     if (!kind) {
-      file.fail(at + ".offer_kinds", "'" + name + "' is not an offer kind (free_item, discount, "
-                                     "multiplier, experience, partner)");
+      file.fail(at + ".offer_kinds", "'" + name +
+                                         "' is not an offer kind (free_item, discount, "
+                                         "multiplier, experience, partner)");
     }
     if (t.allows(*kind)) file.fail(at + ".offer_kinds", "'" + name + "' is listed twice");
     t.offer_kinds.push_back(*kind);
@@ -189,8 +191,9 @@ CatalogueItem load_item(const ConfigFile& file, const std::string& at) {
   const auto kind = required_string(file, at + ".kind");
   const auto parsed = offer_kind_from_string(kind);
   if (!parsed) {
-    file.fail(at + ".kind", "'" + kind + "' is not a reward kind (free_item, discount, "
-                            "multiplier, experience, partner)");
+    file.fail(at + ".kind", "'" + kind +
+                                "' is not a reward kind (free_item, discount, "
+                                "multiplier, experience, partner)");
   }
   item.kind = *parsed;
   item.points = file.integer(at + ".points", 0, kMaxPoints);
@@ -225,8 +228,8 @@ CatalogueItem load_item(const ConfigFile& file, const std::string& at) {
     case OfferKind::kExperience:
       break;
   }
-  for (const std::string_view field : {"product", "amount_cents", "percent", "factor", "days",
-                                       "partner"}) {
+  for (const std::string_view field :
+       {"product", "amount_cents", "percent", "factor", "days", "partner"}) {
     if (has(file, at, field) && std::find(own.begin(), own.end(), field) == own.end()) {
       file.fail(at + "." + std::string(field),
                 "does not belong to a reward of kind \"" + kind + "\"");

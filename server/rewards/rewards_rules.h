@@ -37,11 +37,11 @@ struct EarningRules {
   // Multipliers of a sale line's points by its category or product (both apply).
   std::map<std::string, double, std::less<>> category_multipliers;
   std::map<std::string, double, std::less<>> product_multipliers;
-  std::int64_t every_nth_visit = 0;   // 0: no visit reward
-  std::int64_t nth_visit_points = 0;  // given on visit N, 2N, ...
-  std::int64_t signup_points = 0;     // when the member enrolls
-  std::int64_t birthday_points = 0;   // first visit or purchase in the birthday month, yearly
-  std::int64_t referral_points = 0;   // to the referrer, on the referred member's first purchase
+  std::int64_t every_nth_visit = 0;    // 0: no visit reward
+  std::int64_t nth_visit_points = 0;   // given on visit N, 2N, ...
+  std::int64_t signup_points = 0;      // when the member enrolls
+  std::int64_t birthday_points = 0;    // first visit or purchase in the birthday month, yearly
+  std::int64_t referral_points = 0;    // to the referrer, on the referred member's first purchase
   std::int64_t expire_after_days = 0;  // a balance expires after this long inactive; 0: never
 };
 
@@ -58,17 +58,17 @@ struct RewardTier {
 struct RewardTierRules {
   TierMeasure measure = TierMeasure::kPoints;
   std::int64_t qualifying_days = 365;
-  std::int64_t grace_days = 0;     // a tier is kept this long after the member last qualified
-  std::vector<RewardTier> tiers;   // ascending thresholds; the first is 0 (everyone's tier)
+  std::int64_t grace_days = 0;    // a tier is kept this long after the member last qualified
+  std::vector<RewardTier> tiers;  // ascending thresholds; the first is 0 (everyone's tier)
 };
 
 // How the business treats the members of one value tier (value first, then needs).
 struct Treatment {
   std::int64_t budget_cents_per_member = 0;  // reward cost per member per year
-  std::vector<OfferKind> offer_kinds;         // the kinds of offer this tier may get
+  std::vector<OfferKind> offer_kinds;        // the kinds of offer this tier may get
   Personalisation personalisation = Personalisation::kNone;
-  bool relationship_owner_required = false;   // a named staff member looks after them
-  std::int64_t max_contacts_per_month = 0;    // 0: never contacted unprompted
+  bool relationship_owner_required = false;  // a named staff member looks after them
+  std::int64_t max_contacts_per_month = 0;   // 0: never contacted unprompted
 
   [[nodiscard]] bool allows(OfferKind kind) const;
 };
@@ -80,12 +80,12 @@ struct CatalogueItem {
   std::int64_t points = 0;      // what the member spends; 0 for a gift or gesture
   std::int64_t cost_cents = 0;  // what it costs the business
   // Kind-specific (exactly those of its kind are set):
-  std::optional<std::string> product;           // free_item
-  std::optional<std::int64_t> discount_cents;   // discount: an amount ...
-  std::optional<double> discount_percent;       // ... or a percentage
-  std::optional<double> factor;                 // multiplier: points x factor ...
-  std::optional<std::int64_t> days;             // ... for this many days
-  std::optional<std::string> partner;           // partner: who provides it
+  std::optional<std::string> product;          // free_item
+  std::optional<std::int64_t> discount_cents;  // discount: an amount ...
+  std::optional<double> discount_percent;      // ... or a percentage
+  std::optional<double> factor;                // multiplier: points x factor ...
+  std::optional<std::int64_t> days;            // ... for this many days
+  std::optional<std::string> partner;          // partner: who provides it
 };
 
 struct RewardsRules {

@@ -29,9 +29,7 @@ std::optional<std::chrono::sys_days> day_of_time(const std::string& iso) {
   return std::chrono::floor<std::chrono::days>(*at);
 }
 
-std::string day_text(std::chrono::sys_days day) {
-  return to_iso8601(day).substr(0, 10);
-}
+std::string day_text(std::chrono::sys_days day) { return to_iso8601(day).substr(0, 10); }
 
 Result<std::optional<std::int64_t>> optional_int(Statement& stmt) {
   RAPPORT_TRY(const bool row, stmt.step());
@@ -99,10 +97,10 @@ Result<void> PointsLedger::on_purchase(const domain::Event& e, std::optional<std
     RAPPORT_TRY(const double multiplier, tier_multiplier(*member));
     const std::int64_t points = rewards::purchase_points(rules_->earning, *sale, multiplier);
     if (points > 0) {
-      RAPPORT_TRY(const bool earned,
-                  post({"earn", "earn:" + e.id, e.id, e.id, std::nullopt, std::nullopt,
-                        e.occurred_at},
-                       {{"member", member, points}, {"chain:issued", std::nullopt, -points}}));
+      RAPPORT_TRY(
+          const bool earned,
+          post({"earn", "earn:" + e.id, e.id, e.id, std::nullopt, std::nullopt, e.occurred_at},
+               {{"member", member, points}, {"chain:issued", std::nullopt, -points}}));
       (void)earned;
     }
     // The referrer's reward, on the referred member's first purchase (once: the cause).
@@ -110,8 +108,8 @@ Result<void> PointsLedger::on_purchase(const domain::Event& e, std::optional<std
     referrer.bind(1, *member);
     RAPPORT_TRY(const auto by, optional_int(referrer));
     if (by && *by != *member) {
-      RAPPORT_TRY_VOID(bonus(*by, rules_->earning.referral_points,
-                             "referral:" + std::to_string(*member), e));
+      RAPPORT_TRY_VOID(
+          bonus(*by, rules_->earning.referral_points, "referral:" + std::to_string(*member), e));
     }
     RAPPORT_TRY_VOID(birthday(e, *member));
   }
@@ -230,11 +228,11 @@ Result<void> PointsLedger::settle(const std::string& purchase_id, const domain::
     RAPPORT_TRY(const std::int64_t given, sum_for_purchase(purchase_id, "give_back", m));
     const std::int64_t owed = -redeemed - given;
     if (owed <= 0) continue;
-    RAPPORT_TRY(const bool posted,
-                post({"give_back",
-                      "give_back:" + cause.id + ":" + purchase_id + ":" + std::to_string(m),
-                      cause.id, purchase_id, std::nullopt, std::nullopt, cause.occurred_at},
-                     {{"member", m, owed}, {"chain:redeemed", std::nullopt, -owed}}));
+    RAPPORT_TRY(
+        const bool posted,
+        post({"give_back", "give_back:" + cause.id + ":" + purchase_id + ":" + std::to_string(m),
+              cause.id, purchase_id, std::nullopt, std::nullopt, cause.occurred_at},
+             {{"member", m, owed}, {"chain:redeemed", std::nullopt, -owed}}));
     (void)posted;
   }
   return {};
@@ -258,9 +256,10 @@ Result<void> PointsLedger::on_redemption(const domain::Event& e,
   if (before < points) {
     // Given at the counter (offline, or on two terminals at once): recorded in full, the
     // balance goes below zero, and someone decides.
-    spdlog::warn("event {}: member {} redeemed {} points with a balance of {}; flagged for "
-                 "review",
-                 e.id, *member, points, before);
+    spdlog::warn(
+        "event {}: member {} redeemed {} points with a balance of {}; flagged for "
+        "review",
+        e.id, *member, points, before);
     RAPPORT_TRY_VOID(flag(e, member, points, before, "redeemed more than the balance"));
   }
   if (redemption->purchase_id) return settle(*redemption->purchase_id, e);
@@ -324,8 +323,7 @@ Result<void> PointsLedger::birthday(const domain::Event& e, std::int64_t member_
 Result<bool> PointsLedger::adjust(std::int64_t member_id, std::int64_t points,
                                   const std::string& reason, const std::string& staff_user,
                                   const std::string& cause) {
-  return post({"adjustment", cause, std::nullopt, std::nullopt, reason, staff_user,
-               now_iso8601()},
+  return post({"adjustment", cause, std::nullopt, std::nullopt, reason, staff_user, now_iso8601()},
               {{"member", member_id, points}, {"chain:adjusted", std::nullopt, -points}});
 }
 
@@ -341,8 +339,7 @@ Result<void> PointsLedger::transfer(std::int64_t from, std::int64_t to, std::int
 
 Result<std::size_t> PointsLedger::expire(std::chrono::system_clock::time_point now) {
   if (!rules_ || rules_->earning.expire_after_days <= 0) return std::size_t{0};
-  const std::string cutoff =
-      to_iso8601(now - std::chrono::days(rules_->earning.expire_after_days));
+  const std::string cutoff = to_iso8601(now - std::chrono::days(rules_->earning.expire_after_days));
   // Activity: the member's events (server time when the terminal's clock runs ahead, as for
   // visits), adjustments and transfers. The cause names the job's now: a second run at the
   // same now posts nothing, and points given back later (a voided sale's reward) can expire
@@ -367,15 +364,15 @@ Result<std::size_t> PointsLedger::expire(std::chrono::system_clock::time_point n
   for (;;) {
     RAPPORT_TRY(const bool row, inactive.step());
     if (!row) break;
-    expiring.push_back({inactive.column_int64(0), inactive.column_int64(1),
-                        inactive.column_text(2)});
+    expiring.push_back(
+        {inactive.column_int64(0), inactive.column_int64(1), inactive.column_text(2)});
   }
   const std::string at = to_iso8601(now);
   std::size_t expired = 0;
   for (const auto& x : expiring) {
     RAPPORT_TRY(const bool posted,
-                post({"expiry", "expiry:" + std::to_string(x.member) + ":" + at,
-                      std::nullopt, std::nullopt, "inactive since " + x.active, std::nullopt, at},
+                post({"expiry", "expiry:" + std::to_string(x.member) + ":" + at, std::nullopt,
+                      std::nullopt, "inactive since " + x.active, std::nullopt, at},
                      {{"member", x.member, -x.points}, {"chain:expired", std::nullopt, x.points}}));
     if (posted) ++expired;
   }

@@ -38,12 +38,14 @@ class PointsLedger {
   [[nodiscard]] const rewards::RewardsRules* rules() const { return rules_.get(); }
 
   // --- Effects of newly stored events (after the event's own effect) ---
-  [[nodiscard]] Result<void> on_purchase(const domain::Event& e, std::optional<std::int64_t> member);
+  [[nodiscard]] Result<void> on_purchase(const domain::Event& e,
+                                         std::optional<std::int64_t> member);
   // A refund or void: reverses the share of the sale's points (and gives back rewards
   // redeemed on a sale wholly taken back). Nothing when the sale has not arrived: its
   // arrival settles it.
   [[nodiscard]] Result<void> on_taken_back(const domain::Event& e, const std::string& purchase_id);
-  [[nodiscard]] Result<void> on_redemption(const domain::Event& e, std::optional<std::int64_t> member);
+  [[nodiscard]] Result<void> on_redemption(const domain::Event& e,
+                                           std::optional<std::int64_t> member);
   [[nodiscard]] Result<void> on_enrollment(const domain::Event& e, std::int64_t member_id);
   [[nodiscard]] Result<void> on_visit(const domain::Event& e, std::int64_t member_id);
   // Sales of a card nobody held earn when the card gets its member: list them before

@@ -18,9 +18,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (!csv.errors.empty()) return 0;
   if (csv.rows.empty()) std::abort();  // an empty file is an error, never "nothing to do"
   for (const auto& row : csv.rows) {
-    if (row.line < 2 || row.member_id <= 0 || row.points == 0 ||
-        row.points > kMaxPointsPerLine || row.points < -kMaxPointsPerLine ||
-        row.reason.empty() || row.staff_user.empty()) {
+    if (row.line < 2 || row.member_id <= 0 || row.points == 0 || row.points > kMaxPointsPerLine ||
+        row.points < -kMaxPointsPerLine || row.reason.empty() || row.staff_user.empty()) {
       std::abort();
     }
   }

@@ -6,7 +6,6 @@
 // period, manual adjustments (all or nothing), and immutable entries.
 
 #include <catch2/catch.hpp>
-
 #include <chrono>
 
 #include "server/rewards/earning.h"
@@ -45,7 +44,9 @@ struct Chain {
   }
 
   void send(const std::vector<Event>& events) { REQUIRE(store->record_events(events)); }
-  std::int64_t balance(std::int64_t member) { return store->points_balance(member).value().value(); }
+  std::int64_t balance(std::int64_t member) {
+    return store->points_balance(member).value().value();
+  }
   void check_books() {
     const auto totals = store->points_liability().value();
     CHECK(totals.member_balances == balance(ada) + balance(bob));
@@ -66,8 +67,7 @@ TEST_CASE("a sale earns by the rules once however often it is sent", "[rewards]"
   chain.check_books();
 }
 
-TEST_CASE("refunds reverse the points a sale earned in proportion and never twice",
-          "[rewards]") {
+TEST_CASE("refunds reverse the points a sale earned in proportion and never twice", "[rewards]") {
   Chain chain(rules_with("points_per_unit = 1\n"));
   const auto big = sale(chain.ada_card, 10'000);  // 100 points
   chain.send({big});
@@ -82,8 +82,7 @@ TEST_CASE("refunds reverse the points a sale earned in proportion and never twic
   chain.check_books();
 }
 
-TEST_CASE("a refund that arrives before its sale is applied when the sale arrives",
-          "[rewards]") {
+TEST_CASE("a refund that arrives before its sale is applied when the sale arrives", "[rewards]") {
   Chain chain(rules_with("points_per_unit = 1\n"));
   const auto s = sale(chain.ada_card, 4'000);
   chain.send({refund(chain.ada_card, s.id, 4'000)});
@@ -93,8 +92,7 @@ TEST_CASE("a refund that arrives before its sale is applied when the sale arrive
   chain.check_books();
 }
 
-TEST_CASE("a reward redeemed on a sale that is voided gives its points back once",
-          "[rewards]") {
+TEST_CASE("a reward redeemed on a sale that is voided gives its points back once", "[rewards]") {
   Chain chain(rules_with("points_per_unit = 1\n"));
   chain.send({sale(chain.ada_card, 50'000)});  // 500 points
   const auto s = sale(chain.ada_card, 1'000);  // 10 points
@@ -124,13 +122,14 @@ TEST_CASE("a redemption beyond the balance is recorded in full and flagged", "[r
 }
 
 TEST_CASE("sign-up, referral, visit and birthday bonuses are given once", "[rewards]") {
-  Chain chain(rules_with("points_per_unit = 1\nsignup_points = 100\nreferral_points = 250\n"
-                         "every_nth_visit = 2\nnth_visit_points = 50\nbirthday_points = 200\n"));
+  Chain chain(
+      rules_with("points_per_unit = 1\nsignup_points = 100\nreferral_points = 250\n"
+                 "every_nth_visit = 2\nnth_visit_points = 50\nbirthday_points = 200\n"));
   const std::string carol_card(64, 'c');
   rapport::protocol::EnrollmentPayload join{"Carol", "1990-11-02", "2222", std::nullopt,
                                             chain.ada_card};
-  chain.send({make_event(EventKind::kEnrollment, carol_card,
-                         rapport::protocol::encode_payload(join))});
+  chain.send(
+      {make_event(EventKind::kEnrollment, carol_card, rapport::protocol::encode_payload(join))});
   const auto carol = chain.store->find_member_by_card(carol_card).value().value().id;
   CHECK(chain.balance(carol) == 100);
   // Carol's first purchase (in November, her birthday month) rewards Ada; the second does not.
@@ -185,8 +184,7 @@ TEST_CASE("a reward tier is earned on points in the period and kept through its 
   CHECK(chain.store->reward_tier(chain.ada).value() == "Member");
 }
 
-TEST_CASE("adjustments need a reason and staff, and a batch applies all or nothing",
-          "[rewards]") {
+TEST_CASE("adjustments need a reason and staff, and a batch applies all or nothing", "[rewards]") {
   Chain chain(nullptr);  // no rules: nothing earned, adjustments still post
   chain.send({sale(chain.ada_card, 10'000)});
   CHECK(chain.balance(chain.ada) == 0);
@@ -241,8 +239,7 @@ TEST_CASE("earning arithmetic: lines, multipliers, proportional reversal", "[rew
   CHECK(rapport::rewards::reversed_points(0, 1'000, 500, false) == 0);
 }
 
-TEST_CASE("a member's balance and reward tier travel to terminals with the member",
-          "[rewards]") {
+TEST_CASE("a member's balance and reward tier travel to terminals with the member", "[rewards]") {
   Chain chain(rules_with("points_per_unit = 1\n",
                          "[[reward_tiers.tier]]\nname = \"Member\"\nthreshold = 0\n"
                          "[[reward_tiers.tier]]\nname = \"Silver\"\nthreshold = 50\n"));

@@ -12,7 +12,6 @@
 // Seeded: RAPPORT_PROPERTY_SEED=N runs one seed; a failure prints its seed.
 
 #include <catch2/catch.hpp>
-
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -196,7 +195,7 @@ struct Model {
 
 struct Pending {
   Event event;
-  std::string sale_id;  // refund / void / redemption: the sale it names
+  std::string sale_id;     // refund / void / redemption: the sale it names
   std::int64_t cents = 0;  // refund cents, redemption points
   std::string new_token;   // card_linked
 };
@@ -224,13 +223,13 @@ void run(std::uint64_t seed, int steps) {
 
   TempDir dir;
   auto store = rapport::server::open_sqlite_store(dir / "rapport.db").value();
-  store->set_rewards_rules(rules_with("points_per_unit = 1\nexpire_after_days = " +
-                                      std::to_string(kExpireDays) +
-                                      "\n[earning.categories]\ncoffee = 2\n"));
+  store->set_rewards_rules(
+      rules_with("points_per_unit = 1\nexpire_after_days = " + std::to_string(kExpireDays) +
+                 "\n[earning.categories]\ncoffee = 2\n"));
   REQUIRE(store->add_store("S1", "High Street"));
-  auto books = rapport::storage::Database::open(dir / "rapport.db",
-                                                rapport::server::kSqliteMigrations)
-                   .value();
+  auto books =
+      rapport::storage::Database::open(dir / "rapport.db", rapport::server::kSqliteMigrations)
+          .value();
 
   Model model;
   std::vector<std::int64_t> members;
@@ -280,18 +279,22 @@ void run(std::uint64_t seed, int steps) {
     const auto totals = store->points_liability().value();
     CHECK(totals.member_balances == sum);
     CHECK(totals.chain_accounts == -sum);
-    auto unbalanced = books.prepare("SELECT count(*) FROM (SELECT posting_id FROM points_entries "
-                                    "GROUP BY posting_id HAVING sum(points) <> 0)")
+    auto unbalanced = books
+                          .prepare(
+                              "SELECT count(*) FROM (SELECT posting_id FROM points_entries "
+                              "GROUP BY posting_id HAVING sum(points) <> 0)")
                           .value();
     REQUIRE(unbalanced.step().value());
     CHECK(unbalanced.column_int64(0) == 0);
-    auto over = books.prepare("SELECT count(*) FROM (SELECT p.purchase_id, "
-                              "sum(CASE WHEN p.kind = 'earn' THEN e.points ELSE 0 END) AS earned, "
-                              "-sum(CASE WHEN p.kind = 'reversal' THEN e.points ELSE 0 END) AS "
-                              "reversed FROM points_postings p JOIN points_entries e ON "
-                              "e.posting_id = p.id WHERE e.account = 'member' AND p.purchase_id "
-                              "IS NOT NULL GROUP BY p.purchase_id HAVING reversed > earned "
-                              "OR reversed < 0)")
+    auto over = books
+                    .prepare(
+                        "SELECT count(*) FROM (SELECT p.purchase_id, "
+                        "sum(CASE WHEN p.kind = 'earn' THEN e.points ELSE 0 END) AS earned, "
+                        "-sum(CASE WHEN p.kind = 'reversal' THEN e.points ELSE 0 END) AS "
+                        "reversed FROM points_postings p JOIN points_entries e ON "
+                        "e.posting_id = p.id WHERE e.account = 'member' AND p.purchase_id "
+                        "IS NOT NULL GROUP BY p.purchase_id HAVING reversed > earned "
+                        "OR reversed < 0)")
                     .value();
     REQUIRE(over.step().value());
     CHECK(over.column_int64(0) == 0);
@@ -330,16 +333,17 @@ void run(std::uint64_t seed, int steps) {
       const auto& sale_id = sales_of[member][pick(sales_of[member].size())];
       const std::int64_t amount = model.sales.at(sale_id).amount;
       if (chance(0.3) || amount == 0) {
-        Event e = make_event(EventKind::kVoid, card,
-                             rapport::protocol::encode_payload(rapport::protocol::VoidPayload{sale_id}),
-                             at, terminal.id);
+        Event e =
+            make_event(EventKind::kVoid, card,
+                       rapport::protocol::encode_payload(rapport::protocol::VoidPayload{sale_id}),
+                       at, terminal.id);
         submit(terminal, {e, sale_id, 0, ""});
       } else {
         const std::int64_t cents = 1 + pick(amount);
-        Event e = make_event(EventKind::kRefund, card,
-                             rapport::protocol::encode_payload(
-                                 rapport::protocol::RefundPayload{sale_id, cents}),
-                             at, terminal.id);
+        Event e = make_event(
+            EventKind::kRefund, card,
+            rapport::protocol::encode_payload(rapport::protocol::RefundPayload{sale_id, cents}), at,
+            terminal.id);
         submit(terminal, {e, sale_id, cents, ""});
       }
     } else if (op < 68) {  // a redemption, sometimes on one of the member's sales
@@ -377,7 +381,8 @@ void run(std::uint64_t seed, int steps) {
       if (terminal.online) flush(terminal);
     } else if (!delivered.empty()) {  // a lost acknowledgement: events sent again
       std::vector<Pending> again;
-      for (int i = 0, n = 1 + pick(5); i < n; ++i) again.push_back(delivered[pick(delivered.size())]);
+      for (int i = 0, n = 1 + pick(5); i < n; ++i)
+        again.push_back(delivered[pick(delivered.size())]);
       send_batch(std::move(again));
     }
     check(step);

@@ -3,14 +3,16 @@
 // config/rewards.toml loads, and every kind of mistake in a rules file is refused with a
 // message naming the key and the line to fix.
 
-#include <catch2/catch.hpp>
+#include "server/rewards/rewards_config.h"
 
+#include <catch2/catch.hpp>
 #include <fstream>
 #include <sstream>
 #include <string>
 
-#include "server/rewards/rewards_config.h"
+#include "server/server_config.h"
 #include "shared/config/config_file.h"
+#include "tests/support/temp_dir.h"
 
 namespace {
 
@@ -35,7 +37,8 @@ std::string with(const std::string& from, const std::string& to, std::string tex
 std::size_t line_of(const std::string& text, const std::string& needle) {
   const auto at = text.find(needle);
   REQUIRE(at != std::string::npos);
-  return 1 + static_cast<std::size_t>(std::count(text.begin(), text.begin() + static_cast<long>(at), '\n'));
+  return 1 + static_cast<std::size_t>(
+                 std::count(text.begin(), text.begin() + static_cast<long>(at), '\n'));
 }
 
 // The rules are refused, naming `key` and the line where `marker` stands.
@@ -163,4 +166,31 @@ TEST_CASE("broken TOML is refused with its line", "[rewards]") {
     CHECK(std::string(e.what()).find("line " + std::to_string(line_of(text, "= = 90"))) !=
           std::string::npos);
   }
+}
+
+TEST_CASE("server.toml's [rewards] rules names the rules file, relative to server.toml",
+          "[rewards]") {
+  rapport::testing::TempDir dir;
+  const auto server_toml = [&] {
+    std::ifstream in(std::string(RAPPORT_SOURCE_DIR) + "/config/server.toml");
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+  }();
+  const auto write = [&](const std::string& name, const std::string& text) {
+    std::ofstream(dir / name) << text;
+  };
+  write("server.toml", server_toml);
+  CHECK_FALSE(rapport::server::load_server_config(dir / "server.toml").rewards);
+
+  write("server.toml", with("# rules = \"rewards.toml\"", "rules = \"rewards.toml\"", server_toml));
+  write("rewards.toml", example());
+  const auto config = rapport::server::load_server_config(dir / "server.toml");
+  REQUIRE(config.rewards);
+  CHECK(config.rewards->catalogue.size() == 5);
+
+  write("rewards.toml", with("grace_days = 90", "grace_days = \"ninety\""));
+  CHECK_THROWS_WITH(rapport::server::load_server_config(dir / "server.toml"),
+                    Catch::Contains("rewards.toml") && Catch::Contains("reward_tiers.grace_days") &&
+                        Catch::Contains("line"));
 }

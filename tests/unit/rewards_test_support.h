@@ -47,11 +47,13 @@ inline domain::Event make_event(domain::EventKind kind, const std::string& token
 }
 
 inline domain::Event sale(const std::string& token, std::int64_t cents,
-                          std::string category = "general", std::string at = "2026-11-25T10:00:00.000Z") {
+                          std::string category = "general",
+                          std::string at = "2026-11-25T10:00:00.000Z") {
   protocol::PurchasePayload p;
   p.lines.push_back({"Item", std::move(category), 1, cents, std::nullopt});
   p.total_cents = cents;
-  return make_event(domain::EventKind::kPurchase, token, protocol::encode_payload(p), std::move(at));
+  return make_event(domain::EventKind::kPurchase, token, protocol::encode_payload(p),
+                    std::move(at));
 }
 
 inline domain::Event refund(const std::string& token, const std::string& purchase,
@@ -69,8 +71,8 @@ inline domain::Event redeem(const std::string& token, std::int64_t points,
                             std::optional<std::string> purchase = std::nullopt,
                             std::string terminal = "T1") {
   return make_event(domain::EventKind::kRedemption, token,
-                    protocol::encode_payload(protocol::RedemptionPayload{"free-coffee", points,
-                                                                         std::move(purchase)}),
+                    protocol::encode_payload(
+                        protocol::RedemptionPayload{"free-coffee", points, std::move(purchase)}),
                     "2026-11-25T10:00:00.000Z", std::move(terminal));
 }
 
