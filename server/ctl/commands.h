@@ -69,6 +69,7 @@ struct SeedOptions {
   int months = 12;
   std::uint64_t seed = 1;
   bool progress = false;
+  bool bulk = false;  // straight into the tables of a fresh folder (server/seed_chain.h)
 };
 int run_seed(const SeedOptions& options);
 

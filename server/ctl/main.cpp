@@ -106,9 +106,13 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   seed_cmd->add_flag("--progress", seed.progress,
                      "Show progress on stderr even when it is not a terminal");
+  seed_cmd->add_flag("--bulk", seed.bulk,
+                     "Write the tables directly (a fresh folder only): a million members in "
+                     "minutes; the same rows as the event path");
   seed_cmd->footer(
       "Example: rapportctl seed --data ./rapport-data --members 2000 --stores 3 --months 12 "
-      "--seed 7\nThen: rapportctl value refresh --data ./rapport-data");
+      "--seed 7\nBenchmark size: rapportctl seed --data ./big --members 1000000 --stores 500 "
+      "--months 24 --bulk --progress\nThen: rapportctl value refresh --data ./rapport-data");
 
   auto* terminal_cmd =
       app.add_subcommand("terminal", "Add (with an enrollment code), issue or revoke terminals");
