@@ -70,6 +70,8 @@ struct SeedOptions {
   std::uint64_t seed = 1;
   bool progress = false;
   bool bulk = false;  // straight into the tables of a fresh folder (server/seed_chain.h)
+  // BG/NBD parameters of the purchase process (value::ChainSpec's defaults when unset).
+  std::optional<double> r, alpha, a, b;
 };
 int run_seed(const SeedOptions& options);
 

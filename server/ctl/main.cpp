@@ -106,13 +106,18 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   seed_cmd->add_flag("--progress", seed.progress,
                      "Show progress on stderr even when it is not a terminal");
+  seed_cmd->add_option("--r", seed.r, "BG/NBD r: shape of the weekly purchase rates (0.9)");
+  seed_cmd->add_option("--alpha", seed.alpha,
+                       "BG/NBD alpha: scale of the rates, mean rate r/alpha a week (4.5)");
+  seed_cmd->add_option("--a", seed.a, "BG/NBD a: dropout chance ~ Beta(a, b) (0.8)");
+  seed_cmd->add_option("--b", seed.b, "BG/NBD b (4.0); larger: fewer leave");
   seed_cmd->add_flag("--bulk", seed.bulk,
                      "Write the tables directly (a fresh folder only): a million members in "
                      "minutes; the same rows as the event path");
   seed_cmd->footer(
       "Example: rapportctl seed --data ./rapport-data --members 2000 --stores 3 --months 12 "
       "--seed 7\nBenchmark size: rapportctl seed --data ./big --members 1000000 --stores 500 "
-      "--months 24 --bulk --progress\nThen: rapportctl value refresh --data ./rapport-data");
+      "--months 24 --alpha 0.95 --b 12 --bulk --progress\nThen: rapportctl value refresh --data ./rapport-data");
 
   auto* terminal_cmd =
       app.add_subcommand("terminal", "Add (with an enrollment code), issue or revoke terminals");

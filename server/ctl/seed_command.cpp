@@ -54,6 +54,14 @@ int run_seed(const SeedOptions& o) {
   spec.stores = o.stores;
   spec.months = o.months;
   spec.seed = o.seed;
+  spec.r = o.r.value_or(spec.r);
+  spec.alpha = o.alpha.value_or(spec.alpha);
+  spec.a = o.a.value_or(spec.a);
+  spec.b = o.b.value_or(spec.b);
+  if (spec.r <= 0 || spec.alpha <= 0 || spec.a <= 0 || spec.b <= 0) {
+    std::cerr << "error: --r, --alpha, --a and --b must be positive\n";
+    return 2;
+  }
   const auto today = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
   const auto period = value::chain_period(spec, today);
   print_spec(spec, period);

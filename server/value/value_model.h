@@ -8,10 +8,12 @@
 
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "server/analytics/gamma_gamma.h"
@@ -82,8 +84,24 @@ struct ValueFitInfo {
   std::optional<analytics::GammaGammaParams> spend;  // nullopt: too few repeat buyers
 };
 
+// Where a full refresh drew its lines, kept with its fit so that an incremental refresh
+// places a few members on the same scales without reading everyone (docs/value-engine.md,
+// "Incremental refresh"). Quintile edges: the least good value that still scores k + 2
+// (k = 0..3); +inf (or the latest day) when no member reached that score.
+struct ValueScales {
+  std::optional<std::int64_t> mvc_floor_cents;  // the smallest MVC total value; none: no MVC
+  std::int64_t mgc_floor_cents = 0;             // MGC's lifetime value floor
+  double mean_spend = 0;  // chain's spend per purchase day (currency units), no spend model
+  std::array<std::chrono::sys_days, 4> recency_edges{};  // last purchase on or after
+  std::array<double, 4> frequency_edges{};               // purchase days at least
+  std::array<double, 4> monetary_edges{};                // revenue (cents) at least
+};
+[[nodiscard]] std::string to_string(const ValueScales& scales);
+[[nodiscard]] std::optional<ValueScales> value_scales_from_string(std::string_view text);
+
 struct ValueRefresh {
   std::optional<ValueFitInfo> fit;     // nullopt: no member has purchased yet
+  std::optional<ValueScales> scales;   // with a fit
   std::vector<ValueSnapshot> snapshots;  // one per input, same order
 };
 
@@ -94,5 +112,18 @@ struct ValueRefresh {
 [[nodiscard]] Result<ValueRefresh> compute_values(const std::vector<MemberValueInput>& members,
                                                   std::chrono::sys_days as_of,
                                                   const ValueConfig& config);
+
+// A few members valued with an earlier full refresh's fit and scales (no new fit, no
+// quintiles drawn again): what an incremental refresh does for the members that changed.
+// `referees` are the lifetime values (cents) of members outside `members` who were referred
+// by one inside (referrer id, lifetime value), for the referral value.
+// Requires: fit.model can score (as saved by a full refresh).
+[[nodiscard]] ValueRefresh value_some(const std::vector<MemberValueInput>& members,
+                                      std::chrono::sys_days as_of, const ValueConfig& config,
+                                      const ValueFitInfo& fit, const ValueScales& scales,
+                                      const std::vector<std::pair<std::int64_t, std::int64_t>>& referees);
+
+// The purchase model a fit describes (its parameters by name).
+[[nodiscard]] std::optional<analytics::PurchaseModel> model_of(const ValueFitInfo& fit);
 
 }  // namespace rapport::value
