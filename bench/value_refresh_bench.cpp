@@ -20,6 +20,8 @@
 #include "server/seed_chain.h"
 #include "server/storage/store.h"
 #include "server/value_refresh.h"
+#include "shared/domain/event_id.h"
+#include "shared/protocol/event_payloads.h"
 #include "shared/util/logging.h"
 
 namespace {
@@ -54,6 +56,7 @@ int main(int argc, char** argv) {
       "(--dir keeps the seeded file; a second run on the same --dir reuses it)");
   std::size_t members = 20000, stores = 50;
   int months = 24, runs = 2;
+  std::size_t touched = 100;
   double alpha = 0.95, b = 12;  // about 20 purchases a member over 24 months
   std::filesystem::path dir;
   app.add_option("--members", members, "Members to seed")->capture_default_str();
@@ -61,6 +64,8 @@ int main(int argc, char** argv) {
   app.add_option("--months", months, "Months of history")->capture_default_str();
   app.add_option("--alpha", alpha, "BG/NBD alpha of the chain")->capture_default_str();
   app.add_option("--b", b, "BG/NBD b of the chain")->capture_default_str();
+  app.add_option("--touched", touched, "Members a sync touches before the incremental refresh")
+      ->capture_default_str();
   app.add_option("--runs", runs, "Full refreshes after the first")->capture_default_str();
   app.add_option("--dir", dir, "Folder for the database (kept); default: a temporary one");
   CLI11_PARSE(app, argc, argv);
@@ -74,6 +79,8 @@ int main(int argc, char** argv) {
   const auto file = dir / "rapport.db";
   const auto end = std::chrono::sys_days(std::chrono::year{2026} / 11 / 26);
 
+  const server::SeedTarget target{file, card::CardKey::from_hex(std::string(64, '7')).value(),
+                                  "627599"};
   if (!std::filesystem::exists(file)) {
     value::ChainSpec spec;
     spec.members = members;
@@ -84,8 +91,7 @@ int main(int argc, char** argv) {
     spec.b = b;
     const auto start = Clock::now();
     const double cpu = cpu_seconds();
-    const auto seeded = server::seed_chain(
-        {file, card::CardKey::generate(), "627599"}, spec, end, server::SeedPath::kBulk);
+    const auto seeded = server::seed_chain(target, spec, end, server::SeedPath::kBulk);
     if (!seeded) die("seed: " + seeded.error().message());
     const double wall = seconds_since(start);
     std::printf("bulk seed: %zu members, %zu purchases, %zu stores, %d months: %.1f s wall, "
@@ -107,6 +113,32 @@ int main(int argc, char** argv) {
     if (!report) die("refresh: " + report.error().message());
     const std::string what = "full refresh " + std::to_string(run + 1);
     print_refresh(what.c_str(), *report, seconds_since(start), cpu_seconds() - cpu);
+  }
+  // A sync that touched a few members: their next purchase, then an incremental refresh.
+  {
+    std::vector<domain::Event> sync;
+    // Members spread over the chain, by the cards the seed gave them.
+    const std::size_t count = std::min(touched, members);
+    for (std::size_t m = 0; m < count; ++m) {
+      domain::Event p;
+      p.id = domain::new_event_id();
+      p.kind = domain::EventKind::kPurchase;
+      p.terminal_id = "bench";
+      p.store_id = "S1";
+      p.card_token = server::seeded_card_token(target, m * (members / count));
+      p.occurred_at = "2026-11-25T12:00:00.000Z";
+      protocol::PurchasePayload sale;
+      sale.lines = {{"Flat white", "coffee", 1, 340, 245}};
+      sale.total_cents = 340;
+      p.payload = protocol::encode_payload(sale);
+      sync.push_back(std::move(p));
+    }
+    if (auto stored = (*store)->record_events(sync); !stored) die("sync: " + stored.error().message());
+    const auto start = Clock::now();
+    const double cpu = cpu_seconds();
+    const auto report = server::refresh_changed_values(**store, {}, end, 10'000);
+    if (!report) die("incremental refresh: " + report.error().message());
+    print_refresh("incremental refresh", *report, seconds_since(start), cpu_seconds() - cpu);
   }
   store->reset();
   if (temporary) std::filesystem::remove_all(dir);

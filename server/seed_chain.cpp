@@ -35,6 +35,10 @@ std::string at(std::chrono::sys_days day, int minute_of_day) {
 
 }  // namespace
 
+std::string seeded_card_token(const SeedTarget& target, std::size_t index) {
+  return target.key.token_for(seeded_card(target.issuer_prefix, index));
+}
+
 Result<SeedResult> seed_chain(const SeedTarget& target, const value::ChainSpec& spec,
                               std::chrono::sys_days end, SeedPath path,
                               const analytics::ProgressCallback& progress) {

@@ -42,4 +42,7 @@ struct SeedResult {
                                             std::chrono::sys_days end, SeedPath path,
                                             const analytics::ProgressCallback& progress = {});
 
+// The token of the card the seed gives member `index` (0-based, in enrollment order).
+[[nodiscard]] std::string seeded_card_token(const SeedTarget& target, std::size_t index);
+
 }  // namespace rapport::server

@@ -136,6 +136,7 @@ void value_members(const std::vector<MemberValueInput>& members, const Buyers& b
     const double lifetime = std::isfinite(score.clv)
                                 ? score.clv
                                 : finite_or_zero(score.expected_purchases) * spend_per_visit;
+    snap.history = buyers.summaries[k];
     snap.p_alive = finite_or_zero(score.p_alive);
     snap.expected_visits = finite_or_zero(score.expected_purchases);
     snap.expected_spend_cents = cents(snap.expected_visits * spend_per_visit * 100);
@@ -153,6 +154,7 @@ void value_members(const std::vector<MemberValueInput>& members, const Buyers& b
     auto& snap = snapshots[i];
     index[m.member_id] = i;
     snap.historic_revenue_cents = m.revenue_cents;
+    snap.top_categories = m.top_categories;
     snap.historic_value_cents =
         m.margin_cents ? *m.margin_cents
                        : cents(static_cast<double>(m.revenue_cents) * config.margin_share);

@@ -56,6 +56,8 @@ struct MemberValueInput {
   std::optional<std::int64_t> referred_by;  // the member who brought this one in
   std::int64_t advocacy_notes = 0;
   std::int64_t feedback_notes = 0;
+  // The member's three largest categories by spend, "category:cents,..." (largest first).
+  std::string top_categories;
 };
 
 struct ValueSnapshot {
@@ -74,6 +76,10 @@ struct ValueSnapshot {
   std::string segment;  // champions, loyal, promising, new, needs attention, at risk, lost
   std::optional<double> rhythm_days;  // typical days between purchase days
   bool at_risk = false;
+  std::string top_categories;  // as MemberValueInput's, carried over
+  // What the purchase model saw (x, t_x, T in weeks as of the refresh); buyers only. Kept
+  // with the forecast so it can later be compared with what the member did.
+  std::optional<analytics::CustomerSummary> history;
 };
 
 struct ValueFitInfo {
