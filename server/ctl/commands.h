@@ -76,7 +76,11 @@ struct SeedOptions {
 int run_seed(const SeedOptions& options);
 
 // `rapportctl value refresh` and `rapportctl member value` (docs/value-engine.md).
-int run_value_refresh(const std::filesystem::path& data, const std::optional<std::string>& as_of);
+// `changed`: only the members changed since the last refresh (a full one when too many).
+int run_value_refresh(const std::filesystem::path& data, const std::optional<std::string>& as_of,
+                      bool changed = false);
+// `rapportctl value accuracy`: the kept forecasts against what members did since.
+int run_value_accuracy(const std::filesystem::path& data, const std::optional<std::string>& as_of);
 int run_member_value(const std::filesystem::path& data, std::int64_t member_id);
 
 int run_events_list(const std::filesystem::path& data, std::size_t limit);

@@ -229,6 +229,11 @@ class SqliteStore final : public Store {
     return sqlite::save_value_refresh(db_, refresh, now_iso8601(), as_of, mark);
   }
 
+  Result<std::vector<ForecastCheck>> check_forecasts(double horizon_weeks,
+                                                     std::chrono::sys_days today) override {
+    return sqlite::check_forecasts(db_, horizon_weeks, today);
+  }
+
   Result<std::optional<value::ValueSnapshot>> value_snapshot(std::int64_t member_id) override {
     return sqlite::read_value_snapshot(db_, member_id);
   }

@@ -77,6 +77,25 @@ Result<void> keep_forecasts(storage::Database& db, const value::ValueRefresh& re
   return {};
 }
 
+// A fit from the columns model, params, log_likelihood, customers, spend_params at `first`.
+std::optional<value::ValueFitInfo> fit_from_columns(const storage::Statement& stmt, int first) {
+  const auto kind = analytics::parse_model_name(stmt.column_text(first));
+  if (!kind) return std::nullopt;
+  const auto params = named_values(stmt.column_text(first + 1));
+  const auto spend = named_values(stmt.column_optional_text(first + 4).value_or(""));
+  // NamedParam names are views: the fit takes them from the model's own list.
+  value::ValueFitInfo probe{*kind, {}, 0, 0, {}};
+  for (const auto& [name, v] : params) probe.params.push_back({name, v});
+  const auto model = value::model_of(probe);
+  if (!model) return std::nullopt;
+  value::ValueFitInfo fit{*kind, model->params(), stmt.column_double(first + 2),
+                          static_cast<std::size_t>(stmt.column_int64(first + 3)), {}};
+  if (spend.contains("p") && spend.contains("q") && spend.contains("v")) {
+    fit.spend = analytics::GammaGammaParams{spend.at("p"), spend.at("q"), spend.at("v")};
+  }
+  return fit;
+}
+
 struct Previous {
   std::string tier;
   std::string segment;
@@ -350,7 +369,7 @@ Result<std::optional<LastValueRefresh>> read_last_value_refresh(storage::Databas
   RAPPORT_TRY(auto stmt, db.prepare("SELECT r.events_seq, f.id, f.model, f.params, "
                                     "f.log_likelihood, f.customers, f.spend_params, f.scales "
                                     "FROM value_refreshes r LEFT JOIN value_fits f ON f.id = "
-                                    "(SELECT max(fit_id) FROM value_refreshes WHERE kind = 'full') "
+                                    "(SELECT fit_id FROM value_refreshes WHERE kind = 'full' ORDER BY id DESC LIMIT 1) "
                                     "ORDER BY r.id DESC LIMIT 1"));
   RAPPORT_TRY(const bool row, stmt.step());
   if (!row) return std::optional<LastValueRefresh>{};
@@ -358,25 +377,7 @@ Result<std::optional<LastValueRefresh>> read_last_value_refresh(storage::Databas
   last.events_seq = stmt.column_int64(0);
   if (!stmt.column_is_null(1)) {
     last.fit_id = stmt.column_int64(1);
-    const auto kind = analytics::parse_model_name(stmt.column_text(2));
-    const auto params = named_values(stmt.column_text(3));
-    const auto spend = named_values(stmt.column_optional_text(6).value_or(""));
-    if (kind) {
-      value::ValueFitInfo fit;
-      fit.model = *kind;
-      // NamedParam names are views: the fit takes them from the model's own list.
-      value::ValueFitInfo probe{*kind, {}, 0, 0, {}};
-      for (const auto& [name, v] : params) probe.params.push_back({name, v});
-      if (const auto model = value::model_of(probe)) {
-        fit.params = model->params();
-        fit.log_likelihood = stmt.column_double(4);
-        fit.customers = static_cast<std::size_t>(stmt.column_int64(5));
-        if (spend.contains("p") && spend.contains("q") && spend.contains("v")) {
-          fit.spend = analytics::GammaGammaParams{spend.at("p"), spend.at("q"), spend.at("v")};
-        }
-        last.fit = std::move(fit);
-      }
-    }
+    last.fit = fit_from_columns(stmt, 2);
     if (const auto scales = stmt.column_optional_text(7)) {
       last.scales = value::value_scales_from_string(*scales);
     }
@@ -425,6 +426,81 @@ Result<std::vector<std::pair<std::int64_t, std::int64_t>>> referee_lifetime_valu
     stmt.reset();
   }
   return values;
+}
+
+Result<std::vector<ForecastCheck>> check_forecasts(storage::Database& db, double horizon_weeks,
+                                                   std::chrono::sys_days today) {
+  RAPPORT_TRY(auto cohorts, db.prepare("SELECT f.id, f.as_of, f.model, f.params, "
+                                       "f.log_likelihood, f.customers, f.spend_params "
+                                       "FROM value_fits f WHERE EXISTS (SELECT 1 FROM "
+                                       "value_forecasts v WHERE v.fit_id = f.id) ORDER BY f.id"));
+  RAPPORT_TRY(auto rows,
+              db.prepare("SELECT f.frequency, f.recency, f.age, f.expected_visits, "
+                         "f.expected_spend_cents, "
+                         "(SELECT count(DISTINCT day) FROM purchases p WHERE p.member_id = "
+                         "  f.member_id AND p.day > ?2 AND p.day <= ?3), "
+                         "(SELECT coalesce(sum(amount_cents - refunded_cents), 0) FROM purchases "
+                         "  p WHERE p.member_id = f.member_id AND p.day > ?2 AND p.day <= ?3) "
+                         "FROM value_forecasts f WHERE f.fit_id = ?1"));
+  RAPPORT_TRY(auto save, db.prepare("INSERT INTO value_accuracy(fit_id, checked_at, "
+                                    "window_start, window_end, bin, members, expected_visits, "
+                                    "actual_visits, expected_spend_cents, actual_spend_cents) "
+                                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"));
+  std::vector<ForecastCheck> checks;
+  const std::string checked_at = now_iso8601();
+  for (;;) {
+    RAPPORT_TRY(const bool cohort, cohorts.step());
+    if (!cohort) break;
+    const auto start = day_of(cohorts.column_optional_text(1));
+    const auto fit = fit_from_columns(cohorts, 2);
+    if (!start || !fit || today <= *start) continue;
+    const auto model = value::model_of(*fit);
+    if (!model) continue;
+    const auto horizon_end =
+        *start + std::chrono::days(static_cast<int>(std::lround(horizon_weeks * 7)));
+    const auto end = std::min(today, horizon_end);
+    ForecastCheck check;
+    check.fit_id = cohorts.column_int64(0);
+    check.window_start = cohorts.column_text(1);
+    check.window_end = to_iso8601(std::chrono::sys_time<std::chrono::milliseconds>(end)).substr(0, 10);
+    check.elapsed_weeks = static_cast<double>((end - *start).count()) / 7.0;
+    std::vector<value::ForecastOutcome> outcomes;
+    rows.bind(1, check.fit_id).bind(2, check.window_start).bind(3, check.window_end);
+    for (;;) {
+      RAPPORT_TRY(const bool row, rows.step());
+      if (!row) break;
+      value::ForecastOutcome o;
+      o.history.frequency = rows.column_double(0);
+      o.history.recency = rows.column_double(1);
+      o.history.age = rows.column_double(2);
+      o.expected_visits = rows.column_double(3);
+      o.expected_spend_cents = rows.column_int64(4);
+      o.actual_visits = rows.column_int64(5);
+      o.actual_spend_cents = rows.column_int64(6);
+      outcomes.push_back(std::move(o));
+    }
+    rows.reset();
+    check.bins = value::compare_forecasts(*model, outcomes, check.elapsed_weeks, horizon_weeks);
+    checks.push_back(std::move(check));
+  }
+  RAPPORT_TRY(auto tx, storage::Transaction::begin(db));
+  for (const auto& check : checks) {
+    for (const auto& bin : check.bins) {
+      RAPPORT_TRY_VOID(save.bind(1, check.fit_id)
+                           .bind(2, checked_at)
+                           .bind(3, check.window_start)
+                           .bind(4, check.window_end)
+                           .bind(5, bin.bin)
+                           .bind(6, static_cast<std::int64_t>(bin.members))
+                           .bind(7, bin.expected_visits)
+                           .bind(8, bin.actual_visits)
+                           .bind(9, bin.expected_spend_cents)
+                           .bind(10, bin.actual_spend_cents)
+                           .run());
+    }
+  }
+  RAPPORT_TRY_VOID(tx.commit());
+  return checks;
 }
 
 Result<std::optional<value::ValueSnapshot>> read_value_snapshot(storage::Database& db,

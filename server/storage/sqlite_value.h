@@ -40,6 +40,10 @@ namespace rapport::server::sqlite {
 [[nodiscard]] Result<std::vector<std::pair<std::int64_t, std::int64_t>>> referee_lifetime_values(
     storage::Database& db, std::span<const std::int64_t> referrers);
 
+[[nodiscard]] Result<std::vector<ForecastCheck>> check_forecasts(storage::Database& db,
+                                                                double horizon_weeks,
+                                                                std::chrono::sys_days today);
+
 [[nodiscard]] Result<std::optional<value::ValueSnapshot>> read_value_snapshot(
     storage::Database& db, std::int64_t member_id);
 

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "server/value/forecast_accuracy.h"
 #include "server/value/value_model.h"
 #include "shared/domain/event.h"
 #include "shared/domain/member.h"
@@ -89,6 +90,15 @@ struct ValueSaveMark {
   bool full = true;
   std::int64_t events_seq = 0;  // the last event the refresh's inputs may include
   std::optional<std::int64_t> fit_id;
+};
+
+// One forecast cohort compared with what its members did (docs/value-engine.md).
+struct ForecastCheck {
+  std::int64_t fit_id = 0;
+  std::string window_start;  // the forecast's as_of (purchases after this day count)
+  std::string window_end;    // inclusive: today, or the end of the horizon when passed
+  double elapsed_weeks = 0;
+  std::vector<value::AccuracyBin> bins;
 };
 
 class Store {
@@ -164,6 +174,10 @@ class Store {
   [[nodiscard]] virtual Result<std::size_t> save_value_refresh(const value::ValueRefresh& refresh,
                                                                const std::string& as_of,
                                                                const ValueSaveMark& mark) = 0;
+  // Compares every kept forecast cohort with the purchases since (up to `today`, at most
+  // `horizon_weeks`), saves the comparison in value_accuracy and returns it, oldest first.
+  [[nodiscard]] virtual Result<std::vector<ForecastCheck>> check_forecasts(
+      double horizon_weeks, std::chrono::sys_days today) = 0;
   // The member's latest snapshot; nullopt before the first refresh.
   [[nodiscard]] virtual Result<std::optional<value::ValueSnapshot>> value_snapshot(
       std::int64_t member_id) = 0;
