@@ -260,39 +260,56 @@ Result<std::size_t> save_value_refresh(storage::Database& db, const value::Value
 
   // The previous snapshots: of every member, read once (one row each), for a full refresh;
   // one by one for the few of an incremental one.
-  std::unordered_map<std::int64_t, Previous> previous;
+  // A vector in member order rather than a hash map: a million nodes cost more than a search.
+  std::vector<std::pair<std::int64_t, Previous>> previous;
   RAPPORT_TRY(auto read, db.prepare(std::string("SELECT member_id, tier, segment, at_risk, "
                                                 "rhythm_days FROM value_snapshots") +
-                                    (mark.full ? "" : " WHERE member_id = ?1")));
+                                    (mark.full ? " ORDER BY member_id" : " WHERE member_id = ?1")));
   auto read_rows = [&]() -> Result<void> {
     for (;;) {
       RAPPORT_TRY(const bool row, read.step());
       if (!row) break;
       std::optional<double> rhythm;
       if (!read.column_is_null(4)) rhythm = read.column_double(4);
-      previous[read.column_int64(0)] = {read.column_text(1), read.column_text(2),
-                                        read.column_int64(3) != 0, whole_days(rhythm)};
+      previous.emplace_back(read.column_int64(0),
+                            Previous{read.column_text(1), read.column_text(2),
+                                     read.column_int64(3) != 0, whole_days(rhythm)});
     }
     read.reset();
     return {};
   };
   if (mark.full) {
+    previous.reserve(refresh.snapshots.size());
     RAPPORT_TRY_VOID(read_rows());
   } else {
     for (const auto& snap : refresh.snapshots) {
       read.bind(1, snap.member_id);
       RAPPORT_TRY_VOID(read_rows());
     }
+    std::sort(previous.begin(), previous.end(),
+              [](const auto& x, const auto& y) { return x.first < y.first; });
   }
+  auto previous_of = [&](std::int64_t id) -> const Previous* {
+    const auto it = std::lower_bound(previous.begin(), previous.end(), id,
+                                     [](const auto& row, std::int64_t key) { return row.first < key; });
+    return it != previous.end() && it->first == id ? &it->second : nullptr;
+  };
 
   RAPPORT_TRY(auto write,
-              db.prepare("INSERT OR REPLACE INTO value_snapshots(member_id, fit_id, computed_at, "
+              // An upsert rewrites the row in place (INSERT OR REPLACE deletes and inserts).
+              db.prepare("INSERT INTO value_snapshots(member_id, fit_id, computed_at, "
                          "historic_value_cents, historic_revenue_cents, expected_visits, "
                          "expected_spend_cents, p_alive, lifetime_value_cents, "
                          "referral_value_cents, advocacy_value_cents, total_value_cents, tier, "
                          "rfm, segment, rhythm_days, at_risk, as_of, top_categories) VALUES "
                          "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
-                         "?16, ?17, ?18, ?19)"));
+                         "?16, ?17, ?18, ?19) ON CONFLICT(member_id) DO UPDATE SET "
+                         "fit_id = ?2, computed_at = ?3, historic_value_cents = ?4, "
+                         "historic_revenue_cents = ?5, expected_visits = ?6, "
+                         "expected_spend_cents = ?7, p_alive = ?8, lifetime_value_cents = ?9, "
+                         "referral_value_cents = ?10, advocacy_value_cents = ?11, "
+                         "total_value_cents = ?12, tier = ?13, rfm = ?14, segment = ?15, "
+                         "rhythm_days = ?16, at_risk = ?17, as_of = ?18, top_categories = ?19"));
   RAPPORT_TRY(auto history, db.prepare("INSERT INTO tier_history(member_id, changed_at, tier, "
                                        "segment) VALUES (?1, ?2, ?3, ?4)"));
   RAPPORT_TRY(auto member, db.prepare("UPDATE members SET value_tier = ?2, at_risk = ?3, "
@@ -322,18 +339,16 @@ Result<std::size_t> save_value_refresh(storage::Database& db, const value::Value
         .bind_optional(16, s.rhythm_days);
     RAPPORT_TRY_VOID(write.run());
 
-    const auto before = previous.find(s.member_id);
-    const bool moved = before == previous.end() || before->second.tier != tier ||
-                       before->second.segment != s.segment;
+    const Previous* before = previous_of(s.member_id);
+    const bool moved = !before || before->tier != tier || before->segment != s.segment;
     if (moved) {
       ++migrated;
       RAPPORT_TRY_VOID(
           history.bind(1, s.member_id).bind(2, computed_at).bind(3, tier).bind(4, s.segment).run());
     }
     // Terminals pull the member again only when what they show changed.
-    const bool shown_changed = before == previous.end() || before->second.tier != tier ||
-                               before->second.at_risk != s.at_risk ||
-                               before->second.rhythm != whole_days(s.rhythm_days);
+    const bool shown_changed = !before || before->tier != tier || before->at_risk != s.at_risk ||
+                               before->rhythm != whole_days(s.rhythm_days);
     if (!shown_changed) continue;
     if (!sequence) {
       RAPPORT_TRY(sequence, next_change_sequence(db));

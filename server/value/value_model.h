@@ -33,6 +33,9 @@ struct ValueConfig {
   std::int64_t advocacy_note_cents = 2'000;  // each "would recommend" / testimonial noted
   std::int64_t feedback_note_cents = 500;    // each piece of useful feedback noted
   std::int64_t cost_per_visit_cents = 0;     // serving cost; makes BZ possible
+  // The models are fitted on a systematic sample of at most this many buyers (every k-th by
+  // member id); every member is scored. 0: fit on all (docs/value-engine.md, "Speed").
+  std::size_t fit_sample = 100'000;
   double mvc_share = 0.05;           // the top 5 % by total value are MVC
   double mgc_forecast_share = 0.30;  // MGC: lifetime value in the top 30 % ...
   double mgc_growth_ratio = 2.0;     // ... and at least twice the historic value
