@@ -65,7 +65,7 @@ TEST_CASE("after a small sync only the changed members are valued again, on the 
   // Three members buy again: they (and whoever referred them) are valued again, no one else.
   const auto untouched_before = store->value_snapshot(200).value().value();
   std::vector<domain::Event> sync;
-  for (const std::size_t index : {4, 40, 140}) {
+  for (const std::size_t index : {std::size_t{4}, std::size_t{40}, std::size_t{140}}) {
     sync.push_back(purchase(server::seeded_card_token(t, index), 90'000, kEnd - std::chrono::days(1)));
   }
   REQUIRE(store->record_events(sync));
