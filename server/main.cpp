@@ -193,8 +193,9 @@ int main(int argc, char** argv) {
         std::move(watcher_store), *server, config.revocation_check);
     spdlog::info("rapport-server listening on {}:{} (database {})", config.listen_host,
                  server->port(), config.database.string());
-    const rapport::server::ValueScheduler values(config.database, config.value,
-                                                 config.value_refresh_every);
+    const rapport::server::ValueScheduler values(
+        config.database, config.value, config.value_refresh_every, config.value_changed_every,
+        config.value_incremental_max_members);
     const int signal = wait_for_stop_signal();
     spdlog::info("received {}, stopping", signal == SIGINT ? "SIGINT" : "SIGTERM");
     watcher.reset();

@@ -20,6 +20,8 @@ value::ValueConfig load_value_config(const config::ConfigFile& config) {
     }
   }
   v.horizon_weeks = config.number_or("value.horizon_weeks", v.horizon_weeks, 1, 520);
+  v.fit_sample = static_cast<std::size_t>(config.integer_or(
+      "value.fit_sample", static_cast<std::int64_t>(v.fit_sample), 0, 100'000'000));
   v.annual_discount_rate =
       config.number_or("value.annual_discount_rate", v.annual_discount_rate, 0, 1);
   v.margin_share = config.number_or("value.margin_share", v.margin_share, 0, 1);
@@ -89,6 +91,10 @@ ServerConfig load_server_config(const std::filesystem::path& file) {
   c.value = load_value_config(config);
   c.value_refresh_every =
       std::chrono::hours(config.integer_or("value.refresh_every_hours", 24, 0, 24 * 31));
+  c.value_changed_every =
+      std::chrono::minutes(config.integer_or("value.changed_every_minutes", 10, 0, 24 * 60));
+  c.value_incremental_max_members = static_cast<std::size_t>(
+      config.integer_or("value.incremental_max_members", 10'000, 1, 100'000'000));
   c.sync.seen_in_chain =
       std::chrono::hours(config.integer_or("sync.members_seen_in_chain_hours", 48, 0, 24 * 366));
   if (config.optional_string("rewards.rules")) {

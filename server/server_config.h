@@ -42,6 +42,9 @@ struct ServerConfig {
   std::chrono::minutes card_velocity_window{60};
   value::ValueConfig value;                 // [value]: docs/value-engine.md
   std::chrono::hours value_refresh_every{24};  // 0: only `rapportctl value refresh`
+  // Between full refreshes, the members syncs changed (docs/value-engine.md).
+  std::chrono::minutes value_changed_every{10};  // 0: not between full refreshes
+  std::size_t value_incremental_max_members = 10'000;  // more changed: a full refresh
   // [enrollment] listen: where new terminals enroll with a one-time code (server-authenticated
   // TLS, docs/protocol.md "Enrollment"). Port 0 when the key is absent: no enrollment listener.
   std::string enrollment_host;

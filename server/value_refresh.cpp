@@ -12,6 +12,21 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
+std::string day_text(std::chrono::sys_days day) {
+  return to_iso8601(std::chrono::sys_time<std::chrono::milliseconds>(day)).substr(0, 10);
+}
+
+void summarize(const std::vector<value::MemberValueInput>& inputs,
+               const value::ValueRefresh& refresh, RefreshReport& report) {
+  report.members = inputs.size();
+  for (const auto& m : inputs) report.buyers += m.purchase_days > 0 ? 1 : 0;
+  for (const auto& s : refresh.snapshots) {
+    ++report.tiers[static_cast<std::size_t>(s.tier) - 1];
+    report.at_risk += s.at_risk ? 1 : 0;
+  }
+  report.fit = refresh.fit;
+}
+
 }  // namespace
 
 Result<RefreshReport> refresh_values(Store& store, const value::ValueConfig& config,
@@ -19,6 +34,8 @@ Result<RefreshReport> refresh_values(Store& store, const value::ValueConfig& con
   RefreshReport report;
   if (stage) stage("reading members");
   auto start = Clock::now();
+  // Read before the inputs: an event arriving meanwhile is valued again next time.
+  RAPPORT_TRY(const std::int64_t events_seq, store.last_event_sequence());
   RAPPORT_TRY(const auto inputs, store.value_inputs());
   report.read_seconds = seconds_since(start);
 
@@ -29,18 +46,48 @@ Result<RefreshReport> refresh_values(Store& store, const value::ValueConfig& con
 
   if (stage) stage("saving snapshots");
   start = Clock::now();
-  const std::string day = to_iso8601(std::chrono::sys_time<std::chrono::milliseconds>(as_of))
-                              .substr(0, 10);
-  RAPPORT_TRY(report.migrated, store.save_value_refresh(refresh, day));
+  RAPPORT_TRY(report.migrated,
+              store.save_value_refresh(refresh, day_text(as_of), {true, events_seq, {}}));
   report.save_seconds = seconds_since(start);
+  summarize(inputs, refresh, report);
+  return report;
+}
 
-  report.members = inputs.size();
-  for (const auto& m : inputs) report.buyers += m.purchase_days > 0 ? 1 : 0;
-  for (const auto& s : refresh.snapshots) {
-    ++report.tiers[static_cast<std::size_t>(s.tier) - 1];
-    report.at_risk += s.at_risk ? 1 : 0;
+Result<RefreshReport> refresh_changed_values(Store& store, const value::ValueConfig& config,
+                                             std::chrono::sys_days as_of,
+                                             std::size_t max_members, const RefreshStage& stage) {
+  if (stage) stage("finding changed members");
+  auto start = Clock::now();
+  RAPPORT_TRY(const auto last, store.last_value_refresh());
+  if (!last || !last->fit || !last->scales || !last->fit_id) {
+    return refresh_values(store, config, as_of, stage);
   }
-  report.fit = refresh.fit;
+  RAPPORT_TRY(const std::int64_t events_seq, store.last_event_sequence());
+  RAPPORT_TRY(const auto changed, store.members_changed_since(last->events_seq, max_members + 1));
+  if (changed.size() > max_members) return refresh_values(store, config, as_of, stage);
+  RefreshReport report;
+  report.kind = RefreshKind::kIncremental;
+  report.fit = last->fit;
+  if (changed.empty()) {
+    report.kind = RefreshKind::kNothing;
+    report.read_seconds = seconds_since(start);
+    return report;
+  }
+  RAPPORT_TRY(const auto inputs, store.value_inputs_of(changed));
+  RAPPORT_TRY(const auto referees, store.referee_lifetime_values(changed));
+  report.read_seconds = seconds_since(start);
+
+  if (stage) stage("valuing changed members");
+  start = Clock::now();
+  const auto refresh = value::value_some(inputs, as_of, config, *last->fit, *last->scales, referees);
+  report.compute_seconds = seconds_since(start);
+
+  if (stage) stage("saving snapshots");
+  start = Clock::now();
+  RAPPORT_TRY(report.migrated, store.save_value_refresh(refresh, day_text(as_of),
+                                                        {false, events_seq, last->fit_id}));
+  report.save_seconds = seconds_since(start);
+  summarize(inputs, refresh, report);
   return report;
 }
 

@@ -17,7 +17,10 @@
 
 namespace rapport::server {
 
+enum class RefreshKind { kNothing, kIncremental, kFull };
+
 struct RefreshReport {
+  RefreshKind kind = RefreshKind::kFull;
   std::size_t members = 0;
   std::size_t buyers = 0;    // members with a purchase: what the model was fitted on
   std::size_t migrated = 0;  // members whose tier or segment changed
@@ -32,8 +35,19 @@ struct RefreshReport {
 // `stage` is called with "reading members", "fitting and valuing", "saving snapshots".
 using RefreshStage = std::function<void(std::string_view stage)>;
 
+// A full refresh: every member, a new fit and new scales.
 [[nodiscard]] Result<RefreshReport> refresh_values(Store& store, const value::ValueConfig& config,
                                                    std::chrono::sys_days as_of,
                                                    const RefreshStage& stage = {});
+
+// Only the members whose inputs changed since the last refresh (and those who referred
+// them), on the last full refresh's fit and scales; nothing when none changed. A full
+// refresh instead when more than `max_members` changed (a large sync) or there is no
+// earlier full refresh to build on. docs/value-engine.md, "Incremental refresh".
+[[nodiscard]] Result<RefreshReport> refresh_changed_values(Store& store,
+                                                           const value::ValueConfig& config,
+                                                           std::chrono::sys_days as_of,
+                                                           std::size_t max_members,
+                                                           const RefreshStage& stage = {});
 
 }  // namespace rapport::server

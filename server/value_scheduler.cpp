@@ -9,8 +9,13 @@
 namespace rapport::server {
 
 ValueScheduler::ValueScheduler(std::filesystem::path database, value::ValueConfig config,
-                               std::chrono::hours every)
-    : database_(std::move(database)), config_(config), every_(every) {
+                               std::chrono::hours every, std::chrono::minutes changed_every,
+                               std::size_t max_changed)
+    : database_(std::move(database)),
+      config_(config),
+      every_(every),
+      changed_every_(changed_every),
+      max_changed_(max_changed) {
   if (every_.count() > 0) thread_ = std::thread([this] { run(); });
 }
 
@@ -24,11 +29,17 @@ ValueScheduler::~ValueScheduler() {
 }
 
 void ValueScheduler::run() {
+  using Clock = std::chrono::steady_clock;
+  auto next_full = Clock::now() + every_;
   for (;;) {
+    const auto wake = changed_every_.count() > 0 ? std::min(next_full, Clock::now() + changed_every_)
+                                                 : next_full;
     {
       std::unique_lock lock(mutex_);
-      if (wake_.wait_for(lock, every_, [this] { return stopping_; })) return;
+      if (wake_.wait_until(lock, wake, [this] { return stopping_; })) return;
     }
+    const bool full = Clock::now() >= next_full;
+    if (full) next_full = Clock::now() + every_;
     auto store = open_sqlite_store(database_);
     if (!store) {
       spdlog::error("value refresh: cannot open {}: {}", database_.string(),
@@ -36,14 +47,17 @@ void ValueScheduler::run() {
       continue;
     }
     const auto today = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
-    const auto report = refresh_values(**store, config_, today);
+    const auto report = full ? refresh_values(**store, config_, today)
+                             : refresh_changed_values(**store, config_, today, max_changed_);
     if (!report) {
       spdlog::error("value refresh failed: {}; the previous snapshots stay",
                     report.error().message());
       continue;
     }
-    spdlog::info("value refresh: {} members ({} buyers) in {:.2f} s; MVC {}, MGC {}, LMC {}, BZ {}; "
+    if (report->kind == RefreshKind::kNothing) continue;
+    spdlog::info("value refresh ({}): {} members ({} buyers) in {:.2f} s; MVC {}, MGC {}, LMC {}, BZ {}; "
                  "{} at risk; {} changed tier or segment",
+                 report->kind == RefreshKind::kFull ? "full" : "changed members",
                  report->members, report->buyers,
                  report->read_seconds + report->compute_seconds + report->save_seconds,
                  report->tiers[0], report->tiers[1], report->tiers[2], report->tiers[3],

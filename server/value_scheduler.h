@@ -3,6 +3,8 @@
 // Runs the value refresh (server/value_refresh.h) on its own thread and its own connection
 // to the database, every `every` (docs/value-engine.md), so terminals' requests never wait on
 // it: SQLite's WAL lets them read while it works, and its one write transaction is short.
+// In between, every `changed_every`, it values the members syncs changed (a full refresh
+// when more than `max_changed` changed: a large sync).
 //
 // Threading: start() and the destructor from the main thread; the refresh on the scheduler's.
 
@@ -20,9 +22,10 @@ namespace rapport::server {
 
 class ValueScheduler {
  public:
-  // Does nothing when `every` is zero.
+  // Does nothing when `every` is zero; no refresh between full ones when `changed_every` is.
   ValueScheduler(std::filesystem::path database, value::ValueConfig config,
-                 std::chrono::hours every);
+                 std::chrono::hours every, std::chrono::minutes changed_every = {},
+                 std::size_t max_changed = 10'000);
   ~ValueScheduler();  // stops and joins; a refresh in progress finishes first
   ValueScheduler(const ValueScheduler&) = delete;
   ValueScheduler& operator=(const ValueScheduler&) = delete;
@@ -33,6 +36,8 @@ class ValueScheduler {
   std::filesystem::path database_;
   value::ValueConfig config_;
   std::chrono::hours every_;
+  std::chrono::minutes changed_every_;
+  std::size_t max_changed_;
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;  // guarded by mutex_

@@ -62,7 +62,7 @@ ALTER TABLE members ADD COLUMN rhythm_days REAL;
 )sql"},
     // The rewards issue: each member's points balance and reward tier as the server last
     // sent them (docs/rewards.md), for the counter and offline redemption.
-    {5, R"sql(
+    {4, R"sql(
 ALTER TABLE members ADD COLUMN points_balance INTEGER;
 ALTER TABLE members ADD COLUMN reward_tier TEXT;
 )sql"},

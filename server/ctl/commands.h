@@ -70,11 +70,18 @@ struct SeedOptions {
   int months = 12;
   std::uint64_t seed = 1;
   bool progress = false;
+  bool bulk = false;  // straight into the tables of a fresh folder (server/seed_chain.h)
+  // BG/NBD parameters of the purchase process (value::ChainSpec's defaults when unset).
+  std::optional<double> r, alpha, a, b;
 };
 int run_seed(const SeedOptions& options);
 
 // `rapportctl value refresh` and `rapportctl member value` (docs/value-engine.md).
-int run_value_refresh(const std::filesystem::path& data, const std::optional<std::string>& as_of);
+// `changed`: only the members changed since the last refresh (a full one when too many).
+int run_value_refresh(const std::filesystem::path& data, const std::optional<std::string>& as_of,
+                      bool changed = false);
+// `rapportctl value accuracy`: the kept forecasts against what members did since.
+int run_value_accuracy(const std::filesystem::path& data, const std::optional<std::string>& as_of);
 int run_member_value(const std::filesystem::path& data, std::int64_t member_id);
 
 // `rapportctl user add` / `user list`: dashboard staff (docs/dashboard.md). The password

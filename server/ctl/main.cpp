@@ -111,9 +111,18 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   seed_cmd->add_flag("--progress", seed.progress,
                      "Show progress on stderr even when it is not a terminal");
+  seed_cmd->add_option("--r", seed.r, "BG/NBD r: shape of the weekly purchase rates (0.9)");
+  seed_cmd->add_option("--alpha", seed.alpha,
+                       "BG/NBD alpha: scale of the rates, mean rate r/alpha a week (4.5)");
+  seed_cmd->add_option("--a", seed.a, "BG/NBD a: dropout chance ~ Beta(a, b) (0.8)");
+  seed_cmd->add_option("--b", seed.b, "BG/NBD b (4.0); larger: fewer leave");
+  seed_cmd->add_flag("--bulk", seed.bulk,
+                     "Write the tables directly (a fresh folder only): a million members in "
+                     "minutes; the same rows as the event path");
   seed_cmd->footer(
       "Example: rapportctl seed --data ./rapport-data --members 2000 --stores 3 --months 12 "
-      "--seed 7\nThen: rapportctl value refresh --data ./rapport-data");
+      "--seed 7\nBenchmark size: rapportctl seed --data ./big --members 1000000 --stores 500 "
+      "--months 24 --alpha 0.95 --b 12 --bulk --progress\nThen: rapportctl value refresh --data ./rapport-data");
 
   auto* terminal_cmd =
       app.add_subcommand("terminal", "Add (with an enrollment code), issue or revoke terminals");
@@ -255,7 +264,19 @@ int main(int argc, char** argv) {
       "refresh", "Value every member of a data folder now: snapshots, tiers, segments, at risk");
   refresh_cmd->add_option("--data", refresh_data, "Server data folder")->required();
   refresh_cmd->add_option("--as-of", refresh_as_of, "Forecast from this day (default today)");
-  refresh_cmd->footer("Example: rapportctl value refresh --data ./rapport-data");
+  bool refresh_changed = false;
+  refresh_cmd->add_flag("--changed", refresh_changed,
+                        "Only members changed since the last refresh, on its fit (a full "
+                        "refresh when more than value.incremental_max_members changed)");
+  refresh_cmd->footer("Example: rapportctl value refresh --data ./rapport-data\n"
+                      "After a sync: rapportctl value refresh --data ./rapport-data --changed");
+  std::filesystem::path accuracy_data;
+  std::optional<std::string> accuracy_as_of;
+  auto* accuracy_cmd = value_cmd->add_subcommand(
+      "accuracy", "Compare the forecasts kept by full refreshes with what members did since");
+  accuracy_cmd->add_option("--data", accuracy_data, "Server data folder")->required();
+  accuracy_cmd->add_option("--as-of", accuracy_as_of, "Count purchases up to this day (default today)");
+  accuracy_cmd->footer("Example: rapportctl value accuracy --data ./rapport-data");
 
   auto* summarize_cmd = value_cmd->add_subcommand(
       "summarize",
@@ -403,7 +424,8 @@ int main(int argc, char** argv) {
   if (*list_cmd) return run_member_list(list_data, list_store);
   if (*member_value_cmd) return run_member_value(member_value_data, member_value_id);
   if (*seed_cmd) return run_seed(seed);
-  if (*refresh_cmd) return run_value_refresh(refresh_data, refresh_as_of);
+  if (*refresh_cmd) return run_value_refresh(refresh_data, refresh_as_of, refresh_changed);
+  if (*accuracy_cmd) return run_value_accuracy(accuracy_data, accuracy_as_of);
   if (*terminal_add_cmd) return run_terminal_add(terminal_add);
   if (*issue_cmd) return run_terminal_issue(issue);
   if (*revoke_cmd) return run_terminal_revoke(revoke_data, revoke_id);

@@ -4,7 +4,9 @@
 // value` (one member's snapshot, explained).
 
 #include <iomanip>
+#include <cmath>
 #include <iostream>
+#include <sstream>
 
 #include "server/ctl/commands.h"
 #include "server/ctl/data_folder.h"
@@ -20,27 +22,149 @@ std::string money(std::int64_t cents) {
   return out.str();
 }
 
-}  // namespace
-
-int run_value_refresh(const std::filesystem::path& data, const std::optional<std::string>& as_of) {
-  auto folder = open_data_folder(data);
-  if (!folder) return 1;
+// Today, or --as-of; prints the problem and returns nullopt when it is not a date.
+std::optional<std::chrono::sys_days> day_option(const std::optional<std::string>& as_of) {
   auto day = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
   if (as_of) {
     const auto parsed = is_valid_date(*as_of) ? from_iso8601(*as_of + "T00:00:00Z") : std::nullopt;
     if (!parsed) {
       std::cerr << "error: --as-of must be a date written YYYY-MM-DD, not '" << *as_of << "'\n";
-      return 2;
+      return std::nullopt;
     }
     day = std::chrono::floor<std::chrono::days>(*parsed);
   }
-  const auto report = server::refresh_values(*folder->store, folder->config.value, day,
-                                             [](std::string_view stage) {
-                                               std::cerr << stage << " ..." << std::endl;
-                                             });
+  return day;
+}
+
+// "coffee:6200,bakery:2000" as "coffee 62.00, bakery 20.00".
+std::string categories_text(const std::string& top) {
+  std::string out;
+  std::istringstream items(top);
+  std::string item;
+  while (std::getline(items, item, ',')) {
+    const auto colon = item.rfind(':');
+    if (colon == std::string::npos) continue;
+    out += (out.empty() ? "" : ", ") + item.substr(0, colon) + " " +
+           money(std::stoll(item.substr(colon + 1)));
+  }
+  return out;
+}
+
+// Which inputs gave which numbers: the member's totals as the refresh read them (now), the
+// fit, and the scales that placed the tier and RFM scores.
+void explain_inputs(server::Store& store, std::int64_t member_id, const value::ValueSnapshot& s,
+                    const value::ValueConfig& c) {
+  const std::int64_t ids[] = {member_id};
+  const auto inputs = store.value_inputs_of(ids);
+  const auto last = store.last_value_refresh();
+  std::cout << std::defaultfloat << std::setprecision(4) << "how these numbers were made:\n";
+  if (inputs && !inputs->empty()) {
+    const auto& in = inputs->front();
+    std::cout << "  inputs (now)       " << in.purchase_days << " purchase days";
+    if (in.first_purchase && in.last_purchase) {
+      std::cout << " from " << to_iso8601(*in.first_purchase).substr(0, 10) << " to "
+                << to_iso8601(*in.last_purchase).substr(0, 10);
+    }
+    std::cout << ", revenue " << money(in.revenue_cents) << ", margin "
+              << (in.margin_cents ? money(*in.margin_cents)
+                                  : "not sent (revenue x " + std::to_string(c.margin_share) + ")")
+              << ", " << in.visits << " visits, " << in.advocacy_notes << " advocacy and "
+              << in.feedback_notes << " feedback notes"
+              << (in.referred_by ? ", referred by member " + std::to_string(*in.referred_by) : "")
+              << "\n"
+              << "  model sees         x = purchase days - 1 = "
+              << std::max<std::int64_t>(in.purchase_days - 1, 0)
+              << ", t_x = first to last purchase day, T = first purchase day to the refresh day, "
+                 "in weeks\n";
+  }
+  if (!last || !*last || !(*last)->fit) return;
+  const auto& fit = *(*last)->fit;
+  std::cout << "  fit                " << analytics::model_title(fit.model) << ":";
+  for (const auto& p : fit.params) std::cout << " " << p.name << "=" << p.value;
+  std::cout << " on " << fit.customers << " buyers";
+  if (fit.spend) {
+    std::cout << "; spend Gamma-Gamma p=" << fit.spend->p << " q=" << fit.spend->q
+              << " v=" << fit.spend->v;
+  }
+  std::cout << "\n";
+  if (const auto& scales = (*last)->scales) {
+    std::cout << "  tier               BZ below 0; MVC from a total of "
+              << (scales->mvc_floor_cents ? money(*scales->mvc_floor_cents) : "- (none)")
+              << " (top " << c.mvc_share * 100 << " %); MGC a lifetime value from "
+              << money(scales->mgc_floor_cents) << " and " << c.mgc_growth_ratio
+              << "x the historic value; else LMC. This member: total "
+              << money(s.total_value_cents) << ", lifetime " << money(s.lifetime_value_cents)
+              << ", historic " << money(s.historic_value_cents) << " -> "
+              << value::to_string(s.tier) << "\n";
+    std::cout << "  RFM                F from purchase days";
+    for (const auto e : scales->frequency_edges) std::cout << " " << e;
+    std::cout << ", M from revenue";
+    for (const auto e : scales->monetary_edges) std::cout << " " << money(static_cast<std::int64_t>(std::isfinite(e) ? e : 0));
+    std::cout << " (scores 2-5)\n";
+  }
+  std::cout << "  at risk            MVC or MGC and probability alive below " << c.at_risk_p_alive
+            << ", or gone more than " << c.rhythm_break_factor << " x their rhythm\n";
+}
+
+}  // namespace
+
+int run_value_accuracy(const std::filesystem::path& data, const std::optional<std::string>& as_of) {
+  auto folder = open_data_folder(data);
+  if (!folder) return 1;
+  const auto day = day_option(as_of);
+  if (!day) return 2;
+  const auto checks = folder->store->check_forecasts(folder->config.value.horizon_weeks, *day);
+  if (!checks) {
+    std::cerr << "error: cannot compare forecasts: " << checks.error().message() << "\n";
+    return 1;
+  }
+  if (checks->empty()) {
+    std::cout << "no forecast to compare yet: a full refresh keeps one every 4 weeks, and some "
+                 "days must pass after it (rapportctl value refresh --data "
+              << data.string() << ")\n";
+    return 0;
+  }
+  for (const auto& c : *checks) {
+    std::cout << "forecast of " << c.window_start << " (fit " << c.fit_id << "), purchases "
+              << "after it up to " << c.window_end << " (" << std::fixed << std::setprecision(1)
+              << c.elapsed_weeks << " weeks):\n"
+              << "  bin (expected days)  members  expected days   actual days   expected spend"
+                 "    actual spend\n";
+    for (const auto& b : c.bins) {
+      if (b.members == 0) continue;
+      std::cout << "  " << std::left << std::setw(19) << b.bin << std::right << std::setw(9)
+                << b.members << std::setw(15) << std::setprecision(1) << b.expected_visits
+                << std::setw(14) << b.actual_visits << std::setw(17)
+                << money(b.expected_spend_cents) << std::setw(16) << money(b.actual_spend_cents)
+                << "\n";
+    }
+  }
+  std::cout << "kept in value_accuracy; the model's forecast for the elapsed weeks when the "
+               "horizon has not passed yet\n";
+  return 0;
+}
+
+int run_value_refresh(const std::filesystem::path& data, const std::optional<std::string>& as_of,
+                      bool changed) {
+  auto folder = open_data_folder(data);
+  if (!folder) return 1;
+  const auto day = day_option(as_of);
+  if (!day) return 2;
+  const auto stage = [](std::string_view name) { std::cerr << name << " ..." << std::endl; };
+  const auto report =
+      changed ? server::refresh_changed_values(*folder->store, folder->config.value, *day,
+                                               folder->config.value_incremental_max_members, stage)
+              : server::refresh_values(*folder->store, folder->config.value, *day, stage);
   if (!report) {
     std::cerr << "error: value refresh failed: " << report.error().message() << "\n";
     return 1;
+  }
+  if (report->kind == server::RefreshKind::kNothing) {
+    std::cout << "no member changed since the last refresh; nothing to value\n";
+    return 0;
+  }
+  if (report->kind == server::RefreshKind::kIncremental) {
+    std::cout << "changed members only, on the last full refresh's fit and scales: ";
   }
   std::cout << "valued " << report->members << " members (" << report->buyers
             << " with purchases) in " << std::fixed << std::setprecision(2)
@@ -100,6 +224,10 @@ int run_member_value(const std::filesystem::path& data, std::int64_t member_id) 
     std::cout << "  rhythm             a purchase day every " << std::setprecision(1)
               << *s.rhythm_days << " days\n";
   }
+  std::cout << "  top categories     "
+            << (s.top_categories.empty() ? "none yet" : categories_text(s.top_categories))
+            << "\n";
+  explain_inputs(*folder->store, member_id, s, c);
   return 0;
 }
 

@@ -11,7 +11,7 @@
 
 namespace rapport::server {
 
-inline constexpr std::array<storage::Migration, 7> kSqliteMigrations{{
+inline constexpr std::array<storage::Migration, 8> kSqliteMigrations{{
     {1, R"sql(
 CREATE TABLE stores (
   id   TEXT PRIMARY KEY,
@@ -210,6 +210,48 @@ CREATE TABLE member_token_issues (
   issued_at   TEXT NOT NULL
 );
 CREATE INDEX member_token_issues_card ON member_token_issues(card_token);
+)sql"},
+    // Value engine, issue 7 (docs/value-engine.md): each refresh is logged with the last
+    // event it saw, so an incremental refresh values only the members changed since, on the
+    // scales (tier floors, quintile edges) the last full refresh kept with its fit; snapshots
+    // say which day their forecast starts and the member's top categories; forecasts are
+    // kept per member (a cohort every 4 weeks) and later compared with what members did.
+    {6, R"sql(
+ALTER TABLE value_fits ADD COLUMN scales TEXT;
+CREATE TABLE value_refreshes (
+  id          INTEGER PRIMARY KEY,
+  kind        TEXT NOT NULL CHECK (kind IN ('full', 'incremental')),
+  fit_id      INTEGER REFERENCES value_fits(id),
+  as_of       TEXT NOT NULL,
+  computed_at TEXT NOT NULL,
+  events_seq  INTEGER NOT NULL,
+  members     INTEGER NOT NULL
+);
+CREATE INDEX members_referred_by ON members(referred_by) WHERE referred_by IS NOT NULL;
+ALTER TABLE value_snapshots ADD COLUMN as_of TEXT;
+ALTER TABLE value_snapshots ADD COLUMN top_categories TEXT;
+CREATE TABLE value_forecasts (
+  fit_id               INTEGER NOT NULL REFERENCES value_fits(id),
+  member_id            INTEGER NOT NULL,
+  frequency            REAL NOT NULL,
+  recency              REAL NOT NULL,
+  age                  REAL NOT NULL,
+  expected_visits      REAL NOT NULL,
+  expected_spend_cents INTEGER NOT NULL,
+  PRIMARY KEY (fit_id, member_id)
+) WITHOUT ROWID;
+CREATE TABLE value_accuracy (
+  fit_id               INTEGER NOT NULL REFERENCES value_fits(id),
+  checked_at           TEXT NOT NULL,
+  window_start         TEXT NOT NULL,
+  window_end           TEXT NOT NULL,
+  bin                  TEXT NOT NULL,
+  members              INTEGER NOT NULL,
+  expected_visits      REAL NOT NULL,
+  actual_visits        INTEGER NOT NULL,
+  expected_spend_cents INTEGER NOT NULL,
+  actual_spend_cents   INTEGER NOT NULL
+);
 )sql"},
     // The rewards issue: the points ledger (docs/rewards.md). Double entry: every posting's
     // entries sum to zero; a member's balance is the sum of their entries; postings and

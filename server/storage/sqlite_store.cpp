@@ -203,9 +203,36 @@ class SqliteStore final : public Store {
     return sqlite::read_value_inputs(db_);
   }
 
+  Result<std::vector<value::MemberValueInput>> value_inputs_of(
+      std::span<const std::int64_t> members) override {
+    return sqlite::read_value_inputs_of(db_, members);
+  }
+
+  Result<std::int64_t> last_event_sequence() override { return sqlite::last_event_sequence(db_); }
+
+  Result<std::optional<LastValueRefresh>> last_value_refresh() override {
+    return sqlite::read_last_value_refresh(db_);
+  }
+
+  Result<std::vector<std::int64_t>> members_changed_since(std::int64_t events_seq,
+                                                          std::size_t limit) override {
+    return sqlite::members_changed_since(db_, events_seq, limit);
+  }
+
+  Result<std::vector<std::pair<std::int64_t, std::int64_t>>> referee_lifetime_values(
+      std::span<const std::int64_t> referrers) override {
+    return sqlite::referee_lifetime_values(db_, referrers);
+  }
+
   Result<std::size_t> save_value_refresh(const value::ValueRefresh& refresh,
-                                         const std::string& as_of) override {
-    return sqlite::save_value_refresh(db_, refresh, now_iso8601(), as_of);
+                                         const std::string& as_of,
+                                         const ValueSaveMark& mark) override {
+    return sqlite::save_value_refresh(db_, refresh, now_iso8601(), as_of, mark);
+  }
+
+  Result<std::vector<ForecastCheck>> check_forecasts(double horizon_weeks,
+                                                     std::chrono::sys_days today) override {
+    return sqlite::check_forecasts(db_, horizon_weeks, today);
   }
 
   Result<std::optional<value::ValueSnapshot>> value_snapshot(std::int64_t member_id) override {

@@ -1,7 +1,11 @@
 // server/storage/sqlite_value.cpp
 #include "server/storage/sqlite_value.h"
 
+#include <algorithm>
+#include <array>
 #include <cmath>
+#include <map>
+#include <set>
 #include <sstream>
 #include <unordered_map>
 
@@ -27,6 +31,71 @@ std::string params_text(const std::vector<analytics::NamedParam>& params) {
   return out.str();
 }
 
+std::map<std::string, double> named_values(const std::string& text) {
+  std::map<std::string, double> values;
+  std::istringstream in(text);
+  std::string field;
+  while (in >> field) {
+    const auto eq = field.find('=');
+    if (eq == std::string::npos) continue;
+    try {
+      values[field.substr(0, eq)] = std::stod(field.substr(eq + 1));
+    } catch (const std::exception&) {
+    }
+  }
+  return values;
+}
+
+// A forecast cohort every kForecastCohortDays: each member's forecast with what the model saw,
+// to compare later with what they did (docs/value-engine.md, "Forecast against actual").
+constexpr int kForecastCohortDays = 28;
+
+Result<void> keep_forecasts(storage::Database& db, const value::ValueRefresh& refresh,
+                            std::int64_t fit_id, const std::string& as_of) {
+  RAPPORT_TRY(auto latest, db.prepare("SELECT max(f.as_of) FROM value_fits f WHERE EXISTS "
+                                      "(SELECT 1 FROM value_forecasts v WHERE v.fit_id = f.id)"));
+  RAPPORT_TRY(const bool row, latest.step());
+  if (row && !latest.column_is_null(0)) {
+    const auto before = day_of(latest.column_optional_text(0));
+    const auto now = day_of(as_of);
+    if (before && now && *now - *before < std::chrono::days(kForecastCohortDays)) return {};
+  }
+  RAPPORT_TRY(auto insert, db.prepare("INSERT OR REPLACE INTO value_forecasts(fit_id, member_id, "
+                                      "frequency, recency, age, expected_visits, "
+                                      "expected_spend_cents) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
+  for (const auto& s : refresh.snapshots) {
+    if (!s.history) continue;
+    RAPPORT_TRY_VOID(insert.bind(1, fit_id)
+                         .bind(2, s.member_id)
+                         .bind(3, s.history->frequency)
+                         .bind(4, s.history->recency)
+                         .bind(5, s.history->age)
+                         .bind(6, s.expected_visits)
+                         .bind(7, s.expected_spend_cents)
+                         .run());
+  }
+  return {};
+}
+
+// A fit from the columns model, params, log_likelihood, customers, spend_params at `first`.
+std::optional<value::ValueFitInfo> fit_from_columns(const storage::Statement& stmt, int first) {
+  const auto kind = analytics::parse_model_name(stmt.column_text(first));
+  if (!kind) return std::nullopt;
+  const auto params = named_values(stmt.column_text(first + 1));
+  const auto spend = named_values(stmt.column_optional_text(first + 4).value_or(""));
+  // NamedParam names are views: the fit takes them from the model's own list.
+  value::ValueFitInfo probe{*kind, {}, 0, 0, {}};
+  for (const auto& [name, v] : params) probe.params.push_back({name, v});
+  const auto model = value::model_of(probe);
+  if (!model) return std::nullopt;
+  value::ValueFitInfo fit{*kind, model->params(), stmt.column_double(first + 2),
+                          static_cast<std::size_t>(stmt.column_int64(first + 3)), {}};
+  if (spend.contains("p") && spend.contains("q") && spend.contains("v")) {
+    fit.spend = analytics::GammaGammaParams{spend.at("p"), spend.at("q"), spend.at("v")};
+  }
+  return fit;
+}
+
 struct Previous {
   std::string tier;
   std::string segment;
@@ -40,11 +109,61 @@ long whole_days(const std::optional<double>& days) {
 
 }  // namespace
 
+namespace {
+
+constexpr std::string_view kInputColumns =
+    "m.id, m.purchase_days, m.first_purchase_day, m.last_purchase_day, m.revenue_cents, "
+    "m.margin_cents, m.visit_count, m.referred_by";
+
+value::MemberValueInput input_from_row(const storage::Statement& stmt) {
+  value::MemberValueInput in;
+  in.member_id = stmt.column_int64(0);
+  in.purchase_days = stmt.column_int64(1);
+  in.first_purchase = day_of(stmt.column_optional_text(2));
+  in.last_purchase = day_of(stmt.column_optional_text(3));
+  in.revenue_cents = stmt.column_int64(4);
+  // Margins are summed only from lines that carried one: 0 means none were sent.
+  if (const auto margin = stmt.column_int64(5); margin != 0) in.margin_cents = margin;
+  in.visits = stmt.column_int64(6);
+  if (!stmt.column_is_null(7)) in.referred_by = stmt.column_int64(7);
+  in.advocacy_notes = stmt.column_int64(8);
+  in.feedback_notes = stmt.column_int64(9);
+  return in;
+}
+
+// Keeps a member's three largest categories as rows of (category, spend) arrive.
+struct TopCategories {
+  std::array<std::pair<std::int64_t, std::string>, 3> top{};
+  std::size_t count = 0;
+  void add(std::int64_t cents, std::string category) {
+    std::pair<std::int64_t, std::string> item{cents, std::move(category)};
+    if (count < top.size()) {
+      top[count++] = std::move(item);
+    } else if (cents > top.back().first) {
+      top.back() = std::move(item);
+    } else {
+      return;
+    }
+    std::stable_sort(top.begin(), top.begin() + static_cast<std::ptrdiff_t>(count),
+                     [](const auto& x, const auto& y) { return x.first > y.first; });
+  }
+  std::string text() const {
+    std::string out;
+    for (std::size_t i = 0; i < count; ++i) {
+      out += (i ? "," : "") + top[i].second + ":" + std::to_string(top[i].first);
+    }
+    return out;
+  }
+};
+
+}  // namespace
+
 Result<std::vector<value::MemberValueInput>> read_value_inputs(storage::Database& db) {
+  // One pass over members (with their notes counted) and one over member_categories, both
+  // in member order, merged.
   RAPPORT_TRY(auto stmt,
-              db.prepare("SELECT m.id, m.purchase_days, m.first_purchase_day, "
-                         "m.last_purchase_day, m.revenue_cents, m.margin_cents, m.visit_count, "
-                         "m.referred_by, coalesce(n.advocacy, 0), coalesce(n.feedback, 0) "
+              db.prepare("SELECT " + std::string(kInputColumns) +
+                         ", coalesce(n.advocacy, 0), coalesce(n.feedback, 0) "
                          "FROM members m LEFT JOIN (SELECT member_id, "
                          "  sum(topic = 'advocacy') AS advocacy, "
                          "  sum(topic = 'feedback') AS feedback "
@@ -54,31 +173,73 @@ Result<std::vector<value::MemberValueInput>> read_value_inputs(storage::Database
   for (;;) {
     RAPPORT_TRY(const bool row, stmt.step());
     if (!row) break;
-    value::MemberValueInput in;
-    in.member_id = stmt.column_int64(0);
-    in.purchase_days = stmt.column_int64(1);
-    in.first_purchase = day_of(stmt.column_optional_text(2));
-    in.last_purchase = day_of(stmt.column_optional_text(3));
-    in.revenue_cents = stmt.column_int64(4);
-    // Margins are summed only from lines that carried one: 0 means none were sent.
-    if (const auto margin = stmt.column_int64(5); margin != 0) in.margin_cents = margin;
-    in.visits = stmt.column_int64(6);
-    if (!stmt.column_is_null(7)) in.referred_by = stmt.column_int64(7);
-    in.advocacy_notes = stmt.column_int64(8);
-    in.feedback_notes = stmt.column_int64(9);
-    inputs.push_back(in);
+    inputs.push_back(input_from_row(stmt));
+  }
+  RAPPORT_TRY(auto categories, db.prepare("SELECT member_id, category, spend_cents FROM "
+                                          "member_categories ORDER BY member_id"));
+  std::size_t at = 0;
+  TopCategories top;
+  std::int64_t member = -1;
+  auto flush = [&] {
+    while (at < inputs.size() && inputs[at].member_id < member) ++at;
+    if (at < inputs.size() && inputs[at].member_id == member) inputs[at].top_categories = top.text();
+    top = {};
+  };
+  for (;;) {
+    RAPPORT_TRY(const bool row, categories.step());
+    if (!row) break;
+    const std::int64_t id = categories.column_int64(0);
+    if (id != member) {
+      if (member >= 0) flush();
+      member = id;
+    }
+    top.add(categories.column_int64(2), categories.column_text(1));
+  }
+  if (member >= 0) flush();
+  return inputs;
+}
+
+Result<std::vector<value::MemberValueInput>> read_value_inputs_of(
+    storage::Database& db, std::span<const std::int64_t> members) {
+  std::vector<std::int64_t> ids(members.begin(), members.end());
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  RAPPORT_TRY(auto stmt,
+              db.prepare("SELECT " + std::string(kInputColumns) +
+                         ", (SELECT count(*) FROM notes WHERE member_id = m.id AND topic = "
+                         "'advocacy'), (SELECT count(*) FROM notes WHERE member_id = m.id AND "
+                         "topic = 'feedback') FROM members m WHERE m.id = ?1"));
+  RAPPORT_TRY(auto categories, db.prepare("SELECT category, spend_cents FROM member_categories "
+                                          "WHERE member_id = ?1"));
+  std::vector<value::MemberValueInput> inputs;
+  for (const auto id : ids) {
+    stmt.bind(1, id);
+    RAPPORT_TRY(const bool row, stmt.step());
+    if (row) inputs.push_back(input_from_row(stmt));
+    stmt.reset();
+    if (!row) continue;
+    categories.bind(1, id);
+    TopCategories top;
+    for (;;) {
+      RAPPORT_TRY(const bool more, categories.step());
+      if (!more) break;
+      top.add(categories.column_int64(1), categories.column_text(0));
+    }
+    categories.reset();
+    inputs.back().top_categories = top.text();
   }
   return inputs;
 }
 
 Result<std::size_t> save_value_refresh(storage::Database& db, const value::ValueRefresh& refresh,
-                                       const std::string& computed_at, const std::string& as_of) {
+                                       const std::string& computed_at, const std::string& as_of,
+                                       const ValueSaveMark& mark) {
   RAPPORT_TRY(auto tx, storage::Transaction::begin(db));
-  std::optional<std::int64_t> fit_id;
-  if (refresh.fit) {
+  std::optional<std::int64_t> fit_id = mark.fit_id;
+  if (mark.full && refresh.fit) {
     RAPPORT_TRY(auto fit, db.prepare("INSERT INTO value_fits(computed_at, as_of, model, params, "
-                                     "log_likelihood, customers, spend_params) VALUES "
-                                     "(?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
+                                     "log_likelihood, customers, spend_params, scales) VALUES "
+                                     "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"));
     fit.bind(1, computed_at)
         .bind(2, as_of)
         .bind(3, analytics::model_name(refresh.fit->model))
@@ -88,32 +249,67 @@ Result<std::size_t> save_value_refresh(storage::Database& db, const value::Value
     std::optional<std::string> spend;
     if (const auto& g = refresh.fit->spend) spend = params_text({{"p", g->p}, {"q", g->q}, {"v", g->v}});
     fit.bind_optional(7, spend);
+    std::optional<std::string> scales;
+    if (refresh.scales) scales = value::to_string(*refresh.scales);
+    fit.bind_optional(8, scales);
     RAPPORT_TRY_VOID(fit.run());
     fit_id = db.last_insert_rowid();
+  } else if (mark.full) {
+    fit_id.reset();
   }
 
-  // The previous snapshot of every member, read once (one row each) rather than per member.
-  std::unordered_map<std::int64_t, Previous> previous;
-  {
-    RAPPORT_TRY(auto read, db.prepare("SELECT member_id, tier, segment, at_risk, rhythm_days "
-                                      "FROM value_snapshots"));
+  // The previous snapshots: of every member, read once (one row each), for a full refresh;
+  // one by one for the few of an incremental one.
+  // A vector in member order rather than a hash map: a million nodes cost more than a search.
+  std::vector<std::pair<std::int64_t, Previous>> previous;
+  RAPPORT_TRY(auto read, db.prepare(std::string("SELECT member_id, tier, segment, at_risk, "
+                                                "rhythm_days FROM value_snapshots") +
+                                    (mark.full ? " ORDER BY member_id" : " WHERE member_id = ?1")));
+  auto read_rows = [&]() -> Result<void> {
     for (;;) {
       RAPPORT_TRY(const bool row, read.step());
       if (!row) break;
       std::optional<double> rhythm;
       if (!read.column_is_null(4)) rhythm = read.column_double(4);
-      previous[read.column_int64(0)] = {read.column_text(1), read.column_text(2),
-                                        read.column_int64(3) != 0, whole_days(rhythm)};
+      previous.emplace_back(read.column_int64(0),
+                            Previous{read.column_text(1), read.column_text(2),
+                                     read.column_int64(3) != 0, whole_days(rhythm)});
     }
+    read.reset();
+    return {};
+  };
+  if (mark.full) {
+    previous.reserve(refresh.snapshots.size());
+    RAPPORT_TRY_VOID(read_rows());
+  } else {
+    for (const auto& snap : refresh.snapshots) {
+      read.bind(1, snap.member_id);
+      RAPPORT_TRY_VOID(read_rows());
+    }
+    std::sort(previous.begin(), previous.end(),
+              [](const auto& x, const auto& y) { return x.first < y.first; });
   }
+  auto previous_of = [&](std::int64_t id) -> const Previous* {
+    const auto it = std::lower_bound(previous.begin(), previous.end(), id,
+                                     [](const auto& row, std::int64_t key) { return row.first < key; });
+    return it != previous.end() && it->first == id ? &it->second : nullptr;
+  };
 
   RAPPORT_TRY(auto write,
-              db.prepare("INSERT OR REPLACE INTO value_snapshots(member_id, fit_id, computed_at, "
+              // An upsert rewrites the row in place (INSERT OR REPLACE deletes and inserts).
+              db.prepare("INSERT INTO value_snapshots(member_id, fit_id, computed_at, "
                          "historic_value_cents, historic_revenue_cents, expected_visits, "
                          "expected_spend_cents, p_alive, lifetime_value_cents, "
                          "referral_value_cents, advocacy_value_cents, total_value_cents, tier, "
-                         "rfm, segment, rhythm_days, at_risk) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
-                         "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"));
+                         "rfm, segment, rhythm_days, at_risk, as_of, top_categories) VALUES "
+                         "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
+                         "?16, ?17, ?18, ?19) ON CONFLICT(member_id) DO UPDATE SET "
+                         "fit_id = ?2, computed_at = ?3, historic_value_cents = ?4, "
+                         "historic_revenue_cents = ?5, expected_visits = ?6, "
+                         "expected_spend_cents = ?7, p_alive = ?8, lifetime_value_cents = ?9, "
+                         "referral_value_cents = ?10, advocacy_value_cents = ?11, "
+                         "total_value_cents = ?12, tier = ?13, rfm = ?14, segment = ?15, "
+                         "rhythm_days = ?16, at_risk = ?17, as_of = ?18, top_categories = ?19"));
   RAPPORT_TRY(auto history, db.prepare("INSERT INTO tier_history(member_id, changed_at, tier, "
                                        "segment) VALUES (?1, ?2, ?3, ?4)"));
   RAPPORT_TRY(auto member, db.prepare("UPDATE members SET value_tier = ?2, at_risk = ?3, "
@@ -121,7 +317,7 @@ Result<std::size_t> save_value_refresh(storage::Database& db, const value::Value
   std::optional<std::int64_t> sequence;
   std::size_t migrated = 0;
   for (const auto& s : refresh.snapshots) {
-    const std::string tier(value::to_string(s.tier));
+    const std::string_view tier = value::to_string(s.tier);
     write.bind(1, s.member_id)
         .bind(3, computed_at)
         .bind(4, s.historic_value_cents)
@@ -137,22 +333,22 @@ Result<std::size_t> save_value_refresh(storage::Database& db, const value::Value
         .bind(14, s.rfm)
         .bind(15, s.segment)
         .bind(17, std::int64_t{s.at_risk ? 1 : 0})
+        .bind(18, as_of)
+        .bind(19, s.top_categories)
         .bind_optional(2, fit_id)
         .bind_optional(16, s.rhythm_days);
     RAPPORT_TRY_VOID(write.run());
 
-    const auto before = previous.find(s.member_id);
-    const bool moved = before == previous.end() || before->second.tier != tier ||
-                       before->second.segment != s.segment;
+    const Previous* before = previous_of(s.member_id);
+    const bool moved = !before || before->tier != tier || before->segment != s.segment;
     if (moved) {
       ++migrated;
       RAPPORT_TRY_VOID(
           history.bind(1, s.member_id).bind(2, computed_at).bind(3, tier).bind(4, s.segment).run());
     }
     // Terminals pull the member again only when what they show changed.
-    const bool shown_changed = before == previous.end() || before->second.tier != tier ||
-                               before->second.at_risk != s.at_risk ||
-                               before->second.rhythm != whole_days(s.rhythm_days);
+    const bool shown_changed = !before || before->tier != tier || before->at_risk != s.at_risk ||
+                               before->rhythm != whole_days(s.rhythm_days);
     if (!shown_changed) continue;
     if (!sequence) {
       RAPPORT_TRY(sequence, next_change_sequence(db));
@@ -164,8 +360,162 @@ Result<std::size_t> save_value_refresh(storage::Database& db, const value::Value
         .bind(5, *sequence);
     RAPPORT_TRY_VOID(member.run());
   }
+  if (mark.full && fit_id) RAPPORT_TRY_VOID(keep_forecasts(db, refresh, *fit_id, as_of));
+  RAPPORT_TRY(auto log, db.prepare("INSERT INTO value_refreshes(kind, fit_id, as_of, computed_at, "
+                                   "events_seq, members) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"));
+  RAPPORT_TRY_VOID(log.bind(1, std::string_view(mark.full ? "full" : "incremental"))
+                       .bind_optional(2, fit_id)
+                       .bind(3, as_of)
+                       .bind(4, computed_at)
+                       .bind(5, mark.events_seq)
+                       .bind(6, static_cast<std::int64_t>(refresh.snapshots.size()))
+                       .run());
   RAPPORT_TRY_VOID(tx.commit());
   return migrated;
+}
+
+Result<std::int64_t> last_event_sequence(storage::Database& db) {
+  RAPPORT_TRY(auto stmt, db.prepare("SELECT coalesce(max(seq), 0) FROM events"));
+  RAPPORT_TRY(const bool row, stmt.step());
+  return row ? stmt.column_int64(0) : 0;
+}
+
+Result<std::optional<LastValueRefresh>> read_last_value_refresh(storage::Database& db) {
+  RAPPORT_TRY(auto stmt, db.prepare("SELECT r.events_seq, f.id, f.model, f.params, "
+                                    "f.log_likelihood, f.customers, f.spend_params, f.scales "
+                                    "FROM value_refreshes r LEFT JOIN value_fits f ON f.id = "
+                                    "(SELECT fit_id FROM value_refreshes WHERE kind = 'full' ORDER BY id DESC LIMIT 1) "
+                                    "ORDER BY r.id DESC LIMIT 1"));
+  RAPPORT_TRY(const bool row, stmt.step());
+  if (!row) return std::optional<LastValueRefresh>{};
+  LastValueRefresh last;
+  last.events_seq = stmt.column_int64(0);
+  if (!stmt.column_is_null(1)) {
+    last.fit_id = stmt.column_int64(1);
+    last.fit = fit_from_columns(stmt, 2);
+    if (const auto scales = stmt.column_optional_text(7)) {
+      last.scales = value::value_scales_from_string(*scales);
+    }
+  }
+  return std::optional<LastValueRefresh>(std::move(last));
+}
+
+Result<std::vector<std::int64_t>> members_changed_since(storage::Database& db,
+                                                        std::int64_t events_seq,
+                                                        std::size_t limit) {
+  RAPPORT_TRY(auto stmt,
+              db.prepare("WITH touched(id) AS ("
+                         "  SELECT member_id FROM events WHERE seq > ?1 AND member_id IS NOT NULL "
+                         "  UNION SELECT p.member_id FROM events e JOIN purchases p "
+                         "    ON p.event_id = json_extract(e.payload, '$.purchase_id') "
+                         "    WHERE e.seq > ?1 AND e.kind IN ('refund', 'void') "
+                         "    AND p.member_id IS NOT NULL) "
+                         "SELECT id FROM touched UNION SELECT m.referred_by FROM members m "
+                         "  JOIN touched t ON t.id = m.id WHERE m.referred_by IS NOT NULL "
+                         "LIMIT ?2"));
+  stmt.bind(1, events_seq).bind(2, static_cast<std::int64_t>(limit));
+  std::vector<std::int64_t> ids;
+  for (;;) {
+    RAPPORT_TRY(const bool row, stmt.step());
+    if (!row) break;
+    ids.push_back(stmt.column_int64(0));
+  }
+  return ids;
+}
+
+Result<std::vector<std::pair<std::int64_t, std::int64_t>>> referee_lifetime_values(
+    storage::Database& db, std::span<const std::int64_t> referrers) {
+  RAPPORT_TRY(auto stmt, db.prepare("SELECT m.id, s.lifetime_value_cents FROM members m "
+                                    "JOIN value_snapshots s ON s.member_id = m.id "
+                                    "WHERE m.referred_by = ?1"));
+  std::vector<std::pair<std::int64_t, std::int64_t>> values;
+  std::set<std::int64_t> inside(referrers.begin(), referrers.end());
+  for (const auto referrer : inside) {
+    stmt.bind(1, referrer);
+    for (;;) {
+      RAPPORT_TRY(const bool row, stmt.step());
+      if (!row) break;
+      // Referees being valued in the same refresh count with their new lifetime value.
+      if (!inside.contains(stmt.column_int64(0))) values.emplace_back(referrer, stmt.column_int64(1));
+    }
+    stmt.reset();
+  }
+  return values;
+}
+
+Result<std::vector<ForecastCheck>> check_forecasts(storage::Database& db, double horizon_weeks,
+                                                   std::chrono::sys_days today) {
+  RAPPORT_TRY(auto cohorts, db.prepare("SELECT f.id, f.as_of, f.model, f.params, "
+                                       "f.log_likelihood, f.customers, f.spend_params "
+                                       "FROM value_fits f WHERE EXISTS (SELECT 1 FROM "
+                                       "value_forecasts v WHERE v.fit_id = f.id) ORDER BY f.id"));
+  RAPPORT_TRY(auto rows,
+              db.prepare("SELECT f.frequency, f.recency, f.age, f.expected_visits, "
+                         "f.expected_spend_cents, "
+                         "(SELECT count(DISTINCT day) FROM purchases p WHERE p.member_id = "
+                         "  f.member_id AND p.day > ?2 AND p.day <= ?3), "
+                         "(SELECT coalesce(sum(amount_cents - refunded_cents), 0) FROM purchases "
+                         "  p WHERE p.member_id = f.member_id AND p.day > ?2 AND p.day <= ?3) "
+                         "FROM value_forecasts f WHERE f.fit_id = ?1"));
+  RAPPORT_TRY(auto save, db.prepare("INSERT INTO value_accuracy(fit_id, checked_at, "
+                                    "window_start, window_end, bin, members, expected_visits, "
+                                    "actual_visits, expected_spend_cents, actual_spend_cents) "
+                                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"));
+  std::vector<ForecastCheck> checks;
+  const std::string checked_at = now_iso8601();
+  for (;;) {
+    RAPPORT_TRY(const bool cohort, cohorts.step());
+    if (!cohort) break;
+    const auto start = day_of(cohorts.column_optional_text(1));
+    const auto fit = fit_from_columns(cohorts, 2);
+    if (!start || !fit || today <= *start) continue;
+    const auto model = value::model_of(*fit);
+    if (!model) continue;
+    const auto horizon_end =
+        *start + std::chrono::days(static_cast<int>(std::lround(horizon_weeks * 7)));
+    const auto end = std::min(today, horizon_end);
+    ForecastCheck check;
+    check.fit_id = cohorts.column_int64(0);
+    check.window_start = cohorts.column_text(1);
+    check.window_end = to_iso8601(std::chrono::sys_time<std::chrono::milliseconds>(end)).substr(0, 10);
+    check.elapsed_weeks = static_cast<double>((end - *start).count()) / 7.0;
+    std::vector<value::ForecastOutcome> outcomes;
+    rows.bind(1, check.fit_id).bind(2, check.window_start).bind(3, check.window_end);
+    for (;;) {
+      RAPPORT_TRY(const bool row, rows.step());
+      if (!row) break;
+      value::ForecastOutcome o;
+      o.history.frequency = rows.column_double(0);
+      o.history.recency = rows.column_double(1);
+      o.history.age = rows.column_double(2);
+      o.expected_visits = rows.column_double(3);
+      o.expected_spend_cents = rows.column_int64(4);
+      o.actual_visits = rows.column_int64(5);
+      o.actual_spend_cents = rows.column_int64(6);
+      outcomes.push_back(std::move(o));
+    }
+    rows.reset();
+    check.bins = value::compare_forecasts(*model, outcomes, check.elapsed_weeks, horizon_weeks);
+    checks.push_back(std::move(check));
+  }
+  RAPPORT_TRY(auto tx, storage::Transaction::begin(db));
+  for (const auto& check : checks) {
+    for (const auto& bin : check.bins) {
+      RAPPORT_TRY_VOID(save.bind(1, check.fit_id)
+                           .bind(2, checked_at)
+                           .bind(3, check.window_start)
+                           .bind(4, check.window_end)
+                           .bind(5, bin.bin)
+                           .bind(6, static_cast<std::int64_t>(bin.members))
+                           .bind(7, bin.expected_visits)
+                           .bind(8, bin.actual_visits)
+                           .bind(9, bin.expected_spend_cents)
+                           .bind(10, bin.actual_spend_cents)
+                           .run());
+    }
+  }
+  RAPPORT_TRY_VOID(tx.commit());
+  return checks;
 }
 
 Result<std::optional<value::ValueSnapshot>> read_value_snapshot(storage::Database& db,
@@ -174,7 +524,7 @@ Result<std::optional<value::ValueSnapshot>> read_value_snapshot(storage::Databas
               db.prepare("SELECT historic_value_cents, historic_revenue_cents, expected_visits, "
                          "expected_spend_cents, p_alive, lifetime_value_cents, "
                          "referral_value_cents, advocacy_value_cents, total_value_cents, tier, "
-                         "rfm, segment, rhythm_days, at_risk FROM value_snapshots "
+                         "rfm, segment, rhythm_days, at_risk, top_categories FROM value_snapshots "
                          "WHERE member_id = ?1"));
   stmt.bind(1, member_id);
   RAPPORT_TRY(const bool row, stmt.step());
@@ -195,6 +545,7 @@ Result<std::optional<value::ValueSnapshot>> read_value_snapshot(storage::Databas
   s.segment = stmt.column_text(11);
   if (!stmt.column_is_null(12)) s.rhythm_days = stmt.column_double(12);
   s.at_risk = stmt.column_int64(13) != 0;
+  s.top_categories = stmt.column_optional_text(14).value_or("");
   return std::optional<value::ValueSnapshot>(std::move(s));
 }
 

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "server/rewards/rewards_rules.h"
+#include "server/value/forecast_accuracy.h"
 #include "server/value/value_model.h"
 #include "shared/domain/event.h"
 #include "shared/domain/member.h"
@@ -114,6 +115,31 @@ struct PointsLiability {
   std::int64_t members_with_points = 0;
 };
 
+// What the last value refresh left for the next (docs/value-engine.md, "Incremental refresh").
+struct LastValueRefresh {
+  std::int64_t events_seq = 0;         // events up to this arrival sequence are valued
+  std::optional<std::int64_t> fit_id;  // the last full refresh's fit
+  std::optional<value::ValueFitInfo> fit;
+  std::optional<value::ValueScales> scales;
+};
+
+// How a refresh is saved: a full one keeps its fit and scales; an incremental one values a
+// few members on the last fit (`fit_id`).
+struct ValueSaveMark {
+  bool full = true;
+  std::int64_t events_seq = 0;  // the last event the refresh's inputs may include
+  std::optional<std::int64_t> fit_id;
+};
+
+// One forecast cohort compared with what its members did (docs/value-engine.md).
+struct ForecastCheck {
+  std::int64_t fit_id = 0;
+  std::string window_start;  // the forecast's as_of (purchases after this day count)
+  std::string window_end;    // inclusive: today, or the end of the horizon when passed
+  double elapsed_weeks = 0;
+  std::vector<value::AccuracyBin> bins;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -165,12 +191,32 @@ class Store {
 
   // The value engine's inputs: one row per member, ordered by id (docs/value-engine.md).
   [[nodiscard]] virtual Result<std::vector<value::MemberValueInput>> value_inputs() = 0;
+  // The same for `members` only (unknown ids are left out), ordered by id.
+  [[nodiscard]] virtual Result<std::vector<value::MemberValueInput>> value_inputs_of(
+      std::span<const std::int64_t> members) = 0;
+  // The arrival sequence of the newest event (0 without events).
+  [[nodiscard]] virtual Result<std::int64_t> last_event_sequence() = 0;
+  // nullopt before the first refresh.
+  [[nodiscard]] virtual Result<std::optional<LastValueRefresh>> last_value_refresh() = 0;
+  // Members whose value inputs changed through events after `events_seq` (their own events,
+  // purchases refunded or voided by them) and those who referred them, at most `limit`.
+  [[nodiscard]] virtual Result<std::vector<std::int64_t>> members_changed_since(
+      std::int64_t events_seq, std::size_t limit) = 0;
+  // (referrer, lifetime value in cents) for every member referred by one of `referrers`,
+  // from the latest snapshots.
+  [[nodiscard]] virtual Result<std::vector<std::pair<std::int64_t, std::int64_t>>>
+  referee_lifetime_values(std::span<const std::int64_t> referrers) = 0;
   // Saves a refresh in one transaction: its fit, every member's snapshot, tier and segment
   // changes into tier_history, and what terminals show (tier, at risk, rhythm) on the
   // members, who are pulled again when that changed. Returns how many members changed tier
   // or segment. `as_of` is the day the forecast starts (YYYY-MM-DD).
   [[nodiscard]] virtual Result<std::size_t> save_value_refresh(const value::ValueRefresh& refresh,
-                                                               const std::string& as_of) = 0;
+                                                               const std::string& as_of,
+                                                               const ValueSaveMark& mark) = 0;
+  // Compares every kept forecast cohort with the purchases since (up to `today`, at most
+  // `horizon_weeks`), saves the comparison in value_accuracy and returns it, oldest first.
+  [[nodiscard]] virtual Result<std::vector<ForecastCheck>> check_forecasts(
+      double horizon_weeks, std::chrono::sys_days today) = 0;
   // The member's latest snapshot; nullopt before the first refresh.
   [[nodiscard]] virtual Result<std::optional<value::ValueSnapshot>> value_snapshot(
       std::int64_t member_id) = 0;

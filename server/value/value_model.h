@@ -8,10 +8,12 @@
 
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "server/analytics/gamma_gamma.h"
@@ -31,6 +33,9 @@ struct ValueConfig {
   std::int64_t advocacy_note_cents = 2'000;  // each "would recommend" / testimonial noted
   std::int64_t feedback_note_cents = 500;    // each piece of useful feedback noted
   std::int64_t cost_per_visit_cents = 0;     // serving cost; makes BZ possible
+  // The models are fitted on a systematic sample of at most this many buyers (every k-th by
+  // member id); every member is scored. 0: fit on all (docs/value-engine.md, "Speed").
+  std::size_t fit_sample = 100'000;
   double mvc_share = 0.05;           // the top 5 % by total value are MVC
   double mgc_forecast_share = 0.30;  // MGC: lifetime value in the top 30 % ...
   double mgc_growth_ratio = 2.0;     // ... and at least twice the historic value
@@ -54,6 +59,8 @@ struct MemberValueInput {
   std::optional<std::int64_t> referred_by;  // the member who brought this one in
   std::int64_t advocacy_notes = 0;
   std::int64_t feedback_notes = 0;
+  // The member's three largest categories by spend, "category:cents,..." (largest first).
+  std::string top_categories;
 };
 
 struct ValueSnapshot {
@@ -72,6 +79,10 @@ struct ValueSnapshot {
   std::string segment;  // champions, loyal, promising, new, needs attention, at risk, lost
   std::optional<double> rhythm_days;  // typical days between purchase days
   bool at_risk = false;
+  std::string top_categories;  // as MemberValueInput's, carried over
+  // What the purchase model saw (x, t_x, T in weeks as of the refresh); buyers only. Kept
+  // with the forecast so it can later be compared with what the member did.
+  std::optional<analytics::CustomerSummary> history;
 };
 
 struct ValueFitInfo {
@@ -82,8 +93,24 @@ struct ValueFitInfo {
   std::optional<analytics::GammaGammaParams> spend;  // nullopt: too few repeat buyers
 };
 
+// Where a full refresh drew its lines, kept with its fit so that an incremental refresh
+// places a few members on the same scales without reading everyone (docs/value-engine.md,
+// "Incremental refresh"). Quintile edges: the least good value that still scores k + 2
+// (k = 0..3); +inf (or the latest day) when no member reached that score.
+struct ValueScales {
+  std::optional<std::int64_t> mvc_floor_cents;  // the smallest MVC total value; none: no MVC
+  std::int64_t mgc_floor_cents = 0;             // MGC's lifetime value floor
+  double mean_spend = 0;  // chain's spend per purchase day (currency units), no spend model
+  std::array<std::chrono::sys_days, 4> recency_edges{};  // last purchase on or after
+  std::array<double, 4> frequency_edges{};               // purchase days at least
+  std::array<double, 4> monetary_edges{};                // revenue (cents) at least
+};
+[[nodiscard]] std::string to_string(const ValueScales& scales);
+[[nodiscard]] std::optional<ValueScales> value_scales_from_string(std::string_view text);
+
 struct ValueRefresh {
   std::optional<ValueFitInfo> fit;     // nullopt: no member has purchased yet
+  std::optional<ValueScales> scales;   // with a fit
   std::vector<ValueSnapshot> snapshots;  // one per input, same order
 };
 
@@ -94,5 +121,18 @@ struct ValueRefresh {
 [[nodiscard]] Result<ValueRefresh> compute_values(const std::vector<MemberValueInput>& members,
                                                   std::chrono::sys_days as_of,
                                                   const ValueConfig& config);
+
+// A few members valued with an earlier full refresh's fit and scales (no new fit, no
+// quintiles drawn again): what an incremental refresh does for the members that changed.
+// `referees` are the lifetime values (cents) of members outside `members` who were referred
+// by one inside (referrer id, lifetime value), for the referral value.
+// Requires: fit.model can score (as saved by a full refresh).
+[[nodiscard]] ValueRefresh value_some(const std::vector<MemberValueInput>& members,
+                                      std::chrono::sys_days as_of, const ValueConfig& config,
+                                      const ValueFitInfo& fit, const ValueScales& scales,
+                                      const std::vector<std::pair<std::int64_t, std::int64_t>>& referees);
+
+// The purchase model a fit describes (its parameters by name).
+[[nodiscard]] std::optional<analytics::PurchaseModel> model_of(const ValueFitInfo& fit);
 
 }  // namespace rapport::value
