@@ -16,18 +16,10 @@ using namespace rapport;
 using rapport::testing::DashboardFixture;
 using rapport::testing::kPassword;
 using rapport::testing::StaffBrowser;
+using rapport::testing::audited;
+using rapport::testing::json_of;
 
 namespace {
-
-boost::json::value json_of(const testing::Reply& reply) { return boost::json::parse(reply.body); }
-
-bool audited(DashboardFixture& f, const std::string& action, const std::string& object,
-             const std::string& outcome) {
-  for (const auto& e : f.staff->list_audit(1000).value()) {
-    if (e.action == action && e.object == object && e.outcome == outcome) return true;
-  }
-  return false;
-}
 
 std::int64_t user_id(DashboardFixture& f, const std::string& name) {
   const auto account = f.staff->find_user_by_name(name).value();
