@@ -3,8 +3,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include "server/storage/staff_store.h"
 #include "server/storage/store.h"
 #include "server/value_refresh.h"
+#include "shared/util/clock.h"
 
 namespace rapport::server {
 
@@ -62,6 +64,19 @@ void ValueScheduler::run() {
                  report->read_seconds + report->compute_seconds + report->save_seconds,
                  report->tiers[0], report->tiers[1], report->tiers[2], report->tiers[3],
                  report->at_risk, report->migrated);
+    // Fresh snapshots may show valuable members slipping: open their follow-ups now
+    // (docs/dashboard.md, "Follow-ups").
+    auto staff = StaffStore::open(database_);
+    if (!staff) {
+      spdlog::error("follow-ups: cannot open {}: {}", database_.string(), staff.error().message());
+      continue;
+    }
+    const auto opened = (*staff)->raise_follow_ups(to_iso8601(std::chrono::system_clock::now()));
+    if (!opened) {
+      spdlog::error("follow-ups: cannot raise them: {}", opened.error().message());
+    } else {
+      spdlog::info("follow-ups: {} opened", *opened);
+    }
   }
 }
 

@@ -94,6 +94,8 @@ struct UserAddOptions {
 };
 int run_user_add(const UserAddOptions& options);
 int run_user_list(const std::filesystem::path& data);
+// `rapportctl follow-ups raise`: the follow-up job at `now` (ISO 8601 UTC; default: now).
+int run_follow_ups_raise(const std::filesystem::path& data, const std::optional<std::string>& now);
 
 int run_events_list(const std::filesystem::path& data, std::size_t limit);
 

@@ -188,6 +188,22 @@ int main(int argc, char** argv) {
   user_list_cmd->add_option("--data", user_list_data, "Server data folder")->required();
   user_list_cmd->footer("Example: rapportctl user list --data ./rapport-data");
 
+  auto* follow_ups_cmd =
+      app.add_subcommand("follow-ups", "Follow-ups for staff: the job that opens them");
+  follow_ups_cmd->require_subcommand(1);
+  follow_ups_cmd->footer("Example: rapportctl follow-ups raise --data ./rapport-data");
+  std::filesystem::path follow_ups_data;
+  std::optional<std::string> follow_ups_now;
+  auto* follow_ups_raise_cmd = follow_ups_cmd->add_subcommand(
+      "raise",
+      "Open a follow-up for each valuable member slipping and each member whose owner is "
+      "disabled (never two open for the same member and reason)");
+  follow_ups_raise_cmd->add_option("--data", follow_ups_data, "Server data folder")->required();
+  follow_ups_raise_cmd->add_option("--now", follow_ups_now,
+                                   "Run as of this time, ISO 8601 UTC (default: now)");
+  follow_ups_raise_cmd->footer(
+      "Example: rapportctl follow-ups raise --data ./rapport-data --now 2026-11-26T08:00:00Z");
+
   std::filesystem::path events_data;
   std::size_t events_limit = 100;
   auto* events_cmd = app.add_subcommand("events", "List events the server stored, oldest first");
@@ -431,6 +447,7 @@ int main(int argc, char** argv) {
   if (*revoke_cmd) return run_terminal_revoke(revoke_data, revoke_id);
   if (*user_add_cmd) return run_user_add(user_add);
   if (*user_list_cmd) return run_user_list(user_list_data);
+  if (*follow_ups_raise_cmd) return run_follow_ups_raise(follow_ups_data, follow_ups_now);
   if (*events_cmd) return run_events_list(events_data, events_limit);
   if (*alerts_cmd) return run_card_alerts(alerts_data, alerts_limit);
   if (const auto code = points->run()) return *code;

@@ -198,6 +198,17 @@ net::HttpResponse DashboardHandler::route(const net::HttpRequest& request) {
     if (path[3] == "regulars.csv") return regulars(request, *caller, path[2], true);
     if (path[3] == "visitors") return visitors(request, *caller, path[2]);
   }
+  if (get && api && path.size() == 4 && path[1] == "stores" && path[3] == "follow-ups") {
+    return follow_ups(request, *caller, path[2]);
+  }
+  if (post && api && path.size() == 4 && path[1] == "members" && path[3] == "owner") {
+    const auto user = target->query.find("user");
+    return assign_owner(request, *caller, path[2],
+                        user == target->query.end() ? std::string() : user->second);
+  }
+  if (post && api && path.size() == 4 && path[1] == "follow-ups" && path[3] == "close") {
+    return close_follow_up(request, *caller, path[2]);
+  }
   if (get && api && path.size() == 3 && path[1] == "members") {
     return member(request, *caller, path[2], false);
   }
@@ -285,11 +296,14 @@ net::HttpResponse DashboardHandler::regulars(const net::HttpRequest& request,
   if (!*exists) return json_error(404, "no such store");
   const auto rows = store_.regulars(store_id, options_.table_rows);
   const auto computed = store_.has_value_snapshots();
-  if (!rows || !computed) return json_error(503, "cannot read the database now: try again");
+  const auto owners = store_.owner_candidates(store_id);
+  if (!rows || !computed || !owners) {
+    return json_error(503, "cannot read the database now: try again");
+  }
   if (!audit(request, &caller.user, {}, action, object, "ok")) {
     return json_error(503, "cannot write the audit log: try again");
   }
-  if (!csv) return json_response(200, regulars_json(store_id, *rows, *computed));
+  if (!csv) return json_response(200, regulars_json(store_id, *rows, *computed, *owners));
   net::HttpResponse response{200, "text/csv; charset=utf-8", regulars_csv(*rows)};
   response.headers.push_back(
       {"Content-Disposition", "attachment; filename=\"regulars-" + store_id + ".csv\""});
@@ -327,16 +341,95 @@ net::HttpResponse DashboardHandler::member(const net::HttpRequest& request, cons
   if (!found) return json_error(503, "cannot read the database now: try again");
   // An unknown id is refused like another store's member: ids cannot be probed.
   if (!*found) return denied();
-  MemberView view{**found, may_read_store(caller.user, (*found)->home_store), {}};
+  MemberView view{**found, may_read_store(caller.user, (*found)->home_store), {}, {}};
   auto visits = store_.member_visits_at(*id, readable_stores(caller.user));
   if (!visits) return json_error(503, "cannot read the database now: try again");
   view.visits = std::move(*visits);
   if (!view.full && view.visits.empty()) return denied();
+  if (view.full) {
+    auto detail = store_.member_detail(*id, options_.history_rows);
+    if (!detail) return json_error(503, "cannot read the database now: try again");
+    view.detail = std::move(*detail);
+  }
   if (!audit(request, &caller.user, {}, "read-member", object,
              view.full ? "ok" : "ok-visits-only")) {
     return json_error(503, "cannot write the audit log: try again");
   }
   return page ? html_response(200, member_page(view)) : json_response(200, member_json(view));
+}
+
+net::HttpResponse DashboardHandler::follow_ups(const net::HttpRequest& request,
+                                               const Caller& caller, const std::string& store_id) {
+  const std::string object = "store:" + store_id;
+  if (!may_read_store(caller.user, store_id)) {
+    (void)audit(request, &caller.user, {}, "read-follow-ups", object, "denied");
+    return json_error(403, "not one of your stores");
+  }
+  const auto rows = store_.open_follow_ups(store_id);
+  if (!rows) return json_error(503, "cannot read the database now: try again");
+  if (!audit(request, &caller.user, {}, "read-follow-ups", object, "ok")) {
+    return json_error(503, "cannot write the audit log: try again");
+  }
+  return json_response(200, follow_ups_json(store_id, *rows, caller.user.name));
+}
+
+net::HttpResponse DashboardHandler::assign_owner(const net::HttpRequest& request,
+                                                 const Caller& caller, const std::string& id_text,
+                                                 const std::string& owner_text) {
+  const std::string object = "member:" + id_text;
+  const auto id = parse_id(id_text);
+  const auto found = id ? store_.member(*id) : Result<std::optional<MemberOverview>>(
+                                                   std::optional<MemberOverview>{});
+  if (!found) return json_error(503, "cannot read the database now: try again");
+  // Another store's member and an unknown id are refused alike: ids cannot be probed.
+  if (!*found || !may_manage_store(caller.user, (*found)->home_store)) {
+    (void)audit(request, &caller.user, {}, "assign-owner", object, "denied");
+    return json_error(403, "you may not change this member's owner");
+  }
+  const auto owner_id = parse_id(owner_text);
+  const auto owner = owner_id ? store_.find_user(*owner_id)
+                              : Result<std::optional<StaffAccount>>(std::optional<StaffAccount>{});
+  if (!owner) return json_error(503, "cannot read staff users now: try again");
+  if (!*owner || !may_own_members_of((*owner)->user, !(*owner)->disabled, (*found)->home_store)) {
+    (void)audit(request, &caller.user, {}, "assign-owner", object, "refused-owner");
+    return json_error(422, "the owner must be an enabled staff user of the member's home store");
+  }
+  if (!audit(request, &caller.user, {}, "assign-owner",
+             object + " owner:" + (*owner)->user.name, "ok")) {
+    return json_error(503, "cannot write the audit log: try again");
+  }
+  if (auto saved = store_.set_owner(*id, (*owner)->user.id, caller.user.id, to_iso8601(clock_()));
+      !saved) {
+    spdlog::error("dashboard: cannot save the owner of member {}: {}", *id,
+                  saved.error().message());
+    return json_error(503, "cannot save the owner now: try again");
+  }
+  return json_response(200, R"({"ok":true})");
+}
+
+net::HttpResponse DashboardHandler::close_follow_up(const net::HttpRequest& request,
+                                                    const Caller& caller,
+                                                    const std::string& id_text) {
+  const std::string object = "follow-up:" + id_text;
+  const auto id = parse_id(id_text);
+  const auto found =
+      id ? store_.follow_up(*id) : Result<std::optional<FollowUp>>(std::optional<FollowUp>{});
+  if (!found) return json_error(503, "cannot read the database now: try again");
+  // The member's owner closes their own follow-ups; the store's managers close any.
+  const bool allowed = *found && (may_manage_store(caller.user, (*found)->home_store) ||
+                                  ((*found)->owner && *(*found)->owner == caller.user.name &&
+                                   may_read_store(caller.user, (*found)->home_store)));
+  if (!allowed) {
+    (void)audit(request, &caller.user, {}, "close-follow-up", object, "denied");
+    return json_error(403, "you may not close this follow-up");
+  }
+  if (!audit(request, &caller.user, {}, "close-follow-up", object, "ok")) {
+    return json_error(503, "cannot write the audit log: try again");
+  }
+  const auto closed = store_.close_follow_up(*id, caller.user.id, to_iso8601(clock_()));
+  if (!closed) return json_error(503, "cannot save now: try again");
+  if (!*closed) return json_error(409, "this follow-up was already closed");
+  return json_response(200, R"({"ok":true})");
 }
 
 }  // namespace rapport::server

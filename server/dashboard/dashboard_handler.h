@@ -28,6 +28,7 @@ struct DashboardOptions {
   SessionLimits sessions;
   ThrottleLimits throttle;
   std::size_t table_rows = 500;  // rows of the regulars and visitors tables (and their CSV)
+  std::size_t history_rows = 200;  // lines of a member's history on their page
   // The cost passwords are kept at: a stored hash below it is replaced at the next login.
   crypto::ScryptParams password_cost = crypto::kDefaultScrypt;
 };
@@ -59,6 +60,14 @@ class DashboardHandler {
                              const std::string& store_id);
   net::HttpResponse member(const net::HttpRequest& request, const Caller& caller,
                            const std::string& id_text, bool page);
+  net::HttpResponse follow_ups(const net::HttpRequest& request, const Caller& caller,
+                               const std::string& store_id);
+  // POST /api/members/ID/owner?user=STAFF_ID
+  net::HttpResponse assign_owner(const net::HttpRequest& request, const Caller& caller,
+                                 const std::string& id_text, const std::string& owner_text);
+  // POST /api/follow-ups/ID/close
+  net::HttpResponse close_follow_up(const net::HttpRequest& request, const Caller& caller,
+                                    const std::string& id_text);
   // nullopt when the request carries no live session of an existing, enabled user.
   std::optional<Caller> authenticate(const net::HttpRequest& request);
   std::vector<std::string> readable_stores(const StaffUser& user);

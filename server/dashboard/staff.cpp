@@ -43,6 +43,16 @@ bool may_read_store(const StaffUser& user, std::string_view store_id) {
   return std::find(user.stores.begin(), user.stores.end(), store_id) != user.stores.end();
 }
 
+bool may_manage_store(const StaffUser& user, std::string_view store_id) {
+  if (user.role == StaffRole::kAdministrator) return true;
+  return user.role == StaffRole::kStoreManager && may_read_store(user, store_id);
+}
+
+bool may_own_members_of(const StaffUser& owner, bool enabled, std::string_view store_id) {
+  return enabled && is_store_scoped(owner.role) &&
+         std::find(owner.stores.begin(), owner.stores.end(), store_id) != owner.stores.end();
+}
+
 bool is_valid_staff_name(std::string_view name) {
   return !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
     return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == '-' || c == '_' ||

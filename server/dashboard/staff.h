@@ -38,6 +38,14 @@ struct StaffUser {
 // True when `user` may read the members and regulars of `store_id`.
 [[nodiscard]] bool may_read_store(const StaffUser& user, std::string_view store_id);
 
+// True when `user` may change things about the members of `store_id` (assign relationship
+// owners, close follow-ups): its store managers and administrators; head office only reads.
+[[nodiscard]] bool may_manage_store(const StaffUser& user, std::string_view store_id);
+// True when `owner` may own relationships with members of `store_id`: a store-scoped user
+// (cashier or manager) of that store. `enabled` is false for a disabled user.
+[[nodiscard]] bool may_own_members_of(const StaffUser& owner, bool enabled,
+                                      std::string_view store_id);
+
 // 1-64 letters, digits, '.', '-', '_' or '@'.
 [[nodiscard]] bool is_valid_staff_name(std::string_view name);
 

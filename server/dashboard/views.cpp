@@ -43,6 +43,74 @@ std::string page_head(std::string_view title) {
          "<header><a href=\"/\">Rapport</a></header><main>";
 }
 
+
+std::string optional_text(const std::optional<std::string>& text, std::string_view missing) {
+  return html_escape(text ? std::string_view(*text) : missing);
+}
+
+// The sections of a member's full page beyond the overview; every empty kind of data says
+// so in words (docs/dashboard.md, "Empty states").
+std::string member_detail_html(const MemberDetail& d) {
+  std::string html = "<h2>Relationship owner</h2><p id=\"member-owner\">" +
+                     optional_text(d.owner, "Nobody owns this relationship yet.") + "</p>";
+  html += "<h2>Open follow-ups</h2><ul id=\"member-follow-ups\">";
+  for (const auto& f : d.open_follow_ups) {
+    html += "<li>" + html_escape(f.reason) + ": " + html_escape(f.detail) + " (due " +
+            html_escape(f.due_at.substr(0, 10)) + ")</li>";
+  }
+  if (d.open_follow_ups.empty()) html += "<li>None open.</li>";
+  html += "</ul><h2>How the value was computed</h2>";
+  if (!d.value) {
+    html += "<p id=\"member-value-how\">Not computed yet: run <code>rapportctl value "
+            "refresh</code>.</p>";
+  } else {
+    const auto& v = *d.value;
+    const auto& s = v.snapshot;
+    html += "<dl id=\"member-value-how\"><dt>Computed at</dt><dd>" + html_escape(v.computed_at) +
+            "</dd><dt>Model</dt><dd>" + optional_text(v.model, "none (no purchases yet)") +
+            "</dd><dt>Parameters</dt><dd>" + optional_text(v.params, "none") +
+            "</dd><dt>Spend parameters</dt><dd>" +
+            optional_text(v.spend_params, "none (too few repeat buyers)") +
+            "</dd><dt>Data up to</dt><dd>" + optional_text(v.as_of, "unknown") +
+            "</dd><dt>Historic value</dt><dd>" + money(s.historic_value_cents) +
+            "</dd><dt>Historic revenue</dt><dd>" + money(s.historic_revenue_cents) +
+            "</dd><dt>Expected purchase days</dt><dd>" + fixed(s.expected_visits, 2) +
+            "</dd><dt>Expected spend</dt><dd>" + money(s.expected_spend_cents) +
+            "</dd><dt>Lifetime value (discounted forecast)</dt><dd>" +
+            money(s.lifetime_value_cents) + "</dd><dt>Referral value</dt><dd>" +
+            money(s.referral_value_cents) + "</dd><dt>Advocacy value</dt><dd>" +
+            money(s.advocacy_value_cents) + "</dd><dt>Total value</dt><dd id=\"member-total\">" +
+            money(s.total_value_cents) + "</dd><dt>RFM</dt><dd>" +
+            html_escape(s.rfm.empty() ? "no purchases" : s.rfm) + "</dd><dt>Segment</dt><dd>" +
+            html_escape(s.segment) + "</dd></dl>";
+  }
+  html += "<h2>History</h2><table id=\"member-history\"><thead><tr><th>When</th><th>What</th>"
+          "<th>Store</th><th>Amount</th></tr></thead><tbody>";
+  for (const auto& h : d.history) {
+    html += "<tr><td>" + html_escape(h.at) + "</td><td>" + html_escape(h.kind) + "</td><td>" +
+            html_escape(h.store_id) + "</td><td>" +
+            (h.amount_cents ? money(*h.amount_cents) : "") + "</td></tr>";
+  }
+  if (d.history.empty()) html += "<tr><td colspan=\"4\">No visits or purchases yet.</td></tr>";
+  html += "</tbody></table><h2>Notes and what they told us</h2><table id=\"member-notes\">"
+          "<thead><tr><th>When</th><th>Store</th><th>Topic</th><th>Note</th></tr></thead><tbody>";
+  for (const auto& n : d.notes) {
+    html += "<tr><td>" + html_escape(n.noted_at) + "</td><td>" + html_escape(n.store_id) +
+            "</td><td>" + html_escape(n.topic) + "</td><td>" + html_escape(n.text) + "</td></tr>";
+  }
+  if (d.notes.empty()) html += "<tr><td colspan=\"4\">No notes yet.</td></tr>";
+  html += "</tbody></table><h2>Points</h2><p id=\"member-points\">Balance: " +
+          std::to_string(d.points_balance) + "</p><table id=\"member-ledger\"><thead><tr>"
+          "<th>When</th><th>What</th><th>Points</th></tr></thead><tbody>";
+  for (const auto& l : d.ledger) {
+    html += "<tr><td>" + html_escape(l.occurred_at) + "</td><td>" + html_escape(l.kind) +
+            "</td><td>" + std::to_string(l.points) + "</td></tr>";
+  }
+  if (d.ledger.empty()) html += "<tr><td colspan=\"3\">No points earned or spent yet.</td></tr>";
+  return html + "</tbody></table><h2>Offers</h2><p id=\"member-offers\" class=\"notice\">"
+                "Offers shown and redeemed: not available yet in Rapport.</p>";
+}
+
 }  // namespace
 
 std::string html_escape(std::string_view text) {
@@ -86,8 +154,12 @@ std::string user_json(const StaffUser& user, const std::vector<std::string>& sto
                                       {"csrf_token", csrf_token}});
 }
 
+bool needs_owner(const RegularRow& row) {
+  return row.tier == "MVC" && (!row.owner || row.owner_disabled);
+}
+
 std::string regulars_json(std::string_view store_id, const std::vector<RegularRow>& rows,
-                          bool values_computed) {
+                          bool values_computed, const std::vector<OwnerCandidate>& owners) {
   json::array list;
   for (const auto& r : rows) {
     list.emplace_back(json::object{{"member_id", r.member_id},
@@ -99,21 +171,45 @@ std::string regulars_json(std::string_view store_id, const std::vector<RegularRo
                                    {"p_alive", or_null(r.p_alive)},
                                    {"rhythm_days", or_null(r.rhythm_days)},
                                    {"at_risk", r.at_risk},
-                                   {"segment", or_null(r.segment)}});
+                                   {"segment", or_null(r.segment)},
+                                   {"owner", or_null(r.owner)},
+                                   {"owner_disabled", r.owner_disabled},
+                                   {"needs_owner", needs_owner(r)}});
+  }
+  json::array candidates;
+  for (const auto& o : owners) {
+    candidates.emplace_back(json::object{{"id", o.id}, {"name", o.name}});
   }
   // Kinds of data that have not landed in Rapport yet are said to be missing, never shown
   // as empty values (docs/dashboard.md, "Empty states").
   return json::serialize(json::object{{"store", store_id},
                                       {"values_computed", values_computed},
-                                      {"relationship_owners", "not-available"},
                                       {"offers", "not-available"},
+                                      {"owner_candidates", std::move(candidates)},
                                       {"rows", std::move(list)}});
+}
+
+std::string follow_ups_json(std::string_view store_id, const std::vector<FollowUp>& rows,
+                            std::string_view caller) {
+  json::array list;
+  for (const auto& f : rows) {
+    list.emplace_back(json::object{{"id", f.id},
+                                   {"member_id", f.member_id},
+                                   {"member_name", f.member_name},
+                                   {"reason", f.reason},
+                                   {"detail", f.detail},
+                                   {"created_at", f.created_at},
+                                   {"due_at", f.due_at},
+                                   {"owner", or_null(f.owner)},
+                                   {"mine", f.owner && *f.owner == caller}});
+  }
+  return json::serialize(json::object{{"store", store_id}, {"rows", std::move(list)}});
 }
 
 std::string regulars_csv(const std::vector<RegularRow>& rows) {
   std::string out =
       "rank,member_id,name,tier,total_value,p_alive,visits,last_visit,rhythm_days,at_risk,"
-      "segment\r\n";
+      "segment,owner\r\n";
   std::size_t rank = 0;
   for (const auto& r : rows) {
     out += std::to_string(++rank) + "," + std::to_string(r.member_id) + "," + csv_field(r.name) +
@@ -122,7 +218,7 @@ std::string regulars_csv(const std::vector<RegularRow>& rows) {
            (r.p_alive ? fixed(*r.p_alive, 3) : "") + "," + std::to_string(r.visit_count) + "," +
            csv_field(r.last_visit.value_or("")) + "," +
            (r.rhythm_days ? fixed(*r.rhythm_days, 1) : "") + "," + (r.at_risk ? "yes" : "no") +
-           "," + csv_field(r.segment.value_or("")) + "\r\n";
+           "," + csv_field(r.segment.value_or("")) + "," + csv_field(r.owner.value_or("")) + "\r\n";
   }
   return out;
 }
@@ -159,6 +255,12 @@ std::string member_json(const MemberView& view) {
     out["p_alive"] = or_null(m.p_alive);
     out["rhythm_days"] = or_null(m.rhythm_days);
     out["at_risk"] = m.at_risk;
+    if (view.detail) {
+      out["owner"] = or_null(view.detail->owner);
+      out["points_balance"] = view.detail->points_balance;
+      out["open_follow_ups"] = view.detail->open_follow_ups.size();
+      out["offers"] = "not-available";
+    }
   }
   return json::serialize(out);
 }
@@ -177,6 +279,7 @@ std::string member_page(const MemberView& view) {
             "</dd><dt>Probability alive</dt><dd>" +
             (m.p_alive ? fixed(*m.p_alive, 3) : "not computed yet") + "</dd><dt>At risk</dt><dd>" +
             (m.at_risk ? "yes" : "no") + "</dd></dl>";
+    if (view.detail) html += member_detail_html(*view.detail);
   } else {
     html += "<p>A member of another store: you see their visits to your stores only.</p>";
   }

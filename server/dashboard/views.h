@@ -23,9 +23,18 @@ namespace rapport::server {
                                     std::string_view csrf_token);
 // `values_computed`: false before the first value refresh (the page says so instead of
 // showing empty value columns as if they were data).
+// `owners`: who may be made a relationship owner of the store's members (the page's choice).
+// A most valuable customer (MVC) without an owner, or whose owner is disabled, is flagged
+// `needs_owner`.
 [[nodiscard]] std::string regulars_json(std::string_view store_id,
                                         const std::vector<RegularRow>& rows,
-                                        bool values_computed);
+                                        bool values_computed,
+                                        const std::vector<OwnerCandidate>& owners);
+[[nodiscard]] bool needs_owner(const RegularRow& row);
+// Open follow-ups; `mine` is set on those whose member `caller` owns.
+[[nodiscard]] std::string follow_ups_json(std::string_view store_id,
+                                          const std::vector<FollowUp>& rows,
+                                          std::string_view caller);
 [[nodiscard]] std::string regulars_csv(const std::vector<RegularRow>& rows);
 [[nodiscard]] std::string visitors_json(std::string_view store_id,
                                         const std::vector<VisitorRow>& rows);
@@ -36,6 +45,7 @@ struct MemberView {
   MemberOverview member;
   bool full = false;
   std::vector<StoreVisits> visits;  // at the caller's stores
+  std::optional<MemberDetail> detail;  // with `full` only
 };
 [[nodiscard]] std::string member_json(const MemberView& view);
 [[nodiscard]] std::string member_page(const MemberView& view);

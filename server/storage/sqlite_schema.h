@@ -344,6 +344,29 @@ CREATE INDEX audit_log_user ON audit_log(user_id, at);
 -- The dashboard's regulars and visitors read members by home store and visits by store.
 CREATE INDEX events_store_visits ON events(store_id, member_id) WHERE kind = 'visit';
 )sql"},
+    // Relationship owners and follow-ups (docs/dashboard.md): who on a store's staff looks
+    // after a member, and the things that call for a person, open until someone closes them.
+    // At most one open follow-up per member and reason (the partial unique index).
+    {9, R"sql(
+CREATE TABLE relationship_owners (
+  member_id   INTEGER PRIMARY KEY REFERENCES members(id),
+  owner_id    INTEGER NOT NULL REFERENCES staff_users(id),
+  assigned_by INTEGER NOT NULL REFERENCES staff_users(id),
+  assigned_at TEXT NOT NULL
+);
+CREATE INDEX relationship_owners_owner ON relationship_owners(owner_id);
+CREATE TABLE follow_ups (
+  id         INTEGER PRIMARY KEY,
+  member_id  INTEGER NOT NULL REFERENCES members(id),
+  reason     TEXT NOT NULL CHECK (reason IN ('valuable-slipping', 'owner-lapsed')),
+  detail     TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  due_at     TEXT NOT NULL,
+  closed_at  TEXT,
+  closed_by  INTEGER REFERENCES staff_users(id)
+);
+CREATE UNIQUE INDEX follow_ups_open ON follow_ups(member_id, reason) WHERE closed_at IS NULL;
+)sql"},
 }};
 
 }  // namespace rapport::server

@@ -1,7 +1,8 @@
 // server/storage/sqlite_staff_store.h
 //
 // Internal to the SQLite backend: StaffStore's implementation class, whose members are
-// defined in staff_store.cpp (users, audit) and staff_store_reads.cpp (dashboard reads).
+// defined in staff_store.cpp (users, audit), staff_store_reads.cpp (dashboard reads),
+// staff_store_owners.cpp (owners, follow-ups) and staff_store_member.cpp (a member's page).
 
 #pragma once
 
@@ -34,11 +35,22 @@ class SqliteStaffStore final : public StaffStore {
   Result<std::optional<MemberOverview>> member(std::int64_t id) override;
   Result<std::vector<StoreVisits>> member_visits_at(
       std::int64_t id, const std::vector<std::string>& stores) override;
+  Result<std::vector<OwnerCandidate>> owner_candidates(const std::string& store_id) override;
+  Result<void> set_owner(std::int64_t member_id, std::int64_t owner_id, std::int64_t assigned_by,
+                         const std::string& at) override;
+  Result<std::size_t> raise_follow_ups(const std::string& now) override;
+  Result<std::vector<FollowUp>> open_follow_ups(const std::string& store_id) override;
+  Result<std::optional<FollowUp>> follow_up(std::int64_t id) override;
+  Result<bool> close_follow_up(std::int64_t id, std::int64_t closed_by,
+                               const std::string& at) override;
+  Result<MemberDetail> member_detail(std::int64_t id, std::size_t history_limit) override;
 
  private:
   using BindOne = std::function<void(storage::Statement&)>;
   Result<std::optional<StaffAccount>> find_where(std::string_view where, const BindOne& bind);
   Result<std::vector<std::string>> stores_of(std::int64_t user_id);
+  // Follow-ups (with member and owner) WHERE `where`, soonest due first.
+  Result<std::vector<FollowUp>> follow_ups_where(std::string_view where, const BindOne& bind);
 
   storage::Database db_;
 };

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "server/dashboard/staff.h"
+#include "server/value/value_model.h"
 #include "shared/util/result.h"
 
 namespace rapport::server {
@@ -59,6 +60,70 @@ struct RegularRow {
   std::optional<double> rhythm_days;
   bool at_risk = false;
   std::optional<std::string> segment;
+  std::optional<std::string> owner;  // the relationship owner's staff name
+  bool owner_disabled = false;       // the owner's account is disabled (a lapsed owner)
+};
+
+// A staff user who may own relationships with a store's members (store-scoped, enabled).
+struct OwnerCandidate {
+  std::int64_t id = 0;
+  std::string name;
+};
+
+// Something about a member that calls for a person (docs/dashboard.md, "Follow-ups").
+struct FollowUp {
+  std::int64_t id = 0;
+  std::int64_t member_id = 0;
+  std::string member_name;
+  std::string home_store;
+  std::string reason;  // "valuable-slipping", "owner-lapsed"
+  std::string detail;
+  std::string created_at;
+  std::string due_at;
+  std::optional<std::string> closed_at;
+  std::optional<std::string> owner;  // the member's relationship owner now, if any
+};
+
+// What the value engine computed for a member, and how (the fit it used).
+struct ValueExplanation {
+  value::ValueSnapshot snapshot;
+  std::string computed_at;
+  std::optional<std::string> model;  // "bg-nbd", ...; nullopt when no fit was saved
+  std::optional<std::string> params;
+  std::optional<std::string> spend_params;
+  std::optional<std::string> as_of;
+  std::optional<std::int64_t> customers;  // members the fit was made on
+};
+
+struct HistoryLine {
+  std::string at;     // ISO 8601 (a visit) or day (a purchase)
+  std::string kind;   // "visit", "purchase", "refund", ...
+  std::string store_id;
+  std::optional<std::int64_t> amount_cents;  // purchases: amount less what was refunded
+};
+
+struct NoteLine {
+  std::string noted_at;
+  std::string store_id;
+  std::string topic;
+  std::string text;
+};
+
+struct LedgerLine {
+  std::string occurred_at;
+  std::string kind;
+  std::int64_t points = 0;
+};
+
+// Everything on a member's full page beyond the overview.
+struct MemberDetail {
+  std::vector<HistoryLine> history;  // newest first, at most the limit asked for
+  std::vector<NoteLine> notes;       // newest first
+  std::optional<ValueExplanation> value;
+  std::vector<LedgerLine> ledger;  // newest first; empty when the member has no points yet
+  std::int64_t points_balance = 0;
+  std::optional<std::string> owner;
+  std::vector<FollowUp> open_follow_ups;
 };
 
 // A member of another store who visits this one: their visits here, nothing else.
@@ -122,6 +187,30 @@ class StaffStore {
   // True once any value refresh has been saved.
   [[nodiscard]] virtual Result<bool> has_value_snapshots() = 0;
   [[nodiscard]] virtual Result<std::optional<MemberOverview>> member(std::int64_t id) = 0;
+  // Enabled store-scoped users of `store_id`, by name.
+  [[nodiscard]] virtual Result<std::vector<OwnerCandidate>> owner_candidates(
+      const std::string& store_id) = 0;
+  // Makes `owner_id` the member's relationship owner (replacing any). The caller has
+  // checked that the owner may own members of the member's home store.
+  [[nodiscard]] virtual Result<void> set_owner(std::int64_t member_id, std::int64_t owner_id,
+                                               std::int64_t assigned_by,
+                                               const std::string& at) = 0;
+  // The follow-up job (docs/dashboard.md): opens a follow-up, due some days after `now`
+  // (ISO 8601 UTC), for each valuable member (tier MVC or MGC) the latest snapshot says is
+  // at risk, and each member whose owner is disabled, unless one for the same member and
+  // reason is open or was opened since the cause arose. Idempotent. Returns how many it opened.
+  [[nodiscard]] virtual Result<std::size_t> raise_follow_ups(const std::string& now) = 0;
+  // Open follow-ups of members whose home store is `store_id`, soonest due first.
+  [[nodiscard]] virtual Result<std::vector<FollowUp>> open_follow_ups(
+      const std::string& store_id) = 0;
+  [[nodiscard]] virtual Result<std::optional<FollowUp>> follow_up(std::int64_t id) = 0;
+  // False when it was already closed.
+  [[nodiscard]] virtual Result<bool> close_follow_up(std::int64_t id, std::int64_t closed_by,
+                                                     const std::string& at) = 0;
+  // The member's history (at most `history_limit` lines), notes, value and how it was
+  // computed, ledger, owner and open follow-ups.
+  [[nodiscard]] virtual Result<MemberDetail> member_detail(std::int64_t id,
+                                                           std::size_t history_limit) = 0;
   // The member's visits at each of `stores` where they have any.
   [[nodiscard]] virtual Result<std::vector<StoreVisits>> member_visits_at(
       std::int64_t id, const std::vector<std::string>& stores) = 0;

@@ -60,8 +60,10 @@ Result<std::vector<RegularRow>> SqliteStaffStore::regulars(const std::string& st
   RAPPORT_TRY(auto stmt,
               db_.prepare("SELECT m.id, m.name, m.visit_count, m.last_visit, " +
                           std::string(kValueColumns) +
-                          ", v.segment "
+                          ", v.segment, u.name, u.disabled_at IS NOT NULL "
                           "FROM members m LEFT JOIN value_snapshots v ON v.member_id = m.id "
+                          "LEFT JOIN relationship_owners o ON o.member_id = m.id "
+                          "LEFT JOIN staff_users u ON u.id = o.owner_id "
                           "WHERE m.home_store = ? "
                           "ORDER BY v.total_value_cents IS NULL, v.total_value_cents DESC, m.id "
                           "LIMIT ?"));
@@ -77,6 +79,8 @@ Result<std::vector<RegularRow>> SqliteStaffStore::regulars(const std::string& st
     r.last_visit = stmt.column_optional_text(3);
     read_value_columns(stmt, 4, r);
     r.segment = stmt.column_optional_text(9);
+    r.owner = stmt.column_optional_text(10);
+    r.owner_disabled = r.owner && stmt.column_int64(11) != 0;
     rows.push_back(std::move(r));
   }
   return rows;

@@ -124,6 +124,16 @@ void DashboardFixture::save_values() {
   REQUIRE(store->save_value_refresh(refresh, "2026-11-26"));
 }
 
+boost::json::value json_of(const Reply& reply) { return boost::json::parse(reply.body); }
+
+bool audited(DashboardFixture& f, const std::string& action, const std::string& object,
+             const std::string& outcome) {
+  for (const auto& e : f.staff->list_audit(1000).value()) {
+    if (e.action == action && e.object == object && e.outcome == outcome) return true;
+  }
+  return false;
+}
+
 std::string Reply::header(std::string_view name) const {
   for (const auto& h : headers) {
     if (h.name == name) return h.value;

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <atomic>
+#include <boost/json/value.hpp>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -57,6 +58,11 @@ struct Reply {
   std::vector<net::HttpHeader> headers;
   [[nodiscard]] std::string header(std::string_view name) const;
 };
+
+[[nodiscard]] boost::json::value json_of(const Reply& reply);
+// True when the audit log has a line with this action, object and outcome.
+[[nodiscard]] bool audited(DashboardFixture& f, const std::string& action,
+                           const std::string& object, const std::string& outcome);
 
 // A client with a cookie jar and the CSRF token from its last login, like a browser tab.
 class StaffBrowser {

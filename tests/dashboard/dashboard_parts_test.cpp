@@ -3,6 +3,7 @@
 // The dashboard's pure parts: password hashes, request parsing, sessions, the login
 // throttle and the escaping of what goes into HTML and CSV.
 
+#include <boost/json/parse.hpp>
 #include <chrono>
 
 #include "server/dashboard/login_throttle.h"
@@ -154,4 +155,34 @@ TEST_CASE("Text from members is escaped for HTML and guarded in CSV", "[dashboar
   CHECK(server::csv_field("=HYPERLINK(\"x\")") == "\"'=HYPERLINK(\"\"x\"\")\"");
   CHECK(server::csv_field("+1") == "'+1");
   CHECK(server::csv_field("@cmd") == "'@cmd");
+}
+
+TEST_CASE("A most valuable customer without a working owner is flagged, no one else",
+          "[dashboard]") {
+  server::RegularRow row;
+  row.tier = "MVC";
+  CHECK(server::needs_owner(row));
+  row.owner = "maria";
+  CHECK_FALSE(server::needs_owner(row));
+  row.owner_disabled = true;  // a lapsed owner is no owner
+  CHECK(server::needs_owner(row));
+  row.tier = "MGC";
+  CHECK_FALSE(server::needs_owner(row));
+  row.tier.reset();  // before the first value refresh nobody is flagged
+  row.owner.reset();
+  CHECK_FALSE(server::needs_owner(row));
+}
+
+TEST_CASE("Follow-ups are marked mine only for the member's owner", "[dashboard]") {
+  server::FollowUp owned;
+  owned.id = 1;
+  owned.owner = "maria";
+  server::FollowUp nobody;
+  nobody.id = 2;
+  const auto json = boost::json::parse(server::follow_ups_json("S1", {owned, nobody}, "maria"));
+  const auto& rows = json.at("rows").as_array();
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[0].at("mine").as_bool());
+  CHECK_FALSE(rows[1].at("mine").as_bool());
+  CHECK(rows[1].at("owner").is_null());
 }

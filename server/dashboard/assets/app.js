@@ -50,12 +50,90 @@ function showRegulars(data) {
     cell(row, day(r.last_visit));
     cell(row, r.rhythm_days === null ? '' : r.rhythm_days.toFixed(0));
     cell(row, r.at_risk ? 'at risk' : '', r.at_risk ? 'at-risk' : '');
+    ownerCell(row, r, data.owner_candidates);
+    if (r.needs_owner) row.classList.add('needs-owner');
     body.appendChild(row);
   });
   document.getElementById('regulars-empty').hidden = data.rows.length !== 0;
   document.getElementById('values-missing').hidden = data.values_computed;
-  document.getElementById('owners-missing').hidden = data.relationship_owners !== 'not-available';
   document.getElementById('offers-missing').hidden = data.offers !== 'not-available';
+}
+
+async function post(url) {
+  const response = await fetch(url, {method: 'POST', credentials: 'same-origin',
+                                     headers: {'X-CSRF-Token': csrfToken}});
+  const body = await response.json();
+  if (!response.ok) throw new Error(body.error || ('HTTP ' + response.status));
+  return body;
+}
+
+// The owner's name (or why one is needed), and a choice of the store's staff to assign.
+function ownerCell(row, r, candidates) {
+  const td = cell(row, '', 'owner');
+  const name = document.createElement('span');
+  name.className = 'owner-name';
+  name.textContent = r.owner ? r.owner + (r.owner_disabled ? ' (disabled)' : '') : '';
+  td.appendChild(name);
+  if (r.needs_owner) {
+    const flag = document.createElement('span');
+    flag.className = 'flag';
+    flag.textContent = ' most valuable, needs an owner';
+    td.appendChild(flag);
+  }
+  const select = document.createElement('select');
+  select.className = 'owner-choice';
+  for (const c of candidates) {
+    const option = document.createElement('option');
+    option.value = String(c.id);
+    option.textContent = c.name;
+    select.appendChild(option);
+  }
+  const button = document.createElement('button');
+  button.type = 'button';
+  button.className = 'assign-owner';
+  button.textContent = r.owner ? 'Change' : 'Assign';
+  button.disabled = candidates.length === 0;
+  button.addEventListener('click', () => act(
+      '/api/members/' + r.member_id + '/owner?user=' + encodeURIComponent(select.value)));
+  td.append(select, button);
+}
+
+function showFollowUps(data) {
+  const body = document.querySelector('#follow-ups tbody');
+  body.replaceChildren();
+  for (const f of data.rows) {
+    const row = document.createElement('tr');
+    row.dataset.followUpId = String(f.id);
+    if (f.mine) row.classList.add('mine');
+    const name = cell(row, '');
+    const link = document.createElement('a');
+    link.href = '/members/' + f.member_id;
+    link.textContent = f.member_name;
+    name.appendChild(link);
+    cell(row, f.reason + ': ' + f.detail);
+    cell(row, day(f.due_at), 'due');
+    cell(row, f.owner ? f.owner + (f.mine ? ' (you)' : '') : 'nobody yet', 'owner');
+    const done = document.createElement('button');
+    done.type = 'button';
+    done.className = 'close-follow-up';
+    done.textContent = 'Done';
+    done.addEventListener('click', () => act('/api/follow-ups/' + f.id + '/close'));
+    row.appendChild(document.createElement('td')).appendChild(done);
+    body.appendChild(row);
+  }
+  document.getElementById('follow-ups-empty').hidden = data.rows.length !== 0;
+}
+
+// A change, then the store again so the page shows what the server now holds.
+async function act(url) {
+  const error = document.getElementById('load-error');
+  try {
+    await post(url);
+    await load(document.getElementById('store').value);
+  } catch (e) {
+    error.textContent = 'Not done: ' + e.message;
+    error.hidden = false;
+  }
 }
 
 function showVisitors(data) {
@@ -78,7 +156,9 @@ async function load(store) {
   const base = '/api/stores/' + encodeURIComponent(store);
   document.getElementById('csv-link').href = base + '/regulars.csv';
   try {
+    delete document.body.dataset.loaded;
     showRegulars(await getJson(base + '/regulars'));
+    showFollowUps(await getJson(base + '/follow-ups'));
     showVisitors(await getJson(base + '/visitors'));
     document.body.dataset.loaded = store;
   } catch (e) {
