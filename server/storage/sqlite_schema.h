@@ -11,7 +11,7 @@
 
 namespace rapport::server {
 
-inline constexpr std::array<storage::Migration, 8> kSqliteMigrations{{
+inline constexpr std::array<storage::Migration, 9> kSqliteMigrations{{
     {1, R"sql(
 CREATE TABLE stores (
   id   TEXT PRIMARY KEY,
