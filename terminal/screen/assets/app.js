@@ -67,14 +67,23 @@ function showStatus(status) {
 
 function listen() {
   if (stream) return;
-  stream = new EventSource('/events');
-  stream.addEventListener('scan', (e) => showScan(JSON.parse(e.data)));
-  stream.addEventListener('status', (e) => showStatus(JSON.parse(e.data)));
-  stream.onerror = () => {
-    // Signed out elsewhere or the terminal stopped: find out which.
-    fetch('/api/session', {credentials: 'same-origin'}).then((r) => {
-      if (r.status === 401) showSignIn('Signed out: sign in again.');
-    }).catch(() => { $('online').hidden = true; $('offline').hidden = false; });
+  const source = new EventSource('/events');
+  stream = source;
+  source.addEventListener('scan', (e) => showScan(JSON.parse(e.data)));
+  source.addEventListener('status', (e) => showStatus(JSON.parse(e.data)));
+  source.onerror = () => {
+    // Each short stream ends with an error event and the browser reconnects by itself
+    // (CONNECTING). CLOSED means it gave up: signed out (401), or something else went wrong.
+    if (source.readyState !== EventSource.CLOSED) return;
+    if (stream !== source) return;  // signed out meanwhile
+    stream = null;
+    fetch('/api/session', {credentials: 'same-origin'}).then(async (r) => {
+      if (r.status === 401) { showSignIn('Signed out: sign in again.'); return; }
+      setTimeout(listen, 1000);
+    }).catch(() => {
+      $('online').hidden = true; $('offline').hidden = false;
+      setTimeout(listen, 1000);
+    });
   };
 }
 
