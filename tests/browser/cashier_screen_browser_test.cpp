@@ -126,8 +126,10 @@ TEST_CASE("A cashier signs in with a PIN and a scanned card is greeted on the sc
   CHECK(browser.evaluate(tab, js_text("offers-empty") + ".includes('No offers yet')").as_bool());
   // A mark that a reload would wipe: the greeting must arrive without one.
   browser.evaluate(tab, "window.noReload = 'still here'; true");
-  // Let the page's event stream connect before the first card.
-  REQUIRE(browser.wait_for(tab, js_text("pending") + " === '0'"));
+  // Let the page's event stream connect before the first card (a page sees the scans made
+  // after it connected).
+  REQUIRE(browser.wait_for(tab, "document.body.dataset.live === 'yes'"));
+  CHECK(browser.evaluate(tab, js_text("pending") + " === '0'").as_bool());
 
   terminal.write_stdin(card + "\n");
   const bool greeted = browser.wait_for(

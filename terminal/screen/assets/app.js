@@ -63,6 +63,7 @@ function showStatus(status) {
   $('online').hidden = !status.online;
   $('offline').hidden = status.online;
   $('pending').textContent = String(status.pending);
+  document.body.dataset.live = 'yes';  // the event stream is connected
 }
 
 function listen() {
