@@ -44,8 +44,8 @@ CashierScreen::CashierScreen(const TerminalConfig& config, storage::Database& co
   options.require_client_certificate = false;
   options.limits.max_body_bytes = 16 * 1024;
   options.max_connections = 32;
-  server_ = net::HttpsServer::start(options,
-                                    [this](const net::HttpRequest& r) { return handler_.handle(r); });
+  server_ = net::HttpsServer::start(
+      options, [this](const net::HttpRequest& r) { return handler_.handle(r); });
   spdlog::info("cashier screen listening on https://{}:{}/", options.address, server_->port());
 }
 

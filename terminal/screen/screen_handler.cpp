@@ -157,8 +157,9 @@ net::HttpResponse ScreenHandler::logout(const net::HttpRequest& request) {
     sessions_.erase(found);
   }
   auto response = json(200, {{"signed_out", true}});
-  response.headers.push_back(
-      {"Set-Cookie", std::string(kCookie) + "=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Strict"});
+  response.headers.push_back({"Set-Cookie", std::string(kCookie) +
+                                                "=; Path=/; Max-Age=0; HttpOnly; Secure; "
+                                                "SameSite=Strict"});
   return response;
 }
 

@@ -94,14 +94,8 @@ TEST_CASE("A cashier signs in with a PIN and a scanned card is greeted on the sc
   REQUIRE(log_has(terminal_log, "cashier screen listening"));
 
   // Accept exactly this terminal's key (its SPKI hash), as the store's kiosk browser would.
-  std::string spki;
-  REQUIRE(testing::run({"/bin/sh", "-c",
-                        "openssl x509 -in '" + (terminal_dir / "terminal.crt").string() +
-                            "' -pubkey -noout | openssl pkey -pubin -outform der | "
-                            "openssl dgst -sha256 -binary | openssl base64 -A"},
-                       &spki) == 0);
-  testing::HeadlessChromium browser(*chromium, dir / "profile", dir / "chromium.log",
-                                    {"--ignore-certificate-errors-spki-list=" + spki});
+  const auto accept_key = testing::accept_certificate_flag(terminal_dir / "terminal.crt");
+  testing::HeadlessChromium browser(*chromium, dir / "profile", dir / "chromium.log", {accept_key});
   const std::string origin = "https://127.0.0.1:" + std::to_string(screen_port);
   const std::string tab = browser.open_tab();
   browser.navigate(tab, origin + "/");
