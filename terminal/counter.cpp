@@ -192,6 +192,7 @@ ScanResult Counter::record_visit(const std::string& token, const std::optional<C
   std::string message =
       "welcome back, " + member.name + " - visit " + std::to_string(result.visit_number);
   const auto last = latest_of(member.last_visit, pending.latest);
+  result.last_visit = last;
   if (const auto when = last ? from_iso8601(*last) : std::nullopt; when) {
     message += ", last visit " + describe_age(*when, now);
   } else {

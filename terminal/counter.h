@@ -41,6 +41,8 @@ struct ScanResult {
   std::optional<CardHolder> holder;     // for kMember and kBlockedCard
   std::optional<std::string> event_id;  // set when a visit was recorded
   std::int64_t visit_number = 0;        // this visit's number, counting pending ones
+  // The member's visit before this one (ISO 8601), counting pending ones; for the screen.
+  std::optional<std::string> last_visit{};
 };
 
 class Counter {

@@ -6,7 +6,7 @@
 namespace rapport::terminal {
 namespace {
 
-constexpr std::array<storage::Migration, 4> kMigrations{{
+constexpr std::array<storage::Migration, 5> kMigrations{{
     {1, R"sql(
 CREATE TABLE members (
   id          INTEGER PRIMARY KEY,
@@ -65,6 +65,23 @@ ALTER TABLE members ADD COLUMN rhythm_days REAL;
     {4, R"sql(
 ALTER TABLE members ADD COLUMN points_balance INTEGER;
 ALTER TABLE members ADD COLUMN reward_tier TEXT;
+)sql"},
+    // The cashier's screen (docs/cashier-screen.md): staff who sign in with a PIN (scrypt
+    // hash only), and what each did at this terminal (event payloads carry no staff).
+    {6, R"sql(
+CREATE TABLE staff (
+  id         INTEGER PRIMARY KEY,
+  name       TEXT NOT NULL UNIQUE,
+  pin_hash   TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE TABLE staff_actions (
+  seq      INTEGER PRIMARY KEY AUTOINCREMENT,
+  staff_id INTEGER REFERENCES staff(id),
+  action   TEXT NOT NULL,
+  event_id TEXT,
+  at       TEXT NOT NULL
+);
 )sql"},
 }};
 

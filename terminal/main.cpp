@@ -22,6 +22,8 @@
 #include "terminal/enroll_command.h"
 #include "terminal/live_keyring.h"
 #include "terminal/local_database.h"
+#include "terminal/screen/cashier_screen.h"
+#include "terminal/screen/staff_command.h"
 #include "terminal/sync_worker.h"
 #include "terminal/terminal_config.h"
 
@@ -98,11 +100,23 @@ int main(int argc, char** argv) {
   enroll_cmd->footer(
       "Example: rapport-terminal enroll --server 192.0.2.10:8444 --code RAP1-... --out "
       "/etc/rapport\nThen: rapport-terminal --config /etc/rapport/terminal.toml");
+  std::string staff_name;
+  auto* staff_cmd = app.add_subcommand("staff", "Cashiers who sign in to the cashier screen");
+  staff_cmd->require_subcommand(1);
+  auto* staff_add_cmd = staff_cmd->add_subcommand(
+      "add", "Add a cashier (or set a new PIN): the PIN is read from standard input");
+  staff_add_cmd->add_option("-c,--config", config_path, "terminal.toml")->required();
+  staff_add_cmd->add_option("--name", staff_name, "The name the cashier signs in with")
+      ->required();
+  staff_add_cmd->footer(
+      "Example: echo 4821 | rapport-terminal staff add --config /etc/rapport/terminal.toml "
+      "--name ana\n(docs/cashier-screen.md)");
   CLI11_PARSE(app, argc, argv);
   // Keys, member data and the databases Rapport writes are for its own user only.
   ::umask(077);
   rapport::init_logging("terminal", log_level);
   if (*enroll_cmd) return rapport::terminal::run_enroll(enroll);
+  if (*staff_add_cmd) return rapport::terminal::run_staff_add(config_path, staff_name, std::cin);
   if (config_path.empty()) {
     std::cerr << "error: --config is required (or use: rapport-terminal enroll --help)\n";
     return 2;
@@ -156,6 +170,12 @@ int main(int argc, char** argv) {
                                       reader->control());
     terminal::SyncWorker sync(config, token_keys);
     sync.start();
+    // [screen] listen: the cashier's screen in a browser (docs/cashier-screen.md).
+    std::unique_ptr<terminal::CashierScreen> screen;
+    if (config.screen_host) {
+      screen = std::make_unique<terminal::CashierScreen>(config, *db,
+                                                         [&sync] { return sync.online(); });
+    }
     std::cout << "rapport-terminal " << config.terminal_id << " (store " << config.store_id
               << ") ready: scan a card, or type its number and press Enter. "
               << "Ctrl-D or Ctrl-C to stop." << std::endl;
@@ -197,6 +217,7 @@ int main(int argc, char** argv) {
         (void)reader->control()->signal(
             read->reader, good ? drivers::ReaderSignal::kGoodRead : drivers::ReaderSignal::kRejected);
       }
+      if (screen) screen->show(result, now);
       std::cout << "[" << config.terminal_id << "] " << outcome_mark(result.outcome) << " "
                 << result.message << std::endl;
       // Printed only after the outbox transaction committed: a driver may count it as accepted.
@@ -204,6 +225,7 @@ int main(int argc, char** argv) {
       if (result.event_id) sync.wake();
     }
     spdlog::info("stopping");
+    screen.reset();
     sync.stop();
     return EXIT_SUCCESS;
   } catch (const config::ConfigError& e) {

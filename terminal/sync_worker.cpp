@@ -255,6 +255,7 @@ void SyncWorker::start() {
   State& s = *state_;
   if (deliver(s.outbox, *s.client, config_.request_timeout) == Delivery::kAllSent && pull(s)) {
     s.next_refresh = Clock::now() + config_.members_refresh;
+    online_.store(true);
   }
   thread_ = std::thread([this] { run(); });
 }
@@ -268,6 +269,7 @@ void SyncWorker::run() {
       ok = pull(s);
       if (ok) s.next_refresh = now + config_.members_refresh;
     }
+    online_.store(ok);
     std::chrono::milliseconds wait = config_.sync_interval;
     if (ok) {
       s.backoff = std::chrono::milliseconds(0);

@@ -13,6 +13,7 @@
 
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -39,6 +40,9 @@ class SyncWorker {
   void wake();
   // Tries to deliver what is left for up to config.drain_on_exit, then joins the thread.
   void stop();
+  // Whether the last delivery and pull reached the server (the cashier screen's offline
+  // indicator). False until the first attempt ends. Any thread.
+  [[nodiscard]] bool online() const { return online_.load(); }
 
  private:
   struct State;  // the client, database, outbox and cache; lives on the worker thread
@@ -55,6 +59,7 @@ class SyncWorker {
   std::condition_variable wakeup_;
   bool woken_ = false;     // guarded by mutex_
   bool stopping_ = false;  // guarded by mutex_
+  std::atomic<bool> online_{false};
 };
 
 }  // namespace rapport::terminal

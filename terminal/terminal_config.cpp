@@ -35,6 +35,11 @@ TerminalConfig load_terminal_config(const std::filesystem::path& file) {
       std::chrono::milliseconds(config.integer_or("sync.card_lookup_timeout_ms", 300, 0, 5000));
   c.drain_on_exit =
       std::chrono::milliseconds(config.integer_or("sync.drain_on_exit_ms", 3000, 0, 60'000));
+  if (config.optional_string("screen.listen")) {
+    const auto screen = config::host_port(config, "screen.listen");
+    c.screen_host = screen.host;
+    c.screen_port = screen.port;
+  }
   c.readers = drivers::load_reader_config(config);
   return c;
 }

@@ -39,6 +39,10 @@ struct TerminalConfig {
   // On a clean stop, how long to keep trying to deliver the outbox before exiting.
   // Whatever is left stays in the outbox and goes at the next start.
   std::chrono::milliseconds drain_on_exit{3000};
+  // [screen] listen: where the cashier's screen is served (docs/cashier-screen.md), over TLS
+  // with the terminal's own certificate. Absent: no screen.
+  std::optional<std::string> screen_host;
+  std::uint16_t screen_port = 0;
   drivers::ReaderConfig readers;  // [readers]: console, USB readers, extra reader models
 };
 

@@ -145,14 +145,8 @@ TEST_CASE("A store manager logs in and sees their regulars ranked by value", "[b
       "WHERE m.home_store = 'S1' AND v.tier = 'MVC' AND (u.id IS NULL OR u.disabled_at IS NOT NULL)");
 
   // Accept exactly this server's key (its SPKI hash), as a pinned certificate would be.
-  std::string spki;
-  REQUIRE(testing::run({"/bin/sh", "-c",
-                        "openssl x509 -in '" + (data / "tls" / "server.crt").string() +
-                            "' -pubkey -noout | openssl pkey -pubin -outform der | "
-                            "openssl dgst -sha256 -binary | openssl base64 -A"},
-                       &spki) == 0);
-  testing::HeadlessChromium browser(*chromium, dir / "profile", dir / "chromium.log",
-                                    {"--ignore-certificate-errors-spki-list=" + spki});
+  const auto accept_key = testing::accept_certificate_flag(data / "tls" / "server.crt");
+  testing::HeadlessChromium browser(*chromium, dir / "profile", dir / "chromium.log", {accept_key});
   const std::string origin = "https://127.0.0.1:" + std::to_string(dashboard_port);
   const std::string tab = browser.open_tab();
 

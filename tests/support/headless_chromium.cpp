@@ -15,6 +15,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "tests/support/process.h"
+
 namespace rapport::testing {
 namespace {
 
@@ -261,6 +263,19 @@ std::string decode_base64(const std::string& text) {
     }
   }
   return out;
+}
+
+std::string accept_certificate_flag(const std::filesystem::path& certificate) {
+  std::string spki;
+  if (run({"/bin/sh", "-c",
+           "openssl x509 -in '" + certificate.string() +
+               "' -pubkey -noout | openssl pkey -pubin -outform der | "
+               "openssl dgst -sha256 -binary | openssl base64 -A"},
+          &spki) != 0 ||
+      spki.empty()) {
+    throw std::runtime_error("cannot read the public key of " + certificate.string());
+  }
+  return "--ignore-certificate-errors-spki-list=" + spki;
 }
 
 }  // namespace rapport::testing

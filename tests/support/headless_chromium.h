@@ -69,6 +69,11 @@ class HeadlessChromium {
   std::deque<boost::json::value> events_;
 };
 
+// The flag that makes Chromium accept exactly the key of `certificate` (PEM), as a pinned
+// certificate would be: --ignore-certificate-errors-spki-list=<SHA-256 of its SPKI, base64>.
+// Throws std::runtime_error when openssl cannot read it.
+[[nodiscard]] std::string accept_certificate_flag(const std::filesystem::path& certificate);
+
 // Base64 (standard alphabet, padded) to bytes, for screenshots.
 [[nodiscard]] std::string decode_base64(const std::string& text);
 

@@ -1,0 +1,51 @@
+// terminal/screen/cashier_screen.h
+//
+// The cashier's screen as rapport-terminal runs it (docs/cashier-screen.md): the HTTPS
+// listener on terminal.toml's [screen] listen, with the terminal's own certificate (no client
+// certificate asked), its own SQLite connection for PINs and the outbox count, and the board
+// the counter loop publishes each scan to. show() also writes the audit line: which cashier
+// was signed in when the visit was recorded.
+//
+// Threading: construct, show() and destroy on the counter loop's thread; requests are served
+// on the listener's own I/O thread.
+
+#pragma once
+
+#include <functional>
+#include <memory>
+
+#include "shared/net/https_server.h"
+#include "shared/storage/database.h"
+#include "terminal/counter.h"
+#include "terminal/screen/screen_board.h"
+#include "terminal/screen/screen_handler.h"
+#include "terminal/screen/staff_pins.h"
+#include "terminal/terminal_config.h"
+
+namespace rapport::terminal {
+
+class CashierScreen {
+ public:
+  // Throws std::runtime_error (start-up) when the database, TLS files or address fail.
+  // Requires: config.screen_host is set. `online` is called on the listener's thread.
+  // `counter_db` is the counter loop's connection (for the audit), outliving this object.
+  CashierScreen(const TerminalConfig& config, storage::Database& counter_db,
+                std::function<bool()> online);
+  ~CashierScreen();
+
+  // Pushes `result` to the signed-in pages and, when it recorded an event, notes who was
+  // signed in (staff_actions).
+  void show(const ScanResult& result, std::chrono::system_clock::time_point now);
+
+  [[nodiscard]] std::uint16_t port() const { return server_->port(); }
+
+ private:
+  ScreenBoard board_;
+  StaffPins audit_;                 // on the counter loop's connection
+  storage::Database screen_db_;     // used on the listener's thread only
+  StaffPins pins_;                  // on screen_db_
+  ScreenHandler handler_;
+  std::unique_ptr<net::HttpsServer> server_;  // last: stops before the rest goes
+};
+
+}  // namespace rapport::terminal

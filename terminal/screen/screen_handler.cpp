@@ -1,0 +1,207 @@
+// terminal/screen/screen_handler.cpp
+#include "terminal/screen/screen_handler.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <charconv>
+#include <span>
+
+#include "shared/crypto/digest.h"
+#include "shared/crypto/random.h"
+#include "shared/util/hex.h"
+#include "terminal/screen/screen_assets.h"
+
+namespace rapport::terminal {
+namespace {
+
+constexpr std::string_view kCookie = "rapport_screen";
+constexpr auto kIdle = std::chrono::hours(2);
+constexpr int kMaxFailures = 5;
+constexpr auto kLockout = std::chrono::seconds(60);
+constexpr std::size_t kMaxTracked = 1024;  // names with wrong PINs remembered at most
+
+std::string key_of(std::string_view token) {
+  return to_hex(crypto::sha256(
+      std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(token.data()),
+                                    token.size())));
+}
+
+net::HttpResponse with_safety(net::HttpResponse response) {
+  response.headers.push_back({"Cache-Control", "no-store"});
+  response.headers.push_back({"X-Content-Type-Options", "nosniff"});
+  response.headers.push_back({"X-Frame-Options", "DENY"});
+  response.headers.push_back(
+      {"Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'"});
+  return response;
+}
+
+net::HttpResponse json(unsigned status, const boost::json::object& body) {
+  return with_safety({status, "application/json", boost::json::serialize(body)});
+}
+
+net::HttpResponse error(unsigned status, std::string_view message) {
+  return json(status, {{"error", message}});
+}
+
+std::string_view path_of(std::string_view target) {
+  return target.substr(0, target.find('?'));
+}
+
+}  // namespace
+
+std::string screen_cookie_value(std::string_view header, std::string_view name) {
+  while (!header.empty()) {
+    const auto end = header.find(';');
+    auto pair = header.substr(0, end);
+    header = end == std::string_view::npos ? std::string_view{} : header.substr(end + 1);
+    while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+    if (pair.size() > name.size() && pair.substr(0, name.size()) == name &&
+        pair[name.size()] == '=') {
+      return std::string(pair.substr(name.size() + 1));
+    }
+  }
+  return {};
+}
+
+std::optional<PinLogin> parse_pin_login(std::string_view json) {
+  boost::system::error_code ec;
+  const auto parsed = boost::json::parse(json, ec);
+  const auto* form = ec ? nullptr : parsed.if_object();
+  const auto* name = form ? form->if_contains("name") : nullptr;
+  const auto* pin = form ? form->if_contains("pin") : nullptr;
+  if (name == nullptr || pin == nullptr || !name->is_string() || !pin->is_string() ||
+      !is_valid_staff_name(name->as_string()) || pin->as_string().size() > 64) {
+    return std::nullopt;
+  }
+  return PinLogin{std::string(name->as_string()), std::string(pin->as_string())};
+}
+
+net::HttpResponse ScreenHandler::handle(const net::HttpRequest& request) {
+  const auto now = Clock::now();
+  const auto path = path_of(request.target);
+  if (request.method == "GET") {
+    std::string_view name;
+    if (path == "/") name = "index.html";
+    if (path.size() > 1 && path.find('/', 1) == std::string_view::npos) name = path.substr(1);
+    if (!name.empty()) {
+      if (const auto asset = find_screen_asset(name)) {
+        return with_safety({200, std::string(asset->content_type), std::string(asset->bytes)});
+      }
+    }
+    if (path == "/api/session") {
+      const auto* session = session_of(request, now);
+      if (session == nullptr) return error(401, "sign in with your PIN");
+      return json(200, {{"name", session->staff.name}});
+    }
+    if (path == "/events") {
+      const auto* session = session_of(request, now);
+      if (session == nullptr) return error(401, "sign in with your PIN");
+      return events(request, *session);
+    }
+    return error(404, "no such page");
+  }
+  if (request.method == "POST") {
+    // A foreign page cannot add this header without a CORS preflight, never granted here.
+    if (request.header("x-rapport-screen") != "1") return error(403, "missing X-Rapport-Screen");
+    if (path == "/api/login") return login(request, now);
+    if (path == "/api/logout") return logout(request);
+    return error(404, "no such action");
+  }
+  return error(405, "method not allowed");
+}
+
+net::HttpResponse ScreenHandler::login(const net::HttpRequest& request, Clock::time_point now) {
+  const auto form = parse_pin_login(request.body);
+  if (!form) return error(400, "send {\"name\": ..., \"pin\": ...}");
+  const std::string& who = form->name;
+  if (failures_.size() > kMaxTracked) {  // names tried and forgotten: keep only the locked
+    std::erase_if(failures_, [&](const auto& f) { return f.second.locked_until <= now; });
+  }
+  auto& failed = failures_[who];
+  if (failed.locked_until > now) {
+    return error(429, "too many wrong PINs: wait a minute, or ask a manager");
+  }
+  const auto staff = staff_.verify(who, form->pin);
+  if (!staff) {
+    spdlog::error("screen: cannot check a PIN: {}", staff.error().message());
+    return error(500, "cannot check PINs now: " + staff.error().message());
+  }
+  if (!*staff) {
+    if (++failed.count >= kMaxFailures) {
+      failed = Failures{0, now + kLockout};
+      spdlog::warn("screen: {} wrong PINs for '{}': locked for a minute", kMaxFailures, who);
+    }
+    return error(401, "wrong name or PIN");
+  }
+  failures_.erase(who);
+  std::erase_if(sessions_, [&](const auto& s) { return now - s.second.last_used > kIdle; });
+  const std::string token = to_hex(crypto::random_bytes(32));
+  sessions_[key_of(token)] = Session{**staff, now};
+  board_.set_cashier(**staff);
+  spdlog::info("screen: {} signed in", who);
+  auto response = json(200, {{"name", who}});
+  response.headers.push_back({"Set-Cookie", std::string(kCookie) + "=" + token +
+                                                "; Path=/; HttpOnly; Secure; SameSite=Strict"});
+  return response;
+}
+
+net::HttpResponse ScreenHandler::logout(const net::HttpRequest& request) {
+  const auto token = screen_cookie_value(request.header("cookie"), kCookie);
+  if (const auto found = sessions_.find(key_of(token)); found != sessions_.end()) {
+    const auto cashier = board_.cashier();
+    if (cashier && cashier->id == found->second.staff.id) board_.set_cashier(std::nullopt);
+    spdlog::info("screen: {} signed out", found->second.staff.name);
+    sessions_.erase(found);
+  }
+  auto response = json(200, {{"signed_out", true}});
+  response.headers.push_back({"Set-Cookie", std::string(kCookie) +
+                                                "=; Path=/; Max-Age=0; HttpOnly; Secure; "
+                                                "SameSite=Strict"});
+  return response;
+}
+
+const ScreenHandler::Session* ScreenHandler::session_of(const net::HttpRequest& request,
+                                                        Clock::time_point now) {
+  const auto token = screen_cookie_value(request.header("cookie"), kCookie);
+  if (token.size() != 64) return nullptr;
+  const auto found = sessions_.find(key_of(token));
+  if (found == sessions_.end()) return nullptr;
+  if (now - found->second.last_used > kIdle) {
+    sessions_.erase(found);
+    return nullptr;
+  }
+  found->second.last_used = now;
+  return &found->second;
+}
+
+// One short event stream per request: the newest scan when the page has not seen it
+// (Last-Event-ID), then the status, and the stream ends; the browser's EventSource asks
+// again after `retry` ms. HttpsServer answers whole requests, so a held-open stream would
+// block its one thread; this keeps every request short (docs/cashier-screen.md).
+net::HttpResponse ScreenHandler::events(const net::HttpRequest& request, const Session& session) {
+  const auto latest = board_.latest();
+  std::uint64_t seen = latest.seq;  // a new page starts from now
+  const auto last_id = request.header("last-event-id");
+  if (!last_id.empty()) {
+    std::uint64_t parsed = 0;
+    const auto [end, ec] = std::from_chars(last_id.data(), last_id.data() + last_id.size(), parsed);
+    if (ec == std::errc() && end == last_id.data() + last_id.size()) seen = parsed;
+  }
+  if (seen > latest.seq) seen = latest.seq;  // the terminal restarted: numbering began again
+  const auto status = status_();
+  std::string body = "retry: " + std::to_string(kRetry.count()) + "\n\n";
+  if (latest.seq > seen && !latest.json.empty()) {
+    body += "event: scan\ndata: " + latest.json + "\n\n";
+  }
+  boost::json::object state{{"online", status.online},
+                            {"pending", status.pending},
+                            {"cashier", session.staff.name}};
+  body += "id: " + std::to_string(latest.seq) + "\nevent: status\ndata: " +
+          boost::json::serialize(state) + "\n\n";
+  return with_safety({200, "text/event-stream", std::move(body)});
+}
+
+}  // namespace rapport::terminal

@@ -1,0 +1,81 @@
+// terminal/screen/screen_handler.h
+//
+// The cashier's screen over HTTP (docs/cashier-screen.md): the page and its assets (built into
+// the binary), sign-in with a personal PIN, and the scans pushed to the page as Server-Sent
+// Events. Sessions are in memory (a restart signs everyone out): a random token in an
+// HttpOnly SameSite=Strict cookie, found by its SHA-256. State-changing requests must carry
+// the header X-Rapport-Screen (a foreign page cannot send it without a CORS preflight, which
+// is never granted). Five wrong PINs for a name lock it for a minute.
+//
+// Threading: handle() is called on the screen listener's one I/O thread; ScreenBoard and the
+// status function are thread-safe.
+
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "shared/net/https.h"
+#include "terminal/screen/screen_board.h"
+#include "terminal/screen/staff_pins.h"
+
+namespace rapport::terminal {
+
+struct ScreenStatus {
+  bool online = false;        // the last sync reached the server
+  std::int64_t pending = 0;   // events waiting in the outbox
+};
+
+class ScreenHandler {
+ public:
+  using Clock = std::chrono::system_clock;
+  // Requires: board and staff outlive the handler; `staff` works on a connection of its own,
+  // used on the handler's thread only. `status` is called for every event-stream request.
+  ScreenHandler(ScreenBoard& board, StaffPins& staff, std::function<ScreenStatus()> status)
+      : board_(board), staff_(staff), status_(std::move(status)) {}
+
+  [[nodiscard]] net::HttpResponse handle(const net::HttpRequest& request);
+
+  // How long the page waits before asking for the next events (the SSE "retry").
+  static constexpr std::chrono::milliseconds kRetry{150};
+
+ private:
+  struct Session {
+    StaffMember staff;
+    Clock::time_point last_used;
+  };
+  struct Failures {
+    int count = 0;
+    Clock::time_point locked_until{};
+  };
+
+  net::HttpResponse login(const net::HttpRequest& request, Clock::time_point now);
+  net::HttpResponse logout(const net::HttpRequest& request);
+  net::HttpResponse events(const net::HttpRequest& request, const Session& session);
+  // The signed-in session of the request's cookie, its last use moved to `now`.
+  const Session* session_of(const net::HttpRequest& request, Clock::time_point now);
+
+  ScreenBoard& board_;
+  StaffPins& staff_;
+  std::function<ScreenStatus()> status_;
+  std::unordered_map<std::string, Session> sessions_;  // by hex SHA-256 of the cookie token
+  std::map<std::string, Failures> failures_;           // wrong PINs by name
+};
+
+// Parsers of outside input, pure and fuzzed (tests/fuzz/screen_request_fuzz.cpp).
+// The value of cookie `name` in a Cookie header ("a=1; b=2"); empty when absent.
+[[nodiscard]] std::string screen_cookie_value(std::string_view header, std::string_view name);
+struct PinLogin {
+  std::string name;
+  std::string pin;
+};
+// {"name": "...", "pin": "..."}: a valid staff name and a PIN of at most 64 bytes (checked
+// against the hash as it is, so a malformed PIN is simply wrong).
+[[nodiscard]] std::optional<PinLogin> parse_pin_login(std::string_view json);
+
+}  // namespace rapport::terminal
