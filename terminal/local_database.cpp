@@ -68,7 +68,7 @@ ALTER TABLE members ADD COLUMN reward_tier TEXT;
 )sql"},
     // The cashier's screen (docs/cashier-screen.md): staff who sign in with a PIN (scrypt
     // hash only), and what each did at this terminal (event payloads carry no staff).
-    {6, R"sql(
+    {5, R"sql(
 CREATE TABLE staff (
   id         INTEGER PRIMARY KEY,
   name       TEXT NOT NULL UNIQUE,

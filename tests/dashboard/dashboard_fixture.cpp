@@ -121,7 +121,8 @@ void DashboardFixture::save_values() {
   refresh.snapshots = {snapshot(ada, 90'000, value::ValueTier::kMvc, 0.9),
                        snapshot(bob, 50'000, value::ValueTier::kMgc, 0.8),
                        snapshot(cy, 10'000, value::ValueTier::kLmc, 0.4)};
-  REQUIRE(store->save_value_refresh(refresh, "2026-11-26"));
+  REQUIRE(store->save_value_refresh(
+      refresh, "2026-11-26", rapport::server::ValueSaveMark{.full = true, .events_seq = 0, .fit_id = {}}));
 }
 
 boost::json::value json_of(const Reply& reply) { return boost::json::parse(reply.body); }
