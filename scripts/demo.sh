@@ -20,15 +20,35 @@ bin=$PWD/build/release
 ctl=$bin/server/rapportctl
 data=${RAPPORT_DEMO_DIR:-$(mktemp -d /tmp/rapport-demo.XXXXXX)}
 port=${RAPPORT_DEMO_PORT:-8443}
-# Pick another port when the default is taken (a second demo, another service).
-while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
+# Pick free ports when the defaults are taken (a second demo, another service).
+free_port() {
+  local p=$1
+  while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done
+  echo "$p"
+}
+port=$(free_port "$port")
+dashboard_port=$(free_port $((port + 2)))
+screen_port=$(free_port $((dashboard_port + 1)))
 
-"$ctl" init --data "$data/server" --store S1 --listen "127.0.0.1:$port" >/dev/null
+"$ctl" init --data "$data/server" --store S1 --listen "127.0.0.1:$port" \
+  --dashboard-listen "127.0.0.1:$dashboard_port" >/dev/null
+# Points are earned by the example rules (docs/rewards.md).
+cp config/rewards.toml "$data/server/rewards.toml"
+printf '\n[rewards]\nrules = "rewards.toml"\n' >>"$data/server/server.toml"
+# A store manager for the dashboard (docs/dashboard.md).
+printf 'demo-manager-1\n' | "$ctl" user add --data "$data/server" --name maria \
+  --role store-manager --stores S1 >/dev/null
 add_member() { "$ctl" member add --data "$data/server" --store S1 "$@" >/dev/null; }
 add_member --name "Ada Lovelace" --birth-date 1815-12-10 --card "6275 9912 3456 7894"
 add_member --name "Grace Hopper" --birth-date 1906-12-09 --card "6275 9931 8264 0574"
 add_member --name "Alan Turing" --card "6275 9970 4519 3820"
 "$ctl" terminal issue --data "$data/server" --id T1 --store S1 >/dev/null
+# The cashier's screen on this machine, and a cashier who signs in to it with a PIN
+# (docs/cashier-screen.md).
+terminal_toml=$data/server/terminals/T1/terminal.toml
+printf '\n[screen]\nlisten = "127.0.0.1:%s"\n' "$screen_port" >>"$terminal_toml"
+printf '4821\n' | "$bin/terminal/rapport-terminal" staff add --config "$terminal_toml" \
+  --name ana >/dev/null
 # Grace (member 2) also gets a signed card: its QR text, and a copy with one character changed.
 qr=$("$ctl" card token --data "$data/server" --member 2 --card "6275 9931 8264 0574" |
      sed -n 's/^qr: //p')
@@ -81,6 +101,9 @@ Or paste what a QR scanner reads from a signed card (verified offline, docs/card
   $forged
                         the same with one character changed (refused)
 USB readers plugged into this machine are read too (rapport-readers list shows them).
+In a browser on this machine (certificates from the demo's own CA: accept the warning):
+  https://127.0.0.1:$screen_port/   the cashier's screen: sign in as ana, PIN 4821
+  https://127.0.0.1:$dashboard_port/   the store manager's dashboard: maria, demo-manager-1
 See the result: $ctl member list --data $data/server
            and: $ctl events --data $data/server
 Ctrl-D (end of input) or Ctrl-C stops the demo.
@@ -88,7 +111,7 @@ MSG
 
 # Background jobs of a script read /dev/null unless told otherwise: hand it our input.
 exec 3<&0
-"$bin/terminal/rapport-terminal" --config "$data/server/terminals/T1/terminal.toml" \
+"$bin/terminal/rapport-terminal" --config "$terminal_toml" \
   <&3 2>"$data/terminal.log" &
 terminal_pid=$!
 wait "$terminal_pid" || true
