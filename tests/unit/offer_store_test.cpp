@@ -47,7 +47,7 @@ TEST_CASE("a member's offer facts come from their purchases, notes and consent",
   Chain chain;
   const std::string token(64, 'a');
   const auto ada = chain.add("Ada", token);
-  REQUIRE(chain.store->record_events({sale(token, 900, "pastry"), sale(token, 1500, "coffee"),
+  REQUIRE(chain.store->record_events(std::vector<rapport::domain::Event>{sale(token, 900, "pastry"), sale(token, 1500, "coffee"),
                                       sale(token, 200, "tea"), sale(token, 100, "cards"),
                                       note(token, rapport::protocol::NoteTopic::kPreference,
                                            "Doesn't like the cinema"),
@@ -80,7 +80,7 @@ TEST_CASE("offers recorded come back as history and as uplift observations",
   REQUIRE(chain.offers->record({bob, "five-off", OfferOutcome::kHeldOut,
                                 "2026-10-01T10:00:00.000Z", std::nullopt}));
   // Ada buys twice on one day and once more inside the window, once after it; Bob once in it.
-  REQUIRE(chain.store->record_events({sale(a, 500, "coffee", "2026-10-01T11:00:00.000Z"),
+  REQUIRE(chain.store->record_events(std::vector<rapport::domain::Event>{sale(a, 500, "coffee", "2026-10-01T11:00:00.000Z"),
                                       sale(a, 700, "coffee", "2026-10-05T09:00:00.000Z"),
                                       sale(a, 300, "coffee", "2026-10-05T15:00:00.000Z"),
                                       sale(a, 400, "coffee", "2026-10-20T09:00:00.000Z"),

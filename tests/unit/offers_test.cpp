@@ -224,7 +224,7 @@ TEST_CASE("a member who opted out of personalisation gets the standard offers on
 }
 
 TEST_CASE("thank-you gestures sell nothing and go to regulars", "[offers]") {
-  auto regular = member(ValueTier::kLmc);
+  auto regular = member(ValueTier::kMgc);  // full personalisation: rhythm counts
   const auto choice = choose_offers(regular, rules(), {}, kToday);
   const ChosenOffer* gesture = nullptr;
   for (const auto& c : choice.offers) {
@@ -255,7 +255,7 @@ TEST_CASE("the hold-out flag follows the member and offer, not the call", "[offe
     REQUIRE(first.offers.size() == again.offers.size());
     for (std::size_t i = 0; i < first.offers.size(); ++i) {
       CHECK(first.offers[i].held_out == again.offers[i].held_out);
-      held += first.offers[i].held_out ? 1 : 0;
+      held += first.offers[i].held_out ? 1U : 0U;
       ++chosen;
     }
   }

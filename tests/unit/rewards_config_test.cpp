@@ -231,12 +231,13 @@ TEST_CASE("mistakes in [offers] and the offer fields are refused with their line
   refused(with("max_offers = 3", "max_offers = 0"), "offers.max_offers", "max_offers = 0");
   refused(with("win_back_p_alive = 0.5", "win_back_p_alive = 2"), "offers.win_back_p_alive",
           "win_back_p_alive = 2");
-  refused(with("standard = true", "standard = \"yes\""), "catalogue[0].standard",
-          "standard = \"yes\"");
-  refused(with("win_back = true", "win_back = 1"), "catalogue[2].win_back", "win_back = 1");
+  refused(with("\"coffee\"\nstandard = true", "\"coffee\"\nstandard = \"yes\""),
+          "catalogue[0].standard", "standard = \"yes\"");
+  refused(with("days = 7\nwin_back = true", "days = 7\nwin_back = 1"), "catalogue[2].win_back",
+          "win_back = 1");
   refused(with("category = \"coffee\"", "category = 3"), "catalogue[0].category", "category = 3");
   // A gesture sells nothing: points other than 0 are refused.
   const std::string gesture = "kind = \"gesture\"\npoints = 0\ncost_cents = 0";
   refused(with(gesture, "kind = \"gesture\"\npoints = 10\ncost_cents = 0"),
-          "catalogue[6].points", "points = 10");
+          "catalogue[6].points", "points = 10\ncost_cents");
 }
