@@ -33,8 +33,8 @@ class OffersCommands final : public OffersCli {
     for_->footer(
         "Example: rapportctl offers for --data ./rapport-data --member 17 --record --store S1");
 
-    record_ = offers->add_subcommand(
-        "record", "Record an offer shown to, accepted or declined by a member");
+    record_ = offers->add_subcommand("record",
+                                     "Record an offer shown to, accepted or declined by a member");
     record_->add_option("--data", record_options_.data, "Server data folder")->required();
     record_->add_option("--member", record_options_.member, "Member id")->required();
     record_->add_option("--offer", record_options_.offer, "Catalogue id")->required();

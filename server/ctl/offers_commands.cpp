@@ -4,12 +4,13 @@
 // with --record, recording it), recording outcomes, a member's consent to personalisation,
 // and per offer the uplift of those shown it over those held out (docs/offers.md).
 
+#include "server/ctl/offers_commands.h"
+
 #include <chrono>
 #include <cstdio>
 #include <iostream>
 
 #include "server/ctl/data_folder.h"
-#include "server/ctl/offers_commands.h"
 #include "server/rewards/offers.h"
 #include "server/rewards/uplift.h"
 #include "server/storage/offer_store.h"
@@ -142,8 +143,8 @@ int run_offers_record(const OfferRecordOptions& o) {
     std::cerr << "error: there is no member " << o.member << "\n";
     return 1;
   }
-  if (const auto done = opened->offers->record({o.member, o.offer, *outcome, to_iso8601(*at),
-                                                o.store});
+  if (const auto done =
+          opened->offers->record({o.member, o.offer, *outcome, to_iso8601(*at), o.store});
       !done) {
     std::cerr << "error: nothing recorded: " << done.error().message() << "\n";
     return 1;
@@ -201,9 +202,8 @@ int run_offers_uplift(const std::filesystem::path& data, const std::optional<std
               << " +/- " << figure(u.visits.ci_high - u.visits.uplift, 2) << " ["
               << figure(u.visits.ci_low, 2) << ", " << figure(u.visits.ci_high, 2) << "]\n"
               << "  spend  " << money(u.spend_cents.treated_mean) << " vs "
-              << money(u.spend_cents.held_out_mean) << "  uplift "
-              << money(u.spend_cents.uplift) << " +/- "
-              << money(u.spend_cents.ci_high - u.spend_cents.uplift) << " ["
+              << money(u.spend_cents.held_out_mean) << "  uplift " << money(u.spend_cents.uplift)
+              << " +/- " << money(u.spend_cents.ci_high - u.spend_cents.uplift) << " ["
               << money(u.spend_cents.ci_low) << ", " << money(u.spend_cents.ci_high) << "]\n";
   }
   return 0;

@@ -74,9 +74,9 @@ std::set<std::string> words_of(std::string_view text) {
 
 // Words too common in reward names to say which reward a note means.
 bool telling(const std::string& word) {
-  static const std::set<std::string> kCommon{"free", "next", "your", "shop", "week", "item",
+  static const std::set<std::string> kCommon{"free", "next", "your",  "shop",  "week",  "item",
                                              "with", "from", "point", "offer", "thank", "the",
-                                             "for", "our", "off", "you"};
+                                             "for",  "our",  "off",   "you"};
   return word.size() >= 4 && kCommon.count(word) == 0;
 }
 
@@ -104,7 +104,8 @@ std::optional<sys_days> last_declined(const std::vector<OfferHistoryEntry>& hist
                                       const std::string& offer_id) {
   std::optional<sys_days> last;
   for (const auto& h : history) {
-    if (h.offer_id == offer_id && h.outcome == OfferOutcome::kDeclined && (!last || h.day > *last)) {
+    if (h.offer_id == offer_id && h.outcome == OfferOutcome::kDeclined &&
+        (!last || h.day > *last)) {
       last = h.day;
     }
   }
@@ -133,10 +134,9 @@ std::optional<OfferOutcome> offer_outcome_from_string(std::string_view text) {
 
 bool is_dislike_note(std::string_view text) {
   const auto t = lower(text);
-  for (const char* marker :
-       {"dislike", "hate", "don't like", "doesn't like", "does not like", "do not like",
-        "don't want", "doesn't want", "does not want", "do not want", "no more",
-        "not interested", "allergic"}) {
+  for (const char* marker : {"dislike", "hate", "don't like", "doesn't like", "does not like",
+                             "do not like", "don't want", "doesn't want", "does not want",
+                             "do not want", "no more", "not interested", "allergic"}) {
     if (t.find(marker) != std::string::npos) return true;
   }
   return false;
@@ -147,7 +147,8 @@ OfferChoice choose_offers(const MemberOfferFacts& member, const RewardsRules& ru
   OfferChoice choice;
   const auto& treatment = rules.treatment(member.tier);
   const std::string tier_name(value::to_string(member.tier));
-  choice.level = member.personalisation_consent ? treatment.personalisation : Personalisation::kNone;
+  choice.level =
+      member.personalisation_consent ? treatment.personalisation : Personalisation::kNone;
   if (!member.personalisation_consent) {
     choice.notes.push_back("opted out of personalisation: standard offers only");
   }
@@ -179,8 +180,8 @@ OfferChoice choose_offers(const MemberOfferFacts& member, const RewardsRules& ru
                            " day(s) in the last 30; the " + tier_name + " treatment allows " +
                            std::to_string(treatment.max_contacts_per_month) + " a month");
   }
-  const bool slipping = valuable(member.tier) &&
-                        (member.at_risk || member.p_alive < rules.offers.win_back_p_alive);
+  const bool slipping =
+      valuable(member.tier) && (member.at_risk || member.p_alive < rules.offers.win_back_p_alive);
   const bool win_back = slipping && choice.level != Personalisation::kNone;
   if (win_back) {
     char p[16];
@@ -269,8 +270,8 @@ OfferChoice choose_offers(const MemberOfferFacts& member, const RewardsRules& ru
   std::int64_t committed = 0;
   for (auto& c : candidates) {
     if (static_cast<std::int64_t>(choice.offers.size()) >= rules.offers.max_offers) {
-      choice.excluded.push_back({c.item, "not among the best " +
-                                             std::to_string(rules.offers.max_offers)});
+      choice.excluded.push_back(
+          {c.item, "not among the best " + std::to_string(rules.offers.max_offers)});
       continue;
     }
     if (committed + c.item->cost_cents > choice.budget_left_cents) {

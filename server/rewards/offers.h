@@ -26,9 +26,9 @@ struct MemberOfferFacts {
   value::ValueTier tier = value::ValueTier::kLmc;
   bool at_risk = false;
   double p_alive = 1;
-  std::optional<double> rhythm_days;  // typical days between purchase days
+  std::optional<double> rhythm_days;        // typical days between purchase days
   std::vector<std::string> top_categories;  // by spend, most first
-  bool personalisation_consent = true;  // false: opted out, standard offers only
+  bool personalisation_consent = true;      // false: opted out, standard offers only
   // Notes whose text says the member does not want something (is_dislike_note), verbatim.
   // A reward is excluded when such a note names it: a word of its id, name, product,
   // category, partner or kind ("doesn't like tours" excludes "roastery-tour").
@@ -49,7 +49,7 @@ struct ChosenOffer {
   const CatalogueItem* item = nullptr;  // points into the rules' catalogue
   int score = 0;
   std::vector<std::string> reasons;  // why it was chosen, for `rapportctl offers for`
-  bool held_out = false;  // in this offer's hold-out group: recorded, never shown
+  bool held_out = false;             // in this offer's hold-out group: recorded, never shown
 };
 
 struct ExcludedOffer {

@@ -286,8 +286,7 @@ OfferRules load_offers(const ConfigFile& file) {
 }
 
 RewardsRules load(const ConfigFile& file) {
-  only_keys(file, "",
-            {"earning", "reward_tiers", "treatment", "catalogue", "offers", "offline"});
+  only_keys(file, "", {"earning", "reward_tiers", "treatment", "catalogue", "offers", "offline"});
   RewardsRules rules;
   rules.earning = load_earning(file);
   rules.reward_tiers = load_tiers(file);

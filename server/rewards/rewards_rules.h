@@ -96,11 +96,11 @@ struct CatalogueItem {
 
 // [offers] (optional; these defaults otherwise): how the offers engine chooses and measures.
 struct OfferRules {
-  std::int64_t decline_cooldown_days = 60;  // a declined offer is not offered again this long
-  std::int64_t max_offers = 3;              // offers chosen at a time
-  double holdout_share = 0.10;              // of members kept out of each offer, to measure it
+  std::int64_t decline_cooldown_days = 60;      // a declined offer is not offered again this long
+  std::int64_t max_offers = 3;                  // offers chosen at a time
+  double holdout_share = 0.10;                  // of members kept out of each offer, to measure it
   std::string holdout_salt = "rapport-offers";  // change it to draw new hold-out groups
-  double win_back_p_alive = 0.5;   // a valuable member below this probability alive is slipping
+  double win_back_p_alive = 0.5;  // a valuable member below this probability alive is slipping
   std::int64_t uplift_window_days = 30;  // later visits and spend counted this long after
 };
 

@@ -42,14 +42,13 @@ MeanDifference difference(const Moments& treated, const Moments& held_out) {
 
 }  // namespace
 
-bool in_holdout(std::int64_t member, std::string_view offer, std::string_view salt,
-                double share) {
+bool in_holdout(std::int64_t member, std::string_view offer, std::string_view salt, double share) {
   if (share <= 0) return false;
   std::string key(salt);
   key += ":" + std::to_string(member) + ":";
   key += offer;
-  const auto digest = crypto::sha256(
-      std::span(reinterpret_cast<const std::uint8_t*>(key.data()), key.size()));
+  const auto digest =
+      crypto::sha256(std::span(reinterpret_cast<const std::uint8_t*>(key.data()), key.size()));
   std::uint64_t value = 0;
   for (std::size_t i = 0; i < 8; ++i) value = (value << 8U) | digest[i];
   // The top 53 bits as a fraction in [0, 1).

@@ -70,8 +70,8 @@ class SqliteOfferStore final : public OfferStore {
       const auto outcome = rewards::offer_outcome_from_string(stmt.column_text(1));
       const auto at = from_iso8601(stmt.column_text(2));
       if (!outcome || !at) continue;  // the CHECK constraint and record() keep these valid
-      entries.push_back({stmt.column_text(0), *outcome,
-                         std::chrono::floor<std::chrono::days>(*at)});
+      entries.push_back(
+          {stmt.column_text(0), *outcome, std::chrono::floor<std::chrono::days>(*at)});
     }
     return entries;
   }
@@ -100,16 +100,15 @@ class SqliteOfferStore final : public OfferStore {
     // SQLite returns the bare `outcome` of the row holding min(at).
     RAPPORT_TRY(
         auto stmt,
-        db_.prepare(
-            "WITH firsts AS (SELECT member_id, offer_id, outcome, min(at) AS at, "
-            "  substr(min(at), 1, 10) AS day FROM offer_events "
-            "  WHERE outcome IN ('shown', 'held_out') GROUP BY member_id, offer_id) "
-            "SELECT f.offer_id, f.outcome, count(DISTINCT p.day), "
-            "  coalesce(sum(p.amount_cents - p.refunded_cents), 0) FROM firsts f "
-            "LEFT JOIN purchases p ON p.member_id = f.member_id AND p.day > f.day AND "
-            "  p.day <= date(f.day, '+' || ?1 || ' days') "
-            "WHERE date(f.day, '+' || ?1 || ' days') <= ?2 "
-            "GROUP BY f.member_id, f.offer_id ORDER BY f.offer_id, f.member_id"));
+        db_.prepare("WITH firsts AS (SELECT member_id, offer_id, outcome, min(at) AS at, "
+                    "  substr(min(at), 1, 10) AS day FROM offer_events "
+                    "  WHERE outcome IN ('shown', 'held_out') GROUP BY member_id, offer_id) "
+                    "SELECT f.offer_id, f.outcome, count(DISTINCT p.day), "
+                    "  coalesce(sum(p.amount_cents - p.refunded_cents), 0) FROM firsts f "
+                    "LEFT JOIN purchases p ON p.member_id = f.member_id AND p.day > f.day AND "
+                    "  p.day <= date(f.day, '+' || ?1 || ' days') "
+                    "WHERE date(f.day, '+' || ?1 || ' days') <= ?2 "
+                    "GROUP BY f.member_id, f.offer_id ORDER BY f.offer_id, f.member_id"));
     stmt.bind(1, window_days).bind(2, as_of_day);
     std::map<std::string, std::vector<rewards::UpliftObservation>> result;
     while (true) {

@@ -47,12 +47,11 @@ TEST_CASE("a member's offer facts come from their purchases, notes and consent",
   Chain chain;
   const std::string token(64, 'a');
   const auto ada = chain.add("Ada", token);
-  REQUIRE(chain.store->record_events(std::vector<rapport::domain::Event>{sale(token, 900, "pastry"), sale(token, 1500, "coffee"),
-                                      sale(token, 200, "tea"), sale(token, 100, "cards"),
-                                      note(token, rapport::protocol::NoteTopic::kPreference,
-                                           "Doesn't like the cinema"),
-                                      note(token, rapport::protocol::NoteTopic::kPreference,
-                                           "usual: flat white")}));
+  REQUIRE(chain.store->record_events(std::vector<rapport::domain::Event>{
+      sale(token, 900, "pastry"), sale(token, 1500, "coffee"), sale(token, 200, "tea"),
+      sale(token, 100, "cards"),
+      note(token, rapport::protocol::NoteTopic::kPreference, "Doesn't like the cinema"),
+      note(token, rapport::protocol::NoteTopic::kPreference, "usual: flat white")}));
   const auto facts = chain.offers->member_facts(ada).value().value();
   CHECK(facts.top_categories == std::vector<std::string>{"coffee", "pastry", "tea"});
   CHECK(facts.dislikes == std::vector<std::string>{"Doesn't like the cinema"});
@@ -65,27 +64,27 @@ TEST_CASE("a member's offer facts come from their purchases, notes and consent",
   CHECK_FALSE(chain.offers->member_facts(ada + 100).value().has_value());
 }
 
-TEST_CASE("offers recorded come back as history and as uplift observations",
-          "[offers][storage]") {
+TEST_CASE("offers recorded come back as history and as uplift observations", "[offers][storage]") {
   using rapport::testing::sale;
   Chain chain;
   const std::string a(64, 'a');
   const std::string b(64, 'b');
   const auto ada = chain.add("Ada", a);
   const auto bob = chain.add("Bob", b);
-  REQUIRE(chain.offers->record({ada, "five-off", OfferOutcome::kShown,
-                                "2026-10-01T10:00:00.000Z", "S1"}));
-  REQUIRE(chain.offers->record({ada, "five-off", OfferOutcome::kDeclined,
-                                "2026-10-01T10:01:00.000Z", "S1"}));
-  REQUIRE(chain.offers->record({bob, "five-off", OfferOutcome::kHeldOut,
-                                "2026-10-01T10:00:00.000Z", std::nullopt}));
+  REQUIRE(chain.offers->record(
+      {ada, "five-off", OfferOutcome::kShown, "2026-10-01T10:00:00.000Z", "S1"}));
+  REQUIRE(chain.offers->record(
+      {ada, "five-off", OfferOutcome::kDeclined, "2026-10-01T10:01:00.000Z", "S1"}));
+  REQUIRE(chain.offers->record(
+      {bob, "five-off", OfferOutcome::kHeldOut, "2026-10-01T10:00:00.000Z", std::nullopt}));
   // Ada buys twice on one day and once more inside the window, once after it; Bob once in it.
-  REQUIRE(chain.store->record_events(std::vector<rapport::domain::Event>{sale(a, 500, "coffee", "2026-10-01T11:00:00.000Z"),
-                                      sale(a, 700, "coffee", "2026-10-05T09:00:00.000Z"),
-                                      sale(a, 300, "coffee", "2026-10-05T15:00:00.000Z"),
-                                      sale(a, 400, "coffee", "2026-10-20T09:00:00.000Z"),
-                                      sale(a, 900, "coffee", "2026-11-20T09:00:00.000Z"),
-                                      sale(b, 250, "coffee", "2026-10-10T09:00:00.000Z")}));
+  REQUIRE(chain.store->record_events(
+      std::vector<rapport::domain::Event>{sale(a, 500, "coffee", "2026-10-01T11:00:00.000Z"),
+                                          sale(a, 700, "coffee", "2026-10-05T09:00:00.000Z"),
+                                          sale(a, 300, "coffee", "2026-10-05T15:00:00.000Z"),
+                                          sale(a, 400, "coffee", "2026-10-20T09:00:00.000Z"),
+                                          sale(a, 900, "coffee", "2026-11-20T09:00:00.000Z"),
+                                          sale(b, 250, "coffee", "2026-10-10T09:00:00.000Z")}));
 
   const auto history = chain.offers->history(ada).value();
   REQUIRE(history.size() == 2);

@@ -16,8 +16,8 @@
 
 namespace {
 
-using rapport::rewards::ChosenOffer;
 using rapport::rewards::choose_offers;
+using rapport::rewards::ChosenOffer;
 using rapport::rewards::MemberOfferFacts;
 using rapport::rewards::OfferChoice;
 using rapport::rewards::OfferHistoryEntry;
@@ -122,8 +122,8 @@ TEST_CASE("no offer, anywhere, goes beyond its tier's kinds and budget", "[offer
     std::vector<OfferHistoryEntry> history;
     for (std::size_t h = random() % 4; h > 0; --h) {
       const auto& item = rules().catalogue[random() % rules().catalogue.size()];
-      history.push_back({item.id, static_cast<OfferOutcome>(1 + random() % 4),
-                         kToday - days{random() % 400}});
+      history.push_back(
+          {item.id, static_cast<OfferOutcome>(1 + random() % 4), kToday - days{random() % 400}});
     }
     const auto choice = choose_offers(m, rules(), history, kToday);
     const auto& treatment = rules().treatment(m.tier);
@@ -150,7 +150,8 @@ TEST_CASE("a noted dislike excludes the offers it names", "[offers]") {
 
   m.dislikes = {"allergic to coffee"};
   const auto no_coffee = choose_offers(m, rules(), {}, kToday);
-  for (const auto& c : no_coffee.offers) CHECK(c.item->category != std::optional<std::string>("coffee"));
+  for (const auto& c : no_coffee.offers)
+    CHECK(c.item->category != std::optional<std::string>("coffee"));
   CHECK_FALSE(offered(no_coffee, "free-coffee"));
 }
 
@@ -207,8 +208,7 @@ TEST_CASE("a slipping valuable member gets a win-back offer first", "[offers]") 
   }
 }
 
-TEST_CASE("a member who opted out of personalisation gets the standard offers only",
-          "[offers]") {
+TEST_CASE("a member who opted out of personalisation gets the standard offers only", "[offers]") {
   auto m = member(ValueTier::kMvc);
   m.personalisation_consent = false;
   m.p_alive = 0.2;  // slipping, but their data is not used to tailor
@@ -242,8 +242,8 @@ TEST_CASE("the contact limit of the tier holds offers back", "[offers]") {
   const auto choice = choose_offers(member(ValueTier::kLmc), rules(), history, kToday);
   CHECK(choice.offers.empty());
   CHECK(excluded_reason(choice, "five-off") == "contact limit reached");
-  CHECK_FALSE(choose_offers(member(ValueTier::kLmc), rules(), history, kToday + days{30})
-                  .offers.empty());
+  CHECK_FALSE(
+      choose_offers(member(ValueTier::kLmc), rules(), history, kToday + days{30}).offers.empty());
 }
 
 TEST_CASE("the hold-out flag follows the member and offer, not the call", "[offers]") {

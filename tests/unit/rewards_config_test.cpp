@@ -220,8 +220,8 @@ TEST_CASE("the example's [offers] settings and offer fields load", "[rewards][of
 
 TEST_CASE("mistakes in [offers] and the offer fields are refused with their line",
           "[rewards][offers]") {
-  refused(with("decline_cooldown_days = 60", "decline_cooldown = 60"),
-          "offers.decline_cooldown", "decline_cooldown = 60");
+  refused(with("decline_cooldown_days = 60", "decline_cooldown = 60"), "offers.decline_cooldown",
+          "decline_cooldown = 60");
   refused(with("decline_cooldown_days = 60", "decline_cooldown_days = -3"),
           "offers.decline_cooldown_days", "decline_cooldown_days = -3");
   refused(with("holdout_share = 0.10", "holdout_share = 0.9"), "offers.holdout_share",
@@ -238,6 +238,6 @@ TEST_CASE("mistakes in [offers] and the offer fields are refused with their line
   refused(with("category = \"coffee\"", "category = 3"), "catalogue[0].category", "category = 3");
   // A gesture sells nothing: points other than 0 are refused.
   const std::string gesture = "kind = \"gesture\"\npoints = 0\ncost_cents = 0";
-  refused(with(gesture, "kind = \"gesture\"\npoints = 10\ncost_cents = 0"),
-          "catalogue[6].points", "points = 10\ncost_cents");
+  refused(with(gesture, "kind = \"gesture\"\npoints = 10\ncost_cents = 0"), "catalogue[6].points",
+          "points = 10\ncost_cents");
 }

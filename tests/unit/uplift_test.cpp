@@ -69,8 +69,8 @@ TEST_CASE("hold-out groups are reproducible, per offer, and of the configured sh
 
 TEST_CASE("uplift and its standard error match a hand calculation", "[offers][uplift]") {
   // Treated visits 1, 2, 3 (mean 2, variance 1); held out 1, 1 (mean 1, variance 0).
-  const auto u = measure_uplift({{true, 1, 100}, {true, 2, 200}, {true, 3, 300},
-                                 {false, 1, 100}, {false, 1, 300}});
+  const auto u = measure_uplift(
+      {{true, 1, 100}, {true, 2, 200}, {true, 3, 300}, {false, 1, 100}, {false, 1, 300}});
   CHECK(u.treated == 3);
   CHECK(u.held_out == 2);
   CHECK(u.measurable());
