@@ -11,6 +11,7 @@
 #include <iostream>
 
 #include "server/ctl/commands.h"
+#include "server/ctl/offers_cli.h"
 #include "server/ctl/points_cli.h"
 #include "shared/util/logging.h"
 
@@ -264,6 +265,7 @@ int main(int argc, char** argv) {
       "\"6275 9912 3456 7894\" --uid 04a1b2c3d4e580");
 
   const auto points = add_points_commands(app);
+  const auto offers = add_offers_commands(app);
 
   auto* value_cmd = app.add_subcommand(
       "value",
@@ -451,6 +453,7 @@ int main(int argc, char** argv) {
   if (*events_cmd) return run_events_list(events_data, events_limit);
   if (*alerts_cmd) return run_card_alerts(alerts_data, alerts_limit);
   if (const auto code = points->run()) return *code;
+  if (const auto code = offers->run()) return *code;
   if (*keys_new_cmd) return run_card_keys_new(keys_new_data);
   if (*keys_list_cmd) return run_card_keys_list(keys_list_data);
   if (*keys_retire_cmd) return run_card_keys_retire(keys_retire_data, retire_id);

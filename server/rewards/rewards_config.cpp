@@ -149,7 +149,7 @@ Treatment load_treatment(const ConfigFile& file, const std::string& at) {
     if (!kind) {
       file.fail(at + ".offer_kinds", "'" + name +
                                          "' is not an offer kind (free_item, discount, "
-                                         "multiplier, experience, partner)");
+                                         "multiplier, experience, partner, gesture)");
     }
     if (t.allows(*kind)) file.fail(at + ".offer_kinds", "'" + name + "' is listed twice");
     t.offer_kinds.push_back(*kind);
@@ -184,7 +184,7 @@ std::array<Treatment, 4> load_treatments(const ConfigFile& file) {
 CatalogueItem load_item(const ConfigFile& file, const std::string& at) {
   only_keys(file, at,
             {"id", "name", "kind", "points", "cost_cents", "product", "amount_cents", "percent",
-             "factor", "days", "partner"});
+             "factor", "days", "partner", "category", "standard", "win_back"});
   CatalogueItem item;
   item.id = required_string(file, at + ".id");
   item.name = required_string(file, at + ".name");
@@ -193,7 +193,7 @@ CatalogueItem load_item(const ConfigFile& file, const std::string& at) {
   if (!parsed) {
     file.fail(at + ".kind", "'" + kind +
                                 "' is not a reward kind (free_item, discount, "
-                                "multiplier, experience, partner)");
+                                "multiplier, experience, partner, gesture)");
   }
   item.kind = *parsed;
   item.points = file.integer(at + ".points", 0, kMaxPoints);
@@ -227,7 +227,18 @@ CatalogueItem load_item(const ConfigFile& file, const std::string& at) {
       break;
     case OfferKind::kExperience:
       break;
+    case OfferKind::kGesture:
+      if (item.points != 0) {
+        file.fail(at + ".points", "a gesture sells nothing: its points must be 0");
+      }
+      break;
   }
+  if (has(file, at, "category")) {
+    item.category = required_string(file, at + ".category");
+    if (item.category->empty()) file.fail(at + ".category", "must not be empty");
+  }
+  item.standard = file.boolean_or(at + ".standard", false);
+  item.win_back = file.boolean_or(at + ".win_back", false);
   for (const std::string_view field :
        {"product", "amount_cents", "percent", "factor", "days", "partner"}) {
     if (has(file, at, field) && std::find(own.begin(), own.end(), field) == own.end()) {
@@ -253,13 +264,35 @@ std::vector<CatalogueItem> load_catalogue(const ConfigFile& file) {
   return catalogue;
 }
 
+// [offers] is optional: without it the engine uses OfferRules' defaults.
+OfferRules load_offers(const ConfigFile& file) {
+  OfferRules o;
+  if (!has(file, "", "offers")) return o;
+  only_keys(file, "offers",
+            {"decline_cooldown_days", "max_offers", "holdout_share", "holdout_salt",
+             "win_back_p_alive", "uplift_window_days"});
+  o.decline_cooldown_days =
+      file.integer_or("offers.decline_cooldown_days", o.decline_cooldown_days, 0, kMaxDays);
+  o.max_offers = file.integer_or("offers.max_offers", o.max_offers, 1, 50);
+  o.holdout_share = file.number_or("offers.holdout_share", o.holdout_share, 0, 0.5);
+  if (has(file, "offers", "holdout_salt")) {
+    o.holdout_salt = required_string(file, "offers.holdout_salt");
+    if (o.holdout_salt.empty()) file.fail("offers.holdout_salt", "must not be empty");
+  }
+  o.win_back_p_alive = file.number_or("offers.win_back_p_alive", o.win_back_p_alive, 0, 1);
+  o.uplift_window_days =
+      file.integer_or("offers.uplift_window_days", o.uplift_window_days, 1, kMaxDays);
+  return o;
+}
+
 RewardsRules load(const ConfigFile& file) {
-  only_keys(file, "", {"earning", "reward_tiers", "treatment", "catalogue", "offline"});
+  only_keys(file, "", {"earning", "reward_tiers", "treatment", "catalogue", "offers", "offline"});
   RewardsRules rules;
   rules.earning = load_earning(file);
   rules.reward_tiers = load_tiers(file);
   rules.treatments = load_treatments(file);
   rules.catalogue = load_catalogue(file);
+  rules.offers = load_offers(file);
   require_table(file, "offline");
   only_keys(file, "offline", {"redemption_points_per_member_per_day"});
   rules.offline_redemption_points_per_day =

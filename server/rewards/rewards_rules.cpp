@@ -6,12 +6,13 @@
 namespace rapport::rewards {
 namespace {
 
-constexpr std::array<std::pair<OfferKind, std::string_view>, 5> kOfferKinds{{
+constexpr std::array<std::pair<OfferKind, std::string_view>, 6> kOfferKinds{{
     {OfferKind::kFreeItem, "free_item"},
     {OfferKind::kDiscount, "discount"},
     {OfferKind::kMultiplier, "multiplier"},
     {OfferKind::kExperience, "experience"},
     {OfferKind::kPartner, "partner"},
+    {OfferKind::kGesture, "gesture"},
 }};
 
 constexpr std::array<std::pair<Personalisation, std::string_view>, 3> kLevels{{

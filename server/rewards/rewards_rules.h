@@ -22,7 +22,9 @@
 namespace rapport::rewards {
 
 // What a catalogue reward is. An offers engine filters by it (Treatment::offer_kinds).
-enum class OfferKind { kFreeItem = 1, kDiscount, kMultiplier, kExperience, kPartner };
+// A gesture is a "thank you" that sells nothing: no points, no purchase needed (a note at the
+// counter, a free coffee on a regular's tenth visit); docs/offers.md.
+enum class OfferKind { kFreeItem = 1, kDiscount, kMultiplier, kExperience, kPartner, kGesture };
 [[nodiscard]] std::string_view to_string(OfferKind kind);  // "free_item", "discount", ...
 [[nodiscard]] std::optional<OfferKind> offer_kind_from_string(std::string_view text);
 
@@ -86,6 +88,20 @@ struct CatalogueItem {
   std::optional<double> factor;                // multiplier: points x factor ...
   std::optional<std::int64_t> days;            // ... for this many days
   std::optional<std::string> partner;          // partner: who provides it
+  // For the offers engine (docs/offers.md), all optional in the file:
+  std::optional<std::string> category;  // the purchase category it suits ("coffee")
+  bool standard = false;  // one of the standard offers (members who opted out, "none")
+  bool win_back = false;  // meant to win back a valuable member who is slipping
+};
+
+// [offers] (optional; these defaults otherwise): how the offers engine chooses and measures.
+struct OfferRules {
+  std::int64_t decline_cooldown_days = 60;      // a declined offer is not offered again this long
+  std::int64_t max_offers = 3;                  // offers chosen at a time
+  double holdout_share = 0.10;                  // of members kept out of each offer, to measure it
+  std::string holdout_salt = "rapport-offers";  // change it to draw new hold-out groups
+  double win_back_p_alive = 0.5;  // a valuable member below this probability alive is slipping
+  std::int64_t uplift_window_days = 30;  // later visits and spend counted this long after
 };
 
 struct RewardsRules {
@@ -93,6 +109,7 @@ struct RewardsRules {
   RewardTierRules reward_tiers;
   std::array<Treatment, 4> treatments;  // by value tier: MVC, MGC, LMC, BZ
   std::vector<CatalogueItem> catalogue;
+  OfferRules offers;
   // An offline terminal may redeem up to this many points per member per day against its
   // cached balance; the server reconciles (docs/rewards.md, "Offline redemption").
   std::int64_t offline_redemption_points_per_day = 0;

@@ -11,7 +11,7 @@
 
 namespace rapport::server {
 
-inline constexpr std::array<storage::Migration, 9> kSqliteMigrations{{
+inline constexpr std::array<storage::Migration, 10> kSqliteMigrations{{
     {1, R"sql(
 CREATE TABLE stores (
   id   TEXT PRIMARY KEY,
@@ -366,6 +366,22 @@ CREATE TABLE follow_ups (
   closed_by  INTEGER REFERENCES staff_users(id)
 );
 CREATE UNIQUE INDEX follow_ups_open ON follow_ups(member_id, reason) WHERE closed_at IS NULL;
+)sql"},
+    // Tailored offers (docs/offers.md): the member's consent to personalised offers (1 until
+    // they opt out), and every offer shown, held out, accepted or declined, kept so head
+    // office can see which offers work for whom and measure their uplift.
+    {10, R"sql(
+ALTER TABLE members ADD COLUMN personalisation_consent INTEGER NOT NULL DEFAULT 1;
+CREATE TABLE offer_events (
+  id        INTEGER PRIMARY KEY,
+  member_id INTEGER NOT NULL REFERENCES members(id),
+  offer_id  TEXT NOT NULL,
+  outcome   TEXT NOT NULL CHECK (outcome IN ('shown', 'held_out', 'accepted', 'declined')),
+  at        TEXT NOT NULL,
+  store_id  TEXT
+);
+CREATE INDEX offer_events_member ON offer_events(member_id, at);
+CREATE INDEX offer_events_offer ON offer_events(offer_id, outcome);
 )sql"},
 }};
 

@@ -73,7 +73,7 @@ TEST_CASE("the example rewards.toml loads with every section", "[rewards]") {
   CHECK_FALSE(rules.treatment(rapport::value::ValueTier::kBz).allows(OfferKind::kFreeItem));
   CHECK(rules.treatment(rapport::value::ValueTier::kMvc).budget_cents_per_member >
         rules.treatment(rapport::value::ValueTier::kLmc).budget_cents_per_member);
-  REQUIRE(rules.catalogue.size() == 5);
+  REQUIRE(rules.catalogue.size() == 7);
   const auto* tour = rules.find_reward("roastery-tour");
   REQUIRE(tour != nullptr);
   CHECK(tour->kind == OfferKind::kExperience);
@@ -187,10 +187,57 @@ TEST_CASE("server.toml's [rewards] rules names the rules file, relative to serve
   write("rewards.toml", example());
   const auto config = rapport::server::load_server_config(dir / "server.toml");
   REQUIRE(config.rewards);
-  CHECK(config.rewards->catalogue.size() == 5);
+  CHECK(config.rewards->catalogue.size() == 7);
 
   write("rewards.toml", with("grace_days = 90", "grace_days = \"ninety\""));
   CHECK_THROWS_WITH(rapport::server::load_server_config(dir / "server.toml"),
                     Catch::Contains("rewards.toml") && Catch::Contains("reward_tiers.grace_days") &&
                         Catch::Contains("line"));
+}
+
+TEST_CASE("the example's [offers] settings and offer fields load", "[rewards][offers]") {
+  const auto rules = parse_rewards_rules(example(), "rewards.toml");
+  CHECK(rules.offers.decline_cooldown_days == 60);
+  CHECK(rules.offers.max_offers == 3);
+  CHECK(rules.offers.holdout_share == 0.10);
+  CHECK(rules.offers.holdout_salt == "rapport-offers");
+  CHECK(rules.offers.uplift_window_days == 30);
+  const auto* gesture = rules.find_reward("thank-you-note");
+  REQUIRE(gesture != nullptr);
+  CHECK(gesture->kind == OfferKind::kGesture);
+  CHECK(gesture->points == 0);
+  CHECK(rules.find_reward("free-coffee")->standard);
+  CHECK(rules.find_reward("free-coffee")->category == "coffee");
+  CHECK(rules.find_reward("roastery-tour")->win_back);
+  CHECK_FALSE(rules.find_reward("cinema-ticket")->standard);
+  // Without [offers] the defaults apply.
+  std::string text = example();
+  const auto from = text.find("# The offers engine");
+  const auto to = text.find("[offline]");
+  text.erase(from, to - from);
+  CHECK(parse_rewards_rules(text, "rewards.toml").offers.decline_cooldown_days == 60);
+}
+
+TEST_CASE("mistakes in [offers] and the offer fields are refused with their line",
+          "[rewards][offers]") {
+  refused(with("decline_cooldown_days = 60", "decline_cooldown = 60"), "offers.decline_cooldown",
+          "decline_cooldown = 60");
+  refused(with("decline_cooldown_days = 60", "decline_cooldown_days = -3"),
+          "offers.decline_cooldown_days", "decline_cooldown_days = -3");
+  refused(with("holdout_share = 0.10", "holdout_share = 0.9"), "offers.holdout_share",
+          "holdout_share = 0.9");
+  refused(with("holdout_salt = \"rapport-offers\"", "holdout_salt = 7"), "offers.holdout_salt",
+          "holdout_salt = 7");
+  refused(with("max_offers = 3", "max_offers = 0"), "offers.max_offers", "max_offers = 0");
+  refused(with("win_back_p_alive = 0.5", "win_back_p_alive = 2"), "offers.win_back_p_alive",
+          "win_back_p_alive = 2");
+  refused(with("\"coffee\"\nstandard = true", "\"coffee\"\nstandard = \"yes\""),
+          "catalogue[0].standard", "standard = \"yes\"");
+  refused(with("days = 7\nwin_back = true", "days = 7\nwin_back = 1"), "catalogue[2].win_back",
+          "win_back = 1");
+  refused(with("category = \"coffee\"", "category = 3"), "catalogue[0].category", "category = 3");
+  // A gesture sells nothing: points other than 0 are refused.
+  const std::string gesture = "kind = \"gesture\"\npoints = 0\ncost_cents = 0";
+  refused(with(gesture, "kind = \"gesture\"\npoints = 10\ncost_cents = 0"), "catalogue[6].points",
+          "points = 10\ncost_cents");
 }
