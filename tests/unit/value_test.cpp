@@ -127,8 +127,8 @@ TEST_CASE("scoring in slices on several threads gives exactly the one-thread sco
                           same_bits(one[i].expected_purchases, many[i].expected_purchases) &&
                           same_bits(one[i].expected_spend, many[i].expected_spend) &&
                           same_bits(one[i].clv, many[i].clv)
-                      ? 0
-                      : 1;
+                      ? 0u
+                      : 1u;
       }
       INFO("threads " << threads << ", spend model " << with_spend.has_value());
       CHECK(differ == 0);
@@ -162,8 +162,8 @@ TEST_CASE("a refresh valued on two threads equals the one-thread refresh", "[val
                       x.referral_value_cents == y.referral_value_cents &&
                       x.total_value_cents == y.total_value_cents && x.tier == y.tier &&
                       x.rfm == y.rfm && x.segment == y.segment && x.at_risk == y.at_risk
-                  ? 0
-                  : 1;
+                  ? 0u
+                  : 1u;
   }
   CHECK(differ == 0);
   CHECK(value::to_string(*a.scales) == value::to_string(*b.scales));
