@@ -41,10 +41,11 @@ double seconds_since(Clock::time_point start) {
 }
 
 void print_refresh(const char* what, const server::RefreshReport& r, double wall, double cpu) {
-  std::printf("%-22s %9zu members  %6.2f s wall, %6.2f s CPU  (read %.2f, fit + value %.2f, save %.2f)  "
-              "%zu changed tier or segment\n",
-              what, r.members, wall, cpu, r.read_seconds, r.compute_seconds, r.save_seconds,
-              r.migrated);
+  std::printf("%-22s %9zu members  %6.2f s wall, %6.2f s CPU  %zu changed tier or segment\n"
+              "    wall: read %.2f, fit + score + tiers %.2f, save %.2f\n"
+              "    CPU:  read %.2f, fit + score + tiers %.2f, save %.2f\n",
+              what, r.members, wall, cpu, r.migrated, r.read_seconds, r.compute_seconds,
+              r.save_seconds, r.read_cpu_seconds, r.compute_cpu_seconds, r.save_cpu_seconds);
 }
 
 }  // namespace

@@ -22,6 +22,8 @@ value::ValueConfig load_value_config(const config::ConfigFile& config) {
   v.horizon_weeks = config.number_or("value.horizon_weeks", v.horizon_weeks, 1, 520);
   v.fit_sample = static_cast<std::size_t>(config.integer_or(
       "value.fit_sample", static_cast<std::int64_t>(v.fit_sample), 0, 100'000'000));
+  v.score_threads = static_cast<std::size_t>(config.integer_or(
+      "value.score_threads", static_cast<std::int64_t>(v.score_threads), 0, 64));
   v.annual_discount_rate =
       config.number_or("value.annual_discount_rate", v.annual_discount_rate, 0, 1);
   v.margin_share = config.number_or("value.margin_share", v.margin_share, 0, 1);

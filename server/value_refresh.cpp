@@ -1,6 +1,8 @@
 // server/value_refresh.cpp
 #include "server/value_refresh.h"
 
+#include <ctime>
+
 #include "shared/util/clock.h"
 
 namespace rapport::server {
@@ -11,6 +13,9 @@ using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
+
+// Process CPU time (every thread), for the per-stage split.
+double cpu_now() { return static_cast<double>(std::clock()) / CLOCKS_PER_SEC; }
 
 std::string day_text(std::chrono::sys_days day) {
   return to_iso8601(std::chrono::sys_time<std::chrono::milliseconds>(day)).substr(0, 10);
@@ -34,21 +39,27 @@ Result<RefreshReport> refresh_values(Store& store, const value::ValueConfig& con
   RefreshReport report;
   if (stage) stage("reading members");
   auto start = Clock::now();
+  auto cpu = cpu_now();
   // Read before the inputs: an event arriving meanwhile is valued again next time.
   RAPPORT_TRY(const std::int64_t events_seq, store.last_event_sequence());
   RAPPORT_TRY(const auto inputs, store.value_inputs());
   report.read_seconds = seconds_since(start);
+  report.read_cpu_seconds = cpu_now() - cpu;
 
   if (stage) stage("fitting and valuing");
   start = Clock::now();
+  cpu = cpu_now();
   RAPPORT_TRY(const auto refresh, value::compute_values(inputs, as_of, config));
   report.compute_seconds = seconds_since(start);
+  report.compute_cpu_seconds = cpu_now() - cpu;
 
   if (stage) stage("saving snapshots");
   start = Clock::now();
+  cpu = cpu_now();
   RAPPORT_TRY(report.migrated,
               store.save_value_refresh(refresh, day_text(as_of), {true, events_seq, {}}));
   report.save_seconds = seconds_since(start);
+  report.save_cpu_seconds = cpu_now() - cpu;
   summarize(inputs, refresh, report);
   return report;
 }
@@ -58,6 +69,7 @@ Result<RefreshReport> refresh_changed_values(Store& store, const value::ValueCon
                                              std::size_t max_members, const RefreshStage& stage) {
   if (stage) stage("finding changed members");
   auto start = Clock::now();
+  auto cpu = cpu_now();
   RAPPORT_TRY(const auto last, store.last_value_refresh());
   if (!last || !last->fit || !last->scales || !last->fit_id) {
     return refresh_values(store, config, as_of, stage);
@@ -76,17 +88,22 @@ Result<RefreshReport> refresh_changed_values(Store& store, const value::ValueCon
   RAPPORT_TRY(const auto inputs, store.value_inputs_of(changed));
   RAPPORT_TRY(const auto referees, store.referee_lifetime_values(changed));
   report.read_seconds = seconds_since(start);
+  report.read_cpu_seconds = cpu_now() - cpu;
 
   if (stage) stage("valuing changed members");
   start = Clock::now();
+  cpu = cpu_now();
   const auto refresh = value::value_some(inputs, as_of, config, *last->fit, *last->scales, referees);
   report.compute_seconds = seconds_since(start);
+  report.compute_cpu_seconds = cpu_now() - cpu;
 
   if (stage) stage("saving snapshots");
   start = Clock::now();
+  cpu = cpu_now();
   RAPPORT_TRY(report.migrated, store.save_value_refresh(refresh, day_text(as_of),
                                                         {false, events_seq, last->fit_id}));
   report.save_seconds = seconds_since(start);
+  report.save_cpu_seconds = cpu_now() - cpu;
   summarize(inputs, refresh, report);
   return report;
 }

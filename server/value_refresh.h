@@ -30,6 +30,10 @@ struct RefreshReport {
   double read_seconds = 0;
   double compute_seconds = 0;
   double save_seconds = 0;
+  // Process CPU time of each stage (all threads; std::clock), beside the wall times above.
+  double read_cpu_seconds = 0;
+  double compute_cpu_seconds = 0;
+  double save_cpu_seconds = 0;
 };
 
 // `stage` is called with "reading members", "fitting and valuing", "saving snapshots".

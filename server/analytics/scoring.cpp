@@ -1,8 +1,10 @@
 // server/analytics/scoring.cpp
 #include "server/analytics/scoring.h"
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
+#include <thread>
 #include <limits>
 #include <unordered_map>
 
@@ -30,20 +32,16 @@ struct Forecast {
   double discounted_purchases;  // customer_lifetime_value() with spend 1 and margin 1
 };
 
-}  // namespace
-
-std::vector<CustomerScore> score_customers(const PurchaseModel& model,
-                                           const std::optional<GammaGammaParams>& spend,
-                                           const std::vector<CustomerSummary>& customers,
-                                           const ClvOptions& options,
-                                           const ProgressCallback& progress) {
+// Scores customers[begin, end) into out[begin, end), with its own forecast cache.
+void score_slice(const PurchaseModel& model, const std::optional<GammaGammaParams>& spend,
+                 const std::vector<CustomerSummary>& customers, const ClvOptions& options,
+                 std::size_t begin, std::size_t end, std::vector<CustomerScore>& out,
+                 ProgressTicker* ticker) {
   ClvOptions unit_value = options;
   unit_value.margin = 1.0;
   std::unordered_map<History, Forecast, HistoryHash> cache;
-  std::vector<CustomerScore> out;
-  out.reserve(customers.size());
-  ProgressTicker ticker(progress, "scoring customers", customers.size());
-  for (const auto& c : customers) {
+  for (std::size_t i = begin; i < end; ++i) {
+    const auto& c = customers[i];
     const History key{c.frequency, c.recency, c.age};
     auto it = cache.find(key);
     if (it == cache.end()) {
@@ -61,9 +59,35 @@ std::vector<CustomerScore> score_customers(const PurchaseModel& model,
       score.expected_spend = gamma_gamma_expected_spend(*spend, c);
       score.clv = f.discounted_purchases * score.expected_spend * options.margin;
     }
-    out.push_back(score);
-    ticker.tick();
+    out[i] = score;
+    if (ticker) ticker->tick();
   }
+}
+
+}  // namespace
+
+std::vector<CustomerScore> score_customers(const PurchaseModel& model,
+                                           const std::optional<GammaGammaParams>& spend,
+                                           const std::vector<CustomerSummary>& customers,
+                                           const ClvOptions& options,
+                                           const ProgressCallback& progress,
+                                           std::size_t threads) {
+  const std::size_t n = customers.size();
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  const std::size_t slices = std::clamp<std::size_t>(n / kMinScoreSlice, 1, threads);
+  std::vector<CustomerScore> out(n);
+  auto bound = [&](std::size_t s) { return n * s / slices; };
+  ProgressTicker ticker(progress, "scoring customers", bound(1));
+  {
+    std::vector<std::jthread> workers;
+    workers.reserve(slices - 1);
+    for (std::size_t s = 1; s < slices; ++s) {
+      workers.emplace_back([&, s] {
+        score_slice(model, spend, customers, options, bound(s), bound(s + 1), out, nullptr);
+      });
+    }
+    score_slice(model, spend, customers, options, 0, bound(1), out, &ticker);
+  }  // joins the workers
   ticker.finish();
   return out;
 }

@@ -28,9 +28,15 @@ struct CustomerScore {
 // forecast (computed once), so real data with times in whole days costs far less than one
 // forecast per customer. The lifetime value is customer_lifetime_value() with the model's
 // E[Y(t)] and `spend`'s expected spend. Reports progress as "scoring customers".
+//
+// `threads` > 1 scores contiguous slices of `customers` at once (the calling thread takes
+// the first slice and reports progress for it; at least kMinScoreSlice customers a slice,
+// so small inputs stay on one thread). Every score depends on its own customer only, so
+// the result is exactly, bit for bit, the one-thread result. 0: hardware_concurrency().
+inline constexpr std::size_t kMinScoreSlice = 4'096;
 [[nodiscard]] std::vector<CustomerScore> score_customers(
     const PurchaseModel& model, const std::optional<GammaGammaParams>& spend,
     const std::vector<CustomerSummary>& customers, const ClvOptions& options,
-    const ProgressCallback& progress = {});
+    const ProgressCallback& progress = {}, std::size_t threads = 1);
 
 }  // namespace rapport::analytics

@@ -231,9 +231,41 @@ Result<std::vector<value::MemberValueInput>> read_value_inputs_of(
   return inputs;
 }
 
+namespace {
+
+// SQLite's page cache for one connection while a full refresh writes a million snapshots in
+// one transaction: with the default 2 MB, dirty pages spill to the WAL mid-transaction and
+// the same pages are written again. Restores the connection's own size when done.
+constexpr std::string_view kRefreshCacheSize = "PRAGMA cache_size=-262144";  // 256 MiB
+
+class LargerPageCache {
+ public:
+  explicit LargerPageCache(storage::Database& db) : db_(db) {
+    auto read = db_.prepare("PRAGMA cache_size");
+    if (!read) return;
+    auto row = read->step();
+    if (!row || !*row) return;
+    before_ = read->column_int64(0);
+    if (!db_.execute(kRefreshCacheSize)) before_.reset();
+  }
+  LargerPageCache(const LargerPageCache&) = delete;
+  LargerPageCache& operator=(const LargerPageCache&) = delete;
+  ~LargerPageCache() {
+    if (before_) (void)db_.execute("PRAGMA cache_size=" + std::to_string(*before_));
+  }
+
+ private:
+  storage::Database& db_;
+  std::optional<std::int64_t> before_;
+};
+
+}  // namespace
+
 Result<std::size_t> save_value_refresh(storage::Database& db, const value::ValueRefresh& refresh,
                                        const std::string& computed_at, const std::string& as_of,
                                        const ValueSaveMark& mark) {
+  std::optional<LargerPageCache> cache;
+  if (mark.full) cache.emplace(db);
   RAPPORT_TRY(auto tx, storage::Transaction::begin(db));
   std::optional<std::int64_t> fit_id = mark.fit_id;
   if (mark.full && refresh.fit) {

@@ -7,7 +7,6 @@
 #include <limits>
 #include <numeric>
 #include <sstream>
-#include <unordered_map>
 
 #include "server/analytics/gamma_gamma.h"
 #include "server/analytics/model_selection.h"
@@ -87,6 +86,8 @@ struct Buyers {
 
 Buyers buyers_of(const std::vector<MemberValueInput>& members, std::chrono::sys_days as_of) {
   Buyers b;
+  b.index.reserve(members.size());
+  b.summaries.reserve(members.size());
   for (std::size_t i = 0; i < members.size(); ++i) {
     const auto& m = members[i];
     if (m.purchase_days <= 0 || !m.first_purchase || !m.last_purchase) continue;
@@ -147,12 +148,19 @@ void value_members(const std::vector<MemberValueInput>& members, const Buyers& b
     }
   }
 
-  std::unordered_map<std::int64_t, std::size_t> index;
-  index.reserve(members.size());
+  // Member id -> position, searched in a sorted vector (the store reads members in id
+  // order, so usually no sort): a million-node hash map costs more than the searches.
+  std::vector<std::pair<std::int64_t, std::size_t>> index(members.size());
+  for (std::size_t i = 0; i < members.size(); ++i) index[i] = {members[i].member_id, i};
+  if (!std::is_sorted(index.begin(), index.end())) std::sort(index.begin(), index.end());
+  auto find = [&](std::int64_t id) -> std::optional<std::size_t> {
+    const auto it = std::lower_bound(index.begin(), index.end(), std::pair{id, std::size_t{0}});
+    if (it == index.end() || it->first != id) return std::nullopt;
+    return it->second;
+  };
   for (std::size_t i = 0; i < members.size(); ++i) {
     const auto& m = members[i];
     auto& snap = snapshots[i];
-    index[m.member_id] = i;
     snap.historic_revenue_cents = m.revenue_cents;
     snap.top_categories = m.top_categories;
     snap.historic_value_cents =
@@ -164,15 +172,15 @@ void value_members(const std::vector<MemberValueInput>& members, const Buyers& b
   // Referral value: a share of the lifetime value of the members each one brought in.
   for (std::size_t i = 0; i < members.size(); ++i) {
     if (!members[i].referred_by) continue;
-    const auto referrer = index.find(*members[i].referred_by);
-    if (referrer == index.end()) continue;
-    snapshots[referrer->second].referral_value_cents +=
+    const auto referrer = find(*members[i].referred_by);
+    if (!referrer) continue;
+    snapshots[*referrer].referral_value_cents +=
         cents(config.referral_share * static_cast<double>(snapshots[i].lifetime_value_cents));
   }
   for (const auto& [referrer_id, lifetime_cents] : referees) {
-    const auto referrer = index.find(referrer_id);
-    if (referrer == index.end()) continue;
-    snapshots[referrer->second].referral_value_cents +=
+    const auto referrer = find(referrer_id);
+    if (!referrer) continue;
+    snapshots[*referrer].referral_value_cents +=
         cents(config.referral_share * static_cast<double>(lifetime_cents));
   }
   for (std::size_t i = 0; i < members.size(); ++i) {
@@ -261,7 +269,7 @@ Result<ValueRefresh> compute_values(const std::vector<MemberValueInput>& members
       info.spend = spend->params;
     }
     scores = analytics::score_customers(fit.model, info.spend, buyers.summaries,
-                                        clv_options(config));
+                                        clv_options(config), {}, config.score_threads);
     refresh.fit = std::move(info);
   }
   value_members(members, buyers, scores, mean_spend, config, {}, refresh.snapshots);
@@ -356,7 +364,8 @@ ValueRefresh value_some(const std::vector<MemberValueInput>& members, std::chron
   const Buyers buyers = buyers_of(members, as_of);
   std::vector<analytics::CustomerScore> scores;
   if (const auto model = model_of(fit); model && !buyers.summaries.empty()) {
-    scores = analytics::score_customers(*model, fit.spend, buyers.summaries, clv_options(config));
+    scores = analytics::score_customers(*model, fit.spend, buyers.summaries, clv_options(config),
+                                        {}, config.score_threads);
   }
   scores.resize(buyers.summaries.size());
   value_members(members, buyers, scores, scales.mean_spend, config, referees, refresh.snapshots);

@@ -36,6 +36,9 @@ struct ValueConfig {
   // The models are fitted on a systematic sample of at most this many buyers (every k-th by
   // member id); every member is scored. 0: fit on all (docs/value-engine.md, "Speed").
   std::size_t fit_sample = 100'000;
+  // Threads scoring the members (slices of them; the result is the same with any number).
+  // 0: std::thread::hardware_concurrency() (docs/value-engine.md, "Speed").
+  std::size_t score_threads = 0;
   double mvc_share = 0.05;           // the top 5 % by total value are MVC
   double mgc_forecast_share = 0.30;  // MGC: lifetime value in the top 30 % ...
   double mgc_growth_ratio = 2.0;     // ... and at least twice the historic value

@@ -4,10 +4,13 @@
 // rate and who churned), tier and RFM rules on hand-made members, and refreshes saved
 // through the real SQLite store (tier history, what terminals are sent again).
 
+#include <bit>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <set>
 
+#include "server/analytics/scoring.h"
 #include "server/storage/store.h"
 #include "server/value/synthetic_chain.h"
 #include "server/value/value_model.h"
@@ -84,6 +87,86 @@ TEST_CASE("BG/NBD fitted on a seeded chain recovers the generator's parameters",
   CHECK(param(*refresh.fit, "alpha") == Approx(spec.alpha).epsilon(0.15 * n_scale));
   CHECK(param(*refresh.fit, "a") == Approx(spec.a).epsilon(0.30 * n_scale));
   CHECK(param(*refresh.fit, "b") == Approx(spec.b).epsilon(0.35 * n_scale));
+}
+
+// Bit for bit: the same doubles, NaN included.
+bool same_bits(double x, double y) {
+  return std::bit_cast<std::uint64_t>(x) == std::bit_cast<std::uint64_t>(y);
+}
+
+TEST_CASE("scoring in slices on several threads gives exactly the one-thread scores", "[value]") {
+  // Distinct, repeated and odd histories (x = 0, T = t_x), more than three slices' worth.
+  std::vector<analytics::CustomerSummary> customers;
+  std::uint64_t state = 7;
+  auto next = [&](std::uint64_t range) {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<double>((state >> 33) % range);
+  };
+  for (std::size_t i = 0; i < 3 * analytics::kMinScoreSlice + 11; ++i) {
+    analytics::CustomerSummary c;
+    c.age = 1 + next(104);
+    c.frequency = next(30);
+    c.recency = c.frequency > 0 ? next(static_cast<std::uint64_t>(c.age) + 1) : 0;
+    c.monetary_value = c.frequency > 0 ? 5 + next(60) : 0;
+    customers.push_back(c);
+  }
+  const analytics::PurchaseModel model(analytics::BgNbdParams{0.9, 4.5, 0.8, 4.0});
+  const analytics::GammaGammaParams spend{6.0, 4.0, 12.0};
+  analytics::ClvOptions clv;
+  clv.horizon = 52;
+  clv.unit = analytics::TimeUnit::kWeeks;
+  for (const auto& with_spend : {std::optional(spend), std::optional<analytics::GammaGammaParams>()}) {
+    const auto one = analytics::score_customers(model, with_spend, customers, clv, {}, 1);
+    REQUIRE(one.size() == customers.size());
+    for (const std::size_t threads : {2u, 3u, 0u}) {
+      const auto many = analytics::score_customers(model, with_spend, customers, clv, {}, threads);
+      REQUIRE(many.size() == one.size());
+      std::size_t differ = 0;
+      for (std::size_t i = 0; i < one.size(); ++i) {
+        differ += same_bits(one[i].p_alive, many[i].p_alive) &&
+                          same_bits(one[i].expected_purchases, many[i].expected_purchases) &&
+                          same_bits(one[i].expected_spend, many[i].expected_spend) &&
+                          same_bits(one[i].clv, many[i].clv)
+                      ? 0u
+                      : 1u;
+      }
+      INFO("threads " << threads << ", spend model " << with_spend.has_value());
+      CHECK(differ == 0);
+    }
+    // Not a constant: the scores do depend on the history.
+    CHECK(one.front().p_alive != one[1].p_alive);
+  }
+}
+
+TEST_CASE("a refresh valued on two threads equals the one-thread refresh", "[value]") {
+  value::ChainSpec spec;
+  spec.members = 3 * analytics::kMinScoreSlice;
+  spec.months = 12;
+  spec.seed = 5;
+  const auto chain = seed(spec);
+  value::ValueConfig one_thread;
+  one_thread.score_threads = 1;
+  value::ValueConfig two_threads;
+  two_threads.score_threads = 2;
+  const auto a = value::compute_values(chain.inputs, kEnd, one_thread).value();
+  const auto b = value::compute_values(chain.inputs, kEnd, two_threads).value();
+  REQUIRE(a.snapshots.size() == b.snapshots.size());
+  std::size_t differ = 0;
+  for (std::size_t i = 0; i < a.snapshots.size(); ++i) {
+    const auto& x = a.snapshots[i];
+    const auto& y = b.snapshots[i];
+    differ += x.member_id == y.member_id && same_bits(x.p_alive, y.p_alive) &&
+                      same_bits(x.expected_visits, y.expected_visits) &&
+                      x.expected_spend_cents == y.expected_spend_cents &&
+                      x.lifetime_value_cents == y.lifetime_value_cents &&
+                      x.referral_value_cents == y.referral_value_cents &&
+                      x.total_value_cents == y.total_value_cents && x.tier == y.tier &&
+                      x.rfm == y.rfm && x.segment == y.segment && x.at_risk == y.at_risk
+                  ? 0u
+                  : 1u;
+  }
+  CHECK(differ == 0);
+  CHECK(value::to_string(*a.scales) == value::to_string(*b.scales));
 }
 
 TEST_CASE("at-risk flags find the valuable members the generator churned", "[value]") {
