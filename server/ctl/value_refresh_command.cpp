@@ -12,15 +12,10 @@
 #include "server/ctl/data_folder.h"
 #include "server/value_refresh.h"
 #include "shared/util/clock.h"
+#include "shared/util/money.h"
 
 namespace rapport::ctl {
 namespace {
-
-std::string money(std::int64_t cents) {
-  std::ostringstream out;
-  out << std::fixed << std::setprecision(2) << static_cast<double>(cents) / 100.0;
-  return out.str();
-}
 
 // Today, or --as-of; prints the problem and returns nullopt when it is not a date.
 std::optional<std::chrono::sys_days> day_option(const std::optional<std::string>& as_of) {
@@ -45,7 +40,7 @@ std::string categories_text(const std::string& top) {
     const auto colon = item.rfind(':');
     if (colon == std::string::npos) continue;
     out += (out.empty() ? "" : ", ") + item.substr(0, colon) + " " +
-           money(std::stoll(item.substr(colon + 1)));
+           format_cents(std::stoll(item.substr(colon + 1)));
   }
   return out;
 }
@@ -65,8 +60,8 @@ void explain_inputs(server::Store& store, std::int64_t member_id, const value::V
       std::cout << " from " << to_iso8601(*in.first_purchase).substr(0, 10) << " to "
                 << to_iso8601(*in.last_purchase).substr(0, 10);
     }
-    std::cout << ", revenue " << money(in.revenue_cents) << ", margin "
-              << (in.margin_cents ? money(*in.margin_cents)
+    std::cout << ", revenue " << format_cents(in.revenue_cents) << ", margin "
+              << (in.margin_cents ? format_cents(*in.margin_cents)
                                   : "not sent (revenue x " + std::to_string(c.margin_share) + ")")
               << ", " << in.visits << " visits, " << in.advocacy_notes << " advocacy and "
               << in.feedback_notes << " feedback notes"
@@ -89,17 +84,17 @@ void explain_inputs(server::Store& store, std::int64_t member_id, const value::V
   std::cout << "\n";
   if (const auto& scales = (*last)->scales) {
     std::cout << "  tier               BZ below 0; MVC from a total of "
-              << (scales->mvc_floor_cents ? money(*scales->mvc_floor_cents) : "- (none)")
+              << (scales->mvc_floor_cents ? format_cents(*scales->mvc_floor_cents) : "- (none)")
               << " (top " << c.mvc_share * 100 << " %); MGC a lifetime value from "
-              << money(scales->mgc_floor_cents) << " and " << c.mgc_growth_ratio
+              << format_cents(scales->mgc_floor_cents) << " and " << c.mgc_growth_ratio
               << "x the historic value; else LMC. This member: total "
-              << money(s.total_value_cents) << ", lifetime " << money(s.lifetime_value_cents)
-              << ", historic " << money(s.historic_value_cents) << " -> "
+              << format_cents(s.total_value_cents) << ", lifetime " << format_cents(s.lifetime_value_cents)
+              << ", historic " << format_cents(s.historic_value_cents) << " -> "
               << value::to_string(s.tier) << "\n";
     std::cout << "  RFM                F from purchase days";
     for (const auto e : scales->frequency_edges) std::cout << " " << e;
     std::cout << ", M from revenue";
-    for (const auto e : scales->monetary_edges) std::cout << " " << money(static_cast<std::int64_t>(std::isfinite(e) ? e : 0));
+    for (const auto e : scales->monetary_edges) std::cout << " " << format_cents(static_cast<std::int64_t>(std::isfinite(e) ? e : 0));
     std::cout << " (scores 2-5)\n";
   }
   std::cout << "  at risk            MVC or MGC and probability alive below " << c.at_risk_p_alive
@@ -135,7 +130,7 @@ int run_value_accuracy(const std::filesystem::path& data, const std::optional<st
       std::cout << "  " << std::left << std::setw(19) << b.bin << std::right << std::setw(9)
                 << b.members << std::setw(15) << std::setprecision(1) << b.expected_visits
                 << std::setw(14) << b.actual_visits << std::setw(17)
-                << money(b.expected_spend_cents) << std::setw(16) << money(b.actual_spend_cents)
+                << format_cents(b.expected_spend_cents) << std::setw(16) << format_cents(b.actual_spend_cents)
                 << "\n";
     }
   }
@@ -207,18 +202,18 @@ int run_member_value(const std::filesystem::path& data, std::int64_t member_id) 
   std::cout << "member " << member_id << ": tier " << value::to_string(s.tier) << ", segment "
             << s.segment << " (" << (s.rfm.empty() ? "no purchases" : s.rfm) << ")"
             << (s.at_risk ? ", AT RISK" : "") << "\n"
-            << "  historic value     " << money(s.historic_value_cents) << " (revenue "
-            << money(s.historic_revenue_cents) << ")\n"
+            << "  historic value     " << format_cents(s.historic_value_cents) << " (revenue "
+            << format_cents(s.historic_revenue_cents) << ")\n"
             << "  forecast           " << std::fixed << std::setprecision(2) << s.expected_visits
-            << " purchase days and " << money(s.expected_spend_cents) << " over "
+            << " purchase days and " << format_cents(s.expected_spend_cents) << " over "
             << c.horizon_weeks << " weeks; probability alive " << std::setprecision(3)
             << s.p_alive << "\n"
-            << "  lifetime value     " << money(s.lifetime_value_cents) << " (forecast at "
+            << "  lifetime value     " << format_cents(s.lifetime_value_cents) << " (forecast at "
             << c.annual_discount_rate * 100 << " % a year, margin applied)\n"
-            << "  referral value     " << money(s.referral_value_cents) << " ("
+            << "  referral value     " << format_cents(s.referral_value_cents) << " ("
             << c.referral_share * 100 << " % of referred members' lifetime value)\n"
-            << "  advocacy value     " << money(s.advocacy_value_cents) << "\n"
-            << "  total value        " << money(s.total_value_cents)
+            << "  advocacy value     " << format_cents(s.advocacy_value_cents) << "\n"
+            << "  total value        " << format_cents(s.total_value_cents)
             << " = historic + lifetime + referral + advocacy - serving cost\n";
   if (s.rhythm_days) {
     std::cout << "  rhythm             a purchase day every " << std::setprecision(1)

@@ -1,5 +1,6 @@
 // server/dashboard/views.cpp
 #include "server/dashboard/views.h"
+#include "shared/util/money.h"
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
@@ -17,14 +18,6 @@ template <typename T>
 json::value or_null(const std::optional<T>& value) {
   if (!value) return nullptr;
   return json::value(*value);
-}
-
-std::string money(std::int64_t cents) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%s%lld.%02lld", cents < 0 ? "-" : "",
-                static_cast<long long>(std::llabs(cents) / 100),
-                static_cast<long long>(std::llabs(cents) % 100));
-  return text;
 }
 
 std::string fixed(double value, int decimals) {
@@ -72,15 +65,15 @@ std::string member_detail_html(const MemberDetail& d) {
             "</dd><dt>Spend parameters</dt><dd>" +
             optional_text(v.spend_params, "none (too few repeat buyers)") +
             "</dd><dt>Data up to</dt><dd>" + optional_text(v.as_of, "unknown") +
-            "</dd><dt>Historic value</dt><dd>" + money(s.historic_value_cents) +
-            "</dd><dt>Historic revenue</dt><dd>" + money(s.historic_revenue_cents) +
+            "</dd><dt>Historic value</dt><dd>" + format_cents(s.historic_value_cents) +
+            "</dd><dt>Historic revenue</dt><dd>" + format_cents(s.historic_revenue_cents) +
             "</dd><dt>Expected purchase days</dt><dd>" + fixed(s.expected_visits, 2) +
-            "</dd><dt>Expected spend</dt><dd>" + money(s.expected_spend_cents) +
+            "</dd><dt>Expected spend</dt><dd>" + format_cents(s.expected_spend_cents) +
             "</dd><dt>Lifetime value (discounted forecast)</dt><dd>" +
-            money(s.lifetime_value_cents) + "</dd><dt>Referral value</dt><dd>" +
-            money(s.referral_value_cents) + "</dd><dt>Advocacy value</dt><dd>" +
-            money(s.advocacy_value_cents) + "</dd><dt>Total value</dt><dd id=\"member-total\">" +
-            money(s.total_value_cents) + "</dd><dt>RFM</dt><dd>" +
+            format_cents(s.lifetime_value_cents) + "</dd><dt>Referral value</dt><dd>" +
+            format_cents(s.referral_value_cents) + "</dd><dt>Advocacy value</dt><dd>" +
+            format_cents(s.advocacy_value_cents) + "</dd><dt>Total value</dt><dd id=\"member-total\">" +
+            format_cents(s.total_value_cents) + "</dd><dt>RFM</dt><dd>" +
             html_escape(s.rfm.empty() ? "no purchases" : s.rfm) + "</dd><dt>Segment</dt><dd>" +
             html_escape(s.segment) + "</dd></dl>";
   }
@@ -89,7 +82,7 @@ std::string member_detail_html(const MemberDetail& d) {
   for (const auto& h : d.history) {
     html += "<tr><td>" + html_escape(h.at) + "</td><td>" + html_escape(h.kind) + "</td><td>" +
             html_escape(h.store_id) + "</td><td>" +
-            (h.amount_cents ? money(*h.amount_cents) : "") + "</td></tr>";
+            (h.amount_cents ? format_cents(*h.amount_cents) : "") + "</td></tr>";
   }
   if (d.history.empty()) html += "<tr><td colspan=\"4\">No visits or purchases yet.</td></tr>";
   html += "</tbody></table><h2>Notes and what they told us</h2><table id=\"member-notes\">"
@@ -214,7 +207,7 @@ std::string regulars_csv(const std::vector<RegularRow>& rows) {
   for (const auto& r : rows) {
     out += std::to_string(++rank) + "," + std::to_string(r.member_id) + "," + csv_field(r.name) +
            "," + csv_field(r.tier.value_or("")) + "," +
-           (r.total_value_cents ? money(*r.total_value_cents) : "") + "," +
+           (r.total_value_cents ? format_cents(*r.total_value_cents) : "") + "," +
            (r.p_alive ? fixed(*r.p_alive, 3) : "") + "," + std::to_string(r.visit_count) + "," +
            csv_field(r.last_visit.value_or("")) + "," +
            (r.rhythm_days ? fixed(*r.rhythm_days, 1) : "") + "," + (r.at_risk ? "yes" : "no") +
@@ -275,7 +268,7 @@ std::string member_page(const MemberView& view) {
             "</dd><dt>Last visit</dt><dd>" + html_escape(m.last_visit.value_or("never")) +
             "</dd><dt>Value tier</dt><dd>" +
             html_escape(m.tier.value_or("not computed yet")) + "</dd><dt>Total value</dt><dd>" +
-            (m.total_value_cents ? money(*m.total_value_cents) : "not computed yet") +
+            (m.total_value_cents ? format_cents(*m.total_value_cents) : "not computed yet") +
             "</dd><dt>Probability alive</dt><dd>" +
             (m.p_alive ? fixed(*m.p_alive, 3) : "not computed yet") + "</dd><dt>At risk</dt><dd>" +
             (m.at_risk ? "yes" : "no") + "</dd></dl>";

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "server/rewards/uplift.h"
+#include "shared/util/money.h"
 
 namespace rapport::rewards {
 namespace {
@@ -35,13 +36,6 @@ std::string lower(std::string_view text) {
   std::string out(text);
   for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
-}
-
-std::string cents(std::int64_t value) {
-  const auto whole = std::to_string(value / 100);
-  auto part = std::to_string(std::llabs(value % 100));
-  if (part.size() < 2) part.insert(0, "0");
-  return whole + "." + part;
 }
 
 std::string day_text(sys_days day) {
@@ -169,8 +163,8 @@ OfferChoice choose_offers(const MemberOfferFacts& member, const RewardsRules& ru
   }
   choice.budget_left_cents = std::max<std::int64_t>(0, treatment.budget_cents_per_member - spent);
   choice.notes.push_back(tier_name + " treatment: budget " +
-                         cents(treatment.budget_cents_per_member) + " a year, " + cents(spent) +
-                         " used, " + cents(choice.budget_left_cents) + " left; personalisation " +
+                         format_cents(treatment.budget_cents_per_member) + " a year, " + format_cents(spent) +
+                         " used, " + format_cents(choice.budget_left_cents) + " left; personalisation " +
                          std::string(to_string(choice.level)));
 
   const bool contact_limit =
@@ -220,7 +214,7 @@ OfferChoice choose_offers(const MemberOfferFacts& member, const RewardsRules& ru
       }
     }
     if (item.cost_cents > choice.budget_left_cents) {
-      exclude("costs " + cents(item.cost_cents) + ", more than the budget left");
+      exclude("costs " + format_cents(item.cost_cents) + ", more than the budget left");
       continue;
     }
 
@@ -279,7 +273,7 @@ OfferChoice choose_offers(const MemberOfferFacts& member, const RewardsRules& ru
       continue;
     }
     committed += c.item->cost_cents;
-    c.reasons.push_back("costs " + cents(c.item->cost_cents));
+    c.reasons.push_back("costs " + format_cents(c.item->cost_cents));
     c.held_out = in_holdout(member.member_id, c.item->id, rules.offers.holdout_salt,
                             rules.offers.holdout_share);
     choice.offers.push_back(std::move(c));

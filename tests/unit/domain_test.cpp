@@ -8,6 +8,7 @@
 #include "shared/protocol/protocol_errc.h"
 #include "shared/protocol/sync_messages.h"
 #include "shared/util/clock.h"
+#include "shared/util/money.h"
 #include "tests/support/catch_result.h"
 
 using namespace rapport;
@@ -138,4 +139,14 @@ TEST_CASE("a changes page round-trips through JSON", "[protocol]") {
   CHECK_FALSE(decoded->members[0].last_visit);
   REQUIRE(decoded->members[0].cards.size() == 2);
   CHECK(decoded->members[0].cards[1].status == domain::CardStatus::kBlocked);
+}
+
+// Amounts shown to people: one formatter for the dashboard, the CLI and offer reasons. A
+// refund smaller than one unit keeps its sign (an earlier private copy printed -50 as 0.50).
+TEST_CASE("amounts in cents are shown with two decimals and their sign", "[money]") {
+  CHECK(rapport::format_cents(0) == "0.00");
+  CHECK(rapport::format_cents(5) == "0.05");
+  CHECK(rapport::format_cents(1250) == "12.50");
+  CHECK(rapport::format_cents(-50) == "-0.50");
+  CHECK(rapport::format_cents(-123456) == "-1234.56");
 }
