@@ -322,6 +322,11 @@ TEST_CASE("A cashier signs in with a PIN and a scanned card is greeted on the sc
   REQUIRE(browser.wait_for(tab, js_text("problem-title") + " === 'Card not read'", 10s));
   CHECK(browser.evaluate(tab, js_text("problem-message") + ".includes('scan again')").as_bool());
   browser.screenshot(tab, RAPPORT_TEST_ARTIFACTS_DIR "/cashier-bad-read.png");
+  CHECK(browser.evaluate(tab, js_text("problem-todo") + ".includes('Scan again')").as_bool());
+  // A forged member token (not signed by the chain): refused, with what to do.
+  terminal.write_stdin("RPT:" + std::string(40, 'A') + "\n");
+  REQUIRE(browser.wait_for(tab, js_text("problem-title") + " === 'Card refused'", 10s));
+  CHECK(browser.evaluate(tab, js_text("problem-todo") + ".includes('forged')").as_bool());
 
   // The server goes away: the page says offline and counts what waits in the outbox.
   REQUIRE(browser.wait_for(tab, js_text("pending") + " === '0'", 15s));
