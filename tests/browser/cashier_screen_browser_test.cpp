@@ -229,6 +229,7 @@ TEST_CASE("A cashier signs in with a PIN and a scanned card is greeted on the sc
   type(browser, tab, "flat white");
   press(browser, tab, "Tab");
   type(browser, tab, "oat milk, less sweet");
+  browser.screenshot(tab, RAPPORT_TEST_ARTIFACTS_DIR "/cashier-enroll-form.png");
   press(browser, tab, "Enter");  // submits the form
   const bool enrolled = browser.wait_for(tab, "!" + js_hidden("enrolled"), 10s);
   browser.screenshot(tab, RAPPORT_TEST_ARTIFACTS_DIR "/cashier-enrolled.png");

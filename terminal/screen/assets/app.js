@@ -54,6 +54,7 @@ function showScan(scan, seq) {
   $('enroll').hidden = true;
   $('enrolled').hidden = true;
   $('note-result').hidden = true;
+  say('find-result', '');  // a search's answer belongs to the customer before this one
   const greeted = scan.outcome === 'member';
   $('greeting').hidden = !greeted;
   $('problem').hidden = greeted;
