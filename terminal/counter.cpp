@@ -128,6 +128,8 @@ ScanResult Counter::recognise(std::string_view raw, std::optional<std::int64_t> 
             std::nullopt, std::nullopt, 0};
   }
   auto result = record_visit(token, found, number->last4(), now);
+  result.card_token = token;
+  result.card_last4 = number->last4();
   if (result.event_id) {
     if (auto committed = tx->commit(); !committed) {
       spdlog::error("could not commit the visit: {}", committed.error().message());

@@ -43,6 +43,10 @@ struct ScanResult {
   std::int64_t visit_number = 0;        // this visit's number, counting pending ones
   // The member's visit before this one (ISO 8601), counting pending ones; for the screen.
   std::optional<std::string> last_visit{};
+  // The card that was read, when its number was valid: for the cashier screen's actions on
+  // it (enroll it, note something about its holder). Never shown.
+  std::optional<std::string> card_token{};
+  std::string card_last4{};
 };
 
 class Counter {

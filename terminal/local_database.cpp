@@ -6,7 +6,7 @@
 namespace rapport::terminal {
 namespace {
 
-constexpr std::array<storage::Migration, 5> kMigrations{{
+constexpr std::array<storage::Migration, 6> kMigrations{{
     {1, R"sql(
 CREATE TABLE members (
   id          INTEGER PRIMARY KEY,
@@ -82,6 +82,22 @@ CREATE TABLE staff_actions (
   event_id TEXT,
   at       TEXT NOT NULL
 );
+)sql"},
+    // The cashier's screen, notes (docs/cashier-screen.md): the notes written at this
+    // terminal, kept so the next scan can show them and prompt with the last one (the server
+    // does not send notes to terminals). By member, or by card for a member enrolled here
+    // whose id the server has not sent yet.
+    {8, R"sql(
+CREATE TABLE local_notes (
+  event_id   TEXT PRIMARY KEY,
+  member_id  INTEGER,
+  card_token TEXT NOT NULL,
+  topic      TEXT NOT NULL,
+  text       TEXT NOT NULL,
+  noted_at   TEXT NOT NULL
+);
+CREATE INDEX local_notes_member ON local_notes(member_id, noted_at);
+CREATE INDEX local_notes_card ON local_notes(card_token, noted_at);
 )sql"},
 }};
 

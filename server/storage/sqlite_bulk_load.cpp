@@ -85,8 +85,10 @@ class SqliteBulkLoader final : public BulkLoader {
                                       "created_at, changed_seq, channel, referred_by, "
                                       "visit_count, last_visit, last_seen_at, purchase_days, "
                                       "first_purchase_day, last_purchase_day, revenue_cents, "
-                                      "margin_cents) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
-                                      "?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"));
+                                      "margin_cents, phone, email, marketing_consent, "
+                                      "personalisation_consent) VALUES (?1, ?2, ?3, ?4, ?5, "
+                                      "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
+                                      "?18, ?19, ?20)"));
     RAPPORT_TRY(card_, prepare(db_, "INSERT INTO cards(token, member_id, last4, issued_at, "
                                     "last_seen_store, last_seen_at) VALUES (?1, ?2, ?3, ?4, ?5, "
                                     "?6)"));
@@ -185,6 +187,11 @@ class SqliteBulkLoader final : public BulkLoader {
         member_->bind(13, *m.days.begin()).bind(14, *m.days.rbegin());
       }
       member_->bind(15, m.revenue_cents).bind(16, m.margin_cents);
+      // As the event recorder does: marketing only when given, personalisation unless refused.
+      member_->bind_optional(17, m.enrollment.phone)
+          .bind_optional(18, m.enrollment.email)
+          .bind(19, std::int64_t{m.enrollment.marketing_consent.value_or(false)})
+          .bind(20, std::int64_t{m.enrollment.personalisation_consent.value_or(true)});
       RAPPORT_TRY_VOID(member_->run());
       card_->bind(1, m.card_token)
           .bind(2, m.id)

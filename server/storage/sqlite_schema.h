@@ -11,7 +11,7 @@
 
 namespace rapport::server {
 
-inline constexpr std::array<storage::Migration, 10> kSqliteMigrations{{
+inline constexpr std::array<storage::Migration, 11> kSqliteMigrations{{
     {1, R"sql(
 CREATE TABLE stores (
   id   TEXT PRIMARY KEY,
@@ -382,6 +382,13 @@ CREATE TABLE offer_events (
 );
 CREATE INDEX offer_events_member ON offer_events(member_id, at);
 CREATE INDEX offer_events_offer ON offer_events(offer_id, outcome);
+)sql"},
+    // The cashier screen's enrollment form (docs/cashier-screen.md): contact and the
+    // marketing consent (0 until given). Personal data: here only, never in events.
+    {12, R"sql(
+ALTER TABLE members ADD COLUMN phone TEXT;
+ALTER TABLE members ADD COLUMN email TEXT;
+ALTER TABLE members ADD COLUMN marketing_consent INTEGER NOT NULL DEFAULT 0;
 )sql"},
 }};
 

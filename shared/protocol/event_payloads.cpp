@@ -22,6 +22,8 @@ using detail::int_field;
 using detail::optional_string_field;
 using detail::string_field;
 
+constexpr std::size_t kMaxPhone = 40;
+
 constexpr std::array<std::pair<NoteTopic, std::string_view>, 5> kTopics{{
     {NoteTopic::kPreference, "preference"},
     {NoteTopic::kFeedback, "feedback"},
@@ -41,6 +43,13 @@ Result<std::optional<std::string>> optional_text_field(const json::object& o,
   RAPPORT_TRY(auto text, optional_string_field(o, key));
   if (text && (text->empty() || text->size() > max)) return ProtocolErrc::kBadPayload;
   return text;
+}
+
+Result<std::optional<bool>> optional_bool_field(const json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  if (v == nullptr || v->is_null()) return std::optional<bool>{};
+  if (!v->is_bool()) return ProtocolErrc::kBadPayload;
+  return std::optional<bool>{v->get_bool()};
 }
 
 Result<std::int64_t> amount_field(const json::object& o, std::string_view key) {
@@ -125,7 +134,8 @@ Result<VoidPayload> void_from(const json::object& o) {
 }
 
 Result<EnrollmentPayload> enrollment_from(const json::object& o) {
-  if (!has_only(o, {"name", "birth_date", "last4", "channel", "referred_by_token"})) {
+  if (!has_only(o, {"name", "birth_date", "last4", "channel", "referred_by_token", "phone",
+                    "email", "marketing_consent", "personalisation_consent"})) {
     return ProtocolErrc::kBadPayload;
   }
   EnrollmentPayload p;
@@ -137,6 +147,11 @@ Result<EnrollmentPayload> enrollment_from(const json::object& o) {
   if (o.contains("referred_by_token") && !o.at("referred_by_token").is_null()) {
     RAPPORT_TRY(p.referred_by_token, token_field(o, "referred_by_token"));
   }
+  RAPPORT_TRY(p.phone, optional_text_field(o, "phone", kMaxPhone));
+  RAPPORT_TRY(p.email, optional_text_field(o, "email", kMaxShortText));
+  if (p.email && p.email->find('@') == std::string::npos) return ProtocolErrc::kBadPayload;
+  RAPPORT_TRY(p.marketing_consent, optional_bool_field(o, "marketing_consent"));
+  RAPPORT_TRY(p.personalisation_consent, optional_bool_field(o, "personalisation_consent"));
   return p;
 }
 
@@ -236,18 +251,33 @@ std::string encode_payload(const VoidPayload& p) {
   return compact({{"purchase_id", p.purchase_id}});
 }
 
+namespace {
+// The consents, only when given (older enrollments have none).
+void add_consents(json::object& o, const EnrollmentPayload& p) {
+  if (p.marketing_consent) o["marketing_consent"] = *p.marketing_consent;
+  if (p.personalisation_consent) o["personalisation_consent"] = *p.personalisation_consent;
+}
+}  // namespace
+
 std::string encode_payload(const EnrollmentPayload& p) {
-  return compact({{"name", p.name},
-                    {"birth_date", optional_json(p.birth_date)},
-                    {"last4", p.last4},
-                    {"channel", optional_json(p.channel)},
-                    {"referred_by_token", optional_json(p.referred_by_token)}});
+  json::object o{{"name", p.name},
+                 {"birth_date", optional_json(p.birth_date)},
+                 {"last4", p.last4},
+                 {"channel", optional_json(p.channel)},
+                 {"referred_by_token", optional_json(p.referred_by_token)}};
+  if (p.phone) o["phone"] = *p.phone;
+  if (p.email) o["email"] = *p.email;
+  add_consents(o, p);
+  return compact(o);
 }
 
+// Name, birth date, phone and email are personal data: they stay in the members table.
 std::string without_personal_data(const EnrollmentPayload& p) {
-  return compact({{"last4", p.last4},
-                    {"channel", optional_json(p.channel)},
-                    {"referred_by_token", optional_json(p.referred_by_token)}});
+  json::object o{{"last4", p.last4},
+                 {"channel", optional_json(p.channel)},
+                 {"referred_by_token", optional_json(p.referred_by_token)}};
+  add_consents(o, p);
+  return compact(o);
 }
 
 std::string without_personal_data(const NotePayload& p) {

@@ -55,6 +55,12 @@ struct EnrollmentPayload {
   std::string last4;                      // of the new card (the event's card_token)
   std::optional<std::string> channel;     // how they heard of us
   std::optional<std::string> referred_by_token;  // the referrer's card token
+  // Added by the cashier's screen (issue 9); optional, and sent only when set, so an
+  // enrollment without them is byte for byte what it was before.
+  std::optional<std::string> phone{};  // as the customer gave it, up to 40 characters
+  std::optional<std::string> email{};  // up to 200 characters, with an '@'
+  std::optional<bool> marketing_consent{};        // may we send them marketing
+  std::optional<bool> personalisation_consent{};  // may offers be tailored to them
 };
 
 struct RedemptionPayload {

@@ -21,20 +21,48 @@ storage::Database open_or_throw(const std::filesystem::path& file) {
   return std::move(*db);
 }
 
+card::CardKey card_key_or_throw(const std::filesystem::path& file) {
+  auto key = card::CardKey::load(file);
+  if (!key) {
+    throw std::runtime_error("cashier screen: cannot use the card key " + file.string() + ": " +
+                             key.error().message());
+  }
+  return std::move(*key);
+}
+
+// What the cashier may act on after this scan (docs/cashier-screen.md).
+ScanTarget target_of(const ScanResult& result) {
+  ScanTarget target;
+  if (!result.card_token) return target;
+  target.card_token = *result.card_token;
+  target.last4 = result.card_last4;
+  target.unknown = result.outcome == ScanOutcome::kUnknownCard;
+  if (result.outcome == ScanOutcome::kMember && result.holder) {
+    target.member_id = result.holder->member.id;
+  }
+  return target;
+}
+
 }  // namespace
 
 CashierScreen::CashierScreen(const TerminalConfig& config, storage::Database& counter_db,
                              std::function<bool()> online)
     : audit_(counter_db),
+      notes_(counter_db),
       screen_db_(open_or_throw(config.database)),
       pins_(screen_db_),
-      handler_(board_, pins_, [this, online = std::move(online)] {
-        ScreenStatus status;
-        status.online = online();
-        Outbox outbox(screen_db_);
-        if (const auto size = outbox.size(); size) status.pending = *size;
-        return status;
-      }) {
+      actions_(screen_db_, card_key_or_throw(config.card_key),
+               {config.terminal_id, config.store_id, config.issuer_prefix}),
+      handler_(
+          board_, pins_,
+          [this, online = std::move(online)] {
+            ScreenStatus status;
+            status.online = online();
+            Outbox outbox(screen_db_);
+            if (const auto size = outbox.size(); size) status.pending = *size;
+            return status;
+          },
+          &actions_) {
   net::ServerOptions options;
   options.address = *config.screen_host;
   options.port = config.screen_port;
@@ -54,7 +82,18 @@ CashierScreen::~CashierScreen() {
 }
 
 void CashierScreen::show(const ScanResult& result, std::chrono::system_clock::time_point now) {
-  board_.publish(scan_json(result, now));
+  std::vector<NoteLine> notes;
+  if (result.outcome == ScanOutcome::kMember && result.card_token && result.holder) {
+    constexpr int kNotesShown = 5;
+    auto found = notes_.recent(result.holder->member.id, *result.card_token, kNotesShown);
+    if (found) {
+      notes = std::move(*found);
+    } else {
+      spdlog::error("cashier screen: cannot read the member's notes: {}",
+                    found.error().message());
+    }
+  }
+  board_.publish(scan_json(result, now, notes), target_of(result));
   if (!result.event_id) return;
   const auto cashier = board_.cashier();
   const auto recorded = audit_.record(cashier ? std::optional(cashier->id) : std::nullopt,

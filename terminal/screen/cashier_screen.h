@@ -17,6 +17,8 @@
 #include "shared/net/https_server.h"
 #include "shared/storage/database.h"
 #include "terminal/counter.h"
+#include "terminal/screen/local_notes.h"
+#include "terminal/screen/screen_actions.h"
 #include "terminal/screen/screen_board.h"
 #include "terminal/screen/screen_handler.h"
 #include "terminal/screen/staff_pins.h"
@@ -33,8 +35,8 @@ class CashierScreen {
                 std::function<bool()> online);
   ~CashierScreen();
 
-  // Pushes `result` to the signed-in pages and, when it recorded an event, notes who was
-  // signed in (staff_actions).
+  // Pushes `result` (with the member's notes written here) to the signed-in pages and, when
+  // it recorded an event, notes who was signed in (staff_actions).
   void show(const ScanResult& result, std::chrono::system_clock::time_point now);
 
   [[nodiscard]] std::uint16_t port() const { return server_->port(); }
@@ -42,8 +44,10 @@ class CashierScreen {
  private:
   ScreenBoard board_;
   StaffPins audit_;                 // on the counter loop's connection
+  LocalNotes notes_;                // on the counter loop's connection
   storage::Database screen_db_;     // used on the listener's thread only
   StaffPins pins_;                  // on screen_db_
+  ScreenActions actions_;           // on screen_db_
   ScreenHandler handler_;
   std::unique_ptr<net::HttpsServer> server_;  // last: stops before the rest goes
 };

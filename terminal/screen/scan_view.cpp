@@ -62,15 +62,52 @@ std::string staff_hint(const domain::Member& member) {
   return hint;
 }
 
+// The day `birth_date` falls on in `year`.
+std::chrono::sys_days birthday_in(std::chrono::year year, std::chrono::month month,
+                                  std::chrono::day day) {
+  const std::chrono::year_month_day date{year, month, day};
+  if (date.ok()) return std::chrono::sys_days{date};
+  return std::chrono::sys_days{std::chrono::year_month_day{year, std::chrono::March,
+                                                           std::chrono::day{1}}};
+}
+
 }  // namespace
 
-std::string scan_json(const ScanResult& result, std::chrono::system_clock::time_point now) {
+std::optional<std::string> birthday_hint(const std::optional<std::string>& birth_date,
+                                         std::chrono::system_clock::time_point now) {
+  using namespace std::chrono;
+  if (!birth_date || !is_valid_date(*birth_date)) return std::nullopt;
+  const int month_number = std::stoi(birth_date->substr(5, 2));
+  const int day_number = std::stoi(birth_date->substr(8, 2));
+  const auto today = floor<days>(now);
+  const year this_year = year_month_day{today}.year();
+  constexpr int kWithin = 3;
+  for (const year y : {this_year - years{1}, this_year, this_year + years{1}}) {
+    const auto when = birthday_in(y, month{static_cast<unsigned>(month_number)},
+                                  day{static_cast<unsigned>(day_number)});
+    const auto in = (when - today).count();
+    if (in == 0) return "Birthday today";
+    if (in > 0 && in <= kWithin) {
+      return "Birthday in " + std::to_string(in) + (in == 1 ? " day" : " days");
+    }
+    if (in < 0 && in >= -kWithin) {
+      return "Birthday " + std::to_string(-in) + (in == -1 ? " day ago" : " days ago");
+    }
+  }
+  return std::nullopt;
+}
+
+std::string scan_json(const ScanResult& result, std::chrono::system_clock::time_point now,
+                      const std::vector<NoteLine>& notes) {
   boost::json::object scan;
   scan["outcome"] = outcome_name(result.outcome);
   scan["headline"] = headline(result.outcome);
   scan["message"] = result.message;
   scan["recorded"] = result.event_id.has_value();
   scan["at"] = to_iso8601(now);
+  if (result.outcome == ScanOutcome::kUnknownCard && result.card_token) {
+    scan["card_last4"] = result.card_last4;  // the card the page offers to enroll
+  }
   if (result.holder) {
     const auto& member = result.holder->member;
     scan["card_last4"] = result.holder->card.last4;
@@ -87,9 +124,21 @@ std::string scan_json(const ScanResult& result, std::chrono::system_clock::time_
       scan["at_risk"] = member.at_risk;
       if (member.value_tier) scan["value_tier"] = *member.value_tier;
       scan["staff_hint"] = staff_hint(member);
-      // Not in Rapport yet: said to be missing on the page, never invented.
+      if (const auto birthday = birthday_hint(member.birth_date, now)) {
+        scan["birthday_hint"] = *birthday;
+      }
+      // Not on the terminal yet (another slice): the page says "No offers yet".
       scan["offers"] = boost::json::array();
-      scan["notes"] = boost::json::array();
+      boost::json::array listed;
+      for (const auto& note : notes) {
+        listed.push_back(boost::json::object{
+            {"topic", note.topic}, {"text", note.text}, {"noted_at", note.noted_at}});
+      }
+      scan["notes"] = std::move(listed);
+      // The last note, turned into something to ask; the answer is recorded as a note.
+      if (!notes.empty()) {
+        scan["prompt"] = "Last time: " + notes.front().text + " - ask how it was";
+      }
     }
   }
   return boost::json::serialize(scan);

@@ -7,13 +7,25 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "terminal/counter.h"
+#include "terminal/screen/local_notes.h"
 
 namespace rapport::terminal {
 
+// `notes`: the member's notes written at this terminal, newest first (the newest becomes the
+// prompt).
 [[nodiscard]] std::string scan_json(const ScanResult& result,
-                                    std::chrono::system_clock::time_point now);
+                                    std::chrono::system_clock::time_point now,
+                                    const std::vector<NoteLine>& notes = {});
+
+// "Birthday today" / "Birthday in 2 days" / "Birthday 3 days ago" when `birth_date`
+// (YYYY-MM-DD) falls within 3 days of `now` (UTC), ignoring the year; nullopt otherwise.
+// A 29 February birthday counts as 1 March in other years.
+[[nodiscard]] std::optional<std::string> birthday_hint(const std::optional<std::string>& birth_date,
+                                                       std::chrono::system_clock::time_point now);
 
 }  // namespace rapport::terminal

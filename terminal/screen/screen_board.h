@@ -18,16 +18,28 @@
 
 namespace rapport::terminal {
 
+// The card of a scan, for what the cashier does next on the page (enroll it, note something
+// about its holder). Kept here, never sent to the page: the page names the scan by its seq.
+struct ScanTarget {
+  bool unknown = false;                  // a valid card nobody holds here: may be enrolled
+  std::optional<std::int64_t> member_id;  // a greeted member
+  std::string card_token;                // empty: no valid card (nothing to act on)
+  std::string last4;
+};
+
 struct BoardScan {
   std::uint64_t seq = 0;  // 0: no scan yet
   std::string json;       // scan_json() of it
+  ScanTarget target;
 };
 
 class ScreenBoard {
  public:
   // The counter loop: a new scan to push to the pages.
-  void publish(std::string scan_json);
+  void publish(std::string scan_json, ScanTarget target = {});
   [[nodiscard]] BoardScan latest() const;
+  // The unknown card of scan `seq` was enrolled: it cannot be enrolled again from that scan.
+  void mark_enrolled(std::uint64_t seq);
 
   // The cashier who signed in last (nullopt after they sign out).
   void set_cashier(std::optional<StaffMember> cashier);

@@ -3,6 +3,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -108,6 +109,15 @@ net::HttpResponse ScreenHandler::handle(const net::HttpRequest& request) {
     if (request.header("x-rapport-screen") != "1") return error(403, "missing X-Rapport-Screen");
     if (path == "/api/login") return login(request, now);
     if (path == "/api/logout") return logout(request);
+    if (actions_ != nullptr && (path == "/api/enroll" || path == "/api/note" ||
+                                path == "/api/find" || path == "/api/replace-card")) {
+      const auto* session = session_of(request, now);
+      if (session == nullptr) return error(401, "sign in with your PIN");
+      if (path == "/api/enroll") return enroll(request, *session, now);
+      if (path == "/api/note") return note(request, *session, now);
+      if (path == "/api/find") return find(request);
+      return replace_card(request, *session, now);
+    }
     return error(404, "no such action");
   }
   return error(405, "method not allowed");
@@ -177,6 +187,97 @@ const ScreenHandler::Session* ScreenHandler::session_of(const net::HttpRequest& 
   return &found->second;
 }
 
+// The unknown card the page showed (its scan number) is enrolled, with the cashier named in
+// staff_actions. Only the newest scan: a card read since means the page is out of date.
+net::HttpResponse ScreenHandler::enroll(const net::HttpRequest& request, const Session& session,
+                                        Clock::time_point now) {
+  const auto parsed = parse_enrollment_form(request.body);
+  if (!parsed.form) return error(400, parsed.problem);
+  const auto latest = board_.latest();
+  if (latest.seq != parsed.form->scan || !latest.target.unknown) {
+    return error(409, "that card is no longer the one on the screen (another card was read, or "
+                      "it was enrolled already): scan the new card again, then enroll");
+  }
+  std::optional<std::string> referrer;
+  if (parsed.form->referred_by_card) {
+    referrer = actions_->card_token(*parsed.form->referred_by_card);
+    if (!referrer) {
+      return error(400, "the referrer's card number is not one of our cards: check the 16 "
+                        "digits, or leave it empty");
+    }
+  }
+  const auto id = actions_->enroll(*parsed.form, latest.target, referrer, session.staff, now);
+  if (!id) {
+    spdlog::error("screen: enrollment NOT recorded: {}", id.error().message());
+    return error(500, "NOT enrolled (" + id.error().message() +
+                          "): try again; if it goes on, the terminal needs attention");
+  }
+  board_.mark_enrolled(latest.seq);
+  spdlog::info("screen: {} enrolled card ending {} (event {})", session.staff.name,
+               latest.target.last4, *id);
+  return json(200, {{"event_id", *id},
+                    {"message", "Enrolled " + parsed.form->payload.name + " on the card ending " +
+                                    latest.target.last4 + ". Welcome them!"}});
+}
+
+// A note about the member greeted by the scan the page names.
+net::HttpResponse ScreenHandler::note(const net::HttpRequest& request, const Session& session,
+                                      Clock::time_point now) {
+  const auto parsed = parse_note_form(request.body);
+  if (!parsed.form) return error(400, parsed.problem);
+  const auto latest = board_.latest();
+  if (latest.seq != parsed.form->scan || !latest.target.member_id) {
+    return error(409, "that member is no longer the one on the screen: scan their card again");
+  }
+  const auto id = actions_->note(*parsed.form, latest.target, session.staff, now);
+  if (!id) {
+    spdlog::error("screen: note NOT recorded: {}", id.error().message());
+    return error(500, "note NOT recorded (" + id.error().message() + "): try again");
+  }
+  return json(200, {{"event_id", *id}, {"message", "Noted."}});
+}
+
+// Members of this store by name, for a customer who forgot their card: {"query": "ada"}.
+net::HttpResponse ScreenHandler::find(const net::HttpRequest& request) {
+  boost::system::error_code ec;
+  const auto parsed = boost::json::parse(request.body, ec);
+  const auto* form = ec ? nullptr : parsed.if_object();
+  const auto* query = form ? form->if_contains("query") : nullptr;
+  if (query == nullptr || !query->is_string() || query->as_string().size() < 2 ||
+      query->as_string().size() > 100) {
+    return error(400, "type at least two letters of the name");
+  }
+  constexpr int kShown = 10;
+  const auto found = actions_->find_members(query->as_string(), kShown);
+  if (!found) return error(500, "cannot search now: " + found.error().message());
+  boost::json::array members;
+  for (const auto& m : *found) {
+    boost::json::array cards;
+    for (const auto& last4 : m.cards) cards.emplace_back(last4);
+    members.emplace_back(
+        boost::json::object{{"id", m.id}, {"name", m.name}, {"cards", std::move(cards)}});
+  }
+  return json(200, {{"members", std::move(members)}});
+}
+
+net::HttpResponse ScreenHandler::replace_card(const net::HttpRequest& request,
+                                              const Session& session, Clock::time_point now) {
+  const auto parsed = parse_replace_card_form(request.body);
+  if (!parsed.form) return error(400, parsed.problem);
+  std::string problem;
+  const auto id = actions_->replace_card(*parsed.form, session.staff, now, problem);
+  if (!id) {
+    spdlog::error("screen: card replacement NOT recorded: {}", id.error().message());
+    return error(500, "card NOT replaced (" + id.error().message() + "): try again");
+  }
+  if (!*id) return error(400, problem);
+  spdlog::info("screen: {} replaced card ending {} of member {} (event {})", session.staff.name,
+               parsed.form->lost_last4, parsed.form->member_id, **id);
+  return json(200, {{"event_id", **id},
+                    {"message", "Card ending " + parsed.form->lost_last4 +
+                                    " is blocked; the new card is theirs, with their history."}});
+}
+
 // One short event stream per request: the newest scan when the page has not seen it
 // (Last-Event-ID), then the status, and the stream ends; the browser's EventSource asks
 // again after `retry` ms. HttpsServer answers whole requests, so a held-open stream would
@@ -194,7 +295,9 @@ net::HttpResponse ScreenHandler::events(const net::HttpRequest& request, const S
   const auto status = status_();
   std::string body = "retry: " + std::to_string(kRetry.count()) + "\n\n";
   if (latest.seq > seen && !latest.json.empty()) {
-    body += "event: scan\ndata: " + latest.json + "\n\n";
+    // The id first, so the page's scan event carries its number (lastEventId), which the
+    // page's enroll and note requests name.
+    body += "id: " + std::to_string(latest.seq) + "\nevent: scan\ndata: " + latest.json + "\n\n";
   }
   boost::json::object state{{"online", status.online},
                             {"pending", status.pending},

@@ -21,6 +21,7 @@
 #include <unordered_map>
 
 #include "shared/net/https.h"
+#include "terminal/screen/screen_actions.h"
 #include "terminal/screen/screen_board.h"
 #include "terminal/screen/staff_pins.h"
 
@@ -36,8 +37,10 @@ class ScreenHandler {
   using Clock = std::chrono::system_clock;
   // Requires: board and staff outlive the handler; `staff` works on a connection of its own,
   // used on the handler's thread only. `status` is called for every event-stream request.
-  ScreenHandler(ScreenBoard& board, StaffPins& staff, std::function<ScreenStatus()> status)
-      : board_(board), staff_(staff), status_(std::move(status)) {}
+  // `actions` (enroll, notes; on the handler's thread) may be null: those requests get 404.
+  ScreenHandler(ScreenBoard& board, StaffPins& staff, std::function<ScreenStatus()> status,
+                ScreenActions* actions = nullptr)
+      : board_(board), staff_(staff), status_(std::move(status)), actions_(actions) {}
 
   [[nodiscard]] net::HttpResponse handle(const net::HttpRequest& request);
 
@@ -57,12 +60,20 @@ class ScreenHandler {
   net::HttpResponse login(const net::HttpRequest& request, Clock::time_point now);
   net::HttpResponse logout(const net::HttpRequest& request);
   net::HttpResponse events(const net::HttpRequest& request, const Session& session);
+  net::HttpResponse enroll(const net::HttpRequest& request, const Session& session,
+                           Clock::time_point now);
+  net::HttpResponse note(const net::HttpRequest& request, const Session& session,
+                         Clock::time_point now);
+  net::HttpResponse find(const net::HttpRequest& request);
+  net::HttpResponse replace_card(const net::HttpRequest& request, const Session& session,
+                                 Clock::time_point now);
   // The signed-in session of the request's cookie, its last use moved to `now`.
   const Session* session_of(const net::HttpRequest& request, Clock::time_point now);
 
   ScreenBoard& board_;
   StaffPins& staff_;
   std::function<ScreenStatus()> status_;
+  ScreenActions* actions_;
   std::unordered_map<std::string, Session> sessions_;  // by hex SHA-256 of the cookie token
   std::map<std::string, Failures> failures_;           // wrong PINs by name
 };

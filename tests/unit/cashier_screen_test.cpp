@@ -2,11 +2,15 @@
 //
 // The cashier screen's parts on a real SQLite file and real scrypt: PINs stored hashed and
 // checked, the handler's sign-in rules (wrong PIN, lockout, the header a foreign page cannot
-// send, no stream without a session), the event stream numbering, and the scan JSON.
+// send, no stream without a session), the event stream numbering, the scan JSON (notes,
+// prompt, birthday hint), and enrolling and noting from the screen into the outbox.
 
 #include <boost/json/parse.hpp>
 
+#include "shared/card/card_number.h"
 #include "shared/util/clock.h"
+#include "terminal/outbox.h"
+#include "terminal/screen/screen_actions.h"
 #include "terminal/local_database.h"
 #include "terminal/screen/scan_view.h"
 #include "terminal/screen/screen_handler.h"
@@ -181,4 +185,165 @@ TEST_CASE("a scan becomes the page's JSON with true empty states", "[screen]") {
   const auto u = boost::json::parse(scan_json(unknown, now)).as_object();
   CHECK(u.at("headline").as_string() == "Unknown card");
   CHECK_FALSE(u.contains("name"));
+}
+
+TEST_CASE("the scan JSON turns the last note into a prompt and hints a birthday", "[screen]") {
+  const auto now = from_iso8601("2026-11-26T10:00:00.000Z").value();
+  CHECK(birthday_hint(std::string("1990-11-26"), now) == "Birthday today");
+  CHECK(birthday_hint(std::string("1990-11-28"), now) == "Birthday in 2 days");
+  CHECK(birthday_hint(std::string("1990-11-25"), now) == "Birthday 1 day ago");
+  CHECK_FALSE(birthday_hint(std::string("1990-11-30"), now));
+  CHECK_FALSE(birthday_hint(std::nullopt, now));
+  CHECK_FALSE(birthday_hint(std::string("not a date"), now));
+  // Across the new year, and 29 February in a year without one (1 March).
+  const auto new_year = from_iso8601("2026-12-30T10:00:00.000Z").value();
+  CHECK(birthday_hint(std::string("2000-01-01"), new_year) == "Birthday in 2 days");
+  const auto march = from_iso8601("2027-03-01T10:00:00.000Z").value();
+  CHECK(birthday_hint(std::string("2004-02-29"), march) == "Birthday today");
+
+  ScanResult result;
+  result.outcome = ScanOutcome::kMember;
+  result.visit_number = 2;
+  domain::Member member;
+  member.name = "Grace";
+  member.birth_date = "1906-11-27";
+  result.holder = CardHolder{member, domain::Card{"tok", "1902", domain::CardStatus::kActive}};
+  const std::vector<NoteLine> notes{{"preference", "oat milk, too sweet", "2026-11-20T09:00:00Z"},
+                                    {"feedback", "older", "2026-11-01T09:00:00Z"}};
+  const auto json = boost::json::parse(scan_json(result, now, notes)).as_object();
+  CHECK(json.at("prompt").as_string() == "Last time: oat milk, too sweet - ask how it was");
+  CHECK(json.at("notes").as_array().size() == 2);
+  CHECK(json.at("birthday_hint").as_string() == "Birthday in 1 day");
+  const auto none = boost::json::parse(scan_json(result, now)).as_object();
+  CHECK_FALSE(none.contains("prompt"));
+}
+
+TEST_CASE("the enrollment and note forms are checked with messages for the cashier",
+          "[screen]") {
+  const auto ok = parse_enrollment_form(
+      R"({"scan":3,"name":" Grace ","phone":"","email":"g@example.org","birth_date":"1906-12-09",)"
+      R"("marketing":true,"personalisation":false,"channel":"Friend","referred_by":"",)"
+      R"("needs":["coffee",""]})");
+  REQUIRE(ok.form);
+  CHECK(ok.form->scan == 3);
+  CHECK(ok.form->payload.name == "Grace");
+  CHECK_FALSE(ok.form->payload.phone);
+  CHECK(ok.form->payload.marketing_consent == true);
+  CHECK(ok.form->payload.personalisation_consent == false);
+  CHECK_FALSE(ok.form->referred_by_card);
+  CHECK(ok.form->needs == std::vector<std::string>{"coffee"});
+
+  const std::string consents = R"(,"marketing":false,"personalisation":true)";
+  CHECK(parse_enrollment_form(R"({"scan":3,"name":""})" ).problem.find("name") !=
+        std::string::npos);
+  CHECK(parse_enrollment_form(R"({"scan":3,"name":"G","email":"nope")" + consents + "}")
+            .problem.find("@") != std::string::npos);
+  CHECK(parse_enrollment_form(R"({"scan":3,"name":"G","birth_date":"9/12/1906")" + consents +
+                              "}")
+            .problem.find("YYYY-MM-DD") != std::string::npos);
+  CHECK(parse_enrollment_form(R"({"scan":3,"name":"G"})").problem.find("consent") !=
+        std::string::npos);
+  CHECK_FALSE(parse_enrollment_form(R"({"name":"G")" + consents + "}").form);
+  CHECK_FALSE(parse_enrollment_form("[1]").form);
+
+  const auto note = parse_note_form(R"({"scan":9,"topic":"complaint","text":"too slow"})");
+  REQUIRE(note.form);
+  CHECK(note.form->topic == protocol::NoteTopic::kComplaint);
+  CHECK(parse_note_form(R"({"scan":9,"topic":"rant","text":"x"})").problem.find("kind") !=
+        std::string::npos);
+  CHECK(parse_note_form(R"({"scan":9,"topic":"feedback","text":"  "})").problem ==
+        "type the note first");
+}
+
+TEST_CASE("enrolling and noting from the screen write events, notes and the audit at once",
+          "[screen]") {
+  testing::TempDir dir;
+  auto db = open_local_database(dir / "t.db").value();
+  StaffPins staff(db);
+  const auto now = std::chrono::system_clock::now();
+  const auto ana = staff.set_pin("ana", "4821", now).value();
+  const std::string prefix = "627599";
+  ScreenActions actions(db, card::CardKey::generate(), {"T1", "S1", prefix});
+  const auto referrer = card::CardNumber::generate(prefix);
+  const auto referrer_token = actions.card_token(referrer.digits());
+  REQUIRE(referrer_token);
+  CHECK_FALSE(actions.card_token("1234"));
+
+  auto form = parse_enrollment_form(
+      R"({"scan":1,"name":"Grace","phone":"555 0100","marketing":true,"personalisation":true,)"
+      R"("needs":["Usually comes in for: tea","Could do better: music too loud"]})");
+  REQUIRE(form.form);
+  ScanTarget card{true, std::nullopt, "tok-grace", "1902"};
+  const auto enrolled = actions.enroll(*form.form, card, referrer_token, ana, now);
+  REQUIRE(enrolled);
+
+  Outbox outbox(db);
+  const auto events = outbox.oldest(10).value();
+  REQUIRE(events.size() == 3);
+  CHECK(events[0].id == *enrolled);
+  CHECK(events[0].kind == domain::EventKind::kEnrollment);
+  CHECK(events[0].card_token == "tok-grace");
+  const auto payload = protocol::decode_enrollment(events[0].payload).value();
+  CHECK(payload.last4 == "1902");
+  CHECK(payload.phone == "555 0100");
+  CHECK(payload.referred_by_token == *referrer_token);
+  CHECK(payload.marketing_consent == true);
+  CHECK(events[1].kind == domain::EventKind::kNote);
+  CHECK(protocol::decode_note(events[2].payload).value().text == "Could do better: music too loud");
+
+  LocalNotes notes(db);
+  const auto kept = notes.recent(std::nullopt, "tok-grace", 5).value();
+  REQUIRE(kept.size() == 2);
+  CHECK(kept[0].text == "Could do better: music too loud");  // newest first
+
+  // Once the server has sent her member id, notes are found by it and by the card.
+  ScanTarget member{false, 42, "tok-grace", "1902"};
+  NoteForm complaint{1, protocol::NoteTopic::kComplaint, "cold tea"};
+  REQUIRE(actions.note(complaint, member, ana, now + std::chrono::seconds(1)));
+  CHECK(notes.recent(42, "tok-other", 5).value().size() == 1);
+  CHECK(notes.recent(42, "tok-grace", 5).value().front().text == "cold tea");
+
+  auto audit = db.prepare("SELECT action, count(*) FROM staff_actions WHERE staff_id = ?1 "
+                          "GROUP BY action ORDER BY action")
+                   .value();
+  audit.bind(1, ana.id);
+  REQUIRE(audit.step().value());
+  CHECK(audit.column_text(0) == "enroll");
+  CHECK(audit.column_int64(1) == 1);
+  REQUIRE(audit.step().value());
+  CHECK(audit.column_text(0) == "note");
+  CHECK(audit.column_int64(1) == 3);
+}
+
+TEST_CASE("the screen enrolls only the unknown card on screen, once", "[screen]") {
+  testing::TempDir dir;
+  auto db = open_local_database(dir / "t.db").value();
+  StaffPins staff(db);
+  REQUIRE(staff.set_pin("ana", "4821", std::chrono::system_clock::now()));
+  ScreenActions actions(db, card::CardKey::generate(), {"T1", "S1", "627599"});
+  ScreenBoard board;
+  ScreenHandler handler(board, staff, [] { return ScreenStatus{}; }, &actions);
+  const auto cookie = set_cookie(handler.handle(post_login("ana", "4821")));
+  REQUIRE_FALSE(cookie.empty());
+  board.publish("{}", ScanTarget{true, std::nullopt, "tok-new", "1902"});
+  const auto seq = board.latest().seq;
+  const auto enroll = [&](const std::string& body) {
+    net::HttpRequest r;
+    r.method = "POST";
+    r.target = "/api/enroll";
+    r.body = body;
+    r.headers.push_back({"x-rapport-screen", "1"});
+    r.headers.push_back({"cookie", cookie});
+    return handler.handle(r);
+  };
+  const std::string form = R"(,"name":"Grace","marketing":false,"personalisation":true})";
+  CHECK(enroll(R"({"scan":)" + std::to_string(seq + 1) + form).status == 409);
+  CHECK(enroll(R"({"scan":)" + std::to_string(seq) + R"(,"referred_by":"1234")" + form).status ==
+        400);
+  const auto done = enroll(R"({"scan":)" + std::to_string(seq) + form);
+  CHECK(done.status == 200);
+  CHECK(done.body.find("Grace") != std::string::npos);
+  CHECK(enroll(R"({"scan":)" + std::to_string(seq) + form).status == 409);  // not twice
+  Outbox outbox(db);
+  CHECK(outbox.size().value() == 1);
 }

@@ -149,6 +149,13 @@ TEST_CASE("payloads that do not match their kind are refused with a reason", "[p
        ProtocolErrc::kBadCardToken},
       {K::kEnrollment, R"({"name":")" + std::string(201, 'x') + R"(","last4":"7902"})",
        ProtocolErrc::kBadPayload},
+      {K::kEnrollment, R"({"name":"Grace","last4":"7902","email":"no-at-sign"})",
+       ProtocolErrc::kBadPayload},
+      {K::kEnrollment, R"({"name":"Grace","last4":"7902","phone":")" + std::string(41, '1') +
+                           R"("})",
+       ProtocolErrc::kBadPayload},
+      {K::kEnrollment, R"({"name":"Grace","last4":"7902","marketing_consent":"yes"})",
+       ProtocolErrc::kBadPayload},
       {K::kRedemption, R"({"reward":"Coffee","points":0})", ProtocolErrc::kBadAmount},
       {K::kNote, R"({"topic":"gossip","text":"hi"})", ProtocolErrc::kBadPayload},
       {K::kNote, R"({"topic":"feedback","text":")" + std::string(2001, 'x') + R"("})",
@@ -179,6 +186,27 @@ TEST_CASE("the server keeps an enrollment without its personal data", "[protocol
   CHECK(kept.find("Grace") == std::string::npos);
   CHECK(kept.find("1906") == std::string::npos);
   CHECK(kept.find("7902") != std::string::npos);
+}
+
+TEST_CASE("an enrollment carries contact and consents only when given", "[protocol]") {
+  protocol::EnrollmentPayload p{"Grace Hopper", "1906-12-09", "7902", "friend", {}};
+  const std::string before = protocol::encode_payload(p);
+  CHECK(before.find("phone") == std::string::npos);  // byte for byte as before this slice
+  CHECK(before.find("consent") == std::string::npos);
+  p.phone = "+44 20 7946 0000";
+  p.email = "grace@example.org";
+  p.marketing_consent = true;
+  p.personalisation_consent = false;
+  const auto back = protocol::decode_enrollment(protocol::encode_payload(p)).value();
+  CHECK(back.phone == p.phone);
+  CHECK(back.email == p.email);
+  CHECK(back.marketing_consent == true);
+  CHECK(back.personalisation_consent == false);
+  const std::string kept = protocol::without_personal_data(p);
+  CHECK(kept.find("7946") == std::string::npos);
+  CHECK(kept.find("grace") == std::string::npos);
+  CHECK(kept.find("\"marketing_consent\":true") != std::string::npos);
+  CHECK_FALSE(protocol::decode_enrollment(kept));  // no name: not an enrollment any more
 }
 
 TEST_CASE("changes cursors are checked", "[protocol]") {

@@ -36,8 +36,25 @@ function text(id, value, missing) {
   $(id).textContent = value === undefined || value === null || value === '' ? missing : String(value);
 }
 
-function showScan(scan) {
+// What the cashier does next for a card that is not greeted (docs/cashier-screen.md).
+const TODO = {
+  'unknown': 'Offer to enroll them: press Enter, or choose "Enroll this customer".',
+  'blocked': 'Do not accept this card. Ask for their current card; a lost card can be replaced.',
+  'refused': 'Do not accept this card: it may be forged or copied. Ask for their usual card; ' +
+             'tell a manager if it happens again.',
+  'bad-read': 'Scan again, or type the 16 digits printed on the card.',
+  'not-recorded': 'Scan again. If it happens again, call for help: the terminal needs attention.',
+};
+
+let currentScan = 0;  // the board's number of the scan on screen (enroll and notes name it)
+
+function showScan(scan, seq) {
+  currentScan = seq;
   $('idle').hidden = true;
+  $('enroll').hidden = true;
+  $('enrolled').hidden = true;
+  $('note-result').hidden = true;
+  say('find-result', '');  // a search's answer belongs to the customer before this one
   const greeted = scan.outcome === 'member';
   $('greeting').hidden = !greeted;
   $('problem').hidden = greeted;
@@ -47,16 +64,88 @@ function showScan(scan) {
     text('visits', scan.visit_number, '');
     text('last-visit', scan.last_visit_ago, 'first visit');
     text('points', scan.points_balance, 'no points yet');
+    $('birthday').hidden = !scan.birthday_hint;
+    $('birthday').textContent = scan.birthday_hint || '';
     $('staff-hint').hidden = !scan.staff_hint;
     $('staff-hint').textContent = scan.staff_hint ? 'Staff only: ' + scan.staff_hint : '';
     $('offers-empty').hidden = (scan.offers || []).length > 0;
-    $('notes-empty').hidden = (scan.notes || []).length > 0;
+    const notes = scan.notes || [];
+    $('notes-empty').hidden = notes.length > 0;
+    const list = $('notes');
+    list.replaceChildren();
+    for (const note of notes) {
+      const item = document.createElement('li');
+      item.textContent = note.topic + ': ' + note.text + ' (' + note.noted_at.slice(0, 10) + ')';
+      list.appendChild(item);
+    }
+    $('prompt-form').hidden = !scan.prompt;
+    $('prompt').textContent = scan.prompt || '';
+    $('prompt-answer').value = '';
+    $('note-text').value = '';
+    if (scan.prompt) $('prompt-answer').focus();
   } else {
     $('problem').dataset.outcome = scan.outcome;
     text('problem-title', scan.headline, 'Card not read');
     text('problem-message', scan.message, '');
+    text('problem-todo', TODO[scan.outcome], '');
+    const enrollable = scan.outcome === 'unknown' && !!scan.card_last4;
+    $('enroll-open').hidden = !enrollable;
+    $('enroll-last4').textContent = scan.card_last4 || '';
+    if (enrollable) $('enroll-open').focus();
   }
   document.body.dataset.scans = String(Number(document.body.dataset.scans || 0) + 1);
+}
+
+function openEnroll() {
+  $('enroll-form').reset();
+  $('enroll-error').hidden = true;
+  $('problem').hidden = true;
+  $('enroll').hidden = false;
+  $('enroll-name').focus();
+}
+
+async function sendEnroll() {
+  const value = (id) => $(id).value.trim();
+  const body = {
+    scan: currentScan,
+    name: value('enroll-name'),
+    phone: value('enroll-phone'),
+    email: value('enroll-email'),
+    birth_date: value('enroll-birth'),
+    marketing: $('enroll-marketing').checked,
+    personalisation: $('enroll-personalisation').checked,
+    channel: value('enroll-channel'),
+    referred_by: value('enroll-referrer').replace(/\s+/g, ''),
+    needs: [],
+  };
+  if (value('enroll-need1')) body.needs.push('Usually comes in for: ' + value('enroll-need1'));
+  if (value('enroll-need2')) body.needs.push('Could do better: ' + value('enroll-need2'));
+  const response = await post('/api/enroll', body);
+  const answer = await response.json().catch(() => ({error: 'no answer from the terminal'}));
+  if (!response.ok) {
+    $('enroll-error').hidden = false;
+    $('enroll-error').textContent = answer.error || 'NOT enrolled';
+    return;
+  }
+  $('enroll').hidden = true;
+  $('enrolled').hidden = false;
+  $('enrolled-message').textContent = answer.message;
+  document.body.dataset.enrolled = answer.event_id;
+}
+
+async function sendNote(topic, textValue, done) {
+  const response = await post('/api/note', {scan: currentScan, topic, text: textValue});
+  const answer = await response.json().catch(() => ({error: 'no answer from the terminal'}));
+  $('note-result').hidden = false;
+  $('note-result').textContent = response.ok ? answer.message : answer.error;
+  if (response.ok) {
+    done();
+    const item = document.createElement('li');
+    item.textContent = topic + ': ' + textValue + ' (just now)';
+    $('notes').prepend(item);
+    $('notes-empty').hidden = true;
+    document.body.dataset.notes = String(Number(document.body.dataset.notes || 0) + 1);
+  }
 }
 
 function showStatus(status) {
@@ -70,7 +159,7 @@ function listen() {
   if (stream) return;
   const source = new EventSource('/events');
   stream = source;
-  source.addEventListener('scan', (e) => showScan(JSON.parse(e.data)));
+  source.addEventListener('scan', (e) => showScan(JSON.parse(e.data), Number(e.lastEventId)));
   source.addEventListener('status', (e) => showStatus(JSON.parse(e.data)));
   source.onerror = () => {
     // Each short stream ends with an error event and the browser reconnects by itself
@@ -95,6 +184,92 @@ $('signin-form').addEventListener('submit', async (event) => {
   if (response.ok) { $('pin').value = ''; showScreen((await response.json()).name); return; }
   const answer = await response.json().catch(() => ({error: 'cannot sign in'}));
   showSignIn(answer.error || 'cannot sign in');
+});
+
+$('enroll-open').addEventListener('click', openEnroll);
+$('enroll-cancel').addEventListener('click', () => {
+  $('enroll').hidden = true;
+  $('problem').hidden = false;
+  $('enroll-open').focus();
+});
+$('enroll-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  sendEnroll();
+});
+$('note-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const noted = $('note-text').value.trim();
+  if (noted) sendNote($('note-topic').value, noted, () => { $('note-text').value = ''; });
+});
+$('prompt-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const answer = $('prompt-answer').value.trim();
+  if (!answer) return;
+  const asked = $('prompt').textContent.replace(/^Last time: /, '').replace(/ - ask how it was$/, '');
+  sendNote('feedback', 'Asked about "' + asked + '": ' + answer, () => {
+    $('prompt-form').hidden = true;
+  });
+});
+
+// Find a member by name; replace a lost card (the old one is blocked, history kept).
+let replacing = null;  // {member_id, lost_last4, name}
+
+function say(id, message) {
+  $(id).hidden = !message;
+  $(id).textContent = message || '';
+}
+
+$('find-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  $('replace-form').hidden = true;
+  const response = await post('/api/find', {query: $('find-query').value.trim()});
+  const answer = await response.json().catch(() => ({error: 'no answer from the terminal'}));
+  const list = $('found');
+  list.replaceChildren();
+  if (!response.ok) { say('find-result', answer.error); return; }
+  say('find-result', answer.members.length ? '' : 'Nobody of that name in this store.');
+  for (const member of answer.members) {
+    const item = document.createElement('li');
+    const name = document.createElement('span');
+    name.textContent = member.name + (member.cards.length ? ' - cards ending ' +
+        member.cards.join(', ') : ' - no active card');
+    item.appendChild(name);
+    for (const last4 of member.cards) {
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.textContent = 'Card ' + last4 + ' lost: replace';
+      button.dataset.member = String(member.id);
+      button.dataset.last4 = last4;
+      button.addEventListener('click', () => {
+        replacing = {member_id: member.id, lost_last4: last4, name: member.name};
+        $('replace-who').textContent = member.name + ' (lost card ending ' + last4 + ')';
+        $('replace-card').value = '';
+        $('replace-form').hidden = false;
+        $('replace-card').focus();
+      });
+      item.appendChild(button);
+    }
+    list.appendChild(item);
+  }
+  const first = list.querySelector('button');
+  if (first) first.focus();
+});
+
+$('replace-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  if (!replacing) return;
+  const response = await post('/api/replace-card', {
+    member_id: replacing.member_id, lost_last4: replacing.lost_last4,
+    new_card: $('replace-card').value.trim(),
+  });
+  const answer = await response.json().catch(() => ({error: 'no answer from the terminal'}));
+  say('find-result', response.ok ? answer.message : answer.error);
+  if (response.ok) {
+    $('replace-form').hidden = true;
+    $('found').replaceChildren();
+    replacing = null;
+    document.body.dataset.replaced = answer.event_id;
+  }
 });
 
 $('signout').addEventListener('click', async () => {
