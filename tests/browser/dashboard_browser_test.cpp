@@ -227,6 +227,9 @@ TEST_CASE("A store manager logs in and sees their regulars ranked by value", "[b
     CHECK(values.size() == 10);
     CHECK(std::accumulate(values.begin(), values.end(), std::int64_t{0}) ==
           static_cast<std::int64_t>(expected.size()));
+    browser.evaluate(tab, "document.getElementById('chart-tiers').scrollIntoView(); true");
+    browser.screenshot(tab, RAPPORT_TEST_ARTIFACTS_DIR "/dashboard-charts.png");
+    browser.evaluate(tab, "window.scrollTo(0, 0); true");
   }
   // This week: as many rows as the test's own SQL finds (today is the server's clock, UTC).
   {
@@ -366,6 +369,7 @@ TEST_CASE("A store manager logs in and sees their regulars ranked by value", "[b
                               "document.getElementById('merge-form').requestSubmit(); true");
     const bool merged = browser.wait_for(
         tab, "document.getElementById('merge-result').dataset.merged === 'yes'");
+    browser.evaluate(tab, "document.getElementById('merge-form').scrollIntoView(); true");
     browser.screenshot(tab, RAPPORT_TEST_ARTIFACTS_DIR "/dashboard-merge.png");
     REQUIRE(merged);
     CHECK(sql_count(of("SELECT merged_into FROM members WHERE id = ", gone)) == keep);
