@@ -62,6 +62,28 @@ std::optional<std::string> read_password() {
   return first;
 }
 
+// Reads a new password (as read_password) and hashes it into `hash`: 0, or the exit code
+// after saying why ("nothing was <what>").
+int read_password_hash(std::string_view what, std::string& hash) {
+  const auto password = read_password();
+  if (!password) {
+    std::cerr << "error: no password given (type it at the prompt, or pipe it on stdin)\n";
+    return 1;
+  }
+  if (password->size() < kMinPasswordLength) {
+    std::cerr << "error: the password must have at least " << kMinPasswordLength
+              << " characters; nothing was " << what << "\n";
+    return 2;
+  }
+  auto hashed = crypto::hash_password(*password);
+  if (!hashed) {
+    std::cerr << "error: cannot hash the password: " << hashed.error().message() << "\n";
+    return 1;
+  }
+  hash = std::move(*hashed);
+  return 0;
+}
+
 std::vector<std::string> split_stores(const std::string& text) {
   std::vector<std::string> stores;
   std::stringstream in(text);
@@ -104,28 +126,15 @@ int run_user_add(const UserAddOptions& options) {
   for (const auto& store : stores) {
     if (!has_store(*folder, store, options.data)) return 1;
   }
-  const auto password = read_password();
-  if (!password) {
-    std::cerr << "error: no password given (type it at the prompt, or pipe it on stdin)\n";
-    return 1;
-  }
-  if (password->size() < kMinPasswordLength) {
-    std::cerr << "error: the password must have at least " << kMinPasswordLength
-              << " characters; nothing was created\n";
-    return 2;
-  }
-  const auto hash = crypto::hash_password(*password);
-  if (!hash) {
-    std::cerr << "error: cannot hash the password: " << hash.error().message() << "\n";
-    return 1;
-  }
+  std::string hash;
+  if (const int failed = read_password_hash("created", hash); failed != 0) return failed;
   auto staff = server::StaffStore::open(folder->config.database);
   if (!staff) {
     std::cerr << "error: cannot open " << folder->config.database.string() << ": "
               << staff.error().message() << "\n";
     return 1;
   }
-  const auto id = (*staff)->add_user({options.name, *role, stores, *hash}, now_iso8601());
+  const auto id = (*staff)->add_user({options.name, *role, stores, hash}, now_iso8601());
   if (!id) {
     std::cerr << "error: cannot add user '" << options.name << "': " << id.error().message();
     if (id.error() == storage::StorageErrc::kConstraint) std::cerr << " (the name is taken)";
@@ -228,23 +237,10 @@ int run_user_disable(const std::filesystem::path& data, const std::string& name)
 int run_user_password(const std::filesystem::path& data, const std::string& name) {
   auto named = open_account(data, name);
   if (!named) return 1;
-  const auto password = read_password();
-  if (!password) {
-    std::cerr << "error: no password given (type it at the prompt, or pipe it on stdin)\n";
-    return 1;
-  }
-  if (password->size() < kMinPasswordLength) {
-    std::cerr << "error: the password must have at least " << kMinPasswordLength
-              << " characters; nothing was changed\n";
-    return 2;
-  }
-  const auto hash = crypto::hash_password(*password);
-  if (!hash) {
-    std::cerr << "error: cannot hash the password: " << hash.error().message() << "\n";
-    return 1;
-  }
+  std::string hash;
+  if (const int failed = read_password_hash("changed", hash); failed != 0) return failed;
   if (!audit_cli(*named->store, named->account, "change-password")) return 1;
-  if (auto saved = named->store->set_password_hash(named->account.user.id, *hash); !saved) {
+  if (auto saved = named->store->set_password_hash(named->account.user.id, hash); !saved) {
     std::cerr << "error: cannot save the password: " << saved.error().message() << "\n";
     return 1;
   }
