@@ -4,6 +4,8 @@
 # Another component names its own header, namespace and function (each declaring the same
 # `Asset` struct): -DHEADER=terminal/screen/screen_assets.h -DNAMESPACE=rapport::terminal
 # -DFUNCTION=find_screen_asset.
+# A name that is an absolute path is read from there and served by its file name (a file from
+# a Debian package, e.g. /usr/share/javascript/chart.js/chart.min.js as chart.min.js).
 # Each file becomes a byte array, so any content (quotes, NULs, non-UTF-8) survives.
 cmake_minimum_required(VERSION 3.25)
 if(NOT HEADER)
@@ -19,8 +21,14 @@ string(REPLACE "," ";" names "${NAMES}")
 set(arrays "")
 set(entries "")
 set(index 0)
-foreach(name IN LISTS names)
-  file(READ "${ASSET_DIR}/${name}" hex HEX)
+foreach(path IN LISTS names)
+  if(IS_ABSOLUTE "${path}")
+    get_filename_component(name "${path}" NAME)
+  else()
+    set(name "${path}")
+    set(path "${ASSET_DIR}/${path}")
+  endif()
+  file(READ "${path}" hex HEX)
   string(LENGTH "${hex}" hex_length)
   math(EXPR size "${hex_length} / 2")
   string(REGEX REPLACE "([0-9a-f][0-9a-f])" "'\\\\x\\1'," bytes "${hex}")

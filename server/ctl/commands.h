@@ -94,8 +94,16 @@ struct UserAddOptions {
 };
 int run_user_add(const UserAddOptions& options);
 int run_user_list(const std::filesystem::path& data);
+// `rapportctl user disable` / `user password` (new password as for `user add`).
+int run_user_disable(const std::filesystem::path& data, const std::string& name);
+int run_user_password(const std::filesystem::path& data, const std::string& name);
 // `rapportctl follow-ups raise`: the follow-up job at `now` (ISO 8601 UTC; default: now).
 int run_follow_ups_raise(const std::filesystem::path& data, const std::optional<std::string>& now);
+
+// `rapportctl member merge`: merges member `merge` into `keep` (docs/dashboard.md,
+// "Merging two memberships"); `by` names the operator in the ledger and the audit log.
+int run_member_merge(const std::filesystem::path& data, std::int64_t keep, std::int64_t merge,
+                     const std::string& by);
 
 int run_events_list(const std::filesystem::path& data, std::size_t limit);
 

@@ -100,6 +100,21 @@ int main(int argc, char** argv) {
   member_value_cmd->footer("Example: rapportctl member value --data ./rapport-data --id 1");
 
   SeedOptions seed;
+  std::filesystem::path merge_data;
+  std::int64_t merge_keep = 0;
+  std::int64_t merge_from = 0;
+  std::string merge_by = "rapportctl";
+  auto* merge_cmd = member_cmd->add_subcommand(
+      "merge",
+      "Merge two memberships of the same person: history, cards and points of --merge move to "
+      "--keep (points by a ledger transfer); --merge is kept, marked merged into --keep");
+  merge_cmd->add_option("--data", merge_data, "Server data folder")->required();
+  merge_cmd->add_option("--keep", merge_keep, "Member id that survives")->required();
+  merge_cmd->add_option("--merge", merge_from, "Member id merged into --keep")->required();
+  merge_cmd->add_option("--by", merge_by, "Who merges, for the ledger and the audit log");
+  merge_cmd->footer(
+      "Example: rapportctl member merge --data ./rapport-data --keep 42 --merge 97 --by maria");
+
   auto* seed_cmd = app.add_subcommand(
       "seed", "Generate a realistic chain (members, referrals, purchases) to try Rapport on");
   seed_cmd->add_option("--data", seed.data, "Server data folder (best a fresh one)")->required();
@@ -162,7 +177,7 @@ int main(int argc, char** argv) {
   revoke_cmd->add_option("--id", revoke_id, "Terminal id")->required();
   revoke_cmd->footer("Example: rapportctl terminal revoke --data ./rapport-data --id T1");
 
-  auto* user_cmd = app.add_subcommand("user", "Add or list dashboard staff users");
+  auto* user_cmd = app.add_subcommand("user", "Add, list, disable dashboard staff users or change a password");
   user_cmd->require_subcommand(1);
   user_cmd->footer(
       "Example: rapportctl user add --data ./rapport-data --name maria --role store-manager "
@@ -188,6 +203,25 @@ int main(int argc, char** argv) {
   auto* user_list_cmd = user_cmd->add_subcommand("list", "List staff users: name, role, stores");
   user_list_cmd->add_option("--data", user_list_data, "Server data folder")->required();
   user_list_cmd->footer("Example: rapportctl user list --data ./rapport-data");
+  std::filesystem::path user_disable_data;
+  std::string user_disable_name;
+  auto* user_disable_cmd = user_cmd->add_subcommand(
+      "disable", "Disable a staff user: no more logins, their open sessions end");
+  user_disable_cmd->add_option("--data", user_disable_data, "Server data folder")->required();
+  user_disable_cmd->add_option("--name", user_disable_name, "Login name")->required();
+  user_disable_cmd->footer("Example: rapportctl user disable --data ./rapport-data --name olga");
+  std::filesystem::path user_password_data;
+  std::string user_password_name;
+  auto* user_password_cmd = user_cmd->add_subcommand(
+      "password",
+      "Set a staff user's new password (asked for without echo, or the first line of stdin); "
+      "their open sessions end");
+  user_password_cmd->add_option("--data", user_password_data, "Server data folder")->required();
+  user_password_cmd->add_option("--name", user_password_name, "Login name")->required();
+  user_password_cmd->footer(
+      "Example: rapportctl user password --data ./rapport-data --name maria\n"
+      "         printf '%s\\n' \"$PASSWORD\" | rapportctl user password --data ./rapport-data "
+      "--name maria");
 
   auto* follow_ups_cmd =
       app.add_subcommand("follow-ups", "Follow-ups for staff: the job that opens them");
@@ -449,6 +483,9 @@ int main(int argc, char** argv) {
   if (*revoke_cmd) return run_terminal_revoke(revoke_data, revoke_id);
   if (*user_add_cmd) return run_user_add(user_add);
   if (*user_list_cmd) return run_user_list(user_list_data);
+  if (*user_disable_cmd) return run_user_disable(user_disable_data, user_disable_name);
+  if (*user_password_cmd) return run_user_password(user_password_data, user_password_name);
+  if (*merge_cmd) return run_member_merge(merge_data, merge_keep, merge_from, merge_by);
   if (*follow_ups_raise_cmd) return run_follow_ups_raise(follow_ups_data, follow_ups_now);
   if (*events_cmd) return run_events_list(events_data, events_limit);
   if (*alerts_cmd) return run_card_alerts(alerts_data, alerts_limit);

@@ -7,7 +7,9 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <iostream>
+#include <memory>
 #include <sstream>
 
 #include "server/ctl/commands.h"
@@ -60,6 +62,28 @@ std::optional<std::string> read_password() {
   return first;
 }
 
+// Reads a new password (as read_password) and hashes it into `hash`: 0, or the exit code
+// after saying why ("nothing was <what>").
+int read_password_hash(std::string_view what, std::string& hash) {
+  const auto password = read_password();
+  if (!password) {
+    std::cerr << "error: no password given (type it at the prompt, or pipe it on stdin)\n";
+    return 1;
+  }
+  if (password->size() < kMinPasswordLength) {
+    std::cerr << "error: the password must have at least " << kMinPasswordLength
+              << " characters; nothing was " << what << "\n";
+    return 2;
+  }
+  auto hashed = crypto::hash_password(*password);
+  if (!hashed) {
+    std::cerr << "error: cannot hash the password: " << hashed.error().message() << "\n";
+    return 1;
+  }
+  hash = std::move(*hashed);
+  return 0;
+}
+
 std::vector<std::string> split_stores(const std::string& text) {
   std::vector<std::string> stores;
   std::stringstream in(text);
@@ -102,28 +126,15 @@ int run_user_add(const UserAddOptions& options) {
   for (const auto& store : stores) {
     if (!has_store(*folder, store, options.data)) return 1;
   }
-  const auto password = read_password();
-  if (!password) {
-    std::cerr << "error: no password given (type it at the prompt, or pipe it on stdin)\n";
-    return 1;
-  }
-  if (password->size() < kMinPasswordLength) {
-    std::cerr << "error: the password must have at least " << kMinPasswordLength
-              << " characters; nothing was created\n";
-    return 2;
-  }
-  const auto hash = crypto::hash_password(*password);
-  if (!hash) {
-    std::cerr << "error: cannot hash the password: " << hash.error().message() << "\n";
-    return 1;
-  }
+  std::string hash;
+  if (const int failed = read_password_hash("created", hash); failed != 0) return failed;
   auto staff = server::StaffStore::open(folder->config.database);
   if (!staff) {
     std::cerr << "error: cannot open " << folder->config.database.string() << ": "
               << staff.error().message() << "\n";
     return 1;
   }
-  const auto id = (*staff)->add_user({options.name, *role, stores, *hash}, now_iso8601());
+  const auto id = (*staff)->add_user({options.name, *role, stores, hash}, now_iso8601());
   if (!id) {
     std::cerr << "error: cannot add user '" << options.name << "': " << id.error().message();
     if (id.error() == storage::StorageErrc::kConstraint) std::cerr << " (the name is taken)";
@@ -153,6 +164,88 @@ int run_user_list(const std::filesystem::path& data) {
     std::cout << user.name << "\t" << server::to_string(user.role) << "\t"
               << (server::is_store_scoped(user.role) ? join(user.stores) : "*") << "\n";
   }
+  return 0;
+}
+
+}  // namespace rapport::ctl
+
+namespace rapport::ctl {
+namespace {
+
+// The store and the named user's account, or a message and nullopt.
+struct NamedAccount {
+  std::unique_ptr<server::StaffStore> store;
+  server::StaffAccount account;
+};
+
+std::optional<NamedAccount> open_account(const std::filesystem::path& data,
+                                         const std::string& name) {
+  auto folder = open_data_folder(data);
+  if (!folder) return std::nullopt;
+  auto staff = server::StaffStore::open(folder->config.database);
+  if (!staff) {
+    std::cerr << "error: cannot open " << folder->config.database.string() << ": "
+              << staff.error().message() << "\n";
+    return std::nullopt;
+  }
+  auto account = (*staff)->find_user_by_name(name);
+  if (!account) {
+    std::cerr << "error: cannot read staff users: " << account.error().message() << "\n";
+    return std::nullopt;
+  }
+  if (!*account) {
+    std::cerr << "error: there is no staff user '" << name << "' (see rapportctl user list)\n";
+    return std::nullopt;
+  }
+  return NamedAccount{std::move(*staff), std::move(**account)};
+}
+
+bool audit_cli(server::StaffStore& store, const server::StaffAccount& account,
+               const std::string& action) {
+  const char* who = std::getenv("USER");
+  auto written = store.record_audit({now_iso8601(), std::nullopt,
+                                     std::string("rapportctl:") + (who != nullptr ? who : "?"),
+                                     action, "user:" + account.user.name, "ok", "rapportctl"});
+  if (!written) {
+    std::cerr << "error: cannot write the audit log, nothing changed: "
+              << written.error().message() << "\n";
+  }
+  return static_cast<bool>(written);
+}
+
+}  // namespace
+
+int run_user_disable(const std::filesystem::path& data, const std::string& name) {
+  auto named = open_account(data, name);
+  if (!named) return 1;
+  if (named->account.disabled) {
+    std::cout << "user " << name << " was disabled already\n";
+    return 0;
+  }
+  if (!audit_cli(*named->store, named->account, "disable-user")) return 1;
+  const auto disabled = named->store->disable_user(named->account.user.id, now_iso8601());
+  if (!disabled) {
+    std::cerr << "error: cannot disable '" << name << "': " << disabled.error().message() << "\n";
+    return 1;
+  }
+  std::cout << "user " << name << " disabled: they cannot log in, and their open dashboard "
+            << "sessions end at their next request; run rapportctl follow-ups raise to hand "
+            << "their customers on\n";
+  return 0;
+}
+
+int run_user_password(const std::filesystem::path& data, const std::string& name) {
+  auto named = open_account(data, name);
+  if (!named) return 1;
+  std::string hash;
+  if (const int failed = read_password_hash("changed", hash); failed != 0) return failed;
+  if (!audit_cli(*named->store, named->account, "change-password")) return 1;
+  if (auto saved = named->store->set_password_hash(named->account.user.id, hash); !saved) {
+    std::cerr << "error: cannot save the password: " << saved.error().message() << "\n";
+    return 1;
+  }
+  std::cout << "password of " << name << " changed; their open dashboard sessions end at "
+            << "their next request\n";
   return 0;
 }
 

@@ -123,7 +123,9 @@ std::optional<DashboardHandler::Caller> DashboardHandler::authenticate(
                   account.error().message());
     return std::nullopt;
   }
-  if (!*account || (*account)->disabled) {
+  // A disabled account, or a password changed since this session's login, ends it.
+  if (!*account || (*account)->disabled ||
+      (!session->credential.empty() && session->credential != (*account)->password_hash)) {
     sessions_.close(*cookie);
     return std::nullopt;
   }
@@ -197,6 +199,15 @@ net::HttpResponse DashboardHandler::route(const net::HttpRequest& request) {
     if (path[3] == "regulars") return regulars(request, *caller, path[2], false);
     if (path[3] == "regulars.csv") return regulars(request, *caller, path[2], true);
     if (path[3] == "visitors") return visitors(request, *caller, path[2]);
+    if (path[3] == "charts") return charts(request, *caller, path[2]);
+    if (path[3] == "overview") return overview(request, *caller, path[2]);
+    if (path[3] == "owners") return owners(request, *caller, path[2]);
+    for (const std::string_view table :
+         {"follow-ups", "visitors", "new-members", "birthdays", "offers", "owners"}) {
+      if (path[3] == std::string(table) + ".csv") {
+        return table_csv(request, *caller, path[2], table);
+      }
+    }
   }
   if (get && api && path.size() == 4 && path[1] == "stores" && path[3] == "follow-ups") {
     return follow_ups(request, *caller, path[2]);
@@ -205,6 +216,11 @@ net::HttpResponse DashboardHandler::route(const net::HttpRequest& request) {
     const auto user = target->query.find("user");
     return assign_owner(request, *caller, path[2],
                         user == target->query.end() ? std::string() : user->second);
+  }
+  if (post && api && path.size() == 4 && path[1] == "members" && path[3] == "merge") {
+    const auto from = target->query.find("from");
+    return merge_members(request, *caller, path[2],
+                         from == target->query.end() ? std::string() : from->second);
   }
   if (post && api && path.size() == 4 && path[1] == "follow-ups" && path[3] == "close") {
     return close_follow_up(request, *caller, path[2]);
@@ -248,17 +264,18 @@ net::HttpResponse DashboardHandler::login(const net::HttpRequest& request) {
     (void)audit(request, &user.user, {}, "login", "", "denied-role");
     return json_error(403, "your role has no dashboard pages");
   }
+  std::string credential = user.password_hash;
   if (crypto::needs_rehash(user.password_hash, options_.password_cost)) {
     // The stored cost is below today's: store the password again at the new cost.
     if (auto rehashed = crypto::hash_password(form->password, options_.password_cost); rehashed) {
-      (void)store_.set_password_hash(user.user.id, *rehashed);
+      if (store_.set_password_hash(user.user.id, *rehashed)) credential = *rehashed;
     }
   }
   // A new session on every login: a session id planted before login is worth nothing after.
   if (const auto previous = cookie_value(request.header("cookie"), kSessionCookie)) {
     sessions_.close(*previous);
   }
-  const NewSession session = sessions_.open(user.user.id, now);
+  const NewSession session = sessions_.open(user.user.id, now, std::move(credential));
   if (!audit(request, &user.user, {}, "login", "", "ok")) {
     return json_error(503, "cannot write the audit log: try again");
   }
@@ -358,6 +375,87 @@ net::HttpResponse DashboardHandler::member(const net::HttpRequest& request, cons
   return page ? html_response(200, member_page(view)) : json_response(200, member_json(view));
 }
 
+net::HttpResponse DashboardHandler::charts(const net::HttpRequest& request, const Caller& caller,
+                                           const std::string& store_id) {
+  const std::string object = "store:" + store_id;
+  if (!may_read_store(caller.user, store_id)) {
+    (void)audit(request, &caller.user, {}, "read-charts", object, "denied");
+    return json_error(403, "not one of your stores");
+  }
+  const auto figures = store_.store_charts(store_id);
+  if (!figures) return json_error(503, "cannot read the database now: try again");
+  if (!audit(request, &caller.user, {}, "read-charts", object, "ok")) {
+    return json_error(503, "cannot write the audit log: try again");
+  }
+  return json_response(200, charts_json(store_id, *figures));
+}
+
+net::HttpResponse DashboardHandler::table_csv(const net::HttpRequest& request,
+                                              const Caller& caller, const std::string& store_id,
+                                              std::string_view table) {
+  const std::string object = "store:" + store_id;
+  const std::string action = "export-" + std::string(table);
+  if (!may_read_store(caller.user, store_id)) {
+    (void)audit(request, &caller.user, {}, action, object, "denied");
+    return json_error(403, "not one of your stores");
+  }
+  std::optional<std::string> body;
+  if (table == "follow-ups") {
+    if (auto rows = store_.open_follow_ups(store_id)) body = follow_ups_csv(*rows);
+  } else if (table == "visitors") {
+    if (auto rows = store_.visitors(store_id, options_.table_rows)) body = visitors_csv(*rows);
+  } else if (table == "owners") {
+    if (auto rows = store_.owner_results(store_id, to_iso8601(clock_()).substr(0, 10))) {
+      body = owners_csv(*rows);
+    }
+  } else if (auto overview = store_.store_overview(store_id, to_iso8601(clock_()).substr(0, 10))) {
+    if (table == "new-members") body = members_csv(overview->new_members, "joined_at");
+    if (table == "birthdays") body = members_csv(overview->birthdays, "birthday");
+    if (table == "offers") body = offers_csv(overview->offers);
+  }
+  if (!body) return json_error(503, "cannot read the database now: try again");
+  if (!audit(request, &caller.user, {}, action, object, "ok")) {
+    return json_error(503, "cannot write the audit log: try again");
+  }
+  net::HttpResponse response{200, "text/csv; charset=utf-8", std::move(*body)};
+  response.headers.push_back({"Content-Disposition", "attachment; filename=\"" +
+                                                         std::string(table) + "-" + store_id +
+                                                         ".csv\""});
+  return response;
+}
+
+net::HttpResponse DashboardHandler::owners(const net::HttpRequest& request, const Caller& caller,
+                                           const std::string& store_id) {
+  const std::string object = "store:" + store_id;
+  if (!may_read_store(caller.user, store_id)) {
+    (void)audit(request, &caller.user, {}, "read-owners", object, "denied");
+    return json_error(403, "not one of your stores");
+  }
+  const std::string today = to_iso8601(clock_()).substr(0, 10);
+  const auto rows = store_.owner_results(store_id, today);
+  if (!rows) return json_error(503, "cannot read the database now: try again");
+  if (!audit(request, &caller.user, {}, "read-owners", object, "ok")) {
+    return json_error(503, "cannot write the audit log: try again");
+  }
+  return json_response(200, owners_json(store_id, today, *rows));
+}
+
+net::HttpResponse DashboardHandler::overview(const net::HttpRequest& request,
+                                             const Caller& caller, const std::string& store_id) {
+  const std::string object = "store:" + store_id;
+  if (!may_read_store(caller.user, store_id)) {
+    (void)audit(request, &caller.user, {}, "read-overview", object, "denied");
+    return json_error(403, "not one of your stores");
+  }
+  const std::string today = to_iso8601(clock_()).substr(0, 10);
+  const auto figures = store_.store_overview(store_id, today);
+  if (!figures) return json_error(503, "cannot read the database now: try again");
+  if (!audit(request, &caller.user, {}, "read-overview", object, "ok")) {
+    return json_error(503, "cannot write the audit log: try again");
+  }
+  return json_response(200, overview_json(store_id, today, *figures));
+}
+
 net::HttpResponse DashboardHandler::follow_ups(const net::HttpRequest& request,
                                                const Caller& caller, const std::string& store_id) {
   const std::string object = "store:" + store_id;
@@ -430,6 +528,40 @@ net::HttpResponse DashboardHandler::close_follow_up(const net::HttpRequest& requ
   if (!closed) return json_error(503, "cannot save now: try again");
   if (!*closed) return json_error(409, "this follow-up was already closed");
   return json_response(200, R"({"ok":true})");
+}
+
+net::HttpResponse DashboardHandler::merge_members(const net::HttpRequest& request,
+                                                  const Caller& caller,
+                                                  const std::string& keep_text,
+                                                  const std::string& merge_text) {
+  const std::string object = "member:" + keep_text + " merged:" + merge_text;
+  const auto keep_id = parse_id(keep_text);
+  const auto merge_id = parse_id(merge_text);
+  const auto none = Result<std::optional<MemberOverview>>(std::optional<MemberOverview>{});
+  const auto keep = keep_id ? store_.member(*keep_id) : none;
+  const auto merge = merge_id ? store_.member(*merge_id) : none;
+  if (!keep || !merge) return json_error(503, "cannot read the database now: try again");
+  // Both members must be the caller's to manage; another store's member and an unknown id
+  // are refused alike, so ids cannot be probed.
+  if (!*keep || !*merge || !may_manage_store(caller.user, (*keep)->home_store) ||
+      !may_manage_store(caller.user, (*merge)->home_store)) {
+    (void)audit(request, &caller.user, {}, "merge-members", object, "denied");
+    return json_error(403, "you may not merge these members");
+  }
+  if (*keep_id == *merge_id || (*keep)->merged_into || (*merge)->merged_into) {
+    (void)audit(request, &caller.user, {}, "merge-members", object, "refused-merged");
+    return json_error(409, "a member cannot be merged into itself, nor a merged member again");
+  }
+  if (!audit(request, &caller.user, {}, "merge-members", object, "ok")) {
+    return json_error(503, "cannot write the audit log: try again");
+  }
+  const auto merged = store_.merge_members(*keep_id, *merge_id, caller.user, to_iso8601(clock_()));
+  if (!merged) {
+    spdlog::error("dashboard: cannot merge member {} into {}: {}", *merge_id, *keep_id,
+                  merged.error().message());
+    return json_error(503, "cannot merge now: nothing was changed, try again");
+  }
+  return json_response(200, merge_json(*keep_id, *merge_id, *merged));
 }
 
 }  // namespace rapport::server

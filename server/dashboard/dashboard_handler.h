@@ -60,6 +60,15 @@ class DashboardHandler {
                              const std::string& store_id);
   net::HttpResponse member(const net::HttpRequest& request, const Caller& caller,
                            const std::string& id_text, bool page);
+  net::HttpResponse charts(const net::HttpRequest& request, const Caller& caller,
+                           const std::string& store_id);
+  // GET /api/stores/S/TABLE.csv for the page's other tables (regulars has its own route).
+  net::HttpResponse table_csv(const net::HttpRequest& request, const Caller& caller,
+                              const std::string& store_id, std::string_view table);
+  net::HttpResponse owners(const net::HttpRequest& request, const Caller& caller,
+                           const std::string& store_id);
+  net::HttpResponse overview(const net::HttpRequest& request, const Caller& caller,
+                             const std::string& store_id);
   net::HttpResponse follow_ups(const net::HttpRequest& request, const Caller& caller,
                                const std::string& store_id);
   // POST /api/members/ID/owner?user=STAFF_ID
@@ -68,6 +77,9 @@ class DashboardHandler {
   // POST /api/follow-ups/ID/close
   net::HttpResponse close_follow_up(const net::HttpRequest& request, const Caller& caller,
                                     const std::string& id_text);
+  // POST /api/members/KEEP/merge?from=MERGED
+  net::HttpResponse merge_members(const net::HttpRequest& request, const Caller& caller,
+                                  const std::string& keep_text, const std::string& merge_text);
   // nullopt when the request carries no live session of an existing, enabled user.
   std::optional<Caller> authenticate(const net::HttpRequest& request);
   std::vector<std::string> readable_stores(const StaffUser& user);

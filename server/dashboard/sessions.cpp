@@ -22,10 +22,10 @@ std::string random_token() { return to_hex(crypto::random_bytes(32)); }
 
 }  // namespace
 
-NewSession SessionTable::open(std::int64_t user_id, TimePoint now) {
+NewSession SessionTable::open(std::int64_t user_id, TimePoint now, std::string credential) {
   sweep(now);
   NewSession fresh{random_token(), random_token()};
-  sessions_[key_of(fresh.cookie_token)] = Session{user_id, fresh.csrf_token, now, now};
+  sessions_[key_of(fresh.cookie_token)] = Session{user_id, fresh.csrf_token, now, now, std::move(credential)};
   return fresh;
 }
 

@@ -29,6 +29,9 @@ struct Session {
   std::string csrf_token;  // 64 hex digits; sent by the page with each state change
   TimePoint created;
   TimePoint last_used;
+  // The user's stored password hash at login: once it differs (the password was changed,
+  // `rapportctl user password`), the session ends at its next request.
+  std::string credential;
 };
 
 struct NewSession {
@@ -40,7 +43,8 @@ class SessionTable {
  public:
   explicit SessionTable(SessionLimits limits) : limits_(limits) {}
 
-  [[nodiscard]] NewSession open(std::int64_t user_id, TimePoint now);
+  [[nodiscard]] NewSession open(std::int64_t user_id, TimePoint now,
+                                std::string credential = {});
   // The live session of `cookie_token`, its last use moved to `now`; nullopt (and the session
   // dropped) once idle or lifetime has passed.
   [[nodiscard]] std::optional<Session> touch(std::string_view cookie_token, TimePoint now);

@@ -1,11 +1,13 @@
 // server/dashboard/views.cpp
 #include "server/dashboard/views.h"
+#include "shared/util/clock.h"
 #include "shared/util/money.h"
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 
@@ -199,21 +201,88 @@ std::string follow_ups_json(std::string_view store_id, const std::vector<FollowU
   return json::serialize(json::object{{"store", store_id}, {"rows", std::move(list)}});
 }
 
+namespace {
+
+bool plain_number(std::string_view text) {
+  std::size_t i = text.empty() || text[0] != '-' ? 0 : 1;
+  bool digits = false;
+  bool point = false;
+  for (; i < text.size(); ++i) {
+    if (text[i] >= '0' && text[i] <= '9') {
+      digits = true;
+    } else if (text[i] == '.' && !point) {
+      point = true;
+    } else {
+      return false;
+    }
+  }
+  return digits;
+}
+
+}  // namespace
+
+std::string csv_table(const CsvRow& header, const std::vector<CsvRow>& rows) {
+  std::string out;
+  const auto line = [&](const CsvRow& fields) {
+    for (std::size_t i = 0; i < fields.size(); ++i) {
+      if (i != 0) out += ',';
+      out += plain_number(fields[i]) ? fields[i] : csv_field(fields[i]);
+    }
+    out += "\r\n";
+  };
+  line(header);
+  for (const auto& row : rows) line(row);
+  return out;
+}
+
 std::string regulars_csv(const std::vector<RegularRow>& rows) {
-  std::string out =
-      "rank,member_id,name,tier,total_value,p_alive,visits,last_visit,rhythm_days,at_risk,"
-      "segment,owner\r\n";
+  std::vector<CsvRow> lines;
   std::size_t rank = 0;
   for (const auto& r : rows) {
-    out += std::to_string(++rank) + "," + std::to_string(r.member_id) + "," + csv_field(r.name) +
-           "," + csv_field(r.tier.value_or("")) + "," +
-           (r.total_value_cents ? format_cents(*r.total_value_cents) : "") + "," +
-           (r.p_alive ? fixed(*r.p_alive, 3) : "") + "," + std::to_string(r.visit_count) + "," +
-           csv_field(r.last_visit.value_or("")) + "," +
-           (r.rhythm_days ? fixed(*r.rhythm_days, 1) : "") + "," + (r.at_risk ? "yes" : "no") +
-           "," + csv_field(r.segment.value_or("")) + "," + csv_field(r.owner.value_or("")) + "\r\n";
+    lines.push_back({std::to_string(++rank), std::to_string(r.member_id), r.name,
+                     r.tier.value_or(""),
+                     r.total_value_cents ? format_cents(*r.total_value_cents) : "",
+                     r.p_alive ? fixed(*r.p_alive, 3) : "", std::to_string(r.visit_count),
+                     r.last_visit.value_or(""), r.rhythm_days ? fixed(*r.rhythm_days, 1) : "",
+                     r.at_risk ? "yes" : "no", r.segment.value_or(""), r.owner.value_or("")});
   }
-  return out;
+  return csv_table({"rank", "member_id", "name", "tier", "total_value", "p_alive", "visits",
+                    "last_visit", "rhythm_days", "at_risk", "segment", "owner"},
+                   lines);
+}
+
+std::string follow_ups_csv(const std::vector<FollowUp>& rows) {
+  std::vector<CsvRow> lines;
+  for (const auto& f : rows) {
+    lines.push_back({std::to_string(f.id), std::to_string(f.member_id), f.member_name, f.reason,
+                     f.detail, f.created_at, f.due_at, f.owner.value_or("")});
+  }
+  return csv_table(
+      {"id", "member_id", "member", "reason", "detail", "created_at", "due_at", "owner"}, lines);
+}
+
+std::string visitors_csv(const std::vector<VisitorRow>& rows) {
+  std::vector<CsvRow> lines;
+  for (const auto& r : rows) {
+    lines.push_back({std::to_string(r.member_id), r.name, r.home_store, std::to_string(r.visits),
+                     r.last_visit});
+  }
+  return csv_table({"member_id", "name", "home_store", "visits_here", "last_visit_here"}, lines);
+}
+
+std::string members_csv(const std::vector<NamedMember>& rows, std::string_view when) {
+  std::vector<CsvRow> lines;
+  for (const auto& m : rows) lines.push_back({std::to_string(m.id), m.name, m.when});
+  return csv_table({"member_id", "name", std::string(when)}, lines);
+}
+
+std::string offers_csv(const std::vector<OfferResult>& rows) {
+  std::vector<CsvRow> lines;
+  for (const auto& o : rows) {
+    lines.push_back({o.offer_id, std::to_string(o.shown), std::to_string(o.accepted),
+                     std::to_string(o.declined)});
+  }
+  return csv_table({"offer_id", "shown", "redeemed", "declined"}, lines);
 }
 
 std::string visitors_json(std::string_view store_id, const std::vector<VisitorRow>& rows) {
@@ -248,6 +317,7 @@ std::string member_json(const MemberView& view) {
     out["p_alive"] = or_null(m.p_alive);
     out["rhythm_days"] = or_null(m.rhythm_days);
     out["at_risk"] = m.at_risk;
+    out["merged_into"] = or_null(m.merged_into);
     if (view.detail) {
       out["owner"] = or_null(view.detail->owner);
       out["points_balance"] = view.detail->points_balance;
@@ -257,6 +327,141 @@ std::string member_json(const MemberView& view) {
   }
   return json::serialize(out);
 }
+
+std::string charts_json(std::string_view store_id, const StoreCharts& charts) {
+  json::array tier_labels;
+  json::array tier_counts;
+  for (const auto& [tier, members] : charts.tiers) {
+    tier_labels.emplace_back(tier);
+    tier_counts.emplace_back(members);
+  }
+  // Week labels are the last day of each week, oldest first.
+  json::array week_labels;
+  json::array week_counts;
+  if (charts.last_visit_day) {
+    const auto last = from_iso8601(*charts.last_visit_day + "T00:00:00Z");
+    for (std::size_t i = 0; i < charts.visits_per_week.size(); ++i) {
+      const auto ago =
+          std::chrono::days(static_cast<int>(7 * (charts.visits_per_week.size() - 1 - i)));
+      week_labels.emplace_back(last ? to_iso8601(*last - ago).substr(0, 10) : std::string());
+      week_counts.emplace_back(charts.visits_per_week[i]);
+    }
+  }
+  json::array value_labels;
+  json::array value_counts;
+  for (std::size_t i = 0; i < charts.value_bins.size(); ++i) {
+    const auto from = static_cast<std::int64_t>(i) * charts.value_bin_cents;
+    value_labels.emplace_back(format_cents(from) + (i + 1 == charts.value_bins.size()
+                                                        ? std::string(" and up")
+                                                        : "-" + format_cents(from + charts.value_bin_cents)));
+    value_counts.emplace_back(charts.value_bins[i]);
+  }
+  const auto chart = [](json::array labels, json::array data, std::string_view label) {
+    json::array datasets;
+    datasets.emplace_back(json::object{{"label", label}, {"data", std::move(data)}});
+    return json::object{{"labels", std::move(labels)}, {"datasets", std::move(datasets)}};
+  };
+  return json::serialize(json::object{
+      {"store", store_id},
+      {"tiers", chart(std::move(tier_labels), std::move(tier_counts), "members")},
+      {"visits_per_week", chart(std::move(week_labels), std::move(week_counts), "visits")},
+      {"value_distribution", chart(std::move(value_labels), std::move(value_counts), "members")}});
+}
+
+std::string overview_json(std::string_view store_id, std::string_view today,
+                          const StoreOverview& overview) {
+  const auto members = [](const std::vector<NamedMember>& list, std::string_view when) {
+    json::array out;
+    for (const auto& m : list) {
+      out.emplace_back(json::object{{"member_id", m.id}, {"name", m.name}, {when, m.when}});
+    }
+    return out;
+  };
+  json::array offers;
+  for (const auto& o : overview.offers) {
+    offers.emplace_back(json::object{{"offer_id", o.offer_id},
+                                     {"shown", o.shown},
+                                     {"accepted", o.accepted},
+                                     {"declined", o.declined}});
+  }
+  return json::serialize(json::object{{"store", store_id},
+                                      {"today", today},
+                                      {"new_members", members(overview.new_members, "joined_at")},
+                                      {"birthdays", members(overview.birthdays, "birthday")},
+                                      {"offers", std::move(offers)}});
+}
+
+namespace {
+
+std::optional<double> retention(const OwnerResult& r) {
+  if (r.active_before == 0) return std::nullopt;
+  return static_cast<double>(r.retained) / static_cast<double>(r.active_before);
+}
+
+}  // namespace
+
+std::string owners_csv(const std::vector<OwnerResult>& rows) {
+  std::vector<CsvRow> lines;
+  for (const auto& r : rows) {
+    const auto kept = retention(r);
+    lines.push_back({r.owner, r.disabled ? "yes" : "no", std::to_string(r.customers),
+                     std::to_string(r.active_before), std::to_string(r.retained),
+                     kept ? fixed(*kept, 3) : "", format_cents(r.revenue_before_cents),
+                     format_cents(r.revenue_recent_cents),
+                     format_cents(r.revenue_recent_cents - r.revenue_before_cents)});
+  }
+  return csv_table({"owner", "disabled", "customers", "active_before", "retained", "retention",
+                    "revenue_before", "revenue_recent", "value_growth"},
+                   lines);
+}
+
+std::string owners_json(std::string_view store_id, std::string_view today,
+                        const std::vector<OwnerResult>& rows) {
+  json::array list;
+  for (const auto& r : rows) {
+    list.emplace_back(json::object{{"owner", r.owner},
+                                   {"disabled", r.disabled},
+                                   {"customers", r.customers},
+                                   {"active_before", r.active_before},
+                                   {"retained", r.retained},
+                                   {"retention", or_null(retention(r))},
+                                   {"revenue_before_cents", r.revenue_before_cents},
+                                   {"revenue_recent_cents", r.revenue_recent_cents},
+                                   {"value_growth_cents",
+                                    r.revenue_recent_cents - r.revenue_before_cents}});
+  }
+  return json::serialize(
+      json::object{{"store", store_id}, {"today", today}, {"rows", std::move(list)}});
+}
+
+std::string merge_json(std::int64_t keep, std::int64_t merged, const MergeOutcome& outcome) {
+  return json::serialize(json::object{{"ok", true},
+                                      {"member_id", keep},
+                                      {"merged_member_id", merged},
+                                      {"points_moved", outcome.points_moved},
+                                      {"cards_moved", outcome.cards_moved},
+                                      {"events_moved", outcome.events_moved}});
+}
+
+namespace {
+
+// The form that merges another membership of the same person into this one (member.js).
+std::string merge_form_html(const MemberOverview& m) {
+  if (m.merged_into) {
+    const std::string into = std::to_string(*m.merged_into);
+    return "<p id=\"merged-into\">Merged into <a href=\"/members/" + into + "\">member " + into +
+           "</a>: their history, cards and points are there now.</p>";
+  }
+  return "<h2>Merge a duplicate membership</h2><form id=\"merge-form\" data-member-id=\"" +
+         std::to_string(m.id) +
+         "\"><label>Member id of the same person's other membership <input id=\"merge-from\" "
+         "inputmode=\"numeric\" required></label> <label><input type=\"checkbox\" id=\"merge-same\" "
+         "required> the same person (this cannot be undone)</label> <button type=\"submit\" id=\"merge-button\">"
+         "Merge into this member</button></form><p id=\"merge-result\" role=\"status\"></p>"
+         "<script src=\"/assets/member.js\"></script>";
+}
+
+}  // namespace
 
 std::string member_page(const MemberView& view) {
   const auto& m = view.member;
@@ -273,6 +478,7 @@ std::string member_page(const MemberView& view) {
             (m.p_alive ? fixed(*m.p_alive, 3) : "not computed yet") + "</dd><dt>At risk</dt><dd>" +
             (m.at_risk ? "yes" : "no") + "</dd></dl>";
     if (view.detail) html += member_detail_html(*view.detail);
+    html += merge_form_html(m);
   } else {
     html += "<p>A member of another store: you see their visits to your stores only.</p>";
   }

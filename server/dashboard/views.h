@@ -18,6 +18,19 @@ namespace rapport::server {
 [[nodiscard]] std::string html_escape(std::string_view text);
 // One CSV field: quoted when needed; a leading = + - @ (a spreadsheet formula) gets a '.
 [[nodiscard]] std::string csv_field(std::string_view text);
+// The one CSV writer of every table export: a header line and one line per row, CRLF, each
+// field through csv_field except plain numbers ("-12.50" stays a number, not a formula).
+using CsvRow = std::vector<std::string>;
+[[nodiscard]] std::string csv_table(const CsvRow& header, const std::vector<CsvRow>& rows);
+// The dashboard's other tables as CSV, the same columns as on the page.
+[[nodiscard]] std::string follow_ups_csv(const std::vector<FollowUp>& rows);
+[[nodiscard]] std::string visitors_csv(const std::vector<VisitorRow>& rows);
+[[nodiscard]] std::string members_csv(const std::vector<NamedMember>& rows, std::string_view when);
+[[nodiscard]] std::string offers_csv(const std::vector<OfferResult>& rows);
+[[nodiscard]] std::string owners_csv(const std::vector<OwnerResult>& rows);
+// Owners' results; `retention` is null when none of their customers was active before.
+[[nodiscard]] std::string owners_json(std::string_view store_id, std::string_view today,
+                                      const std::vector<OwnerResult>& rows);
 
 [[nodiscard]] std::string user_json(const StaffUser& user, const std::vector<std::string>& stores,
                                     std::string_view csrf_token);
@@ -48,6 +61,14 @@ struct MemberView {
   std::optional<MemberDetail> detail;  // with `full` only
 };
 [[nodiscard]] std::string member_json(const MemberView& view);
+// The regulars page's charts: labels and one dataset each (docs/dashboard.md, "Charts").
+[[nodiscard]] std::string charts_json(std::string_view store_id, const StoreCharts& charts);
+// New members, upcoming birthdays and offers; each list empty (never invented) when so.
+[[nodiscard]] std::string overview_json(std::string_view store_id, std::string_view today,
+                                        const StoreOverview& overview);
+// The answer to a merge: who survived, who was merged, and what moved.
+[[nodiscard]] std::string merge_json(std::int64_t keep, std::int64_t merged,
+                                     const MergeOutcome& outcome);
 [[nodiscard]] std::string member_page(const MemberView& view);
 // A whole page saying why (403, 404), with a link home.
 [[nodiscard]] std::string message_page(std::string_view title, std::string_view message);

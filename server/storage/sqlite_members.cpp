@@ -62,6 +62,10 @@ Result<void> attach_card_history(storage::Database& db, const std::string& token
   RAPPORT_TRY(auto notes, db.prepare("UPDATE notes SET member_id = ?2 "
                                      "WHERE card_token = ?1 AND member_id IS NULL"));
   RAPPORT_TRY_VOID(notes.bind(1, token).bind(2, member_id).run());
+  return recount_visits(db, member_id);
+}
+
+Result<void> recount_visits(storage::Database& db, std::int64_t member_id) {
   RAPPORT_TRY(auto recount,
               db.prepare("UPDATE members SET "
                          "visit_count = (SELECT count(*) FROM events e WHERE e.member_id = ?1 "

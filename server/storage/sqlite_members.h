@@ -50,6 +50,9 @@ class MemberCards {
 [[nodiscard]] Result<void> attach_card_history(storage::Database& db, const std::string& token,
                                                std::int64_t member_id);
 
+// Recounts the member's visits, last visit and where they were seen from their events.
+[[nodiscard]] Result<void> recount_visits(storage::Database& db, std::int64_t member_id);
+
 // Moves `member_id` to the end of the change order (sequence `sequence`).
 [[nodiscard]] Result<void> mark_changed(storage::Database& db, std::int64_t member_id,
                                         std::int64_t sequence);

@@ -25,11 +25,6 @@ constexpr std::string_view kRecountTotals =
     "  max(amount_cents, 1)), 0) FROM purchases WHERE member_id = ?1 AND margin_cents IS NOT NULL) "
     "WHERE id = ?1";
 
-Result<void> recount_totals(storage::Database& db, std::int64_t member_id) {
-  RAPPORT_TRY(auto recount, db.prepare(kRecountTotals));
-  return recount.bind(1, member_id).run();
-}
-
 Result<void> add_categories(storage::Database& db, std::int64_t member_id,
                             const protocol::PurchasePayload& purchase,
                             std::optional<Statement>& statement) {
@@ -56,6 +51,11 @@ std::optional<std::int64_t> margin_of(const protocol::PurchasePayload& purchase)
 }
 
 }  // namespace
+
+Result<void> recount_totals(storage::Database& db, std::int64_t member_id) {
+  RAPPORT_TRY(auto recount, db.prepare(kRecountTotals));
+  return recount.bind(1, member_id).run();
+}
 
 Result<void> PurchaseBook::record_purchase(const domain::Event& e,
                                            std::optional<std::int64_t> member) {

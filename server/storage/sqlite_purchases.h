@@ -49,4 +49,8 @@ class PurchaseBook {
 [[nodiscard]] Result<void> attach_card_purchases(storage::Database& db, const std::string& token,
                                                  std::int64_t member_id);
 
+// Recounts the member's purchase days, first and last purchase day, revenue and margin from
+// the purchases table (after purchases moved to them).
+[[nodiscard]] Result<void> recount_totals(storage::Database& db, std::int64_t member_id);
+
 }  // namespace rapport::server::sqlite

@@ -11,7 +11,7 @@
 
 namespace rapport::server {
 
-inline constexpr std::array<storage::Migration, 11> kSqliteMigrations{{
+inline constexpr std::array<storage::Migration, 12> kSqliteMigrations{{
     {1, R"sql(
 CREATE TABLE stores (
   id   TEXT PRIMARY KEY,
@@ -389,6 +389,31 @@ CREATE INDEX offer_events_offer ON offer_events(offer_id, outcome);
 ALTER TABLE members ADD COLUMN phone TEXT;
 ALTER TABLE members ADD COLUMN email TEXT;
 ALTER TABLE members ADD COLUMN marketing_consent INTEGER NOT NULL DEFAULT 0;
+)sql"},
+    // Merged memberships (docs/dashboard.md, "Merging two memberships"): the member whose
+    // history, cards and points moved to another is kept, marked with the survivor and when.
+    // Follow-ups gain the reason `complaint` (a complaint noted at the counter): SQLite cannot
+    // change a CHECK, so the table is built again with the same rows.
+    {13, R"sql(
+ALTER TABLE members ADD COLUMN merged_into INTEGER REFERENCES members(id);
+ALTER TABLE members ADD COLUMN merged_at TEXT;
+CREATE TABLE follow_ups_13 (
+  id         INTEGER PRIMARY KEY,
+  member_id  INTEGER NOT NULL REFERENCES members(id),
+  reason     TEXT NOT NULL
+             CHECK (reason IN ('valuable-slipping', 'owner-lapsed', 'complaint')),
+  detail     TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  due_at     TEXT NOT NULL,
+  closed_at  TEXT,
+  closed_by  INTEGER REFERENCES staff_users(id)
+);
+INSERT INTO follow_ups_13 SELECT id, member_id, reason, detail, created_at, due_at, closed_at,
+  closed_by FROM follow_ups;
+DROP TABLE follow_ups;
+ALTER TABLE follow_ups_13 RENAME TO follow_ups;
+CREATE UNIQUE INDEX follow_ups_open ON follow_ups(member_id, reason) WHERE closed_at IS NULL;
+CREATE INDEX notes_complaints ON notes(member_id, noted_at) WHERE topic = 'complaint';
 )sql"},
 }};
 

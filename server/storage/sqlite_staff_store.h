@@ -2,7 +2,9 @@
 //
 // Internal to the SQLite backend: StaffStore's implementation class, whose members are
 // defined in staff_store.cpp (users, audit), staff_store_reads.cpp (dashboard reads),
-// staff_store_owners.cpp (owners, follow-ups) and staff_store_member.cpp (a member's page).
+// staff_store_owners.cpp (owners, follow-ups) and staff_store_member.cpp (a member's page),
+// staff_store_merge.cpp (merging two members),
+// staff_store_charts.cpp (the charts' figures), staff_store_overview.cpp (this week).
 
 #pragma once
 
@@ -23,6 +25,7 @@ class SqliteStaffStore final : public StaffStore {
   Result<std::optional<StaffAccount>> find_user_by_name(const std::string& name) override;
   Result<std::optional<StaffAccount>> find_user(std::int64_t id) override;
   Result<void> set_password_hash(std::int64_t id, const std::string& password_hash) override;
+  Result<bool> disable_user(std::int64_t id, const std::string& at) override;
   Result<void> record_audit(const AuditEntry& entry) override;
   Result<std::vector<AuditEntry>> list_audit(std::size_t limit) override;
   Result<bool> store_exists(const std::string& store_id) override;
@@ -44,6 +47,13 @@ class SqliteStaffStore final : public StaffStore {
   Result<bool> close_follow_up(std::int64_t id, std::int64_t closed_by,
                                const std::string& at) override;
   Result<MemberDetail> member_detail(std::int64_t id, std::size_t history_limit) override;
+  Result<StoreCharts> store_charts(const std::string& store_id) override;
+  Result<StoreOverview> store_overview(const std::string& store_id,
+                                       const std::string& today) override;
+  Result<std::vector<OwnerResult>> owner_results(const std::string& store_id,
+                                                 const std::string& today) override;
+  Result<MergeOutcome> merge_members(std::int64_t keep, std::int64_t merge, const StaffUser& by,
+                                     const std::string& at) override;
 
  private:
   using BindOne = std::function<void(storage::Statement&)>;

@@ -98,6 +98,14 @@ Result<void> SqliteStaffStore::set_password_hash(std::int64_t id,
   return stmt.run();
 }
 
+Result<bool> SqliteStaffStore::disable_user(std::int64_t id, const std::string& at) {
+  RAPPORT_TRY(auto stmt, db_.prepare("UPDATE staff_users SET disabled_at = ? WHERE id = ? AND "
+                                     "disabled_at IS NULL"));
+  stmt.bind(1, at).bind(2, id);
+  RAPPORT_TRY_VOID(stmt.run());
+  return db_.changes() == 1;
+}
+
 Result<void> SqliteStaffStore::record_audit(const AuditEntry& e) {
   RAPPORT_TRY(auto stmt, db_.prepare("INSERT INTO audit_log(at, user_id, user_name, action, "
                                      "object, outcome, remote) VALUES (?, ?, ?, ?, ?, ?, ?)"));

@@ -146,6 +146,61 @@ struct MemberOverview {
   std::optional<double> p_alive;
   std::optional<double> rhythm_days;
   bool at_risk = false;
+  std::optional<std::int64_t> merged_into;  // set once merged into another member
+};
+
+// What a merge moved from the merged member to the survivor.
+struct MergeOutcome {
+  std::int64_t points_moved = 0;  // the merged member's balance, posted as a transfer
+  std::int64_t cards_moved = 0;
+  std::int64_t events_moved = 0;
+};
+
+// The figures behind the regulars page's charts (docs/dashboard.md, "Charts").
+struct StoreCharts {
+  static constexpr std::size_t kWeeks = 12;
+  static constexpr std::size_t kValueBins = 10;
+  // Home members with a value snapshot by tier: MVC, MGC, LMC, BZ in that order.
+  std::vector<std::pair<std::string, std::int64_t>> tiers;
+  // The day of the store's latest visit; nullopt (and no weeks) before the first visit.
+  std::optional<std::string> last_visit_day;
+  // Visits at the store in the kWeeks weeks up to last_visit_day, oldest week first.
+  std::vector<std::int64_t> visits_per_week;
+  // Home members by total value: bin i holds [i, i+1) * value_bin_cents (the last one and
+  // anything above). Empty before the first value refresh.
+  std::int64_t value_bin_cents = 0;
+  std::vector<std::int64_t> value_bins;
+};
+
+// The regulars page's "this week" panels (docs/dashboard.md, "This week").
+struct NamedMember {
+  std::int64_t id = 0;
+  std::string name;
+  std::string when;  // joined (ISO 8601) or next birthday (YYYY-MM-DD)
+};
+struct OfferResult {
+  std::string offer_id;
+  std::int64_t shown = 0;
+  std::int64_t accepted = 0;  // redeemed at the counter
+  std::int64_t declined = 0;
+};
+struct StoreOverview {
+  std::vector<NamedMember> new_members;  // home members who joined in the last 7 days
+  std::vector<NamedMember> birthdays;    // home members' birthdays in the next 14 days
+  std::vector<OfferResult> offers;       // offers at the store in the last 30 days
+};
+
+// A relationship owner's results with the store's members they own (docs/dashboard.md,
+// "Owners' results"): retention of those active in the 90 days before the last 90, and
+// revenue (net of refunds) in the last 90 days against the 90 before.
+struct OwnerResult {
+  std::string owner;
+  bool disabled = false;
+  std::int64_t customers = 0;
+  std::int64_t active_before = 0;  // with a visit in days 91-180 before today
+  std::int64_t retained = 0;       // of those, with a visit in the last 90 days
+  std::int64_t revenue_recent_cents = 0;
+  std::int64_t revenue_before_cents = 0;
 };
 
 struct StoreVisits {
@@ -169,6 +224,10 @@ class StaffStore {
   [[nodiscard]] virtual Result<std::optional<StaffAccount>> find_user(std::int64_t id) = 0;
   [[nodiscard]] virtual Result<void> set_password_hash(std::int64_t id,
                                                        const std::string& password_hash) = 0;
+
+  // Disables the user at `at`: they cannot log in, and their sessions end at their next
+  // request. False when there is no such user or they were disabled already.
+  [[nodiscard]] virtual Result<bool> disable_user(std::int64_t id, const std::string& at) = 0;
 
   [[nodiscard]] virtual Result<void> record_audit(const AuditEntry& entry) = 0;
   // Newest first.
@@ -211,6 +270,23 @@ class StaffStore {
   // computed, ledger, owner and open follow-ups.
   [[nodiscard]] virtual Result<MemberDetail> member_detail(std::int64_t id,
                                                            std::size_t history_limit) = 0;
+  // Merges two memberships of the same person (docs/dashboard.md, "Merging two
+  // memberships"), all or nothing: `merge`'s events, purchases, cards, notes, offers,
+  // follow-ups, owner and categories move to `keep`, its points balance moves by a ledger
+  // transfer posted by `by`, it is marked merged into `keep` at `at`, and both are marked
+  // changed for terminals. kConstraint when the ids are equal, unknown or already merged.
+  // The caller has checked that `by` may manage both members' home stores; `by.id` 0 is an
+  // operator at the command line (`by.name` still names them in the ledger).
+  [[nodiscard]] virtual Result<MergeOutcome> merge_members(std::int64_t keep, std::int64_t merge,
+                                                           const StaffUser& by,
+                                                           const std::string& at) = 0;
+  [[nodiscard]] virtual Result<StoreCharts> store_charts(const std::string& store_id) = 0;
+  // `today`: YYYY-MM-DD (UTC), the day "this week" and "next 14 days" count from.
+  [[nodiscard]] virtual Result<StoreOverview> store_overview(const std::string& store_id,
+                                                             const std::string& today) = 0;
+  // Per relationship owner of the store's home members, by owner name.
+  [[nodiscard]] virtual Result<std::vector<OwnerResult>> owner_results(
+      const std::string& store_id, const std::string& today) = 0;
   // The member's visits at each of `stores` where they have any.
   [[nodiscard]] virtual Result<std::vector<StoreVisits>> member_visits_at(
       std::int64_t id, const std::vector<std::string>& stores) = 0;

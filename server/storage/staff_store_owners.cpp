@@ -34,6 +34,7 @@ FollowUp read_follow_up(const storage::Statement& stmt) {
 // Days a follow-up is given before it is due.
 constexpr int kSlippingDueDays = 7;
 constexpr int kLapsedOwnerDueDays = 3;
+constexpr int kComplaintDueDays = 2;  // someone calls the customer back soon
 
 }  // namespace
 
@@ -93,6 +94,22 @@ Result<std::size_t> SqliteStaffStore::raise_follow_ups(const std::string& now) {
                           "u.disabled_at))"));
   lapsed.bind(1, now).bind(2, "+" + std::to_string(kLapsedOwnerDueDays) + " days");
   RAPPORT_TRY_VOID(lapsed.run());
+  opened += static_cast<std::size_t>(db_.changes());
+  // A complaint noted at the counter: once per complaint, unless one is open or was opened
+  // since the latest complaint was noted. The detail names the store and day, not the text
+  // (the customer's words stay in notes, which erasure clears).
+  RAPPORT_TRY(auto complaint,
+              db_.prepare("INSERT OR IGNORE INTO follow_ups(member_id, reason, detail, created_at, "
+                          "due_at) SELECT c.member_id, 'complaint', 'complaint noted at ' || "
+                          "c.store_id || ' on ' || substr(c.last, 1, 10), ?1, "
+                          "strftime('%Y-%m-%dT%H:%M:%fZ', ?1, ?2) FROM (SELECT member_id, "
+                          "store_id, max(noted_at) AS last FROM notes WHERE topic = 'complaint' "
+                          "AND member_id IS NOT NULL GROUP BY member_id) c WHERE NOT EXISTS ("
+                          "SELECT 1 FROM follow_ups f WHERE f.member_id = c.member_id AND "
+                          "f.reason = 'complaint' AND (f.closed_at IS NULL OR f.created_at >= "
+                          "c.last))"));
+  complaint.bind(1, now).bind(2, "+" + std::to_string(kComplaintDueDays) + " days");
+  RAPPORT_TRY_VOID(complaint.run());
   opened += static_cast<std::size_t>(db_.changes());
   RAPPORT_TRY_VOID(tx.commit());
   return opened;

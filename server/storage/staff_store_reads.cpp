@@ -64,7 +64,7 @@ Result<std::vector<RegularRow>> SqliteStaffStore::regulars(const std::string& st
                           "FROM members m LEFT JOIN value_snapshots v ON v.member_id = m.id "
                           "LEFT JOIN relationship_owners o ON o.member_id = m.id "
                           "LEFT JOIN staff_users u ON u.id = o.owner_id "
-                          "WHERE m.home_store = ? "
+                          "WHERE m.home_store = ? AND m.merged_into IS NULL "
                           "ORDER BY v.total_value_cents IS NULL, v.total_value_cents DESC, m.id "
                           "LIMIT ?"));
   stmt.bind(1, store_id).bind(2, static_cast<std::int64_t>(limit));
@@ -113,7 +113,7 @@ Result<std::optional<MemberOverview>> SqliteStaffStore::member(std::int64_t id) 
   RAPPORT_TRY(auto stmt,
               db_.prepare("SELECT m.id, m.name, m.home_store, m.visit_count, m.last_visit, " +
                           std::string(kValueColumns) +
-                          " "
+                          ", m.merged_into "
                           "FROM members m LEFT JOIN value_snapshots v ON v.member_id = m.id "
                           "WHERE m.id = ?"));
   stmt.bind(1, id);
@@ -126,6 +126,7 @@ Result<std::optional<MemberOverview>> SqliteStaffStore::member(std::int64_t id) 
   m.visit_count = stmt.column_int64(3);
   m.last_visit = stmt.column_optional_text(4);
   read_value_columns(stmt, 5, m);
+  m.merged_into = optional_int(stmt, 10);
   return std::optional<MemberOverview>(std::move(m));
 }
 

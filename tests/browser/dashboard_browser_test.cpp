@@ -4,7 +4,7 @@
 // a seeded chain, values refreshed, a manager created with rapportctl; the browser logs in
 // through the login page and must show the manager's regulars ranked as the test's own SQL
 // ranks them, the true empty states, a CSV with one line per row, and a refusal for another
-// store's member. A screenshot is kept in the build folder (tests/artifacts/).
+// store's member, and a merge of two members from a member's page. A screenshot is kept in the build folder (tests/artifacts/).
 // Skips (ctest reports it skipped) when Chromium is not installed.
 
 #include <signal.h>
@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <boost/json/parse.hpp>
 #include <cstdio>
+#include <numeric>
 
 #include "server/storage/sqlite_schema.h"
 #include "shared/storage/database.h"
@@ -178,10 +179,85 @@ TEST_CASE("A store manager logs in and sees their regulars ranked by value", "[b
     CHECK(shown[i].at("value").as_string() == money(expected[i].cents));
     CHECK(shown[i].at("tier").as_string() == expected[i].tier);
   }
-  // Kinds of data not in Rapport yet are said to be missing; values are there.
-  CHECK(browser.evaluate(tab, "document.getElementById('offers-missing').hidden").as_bool() ==
-        false);
+  // Values are there (no "not computed" notice).
   CHECK(browser.evaluate(tab, "document.getElementById('values-missing').hidden").as_bool());
+  // The charts (Chart.js built into the server): each dataset as long as expected and equal
+  // to the test's own SQL.
+  REQUIRE(browser.wait_for(tab, "typeof Chart !== 'undefined' && Chart.getChart('chart-values')"));
+  const auto dataset = [&](const std::string& canvas) {
+    std::vector<std::int64_t> out;
+    const auto parsed = boost::json::parse(std::string(
+        browser.evaluate(tab, "JSON.stringify(Chart.getChart('" + canvas +
+                                  "').data.datasets[0].data)").as_string()));
+    for (const auto& v : parsed.as_array()) out.push_back(v.to_number<std::int64_t>());
+    return out;
+  };
+  {
+    std::vector<std::int64_t> tiers;
+    for (const char* tier : {"MVC", "MGC", "LMC", "BZ"}) {
+      auto stmt = db.prepare("SELECT count(*) FROM members m JOIN value_snapshots v ON "
+                             "v.member_id = m.id WHERE m.home_store = 'S1' AND v.tier = ?").value();
+      stmt.bind(1, std::string(tier));
+      REQUIRE(stmt.step().value());
+      tiers.push_back(stmt.column_int64(0));
+    }
+    CHECK(dataset("chart-tiers") == tiers);
+    std::string last_day;
+    {
+      auto stmt = db.prepare("SELECT max(substr(occurred_at, 1, 10)) FROM events "
+                             "WHERE store_id = 'S1' AND kind = 'visit'").value();
+      REQUIRE(stmt.step().value());
+      last_day = stmt.column_text(0);
+    }
+    std::vector<std::int64_t> weeks;
+    for (int ago = 11; ago >= 0; --ago) {
+      auto stmt = db.prepare("SELECT count(*) FROM events WHERE store_id = 'S1' AND kind = "
+                             "'visit' AND substr(occurred_at, 1, 10) > date(?1, ?2) AND "
+                             "substr(occurred_at, 1, 10) <= date(?1, ?3)").value();
+      stmt.bind(1, last_day)
+          .bind(2, "-" + std::to_string(7 * (ago + 1)) + " days")
+          .bind(3, "-" + std::to_string(7 * ago) + " days");
+      REQUIRE(stmt.step().value());
+      weeks.push_back(stmt.column_int64(0));
+    }
+    CHECK(weeks.size() == 12);
+    CHECK(dataset("chart-visits") == weeks);
+    CHECK(std::accumulate(weeks.begin(), weeks.end(), std::int64_t{0}) > 0);
+    const auto values = dataset("chart-values");
+    CHECK(values.size() == 10);
+    CHECK(std::accumulate(values.begin(), values.end(), std::int64_t{0}) ==
+          static_cast<std::int64_t>(expected.size()));
+    browser.evaluate(tab, "document.getElementById('chart-tiers').scrollIntoView(); true");
+    browser.screenshot(tab, RAPPORT_TEST_ARTIFACTS_DIR "/dashboard-charts.png");
+    browser.evaluate(tab, "window.scrollTo(0, 0); true");
+  }
+  // This week: as many rows as the test's own SQL finds (today is the server's clock, UTC).
+  {
+    const auto rows_in = [&](const std::string& table) {
+      return browser.evaluate(tab, "document.querySelectorAll('#" + table + " tbody tr').length")
+          .to_number<std::int64_t>();
+    };
+    const auto count_sql = [&](const std::string& sql) {
+      auto stmt = db.prepare(sql).value();
+      REQUIRE(stmt.step().value());
+      return stmt.column_int64(0);
+    };
+    CHECK(rows_in("new-members") ==
+          count_sql("SELECT count(*) FROM members WHERE home_store = 'S1' AND "
+                    "substr(created_at, 1, 10) > date('now', '-7 days') AND "
+                    "substr(created_at, 1, 10) <= date('now')"));
+    CHECK(rows_in("birthdays") ==
+          count_sql("SELECT count(*) FROM members WHERE home_store = 'S1' AND birth_date IS NOT "
+                    "NULL AND (SELECT min(d) FROM (SELECT date(strftime('%Y', 'now') || "
+                    "substr(birth_date, 5, 6)) AS d UNION ALL SELECT date((strftime('%Y', "
+                    "'now') + 1) || substr(birth_date, 5, 6))) WHERE d >= date('now')) < "
+                    "date('now', '+14 days')"));
+    const auto offers = count_sql("SELECT count(DISTINCT offer_id) FROM offer_events WHERE "
+                                  "store_id = 'S1' AND substr(at, 1, 10) > date('now', '-30 days')");
+    CHECK(rows_in("offers") == offers);
+    CHECK(browser.evaluate(tab, "document.getElementById('offers-empty').hidden").as_bool() ==
+          (offers != 0));
+  }
   browser.screenshot(tab, RAPPORT_TEST_ARTIFACTS_DIR "/dashboard-regulars.png");
 
   // The CSV export, fetched as the page's link would: a header and one line per row.
@@ -190,6 +266,25 @@ TEST_CASE("A store manager logs in and sees their regulars ranked by value", "[b
           .evaluate(tab, "fetch(document.getElementById('csv-link').href).then(r => r.text())")
           .as_string());
   CHECK(static_cast<std::size_t>(std::count(csv.begin(), csv.end(), '\n')) == shown.size() + 1);
+
+  // Every other table's CSV export, fetched by its own link: a header and one line per row
+  // of the test's own query.
+  const auto csv_lines = [&](const std::string& table) {
+    const auto text = std::string(
+        browser.evaluate(tab, "fetch(document.querySelector('a.csv[data-table=\"" + table +
+                                  "\"]').href).then(r => r.text())").as_string());
+    return static_cast<std::int64_t>(std::count(text.begin(), text.end(), '\n'));
+  };
+  CHECK(csv_lines("follow-ups") == 1 + sql_count(open_follow_ups));
+  CHECK(csv_lines("visitors") ==
+        1 + sql_count("SELECT min(500, count(DISTINCT e.member_id)) FROM events e JOIN members m "
+                      "ON m.id = e.member_id WHERE e.store_id = 'S1' AND e.kind = 'visit' AND "
+                      "m.home_store <> 'S1'"));
+  for (const std::string table : {"new-members", "birthdays", "offers"}) {
+    CHECK(csv_lines(table) ==
+          1 + browser.evaluate(tab, "document.querySelectorAll('#" + table + " tbody tr').length")
+                  .to_number<std::int64_t>());
+  }
 
   // Most valuable customers without a (working) owner are flagged, as many as the SQL finds;
   // the open follow-ups are listed, as many as the SQL finds.
@@ -232,6 +327,11 @@ TEST_CASE("A store manager logs in and sees their regulars ranked by value", "[b
   CHECK(count_on_page("#follow-ups tbody tr") == sql_count(open_follow_ups));
   CHECK(sql_count(open_follow_ups) == follow_ups_before - 1);
 
+  // Owners' results: one row per owner of S1's members, as the SQL counts them.
+  CHECK(count_on_page("#owners tbody tr") ==
+        sql_count("SELECT count(DISTINCT o.owner_id) FROM relationship_owners o JOIN members m "
+                  "ON m.id = o.member_id WHERE m.home_store = 'S1'"));
+
   // The top member's page: owner, and value figures equal to the snapshot's.
   browser.navigate(tab, origin + "/members/" + std::to_string(top));
   REQUIRE(browser.wait_for(tab, "document.getElementById('member-owner')"));
@@ -244,6 +344,58 @@ TEST_CASE("A store manager logs in and sees their regulars ranked by value", "[b
         std::min<std::int64_t>(200, sql_count("SELECT count(*) FROM events WHERE member_id = " +
                                               std::to_string(top))));
   browser.screenshot(tab, RAPPORT_TEST_ARTIFACTS_DIR "/dashboard-member.png");
+
+  // Merge two memberships of the same person from the survivor's page, then read it back by
+  // SQL: history and cards moved, points added through the ledger, the other marked merged.
+  {
+    const std::int64_t keep = expected[2].id;
+    const std::int64_t gone = expected[3].id;
+    const auto of = [](const char* sql, std::int64_t id) {
+      return std::string(sql) + std::to_string(id);
+    };
+    const auto events_before = sql_count(of("SELECT count(*) FROM events WHERE member_id = ", keep)) +
+                               sql_count(of("SELECT count(*) FROM events WHERE member_id = ", gone));
+    const auto cards_before = sql_count(of("SELECT count(*) FROM cards WHERE member_id = ", keep)) +
+                              sql_count(of("SELECT count(*) FROM cards WHERE member_id = ", gone));
+    const std::string balance = "SELECT coalesce(sum(points), 0) FROM points_entries WHERE "
+                                "account = 'member' AND member_id = ";
+    const auto points_before = sql_count(of(balance.c_str(), keep)) +
+                               sql_count(of(balance.c_str(), gone));
+    browser.navigate(tab, origin + "/members/" + std::to_string(keep));
+    REQUIRE(browser.wait_for(tab, "document.getElementById('merge-form')"));
+    browser.evaluate(tab, "document.getElementById('merge-from').value = '" +
+                              std::to_string(gone) + "';"
+                              "document.getElementById('merge-same').checked = true;"
+                              "document.getElementById('merge-form').requestSubmit(); true");
+    const bool merged = browser.wait_for(
+        tab, "document.getElementById('merge-result').dataset.merged === 'yes'");
+    browser.evaluate(tab, "document.getElementById('merge-form').scrollIntoView(); true");
+    browser.screenshot(tab, RAPPORT_TEST_ARTIFACTS_DIR "/dashboard-merge.png");
+    REQUIRE(merged);
+    CHECK(sql_count(of("SELECT merged_into FROM members WHERE id = ", gone)) == keep);
+    CHECK(sql_count(of("SELECT count(*) FROM events WHERE member_id = ", keep)) == events_before);
+    CHECK(sql_count(of("SELECT count(*) FROM cards WHERE member_id = ", keep)) == cards_before);
+    CHECK(sql_count(of(balance.c_str(), keep)) == points_before);
+    CHECK(sql_count(of(balance.c_str(), gone)) == 0);
+    CHECK(sql_count("SELECT count(*) FROM audit_log WHERE action = 'merge-members' AND "
+                    "outcome = 'ok' AND object = 'member:" + std::to_string(keep) + " merged:" +
+                    std::to_string(gone) + "'") == 1);
+    // The merged member's page says where they went.
+    browser.navigate(tab, origin + "/members/" + std::to_string(gone));
+    CHECK(browser.wait_for(tab, "document.getElementById('merged-into')"));
+  }
+
+  // The same from the command line, for two other members.
+  {
+    const std::int64_t keep = expected[4].id;
+    const std::int64_t gone = expected[5].id;
+    run_ok({testing::kRapportctl, "member", "merge", "--data", data.string(), "--keep",
+            std::to_string(keep), "--merge", std::to_string(gone), "--by", "operator"});
+    CHECK(sql_count("SELECT merged_into FROM members WHERE id = " + std::to_string(gone)) == keep);
+    CHECK(sql_count("SELECT count(*) FROM points_postings WHERE kind = 'transfer' AND "
+                    "staff_user = 'operator'") <= 1);
+    CHECK(sql_count("SELECT count(*) FROM cards WHERE member_id = " + std::to_string(gone)) == 0);
+  }
 
   // Another store's member who never came here: refused by the server, page and API.
   browser.navigate(tab, origin + "/members/" + std::to_string(stranger));

@@ -56,7 +56,6 @@ function showRegulars(data) {
   });
   document.getElementById('regulars-empty').hidden = data.rows.length !== 0;
   document.getElementById('values-missing').hidden = data.values_computed;
-  document.getElementById('offers-missing').hidden = data.offers !== 'not-available';
 }
 
 async function post(url) {
@@ -150,16 +149,96 @@ function showVisitors(data) {
   document.getElementById('visitors-empty').hidden = data.rows.length !== 0;
 }
 
+function memberLink(td, id, name) {
+  const link = document.createElement('a');
+  link.href = '/members/' + id;
+  link.textContent = name;
+  td.appendChild(link);
+}
+
+// One small table: rows made by `fill`, and its empty-state line when there are none.
+function showList(id, rows, fill) {
+  const body = document.querySelector('#' + id + ' tbody');
+  body.replaceChildren();
+  for (const r of rows) {
+    const row = document.createElement('tr');
+    fill(row, r);
+    body.appendChild(row);
+  }
+  document.getElementById(id + '-empty').hidden = rows.length !== 0;
+}
+
+function showOverview(data) {
+  showList('new-members', data.new_members, (row, m) => {
+    memberLink(cell(row, ''), m.member_id, m.name);
+    cell(row, day(m.joined_at));
+  });
+  showList('birthdays', data.birthdays, (row, m) => {
+    memberLink(cell(row, ''), m.member_id, m.name);
+    cell(row, m.birthday);
+  });
+  showList('offers', data.offers, (row, o) => {
+    cell(row, o.offer_id);
+    cell(row, String(o.shown));
+    cell(row, String(o.accepted));
+    cell(row, String(o.declined));
+  });
+}
+
+function showOwners(data) {
+  showList('owners', data.rows, (row, o) => {
+    cell(row, o.owner + (o.disabled ? ' (disabled)' : ''));
+    cell(row, String(o.customers));
+    cell(row, o.retention === null ? 'nobody active before'
+                                   : (o.retention * 100).toFixed(0) + '% of ' + o.active_before);
+    cell(row, money(o.revenue_before_cents), 'value');
+    cell(row, money(o.revenue_recent_cents), 'value');
+    cell(row, money(o.value_growth_cents), 'value');
+  });
+}
+
+// Chart.js (Debian's libjs-chart.js, served from /assets/chart.min.js) draws the store's
+// figures; the datasets are exactly what /api/stores/S/charts sent.
+const charts = {};
+
+function drawChart(id, type, figures) {
+  if (charts[id]) charts[id].destroy();
+  charts[id] = new Chart(document.getElementById(id), {
+    type: type,
+    data: {labels: figures.labels,
+           datasets: figures.datasets.map((d) => ({label: d.label, data: d.data,
+                                                   backgroundColor: '#4a6fa5',
+                                                   borderColor: '#223'}))},
+    options: {animation: false, responsive: false, plugins: {legend: {display: false}}},
+  });
+}
+
+function showCharts(data) {
+  drawChart('chart-tiers', 'bar', data.tiers);
+  drawChart('chart-visits', 'line', data.visits_per_week);
+  drawChart('chart-values', 'bar', data.value_distribution);
+  const anyValues = data.tiers.datasets[0].data.some((n) => n > 0);
+  document.getElementById('charts-values-missing').hidden = anyValues;
+  document.getElementById('charts-visits-missing').hidden =
+      data.visits_per_week.labels.length !== 0;
+}
+
 async function load(store) {
   const error = document.getElementById('load-error');
   error.hidden = true;
   const base = '/api/stores/' + encodeURIComponent(store);
   document.getElementById('csv-link').href = base + '/regulars.csv';
+  for (const link of document.querySelectorAll('a.csv')) {
+    link.href = base + '/' + link.dataset.table + '.csv';
+  }
   try {
     delete document.body.dataset.loaded;
     showRegulars(await getJson(base + '/regulars'));
     showFollowUps(await getJson(base + '/follow-ups'));
     showVisitors(await getJson(base + '/visitors'));
+    showOverview(await getJson(base + '/overview'));
+    showCharts(await getJson(base + '/charts'));
+    showOwners(await getJson(base + '/owners'));
     document.body.dataset.loaded = store;
   } catch (e) {
     error.textContent = 'Cannot load this store: ' + e.message;
