@@ -11,7 +11,7 @@
 
 namespace rapport::server {
 
-inline constexpr std::array<storage::Migration, 10> kSqliteMigrations{{
+inline constexpr std::array<storage::Migration, 11> kSqliteMigrations{{
     {1, R"sql(
 CREATE TABLE stores (
   id   TEXT PRIMARY KEY,
@@ -382,6 +382,20 @@ CREATE TABLE offer_events (
 );
 CREATE INDEX offer_events_member ON offer_events(member_id, at);
 CREATE INDEX offer_events_offer ON offer_events(offer_id, outcome);
+)sql"},
+    // Members' rights (docs/members-rights.md): an erased member keeps their row, without
+    // personal data, as the pseudonymous key their events, purchases and points stay under;
+    // terminals are told to remove them (docs/protocol.md, "GET /sync/v1/changes"). Each
+    // erasure is recorded: who, when and why, never what was erased.
+    {14, R"sql(
+ALTER TABLE members ADD COLUMN erased_at TEXT;
+CREATE TABLE erasures (
+  id        INTEGER PRIMARY KEY,
+  member_id INTEGER NOT NULL,
+  erased_at TEXT NOT NULL,
+  staff     TEXT NOT NULL,
+  reason    TEXT NOT NULL
+);
 )sql"},
 }};
 
