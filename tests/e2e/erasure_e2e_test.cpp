@@ -88,16 +88,21 @@ TEST_CASE("an erased member's name and phone leave the server's and the terminal
                                   std::string::npos; }, 10s));
   {
     auto db = terminal::open_local_database(terminal_db).value();
-    auto token = db.prepare("SELECT token FROM cards WHERE member_id = 1").value();
-    REQUIRE(token.step().value());
+    std::string token;
+    {
+      auto select = db.prepare("SELECT token FROM cards WHERE member_id = 1").value();
+      REQUIRE(select.step().value());
+      token = select.column_text(0);
+    }  // the read ends here, so the insert below is not refused a stale snapshot
     auto insert = db.prepare("INSERT INTO outbox(id, kind, card_token, member_id, occurred_at, "
                              "payload) VALUES (?1, 'note', ?2, 1, ?3, ?4)")
                       .value();
-    REQUIRE(insert.bind(1, domain::new_event_id())
-                .bind(2, token.column_text(0))
-                .bind(3, now_iso8601())
-                .bind(4, R"({"topic":"other","text":"call me on )" + kPhone + R"("})")
-                .run());
+    insert.bind(1, domain::new_event_id())
+        .bind(2, token)
+        .bind(3, now_iso8601())
+        .bind(4, R"({"topic":"other","text":"call me on )" + kPhone + R"("})");
+    // The terminal's sync worker may hold the write lock a moment: try again.
+    REQUIRE(wait_until([&] { return static_cast<bool>(insert.run()); }, 10s));
   }
   terminal.write_stdin(card + "\n");  // wakes the sync worker
   REQUIRE(wait_until([&] { return server_count(server_db, "SELECT count(*) FROM notes") == 1 &&
