@@ -79,6 +79,7 @@ net::HttpResponse changes(Store& store, const SyncPolicy& policy, const Terminal
   protocol::ChangesPage answer{terminal.store_id, std::move(page->members),
                                protocol::encode_cursor({page->last_sequence, page->last_member_id}),
                                page->more};
+  answer.removed = std::move(page->removed);  // erased members (docs/members-rights.md)
   return {200, "application/json", protocol::encode(answer)};
 }
 

@@ -1,6 +1,8 @@
 // terminal/member_cache.cpp
 #include "terminal/member_cache.h"
 
+#include "shared/storage/rewrite_file.h"
+
 namespace rapport::terminal {
 
 namespace {
@@ -38,13 +40,39 @@ Result<void> MemberCache::store_member(const domain::Member& m) {
   return {};
 }
 
+Result<void> MemberCache::remove_member(std::int64_t member_id) {
+  // Notes waiting in the outbox are the customer's words: they go with the member (the
+  // server has erased them). Refused events of their cards may hold a name: they go too.
+  constexpr std::string_view kStatements[] = {
+      "DELETE FROM outbox WHERE kind = 'note' AND (member_id = ?1 OR card_token IN "
+      "(SELECT token FROM cards WHERE member_id = ?1))",
+      "DELETE FROM rejected_events WHERE member_id = ?1 OR card_token IN "
+      "(SELECT token FROM cards WHERE member_id = ?1)",
+      "DELETE FROM cards WHERE member_id = ?1",
+      "DELETE FROM members WHERE id = ?1",
+  };
+  for (const auto sql : kStatements) {
+    RAPPORT_TRY(auto stmt, db_.prepare(sql));
+    RAPPORT_TRY_VOID(stmt.bind(1, member_id).run());
+  }
+  return {};
+}
+
 Result<void> MemberCache::apply(const protocol::ChangesPage& page) {
-  RAPPORT_TRY(auto tx, storage::Transaction::begin(db_));
-  for (const auto& m : page.members) RAPPORT_TRY_VOID(store_member(m));
-  RAPPORT_TRY(auto save, db_.prepare("INSERT OR REPLACE INTO sync_state(key, value) "
-                                     "VALUES (?1, ?2)"));
-  RAPPORT_TRY_VOID(save.bind(1, kCursorKey).bind(2, page.cursor).run());
-  return tx.commit();
+  if (!page.removed.empty()) RAPPORT_TRY_VOID(db_.execute("PRAGMA secure_delete = ON"));
+  {
+    RAPPORT_TRY(auto tx, storage::Transaction::begin(db_));
+    for (const auto& m : page.members) RAPPORT_TRY_VOID(store_member(m));
+    for (const auto id : page.removed) RAPPORT_TRY_VOID(remove_member(id));
+    RAPPORT_TRY(auto save, db_.prepare("INSERT OR REPLACE INTO sync_state(key, value) "
+                                       "VALUES (?1, ?2)"));
+    RAPPORT_TRY_VOID(save.bind(1, kCursorKey).bind(2, page.cursor).run());
+    RAPPORT_TRY_VOID(tx.commit());
+  }
+  if (page.removed.empty()) return {};
+  // The removed members' bytes must leave the file, not only be unlinked
+  // (docs/members-rights.md): rebuild it and empty the WAL.
+  return storage::rewrite_file(db_);
 }
 
 Result<void> MemberCache::upsert(const domain::Member& member) {

@@ -28,8 +28,11 @@ class MemberCache {
   // Requires: `db` outlives this cache.
   explicit MemberCache(storage::Database& db) : db_(db) {}
 
-  // Stores the page's members (each replacing its earlier copy and cards) and its cursor, in
-  // one transaction: a crash mid-catch-up resumes from the last page applied.
+  // Stores the page's members (each replacing its earlier copy and cards), removes its
+  // erased members (with their cards, pending notes and refused events) and stores its
+  // cursor, in one transaction: a crash mid-catch-up resumes from the last page applied.
+  // With removals the file is then rewritten (storage::rewrite_file); kBusy from that leaves
+  // the removal committed and old bytes possibly in the file until the next removal.
   [[nodiscard]] Result<void> apply(const protocol::ChangesPage& page);
 
   // Stores one member as the server sent it (a card looked up at the counter).
@@ -46,6 +49,7 @@ class MemberCache {
  private:
   storage::Database& db_;
   [[nodiscard]] Result<void> store_member(const domain::Member& member);
+  [[nodiscard]] Result<void> remove_member(std::int64_t member_id);
 
   std::optional<storage::Statement> find_;  // prepared on first scan, then reused
 };

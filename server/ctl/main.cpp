@@ -13,6 +13,8 @@
 #include "server/ctl/commands.h"
 #include "server/ctl/offers_cli.h"
 #include "server/ctl/points_cli.h"
+#include "server/ctl/report_cli.h"
+#include "server/ctl/rights_cli.h"
 #include "shared/util/logging.h"
 
 int main(int argc, char** argv) {
@@ -300,6 +302,8 @@ int main(int argc, char** argv) {
 
   const auto points = add_points_commands(app);
   const auto offers = add_offers_commands(app);
+  const auto rights = add_rights_commands(app);  // member export / erase
+  const auto reports_cli = add_report_commands(app);  // rapportctl report NAME
 
   auto* value_cmd = app.add_subcommand(
       "value",
@@ -491,6 +495,8 @@ int main(int argc, char** argv) {
   if (*alerts_cmd) return run_card_alerts(alerts_data, alerts_limit);
   if (const auto code = points->run()) return *code;
   if (const auto code = offers->run()) return *code;
+  if (const auto code = rights->run()) return *code;
+  if (const auto code = reports_cli->run()) return *code;
   if (*keys_new_cmd) return run_card_keys_new(keys_new_data);
   if (*keys_list_cmd) return run_card_keys_list(keys_list_data);
   if (*keys_retire_cmd) return run_card_keys_retire(keys_retire_data, retire_id);

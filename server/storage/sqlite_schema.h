@@ -11,7 +11,7 @@
 
 namespace rapport::server {
 
-inline constexpr std::array<storage::Migration, 12> kSqliteMigrations{{
+inline constexpr std::array<storage::Migration, 13> kSqliteMigrations{{
     {1, R"sql(
 CREATE TABLE stores (
   id   TEXT PRIMARY KEY,
@@ -414,6 +414,20 @@ DROP TABLE follow_ups;
 ALTER TABLE follow_ups_13 RENAME TO follow_ups;
 CREATE UNIQUE INDEX follow_ups_open ON follow_ups(member_id, reason) WHERE closed_at IS NULL;
 CREATE INDEX notes_complaints ON notes(member_id, noted_at) WHERE topic = 'complaint';
+)sql"},
+    // Members' rights (docs/members-rights.md): an erased member keeps their row, without
+    // personal data, as the pseudonymous key their events, purchases and points stay under;
+    // terminals are told to remove them (docs/protocol.md, "GET /sync/v1/changes"). Each
+    // erasure is recorded: who, when and why, never what was erased.
+    {14, R"sql(
+ALTER TABLE members ADD COLUMN erased_at TEXT;
+CREATE TABLE erasures (
+  id        INTEGER PRIMARY KEY,
+  member_id INTEGER NOT NULL,
+  erased_at TEXT NOT NULL,
+  staff     TEXT NOT NULL,
+  reason    TEXT NOT NULL
+);
 )sql"},
 }};
 

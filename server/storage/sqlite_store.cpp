@@ -21,6 +21,9 @@ using storage::Database;
 using storage::Statement;
 using storage::Transaction;
 
+// member_changes selects kMemberColumns and then whether the member was erased.
+constexpr int kErasedColumn = 12;
+
 class SqliteStore final : public Store {
  public:
   explicit SqliteStore(Database db)
@@ -111,8 +114,10 @@ class SqliteStore final : public Store {
     if (!changes_) {
       RAPPORT_TRY(changes_,
                   db_.prepare("SELECT " + std::string(sqlite::kMemberColumns) +
+                              ", m.erased_at IS NOT NULL"
                               " FROM members m WHERE (m.changed_seq, m.id) > (?1, ?2) AND "
-                              "(m.home_store = ?3 OR m.last_seen_at >= ?5 OR EXISTS ("
+                              "(m.erased_at IS NOT NULL OR "
+                              "m.home_store = ?3 OR m.last_seen_at >= ?5 OR EXISTS ("
                               "  SELECT 1 FROM member_store_visits v WHERE v.member_id = m.id "
                               "  AND v.store_id = ?3 AND v.last_seen_at >= ?4)) "
                               "ORDER BY m.changed_seq, m.id LIMIT ?6"));
@@ -131,12 +136,17 @@ class SqliteStore final : public Store {
       auto row = stmt.step();
       if (!row) return row.error();
       if (!*row) break;
-      if (page.members.size() == limit) {
+      if (page.members.size() + page.removed.size() == limit) {
         page.more = true;
         break;
       }
-      page.members.push_back(sqlite::member_from_row(stmt));
       page.last_sequence = sqlite::changed_seq_of_row(stmt);
+      if (stmt.column_int64(kErasedColumn) != 0) {
+        page.removed.push_back(stmt.column_int64(0));
+        page.last_member_id = page.removed.back();
+        continue;
+      }
+      page.members.push_back(sqlite::member_from_row(stmt));
       page.last_member_id = page.members.back().id;
     }
     stmt.reset();

@@ -70,6 +70,7 @@ struct ChangeScope {
 // One page of changed members and where the next page starts.
 struct MemberChanges {
   std::vector<domain::Member> members;  // oldest change first
+  std::vector<std::int64_t> removed{};  // erased members, to be removed (in the same order)
   std::int64_t last_sequence = 0;       // cursor after this page (unchanged when empty)
   std::int64_t last_member_id = 0;
   bool more = false;  // members after these are waiting
@@ -162,7 +163,8 @@ class Store {
 
   // Members of `scope` whose change (sequence, id) comes after (after_sequence,
   // after_member_id), at most `limit`, with their cards. Every change to a member, its cards
-  // or its visits moves it to the end of this order.
+  // or its visits moves it to the end of this order. Erased members are in every store's
+  // scope and come in `removed` instead of `members` (docs/members-rights.md).
   [[nodiscard]] virtual Result<MemberChanges> member_changes(const ChangeScope& scope,
                                                              std::int64_t after_sequence,
                                                              std::int64_t after_member_id,

@@ -220,10 +220,17 @@ std::string encode(const ChangesPage& page) {
   json::array members;
   members.reserve(page.members.size());
   for (const auto& m : page.members) members.emplace_back(member_to_json(m));
-  return json::serialize(json::object{{"store", page.store_id},
-                                      {"members", std::move(members)},
-                                      {"cursor", page.cursor},
-                                      {"more", page.more}});
+  json::object out{{"store", page.store_id},
+                   {"members", std::move(members)},
+                   {"cursor", page.cursor},
+                   {"more", page.more}};
+  // Only when there are removals, so a page without any reads as it always did.
+  if (!page.removed.empty()) {
+    json::array removed;
+    for (const auto id : page.removed) removed.emplace_back(id);
+    out["removed"] = std::move(removed);
+  }
+  return json::serialize(out);
 }
 
 Result<ChangesPage> decode_changes_page(std::string_view text) {
@@ -237,6 +244,15 @@ Result<ChangesPage> decode_changes_page(std::string_view text) {
   for (const auto& v : *members) {
     RAPPORT_TRY(auto member, member_from_json(v));
     page.members.push_back(std::move(member));
+  }
+  if (const auto* removed = o->if_contains("removed"); removed != nullptr) {
+    if (!removed->is_array() || removed->as_array().size() > kMaxMembersPerPage) {
+      return ProtocolErrc::kWrongShape;
+    }
+    for (const auto& id : removed->as_array()) {
+      if (!id.is_int64() || id.get_int64() <= 0) return ProtocolErrc::kWrongShape;
+      page.removed.push_back(id.get_int64());
+    }
   }
   RAPPORT_TRY(page.cursor, string_field(*o, "cursor"));
   RAPPORT_TRY_VOID(decode_cursor(page.cursor));

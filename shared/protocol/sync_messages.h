@@ -55,6 +55,9 @@ struct ChangesPage {
   std::vector<domain::Member> members;
   std::string cursor;  // pass as `since` next time
   bool more = false;   // another page is waiting: pull again now
+  // Ids of erased members: delete them, their cards and anything local about them. Absent
+  // from servers before the erasure issue (decoded as empty).
+  std::vector<std::int64_t> removed{};
 };
 
 [[nodiscard]] std::string encode(const PushEventsRequest& request);

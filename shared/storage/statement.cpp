@@ -112,4 +112,26 @@ bool Statement::column_is_null(int column) const {
   return sqlite3_column_type(handle_->stmt, column) == SQLITE_NULL;
 }
 
+int Statement::column_count() const { return sqlite3_column_count(handle_->stmt); }
+
+std::string Statement::column_name(int column) const {
+  const char* name = sqlite3_column_name(handle_->stmt, column);
+  return name == nullptr ? std::string() : std::string(name);
+}
+
+Statement::ColumnKind Statement::column_kind(int column) const {
+  switch (sqlite3_column_type(handle_->stmt, column)) {
+    case SQLITE_INTEGER:
+      return ColumnKind::kInteger;
+    case SQLITE_FLOAT:
+      return ColumnKind::kReal;
+    case SQLITE_TEXT:
+      return ColumnKind::kText;
+    case SQLITE_BLOB:
+      return ColumnKind::kBlob;
+    default:
+      return ColumnKind::kNull;
+  }
+}
+
 }  // namespace rapport::storage

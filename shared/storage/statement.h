@@ -46,6 +46,13 @@ class Statement {
   [[nodiscard]] std::optional<std::string> column_optional_text(int column) const;
   [[nodiscard]] bool column_is_null(int column) const;
 
+  // What a row holds, for code that reads any query's rows generically (a member's data
+  // export). kInteger, kReal, kText or kBlob as SQLite stored the value; kNull for NULL.
+  enum class ColumnKind { kNull, kInteger, kReal, kText, kBlob };
+  [[nodiscard]] int column_count() const;
+  [[nodiscard]] std::string column_name(int column) const;
+  [[nodiscard]] ColumnKind column_kind(int column) const;
+
  private:
   friend class Database;
   struct Handle;  // Wraps sqlite3_stmt; defined in statement.cpp.

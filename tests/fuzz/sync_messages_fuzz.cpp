@@ -29,7 +29,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (const auto page = decode_changes_page(body); page) {
     const auto again = decode_changes_page(encode(*page));
     if (!again || again->members.size() != page->members.size() ||
-        again->cursor != page->cursor || again->more != page->more) {
+        again->cursor != page->cursor || again->more != page->more ||
+        again->removed != page->removed) {
       std::abort();
     }
   }

@@ -1,0 +1,70 @@
+// server/reports/report.h
+//
+// Head-office reports (docs/reports.md) behind one plain interface, so `rapportctl report`,
+// CSV exports and a dashboard page run the same code: a report has a name and fixed columns,
+// and streams its rows into a RowSink one at a time, never holding them all. Sinks write CSV
+// or JSON to a stream (sinks.h); a dashboard page can bring its own.
+//
+// Thread-safety: a Report is immutable; run() uses the Database it is given (one thread).
+
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "shared/storage/database.h"
+#include "shared/util/result.h"
+
+namespace rapport::server::reports {
+
+// What every report can be narrowed to. Dates are YYYY-MM-DD, inclusive; empty: no bound.
+struct Filter {
+  std::optional<std::string> store;
+  std::optional<std::string> from;
+  std::optional<std::string> to;
+};
+
+enum class ColumnKind { kText, kInteger, kCents };  // kCents: whole cents, an integer
+
+struct Column {
+  std::string_view name;
+  ColumnKind kind;
+};
+
+using Cell = std::variant<std::monostate, std::int64_t, std::string>;  // monostate: no value
+
+// Receives one report run: begin once, then each row (cells in column order), then end.
+// end() is not called when the run fails part way.
+class RowSink {
+ public:
+  virtual ~RowSink() = default;
+  virtual void begin(std::span<const Column> columns) = 0;
+  virtual void row(std::span<const Cell> cells) = 0;
+  virtual void end() = 0;
+};
+
+class Report {
+ public:
+  virtual ~Report() = default;
+  [[nodiscard]] virtual std::string_view name() const = 0;
+  [[nodiscard]] virtual std::string_view description() const = 0;
+  [[nodiscard]] virtual std::span<const Column> columns() const = 0;
+  // Streams the rows for `filter`. No rows when there is nothing to report (before the first
+  // value refresh, for instance): never invented zeros.
+  // Requires: `db` is the server's database (server/storage/sqlite_schema.h).
+  [[nodiscard]] virtual Result<void> run(storage::Database& db, const Filter& filter,
+                                         RowSink& sink) const = 0;
+};
+
+// Every report, in the order `rapportctl report --help` lists them.
+[[nodiscard]] std::vector<std::unique_ptr<Report>> all_reports();
+// The report called `name`, or null.
+[[nodiscard]] std::unique_ptr<Report> find_report(std::string_view name);
+
+}  // namespace rapport::server::reports
