@@ -21,6 +21,9 @@ namespace json = boost::json;
 namespace {
 
 const std::string kPhone = "07700 900123";
+// The contact the cashier's enrollment form keeps in members.phone / members.email.
+const std::string kContactPhone = "07700 900456";
+const std::string kEmail = "ada@example.org";
 const std::string kPurchase =
     R"({"lines":[{"product":"Tea","category":"drinks","quantity":2,"amount_cents":500},)"
     R"({"product":"Scone","category":"bakery","quantity":1,"amount_cents":350}],"total_cents":850})";
@@ -33,6 +36,9 @@ struct RightsFixture : ServerFixture {
     REQUIRE(post({visit(ada_token), event(K::kPurchase, ada_token, kPurchase),
                   event(K::kNote, ada_token, kNote)})
                 .status == 200);
+    auto db = sql();
+    REQUIRE(db.execute("UPDATE members SET phone = '" + kContactPhone + "', email = '" + kEmail +
+                       "', marketing_consent = 1 WHERE id = " + std::to_string(ada)));
   }
   storage::Database sql() { return storage::Database::open(file, server::kSqliteMigrations).value(); }
   std::int64_t count(const std::string& query) {
@@ -89,6 +95,7 @@ TEST_CASE_METHOD(RightsFixture, "erasing a member removes their personal data fr
   const auto revenue_before = count("SELECT revenue_cents FROM members WHERE id = ?1");
   // The bytes are there before: a check that cannot fail would prove nothing.
   CHECK((file_bytes() + file_bytes("-wal")).find("Ada Lovelace") != std::string::npos);
+  CHECK((file_bytes() + file_bytes("-wal")).find(kEmail) != std::string::npos);
 
   auto rights = server::MemberRightsStore::open(file).value();
   const auto outcome =
@@ -102,6 +109,9 @@ TEST_CASE_METHOD(RightsFixture, "erasing a member removes their personal data fr
   CHECK(bytes.find("Ada Lovelace") == std::string::npos);
   CHECK(bytes.find("1815-12-10") == std::string::npos);
   CHECK(bytes.find(kPhone) == std::string::npos);
+  CHECK(bytes.find(kContactPhone) == std::string::npos);
+  CHECK(bytes.find(kEmail) == std::string::npos);
+  CHECK(count("SELECT marketing_consent FROM members WHERE id = ?1") == 0);
   CHECK(file_bytes("-wal").empty());
 
   CHECK(count("SELECT count(*) FROM events WHERE member_id = ?1") == events_before);
