@@ -6,7 +6,7 @@
 namespace rapport::terminal {
 namespace {
 
-constexpr std::array<storage::Migration, 5> kMigrations{{
+constexpr std::array<storage::Migration, 6> kMigrations{{
     {1, R"sql(
 CREATE TABLE members (
   id          INTEGER PRIMARY KEY,
@@ -81,6 +81,18 @@ CREATE TABLE staff_actions (
   action   TEXT NOT NULL,
   event_id TEXT,
   at       TEXT NOT NULL
+);
+)sql"},
+    // The POS integration API (docs/pos-api.md): the first answer to each mutating request by
+    // its Idempotency-Key, written in the same transaction as the request's outbox event.
+    {7, R"sql(
+CREATE TABLE pos_requests (
+  idempotency_key TEXT PRIMARY KEY,
+  fingerprint     TEXT NOT NULL,
+  status          INTEGER NOT NULL,
+  response        TEXT NOT NULL,
+  event_id        TEXT,
+  created_at      TEXT NOT NULL
 );
 )sql"},
 }};
