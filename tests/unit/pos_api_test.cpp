@@ -18,6 +18,8 @@
 #include "shared/crypto/certificates.h"
 #include "shared/net/https_client.h"
 #include "shared/protocol/protocol_errc.h"
+#include "shared/storage/storage_errc.h"
+#include "terminal/counter.h"
 #include "shared/util/clock.h"
 #include "shared/util/files.h"
 #include "terminal/local_database.h"
@@ -211,6 +213,20 @@ TEST_CASE("sales are checked, recorded in the outbox with the cashier, and refus
                            std::nullopt, now));
   CHECK_FALSE(sales.record({std::nullopt, 1}, protocol::VoidPayload{"not-an-id"}, std::nullopt, now));
   CHECK(outbox.size().value() == 2);
+
+  // What the caller adds commits with the event or not at all (the POS API's key record).
+  const auto failing = [](const auto&) -> Result<void> {
+    return make_error_code(storage::StorageErrc::kMisuse);
+  };
+  CHECK_FALSE(sales.record({std::nullopt, 1}, purchase, ana.id, now, failing));
+  terminal::Counter counter({"T1", "S1", kPrefix}, store.key, db, cache, outbox);
+  const auto scan = counter.scan(kAdaCard, now, failing);
+  CHECK(scan.outcome == terminal::ScanOutcome::kNotRecorded);
+  CHECK_FALSE(scan.event_id);
+  CHECK(outbox.size().value() == 2);
+  auto audit_rows = db.prepare("SELECT count(*) FROM staff_actions").value();
+  REQUIRE(audit_rows.step().value());
+  CHECK(audit_rows.column_int64(0) == 1);
 }
 
 TEST_CASE("the POS API identifies a card read and records the visit once per key", "[pos]") {
