@@ -445,3 +445,36 @@ TEST_CASE("every route the POS API answers is in its OpenAPI document, and no ot
   }
   CHECK(operations == terminal::pos::kRoutes.size());
 }
+
+TEST_CASE("the POS API is configured by [pos_api] and its key file must be private and long",
+          "[pos]") {
+  testing::TempDir dir;
+  const std::string base =
+      "[terminal]\nid = \"T1\"\nstore = \"S1\"\ndatabase = \"t.db\"\n"
+      "[server]\naddress = \"127.0.0.1:8443\"\n"
+      "[tls]\ncertificate = \"c\"\nprivate_key = \"k\"\nca_certificates = \"ca\"\n"
+      "[cards]\ncard_key = \"card.key\"\nissuer_prefix = \"627599\"\n";
+  write_file_atomically(dir / "off.toml", base, false);
+  CHECK_FALSE(terminal::load_terminal_config(dir / "off.toml").pos_api_host);
+  write_file_atomically(dir / "on.toml",
+                        base + "[pos_api]\nlisten = \"127.0.0.1:8471\"\napi_key_file = \"pos.key\"\n",
+                        false);
+  const auto config = terminal::load_terminal_config(dir / "on.toml");
+  CHECK(config.pos_api_host == "127.0.0.1");
+  CHECK(config.pos_api_port == 8471);
+  CHECK(config.pos_api_key_file == dir / "pos.key");
+  write_file_atomically(dir / "nokey.toml", base + "[pos_api]\nlisten = \"127.0.0.1:8471\"\n",
+                        false);
+  CHECK_THROWS_WITH(terminal::load_terminal_config(dir / "nokey.toml"),
+                    Catch::Contains("pos_api.api_key_file"));
+
+  CHECK_THROWS_WITH(terminal::load_pos_api_key(dir / "pos.key"), Catch::Contains("openssl rand"));
+  write_file_atomically(dir / "pos.key", "short\n", true);
+  CHECK_THROWS_WITH(terminal::load_pos_api_key(dir / "pos.key"), Catch::Contains("32"));
+  write_file_atomically(dir / "pos.key", "  " + kApiKey + "\n", true);
+  CHECK(terminal::load_pos_api_key(dir / "pos.key") == kApiKey);
+  write_file_atomically(dir / "pos.key", kApiKey, false);
+  std::filesystem::permissions(dir / "pos.key", std::filesystem::perms::group_read,
+                               std::filesystem::perm_options::add);
+  CHECK_THROWS_WITH(terminal::load_pos_api_key(dir / "pos.key"), Catch::Contains("chmod 600"));
+}
