@@ -178,8 +178,10 @@ net::HttpResponse PosHandler::handle(const net::HttpRequest& request) {
     if (candidate.method == request.method) route = &candidate;
   }
   if (route == nullptr) {
-    if (path_known) return refuse(405, "method_not_allowed", "this path does not take " +
-                                  request.method, "see docs/pos-api.openapi.yaml");
+    if (path_known) {
+      return refuse(405, "method_not_allowed", "this path does not take " + request.method,
+                    "see docs/pos-api.openapi.yaml");
+    }
     return refuse(404, "not_found", "no such endpoint", "see docs/pos-api.openapi.yaml");
   }
   if (request.body.size() > kMaxPosBody) {
@@ -215,7 +217,7 @@ net::HttpResponse PosHandler::handle(const net::HttpRequest& request) {
     return replay;
   }
   if (route->id == RouteId::kIdentify) return identify(request, key, fingerprint);
-  return sale(request, static_cast<int>(route->id), key, fingerprint);
+  return sale(request, route->id, key, fingerprint);
 }
 
 net::HttpResponse PosHandler::identify(const net::HttpRequest& request, const std::string& key,
@@ -248,11 +250,11 @@ net::HttpResponse PosHandler::member(std::string_view id_text) {
   return answer(200, json::serialize(o));
 }
 
-net::HttpResponse PosHandler::sale(const net::HttpRequest& request, int route,
+net::HttpResponse PosHandler::sale(const net::HttpRequest& request, RouteId route,
                                    const std::string& key, const std::string& fingerprint) {
   Customer customer;
   SaleAction action;
-  switch (static_cast<RouteId>(route)) {
+  switch (route) {
     case RouteId::kPurchase: {
       auto parsed = parse_purchase(request.body);
       if (auto* e = std::get_if<ApiError>(&parsed)) return refuse(*e);

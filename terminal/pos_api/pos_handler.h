@@ -9,7 +9,9 @@
 
 #pragma once
 
+#include <array>
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <string>
 
@@ -17,6 +19,7 @@
 #include "shared/storage/database.h"
 #include "terminal/counter.h"
 #include "terminal/pos_api/idempotency.h"
+#include "terminal/pos_api/pos_routes.h"
 #include "terminal/sales.h"
 
 namespace rapport::terminal::pos {
@@ -34,7 +37,7 @@ class PosHandler {
   net::HttpResponse identify(const net::HttpRequest& request, const std::string& key,
                              const std::string& fingerprint);
   net::HttpResponse member(std::string_view id_text);
-  net::HttpResponse sale(const net::HttpRequest& request, int route, const std::string& key,
+  net::HttpResponse sale(const net::HttpRequest& request, RouteId route, const std::string& key,
                          const std::string& fingerprint);
   [[nodiscard]] bool authorised(const net::HttpRequest& request) const;
 
