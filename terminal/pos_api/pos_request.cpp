@@ -55,18 +55,21 @@ std::optional<ApiError> unknown_field(const json::object& o,
   return std::nullopt;
 }
 
-// A required or optional string / integer field.
-std::variant<std::optional<std::string>, ApiError> string_of(const json::object& o,
-                                                            std::string_view key, bool required,
-                                                            std::string_view where = "") {
-  const std::string name = std::string(where) + std::string(key);
+// An optional string field (absent or null: nullopt), a required one, an integer one.
+std::variant<std::optional<std::string>, ApiError> optional_string(const json::object& o,
+                                                                   std::string_view key) {
   const auto* v = o.if_contains(key);
-  if (v == nullptr || v->is_null()) {
-    if (required) return missing(name);
-    return std::optional<std::string>{};
-  }
-  if (!v->is_string()) return wrong_type(name, "a string");
+  if (v == nullptr || v->is_null()) return std::optional<std::string>{};
+  if (!v->is_string()) return wrong_type(key, "a string");
   return std::optional<std::string>(std::string(v->get_string()));
+}
+
+std::variant<std::string, ApiError> required_string(const json::object& o, std::string_view key,
+                                                    std::string_view where = "") {
+  const auto* v = o.if_contains(key);
+  if (v == nullptr || v->is_null()) return missing(std::string(where) + std::string(key));
+  if (!v->is_string()) return wrong_type(std::string(where) + std::string(key), "a string");
+  return std::string(v->get_string());
 }
 
 std::variant<std::optional<std::int64_t>, ApiError> int_of(const json::object& o,
@@ -89,7 +92,7 @@ std::variant<std::optional<std::int64_t>, ApiError> int_of(const json::object& o
   auto lhs = std::move(std::get<0>(lhs##_parsed))
 
 std::variant<Customer, ApiError> customer_of(const json::object& o) {
-  POS_TAKE(card_read, string_of(o, "card_read", false));
+  POS_TAKE(card_read, optional_string(o, "card_read"));
   POS_TAKE(member_id, int_of(o, "member_id", false));
   if (card_read.has_value() == member_id.has_value()) {
     return bad("missing_customer",
@@ -116,11 +119,11 @@ std::string error_json(const ApiError& e) {
 Parsed<IdentifyRequest> parse_identify(std::string_view body) {
   POS_TAKE(o, object_of(body));
   if (auto e = unknown_field(o, {"card_read"})) return *e;
-  POS_TAKE(card_read, string_of(o, "card_read", true));
-  if (card_read->empty() || card_read->size() > kMaxCardRead) {
+  POS_TAKE(card_read, required_string(o, "card_read"));
+  if (card_read.empty() || card_read.size() > kMaxCardRead) {
     return bad("bad_field", "the field 'card_read' must be 1 to 512 characters");
   }
-  return IdentifyRequest{std::move(*card_read)};
+  return IdentifyRequest{std::move(card_read)};
 }
 
 Parsed<PurchaseRequest> parse_purchase(std::string_view body) {
@@ -128,7 +131,7 @@ Parsed<PurchaseRequest> parse_purchase(std::string_view body) {
   if (auto e = unknown_field(o, {"card_read", "member_id", "lines", "receipt"})) return *e;
   POS_TAKE(customer, customer_of(o));
   PurchaseRequest r{std::move(customer), {}};
-  POS_TAKE(receipt, string_of(o, "receipt", false));
+  POS_TAKE(receipt, optional_string(o, "receipt"));
   r.purchase.receipt = std::move(receipt);
   const auto* lines = o.if_contains("lines");
   if (lines == nullptr || lines->is_null()) return missing("lines");
@@ -147,15 +150,15 @@ Parsed<PurchaseRequest> parse_purchase(std::string_view body) {
       return *e;
     }
     protocol::SaleLine sale_line;
-    POS_TAKE(product, string_of(line, "product", true, where));
-    POS_TAKE(category, string_of(line, "category", true, where));
+    POS_TAKE(product, required_string(line, "product", where));
+    POS_TAKE(category, required_string(line, "category", where));
     POS_TAKE(quantity, int_of(line, "quantity", false, where));
     POS_TAKE(amount, int_of(line, "amount_cents", true, where));
     POS_TAKE(margin, int_of(line, "margin_cents", false, where));
-    sale_line.product = std::move(*product);
-    sale_line.category = std::move(*category);
+    sale_line.product = std::move(product);
+    sale_line.category = std::move(category);
     sale_line.quantity = quantity.value_or(1);
-    sale_line.amount_cents = *amount;
+    sale_line.amount_cents = amount.value_or(0);  // required: always set
     sale_line.margin_cents = margin;
     r.purchase.lines.push_back(std::move(sale_line));
   }
@@ -168,17 +171,17 @@ Parsed<RefundRequest> parse_refund(std::string_view body) {
     return *e;
   }
   POS_TAKE(customer, customer_of(o));
-  POS_TAKE(purchase_id, string_of(o, "purchase_id", true));
+  POS_TAKE(purchase_id, required_string(o, "purchase_id"));
   POS_TAKE(amount, int_of(o, "amount_cents", true));
-  return RefundRequest{std::move(customer), {std::move(*purchase_id), *amount}};
+  return RefundRequest{std::move(customer), {std::move(purchase_id), amount.value_or(0)}};
 }
 
 Parsed<VoidRequest> parse_void(std::string_view body) {
   POS_TAKE(o, object_of(body));
   if (auto e = unknown_field(o, {"card_read", "member_id", "purchase_id"})) return *e;
   POS_TAKE(customer, customer_of(o));
-  POS_TAKE(purchase_id, string_of(o, "purchase_id", true));
-  return VoidRequest{std::move(customer), {std::move(*purchase_id)}};
+  POS_TAKE(purchase_id, required_string(o, "purchase_id"));
+  return VoidRequest{std::move(customer), {std::move(purchase_id)}};
 }
 
 }  // namespace rapport::terminal::pos
