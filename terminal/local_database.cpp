@@ -2,6 +2,8 @@
 #include "terminal/local_database.h"
 
 #include <array>
+#include <stdexcept>
+#include <string>
 
 namespace rapport::terminal {
 namespace {
@@ -101,6 +103,16 @@ CREATE TABLE pos_requests (
 
 Result<storage::Database> open_local_database(const std::filesystem::path& file) {
   return storage::Database::open(file, kMigrations);
+}
+
+storage::Database open_local_database_or_throw(const std::filesystem::path& file,
+                                               std::string_view who) {
+  auto db = open_local_database(file);
+  if (!db) {
+    throw std::runtime_error(std::string(who) + ": cannot open " + file.string() + ": " +
+                             db.error().message());
+  }
+  return std::move(*db);
 }
 
 }  // namespace rapport::terminal

@@ -10,18 +10,6 @@
 #include "terminal/pos_api/pos_routes.h"
 
 namespace rapport::terminal {
-namespace {
-
-storage::Database open_or_throw(const std::filesystem::path& file) {
-  auto db = open_local_database(file);
-  if (!db) {
-    throw std::runtime_error("pos api: cannot open " + file.string() + ": " +
-                             db.error().message());
-  }
-  return std::move(*db);
-}
-
-}  // namespace
 
 std::string load_pos_api_key(const std::filesystem::path& file) {
   const auto text = read_file(file);
@@ -47,7 +35,7 @@ std::string load_pos_api_key(const std::filesystem::path& file) {
 
 PosApi::PosApi(const TerminalConfig& config, card::CardKey key,
                std::shared_ptr<const LiveKeyring> token_keys, std::function<void()> recorded)
-    : db_(open_or_throw(config.database)),
+    : db_(open_local_database_or_throw(config.database, "pos api")),
       cache_(db_),
       outbox_(db_),
       lookup_(make_server_card_lookup(config)),
