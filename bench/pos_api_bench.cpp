@@ -21,13 +21,13 @@
 
 #include "shared/card/card_key.h"
 #include "shared/card/card_number.h"
-#include "shared/crypto/certificates.h"
 #include "shared/net/https_client.h"
 #include "shared/util/files.h"
 #include "shared/util/logging.h"
 #include "terminal/local_database.h"
 #include "terminal/member_cache.h"
 #include "terminal/pos_api/pos_api.h"
+#include "tests/support/loopback_tls.h"
 
 namespace {
 
@@ -97,22 +97,13 @@ int main(int argc, char** argv) {
     }
     if (auto applied = cache.apply(page); !applied) die(applied.error().message());
   }
-  const auto ca = crypto::create_certificate_authority("POS Bench CA").value();
-  crypto::CertificateRequest request;
-  request.common_name = "T1";
-  request.ip_addresses = {"127.0.0.1"};
-  request.use = crypto::CertificateUse::kServer;
-  const auto cert = crypto::issue_certificate(ca, request).value();
-  write_file_atomically(dir / "ca.pem", ca.certificate_pem, false);
-  write_file_atomically(dir / "t1.pem", cert.certificate_pem, false);
-  write_file_atomically(dir / "t1.key", cert.private_key_pem, true);
   write_file_atomically(dir / "pos_api.key", kKey, true);
 
   terminal::TerminalConfig config;
   config.terminal_id = "T1";
   config.store_id = "S1";
   config.database = dir / "terminal.db";
-  config.tls = {dir / "t1.pem", dir / "t1.key", dir / "ca.pem"};
+  config.tls = testing::write_loopback_tls(dir, "T1");
   config.issuer_prefix = kPrefix;
   config.card_lookup_timeout = std::chrono::milliseconds(0);
   config.pos_api_host = "127.0.0.1";
@@ -121,7 +112,7 @@ int main(int argc, char** argv) {
     terminal::PosApi api(config, key, std::make_shared<const terminal::LiveKeyring>());
     net::ClientOptions options;
     options.port = api.port();
-    options.tls.ca_certificates = dir / "ca.pem";
+    options.tls.ca_certificates = config.tls.ca_certificates;
     const auto client = net::HttpsClient::create(options);
     const auto call = [&](std::string_view target, const std::string& body,
                           const std::string& idempotency_key, unsigned expected) {

@@ -15,7 +15,6 @@
 
 #include "shared/card/card_key.h"
 #include "shared/card/card_number.h"
-#include "shared/crypto/certificates.h"
 #include "shared/net/https_client.h"
 #include "shared/protocol/protocol_errc.h"
 #include "shared/storage/storage_errc.h"
@@ -31,6 +30,7 @@
 #include "terminal/sales.h"
 #include "terminal/screen/staff_pins.h"
 #include "tests/support/catch_result.h"
+#include "tests/support/loopback_tls.h"
 #include "tests/support/temp_dir.h"
 
 using namespace rapport;
@@ -85,22 +85,13 @@ struct Api : Store {
   int woken = 0;
 
   Api() {
-    const auto ca = crypto::create_certificate_authority("POS Test CA").value();
-    crypto::CertificateRequest request;
-    request.common_name = "T1";
-    request.ip_addresses = {"127.0.0.1"};
-    request.use = crypto::CertificateUse::kServer;
-    const auto cert = crypto::issue_certificate(ca, request).value();
-    write_file_atomically(dir / "ca.pem", ca.certificate_pem, false);
-    write_file_atomically(dir / "t1.pem", cert.certificate_pem, false);
-    write_file_atomically(dir / "t1.key", cert.private_key_pem, true);
     write_file_atomically(dir / "pos_api.key", kApiKey + "\n", true);
 
     terminal::TerminalConfig config;
     config.terminal_id = "T1";
     config.store_id = "S1";
     config.database = dir / "terminal.db";
-    config.tls = {dir / "t1.pem", dir / "t1.key", dir / "ca.pem"};
+    config.tls = testing::write_loopback_tls(dir.path(), "T1");
     config.issuer_prefix = kPrefix;
     config.card_lookup_timeout = 0ms;  // no server in these tests
     config.pos_api_host = "127.0.0.1";
@@ -112,7 +103,7 @@ struct Api : Store {
     net::ClientOptions options;
     options.host = "127.0.0.1";
     options.port = api->port();
-    options.tls.ca_certificates = dir / "ca.pem";
+    options.tls.ca_certificates = config.tls.ca_certificates;
     client = net::HttpsClient::create(options);
   }
 
