@@ -70,7 +70,8 @@ ScanResult Counter::scan_chip(std::string_view uid_hex, std::span<const std::uin
   return recognise(verified->number.digits(), verified->member_id, now);
 }
 
-ScanResult Counter::scan(std::string_view raw, std::chrono::system_clock::time_point now) {
+ScanResult Counter::scan(std::string_view raw, std::chrono::system_clock::time_point now,
+                         const AlsoInTransaction& also) {
   // A signed member token is checked offline first; a genuine one goes on as its card number.
   if (card::is_member_token_text(raw)) {
     const auto verified = verify_token_text(*token_keys_->current(), raw, identity_.issuer_prefix);
@@ -80,13 +81,70 @@ ScanResult Counter::scan(std::string_view raw, std::chrono::system_clock::time_p
       return {ScanOutcome::kRefusedToken, token_refusal_advice(verified.error()), std::nullopt,
               std::nullopt, 0};
     }
-    return recognise(verified->number.digits(), verified->member_id, now);
+    return recognise(verified->number.digits(), verified->member_id, now, also);
   }
-  return recognise(raw, std::nullopt, now);
+  return recognise(raw, std::nullopt, now, also);
+}
+
+std::variant<ReadCard, ScanResult> Counter::read_card(std::string_view raw) {
+  std::string digits(raw);
+  std::optional<std::int64_t> token_member;
+  if (card::is_member_token_text(raw)) {
+    const auto verified = verify_token_text(*token_keys_->current(), raw, identity_.issuer_prefix);
+    if (!verified) {
+      return ScanResult{ScanOutcome::kRefusedToken, token_refusal_advice(verified.error()),
+                        std::nullopt, std::nullopt, 0};
+    }
+    digits = verified->number.digits();
+    token_member = verified->member_id;
+  }
+  const auto number = card::CardNumber::parse(digits, identity_.issuer_prefix);
+  if (!number) {
+    return ScanResult{ScanOutcome::kBadRead, bad_read_advice(number.error()), std::nullopt,
+                      std::nullopt, 0};
+  }
+  ReadCard read{key_.token_for(*number), number->last4(), std::nullopt};
+  look_up_unknown_card(read.token);
+  const auto holder = cache_.find_by_token(read.token);
+  if (!holder) {
+    return ScanResult{ScanOutcome::kNotRecorded,
+                      "member cache unreadable (" + holder.error().message() + ") - try again",
+                      std::nullopt, std::nullopt, 0};
+  }
+  if (auto refused = refusal(*holder, token_member)) return *refused;
+  read.holder = *holder;
+  return read;
+}
+
+std::optional<ScanResult> Counter::refusal(const std::optional<CardHolder>& found,
+                                           std::optional<std::int64_t> token_member) {
+  if (found && found->card.status == domain::CardStatus::kBlocked) {
+    return ScanResult{ScanOutcome::kBlockedCard,
+                      "card ending " + found->card.last4 +
+                          " is BLOCKED (reported lost or replaced) - "
+                          "do not accept it; ask " +
+                          found->member.name + " for their current card",
+                      found, std::nullopt, 0};
+  }
+  // The token is genuine, but the chain has since given this card to someone else (a card
+  // re-assigned): greeting the member the card now belongs to would be as wrong as greeting
+  // the one the token names. Nothing is recorded.
+  if (found && token_member && found->member.id != *token_member) {
+    spdlog::warn("card ending {}: its token names member {} but the card belongs to member {}",
+                 found->card.last4, *token_member, found->member.id);
+    return ScanResult{ScanOutcome::kRefusedToken,
+                      "card REFUSED: card ending " + found->card.last4 +
+                          " now belongs to another member than its chip or code says - do not "
+                          "accept it; ask for the member's current card, or have this card "
+                          "re-issued",
+                      std::nullopt, std::nullopt, 0};
+  }
+  return std::nullopt;
 }
 
 ScanResult Counter::recognise(std::string_view raw, std::optional<std::int64_t> token_member,
-                              std::chrono::system_clock::time_point now) {
+                              std::chrono::system_clock::time_point now,
+                              const AlsoInTransaction& also) {
   const auto number = card::CardNumber::parse(raw, identity_.issuer_prefix);
   if (!number) {
     spdlog::info("bad card read ({} characters): {}", raw.size(), number.error().message());
@@ -107,29 +165,18 @@ ScanResult Counter::recognise(std::string_view raw, std::optional<std::int64_t> 
     spdlog::error("member cache lookup failed: {}", holder.error().message());
   }
   const std::optional<CardHolder> found = holder ? *holder : std::nullopt;
-  if (found && found->card.status == domain::CardStatus::kBlocked) {
-    return {ScanOutcome::kBlockedCard,
-            "card ending " + found->card.last4 +
-                " is BLOCKED (reported lost or replaced) - "
-                "do not accept it; ask " +
-                found->member.name + " for their current card",
-            found, std::nullopt, 0};
-  }
-  // The token is genuine, but the chain has since given this card to someone else (a card
-  // re-assigned): greeting the member the card now belongs to would be as wrong as greeting
-  // the one the token names. Nothing is recorded.
-  if (found && token_member && found->member.id != *token_member) {
-    spdlog::warn("card ending {}: its token names member {} but the card belongs to member {}",
-                 found->card.last4, *token_member, found->member.id);
-    return {ScanOutcome::kRefusedToken,
-            "card REFUSED: card ending " + found->card.last4 +
-                " now belongs to another member than its chip or code says - do not accept "
-                "it; ask for the member's current card, or have this card re-issued",
-            std::nullopt, std::nullopt, 0};
-  }
+  if (auto refused = refusal(found, token_member)) return *refused;
   auto result = record_visit(token, found, number->last4(), now);
   result.card_token = token;
   result.card_last4 = number->last4();
+  if (result.event_id && also) {
+    if (auto extra = also(result); !extra) {
+      spdlog::error("could not record the visit's companion rows: {}", extra.error().message());
+      return {ScanOutcome::kNotRecorded,
+              "visit NOT recorded (" + extra.error().message() + ") - scan again",
+              result.holder, std::nullopt, 0};
+    }
+  }
   if (result.event_id) {
     if (auto committed = tx->commit(); !committed) {
       spdlog::error("could not commit the visit: {}", committed.error().message());

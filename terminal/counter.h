@@ -9,10 +9,12 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
 #include <string>
+#include <variant>
 
 #include "shared/card/card_key.h"
 #include "shared/card/token_keyring.h"
@@ -49,6 +51,18 @@ struct ScanResult {
   std::string card_last4{};
 };
 
+// A card read resolved as scan() does, with nothing recorded (terminal/sales.h, the POS API).
+struct ReadCard {
+  std::string token;                  // CardKey::token_for() of the card number
+  std::string last4;
+  std::optional<CardHolder> holder;   // nullopt: a valid card this store does not know
+};
+
+// Runs inside scan()'s transaction once its event is appended, before the commit: a failure
+// rolls the visit back (scan() then answers kNotRecorded). The POS API stores its
+// idempotency record here, so a visit and its record commit together or not at all.
+using AlsoInTransaction = std::function<Result<void>(const ScanResult&)>;
+
 class Counter {
  public:
   struct Identity {
@@ -79,7 +93,12 @@ class Counter {
   // outbox before this returns a result that says it was recorded. Lookup, pending count and append
   // form one transaction, so an acknowledgement committed by the sync worker in between cannot make
   // the visit number shown wrong.
-  [[nodiscard]] ScanResult scan(std::string_view raw, std::chrono::system_clock::time_point now);
+  [[nodiscard]] ScanResult scan(std::string_view raw, std::chrono::system_clock::time_point now,
+                                const AlsoInTransaction& also = {});
+
+  // The card a raw read names, checked as scan() checks it (bad read, refused token,
+  // blocked card, re-assigned card answer the ScanResult scan() would), recording nothing.
+  [[nodiscard]] std::variant<ReadCard, ScanResult> read_card(std::string_view raw);
 
   // A contactless card tapped on a CCID reader: its UID (hex, as the driver reports it) and
   // user memory. The UID alone proves nothing (docs/cards.md): the card counts only when its
@@ -92,7 +111,12 @@ class Counter {
  private:
   // A valid card number (from a verified token carrying `token_member`, or typed/scanned).
   ScanResult recognise(std::string_view raw, std::optional<std::int64_t> token_member,
-                       std::chrono::system_clock::time_point now);
+                       std::chrono::system_clock::time_point now,
+                       const AlsoInTransaction& also = {});
+  // The refusal scan() answers for a card that is blocked or now held by another member
+  // than its verified token names; nullopt when the card may be used.
+  static std::optional<ScanResult> refusal(const std::optional<CardHolder>& found,
+                                           std::optional<std::int64_t> token_member);
   // Asks the server about a card the cache does not know, and caches what it says.
   void look_up_unknown_card(const std::string& token);
   ScanResult record_visit(const std::string& token, const std::optional<CardHolder>& holder,

@@ -2,11 +2,13 @@
 #include "terminal/local_database.h"
 
 #include <array>
+#include <stdexcept>
+#include <string>
 
 namespace rapport::terminal {
 namespace {
 
-constexpr std::array<storage::Migration, 6> kMigrations{{
+constexpr std::array<storage::Migration, 7> kMigrations{{
     {1, R"sql(
 CREATE TABLE members (
   id          INTEGER PRIMARY KEY,
@@ -83,6 +85,18 @@ CREATE TABLE staff_actions (
   at       TEXT NOT NULL
 );
 )sql"},
+    // The POS integration API (docs/pos-api.md): the first answer to each mutating request by
+    // its Idempotency-Key, written in the same transaction as the request's outbox event.
+    {7, R"sql(
+CREATE TABLE pos_requests (
+  idempotency_key TEXT PRIMARY KEY,
+  fingerprint     TEXT NOT NULL,
+  status          INTEGER NOT NULL,
+  response        TEXT NOT NULL,
+  event_id        TEXT,
+  created_at      TEXT NOT NULL
+);
+)sql"},
     // The cashier's screen, notes (docs/cashier-screen.md): the notes written at this
     // terminal, kept so the next scan can show them and prompt with the last one (the server
     // does not send notes to terminals). By member, or by card for a member enrolled here
@@ -105,6 +119,16 @@ CREATE INDEX local_notes_card ON local_notes(card_token, noted_at);
 
 Result<storage::Database> open_local_database(const std::filesystem::path& file) {
   return storage::Database::open(file, kMigrations);
+}
+
+storage::Database open_local_database_or_throw(const std::filesystem::path& file,
+                                               std::string_view who) {
+  auto db = open_local_database(file);
+  if (!db) {
+    throw std::runtime_error(std::string(who) + ": cannot open " + file.string() + ": " +
+                             db.error().message());
+  }
+  return std::move(*db);
 }
 
 }  // namespace rapport::terminal

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <filesystem>
+#include <string_view>
 
 #include "shared/storage/database.h"
 #include "shared/util/result.h"
@@ -15,5 +16,10 @@
 namespace rapport::terminal {
 
 [[nodiscard]] Result<storage::Database> open_local_database(const std::filesystem::path& file);
+
+// The same for a part that starts with the terminal (a listener's own connection): throws
+// std::runtime_error "<who>: cannot open FILE: why" (start-up only).
+[[nodiscard]] storage::Database open_local_database_or_throw(const std::filesystem::path& file,
+                                                             std::string_view who);
 
 }  // namespace rapport::terminal

@@ -22,6 +22,7 @@
 #include "terminal/enroll_command.h"
 #include "terminal/live_keyring.h"
 #include "terminal/local_database.h"
+#include "terminal/pos_api/pos_api.h"
 #include "terminal/screen/cashier_screen.h"
 #include "terminal/screen/staff_command.h"
 #include "terminal/sync_worker.h"
@@ -176,6 +177,12 @@ int main(int argc, char** argv) {
       screen = std::make_unique<terminal::CashierScreen>(config, *db,
                                                          [&sync] { return sync.online(); });
     }
+    // [pos_api] listen: the POS integration API (docs/pos-api.md).
+    std::unique_ptr<terminal::PosApi> pos_api;
+    if (config.pos_api_host) {
+      pos_api = std::make_unique<terminal::PosApi>(config, *key, token_keys,
+                                                   [&sync] { sync.wake(); });
+    }
     std::cout << "rapport-terminal " << config.terminal_id << " (store " << config.store_id
               << ") ready: scan a card, or type its number and press Enter. "
               << "Ctrl-D or Ctrl-C to stop." << std::endl;
@@ -225,6 +232,7 @@ int main(int argc, char** argv) {
       if (result.event_id) sync.wake();
     }
     spdlog::info("stopping");
+    pos_api.reset();
     screen.reset();
     sync.stop();
     return EXIT_SUCCESS;

@@ -40,6 +40,12 @@ TerminalConfig load_terminal_config(const std::filesystem::path& file) {
     c.screen_host = screen.host;
     c.screen_port = screen.port;
   }
+  if (config.optional_string("pos_api.listen")) {
+    const auto pos = config::host_port(config, "pos_api.listen");
+    c.pos_api_host = pos.host;
+    c.pos_api_port = pos.port;
+    c.pos_api_key_file = config.path("pos_api.api_key_file");
+  }
   c.readers = drivers::load_reader_config(config);
   return c;
 }

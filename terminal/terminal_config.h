@@ -43,6 +43,12 @@ struct TerminalConfig {
   // with the terminal's own certificate. Absent: no screen.
   std::optional<std::string> screen_host;
   std::uint16_t screen_port = 0;
+  // [pos_api] listen and api_key_file: the POS integration API (docs/pos-api.md), over TLS
+  // with the terminal's own certificate; every request carries the key in that file as a
+  // bearer token. Absent listen: no POS API.
+  std::optional<std::string> pos_api_host;
+  std::uint16_t pos_api_port = 0;
+  std::filesystem::path pos_api_key_file;
   drivers::ReaderConfig readers;  // [readers]: console, USB readers, extra reader models
 };
 

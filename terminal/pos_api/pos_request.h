@@ -1,0 +1,62 @@
+// terminal/pos_api/pos_request.h
+//
+// The POS integration API's request bodies (docs/pos-api.md) parsed into typed requests,
+// with an error the POS can act on for anything else: not JSON, a field missing or of the
+// wrong type, a field we do not know. Values are checked again by the sale check
+// (terminal/sales.h); this only reads. Pure functions: fuzzed by tests/fuzz/pos_request_fuzz.cpp.
+
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "shared/protocol/event_payloads.h"
+
+namespace rapport::terminal::pos {
+
+// The JSON error body every refusal of the API carries: {"error", "message", "what_to_do"}.
+struct ApiError {
+  unsigned status = 400;
+  std::string error;       // stable code, e.g. "missing_field"
+  std::string message;     // what is wrong, naming the field
+  std::string what_to_do;  // the next step for the POS developer or the cashier
+};
+
+// Who a sale is for: a raw card read (as the counter's reader delivers it: a card number or
+// a signed member token) or a member id from an earlier identify.
+struct Customer {
+  std::optional<std::string> card_read;
+  std::optional<std::int64_t> member_id;
+};
+
+struct IdentifyRequest {
+  std::string card_read;
+};
+struct PurchaseRequest {
+  Customer customer;
+  protocol::PurchasePayload purchase;  // total_cents left 0: the sale sums the lines
+};
+struct RefundRequest {
+  Customer customer;
+  protocol::RefundPayload refund;
+};
+struct VoidRequest {
+  Customer customer;
+  protocol::VoidPayload void_sale;
+};
+
+template <typename T>
+using Parsed = std::variant<T, ApiError>;
+
+[[nodiscard]] Parsed<IdentifyRequest> parse_identify(std::string_view body);
+[[nodiscard]] Parsed<PurchaseRequest> parse_purchase(std::string_view body);
+[[nodiscard]] Parsed<RefundRequest> parse_refund(std::string_view body);
+[[nodiscard]] Parsed<VoidRequest> parse_void(std::string_view body);
+
+// The error as its JSON body.
+[[nodiscard]] std::string error_json(const ApiError& e);
+
+}  // namespace rapport::terminal::pos

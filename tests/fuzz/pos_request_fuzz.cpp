@@ -1,0 +1,51 @@
+// tests/fuzz/pos_request_fuzz.cpp
+//
+// Whatever a POS (or anyone on the machine) sends the POS API as a request body: each of the
+// four parsers never crashes, a refusal always says what is wrong and what to do, and what
+// it accepts respects the bounds the sale check relies on.
+
+#include <cstdint>
+#include <cstdlib>
+#include <string_view>
+#include <variant>
+
+#include "terminal/pos_api/pos_request.h"
+
+namespace {
+
+using namespace rapport::terminal::pos;
+
+template <typename T>
+const T* accepted(const Parsed<T>& parsed) {
+  if (const auto* e = std::get_if<ApiError>(&parsed)) {
+    if (e->error.empty() || e->message.empty() || e->what_to_do.empty()) std::abort();
+    if (error_json(*e).empty()) std::abort();
+    return nullptr;
+  }
+  return &std::get<T>(parsed);
+}
+
+void check_customer(const Customer& c) {
+  if (c.card_read.has_value() == c.member_id.has_value()) std::abort();
+  if (c.card_read && (c.card_read->empty() || c.card_read->size() > 512)) std::abort();
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string_view body(reinterpret_cast<const char*>(data), size);
+  const auto identify = parse_identify(body);
+  if (const auto* r = accepted(identify)) {
+    if (r->card_read.empty() || r->card_read.size() > 512) std::abort();
+  }
+  const auto purchase = parse_purchase(body);
+  if (const auto* r = accepted(purchase)) {
+    check_customer(r->customer);
+    if (r->purchase.lines.empty() || r->purchase.lines.size() > 200) std::abort();
+  }
+  const auto refund = parse_refund(body);
+  if (const auto* r = accepted(refund)) check_customer(r->customer);
+  const auto void_sale = parse_void(body);
+  if (const auto* r = accepted(void_sale)) check_customer(r->customer);
+  return 0;
+}
