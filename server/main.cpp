@@ -192,9 +192,10 @@ int main(int argc, char** argv) {
       offers = std::make_unique<rapport::server::TerminalOffers>(*offer_store, config.rewards);
     }
     auto server = rapport::net::HttpsServer::start(
-        options, [&storage, &tokens, offers = offers.get(),
+        options, [&storage, &tokens, member_offers = offers.get(),
                   policy = config.sync](const rapport::net::HttpRequest& request) {
-          return rapport::server::handle_sync_request(storage, policy, request, &tokens, offers);
+          return rapport::server::handle_sync_request(storage, policy, request, &tokens,
+                                                      member_offers);
         });
     std::unique_ptr<rapport::server::EnrollmentStore> enrollment_store;
     std::unique_ptr<rapport::server::EnrollmentAuthority> authority;
