@@ -20,6 +20,9 @@
 #include "server/member_token_handler.h"
 #include "server/revocation_watcher.h"
 #include "server/server_config.h"
+#include "server/points_scheduler.h"
+#include "server/storage/offer_store.h"
+#include "server/terminal_offers.h"
 #include "server/value_scheduler.h"
 #include "server/storage/enrollment_store.h"
 #include "server/storage/staff_store.h"
@@ -174,10 +177,25 @@ int main(int argc, char** argv) {
     }
     const rapport::server::MemberTokenService tokens{
         *card_key, rapport::server::CardTokenKeys(config.data_folder), config.issuer_prefix};
+    // With rewards rules, members reach terminals with their offers (docs/offers.md); the
+    // offers' reads and held-out records use their own connection, on the sync I/O thread.
+    std::unique_ptr<rapport::server::OfferStore> offer_store;
+    std::unique_ptr<rapport::server::TerminalOffers> offers;
+    if (config.rewards) {
+      auto opened = rapport::server::OfferStore::open(config.database);
+      if (!opened) {
+        spdlog::critical("cannot open the database {}: {}", config.database.string(),
+                         opened.error().message());
+        return EXIT_FAILURE;
+      }
+      offer_store = std::move(*opened);
+      offers = std::make_unique<rapport::server::TerminalOffers>(*offer_store, config.rewards);
+    }
     auto server = rapport::net::HttpsServer::start(
-        options,
-        [&storage, &tokens, policy = config.sync](const rapport::net::HttpRequest& request) {
-          return rapport::server::handle_sync_request(storage, policy, request, &tokens);
+        options, [&storage, &tokens, member_offers = offers.get(),
+                  policy = config.sync](const rapport::net::HttpRequest& request) {
+          return rapport::server::handle_sync_request(storage, policy, request, &tokens,
+                                                      member_offers);
         });
     std::unique_ptr<rapport::server::EnrollmentStore> enrollment_store;
     std::unique_ptr<rapport::server::EnrollmentAuthority> authority;
@@ -196,6 +214,8 @@ int main(int argc, char** argv) {
     const rapport::server::ValueScheduler values(
         config.database, config.value, config.value_refresh_every, config.value_changed_every,
         config.value_incremental_max_members);
+    const rapport::server::PointsScheduler points_expiry(config.database, config.rewards,
+                                                         config.points_expiry_every);
     const int signal = wait_for_stop_signal();
     spdlog::info("received {}, stopping", signal == SIGINT ? "SIGINT" : "SIGTERM");
     watcher.reset();

@@ -103,6 +103,8 @@ ServerConfig load_server_config(const std::filesystem::path& file) {
     c.rewards = std::make_shared<const rewards::RewardsRules>(
         rewards::load_rewards_rules(config.path("rewards.rules")));
   }
+  c.points_expiry_every =
+      std::chrono::hours(config.integer_or("rewards.expire_every_hours", 24, 0, 24 * 31));
   return c;
 }
 

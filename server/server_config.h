@@ -63,6 +63,9 @@ struct ServerConfig {
   // [rewards] rules: the rewards rules file (config/rewards.toml, docs/rewards.md), checked
   // at load. Null when the key is absent: no points are earned.
   std::shared_ptr<const rewards::RewardsRules> rewards;
+  // [rewards] expire_every_hours: how often the points expiry job runs (and once at start);
+  // 0: only `rapportctl points expire`.
+  std::chrono::hours points_expiry_every{24};
 };
 
 [[nodiscard]] ServerConfig load_server_config(const std::filesystem::path& file);

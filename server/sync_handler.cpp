@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <optional>
 
 #include "shared/protocol/card_messages.h"
@@ -62,8 +63,22 @@ std::optional<std::string_view> query_value(std::string_view target, std::string
   return std::nullopt;
 }
 
+// The member's offers for the terminal's store; without them when they cannot be chosen
+// (logged): recognition matters more than offers.
+void add_offers(TerminalOffers* offers, const TerminalRecord& terminal, domain::Member& member,
+                std::chrono::system_clock::time_point now) {
+  if (offers == nullptr) return;
+  auto chosen = offers->for_member(member.id, terminal.store_id, now);
+  if (!chosen) {
+    spdlog::error("terminal {}: could not choose offers for member {}: {}", terminal.id,
+                  member.id, chosen.error().message());
+    return;
+  }
+  member.offers = std::move(*chosen);
+}
+
 net::HttpResponse changes(Store& store, const SyncPolicy& policy, const TerminalRecord& terminal,
-                          const net::HttpRequest& request) {
+                          const net::HttpRequest& request, TerminalOffers* offers) {
   // Cursors are digits and one dot: nothing in them needs percent-decoding.
   const auto cursor = protocol::decode_cursor(query_value(request.target, "since").value_or(""));
   if (!cursor) return error_response(400, cursor.error().message());
@@ -76,14 +91,20 @@ net::HttpResponse changes(Store& store, const SyncPolicy& policy, const Terminal
     spdlog::error("terminal {}: could not read changes: {}", terminal.id, page.error().message());
     return error_response(503, "could not read changes; try again later");
   }
+  for (auto& member : page->members) add_offers(offers, terminal, member, now);
   protocol::ChangesPage answer{terminal.store_id, std::move(page->members),
                                protocol::encode_cursor({page->last_sequence, page->last_member_id}),
                                page->more};
   answer.removed = std::move(page->removed);  // erased members (docs/members-rights.md)
+  if (offers != nullptr) {
+    answer.limits = protocol::CounterLimits{offers->rules().offline_redemption_points_per_day,
+                                            offers->rules().gesture_points_per_cashier_per_day};
+  }
   return {200, "application/json", protocol::encode(answer)};
 }
 
-net::HttpResponse card_lookup(Store& store, const TerminalRecord& terminal, std::string_view token) {
+net::HttpResponse card_lookup(Store& store, const TerminalRecord& terminal, std::string_view token,
+                              TerminalOffers* offers) {
   if (token.size() != 64 || !std::all_of(token.begin(), token.end(), [](char c) {
         return std::isxdigit(static_cast<unsigned char>(c)) != 0;
       })) {
@@ -95,14 +116,40 @@ net::HttpResponse card_lookup(Store& store, const TerminalRecord& terminal, std:
     return error_response(503, "could not look the card up; try again later");
   }
   if (!*member) return error_response(404, "no member holds this card");
+  add_offers(offers, terminal, **member, std::chrono::system_clock::now());
   return {200, "application/json", protocol::encode(**member)};
+}
+
+// GET /sync/v1/members/ID/balance: what a redemption at the counter is checked against.
+net::HttpResponse member_balance(Store& store, const TerminalRecord& terminal,
+                                 std::string_view rest) {
+  const auto slash = rest.find('/');
+  const std::string_view id_text = rest.substr(0, slash);
+  if (slash == std::string_view::npos || rest.substr(slash) != protocol::kBalanceSuffix) {
+    return error_response(404, "no such endpoint");
+  }
+  std::int64_t member_id = 0;
+  const auto [end, ec] =
+      std::from_chars(id_text.data(), id_text.data() + id_text.size(), member_id);
+  if (id_text.empty() || ec != std::errc{} || end != id_text.data() + id_text.size() ||
+      member_id <= 0) {
+    return error_response(400, "member id is not a positive number");
+  }
+  const auto balance = store.points_balance(member_id);
+  if (!balance) {
+    spdlog::error("terminal {}: balance of member {} unreadable: {}", terminal.id, member_id,
+                  balance.error().message());
+    return error_response(503, "could not read the balance; try again later");
+  }
+  if (!*balance) return error_response(404, "no such member");
+  return {200, "application/json", protocol::encode(protocol::BalanceAnswer{member_id, **balance})};
 }
 
 }  // namespace
 
 net::HttpResponse handle_sync_request(Store& store, const SyncPolicy& policy,
                                       const net::HttpRequest& request,
-                                      const MemberTokenService* tokens) {
+                                      const MemberTokenService* tokens, TerminalOffers* offers) {
   const std::string_view path =
       std::string_view(request.target)
           .substr(0, std::min(request.target.size(), request.target.find('?')));
@@ -113,9 +160,10 @@ net::HttpResponse handle_sync_request(Store& store, const SyncPolicy& policy,
   const bool is_events = path == protocol::kPushEventsPath;
   const bool is_changes = path == protocol::kChangesPath;
   const bool is_card = path.starts_with(protocol::kCardsPath);
+  const bool is_member = path.starts_with(protocol::kMembersPath);
   const bool is_token_keys = tokens != nullptr && path == protocol::kTokenKeysPath;
   const bool is_member_token = tokens != nullptr && path == protocol::kMemberTokensPath;
-  if (!is_events && !is_changes && !is_card && !is_token_keys && !is_member_token) {
+  if (!is_events && !is_changes && !is_card && !is_member && !is_token_keys && !is_member_token) {
     return error_response(404, "no such endpoint");
   }
 
@@ -147,8 +195,11 @@ net::HttpResponse handle_sync_request(Store& store, const SyncPolicy& policy,
   }
   if (request.method != "GET") return error_response(405, "use GET");
   if (is_token_keys) return token_keys_response(*tokens);
-  if (is_card) return card_lookup(store, **terminal, path.substr(protocol::kCardsPath.size()));
-  return changes(store, policy, **terminal, request);
+  if (is_card) {
+    return card_lookup(store, **terminal, path.substr(protocol::kCardsPath.size()), offers);
+  }
+  if (is_member) return member_balance(store, **terminal, path.substr(protocol::kMembersPath.size()));
+  return changes(store, policy, **terminal, request, offers);
 }
 
 }  // namespace rapport::server

@@ -8,7 +8,7 @@
 namespace rapport::terminal {
 namespace {
 
-constexpr std::array<storage::Migration, 7> kMigrations{{
+constexpr std::array<storage::Migration, 8> kMigrations{{
     {1, R"sql(
 CREATE TABLE members (
   id          INTEGER PRIMARY KEY,
@@ -84,6 +84,31 @@ CREATE TABLE staff_actions (
   event_id TEXT,
   at       TEXT NOT NULL
 );
+)sql"},
+    // The terminal side of rewards (docs/offers.md, "Offers at the counter"): each member's
+    // current offers as the server sent them, and the redemptions and goodwill gestures made
+    // at this counter, for the offline limit per member and the gesture limit per cashier.
+    {6, R"sql(
+CREATE TABLE member_offers (
+  member_id INTEGER NOT NULL,
+  position  INTEGER NOT NULL,
+  offer_id  TEXT NOT NULL,
+  name      TEXT NOT NULL,
+  kind      TEXT NOT NULL,
+  points    INTEGER NOT NULL,
+  PRIMARY KEY (member_id, offer_id)
+);
+CREATE TABLE counter_rewards (
+  event_id  TEXT PRIMARY KEY,
+  kind      TEXT NOT NULL CHECK (kind IN ('redemption', 'gesture')),
+  member_id INTEGER NOT NULL,
+  staff     TEXT,
+  day       TEXT NOT NULL,
+  points    INTEGER NOT NULL,
+  offline   INTEGER NOT NULL
+);
+CREATE INDEX counter_rewards_member ON counter_rewards(member_id, day);
+CREATE INDEX counter_rewards_staff ON counter_rewards(staff, day);
 )sql"},
     // The POS integration API (docs/pos-api.md): the first answer to each mutating request by
     // its Idempotency-Key, written in the same transaction as the request's outbox event.

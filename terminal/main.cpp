@@ -23,6 +23,8 @@
 #include "terminal/live_keyring.h"
 #include "terminal/local_database.h"
 #include "terminal/pos_api/pos_api.h"
+#include "terminal/redemption.h"
+#include "terminal/rewards_prompt.h"
 #include "terminal/screen/cashier_screen.h"
 #include "terminal/screen/staff_command.h"
 #include "terminal/sync_worker.h"
@@ -72,6 +74,8 @@ int main(int argc, char** argv) {
       "Write a member's card to a blank contactless card: type\n"
       "  write-card 6275 9912 3456 7894\n"
       "then tap the card on the reader (cancel stops waiting; docs/cards.md).\n"
+      "After a member's card: offers, redeem OFFER_ID, redeem-points N, decline OFFER_ID,\n"
+      "  gesture N CASHIER REASON (docs/offers.md).\n"
       "Set up a new terminal with an enrollment code (from rapportctl terminal add):\n"
       "  rapport-terminal enroll --server 192.0.2.10:8444 --code RAP1-... --out /etc/rapport\n"
       "or issue its folder on the server: rapportctl terminal issue --data DIR --id T1 --store S1");
@@ -169,6 +173,11 @@ int main(int argc, char** argv) {
     const auto token_issuer = terminal::make_server_token_issuer(config);
     terminal::ChipEnrollmentDesk desk(config.issuer_prefix, token_keys, *token_issuer,
                                       reader->control());
+    // Offers, redemptions and goodwill points typed at the prompt (docs/offers.md).
+    const auto balance_source = terminal::make_server_balance_source(config);
+    terminal::RewardsDesk rewards_desk({config.terminal_id, config.store_id}, *db, cache, outbox,
+                                       balance_source.get());
+    terminal::RewardsPrompt rewards_prompt(rewards_desk);
     terminal::SyncWorker sync(config, token_keys);
     sync.start();
     // [screen] listen: the cashier's screen in a browser (docs/cashier-screen.md).
@@ -206,6 +215,12 @@ int main(int argc, char** argv) {
           std::cout << "[" << config.terminal_id << "] " << *answer << std::endl;
           continue;
         }
+        if (const auto answer =
+                rewards_prompt.command(read->payload, std::chrono::system_clock::now())) {
+          std::cout << "[" << config.terminal_id << "] " << *answer << std::endl;
+          sync.wake();
+          continue;
+        }
       }
       if (tapped && desk.waiting()) {
         const auto written = desk.write(*read);
@@ -229,6 +244,13 @@ int main(int argc, char** argv) {
                 << result.message << std::endl;
       // Printed only after the outbox transaction committed: a driver may count it as accepted.
       if (machine_output && result.event_id) std::cout << "EVENT " << *result.event_id << std::endl;
+      if (result.outcome == terminal::ScanOutcome::kMember && result.holder) {
+        if (const auto offers = rewards_prompt.scanned(result.holder->card.token, now)) {
+          std::cout << "[" << config.terminal_id << "] " << *offers << std::endl;
+        }
+      } else {
+        rewards_prompt.forget();
+      }
       if (result.event_id) sync.wake();
     }
     spdlog::info("stopping");

@@ -7,6 +7,8 @@ namespace rapport::terminal {
 
 namespace {
 constexpr std::string_view kCursorKey = "changes_cursor";
+constexpr std::string_view kOfflineLimitKey = "offline_redeem_points_per_member_per_day";
+constexpr std::string_view kGestureLimitKey = "gesture_points_per_cashier_per_day";
 }  // namespace
 
 Result<void> MemberCache::store_member(const domain::Member& m) {
@@ -37,6 +39,21 @@ Result<void> MemberCache::store_member(const domain::Member& m) {
     const std::string_view status = c.status == domain::CardStatus::kBlocked ? "blocked" : "active";
     RAPPORT_TRY_VOID(card.bind(1, c.token).bind(2, m.id).bind(3, c.last4).bind(4, status).run());
   }
+  // Likewise the offers: the server's list replaces the one kept here.
+  RAPPORT_TRY(auto drop, db_.prepare("DELETE FROM member_offers WHERE member_id = ?1"));
+  RAPPORT_TRY_VOID(drop.bind(1, m.id).run());
+  RAPPORT_TRY(auto offer, db_.prepare("INSERT OR REPLACE INTO member_offers(member_id, position, "
+                                      "offer_id, name, kind, points) VALUES (?1,?2,?3,?4,?5,?6)"));
+  std::int64_t position = 0;
+  for (const auto& o : m.offers) {
+    RAPPORT_TRY_VOID(offer.bind(1, m.id)
+                         .bind(2, position++)
+                         .bind(3, o.id)
+                         .bind(4, o.name)
+                         .bind(5, o.kind)
+                         .bind(6, o.points)
+                         .run());
+  }
   return {};
 }
 
@@ -48,6 +65,10 @@ Result<void> MemberCache::remove_member(std::int64_t member_id) {
       "(SELECT token FROM cards WHERE member_id = ?1))",
       "DELETE FROM rejected_events WHERE member_id = ?1 OR card_token IN "
       "(SELECT token FROM cards WHERE member_id = ?1)",
+      // Notes written at this terminal's screen (terminal/screen/local_notes.h).
+      "DELETE FROM local_notes WHERE member_id = ?1 OR card_token IN "
+      "(SELECT token FROM cards WHERE member_id = ?1)",
+      "DELETE FROM member_offers WHERE member_id = ?1",
       "DELETE FROM cards WHERE member_id = ?1",
       "DELETE FROM members WHERE id = ?1",
   };
@@ -67,6 +88,16 @@ Result<void> MemberCache::apply(const protocol::ChangesPage& page) {
     RAPPORT_TRY(auto save, db_.prepare("INSERT OR REPLACE INTO sync_state(key, value) "
                                        "VALUES (?1, ?2)"));
     RAPPORT_TRY_VOID(save.bind(1, kCursorKey).bind(2, page.cursor).run());
+    if (page.limits) {
+      RAPPORT_TRY_VOID(
+          save.bind(1, kOfflineLimitKey)
+              .bind(2, std::to_string(page.limits->offline_redeem_points_per_member_per_day))
+              .run());
+      RAPPORT_TRY_VOID(
+          save.bind(1, kGestureLimitKey)
+              .bind(2, std::to_string(page.limits->gesture_points_per_cashier_per_day))
+              .run());
+    }
     RAPPORT_TRY_VOID(tx.commit());
   }
   if (page.removed.empty()) return {};
@@ -123,6 +154,43 @@ Result<std::optional<CardHolder>> MemberCache::find_by_token(const std::string& 
   }
   stmt.reset();
   return holder;
+}
+
+Result<std::vector<domain::MemberOffer>> MemberCache::offers_of(std::int64_t member_id) {
+  RAPPORT_TRY(auto stmt, db_.prepare("SELECT offer_id, name, kind, points FROM member_offers "
+                                     "WHERE member_id = ?1 ORDER BY position"));
+  stmt.bind(1, member_id);
+  std::vector<domain::MemberOffer> offers;
+  while (true) {
+    RAPPORT_TRY(const bool row, stmt.step());
+    if (!row) break;
+    offers.push_back(
+        {stmt.column_text(0), stmt.column_text(1), stmt.column_text(2), stmt.column_int64(3)});
+  }
+  return offers;
+}
+
+Result<void> MemberCache::remove_offer(std::int64_t member_id, const std::string& offer_id) {
+  RAPPORT_TRY(auto stmt,
+              db_.prepare("DELETE FROM member_offers WHERE member_id = ?1 AND offer_id = ?2"));
+  return stmt.bind(1, member_id).bind(2, offer_id).run();
+}
+
+Result<protocol::CounterLimits> MemberCache::counter_limits() {
+  RAPPORT_TRY(auto stmt, db_.prepare("SELECT key, value FROM sync_state WHERE key IN (?1, ?2)"));
+  stmt.bind(1, kOfflineLimitKey).bind(2, kGestureLimitKey);
+  protocol::CounterLimits limits;
+  while (true) {
+    RAPPORT_TRY(const bool row, stmt.step());
+    if (!row) break;
+    const std::int64_t value = std::stoll(stmt.column_text(1));  // written from an integer
+    if (stmt.column_text(0) == kOfflineLimitKey) {
+      limits.offline_redeem_points_per_member_per_day = value;
+    } else {
+      limits.gesture_points_per_cashier_per_day = value;
+    }
+  }
+  return limits;
 }
 
 Result<std::int64_t> MemberCache::member_count() {

@@ -10,6 +10,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "shared/domain/member.h"
 #include "shared/protocol/sync_messages.h"
@@ -45,6 +46,15 @@ class MemberCache {
   [[nodiscard]] Result<std::optional<CardHolder>> find_by_token(const std::string& token);
 
   [[nodiscard]] Result<std::int64_t> member_count();
+
+  // The member's offers as the server last sent them, best first (docs/offers.md).
+  [[nodiscard]] Result<std::vector<domain::MemberOffer>> offers_of(std::int64_t member_id);
+  // Takes an offer off the member's list (redeemed or declined here) until the server sends
+  // the member again. Requires: inside the caller's transaction, or alone.
+  [[nodiscard]] Result<void> remove_offer(std::int64_t member_id, const std::string& offer_id);
+  // The chain's counter limits from the last changes page that carried them; zeros (nothing
+  // offline, no gestures) before one did.
+  [[nodiscard]] Result<protocol::CounterLimits> counter_limits();
 
  private:
   storage::Database& db_;

@@ -49,9 +49,17 @@ Result<void> Outbox::acknowledge(std::span<const std::string> ids) {
                                      "FROM (SELECT member_id, occurred_at FROM outbox "
                                      "      WHERE id = ?1 AND kind = 'visit') AS o "
                                      "WHERE members.id = o.member_id"));
+  // Likewise the points: the server has debited the redemption (or credited the gesture).
+  RAPPORT_TRY(auto fold_points,
+              db_.prepare("UPDATE members SET points_balance = coalesce(points_balance, 0) + "
+                          "o.delta FROM (SELECT member_id, CASE kind WHEN 'redemption' THEN "
+                          "-json_extract(payload, '$.points') ELSE json_extract(payload, "
+                          "'$.points') END AS delta FROM outbox WHERE id = ?1 AND "
+                          "kind IN ('redemption', 'gesture')) AS o WHERE members.id = o.member_id"));
   RAPPORT_TRY(auto remove, db_.prepare("DELETE FROM outbox WHERE id = ?1"));
   for (const auto& id : ids) {
     RAPPORT_TRY_VOID(fold.bind(1, id).run());
+    RAPPORT_TRY_VOID(fold_points.bind(1, id).run());
     RAPPORT_TRY_VOID(remove.bind(1, id).run());
   }
   return tx.commit();
@@ -78,6 +86,17 @@ Result<void> Outbox::reject(const std::string& id, const Rejection& why) {
 
 Result<std::int64_t> Outbox::rejected_count() {
   RAPPORT_TRY(auto stmt, db_.prepare("SELECT count(*) FROM rejected_events"));
+  RAPPORT_TRY(const bool row, stmt.step());
+  return row ? stmt.column_int64(0) : 0;
+}
+
+Result<std::int64_t> Outbox::pending_points(std::int64_t member_id) {
+  RAPPORT_TRY(auto stmt,
+              db_.prepare("SELECT coalesce(sum(CASE kind WHEN 'redemption' THEN "
+                          "-json_extract(payload, '$.points') ELSE json_extract(payload, "
+                          "'$.points') END), 0) FROM outbox WHERE member_id = ?1 AND "
+                          "kind IN ('redemption', 'gesture')"));
+  stmt.bind(1, member_id);
   RAPPORT_TRY(const bool row, stmt.step());
   return row ? stmt.column_int64(0) : 0;
 }

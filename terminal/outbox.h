@@ -50,7 +50,8 @@ class Outbox {
   [[nodiscard]] Result<std::vector<domain::Event>> oldest(std::size_t limit);
 
   // Deletes the events with these ids (unknown ids are ignored), in one transaction, and
-  // adds the acknowledged visits to the cached members' counts (see MemberCache).
+  // adds the acknowledged visits to the cached members' counts and their redemptions and
+  // gestures to the cached balances (see MemberCache).
   [[nodiscard]] Result<void> acknowledge(std::span<const std::string> ids);
 
   // Moves the event `id` from the outbox to rejected_events, whole and with `why`, in one
@@ -64,6 +65,10 @@ class Outbox {
 
   // Visits of `member_id` waiting here: the server's counts do not include them yet.
   [[nodiscard]] Result<PendingVisits> pending_visits(std::int64_t member_id);
+
+  // The points of `member_id`'s redemptions (negative) and goodwill gestures (positive)
+  // waiting here: the server's balance and the cached one do not include them yet.
+  [[nodiscard]] Result<std::int64_t> pending_points(std::int64_t member_id);
 
   [[nodiscard]] Result<std::int64_t> size();
 

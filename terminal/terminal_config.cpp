@@ -33,6 +33,8 @@ TerminalConfig load_terminal_config(const std::filesystem::path& file) {
       std::chrono::milliseconds(config.integer_or("sync.request_timeout_ms", 5000, 100, 120'000));
   c.card_lookup_timeout =
       std::chrono::milliseconds(config.integer_or("sync.card_lookup_timeout_ms", 300, 0, 5000));
+  c.balance_check_timeout = std::chrono::milliseconds(
+      config.integer_or("rewards.balance_check_timeout_ms", 800, 0, 5000));
   c.drain_on_exit =
       std::chrono::milliseconds(config.integer_or("sync.drain_on_exit_ms", 3000, 0, 60'000));
   if (config.optional_string("screen.listen")) {

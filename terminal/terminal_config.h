@@ -36,6 +36,10 @@ struct TerminalConfig {
   // A card not in the local store is looked up on the server for at most this long; the
   // greeting never waits longer. 0 turns the lookup off.
   std::chrono::milliseconds card_lookup_timeout{300};
+  // [rewards] balance_check_timeout_ms: a redemption asks the server for the member's
+  // balance for at most this long, then follows the offline rules (docs/offers.md). 0: never
+  // asks (always the offline rules).
+  std::chrono::milliseconds balance_check_timeout{800};
   // On a clean stop, how long to keep trying to deliver the outbox before exiting.
   // Whatever is left stays in the outbox and goes at the next start.
   std::chrono::milliseconds drain_on_exit{3000};

@@ -286,7 +286,7 @@ OfferRules load_offers(const ConfigFile& file) {
 }
 
 RewardsRules load(const ConfigFile& file) {
-  only_keys(file, "", {"earning", "reward_tiers", "treatment", "catalogue", "offers", "offline"});
+  only_keys(file, "", {"earning", "reward_tiers", "treatment", "catalogue", "offers", "offline", "gestures"});
   RewardsRules rules;
   rules.earning = load_earning(file);
   rules.reward_tiers = load_tiers(file);
@@ -297,6 +297,11 @@ RewardsRules load(const ConfigFile& file) {
   only_keys(file, "offline", {"redemption_points_per_member_per_day"});
   rules.offline_redemption_points_per_day =
       file.integer("offline.redemption_points_per_member_per_day", 0, kMaxPoints);
+  if (has(file, "", "gestures")) {
+    only_keys(file, "gestures", {"cashier_points_per_day"});
+    rules.gesture_points_per_cashier_per_day =
+        file.integer_or("gestures.cashier_points_per_day", 0, 0, kMaxPoints);
+  }
   return rules;
 }
 

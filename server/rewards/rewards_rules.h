@@ -113,6 +113,10 @@ struct RewardsRules {
   // An offline terminal may redeem up to this many points per member per day against its
   // cached balance; the server reconciles (docs/rewards.md, "Offline redemption").
   std::int64_t offline_redemption_points_per_day = 0;
+  // [gestures] cashier_points_per_day: the goodwill points one cashier may give in a day
+  // (docs/offers.md, "Goodwill gestures"); 0 (the default): none. Enforced by terminals and
+  // by the server.
+  std::int64_t gesture_points_per_cashier_per_day = 0;
 
   [[nodiscard]] const Treatment& treatment(value::ValueTier tier) const;
   [[nodiscard]] const CatalogueItem* find_reward(std::string_view id) const;

@@ -125,8 +125,26 @@ Result<void> EventRecorder::apply(const domain::Event& e, std::optional<CardOwne
       RAPPORT_TRY(const auto cancelled, protocol::decode_void(e.payload));
       return ledger_.on_taken_back(e, cancelled.purchase_id);
     }
-    case EventKind::kRedemption:
-      return ledger_.on_redemption(e, owner ? std::optional(owner->member_id) : std::nullopt);
+    case EventKind::kRedemption: {
+      const auto member = owner ? std::optional(owner->member_id) : std::nullopt;
+      RAPPORT_TRY_VOID(ledger_.on_redemption(e, member));
+      RAPPORT_TRY(const auto redemption, protocol::decode_redemption(e.payload));
+      if (member && redemption.offer_id) {
+        return record_offer_outcome(e, *member, *redemption.offer_id, "accepted");
+      }
+      return {};
+    }
+    case EventKind::kOfferResponse: {
+      if (!owner) return {};  // nobody to remember it for
+      RAPPORT_TRY(const auto response, protocol::decode_offer_response(e.payload));
+      RAPPORT_TRY_VOID(record_offer_outcome(e, owner->member_id, response.offer_id,
+                                            protocol::to_string(response.outcome)));
+      // The member's offers change (contact limit, cool-down): terminals pull them again.
+      RAPPORT_TRY(const std::int64_t sequence, change_sequence());
+      return mark_changed(db_, owner->member_id, sequence);
+    }
+    case EventKind::kGesture:
+      return ledger_.on_gesture(e, owner ? std::optional(owner->member_id) : std::nullopt);
     case EventKind::kReferral:
       return {};  // kept for the value, rewards and reports that read them
   }
@@ -279,6 +297,20 @@ Result<void> EventRecorder::keep_note(const domain::Event& e, std::optional<std:
       .bind(7, e.occurred_at)
       .bind_optional(2, member);
   return insert.run();
+}
+
+Result<void> EventRecorder::record_offer_outcome(const domain::Event& e, std::int64_t member_id,
+                                                const std::string& offer_id,
+                                                std::string_view outcome) {
+  // Applied only for a newly stored event, so once however often it is sent.
+  RAPPORT_TRY(auto insert, db_.prepare("INSERT INTO offer_events(member_id, offer_id, outcome, "
+                                       "at, store_id) VALUES (?1, ?2, ?3, ?4, ?5)"));
+  return insert.bind(1, member_id)
+      .bind(2, offer_id)
+      .bind(3, outcome)
+      .bind(4, e.occurred_at)
+      .bind(5, e.store_id)
+      .run();
 }
 
 Result<void> EventRecorder::block_card(const std::string& token, std::int64_t member_id) {

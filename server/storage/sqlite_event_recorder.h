@@ -53,6 +53,10 @@ class EventRecorder {
   [[nodiscard]] Result<void> link_card(const domain::Event& e, std::int64_t member_id);
   [[nodiscard]] Result<void> keep_note(const domain::Event& e, std::optional<std::int64_t> member);
   [[nodiscard]] Result<void> block_card(const std::string& token, std::int64_t member_id);
+  // An offer shown, declined or accepted at a counter, into offer_events (docs/offers.md).
+  [[nodiscard]] Result<void> record_offer_outcome(const domain::Event& e, std::int64_t member_id,
+                                                  const std::string& offer_id,
+                                                  std::string_view outcome);
   [[nodiscard]] Result<std::int64_t> change_sequence();
 
   storage::Database& db_;

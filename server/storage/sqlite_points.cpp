@@ -271,6 +271,36 @@ Result<void> PointsLedger::on_redemption(const domain::Event& e,
   return {};
 }
 
+Result<void> PointsLedger::on_gesture(const domain::Event& e,
+                                      std::optional<std::int64_t> member) {
+  const auto gesture = protocol::decode_gesture(e.payload);
+  if (!gesture) return gesture.error();  // checked on decode: cannot happen
+  if (!member) return flag(e, std::nullopt, gesture->points, std::nullopt, "no member holds the card");
+  RAPPORT_TRY(auto given, db_.prepare("SELECT coalesce(sum(en.points), 0) FROM points_postings p "
+                                      "JOIN points_entries en ON en.posting_id = p.id AND "
+                                      "en.account = 'member' WHERE p.cause LIKE 'gesture:%' AND "
+                                      "p.staff_user = ?1 AND substr(p.occurred_at, 1, 10) = ?2"));
+  given.bind(1, gesture->staff).bind(2, e.occurred_at.substr(0, 10));
+  RAPPORT_TRY(const bool row, given.step());
+  const std::int64_t before = row ? given.column_int64(0) : 0;
+  const std::int64_t limit = rules_ ? rules_->gesture_points_per_cashier_per_day : 0;
+  if (before + gesture->points > limit) {
+    spdlog::warn("event {}: cashier {} gave {} goodwill points with {} given that day (limit {}); "
+                 "not posted, flagged for review",
+                 e.id, gesture->staff, gesture->points, before, limit);
+    RAPPORT_TRY(const std::int64_t balance_now, balance(*member));
+    return flag(e, member, gesture->points, balance_now,
+                "goodwill gesture beyond the cashier's daily limit of " + std::to_string(limit) +
+                    " points (" + std::to_string(before) + " given already by " +
+                    gesture->staff + ")");
+  }
+  RAPPORT_TRY_VOID(post({"adjustment", "gesture:" + e.id, e.id, std::nullopt, gesture->reason,
+                         gesture->staff, e.occurred_at},
+                        {{"member", member, gesture->points},
+                         {"chain:adjusted", std::nullopt, -gesture->points}}));
+  return {};
+}
+
 Result<void> PointsLedger::flag(const domain::Event& e, std::optional<std::int64_t> member,
                                 std::int64_t points, std::optional<std::int64_t> balance,
                                 const std::string& problem) {

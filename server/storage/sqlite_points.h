@@ -46,6 +46,12 @@ class PointsLedger {
   [[nodiscard]] Result<void> on_taken_back(const domain::Event& e, const std::string& purchase_id);
   [[nodiscard]] Result<void> on_redemption(const domain::Event& e,
                                            std::optional<std::int64_t> member);
+  // A cashier's goodwill points: posted as an adjustment (cause gesture:<event>, the reason
+  // and the cashier) when the cashier's gestures that day (by the event's date) stay within
+  // the rules' gesture_points_per_cashier_per_day; otherwise nothing is posted and the event
+  // is flagged in points_reviews. A card nobody holds is flagged too.
+  [[nodiscard]] Result<void> on_gesture(const domain::Event& e,
+                                        std::optional<std::int64_t> member);
   [[nodiscard]] Result<void> on_enrollment(const domain::Event& e, std::int64_t member_id);
   [[nodiscard]] Result<void> on_visit(const domain::Event& e, std::int64_t member_id);
   // Sales of a card nobody held earn when the card gets its member: list them before

@@ -385,7 +385,7 @@ CREATE INDEX offer_events_offer ON offer_events(offer_id, outcome);
 )sql"},
     // The cashier screen's enrollment form (docs/cashier-screen.md): contact and the
     // marketing consent (0 until given). Personal data: here only, never in events.
-    {12, R"sql(
+    {11, R"sql(
 ALTER TABLE members ADD COLUMN phone TEXT;
 ALTER TABLE members ADD COLUMN email TEXT;
 ALTER TABLE members ADD COLUMN marketing_consent INTEGER NOT NULL DEFAULT 0;
@@ -394,10 +394,10 @@ ALTER TABLE members ADD COLUMN marketing_consent INTEGER NOT NULL DEFAULT 0;
     // history, cards and points moved to another is kept, marked with the survivor and when.
     // Follow-ups gain the reason `complaint` (a complaint noted at the counter): SQLite cannot
     // change a CHECK, so the table is built again with the same rows.
-    {13, R"sql(
+    {12, R"sql(
 ALTER TABLE members ADD COLUMN merged_into INTEGER REFERENCES members(id);
 ALTER TABLE members ADD COLUMN merged_at TEXT;
-CREATE TABLE follow_ups_13 (
+CREATE TABLE follow_ups_12 (
   id         INTEGER PRIMARY KEY,
   member_id  INTEGER NOT NULL REFERENCES members(id),
   reason     TEXT NOT NULL
@@ -408,10 +408,10 @@ CREATE TABLE follow_ups_13 (
   closed_at  TEXT,
   closed_by  INTEGER REFERENCES staff_users(id)
 );
-INSERT INTO follow_ups_13 SELECT id, member_id, reason, detail, created_at, due_at, closed_at,
+INSERT INTO follow_ups_12 SELECT id, member_id, reason, detail, created_at, due_at, closed_at,
   closed_by FROM follow_ups;
 DROP TABLE follow_ups;
-ALTER TABLE follow_ups_13 RENAME TO follow_ups;
+ALTER TABLE follow_ups_12 RENAME TO follow_ups;
 CREATE UNIQUE INDEX follow_ups_open ON follow_ups(member_id, reason) WHERE closed_at IS NULL;
 CREATE INDEX notes_complaints ON notes(member_id, noted_at) WHERE topic = 'complaint';
 )sql"},
@@ -419,7 +419,7 @@ CREATE INDEX notes_complaints ON notes(member_id, noted_at) WHERE topic = 'compl
     // personal data, as the pseudonymous key their events, purchases and points stay under;
     // terminals are told to remove them (docs/protocol.md, "GET /sync/v1/changes"). Each
     // erasure is recorded: who, when and why, never what was erased.
-    {14, R"sql(
+    {13, R"sql(
 ALTER TABLE members ADD COLUMN erased_at TEXT;
 CREATE TABLE erasures (
   id        INTEGER PRIMARY KEY,

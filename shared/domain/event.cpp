@@ -7,7 +7,7 @@
 namespace rapport::domain {
 namespace {
 
-constexpr std::array<std::pair<EventKind, std::string_view>, 10> kNames{{
+constexpr std::array<std::pair<EventKind, std::string_view>, 12> kNames{{
     {EventKind::kVisit, "visit"},
     {EventKind::kPurchase, "purchase"},
     {EventKind::kRefund, "refund"},
@@ -18,6 +18,8 @@ constexpr std::array<std::pair<EventKind, std::string_view>, 10> kNames{{
     {EventKind::kReferral, "referral"},
     {EventKind::kCardLinked, "card_linked"},
     {EventKind::kCardBlocked, "card_blocked"},
+    {EventKind::kOfferResponse, "offer_response"},
+    {EventKind::kGesture, "gesture"},
 }};
 
 constexpr std::array<EventKind, kNames.size()> kKinds = [] {

@@ -25,6 +25,8 @@ enum class EventKind {
   kReferral,      // the card's member brought in another card's member
   kCardLinked,    // another card now belongs to the card's member (replacement, household)
   kCardBlocked,   // the card is refused from now on (lost, stolen)
+  kOfferResponse, // an offer presented at the counter: shown, declined, or accepted (no points)
+  kGesture,       // a cashier's goodwill points, within their limit (docs/offers.md)
 };
 
 // Every kind, in the order above: for docs, tests and validation tables.

@@ -23,6 +23,15 @@ struct Card {
   CardStatus status = CardStatus::kActive;
 };
 
+// An offer the server chose for the member at the terminal's store (docs/offers.md,
+// "Offers at the counter"): a catalogue reward, never one the member is held out of.
+struct MemberOffer {
+  std::string id;    // the catalogue id: redemption and offer_response events name it
+  std::string name;  // for the cashier and the customer
+  std::string kind;  // free_item, discount, multiplier, experience, partner, gesture
+  std::int64_t points = 0;  // what redeeming it costs the member; 0 for a gesture or gift
+};
+
 struct Member {
   std::int64_t id = 0;
   std::string name;
@@ -40,6 +49,9 @@ struct Member {
   // and the customer-facing reward tier ("Silver"); empty from a server without rewards.
   std::optional<std::int64_t> points_balance;
   std::optional<std::string> reward_tier;
+  // The member's current offers for the terminal's store, best first; empty from a server
+  // without rewards or when none is chosen.
+  std::vector<MemberOffer> offers{};
 };
 
 }  // namespace rapport::domain

@@ -156,7 +156,9 @@ Result<EnrollmentPayload> enrollment_from(const json::object& o) {
 }
 
 Result<RedemptionPayload> redemption_from(const json::object& o) {
-  if (!has_only(o, {"reward", "points", "purchase_id"})) return ProtocolErrc::kBadPayload;
+  if (!has_only(o, {"reward", "points", "purchase_id", "offer_id"})) {
+    return ProtocolErrc::kBadPayload;
+  }
   RedemptionPayload p;
   RAPPORT_TRY(p.reward, text_field(o, "reward", kMaxShortText));
   RAPPORT_TRY(p.points, amount_field(o, "points"));
@@ -164,6 +166,35 @@ Result<RedemptionPayload> redemption_from(const json::object& o) {
   if (o.contains("purchase_id") && !o.at("purchase_id").is_null()) {
     RAPPORT_TRY(p.purchase_id, event_id_field(o, "purchase_id"));
   }
+  RAPPORT_TRY(p.offer_id, optional_text_field(o, "offer_id", kMaxShortText));
+  return p;
+}
+
+constexpr std::array<std::pair<OfferResponse, std::string_view>, 3> kOfferResponses{{
+    {OfferResponse::kShown, "shown"},
+    {OfferResponse::kDeclined, "declined"},
+    {OfferResponse::kAccepted, "accepted"},
+}};
+
+Result<OfferResponsePayload> offer_response_from(const json::object& o) {
+  if (!has_only(o, {"offer_id", "outcome"})) return ProtocolErrc::kBadPayload;
+  OfferResponsePayload p;
+  RAPPORT_TRY(p.offer_id, text_field(o, "offer_id", kMaxShortText));
+  RAPPORT_TRY(const auto outcome, string_field(o, "outcome"));
+  const auto found = std::find_if(kOfferResponses.begin(), kOfferResponses.end(),
+                                  [&](const auto& r) { return r.second == outcome; });
+  if (found == kOfferResponses.end()) return ProtocolErrc::kBadPayload;
+  p.outcome = found->first;
+  return p;
+}
+
+Result<GesturePayload> gesture_from(const json::object& o) {
+  if (!has_only(o, {"points", "reason", "staff"})) return ProtocolErrc::kBadPayload;
+  GesturePayload p;
+  RAPPORT_TRY(p.points, amount_field(o, "points"));
+  if (p.points == 0) return ProtocolErrc::kBadAmount;
+  RAPPORT_TRY(p.reason, text_field(o, "reason", kMaxShortText));
+  RAPPORT_TRY(p.staff, text_field(o, "staff", kMaxShortText));
   return p;
 }
 
@@ -287,7 +318,23 @@ std::string without_personal_data(const NotePayload& p) {
 std::string encode_payload(const RedemptionPayload& p) {
   json::object o{{"reward", p.reward}, {"points", p.points}};
   if (p.purchase_id) o["purchase_id"] = *p.purchase_id;
+  if (p.offer_id) o["offer_id"] = *p.offer_id;
   return compact(o);
+}
+
+std::string_view to_string(OfferResponse outcome) {
+  for (const auto& [o, name] : kOfferResponses) {
+    if (o == outcome) return name;
+  }
+  return "shown";
+}
+
+std::string encode_payload(const OfferResponsePayload& p) {
+  return compact({{"offer_id", p.offer_id}, {"outcome", to_string(p.outcome)}});
+}
+
+std::string encode_payload(const GesturePayload& p) {
+  return compact({{"points", p.points}, {"reason", p.reason}, {"staff", p.staff}});
 }
 
 std::string encode_payload(const NotePayload& p) {
@@ -336,6 +383,14 @@ Result<NotePayload> decode_note(std::string_view payload) {
   return decode_text(payload, &note_from);
 }
 
+Result<OfferResponsePayload> decode_offer_response(std::string_view payload) {
+  return decode_text(payload, &offer_response_from);
+}
+
+Result<GesturePayload> decode_gesture(std::string_view payload) {
+  return decode_text(payload, &gesture_from);
+}
+
 Result<std::string> check_payload(domain::EventKind kind, std::string_view payload) {
   RAPPORT_TRY(const auto value, detail::parse_json(payload));
   if (!value.is_object()) return ProtocolErrc::kBadPayload;
@@ -373,6 +428,10 @@ Result<void> check_payload_object(domain::EventKind kind, const json::object& o)
       return check(card_linked_from(o));
     case EventKind::kCardBlocked:
       return check(card_blocked_from(o));
+    case EventKind::kOfferResponse:
+      return check(offer_response_from(o));
+    case EventKind::kGesture:
+      return check(gesture_from(o));
   }
   return ProtocolErrc::kUnknownEventKind;
 }

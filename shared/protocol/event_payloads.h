@@ -67,6 +67,28 @@ struct RedemptionPayload {
   std::string reward;
   std::int64_t points = 0;  // > 0
   std::optional<std::string> purchase_id;
+  // The catalogue id of the offer redeemed, when it was one of the member's offers: the
+  // server records it `accepted` in offer_events (docs/offers.md).
+  std::optional<std::string> offer_id{};
+};
+
+// What became of an offer presented at the counter (docs/offers.md, "Offers at the counter").
+enum class OfferResponse { kShown = 1, kDeclined, kAccepted };
+[[nodiscard]] std::string_view to_string(OfferResponse outcome);
+
+// kAccepted only for an offer that costs no points (a gesture, a gift): one with points is
+// accepted by its redemption event.
+struct OfferResponsePayload {
+  std::string offer_id;  // the catalogue id
+  OfferResponse outcome = OfferResponse::kShown;
+};
+
+// A cashier's goodwill points (docs/offers.md, "Goodwill gestures"): posted on the server as
+// an adjustment with the reason and the cashier, within [gestures] cashier_points_per_day.
+struct GesturePayload {
+  std::int64_t points = 0;  // > 0
+  std::string reason;
+  std::string staff;  // the cashier who gave it
 };
 
 enum class NoteTopic { kPreference = 1, kFeedback, kComplaint, kAdvocacy, kOther };
@@ -104,6 +126,8 @@ struct CardBlockedPayload {
 [[nodiscard]] std::string encode_payload(const ReferralPayload& p);
 [[nodiscard]] std::string encode_payload(const CardLinkedPayload& p);
 [[nodiscard]] std::string encode_payload(const CardBlockedPayload& p);
+[[nodiscard]] std::string encode_payload(const OfferResponsePayload& p);
+[[nodiscard]] std::string encode_payload(const GesturePayload& p);
 
 [[nodiscard]] Result<PurchasePayload> decode_purchase(std::string_view payload);
 [[nodiscard]] Result<RefundPayload> decode_refund(std::string_view payload);
@@ -112,6 +136,8 @@ struct CardBlockedPayload {
 [[nodiscard]] Result<EnrollmentPayload> decode_enrollment(std::string_view payload);
 [[nodiscard]] Result<CardLinkedPayload> decode_card_linked(std::string_view payload);
 [[nodiscard]] Result<NotePayload> decode_note(std::string_view payload);
+[[nodiscard]] Result<OfferResponsePayload> decode_offer_response(std::string_view payload);
+[[nodiscard]] Result<GesturePayload> decode_gesture(std::string_view payload);
 
 // Checks that `payload` (JSON text) has exactly the fields of `kind`, each valid, and
 // returns it in compact form. ProtocolErrc::kBadPayload / kBadAmount otherwise.

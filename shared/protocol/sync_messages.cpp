@@ -82,6 +82,39 @@ std::string_view card_status_name(domain::CardStatus status) {
   return status == domain::CardStatus::kBlocked ? "blocked" : "active";
 }
 
+json::array offers_to_json(const std::vector<domain::MemberOffer>& offers) {
+  json::array out;
+  for (const auto& offer : offers) {
+    out.emplace_back(json::object{{"id", offer.id},
+                                  {"name", offer.name},
+                                  {"kind", offer.kind},
+                                  {"points", offer.points}});
+  }
+  return out;
+}
+
+// Offers came with the terminal side of the rewards issue: absent means none.
+Result<std::vector<domain::MemberOffer>> offers_from_json(const json::object& o) {
+  std::vector<domain::MemberOffer> offers;
+  const auto* list = o.if_contains("offers");
+  if (list == nullptr || list->is_null()) return offers;
+  if (!list->is_array() || list->get_array().size() > kMaxOffersPerMember) {
+    return ProtocolErrc::kWrongShape;
+  }
+  for (const auto& v : list->get_array()) {
+    const auto* item = as_object(v);
+    if (item == nullptr) return ProtocolErrc::kWrongShape;
+    domain::MemberOffer offer;
+    RAPPORT_TRY(offer.id, string_field(*item, "id"));
+    RAPPORT_TRY(offer.name, string_field(*item, "name"));
+    RAPPORT_TRY(offer.kind, string_field(*item, "kind"));
+    RAPPORT_TRY(offer.points, int_field(*item, "points"));
+    if (offer.id.empty() || offer.points < 0) return ProtocolErrc::kWrongShape;
+    offers.push_back(std::move(offer));
+  }
+  return offers;
+}
+
 json::object member_to_json(const domain::Member& m) {
   json::array cards;
   for (const auto& c : m.cards) {
@@ -101,7 +134,8 @@ json::object member_to_json(const domain::Member& m) {
                                                     : json::value(nullptr)},
                       {"points_balance", m.points_balance ? json::value(*m.points_balance)
                                                           : json::value(nullptr)},
-                      {"reward_tier", optional_value(m.reward_tier)}};
+                      {"reward_tier", optional_value(m.reward_tier)},
+                      {"offers", offers_to_json(m.offers)}};
 }
 
 Result<domain::Member> member_from_json(const json::value& v) {
@@ -149,6 +183,7 @@ Result<domain::Member> member_from_json(const json::value& v) {
     m.points_balance = points->get_int64();
   }
   RAPPORT_TRY(m.reward_tier, optional_string_field(*o, "reward_tier"));
+  RAPPORT_TRY(m.offers, offers_from_json(*o));
   return m;
 }
 
@@ -230,6 +265,12 @@ std::string encode(const ChangesPage& page) {
     for (const auto id : page.removed) removed.emplace_back(id);
     out["removed"] = std::move(removed);
   }
+  if (page.limits) {
+    out["limits"] = json::object{
+        {"offline_redeem_points_per_member_per_day",
+         page.limits->offline_redeem_points_per_member_per_day},
+        {"gesture_points_per_cashier_per_day", page.limits->gesture_points_per_cashier_per_day}};
+  }
   return json::serialize(out);
 }
 
@@ -259,7 +300,36 @@ Result<ChangesPage> decode_changes_page(std::string_view text) {
   const auto* more = o->if_contains("more");
   if (more == nullptr || !more->is_bool()) return ProtocolErrc::kWrongShape;
   page.more = more->get_bool();
+  if (const auto* limits = o->if_contains("limits"); limits != nullptr && !limits->is_null()) {
+    const auto* l = as_object(*limits);
+    if (l == nullptr) return ProtocolErrc::kWrongShape;
+    CounterLimits counter;
+    RAPPORT_TRY(counter.offline_redeem_points_per_member_per_day,
+                int_field(*l, "offline_redeem_points_per_member_per_day"));
+    RAPPORT_TRY(counter.gesture_points_per_cashier_per_day,
+                int_field(*l, "gesture_points_per_cashier_per_day"));
+    if (counter.offline_redeem_points_per_member_per_day < 0 ||
+        counter.gesture_points_per_cashier_per_day < 0) {
+      return ProtocolErrc::kWrongShape;
+    }
+    page.limits = counter;
+  }
   return page;
+}
+
+std::string encode(const BalanceAnswer& answer) {
+  return json::serialize(
+      json::object{{"member_id", answer.member_id}, {"points_balance", answer.points_balance}});
+}
+
+Result<BalanceAnswer> decode_balance_answer(std::string_view text) {
+  RAPPORT_TRY(auto value, parse_json(text));
+  const auto* o = as_object(value);
+  if (o == nullptr) return ProtocolErrc::kWrongShape;
+  BalanceAnswer answer;
+  RAPPORT_TRY(answer.member_id, int_field(*o, "member_id"));
+  RAPPORT_TRY(answer.points_balance, int_field(*o, "points_balance"));
+  return answer;
 }
 
 std::string encode(const domain::Member& member) {

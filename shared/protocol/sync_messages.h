@@ -23,7 +23,11 @@ namespace rapport::protocol {
 inline constexpr std::string_view kPushEventsPath = "/sync/v1/events";
 inline constexpr std::string_view kChangesPath = "/sync/v1/changes";
 inline constexpr std::string_view kCardsPath = "/sync/v1/cards/";  // + the card token
+// + the member id + kBalanceSuffix: GET a member's current points balance (docs/protocol.md).
+inline constexpr std::string_view kMembersPath = "/sync/v1/members/";
+inline constexpr std::string_view kBalanceSuffix = "/balance";
 inline constexpr std::size_t kMaxEventsPerBatch = 500;
+inline constexpr std::size_t kMaxOffersPerMember = 50;
 inline constexpr std::size_t kMaxMembersPerPage = 1000;
 
 // POST /sync/v1/events. The terminal and store come from the client certificate, not from
@@ -50,6 +54,14 @@ struct ChangesCursor {
 
 // GET /sync/v1/changes?since=CURSOR: the members the terminal's store needs that changed
 // after the cursor, oldest change first, at most kMaxMembersPerPage at a time.
+// The chain's counter limits from config/rewards.toml (docs/rewards.md), sent with every
+// changes page so terminals enforce the server's rules; absent from a server without rewards
+// (the terminal then allows neither offline redemption nor gestures).
+struct CounterLimits {
+  std::int64_t offline_redeem_points_per_member_per_day = 0;
+  std::int64_t gesture_points_per_cashier_per_day = 0;
+};
+
 struct ChangesPage {
   std::string store_id;
   std::vector<domain::Member> members;
@@ -58,6 +70,7 @@ struct ChangesPage {
   // Ids of erased members: delete them, their cards and anything local about them. Absent
   // from servers before the erasure issue (decoded as empty).
   std::vector<std::int64_t> removed{};
+  std::optional<CounterLimits> limits{};
 };
 
 [[nodiscard]] std::string encode(const PushEventsRequest& request);
@@ -72,6 +85,14 @@ struct ChangesPage {
 // GET /sync/v1/cards/TOKEN: the member holding the card (200), or 404.
 [[nodiscard]] std::string encode(const domain::Member& member);
 [[nodiscard]] Result<domain::Member> decode_member(std::string_view json);
+
+// GET /sync/v1/members/ID/balance: the member's balance on the server's ledger now.
+struct BalanceAnswer {
+  std::int64_t member_id = 0;
+  std::int64_t points_balance = 0;
+};
+[[nodiscard]] std::string encode(const BalanceAnswer& answer);
+[[nodiscard]] Result<BalanceAnswer> decode_balance_answer(std::string_view json);
 
 // {"error": message}: the body of every 4xx/5xx answer.
 [[nodiscard]] std::string encode_error(std::string_view message);

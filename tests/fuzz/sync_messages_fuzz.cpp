@@ -30,13 +30,25 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const auto again = decode_changes_page(encode(*page));
     if (!again || again->members.size() != page->members.size() ||
         again->cursor != page->cursor || again->more != page->more ||
-        again->removed != page->removed) {
+        again->removed != page->removed ||
+        again->limits.has_value() != page->limits.has_value()) {
+      std::abort();
+    }
+    for (std::size_t i = 0; i < page->members.size(); ++i) {
+      if (again->members[i].offers.size() != page->members[i].offers.size()) std::abort();
+    }
+  }
+  if (const auto balance = decode_balance_answer(body); balance) {
+    const auto again = decode_balance_answer(encode(*balance));
+    if (!again || again->member_id != balance->member_id ||
+        again->points_balance != balance->points_balance) {
       std::abort();
     }
   }
   if (const auto member = decode_member(body); member) {
     const auto again = decode_member(encode(*member));
-    if (!again || again->id != member->id || again->cards.size() != member->cards.size()) {
+    if (!again || again->id != member->id || again->cards.size() != member->cards.size() ||
+        again->offers.size() != member->offers.size()) {
       std::abort();
     }
   }

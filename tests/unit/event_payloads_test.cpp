@@ -52,6 +52,10 @@ std::vector<domain::Event> one_of_each() {
       event_of(K::kCardLinked,
                protocol::encode_payload(protocol::CardLinkedPayload{kToken, "1234", true})),
       event_of(K::kCardBlocked, protocol::encode_payload(protocol::CardBlockedPayload{"lost"})),
+      event_of(K::kOfferResponse, protocol::encode_payload(protocol::OfferResponsePayload{
+                                      "free-coffee", protocol::OfferResponse::kDeclined})),
+      event_of(K::kGesture, protocol::encode_payload(
+                                protocol::GesturePayload{50, "long wait at the till", "ana"})),
   };
 }
 
@@ -164,6 +168,16 @@ TEST_CASE("payloads that do not match their kind are refused with a reason", "[p
       {K::kCardLinked, R"({"new_card_token":")" + kToken + R"(","last4":"1234","replaces_card":1})",
        ProtocolErrc::kBadPayload},
       {K::kCardBlocked, R"({})", ProtocolErrc::kWrongShape},
+      {K::kRedemption, R"({"reward":"Coffee","points":5,"offer_id":""})",
+       ProtocolErrc::kBadPayload},
+      {K::kOfferResponse, R"({"offer_id":"free-coffee","outcome":"held_out"})",
+       ProtocolErrc::kBadPayload},
+      {K::kOfferResponse, R"({"offer_id":"","outcome":"shown"})", ProtocolErrc::kBadPayload},
+      {K::kOfferResponse, R"({"outcome":"shown"})", ProtocolErrc::kWrongShape},
+      {K::kGesture, R"({"points":0,"reason":"sorry","staff":"ana"})", ProtocolErrc::kBadAmount},
+      {K::kGesture, R"({"points":10,"reason":"sorry"})", ProtocolErrc::kWrongShape},
+      {K::kGesture, R"({"points":10,"reason":"sorry","staff":"ana","extra":1})",
+       ProtocolErrc::kBadPayload},
   };
   for (const auto& c : cases) {
     INFO(std::string(domain::to_string(c.kind)) + " " + c.payload);

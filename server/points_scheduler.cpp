@@ -1,0 +1,54 @@
+// server/points_scheduler.cpp
+#include "server/points_scheduler.h"
+
+#include <spdlog/spdlog.h>
+
+#include "server/storage/store.h"
+
+namespace rapport::server {
+
+Result<std::size_t> run_points_expiry(const std::filesystem::path& database,
+                                      std::shared_ptr<const rewards::RewardsRules> rules,
+                                      std::chrono::system_clock::time_point now) {
+  RAPPORT_TRY(auto store, open_sqlite_store(database));
+  store->set_rewards_rules(std::move(rules));
+  return store->expire_points(now);
+}
+
+PointsScheduler::PointsScheduler(std::filesystem::path database,
+                                 std::shared_ptr<const rewards::RewardsRules> rules,
+                                 std::chrono::milliseconds every)
+    : database_(std::move(database)), rules_(std::move(rules)), every_(every) {
+  if (every_.count() > 0 && rules_) thread_ = std::thread([this] { run(); });
+}
+
+PointsScheduler::~PointsScheduler() {
+  {
+    const std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+std::size_t PointsScheduler::runs() const {
+  const std::lock_guard lock(mutex_);
+  return runs_;
+}
+
+void PointsScheduler::run() {
+  for (;;) {
+    const auto expired = run_points_expiry(database_, rules_, std::chrono::system_clock::now());
+    if (!expired) {
+      spdlog::error("points expiry failed: {}; it runs again in {} s", expired.error().message(),
+                    std::chrono::duration_cast<std::chrono::seconds>(every_).count());
+    } else {
+      spdlog::info("points expiry: {} members' points expired", *expired);
+    }
+    std::unique_lock lock(mutex_);
+    ++runs_;
+    if (wake_.wait_for(lock, every_, [this] { return stopping_; })) return;
+  }
+}
+
+}  // namespace rapport::server
