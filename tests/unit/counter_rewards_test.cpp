@@ -167,7 +167,7 @@ protocol::ChangesPage page_for(const std::string& token, std::int64_t points,
   ada.cards = {{token, "7894", domain::CardStatus::kActive}};
   ada.points_balance = points;
   ada.offers = std::move(offers);
-  return {"S1", {ada}, "1.1", false, limits};
+  return {"S1", {ada}, "1.1", false, {}, limits};
 }
 
 const domain::MemberOffer kCoffee{"free-coffee", "A free coffee", "free_item", 150};
