@@ -537,9 +537,13 @@ net::HttpResponse DashboardHandler::merge_members(const net::HttpRequest& reques
   const std::string object = "member:" + keep_text + " merged:" + merge_text;
   const auto keep_id = parse_id(keep_text);
   const auto merge_id = parse_id(merge_text);
-  const auto none = Result<std::optional<MemberOverview>>(std::optional<MemberOverview>{});
-  const auto keep = keep_id ? store_.member(*keep_id) : none;
-  const auto merge = merge_id ? store_.member(*merge_id) : none;
+  // An id that does not parse reads as no member (refused below like another store's).
+  const auto read = [this](const auto& id) -> Result<std::optional<MemberOverview>> {
+    if (!id) return std::optional<MemberOverview>{};
+    return store_.member(*id);
+  };
+  const auto keep = read(keep_id);
+  const auto merge = read(merge_id);
   if (!keep || !merge) return json_error(503, "cannot read the database now: try again");
   // Both members must be the caller's to manage; another store's member and an unknown id
   // are refused alike, so ids cannot be probed.
