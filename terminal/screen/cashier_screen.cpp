@@ -12,15 +12,6 @@
 namespace rapport::terminal {
 namespace {
 
-storage::Database open_or_throw(const std::filesystem::path& file) {
-  auto db = open_local_database(file);
-  if (!db) {
-    throw std::runtime_error("cashier screen: cannot open " + file.string() + ": " +
-                             db.error().message());
-  }
-  return std::move(*db);
-}
-
 card::CardKey card_key_or_throw(const std::filesystem::path& file) {
   auto key = card::CardKey::load(file);
   if (!key) {
@@ -49,7 +40,7 @@ CashierScreen::CashierScreen(const TerminalConfig& config, storage::Database& co
                              std::function<bool()> online)
     : audit_(counter_db),
       notes_(counter_db),
-      screen_db_(open_or_throw(config.database)),
+      screen_db_(open_local_database_or_throw(config.database, "cashier screen")),
       pins_(screen_db_),
       actions_(screen_db_, card_key_or_throw(config.card_key),
                {config.terminal_id, config.store_id, config.issuer_prefix}),
