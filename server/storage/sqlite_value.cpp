@@ -11,6 +11,7 @@
 
 #include "server/storage/sqlite_members.h"
 #include "shared/util/clock.h"
+#include "shared/util/huge_pages.h"
 
 namespace rapport::server::sqlite {
 namespace {
@@ -220,7 +221,7 @@ Result<std::vector<value::MemberValueInput>> read_value_inputs(storage::Database
   // Sized once: growing a million-row vector by doubling copies it and faults in fresh
   // pages at every step (a third of the read stage at 1,000,000 members, by perf).
   RAPPORT_TRY(const std::int64_t largest_id, largest_member_id(db));
-  inputs.reserve(static_cast<std::size_t>(std::clamp<std::int64_t>(largest_id, 0, kMaxReserve)));
+  reserve_with_huge_pages(inputs, static_cast<std::size_t>(std::clamp<std::int64_t>(largest_id, 0, kMaxReserve)));
   for (;;) {
     RAPPORT_TRY(const bool row, stmt.step());
     if (!row) break;
@@ -333,7 +334,7 @@ Result<std::size_t> save_value_refresh(storage::Database& db, const value::Value
     return {};
   };
   if (mark.full) {
-    previous.reserve(refresh.snapshots.size());
+    reserve_with_huge_pages(previous, refresh.snapshots.size());
     RAPPORT_TRY_VOID(read_rows());
   } else {
     for (const auto& snap : refresh.snapshots) {

@@ -11,6 +11,7 @@
 #include "server/analytics/gamma_gamma.h"
 #include "server/analytics/model_selection.h"
 #include "server/analytics/scoring.h"
+#include "shared/util/huge_pages.h"
 
 namespace rapport::value {
 namespace {
@@ -122,6 +123,7 @@ void value_members(const std::vector<MemberValueInput>& members, const Buyers& b
                    const std::vector<analytics::CustomerScore>& scores, double mean_spend,
                    const ValueConfig& config, const Referees& referees,
                    std::vector<ValueSnapshot>& snapshots) {
+  if (snapshots.empty()) reserve_with_huge_pages(snapshots, members.size());
   snapshots.resize(members.size());
   for (std::size_t i = 0; i < members.size(); ++i) snapshots[i].member_id = members[i].member_id;
   for (std::size_t k = 0; k < buyers.index.size(); ++k) {
