@@ -64,8 +64,16 @@ Result<Database> Database::open(const std::filesystem::path& file,
                   current, newest);
     return make_error_code(StorageErrc::kSchemaTooNew);
   }
+  // An upgrade of a large file can take minutes (an index over every event): say so, and
+  // how long each step took, so an operator knows the server is busy, not hung.
+  if (current > 0 && current < newest) {
+    spdlog::warn("upgrading database {} from schema version {} to {}: on a large chain this "
+                 "can take minutes; do not stop it (each step is one transaction)",
+                 file.string(), current, newest);
+  }
   for (const Migration& migration : migrations) {
     if (migration.version <= current) continue;
+    const auto started = std::chrono::steady_clock::now();
     auto tx = Transaction::begin(database);
     if (!tx) return tx.error();
     if (auto r = database.execute(migration.sql); !r) return r.error();
@@ -73,6 +81,11 @@ Result<Database> Database::open(const std::filesystem::path& file,
       return r.error();
     }
     if (auto r = tx->commit(); !r) return r.error();
+    if (current > 0) {
+      spdlog::info("database {}: schema version {} applied in {:.1f} s", file.string(),
+                   migration.version,
+                   std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    }
   }
   return database;
 }
