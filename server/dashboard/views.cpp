@@ -43,6 +43,15 @@ std::string optional_text(const std::optional<std::string>& text, std::string_vi
   return html_escape(text ? std::string_view(*text) : missing);
 }
 
+// An offer event's outcome as staff read it; held_out is the offer's control group.
+std::string_view offer_outcome_words(std::string_view outcome) {
+  if (outcome == "shown") return "shown";
+  if (outcome == "held_out") return "held out (control group: not shown)";
+  if (outcome == "accepted") return "redeemed";
+  if (outcome == "declined") return "declined";
+  return outcome;
+}
+
 // The sections of a member's full page beyond the overview; every empty kind of data says
 // so in words (docs/dashboard.md, "Empty states").
 std::string member_detail_html(const MemberDetail& d) {
@@ -102,8 +111,15 @@ std::string member_detail_html(const MemberDetail& d) {
             "</td><td>" + std::to_string(l.points) + "</td></tr>";
   }
   if (d.ledger.empty()) html += "<tr><td colspan=\"3\">No points earned or spent yet.</td></tr>";
-  return html + "</tbody></table><h2>Offers</h2><p id=\"member-offers\" class=\"notice\">"
-                "Offers shown and redeemed: not available yet in Rapport.</p>";
+  html += "</tbody></table><h2>Offers</h2><table id=\"member-offers\"><thead><tr><th>When</th>"
+          "<th>Offer</th><th>What happened</th><th>Store</th></tr></thead><tbody>";
+  for (const auto& o : d.offers) {
+    html += "<tr><td>" + html_escape(o.at) + "</td><td>" + html_escape(o.offer_id) + "</td><td>" +
+            html_escape(offer_outcome_words(o.outcome)) + "</td><td>" +
+            optional_text(o.store_id, "") + "</td></tr>";
+  }
+  if (d.offers.empty()) html += "<tr><td colspan=\"4\">No offers shown yet.</td></tr>";
+  return html + "</tbody></table>";
 }
 
 }  // namespace
@@ -179,7 +195,6 @@ std::string regulars_json(std::string_view store_id, const std::vector<RegularRo
   // as empty values (docs/dashboard.md, "Empty states").
   return json::serialize(json::object{{"store", store_id},
                                       {"values_computed", values_computed},
-                                      {"offers", "not-available"},
                                       {"owner_candidates", std::move(candidates)},
                                       {"rows", std::move(list)}});
 }
@@ -322,7 +337,14 @@ std::string member_json(const MemberView& view) {
       out["owner"] = or_null(view.detail->owner);
       out["points_balance"] = view.detail->points_balance;
       out["open_follow_ups"] = view.detail->open_follow_ups.size();
-      out["offers"] = "not-available";
+      json::array offers;
+      for (const auto& o : view.detail->offers) {
+        offers.emplace_back(json::object{{"at", o.at},
+                                         {"offer_id", o.offer_id},
+                                         {"outcome", o.outcome},
+                                         {"store_id", or_null(o.store_id)}});
+      }
+      out["offers"] = std::move(offers);
     }
   }
   return json::serialize(out);

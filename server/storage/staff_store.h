@@ -115,12 +115,22 @@ struct LedgerLine {
   std::int64_t points = 0;
 };
 
+// One offer event of the member (offer_events): shown at the counter, held out (the member
+// was in the offer's control group and was not shown it), accepted or declined.
+struct OfferLine {
+  std::string at;
+  std::string offer_id;
+  std::string outcome;  // shown, held_out, accepted, declined
+  std::optional<std::string> store_id;
+};
+
 // Everything on a member's full page beyond the overview.
 struct MemberDetail {
   std::vector<HistoryLine> history;  // newest first, at most the limit asked for
   std::vector<NoteLine> notes;       // newest first
   std::optional<ValueExplanation> value;
   std::vector<LedgerLine> ledger;  // newest first; empty when the member has no points yet
+  std::vector<OfferLine> offers;   // newest first, at most the history limit
   std::int64_t points_balance = 0;
   std::optional<std::string> owner;
   std::vector<FollowUp> open_follow_ups;

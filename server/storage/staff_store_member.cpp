@@ -73,6 +73,17 @@ Result<MemberDetail> SqliteStaffStore::member_detail(std::int64_t id, std::size_
     }
   }
   {
+    RAPPORT_TRY(auto stmt, db_.prepare("SELECT at, offer_id, outcome, store_id FROM offer_events "
+                                       "WHERE member_id = ?1 ORDER BY at DESC, id DESC LIMIT ?2"));
+    stmt.bind(1, id).bind(2, static_cast<std::int64_t>(history_limit));
+    for (;;) {
+      RAPPORT_TRY(const bool row, stmt.step());
+      if (!row) break;
+      detail.offers.push_back({stmt.column_text(0), stmt.column_text(1), stmt.column_text(2),
+                               stmt.column_optional_text(3)});
+    }
+  }
+  {
     RAPPORT_TRY(auto stmt, db_.prepare("SELECT u.name FROM relationship_owners o JOIN "
                                        "staff_users u ON u.id = o.owner_id WHERE o.member_id = ?"));
     stmt.bind(1, id);

@@ -199,11 +199,33 @@ TEST_CASE("A member's page shows history, value and how it was computed, and tru
   CHECK(count("Nobody owns this relationship yet.") == 1);
   CHECK(count("No notes yet.") == 1);
   CHECK(count("No points earned or spent yet.") == 1);
-  CHECK(count("Offers shown and redeemed: not available yet in Rapport.") == 1);
+  CHECK(count("No offers shown yet.") == 1);
   CHECK(audited(f, "read-member", "member:" + std::to_string(f.ada), "ok"));
   const auto api = json_of(maria.get("/api/members/" + std::to_string(f.ada)));
   CHECK(api.at("owner").is_null());
   CHECK(api.at("points_balance").as_int64() == 0);
+  CHECK(api.at("offers").as_array().empty());
+  // Offers shown, held out and redeemed at the counter (offer_events) appear, newest first.
+  {
+    auto db = raw(f);
+    REQUIRE(db.execute("INSERT INTO offer_events(member_id, offer_id, outcome, at, store_id) VALUES "
+                       "(" + std::to_string(f.ada) + ", 'free-pastry', 'shown', "
+                       "'2026-11-20T10:00:00.000Z', 'S1'), (" + std::to_string(f.ada) +
+                       ", 'free-pastry', 'accepted', '2026-11-20T10:01:00.000Z', 'S1'), (" +
+                       std::to_string(f.ada) + ", 'double-points', 'held_out', "
+                       "'2026-11-21T09:00:00.000Z', NULL)"));
+  }
+  const auto with_offers = maria.get("/members/" + std::to_string(f.ada));
+  REQUIRE(with_offers.status == 200);
+  CHECK(with_offers.body.find("No offers shown yet.") == std::string::npos);
+  CHECK(with_offers.body.find("<td>free-pastry</td><td>redeemed</td><td>S1</td>") != std::string::npos);
+  CHECK(with_offers.body.find("<td>double-points</td><td>held out (control group: not shown)</td>") !=
+        std::string::npos);
+  const auto offers = json_of(maria.get("/api/members/" + std::to_string(f.ada))).at("offers").as_array();
+  REQUIRE(offers.size() == 3);
+  CHECK(offers.at(0).at("offer_id").as_string() == "double-points");  // newest first
+  CHECK(offers.at(0).at("store_id").is_null());
+  CHECK(offers.at(1).at("outcome").as_string() == "accepted");
   // A visitor from another store: visits only, none of the full page's sections.
   const auto visitor = maria.get("/members/" + std::to_string(f.bob));
   REQUIRE(visitor.status == 200);
