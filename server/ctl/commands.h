@@ -104,6 +104,9 @@ int run_follow_ups_raise(const std::filesystem::path& data, const std::optional<
 // "Merging two memberships"); `by` names the operator in the ledger and the audit log.
 int run_member_merge(const std::filesystem::path& data, std::int64_t keep, std::int64_t merge,
                      const std::string& by);
+// `rapportctl member move`: a new home store for the member, audited.
+int run_member_move(const std::filesystem::path& data, std::int64_t member,
+                    const std::string& store, const std::string& by);
 
 int run_events_list(const std::filesystem::path& data, std::size_t limit);
 

@@ -117,6 +117,19 @@ int main(int argc, char** argv) {
   merge_cmd->footer(
       "Example: rapportctl member merge --data ./rapport-data --keep 42 --merge 97 --by maria");
 
+  std::filesystem::path move_data;
+  std::int64_t move_member = 0;
+  std::string move_store;
+  std::string move_by = "rapportctl";
+  auto* move_cmd = member_cmd->add_subcommand(
+      "move", "Give a member a new home store: their history stays where it happened, an owner "
+              "not working at the new store is released, its terminals receive the member");
+  move_cmd->add_option("--data", move_data, "Server data folder")->required();
+  move_cmd->add_option("--member", move_member, "Member id")->required();
+  move_cmd->add_option("--store", move_store, "The new home store")->required();
+  move_cmd->add_option("--by", move_by, "Who moves them, for the audit log");
+  move_cmd->footer("Example: rapportctl member move --data ./rapport-data --member 42 --store S2 --by maria");
+
   auto* seed_cmd = app.add_subcommand(
       "seed", "Generate a realistic chain (members, referrals, purchases) to try Rapport on");
   seed_cmd->add_option("--data", seed.data, "Server data folder (best a fresh one)")->required();
@@ -490,6 +503,7 @@ int main(int argc, char** argv) {
   if (*user_disable_cmd) return run_user_disable(user_disable_data, user_disable_name);
   if (*user_password_cmd) return run_user_password(user_password_data, user_password_name);
   if (*merge_cmd) return run_member_merge(merge_data, merge_keep, merge_from, merge_by);
+  if (*move_cmd) return run_member_move(move_data, move_member, move_store, move_by);
   if (*follow_ups_raise_cmd) return run_follow_ups_raise(follow_ups_data, follow_ups_now);
   if (*events_cmd) return run_events_list(events_data, events_limit);
   if (*alerts_cmd) return run_card_alerts(alerts_data, alerts_limit);

@@ -13,6 +13,7 @@
 #include "server/dashboard/request_parts.h"
 #include "server/dashboard/views.h"
 #include "shared/crypto/password_hash.h"
+#include "shared/storage/storage_errc.h"
 #include "shared/util/clock.h"
 
 namespace rapport::server {
@@ -221,6 +222,11 @@ net::HttpResponse DashboardHandler::route(const net::HttpRequest& request) {
     const auto from = target->query.find("from");
     return merge_members(request, *caller, path[2],
                          from == target->query.end() ? std::string() : from->second);
+  }
+  if (post && api && path.size() == 4 && path[1] == "members" && path[3] == "home-store") {
+    const auto store = target->query.find("store");
+    return move_member(request, *caller, path[2],
+                       store == target->query.end() ? std::string() : store->second);
   }
   if (post && api && path.size() == 4 && path[1] == "follow-ups" && path[3] == "close") {
     return close_follow_up(request, *caller, path[2]);
@@ -566,6 +572,43 @@ net::HttpResponse DashboardHandler::merge_members(const net::HttpRequest& reques
     return json_error(503, "cannot merge now: nothing was changed, try again");
   }
   return json_response(200, merge_json(*keep_id, *merge_id, *merged));
+}
+
+net::HttpResponse DashboardHandler::move_member(const net::HttpRequest& request,
+                                                const Caller& caller, const std::string& id_text,
+                                                const std::string& store_id) {
+  const std::string object = "member:" + id_text + " store:" + store_id;
+  const auto id = parse_id(id_text);
+  std::optional<MemberOverview> member;
+  if (id) {
+    auto read = store_.member(*id);
+    if (!read) return json_error(503, "cannot read the database now: try again");
+    member = std::move(*read);
+  }
+  // The caller must manage both the member's home store and the new one; an unknown id and
+  // another store's member are refused alike, so ids cannot be probed.
+  if (!member || store_id.empty() || !may_manage_store(caller.user, member->home_store) ||
+      !may_manage_store(caller.user, store_id)) {
+    (void)audit(request, &caller.user, {}, "move-member", object, "denied");
+    return json_error(403, "you may not move this member to that store");
+  }
+  if (member->merged_into) {
+    (void)audit(request, &caller.user, {}, "move-member", object, "refused-merged");
+    return json_error(409, "this membership was merged into another: move that one");
+  }
+  // Audited before it happens, like a merge: no change without its entry.
+  if (!audit(request, &caller.user, {}, "move-member", object, "ok")) {
+    return json_error(503, "cannot write the audit log: try again");
+  }
+  const auto moved = store_.move_member(*id, store_id);
+  if (!moved) {
+    const bool refused = moved.error() == storage::StorageErrc::kConstraint;
+    (void)audit(request, &caller.user, {}, "move-member", object, refused ? "refused" : "failed");
+    if (refused) return json_error(409, "there is no such store, or this member cannot move");
+    spdlog::error("dashboard: cannot move member {} to {}: {}", *id, store_id, moved.error().message());
+    return json_error(503, "cannot move now: nothing was changed, try again");
+  }
+  return json_response(200, move_json(*id, store_id, *moved));
 }
 
 }  // namespace rapport::server

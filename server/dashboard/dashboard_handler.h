@@ -77,6 +77,9 @@ class DashboardHandler {
   // POST /api/follow-ups/ID/close
   net::HttpResponse close_follow_up(const net::HttpRequest& request, const Caller& caller,
                                     const std::string& id_text);
+  // POST /api/members/ID/home-store?store=S
+  net::HttpResponse move_member(const net::HttpRequest& request, const Caller& caller,
+                                const std::string& id_text, const std::string& store_id);
   // POST /api/members/KEEP/merge?from=MERGED
   net::HttpResponse merge_members(const net::HttpRequest& request, const Caller& caller,
                                   const std::string& keep_text, const std::string& merge_text);

@@ -456,6 +456,11 @@ std::string owners_json(std::string_view store_id, std::string_view today,
       json::object{{"store", store_id}, {"today", today}, {"rows", std::move(list)}});
 }
 
+std::string move_json(std::int64_t member, std::string_view home_store, bool moved) {
+  return json::serialize(
+      json::object{{"member", member}, {"home_store", home_store}, {"moved", moved}});
+}
+
 std::string merge_json(std::int64_t keep, std::int64_t merged, const MergeOutcome& outcome) {
   return json::serialize(json::object{{"ok", true},
                                       {"member_id", keep},

@@ -69,6 +69,8 @@ struct MemberView {
 // The answer to a merge: who survived, who was merged, and what moved.
 [[nodiscard]] std::string merge_json(std::int64_t keep, std::int64_t merged,
                                      const MergeOutcome& outcome);
+// The answer to moving a member to another home store: `moved` false when it was home already.
+[[nodiscard]] std::string move_json(std::int64_t member, std::string_view home_store, bool moved);
 [[nodiscard]] std::string member_page(const MemberView& view);
 // A whole page saying why (403, 404), with a link home.
 [[nodiscard]] std::string message_page(std::string_view title, std::string_view message);

@@ -52,6 +52,7 @@ class SqliteStaffStore final : public StaffStore {
                                        const std::string& today) override;
   Result<std::vector<OwnerResult>> owner_results(const std::string& store_id,
                                                  const std::string& today) override;
+  Result<bool> move_member(std::int64_t id, const std::string& store) override;
   Result<MergeOutcome> merge_members(std::int64_t keep, std::int64_t merge, const StaffUser& by,
                                      const std::string& at) override;
 

@@ -290,6 +290,12 @@ class StaffStore {
   [[nodiscard]] virtual Result<MergeOutcome> merge_members(std::int64_t keep, std::int64_t merge,
                                                            const StaffUser& by,
                                                            const std::string& at) = 0;
+  // Moves member `id` to home store `store` (docs/dashboard.md, "Changing a member's home
+  // store"): their history stays where it happened; a relationship owner not scoped to the
+  // new store is released (the new store's manager assigns one); the member is marked
+  // changed so the new store's terminals receive them. False when `store` is already their
+  // home. kConstraint when the member is unknown or merged, or the store does not exist.
+  [[nodiscard]] virtual Result<bool> move_member(std::int64_t id, const std::string& store) = 0;
   [[nodiscard]] virtual Result<StoreCharts> store_charts(const std::string& store_id) = 0;
   // `today`: YYYY-MM-DD (UTC), the day "this week" and "next 14 days" count from.
   [[nodiscard]] virtual Result<StoreOverview> store_overview(const std::string& store_id,

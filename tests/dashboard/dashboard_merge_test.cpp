@@ -336,3 +336,50 @@ TEST_CASE("Owners' results: retention and revenue of each owner's customers", "[
   CHECK(sam.get("/api/stores/S1/owners").status == 403);
   CHECK(sam.get("/api/stores/S1/owners.csv").status == 403);
 }
+
+TEST_CASE("A member's home store changes: managers of both stores only, audited, owner released",
+          "[dashboard]") {
+  DashboardFixture f;
+  f.add_user("both", server::StaffRole::kStoreManager, {"S1", "S2"});
+  const std::string move_ada = "/api/members/" + std::to_string(f.ada) + "/home-store?store=S2";
+  {
+    auto db = raw(f);
+    REQUIRE(db.execute("INSERT INTO relationship_owners(member_id, owner_id, assigned_by, "
+                       "assigned_at) SELECT " + std::to_string(f.ada) + ", id, id, "
+                       "'2026-11-26T08:00:00.000Z' FROM staff_users WHERE name = 'carl'"));
+  }
+  const auto sequence_before = count(f, "SELECT changed_seq FROM members WHERE id = ?", f.ada);
+
+  StaffBrowser maria(f);  // manager of S1 only: may not hand a member to S2
+  REQUIRE(maria.login("maria", kPassword).status == 200);
+  CHECK(maria.post(move_ada, maria.csrf_token()).status == 403);
+  CHECK(audited(f, "move-member", "member:" + std::to_string(f.ada) + " store:S2", "denied"));
+  StaffBrowser hq(f);  // head office reads, never changes
+  REQUIRE(hq.login("hq", kPassword).status == 200);
+  CHECK(hq.post(move_ada, hq.csrf_token()).status == 403);
+  StaffBrowser both(f);
+  REQUIRE(both.login("both", kPassword).status == 200);
+  CHECK(both.post(move_ada, "").status == 403);  // no CSRF token
+  CHECK(count(f, "SELECT count(*) FROM members WHERE id = ? AND home_store = 'S1'", f.ada) == 1);
+
+  const auto moved = both.post(move_ada, both.csrf_token());
+  REQUIRE(moved.status == 200);
+  CHECK(json_of(moved).at("moved").as_bool());
+  CHECK(count(f, "SELECT count(*) FROM members WHERE id = ? AND home_store = 'S2'", f.ada) == 1);
+  // carl works at S1 only: the relationship is released for S2's manager to assign.
+  CHECK(count(f, "SELECT count(*) FROM relationship_owners WHERE member_id = ?", f.ada) == 0);
+  CHECK(count(f, "SELECT changed_seq FROM members WHERE id = ?", f.ada) > sequence_before);
+  CHECK(audited(f, "move-member", "member:" + std::to_string(f.ada) + " store:S2", "ok"));
+  // History stays where it happened: ada's visits at S1 are still there, and maria now sees
+  // her only as a visitor of S1.
+  CHECK(count(f, "SELECT count(*) FROM events WHERE member_id = ? AND kind = 'visit'", f.ada) == 3);
+  const auto page = maria.get("/members/" + std::to_string(f.ada));
+  REQUIRE(page.status == 200);
+  CHECK(page.body.find("member-history") == std::string::npos);
+
+  const auto again = both.post(move_ada, both.csrf_token());
+  REQUIRE(again.status == 200);
+  CHECK_FALSE(json_of(again).at("moved").as_bool());
+  CHECK(both.post("/api/members/" + std::to_string(f.ada) + "/home-store?store=S9",
+                  both.csrf_token()).status == 403);  // no such store: not one of theirs
+}
