@@ -40,10 +40,13 @@ CashierScreen::CashierScreen(const TerminalConfig& config, storage::Database& co
                              std::function<bool()> online)
     : audit_(counter_db),
       notes_(counter_db),
+      panel_(counter_db),
       screen_db_(open_local_database_or_throw(config.database, "cashier screen")),
       pins_(screen_db_),
       actions_(screen_db_, card_key_or_throw(config.card_key),
                {config.terminal_id, config.store_id, config.issuer_prefix}),
+      balance_(make_server_balance_source(config)),
+      counter_(screen_db_, {config.terminal_id, config.store_id}, balance_.get()),
       handler_(
           board_, pins_,
           [this, online = std::move(online)] {
@@ -53,7 +56,7 @@ CashierScreen::CashierScreen(const TerminalConfig& config, storage::Database& co
             if (const auto size = outbox.size(); size) status.pending = *size;
             return status;
           },
-          &actions_) {
+          &actions_, &counter_) {
   net::ServerOptions options;
   options.address = *config.screen_host;
   options.port = config.screen_port;
@@ -84,7 +87,17 @@ void CashierScreen::show(const ScanResult& result, std::chrono::system_clock::ti
                     found.error().message());
     }
   }
-  board_.publish(scan_json(result, now, notes), target_of(result));
+  std::optional<boost::json::object> panel;
+  if (result.outcome == ScanOutcome::kMember && result.card_token) {
+    auto found = panel_.of(*result.card_token);
+    if (found) {
+      panel = std::move(*found);
+    } else {
+      spdlog::error("cashier screen: cannot read the member's points and offers: {}",
+                    found.error().message());
+    }
+  }
+  board_.publish(scan_json(result, now, notes, panel ? &*panel : nullptr), target_of(result));
   if (!result.event_id) return;
   const auto cashier = board_.cashier();
   const auto recorded = audit_.record(cashier ? std::optional(cashier->id) : std::nullopt,
