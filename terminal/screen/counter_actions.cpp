@@ -65,13 +65,13 @@ Result<RecordedSale> CounterActions::sale(const SaleForm& form, const ScanTarget
   protocol::PurchasePayload purchase;
   purchase.lines = form.lines;
   const std::string summary = sale_summary(form.lines);
-  return sales_.record(
-      SaleCustomer{member.card_token, std::nullopt}, std::move(purchase), cashier.id, now,
-      [&](const RecordedSale& recorded) -> Result<void> {
-        RAPPORT_TRY(const auto stored, protocol::decode_purchase(recorded.payload));
-        return local_.add({recorded.event_id, recorded.holder.member.id, recorded.occurred_at,
-                           summary, stored.total_cents, 0});
-      });
+  return sales_.record(SaleCustomer{member.card_token, std::nullopt}, std::move(purchase),
+                       cashier.id, now, [&](const RecordedSale& recorded) -> Result<void> {
+                         RAPPORT_TRY(const auto stored,
+                                     protocol::decode_purchase(recorded.payload));
+                         return local_.add({recorded.event_id, recorded.holder.member.id,
+                                            recorded.occurred_at, summary, stored.total_cents, 0});
+                       });
 }
 
 Result<RecordedSale> CounterActions::refund(const RefundForm& form, const ScanTarget& member,
@@ -85,11 +85,10 @@ Result<RecordedSale> CounterActions::refund(const RefundForm& form, const ScanTa
   if (left <= 0) return make_error_code(RefundErrc::kAlreadyRefunded);
   const std::int64_t amount = form.amount_cents.value_or(left);
   if (amount > left) return make_error_code(RefundErrc::kTooMuch);
-  return sales_.record(SaleCustomer{member.card_token, std::nullopt},
-                       protocol::RefundPayload{sale->event_id, amount}, cashier.id, now,
-                       [&](const RecordedSale&) {
-                         return local_.add_refund(sale->event_id, amount);
-                       });
+  return sales_.record(
+      SaleCustomer{member.card_token, std::nullopt},
+      protocol::RefundPayload{sale->event_id, amount}, cashier.id, now,
+      [&](const RecordedSale&) { return local_.add_refund(sale->event_id, amount); });
 }
 
 Result<RedeemReceipt> CounterActions::redeem(const RedeemForm& form, const ScanTarget& member,
@@ -112,8 +111,7 @@ Result<RedeemReceipt> CounterActions::gesture(const GestureForm& form, const Sca
 }
 
 void CounterActions::audit(const StaffMember& cashier, std::string_view action,
-                           const std::string& event_id,
-                           std::chrono::system_clock::time_point now) {
+                           const std::string& event_id, std::chrono::system_clock::time_point now) {
   // The event is recorded already (RewardsDesk committed it): a missing audit line is logged,
   // not a reason to tell the cashier it failed.
   if (auto r = audit_.record(cashier.id, action, event_id, now); !r) {

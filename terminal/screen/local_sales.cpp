@@ -9,8 +9,8 @@ constexpr const char* kColumns =
     "FROM local_sales ";
 
 LocalSale sale_of(const storage::Statement& row) {
-  return {row.column_text(0),  row.column_int64(1), row.column_text(2),
-          row.column_text(3),  row.column_int64(4), row.column_int64(5)};
+  return {row.column_text(0), row.column_int64(1), row.column_text(2),
+          row.column_text(3), row.column_int64(4), row.column_int64(5)};
 }
 
 }  // namespace

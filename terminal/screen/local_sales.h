@@ -22,10 +22,10 @@
 namespace rapport::terminal {
 
 struct LocalSale {
-  std::string event_id;      // the purchase event's id
+  std::string event_id;  // the purchase event's id
   std::int64_t member_id = 0;
-  std::string occurred_at;   // ISO 8601 UTC, the terminal's clock
-  std::string summary;       // "2 x Flat white, Croissant"
+  std::string occurred_at;  // ISO 8601 UTC, the terminal's clock
+  std::string summary;      // "2 x Flat white, Croissant"
   std::int64_t total_cents = 0;
   std::int64_t refunded_cents = 0;
 };

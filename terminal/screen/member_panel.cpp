@@ -1,9 +1,8 @@
 // terminal/screen/member_panel.cpp
 #include "terminal/screen/member_panel.h"
 
-#include <boost/json/array.hpp>
-
 #include <algorithm>
+#include <boost/json/array.hpp>
 
 namespace rapport::terminal {
 
@@ -22,23 +21,22 @@ Result<std::optional<boost::json::object>> MemberPanel::of(const std::string& ca
   panel["visit_count"] = member.visit_count + visits.count;
   boost::json::array listed;
   for (const auto& offer : offers) {
-    listed.push_back(boost::json::object{{"id", offer.id},
-                                         {"name", offer.name},
-                                         {"kind", offer.kind},
-                                         {"points", offer.points},
-                                         {"to_go", std::max<std::int64_t>(
-                                                       0, offer.points - points)}});
+    listed.push_back(
+        boost::json::object{{"id", offer.id},
+                            {"name", offer.name},
+                            {"kind", offer.kind},
+                            {"points", offer.points},
+                            {"to_go", std::max<std::int64_t>(0, offer.points - points)}});
   }
   panel["offers"] = std::move(listed);
   boost::json::array refundable;
   for (const auto& sale : sales) {
-    refundable.push_back(
-        boost::json::object{{"id", sale.event_id},
-                            {"at", sale.occurred_at},
-                            {"summary", sale.summary},
-                            {"total_cents", sale.total_cents},
-                            {"refundable_cents", std::max<std::int64_t>(
-                                                     0, sale.total_cents - sale.refunded_cents)}});
+    refundable.push_back(boost::json::object{
+        {"id", sale.event_id},
+        {"at", sale.occurred_at},
+        {"summary", sale.summary},
+        {"total_cents", sale.total_cents},
+        {"refundable_cents", std::max<std::int64_t>(0, sale.total_cents - sale.refunded_cents)}});
   }
   panel["sales"] = std::move(refundable);
   return std::optional<boost::json::object>{std::move(panel)};

@@ -152,7 +152,8 @@ TEST_CASE("a sale from the screen is recorded with its lines and refunded at mos
   CHECK(purchase.total_cents == 1050);
   CHECK(till.count("SELECT count(*) FROM outbox WHERE kind = 'purchase'") == 1);
   CHECK(till.count("SELECT count(*) FROM staff_actions WHERE action = 'purchase' AND "
-                   "staff_id = " + std::to_string(till.ana.id)) == 1);
+                   "staff_id = " +
+                   std::to_string(till.ana.id)) == 1);
   auto kept = LocalSales(till.db).find(sale->event_id).value();
   REQUIRE(kept);
   CHECK(kept->summary == "2 x Flat white, Croissant");
@@ -192,9 +193,10 @@ TEST_CASE("a sale from the screen is recorded with its lines and refunded at mos
   CHECK(refused.error() == SalesErrc::kUnknownCard);
 }
 
-TEST_CASE("an offer is redeemed in one touch offline within the limit, and the panel says what "
-          "is still needed",
-          "[screen]") {
+TEST_CASE(
+    "an offer is redeemed in one touch offline within the limit, and the panel says what "
+    "is still needed",
+    "[screen]") {
   Till till(300);
   auto panel = till.counter.panel(till.ada).value().value();
   CHECK(panel.at("points_balance").as_int64() == 300);
@@ -203,11 +205,11 @@ TEST_CASE("an offer is redeemed in one touch offline within the limit, and the p
   REQUIRE(offers.size() == 2);
   CHECK(offers[0].at("id").as_string() == "free-coffee");
   CHECK(offers[0].at("to_go").as_int64() == 0);
-  CHECK(offers[1].at("to_go").as_int64() == 600);  // "600 points to go"
+  CHECK(offers[1].at("to_go").as_int64() == 600);         // "600 points to go"
   CHECK(till.count("SELECT count(*) FROM outbox") == 0);  // showing the panel records nothing
 
-  const auto redeemed = till.counter.redeem(RedeemForm{1, "free-coffee"}, till.ada, till.ana,
-                                            kMorning);
+  const auto redeemed =
+      till.counter.redeem(RedeemForm{1, "free-coffee"}, till.ada, till.ana, kMorning);
   REQUIRE(redeemed);
   CHECK_FALSE(redeemed->checked_online);
   CHECK(redeemed->message.find("offline") != std::string::npos);
@@ -224,8 +226,8 @@ TEST_CASE("an offer is redeemed in one touch offline within the limit, and the p
   CHECK(till.counter.redeem(RedeemForm{1, "hamper"}, till.ada, till.ana, kMorning).error() ==
         RedemptionErrc::kNotEnoughPoints);
 
-  const auto given = till.counter.gesture(GestureForm{1, 60, "coffee was cold"}, till.ada,
-                                          till.ana, kMorning);
+  const auto given =
+      till.counter.gesture(GestureForm{1, 60, "coffee was cold"}, till.ada, till.ana, kMorning);
   REQUIRE(given);
   CHECK(given->message.find("by ana") != std::string::npos);
   CHECK(till.count("SELECT count(*) FROM staff_actions WHERE action = 'gesture'") == 1);
@@ -239,7 +241,8 @@ TEST_CASE("the screen acts for the member on screen only and pushes their panel 
   Till till(300);
   StaffPins staff(till.db);
   ScreenBoard board;
-  ScreenHandler handler(board, staff, [] { return ScreenStatus{}; }, nullptr, &till.counter);
+  ScreenHandler handler(
+      board, staff, [] { return ScreenStatus{}; }, nullptr, &till.counter);
   const std::string sale_body =
       R"(,"lines":[{"product":"Tea","category":"tea","quantity":1,"amount":"2.40"}]})";
   CHECK(handler.handle(post("/api/sale", R"({"scan":1)" + sale_body, "")).status == 401);
@@ -253,8 +256,8 @@ TEST_CASE("the screen acts for the member on screen only and pushes their panel 
   const auto seq = std::to_string(board.latest().seq);
 
   CHECK(handler.handle(post("/api/sale", R"({"scan":99)" + sale_body, cookie)).status == 409);
-  CHECK(handler.handle(post("/api/sale", R"({"scan":)" + seq + R"(,"lines":[]})", cookie))
-            .status == 400);
+  CHECK(handler.handle(post("/api/sale", R"({"scan":)" + seq + R"(,"lines":[]})", cookie)).status ==
+        400);
   const auto sold = handler.handle(post("/api/sale", R"({"scan":)" + seq + sale_body, cookie));
   REQUIRE(sold.status == 200);
   CHECK(sold.body.find("Sale of 2.40 recorded for Ada Lovelace") != std::string::npos);
@@ -282,21 +285,24 @@ TEST_CASE("the screen acts for the member on screen only and pushes their panel 
   const auto twice = refund();
   CHECK(twice.status == 409);
   CHECK(twice.body.find("refunded already") != std::string::npos);
-  const auto redeem = handler.handle(
-      post("/api/redeem", R"({"scan":)" + seq + R"(,"offer_id":"hamper"})", cookie));
+  const auto redeem =
+      handler.handle(post("/api/redeem", R"({"scan":)" + seq + R"(,"offer_id":"hamper"})", cookie));
   CHECK(redeem.status == 409);
   CHECK(redeem.body.find("not enough points") != std::string::npos);
-  CHECK(handler.handle(post("/api/redeem", R"({"scan":)" + seq + R"(,"offer_id":"free-coffee"})",
-                            cookie))
+  CHECK(handler
+            .handle(
+                post("/api/redeem", R"({"scan":)" + seq + R"(,"offer_id":"free-coffee"})", cookie))
             .status == 200);
-  CHECK(handler.handle(post("/api/gesture", R"({"scan":)" + seq + R"(,"points":5,"reason":"x"})",
-                            cookie))
+  CHECK(handler
+            .handle(
+                post("/api/gesture", R"({"scan":)" + seq + R"(,"points":5,"reason":"x"})", cookie))
             .status == 200);
 
   // A new card read: the page's scan is out of date.
   board.publish(R"({"outcome":"unknown"})", ScanTarget{true, std::nullopt, "tok", "1902"});
-  CHECK(handler.handle(post("/api/gesture", R"({"scan":)" + seq + R"(,"points":5,"reason":"x"})",
-                            cookie))
+  CHECK(handler
+            .handle(
+                post("/api/gesture", R"({"scan":)" + seq + R"(,"points":5,"reason":"x"})", cookie))
             .status == 409);
   CHECK(till.count("SELECT count(*) FROM outbox WHERE kind = 'offer_response'") == 0);
   CHECK(till.count("SELECT count(*) FROM staff_actions a JOIN staff s ON s.id = a.staff_id "
