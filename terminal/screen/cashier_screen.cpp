@@ -37,7 +37,7 @@ ScanTarget target_of(const ScanResult& result) {
 }  // namespace
 
 CashierScreen::CashierScreen(const TerminalConfig& config, storage::Database& counter_db,
-                             std::function<bool()> online)
+                             std::function<bool()> online, std::function<void()> wake)
     : audit_(counter_db),
       notes_(counter_db),
       panel_(counter_db),
@@ -67,7 +67,12 @@ CashierScreen::CashierScreen(const TerminalConfig& config, storage::Database& co
   options.limits.max_body_bytes = 16 * 1024;
   options.max_connections = 32;
   server_ = net::HttpsServer::start(
-      options, [this](const net::HttpRequest& r) { return handler_.handle(r); });
+      options, [this, wake = std::move(wake)](const net::HttpRequest& r) {
+        auto response = handler_.handle(r);
+        // A sale, refund, redemption, enrollment... was recorded: send it now.
+        if (wake && r.method == "POST" && response.status == 200) wake();
+        return response;
+      });
   spdlog::info("cashier screen listening on https://{}:{}/", options.address, server_->port());
 }
 

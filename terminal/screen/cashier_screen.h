@@ -34,10 +34,12 @@ namespace rapport::terminal {
 class CashierScreen {
  public:
   // Throws std::runtime_error (start-up) when the database, TLS files or address fail.
-  // Requires: config.screen_host is set. `online` is called on the listener's thread.
+  // Requires: config.screen_host is set. `online` is called on the listener's thread, and so
+  // is `wake` (when given) after each action the page recorded, so its events go to the
+  // server now rather than at the next sync interval.
   // `counter_db` is the counter loop's connection (for the audit), outliving this object.
   CashierScreen(const TerminalConfig& config, storage::Database& counter_db,
-                std::function<bool()> online);
+                std::function<bool()> online, std::function<void()> wake = {});
   ~CashierScreen();
 
   // Pushes `result` (with the member's notes written here) to the signed-in pages and, when
