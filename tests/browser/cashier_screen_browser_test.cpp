@@ -97,6 +97,63 @@ std::string birthday_today() {
   return "1990" + to_iso8601(std::chrono::system_clock::now()).substr(4, 6);
 }
 
+// A chain (store S1) with Ada Lovelace as its member (`member_flags` added to `rapportctl
+// member add`), terminal T1 syncing every 100 ms with the screen on `screen_port`, and the
+// cashier ana with kPin. With `rules`, the server uses them as its rewards rules and the
+// terminal pulls changed members every second (points and offers follow quickly).
+struct ScreenChain {
+  std::filesystem::path data;
+  std::filesystem::path terminal_dir;
+  std::filesystem::path toml_file;
+  std::string card;  // Ada's, as printed ("6275 9900 ...")
+};
+
+ScreenChain set_up_chain(const testing::TempDir& dir, unsigned short screen_port,
+                         const std::vector<std::string>& member_flags,
+                         const std::string& rules = {}) {
+  ScreenChain chain;
+  chain.data = dir / "data";
+  const auto data = chain.data.string();
+  run_ok({testing::kRapportctl, "init", "--data", data, "--store", "S1", "--listen",
+          "127.0.0.1:" + std::to_string(testing::free_port()), "--enroll-listen",
+          "127.0.0.1:" + std::to_string(testing::free_port())});
+  if (!rules.empty()) {
+    write_file_atomically(chain.data / "rewards.toml", rules, false);
+    write_file_atomically(chain.data / "server.toml",
+                          testing::read_text(chain.data / "server.toml") +
+                              "\n[rewards]\nrules = \"rewards.toml\"\n",
+                          false);
+  }
+  std::vector<std::string> add{testing::kRapportctl, "member", "add", "--data", data,
+                               "--name", "Ada Lovelace", "--store", "S1"};
+  add.insert(add.end(), member_flags.begin(), member_flags.end());
+  const auto added = run_ok(add);
+  std::smatch match;
+  REQUIRE(std::regex_search(added, match, std::regex("card ([0-9 ]{19})")));
+  chain.card = match[1];
+  run_ok({testing::kRapportctl, "terminal", "issue", "--data", data, "--id", "T1", "--store",
+          "S1"});
+  chain.terminal_dir = chain.data / "terminals" / "T1";
+  chain.toml_file = chain.terminal_dir / "terminal.toml";
+  auto toml = testing::read_text(chain.toml_file);
+  toml = std::regex_replace(toml, std::regex("interval_ms = \\d+"), "interval_ms = 100");
+  if (!rules.empty()) {
+    toml = std::regex_replace(toml, std::regex("members_refresh_s = \\d+"),
+                              "members_refresh_s = 1");
+  }
+  toml += "\n[screen]\nlisten = \"127.0.0.1:" + std::to_string(screen_port) + "\"\n";
+  write_file_atomically(chain.toml_file, toml, false);
+
+  ChildProcess staff({testing::kRapportTerminal, "staff", "add", "--config",
+                      chain.toml_file.string(), "--name", "ana"},
+                     dir / "staff-add.log");
+  staff.write_stdin(kPin + "\n");
+  staff.close_stdin();
+  INFO(testing::read_text(dir / "staff-add.log"));
+  REQUIRE(staff.wait(60s) == 0);
+  return chain;
+}
+
 }  // namespace
 
 TEST_CASE("A cashier signs in with a PIN and a scanned card is greeted on the screen",
@@ -107,36 +164,12 @@ TEST_CASE("A cashier signs in with a PIN and a scanned card is greeted on the sc
     return;
   }
   testing::TempDir dir;
-  const auto data = dir / "data";
-  const auto sync_port = testing::free_port();
   const auto screen_port = testing::free_port();
-  run_ok({testing::kRapportctl, "init", "--data", data.string(), "--store", "S1", "--listen",
-          "127.0.0.1:" + std::to_string(sync_port), "--enroll-listen",
-          "127.0.0.1:" + std::to_string(testing::free_port())});
-  const auto added = run_ok({testing::kRapportctl, "member", "add", "--data", data.string(),
-                             "--name", "Ada Lovelace", "--store", "S1", "--birth-date",
-                             birthday_today()});
-  std::smatch match;
-  REQUIRE(std::regex_search(added, match, std::regex("card ([0-9 ]{19})")));
-  const std::string card = match[1];
-  run_ok({testing::kRapportctl, "terminal", "issue", "--data", data.string(), "--id", "T1",
-          "--store", "S1"});
-  const auto terminal_dir = data / "terminals" / "T1";
-  const auto toml_file = terminal_dir / "terminal.toml";
-  auto toml = testing::read_text(toml_file);
-  toml = std::regex_replace(toml, std::regex("interval_ms = \\d+"), "interval_ms = 100");
-  toml += "\n[screen]\nlisten = \"127.0.0.1:" + std::to_string(screen_port) + "\"\n";
-  write_file_atomically(toml_file, toml, false);
-
-  {
-    ChildProcess add({testing::kRapportTerminal, "staff", "add", "--config", toml_file.string(),
-                      "--name", "ana"},
-                     dir / "staff-add.log");
-    add.write_stdin(kPin + "\n");
-    add.close_stdin();
-    INFO(testing::read_text(dir / "staff-add.log"));
-    REQUIRE(add.wait(60s) == 0);
-  }
+  const auto chain = set_up_chain(dir, screen_port, {"--birth-date", birthday_today()});
+  const auto& data = chain.data;
+  const auto& card = chain.card;
+  const auto& terminal_dir = chain.terminal_dir;
+  const auto& toml_file = chain.toml_file;
 
   const auto server_log = dir / "server.log";
   ChildProcess server({testing::kRapportServer, "--config", (data / "server.toml").string()},
@@ -500,39 +533,12 @@ TEST_CASE("From the screen a cashier records a sale, refunds it, redeems an offe
     return;
   }
   testing::TempDir dir;
-  const auto data = dir / "data";
-  const auto sync_port = testing::free_port();
   const auto screen_port = testing::free_port();
-  run_ok({testing::kRapportctl, "init", "--data", data.string(), "--store", "S1", "--listen",
-          "127.0.0.1:" + std::to_string(sync_port), "--enroll-listen",
-          "127.0.0.1:" + std::to_string(testing::free_port())});
-  write_file_atomically(data / "rewards.toml", kRewardRules, false);
-  write_file_atomically(data / "server.toml",
-                        testing::read_text(data / "server.toml") +
-                            "\n[rewards]\nrules = \"rewards.toml\"\n",
-                        false);
-  const auto added = run_ok({testing::kRapportctl, "member", "add", "--data", data.string(),
-                             "--name", "Ada Lovelace", "--store", "S1"});
-  std::smatch match;
-  REQUIRE(std::regex_search(added, match, std::regex("card ([0-9 ]{19})")));
-  const std::string card = match[1];
-  run_ok({testing::kRapportctl, "terminal", "issue", "--data", data.string(), "--id", "T1",
-          "--store", "S1"});
-  const auto terminal_dir = data / "terminals" / "T1";
-  const auto toml_file = terminal_dir / "terminal.toml";
-  auto toml = testing::read_text(toml_file);
-  toml = std::regex_replace(toml, std::regex("interval_ms = \\d+"), "interval_ms = 100");
-  toml = std::regex_replace(toml, std::regex("members_refresh_s = \\d+"), "members_refresh_s = 1");
-  toml += "\n[screen]\nlisten = \"127.0.0.1:" + std::to_string(screen_port) + "\"\n";
-  write_file_atomically(toml_file, toml, false);
-  {
-    ChildProcess add({testing::kRapportTerminal, "staff", "add", "--config", toml_file.string(),
-                      "--name", "ana"},
-                     dir / "staff-add.log");
-    add.write_stdin(kPin + "\n");
-    add.close_stdin();
-    REQUIRE(add.wait(60s) == 0);
-  }
+  const auto chain = set_up_chain(dir, screen_port, {}, kRewardRules);
+  const auto& data = chain.data;
+  const auto& card = chain.card;
+  const auto& terminal_dir = chain.terminal_dir;
+  const auto& toml_file = chain.toml_file;
   const auto server_db = data / "rapport.db";
   const auto terminal_db = terminal_dir / "terminal.db";
   const auto on_server = [&](const std::string& sql) { return sql_count(server_db, sql, true); };
