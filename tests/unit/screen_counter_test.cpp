@@ -191,6 +191,10 @@ TEST_CASE("a sale from the screen is recorded with its lines and refunded at mos
   const ScanTarget stranger{false, 9, std::string(64, 'f'), "0000"};
   const auto refused = till.counter.sale(two_lines(), stranger, till.ana, kMorning);
   CHECK(refused.error() == SalesErrc::kUnknownCard);
+  // Ada's membership erased on the server: her sales kept here for refunds go with her.
+  protocol::ChangesPage erased{"S1", {}, "1.2", false, {1}, std::nullopt};
+  REQUIRE(MemberCache(till.db).apply(erased));
+  CHECK(till.count("SELECT count(*) FROM local_sales") == 0);
 }
 
 TEST_CASE(
