@@ -8,7 +8,7 @@
 namespace rapport::terminal {
 namespace {
 
-constexpr std::array<storage::Migration, 8> kMigrations{{
+constexpr std::array<storage::Migration, 9> kMigrations{{
     {1, R"sql(
 CREATE TABLE members (
   id          INTEGER PRIMARY KEY,
@@ -137,6 +137,20 @@ CREATE TABLE local_notes (
 );
 CREATE INDEX local_notes_member ON local_notes(member_id, noted_at);
 CREATE INDEX local_notes_card ON local_notes(card_token, noted_at);
+)sql"},
+    // The cashier's screen, sales (docs/cashier-screen.md): the purchases recorded from the
+    // screen's sale form, kept so one can be picked and refunded (the outbox forgets events
+    // once the server has them), with what has been refunded of each so far.
+    {11, R"sql(
+CREATE TABLE local_sales (
+  event_id       TEXT PRIMARY KEY,
+  member_id      INTEGER NOT NULL,
+  occurred_at    TEXT NOT NULL,
+  summary        TEXT NOT NULL,
+  total_cents    INTEGER NOT NULL,
+  refunded_cents INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX local_sales_member ON local_sales(member_id, occurred_at);
 )sql"},
 }};
 

@@ -183,8 +183,8 @@ int main(int argc, char** argv) {
     // [screen] listen: the cashier's screen in a browser (docs/cashier-screen.md).
     std::unique_ptr<terminal::CashierScreen> screen;
     if (config.screen_host) {
-      screen = std::make_unique<terminal::CashierScreen>(config, *db,
-                                                         [&sync] { return sync.online(); });
+      screen = std::make_unique<terminal::CashierScreen>(
+          config, *db, [&sync] { return sync.online(); }, [&sync] { sync.wake(); });
     }
     // [pos_api] listen: the POS integration API (docs/pos-api.md).
     std::unique_ptr<terminal::PosApi> pos_api;

@@ -68,6 +68,8 @@ Result<void> MemberCache::remove_member(std::int64_t member_id) {
       // Notes written at this terminal's screen (terminal/screen/local_notes.h).
       "DELETE FROM local_notes WHERE member_id = ?1 OR card_token IN "
       "(SELECT token FROM cards WHERE member_id = ?1)",
+      // Sales recorded at this terminal's screen, kept for refunds: their purchase history.
+      "DELETE FROM local_sales WHERE member_id = ?1",
       "DELETE FROM member_offers WHERE member_id = ?1",
       "DELETE FROM cards WHERE member_id = ?1",
       "DELETE FROM members WHERE id = ?1",

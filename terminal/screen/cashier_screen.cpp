@@ -37,13 +37,16 @@ ScanTarget target_of(const ScanResult& result) {
 }  // namespace
 
 CashierScreen::CashierScreen(const TerminalConfig& config, storage::Database& counter_db,
-                             std::function<bool()> online)
+                             std::function<bool()> online, std::function<void()> wake)
     : audit_(counter_db),
       notes_(counter_db),
+      panel_(counter_db),
       screen_db_(open_local_database_or_throw(config.database, "cashier screen")),
       pins_(screen_db_),
       actions_(screen_db_, card_key_or_throw(config.card_key),
                {config.terminal_id, config.store_id, config.issuer_prefix}),
+      balance_(make_server_balance_source(config)),
+      counter_(screen_db_, {config.terminal_id, config.store_id}, balance_.get()),
       handler_(
           board_, pins_,
           [this, online = std::move(online)] {
@@ -53,7 +56,7 @@ CashierScreen::CashierScreen(const TerminalConfig& config, storage::Database& co
             if (const auto size = outbox.size(); size) status.pending = *size;
             return status;
           },
-          &actions_) {
+          &actions_, &counter_) {
   net::ServerOptions options;
   options.address = *config.screen_host;
   options.port = config.screen_port;
@@ -64,7 +67,12 @@ CashierScreen::CashierScreen(const TerminalConfig& config, storage::Database& co
   options.limits.max_body_bytes = 16 * 1024;
   options.max_connections = 32;
   server_ = net::HttpsServer::start(
-      options, [this](const net::HttpRequest& r) { return handler_.handle(r); });
+      options, [this, wake = std::move(wake)](const net::HttpRequest& r) {
+        auto response = handler_.handle(r);
+        // A sale, refund, redemption, enrollment... was recorded: send it now.
+        if (wake && r.method == "POST" && response.status == 200) wake();
+        return response;
+      });
   spdlog::info("cashier screen listening on https://{}:{}/", options.address, server_->port());
 }
 
@@ -84,7 +92,17 @@ void CashierScreen::show(const ScanResult& result, std::chrono::system_clock::ti
                     found.error().message());
     }
   }
-  board_.publish(scan_json(result, now, notes), target_of(result));
+  std::optional<boost::json::object> panel;
+  if (result.outcome == ScanOutcome::kMember && result.card_token) {
+    auto found = panel_.of(*result.card_token);
+    if (found) {
+      panel = std::move(*found);
+    } else {
+      spdlog::error("cashier screen: cannot read the member's points and offers: {}",
+                    found.error().message());
+    }
+  }
+  board_.publish(scan_json(result, now, notes, panel ? &*panel : nullptr), target_of(result));
   if (!result.event_id) return;
   const auto cashier = board_.cashier();
   const auto recorded = audit_.record(cashier ? std::optional(cashier->id) : std::nullopt,

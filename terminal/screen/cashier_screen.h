@@ -4,7 +4,9 @@
 // listener on terminal.toml's [screen] listen, with the terminal's own certificate (no client
 // certificate asked), its own SQLite connection for PINs and the outbox count, and the board
 // the counter loop publishes each scan to. show() also writes the audit line: which cashier
-// was signed in when the visit was recorded.
+// was signed in when the visit was recorded. Sales, refunds, redemptions and gestures from
+// the page run on the listener's connection (counter_actions.h), with a balance source of
+// their own (the counter loop's is not shared across threads).
 //
 // Threading: construct, show() and destroy on the counter loop's thread; requests are served
 // on the listener's own I/O thread.
@@ -17,7 +19,10 @@
 #include "shared/net/https_server.h"
 #include "shared/storage/database.h"
 #include "terminal/counter.h"
+#include "terminal/redemption.h"
+#include "terminal/screen/counter_actions.h"
 #include "terminal/screen/local_notes.h"
+#include "terminal/screen/member_panel.h"
 #include "terminal/screen/screen_actions.h"
 #include "terminal/screen/screen_board.h"
 #include "terminal/screen/screen_handler.h"
@@ -29,10 +34,12 @@ namespace rapport::terminal {
 class CashierScreen {
  public:
   // Throws std::runtime_error (start-up) when the database, TLS files or address fail.
-  // Requires: config.screen_host is set. `online` is called on the listener's thread.
+  // Requires: config.screen_host is set. `online` is called on the listener's thread, and so
+  // is `wake` (when given) after each action the page recorded, so its events go to the
+  // server now rather than at the next sync interval.
   // `counter_db` is the counter loop's connection (for the audit), outliving this object.
   CashierScreen(const TerminalConfig& config, storage::Database& counter_db,
-                std::function<bool()> online);
+                std::function<bool()> online, std::function<void()> wake = {});
   ~CashierScreen();
 
   // Pushes `result` (with the member's notes written here) to the signed-in pages and, when
@@ -45,9 +52,12 @@ class CashierScreen {
   ScreenBoard board_;
   StaffPins audit_;                 // on the counter loop's connection
   LocalNotes notes_;                // on the counter loop's connection
+  MemberPanel panel_;               // on the counter loop's connection
   storage::Database screen_db_;     // used on the listener's thread only
   StaffPins pins_;                  // on screen_db_
   ScreenActions actions_;           // on screen_db_
+  std::unique_ptr<BalanceSource> balance_;  // the listener's; null: offline rules only
+  CounterActions counter_;          // on screen_db_
   ScreenHandler handler_;
   std::unique_ptr<net::HttpsServer> server_;  // last: stops before the rest goes
 };

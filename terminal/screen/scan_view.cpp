@@ -98,7 +98,7 @@ std::optional<std::string> birthday_hint(const std::optional<std::string>& birth
 }
 
 std::string scan_json(const ScanResult& result, std::chrono::system_clock::time_point now,
-                      const std::vector<NoteLine>& notes) {
+                      const std::vector<NoteLine>& notes, const boost::json::object* panel) {
   boost::json::object scan;
   scan["outcome"] = outcome_name(result.outcome);
   scan["headline"] = headline(result.outcome);
@@ -127,8 +127,12 @@ std::string scan_json(const ScanResult& result, std::chrono::system_clock::time_
       if (const auto birthday = birthday_hint(member.birth_date, now)) {
         scan["birthday_hint"] = *birthday;
       }
-      // Not on the terminal yet (another slice): the page says "No offers yet".
+      // Today's offers as the server last sent them (the panel); none: "No offers yet".
       scan["offers"] = boost::json::array();
+      if (panel != nullptr) {
+        if (const auto* offers = panel->if_contains("offers")) scan["offers"] = *offers;
+        scan["panel"] = *panel;
+      }
       boost::json::array listed;
       for (const auto& note : notes) {
         listed.push_back(boost::json::object{

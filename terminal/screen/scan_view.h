@@ -6,6 +6,7 @@
 
 #pragma once
 
+#include <boost/json/object.hpp>
 #include <chrono>
 #include <optional>
 #include <string>
@@ -17,10 +18,12 @@
 namespace rapport::terminal {
 
 // `notes`: the member's notes written at this terminal, newest first (the newest becomes the
-// prompt).
+// prompt). `panel`: the greeted member's panel (member_panel.h), sent as "panel", its offers
+// also as "offers"; without one, "offers" is an empty list.
 [[nodiscard]] std::string scan_json(const ScanResult& result,
                                     std::chrono::system_clock::time_point now,
-                                    const std::vector<NoteLine>& notes = {});
+                                    const std::vector<NoteLine>& notes = {},
+                                    const boost::json::object* panel = nullptr);
 
 // "Birthday today" / "Birthday in 2 days" / "Birthday 3 days ago" when `birth_date`
 // (YYYY-MM-DD) falls within 3 days of `now` (UTC), ignoring the year; nullopt otherwise.

@@ -1,13 +1,15 @@
 // terminal/screen/screen_actions.cpp
 #include "terminal/screen/screen_actions.h"
 
-#include <boost/json/parse.hpp>
+#include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
 
 #include "shared/card/card_number.h"
 #include "shared/domain/event_id.h"
 #include "shared/util/clock.h"
 #include "terminal/outbox.h"
+#include "terminal/screen/form_fields.h"
 #include "terminal/screen/local_notes.h"
 
 namespace rapport::terminal {
@@ -15,81 +17,40 @@ namespace {
 
 namespace json = boost::json;
 
-std::string trimmed(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return std::string(text);
-}
-
-bool has_control(std::string_view text) {
-  for (const char c : text) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return true;
-  }
-  return false;
-}
-
-// A text field: absent, null or blank is nullopt; `bad` says the field is not text.
-std::optional<std::string> text_of(const json::object& o, std::string_view key, bool& bad) {
-  const auto* v = o.if_contains(key);
-  if (v == nullptr || v->is_null()) return std::nullopt;
-  if (!v->is_string()) {
-    bad = true;
-    return std::nullopt;
-  }
-  auto text = trimmed(v->get_string());
-  if (text.empty()) return std::nullopt;
-  return text;
-}
-
-std::optional<std::uint64_t> scan_of(const json::object& o) {
-  const auto* v = o.if_contains("scan");
-  if (v == nullptr) return std::nullopt;
-  if (v->is_uint64()) return v->get_uint64();
-  if (v->is_int64() && v->get_int64() > 0) return static_cast<std::uint64_t>(v->get_int64());
-  return std::nullopt;
-}
-
-std::optional<json::object> object_of(std::string_view body) {
-  boost::system::error_code ec;
-  auto parsed = json::parse(body, ec);
-  if (ec || !parsed.is_object()) return std::nullopt;
-  return std::move(parsed.get_object());
-}
-
 }  // namespace
 
 ParsedForm<EnrollmentForm> parse_enrollment_form(std::string_view body) {
-  const auto o = object_of(body);
+  const auto o = json_object_of(body);
   if (!o) return {std::nullopt, "the form was not sent as JSON"};
   EnrollmentForm form;
-  const auto scan = scan_of(*o);
+  const auto scan = scan_field(*o);
   if (!scan) return {std::nullopt, "the form does not say which card to enroll"};
   form.scan = *scan;
   bool bad = false;
   auto& p = form.payload;
-  const auto name = text_of(*o, "name", bad);
+  const auto name = text_field(*o, "name", bad);
   if (!name || name->size() > protocol::kMaxShortText || has_control(*name)) {
     return {std::nullopt, "type the customer's name (up to 200 characters)"};
   }
   p.name = *name;
-  p.phone = text_of(*o, "phone", bad);
+  p.phone = text_field(*o, "phone", bad);
   if (p.phone && (p.phone->size() > 40 || has_control(*p.phone))) {
     return {std::nullopt, "the phone number is too long (up to 40 characters)"};
   }
-  p.email = text_of(*o, "email", bad);
+  p.email = text_field(*o, "email", bad);
   if (p.email && (p.email->size() > protocol::kMaxShortText ||
                   p.email->find('@') == std::string::npos || has_control(*p.email))) {
     return {std::nullopt, "the email address needs an @ (or leave it empty)"};
   }
-  p.birth_date = text_of(*o, "birth_date", bad);
+  p.birth_date = text_field(*o, "birth_date", bad);
   if (p.birth_date && !is_valid_date(*p.birth_date)) {
     return {std::nullopt, "write the birth date as YYYY-MM-DD (or leave it empty)"};
   }
-  p.channel = text_of(*o, "channel", bad);
+  p.channel = text_field(*o, "channel", bad);
   if (p.channel && (p.channel->size() > protocol::kMaxShortText || has_control(*p.channel))) {
     return {std::nullopt, "'how did you hear of us' is too long"};
   }
-  form.referred_by_card = text_of(*o, "referred_by", bad);
+  form.referred_by_card = text_field(*o, "referred_by", bad);
   for (const char* consent : {"marketing", "personalisation"}) {
     const auto* v = o->if_contains(consent);
     if (v == nullptr || !v->is_bool()) {
@@ -118,7 +79,7 @@ ParsedForm<EnrollmentForm> parse_enrollment_form(std::string_view body) {
 }
 
 ParsedForm<ReplaceCardForm> parse_replace_card_form(std::string_view body) {
-  const auto o = object_of(body);
+  const auto o = json_object_of(body);
   if (!o) return {std::nullopt, "the form was not sent as JSON"};
   ReplaceCardForm form;
   const auto* member = o->if_contains("member_id");
@@ -127,10 +88,10 @@ ParsedForm<ReplaceCardForm> parse_replace_card_form(std::string_view body) {
   }
   form.member_id = member->get_int64();
   bool bad = false;
-  const auto lost = text_of(*o, "lost_last4", bad);
+  const auto lost = text_field(*o, "lost_last4", bad);
   if (!lost || lost->size() != 4) return {std::nullopt, "choose which card was lost"};
   form.lost_last4 = *lost;
-  auto typed = text_of(*o, "new_card", bad);
+  auto typed = text_field(*o, "new_card", bad);
   if (!typed || typed->size() > 40) return {std::nullopt, "scan or type the new card's number"};
   std::erase(*typed, ' ');
   form.new_card = *typed;
@@ -139,15 +100,15 @@ ParsedForm<ReplaceCardForm> parse_replace_card_form(std::string_view body) {
 }
 
 ParsedForm<NoteForm> parse_note_form(std::string_view body) {
-  const auto o = object_of(body);
+  const auto o = json_object_of(body);
   if (!o) return {std::nullopt, "the note was not sent as JSON"};
   NoteForm form;
-  const auto scan = scan_of(*o);
+  const auto scan = scan_field(*o);
   if (!scan) return {std::nullopt, "the note does not say which member it is about"};
   form.scan = *scan;
   bool bad = false;
-  const auto topic = text_of(*o, "topic", bad);
-  const auto text = text_of(*o, "text", bad);
+  const auto topic = text_field(*o, "topic", bad);
+  const auto text = text_field(*o, "text", bad);
   if (!text) return {std::nullopt, "type the note first"};
   if (text->size() > protocol::kMaxNoteText) {
     return {std::nullopt, "the note is too long (up to 2000 characters)"};

@@ -12,7 +12,9 @@
 
 #include "shared/crypto/digest.h"
 #include "shared/crypto/random.h"
+#include "shared/protocol/protocol_errc.h"
 #include "shared/util/hex.h"
+#include "shared/util/money.h"
 #include "terminal/screen/screen_assets.h"
 
 namespace rapport::terminal {
@@ -49,6 +51,22 @@ net::HttpResponse error(unsigned status, std::string_view message) {
 
 std::string_view path_of(std::string_view target) {
   return target.substr(0, target.find('?'));
+}
+
+// A refused or failed counter action: a refusal says why and what to do (409, or 400 for a
+// form the protocol refuses); anything else was not recorded (500).
+net::HttpResponse not_done(const ErrorCode& e, std::string_view what) {
+  const auto& category = e.category();
+  if (category == protocol::protocol_category()) {
+    return error(400, std::string(what) + ": " + e.message());
+  }
+  const bool refusal =
+      category == sales_category() || category == refund_category() ||
+      (category == redemption_category() && e != RedemptionErrc::kNotRecorded);
+  if (refusal) return error(409, std::string(what) + ": " + e.message());
+  spdlog::error("screen: {}: {}", what, e.message());
+  return error(500, std::string(what) + " (" + e.message() +
+                        "): try again; if it goes on, the terminal needs attention");
 }
 
 }  // namespace
@@ -109,6 +127,12 @@ net::HttpResponse ScreenHandler::handle(const net::HttpRequest& request) {
     if (request.header("x-rapport-screen") != "1") return error(403, "missing X-Rapport-Screen");
     if (path == "/api/login") return login(request, now);
     if (path == "/api/logout") return logout(request);
+    if (counter_ != nullptr && (path == "/api/sale" || path == "/api/refund" ||
+                                path == "/api/redeem" || path == "/api/gesture")) {
+      const auto* session = session_of(request, now);
+      if (session == nullptr) return error(401, "sign in with your PIN");
+      return counter_action(path, request, *session, now);
+    }
     if (actions_ != nullptr && (path == "/api/enroll" || path == "/api/note" ||
                                 path == "/api/find" || path == "/api/replace-card")) {
       const auto* session = session_of(request, now);
@@ -278,6 +302,67 @@ net::HttpResponse ScreenHandler::replace_card(const net::HttpRequest& request,
                                     " is blocked; the new card is theirs, with their history."}});
 }
 
+// A sale, refund, redemption or gesture for the member greeted by the scan the page names
+// (only while that scan is the newest: otherwise 409, as for notes).
+net::HttpResponse ScreenHandler::counter_action(std::string_view path,
+                                                const net::HttpRequest& request,
+                                                const Session& session, Clock::time_point now) {
+  const auto latest = board_.latest();
+  const auto gone = [&](std::uint64_t scan) {
+    return latest.seq != scan || !latest.target.member_id || latest.target.card_token.empty();
+  };
+  constexpr std::string_view kGone =
+      "that member is no longer the one on the screen: scan their card again";
+  const auto& who = session.staff.name;
+  if (path == "/api/sale") {
+    const auto parsed = parse_sale_form(request.body);
+    if (!parsed.form) return error(400, parsed.problem);
+    if (gone(parsed.form->scan)) return error(409, kGone);
+    const auto sale = counter_->sale(*parsed.form, latest.target, session.staff, now);
+    if (!sale) return not_done(sale.error(), "sale NOT recorded");
+    const auto stored = protocol::decode_purchase(sale->payload);
+    const std::int64_t total = stored ? stored->total_cents : 0;
+    spdlog::info("screen: {} recorded sale {} ({} lines)", who, sale->event_id,
+                 parsed.form->lines.size());
+    return json(200, {{"event_id", sale->event_id},
+                      {"message", "Sale of " + format_cents(total) + " recorded for " +
+                                      sale->holder.member.name + "."}});
+  }
+  if (path == "/api/refund") {
+    const auto parsed = parse_refund_form(request.body);
+    if (!parsed.form) return error(400, parsed.problem);
+    if (gone(parsed.form->scan)) return error(409, kGone);
+    const auto refund = counter_->refund(*parsed.form, latest.target, session.staff, now);
+    if (!refund) return not_done(refund.error(), "NOT refunded");
+    const auto amount = protocol::decode_refund(refund->payload);
+    spdlog::info("screen: {} recorded refund {} of sale {}", who, refund->event_id,
+                 parsed.form->sale);
+    return json(200, {{"event_id", refund->event_id},
+                      {"message", "Refunded " + (amount ? format_cents(amount->amount_cents) : "") +
+                                      " of that sale to " + refund->holder.member.name + "."}});
+  }
+  if (path == "/api/redeem") {
+    const auto parsed = parse_redeem_form(request.body);
+    if (!parsed.form) return error(400, parsed.problem);
+    if (gone(parsed.form->scan)) return error(409, kGone);
+    const auto receipt = counter_->redeem(*parsed.form, latest.target, session.staff, now);
+    if (!receipt) return not_done(receipt.error(), "NOT redeemed");
+    spdlog::info("screen: {} redeemed {} (event {})", who, parsed.form->offer_id,
+                 receipt->event_id);
+    return json(200, {{"event_id", receipt->event_id},
+                      {"message", receipt->message},
+                      {"checked_online", receipt->checked_online}});
+  }
+  const auto parsed = parse_gesture_form(request.body);
+  if (!parsed.form) return error(400, parsed.problem);
+  if (gone(parsed.form->scan)) return error(409, kGone);
+  const auto receipt = counter_->gesture(*parsed.form, latest.target, session.staff, now);
+  if (!receipt) return not_done(receipt.error(), "NOT given");
+  spdlog::info("screen: {} gave {} goodwill points (event {})", who, parsed.form->points,
+               receipt->event_id);
+  return json(200, {{"event_id", receipt->event_id}, {"message", receipt->message}});
+}
+
 // One short event stream per request: the newest scan when the page has not seen it
 // (Last-Event-ID), then the status, and the stream ends; the browser's EventSource asks
 // again after `retry` ms. HttpsServer answers whole requests, so a held-open stream would
@@ -302,6 +387,17 @@ net::HttpResponse ScreenHandler::events(const net::HttpRequest& request, const S
   boost::json::object state{{"online", status.online},
                             {"pending", status.pending},
                             {"cashier", session.staff.name}};
+  // The member on screen as they are now (after a sale, a redemption, a sync): the page
+  // redraws it only when it changed, and only for the scan it shows.
+  if (counter_ != nullptr && latest.target.member_id && !latest.target.card_token.empty()) {
+    auto panel = counter_->panel(latest.target);
+    if (panel && *panel) {
+      (*panel)->emplace("scan", latest.seq);
+      state["panel"] = std::move(**panel);
+    } else if (!panel) {
+      spdlog::error("screen: cannot read the member panel: {}", panel.error().message());
+    }
+  }
   body += "id: " + std::to_string(latest.seq) + "\nevent: status\ndata: " +
           boost::json::serialize(state) + "\n\n";
   return with_safety({200, "text/event-stream", std::move(body)});

@@ -21,6 +21,7 @@
 #include <unordered_map>
 
 #include "shared/net/https.h"
+#include "terminal/screen/counter_actions.h"
 #include "terminal/screen/screen_actions.h"
 #include "terminal/screen/screen_board.h"
 #include "terminal/screen/staff_pins.h"
@@ -38,9 +39,15 @@ class ScreenHandler {
   // Requires: board and staff outlive the handler; `staff` works on a connection of its own,
   // used on the handler's thread only. `status` is called for every event-stream request.
   // `actions` (enroll, notes; on the handler's thread) may be null: those requests get 404.
+  // `counter` (sales, refunds, offers, gestures, the member panel; on the handler's thread)
+  // may be null: those requests get 404 and the status carries no panel.
   ScreenHandler(ScreenBoard& board, StaffPins& staff, std::function<ScreenStatus()> status,
-                ScreenActions* actions = nullptr)
-      : board_(board), staff_(staff), status_(std::move(status)), actions_(actions) {}
+                ScreenActions* actions = nullptr, CounterActions* counter = nullptr)
+      : board_(board),
+        staff_(staff),
+        status_(std::move(status)),
+        actions_(actions),
+        counter_(counter) {}
 
   [[nodiscard]] net::HttpResponse handle(const net::HttpRequest& request);
 
@@ -67,6 +74,9 @@ class ScreenHandler {
   net::HttpResponse find(const net::HttpRequest& request);
   net::HttpResponse replace_card(const net::HttpRequest& request, const Session& session,
                                  Clock::time_point now);
+  // /api/sale, /api/refund, /api/redeem, /api/gesture: for the member on screen.
+  net::HttpResponse counter_action(std::string_view path, const net::HttpRequest& request,
+                                   const Session& session, Clock::time_point now);
   // The signed-in session of the request's cookie, its last use moved to `now`.
   const Session* session_of(const net::HttpRequest& request, Clock::time_point now);
 
@@ -74,6 +84,7 @@ class ScreenHandler {
   StaffPins& staff_;
   std::function<ScreenStatus()> status_;
   ScreenActions* actions_;
+  CounterActions* counter_;
   std::unordered_map<std::string, Session> sessions_;  // by hex SHA-256 of the cookie token
   std::map<std::string, Failures> failures_;           // wrong PINs by name
 };

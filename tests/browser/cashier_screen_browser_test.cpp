@@ -9,11 +9,17 @@
 // referrer and the answers as notes), greeted on its next scan with its last note as a prompt,
 // whose answer and a new note are recorded; a bad read and a blocked card show what to do;
 // with the server gone the page says offline and counts the waiting events. The audit names
-// the cashier for every visit, enrollment and note. Screenshots go to tests/artifacts/.
+// the cashier for every visit, enrollment and note. A second case, with the rewards rules on
+// the server: a sale with two lines typed at the screen reaches both databases and earns its
+// points, shown without a reload; a second sale is refunded whole (points reversed; again:
+// refused); an offer is redeemed in one touch (recorded once, `shown` once per visit however
+// often the panel refreshes); with the server gone a sale and a redemption go on, and after
+// its restart each event is in its database exactly once. Screenshots go to tests/artifacts/.
 // Skips (ctest reports it skipped) when Chromium is not installed.
 
 #include <signal.h>
 
+#include <memory>
 #include <regex>
 
 #include "server/storage/sqlite_schema.h"
@@ -91,6 +97,63 @@ std::string birthday_today() {
   return "1990" + to_iso8601(std::chrono::system_clock::now()).substr(4, 6);
 }
 
+// A chain (store S1) with Ada Lovelace as its member (`member_flags` added to `rapportctl
+// member add`), terminal T1 syncing every 100 ms with the screen on `screen_port`, and the
+// cashier ana with kPin. With `rules`, the server uses them as its rewards rules and the
+// terminal pulls changed members every second (points and offers follow quickly).
+struct ScreenChain {
+  std::filesystem::path data;
+  std::filesystem::path terminal_dir;
+  std::filesystem::path toml_file;
+  std::string card;  // Ada's, as printed ("6275 9900 ...")
+};
+
+ScreenChain set_up_chain(const testing::TempDir& dir, unsigned short screen_port,
+                         const std::vector<std::string>& member_flags,
+                         const std::string& rules = {}) {
+  ScreenChain chain;
+  chain.data = dir / "data";
+  const auto data = chain.data.string();
+  run_ok({testing::kRapportctl, "init", "--data", data, "--store", "S1", "--listen",
+          "127.0.0.1:" + std::to_string(testing::free_port()), "--enroll-listen",
+          "127.0.0.1:" + std::to_string(testing::free_port())});
+  if (!rules.empty()) {
+    write_file_atomically(chain.data / "rewards.toml", rules, false);
+    write_file_atomically(chain.data / "server.toml",
+                          testing::read_text(chain.data / "server.toml") +
+                              "\n[rewards]\nrules = \"rewards.toml\"\n",
+                          false);
+  }
+  std::vector<std::string> add{testing::kRapportctl, "member", "add", "--data", data,
+                               "--name", "Ada Lovelace", "--store", "S1"};
+  add.insert(add.end(), member_flags.begin(), member_flags.end());
+  const auto added = run_ok(add);
+  std::smatch match;
+  REQUIRE(std::regex_search(added, match, std::regex("card ([0-9 ]{19})")));
+  chain.card = match[1];
+  run_ok({testing::kRapportctl, "terminal", "issue", "--data", data, "--id", "T1", "--store",
+          "S1"});
+  chain.terminal_dir = chain.data / "terminals" / "T1";
+  chain.toml_file = chain.terminal_dir / "terminal.toml";
+  auto toml = testing::read_text(chain.toml_file);
+  toml = std::regex_replace(toml, std::regex("interval_ms = \\d+"), "interval_ms = 100");
+  if (!rules.empty()) {
+    toml = std::regex_replace(toml, std::regex("members_refresh_s = \\d+"),
+                              "members_refresh_s = 1");
+  }
+  toml += "\n[screen]\nlisten = \"127.0.0.1:" + std::to_string(screen_port) + "\"\n";
+  write_file_atomically(chain.toml_file, toml, false);
+
+  ChildProcess staff({testing::kRapportTerminal, "staff", "add", "--config",
+                      chain.toml_file.string(), "--name", "ana"},
+                     dir / "staff-add.log");
+  staff.write_stdin(kPin + "\n");
+  staff.close_stdin();
+  INFO(testing::read_text(dir / "staff-add.log"));
+  REQUIRE(staff.wait(60s) == 0);
+  return chain;
+}
+
 }  // namespace
 
 TEST_CASE("A cashier signs in with a PIN and a scanned card is greeted on the screen",
@@ -101,36 +164,12 @@ TEST_CASE("A cashier signs in with a PIN and a scanned card is greeted on the sc
     return;
   }
   testing::TempDir dir;
-  const auto data = dir / "data";
-  const auto sync_port = testing::free_port();
   const auto screen_port = testing::free_port();
-  run_ok({testing::kRapportctl, "init", "--data", data.string(), "--store", "S1", "--listen",
-          "127.0.0.1:" + std::to_string(sync_port), "--enroll-listen",
-          "127.0.0.1:" + std::to_string(testing::free_port())});
-  const auto added = run_ok({testing::kRapportctl, "member", "add", "--data", data.string(),
-                             "--name", "Ada Lovelace", "--store", "S1", "--birth-date",
-                             birthday_today()});
-  std::smatch match;
-  REQUIRE(std::regex_search(added, match, std::regex("card ([0-9 ]{19})")));
-  const std::string card = match[1];
-  run_ok({testing::kRapportctl, "terminal", "issue", "--data", data.string(), "--id", "T1",
-          "--store", "S1"});
-  const auto terminal_dir = data / "terminals" / "T1";
-  const auto toml_file = terminal_dir / "terminal.toml";
-  auto toml = testing::read_text(toml_file);
-  toml = std::regex_replace(toml, std::regex("interval_ms = \\d+"), "interval_ms = 100");
-  toml += "\n[screen]\nlisten = \"127.0.0.1:" + std::to_string(screen_port) + "\"\n";
-  write_file_atomically(toml_file, toml, false);
-
-  {
-    ChildProcess add({testing::kRapportTerminal, "staff", "add", "--config", toml_file.string(),
-                      "--name", "ana"},
-                     dir / "staff-add.log");
-    add.write_stdin(kPin + "\n");
-    add.close_stdin();
-    INFO(testing::read_text(dir / "staff-add.log"));
-    REQUIRE(add.wait(60s) == 0);
-  }
+  const auto chain = set_up_chain(dir, screen_port, {"--birth-date", birthday_today()});
+  const auto& data = chain.data;
+  const auto& card = chain.card;
+  const auto& terminal_dir = chain.terminal_dir;
+  const auto& toml_file = chain.toml_file;
 
   const auto server_log = dir / "server.log";
   ChildProcess server({testing::kRapportServer, "--config", (data / "server.toml").string()},
@@ -405,4 +444,310 @@ TEST_CASE("A cashier signs in with a PIN and a scanned card is greeted on the sc
   REQUIRE(hashes.step().value());
   CHECK(hashes.column_text(0).rfind("scrypt$", 0) == 0);
   CHECK(hashes.column_text(0).find(kPin) == std::string::npos);
+}
+
+namespace {
+
+// 1 point per currency unit, coffee counts double; everyone (LMC before the value refresh)
+// may be offered free items; nobody is held out; 100 points offline per member per day, 50
+// goodwill points per cashier per day.
+constexpr const char* kRewardRules = R"(
+[earning]
+points_per_unit = 1
+[earning.categories]
+coffee = 2.0
+[reward_tiers]
+measure = "points"
+qualifying_days = 365
+[[reward_tiers.tier]]
+name = "Member"
+threshold = 0
+[treatment.MVC]
+budget_cents_per_member = 5000
+offer_kinds = ["free_item"]
+personalisation = "segment"
+max_contacts_per_month = 4
+[treatment.MGC]
+budget_cents_per_member = 5000
+offer_kinds = ["free_item"]
+personalisation = "segment"
+max_contacts_per_month = 4
+[treatment.LMC]
+budget_cents_per_member = 800
+offer_kinds = ["free_item"]
+personalisation = "segment"
+max_contacts_per_month = 4
+[treatment.BZ]
+budget_cents_per_member = 0
+offer_kinds = []
+personalisation = "none"
+max_contacts_per_month = 0
+[[catalogue]]
+id = "free-coffee"
+name = "A free coffee"
+kind = "free_item"
+product = "Coffee"
+standard = true
+points = 150
+cost_cents = 90
+[[catalogue]]
+id = "free-pastry"
+name = "A free pastry"
+kind = "free_item"
+product = "Pastry"
+standard = true
+points = 50
+cost_cents = 60
+[offers]
+holdout_share = 0.0
+[offline]
+redemption_points_per_member_per_day = 100
+[gestures]
+cashier_points_per_day = 50
+)";
+
+// The first column of the first row of `sql` on the server's (or the terminal's) database.
+std::int64_t sql_count(const std::filesystem::path& file, const std::string& sql,
+                       bool server_file) {
+  auto db = server_file ? storage::Database::open(file, server::kSqliteMigrations).value()
+                        : terminal::open_local_database(file).value();
+  auto stmt = db.prepare(sql).value();
+  REQUIRE(stmt.step().value());
+  return stmt.column_int64(0);
+}
+
+std::string js_string(const std::string& expression, testing::HeadlessChromium& browser,
+                      const std::string& tab) {
+  const auto value = browser.evaluate(tab, expression);
+  return value.is_string() ? std::string(value.as_string()) : std::string();
+}
+
+}  // namespace
+
+TEST_CASE("From the screen a cashier records a sale, refunds it, redeems an offer in one touch "
+          "and goes on offline",
+          "[browser]") {
+  const auto chromium = testing::HeadlessChromium::find();
+  if (!chromium) {
+    WARN("SKIPPED: chromium is not installed (Debian package chromium, scripts/install-deps.sh)");
+    return;
+  }
+  testing::TempDir dir;
+  const auto screen_port = testing::free_port();
+  const auto chain = set_up_chain(dir, screen_port, {}, kRewardRules);
+  const auto& data = chain.data;
+  const auto& card = chain.card;
+  const auto& terminal_dir = chain.terminal_dir;
+  const auto& toml_file = chain.toml_file;
+  const auto server_db = data / "rapport.db";
+  const auto terminal_db = terminal_dir / "terminal.db";
+  const auto on_server = [&](const std::string& sql) { return sql_count(server_db, sql, true); };
+  const auto on_terminal = [&](const std::string& sql) {
+    return sql_count(terminal_db, sql, false);
+  };
+
+  auto server = std::make_unique<ChildProcess>(
+      std::vector<std::string>{testing::kRapportServer, "--config",
+                               (data / "server.toml").string()},
+      dir / "server.log");
+  REQUIRE(testing::wait_until([&] { return log_has(dir / "server.log", "listening"); }, 30s));
+  const auto terminal_log = dir / "terminal.log";
+  ChildProcess terminal({testing::kRapportTerminal, "--config", toml_file.string()}, terminal_log);
+  REQUIRE(testing::wait_until([&] { return log_has(terminal_log, "ready"); }, 30s));
+  // Ada and her two offers have reached the terminal's store.
+  REQUIRE(testing::wait_until(
+      [&] { return on_terminal("SELECT count(*) FROM member_offers") == 2; }, 20s));
+
+  const auto accept_key = testing::accept_certificate_flag(terminal_dir / "terminal.crt");
+  testing::HeadlessChromium browser(*chromium, dir / "profile", dir / "chromium.log", {accept_key});
+  const std::string tab = browser.open_tab();
+  browser.navigate(tab, "https://127.0.0.1:" + std::to_string(screen_port) + "/");
+  REQUIRE(browser.wait_for(tab, "!document.getElementById('signin').hidden"));
+  browser.evaluate(tab, "document.getElementById('name').value = 'ana';"
+                        "document.getElementById('pin').value = '" + kPin + "';"
+                        "document.getElementById('signin-form').requestSubmit(); true");
+  REQUIRE(browser.wait_for(tab, "document.body.dataset.live === 'yes'"));
+  browser.evaluate(tab, "window.noReload = 'still here'; true");
+
+  // Ada is greeted with today's offers, both beyond her 0 points: "N points to go", disabled.
+  terminal.write_stdin(card + "\n");
+  REQUIRE(browser.wait_for(tab, js_text("member-name") + " === 'Ada Lovelace'", 10s));
+  REQUIRE(browser.wait_for(tab, "!!document.getElementById('offer-redeem-free-coffee')", 5s));
+  CHECK(browser.evaluate(tab, js_hidden("offers-empty")).as_bool());
+  CHECK(browser.evaluate(tab, "document.getElementById('offer-redeem-free-coffee').disabled")
+            .as_bool());
+  CHECK(js_string(js_text("offer-redeem-free-coffee"), browser, tab) == "150 points to go");
+  CHECK(js_string(js_text("offer-redeem-free-pastry"), browser, tab) == "50 points to go");
+  CHECK(browser.evaluate(tab, js_hidden("refund-form")).as_bool());  // no sales here yet
+  browser.screenshot(tab, RAPPORT_TEST_ARTIFACTS_DIR "/cashier-offers-to-go.png");
+
+  // A sale with two lines, typed with the keyboard alone: 100.00 of coffee beans (x2 points)
+  // and a 50.00 mug: 250 points once the server has it.
+  browser.evaluate(tab, "document.getElementById('sale-product-1').focus(); true");
+  type(browser, tab, "Coffee beans");
+  press(browser, tab, "Tab");
+  type(browser, tab, "coffee");
+  press(browser, tab, "Tab");  // quantity 1, as filled in
+  press(browser, tab, "Tab");
+  type(browser, tab, "100.00");
+  press(browser, tab, "Tab");
+  CHECK(focused(browser, tab) == "sale-add-line");
+  press(browser, tab, "Enter");
+  REQUIRE(browser.wait_for(tab, "document.activeElement.id === 'sale-product-2'", 5s));
+  type(browser, tab, "Mug");
+  press(browser, tab, "Tab");
+  type(browser, tab, "merchandise");
+  press(browser, tab, "Tab");
+  press(browser, tab, "Tab");
+  type(browser, tab, "50");
+  CHECK(js_string(js_text("sale-total"), browser, tab) == "150.00");
+  browser.screenshot(tab, RAPPORT_TEST_ARTIFACTS_DIR "/cashier-sale-form.png");
+  press(browser, tab, "Enter");
+  const bool sold = browser.wait_for(tab, "document.body.dataset.sale !== undefined", 10s);
+  if (!sold) UNSCOPED_INFO(js_string(js_text("sale-result"), browser, tab));
+  REQUIRE(sold);
+  const auto sale_id = js_string("document.body.dataset.sale", browser, tab);
+  CHECK(js_string(js_text("sale-result"), browser, tab) ==
+        "Sale of 150.00 recorded for Ada Lovelace.");
+  CHECK(on_terminal("SELECT count(*) FROM staff_actions a JOIN staff s ON s.id = a.staff_id "
+                    "WHERE s.name = 'ana' AND a.action = 'purchase' AND a.event_id = '" +
+                    sale_id + "'") == 1);
+  CHECK(on_terminal("SELECT total_cents FROM local_sales WHERE event_id = '" + sale_id + "'") ==
+        15000);
+  // Synced: the server has it with both lines, and Ada's 250 points reach the page, which
+  // unlocks the coffee, without a reload.
+  const bool earned = browser.wait_for(tab, js_text("points") + " === '250'", 20s);
+  browser.screenshot(tab, RAPPORT_TEST_ARTIFACTS_DIR "/cashier-sale-recorded.png");
+  REQUIRE(earned);
+  CHECK(browser.evaluate(tab, "window.noReload === 'still here'").as_bool());
+  CHECK(on_server("SELECT count(*) FROM events WHERE id = '" + sale_id +
+                  "' AND kind = 'purchase' AND json_array_length(payload, '$.lines') = 2") == 1);
+  CHECK(on_server("SELECT amount_cents FROM purchases WHERE event_id = '" + sale_id + "'") ==
+        15000);
+  REQUIRE(browser.wait_for(
+      tab, "!document.getElementById('offer-redeem-free-coffee').disabled", 10s));
+  CHECK(js_string(js_text("offer-redeem-free-coffee"), browser, tab) == "Redeem");
+
+  // A second sale (20.00 of food: 20 points), refunded whole: the points are reversed.
+  browser.evaluate(tab, "document.getElementById('sale-product-1').focus(); true");
+  type(browser, tab, "Sandwich");
+  press(browser, tab, "Tab");
+  type(browser, tab, "food");
+  press(browser, tab, "Tab");
+  press(browser, tab, "Tab");
+  type(browser, tab, "20");
+  press(browser, tab, "Enter");
+  REQUIRE(browser.wait_for(tab, "document.body.dataset.sale !== '" + sale_id + "'", 10s));
+  const auto second_id = js_string("document.body.dataset.sale", browser, tab);
+  REQUIRE(browser.wait_for(tab, js_text("points") + " === '270'", 20s));
+  REQUIRE(browser.wait_for(tab, "!!document.getElementById('refund-sale-" + second_id + "')", 5s));
+  browser.evaluate(tab, "document.getElementById('refund-sale-" + second_id + "').focus(); true");
+  press(browser, tab, " ");
+  browser.evaluate(tab, "document.getElementById('refund-submit').focus(); true");
+  press(browser, tab, "Enter");
+  const bool refunded = browser.wait_for(tab, "document.body.dataset.refund !== undefined", 10s);
+  if (!refunded) UNSCOPED_INFO(js_string(js_text("refund-result"), browser, tab));
+  REQUIRE(refunded);
+  CHECK(js_string(js_text("refund-result"), browser, tab) ==
+        "Refunded 20.00 of that sale to Ada Lovelace.");
+  REQUIRE(browser.wait_for(tab, js_text("points") + " === '250'", 20s));
+  REQUIRE(browser.wait_for(
+      tab, "document.getElementById('refund-sale-" + second_id + "').disabled", 5s));
+  browser.screenshot(tab, RAPPORT_TEST_ARTIFACTS_DIR "/cashier-refunded.png");
+  CHECK(on_server("SELECT refunded_cents FROM purchases WHERE event_id = '" + second_id + "'") ==
+        2000);
+  CHECK(on_server("SELECT coalesce(sum(points), 0) FROM points_entries WHERE member_id = 1") ==
+        250);
+  // Refunding it again, or a sale that is not hers here, is refused with what to do.
+  const auto refuse = [&](const std::string& sale) {
+    return js_string("post('/api/refund', {scan: currentScan, sale: '" + sale +
+                         "'}).then(r => r.json()).then(a => a.error || 'ok')",
+                     browser, tab);
+  };
+  CHECK(refuse(second_id).find("refunded already") != std::string::npos);
+  CHECK(refuse("not-a-sale").find("not one of this member's sales") != std::string::npos);
+
+  // One touch redeems the coffee; the server has the redemption once and Ada 100 points.
+  browser.evaluate(tab, "document.getElementById('offer-redeem-free-coffee').focus(); true");
+  press(browser, tab, "Enter");
+  const bool redeemed = browser.wait_for(tab, "document.body.dataset.redeemed !== undefined", 10s);
+  if (!redeemed) UNSCOPED_INFO(js_string(js_text("offer-result"), browser, tab));
+  REQUIRE(redeemed);
+  const auto redemption_id = js_string("document.body.dataset.redeemed", browser, tab);
+  CHECK(js_string(js_text("offer-result"), browser, tab).find("redeemed for Ada Lovelace") !=
+        std::string::npos);
+  REQUIRE(browser.wait_for(tab, js_text("points") + " === '100'", 10s));
+  // A goodwill gesture within ana's limit.
+  browser.evaluate(tab, "document.getElementById('gesture-points').focus(); true");
+  type(browser, tab, "20");
+  press(browser, tab, "Tab");
+  type(browser, tab, "long wait");
+  press(browser, tab, "Enter");
+  REQUIRE(browser.wait_for(tab, "document.body.dataset.gesture !== undefined", 10s));
+  REQUIRE(browser.wait_for(tab, js_text("points") + " === '120'", 10s));
+  REQUIRE(browser.wait_for(tab, js_text("pending") + " === '0'", 15s));
+  CHECK(on_server("SELECT count(*) FROM events WHERE id = '" + redemption_id +
+                  "' AND kind = 'redemption'") == 1);
+  CHECK(on_server("SELECT count(*) FROM offer_events WHERE offer_id = 'free-coffee' AND "
+                  "outcome = 'accepted'") == 1);
+  // The offers were put in front of Ada once, at her scan: two `shown`, however many times
+  // the page has refreshed its panel since (and a reload adds none).
+  browser.navigate(tab, "https://127.0.0.1:" + std::to_string(screen_port) + "/");
+  REQUIRE(browser.wait_for(tab, "document.body.dataset.live === 'yes'"));
+  CHECK(on_terminal("SELECT count(*) FROM outbox WHERE kind = 'offer_response'") == 0);
+  CHECK(on_server("SELECT count(*) FROM events WHERE kind = 'offer_response' AND "
+                  "json_extract(payload, '$.outcome') = 'shown'") == 2);
+
+  // Offline: the server goes away; a sale and a redemption go on from the local store.
+  terminal.write_stdin(card + "\n");
+  REQUIRE(browser.wait_for(tab, js_text("member-name") + " === 'Ada Lovelace'", 10s));
+  REQUIRE(browser.wait_for(tab, js_text("pending") + " === '0'", 15s));
+  server->send_signal(SIGKILL);
+  CHECK(server->wait(10s) == 128 + SIGKILL);
+  REQUIRE(browser.wait_for(tab, "!!document.getElementById('offer-redeem-free-pastry') && "
+                                "!document.getElementById('offer-redeem-free-pastry').disabled",
+                           10s));
+  browser.evaluate(tab, "document.getElementById('sale-product-1').focus(); true");
+  type(browser, tab, "Tea");
+  press(browser, tab, "Tab");
+  type(browser, tab, "tea");
+  press(browser, tab, "Tab");
+  press(browser, tab, "Tab");
+  type(browser, tab, "4.00");
+  press(browser, tab, "Enter");
+  // (The reload above cleared the page's marks.)
+  REQUIRE(browser.wait_for(tab, "document.body.dataset.sale !== undefined", 10s));
+  const auto offline_sale = js_string("document.body.dataset.sale", browser, tab);
+  browser.evaluate(tab, "document.getElementById('offer-redeem-free-pastry').focus(); true");
+  press(browser, tab, "Enter");
+  REQUIRE(browser.wait_for(tab, "document.body.dataset.redeemed !== undefined", 10s));
+  const auto offline_redemption = js_string("document.body.dataset.redeemed", browser, tab);
+  CHECK(js_string(js_text("offer-result"), browser, tab).find("offline") != std::string::npos);
+  REQUIRE(browser.wait_for(tab, "!document.getElementById('offline').hidden", 15s));
+  browser.screenshot(tab, RAPPORT_TEST_ARTIFACTS_DIR "/cashier-offline-sale-redeem.png");
+  CHECK(on_terminal("SELECT count(*) FROM outbox WHERE id IN ('" + offline_sale + "', '" +
+                    offline_redemption + "')") == 2);
+
+  // The server is back: each event is in its database exactly once.
+  server = std::make_unique<ChildProcess>(
+      std::vector<std::string>{testing::kRapportServer, "--config",
+                               (data / "server.toml").string()},
+      dir / "server-again.log");
+  REQUIRE(testing::wait_until([&] { return log_has(dir / "server-again.log", "listening"); },
+                              30s));
+  REQUIRE(browser.wait_for(tab, js_text("pending") + " === '0'", 30s));
+  for (const auto& id : {sale_id, second_id, offline_sale, offline_redemption, redemption_id}) {
+    INFO(id);
+    CHECK(on_server("SELECT count(*) FROM events WHERE id = '" + id + "'") == 1);
+  }
+  CHECK(on_server("SELECT count(*) FROM events WHERE kind = 'purchase'") == 3);
+  CHECK(on_server("SELECT count(*) FROM events WHERE kind = 'redemption'") == 2);
+  CHECK(on_server("SELECT count(*) FROM events WHERE kind = 'refund'") == 1);
+
+  terminal.close_stdin();
+  CHECK(terminal.wait(30s) == 0);
+  // Every action names ana in the audit.
+  CHECK(on_terminal("SELECT count(*) FROM staff_actions a JOIN staff s ON s.id = a.staff_id "
+                    "WHERE s.name = 'ana' AND a.action IN ('purchase', 'refund', 'redeem', "
+                    "'gesture')") == 7);  // 3 sales, 1 refund, 2 redemptions, 1 gesture
 }

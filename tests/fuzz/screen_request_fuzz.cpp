@@ -1,13 +1,15 @@
 // tests/fuzz/screen_request_fuzz.cpp
 //
 // Whatever a browser (or anyone) sends the cashier screen as a Cookie header or a sign-in
-// body, enrollment form, card replacement or note: parsing never crashes, and what parses respects its bounds.
+// body, enrollment form, card replacement, note, sale, refund, redemption or gesture: parsing
+// never crashes, and what parses respects its bounds.
 
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
 
 #include "shared/util/clock.h"
+#include "terminal/screen/sale_forms.h"
 #include "terminal/screen/screen_actions.h"
 #include "terminal/screen/screen_handler.h"
 
@@ -31,6 +33,30 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   if (const auto note = parse_note_form(text); note.form) {
     if (note.form->text.empty() || note.form->text.size() > 2000) std::abort();
+  }
+  if (const auto sale = parse_sale_form(text); sale.form) {
+    if (sale.form->lines.empty() || sale.form->lines.size() > kMaxSaleFormLines) std::abort();
+    for (const auto& line : sale.form->lines) {
+      if (line.product.empty() || line.category.empty() || line.quantity < 1 ||
+          line.amount_cents < 0 || line.amount_cents > rapport::protocol::kMaxAmountCents) {
+        std::abort();
+      }
+    }
+  } else if (sale.problem.empty()) {
+    std::abort();
+  }
+  if (const auto refund = parse_refund_form(text); refund.form) {
+    const auto& cents = refund.form->amount_cents;
+    if (refund.form->sale.empty() || (cents && *cents <= 0)) std::abort();
+  }
+  if (const auto redeem = parse_redeem_form(text); redeem.form) {
+    if (redeem.form->offer_id.empty() || redeem.form->scan == 0) std::abort();
+  }
+  if (const auto gesture = parse_gesture_form(text); gesture.form) {
+    if (gesture.form->points <= 0 || gesture.form->reason.empty()) std::abort();
+  }
+  if (const auto cents = parse_amount_cents(text); cents) {
+    if (*cents < 0 || *cents > rapport::protocol::kMaxAmountCents) std::abort();
   }
   return 0;
 }

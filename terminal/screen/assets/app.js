@@ -68,7 +68,8 @@ function showScan(scan, seq) {
     $('birthday').textContent = scan.birthday_hint || '';
     $('staff-hint').hidden = !scan.staff_hint;
     $('staff-hint').textContent = scan.staff_hint ? 'Staff only: ' + scan.staff_hint : '';
-    $('offers-empty').hidden = (scan.offers || []).length > 0;
+    resetCounterForms();
+    showPanel(scan.panel || {offers: scan.offers || [], sales: []});
     const notes = scan.notes || [];
     $('notes-empty').hidden = notes.length > 0;
     const list = $('notes');
@@ -153,6 +154,10 @@ function showStatus(status) {
   $('offline').hidden = status.online;
   $('pending').textContent = String(status.pending);
   document.body.dataset.live = 'yes';  // the event stream is connected
+  // The member on screen as they are now (a sale, a redemption, a sync): same scan only.
+  if (status.panel && status.panel.scan === currentScan && !$('greeting').hidden) {
+    showPanel(status.panel);
+  }
 }
 
 function listen() {
@@ -269,6 +274,222 @@ $('replace-form').addEventListener('submit', async (event) => {
     $('found').replaceChildren();
     replacing = null;
     document.body.dataset.replaced = answer.event_id;
+  }
+});
+
+// ---- The member panel: points, offers (one-touch redeem), sales, refunds, gestures ----
+
+let shownOffers = null;  // the offers drawn, as JSON: redrawn only when they change
+let shownSales = null;
+
+// Redraws the children of `list` with `draw`, keeping the keyboard focus on the element
+// with the same id (a redraw must not throw the cashier out of what they were doing).
+function redraw(list, draw) {
+  const focusedId = document.activeElement ? document.activeElement.id : '';
+  list.replaceChildren();
+  draw();
+  if (focusedId && $(focusedId) && document.activeElement !== $(focusedId)) $(focusedId).focus();
+}
+
+function showPanel(panel) {
+  if (panel.visit_count !== undefined) text('visits', panel.visit_count, '');
+  if ('points_balance' in panel || panel.visit_count !== undefined) {
+    text('points', panel.points_balance, 'no points yet');
+  }
+  const offers = panel.offers || [];
+  const offersKey = JSON.stringify(offers);
+  if (offersKey !== shownOffers) {
+    shownOffers = offersKey;
+    $('offers-empty').hidden = offers.length > 0;
+    redraw($('offers'), () => {
+      for (const offer of offers) {
+        const item = document.createElement('li');
+        const what = document.createElement('span');
+        what.textContent = offer.name + ' - ' +
+            (offer.points > 0 ? offer.points + ' points' : 'free');
+        item.appendChild(what);
+        const button = document.createElement('button');
+        button.type = 'button';
+        button.id = 'offer-redeem-' + offer.id;
+        button.dataset.offer = offer.id;
+        if (offer.to_go > 0) {
+          button.disabled = true;
+          button.textContent = offer.to_go + ' points to go';
+        } else {
+          button.textContent = 'Redeem';
+          button.addEventListener('click', () => redeem(offer, button));
+        }
+        item.appendChild(button);
+        $('offers').appendChild(item);
+      }
+    });
+  }
+  const sales = panel.sales || [];
+  const salesKey = JSON.stringify(sales);
+  if (salesKey !== shownSales) {
+    shownSales = salesKey;
+    const chosen = document.querySelector('#refund-list input:checked');
+    const keep = chosen ? chosen.value : '';
+    $('refund-empty').hidden = sales.length > 0;
+    $('refund-form').hidden = sales.length === 0;
+    const list = $('refund-list');
+    redraw(list, () => {
+      const legend = document.createElement('legend');
+      legend.textContent = 'Recent sales';
+      list.appendChild(legend);
+      for (const sale of sales) {
+        const label = document.createElement('label');
+        const radio = document.createElement('input');
+        radio.type = 'radio';
+        radio.name = 'sale';
+        radio.value = sale.id;
+        radio.id = 'refund-sale-' + sale.id;
+        radio.disabled = sale.refundable_cents <= 0;
+        radio.checked = sale.id === keep && !radio.disabled;
+        label.appendChild(radio);
+        label.append(' ' + sale.at.slice(11, 16) + ' ' + sale.summary + ' - ' +
+            cents(sale.total_cents) + (sale.refundable_cents <= 0 ? ' (refunded)'
+            : sale.refundable_cents < sale.total_cents
+              ? ' (' + cents(sale.refundable_cents) + ' left to refund)' : ''));
+        list.appendChild(label);
+      }
+    });
+  }
+}
+
+function cents(n) {
+  const sign = n < 0 ? '-' : '';
+  const a = Math.abs(n);
+  return sign + Math.floor(a / 100) + '.' + String(a % 100).padStart(2, '0');
+}
+
+// A result line under a form: what was done, or in red what went wrong.
+function result(id, ok, message) {
+  say(id, message);
+  $(id).classList.toggle('failed', !ok);
+}
+
+async function act(path, body) {
+  const response = await post(path, Object.assign({scan: currentScan}, body));
+  const answer = await response.json().catch(() => ({error: 'no answer from the terminal'}));
+  return {ok: response.ok, answer};
+}
+
+// One touch: the offer is redeemed at once (the terminal checks the points, online or
+// within the offline limit) and the refusal, if any, says why.
+async function redeem(offer, button) {
+  button.disabled = true;
+  const {ok, answer} = await act('/api/redeem', {offer_id: offer.id});
+  result('offer-result', ok, ok ? answer.message : answer.error);
+  if (ok) document.body.dataset.redeemed = answer.event_id; else button.disabled = false;
+}
+
+let saleLines = 0;
+
+function addSaleLine() {
+  saleLines += 1;
+  const n = saleLines;
+  const line = document.createElement('div');
+  line.className = 'sale-line';
+  const field = (name, label, attrs) => {
+    const span = document.createElement('span');
+    const l = document.createElement('label');
+    l.htmlFor = 'sale-' + name + '-' + n;
+    l.textContent = label;
+    const input = document.createElement('input');
+    input.id = 'sale-' + name + '-' + n;
+    for (const [k, v] of Object.entries(attrs)) input.setAttribute(k, v);
+    input.addEventListener('input', saleTotal);
+    span.append(l, input);
+    line.appendChild(span);
+    return input;
+  };
+  field('product', 'Product', {maxlength: '200'});
+  field('category', 'Category', {maxlength: '200', list: 'sale-categories'});
+  field('quantity', 'Qty', {inputmode: 'numeric', maxlength: '5', class: 'short'}).value = '1';
+  field('amount', 'Amount', {inputmode: 'decimal', maxlength: '14', class: 'short',
+                             placeholder: '0.00'});
+  $('sale-lines').appendChild(line);
+  return n;
+}
+
+function amountCents(textValue) {
+  const m = /^\s*(\d{1,10})(?:[.,](\d{1,2}))?\s*$/.exec(textValue);
+  if (!m) return null;
+  return Number(m[1]) * 100 + (m[2] ? Number(m[2].padEnd(2, '0')) : 0);
+}
+
+function saleLinesTyped() {
+  const lines = [];
+  for (let n = 1; n <= saleLines; n++) {
+    const v = (name) => $('sale-' + name + '-' + n).value.trim();
+    if (!v('product') && !v('amount')) continue;  // an empty line is left out
+    lines.push({product: v('product'), category: v('category'), quantity: v('quantity'),
+                amount: v('amount')});
+  }
+  return lines;
+}
+
+function saleTotal() {
+  let total = 0;
+  for (const line of saleLinesTyped()) total += amountCents(line.amount) || 0;
+  $('sale-total').textContent = cents(total);
+}
+
+function resetSaleForm() {
+  $('sale-lines').replaceChildren();
+  saleLines = 0;
+  addSaleLine();
+  saleTotal();
+}
+
+function resetCounterForms() {
+  shownOffers = null;
+  shownSales = null;
+  resetSaleForm();
+  $('refund-form').reset();
+  $('gesture-form').reset();
+  for (const id of ['offer-result', 'sale-result', 'refund-result', 'gesture-result']) say(id, '');
+}
+
+$('sale-add-line').addEventListener('click', () => {
+  const n = addSaleLine();
+  $('sale-product-' + n).focus();
+});
+$('sale-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const lines = saleLinesTyped();
+  if (!lines.length) { result('sale-result', false, 'Type at least one line.'); return; }
+  $('sale-submit').disabled = true;
+  const {ok, answer} = await act('/api/sale', {lines});
+  $('sale-submit').disabled = false;
+  result('sale-result', ok, ok ? answer.message : answer.error);
+  if (ok) {
+    document.body.dataset.sale = answer.event_id;
+    resetSaleForm();
+    $('sale-product-1').focus();
+  }
+});
+$('refund-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const chosen = document.querySelector('#refund-list input:checked');
+  if (!chosen) { result('refund-result', false, 'Choose the sale to refund.'); return; }
+  const {ok, answer} = await act('/api/refund', {sale: chosen.value,
+                                                 amount: $('refund-amount').value.trim()});
+  result('refund-result', ok, ok ? answer.message : answer.error);
+  if (ok) {
+    document.body.dataset.refund = answer.event_id;
+    $('refund-amount').value = '';
+  }
+});
+$('gesture-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const {ok, answer} = await act('/api/gesture', {points: $('gesture-points').value.trim(),
+                                                  reason: $('gesture-reason').value.trim()});
+  result('gesture-result', ok, ok ? answer.message : answer.error);
+  if (ok) {
+    document.body.dataset.gesture = answer.event_id;
+    $('gesture-form').reset();
   }
 });
 
