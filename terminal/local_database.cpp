@@ -141,7 +141,7 @@ CREATE INDEX local_notes_card ON local_notes(card_token, noted_at);
     // The cashier's screen, sales (docs/cashier-screen.md): the purchases recorded from the
     // screen's sale form, kept so one can be picked and refunded (the outbox forgets events
     // once the server has them), with what has been refunded of each so far.
-    {11, R"sql(
+    {9, R"sql(
 CREATE TABLE local_sales (
   event_id       TEXT PRIMARY KEY,
   member_id      INTEGER NOT NULL,

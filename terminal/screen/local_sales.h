@@ -1,7 +1,7 @@
 // terminal/screen/local_sales.h
 //
 // The purchases recorded from this terminal's cashier screen (local_sales, terminal migration
-// 11), kept so the cashier can pick one of the member's recent sales and refund it (whole or
+// 9), kept so the cashier can pick one of the member's recent sales and refund it (whole or
 // an amount): the outbox forgets an event once the server has it. Each row also says how much
 // of the sale has been refunded here, so a second refund beyond the total is refused before
 // it reaches the server.
