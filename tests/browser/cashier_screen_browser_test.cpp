@@ -14,13 +14,11 @@
 
 #include <signal.h>
 
-#include <regex>
-
 #include "server/storage/sqlite_schema.h"
 #include "shared/card/card_number.h"
 #include "shared/util/clock.h"
-#include "shared/util/files.h"
 #include "terminal/local_database.h"
+#include "tests/support/cashier_stack.h"
 #include "tests/support/catch_result.h"
 #include "tests/support/headless_chromium.h"
 #include "tests/support/process.h"
@@ -28,23 +26,10 @@
 
 using namespace rapport;
 using namespace std::chrono_literals;
-using rapport::testing::ChildProcess;
 
 namespace {
 
-const std::string kPin = "482913";
-
-std::string run_ok(const std::vector<std::string>& argv) {
-  std::string out;
-  const int status = testing::run(argv, &out);
-  INFO(out);
-  REQUIRE(status == 0);
-  return out;
-}
-
-bool log_has(const std::filesystem::path& log, const std::string& text) {
-  return testing::read_text(log).find(text) != std::string::npos;
-}
+const std::string kPin = testing::CashierStack::kPin;
 
 std::string js_text(const std::string& id) {
   return "(document.getElementById('" + id + "').textContent || '')";
@@ -101,50 +86,20 @@ TEST_CASE("A cashier signs in with a PIN and a scanned card is greeted on the sc
     return;
   }
   testing::TempDir dir;
-  const auto data = dir / "data";
-  const auto sync_port = testing::free_port();
-  const auto screen_port = testing::free_port();
-  run_ok({testing::kRapportctl, "init", "--data", data.string(), "--store", "S1", "--listen",
-          "127.0.0.1:" + std::to_string(sync_port), "--enroll-listen",
-          "127.0.0.1:" + std::to_string(testing::free_port())});
-  const auto added = run_ok({testing::kRapportctl, "member", "add", "--data", data.string(),
-                             "--name", "Ada Lovelace", "--store", "S1", "--birth-date",
-                             birthday_today()});
-  std::smatch match;
-  REQUIRE(std::regex_search(added, match, std::regex("card ([0-9 ]{19})")));
-  const std::string card = match[1];
-  run_ok({testing::kRapportctl, "terminal", "issue", "--data", data.string(), "--id", "T1",
-          "--store", "S1"});
-  const auto terminal_dir = data / "terminals" / "T1";
-  const auto toml_file = terminal_dir / "terminal.toml";
-  auto toml = testing::read_text(toml_file);
-  toml = std::regex_replace(toml, std::regex("interval_ms = \\d+"), "interval_ms = 100");
-  toml += "\n[screen]\nlisten = \"127.0.0.1:" + std::to_string(screen_port) + "\"\n";
-  write_file_atomically(toml_file, toml, false);
-
-  {
-    ChildProcess add({testing::kRapportTerminal, "staff", "add", "--config", toml_file.string(),
-                      "--name", "ana"},
-                     dir / "staff-add.log");
-    add.write_stdin(kPin + "\n");
-    add.close_stdin();
-    INFO(testing::read_text(dir / "staff-add.log"));
-    REQUIRE(add.wait(60s) == 0);
-  }
-
-  const auto server_log = dir / "server.log";
-  ChildProcess server({testing::kRapportServer, "--config", (data / "server.toml").string()},
-                      server_log);
-  REQUIRE(testing::wait_until([&] { return log_has(server_log, "listening"); }, 30s));
-  const auto terminal_log = dir / "terminal.log";
-  ChildProcess terminal({testing::kRapportTerminal, "--config", toml_file.string()}, terminal_log);
-  REQUIRE(testing::wait_until([&] { return log_has(terminal_log, "ready"); }, 30s));
-  REQUIRE(log_has(terminal_log, "cashier screen listening"));
+  testing::CashierStackOptions options;
+  options.member_birth_date = birthday_today();
+  testing::CashierStack stack(dir.path(), options);
+  const auto data = stack.data();
+  const auto terminal_dir = stack.terminal_dir();
+  const std::string card = stack.card();
+  stack.start_server();
+  stack.start_terminal();
+  auto& terminal = stack.terminal();
 
   // Accept exactly this terminal's key (its SPKI hash), as the store's kiosk browser would.
-  const auto accept_key = testing::accept_certificate_flag(terminal_dir / "terminal.crt");
-  testing::HeadlessChromium browser(*chromium, dir / "profile", dir / "chromium.log", {accept_key});
-  const std::string origin = "https://127.0.0.1:" + std::to_string(screen_port);
+  testing::HeadlessChromium browser(*chromium, dir / "profile", dir / "chromium.log",
+                                    {stack.accept_certificate_flag()});
+  const std::string origin = stack.screen_origin();
   const std::string tab = browser.open_tab();
   browser.navigate(tab, origin + "/");
   REQUIRE(browser.wait_for(tab, "!document.getElementById('signin').hidden"));
@@ -331,8 +286,7 @@ TEST_CASE("A cashier signs in with a PIN and a scanned card is greeted on the sc
 
   // The server goes away: the page says offline and counts what waits in the outbox.
   REQUIRE(browser.wait_for(tab, js_text("pending") + " === '0'", 15s));
-  server.send_signal(SIGKILL);
-  CHECK(server.wait(10s) == 128 + SIGKILL);
+  CHECK(stack.stop_server(SIGKILL) == 128 + SIGKILL);
   terminal.write_stdin(card + "\n");
   REQUIRE(browser.wait_for(tab, js_text("member-name") + " === 'Ada Lovelace' && " +
                                     js_text("visits") + " === '3'", 10s));
