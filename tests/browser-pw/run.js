@@ -1,11 +1,13 @@
 // tests/browser-pw/run.js
 //
-//   node run.js SPEC SCENARIO      (started by the C++ harness, never by hand: it needs the
-//                                   fixture; ctest -R browser.pw runs it)
+//   node run.js SPEC SCENARIO[,SCENARIO...]   (started by the C++ harness, never by hand: it
+//                                              needs the fixture; ctest -R browser.pw runs it)
 //
 // Launches Debian's chromium (never a downloaded browser) through playwright-core with a
-// fresh profile, runs one scenario of SPEC (a file here exporting async functions by name)
-// and exits 0 once it has told the harness DONE. On a failure it saves a screenshot
+// fresh profile, runs the scenarios of SPEC (a file here exporting async functions by name)
+// in turn, each from a signed-out page (cookies cleared), and exits 0 once it has told the
+// harness DONE. One browser and one fixture for several scenarios keeps the test's time
+// down (starting them is most of it). On a failure it saves a screenshot
 // (pw-SCENARIO-failed.png in the artifacts folder), prints the error on standard error and
 // exits 1. The fixture's config is JSON in RAPPORT_PW_CONFIG
 // (tests/browser/playwright_harness.cpp).
@@ -20,13 +22,16 @@ function log(...args) {
 }
 
 async function main() {
-  const [specName, scenario] = process.argv.slice(2);
-  if (!specName || !scenario || !process.env.RAPPORT_PW_CONFIG) {
-    throw new Error('usage: RAPPORT_PW_CONFIG=<json> node run.js SPEC SCENARIO (started by ctest -R browser.pw)');
+  const [specName, list] = process.argv.slice(2);
+  if (!specName || !list || !process.env.RAPPORT_PW_CONFIG) {
+    throw new Error('usage: RAPPORT_PW_CONFIG=<json> node run.js SPEC SCENARIO[,SCENARIO...] (started by ctest -R browser.pw)');
   }
   const config = JSON.parse(process.env.RAPPORT_PW_CONFIG);
   const spec = require(path.join(__dirname, specName));
-  if (typeof spec[scenario] !== 'function') throw new Error(`${specName} has no scenario "${scenario}"`);
+  const scenarios = list.split(',');
+  for (const scenario of scenarios) {
+    if (typeof spec[scenario] !== 'function') throw new Error(`${specName} has no scenario "${scenario}"`);
+  }
   fs.mkdirSync(config.artifacts, { recursive: true });
   fs.rmSync(config.profile, { recursive: true, force: true });
 
@@ -54,14 +59,19 @@ async function main() {
     log(`screenshot ${file}`);
   };
   const t = { page, context, harness, config, log, shot };
+  let scenario = '';
   try {
-    log(`${specName} ${scenario}: start`);
-    await spec[scenario](t);
+    for (scenario of scenarios) {
+      log(`${specName} ${scenario}: start`);
+      await context.clearCookies();
+      await page.goto('about:blank');
+      await spec[scenario](t);
+      log(`${specName} ${scenario}: passed`);
+    }
     await harness.ask('DONE');
-    log(`${specName} ${scenario}: done`);
   } catch (e) {
     try { await shot(`${scenario}-failed`); } catch (ignored) { /* the page may be gone */ }
-    throw e;
+    throw new Error(`scenario ${scenario}: ${e && e.stack ? e.stack : e}`);
   } finally {
     await context.close();
     harness.close();

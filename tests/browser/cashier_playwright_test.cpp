@@ -4,7 +4,7 @@
 // (docs/cashier-screen.md, "Browser tests"). Each test case builds the real fixture here:
 // rapport-server, rapport-terminal reading cards from an emulated USB scanner through its own
 // libusb driver (umockdev: the testbed lives in this process, the terminal runs with
-// umockdev's preload library, as under umockdev-run), then runs one scenario of a spec in
+// umockdev's preload library, as under umockdev-run), then runs scenarios of a spec in
 // tests/browser-pw/ (PlaywrightHarness) and checks the databases with its own SQL.
 //
 // When node, playwright-core (as the lockfile pins it) or chromium is missing, every test
@@ -153,27 +153,27 @@ const std::string kAdaEvents =
 
 }  // namespace
 
-TEST_CASE("A card read on the emulated USB reader greets the member and the visit "
-          "count goes up by one",
+// One fixture and one browser for the four scenarios, in turn (each from a signed-out page):
+// starting them is most of the time, and CI time counts. The log says which scenario failed.
+TEST_CASE("Acceptance scenarios - greeting and visit count, enrollment, offline sales exactly "
+          "once, greeting latency",
           "[browser][playwright]") {
   require_prerequisites();
-  Fixture f({});
-  require_passed(f.harness.run("cashier.spec.js", "greeting"));
-  require_outbox_drained(f.stack);
-  CHECK(server_count(f.stack, kAdaEvents + "'visit'") == 2);
-  // Both visits name the signed-in cashier in the terminal's audit.
-  CHECK(terminal_count(f.stack, "SELECT count(*) FROM staff_actions a JOIN staff s "
-                                "ON s.id = a.staff_id WHERE s.name = 'ana' AND "
-                                "a.action = 'visit'") == 2);
-}
-
-TEST_CASE("An unknown card is enrolled through the screen's form",
-          "[browser][playwright]") {
-  require_prerequisites();
-  Fixture f({});
+  CashierStackOptions options;
+  options.pos_api = true;
+  Fixture f(options);
   const auto unknown = card::CardNumber::generate("627599").digits();
-  require_passed(f.harness.run("cashier.spec.js", "enroll", {{"unknown_card", unknown}}));
+  const auto result = f.harness.run("cashier.spec.js", "greeting,enroll,offline,latency",
+                                    {{"unknown_card", unknown}, {"scans", "50"}}, 240s);
+  require_passed(result);
   require_outbox_drained(f.stack);
+
+  // greeting: 2 reads of Ada; offline: 2 reads and 3 POS sales (one sent twice by the POS),
+  // each once; latency: 50 reads.
+  CHECK(server_count(f.stack, kAdaEvents + "'visit'") == 2 + 2 + 50);
+  CHECK(server_count(f.stack, kAdaEvents + "'purchase'") == 3);
+  // enroll: the member with the contact typed, one enrollment, and her two reads (the unknown
+  // card's, then the greeting).
   CHECK(server_count(f.stack, "SELECT count(*) FROM members WHERE name = 'Grace Hopper' AND "
                               "phone = '+44 20 7946 0000' AND email = 'grace@example.org'") == 1);
   CHECK(server_count(f.stack, "SELECT count(*) FROM events e JOIN members m ON "
@@ -182,27 +182,12 @@ TEST_CASE("An unknown card is enrolled through the screen's form",
   CHECK(server_count(f.stack, "SELECT count(*) FROM events e JOIN members m ON "
                               "m.id = e.member_id WHERE m.name = 'Grace Hopper' AND "
                               "e.kind = 'visit'") == 2);
-}
+  // Every visit names the signed-in cashier in the terminal's audit.
+  CHECK(terminal_count(f.stack, "SELECT count(*) FROM staff_actions a JOIN staff s "
+                                "ON s.id = a.staff_id WHERE s.name = 'ana' AND "
+                                "a.action = 'visit'") ==
+        server_count(f.stack, "SELECT count(*) FROM events WHERE kind = 'visit'"));
 
-TEST_CASE("Offline, reads and POS sales go on and reach the server exactly once "
-          "after it restarts",
-          "[browser][playwright]") {
-  require_prerequisites();
-  CashierStackOptions options;
-  options.pos_api = true;
-  Fixture f(options);
-  require_passed(f.harness.run("cashier.spec.js", "offline"));
-  // Three sales (one of them sent twice by the POS) and two reads, each once.
-  CHECK(server_count(f.stack, kAdaEvents + "'purchase'") == 3);
-  CHECK(server_count(f.stack, kAdaEvents + "'visit'") == 2);
-}
-
-TEST_CASE("Greeting latency from the driver's delivery of a card read to the page",
-          "[browser][playwright]") {
-  require_prerequisites();
-  Fixture f({});
-  const auto result = f.harness.run("cashier.spec.js", "latency", {{"scans", "50"}});
-  require_passed(result);
   for (const char* label : {"dom", "frame"}) {
     const auto& samples = result.latencies_ms.at(label);
     CHECK(samples.size() == 50);
@@ -214,19 +199,28 @@ TEST_CASE("Greeting latency from the driver's delivery of a card read to the pag
   }
 }
 
-TEST_CASE("One-touch redeem and a refund on the screen",
+TEST_CASE("A sale, one-touch redeem and a refund on the screen",
           "[browser][playwright]") {
   require_prerequisites();
+  // The page is built into rapport-terminal from this file: without the offers panel there
+  // is nothing to start the fixture for (the script checks the served page again).
+  if (read_text(RAPPORT_SCREEN_PAGE).find("id=\"offers-panel\"") == std::string::npos) {
+    WARN("SKIPPED: the page has no #offers-panel: the offers panel of issue 9 is not in this "
+         "tree (" RAPPORT_SCREEN_PAGE ")");
+    return;
+  }
   CashierStackOptions options;
   options.pos_api = true;
   options.rewards_rules = kRewardsRules;
+  options.members_refresh_s = 1;  // the points a sale earns reach the terminal within a second
   Fixture f(options);
-  const auto result = f.harness.run("rewards.spec.js", "redeemAndRefund");
+  const auto result = f.harness.run("rewards.spec.js", "redeemAndRefund", {}, 180s);
   if (!result.skipped.empty() && result.exit_status == 0) {
     WARN("SKIPPED: " << result.skipped);
     return;
   }
   require_passed(result);
+  CHECK(server_count(f.stack, kAdaEvents + "'purchase'") == 1);
   CHECK(server_count(f.stack, kAdaEvents + "'redemption'") == 1);
   CHECK(server_count(f.stack, kAdaEvents + "'refund'") == 1);
 }

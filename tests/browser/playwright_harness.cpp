@@ -88,6 +88,7 @@ std::optional<std::string> playwright_missing() {
   // The lockfile's versions against node_modules (tests/browser-pw/check-install.js).
   std::string out;
   if (run({node->string(), (kScripts / "check-install.js").string()}, &out) != 0) {
+    while (!out.empty() && out.back() == '\n') out.pop_back();
     return "playwright-core is not installed as tests/browser-pw/package-lock.json pins it (" +
            out + "): " + kHowToInstall;
   }
@@ -112,13 +113,15 @@ ScenarioResult PlaywrightHarness::run(const std::string& spec, const std::string
   if (auto missing = playwright_missing()) throw std::runtime_error(*missing);
   const auto node = on_path("node");
   ScenarioResult result;
-  result.log = folder_ / ("playwright-" + scenario + ".log");
+  std::string name = scenario;
+  std::replace(name.begin(), name.end(), ',', '+');
+  result.log = folder_ / ("playwright-" + name + ".log");
 
   boost::json::object config{
       {"origin", stack_.screen_origin()},
       {"spki", stack_.terminal_key_pin()},
       {"chromium", HeadlessChromium::find()->string()},
-      {"profile", (folder_ / ("profile-" + scenario)).string()},
+      {"profile", (folder_ / ("profile-" + name)).string()},
       {"artifacts", RAPPORT_TEST_ARTIFACTS_DIR},
       {"cashier", CashierStack::kCashier},
       {"pin", CashierStack::kPin},

@@ -3,7 +3,7 @@
 // The C++ side of the playwright acceptance tests (docs/cashier-screen.md, "Browser tests").
 // The fixture stays here: the real server and terminal (CashierStack) and an emulated USB
 // card reader (UsbTestbed) that the terminal reads through its own libusb driver. One
-// scenario of a spec in tests/browser-pw/ runs as `node run.js SPEC SCENARIO`, which drives
+// list of scenarios of a spec in tests/browser-pw/ runs as `node run.js SPEC A,B,...`, which drives
 // Debian's chromium with playwright-core and asks this harness, one line at a time on its
 // standard output, for what only the fixture can do; each request gets one answer line on
 // its standard input, "OK ..." or "FAIL why":
@@ -61,9 +61,10 @@ class PlaywrightHarness {
   // `folder`: the test's own (profile, logs). The stack's server and terminal must be running.
   PlaywrightHarness(CashierStack& stack, EmulatedReader& reader, std::filesystem::path folder);
 
-  // Runs SCENARIO of tests/browser-pw/SPEC until it exits (killed after `timeout`).
+  // Runs `scenarios` (names separated by commas, in turn, in one browser) of
+  // tests/browser-pw/SPEC until the script exits (killed after `timeout`).
   // `extra_config` entries are added to RAPPORT_PW_CONFIG (strings).
-  ScenarioResult run(const std::string& spec, const std::string& scenario,
+  ScenarioResult run(const std::string& spec, const std::string& scenarios,
                      const std::map<std::string, std::string>& extra_config = {},
                      std::chrono::seconds timeout = std::chrono::seconds(90));
 

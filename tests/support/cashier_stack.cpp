@@ -67,6 +67,10 @@ CashierStack::CashierStack(const std::filesystem::path& folder, CashierStackOpti
   const auto toml_file = terminal_dir() / "terminal.toml";
   auto toml = read_text(toml_file);
   toml = std::regex_replace(toml, std::regex("interval_ms = \\d+"), "interval_ms = 100");
+  if (options_.members_refresh_s > 0) {
+    toml = std::regex_replace(toml, std::regex("members_refresh_s = \\d+"),
+                              "members_refresh_s = " + std::to_string(options_.members_refresh_s));
+  }
   toml += "\n[screen]\nlisten = \"" + port_text(screen_port_) + "\"\n";
   if (options_.pos_api) {
     pos_port_ = free_port();

@@ -28,6 +28,7 @@ struct CashierStackOptions {
   std::string member_birth_date;  // Ada's, YYYY-MM-DD; empty: none
   bool pos_api = false;           // [pos_api] on a free port with a fresh key file
   std::string rewards_rules;      // not empty: the server's rewards.toml (docs/rewards.md)
+  int members_refresh_s = 0;      // > 0: the terminal pulls members this often (default 60)
   // "NAME=value" entries for rapport-terminal only (e.g. to run it on emulated USB readers).
   std::vector<std::string> terminal_environment;
 };
