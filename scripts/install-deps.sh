@@ -21,6 +21,12 @@ packages=(
   # headless browser for the dashboard's browser tests (tests/browser/, skipped without it)
   chromium
 )
+# Node.js (Debian 12: 18) and npm for the playwright-core acceptance tests (tests/browser-pw/;
+# their npm packages come from its lockfile through `npm ci`, run by scripts/test.sh). A
+# machine may have them from elsewhere (NodeSource's nodejs bundles npm and conflicts with
+# Debian's npm), so the commands count, not the package names.
+command -v node >/dev/null || packages+=(nodejs)
+command -v npm >/dev/null || packages+=(npm)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -15,6 +15,12 @@ case "$preset" in
 esac
 
 scripts/install-deps.sh
+# The playwright acceptance tests' npm packages (tests/browser-pw/), exactly as its lockfile
+# pins them; only when node_modules is missing or differs, so no network when it is there.
+if ! node tests/browser-pw/check-install.js >/dev/null 2>&1; then
+  echo "== npm ci (tests/browser-pw)"
+  (cd tests/browser-pw && npm ci --no-audit --no-fund)
+fi
 echo "== configure ($preset)"
 cmake --preset "$preset" >/dev/null
 echo "== build ($preset)"

@@ -3,16 +3,20 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
+#include <utility>
 
 namespace rapport::testing {
 
@@ -20,30 +24,93 @@ std::filesystem::path binary(const std::string& relative) {
   return std::filesystem::path(RAPPORT_TEST_BINARY_DIR) / relative;
 }
 
-ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::filesystem::path& log) {
+namespace {
+
+// The test's environment with `extra` ("NAME=value") added, an entry of the same NAME replaced.
+std::vector<std::string> environment_with(const std::vector<std::string>& extra) {
+  std::vector<std::string> out;
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string entry = *e;
+    const auto name = entry.substr(0, entry.find('=') + 1);
+    const bool replaced = std::any_of(extra.begin(), extra.end(), [&](const std::string& x) {
+      return x.compare(0, name.size(), name) == 0;
+    });
+    if (!replaced) out.push_back(entry);
+  }
+  out.insert(out.end(), extra.begin(), extra.end());
+  return out;
+}
+
+std::vector<char*> c_strings(const std::vector<std::string>& strings) {
+  std::vector<char*> out;
+  for (const auto& s : strings) out.push_back(const_cast<char*>(s.c_str()));
+  out.push_back(nullptr);
+  return out;
+}
+
+}  // namespace
+
+ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::filesystem::path& log,
+                           const ChildOptions& options) {
+  // Everything the child needs is built before fork: the test may have other threads (umockdev,
+  // the browser driver), and only async-signal-safe calls are allowed between fork and exec.
+  const auto env_strings = environment_with(options.environment);
+  auto args = c_strings(argv);
+  auto envp = c_strings(env_strings);
   int in[2];
   if (::pipe2(in, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
+  int out[2] = {-1, -1};
+  if (options.stdout_pipe && ::pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
   pid_ = ::fork();
   if (pid_ < 0) throw std::runtime_error("fork failed");
   if (pid_ == 0) {
     ::dup2(in[0], STDIN_FILENO);
-    const int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    if (out >= 0) {
-      ::dup2(out, STDOUT_FILENO);
-      ::dup2(out, STDERR_FILENO);
+    const int log_fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (log_fd >= 0) {
+      ::dup2(options.stdout_pipe ? out[1] : log_fd, STDOUT_FILENO);
+      ::dup2(log_fd, STDERR_FILENO);
     }
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    ::execv(args[0], args.data());
+    ::execve(args[0], args.data(), envp.data());
     ::_exit(127);
   }
   ::close(in[0]);
   stdin_fd_ = in[1];
+  if (options.stdout_pipe) {
+    ::close(out[1]);
+    stdout_fd_ = out[0];
+  }
+}
+
+std::optional<std::string> ChildProcess::read_line(std::chrono::milliseconds timeout) {
+  if (stdout_fd_ < 0) throw std::logic_error("read_line needs ChildOptions::stdout_pipe");
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    if (const auto end = stdout_buffer_.find('\n'); end != std::string::npos) {
+      std::string line = stdout_buffer_.substr(0, end);
+      stdout_buffer_.erase(0, end + 1);
+      return line;
+    }
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return std::nullopt;
+    pollfd ready{stdout_fd_, POLLIN, 0};
+    const int n = ::poll(&ready, 1, static_cast<int>(left.count()));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return std::nullopt;
+    char chunk[4096];
+    const ssize_t got = ::read(stdout_fd_, chunk, sizeof chunk);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) {  // the child closed its output: hand back an unterminated last line once
+      if (stdout_buffer_.empty()) return std::nullopt;
+      return std::exchange(stdout_buffer_, {});
+    }
+    stdout_buffer_.append(chunk, static_cast<std::size_t>(got));
+  }
 }
 
 ChildProcess::~ChildProcess() {
   close_stdin();
+  if (stdout_fd_ >= 0) ::close(stdout_fd_);
   if (running()) {
     ::kill(pid_, SIGKILL);
     wait(std::chrono::seconds(10));

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,15 +24,28 @@ inline const std::string kRapportctl = binary("server/rapportctl").string();
 inline const std::string kRapportServer = binary("server/rapport-server").string();
 inline const std::string kRapportTerminal = binary("terminal/rapport-terminal").string();
 
+// How a child is started beyond its command line.
+struct ChildOptions {
+  // "NAME=value" entries added to the test's own environment (replacing a NAME it has).
+  std::vector<std::string> environment;
+  // True: standard output goes to a pipe the test reads with read_line (a line protocol);
+  // standard error still goes to the log.
+  bool stdout_pipe = false;
+};
+
 class ChildProcess {
  public:
   // Starts `argv` with a pipe on its standard input and stdout/stderr appended to `log`.
-  ChildProcess(const std::vector<std::string>& argv, const std::filesystem::path& log);
+  ChildProcess(const std::vector<std::string>& argv, const std::filesystem::path& log,
+               const ChildOptions& options = {});
   ~ChildProcess();  // SIGKILLs and reaps the child if it is still running
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;
 
   void write_stdin(const std::string& text);
+  // With ChildOptions::stdout_pipe: the next line the child printed, without its newline;
+  // nullopt when none came within `timeout` or the child closed its output (check running()).
+  std::optional<std::string> read_line(std::chrono::milliseconds timeout);
   void close_stdin();
   void send_signal(int signal);
   // Waits for the child to exit, up to `timeout`; returns its exit status (128+signal when
@@ -43,6 +57,8 @@ class ChildProcess {
  private:
   pid_t pid_ = -1;
   int stdin_fd_ = -1;
+  int stdout_fd_ = -1;  // with ChildOptions::stdout_pipe
+  std::string stdout_buffer_;
   int status_ = -1;
 };
 

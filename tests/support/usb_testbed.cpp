@@ -177,6 +177,10 @@ class Device final : public EmulatedReader {
   bool wait_until_delivered(std::chrono::milliseconds timeout) const override {
     return wait_for(timeout, [this] { return reports_.empty(); });
   }
+  std::chrono::system_clock::time_point last_delivered() const override {
+    std::lock_guard lock(mutex_);
+    return last_delivered_;
+  }
 
   void mark_unplugged() {
     std::lock_guard lock(mutex_);
@@ -363,6 +367,7 @@ class Device final : public EmulatedReader {
     g_object_unref(buffer);
     urb->actual_length = static_cast<int>(n);
     urb->status = 0;
+    if (&queue == &reports_ && queue.empty()) last_delivered_ = std::chrono::system_clock::now();
   }
 
   bool discard(UMockdevIoctlClient* client, UMockdevIoctlData* arg) {
@@ -394,6 +399,7 @@ class Device final : public EmulatedReader {
   std::deque<UMockdevIoctlData*> flying_;
   std::deque<UMockdevIoctlData*> completed_;
   UsbTraffic traffic_;
+  std::chrono::system_clock::time_point last_delivered_{};
   bool unplugged_ = false;
 };
 

@@ -75,6 +75,9 @@ class EmulatedReader {
   [[nodiscard]] virtual bool wait_until_reading(std::chrono::milliseconds timeout) const = 0;
   // True once every queued report has been reaped by the driver.
   [[nodiscard]] virtual bool wait_until_delivered(std::chrono::milliseconds timeout) const = 0;
+  // When the driver reaped the report that emptied the queue (the last of a card read): the
+  // wall clock, so a browser's performance.timeOrigin + now() can be compared with it.
+  [[nodiscard]] virtual std::chrono::system_clock::time_point last_delivered() const = 0;
 };
 
 class UsbTestbed {

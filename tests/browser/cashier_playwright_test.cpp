@@ -1,0 +1,226 @@
+// tests/browser/cashier_playwright_test.cpp
+//
+// Issue 9's acceptance tests in Debian's headless chromium driven by playwright-core
+// (docs/cashier-screen.md, "Browser tests"). Each test case builds the real fixture here:
+// rapport-server, rapport-terminal reading cards from an emulated USB scanner through its own
+// libusb driver (umockdev: the testbed lives in this process, the terminal runs with
+// umockdev's preload library, as under umockdev-run), then runs scenarios of a spec in
+// tests/browser-pw/ (PlaywrightHarness) and checks the databases with its own SQL.
+//
+// When node, playwright-core (as the lockfile pins it) or chromium is missing, every test
+// here FAILS saying what to run (scripts/install-deps.sh, npm ci): acceptance tests that
+// quietly skip would let the acceptance lapse. The redeem/refund test is reported skipped
+// until the page has the offers panel.
+
+#include <catch2/catch.hpp>
+#include <cstdio>
+#include <cstdlib>
+
+#include "server/storage/sqlite_schema.h"
+#include "shared/card/card_number.h"
+#include "shared/storage/database.h"
+#include "terminal/local_database.h"
+#include "tests/browser/playwright_harness.h"
+#include "tests/support/cashier_stack.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/usb_testbed.h"
+
+using namespace rapport;
+using namespace rapport::testing;
+using namespace std::chrono_literals;
+
+namespace {
+
+// The rules of the rewards end-to-end test (tests/e2e/rewards_e2e_test.cpp): one offer,
+// "free-coffee", for 150 points; 1 point per unit, coffee double.
+constexpr const char* kRewardsRules = R"(
+[earning]
+points_per_unit = 1
+[earning.categories]
+coffee = 2.0
+[reward_tiers]
+measure = "points"
+qualifying_days = 365
+[[reward_tiers.tier]]
+name = "Member"
+threshold = 0
+[treatment.MVC]
+budget_cents_per_member = 5000
+offer_kinds = ["free_item"]
+personalisation = "segment"
+max_contacts_per_month = 4
+[treatment.MGC]
+budget_cents_per_member = 5000
+offer_kinds = ["free_item"]
+personalisation = "segment"
+max_contacts_per_month = 4
+[treatment.LMC]
+budget_cents_per_member = 800
+offer_kinds = ["free_item"]
+personalisation = "segment"
+max_contacts_per_month = 4
+[treatment.BZ]
+budget_cents_per_member = 0
+offer_kinds = []
+personalisation = "none"
+max_contacts_per_month = 0
+[[catalogue]]
+id = "free-coffee"
+name = "A free coffee"
+kind = "free_item"
+product = "Coffee"
+standard = true
+points = 150
+cost_cents = 90
+[offers]
+holdout_share = 0.0
+[offline]
+redemption_points_per_member_per_day = 100
+[gestures]
+cashier_points_per_day = 50
+)";
+
+// rapport-terminal on this process's umockdev testbed: umockdev's preload library, and ASan
+// told that it comes first (as the ctest of rapport-readers under umockdev-run does).
+std::vector<std::string> emulated_usb_environment() {
+  const char* asan = std::getenv("ASAN_OPTIONS");
+  std::string options = asan != nullptr && *asan != '\0' ? std::string(asan) + ":" : "";
+  return {"LD_PRELOAD=libumockdev-preload.so.0",
+          "ASAN_OPTIONS=" + options + "verify_asan_link_order=0"};
+}
+
+// The fixture of one test case: everything is stopped and removed at the end.
+struct Fixture {
+  explicit Fixture(CashierStackOptions options)
+      : reader(testbed.plug(EmulatedReaderSpec{})),  // a Honeywell keyboard-mode scanner
+        stack(dir.path(), with_usb(std::move(options))),
+        harness(stack, reader, dir.path()) {
+    stack.start_server();
+    stack.start_terminal();
+    if (!wait_until([&] { return log_has(stack.terminal_log(), "card reader attached"); }, 20s) ||
+        !reader.wait_until_reading(10s)) {
+      throw std::runtime_error("rapport-terminal did not open the emulated reader:\n" +
+                               read_text(stack.terminal_log()));
+    }
+  }
+
+  static CashierStackOptions with_usb(CashierStackOptions options) {
+    options.terminal_environment = emulated_usb_environment();
+    return options;
+  }
+
+  TempDir dir;
+  UsbTestbed testbed;
+  EmulatedReader& reader;
+  CashierStack stack;
+  PlaywrightHarness harness;
+};
+
+void require_prerequisites() {
+  if (auto missing = playwright_missing()) FAIL(*missing);
+}
+
+void require_passed(const ScenarioResult& result) {
+  INFO("the script's log, " << result.log << ":\n" << read_text(result.log));
+  for (const auto& failure : result.failures) UNSCOPED_INFO("harness: " << failure);
+  CHECK(result.failures.empty());
+  REQUIRE(result.exit_status == 0);
+  REQUIRE(result.done);
+}
+
+std::int64_t server_count(const CashierStack& stack, const std::string& sql) {
+  auto db = storage::Database::open(stack.server_db(), server::kSqliteMigrations).value();
+  auto stmt = db.prepare(sql).value();
+  REQUIRE(stmt.step().value());
+  return stmt.column_int64(0);
+}
+
+std::int64_t terminal_count(const CashierStack& stack, const std::string& sql) {
+  auto db = terminal::open_local_database(stack.terminal_db()).value();
+  auto stmt = db.prepare(sql).value();
+  REQUIRE(stmt.step().value());
+  return stmt.column_int64(0);
+}
+
+void require_outbox_drained(const CashierStack& stack) {
+  REQUIRE(wait_until([&] { return terminal_count(stack, "SELECT count(*) FROM outbox") == 0; },
+                     20s));
+}
+
+const std::string kAdaEvents =
+    "SELECT count(*) FROM events e JOIN members m ON m.id = e.member_id "
+    "WHERE m.name = 'Ada Lovelace' AND e.kind = ";
+
+}  // namespace
+
+// One fixture and one browser for the four scenarios, in turn (each from a signed-out page):
+// starting them is most of the time, and CI time counts. The log says which scenario failed.
+TEST_CASE("Acceptance scenarios - greeting and visit count, enrollment, offline sales exactly "
+          "once, greeting latency",
+          "[browser][playwright]") {
+  require_prerequisites();
+  CashierStackOptions options;
+  options.pos_api = true;
+  Fixture f(options);
+  const auto unknown = card::CardNumber::generate("627599").digits();
+  const auto result = f.harness.run("cashier.spec.js", "greeting,enroll,offline,latency",
+                                    {{"unknown_card", unknown}, {"scans", "50"}}, 240s);
+  require_passed(result);
+  require_outbox_drained(f.stack);
+
+  // greeting: 2 reads of Ada; offline: 2 reads and 3 POS sales (one sent twice by the POS),
+  // each once; latency: 50 reads.
+  CHECK(server_count(f.stack, kAdaEvents + "'visit'") == 2 + 2 + 50);
+  CHECK(server_count(f.stack, kAdaEvents + "'purchase'") == 3);
+  // enroll: the member with the contact typed, one enrollment, and her two reads (the unknown
+  // card's, then the greeting).
+  CHECK(server_count(f.stack, "SELECT count(*) FROM members WHERE name = 'Grace Hopper' AND "
+                              "phone = '+44 20 7946 0000' AND email = 'grace@example.org'") == 1);
+  CHECK(server_count(f.stack, "SELECT count(*) FROM events e JOIN members m ON "
+                              "m.id = e.member_id WHERE m.name = 'Grace Hopper' AND "
+                              "e.kind = 'enrollment'") == 1);
+  CHECK(server_count(f.stack, "SELECT count(*) FROM events e JOIN members m ON "
+                              "m.id = e.member_id WHERE m.name = 'Grace Hopper' AND "
+                              "e.kind = 'visit'") == 2);
+  // Every visit names the signed-in cashier in the terminal's audit.
+  CHECK(terminal_count(f.stack, "SELECT count(*) FROM staff_actions a JOIN staff s "
+                                "ON s.id = a.staff_id WHERE s.name = 'ana' AND "
+                                "a.action = 'visit'") ==
+        server_count(f.stack, "SELECT count(*) FROM events WHERE kind = 'visit'"));
+
+  for (const char* label : {"dom", "frame"}) {
+    const auto& samples = result.latencies_ms.at(label);
+    CHECK(samples.size() == 50);
+    // Figures, not assertions (docs/performance.md, "Greeting in the browser").
+    std::printf("greeting latency (%s), %zu card reads on the emulated reader: p50 %.1f ms  "
+                "p99 %.1f ms  max %.1f ms\n",
+                label, samples.size(), percentile(samples, 0.5), percentile(samples, 0.99),
+                percentile(samples, 1.0));
+  }
+}
+
+TEST_CASE("A sale, one-touch redeem and a refund on the screen",
+          "[browser][playwright]") {
+  require_prerequisites();
+  // The page is built into rapport-terminal from this file: without the offers panel there
+  // is nothing to start the fixture for (the script checks the served page again).
+  if (read_text(RAPPORT_SCREEN_PAGE).find("id=\"offers-panel\"") == std::string::npos) {
+    WARN("SKIPPED: the page has no #offers-panel: the offers panel of issue 9 is not in this "
+         "tree (" RAPPORT_SCREEN_PAGE ")");
+    return;
+  }
+  CashierStackOptions options;
+  options.pos_api = true;
+  options.rewards_rules = kRewardsRules;
+  options.members_refresh_s = 1;  // the points a sale earns reach the terminal within a second
+  Fixture f(options);
+  const auto result = f.harness.run("rewards.spec.js", "redeemAndRefund", {}, 180s);
+  if (!result.skipped.empty() && result.exit_status == 0) {
+    WARN("SKIPPED: " << result.skipped);
+    return;
+  }
+  require_passed(result);
+  CHECK(server_count(f.stack, kAdaEvents + "'purchase'") == 1);
+  CHECK(server_count(f.stack, kAdaEvents + "'redemption'") == 1);
+  CHECK(server_count(f.stack, kAdaEvents + "'refund'") == 1);
+}
