@@ -4,12 +4,18 @@
 // lists reports) offers it.
 #include "server/reports/customer_equity.h"
 #include "server/reports/report.h"
+#include "server/reports/value_reports.h"
 
 namespace rapport::server::reports {
 
 std::vector<std::unique_ptr<Report>> all_reports() {
   std::vector<std::unique_ptr<Report>> reports;
   reports.push_back(customer_equity_report());
+  reports.push_back(customer_equity_change_report());
+  reports.push_back(value_distribution_report());
+  reports.push_back(tier_migrations_report());
+  reports.push_back(cohort_retention_report());
+  reports.push_back(category_mix_report());
   return reports;
 }
 

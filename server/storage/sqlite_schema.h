@@ -11,7 +11,7 @@
 
 namespace rapport::server {
 
-inline constexpr std::array<storage::Migration, 13> kSqliteMigrations{{
+inline constexpr std::array<storage::Migration, 14> kSqliteMigrations{{
     {1, R"sql(
 CREATE TABLE stores (
   id   TEXT PRIMARY KEY,
@@ -428,6 +428,27 @@ CREATE TABLE erasures (
   staff     TEXT NOT NULL,
   reason    TEXT NOT NULL
 );
+)sql"},
+    // Issue 11: customer equity over time, kept per home store at every value refresh
+    // (docs/reports.md, "customer-equity-change"): the store's equity after the refresh and
+    // its change since the one before, in parts. Tiny (stores x refreshes), so head office's
+    // comparison of stores reads it instead of a million snapshots.
+    {16, R"sql(
+CREATE TABLE store_equity (
+  refresh_id    INTEGER NOT NULL REFERENCES value_refreshes(id),
+  as_of         TEXT NOT NULL,
+  store_id      TEXT NOT NULL,
+  members       INTEGER NOT NULL,
+  equity_cents  INTEGER NOT NULL,
+  new_members   INTEGER NOT NULL,
+  new_cents     INTEGER NOT NULL,
+  growth_cents  INTEGER NOT NULL,
+  decline_cents INTEGER NOT NULL,
+  lost_members  INTEGER NOT NULL,
+  lost_cents    INTEGER NOT NULL,
+  PRIMARY KEY (store_id, refresh_id)
+) WITHOUT ROWID;
+CREATE INDEX store_equity_as_of ON store_equity(as_of);
 )sql"},
 }};
 
