@@ -33,7 +33,7 @@ constexpr std::string_view kSql =
     "FROM at_end e JOIN members m ON m.id = e.member_id "
     "LEFT JOIN at_start s ON s.member_id = e.member_id "
     "WHERE ?1 IS NULL OR m.home_store = ?1 "
-    "GROUP BY 1 ORDER BY CASE from_tier WHEN 'MVC' THEN 1 WHEN 'MGC' THEN 2 WHEN 'LMC' THEN 3 "
+    "GROUP BY 1 ORDER BY CASE coalesce(s.tier, '(none)') WHEN 'MVC' THEN 1 WHEN 'MGC' THEN 2 WHEN 'LMC' THEN 3 "
     "WHEN 'BZ' THEN 4 ELSE 5 END";
 
 class TierMigrations final : public Report {
