@@ -1,7 +1,8 @@
 // server/reports/cohort_retention.cpp
 //
 // Cohort retention by month of enrollment: for the members who enrolled in each month (the
-// cohort), the share who bought something in the k-th calendar month after it, k = 1..12.
+// cohort; the enrollment event's day), the share who bought something in the k-th calendar
+// month after it, k = 1..12.
 // A month that has not ended yet, or lies after `to` (or after the last purchase on record
 // when no `to` is given), is no value rather than 0 %.
 #include <array>
@@ -42,12 +43,16 @@ std::string month_number(std::string_view column) {
 }
 
 std::string build_sql() {
+  // The enrollment day: the enrollment event's time at the counter; members.created_at (when
+  // the server heard of it) for a member without one.
   std::string sql =
-      "WITH cohorts AS MATERIALIZED (SELECT m.id, substr(m.created_at, 1, 7) AS cohort, " +
-      month_number("m.created_at") +
-      " AS start FROM members m WHERE (?1 IS NULL OR m.home_store = ?1) "
-      "AND (?2 IS NULL OR substr(m.created_at, 1, 10) >= ?2) "
-      "AND (?3 IS NULL OR substr(m.created_at, 1, 10) <= ?3)), "
+      "WITH joined AS (SELECT m.id, coalesce((SELECT min(e.occurred_at) FROM events e "
+      "WHERE e.member_id = m.id AND e.kind = 'enrollment'), m.created_at) AS day "
+      "FROM members m WHERE ?1 IS NULL OR m.home_store = ?1), "
+      "cohorts AS MATERIALIZED (SELECT id, substr(day, 1, 7) AS cohort, " +
+      month_number("day") +
+      " AS start FROM joined WHERE (?2 IS NULL OR substr(day, 1, 10) >= ?2) "
+      "AND (?3 IS NULL OR substr(day, 1, 10) <= ?3)), "
       "last_month AS (SELECT " + month_number("d") +
       " AS month FROM (SELECT coalesce(?3, (SELECT max(day) FROM purchases)) AS d)), "
       "active AS MATERIALIZED (SELECT c.cohort, " + month_number("p.day") +

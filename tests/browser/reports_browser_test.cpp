@@ -59,7 +59,9 @@ const std::map<std::string, std::string> kRowCounts = {
     {"customer-equity-change", "SELECT count(DISTINCT store_id) FROM store_equity"},
     {"value-distribution", "SELECT CASE WHEN count(*) > 0 THEN 5 ELSE 0 END FROM value_snapshots"},
     {"tier-migrations", "SELECT CASE WHEN count(*) > 0 THEN 1 ELSE 0 END FROM tier_history"},
-    {"cohort-retention", "SELECT count(DISTINCT substr(created_at, 1, 7)) FROM members"},
+    {"cohort-retention",
+     "SELECT count(DISTINCT substr(coalesce((SELECT min(occurred_at) FROM events e WHERE "
+     "e.member_id = m.id AND e.kind = 'enrollment'), m.created_at), 1, 7)) FROM members m"},
     {"category-mix",
      "SELECT count(DISTINCT c.category) FROM member_categories c, value_snapshots v "
      "WHERE v.member_id = c.member_id"},
