@@ -1,7 +1,8 @@
 // bench/bench_reports.cpp
 //
-// Every head-office report (server/reports/all_reports()) on a server data folder, each run R
-// times into a sink that only counts rows: p50 and p95 wall time per report, and its rows.
+// Every head-office report (server/reports/all_reports()) on a server data folder, each run
+// 1 + R times into a sink that only counts rows: the first run (cold: it fills the report
+// cache, cached_report.h, after a value refresh) and p50/p95 of the R runs after it.
 // Issue 11 asks for under 200 ms at p95 with 1,000,000 members, 20,000,000 purchases and 500
 // stores. Prints figures; asserts nothing about speed (docs/performance.md, "Reports").
 //
@@ -64,16 +65,30 @@ int main(int argc, char** argv) {
                  db.error().message().c_str());
     return 1;
   }
-  std::printf("%-22s %8s %10s %10s %10s\n", "report", "rows", "p50 ms", "p95 ms", "max ms");
+  // A new run of the refresh's cache for each bench run: the first run is cold.
+  if (auto cleared = db->execute("DELETE FROM report_cache"); !cleared) {
+    std::fprintf(stderr, "bench_reports: cannot clear the report cache: %s\n",
+                 cleared.error().message().c_str());
+    return 1;
+  }
+  std::printf("%-24s %8s %10s %10s %10s %10s\n", "report", "rows", "first ms", "p50 ms",
+              "p95 ms", "max ms");
   int failed = 0;
   for (const auto& report : reports::all_reports()) {
     std::vector<double> ms;
     std::size_t rows = 0;
-    for (int i = 0; i < runs; ++i) {
+    double first = 0;
+    for (int i = 0; i <= runs; ++i) {
       CountingSink sink;
       const auto start = std::chrono::steady_clock::now();
       const auto ran = report->run(*db, filter, sink);
-      ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+      const double took =
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+      if (i == 0) {
+        first = took;
+      } else {
+        ms.push_back(took);
+      }
       if (!ran) {
         std::fprintf(stderr, "bench_reports: %s failed: %s\n", std::string(report->name()).c_str(),
                      ran.error().message().c_str());
@@ -82,8 +97,9 @@ int main(int argc, char** argv) {
       }
       rows = sink.rows;
     }
-    std::printf("%-22s %8zu %10.1f %10.1f %10.1f\n", std::string(report->name()).c_str(), rows,
-                percentile(ms, 0.5), percentile(ms, 0.95), percentile(ms, 1.0));
+    if (ms.empty()) continue;
+    std::printf("%-24s %8zu %10.1f %10.1f %10.1f %10.1f\n", std::string(report->name()).c_str(),
+                rows, first, percentile(ms, 0.5), percentile(ms, 0.95), percentile(ms, 1.0));
     std::fflush(stdout);
   }
   return failed == 0 ? 0 : 1;

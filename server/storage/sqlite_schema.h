@@ -11,7 +11,7 @@
 
 namespace rapport::server {
 
-inline constexpr std::array<storage::Migration, 14> kSqliteMigrations{{
+inline constexpr std::array<storage::Migration, 15> kSqliteMigrations{{
     {1, R"sql(
 CREATE TABLE stores (
   id   TEXT PRIMARY KEY,
@@ -449,6 +449,20 @@ CREATE TABLE store_equity (
   PRIMARY KEY (store_id, refresh_id)
 ) WITHOUT ROWID;
 CREATE INDEX store_equity_as_of ON store_equity(as_of);
+)sql"},
+    // Issue 11: head-office reports' rows kept per report and filter until the next value
+    // refresh (server/reports/cached_report.h), so a report that scans a million members
+    // does so once per refresh, not at every page view. Row -1 marks a finished run (an
+    // empty result is kept too).
+    {17, R"sql(
+CREATE TABLE report_cache (
+  report     TEXT NOT NULL,
+  filter     TEXT NOT NULL,
+  refresh_id INTEGER NOT NULL,
+  row        INTEGER NOT NULL,
+  cells      TEXT NOT NULL,
+  PRIMARY KEY (report, filter, refresh_id, row)
+) WITHOUT ROWID;
 )sql"},
 }};
 

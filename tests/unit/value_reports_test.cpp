@@ -386,3 +386,41 @@ TEST_CASE("customer equity change: each store's start, end and parts equal the t
   REQUIRE(first_only.rows.size() == want.size());
   CHECK(integer(first_only.rows[0][2]) == want.at(std::get<std::string>(first_only.rows[0][0])).start);
 }
+
+TEST_CASE("a report's rows are kept until the next value refresh and replayed as they were",
+          "[reports]") {
+  Chain chain;
+  chain.refresh(kEnd);
+  const auto kept_rows = [&](const std::string& where) {
+    return rows_of<std::int64_t>(chain.db, "SELECT count(*) FROM report_cache WHERE " + where,
+                                 [](storage::Statement& s) { return s.column_int64(0); })
+        .at(0);
+  };
+  const auto first = run(chain.db, "category-mix");
+  REQUIRE_FALSE(first.rows.empty());
+  // Its rows, and the mark of a finished run.
+  CHECK(kept_rows("report = 'category-mix'") ==
+        static_cast<std::int64_t>(first.rows.size()) + 1);
+  // The data behind it changes between refreshes: the kept rows are replayed, cell for cell.
+  REQUIRE(chain.db.execute("UPDATE member_categories SET spend_cents = spend_cents * 2"));
+  const auto replayed = run(chain.db, "category-mix");
+  CHECK((replayed.rows == first.rows));
+  // Another filter is its own run.
+  reports::Filter s1;
+  s1.store = "S1";
+  const auto one_store = run(chain.db, "category-mix", s1);
+  CHECK((one_store.rows != first.rows));
+  // A value refresh: computed again from the data, and the older runs are dropped.
+  chain.refresh(kEnd);
+  const auto fresh = run(chain.db, "category-mix");
+  REQUIRE(fresh.rows.size() == first.rows.size());
+  CHECK(integer(fresh.rows[0][1]) == 2 * integer(first.rows[0][1]));
+  CHECK(kept_rows("report = 'category-mix' AND refresh_id < (SELECT max(id) FROM value_refreshes)") == 0);
+  // An empty result is kept too (no rows before a refresh is a finished run, not a miss).
+  Chain empty_chain;
+  CHECK(run(empty_chain.db, "value-distribution").rows.empty());
+  CHECK(rows_of<std::int64_t>(empty_chain.db,
+                              "SELECT count(*) FROM report_cache WHERE report = 'value-distribution' AND row = -1",
+                              [](storage::Statement& s) { return s.column_int64(0); })
+            .at(0) == 1);
+}
