@@ -52,19 +52,22 @@ std::int64_t integer(const reports::Cell& cell) { return std::get<std::int64_t>(
 double percent(const reports::Cell& cell) { return std::stod(std::get<std::string>(cell)); }
 bool empty(const reports::Cell& cell) { return std::holds_alternative<std::monostate>(cell); }
 
+storage::Database seeded(const server::SeedTarget& target) {
+  value::ChainSpec spec;
+  spec.members = 400;
+  spec.stores = 3;
+  spec.seed = 11;
+  REQUIRE(server::seed_chain(target, spec, kEnd, server::SeedPath::kBulk));
+  return storage::Database::open(target.database, server::kSqliteMigrations).value();
+}
+
 // A seeded chain of 400 members in 3 stores, purchases up to kEnd.
 struct Chain {
   testing::TempDir dir;
   server::SeedTarget target{dir / "rapport.db", card::CardKey::from_hex(std::string(64, 'c')).value(),
                             "627599"};
-  storage::Database db = [this] {
-    value::ChainSpec spec;
-    spec.members = 400;
-    spec.stores = 3;
-    spec.seed = 11;
-    REQUIRE(server::seed_chain(target, spec, kEnd, server::SeedPath::kBulk));
-    return storage::Database::open(target.database, server::kSqliteMigrations).value();
-  }();
+  storage::Database db;
+  Chain() : db(seeded(target)) {}
 
   void refresh(std::chrono::sys_days as_of) {
     auto store = server::open_sqlite_store(target.database).value();
