@@ -10,11 +10,13 @@
 #include <charconv>
 
 #include "server/dashboard/assets.h"
+#include "server/dashboard/report_views.h"
 #include "server/dashboard/request_parts.h"
 #include "server/dashboard/views.h"
 #include "shared/crypto/password_hash.h"
 #include "shared/storage/storage_errc.h"
 #include "shared/util/clock.h"
+#include "server/reports/report.h"
 
 namespace rapport::server {
 namespace {
@@ -196,6 +198,12 @@ net::HttpResponse DashboardHandler::route(const net::HttpRequest& request) {
                                            "store managers and head office."));
   }
   if (get && path.empty()) return html_response(200, std::string(find_asset("index.html")->bytes));
+  if (get && !api && !path.empty() && path[0] == "reports" && path.size() <= 2) {
+    return reports_route(request, *caller, *target);
+  }
+  if (get && api && path.size() == 3 && path[1] == "reports") {
+    return report_csv(request, *caller, *target);
+  }
   if (get && api && path.size() == 4 && path[1] == "stores") {
     if (path[3] == "regulars") return regulars(request, *caller, path[2], false);
     if (path[3] == "regulars.csv") return regulars(request, *caller, path[2], true);
@@ -609,6 +617,81 @@ net::HttpResponse DashboardHandler::move_member(const net::HttpRequest& request,
     return json_error(503, "cannot move now: nothing was changed, try again");
   }
   return json_response(200, move_json(*id, store_id, *moved));
+}
+
+// The head-office report pages: the index, and each report's page, both server-rendered.
+// Store managers (and any role but head office and administrators) are refused here, on the
+// server, like the CSV URLs below.
+net::HttpResponse DashboardHandler::reports_route(const net::HttpRequest& request,
+                                                  const Caller& caller, const Target& target) {
+  const std::string name = target.segments.size() == 2 ? target.segments[1] : std::string();
+  const std::string object = "report:" + (name.empty() ? std::string("index") : name);
+  if (!may_read_reports(caller.user)) {
+    (void)audit(request, &caller.user, {}, "read-report", object, "denied");
+    return html_response(403, message_page("Head office only",
+                                           "Reports cover the whole chain: they are for head "
+                                           "office and administrators."));
+  }
+  if (name.empty()) return html_response(200, reports_index_page(reports::all_reports()));
+  const auto report = reports::find_report(name);
+  if (!report) {
+    return html_response(404, message_page("No such report", "See the list at /reports."));
+  }
+  const auto filter = report_filter_from_query(target.query);
+  if (!filter) {
+    return html_response(400, message_page("Wrong dates", "Days are YYYY-MM-DD."));
+  }
+  ReportPageSink page(*report, options_.report_page_rows);
+  if (const auto ran = store_.run_report(*report, *filter, page); !ran) {
+    spdlog::error("dashboard: report {} failed: {}", name, ran.error().message());
+    return html_response(503, message_page("Cannot read the database now", "Try again."));
+  }
+  const auto stores = store_.all_stores();
+  if (!stores) return html_response(503, message_page("Cannot read the database now", "Try again."));
+  const std::string query = report_filter_query(*filter);
+  if (!audit(request, &caller.user, {}, "read-report", object + (query.empty() ? "" : " " + query),
+             "ok")) {
+    return json_error(503, "cannot write the audit log: try again");
+  }
+  return html_response(200, page.page(*filter, *stores));
+}
+
+// GET /api/reports/NAME.csv?store=&from=&to=: the report's rows streamed as CSV straight
+// from the query to the connection (never held whole), after the same checks as its page.
+net::HttpResponse DashboardHandler::report_csv(const net::HttpRequest& request,
+                                               const Caller& caller, const Target& target) {
+  const std::string& file = target.segments[2];
+  const bool csv = file.size() > 4 && file.ends_with(".csv");
+  const std::string name = csv ? file.substr(0, file.size() - 4) : file;
+  const std::string object = "report:" + name;
+  if (!may_read_reports(caller.user)) {
+    (void)audit(request, &caller.user, {}, "export-report", object, "denied");
+    return json_error(403, "reports are for head office and administrators");
+  }
+  auto report = csv ? reports::find_report(name) : nullptr;
+  if (!report) return json_error(404, "no such report: see /reports");
+  const auto filter = report_filter_from_query(target.query);
+  if (!filter) return json_error(400, "days are YYYY-MM-DD");
+  const std::string query = report_filter_query(*filter);
+  if (!audit(request, &caller.user, {}, "export-report",
+             object + (query.empty() ? "" : " " + query), "ok")) {
+    return json_error(503, "cannot write the audit log: try again");
+  }
+  net::HttpResponse response{200, "text/csv; charset=utf-8", {}};
+  response.headers.push_back(
+      {"Content-Disposition", "attachment; filename=\"" + name + ".csv\""});
+  // Runs after this returns, on the same I/O thread, while the connection takes the rows.
+  response.stream_body = [this, shared = std::shared_ptr<const reports::Report>(std::move(report)),
+                          chosen = *filter](const net::HttpResponse::BodyWriter& write) {
+    CsvLineSink sink(write);
+    const auto ran = store_.run_report(*shared, chosen, sink);
+    if (!ran) {
+      spdlog::error("dashboard: CSV of report {} failed: {}", shared->name(),
+                    ran.error().message());
+    }
+    return ran.has_value() && !sink.peer_gone();
+  };
+  return response;
 }
 
 }  // namespace rapport::server

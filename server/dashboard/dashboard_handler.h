@@ -24,11 +24,14 @@
 
 namespace rapport::server {
 
+struct Target;  // request_parts.h
+
 struct DashboardOptions {
   SessionLimits sessions;
   ThrottleLimits throttle;
   std::size_t table_rows = 500;  // rows of the regulars and visitors tables (and their CSV)
   std::size_t history_rows = 200;  // lines of a member's history on their page
+  std::size_t report_page_rows = 1000;  // rows of a report's page (its CSV has them all)
   // The cost passwords are kept at: a stored hash below it is replaced at the next login.
   crypto::ScryptParams password_cost = crypto::kDefaultScrypt;
 };
@@ -83,6 +86,12 @@ class DashboardHandler {
   // POST /api/members/KEEP/merge?from=MERGED
   net::HttpResponse merge_members(const net::HttpRequest& request, const Caller& caller,
                                   const std::string& keep_text, const std::string& merge_text);
+  // Head-office reports (report_routes.cpp; docs/dashboard.md, "Reports"): GET /reports,
+  // /reports/NAME and /api/reports/NAME.csv (streamed), for head office and administrators.
+  net::HttpResponse reports_route(const net::HttpRequest& request, const Caller& caller,
+                                  const Target& target);
+  net::HttpResponse report_csv(const net::HttpRequest& request, const Caller& caller,
+                               const Target& target);
   // nullopt when the request carries no live session of an existing, enabled user.
   std::optional<Caller> authenticate(const net::HttpRequest& request);
   std::vector<std::string> readable_stores(const StaffUser& user);

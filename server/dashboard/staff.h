@@ -38,6 +38,10 @@ struct StaffUser {
 // True when `user` may read the members and regulars of `store_id`.
 [[nodiscard]] bool may_read_store(const StaffUser& user, std::string_view store_id);
 
+// True when `user` may read the chain-wide head-office reports (docs/reports.md): head office
+// and administrators; store managers are refused.
+[[nodiscard]] bool may_read_reports(const StaffUser& user);
+
 // True when `user` may change things about the members of `store_id` (assign relationship
 // owners, close follow-ups): its store managers and administrators; head office only reads.
 [[nodiscard]] bool may_manage_store(const StaffUser& user, std::string_view store_id);

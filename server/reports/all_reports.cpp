@@ -2,14 +2,23 @@
 //
 // The list of reports: add a report here and `rapportctl report NAME` (and any page that
 // lists reports) offers it.
+#include "server/reports/cached_report.h"
 #include "server/reports/customer_equity.h"
 #include "server/reports/report.h"
+#include "server/reports/value_reports.h"
 
 namespace rapport::server::reports {
 
 std::vector<std::unique_ptr<Report>> all_reports() {
   std::vector<std::unique_ptr<Report>> reports;
-  reports.push_back(customer_equity_report());
+  // The reports that scan members, snapshots or purchases are kept until the next value
+  // refresh (cached_report.h); customer-equity-change reads a summary table already.
+  reports.push_back(cached(customer_equity_report()));
+  reports.push_back(customer_equity_change_report());
+  reports.push_back(cached(value_distribution_report()));
+  reports.push_back(cached(tier_migrations_report()));
+  reports.push_back(cached(cohort_retention_report()));
+  reports.push_back(cached(category_mix_report()));
   return reports;
 }
 

@@ -11,6 +11,7 @@ constexpr std::array<Column, 3> kColumns{{
     {"members", ColumnKind::kInteger},
     {"customer_equity_cents", ColumnKind::kCents},
 }};
+constexpr std::array<std::string_view, 1> kChartValues{"customer_equity_cents"};
 
 class CustomerEquity final : public Report {
  public:
@@ -19,6 +20,9 @@ class CustomerEquity final : public Report {
     return "Customer equity (sum of lifetime values from the value snapshots) by home store";
   }
   std::span<const Column> columns() const override { return kColumns; }
+  std::optional<ChartSpec> chart() const override {
+    return ChartSpec{ChartKind::kBar, "store", kChartValues};
+  }
 
   Result<void> run(storage::Database& db, const Filter& filter, RowSink& sink) const override {
     RAPPORT_TRY(auto stmt,

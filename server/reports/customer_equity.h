@@ -14,5 +14,7 @@
 namespace rapport::server::reports {
 
 [[nodiscard]] std::unique_ptr<Report> customer_equity_report();
+// Its change between two days and the parts of it, by home store (customer_equity_change.cpp).
+[[nodiscard]] std::unique_ptr<Report> customer_equity_change_report();
 
 }  // namespace rapport::server::reports

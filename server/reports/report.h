@@ -30,7 +30,8 @@ struct Filter {
   std::optional<std::string> to;
 };
 
-enum class ColumnKind { kText, kInteger, kCents };  // kCents: whole cents, an integer
+// kCents: whole cents, an integer. kPercent: a percentage as decimal text ("52.34").
+enum class ColumnKind { kText, kInteger, kCents, kPercent };
 
 struct Column {
   std::string_view name;
@@ -49,12 +50,23 @@ class RowSink {
   virtual void end() = 0;
 };
 
+// How a report is best drawn (docs/reports.md, "Charts"): one point or bar per row, labelled
+// by `label_column`, one dataset per name in `value_columns` (numeric columns of the report).
+enum class ChartKind { kBar, kLine };
+struct ChartSpec {
+  ChartKind kind = ChartKind::kBar;
+  std::string_view label_column;
+  std::span<const std::string_view> value_columns;
+};
+
 class Report {
  public:
   virtual ~Report() = default;
   [[nodiscard]] virtual std::string_view name() const = 0;
   [[nodiscard]] virtual std::string_view description() const = 0;
   [[nodiscard]] virtual std::span<const Column> columns() const = 0;
+  // How the dashboard draws it; nullopt: a table says it best.
+  [[nodiscard]] virtual std::optional<ChartSpec> chart() const { return std::nullopt; }
   // Streams the rows for `filter`. No rows when there is nothing to report (before the first
   // value refresh, for instance): never invented zeros.
   // Requires: `db` is the server's database (server/storage/sqlite_schema.h).

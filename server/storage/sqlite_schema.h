@@ -11,7 +11,7 @@
 
 namespace rapport::server {
 
-inline constexpr std::array<storage::Migration, 14> kSqliteMigrations{{
+inline constexpr std::array<storage::Migration, 16> kSqliteMigrations{{
     {1, R"sql(
 CREATE TABLE stores (
   id   TEXT PRIMARY KEY,
@@ -437,6 +437,41 @@ CREATE TABLE erasures (
     {14, R"sql(
 CREATE INDEX events_store_visit_days ON events(store_id, substr(occurred_at, 1, 10), member_id)
   WHERE kind = 'visit';
+)sql"},
+    // Issue 11: customer equity over time, kept per home store at every value refresh
+    // (docs/reports.md, "customer-equity-change"): the store's equity after the refresh and
+    // its change since the one before, in parts. Tiny (stores x refreshes), so head office's
+    // comparison of stores reads it instead of a million snapshots.
+    {15, R"sql(
+CREATE TABLE store_equity (
+  refresh_id    INTEGER NOT NULL REFERENCES value_refreshes(id),
+  as_of         TEXT NOT NULL,
+  store_id      TEXT NOT NULL,
+  members       INTEGER NOT NULL,
+  equity_cents  INTEGER NOT NULL,
+  new_members   INTEGER NOT NULL,
+  new_cents     INTEGER NOT NULL,
+  growth_cents  INTEGER NOT NULL,
+  decline_cents INTEGER NOT NULL,
+  lost_members  INTEGER NOT NULL,
+  lost_cents    INTEGER NOT NULL,
+  PRIMARY KEY (store_id, refresh_id)
+) WITHOUT ROWID;
+CREATE INDEX store_equity_as_of ON store_equity(as_of);
+)sql"},
+    // Issue 11: head-office reports' rows kept per report and filter until the next value
+    // refresh (server/reports/cached_report.h), so a report that scans a million members
+    // does so once per refresh, not at every page view. Row -1 marks a finished run (an
+    // empty result is kept too).
+    {16, R"sql(
+CREATE TABLE report_cache (
+  report     TEXT NOT NULL,
+  filter     TEXT NOT NULL,
+  refresh_id INTEGER NOT NULL,
+  row        INTEGER NOT NULL,
+  cells      TEXT NOT NULL,
+  PRIMARY KEY (report, filter, refresh_id, row)
+) WITHOUT ROWID;
 )sql"},
 }};
 

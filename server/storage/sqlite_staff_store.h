@@ -27,6 +27,10 @@ class SqliteStaffStore final : public StaffStore {
   Result<void> set_password_hash(std::int64_t id, const std::string& password_hash) override;
   Result<bool> disable_user(std::int64_t id, const std::string& at) override;
   Result<void> record_audit(const AuditEntry& entry) override;
+  Result<void> run_report(const reports::Report& report, const reports::Filter& filter,
+                          reports::RowSink& sink) override {
+    return report.run(db_, filter, sink);
+  }
   Result<std::vector<AuditEntry>> list_audit(std::size_t limit) override;
   Result<bool> store_exists(const std::string& store_id) override;
   Result<std::vector<std::string>> all_stores() override;

@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "server/storage/sqlite_members.h"
+#include "server/storage/sqlite_store_equity.h"
 #include "shared/util/clock.h"
 #include "shared/util/huge_pages.h"
 
@@ -102,6 +103,8 @@ struct Previous {
   std::string segment;
   bool at_risk = false;
   long rhythm = -1;
+  std::int64_t lifetime_value_cents = 0;  // for the stores' equity changes
+  double p_alive = 0;
 };
 
 long whole_days(const std::optional<double>& days) {
@@ -318,7 +321,8 @@ Result<std::size_t> save_value_refresh(storage::Database& db, const value::Value
   // A vector in member order rather than a hash map: a million nodes cost more than a search.
   std::vector<std::pair<std::int64_t, Previous>> previous;
   RAPPORT_TRY(auto read, db.prepare(std::string("SELECT member_id, tier, segment, at_risk, "
-                                                "rhythm_days FROM value_snapshots") +
+                                                "rhythm_days, lifetime_value_cents, p_alive "
+                                                "FROM value_snapshots") +
                                     (mark.full ? " ORDER BY member_id" : " WHERE member_id = ?1")));
   auto read_rows = [&]() -> Result<void> {
     for (;;) {
@@ -328,7 +332,8 @@ Result<std::size_t> save_value_refresh(storage::Database& db, const value::Value
       if (!read.column_is_null(4)) rhythm = read.column_double(4);
       previous.emplace_back(read.column_int64(0),
                             Previous{read.column_text(1), read.column_text(2),
-                                     read.column_int64(3) != 0, whole_days(rhythm)});
+                                     read.column_int64(3) != 0, whole_days(rhythm),
+                                     read.column_int64(5), read.column_double(6)});
     }
     read.reset();
     return {};
@@ -372,6 +377,7 @@ Result<std::size_t> save_value_refresh(storage::Database& db, const value::Value
                                        "segment) VALUES (?1, ?2, ?3, ?4)"));
   RAPPORT_TRY(auto member, db.prepare("UPDATE members SET value_tier = ?2, at_risk = ?3, "
                                       "rhythm_days = ?4, changed_seq = ?5 WHERE id = ?1"));
+  RAPPORT_TRY(auto equity, StoreEquityChanges::start(db, mark.full));
   std::optional<std::int64_t> sequence;
   std::size_t migrated = 0;
   for (const auto& s : refresh.snapshots) {
@@ -399,6 +405,9 @@ Result<std::size_t> save_value_refresh(storage::Database& db, const value::Value
         .bind_optional(16, s.rhythm_days);
     RAPPORT_TRY_VOID(write.run());
 
+    std::optional<StoreEquityChanges::Before> equity_before;
+    if (before) equity_before = StoreEquityChanges::Before{before->lifetime_value_cents, before->p_alive};
+    RAPPORT_TRY_VOID(equity.add(s.member_id, equity_before, s.lifetime_value_cents, s.p_alive));
     const bool moved = !before || before->tier != tier || before->segment != s.segment;
     if (moved) {
       ++migrated;
@@ -429,6 +438,7 @@ Result<std::size_t> save_value_refresh(storage::Database& db, const value::Value
                        .bind(5, mark.events_seq)
                        .bind(6, static_cast<std::int64_t>(refresh.snapshots.size()))
                        .run());
+  RAPPORT_TRY_VOID(equity.write(db.last_insert_rowid(), as_of));
   RAPPORT_TRY_VOID(tx.commit());
   return migrated;
 }

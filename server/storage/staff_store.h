@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "server/dashboard/staff.h"
+#include "server/reports/report.h"
 #include "server/value/value_model.h"
 #include "shared/util/result.h"
 
@@ -238,6 +239,12 @@ class StaffStore {
   // Disables the user at `at`: they cannot log in, and their sessions end at their next
   // request. False when there is no such user or they were disabled already.
   [[nodiscard]] virtual Result<bool> disable_user(std::int64_t id, const std::string& at) = 0;
+
+  // Runs a head-office report (server/reports/) on this connection, streaming its rows into
+  // `sink` as they are read (the dashboard's report pages and CSV downloads).
+  [[nodiscard]] virtual Result<void> run_report(const reports::Report& report,
+                                                const reports::Filter& filter,
+                                                reports::RowSink& sink) = 0;
 
   [[nodiscard]] virtual Result<void> record_audit(const AuditEntry& entry) = 0;
   // Newest first.

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstddef>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -61,6 +62,15 @@ struct HttpResponse {
   // Further header fields to send (Set-Cookie, Cache-Control, ...); the client fills it with
   // every field it received, names lower case.
   std::vector<HttpHeader> headers{};
+  // Server side only, for a body too large to hold (a CSV export): when set, `body` is
+  // ignored and the body is sent chunked as this produces it. It is called once, after the
+  // header is sent, on the server's I/O thread, and hands each piece to `write`, which
+  // returns false once the peer is gone (stop then). It returns false when it failed part
+  // way: the connection is then closed without the last chunk, so the client sees a
+  // truncated body, never a short one that looks whole. Whatever it uses must outlive the
+  // server (the handler's own state does).
+  using BodyWriter = std::function<bool(std::string_view piece)>;
+  std::function<bool(const BodyWriter& write)> stream_body{};
 };
 
 // Bounds on what one peer may cost us; the defaults suit the terminal sync protocol.

@@ -250,6 +250,9 @@ async function start() {
   const session = await getJson('/api/session');
   csrfToken = session.csrf_token;
   document.getElementById('who').textContent = session.name + ' (' + session.role + ')';
+  // Head office and administrators also have the chain's reports (/reports).
+  document.getElementById('reports-link').hidden =
+      !(session.role === 'head-office' || session.role === 'administrator');
   const select = document.getElementById('store');
   for (const store of session.stores) {
     const option = document.createElement('option');

@@ -11,6 +11,9 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/chunk_encode.hpp>
+#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
@@ -202,6 +205,7 @@ HttpResponse ServerSession::call_handler(Request&& message) {
 
 asio::awaitable<bool> ServerSession::async_write(const HttpResponse& response,
                                                  unsigned http_version, bool keep_alive) {
+  if (response.stream_body) co_return co_await async_write_streamed(response, http_version, keep_alive);
   http::response<http::string_body> message;
   message.version(http_version);
   message.result(response.status);
@@ -219,6 +223,59 @@ asio::awaitable<bool> ServerSession::async_write(const HttpResponse& response,
     co_return false;
   }
   co_return true;
+}
+
+// The header goes out asynchronously like any response; the pieces then go out as chunks of
+// up to kChunkBytes with blocking writes on this thread, because the producer (a report
+// stepping through SQLite) runs on it too. A peer that stops reading stalls this connection's
+// thread until the kernel gives up on it; the dashboard is the only user (CSV exports).
+asio::awaitable<bool> ServerSession::async_write_streamed(const HttpResponse& response,
+                                                          unsigned http_version,
+                                                          bool keep_alive) {
+  constexpr std::size_t kChunkBytes = 64 * 1024;
+  http::response<http::empty_body> message;
+  message.version(http_version);
+  message.result(response.status);
+  message.set(http::field::server, "rapport");
+  if (!response.content_type.empty()) message.set(http::field::content_type, response.content_type);
+  for (const auto& field : response.headers) message.insert(field.name, field.value);
+  message.keep_alive(keep_alive);
+  message.chunked(true);
+  http::response_serializer<http::empty_body> serializer(message);
+  beast::get_lowest_layer(stream_).expires_after(environment_.limits.io_timeout);
+  const auto [header_error, header_bytes] =
+      co_await http::async_write_header(stream_, serializer, kAsTuple);
+  if (header_error) {
+    spdlog::debug("https: writing to {} failed: {}", remote_address_, header_error.message());
+    co_return false;
+  }
+  beast::get_lowest_layer(stream_).expires_never();
+  std::string pending;
+  bool peer_gone = false;
+  const auto flush = [&]() {
+    if (pending.empty() || peer_gone) return !peer_gone;
+    boost::system::error_code ec;
+    asio::write(stream_, http::make_chunk(asio::buffer(pending)), ec);
+    pending.clear();
+    if (ec) {
+      spdlog::debug("https: streaming to {} failed: {}", remote_address_, ec.message());
+      peer_gone = true;
+    }
+    return !peer_gone;
+  };
+  bool complete = false;
+  try {
+    complete = response.stream_body([&](std::string_view piece) {
+      pending.append(piece);
+      return pending.size() < kChunkBytes || flush();
+    });
+  } catch (const std::exception& e) {
+    spdlog::error("https: streaming a response to {} failed: {}", remote_address_, e.what());
+  }
+  if (!complete || !flush()) co_return false;  // no last chunk: the client sees a truncated body
+  boost::system::error_code ec;
+  asio::write(stream_, http::make_chunk_last(), ec);
+  co_return !ec;
 }
 
 asio::awaitable<void> ServerSession::async_shutdown() {

@@ -71,6 +71,8 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
   // False when the write failed (the connection is then unusable).
   boost::asio::awaitable<bool> async_write(const HttpResponse& response, unsigned http_version,
                                            bool keep_alive);
+  boost::asio::awaitable<bool> async_write_streamed(const HttpResponse& response,
+                                                   unsigned http_version, bool keep_alive);
   boost::asio::awaitable<void> async_shutdown();
   HttpResponse call_handler(Request&& message);
 

@@ -616,3 +616,43 @@ TEST_CASE("close_connections closes the kept-alive connections its filter picks"
   CHECK(seen[0].common_name == "T1");
   CHECK_FALSE(seen[0].serial_hex.empty());
 }
+
+TEST_CASE("A streamed body arrives whole in chunks, and one that fails part way arrives "
+          "truncated, never short and whole-looking", "[net]") {
+  // 300 pieces of 1000 bytes: several 64 KiB chunks. A target of /fail stops after 100.
+  const auto handler = [](const HttpRequest& request) {
+    HttpResponse response{200, "text/csv", "ignored"};
+    const bool fail = request.target == "/fail";
+    response.stream_body = [fail](const HttpResponse::BodyWriter& write) {
+      for (int i = 0; i < 300; ++i) {
+        if (fail && i == 100) return false;
+        if (!write(std::string(999, static_cast<char>('a' + i % 26)) + "\n")) return false;
+      }
+      return true;
+    };
+    return response;
+  };
+  auto server = HttpsServer::start(server_options(), handler);
+  auto client =
+      HttpsClient::create(client_options(server->port(), TestPki::instance().client_t1()));
+  const auto whole = client->request("GET", "/", "", kDeadline);
+  INFO(error_text(whole));
+  REQUIRE(whole.has_value());
+  CHECK(whole->status == 200);
+  CHECK(whole->body.size() == 300'000);
+  CHECK(whole->body.substr(299'000, 999) == std::string(999, static_cast<char>('a' + 299 % 26)));
+  bool chunked = false;
+  for (const auto& field : whole->headers) {
+    if (field.name == "transfer-encoding" && field.value == "chunked") chunked = true;
+  }
+  CHECK(chunked);
+  // The connection stays usable after a whole streamed body.
+  const auto again = client->request("GET", "/", "", kDeadline);
+  REQUIRE(again.has_value());
+  CHECK(again->body.size() == 300'000);
+
+  auto other =
+      HttpsClient::create(client_options(server->port(), TestPki::instance().client_t1()));
+  const auto cut = other->request("GET", "/fail", "", kDeadline);
+  CHECK_FALSE(cut.has_value());
+}

@@ -1,0 +1,30 @@
+// server/reports/value_reports.h
+//
+// Head-office reports on the value engine's figures (docs/reports.md, docs/value-engine.md),
+// one file each: the Pareto curve of revenue and forecast value, value-tier migrations
+// between two days, cohort retention by month of enrollment, and the category mix of the
+// most valuable customers against the rest. Each yields no rows before the first value
+// refresh (or, for retention, before any member), never rows of zeros.
+
+#pragma once
+
+#include <memory>
+#include <string_view>
+
+#include "server/reports/report.h"
+
+namespace rapport::server::reports {
+
+// The snapshot filter the value-based reports share: ?1 home store, ?2/?3 the snapshot's
+// as_of day, over `value_snapshots v JOIN members m`.
+inline constexpr std::string_view kSnapshotFilter =
+    "(?1 IS NULL OR m.home_store = ?1) "
+    "AND (?2 IS NULL OR coalesce(v.as_of, substr(v.computed_at, 1, 10)) >= ?2) "
+    "AND (?3 IS NULL OR coalesce(v.as_of, substr(v.computed_at, 1, 10)) <= ?3)";
+
+[[nodiscard]] std::unique_ptr<Report> value_distribution_report();
+[[nodiscard]] std::unique_ptr<Report> tier_migrations_report();
+[[nodiscard]] std::unique_ptr<Report> cohort_retention_report();
+[[nodiscard]] std::unique_ptr<Report> category_mix_report();
+
+}  // namespace rapport::server::reports
