@@ -8,7 +8,7 @@
 namespace rapport::terminal {
 namespace {
 
-constexpr std::array<storage::Migration, 8> kMigrations{{
+constexpr std::array<storage::Migration, 9> kMigrations{{
     {1, R"sql(
 CREATE TABLE members (
   id          INTEGER PRIMARY KEY,
@@ -137,6 +137,20 @@ CREATE TABLE local_notes (
 );
 CREATE INDEX local_notes_member ON local_notes(member_id, noted_at);
 CREATE INDEX local_notes_card ON local_notes(card_token, noted_at);
+)sql"},
+    // Notes and the usual order at every counter (docs/offers.md): the member's latest notes
+    // as the server sent them (taken at any terminal of the chain), replaced with the member.
+    {9, R"sql(
+CREATE TABLE member_notes (
+  member_id INTEGER NOT NULL,
+  event_id  TEXT NOT NULL,
+  topic     TEXT NOT NULL,
+  text      TEXT NOT NULL,
+  noted_at  TEXT NOT NULL,
+  store_id  TEXT NOT NULL,
+  PRIMARY KEY (member_id, event_id)
+) WITHOUT ROWID;
+ALTER TABLE members ADD COLUMN usual_order TEXT;
 )sql"},
 }};
 

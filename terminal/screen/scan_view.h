@@ -1,8 +1,8 @@
 // terminal/screen/scan_view.h
 //
 // A scan as the cashier's screen shows it: the JSON the page receives (docs/cashier-screen.md,
-// "Scan"). Only what the terminal knows: kinds of data that have not landed (offers, notes)
-// are sent as empty lists, and the page says so. Pure.
+// "Scan"). Only what the terminal knows: kinds of data that have not landed (offers) are sent
+// as empty lists, and the page says so. Pure.
 
 #pragma once
 
@@ -12,15 +12,16 @@
 #include <vector>
 
 #include "terminal/counter.h"
-#include "terminal/screen/local_notes.h"
+#include "shared/domain/member.h"
 
 namespace rapport::terminal {
 
-// `notes`: the member's notes written at this terminal, newest first (the newest becomes the
-// prompt).
+// `notes`: the member's notes, newest first (the newest becomes the prompt), as
+// MemberCache::notes_to_show gives them: the server's copy of notes taken at any terminal and
+// those written here (empty store_id). The usual order comes with the member.
 [[nodiscard]] std::string scan_json(const ScanResult& result,
                                     std::chrono::system_clock::time_point now,
-                                    const std::vector<NoteLine>& notes = {});
+                                    const std::vector<domain::MemberNote>& notes = {});
 
 // "Birthday today" / "Birthday in 2 days" / "Birthday 3 days ago" when `birth_date`
 // (YYYY-MM-DD) falls within 3 days of `now` (UTC), ignoring the year; nullopt otherwise.
