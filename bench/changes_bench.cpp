@@ -160,8 +160,8 @@ int main(int argc, char** argv) {
       if (!page) die("changes: " + page.error().message());
       sent = page->members.size();
       for (const auto& m : page->members) {
-        with_notes += m.notes.empty() ? 0 : 1;
-        with_usual += m.usual_order ? 1 : 0;
+        if (!m.notes.empty()) ++with_notes;
+        if (m.usual_order) ++with_usual;
       }
     }
   }
