@@ -52,6 +52,22 @@ std::string rewards_note(const domain::Member& member) {
   return note + std::to_string(points) + " points";
 }
 
+// The usual order and the newest note, for the cashier to bring up (docs/offers.md, "Notes
+// and the usual order at every counter").
+std::string relationship_note(const domain::Member& member,
+                              const std::vector<domain::MemberNote>& notes) {
+  std::string note;
+  if (member.usual_order) note += " - usual: " + *member.usual_order;
+  if (!notes.empty()) {
+    const auto& last = notes.front();
+    note += " - last time: " + last.text + " (" + last.topic + ", " +
+            last.noted_at.substr(0, 10) +
+            (last.store_id.empty() ? std::string(" here") : " at " + last.store_id) +
+            ") - ask how it was";
+  }
+  return note;
+}
+
 }  // namespace
 
 ScanResult Counter::scan_chip(std::string_view uid_hex, std::span<const std::uint8_t> memory,
@@ -247,7 +263,14 @@ ScanResult Counter::record_visit(const std::string& token, const std::optional<C
   } else {
     message = "welcome, " + member.name + " - first visit";
   }
-  result.message = message + " - visit recorded" + rewards_note(member) + staff_hint(member);
+  std::vector<domain::MemberNote> notes;
+  if (auto found = cache_.notes_to_show(member.id, token, 1); found) {
+    notes = std::move(*found);
+  } else {
+    spdlog::error("cannot read the notes of member {}: {}", member.id, found.error().message());
+  }
+  result.message = message + " - visit recorded" + rewards_note(member) +
+                   relationship_note(member, notes) + staff_hint(member);
   return result;
 }
 

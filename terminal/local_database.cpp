@@ -8,7 +8,7 @@
 namespace rapport::terminal {
 namespace {
 
-constexpr std::array<storage::Migration, 9> kMigrations{{
+constexpr std::array<storage::Migration, 10> kMigrations{{
     {1, R"sql(
 CREATE TABLE members (
   id          INTEGER PRIMARY KEY,
@@ -151,6 +151,20 @@ CREATE TABLE local_sales (
   refunded_cents INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX local_sales_member ON local_sales(member_id, occurred_at);
+)sql"},
+    // Notes and the usual order at every counter (docs/offers.md): the member's latest notes
+    // as the server sent them (taken at any terminal of the chain), replaced with the member.
+    {10, R"sql(
+CREATE TABLE member_notes (
+  member_id INTEGER NOT NULL,
+  event_id  TEXT NOT NULL,
+  topic     TEXT NOT NULL,
+  text      TEXT NOT NULL,
+  noted_at  TEXT NOT NULL,
+  store_id  TEXT NOT NULL,
+  PRIMARY KEY (member_id, event_id)
+) WITHOUT ROWID;
+ALTER TABLE members ADD COLUMN usual_order TEXT;
 )sql"},
 }};
 

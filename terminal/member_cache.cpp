@@ -15,8 +15,8 @@ Result<void> MemberCache::store_member(const domain::Member& m) {
   RAPPORT_TRY(auto member,
               db_.prepare("INSERT OR REPLACE INTO members(id, name, home_store, birth_date, "
                           "visit_count, last_visit, value_tier, at_risk, rhythm_days, "
-                          "points_balance, reward_tier) "
-                          "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)"));
+                          "points_balance, reward_tier, usual_order) "
+                          "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)"));
   member.bind(1, m.id)
                        .bind(2, m.name)
                        .bind(3, m.home_store)
@@ -27,7 +27,8 @@ Result<void> MemberCache::store_member(const domain::Member& m) {
                        .bind(8, std::int64_t{m.at_risk ? 1 : 0})
                        .bind_optional(9, m.rhythm_days)
                        .bind_optional(10, m.points_balance)
-                       .bind_optional(11, m.reward_tier);
+                       .bind_optional(11, m.reward_tier)
+                       .bind_optional(12, m.usual_order);
   RAPPORT_TRY_VOID(member.run());
   // The server's list of the member's cards is the whole truth: a card it no longer lists
   // for them (moved to another member) goes.
@@ -54,6 +55,21 @@ Result<void> MemberCache::store_member(const domain::Member& m) {
                          .bind(6, o.points)
                          .run());
   }
+  // And the notes: the server sends the member's latest, taken at any terminal.
+  RAPPORT_TRY(auto drop_notes, db_.prepare("DELETE FROM member_notes WHERE member_id = ?1"));
+  RAPPORT_TRY_VOID(drop_notes.bind(1, m.id).run());
+  RAPPORT_TRY(auto note, db_.prepare("INSERT OR REPLACE INTO member_notes(member_id, event_id, "
+                                     "topic, text, noted_at, store_id) "
+                                     "VALUES (?1,?2,?3,?4,?5,?6)"));
+  for (const auto& n : m.notes) {
+    RAPPORT_TRY_VOID(note.bind(1, m.id)
+                         .bind(2, n.event_id)
+                         .bind(3, n.topic)
+                         .bind(4, n.text)
+                         .bind(5, n.noted_at)
+                         .bind(6, n.store_id)
+                         .run());
+  }
   return {};
 }
 
@@ -71,6 +87,7 @@ Result<void> MemberCache::remove_member(std::int64_t member_id) {
       // Sales recorded at this terminal's screen, kept for refunds: their purchase history.
       "DELETE FROM local_sales WHERE member_id = ?1",
       "DELETE FROM member_offers WHERE member_id = ?1",
+      "DELETE FROM member_notes WHERE member_id = ?1",
       "DELETE FROM cards WHERE member_id = ?1",
       "DELETE FROM members WHERE id = ?1",
   };
@@ -126,7 +143,7 @@ Result<std::optional<CardHolder>> MemberCache::find_by_token(const std::string& 
     RAPPORT_TRY(find_, db_.prepare("SELECT m.id, m.name, m.home_store, m.birth_date, "
                                    "m.visit_count, m.last_visit, c.last4, c.status, "
                                    "m.value_tier, m.at_risk, m.rhythm_days, "
-                                   "m.points_balance, m.reward_tier "
+                                   "m.points_balance, m.reward_tier, m.usual_order "
                                    "FROM cards c JOIN members m ON m.id = c.member_id "
                                    "WHERE c.token = ?1"));
   }
@@ -152,6 +169,7 @@ Result<std::optional<CardHolder>> MemberCache::find_by_token(const std::string& 
     if (!stmt.column_is_null(10)) h.member.rhythm_days = stmt.column_double(10);
     if (!stmt.column_is_null(11)) h.member.points_balance = stmt.column_int64(11);
     h.member.reward_tier = stmt.column_optional_text(12);
+    h.member.usual_order = stmt.column_optional_text(13);
     holder = std::move(h);
   }
   stmt.reset();
@@ -193,6 +211,36 @@ Result<protocol::CounterLimits> MemberCache::counter_limits() {
     }
   }
   return limits;
+}
+
+Result<std::vector<domain::MemberNote>> MemberCache::notes_to_show(
+    std::optional<std::int64_t> member_id, const std::string& card_token, std::size_t limit) {
+  if (!notes_) {
+    RAPPORT_TRY(notes_,
+                db_.prepare("SELECT event_id, topic, text, noted_at, store_id FROM member_notes "
+                            "WHERE member_id = ?1 "
+                            "UNION ALL "
+                            "SELECT event_id, topic, text, noted_at, '' FROM local_notes l "
+                            "WHERE (l.member_id = ?1 OR l.card_token = ?2) AND NOT EXISTS "
+                            "(SELECT 1 FROM member_notes n WHERE n.member_id = ?1 AND "
+                            "n.event_id = l.event_id) "
+                            "ORDER BY 4 DESC, 1 DESC LIMIT ?3"));
+  }
+  storage::Statement& stmt = *notes_;
+  stmt.bind_optional(1, member_id).bind(2, card_token).bind(3, static_cast<std::int64_t>(limit));
+  std::vector<domain::MemberNote> notes;
+  for (;;) {
+    auto row = stmt.step();
+    if (!row) {
+      stmt.reset();
+      return row.error();
+    }
+    if (!*row) break;
+    notes.push_back({stmt.column_text(0), stmt.column_text(1), stmt.column_text(2),
+                     stmt.column_text(3), stmt.column_text(4)});
+  }
+  stmt.reset();
+  return notes;
 }
 
 Result<std::int64_t> MemberCache::member_count() {

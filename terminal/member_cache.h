@@ -29,8 +29,9 @@ class MemberCache {
   // Requires: `db` outlives this cache.
   explicit MemberCache(storage::Database& db) : db_(db) {}
 
-  // Stores the page's members (each replacing its earlier copy and cards), removes its
-  // erased members (with their cards, pending notes and refused events) and stores its
+  // Stores the page's members (each replacing its earlier copy, cards, offers and notes),
+  // removes its erased members (with their cards, notes, pending notes and refused events)
+  // and stores its
   // cursor, in one transaction: a crash mid-catch-up resumes from the last page applied.
   // With removals the file is then rewritten (storage::rewrite_file); kBusy from that leaves
   // the removal committed and old bytes possibly in the file until the next removal.
@@ -56,12 +57,21 @@ class MemberCache {
   // offline, no gestures) before one did.
   [[nodiscard]] Result<protocol::CounterLimits> counter_limits();
 
+  // The notes to show for a member (docs/offers.md, "Notes and the usual order at every
+  // counter"): the server's copy of their latest notes (taken at any terminal of the chain)
+  // and the notes written at this terminal (local_notes, of the member or, for one enrolled
+  // here and not yet synced, of the card), each once (a note back from the server is the
+  // same event id), newest first, at most `limit`. A note written here has an empty store_id.
+  [[nodiscard]] Result<std::vector<domain::MemberNote>> notes_to_show(
+      std::optional<std::int64_t> member_id, const std::string& card_token, std::size_t limit);
+
  private:
   storage::Database& db_;
   [[nodiscard]] Result<void> store_member(const domain::Member& member);
   [[nodiscard]] Result<void> remove_member(std::int64_t member_id);
 
-  std::optional<storage::Statement> find_;  // prepared on first scan, then reused
+  std::optional<storage::Statement> find_;   // prepared on first scan, then reused
+  std::optional<storage::Statement> notes_;  // likewise
 };
 
 }  // namespace rapport::terminal

@@ -104,6 +104,17 @@ Result<std::string> RewardsDesk::append(domain::EventKind kind, const CardHolder
   return event.id;
 }
 
+std::int64_t points_to_go(const domain::MemberOffer& offer, std::int64_t spendable) {
+  return std::max<std::int64_t>(0, offer.points - std::max<std::int64_t>(0, spendable));
+}
+
+Result<std::int64_t> RewardsDesk::spendable_points(const std::string& card_token) {
+  RAPPORT_TRY(const auto holder, member_of(card_token));
+  const auto pending = outbox_.pending_points(holder.member.id);
+  if (!pending) return not_recorded(pending.error());
+  return holder.member.points_balance.value_or(0) + *pending;
+}
+
 Result<std::vector<domain::MemberOffer>> RewardsDesk::offers(const std::string& card_token) {
   RAPPORT_TRY(const auto holder, member_of(card_token));
   auto offers = cache_.offers_of(holder.member.id);

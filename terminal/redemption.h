@@ -63,6 +63,10 @@ struct RedeemReceipt {
   std::string message;             // one line for the cashier
 };
 
+// How many more points the member needs before `offer` can be redeemed, given what they can
+// spend now (RewardsDesk::spendable_points); 0 when they can redeem it. Pure.
+[[nodiscard]] std::int64_t points_to_go(const domain::MemberOffer& offer, std::int64_t spendable);
+
 class RewardsDesk {
  public:
   struct Identity {
@@ -76,6 +80,10 @@ class RewardsDesk {
               BalanceSource* server = nullptr)
       : identity_(std::move(identity)), db_(db), cache_(cache), outbox_(outbox), server_(server) {}
 
+  // What the card's member can spend as this terminal knows it, without asking the server:
+  // the cached balance with what the outbox has not delivered yet. An offer costing more is
+  // shown as "N points to go", not as redeemable (redeem() would refuse it).
+  [[nodiscard]] Result<std::int64_t> spendable_points(const std::string& card_token);
   // The current offers of the card's member, best first; nothing is recorded.
   [[nodiscard]] Result<std::vector<domain::MemberOffer>> offers(const std::string& card_token);
   // The same, recording each as `shown` (an offer_response event): call it when the offers

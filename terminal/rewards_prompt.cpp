@@ -22,13 +22,30 @@ std::optional<std::int64_t> number(const std::string& text) {
   return value;
 }
 
-std::string list(const std::vector<domain::MemberOffer>& offers) {
+// Offers the member can redeem now first, as "[id] name (cost)"; one they cannot afford yet
+// says how many points are missing and is not offered for redeeming (the server would refuse).
+std::string list(const std::vector<domain::MemberOffer>& offers, std::int64_t spendable) {
   std::string text = "offers:";
+  std::string later;
   for (const auto& o : offers) {
+    const std::int64_t missing = points_to_go(o, spendable);
+    if (missing > 0) {
+      later += " " + o.name + " (" + std::to_string(o.points) + " points: " +
+               std::to_string(missing) + " points to go, not redeemable yet);";
+      continue;
+    }
     text += " [" + o.id + "] " + o.name + " (" +
             (o.points > 0 ? std::to_string(o.points) + " points" : "free") + ");";
   }
-  return text + " - type redeem ID or decline ID";
+  if (text == "offers:") return "offers: none redeemable yet -" + later;
+  return text + " - type redeem ID or decline ID" + (later.empty() ? "" : " - later:" + later);
+}
+
+// What the member can spend as far as this terminal knows; 0 when that cannot be read (every
+// offer with a cost then shows its points to go, none is offered as redeemable).
+std::int64_t spendable(RewardsDesk& desk, const std::string& card_token) {
+  const auto points = desk.spendable_points(card_token);
+  return points ? *points : 0;
 }
 
 }  // namespace
@@ -38,7 +55,7 @@ std::optional<std::string> RewardsPrompt::scanned(const std::string& card_token,
   card_token_ = card_token;
   const auto offers = desk_.present_offers(card_token, now);
   if (!offers || offers->empty()) return std::nullopt;
-  return list(*offers);
+  return list(*offers, spendable(desk_, card_token));
 }
 
 std::optional<std::string> RewardsPrompt::command(std::string_view line,
@@ -55,7 +72,8 @@ std::optional<std::string> RewardsPrompt::command(std::string_view line,
   if (verb == "offers") {
     const auto offers = desk_.present_offers(*card_token_, now);
     if (!offers) return refused(offers.error());
-    return offers->empty() ? "no offers for this member" : list(*offers);
+    return offers->empty() ? "no offers for this member"
+                           : list(*offers, spendable(desk_, *card_token_));
   }
   if (verb == "redeem" || verb == "redeem-points") {
     RedeemRequest request;

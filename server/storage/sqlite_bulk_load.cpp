@@ -9,7 +9,8 @@
 //   member_store_visits (latest min(occurred_at, received_at)), the card's last read and the
 //   velocity check (a read at another store within 60 minutes of the previous: card_alerts);
 // - purchase: the purchases row (UTC day, total, summed line margins or NULL), purchase
-//   days (distinct days), first and last day, revenue and margin, member_categories.
+//   days (distinct days), first and last day, revenue and margin, member_categories,
+//   purchase_products, and each member's usual order (the same SQL as the event path).
 // Every member of one batch gets the batch's change sequence, as with record_events.
 
 #include "server/storage/sqlite_bulk_load.h"
@@ -24,6 +25,7 @@
 
 #include "server/storage/sqlite_members.h"
 #include "server/storage/sqlite_schema.h"
+#include "server/storage/sqlite_usual_order.h"
 #include "shared/protocol/event_payloads.h"
 #include "shared/storage/database.h"
 #include "shared/storage/storage_errc.h"
@@ -72,6 +74,7 @@ struct PurchaseRow {
   std::string day;
   std::int64_t amount_cents = 0;
   std::optional<std::int64_t> margin_cents;
+  std::set<std::string> products;  // purchase_products
 };
 
 Result<Statement> prepare(Database& db, std::string_view sql) { return db.prepare(sql); }
@@ -96,8 +99,13 @@ class SqliteBulkLoader final : public BulkLoader {
                                      "card_token, member_id, occurred_at, received_at, payload) "
                                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"));
     RAPPORT_TRY(purchase_, prepare(db_, "INSERT INTO purchases(event_id, member_id, card_token, "
-                                        "store_id, day, amount_cents, margin_cents) VALUES "
-                                        "(?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
+                                        "store_id, day, amount_cents, margin_cents, "
+                                        "occurred_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"));
+    RAPPORT_TRY(product_, prepare(db_, "INSERT INTO purchase_products(event_id, product) "
+                                       "VALUES (?1, ?2)"));
+    RAPPORT_TRY(usual_, prepare(db_, "UPDATE members SET usual_order = " +
+                                         sqlite::usual_order_sql("members.id") +
+                                         " WHERE id >= ?1 AND id < ?2"));
     RAPPORT_TRY(category_, prepare(db_, "INSERT INTO member_categories(member_id, category, "
                                         "spend_cents, lines) VALUES (?1, ?2, ?3, ?4)"));
     RAPPORT_TRY(seen_, prepare(db_, "INSERT INTO member_store_visits(member_id, store_id, "
@@ -149,9 +157,10 @@ class SqliteBulkLoader final : public BulkLoader {
       } else if (e.kind == EventKind::kPurchase) {
         const auto sale = protocol::decode_purchase(e.payload);
         if (!sale) return sale.error();
-        PurchaseRow row{i, m.id, e.occurred_at.substr(0, 10), sale->total_cents, {}};
+        PurchaseRow row{i, m.id, e.occurred_at.substr(0, 10), sale->total_cents, {}, {}};
         for (const auto& line : sale->lines) {
           if (line.margin_cents) row.margin_cents = row.margin_cents.value_or(0) + *line.margin_cents;
+          row.products.insert(line.product);
           auto& c = m.categories[line.category];
           c.spend_cents += line.amount_cents;
           ++c.lines;
@@ -230,8 +239,19 @@ class SqliteBulkLoader final : public BulkLoader {
           .bind(4, e.store_id)
           .bind(5, p.day)
           .bind(6, p.amount_cents)
-          .bind_optional(7, p.margin_cents);
+          .bind_optional(7, p.margin_cents)
+          .bind(8, e.occurred_at);
       RAPPORT_TRY_VOID(purchase_->run());
+      for (const auto& product : p.products) {
+        RAPPORT_TRY_VOID(product_->bind(1, e.id).bind(2, product).run());
+      }
+    }
+    // The usual order by the same rule as the event path (sqlite_usual_order.h), derived once
+    // per member of the batch now that all their purchases are written.
+    if (!members.empty()) {
+      RAPPORT_TRY_VOID(usual_->bind(1, next_id_)
+                           .bind(2, next_id_ + static_cast<std::int64_t>(members.size()))
+                           .run());
     }
     RAPPORT_TRY_VOID(tx.commit());
     next_id_ += static_cast<std::int64_t>(members.size());
@@ -243,6 +263,8 @@ class SqliteBulkLoader final : public BulkLoader {
     card_.reset();
     event_.reset();
     purchase_.reset();
+    product_.reset();
+    usual_.reset();
     category_.reset();
     seen_.reset();
     referrer_.reset();
@@ -303,7 +325,8 @@ class SqliteBulkLoader final : public BulkLoader {
 
   Database db_;
   std::int64_t next_id_;
-  std::optional<Statement> member_, card_, event_, purchase_, category_, seen_, referrer_;
+  std::optional<Statement> member_, card_, event_, purchase_, product_, usual_, category_, seen_,
+      referrer_;
 };
 
 }  // namespace

@@ -2,7 +2,8 @@
 //
 // Loads a new chain's events straight into the server's SQLite file, writing every table and
 // derived column that Store::record_events would (events, members with their visit and
-// purchase totals, cards, purchases, member_categories, member_store_visits, card_alerts),
+// purchase totals and usual order, cards, purchases, purchase_products, member_categories,
+// member_store_visits, card_alerts),
 // but a member at a time in memory and each row once, in large transactions with the
 // journal relaxed. For `rapportctl seed --bulk` (a benchmark-sized chain in minutes); a test
 // holds it equal, table by table, to the event path (docs/value-engine.md, "Seeding").

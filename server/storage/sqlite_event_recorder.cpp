@@ -113,16 +113,19 @@ Result<void> EventRecorder::apply(const domain::Event& e, std::optional<CardOwne
     case EventKind::kPurchase: {
       const auto member = owner ? std::optional(owner->member_id) : std::nullopt;
       RAPPORT_TRY_VOID(purchases_.record_purchase(e, member));
+      if (member) RAPPORT_TRY_VOID(refresh_usual_order(*member));
       return ledger_.on_purchase(e, member);
     }
     case EventKind::kRefund: {
       RAPPORT_TRY_VOID(purchases_.record_refund(e));
       RAPPORT_TRY(const auto refund, protocol::decode_refund(e.payload));
+      RAPPORT_TRY_VOID(refresh_usual_order_of(refund.purchase_id));
       return ledger_.on_taken_back(e, refund.purchase_id);
     }
     case EventKind::kVoid: {
       RAPPORT_TRY_VOID(purchases_.record_void(e));
       RAPPORT_TRY(const auto cancelled, protocol::decode_void(e.payload));
+      RAPPORT_TRY_VOID(refresh_usual_order_of(cancelled.purchase_id));
       return ledger_.on_taken_back(e, cancelled.purchase_id);
     }
     case EventKind::kRedemption: {
@@ -296,7 +299,12 @@ Result<void> EventRecorder::keep_note(const domain::Event& e, std::optional<std:
       .bind(6, note->text)
       .bind(7, e.occurred_at)
       .bind_optional(2, member);
-  return insert.run();
+  RAPPORT_TRY_VOID(insert.run());
+  if (!member) return {};  // sent with the member once the card is enrolled (which marks them)
+  // Terminals keep the member's latest notes: a note taken at one counter reaches the others
+  // at their next pull.
+  RAPPORT_TRY(const std::int64_t sequence, change_sequence());
+  return mark_changed(db_, *member, sequence);
 }
 
 Result<void> EventRecorder::record_offer_outcome(const domain::Event& e, std::int64_t member_id,
@@ -318,6 +326,24 @@ Result<void> EventRecorder::block_card(const std::string& token, std::int64_t me
   RAPPORT_TRY(auto block, db_.prepare("UPDATE cards SET status = 'blocked' WHERE token = ?1"));
   RAPPORT_TRY_VOID(block.bind(1, token).run());
   return mark_changed(db_, member_id, sequence);
+}
+
+Result<void> EventRecorder::refresh_usual_order(std::int64_t member_id) {
+  RAPPORT_TRY(const bool changed, usual_orders_.update(member_id));
+  if (!changed) return {};
+  RAPPORT_TRY(const std::int64_t sequence, change_sequence());
+  return mark_changed(db_, member_id, sequence);
+}
+
+Result<void> EventRecorder::refresh_usual_order_of(const std::string& purchase_id) {
+  RAPPORT_TRY(auto find, db_.prepare("SELECT member_id FROM purchases WHERE event_id = ?1 AND "
+                                     "member_id IS NOT NULL"));
+  find.bind(1, purchase_id);
+  RAPPORT_TRY(const bool row, find.step());
+  if (!row) return {};  // not arrived yet (applied with it), or nobody's
+  const std::int64_t member_id = find.column_int64(0);
+  find.reset();
+  return refresh_usual_order(member_id);
 }
 
 Result<std::int64_t> EventRecorder::change_sequence() {

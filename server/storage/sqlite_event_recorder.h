@@ -15,6 +15,7 @@
 
 #include "server/storage/sqlite_points.h"
 #include "server/storage/sqlite_purchases.h"
+#include "server/storage/sqlite_usual_order.h"
 #include "shared/domain/event.h"
 #include "shared/storage/database.h"
 #include "shared/util/result.h"
@@ -24,7 +25,8 @@ namespace rapport::server::sqlite {
 class EventRecorder {
  public:
   // Requires: `db` outlives the recorder.
-  explicit EventRecorder(storage::Database& db) : db_(db), purchases_(db), ledger_(db) {}
+  explicit EventRecorder(storage::Database& db)
+      : db_(db), purchases_(db), ledger_(db), usual_orders_(db) {}
 
   // One transaction: durable when it returns success, nothing stored otherwise. Returns how
   // many events were new.
@@ -58,10 +60,15 @@ class EventRecorder {
                                                   const std::string& offer_id,
                                                   std::string_view outcome);
   [[nodiscard]] Result<std::int64_t> change_sequence();
+  // Derives the member's usual order again and marks them changed when it moved.
+  [[nodiscard]] Result<void> refresh_usual_order(std::int64_t member_id);
+  // The same for the member of purchase `purchase_id` (a refund or void of it), if any.
+  [[nodiscard]] Result<void> refresh_usual_order_of(const std::string& purchase_id);
 
   storage::Database& db_;
   PurchaseBook purchases_;
   PointsLedger ledger_;
+  UsualOrders usual_orders_;
   // Hot-path statements, prepared on first use and kept.
   std::optional<storage::Statement> owner_;
   std::optional<storage::Statement> insert_;

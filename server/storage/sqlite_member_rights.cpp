@@ -194,7 +194,7 @@ class SqliteMemberRightsStore final : public MemberRightsStore {
     RAPPORT_TRY_VOID(run("DELETE FROM relationship_owners WHERE member_id = ?1"));
     RAPPORT_TRY(auto member,
                 db_.prepare("UPDATE members SET name = '', birth_date = NULL, phone = NULL, "
-                            "email = NULL, marketing_consent = 0, erased_at = ?2, "
+                            "email = NULL, marketing_consent = 0, usual_order = NULL, erased_at = ?2, "
                             "changed_seq = ?3 WHERE id = ?1"));
     RAPPORT_TRY_VOID(member.bind(1, e.member_id).bind(2, e.at).bind(3, seq).run());
     RAPPORT_TRY(auto close,

@@ -18,6 +18,7 @@ domain::Member member_from_row(const storage::Statement& row) {
   if (!row.column_is_null(9)) m.rhythm_days = row.column_double(9);
   m.points_balance = row.column_int64(10);
   m.reward_tier = row.column_optional_text(11);
+  m.usual_order = row.column_optional_text(12);
   return m;
 }
 
@@ -41,6 +42,29 @@ Result<void> MemberCards::load(domain::Member& member) {
     card.status = stmt.column_text(2) == "blocked" ? domain::CardStatus::kBlocked
                                                    : domain::CardStatus::kActive;
     member.cards.push_back(std::move(card));
+  }
+  stmt.reset();
+  return {};
+}
+
+Result<void> MemberNotes::load(domain::Member& member, std::size_t limit) {
+  if (!select_) {
+    RAPPORT_TRY(select_, db_.prepare("SELECT event_id, topic, text, noted_at, store_id FROM notes "
+                                     "WHERE member_id = ?1 ORDER BY noted_at DESC, event_id DESC "
+                                     "LIMIT ?2"));
+  }
+  storage::Statement& stmt = *select_;
+  stmt.bind(1, member.id).bind(2, static_cast<std::int64_t>(limit));
+  member.notes.clear();
+  for (;;) {
+    auto row = stmt.step();
+    if (!row) {
+      stmt.reset();
+      return row.error();
+    }
+    if (!*row) break;
+    member.notes.push_back({stmt.column_text(0), stmt.column_text(1), stmt.column_text(2),
+                            stmt.column_text(3), stmt.column_text(4)});
   }
   stmt.reset();
   return {};

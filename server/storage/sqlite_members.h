@@ -23,7 +23,9 @@ inline constexpr std::string_view kMemberColumns =
     "m.id, m.name, m.home_store, m.birth_date, m.visit_count, m.last_visit, m.changed_seq, "
     "m.value_tier, m.at_risk, m.rhythm_days, "
     "(SELECT coalesce(sum(points), 0) FROM points_entries WHERE member_id = m.id), "
-    "(SELECT tier FROM member_reward_tiers WHERE member_id = m.id)";
+    "(SELECT tier FROM member_reward_tiers WHERE member_id = m.id), m.usual_order";
+// How many columns kMemberColumns selects: a query's own columns come after them.
+inline constexpr int kMemberColumnCount = 13;
 
 // A member from a row whose first columns are kMemberColumns (cards not filled in).
 [[nodiscard]] domain::Member member_from_row(const storage::Statement& row);
@@ -35,6 +37,20 @@ class MemberCards {
   explicit MemberCards(storage::Database& db) : db_(db) {}
   // Fills in member.cards, in the order they were issued.
   [[nodiscard]] Result<void> load(domain::Member& member);
+
+ private:
+  storage::Database& db_;
+  std::optional<storage::Statement> select_;
+};
+
+// The member's latest notes as terminals receive them (docs/protocol.md, "GET
+// /sync/v1/changes"): newest first by the terminal clock they were taken at.
+class MemberNotes {
+ public:
+  // Requires: `db` outlives this.
+  explicit MemberNotes(storage::Database& db) : db_(db) {}
+  // Fills in member.notes, at most `limit`.
+  [[nodiscard]] Result<void> load(domain::Member& member, std::size_t limit);
 
  private:
   storage::Database& db_;

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "server/storage/sqlite_usual_order.h"
 #include "shared/protocol/event_payloads.h"
 
 namespace rapport::server::sqlite {
@@ -65,8 +66,8 @@ Result<void> PurchaseBook::record_purchase(const domain::Event& e,
   const std::string day = e.occurred_at.substr(0, 10);
   if (!insert_) {
     RAPPORT_TRY(insert_, db_.prepare("INSERT INTO purchases(event_id, member_id, card_token, "
-                                     "store_id, day, amount_cents, margin_cents) VALUES "
-                                     "(?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
+                                     "store_id, day, amount_cents, margin_cents, occurred_at) "
+                                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"));
   }
   insert_->bind(1, e.id)
       .bind_optional(2, member)
@@ -74,8 +75,11 @@ Result<void> PurchaseBook::record_purchase(const domain::Event& e,
       .bind(4, e.store_id)
       .bind(5, day)
       .bind(6, purchase->total_cents)
-      .bind_optional(7, margin_of(*purchase));
+      .bind_optional(7, margin_of(*purchase))
+      .bind(8, e.occurred_at);
   RAPPORT_TRY_VOID(insert_->run());
+  // What was bought, for the usual order (sqlite_usual_order.h).
+  RAPPORT_TRY_VOID(add_purchase_products(db_, e.id, *purchase));
 
   // A refund or void that arrived first (from another terminal) applies now.
   if (!taken_back_) {
@@ -190,7 +194,11 @@ Result<void> attach_card_purchases(storage::Database& db, const std::string& tok
   RAPPORT_TRY(auto attach, db.prepare("UPDATE purchases SET member_id = ?2 WHERE card_token = ?1 "
                                       "AND member_id IS NULL"));
   RAPPORT_TRY_VOID(attach.bind(1, token).bind(2, member_id).run());
-  return recount_totals(db, member_id);
+  RAPPORT_TRY_VOID(recount_totals(db, member_id));
+  // The callers mark the member changed (a card enrolled or linked) whatever this says.
+  RAPPORT_TRY(const bool changed, update_usual_order(db, member_id));
+  static_cast<void>(changed);
+  return {};
 }
 
 }  // namespace rapport::server::sqlite

@@ -11,7 +11,7 @@
 
 namespace rapport::server {
 
-inline constexpr std::array<storage::Migration, 16> kSqliteMigrations{{
+inline constexpr std::array<storage::Migration, 17> kSqliteMigrations{{
     {1, R"sql(
 CREATE TABLE stores (
   id   TEXT PRIMARY KEY,
@@ -472,6 +472,29 @@ CREATE TABLE report_cache (
   cells      TEXT NOT NULL,
   PRIMARY KEY (report, filter, refresh_id, row)
 ) WITHOUT ROWID;
+)sql"},
+    // Notes and the usual order at every counter (docs/offers.md): the products of each
+    // purchase, kept as purchases arrive, and each member's usual order derived from their
+    // recent purchases (server/storage/sqlite_usual_order.h holds the rule; the UPDATE below is
+    // the same statement, filling it for the purchases already stored). Notes are read newest
+    // first per member for every member sent to terminals.
+    {17, R"sql(
+ALTER TABLE purchases ADD COLUMN occurred_at TEXT NOT NULL DEFAULT '';
+UPDATE purchases SET occurred_at = coalesce(
+  (SELECT e.occurred_at FROM events e WHERE e.id = purchases.event_id), day);
+CREATE INDEX purchases_member_time ON purchases(member_id, occurred_at);
+CREATE TABLE purchase_products (
+  event_id TEXT NOT NULL REFERENCES purchases(event_id),
+  product  TEXT NOT NULL,
+  PRIMARY KEY (event_id, product)
+) WITHOUT ROWID;
+INSERT OR IGNORE INTO purchase_products(event_id, product)
+  SELECT p.event_id, json_extract(l.value, '$.product')
+  FROM purchases p JOIN events e ON e.id = p.event_id, json_each(e.payload, '$.lines') l;
+ALTER TABLE members ADD COLUMN usual_order TEXT;
+UPDATE members SET usual_order = (SELECT pp.product FROM (SELECT p.event_id, p.occurred_at FROM purchases p WHERE p.member_id = members.id AND NOT (p.refunded_cents > 0 AND p.refunded_cents >= p.amount_cents) ORDER BY p.occurred_at DESC, p.rowid DESC LIMIT 10) AS recent JOIN purchase_products pp ON pp.event_id = recent.event_id GROUP BY pp.product HAVING count(*) >= 2 ORDER BY count(*) DESC, max(recent.occurred_at) DESC, pp.product LIMIT 1)
+  WHERE erased_at IS NULL;
+CREATE INDEX notes_member_time ON notes(member_id, noted_at);
 )sql"},
 }};
 

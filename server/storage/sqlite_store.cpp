@@ -10,6 +10,7 @@
 #include "server/storage/sqlite_schema.h"
 #include "server/storage/sqlite_value.h"
 #include "server/storage/store.h"
+#include "shared/protocol/sync_messages.h"
 #include "shared/storage/database.h"
 #include "shared/storage/storage_errc.h"
 #include "shared/util/clock.h"
@@ -22,13 +23,13 @@ using storage::Statement;
 using storage::Transaction;
 
 // member_changes selects kMemberColumns and then whether the member was erased.
-constexpr int kErasedColumn = 12;
+constexpr int kErasedColumn = sqlite::kMemberColumnCount;
 
 class SqliteStore final : public Store {
  public:
   explicit SqliteStore(Database db)
-      : db_(std::move(db)), recorder_(db_), cards_(db_) {}
-  // recorder_ and cards_ refer to db_: the store stays where it was built.
+      : db_(std::move(db)), recorder_(db_), cards_(db_), notes_(db_) {}
+  // recorder_, cards_ and notes_ refer to db_: the store stays where it was built.
   SqliteStore(const SqliteStore&) = delete;
   SqliteStore& operator=(const SqliteStore&) = delete;
 
@@ -150,7 +151,10 @@ class SqliteStore final : public Store {
       page.last_member_id = page.members.back().id;
     }
     stmt.reset();
-    for (auto& m : page.members) RAPPORT_TRY_VOID(cards_.load(m));
+    for (auto& m : page.members) {
+      RAPPORT_TRY_VOID(cards_.load(m));
+      RAPPORT_TRY_VOID(notes_.load(m, protocol::kMaxNotesPerMember));
+    }
     return page;
   }
 
@@ -162,7 +166,9 @@ class SqliteStore final : public Store {
     RAPPORT_TRY(const bool row, stmt.step());
     if (!row) return std::optional<domain::Member>{};
     auto member = sqlite::member_from_row(stmt);
+    stmt.reset();
     RAPPORT_TRY_VOID(cards_.load(member));
+    RAPPORT_TRY_VOID(notes_.load(member, protocol::kMaxNotesPerMember));
     return std::optional<domain::Member>(std::move(member));
   }
 
@@ -441,6 +447,7 @@ class SqliteStore final : public Store {
   std::optional<Statement> changes_;
   sqlite::EventRecorder recorder_;
   sqlite::MemberCards cards_;
+  sqlite::MemberNotes notes_;
 };
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include "server/storage/sqlite_points.h"
 #include "server/storage/sqlite_purchases.h"
 #include "server/storage/sqlite_staff_store.h"
+#include "server/storage/sqlite_usual_order.h"
 #include "shared/storage/storage_errc.h"
 
 namespace rapport::server::sqlite {
@@ -94,6 +95,11 @@ Result<MergeOutcome> SqliteStaffStore::merge_members(std::int64_t keep, std::int
   RAPPORT_TRY_VOID(recount_visits(db_, keep));
   RAPPORT_TRY_VOID(recount_totals(db_, keep));
   RAPPORT_TRY_VOID(recount_totals(db_, merge));
+  // Both are marked changed below whatever their usual orders did.
+  for (const std::int64_t member : {keep, merge}) {
+    RAPPORT_TRY(const bool changed, update_usual_order(db_, member));
+    static_cast<void>(changed);
+  }
   {
     // The merged member keeps where they were last seen, so the terminals that know them
     // are sent the change (they now hold no cards).

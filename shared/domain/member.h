@@ -32,6 +32,17 @@ struct MemberOffer {
   std::int64_t points = 0;  // what redeeming it costs the member; 0 for a gesture or gift
 };
 
+// A note staff took at a counter of the chain (docs/offers.md, "Notes and the usual order at
+// every counter"): what the customer told us, as the server keeps it. The same event id as the
+// `note` event that carried it, so a terminal tells its own notes from the server's copy.
+struct MemberNote {
+  std::string event_id;
+  std::string topic;     // preference, feedback, complaint, advocacy, other
+  std::string text;      // the customer's words: personal data, which erasure clears
+  std::string noted_at;  // ISO 8601 UTC, the clock of the terminal that took it
+  std::string store_id;  // the store where it was taken
+};
+
 struct Member {
   std::int64_t id = 0;
   std::string name;
@@ -52,6 +63,10 @@ struct Member {
   // The member's current offers for the terminal's store, best first; empty from a server
   // without rewards or when none is chosen.
   std::vector<MemberOffer> offers{};
+  // The member's latest notes, newest first (at most protocol::kMaxNotesPerMember), and the
+  // product they buy most often lately (docs/offers.md); empty from a server before them.
+  std::vector<MemberNote> notes{};
+  std::optional<std::string> usual_order{};
 };
 
 }  // namespace rapport::domain

@@ -115,6 +115,45 @@ Result<std::vector<domain::MemberOffer>> offers_from_json(const json::object& o)
   return offers;
 }
 
+json::array notes_to_json(const std::vector<domain::MemberNote>& notes) {
+  json::array out;
+  for (const auto& note : notes) {
+    out.emplace_back(json::object{{"id", note.event_id},
+                                  {"topic", note.topic},
+                                  {"text", note.text},
+                                  {"noted_at", note.noted_at},
+                                  {"store", note.store_id}});
+  }
+  return out;
+}
+
+// Notes came with the notes-at-every-counter part of the rewards issue: absent means none.
+// A few more than the server sends are accepted, so it may send more later.
+constexpr std::size_t kMaxNotesDecoded = 10;
+Result<std::vector<domain::MemberNote>> notes_from_json(const json::object& o) {
+  std::vector<domain::MemberNote> notes;
+  const auto* list = o.if_contains("notes");
+  if (list == nullptr || list->is_null()) return notes;
+  if (!list->is_array() || list->get_array().size() > kMaxNotesDecoded) {
+    return ProtocolErrc::kWrongShape;
+  }
+  for (const auto& v : list->get_array()) {
+    const auto* item = as_object(v);
+    if (item == nullptr) return ProtocolErrc::kWrongShape;
+    domain::MemberNote note;
+    RAPPORT_TRY(note.event_id, string_field(*item, "id"));
+    RAPPORT_TRY(note.topic, string_field(*item, "topic"));
+    RAPPORT_TRY(note.text, string_field(*item, "text"));
+    RAPPORT_TRY(note.noted_at, string_field(*item, "noted_at"));
+    RAPPORT_TRY(note.store_id, string_field(*item, "store"));
+    if (!domain::is_valid_event_id(note.event_id) || !from_iso8601(note.noted_at)) {
+      return ProtocolErrc::kWrongShape;
+    }
+    notes.push_back(std::move(note));
+  }
+  return notes;
+}
+
 json::object member_to_json(const domain::Member& m) {
   json::array cards;
   for (const auto& c : m.cards) {
@@ -135,7 +174,9 @@ json::object member_to_json(const domain::Member& m) {
                       {"points_balance", m.points_balance ? json::value(*m.points_balance)
                                                           : json::value(nullptr)},
                       {"reward_tier", optional_value(m.reward_tier)},
-                      {"offers", offers_to_json(m.offers)}};
+                      {"offers", offers_to_json(m.offers)},
+                      {"notes", notes_to_json(m.notes)},
+                      {"usual_order", optional_value(m.usual_order)}};
 }
 
 Result<domain::Member> member_from_json(const json::value& v) {
@@ -184,6 +225,8 @@ Result<domain::Member> member_from_json(const json::value& v) {
   }
   RAPPORT_TRY(m.reward_tier, optional_string_field(*o, "reward_tier"));
   RAPPORT_TRY(m.offers, offers_from_json(*o));
+  RAPPORT_TRY(m.notes, notes_from_json(*o));
+  RAPPORT_TRY(m.usual_order, optional_string_field(*o, "usual_order"));
   return m;
 }
 

@@ -29,6 +29,8 @@ inline constexpr std::string_view kBalanceSuffix = "/balance";
 inline constexpr std::size_t kMaxEventsPerBatch = 500;
 inline constexpr std::size_t kMaxOffersPerMember = 50;
 inline constexpr std::size_t kMaxMembersPerPage = 1000;
+// The latest notes sent with each member (docs/protocol.md); decoders accept up to 10.
+inline constexpr std::size_t kMaxNotesPerMember = 3;
 
 // POST /sync/v1/events. The terminal and store come from the client certificate, not from
 // the body, so a terminal cannot write events in another terminal's name.

@@ -81,10 +81,10 @@ CashierScreen::~CashierScreen() {
 }
 
 void CashierScreen::show(const ScanResult& result, std::chrono::system_clock::time_point now) {
-  std::vector<NoteLine> notes;
+  std::vector<domain::MemberNote> notes;
   if (result.outcome == ScanOutcome::kMember && result.card_token && result.holder) {
-    constexpr int kNotesShown = 5;
-    auto found = notes_.recent(result.holder->member.id, *result.card_token, kNotesShown);
+    constexpr std::size_t kNotesShown = 5;
+    auto found = notes_.notes_to_show(result.holder->member.id, *result.card_token, kNotesShown);
     if (found) {
       notes = std::move(*found);
     } else {

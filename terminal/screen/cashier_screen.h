@@ -19,9 +19,9 @@
 #include "shared/net/https_server.h"
 #include "shared/storage/database.h"
 #include "terminal/counter.h"
+#include "terminal/member_cache.h"
 #include "terminal/redemption.h"
 #include "terminal/screen/counter_actions.h"
-#include "terminal/screen/local_notes.h"
 #include "terminal/screen/member_panel.h"
 #include "terminal/screen/screen_actions.h"
 #include "terminal/screen/screen_board.h"
@@ -42,7 +42,7 @@ class CashierScreen {
                 std::function<bool()> online, std::function<void()> wake = {});
   ~CashierScreen();
 
-  // Pushes `result` (with the member's notes written here) to the signed-in pages and, when
+  // Pushes `result` (with the member's notes, from any terminal) to the signed-in pages and, when
   // it recorded an event, notes who was signed in (staff_actions).
   void show(const ScanResult& result, std::chrono::system_clock::time_point now);
 
@@ -51,7 +51,7 @@ class CashierScreen {
  private:
   ScreenBoard board_;
   StaffPins audit_;                 // on the counter loop's connection
-  LocalNotes notes_;                // on the counter loop's connection
+  MemberCache notes_;               // on the counter loop's connection: notes to show
   MemberPanel panel_;               // on the counter loop's connection
   storage::Database screen_db_;     // used on the listener's thread only
   StaffPins pins_;                  // on screen_db_

@@ -1,9 +1,9 @@
 // terminal/screen/local_notes.h
 //
 // The notes written at this terminal's cashier screen (local_notes, terminal migration 8),
-// kept so the next scan shows them and turns the last one into a prompt. The server does
-// not send notes to terminals (docs/cashier-screen.md, "Notes"): a note written at another
-// terminal is not shown here. Each note is also a `note` event in the outbox.
+// kept so the next scan shows them before the server has them. Each note is also a `note`
+// event in the outbox; once synced the server sends it back with the member (member_notes,
+// with notes taken at other terminals), and MemberCache::notes_to_show shows each once.
 //
 // Thread-safety: as the Database it was given (one thread).
 

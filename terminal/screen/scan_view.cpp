@@ -98,7 +98,7 @@ std::optional<std::string> birthday_hint(const std::optional<std::string>& birth
 }
 
 std::string scan_json(const ScanResult& result, std::chrono::system_clock::time_point now,
-                      const std::vector<NoteLine>& notes, const boost::json::object* panel) {
+                      const std::vector<domain::MemberNote>& notes, const boost::json::object* panel) {
   boost::json::object scan;
   scan["outcome"] = outcome_name(result.outcome);
   scan["headline"] = headline(result.outcome);
@@ -135,10 +135,14 @@ std::string scan_json(const ScanResult& result, std::chrono::system_clock::time_
       }
       boost::json::array listed;
       for (const auto& note : notes) {
-        listed.push_back(boost::json::object{
-            {"topic", note.topic}, {"text", note.text}, {"noted_at", note.noted_at}});
+        // `store`: where it was taken; empty for a note written at this terminal.
+        listed.push_back(boost::json::object{{"topic", note.topic},
+                                             {"text", note.text},
+                                             {"noted_at", note.noted_at},
+                                             {"store", note.store_id}});
       }
       scan["notes"] = std::move(listed);
+      if (member.usual_order) scan["usual_order"] = *member.usual_order;
       // The last note, turned into something to ask; the answer is recorded as a note.
       if (!notes.empty()) {
         scan["prompt"] = "Last time: " + notes.front().text + " - ask how it was";

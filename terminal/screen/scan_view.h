@@ -1,8 +1,8 @@
 // terminal/screen/scan_view.h
 //
 // A scan as the cashier's screen shows it: the JSON the page receives (docs/cashier-screen.md,
-// "Scan"). Only what the terminal knows: kinds of data that have not landed (offers, notes)
-// are sent as empty lists, and the page says so. Pure.
+// "Scan"). Only what the terminal knows: kinds of data that have not landed (offers) are sent
+// as empty lists, and the page says so. Pure.
 
 #pragma once
 
@@ -13,16 +13,18 @@
 #include <vector>
 
 #include "terminal/counter.h"
-#include "terminal/screen/local_notes.h"
+#include "shared/domain/member.h"
 
 namespace rapport::terminal {
 
-// `notes`: the member's notes written at this terminal, newest first (the newest becomes the
-// prompt). `panel`: the greeted member's panel (member_panel.h), sent as "panel", its offers
-// also as "offers"; without one, "offers" is an empty list.
+// `notes`: the member's notes, newest first (the newest becomes the prompt), as
+// MemberCache::notes_to_show gives them: the server's copy of notes taken at any terminal and
+// those written here (empty store_id). The usual order comes with the member. `panel`: the
+// greeted member's panel (member_panel.h), sent as "panel", its offers also as "offers";
+// without one, "offers" is an empty list.
 [[nodiscard]] std::string scan_json(const ScanResult& result,
                                     std::chrono::system_clock::time_point now,
-                                    const std::vector<NoteLine>& notes = {},
+                                    const std::vector<domain::MemberNote>& notes = {},
                                     const boost::json::object* panel = nullptr);
 
 // "Birthday today" / "Birthday in 2 days" / "Birthday 3 days ago" when `birth_date`

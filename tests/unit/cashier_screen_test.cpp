@@ -12,6 +12,7 @@
 #include "terminal/outbox.h"
 #include "terminal/screen/screen_actions.h"
 #include "terminal/local_database.h"
+#include "terminal/screen/local_notes.h"
 #include "terminal/screen/scan_view.h"
 #include "terminal/screen/screen_handler.h"
 #include "tests/support/catch_result.h"
@@ -208,11 +209,17 @@ TEST_CASE("the scan JSON turns the last note into a prompt and hints a birthday"
   member.name = "Grace";
   member.birth_date = "1906-11-27";
   result.holder = CardHolder{member, domain::Card{"tok", "1902", domain::CardStatus::kActive}};
-  const std::vector<NoteLine> notes{{"preference", "oat milk, too sweet", "2026-11-20T09:00:00Z"},
-                                    {"feedback", "older", "2026-11-01T09:00:00Z"}};
+  result.holder->member.usual_order = "Flat white";
+  const std::vector<domain::MemberNote> notes{
+      {"e1", "preference", "oat milk, too sweet", "2026-11-20T09:00:00Z", "S2"},
+      {"e2", "feedback", "older", "2026-11-01T09:00:00Z", ""}};
   const auto json = boost::json::parse(scan_json(result, now, notes)).as_object();
   CHECK(json.at("prompt").as_string() == "Last time: oat milk, too sweet - ask how it was");
   CHECK(json.at("notes").as_array().size() == 2);
+  // Where each was taken (empty: here), and the usual order.
+  CHECK(json.at("notes").as_array()[0].as_object().at("store").as_string() == "S2");
+  CHECK(json.at("notes").as_array()[1].as_object().at("store").as_string() == "");
+  CHECK(json.at("usual_order").as_string() == "Flat white");
   CHECK(json.at("birthday_hint").as_string() == "Birthday in 1 day");
   const auto none = boost::json::parse(scan_json(result, now)).as_object();
   CHECK_FALSE(none.contains("prompt"));

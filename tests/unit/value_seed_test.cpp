@@ -26,6 +26,7 @@ const std::map<std::string, std::vector<std::string>> kNotCompared{
     {"cards", {"issued_at"}},
     {"events", {"id", "received_at"}},
     {"purchases", {"event_id"}},
+    {"purchase_products", {"event_id"}},
     {"card_alerts", {"event_id", "flagged_at"}},
 };
 
@@ -52,8 +53,8 @@ std::map<std::string, std::vector<std::string>> dump(const std::filesystem::path
       }
       row += " || '|' || quote(" + column + ")";
     }
-    if (table == "purchases") {
-      row += " || '|' || (SELECT seq FROM events e WHERE e.id = purchases.event_id)";
+    if (table == "purchases" || table == "purchase_products") {
+      row += " || '|' || (SELECT seq FROM events e WHERE e.id = " + table + ".event_id)";
     }
     tables[table] = texts(db, "SELECT " + row + " AS r FROM " + table + " ORDER BY r");
   }
@@ -104,6 +105,8 @@ TEST_CASE("a bulk-seeded chain equals the same chain seeded through event record
   CHECK(std::stoi(texts(db, "SELECT count(*) FROM members WHERE referred_by IS NOT NULL")[0]) > 20);
   CHECK(std::stoi(texts(db, "SELECT count(*) FROM member_categories")[0]) > 1000);
   CHECK(texts(db, "SELECT count(*) FROM members WHERE purchase_days > 0")[0] == "600");
+  // Usual orders are derived (and compared above with the event path's).
+  CHECK(std::stoi(texts(db, "SELECT count(*) FROM members WHERE usual_order IS NOT NULL")[0]) > 0);
   CHECK(texts(db, "PRAGMA journal_mode")[0] == "wal");  // back to normal after the load
 }
 

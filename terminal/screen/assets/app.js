@@ -68,6 +68,8 @@ function showScan(scan, seq) {
     $('birthday').textContent = scan.birthday_hint || '';
     $('staff-hint').hidden = !scan.staff_hint;
     $('staff-hint').textContent = scan.staff_hint ? 'Staff only: ' + scan.staff_hint : '';
+    $('usual-order').hidden = !scan.usual_order;
+    $('usual-order').textContent = scan.usual_order ? 'Usual: ' + scan.usual_order : '';
     resetCounterForms();
     showPanel(scan.panel || {offers: scan.offers || [], sales: []});
     const notes = scan.notes || [];
@@ -76,7 +78,8 @@ function showScan(scan, seq) {
     list.replaceChildren();
     for (const note of notes) {
       const item = document.createElement('li');
-      item.textContent = note.topic + ': ' + note.text + ' (' + note.noted_at.slice(0, 10) + ')';
+      const where = note.store ? ', at ' + note.store : '';
+      item.textContent = note.topic + ': ' + note.text + ' (' + note.noted_at.slice(0, 10) + where + ')';
       list.appendChild(item);
     }
     $('prompt-form').hidden = !scan.prompt;
