@@ -2,7 +2,12 @@
 //
 // The list of reports: add a report here and `rapportctl report NAME` (and any page that
 // lists reports) offers it.
+#include "server/reports/acquisition.h"
+#include "server/reports/acquisition_cost.h"
 #include "server/reports/customer_equity.h"
+#include "server/reports/forecast_accuracy.h"
+#include "server/reports/offer_uplift.h"
+#include "server/reports/rewards.h"
 #include "server/reports/report.h"
 
 namespace rapport::server::reports {
@@ -10,6 +15,11 @@ namespace rapport::server::reports {
 std::vector<std::unique_ptr<Report>> all_reports() {
   std::vector<std::unique_ptr<Report>> reports;
   reports.push_back(customer_equity_report());
+  reports.push_back(acquisition_report());
+  reports.push_back(acquisition_cost_report());
+  reports.push_back(rewards_report());
+  reports.push_back(offer_uplift_report());
+  reports.push_back(forecast_accuracy_report());
   return reports;
 }
 
