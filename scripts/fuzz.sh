@@ -17,7 +17,7 @@ fi
 cmake --preset clang-fuzz >/dev/null
 cmake --build --preset clang-fuzz
 for target in card_read sync_messages config transactions summary \
-              keyboard_report track_data report_descriptor hid_pos_report holdout enrollment member_token ccid_reply dashboard_request screen_request points_csv rewards_rules card_messages pos_request; do
+              keyboard_report track_data report_descriptor hid_pos_report holdout enrollment member_token ccid_reply dashboard_request screen_request points_csv rewards_rules card_messages pos_request campaigns_csv; do
   echo "== fuzz_$target for ${seconds}s"
   work=$(mktemp -d)
   cp -r "tests/fuzz/corpus/$target/." "$work/"

@@ -2,6 +2,7 @@
 #include "server/seed_chain.h"
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <vector>
 
@@ -28,6 +29,12 @@ card::CardNumber seeded_card(const std::string& prefix, std::size_t index) {
   return card::CardNumber::parse(payload + card::luhn_check_digit(payload), prefix).value();
 }
 
+// Stores S1, S2, ... go round a few regions: North, South, East, West, North, ...
+std::string seeded_region(std::size_t store_index) {
+  static constexpr std::array<const char*, 4> kRegions{"North", "South", "East", "West"};
+  return kRegions[store_index % kRegions.size()];
+}
+
 std::string at(std::chrono::sys_days day, int minute_of_day) {
   return to_iso8601(std::chrono::sys_time<std::chrono::milliseconds>(day) +
                     std::chrono::minutes(minute_of_day));
@@ -51,6 +58,7 @@ Result<SeedResult> seed_chain(const SeedTarget& target, const value::ChainSpec& 
       const std::string id = "S" + std::to_string(s + 1);
       if (std::find(existing.begin(), existing.end(), id) == existing.end()) {
         RAPPORT_TRY_VOID(setup->add_store(id, "Store " + std::to_string(s + 1)));
+        RAPPORT_TRY_VOID(setup->set_store_region(id, seeded_region(s)));
       }
     }
     if (path == SeedPath::kEvents) store = std::move(setup);

@@ -35,7 +35,8 @@ struct SeedResult {
   std::size_t churned = 0;  // the generator's truth: members who left before the end
 };
 
-// Stores S1..S<spec.stores> are added when missing. The chain ends at `end` (the day after
+// Stores S1..S<spec.stores> are added when missing, in regions North, South, East, West
+// in turn (S1 North, S5 North again). The chain ends at `end` (the day after
 // its last purchase day). kBulk requires a file without members (kConstraint). Progress:
 // "seeding members", per member.
 [[nodiscard]] Result<SeedResult> seed_chain(const SeedTarget& target, const value::ChainSpec& spec,

@@ -29,8 +29,11 @@ struct InitOptions {
 int run_init(const InitOptions& options);
 
 int run_store_add(const std::filesystem::path& data, const std::string& id,
-                  const std::string& name);
+                  const std::string& name, const std::optional<std::string>& region = {});
 int run_store_list(const std::filesystem::path& data);
+// `rapportctl store set-region`: an empty region clears it.
+int run_store_set_region(const std::filesystem::path& data, const std::string& id,
+                         const std::string& region);
 
 struct MemberAddOptions {
   std::filesystem::path data;

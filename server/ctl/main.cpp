@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "server/ctl/campaign_cli.h"
 #include "server/ctl/commands.h"
 #include "server/ctl/offers_cli.h"
 #include "server/ctl/points_cli.h"
@@ -67,11 +68,22 @@ int main(int argc, char** argv) {
   store_add_cmd->add_option("--data", store_data, "Server data folder")->required();
   store_add_cmd->add_option("--id", store_id, "Store id, e.g. S2")->required();
   store_add_cmd->add_option("--name", store_name, "Store name (default: the id)");
+  std::optional<std::string> store_region;
+  store_add_cmd->add_option("--region", store_region, "Region of the store (for reports)");
   store_add_cmd->footer(
-      "Example: rapportctl store add --data ./rapport-data --id S2 --name \"Station Road\"");
+      "Example: rapportctl store add --data ./rapport-data --id S2 --name \"Station Road\" "
+      "--region North");
   auto* store_list_cmd = store_cmd->add_subcommand("list", "List the chain's stores");
   store_list_cmd->add_option("--data", store_data, "Server data folder")->required();
   store_list_cmd->footer("Example: rapportctl store list --data ./rapport-data");
+  std::string set_region;
+  auto* store_region_cmd =
+      store_cmd->add_subcommand("set-region", "Put a store in a region (for reports)");
+  store_region_cmd->add_option("--data", store_data, "Server data folder")->required();
+  store_region_cmd->add_option("--id", store_id, "Store id")->required();
+  store_region_cmd->add_option("--region", set_region, "Region; empty clears it")->required();
+  store_region_cmd->footer(
+      "Example: rapportctl store set-region --data ./rapport-data --id S2 --region North");
 
   auto* member_cmd = app.add_subcommand("member", "Add or list members");
   member_cmd->require_subcommand(1);
@@ -317,6 +329,7 @@ int main(int argc, char** argv) {
   const auto offers = add_offers_commands(app);
   const auto rights = add_rights_commands(app);  // member export / erase
   const auto reports_cli = add_report_commands(app);  // rapportctl report NAME
+  const auto campaigns_cli = add_campaign_commands(app);  // rapportctl campaign add|import|list
 
   auto* value_cmd = app.add_subcommand(
       "value",
@@ -487,7 +500,8 @@ int main(int argc, char** argv) {
   ::umask(077);
 
   if (*init_cmd) return run_init(init);
-  if (*store_add_cmd) return run_store_add(store_data, store_id, store_name);
+  if (*store_add_cmd) return run_store_add(store_data, store_id, store_name, store_region);
+  if (*store_region_cmd) return run_store_set_region(store_data, store_id, set_region);
   if (*store_list_cmd) return run_store_list(store_data);
   if (*add_cmd) return run_member_add(add);
   if (*list_cmd) return run_member_list(list_data, list_store);
@@ -511,6 +525,7 @@ int main(int argc, char** argv) {
   if (const auto code = offers->run()) return *code;
   if (const auto code = rights->run()) return *code;
   if (const auto code = reports_cli->run()) return *code;
+  if (const auto code = campaigns_cli->run()) return *code;
   if (*keys_new_cmd) return run_card_keys_new(keys_new_data);
   if (*keys_list_cmd) return run_card_keys_list(keys_list_data);
   if (*keys_retire_cmd) return run_card_keys_retire(keys_retire_data, retire_id);

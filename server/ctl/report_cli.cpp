@@ -29,11 +29,13 @@ class ReportCommands final : public ReportCli {
         ->check(CLI::IsMember({"csv", "json"}))
         ->capture_default_str();
     report_->add_option("--store", filter_.store, "Only this store");
+    report_->add_option("--region", filter_.region, "Only stores of this region");
     report_->add_option("--from", filter_.from, "First day, YYYY-MM-DD");
     report_->add_option("--to", filter_.to, "Last day, YYYY-MM-DD");
     report_->footer(
         "Example: rapportctl report customer-equity --data ./rapport-data --format csv "
-        "--store S1 > equity.csv\nReports:" +
+        "--store S1 > equity.csv\n         rapportctl report customer-equity --data ./rapport-data "
+        "--region North\nReports:" +
         names + "\nColumns and meaning: docs/reports.md.");
   }
 

@@ -1,6 +1,7 @@
 // server/ctl/store_commands.cpp
 //
-// `rapportctl store add` and `rapportctl store list`: the chain's stores.
+// `rapportctl store add`, `store list` and `store set-region`: the chain's stores and their
+// regions (docs/reports.md, "Regions").
 
 #include <algorithm>
 #include <iostream>
@@ -11,8 +12,24 @@
 
 namespace rapport::ctl {
 
+namespace {
+
+bool valid_region(const std::string& region) {
+  return region.size() <= 40 && std::all_of(region.begin(), region.end(), [](char c) {
+           return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '_' ||
+                  c == ' ';
+         });
+}
+
+}  // namespace
+
 int run_store_add(const std::filesystem::path& data, const std::string& id,
-                  const std::string& name) {
+                  const std::string& name, const std::optional<std::string>& region) {
+  if (region && (region->empty() || !valid_region(*region))) {
+    std::cerr << "error: --region must be 1-40 letters, digits, spaces, '-' or '_', not '"
+              << *region << "'\n";
+    return 2;
+  }
   const bool valid_id = !id.empty() && id.size() <= 32 &&
                         std::all_of(id.begin(), id.end(), [](char c) {
                           return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' ||
@@ -30,6 +47,14 @@ int run_store_add(const std::filesystem::path& data, const std::string& id,
     std::cerr << "\n";
     return 1;
   }
+  if (region) {
+    if (auto set = folder->store->set_store_region(id, region); !set) {
+      std::cerr << "error: store " << id << " was added but its region was not set: "
+                << set.error().message() << "; run: rapportctl store set-region --data "
+                << data.string() << " --id " << id << " --region '" << *region << "'\n";
+      return 1;
+    }
+  }
   std::cout << "store " << id << " added; issue its terminals with: rapportctl terminal issue "
             << "--data " << data.string() << " --id T? --store " << id << "\n";
   return 0;
@@ -44,6 +69,35 @@ int run_store_list(const std::filesystem::path& data) {
     return 1;
   }
   for (const auto& id : *stores) std::cout << id << "\n";
+  return 0;
+}
+
+int run_store_set_region(const std::filesystem::path& data, const std::string& id,
+                         const std::string& region) {
+  if (!valid_region(region)) {
+    std::cerr << "error: --region must be up to 40 letters, digits, spaces, '-' or '_' (empty "
+                 "clears it), not '" << region << "'\n";
+    return 2;
+  }
+  auto folder = open_data_folder(data);
+  if (!folder) return 1;
+  const auto set = folder->store->set_store_region(
+      id, region.empty() ? std::nullopt : std::optional<std::string>(region));
+  if (!set) {
+    std::cerr << "error: cannot set the region of store '" << id << "': "
+              << set.error().message() << "\n";
+    return 1;
+  }
+  if (!*set) {
+    std::cerr << "error: there is no store '" << id << "' (rapportctl store list --data "
+              << data.string() << " lists them)\n";
+    return 1;
+  }
+  if (region.empty()) {
+    std::cout << "store " << id << " has no region now\n";
+  } else {
+    std::cout << "store " << id << " is in region " << region << "\n";
+  }
   return 0;
 }
 

@@ -3,7 +3,12 @@
 // The list of reports: add a report here and `rapportctl report NAME` (and any page that
 // lists reports) offers it.
 #include "server/reports/cached_report.h"
+#include "server/reports/acquisition.h"
+#include "server/reports/acquisition_cost.h"
 #include "server/reports/customer_equity.h"
+#include "server/reports/forecast_accuracy.h"
+#include "server/reports/offer_uplift.h"
+#include "server/reports/rewards.h"
 #include "server/reports/report.h"
 #include "server/reports/value_reports.h"
 
@@ -19,6 +24,14 @@ std::vector<std::unique_ptr<Report>> all_reports() {
   reports.push_back(cached(tier_migrations_report()));
   reports.push_back(cached(cohort_retention_report()));
   reports.push_back(cached(category_mix_report()));
+  // Acquisition reads every member's snapshot: kept until the next refresh like the above.
+  // Rewards, offer uplift and forecast accuracy move with the ledger and offer events (or are
+  // tiny), so they run each time.
+  reports.push_back(cached(acquisition_report()));
+  reports.push_back(cached(acquisition_cost_report()));
+  reports.push_back(rewards_report());
+  reports.push_back(offer_uplift_report());
+  reports.push_back(forecast_accuracy_report());
   return reports;
 }
 

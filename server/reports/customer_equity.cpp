@@ -31,8 +31,11 @@ class CustomerEquity final : public Report {
                            "WHERE (?1 IS NULL OR m.home_store = ?1) "
                            "AND (?2 IS NULL OR coalesce(v.as_of, substr(v.computed_at, 1, 10)) >= ?2) "
                            "AND (?3 IS NULL OR coalesce(v.as_of, substr(v.computed_at, 1, 10)) <= ?3) "
+                           "AND (?4 IS NULL OR m.home_store IN "
+                           "  (SELECT id FROM stores WHERE region = ?4)) "
                            "GROUP BY m.home_store ORDER BY m.home_store"));
-    stmt.bind_optional(1, filter.store).bind_optional(2, filter.from).bind_optional(3, filter.to);
+    stmt.bind_optional(1, filter.store).bind_optional(2, filter.from).bind_optional(3, filter.to)
+        .bind_optional(4, filter.region);
     sink.begin(kColumns);
     std::array<Cell, kColumns.size()> cells;
     for (;;) {

@@ -24,10 +24,13 @@
 namespace rapport::server::reports {
 
 // What every report can be narrowed to. Dates are YYYY-MM-DD, inclusive; empty: no bound.
+// `region`: only stores of that region (stores.region, server migration 18); last, so
+// positional initialisers written before it keep their meaning.
 struct Filter {
   std::optional<std::string> store;
   std::optional<std::string> from;
   std::optional<std::string> to;
+  std::optional<std::string> region;
 };
 
 // kCents: whole cents, an integer. kPercent: a percentage as decimal text ("52.34").

@@ -55,6 +55,7 @@ struct Member {
   std::string card_token;
   protocol::EnrollmentPayload enrollment;
   std::string home_store;
+  std::string enrolled_on;  // the enrollment event's day
   std::optional<std::int64_t> referred_by;
   std::int64_t visit_count = 0;
   std::optional<std::string> last_visit;
@@ -89,9 +90,9 @@ class SqliteBulkLoader final : public BulkLoader {
                                       "visit_count, last_visit, last_seen_at, purchase_days, "
                                       "first_purchase_day, last_purchase_day, revenue_cents, "
                                       "margin_cents, phone, email, marketing_consent, "
-                                      "personalisation_consent) VALUES (?1, ?2, ?3, ?4, ?5, "
-                                      "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
-                                      "?18, ?19, ?20)"));
+                                      "personalisation_consent, enrolled_on) VALUES (?1, ?2, "
+                                      "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
+                                      "?15, ?16, ?17, ?18, ?19, ?20, ?21)"));
     RAPPORT_TRY(card_, prepare(db_, "INSERT INTO cards(token, member_id, last4, issued_at, "
                                     "last_seen_store, last_seen_at) VALUES (?1, ?2, ?3, ?4, ?5, "
                                     "?6)"));
@@ -134,6 +135,7 @@ class SqliteBulkLoader final : public BulkLoader {
         m.id = next_id_ + static_cast<std::int64_t>(members.size());
         m.card_token = e.card_token;
         m.home_store = e.store_id;
+        m.enrolled_on = e.occurred_at.substr(0, 10);
         if (enrollment->referred_by_token) {
           if (const auto it = by_token.find(*enrollment->referred_by_token); it != by_token.end()) {
             m.referred_by = members[it->second].id;
@@ -200,7 +202,8 @@ class SqliteBulkLoader final : public BulkLoader {
       member_->bind_optional(17, m.enrollment.phone)
           .bind_optional(18, m.enrollment.email)
           .bind(19, std::int64_t{m.enrollment.marketing_consent.value_or(false)})
-          .bind(20, std::int64_t{m.enrollment.personalisation_consent.value_or(true)});
+          .bind(20, std::int64_t{m.enrollment.personalisation_consent.value_or(true)})
+          .bind(21, m.enrolled_on);
       RAPPORT_TRY_VOID(member_->run());
       card_->bind(1, m.card_token)
           .bind(2, m.id)

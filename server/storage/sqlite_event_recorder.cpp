@@ -235,8 +235,9 @@ Result<void> EventRecorder::enroll(const domain::Event& e) {
   RAPPORT_TRY(auto member,
               db_.prepare("INSERT INTO members(name, home_store, birth_date, created_at, "
                           "changed_seq, channel, referred_by, phone, email, marketing_consent, "
-                          "personalisation_consent) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
-                          "(SELECT member_id FROM cards WHERE token = ?7), ?8, ?9, ?10, ?11)"));
+                          "personalisation_consent, enrolled_on) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+                          "(SELECT member_id FROM cards WHERE token = ?7), ?8, ?9, ?10, ?11, "
+                          "?12)"));
   RAPPORT_TRY_VOID(member.bind(1, enrollment->name)
                        .bind(2, e.store_id)
                        .bind_optional(3, enrollment->birth_date)
@@ -250,6 +251,7 @@ Result<void> EventRecorder::enroll(const domain::Event& e) {
                        // (migration 10's default).
                        .bind(10, std::int64_t{enrollment->marketing_consent.value_or(false)})
                        .bind(11, std::int64_t{enrollment->personalisation_consent.value_or(true)})
+                       .bind(12, e.occurred_at.substr(0, 10))
                        .run());
   const std::int64_t member_id = db_.last_insert_rowid();
   RAPPORT_TRY(auto card, db_.prepare("INSERT INTO cards(token, member_id, last4, issued_at) "

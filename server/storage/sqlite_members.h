@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "shared/domain/member.h"
@@ -18,9 +19,17 @@
 
 namespace rapport::server::sqlite {
 
+// The name staff see for member `m`: an erased member (docs/members-rights.md) keeps their
+// id, the pseudonymous key of their events, and shows as "erased on YYYY-MM-DD", never as a
+// blank. Every staff-facing member list selects this, not m.name.
+inline constexpr std::string_view kMemberName =
+    "CASE WHEN m.erased_at IS NULL THEN m.name ELSE 'erased on ' || substr(m.erased_at, 1, 10) "
+    "END";
+
 // The columns every member query selects, in this order, so one reader serves them all.
-inline constexpr std::string_view kMemberColumns =
-    "m.id, m.name, m.home_store, m.birth_date, m.visit_count, m.last_visit, m.changed_seq, "
+inline const std::string kMemberColumns =
+    "m.id, " + std::string(kMemberName) +
+    ", m.home_store, m.birth_date, m.visit_count, m.last_visit, m.changed_seq, "
     "m.value_tier, m.at_risk, m.rhythm_days, "
     "(SELECT coalesce(sum(points), 0) FROM points_entries WHERE member_id = m.id), "
     "(SELECT tier FROM member_reward_tiers WHERE member_id = m.id), m.usual_order";

@@ -11,7 +11,7 @@
 
 namespace rapport::server {
 
-inline constexpr std::array<storage::Migration, 17> kSqliteMigrations{{
+inline constexpr std::array<storage::Migration, 19> kSqliteMigrations{{
     {1, R"sql(
 CREATE TABLE stores (
   id   TEXT PRIMARY KEY,
@@ -495,6 +495,36 @@ ALTER TABLE members ADD COLUMN usual_order TEXT;
 UPDATE members SET usual_order = (SELECT pp.product FROM (SELECT p.event_id, p.occurred_at FROM purchases p WHERE p.member_id = members.id AND NOT (p.refunded_cents > 0 AND p.refunded_cents >= p.amount_cents) ORDER BY p.occurred_at DESC, p.rowid DESC LIMIT 10) AS recent JOIN purchase_products pp ON pp.event_id = recent.event_id GROUP BY pp.product HAVING count(*) >= 2 ORDER BY count(*) DESC, max(recent.occurred_at) DESC, pp.product LIMIT 1)
   WHERE erased_at IS NULL;
 CREATE INDEX notes_member_time ON notes(member_id, noted_at);
+)sql"},
+    // Regions (issue 11, docs/reports.md): a store may belong to a region, so head office
+    // compares and filters by region. NULL: no region given.
+    {18, R"sql(
+ALTER TABLE stores ADD COLUMN region TEXT;
+CREATE INDEX stores_region ON stores(region) WHERE region IS NOT NULL;
+)sql"},
+    // Acquisition (issue 11, docs/reports.md): campaigns with their recorded spend, each on
+    // one channel over inclusive days; a member joins through the campaign of their channel
+    // whose days hold their enrollment day. Campaigns of one channel never overlap (checked
+    // on add and import). `enrolled_on`: the day of the enrollment event (the terminal's
+    // day), kept so acquisition reads one column instead of the events.
+    {19, R"sql(
+CREATE TABLE campaigns (
+  id          TEXT PRIMARY KEY,
+  name        TEXT NOT NULL,
+  channel     TEXT NOT NULL,
+  starts_on   TEXT NOT NULL,
+  ends_on     TEXT NOT NULL,
+  spend_cents INTEGER NOT NULL CHECK (spend_cents >= 0),
+  added_at    TEXT NOT NULL,
+  CHECK (starts_on <= ends_on)
+);
+CREATE INDEX campaigns_channel ON campaigns(channel, starts_on);
+ALTER TABLE members ADD COLUMN enrolled_on TEXT;
+UPDATE members SET enrolled_on = coalesce(
+  (SELECT substr(min(e.occurred_at), 1, 10) FROM events e
+   WHERE e.member_id = members.id AND e.kind = 'enrollment'),
+  substr(created_at, 1, 10));
+CREATE INDEX members_acquisition ON members(channel, enrolled_on, home_store);
 )sql"},
 }};
 

@@ -38,6 +38,13 @@ class SqliteStore final : public Store {
     return stmt.bind(1, id).bind(2, name).run();
   }
 
+  Result<bool> set_store_region(const std::string& id,
+                                const std::optional<std::string>& region) override {
+    RAPPORT_TRY(auto stmt, db_.prepare("UPDATE stores SET region = ?2 WHERE id = ?1"));
+    RAPPORT_TRY_VOID(stmt.bind(1, id).bind_optional(2, region).run());
+    return db_.changes() > 0;
+  }
+
   Result<std::vector<std::string>> list_stores() override {
     RAPPORT_TRY(auto stmt, db_.prepare("SELECT id FROM stores ORDER BY id"));
     std::vector<std::string> stores;
@@ -51,8 +58,9 @@ class SqliteStore final : public Store {
 
   Result<std::int64_t> add_member(const NewMember& member) override {
     RAPPORT_TRY(auto stmt, db_.prepare("INSERT INTO members(name, home_store, birth_date, "
-                                       "created_at, changed_seq) VALUES (?1, ?2, ?3, ?4, "
-                                       "(SELECT coalesce(max(changed_seq), 0) + 1 FROM members))"));
+                                       "created_at, changed_seq, enrolled_on) VALUES (?1, ?2, "
+                                       "?3, ?4, (SELECT coalesce(max(changed_seq), 0) + 1 FROM "
+                                       "members), substr(?4, 1, 10))"));
     RAPPORT_TRY_VOID(stmt.bind(1, member.name)
                          .bind(2, member.home_store)
                          .bind_optional(3, member.birth_date)

@@ -5,6 +5,7 @@
 // shown and accepted at the store in the last 30 days.
 #include <string>
 
+#include "server/storage/sqlite_members.h"
 #include "server/storage/sqlite_staff_store.h"
 
 namespace rapport::server::sqlite {
@@ -13,11 +14,12 @@ Result<StoreOverview> SqliteStaffStore::store_overview(const std::string& store_
                                                        const std::string& today) {
   StoreOverview overview;
   {
-    RAPPORT_TRY(auto stmt, db_.prepare("SELECT id, name, created_at FROM members WHERE "
-                                       "home_store = ?1 AND merged_into IS NULL AND "
-                                       "substr(created_at, 1, 10) > date(?2, '-7 days') AND "
-                                       "substr(created_at, 1, 10) <= ?2 "
-                                       "ORDER BY created_at DESC, id"));
+    RAPPORT_TRY(auto stmt, db_.prepare("SELECT m.id, " + std::string(kMemberName) +
+                                       ", m.created_at FROM members m WHERE "
+                                       "m.home_store = ?1 AND m.merged_into IS NULL AND "
+                                       "substr(m.created_at, 1, 10) > date(?2, '-7 days') AND "
+                                       "substr(m.created_at, 1, 10) <= ?2 "
+                                       "ORDER BY m.created_at DESC, m.id"));
     stmt.bind(1, store_id).bind(2, today);
     for (;;) {
       RAPPORT_TRY(const bool row, stmt.step());

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "server/storage/sqlite_members.h"
 #include "server/storage/sqlite_staff_store.h"
 
 namespace rapport::server::sqlite {
@@ -58,7 +59,8 @@ Result<std::vector<std::string>> SqliteStaffStore::all_stores() {
 Result<std::vector<RegularRow>> SqliteStaffStore::regulars(const std::string& store_id,
                                                            std::size_t limit) {
   RAPPORT_TRY(auto stmt,
-              db_.prepare("SELECT m.id, m.name, m.visit_count, m.last_visit, " +
+              db_.prepare("SELECT m.id, " + std::string(kMemberName) +
+                          ", m.visit_count, m.last_visit, " +
                           std::string(kValueColumns) +
                           ", v.segment, u.name, u.disabled_at IS NOT NULL "
                           "FROM members m LEFT JOIN value_snapshots v ON v.member_id = m.id "
@@ -89,7 +91,8 @@ Result<std::vector<RegularRow>> SqliteStaffStore::regulars(const std::string& st
 Result<std::vector<VisitorRow>> SqliteStaffStore::visitors(const std::string& store_id,
                                                            std::size_t limit) {
   RAPPORT_TRY(auto stmt,
-              db_.prepare("SELECT m.id, m.name, m.home_store, count(*) AS visits, "
+              db_.prepare("SELECT m.id, " + std::string(kMemberName) +
+                          ", m.home_store, count(*) AS visits, "
                           "max(e.occurred_at) FROM events e JOIN members m ON m.id = e.member_id "
                           "WHERE e.store_id = ?1 AND e.kind = 'visit' AND m.home_store <> ?1 "
                           "GROUP BY m.id ORDER BY visits DESC, m.id LIMIT ?2"));
@@ -111,7 +114,8 @@ Result<bool> SqliteStaffStore::has_value_snapshots() {
 
 Result<std::optional<MemberOverview>> SqliteStaffStore::member(std::int64_t id) {
   RAPPORT_TRY(auto stmt,
-              db_.prepare("SELECT m.id, m.name, m.home_store, m.visit_count, m.last_visit, " +
+              db_.prepare("SELECT m.id, " + std::string(kMemberName) +
+                          ", m.home_store, m.visit_count, m.last_visit, " +
                           std::string(kValueColumns) +
                           ", m.merged_into "
                           "FROM members m LEFT JOIN value_snapshots v ON v.member_id = m.id "

@@ -148,6 +148,10 @@ class Store {
   // kConstraint when the store id exists already.
   [[nodiscard]] virtual Result<void> add_store(const std::string& id, const std::string& name) = 0;
   [[nodiscard]] virtual Result<std::vector<std::string>> list_stores() = 0;
+  // The store's region (docs/reports.md, "Regions"); nullopt clears it. False when there is
+  // no such store.
+  [[nodiscard]] virtual Result<bool> set_store_region(const std::string& id,
+                                                      const std::optional<std::string>& region) = 0;
 
   // The new member's id. kConstraint when the home store does not exist.
   [[nodiscard]] virtual Result<std::int64_t> add_member(const NewMember& member) = 0;

@@ -1,0 +1,93 @@
+// server/reports/acquisition.cpp
+#include "server/reports/acquisition.h"
+
+#include <array>
+
+#include "server/reports/filter_sql.h"
+
+namespace rapport::server::reports {
+namespace {
+
+constexpr std::array<Column, 9> kColumns{{
+    {"channel", ColumnKind::kText},
+    {"campaign", ColumnKind::kText},
+    {"members", ColumnKind::kInteger},
+    {"valued_members", ColumnKind::kInteger},
+    {"lifetime_value_cents", ColumnKind::kCents},
+    {"mean_lifetime_value_cents", ColumnKind::kCents},
+    {"campaign_spend_cents", ColumnKind::kCents},
+    {"campaign_members", ColumnKind::kInteger},
+    {"cost_per_member_cents", ColumnKind::kCents},
+}};
+
+// ?1 store, ?2 region, ?3 from, ?4 to. Members merged into another are left out (their
+// history moved to the survivor); erased members count: they were acquired all the same.
+std::string query() {
+  return "WITH acquired AS ("
+         "  SELECT coalesce(m.channel, 'unknown') AS channel, c.id AS campaign, "
+         "    count(*) AS members, count(v.member_id) AS valued, "
+         "    sum(v.lifetime_value_cents) AS ltv "
+         "  FROM members m "
+         "  LEFT JOIN campaigns c ON c.channel = m.channel "
+         "    AND m.enrolled_on BETWEEN c.starts_on AND c.ends_on "
+         "  LEFT JOIN value_snapshots v ON v.member_id = m.id "
+         "  WHERE m.merged_into IS NULL AND " + place_condition("m.home_store", 1) + " AND " +
+         period_condition("m.enrolled_on", 3) +
+         "  GROUP BY 1, 2), "
+         "campaign_members AS ("
+         "  SELECT c.id, count(m.id) AS members FROM campaigns c "
+         "  LEFT JOIN members m ON m.channel = c.channel "
+         "    AND m.enrolled_on BETWEEN c.starts_on AND c.ends_on AND m.merged_into IS NULL "
+         "  GROUP BY c.id) "
+         "SELECT a.channel, a.campaign, a.members, a.valued, a.ltv, c.spend_cents, cm.members "
+         "FROM acquired a LEFT JOIN campaigns c ON c.id = a.campaign "
+         "LEFT JOIN campaign_members cm ON cm.id = a.campaign "
+         "UNION ALL "
+         "SELECT c.channel, c.id, 0, 0, NULL, c.spend_cents, cm.members "
+         "FROM campaigns c JOIN campaign_members cm ON cm.id = c.id "
+         "WHERE c.id NOT IN (SELECT campaign FROM acquired WHERE campaign IS NOT NULL) "
+         "  AND (?3 IS NULL OR c.ends_on >= ?3) AND (?4 IS NULL OR c.starts_on <= ?4) "
+         "ORDER BY 1, 2";
+}
+
+class Acquisition final : public Report {
+ public:
+  std::string_view name() const override { return "acquisition"; }
+  std::string_view description() const override {
+    return "Members by channel and campaign, campaign spend and cost per member against their "
+           "forecast lifetime value";
+  }
+  std::span<const Column> columns() const override { return kColumns; }
+
+  Result<void> run(storage::Database& db, const Filter& filter, RowSink& sink) const override {
+    RAPPORT_TRY(auto stmt, db.prepare(query()));
+    bind_place(stmt, filter, 1);
+    bind_period(stmt, filter, 3);
+    sink.begin(kColumns);
+    std::array<Cell, kColumns.size()> cells;
+    for (;;) {
+      RAPPORT_TRY(const bool row, stmt.step());
+      if (!row) break;
+      const std::int64_t valued = stmt.column_int64(3);
+      cells[0] = stmt.column_text(0);
+      cells[1] = optional_text(stmt, 1);
+      cells[2] = stmt.column_int64(2);
+      cells[3] = valued;
+      cells[4] = optional_int(stmt, 4);
+      cells[5] = stmt.column_is_null(4) ? Cell{} : rounded_ratio(stmt.column_int64(4), valued);
+      cells[6] = optional_int(stmt, 5);
+      cells[7] = optional_int(stmt, 6);
+      cells[8] = stmt.column_is_null(5) ? Cell{}
+                                         : rounded_ratio(stmt.column_int64(5), stmt.column_int64(6));
+      sink.row(cells);
+    }
+    sink.end();
+    return {};
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Report> acquisition_report() { return std::make_unique<Acquisition>(); }
+
+}  // namespace rapport::server::reports

@@ -1,0 +1,87 @@
+// server/reports/acquisition_cost.cpp
+#include "server/reports/acquisition_cost.h"
+
+#include <array>
+
+#include "server/reports/filter_sql.h"
+
+namespace rapport::server::reports {
+namespace {
+
+constexpr std::array<Column, 8> kColumns{{
+    {"channel", ColumnKind::kText},
+    {"members", ColumnKind::kInteger},
+    {"valued_members", ColumnKind::kInteger},
+    {"affordable_cost_cents", ColumnKind::kCents},
+    {"campaign_spend_cents", ColumnKind::kCents},
+    {"campaign_members", ColumnKind::kInteger},
+    {"cost_per_member_cents", ColumnKind::kCents},
+    {"headroom_cents", ColumnKind::kCents},
+}};
+
+// ?1 store, ?2 region, ?3 from, ?4 to (enrollment days for members; campaigns whose days
+// meet the period).
+std::string query() {
+  return "WITH channel_members AS ("
+         "  SELECT coalesce(m.channel, 'unknown') AS channel, count(*) AS members, "
+         "    count(v.member_id) AS valued, sum(v.lifetime_value_cents) AS ltv "
+         "  FROM members m LEFT JOIN value_snapshots v ON v.member_id = m.id "
+         "  WHERE m.merged_into IS NULL AND " + place_condition("m.home_store", 1) + " AND " +
+         period_condition("m.enrolled_on", 3) +
+         "  GROUP BY 1), "
+         "channel_campaigns AS ("
+         "  SELECT c.channel, sum(c.spend_cents) AS spend, "
+         "    sum((SELECT count(*) FROM members m WHERE m.channel = c.channel "
+         "      AND m.enrolled_on BETWEEN c.starts_on AND c.ends_on "
+         "      AND m.merged_into IS NULL)) AS acquired "
+         "  FROM campaigns c WHERE (?3 IS NULL OR c.ends_on >= ?3) "
+         "    AND (?4 IS NULL OR c.starts_on <= ?4) GROUP BY c.channel) "
+         "SELECT ch.channel, coalesce(cm.members, 0), coalesce(cm.valued, 0), cm.ltv, "
+         "  cc.spend, cc.acquired "
+         "FROM (SELECT channel FROM channel_members UNION SELECT channel FROM channel_campaigns) ch "
+         "LEFT JOIN channel_members cm ON cm.channel = ch.channel "
+         "LEFT JOIN channel_campaigns cc ON cc.channel = ch.channel ORDER BY 1";
+}
+
+class AcquisitionCost final : public Report {
+ public:
+  std::string_view name() const override { return "acquisition-cost"; }
+  std::string_view description() const override {
+    return "Affordable acquisition cost per channel (mean forecast lifetime value) against "
+           "its campaigns' cost per member";
+  }
+  std::span<const Column> columns() const override { return kColumns; }
+
+  Result<void> run(storage::Database& db, const Filter& filter, RowSink& sink) const override {
+    RAPPORT_TRY(auto stmt, db.prepare(query()));
+    bind_place(stmt, filter, 1);
+    bind_period(stmt, filter, 3);
+    sink.begin(kColumns);
+    std::array<Cell, kColumns.size()> cells;
+    for (;;) {
+      RAPPORT_TRY(const bool row, stmt.step());
+      if (!row) break;
+      const std::int64_t valued = stmt.column_int64(2);
+      cells[0] = stmt.column_text(0);
+      cells[1] = stmt.column_int64(1);
+      cells[2] = valued;
+      cells[3] = stmt.column_is_null(3) ? Cell{} : rounded_ratio(stmt.column_int64(3), valued);
+      cells[4] = optional_int(stmt, 4);
+      cells[5] = optional_int(stmt, 5);
+      cells[6] = stmt.column_is_null(4) ? Cell{}
+                                         : rounded_ratio(stmt.column_int64(4), stmt.column_int64(5));
+      const auto* affordable = std::get_if<std::int64_t>(&cells[3]);
+      const auto* cost = std::get_if<std::int64_t>(&cells[6]);
+      cells[7] = affordable && cost ? Cell{*affordable - *cost} : Cell{};
+      sink.row(cells);
+    }
+    sink.end();
+    return {};
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Report> acquisition_cost_report() { return std::make_unique<AcquisitionCost>(); }
+
+}  // namespace rapport::server::reports

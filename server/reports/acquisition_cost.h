@@ -1,0 +1,18 @@
+// server/reports/acquisition_cost.h
+//
+// The affordable acquisition cost per channel: the mean forecast lifetime value of the
+// channel's valued members (what winning one more is worth, to break even), against what its
+// campaigns cost per member acquired.
+// docs/reports.md explains the columns.
+
+#pragma once
+
+#include <memory>
+
+#include "server/reports/report.h"
+
+namespace rapport::server::reports {
+
+[[nodiscard]] std::unique_ptr<Report> acquisition_cost_report();
+
+}  // namespace rapport::server::reports

@@ -1,0 +1,122 @@
+// server/reports/offer_uplift.cpp
+#include "server/reports/offer_uplift.h"
+
+#include <array>
+#include <cmath>
+#include <vector>
+
+#include "server/reports/filter_sql.h"
+#include "server/rewards/rewards_rules.h"
+#include "server/rewards/uplift.h"
+#include "shared/util/clock.h"
+
+namespace rapport::server::reports {
+namespace {
+
+constexpr std::array<Column, 12> kColumns{{
+    {"offer", ColumnKind::kText},
+    {"tier", ColumnKind::kText},
+    {"shown", ColumnKind::kInteger},
+    {"held_out", ColumnKind::kInteger},
+    {"shown_days_per_100", ColumnKind::kInteger},
+    {"held_out_days_per_100", ColumnKind::kInteger},
+    {"uplift_days_per_100", ColumnKind::kInteger},
+    {"uplift_days_ci_per_100", ColumnKind::kInteger},
+    {"shown_spend_cents", ColumnKind::kCents},
+    {"held_out_spend_cents", ColumnKind::kCents},
+    {"uplift_spend_cents", ColumnKind::kCents},
+    {"uplift_spend_ci_cents", ColumnKind::kCents},
+}};
+
+// ?1 store, ?2 region (home store), ?3 from, ?4 to (the day of the member's first record
+// of the offer), ?5 window days, ?6 the day windows must have ended by. As
+// `rapportctl offers uplift` counts (server/storage/sqlite_offers.cpp), split by the
+// member's current value tier.
+std::string query() {
+  return "WITH firsts AS (SELECT member_id, offer_id, outcome, min(at) AS at, "
+         "  substr(min(at), 1, 10) AS day FROM offer_events "
+         "  WHERE outcome IN ('shown', 'held_out') GROUP BY member_id, offer_id) "
+         "SELECT f.offer_id, coalesce(m.value_tier, 'none') AS tier, f.outcome, "
+         "  count(DISTINCT p.day), coalesce(sum(p.amount_cents - p.refunded_cents), 0) "
+         "FROM firsts f JOIN members m ON m.id = f.member_id "
+         "LEFT JOIN purchases p ON p.member_id = f.member_id AND p.day > f.day AND "
+         "  p.day <= date(f.day, '+' || ?5 || ' days') "
+         "WHERE date(f.day, '+' || ?5 || ' days') <= ?6 AND m.merged_into IS NULL AND " +
+         place_condition("m.home_store", 1) + " AND " + period_condition("f.day", 3) +
+         " GROUP BY f.member_id, f.offer_id ORDER BY f.offer_id, tier, f.member_id";
+}
+
+std::int64_t whole(double value) { return std::llround(value); }
+
+void emit(const std::string& offer, const std::string& tier,
+          const std::vector<rewards::UpliftObservation>& observations, RowSink& sink) {
+  const auto u = rewards::measure_uplift(observations);
+  std::array<Cell, kColumns.size()> cells;
+  cells[0] = offer;
+  cells[1] = tier;
+  cells[2] = static_cast<std::int64_t>(u.treated);
+  cells[3] = static_cast<std::int64_t>(u.held_out);
+  const bool both = u.treated > 0 && u.held_out > 0;
+  if (u.treated > 0) {
+    cells[4] = whole(u.visits.treated_mean * 100);
+    cells[8] = whole(u.spend_cents.treated_mean);
+  }
+  if (u.held_out > 0) {
+    cells[5] = whole(u.visits.held_out_mean * 100);
+    cells[9] = whole(u.spend_cents.held_out_mean);
+  }
+  if (both) {
+    cells[6] = whole(u.visits.uplift * 100);
+    cells[10] = whole(u.spend_cents.uplift);
+  }
+  if (u.measurable()) {
+    cells[7] = whole((u.visits.ci_high - u.visits.uplift) * 100);
+    cells[11] = whole(u.spend_cents.ci_high - u.spend_cents.uplift);
+  }
+  sink.row(cells);
+}
+
+class OfferUplift final : public Report {
+ public:
+  std::string_view name() const override { return "offer-uplift"; }
+  std::string_view description() const override {
+    return "Offer and gesture uplift against hold-out groups, by offer and value tier";
+  }
+  std::span<const Column> columns() const override { return kColumns; }
+
+  Result<void> run(storage::Database& db, const Filter& filter, RowSink& sink) const override {
+    RAPPORT_TRY(auto stmt, db.prepare(query()));
+    bind_place(stmt, filter, 1);
+    bind_period(stmt, filter, 3);
+    stmt.bind(5, rewards::OfferRules{}.uplift_window_days)
+        .bind(6, filter.to.value_or(now_iso8601().substr(0, 10)));
+    sink.begin(kColumns);
+    std::string offer;
+    std::string tier;
+    std::vector<rewards::UpliftObservation> group;  // one offer and tier at a time
+    for (;;) {
+      RAPPORT_TRY(const bool row, stmt.step());
+      if (!row) break;
+      std::string row_offer = stmt.column_text(0);
+      std::string row_tier = stmt.column_text(1);
+      if (!group.empty() && (row_offer != offer || row_tier != tier)) {
+        emit(offer, tier, group, sink);
+        group.clear();
+      }
+      offer = std::move(row_offer);
+      tier = std::move(row_tier);
+      group.push_back({stmt.column_text(2) == "shown",
+                       static_cast<double>(stmt.column_int64(3)),
+                       static_cast<double>(stmt.column_int64(4))});
+    }
+    if (!group.empty()) emit(offer, tier, group, sink);
+    sink.end();
+    return {};
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Report> offer_uplift_report() { return std::make_unique<OfferUplift>(); }
+
+}  // namespace rapport::server::reports

@@ -1,0 +1,91 @@
+// server/reports/rewards.cpp
+#include "server/reports/rewards.h"
+
+#include <array>
+
+#include "server/reports/filter_sql.h"
+
+namespace rapport::server::reports {
+namespace {
+
+constexpr std::array<Column, 10> kColumns{{
+    {"tier", ColumnKind::kText},
+    {"members", ColumnKind::kInteger},
+    {"points_outstanding", ColumnKind::kInteger},
+    {"points_issued", ColumnKind::kInteger},
+    {"points_redeemed", ColumnKind::kInteger},
+    {"points_expired", ColumnKind::kInteger},
+    {"gesture_points", ColumnKind::kInteger},
+    {"offers_shown", ColumnKind::kInteger},
+    {"offers_held_out", ColumnKind::kInteger},
+    {"offers_accepted", ColumnKind::kInteger},
+}};
+
+// ?1 store, ?2 region (home store), ?3 from, ?4 to. Outstanding: the balance at the end of
+// the period (every posting up to `to`); the flows: postings and offer events in the period.
+std::string query() {
+  const std::string in_period = "(?3 IS NULL OR substr(p.occurred_at, 1, 10) >= ?3)";
+  return "WITH member_points AS ("
+         "  SELECT e.member_id AS member_id, sum(e.points) AS outstanding, "
+         "    sum(CASE WHEN p.kind IN ('earn', 'bonus') AND " + in_period +
+         "      THEN e.points ELSE 0 END) AS issued, "
+         "    sum(CASE WHEN p.kind = 'redemption' AND " + in_period +
+         "      THEN -e.points ELSE 0 END) AS redeemed, "
+         "    sum(CASE WHEN p.kind = 'expiry' AND " + in_period +
+         "      THEN -e.points ELSE 0 END) AS expired, "
+         "    sum(CASE WHEN p.cause LIKE 'gesture:%' AND " + in_period +
+         "      THEN e.points ELSE 0 END) AS gestures "
+         "  FROM points_entries e JOIN points_postings p ON p.id = e.posting_id "
+         "  WHERE e.member_id IS NOT NULL "
+         "    AND (?4 IS NULL OR substr(p.occurred_at, 1, 10) <= ?4) "
+         "  GROUP BY e.member_id), "
+         "member_offers AS ("
+         "  SELECT member_id, sum(outcome = 'shown') AS shown, "
+         "    sum(outcome = 'held_out') AS held_out, sum(outcome = 'accepted') AS accepted "
+         "  FROM offer_events WHERE " + period_condition("substr(at, 1, 10)", 3) +
+         "  GROUP BY member_id) "
+         "SELECT coalesce(m.value_tier, 'none'), count(*), "
+         "  coalesce(sum(mp.outstanding), 0), coalesce(sum(mp.issued), 0), "
+         "  coalesce(sum(mp.redeemed), 0), coalesce(sum(mp.expired), 0), "
+         "  coalesce(sum(mp.gestures), 0), coalesce(sum(mo.shown), 0), "
+         "  coalesce(sum(mo.held_out), 0), coalesce(sum(mo.accepted), 0) "
+         "FROM members m LEFT JOIN member_points mp ON mp.member_id = m.id "
+         "LEFT JOIN member_offers mo ON mo.member_id = m.id "
+         "WHERE m.merged_into IS NULL AND " + place_condition("m.home_store", 1) +
+         " GROUP BY 1 ORDER BY 1";
+}
+
+class Rewards final : public Report {
+ public:
+  std::string_view name() const override { return "rewards"; }
+  std::string_view description() const override {
+    return "Points liability and points issued, redeemed, expired and given as gestures, and "
+           "offers shown, held out and accepted, by value tier";
+  }
+  std::span<const Column> columns() const override { return kColumns; }
+
+  Result<void> run(storage::Database& db, const Filter& filter, RowSink& sink) const override {
+    RAPPORT_TRY(auto stmt, db.prepare(query()));
+    bind_place(stmt, filter, 1);
+    bind_period(stmt, filter, 3);
+    sink.begin(kColumns);
+    std::array<Cell, kColumns.size()> cells;
+    for (;;) {
+      RAPPORT_TRY(const bool row, stmt.step());
+      if (!row) break;
+      cells[0] = stmt.column_text(0);
+      for (int i = 1; i < static_cast<int>(kColumns.size()); ++i) {
+        cells[static_cast<std::size_t>(i)] = stmt.column_int64(i);
+      }
+      sink.row(cells);
+    }
+    sink.end();
+    return {};
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Report> rewards_report() { return std::make_unique<Rewards>(); }
+
+}  // namespace rapport::server::reports
