@@ -8,7 +8,7 @@
 namespace rapport::terminal {
 namespace {
 
-constexpr std::array<storage::Migration, 8> kMigrations{{
+constexpr std::array<storage::Migration, 9> kMigrations{{
     {1, R"sql(
 CREATE TABLE members (
   id          INTEGER PRIMARY KEY,
@@ -137,6 +137,12 @@ CREATE TABLE local_notes (
 );
 CREATE INDEX local_notes_member ON local_notes(member_id, noted_at);
 CREATE INDEX local_notes_card ON local_notes(card_token, noted_at);
+)sql"},
+    // Find by phone (docs/cards.md, "Phone digests"): the keyed digest of each member's
+    // normalised phone as the server sends it, never the number. Goes with the member row.
+    {10, R"sql(
+ALTER TABLE members ADD COLUMN phone_digest TEXT;
+CREATE INDEX members_phone_digest ON members(phone_digest) WHERE phone_digest IS NOT NULL;
 )sql"},
 }};
 

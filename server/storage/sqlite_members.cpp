@@ -18,6 +18,7 @@ domain::Member member_from_row(const storage::Statement& row) {
   if (!row.column_is_null(9)) m.rhythm_days = row.column_double(9);
   m.points_balance = row.column_int64(10);
   m.reward_tier = row.column_optional_text(11);
+  m.phone = row.column_optional_text(12);  // for the sync handler's digest; never sent
   return m;
 }
 

@@ -23,7 +23,8 @@ inline constexpr std::string_view kMemberColumns =
     "m.id, m.name, m.home_store, m.birth_date, m.visit_count, m.last_visit, m.changed_seq, "
     "m.value_tier, m.at_risk, m.rhythm_days, "
     "(SELECT coalesce(sum(points), 0) FROM points_entries WHERE member_id = m.id), "
-    "(SELECT tier FROM member_reward_tiers WHERE member_id = m.id)";
+    "(SELECT tier FROM member_reward_tiers WHERE member_id = m.id), "
+    "m.phone";
 
 // A member from a row whose first columns are kMemberColumns (cards not filled in).
 [[nodiscard]] domain::Member member_from_row(const storage::Statement& row);

@@ -22,7 +22,7 @@ using storage::Statement;
 using storage::Transaction;
 
 // member_changes selects kMemberColumns and then whether the member was erased.
-constexpr int kErasedColumn = 12;
+constexpr int kErasedColumn = 13;
 
 class SqliteStore final : public Store {
  public:

@@ -52,6 +52,12 @@ struct Member {
   // The member's current offers for the terminal's store, best first; empty from a server
   // without rewards or when none is chosen.
   std::vector<MemberOffer> offers{};
+  // Find by phone (docs/cards.md, "Phone digests"): CardKey::phone_digest of the member's
+  // normalised phone, the only form of it terminals hold; empty without a phone.
+  std::optional<std::string> phone_digest{};
+  // Server side only, never encoded: the phone as the member gave it, read from the members
+  // table for the sync handler to digest.
+  std::optional<std::string> phone{};
 };
 
 }  // namespace rapport::domain

@@ -115,7 +115,7 @@ Result<std::vector<domain::MemberOffer>> offers_from_json(const json::object& o)
   return offers;
 }
 
-json::object member_to_json(const domain::Member& m) {
+json::object member_fields_to_json(const domain::Member& m) {
   json::array cards;
   for (const auto& c : m.cards) {
     cards.emplace_back(json::object{
@@ -136,6 +136,13 @@ json::object member_to_json(const domain::Member& m) {
                                                           : json::value(nullptr)},
                       {"reward_tier", optional_value(m.reward_tier)},
                       {"offers", offers_to_json(m.offers)}};
+}
+
+json::object member_to_json(const domain::Member& m) {
+  json::object o = member_fields_to_json(m);
+  // Sent only when the member has a phone (docs/protocol.md, "Find by phone").
+  if (m.phone_digest) o["phone_digest"] = *m.phone_digest;
+  return o;
 }
 
 Result<domain::Member> member_from_json(const json::value& v) {
@@ -184,6 +191,10 @@ Result<domain::Member> member_from_json(const json::value& v) {
   }
   RAPPORT_TRY(m.reward_tier, optional_string_field(*o, "reward_tier"));
   RAPPORT_TRY(m.offers, offers_from_json(*o));
+  // Find by phone came with issue 9: absent means no phone (or an older server).
+  RAPPORT_TRY(m.phone_digest, optional_string_field(*o, "phone_digest"));
+  // 64 hex digits, the shape of a card token.
+  if (m.phone_digest && !is_card_token(*m.phone_digest)) return ProtocolErrc::kWrongShape;
   return m;
 }
 
