@@ -23,8 +23,8 @@ ScanResult CardReadHandler::handle(const drivers::CardRead& read,
                                    std::chrono::system_clock::time_point now) {
   // A tapped card is its signed member token: its UID alone is only a claim.
   const auto result = read.kind == drivers::CardKind::kContactless
-                          ? counter_.scan_chip(read.payload, read.card_memory, now)
-                          : counter_.scan(read.payload, now);
+                          ? counter_.scan_chip(read.payload, read.card_memory, now, also_)
+                          : counter_.scan(read.payload, now, also_);
   if (control_ != nullptr) {
     const auto signal = reader_signal_for(result.outcome);
     // Only queued: the reader blinks while the screen is updated. Readers with no way to

@@ -34,9 +34,11 @@ class CardReadHandler {
   using Show = std::function<void(const ScanResult&, std::chrono::system_clock::time_point)>;
 
   // Requires: counter and control (when not null) outlive the handler. Without a control no
-  // reader is signalled.
-  CardReadHandler(Counter& counter, drivers::ReaderControl* control, Show show = {})
-      : counter_(counter), control_(control), show_(std::move(show)) {}
+  // reader is signalled. `also` runs inside each visit's transaction (the screen's audit
+  // line: CashierScreen::audit_in_scan), so a scan costs one fsync.
+  CardReadHandler(Counter& counter, drivers::ReaderControl* control, Show show = {},
+                  AlsoInTransaction also = {})
+      : counter_(counter), control_(control), show_(std::move(show)), also_(std::move(also)) {}
 
   // Scans `read` (recording the visit as the counter does), signals its reader, shows it.
   ScanResult handle(const drivers::CardRead& read, std::chrono::system_clock::time_point now);
@@ -45,6 +47,7 @@ class CardReadHandler {
   Counter& counter_;
   drivers::ReaderControl* control_;
   Show show_;
+  AlsoInTransaction also_;
 };
 
 }  // namespace rapport::terminal

@@ -148,8 +148,9 @@ CREATE INDEX members_phone_digest ON members(phone_digest) WHERE phone_digest IS
 
 }  // namespace
 
-Result<storage::Database> open_local_database(const std::filesystem::path& file) {
-  return storage::Database::open(file, kMigrations);
+Result<storage::Database> open_local_database(const std::filesystem::path& file,
+                                              const storage::OpenOptions& options) {
+  return storage::Database::open(file, kMigrations, options);
 }
 
 storage::Database open_local_database_or_throw(const std::filesystem::path& file,

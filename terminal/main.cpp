@@ -197,11 +197,13 @@ int main(int argc, char** argv) {
               << ") ready: scan a card, or type its number and press Enter. "
               << "Ctrl-D or Ctrl-C to stop." << std::endl;
 
+    // The screen's audit line is written in the visit's transaction (one fsync per scan).
     terminal::CardReadHandler reads(
         counter, reader->control(),
         [&screen](const terminal::ScanResult& r, std::chrono::system_clock::time_point at) {
-          if (screen) screen->show(r, at);
-        });
+          if (screen) screen->show(r, at, /*audited=*/true);
+        },
+        screen ? screen->audit_in_scan() : terminal::AlsoInTransaction{});
     for (;;) {
       auto read = reader->next_read();
       if (!read) {
