@@ -24,7 +24,8 @@ namespace rapport::drivers {
 // How the tap went, for the cashier at the reader.
 enum class ReaderSignal {
   kGoodRead,  // one short beep, green LED
-  kRejected,  // three beeps, red LED blinking: the card was refused (forged, blocked...)
+  kRejected,  // two short beeps, red LED blinking: the card was refused (forged, blocked,
+              // unreadable...)
 };
 
 [[nodiscard]] const char* to_string(ReaderSignal signal) noexcept;

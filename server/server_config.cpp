@@ -3,6 +3,7 @@
 
 #include "server/rewards/rewards_config.h"
 #include "shared/card/card_number.h"
+#include "shared/card/phone_number.h"
 #include "shared/config/config_file.h"
 
 namespace rapport::server {
@@ -85,6 +86,11 @@ ServerConfig load_server_config(const std::filesystem::path& file) {
     config.fail("cards.issuer_prefix", "must be exactly 6 digits, e.g. \"627599\"");
   }
   c.card_key = config.path("cards.card_key");
+  c.sync.phone_country_code = config.optional_string("cards.phone_country_code")
+                                  .value_or(std::string(card::kDefaultPhoneCountryCode));
+  if (!card::is_valid_country_code(c.sync.phone_country_code)) {
+    config.fail("cards.phone_country_code", "must be 1 to 3 digits, e.g. \"44\"");
+  }
   c.data_folder = std::filesystem::absolute(file).parent_path();
   c.card_velocity_window =
       std::chrono::minutes(config.integer_or("cards.velocity_minutes", 60, 0, 24 * 60));

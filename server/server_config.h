@@ -12,6 +12,7 @@
 
 #include "server/rewards/rewards_rules.h"
 #include "server/value/value_model.h"
+#include "shared/card/phone_number.h"
 #include "shared/net/https.h"
 
 namespace rapport::server {
@@ -20,6 +21,9 @@ namespace rapport::server {
 struct SyncPolicy {
   std::chrono::hours seen_in_store{24 * 90};  // members seen at the store this recently
   std::chrono::hours seen_in_chain{48};       // members seen anywhere in the chain
+  // [cards] phone_country_code: members' phones are sent as digests of their normalised form
+  // (shared/card/phone_number.h), national numbers taking this calling code.
+  std::string phone_country_code{card::kDefaultPhoneCountryCode};
 };
 
 struct ServerConfig {

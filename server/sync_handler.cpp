@@ -8,6 +8,7 @@
 #include <charconv>
 #include <optional>
 
+#include "shared/card/phone_number.h"
 #include "shared/protocol/card_messages.h"
 #include "shared/protocol/sync_messages.h"
 #include "shared/util/clock.h"
@@ -77,8 +78,22 @@ void add_offers(TerminalOffers* offers, const TerminalRecord& terminal, domain::
   member.offers = std::move(*chosen);
 }
 
+// The member's phone as terminals receive it: its keyed digest (docs/cards.md, "Phone
+// digests"), with the chain's card key; the number itself never leaves the server. No digest
+// without the key (tokens), or for a phone that does not normalise.
+void digest_phone(const MemberTokenService* tokens, const SyncPolicy& policy,
+                  domain::Member& member) {
+  if (tokens != nullptr && member.phone) {
+    if (const auto normalised = card::normalise_phone(*member.phone, policy.phone_country_code)) {
+      member.phone_digest = tokens->card_key.phone_digest(*normalised);
+    }
+  }
+  member.phone.reset();
+}
+
 net::HttpResponse changes(Store& store, const SyncPolicy& policy, const TerminalRecord& terminal,
-                          const net::HttpRequest& request, TerminalOffers* offers) {
+                          const net::HttpRequest& request, TerminalOffers* offers,
+                          const MemberTokenService* tokens) {
   // Cursors are digits and one dot: nothing in them needs percent-decoding.
   const auto cursor = protocol::decode_cursor(query_value(request.target, "since").value_or(""));
   if (!cursor) return error_response(400, cursor.error().message());
@@ -91,7 +106,10 @@ net::HttpResponse changes(Store& store, const SyncPolicy& policy, const Terminal
     spdlog::error("terminal {}: could not read changes: {}", terminal.id, page.error().message());
     return error_response(503, "could not read changes; try again later");
   }
-  for (auto& member : page->members) add_offers(offers, terminal, member, now);
+  for (auto& member : page->members) {
+    add_offers(offers, terminal, member, now);
+    digest_phone(tokens, policy, member);
+  }
   protocol::ChangesPage answer{terminal.store_id, std::move(page->members),
                                protocol::encode_cursor({page->last_sequence, page->last_member_id}),
                                page->more};
@@ -103,8 +121,9 @@ net::HttpResponse changes(Store& store, const SyncPolicy& policy, const Terminal
   return {200, "application/json", protocol::encode(answer)};
 }
 
-net::HttpResponse card_lookup(Store& store, const TerminalRecord& terminal, std::string_view token,
-                              TerminalOffers* offers) {
+net::HttpResponse card_lookup(Store& store, const SyncPolicy& policy,
+                              const TerminalRecord& terminal, std::string_view token,
+                              TerminalOffers* offers, const MemberTokenService* tokens) {
   if (token.size() != 64 || !std::all_of(token.begin(), token.end(), [](char c) {
         return std::isxdigit(static_cast<unsigned char>(c)) != 0;
       })) {
@@ -117,6 +136,7 @@ net::HttpResponse card_lookup(Store& store, const TerminalRecord& terminal, std:
   }
   if (!*member) return error_response(404, "no member holds this card");
   add_offers(offers, terminal, **member, std::chrono::system_clock::now());
+  digest_phone(tokens, policy, **member);
   return {200, "application/json", protocol::encode(**member)};
 }
 
@@ -196,10 +216,11 @@ net::HttpResponse handle_sync_request(Store& store, const SyncPolicy& policy,
   if (request.method != "GET") return error_response(405, "use GET");
   if (is_token_keys) return token_keys_response(*tokens);
   if (is_card) {
-    return card_lookup(store, **terminal, path.substr(protocol::kCardsPath.size()), offers);
+    return card_lookup(store, policy, **terminal, path.substr(protocol::kCardsPath.size()), offers,
+                       tokens);
   }
   if (is_member) return member_balance(store, **terminal, path.substr(protocol::kMembersPath.size()));
-  return changes(store, policy, **terminal, request, offers);
+  return changes(store, policy, **terminal, request, offers, tokens);
 }
 
 }  // namespace rapport::server

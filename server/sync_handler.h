@@ -27,6 +27,8 @@ namespace rapport::server {
 // acknowledged: send again later). Without `tokens` the two member-token paths answer 404.
 // With `offers` (a server with rewards rules) every member sent carries its current offers
 // for the terminal's store and each changes page the chain's counter limits.
+// With `tokens` (its card key) a member with a phone carries its keyed digest (phone_digest,
+// docs/cards.md "Phone digests"); the number itself is never sent.
 [[nodiscard]] net::HttpResponse handle_sync_request(Store& store, const SyncPolicy& policy,
                                                     const net::HttpRequest& request,
                                                     const MemberTokenService* tokens = nullptr,

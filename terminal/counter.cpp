@@ -71,7 +71,8 @@ std::string relationship_note(const domain::Member& member,
 }  // namespace
 
 ScanResult Counter::scan_chip(std::string_view uid_hex, std::span<const std::uint8_t> memory,
-                             std::chrono::system_clock::time_point now) {
+                             std::chrono::system_clock::time_point now,
+                             const AlsoInTransaction& also) {
   const auto uid = from_hex(uid_hex);
   if (!uid) {
     return {ScanOutcome::kBadRead, "unreadable card - tap again", std::nullopt, std::nullopt, 0};
@@ -83,7 +84,7 @@ ScanResult Counter::scan_chip(std::string_view uid_hex, std::span<const std::uin
     return {ScanOutcome::kRefusedToken, token_refusal_advice(verified.error()), std::nullopt,
             std::nullopt, 0};
   }
-  return recognise(verified->number.digits(), verified->member_id, now);
+  return recognise(verified->number.digits(), verified->member_id, now, also);
 }
 
 ScanResult Counter::scan(std::string_view raw, std::chrono::system_clock::time_point now,

@@ -103,10 +103,12 @@ class Counter {
   // A contactless card tapped on a CCID reader: its UID (hex, as the driver reports it) and
   // user memory. The UID alone proves nothing (docs/cards.md): the card counts only when its
   // memory holds a member token that verifies offline and is bound to this chip, and then
-  // goes on as scan() of the card number the token carries, with the same member check.
+  // goes on as scan() of the card number the token carries, with the same member check
+  // (and `also`, as scan()'s).
   [[nodiscard]] ScanResult scan_chip(std::string_view uid_hex,
                                      std::span<const std::uint8_t> memory,
-                                     std::chrono::system_clock::time_point now);
+                                     std::chrono::system_clock::time_point now,
+                                     const AlsoInTransaction& also = {});
 
  private:
   // A valid card number (from a verified token carrying `token_member`, or typed/scanned).

@@ -8,7 +8,7 @@
 namespace rapport::terminal {
 namespace {
 
-constexpr std::array<storage::Migration, 10> kMigrations{{
+constexpr std::array<storage::Migration, 11> kMigrations{{
     {1, R"sql(
 CREATE TABLE members (
   id          INTEGER PRIMARY KEY,
@@ -166,12 +166,19 @@ CREATE TABLE member_notes (
 ) WITHOUT ROWID;
 ALTER TABLE members ADD COLUMN usual_order TEXT;
 )sql"},
+    // Find by phone (docs/cards.md, "Phone digests"): the keyed digest of each member's
+    // normalised phone as the server sends it, never the number. Goes with the member row.
+    {11, R"sql(
+ALTER TABLE members ADD COLUMN phone_digest TEXT;
+CREATE INDEX members_phone_digest ON members(phone_digest) WHERE phone_digest IS NOT NULL;
+)sql"},
 }};
 
 }  // namespace
 
-Result<storage::Database> open_local_database(const std::filesystem::path& file) {
-  return storage::Database::open(file, kMigrations);
+Result<storage::Database> open_local_database(const std::filesystem::path& file,
+                                              const storage::OpenOptions& options) {
+  return storage::Database::open(file, kMigrations, options);
 }
 
 storage::Database open_local_database_or_throw(const std::filesystem::path& file,

@@ -15,7 +15,10 @@
 
 namespace rapport::terminal {
 
-[[nodiscard]] Result<storage::Database> open_local_database(const std::filesystem::path& file);
+// `options` other than the defaults (synchronous=FULL) only for bulk fills that throw the file
+// away on failure (benchmarks).
+[[nodiscard]] Result<storage::Database> open_local_database(
+    const std::filesystem::path& file, const storage::OpenOptions& options = {});
 
 // The same for a part that starts with the terminal (a listener's own connection): throws
 // std::runtime_error "<who>: cannot open FILE: why" (start-up only).

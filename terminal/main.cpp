@@ -16,6 +16,7 @@
 #include "drivers/reader_control.h"
 #include "shared/config/config_file.h"
 #include "shared/util/logging.h"
+#include "terminal/card_read_handler.h"
 #include "terminal/card_sources.h"
 #include "terminal/chip_enrollment.h"
 #include "terminal/counter.h"
@@ -196,6 +197,13 @@ int main(int argc, char** argv) {
               << ") ready: scan a card, or type its number and press Enter. "
               << "Ctrl-D or Ctrl-C to stop." << std::endl;
 
+    // The screen's audit line is written in the visit's transaction (one fsync per scan).
+    terminal::CardReadHandler reads(
+        counter, reader->control(),
+        [&screen](const terminal::ScanResult& r, std::chrono::system_clock::time_point at) {
+          if (screen) screen->show(r, at, /*audited=*/true);
+        },
+        screen ? screen->audit_in_scan() : terminal::AlsoInTransaction{});
     for (;;) {
       auto read = reader->next_read();
       if (!read) {
@@ -228,18 +236,9 @@ int main(int argc, char** argv) {
                   << " " << written.message << std::endl;
         continue;
       }
-      // A tapped card is its signed member token (a UID alone is only a claim); the reader
-      // beeps once for a good card and its rejected pattern otherwise.
+      // Scanned (a tapped card by its signed token), the reader signalled, the screen shown.
       const auto now = std::chrono::system_clock::now();
-      const auto result = tapped ? counter.scan_chip(read->payload, read->card_memory, now)
-                                 : counter.scan(read->payload, now);
-      if (tapped && reader->control() != nullptr) {
-        const bool good = result.outcome == terminal::ScanOutcome::kMember ||
-                          result.outcome == terminal::ScanOutcome::kUnknownCard;
-        (void)reader->control()->signal(
-            read->reader, good ? drivers::ReaderSignal::kGoodRead : drivers::ReaderSignal::kRejected);
-      }
-      if (screen) screen->show(result, now);
+      const auto result = reads.handle(*read, now);
       std::cout << "[" << config.terminal_id << "] " << outcome_mark(result.outcome) << " "
                 << result.message << std::endl;
       // Printed only after the outbox transaction committed: a driver may count it as accepted.

@@ -15,8 +15,8 @@ Result<void> MemberCache::store_member(const domain::Member& m) {
   RAPPORT_TRY(auto member,
               db_.prepare("INSERT OR REPLACE INTO members(id, name, home_store, birth_date, "
                           "visit_count, last_visit, value_tier, at_risk, rhythm_days, "
-                          "points_balance, reward_tier, usual_order) "
-                          "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)"));
+                          "points_balance, reward_tier, usual_order, phone_digest) "
+                          "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)"));
   member.bind(1, m.id)
                        .bind(2, m.name)
                        .bind(3, m.home_store)
@@ -28,7 +28,8 @@ Result<void> MemberCache::store_member(const domain::Member& m) {
                        .bind_optional(9, m.rhythm_days)
                        .bind_optional(10, m.points_balance)
                        .bind_optional(11, m.reward_tier)
-                       .bind_optional(12, m.usual_order);
+                       .bind_optional(12, m.usual_order)
+                       .bind_optional(13, m.phone_digest);
   RAPPORT_TRY_VOID(member.run());
   // The server's list of the member's cards is the whole truth: a card it no longer lists
   // for them (moved to another member) goes.

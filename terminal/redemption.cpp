@@ -142,7 +142,8 @@ Result<std::vector<domain::MemberOffer>> RewardsDesk::present_offers(
 
 Result<RedeemReceipt> RewardsDesk::redeem(const std::string& card_token,
                                           const RedeemRequest& request,
-                                          std::chrono::system_clock::time_point now) {
+                                          std::chrono::system_clock::time_point now,
+                                          const RedeemAlsoInTransaction& also) {
   RAPPORT_TRY(const auto holder, member_of(card_token));
   const std::int64_t member = holder.member.id;
   std::optional<domain::MemberOffer> offer;
@@ -217,19 +218,25 @@ Result<RedeemReceipt> RewardsDesk::redeem(const std::string& card_token,
   if (offer) {
     if (auto r = cache_.remove_offer(member, offer->id); !r) return not_recorded(r.error());
   }
-  if (auto committed = tx->commit(); !committed) return not_recorded(committed.error());
-
   RedeemReceipt receipt;
   receipt.event_id = event_id;
   receipt.points = points;
   receipt.balance_after = available - points;
   receipt.checked_online = server_balance.has_value();
+  receipt.member_id = member;
+  receipt.card_last4 = holder.card.last4;
+  if (offer) receipt.offer_id = offer->id;
+  receipt.occurred_at = to_iso8601(now);
   const std::string what = offer ? "'" + offer->name + "'" : std::to_string(points) + " points";
   receipt.message = points == 0 ? what + " given to " + holder.member.name
                                 : what + " redeemed for " + holder.member.name + " (" +
                                       std::to_string(points) + " points; " +
                                       std::to_string(receipt.balance_after) + " left" +
                                       (offline ? ", offline" : "") + ")";
+  if (also) {
+    RAPPORT_TRY_VOID(also(receipt));
+  }
+  if (auto committed = tx->commit(); !committed) return not_recorded(committed.error());
   return receipt;
 }
 

@@ -20,6 +20,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -61,11 +62,21 @@ struct RedeemReceipt {
   std::int64_t balance_after = 0;  // as this terminal knows it now
   bool checked_online = false;     // the server's balance was asked
   std::string message;             // one line for the cashier
+  // redeem() only: the member, the card it was recorded on, the offer, the event's time.
+  std::int64_t member_id = 0;
+  std::string card_last4{};
+  std::optional<std::string> offer_id{};
+  std::string occurred_at{};
 };
 
 // How many more points the member needs before `offer` can be redeemed, given what they can
 // spend now (RewardsDesk::spendable_points); 0 when they can redeem it. Pure.
 [[nodiscard]] std::int64_t points_to_go(const domain::MemberOffer& offer, std::int64_t spendable);
+
+// Runs inside redeem()'s transaction once its event is appended, before the commit; a failure
+// rolls the redemption back and redeem() returns that error (the POS API keeps its
+// idempotency record here, terminal/pos_api/idempotency.h).
+using RedeemAlsoInTransaction = std::function<Result<void>(const RedeemReceipt&)>;
 
 class RewardsDesk {
  public:
@@ -91,10 +102,12 @@ class RewardsDesk {
   [[nodiscard]] Result<std::vector<domain::MemberOffer>> present_offers(
       const std::string& card_token, std::chrono::system_clock::time_point now);
   // Redeems an offer (its points; one of 0 points is recorded `accepted`) or a number of
-  // points for the card's member. The offer leaves the member's list here.
+  // points for the card's member. The offer leaves the member's list here. `also` runs in
+  // the same transaction (see RedeemAlsoInTransaction).
   [[nodiscard]] Result<RedeemReceipt> redeem(const std::string& card_token,
                                              const RedeemRequest& request,
-                                             std::chrono::system_clock::time_point now);
+                                             std::chrono::system_clock::time_point now,
+                                             const RedeemAlsoInTransaction& also = {});
   // The customer said no: recorded `declined` (the server holds it back for the cool-down).
   [[nodiscard]] Result<std::string> decline(const std::string& card_token,
                                             const std::string& offer_id,

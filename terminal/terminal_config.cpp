@@ -2,6 +2,7 @@
 #include "terminal/terminal_config.h"
 
 #include "shared/card/card_number.h"
+#include "shared/card/phone_number.h"
 #include "shared/config/config_file.h"
 
 namespace rapport::terminal {
@@ -25,6 +26,11 @@ TerminalConfig load_terminal_config(const std::filesystem::path& file) {
   }
   c.card_key = config.path("cards.card_key");
   if (config.optional_string("cards.token_keys")) c.token_keys = config.path("cards.token_keys");
+  c.phone_country_code = config.optional_string("cards.phone_country_code")
+                             .value_or(std::string(card::kDefaultPhoneCountryCode));
+  if (!card::is_valid_country_code(c.phone_country_code)) {
+    config.fail("cards.phone_country_code", "must be 1 to 3 digits, e.g. \"44\"");
+  }
   c.sync_interval =
       std::chrono::milliseconds(config.integer_or("sync.interval_ms", 2000, 50, 3'600'000));
   c.members_refresh =

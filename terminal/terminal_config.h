@@ -13,6 +13,7 @@
 #include <string>
 
 #include "drivers/usb/reader_config.h"
+#include "shared/card/phone_number.h"
 #include "shared/net/https.h"
 
 namespace rapport::terminal {
@@ -30,6 +31,9 @@ struct TerminalConfig {
   // [cards] token_keys: the public keys signed member tokens are verified with
   // (docs/cards.md). Absent: every signed card is refused.
   std::optional<std::filesystem::path> token_keys;
+  // [cards] phone_country_code: the chain's country calling code, for numbers typed without
+  // one at "find by phone" (shared/card/phone_number.h); must match the server's.
+  std::string phone_country_code{card::kDefaultPhoneCountryCode};
   std::chrono::milliseconds sync_interval{2000};
   std::chrono::seconds members_refresh{60};  // how often to pull changed members
   std::chrono::milliseconds request_timeout{5000};

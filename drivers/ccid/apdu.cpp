@@ -43,7 +43,8 @@ Bytes acs_signal_apdu(ReaderSignal signal) {
     return {kPseudoClass, 0x00, 0x40, kGreenBlinkOnceRedOff, 0x04,
             0x01,         0x01, 0x01, kBuzzerDuringT1};
   }
-  return {kPseudoClass, 0x00, 0x40, kRedBlinkGreenOff, 0x04, 0x02, 0x02, 0x03, kBuzzerDuringT1};
+  // Two short beeps: red blinks twice (100 ms on, 100 ms off), the buzzer on during each.
+  return {kPseudoClass, 0x00, 0x40, kRedBlinkGreenOff, 0x04, 0x01, 0x01, 0x02, kBuzzerDuringT1};
 }
 
 bool acs_signal_accepted(std::span<const std::uint8_t> response) noexcept {

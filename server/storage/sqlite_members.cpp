@@ -19,6 +19,7 @@ domain::Member member_from_row(const storage::Statement& row) {
   m.points_balance = row.column_int64(10);
   m.reward_tier = row.column_optional_text(11);
   m.usual_order = row.column_optional_text(12);
+  m.phone = row.column_optional_text(13);  // for the sync handler's digest; never sent
   return m;
 }
 

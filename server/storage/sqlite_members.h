@@ -32,9 +32,9 @@ inline const std::string kMemberColumns =
     ", m.home_store, m.birth_date, m.visit_count, m.last_visit, m.changed_seq, "
     "m.value_tier, m.at_risk, m.rhythm_days, "
     "(SELECT coalesce(sum(points), 0) FROM points_entries WHERE member_id = m.id), "
-    "(SELECT tier FROM member_reward_tiers WHERE member_id = m.id), m.usual_order";
+    "(SELECT tier FROM member_reward_tiers WHERE member_id = m.id), m.usual_order, m.phone";
 // How many columns kMemberColumns selects: a query's own columns come after them.
-inline constexpr int kMemberColumnCount = 13;
+inline constexpr int kMemberColumnCount = 14;
 
 // A member from a row whose first columns are kMemberColumns (cards not filled in).
 [[nodiscard]] domain::Member member_from_row(const storage::Statement& row);

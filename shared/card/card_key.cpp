@@ -56,4 +56,8 @@ std::string CardKey::token_for(const CardNumber& number) const {
   return to_hex(crypto::hmac_sha256(bytes_, number.digits()));
 }
 
+std::string CardKey::phone_digest(std::string_view normalised) const {
+  return to_hex(crypto::hmac_sha256(bytes_, "phone:" + std::string(normalised)));
+}
+
 }  // namespace rapport::card

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <string_view>
 
 #include "shared/card/card_number.h"
 #include "shared/util/result.h"
@@ -32,6 +33,11 @@ class CardKey {
 
   // 64 hex characters; the same number and key always give the same token.
   [[nodiscard]] std::string token_for(const CardNumber& number) const;
+
+  // A member's phone as terminals hold it (shared/card/phone_number.h): HMAC-SHA256 under this
+  // key of "phone:" + `normalised` (normalise_phone()'s "+<digits>"), 64 hex characters. The
+  // prefix keeps it apart from every card token (16 digits alone).
+  [[nodiscard]] std::string phone_digest(std::string_view normalised) const;
 
  private:
   explicit CardKey(const std::array<std::uint8_t, kBytes>& bytes) : bytes_(bytes) {}

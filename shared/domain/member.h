@@ -67,6 +67,12 @@ struct Member {
   // product they buy most often lately (docs/offers.md); empty from a server before them.
   std::vector<MemberNote> notes{};
   std::optional<std::string> usual_order{};
+  // Find by phone (docs/cards.md, "Phone digests"): CardKey::phone_digest of the member's
+  // normalised phone, the only form of it terminals hold; empty without a phone.
+  std::optional<std::string> phone_digest{};
+  // Server side only, never encoded: the phone as the member gave it, read from the members
+  // table for the sync handler to digest.
+  std::optional<std::string> phone{};
 };
 
 }  // namespace rapport::domain

@@ -154,7 +154,7 @@ Result<std::vector<domain::MemberNote>> notes_from_json(const json::object& o) {
   return notes;
 }
 
-json::object member_to_json(const domain::Member& m) {
+json::object member_fields_to_json(const domain::Member& m) {
   json::array cards;
   for (const auto& c : m.cards) {
     cards.emplace_back(json::object{
@@ -177,6 +177,13 @@ json::object member_to_json(const domain::Member& m) {
                       {"offers", offers_to_json(m.offers)},
                       {"notes", notes_to_json(m.notes)},
                       {"usual_order", optional_value(m.usual_order)}};
+}
+
+json::object member_to_json(const domain::Member& m) {
+  json::object o = member_fields_to_json(m);
+  // Sent only when the member has a phone (docs/protocol.md, "Find by phone").
+  if (m.phone_digest) o["phone_digest"] = *m.phone_digest;
+  return o;
 }
 
 Result<domain::Member> member_from_json(const json::value& v) {
@@ -227,6 +234,10 @@ Result<domain::Member> member_from_json(const json::value& v) {
   RAPPORT_TRY(m.offers, offers_from_json(*o));
   RAPPORT_TRY(m.notes, notes_from_json(*o));
   RAPPORT_TRY(m.usual_order, optional_string_field(*o, "usual_order"));
+  // Find by phone came with issue 9: absent means no phone (or an older server).
+  RAPPORT_TRY(m.phone_digest, optional_string_field(*o, "phone_digest"));
+  // 64 hex digits, the shape of a card token.
+  if (m.phone_digest && !is_card_token(*m.phone_digest)) return ProtocolErrc::kWrongShape;
   return m;
 }
 

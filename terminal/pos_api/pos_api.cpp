@@ -42,7 +42,9 @@ PosApi::PosApi(const TerminalConfig& config, card::CardKey key,
       counter_({config.terminal_id, config.store_id, config.issuer_prefix}, std::move(key), db_,
                cache_, outbox_, std::move(token_keys), lookup_.get()),
       sales_({config.terminal_id, config.store_id}, db_, cache_, outbox_),
-      handler_(load_pos_api_key(config.pos_api_key_file), counter_, sales_, db_,
+      balance_(make_server_balance_source(config)),
+      rewards_({config.terminal_id, config.store_id}, db_, cache_, outbox_, balance_.get()),
+      handler_(load_pos_api_key(config.pos_api_key_file), counter_, sales_, rewards_, db_,
                std::move(recorded)) {
   net::ServerOptions options;
   options.address = *config.pos_api_host;

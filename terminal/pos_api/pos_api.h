@@ -4,7 +4,8 @@
 // on terminal.toml's [pos_api] listen with the terminal's own certificate (no client
 // certificate asked), answering only requests that carry the key of [pos_api] api_key_file
 // as a bearer token. It has its own SQLite connection, member cache, outbox, counter (for
-// card reads) and sales entry point, all used on the listener's thread only.
+// card reads), sales entry point and rewards desk (redemptions, with their own balance
+// check connection), all used on the listener's thread only.
 //
 // Threading: construct and destroy on one thread; requests are served on the listener's own
 // I/O thread, one at a time.
@@ -24,6 +25,7 @@
 #include "terminal/member_cache.h"
 #include "terminal/outbox.h"
 #include "terminal/pos_api/pos_handler.h"
+#include "terminal/redemption.h"
 #include "terminal/sales.h"
 #include "terminal/terminal_config.h"
 
@@ -51,6 +53,8 @@ class PosApi {
   std::unique_ptr<CardLookup> lookup_;
   Counter counter_;
   Sales sales_;
+  std::unique_ptr<BalanceSource> balance_;  // null: [rewards] balance_check_timeout_ms = 0
+  RewardsDesk rewards_;
   pos::PosHandler handler_;
   std::unique_ptr<net::HttpsServer> server_;  // last: stops before the rest goes
 };

@@ -125,6 +125,61 @@ net::HttpResponse refuse_sale(const ErrorCode& e) {
                 "nothing was recorded: retry with the same Idempotency-Key");
 }
 
+// A redemption the rewards desk refused, as an API error (terminal/redemption_errc.h).
+net::HttpResponse refuse_redemption(const ErrorCode& e) {
+  if (e.category() == redemption_category()) {
+    switch (static_cast<RedemptionErrc>(e.value())) {
+      case RedemptionErrc::kUnknownCard:
+        return refuse(404, "unknown_card", e.message(),
+                      "enroll the card on the cashier screen; an unknown card has no points");
+      case RedemptionErrc::kBlockedCard:
+        return refuse(409, "card_blocked", e.message(),
+                      "do not accept this card; ask for the member's current card");
+      case RedemptionErrc::kNoSuchOffer:
+        return refuse(404, "unknown_offer",
+                      "the offer is not one of the member's current offers (unknown, expired "
+                      "or already used)",
+                      "GET /pos/v1/members/{member_id} lists the member's offers; redeem one "
+                      "of those");
+      case RedemptionErrc::kNotEnoughPoints:
+        return refuse(409, "not_enough_points", e.message(),
+                      "redeem fewer points or a cheaper offer; points_balance in "
+                      "GET /pos/v1/members/{member_id} is what the terminal knows");
+      case RedemptionErrc::kOfflineLimit:
+        return refuse(409, "offline_limit", e.message(),
+                      "the server could not be asked: redeem at most the chain's offline "
+                      "limit today, or retry once the terminal is online");
+      case RedemptionErrc::kBadRequest:
+        return refuse(422, "invalid_redemption", e.message(),
+                      "send points above 0 and a reward name, or an offer_id");
+      default:
+        break;
+    }
+  }
+  spdlog::error("pos api: redemption not recorded: {}", e.message());
+  return refuse(503, "not_recorded", "the redemption was not recorded (" + e.message() + ")",
+                "nothing was recorded: retry with the same Idempotency-Key");
+}
+
+std::string redemption_json(const RedeemReceipt& r) {
+  json::object o;
+  o["event_id"] = r.event_id;
+  o["kind"] = r.points == 0 ? "offer_accepted" : "redemption";
+  o["member_id"] = r.member_id;
+  o["card_last4"] = r.card_last4;
+  o["occurred_at"] = r.occurred_at;
+  if (r.offer_id) {
+    o["offer_id"] = *r.offer_id;
+  } else {
+    o["offer_id"] = nullptr;
+  }
+  o["points"] = r.points;
+  o["balance_after"] = r.balance_after;
+  o["checked_online"] = r.checked_online;
+  o["message"] = r.message;
+  return json::serialize(o);
+}
+
 // `target` without its query; and whether `path` matches a route's pattern.
 std::string_view path_of(std::string_view target) {
   return target.substr(0, target.find('?'));
@@ -143,11 +198,13 @@ bool matches(std::string_view pattern, std::string_view path, std::string_view* 
 
 }  // namespace
 
-PosHandler::PosHandler(std::string api_key, Counter& counter, Sales& sales, storage::Database& db,
+PosHandler::PosHandler(std::string api_key, Counter& counter, Sales& sales,
+                       RewardsDesk& rewards, storage::Database& db,
                        std::function<void()> recorded)
     : key_digest_(digest_of(api_key)),
       counter_(counter),
       sales_(sales),
+      rewards_(rewards),
       answers_(db),
       recorded_(std::move(recorded)) {}
 
@@ -217,6 +274,7 @@ net::HttpResponse PosHandler::handle(const net::HttpRequest& request) {
     return replay;
   }
   if (route->id == RouteId::kIdentify) return identify(request, key, fingerprint);
+  if (route->id == RouteId::kRedemption) return redeem(request, key, fingerprint);
   return sale(request, route->id, key, fingerprint);
 }
 
@@ -247,6 +305,15 @@ net::HttpResponse PosHandler::member(std::string_view id_text) {
   if (!holder) return refuse_sale(holder.error());
   json::object o;
   o["member"] = member_json(*holder);
+  // What POST /pos/v1/redemptions accepts as offer_id, best first.
+  const auto offers = rewards_.offers(holder->card.token);
+  if (!offers) return refuse_redemption(offers.error());
+  json::array list;
+  for (const auto& offer : *offers) {
+    list.push_back(json::object{
+        {"id", offer.id}, {"name", offer.name}, {"kind", offer.kind}, {"points", offer.points}});
+  }
+  o["offers"] = std::move(list);
   return answer(200, json::serialize(o));
 }
 
@@ -301,6 +368,40 @@ net::HttpResponse PosHandler::sale(const net::HttpRequest& request, RouteId rout
         return answers_.remember(key, {fingerprint, 201, body}, s.event_id, s.occurred_at);
       });
   if (!recorded) return refuse_sale(recorded.error());
+  if (recorded_) recorded_();
+  return answer(201, body);
+}
+
+net::HttpResponse PosHandler::redeem(const net::HttpRequest& request, const std::string& key,
+                                     const std::string& fingerprint) {
+  auto parsed = parse_redemption(request.body);
+  if (auto* e = std::get_if<ApiError>(&parsed)) return refuse(*e);
+  auto& r = std::get<RedemptionRequest>(parsed);
+  // The card the redemption goes on: the one read, or the member's first active card.
+  std::string card_token;
+  if (r.customer.card_read) {
+    auto read = counter_.read_card(*r.customer.card_read);
+    if (auto* refused = std::get_if<ScanResult>(&read)) return refuse_scan(*refused);
+    card_token = std::get<ReadCard>(read).token;
+  } else {
+    const auto holder = sales_.holder_of_member(*r.customer.member_id);
+    if (!holder) return refuse_sale(holder.error());
+    card_token = holder->card.token;
+  }
+  RedeemRequest what;
+  what.offer_id = std::move(r.offer_id);
+  what.points = r.points;
+  what.reward = std::move(r.reward);
+  what.purchase_id = std::move(r.purchase_id);
+  std::string body;
+  const auto redeemed = rewards_.redeem(card_token, what, std::chrono::system_clock::now(),
+                                        [&](const RedeemReceipt& receipt) {
+                                          body = redemption_json(receipt);
+                                          return answers_.remember(
+                                              key, {fingerprint, 201, body}, receipt.event_id,
+                                              receipt.occurred_at);
+                                        });
+  if (!redeemed) return refuse_redemption(redeemed.error());
   if (recorded_) recorded_();
   return answer(201, body);
 }

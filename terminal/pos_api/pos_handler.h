@@ -3,7 +3,9 @@
 // The POS integration API's request handler (docs/pos-api.md): bearer-key check, routing
 // (pos_routes.h), idempotency keys (idempotency.h), and the calls into the counter (identify
 // = a card read, recorded as the counter's scan records it) and the sales entry point
-// (terminal/sales.h). A pure function of the request and the terminal's SQLite file.
+// (terminal/sales.h) and the rewards desk (redemptions, terminal/redemption.h). A pure
+// function of the request and the terminal's SQLite file (and, for a redemption, the
+// server's answer to the balance check).
 //
 // Threading: called on the POS listener's one I/O thread only; owns nothing shared.
 
@@ -20,16 +22,18 @@
 #include "terminal/counter.h"
 #include "terminal/pos_api/idempotency.h"
 #include "terminal/pos_api/pos_routes.h"
+#include "terminal/redemption.h"
 #include "terminal/sales.h"
 
 namespace rapport::terminal::pos {
 
 class PosHandler {
  public:
-  // Requires: api_key is not empty; counter, sales and db (the connection both work on)
-  // outlive the handler. `recorded` is called after each event committed (wakes the sync).
-  PosHandler(std::string api_key, Counter& counter, Sales& sales, storage::Database& db,
-             std::function<void()> recorded = {});
+  // Requires: api_key is not empty; counter, sales, rewards and db (the connection they all
+  // work on) outlive the handler. `recorded` is called after each event committed (wakes
+  // the sync).
+  PosHandler(std::string api_key, Counter& counter, Sales& sales, RewardsDesk& rewards,
+             storage::Database& db, std::function<void()> recorded = {});
 
   [[nodiscard]] net::HttpResponse handle(const net::HttpRequest& request);
 
@@ -39,11 +43,14 @@ class PosHandler {
   net::HttpResponse member(std::string_view id_text);
   net::HttpResponse sale(const net::HttpRequest& request, RouteId route, const std::string& key,
                          const std::string& fingerprint);
+  net::HttpResponse redeem(const net::HttpRequest& request, const std::string& key,
+                           const std::string& fingerprint);
   [[nodiscard]] bool authorised(const net::HttpRequest& request) const;
 
   std::array<std::uint8_t, 32> key_digest_;
   Counter& counter_;
   Sales& sales_;
+  RewardsDesk& rewards_;
   IdempotencyStore answers_;
   std::function<void()> recorded_;
 };

@@ -184,4 +184,39 @@ Parsed<VoidRequest> parse_void(std::string_view body) {
   return VoidRequest{std::move(customer), {std::move(purchase_id)}};
 }
 
+Parsed<RedemptionRequest> parse_redemption(std::string_view body) {
+  POS_TAKE(o, object_of(body));
+  if (auto e = unknown_field(o, {"card_read", "member_id", "offer_id", "points", "reward",
+                                 "purchase_id"})) {
+    return *e;
+  }
+  POS_TAKE(customer, customer_of(o));
+  POS_TAKE(offer_id, optional_string(o, "offer_id"));
+  POS_TAKE(points, int_of(o, "points", false));
+  POS_TAKE(reward, optional_string(o, "reward"));
+  POS_TAKE(purchase_id, optional_string(o, "purchase_id"));
+  if (offer_id.has_value() == points.has_value()) {
+    return bad("missing_reward",
+               offer_id ? "give either 'offer_id' or 'points', not both"
+                        : "say what is redeemed: 'offer_id' (one of the member's offers) or "
+                          "'points'",
+               "send the offer_id of one of the member's offers, or a number of points");
+  }
+  const auto text_ok = [](const std::optional<std::string>& t) {
+    return !t || (!t->empty() && t->size() <= protocol::kMaxShortText);
+  };
+  if (!text_ok(offer_id) || !text_ok(reward) || !text_ok(purchase_id)) {
+    return bad("bad_field", "'offer_id', 'reward' and 'purchase_id' must be 1 to 200 characters");
+  }
+  if (offer_id && reward) {
+    return bad("bad_field", "'reward' goes with 'points' only: an offer names its own reward");
+  }
+  if (points && (*points <= 0 || *points > kMaxRedeemPoints)) {
+    return bad("bad_field", "'points' must be a whole number from 1 to 1000000000");
+  }
+  RedemptionRequest r{std::move(customer), std::move(offer_id), points.value_or(0),
+                      reward.value_or("points"), std::move(purchase_id)};
+  return r;
+}
+
 }  // namespace rapport::terminal::pos

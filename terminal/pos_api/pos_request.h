@@ -3,7 +3,7 @@
 // The POS integration API's request bodies (docs/pos-api.md) parsed into typed requests,
 // with an error the POS can act on for anything else: not JSON, a field missing or of the
 // wrong type, a field we do not know. Values are checked again by the sale check
-// (terminal/sales.h); this only reads. Pure functions: fuzzed by tests/fuzz/pos_request_fuzz.cpp.
+// (terminal/sales.h) and the rewards desk (terminal/redemption.h); this only reads. Pure functions: fuzzed by tests/fuzz/pos_request_fuzz.cpp.
 
 #pragma once
 
@@ -48,6 +48,19 @@ struct VoidRequest {
   protocol::VoidPayload void_sale;
 };
 
+// An offer redeemed (offer_id: one of the member's current offers) or a number of points
+// (points, spent on `reward`, "points" when absent): exactly one of offer_id and points.
+struct RedemptionRequest {
+  Customer customer;
+  std::optional<std::string> offer_id;
+  std::int64_t points = 0;                   // 1 to kMaxRedeemPoints when offer_id is empty
+  std::string reward = "points";
+  std::optional<std::string> purchase_id;    // the sale it was redeemed on, when known
+};
+
+// More points than any one redemption spends: a typo, refused as a bad field.
+inline constexpr std::int64_t kMaxRedeemPoints = 1'000'000'000;
+
 template <typename T>
 using Parsed = std::variant<T, ApiError>;
 
@@ -55,6 +68,7 @@ using Parsed = std::variant<T, ApiError>;
 [[nodiscard]] Parsed<PurchaseRequest> parse_purchase(std::string_view body);
 [[nodiscard]] Parsed<RefundRequest> parse_refund(std::string_view body);
 [[nodiscard]] Parsed<VoidRequest> parse_void(std::string_view body);
+[[nodiscard]] Parsed<RedemptionRequest> parse_redemption(std::string_view body);
 
 // The error as its JSON body.
 [[nodiscard]] std::string error_json(const ApiError& e);

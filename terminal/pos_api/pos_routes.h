@@ -11,7 +11,7 @@
 
 namespace rapport::terminal::pos {
 
-enum class RouteId { kIdentify = 1, kMember, kPurchase, kRefund, kVoid };
+enum class RouteId { kIdentify = 1, kMember, kPurchase, kRefund, kVoid, kRedemption };
 
 struct Route {
   RouteId id;
@@ -20,12 +20,13 @@ struct Route {
   bool mutating;          // needs an Idempotency-Key
 };
 
-inline constexpr std::array<Route, 5> kRoutes{{
+inline constexpr std::array<Route, 6> kRoutes{{
     {RouteId::kIdentify, "POST", "/pos/v1/identify", true},
     {RouteId::kMember, "GET", "/pos/v1/members/{member_id}", false},
     {RouteId::kPurchase, "POST", "/pos/v1/purchases", true},
     {RouteId::kRefund, "POST", "/pos/v1/refunds", true},
     {RouteId::kVoid, "POST", "/pos/v1/voids", true},
+    {RouteId::kRedemption, "POST", "/pos/v1/redemptions", true},
 }};
 
 // Requests larger than this are refused with 413 and a JSON error (200 sale lines fit).

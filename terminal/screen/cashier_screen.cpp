@@ -44,7 +44,8 @@ CashierScreen::CashierScreen(const TerminalConfig& config, storage::Database& co
       screen_db_(open_local_database_or_throw(config.database, "cashier screen")),
       pins_(screen_db_),
       actions_(screen_db_, card_key_or_throw(config.card_key),
-               {config.terminal_id, config.store_id, config.issuer_prefix}),
+               {config.terminal_id, config.store_id, config.issuer_prefix},
+               config.phone_country_code),
       balance_(make_server_balance_source(config)),
       counter_(screen_db_, {config.terminal_id, config.store_id}, balance_.get()),
       handler_(
@@ -80,7 +81,18 @@ CashierScreen::~CashierScreen() {
   if (server_) server_->stop(std::chrono::seconds(2));
 }
 
-void CashierScreen::show(const ScanResult& result, std::chrono::system_clock::time_point now) {
+AlsoInTransaction CashierScreen::audit_in_scan() {
+  return [this](const ScanResult& result) -> Result<void> {
+    if (!result.event_id) return {};
+    const auto cashier = board_.cashier();
+    // The scan's own time is not in its result; this is within its transaction.
+    return audit_.record(cashier ? std::optional(cashier->id) : std::nullopt, "visit",
+                         result.event_id, std::chrono::system_clock::now());
+  };
+}
+
+void CashierScreen::show(const ScanResult& result, std::chrono::system_clock::time_point now,
+                         bool audited) {
   std::vector<domain::MemberNote> notes;
   if (result.outcome == ScanOutcome::kMember && result.card_token && result.holder) {
     constexpr std::size_t kNotesShown = 5;
@@ -103,7 +115,7 @@ void CashierScreen::show(const ScanResult& result, std::chrono::system_clock::ti
     }
   }
   board_.publish(scan_json(result, now, notes, panel ? &*panel : nullptr), target_of(result));
-  if (!result.event_id) return;
+  if (!result.event_id || audited) return;
   const auto cashier = board_.cashier();
   const auto recorded = audit_.record(cashier ? std::optional(cashier->id) : std::nullopt,
                                       "visit", result.event_id, now);

@@ -42,9 +42,17 @@ class CashierScreen {
                 std::function<bool()> online, std::function<void()> wake = {});
   ~CashierScreen();
 
-  // Pushes `result` (with the member's notes, from any terminal) to the signed-in pages and, when
-  // it recorded an event, notes who was signed in (staff_actions).
-  void show(const ScanResult& result, std::chrono::system_clock::time_point now);
+  // Pushes `result` (with the member's notes, from any terminal) to the signed-in pages and,
+  // when it recorded an event, notes who was signed in (staff_actions) unless `audited` says
+  // audit_in_scan() already did it inside the visit's transaction.
+  void show(const ScanResult& result, std::chrono::system_clock::time_point now,
+            bool audited = false);
+
+  // The audit line of a scan's visit (the cashier signed in now), for the counter to write
+  // inside the visit's transaction (Counter::scan's `also`): one fsync per scan instead of
+  // two, and the visit and its line commit together. Call show(..., true) afterwards.
+  // The function lives as long as this screen; counter loop's thread only.
+  [[nodiscard]] AlsoInTransaction audit_in_scan();
 
   [[nodiscard]] std::uint16_t port() const { return server_->port(); }
 

@@ -2,10 +2,12 @@
 #include "terminal/screen/screen_actions.h"
 
 #include <boost/json/array.hpp>
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
 #include "shared/card/card_number.h"
+#include "shared/card/phone_number.h"
 #include "shared/domain/event_id.h"
 #include "shared/util/clock.h"
 #include "terminal/outbox.h"
@@ -184,20 +186,10 @@ Result<std::string> ScreenActions::enroll(const EnrollmentForm& form, const Scan
   return event.id;
 }
 
-Result<std::vector<FoundMember>> ScreenActions::find_members(std::string_view query, int limit) {
-  std::string pattern = "%";
-  for (const char c : query) {
-    if (c == '%' || c == '_' || c == '\\') pattern += '\\';
-    pattern += c;
-  }
-  pattern += '%';
-  RAPPORT_TRY(auto select,
-              db_.prepare("SELECT m.id, m.name, "
-                          "(SELECT group_concat(c.last4, ' ') FROM cards c "
-                          " WHERE c.member_id = m.id AND c.status = 'active') "
-                          "FROM members m WHERE m.name LIKE ?1 ESCAPE '\\' "
-                          "ORDER BY m.name, m.id LIMIT ?2"));
-  select.bind(1, pattern).bind(2, std::int64_t{limit});
+namespace {
+
+// Reads the rows of a "SELECT id, name, <active cards' last4 joined by spaces>" query.
+Result<std::vector<FoundMember>> found_members(storage::Statement& select) {
   std::vector<FoundMember> found;
   while (true) {
     RAPPORT_TRY(const bool row, select.step());
@@ -210,6 +202,39 @@ Result<std::vector<FoundMember>> ScreenActions::find_members(std::string_view qu
     found.push_back(std::move(member));
   }
   return found;
+}
+
+constexpr std::string_view kFoundColumns =
+    "SELECT m.id, m.name, "
+    "(SELECT group_concat(c.last4, ' ') FROM cards c "
+    " WHERE c.member_id = m.id AND c.status = 'active') "
+    "FROM members m ";
+
+}  // namespace
+
+Result<std::vector<FoundMember>> ScreenActions::find_members(std::string_view query, int limit) {
+  std::string pattern = "%";
+  for (const char c : query) {
+    if (c == '%' || c == '_' || c == '\\') pattern += '\\';
+    pattern += c;
+  }
+  pattern += '%';
+  RAPPORT_TRY(auto select, db_.prepare(std::string(kFoundColumns) +
+                                       "WHERE m.name LIKE ?1 ESCAPE '\\' "
+                                       "ORDER BY m.name, m.id LIMIT ?2"));
+  select.bind(1, pattern).bind(2, std::int64_t{limit});
+  return found_members(select);
+}
+
+Result<std::optional<std::vector<FoundMember>>> ScreenActions::find_by_phone(std::string_view typed,
+                                                                            int limit) {
+  const auto normalised = card::normalise_phone(typed, phone_country_code_);
+  if (!normalised) return std::optional<std::vector<FoundMember>>{};
+  RAPPORT_TRY(auto select, db_.prepare(std::string(kFoundColumns) +
+                                       "WHERE m.phone_digest = ?1 ORDER BY m.name, m.id LIMIT ?2"));
+  select.bind(1, key_.phone_digest(*normalised)).bind(2, std::int64_t{limit});
+  RAPPORT_TRY(auto found, found_members(select));
+  return std::optional(std::move(found));
 }
 
 Result<std::optional<std::string>> ScreenActions::replace_card(

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "shared/card/card_key.h"
+#include "shared/card/phone_number.h"
 #include "shared/protocol/event_payloads.h"
 #include "shared/storage/database.h"
 #include "shared/util/result.h"
@@ -56,7 +57,7 @@ struct ReplaceCardForm {
   std::string new_card;
 };
 
-// A member found by name, with their active cards' last four digits.
+// A member found by name or phone, with their active cards' last four digits.
 struct FoundMember {
   std::int64_t id = 0;
   std::string name;
@@ -74,9 +75,14 @@ class ScreenActions {
     std::string store_id;
     std::string issuer_prefix;
   };
-  // Requires: `db` outlives this object and is used on this object's thread only.
-  ScreenActions(storage::Database& db, card::CardKey key, Identity identity)
-      : db_(db), key_(std::move(key)), identity_(std::move(identity)) {}
+  // Requires: `db` outlives this object and is used on this object's thread only;
+  // card::is_valid_country_code(phone_country_code) (terminal.toml [cards]).
+  ScreenActions(storage::Database& db, card::CardKey key, Identity identity,
+                std::string phone_country_code = std::string(card::kDefaultPhoneCountryCode))
+      : db_(db),
+        key_(std::move(key)),
+        identity_(std::move(identity)),
+        phone_country_code_(std::move(phone_country_code)) {}
 
   // The card token of a typed card number of this chain; nullopt when it is not one.
   [[nodiscard]] std::optional<std::string> card_token(std::string_view card_number) const;
@@ -91,6 +97,11 @@ class ScreenActions {
   // Members of the local store whose name contains `query` (case-insensitive for ASCII), at
   // most `limit`, by name. A scan of the name column: fine for a cashier's search.
   [[nodiscard]] Result<std::vector<FoundMember>> find_members(std::string_view query, int limit);
+  // Members of the local store whose phone is `typed` (normalised and digested as the server
+  // does, shared/card/phone_number.h; the store holds digests only), at most `limit`, by
+  // name. nullopt when `typed` is not a phone number.
+  [[nodiscard]] Result<std::optional<std::vector<FoundMember>>> find_by_phone(
+      std::string_view typed, int limit);
 
   // Replaces the member's lost card (blocked) by the new one, keeping their history: a
   // `card_linked` event with replaces_card on the lost card, and the same change in the local
@@ -117,6 +128,7 @@ class ScreenActions {
   storage::Database& db_;
   card::CardKey key_;
   Identity identity_;
+  std::string phone_country_code_;
 };
 
 }  // namespace rapport::terminal

@@ -7,6 +7,8 @@
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <span>
 
@@ -261,7 +263,9 @@ net::HttpResponse ScreenHandler::note(const net::HttpRequest& request, const Ses
   return json(200, {{"event_id", *id}, {"message", "Noted."}});
 }
 
-// Members of this store by name, for a customer who forgot their card: {"query": "ada"}.
+// Members of this store by name or phone, for a customer who forgot their card:
+// {"query": "ada"} or {"query": "07700 900123"}. A query with a digit and no letter is a phone
+// number (the store holds only its keyed digest: docs/cashier-screen.md, "Find a member").
 net::HttpResponse ScreenHandler::find(const net::HttpRequest& request) {
   boost::system::error_code ec;
   const auto parsed = boost::json::parse(request.body, ec);
@@ -269,19 +273,38 @@ net::HttpResponse ScreenHandler::find(const net::HttpRequest& request) {
   const auto* query = form ? form->if_contains("query") : nullptr;
   if (query == nullptr || !query->is_string() || query->as_string().size() < 2 ||
       query->as_string().size() > 100) {
-    return error(400, "type at least two letters of the name");
+    return error(400, "type at least two letters of the name, or the phone number");
   }
+  const std::string_view text = query->as_string();
+  const auto has = [&](auto predicate) {
+    return std::any_of(text.begin(), text.end(),
+                       [&](char c) { return predicate(static_cast<unsigned char>(c)) != 0; });
+  };
+  const bool by_phone = has([](unsigned char c) { return std::isdigit(c); }) &&
+                        !has([](unsigned char c) { return std::isalpha(c); });
   constexpr int kShown = 10;
-  const auto found = actions_->find_members(query->as_string(), kShown);
-  if (!found) return error(500, "cannot search now: " + found.error().message());
+  std::vector<FoundMember> found;
+  if (by_phone) {
+    auto members = actions_->find_by_phone(text, kShown);
+    if (!members) return error(500, "cannot search now: " + members.error().message());
+    if (!*members) {
+      return error(400, "that is not a phone number: type it with its area code "
+                        "(07700 900123) or with the country code (+44 7700 900123)");
+    }
+    found = std::move(**members);
+  } else {
+    auto members = actions_->find_members(text, kShown);
+    if (!members) return error(500, "cannot search now: " + members.error().message());
+    found = std::move(*members);
+  }
   boost::json::array members;
-  for (const auto& m : *found) {
+  for (const auto& m : found) {
     boost::json::array cards;
     for (const auto& last4 : m.cards) cards.emplace_back(last4);
     members.emplace_back(
         boost::json::object{{"id", m.id}, {"name", m.name}, {"cards", std::move(cards)}});
   }
-  return json(200, {{"members", std::move(members)}});
+  return json(200, {{"by", by_phone ? "phone" : "name"}, {"members", std::move(members)}});
 }
 
 net::HttpResponse ScreenHandler::replace_card(const net::HttpRequest& request,

@@ -1,7 +1,7 @@
 // tests/fuzz/pos_request_fuzz.cpp
 //
 // Whatever a POS (or anyone on the machine) sends the POS API as a request body: each of the
-// four parsers never crashes, a refusal always says what is wrong and what to do, and what
+// five parsers never crashes, a refusal always says what is wrong and what to do, and what
 // it accepts respects the bounds the sale check relies on.
 
 #include <cstdint>
@@ -47,5 +47,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (const auto* r = accepted(refund)) check_customer(r->customer);
   const auto void_sale = parse_void(body);
   if (const auto* r = accepted(void_sale)) check_customer(r->customer);
+  const auto redemption = parse_redemption(body);
+  if (const auto* r = accepted(redemption)) {
+    check_customer(r->customer);
+    // Exactly one of an offer and a number of points, within bounds.
+    if (r->offer_id.has_value() == (r->points != 0)) std::abort();
+    if (!r->offer_id && (r->points < 1 || r->points > kMaxRedeemPoints)) std::abort();
+    if (r->offer_id && (r->offer_id->empty() || r->offer_id->size() > 200)) std::abort();
+    if (r->reward.empty() || r->reward.size() > 200) std::abort();
+  }
   return 0;
 }

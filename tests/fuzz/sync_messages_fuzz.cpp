@@ -48,9 +48,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (const auto member = decode_member(body); member) {
     const auto again = decode_member(encode(*member));
     if (!again || again->id != member->id || again->cards.size() != member->cards.size() ||
-        again->offers.size() != member->offers.size()) {
+        again->offers.size() != member->offers.size() ||
+        again->phone_digest != member->phone_digest) {
       std::abort();
     }
+    if (member->phone_digest && member->phone_digest->size() != 64) std::abort();
+    if (member->phone) std::abort();  // the raw phone is never read from the wire
   }
   return 0;
 }

@@ -3,16 +3,24 @@
 // The cashier screen's parts on a real SQLite file and real scrypt: PINs stored hashed and
 // checked, the handler's sign-in rules (wrong PIN, lockout, the header a foreign page cannot
 // send, no stream without a session), the event stream numbering, the scan JSON (notes,
-// prompt, birthday hint), and enrolling and noting from the screen into the outbox.
+// prompt, birthday hint), enrolling and noting from the screen into the outbox, and finding a
+// member by the phone digest the server sent.
 
 #include <boost/json/parse.hpp>
 
+#include "shared/card/card_key.h"
 #include "shared/card/card_number.h"
+#include "shared/card/phone_number.h"
+#include "shared/protocol/sync_messages.h"
 #include "shared/util/clock.h"
 #include "terminal/outbox.h"
 #include "terminal/screen/screen_actions.h"
 #include "terminal/local_database.h"
 #include "terminal/screen/local_notes.h"
+#include "terminal/member_cache.h"
+#include "terminal/counter.h"
+#include "terminal/screen/cashier_screen.h"
+#include "tests/support/loopback_tls.h"
 #include "terminal/screen/scan_view.h"
 #include "terminal/screen/screen_handler.h"
 #include "tests/support/catch_result.h"
@@ -353,4 +361,148 @@ TEST_CASE("the screen enrolls only the unknown card on screen, once", "[screen]"
   CHECK(enroll(R"({"scan":)" + std::to_string(seq) + form).status == 409);  // not twice
   Outbox outbox(db);
   CHECK(outbox.size().value() == 1);
+}
+
+TEST_CASE("phone numbers normalise to one international form, or to none", "[screen][phone]") {
+  for (const char* typed : {"07700 900123", "+44 7700 900123", "0044-7700-900123",
+                            "(0)7700.900.123", "7700900123", " +447700900123 ",
+                            "+44 (0)7700 900123"}) {
+    INFO(typed);
+    CHECK(card::normalise_phone(typed, "44") == "+447700900123");
+  }
+  CHECK(card::normalise_phone("06 12 34 56 78", "33") == "+33612345678");
+  CHECK(card::normalise_phone("+1 (212) 555-0100", "44") == "+12125550100");
+  for (const char* typed : {"", "12", "0", "+", "++44 7700 900123", "07700 9001x3",
+                            "44+7700900123", "+0 7700 900123", "+1234567890123456"}) {
+    INFO(typed);
+    CHECK_FALSE(card::normalise_phone(typed, "44"));
+  }
+  CHECK(card::is_valid_country_code("1"));
+  CHECK(card::is_valid_country_code("353"));
+  CHECK_FALSE(card::is_valid_country_code("044"));
+  CHECK_FALSE(card::is_valid_country_code("1234"));
+  CHECK_FALSE(card::is_valid_country_code("4a"));
+  // The digest is keyed: another chain's key gives another digest; never a card token.
+  const auto key = card::CardKey::generate();
+  CHECK(key.phone_digest("+447700900123").size() == 64);
+  CHECK(key.phone_digest("+447700900123") == key.phone_digest("+447700900123"));
+  CHECK(key.phone_digest("+447700900123") != card::CardKey::generate().phone_digest("+447700900123"));
+  CHECK(key.phone_digest("+447700900123") != key.phone_digest("+447700900124"));
+}
+
+TEST_CASE("the screen finds a member by the phone the server sent as a digest, until erased",
+          "[screen][phone]") {
+  testing::TempDir dir;
+  auto db = open_local_database(dir / "t.db").value();
+  StaffPins staff(db);
+  REQUIRE(staff.set_pin("ana", "4821", std::chrono::system_clock::now()));
+  const auto key = card::CardKey::generate();
+  // Grace's entry as the server sends it (server/sync_handler.cpp digests her phone).
+  domain::Member grace;
+  grace.id = 7;
+  grace.name = "Grace Hopper";
+  grace.home_store = "S1";
+  grace.cards.push_back({std::string(64, 'c'), "1902", domain::CardStatus::kActive});
+  grace.phone_digest = key.phone_digest(card::normalise_phone("07700 900123", "44").value());
+  domain::Member ada;
+  ada.id = 8;
+  ada.name = "Ada Lovelace";
+  ada.home_store = "S1";
+  ada.cards.push_back({std::string(64, 'a'), "7894", domain::CardStatus::kActive});
+  const auto page =
+      protocol::decode_changes_page(protocol::encode(protocol::ChangesPage{"S1", {grace, ada}, "1.8", false}))
+          .value();
+  MemberCache cache(db);
+  REQUIRE(cache.apply(page));
+
+  ScreenActions actions(db, key, {"T1", "S1", "627599"}, "44");
+  ScreenBoard board;
+  ScreenHandler handler(board, staff, [] { return ScreenStatus{}; }, &actions);
+  const auto cookie = set_cookie(handler.handle(post_login("ana", "4821")));
+  REQUIRE_FALSE(cookie.empty());
+  const auto find = [&](const std::string& query) {
+    net::HttpRequest r;
+    r.method = "POST";
+    r.target = "/api/find";
+    r.body = R"({"query":")" + query + R"("})";
+    r.headers.push_back({"x-rapport-screen", "1"});
+    r.headers.push_back({"cookie", cookie});
+    return handler.handle(r);
+  };
+  const auto names = [&](const std::string& query) {
+    const auto response = find(query);
+    INFO(query << ": " << response.body);
+    REQUIRE(response.status == 200);
+    std::vector<std::string> found;
+    const auto answer = boost::json::parse(response.body).as_object();
+    for (const auto& m : answer.at("members").as_array()) {
+      found.emplace_back(m.at("name").as_string());
+    }
+    return found;
+  };
+  // However the cashier types it.
+  for (const char* typed : {"07700 900123", "+44 7700 900123", "0044 7700 900-123"}) {
+    CHECK(names(typed) == std::vector<std::string>{"Grace Hopper"});
+  }
+  CHECK_THAT(find("07700 900123").body, Catch::Contains(R"("by":"phone")"));
+  CHECK_THAT(find("07700 900123").body, Catch::Contains("1902"));
+  CHECK(names("07700 900124").empty());
+  CHECK(names("+33 7700 900123").empty());
+  CHECK(names("Hopper") == std::vector<std::string>{"Grace Hopper"});  // by name still
+  const auto not_a_phone = find("12");
+  CHECK(not_a_phone.status == 400);
+  CHECK_THAT(not_a_phone.body, Catch::Contains("phone number"));
+  const auto digests = [&] {
+    auto count = db.prepare("SELECT count(*) FROM members WHERE phone_digest IS NOT NULL").value();
+    REQUIRE(count.step().value());
+    return count.column_int64(0);
+  };
+  CHECK(digests() == 1);  // the file holds the digest, never the number
+
+  // Erased on the server: the member, and the digest with them, leave the terminal.
+  protocol::ChangesPage erased{"S1", {}, "1.9", false};
+  erased.removed = {7};
+  REQUIRE(cache.apply(erased));
+  CHECK(names("07700 900123").empty());
+  CHECK(digests() == 0);
+}
+
+TEST_CASE("a scan's visit and the screen's audit line commit in one transaction",
+          "[screen][audit]") {
+  testing::TempDir dir;
+  const auto key = card::CardKey::generate();
+  key.save(dir / "card.key");
+  TerminalConfig config;
+  config.terminal_id = "T1";
+  config.store_id = "S1";
+  config.database = dir / "t.db";
+  config.card_key = dir / "card.key";
+  config.issuer_prefix = "627599";
+  config.tls = testing::write_loopback_tls(dir.path(), "T1");
+  config.screen_host = "127.0.0.1";
+  auto db = open_local_database(config.database).value();
+  MemberCache cache(db);
+  Outbox outbox(db);
+  Counter counter({"T1", "S1", "627599"}, key, db, cache, outbox);
+  CashierScreen screen(config, db, [] { return true; });
+  const auto audit = screen.audit_in_scan();
+  const auto now = std::chrono::system_clock::now();
+  const auto lines = [&] {
+    auto count = db.prepare("SELECT count(*) FROM staff_actions WHERE action = 'visit'").value();
+    REQUIRE(count.step().value());
+    return count.column_int64(0);
+  };
+
+  const auto card = card::CardNumber::generate("627599");
+  const auto scanned = counter.scan(card.digits(), now, audit);
+  REQUIRE(scanned.event_id);
+  screen.show(scanned, now, /*audited=*/true);
+  CHECK(lines() == 1);  // written once, inside the visit's transaction
+  // A scan that records nothing writes no line; show() alone still audits (other callers).
+  screen.show(counter.scan("1234", now, audit), now, true);
+  CHECK(lines() == 1);
+  const auto other = counter.scan(card.digits(), now);
+  screen.show(other, now);
+  CHECK(lines() == 2);
+  CHECK(outbox.size().value() == 2);
 }

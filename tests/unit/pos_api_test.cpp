@@ -3,8 +3,8 @@
 // The sales entry point (terminal/sales.h) and the POS integration API (terminal/pos_api/,
 // docs/pos-api.md) over real HTTPS on a loopback port, with a real SQLite file and
 // certificates made by the same code rapportctl uses: identify, purchase, refund, void,
-// retries that never record twice, a key reused for another body, malformed, oversized and
-// unauthenticated requests; and every route the server answers is in the OpenAPI document.
+// redemptions of offers and points (offline rules), retries that never record twice, a key
+// reused for another body, malformed, oversized and unauthenticated requests; and every route the server answers is in the OpenAPI document.
 
 #include <boost/json.hpp>
 #include <filesystem>
@@ -94,6 +94,7 @@ struct Api : Store {
     config.tls = testing::write_loopback_tls(dir.path(), "T1");
     config.issuer_prefix = kPrefix;
     config.card_lookup_timeout = 0ms;  // no server in these tests
+    config.balance_check_timeout = 0ms;  // redemptions follow the offline rules
     config.pos_api_host = "127.0.0.1";
     config.pos_api_port = 0;
     config.pos_api_key_file = dir / "pos_api.key";
@@ -145,6 +146,25 @@ const std::string kPurchase =
     R"({"member_id":1,"receipt":"R-100","lines":[)"
     R"({"product":"Flat white","category":"coffee","quantity":2,"amount_cents":780,"margin_cents":500},)"
     R"({"product":"Croissant","category":"bakery","amount_cents":320}]})";
+
+// Ada gets 500 points, two offers (one of 300 points, a gift of 0) and the chain's limits:
+// 400 points redeemed offline per member per day.
+void give_ada_rewards(Store& store) {
+  auto db = terminal::open_local_database(store.dir / "terminal.db").value();
+  terminal::MemberCache cache(db);
+  domain::Member ada;
+  ada.id = 1;
+  ada.name = "Ada Lovelace";
+  ada.home_store = "S1";
+  ada.visit_count = 3;
+  ada.points_balance = 500;
+  ada.cards.push_back({store.token(kAdaCard), "7894", domain::CardStatus::kActive});
+  ada.offers.push_back({"free-coffee", "Free coffee", "free_item", 300});
+  ada.offers.push_back({"birthday-cake", "Birthday cake", "gesture", 0});
+  protocol::ChangesPage page{"S1", {ada}, "1.2", false};
+  page.limits = protocol::CounterLimits{400, 0};
+  REQUIRE(cache.apply(page));
+}
 
 }  // namespace
 
@@ -468,4 +488,107 @@ TEST_CASE("the POS API is configured by [pos_api] and its key file must be priva
   std::filesystem::permissions(dir / "pos.key", std::filesystem::perms::group_read,
                                std::filesystem::perm_options::add);
   CHECK_THROWS_WITH(terminal::load_pos_api_key(dir / "pos.key"), Catch::Contains("chmod 600"));
+}
+
+TEST_CASE("the POS API redeems an offer or points once per key, within the balance and the "
+          "offline limit",
+          "[pos][redemption]") {
+  Api t;
+  give_ada_rewards(t);
+  const auto member = object_of(t.call("GET", "/pos/v1/members/1", ""));
+  REQUIRE(member.at("offers").as_array().size() == 2);
+  CHECK(member.at("offers").as_array()[0].at("id").as_string() == "free-coffee");
+
+  const std::string coffee = R"({"member_id":1,"offer_id":"free-coffee"})";
+  const auto redeemed = t.call("POST", "/pos/v1/redemptions", coffee, "redeem-1");
+  REQUIRE(redeemed.status == 201);
+  const auto receipt = object_of(redeemed);
+  CHECK(receipt.at("kind").as_string() == "redemption");
+  CHECK(receipt.at("member_id").as_int64() == 1);
+  CHECK(receipt.at("card_last4").as_string() == "7894");
+  CHECK(receipt.at("offer_id").as_string() == "free-coffee");
+  CHECK(receipt.at("points").as_int64() == 300);
+  CHECK(receipt.at("balance_after").as_int64() == 200);
+  CHECK_FALSE(receipt.at("checked_online").as_bool());
+
+  // The answer was lost; the POS retries: the same answer, one redemption.
+  for (int i = 0; i < 2; ++i) {
+    const auto retry = t.call("POST", "/pos/v1/redemptions", coffee, "redeem-1");
+    CHECK(retry.status == 201);
+    CHECK(retry.body == redeemed.body);
+    CHECK(header_of(retry, "idempotent-replayed") == "true");
+  }
+  CHECK(t.outbox().size() == 1);
+
+  // The offer is used: a new request for it is refused.
+  const auto again = t.call("POST", "/pos/v1/redemptions", coffee, "redeem-2");
+  CHECK(again.status == 404);
+  CHECK(error_of(again) == "unknown_offer");
+  // 200 points left, 300 of today's 400 offline points spent.
+  const auto over_limit = t.call("POST", "/pos/v1/redemptions",
+                                 std::string(R"({"card_read":")") + kAdaCard + R"(","points":150})",
+                                 "redeem-3");
+  CHECK(over_limit.status == 409);
+  CHECK(error_of(over_limit) == "offline_limit");
+  const auto too_many = t.call("POST", "/pos/v1/redemptions", R"({"member_id":1,"points":1000})",
+                               "redeem-4");
+  CHECK(too_many.status == 409);
+  CHECK(error_of(too_many) == "not_enough_points");
+  const auto within = t.call("POST", "/pos/v1/redemptions",
+                             R"({"member_id":1,"points":100,"reward":"tote bag"})", "redeem-5");
+  REQUIRE(within.status == 201);
+  CHECK(object_of(within).at("balance_after").as_int64() == 100);
+  // A gift of 0 points is accepted, not debited.
+  const auto gift = t.call("POST", "/pos/v1/redemptions",
+                           R"({"member_id":1,"offer_id":"birthday-cake"})", "redeem-6");
+  REQUIRE(gift.status == 201);
+  CHECK(object_of(gift).at("kind").as_string() == "offer_accepted");
+  CHECK(object_of(t.call("GET", "/pos/v1/members/1", "")).at("offers").as_array().empty());
+
+  const auto events = t.outbox();
+  REQUIRE(events.size() == 3);
+  CHECK(events[0].kind == domain::EventKind::kRedemption);
+  CHECK(events[0].member_id == 1);
+  CHECK_THAT(events[0].payload, Catch::Contains("free-coffee"));
+  CHECK(events[1].kind == domain::EventKind::kRedemption);
+  CHECK_THAT(events[1].payload, Catch::Contains("tote bag"));
+  CHECK(events[2].kind == domain::EventKind::kOfferResponse);
+  CHECK(t.woken == 3);
+}
+
+TEST_CASE("the POS API refuses malformed redemptions and unknown members and records nothing",
+          "[pos][redemption]") {
+  Api t;
+  give_ada_rewards(t);
+  const auto refused = [&](const std::string& body, unsigned status, const std::string& error) {
+    INFO(body);
+    const auto r = t.call("POST", "/pos/v1/redemptions", body, "bad-1");
+    CHECK(r.status == status);
+    CHECK(error_of(r) == error);
+  };
+  refused("{", 400, "bad_json");
+  refused(R"({"member_id":1})", 400, "missing_reward");
+  refused(R"({"member_id":1,"offer_id":"free-coffee","points":5})", 400, "missing_reward");
+  refused(R"({"points":5})", 400, "missing_customer");
+  refused(R"({"member_id":1,"points":0})", 400, "bad_field");
+  refused(R"({"member_id":1,"points":"5"})", 400, "wrong_type");
+  refused(R"({"member_id":1,"offer_id":""})", 400, "bad_field");
+  refused(R"({"member_id":1,"offer_id":"free-coffee","reward":"x"})", 400, "bad_field");
+  refused(R"({"member_id":1,"points":5,"discount":1})", 400, "unknown_field");
+  refused(R"({"member_id":99,"points":5})", 404, "unknown_member");
+  refused(R"({"member_id":1,"offer_id":"no-such-offer"})", 404, "unknown_offer");
+  refused(std::string(R"({"card_read":")") + kUnknownCard + R"(","points":5})", 404,
+          "unknown_card");
+  refused(std::string(R"({"card_read":")") + kGraceCard + R"(","points":5})", 409,
+          "card_blocked");
+  refused(R"({"card_read":"1234","points":5})", 422, "bad_card_read");
+  const auto no_key = t.call("POST", "/pos/v1/redemptions", R"({"member_id":1,"points":5})");
+  CHECK(no_key.status == 400);
+  CHECK(error_of(no_key) == "missing_idempotency_key");
+  CHECK(t.outbox().empty());
+  CHECK(t.woken == 0);
+  // Refusals keep nothing: the corrected request may use the same key.
+  CHECK(t.call("POST", "/pos/v1/redemptions", R"({"member_id":1,"points":5})", "bad-1").status ==
+        201);
+  CHECK(t.outbox().size() == 1);
 }

@@ -4,6 +4,7 @@
 // and the lookup of a card a terminal does not know.
 
 #include "server/storage/sqlite_schema.h"
+#include "shared/card/card_key.h"
 #include "shared/protocol/event_payloads.h"
 #include <set>
 
@@ -319,4 +320,43 @@ TEST_CASE_METHOD(ServerFixture, "a card read at two stores minutes apart is flag
   store->set_card_velocity_window(std::chrono::minutes(0));
   REQUIRE(store->record_events(std::vector{at("S2", "2026-11-25T14:15:00.000Z")}));
   CHECK(store->list_card_alerts(10).value().size() == 1);
+}
+
+TEST_CASE_METHOD(ServerFixture, "a member's phone reaches terminals only as its keyed digest",
+                 "[server][sync][phone]") {
+  auto grace = protocol::EnrollmentPayload{"Grace Hopper", "1906-12-09", "7902", {}, {}};
+  grace.phone = "07700 900-123";
+  REQUIRE(post({event(K::kEnrollment, kGraceToken, protocol::encode_payload(grace))}).status ==
+          200);
+  const auto card_key = card::CardKey::generate();
+  const server::MemberTokenService tokens{card_key, server::CardTokenKeys(dir.path()), "627599"};
+  const auto get_with_key = [&](const std::string& target) {
+    net::HttpRequest request;
+    request.method = "GET";
+    request.target = target;
+    request.peer_common_name = "T1";
+    request.peer_certificate_serial = "01";
+    return server::handle_sync_request(*store, policy, request, &tokens);
+  };
+  const auto answer = get_with_key("/sync/v1/changes?since=");
+  REQUIRE(answer.status == 200);
+  CHECK(answer.body.find("7700") == std::string::npos);  // never the number
+  const auto page = protocol::decode_changes_page(answer.body).value();
+  REQUIRE(page.members.size() == 2);
+  const auto& sent_ada = page.members[0].name == "Ada Lovelace" ? page.members[0] : page.members[1];
+  const auto& sent_grace = page.members[0].name == "Ada Lovelace" ? page.members[1] : page.members[0];
+  CHECK_FALSE(sent_ada.phone_digest);  // no phone, no digest
+  CHECK(sent_grace.phone_digest == card_key.phone_digest("+447700900123"));
+  CHECK_FALSE(sent_grace.phone);
+  // The same in a card lookup; another chain code gives another digest.
+  const auto looked_up = get_with_key("/sync/v1/cards/" + kGraceToken);
+  REQUIRE(looked_up.status == 200);
+  CHECK(protocol::decode_member(looked_up.body).value().phone_digest ==
+        card_key.phone_digest("+447700900123"));
+  policy.phone_country_code = "33";
+  CHECK(protocol::decode_member(get_with_key("/sync/v1/cards/" + kGraceToken).body)
+            .value()
+            .phone_digest == card_key.phone_digest("+337700900123"));
+  // Without the card key nothing about the phone is sent.
+  CHECK(get("/sync/v1/changes?since=").body.find("phone") == std::string::npos);
 }

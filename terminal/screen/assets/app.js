@@ -219,7 +219,7 @@ $('prompt-form').addEventListener('submit', (event) => {
   });
 });
 
-// Find a member by name; replace a lost card (the old one is blocked, history kept).
+// Find a member by name or phone; replace a lost card (the old one is blocked, history kept).
 let replacing = null;  // {member_id, lost_last4, name}
 
 function say(id, message) {
@@ -235,7 +235,9 @@ $('find-form').addEventListener('submit', async (event) => {
   const list = $('found');
   list.replaceChildren();
   if (!response.ok) { say('find-result', answer.error); return; }
-  say('find-result', answer.members.length ? '' : 'Nobody of that name in this store.');
+  say('find-result', answer.members.length ? ''
+      : answer.by === 'phone' ? 'Nobody with that phone in this store.'
+      : 'Nobody of that name in this store.');
   for (const member of answer.members) {
     const item = document.createElement('li');
     const name = document.createElement('span');

@@ -190,7 +190,7 @@ TEST_CASE("good and rejected reads sound and light differently on an ACS reader"
   const Bytes good = acs_signal_apdu(ReaderSignal::kGoodRead);
   const Bytes rejected = acs_signal_apdu(ReaderSignal::kRejected);
   CHECK(good == Bytes{0xFF, 0x00, 0x40, 0xAC, 0x04, 0x01, 0x01, 0x01, 0x01});      // 1 beep, green
-  CHECK(rejected == Bytes{0xFF, 0x00, 0x40, 0x5C, 0x04, 0x02, 0x02, 0x03, 0x01});  // 3, red
+  CHECK(rejected == Bytes{0xFF, 0x00, 0x40, 0x5C, 0x04, 0x01, 0x01, 0x02, 0x01});  // 2 short, red
   CHECK(acs_signal_accepted(Bytes{0x90, 0x02}));
   CHECK_FALSE(acs_signal_accepted(Bytes{0x63, 0x00}));
 }

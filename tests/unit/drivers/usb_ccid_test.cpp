@@ -161,7 +161,7 @@ TEST_CASE("enrollment writes the card, reads it back, and the reader signals the
     const auto signals = counter.responder->signals();
     REQUIRE(signals.size() == 2);
     CHECK(signals[0] == Bytes{0xFF, 0x00, 0x40, 0xAC, 0x04, 0x01, 0x01, 0x01, 0x01});
-    CHECK(signals[1] == Bytes{0xFF, 0x00, 0x40, 0x5C, 0x04, 0x02, 0x02, 0x03, 0x01});
+    CHECK(signals[1] == Bytes{0xFF, 0x00, 0x40, 0x5C, 0x04, 0x01, 0x01, 0x02, 0x01});
   }
   SECTION("requests for readers that are not there are refused at once") {
     CHECK(control->signal("usb:9-9 nothing", ReaderSignal::kGoodRead).error() ==

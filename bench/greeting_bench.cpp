@@ -1,0 +1,213 @@
+// bench/greeting_bench.cpp
+//
+// The greeting with a big store (issue 9: p99 under 50 ms with 1,000,000 members): fills a
+// terminal's SQLite file with N members and their cards (one bulk transaction, prepared
+// statements), then opens it as rapport-terminal does (synchronous=FULL, the counter, the
+// cashier's screen on a loopback TLS port) and times, for random members, the path from the
+// card read the driver layer hands over (a drivers::CardRead, as CardReader::next_read()
+// returns it) through terminal::CardReadHandler (scan, visit recorded and fsync'd, reader
+// signal) to the greeting JSON the screen publishes to the page's event stream
+// (CashierScreen::show). The last step, the page receiving the event and drawing it, is the
+// browser test's. Prints p50/p99/max; asserts nothing about speed (docs/performance.md).
+//
+//   bench_greeting [--members N] [--scans N] [--dir DIR] [--keep]
+
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "shared/card/card_key.h"
+#include "shared/card/card_number.h"
+#include "shared/util/logging.h"
+#include "terminal/card_read_handler.h"
+#include "terminal/counter.h"
+#include "terminal/local_database.h"
+#include "terminal/member_cache.h"
+#include "terminal/outbox.h"
+#include "terminal/screen/cashier_screen.h"
+#include "tests/support/loopback_tls.h"
+
+namespace {
+
+using namespace rapport;
+using Clock = std::chrono::steady_clock;
+constexpr const char* kPrefix = "627599";
+
+double millis(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
+
+void report(const char* what, std::vector<double> samples_ms) {
+  std::sort(samples_ms.begin(), samples_ms.end());
+  const auto at = [&](double q) {
+    return samples_ms[std::min(samples_ms.size() - 1,
+                               static_cast<std::size_t>(q * static_cast<double>(samples_ms.size())))];
+  };
+  std::printf("%-46s %6zu scans  p50 %7.2f ms  p99 %7.2f ms  max %7.2f ms\n", what,
+              samples_ms.size(), at(0.5), at(0.99), samples_ms.back());
+}
+
+[[noreturn]] void die(const std::string& what) {
+  std::fprintf(stderr, "bench: %s\n", what.c_str());
+  std::exit(1);
+}
+
+// Member i's card number: the chain's prefix, 9 account digits that differ for every i below
+// 10^9 (i times a number prime to 10^9), and the Luhn digit.
+std::string card_digits(std::size_t i) {
+  char account[32];
+  std::snprintf(account, sizeof account, "%09llu",
+                static_cast<unsigned long long>((i * 7'654'321ULL + 12'345ULL) % 1'000'000'000ULL));
+  std::string payload = std::string(kPrefix) + account;
+  return payload + card::luhn_check_digit(payload);
+}
+
+// The members and cards written as the member cache stores them (terminal/member_cache.cpp),
+// in one transaction with synchronous off: the file is thrown away if the fill fails.
+void fill(const std::filesystem::path& file, const card::CardKey& key, std::size_t members) {
+  storage::OpenOptions fast;
+  fast.full_sync = false;
+  auto db = terminal::open_local_database(file, fast);
+  if (!db) die("open: " + db.error().message());
+  // The random card tokens land all over their index: keep the whole file's pages in memory
+  // (256 MB) so each is written once, not spilled and rewritten.
+  if (auto r = db->execute("PRAGMA cache_size = -262144"); !r) die(r.error().message());
+  auto tx = storage::Transaction::begin(*db);
+  if (!tx) die(tx.error().message());
+  auto member = db->prepare("INSERT INTO members(id, name, home_store, birth_date, visit_count, "
+                            "last_visit, value_tier, at_risk, rhythm_days, points_balance, "
+                            "reward_tier) VALUES (?1,?2,'S1',?3,?4,?5,?6,?7,?8,?9,?10)");
+  auto card = db->prepare("INSERT INTO cards(token, member_id, last4, status) "
+                          "VALUES (?1,?2,?3,'active')");
+  if (!member || !card) die("prepare failed");
+  constexpr const char* kTiers[] = {"MVC", "MGC", "LMC", "BZ"};
+  constexpr const char* kRewardTiers[] = {"Bronze", "Silver", "Gold"};
+  for (std::size_t i = 0; i < members; ++i) {
+    const auto id = static_cast<std::int64_t>(i + 1);
+    const std::string digits = card_digits(i);
+    const auto number = card::CardNumber::parse(digits, kPrefix);
+    if (!number) die("bad generated number " + digits);
+    char birth[48];
+    std::snprintf(birth, sizeof birth, "19%02zu-%02zu-%02zu", 40 + i % 60, 1 + i % 12, 1 + i % 28);
+    member->bind(1, id)
+        .bind(2, "Member " + std::to_string(id))
+        .bind(3, std::string(birth))
+        .bind(4, static_cast<std::int64_t>(i % 90))
+        .bind(5, std::string("2026-10-") + (i % 2 ? "14" : "03") + "T09:30:00.000Z")
+        .bind(6, std::string(kTiers[i % 4]))
+        .bind(7, std::int64_t{i % 17 == 0 ? 1 : 0})
+        .bind(8, 7.5 + static_cast<double>(i % 30))
+        .bind(9, static_cast<std::int64_t>(i % 2000))
+        .bind(10, std::string(kRewardTiers[i % 3]));
+    if (auto r = member->run(); !r) die("member: " + r.error().message());
+    card->bind(1, key.token_for(*number)).bind(2, id).bind(3, number->last4());
+    if (auto r = card->run(); !r) die("card: " + r.error().message());
+  }
+  if (auto r = tx->commit(); !r) die("commit: " + r.error().message());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"bench_greeting: from a card read to the greeting JSON, with a big member store"};
+  app.footer("Example: bench_greeting --members 1000000 --scans 3000");
+  std::size_t members = 1'000'000, scans = 3000;
+  std::string dir_option;
+  bool keep = false;
+  app.add_option("--members", members, "members in the terminal's store")->capture_default_str();
+  app.add_option("--scans", scans, "card reads of random members")->capture_default_str();
+  app.add_option("--dir", dir_option, "where the files go (default: a temp dir); an existing "
+                                      "terminal.db there with enough members is reused");
+  app.add_flag("--keep", keep, "keep the files (with --dir, to rerun without the fill)");
+  CLI11_PARSE(app, argc, argv);
+  if (members == 0 || scans == 0) die("--members and --scans must be above 0");
+  init_logging("bench", "warn");
+  const std::filesystem::path dir =
+      dir_option.empty() ? std::filesystem::temp_directory_path() /
+                               ("rapport-greeting-bench-" + std::to_string(::getpid()))
+                         : std::filesystem::path(dir_option);
+  std::filesystem::create_directories(dir);
+  const auto db_file = dir / "terminal.db";
+  const auto key_file = dir / "card.key";
+
+  // The fill, unless a kept file of this size is there (with its card key).
+  bool reuse = false;
+  if (std::filesystem::exists(db_file) && std::filesystem::exists(key_file)) {
+    if (auto db = terminal::open_local_database(db_file); db) {
+      terminal::MemberCache cache(*db);
+      const auto count = cache.member_count();
+      reuse = count && *count == static_cast<std::int64_t>(members);
+    }
+  }
+  if (!reuse) {
+    std::filesystem::remove(db_file);
+    std::filesystem::remove(dir / "terminal.db-wal");
+    std::filesystem::remove(dir / "terminal.db-shm");
+    std::filesystem::remove(key_file);
+    card::CardKey::generate().save(key_file);
+    const auto start = Clock::now();
+    fill(db_file, card::CardKey::load(key_file).value(), members);
+    const double seconds = millis(Clock::now() - start) / 1000.0;
+    std::printf("fill: %zu members and cards in %.1f s (%.0f members/s), file %.0f MB\n", members,
+                seconds, static_cast<double>(members) / seconds,
+                static_cast<double>(std::filesystem::file_size(db_file)) / 1e6);
+  }
+  const auto key = card::CardKey::load(key_file).value();
+
+  terminal::TerminalConfig config;
+  config.terminal_id = "T1";
+  config.store_id = "S1";
+  config.database = db_file;
+  config.card_key = key_file;
+  config.issuer_prefix = kPrefix;
+  config.tls = testing::write_loopback_tls(dir, "T1");
+  config.screen_host = "127.0.0.1";
+  {
+    // As rapport-terminal opens it: synchronous=FULL, the counter without a server lookup
+    // (every card here is known), the screen with its own connection and listener.
+    auto db = terminal::open_local_database_or_throw(db_file, "bench");
+    terminal::MemberCache cache(db);
+    terminal::Outbox outbox(db);
+    terminal::Counter counter({"T1", "S1", kPrefix}, key, db, cache, outbox);
+    terminal::CashierScreen screen(config, db, [] { return true; });
+    std::vector<double> total, scan_stage, show_stage;
+    Clock::time_point show_start{}, show_end{};
+    terminal::CardReadHandler handler(
+        counter, nullptr,
+        [&](const terminal::ScanResult& r, std::chrono::system_clock::time_point at) {
+          show_start = Clock::now();
+          screen.show(r, at, /*audited=*/true);
+          show_end = Clock::now();
+        },
+        screen.audit_in_scan());
+    std::mt19937_64 random(42);
+    std::uniform_int_distribution<std::size_t> pick(0, members - 1);
+    for (std::size_t i = 0; i < scans; ++i) {
+      drivers::CardRead read;
+      read.reader = "usb:1-2 bench scanner";
+      read.kind = drivers::CardKind::kBarcode;
+      read.payload = card_digits(pick(random));
+      read.read_at = std::chrono::system_clock::now();
+      const auto start = Clock::now();
+      const auto result = handler.handle(read, read.read_at);
+      const auto end = Clock::now();
+      if (result.outcome != terminal::ScanOutcome::kMember) die("not greeted: " + result.message);
+      total.push_back(millis(end - start));
+      scan_stage.push_back(millis(show_start - start));
+      show_stage.push_back(millis(show_end - show_start));
+    }
+    std::printf("greeting, %zu members in the terminal's store, %zu random members scanned\n",
+                members, scans);
+    report("card read -> greeting JSON published", total);
+    report("  scan: recognise, visit + audit line (1 fsync)", scan_stage);
+    report("  screen: notes, scan JSON, publish", show_stage);
+  }
+  if (!keep) std::filesystem::remove_all(dir);
+  return 0;
+}
