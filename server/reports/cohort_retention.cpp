@@ -48,7 +48,8 @@ std::string build_sql() {
   std::string sql =
       "WITH joined AS (SELECT m.id, coalesce((SELECT min(e.occurred_at) FROM events e "
       "WHERE e.member_id = m.id AND e.kind = 'enrollment'), m.created_at) AS day "
-      "FROM members m WHERE ?1 IS NULL OR m.home_store = ?1), "
+      "FROM members m WHERE (?1 IS NULL OR m.home_store = ?1) "
+      "AND (?4 IS NULL OR m.home_store IN (SELECT id FROM stores WHERE region = ?4))), "
       "cohorts AS MATERIALIZED (SELECT id, substr(day, 1, 7) AS cohort, " +
       month_number("day") +
       " AS start FROM joined WHERE (?2 IS NULL OR substr(day, 1, 10) >= ?2) "

@@ -47,7 +47,9 @@ constexpr std::string_view kSql =
     "coalesce(p.lost, 0) "
     "FROM finish f LEFT JOIN start s ON s.store_id = f.store_id "
     "LEFT JOIN parts p ON p.store_id = f.store_id "
-    "WHERE ?1 IS NULL OR f.store_id = ?1 ORDER BY f.store_id";
+    "WHERE (?1 IS NULL OR f.store_id = ?1) "
+    "AND (?4 IS NULL OR f.store_id IN (SELECT id FROM stores WHERE region = ?4)) "
+    "ORDER BY f.store_id";
 
 class CustomerEquityChange final : public Report {
  public:

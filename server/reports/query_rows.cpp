@@ -9,6 +9,7 @@ Result<void> stream_query(storage::Database& db, std::string_view sql, const Fil
                           std::span<const Column> columns, RowSink& sink) {
   RAPPORT_TRY(auto stmt, db.prepare(sql));
   stmt.bind_optional(1, filter.store).bind_optional(2, filter.from).bind_optional(3, filter.to);
+  stmt.bind_optional(4, filter.region);
   sink.begin(columns);
   std::vector<Cell> cells(columns.size());
   for (;;) {

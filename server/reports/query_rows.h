@@ -1,7 +1,8 @@
 // server/reports/query_rows.h
 //
 // The one way a report that is a single SQL query streams its rows: binds the filter as
-// ?1 store, ?2 from, ?3 to (NULL when absent), steps the query and hands each row to the sink
+// ?1 store, ?2 from, ?3 to, ?4 region (NULL when absent; a query with a store condition must
+// also honour the region, e.g. `store IN (SELECT id FROM stores WHERE region = ?4)`), steps the query and hands each row to the sink
 // with cells typed by the report's columns (SQL NULL is no value, never a zero).
 //
 // Thread-safety: one thread (the Database's). Requires: the query yields columns.size()

@@ -32,7 +32,8 @@ constexpr std::string_view kSql =
     "sum(e.tier = 'MVC'), sum(e.tier = 'MGC'), sum(e.tier = 'LMC'), sum(e.tier = 'BZ') "
     "FROM at_end e JOIN members m ON m.id = e.member_id "
     "LEFT JOIN at_start s ON s.member_id = e.member_id "
-    "WHERE ?1 IS NULL OR m.home_store = ?1 "
+    "WHERE (?1 IS NULL OR m.home_store = ?1) "
+    "AND (?4 IS NULL OR m.home_store IN (SELECT id FROM stores WHERE region = ?4)) "
     "GROUP BY 1 ORDER BY CASE coalesce(s.tier, '(none)') WHEN 'MVC' THEN 1 WHEN 'MGC' THEN 2 WHEN 'LMC' THEN 3 "
     "WHEN 'BZ' THEN 4 ELSE 5 END";
 

@@ -19,6 +19,7 @@ namespace rapport::server::reports {
 // as_of day, over `value_snapshots v JOIN members m`.
 inline constexpr std::string_view kSnapshotFilter =
     "(?1 IS NULL OR m.home_store = ?1) "
+    "AND (?4 IS NULL OR m.home_store IN (SELECT id FROM stores WHERE region = ?4)) "
     "AND (?2 IS NULL OR coalesce(v.as_of, substr(v.computed_at, 1, 10)) >= ?2) "
     "AND (?3 IS NULL OR coalesce(v.as_of, substr(v.computed_at, 1, 10)) <= ?3)";
 

@@ -40,9 +40,17 @@ class SqliteStore final : public Store {
 
   Result<bool> set_store_region(const std::string& id,
                                 const std::optional<std::string>& region) override {
+    RAPPORT_TRY(auto tx, storage::Transaction::begin(db_));
     RAPPORT_TRY(auto stmt, db_.prepare("UPDATE stores SET region = ?2 WHERE id = ?1"));
     RAPPORT_TRY_VOID(stmt.bind(1, id).bind_optional(2, region).run());
-    return db_.changes() > 0;
+    const bool changed = db_.changes() > 0;
+    if (changed) {
+      // Reports kept until the next value refresh (report_cache) were cut by the old regions.
+      RAPPORT_TRY(auto forget, db_.prepare("DELETE FROM report_cache"));
+      RAPPORT_TRY_VOID(forget.run());
+    }
+    RAPPORT_TRY_VOID(tx.commit());
+    return changed;
   }
 
   Result<std::vector<std::string>> list_stores() override {
