@@ -43,7 +43,8 @@ class BalanceSource {
   [[nodiscard]] virtual std::optional<std::int64_t> balance(std::int64_t member_id) = 0;
 };
 
-// Over HTTPS with config.balance_check_timeout; nullptr when that is 0 (always offline
+// Over HTTPS with config.balance_check_timeout; nullptr when that is 0 or no server is
+// configured (always offline
 // rules). After a failure it does not ask again for 15 s. Throws std::runtime_error
 // (start-up) when the TLS files cannot be loaded.
 [[nodiscard]] std::unique_ptr<BalanceSource> make_server_balance_source(const TerminalConfig& config);
