@@ -44,9 +44,8 @@ class BalanceSource {
 };
 
 // Over HTTPS with config.balance_check_timeout; nullptr when that is 0 or no server is
-// configured (always offline
-// rules). After a failure it does not ask again for 15 s. Throws std::runtime_error
-// (start-up) when the TLS files cannot be loaded.
+// configured (always offline rules). After a failure it does not ask again for 15 s. Throws
+// std::runtime_error (start-up) when the TLS files cannot be loaded.
 [[nodiscard]] std::unique_ptr<BalanceSource> make_server_balance_source(const TerminalConfig& config);
 
 // An offer (offer_id) or a number of points (points, on `reward`).
