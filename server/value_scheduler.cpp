@@ -3,6 +3,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "server/reports/warm_reports.h"
 #include "server/storage/staff_store.h"
 #include "server/storage/store.h"
 #include "server/value_refresh.h"
@@ -64,6 +65,13 @@ void ValueScheduler::run() {
                  report->read_seconds + report->compute_seconds + report->save_seconds,
                  report->tiers[0], report->tiers[1], report->tiers[2], report->tiers[3],
                  report->at_risk, report->migrated);
+    // Head office's reports are kept per full refresh: fill them now, not at the first view.
+    if (report->kind == RefreshKind::kFull) {
+      const auto started = Clock::now();
+      const auto ran = reports::warm_report_cache(database_);
+      spdlog::info("head-office reports prepared ({} of them) in {:.1f} s", ran,
+                   std::chrono::duration<double>(Clock::now() - started).count());
+    }
     // Fresh snapshots may show valuable members slipping: open their follow-ups now
     // (docs/dashboard.md, "Follow-ups").
     auto staff = StaffStore::open(database_);

@@ -75,7 +75,11 @@ class CachedReport final : public Report {
   std::optional<ChartSpec> chart() const override { return inner_->chart(); }
 
   Result<void> run(storage::Database& db, const Filter& filter, RowSink& sink) const override {
-    RAPPORT_TRY(auto newest, db.prepare("SELECT coalesce(max(id), 0) FROM value_refreshes"));
+    // Kept until the next FULL refresh: the changed-members refreshes every few minutes
+    // would otherwise empty the cache all day, and a million-member scan would greet most
+    // views. Head office reads figures as of the nightly refresh (docs/reports.md, "Speed").
+    RAPPORT_TRY(auto newest, db.prepare("SELECT coalesce(max(id), 0) FROM value_refreshes "
+                                        "WHERE kind = 'full'"));
     RAPPORT_TRY(const bool any, newest.step());
     const std::int64_t refresh = any ? newest.column_int64(0) : 0;
     newest.reset();  // no statement left open before the cache is written

@@ -1,7 +1,8 @@
 // server/reports/cached_report.h
 //
 // A report whose rows, for one filter, are kept in report_cache (migration 16) after its
-// first run and replayed until the next value refresh (a new row in value_refreshes): the
+// first run and replayed until the next full value refresh (a new full row in
+// value_refreshes; the changed-members refreshes in between keep it): the
 // value-based reports scan every member's snapshot, categories or purchases, which costs
 // seconds at a million members, so they are computed once per refresh and then read back
 // in milliseconds (docs/reports.md, "Speed"). Figures are therefore as of the latest

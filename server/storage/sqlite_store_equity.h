@@ -16,11 +16,9 @@
 #include <map>
 #include <optional>
 #include <string>
-#include <utility>
-#include <vector>
+#include <string_view>
 
 #include "shared/storage/database.h"
-#include "shared/storage/statement.h"
 #include "shared/util/result.h"
 
 namespace rapport::server::sqlite {
@@ -35,12 +33,12 @@ class StoreEquityChanges {
     double p_alive = 0;
   };
 
-  // `full`: the refresh values every member, so home stores are read in one scan; otherwise
-  // each member's is looked up.
-  [[nodiscard]] static Result<StoreEquityChanges> start(storage::Database& db, bool full);
+  explicit StoreEquityChanges(storage::Database& db) : db_(&db) {}
 
-  [[nodiscard]] Result<void> add(std::int64_t member_id, const std::optional<Before>& before,
-                                 std::int64_t lifetime_value_cents, double p_alive);
+  // `home_store` comes with the member's snapshot (read with the value inputs), so a full
+  // refresh needs no second scan of the members table.
+  void add(std::string_view home_store, const std::optional<Before>& before,
+           std::int64_t lifetime_value_cents, double p_alive);
   [[nodiscard]] Result<void> write(std::int64_t refresh_id, const std::string& as_of);
 
  private:
@@ -50,16 +48,9 @@ class StoreEquityChanges {
     std::int64_t new_members = 0, new_cents = 0, growth = 0, decline = 0;
     std::int64_t lost_members = 0, lost_cents = 0;
   };
-  explicit StoreEquityChanges(storage::Database& db) : db_(&db) {}
-  Result<std::size_t> store_of(std::int64_t member_id);
 
   storage::Database* db_;
-  std::vector<std::string> stores_;                          // by index
-  std::map<std::string, std::size_t, std::less<>> index_;    // store id -> index
-  std::vector<std::pair<std::int64_t, std::size_t>> homes_;  // member -> store index, by member
-  std::optional<storage::Statement> lookup_;                 // a member's home store
-  bool full_ = false;
-  std::map<std::size_t, Parts> parts_;
+  std::map<std::string, Parts, std::less<>> parts_;  // by store id
 };
 
 }  // namespace rapport::server::sqlite

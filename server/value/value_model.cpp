@@ -165,6 +165,7 @@ void value_members(const std::vector<MemberValueInput>& members, const Buyers& b
     auto& snap = snapshots[i];
     snap.historic_revenue_cents = m.revenue_cents;
     snap.top_categories = m.top_categories;
+    snap.home_store = m.home_store;
     snap.historic_value_cents =
         m.margin_cents ? *m.margin_cents
                        : cents(static_cast<double>(m.revenue_cents) * config.margin_share);

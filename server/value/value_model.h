@@ -64,6 +64,9 @@ struct MemberValueInput {
   std::int64_t feedback_notes = 0;
   // The member's three largest categories by spend, "category:cents,..." (largest first).
   std::string top_categories;
+  // Read with the rest so the save can sum customer equity per store without a second pass
+  // over a million member rows.
+  std::string home_store;
 };
 
 struct ValueSnapshot {
@@ -83,6 +86,7 @@ struct ValueSnapshot {
   std::optional<double> rhythm_days;  // typical days between purchase days
   bool at_risk = false;
   std::string top_categories;  // as MemberValueInput's, carried over
+  std::string home_store;      // as MemberValueInput's, carried over
   // What the purchase model saw (x, t_x, T in weeks as of the refresh); buyers only. Kept
   // with the forecast so it can later be compared with what the member did.
   std::optional<analytics::CustomerSummary> history;

@@ -73,6 +73,12 @@ Result<Database> Database::open(const std::filesystem::path& file,
   }
   for (const Migration& migration : migrations) {
     if (migration.version <= current) continue;
+    // Progress at warning level: rapportctl shows only warnings and errors, and an operator
+    // watching a long upgrade must see which step it is on.
+    if (current > 0) {
+      spdlog::warn("database {}: applying schema version {} of {}", file.string(),
+                   migration.version, newest);
+    }
     const auto started = std::chrono::steady_clock::now();
     auto tx = Transaction::begin(database);
     if (!tx) return tx.error();
@@ -82,7 +88,7 @@ Result<Database> Database::open(const std::filesystem::path& file,
     }
     if (auto r = tx->commit(); !r) return r.error();
     if (current > 0) {
-      spdlog::info("database {}: schema version {} applied in {:.1f} s", file.string(),
+      spdlog::warn("database {}: schema version {} applied in {:.1f} s", file.string(),
                    migration.version,
                    std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     }
