@@ -96,6 +96,10 @@ Dashboard start_dashboard(const rapport::server::ServerConfig& config) {
   server::DashboardOptions dashboard_options;
   dashboard_options.sessions.idle = config.dashboard_session_idle;
   dashboard_options.sessions.lifetime = config.dashboard_session_lifetime;
+  if (config.rewards) {
+    dashboard_options.reports.liability_cents_per_100_points =
+        config.rewards->liability_cents_per_100_points;
+  }
   dashboard.handler =
       std::make_unique<server::DashboardHandler>(*dashboard.store, dashboard_options);
   net::ServerOptions options;

@@ -632,8 +632,10 @@ net::HttpResponse DashboardHandler::reports_route(const net::HttpRequest& reques
                                            "Reports cover the whole chain: they are for head "
                                            "office and administrators."));
   }
-  if (name.empty()) return html_response(200, reports_index_page(reports::all_reports()));
-  const auto report = reports::find_report(name);
+  if (name.empty()) {
+    return html_response(200, reports_index_page(reports::all_reports(options_.reports)));
+  }
+  const auto report = reports::find_report(name, options_.reports);
   if (!report) {
     return html_response(404, message_page("No such report", "See the list at /reports."));
   }
@@ -668,7 +670,7 @@ net::HttpResponse DashboardHandler::report_csv(const net::HttpRequest& request,
     (void)audit(request, &caller.user, {}, "export-report", object, "denied");
     return json_error(403, "reports are for head office and administrators");
   }
-  auto report = csv ? reports::find_report(name) : nullptr;
+  auto report = csv ? reports::find_report(name, options_.reports) : nullptr;
   if (!report) return json_error(404, "no such report: see /reports");
   const auto filter = report_filter_from_query(target.query);
   if (!filter) return json_error(400, "days are YYYY-MM-DD");

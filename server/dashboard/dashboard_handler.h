@@ -18,6 +18,7 @@
 
 #include "server/dashboard/login_throttle.h"
 #include "server/dashboard/sessions.h"
+#include "server/reports/report.h"
 #include "server/storage/staff_store.h"
 #include "shared/crypto/password_hash.h"
 #include "shared/net/https.h"
@@ -32,6 +33,7 @@ struct DashboardOptions {
   std::size_t table_rows = 500;  // rows of the regulars and visitors tables (and their CSV)
   std::size_t history_rows = 200;  // lines of a member's history on their page
   std::size_t report_page_rows = 1000;  // rows of a report's page (its CSV has them all)
+  reports::ReportSettings reports;  // from config/rewards.toml (the liability's value)
   // The cost passwords are kept at: a stored hash below it is replaced at the next login.
   crypto::ScryptParams password_cost = crypto::kDefaultScrypt;
 };
