@@ -25,6 +25,7 @@
 #include "server/terminal_offers.h"
 #include "server/value_scheduler.h"
 #include "server/storage/enrollment_store.h"
+#include "server/storage/member_rights_store.h"
 #include "server/storage/staff_store.h"
 #include "server/storage/store.h"
 #include "server/sync_handler.h"
@@ -80,6 +81,7 @@ std::unique_ptr<rapport::net::HttpsServer> start_enrollment(
 // I/O thread and its own connection to the database (docs/dashboard.md).
 struct Dashboard {
   std::unique_ptr<rapport::server::StaffStore> store;
+  std::unique_ptr<rapport::server::MemberRightsStore> rights;  // export and erase, head office
   std::unique_ptr<rapport::server::DashboardHandler> handler;
   std::unique_ptr<rapport::net::HttpsServer> listener;
 };
@@ -102,6 +104,13 @@ Dashboard start_dashboard(const rapport::server::ServerConfig& config) {
   }
   dashboard.handler =
       std::make_unique<server::DashboardHandler>(*dashboard.store, dashboard_options);
+  auto rights = server::MemberRightsStore::open(config.database);
+  if (!rights) {
+    throw std::runtime_error("cannot open the database " + config.database.string() + ": " +
+                             rights.error().message());
+  }
+  dashboard.rights = std::move(*rights);
+  dashboard.handler->set_member_rights(dashboard.rights.get());
   net::ServerOptions options;
   options.address = config.dashboard_host;
   options.port = config.dashboard_port;
