@@ -567,8 +567,8 @@ TEST_CASE("reward cost by month, store and tier, and the liability in money, equ
     return total;
   };
   const auto all = run_json(db, "reward-cost");
-  CHECK(check(all, expected("")) ==
-        scalar(db, "SELECT sum(cost_cents) FROM reward_costs"));
+  const std::int64_t total = check(all, expected(""));
+  CHECK(total == scalar(db, "SELECT sum(cost_cents) FROM reward_costs"));
   CHECK(all.size() > 10);
   // Every row names its store's region.
   for (const auto& row : all) {
