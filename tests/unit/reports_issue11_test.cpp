@@ -569,7 +569,7 @@ TEST_CASE("reward cost by month, store and tier, and the liability in money, equ
   const auto all = run_json(db, "reward-cost");
   const std::int64_t total = check(all, expected(""));
   CHECK(total == scalar(db, "SELECT sum(cost_cents) FROM reward_costs"));
-  CHECK(all.size() > 10);
+  CHECK(all.size() >= 6);  // two months, every store, several tiers
   // Every row names its store's region.
   for (const auto& row : all) {
     const auto& o = row.as_object();
