@@ -25,6 +25,7 @@
 #include "server/terminal_offers.h"
 #include "server/value_scheduler.h"
 #include "server/storage/enrollment_store.h"
+#include "server/storage/member_rights_store.h"
 #include "server/storage/staff_store.h"
 #include "server/storage/store.h"
 #include "server/sync_handler.h"
@@ -80,6 +81,7 @@ std::unique_ptr<rapport::net::HttpsServer> start_enrollment(
 // I/O thread and its own connection to the database (docs/dashboard.md).
 struct Dashboard {
   std::unique_ptr<rapport::server::StaffStore> store;
+  std::unique_ptr<rapport::server::MemberRightsStore> rights;  // export and erase, head office
   std::unique_ptr<rapport::server::DashboardHandler> handler;
   std::unique_ptr<rapport::net::HttpsServer> listener;
 };
@@ -96,8 +98,19 @@ Dashboard start_dashboard(const rapport::server::ServerConfig& config) {
   server::DashboardOptions dashboard_options;
   dashboard_options.sessions.idle = config.dashboard_session_idle;
   dashboard_options.sessions.lifetime = config.dashboard_session_lifetime;
+  if (config.rewards) {
+    dashboard_options.reports.liability_cents_per_100_points =
+        config.rewards->liability_cents_per_100_points;
+  }
   dashboard.handler =
       std::make_unique<server::DashboardHandler>(*dashboard.store, dashboard_options);
+  auto rights = server::MemberRightsStore::open(config.database);
+  if (!rights) {
+    throw std::runtime_error("cannot open the database " + config.database.string() + ": " +
+                             rights.error().message());
+  }
+  dashboard.rights = std::move(*rights);
+  dashboard.handler->set_member_rights(dashboard.rights.get());
   net::ServerOptions options;
   options.address = config.dashboard_host;
   options.port = config.dashboard_port;

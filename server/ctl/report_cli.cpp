@@ -57,6 +57,12 @@ class ReportCommands final : public ReportCli {
     auto folder = open_data_folder(data_);
     if (!folder) return 1;
     const auto file = folder->config.database;
+    server::reports::ReportSettings settings;
+    if (folder->config.rewards) {
+      settings.liability_cents_per_100_points =
+          folder->config.rewards->liability_cents_per_100_points;
+    }
+    const auto configured = server::reports::find_report(name_, settings);
     folder->store.reset();
     auto db = storage::Database::open(file, server::kSqliteMigrations);
     if (!db) {
@@ -66,7 +72,7 @@ class ReportCommands final : public ReportCli {
     }
     const auto sink = format_ == "json" ? server::reports::json_sink(std::cout)
                                         : server::reports::csv_sink(std::cout);
-    if (auto r = report->run(*db, filter_, *sink); !r) {
+    if (auto r = configured->run(*db, filter_, *sink); !r) {
       std::cerr << "error: report " << name_ << " failed: " << r.error().message() << "\n";
       return 1;
     }

@@ -17,6 +17,7 @@
 #include "shared/storage/storage_errc.h"
 #include "shared/util/clock.h"
 #include "server/reports/report.h"
+#include "server/storage/member_rights_store.h"
 
 namespace rapport::server {
 namespace {
@@ -239,6 +240,12 @@ net::HttpResponse DashboardHandler::route(const net::HttpRequest& request) {
   if (post && api && path.size() == 4 && path[1] == "follow-ups" && path[3] == "close") {
     return close_follow_up(request, *caller, path[2]);
   }
+  if (get && api && path.size() == 4 && path[1] == "members" && path[3] == "export.json") {
+    return export_member(request, *caller, path[2]);
+  }
+  if (post && api && path.size() == 4 && path[1] == "members" && path[3] == "erase") {
+    return erase_member(request, *caller, path[2], *target);
+  }
   if (get && api && path.size() == 3 && path[1] == "members") {
     return member(request, *caller, path[2], false);
   }
@@ -372,7 +379,8 @@ net::HttpResponse DashboardHandler::member(const net::HttpRequest& request, cons
   if (!found) return json_error(503, "cannot read the database now: try again");
   // An unknown id is refused like another store's member: ids cannot be probed.
   if (!*found) return denied();
-  MemberView view{**found, may_read_store(caller.user, (*found)->home_store), {}, {}};
+  MemberView view{**found, may_read_store(caller.user, (*found)->home_store), {}, {},
+                  may_exercise_member_rights(caller.user)};
   auto visits = store_.member_visits_at(*id, readable_stores(caller.user));
   if (!visits) return json_error(503, "cannot read the database now: try again");
   view.visits = std::move(*visits);
@@ -632,8 +640,10 @@ net::HttpResponse DashboardHandler::reports_route(const net::HttpRequest& reques
                                            "Reports cover the whole chain: they are for head "
                                            "office and administrators."));
   }
-  if (name.empty()) return html_response(200, reports_index_page(reports::all_reports()));
-  const auto report = reports::find_report(name);
+  if (name.empty()) {
+    return html_response(200, reports_index_page(reports::all_reports(options_.reports)));
+  }
+  const auto report = reports::find_report(name, options_.reports);
   if (!report) {
     return html_response(404, message_page("No such report", "See the list at /reports."));
   }
@@ -668,7 +678,7 @@ net::HttpResponse DashboardHandler::report_csv(const net::HttpRequest& request,
     (void)audit(request, &caller.user, {}, "export-report", object, "denied");
     return json_error(403, "reports are for head office and administrators");
   }
-  auto report = csv ? reports::find_report(name) : nullptr;
+  auto report = csv ? reports::find_report(name, options_.reports) : nullptr;
   if (!report) return json_error(404, "no such report: see /reports");
   const auto filter = report_filter_from_query(target.query);
   if (!filter) return json_error(400, "days are YYYY-MM-DD");
@@ -692,6 +702,87 @@ net::HttpResponse DashboardHandler::report_csv(const net::HttpRequest& request,
     return ran.has_value() && !sink.peer_gone();
   };
   return response;
+}
+
+// GET /api/members/ID/export.json: the member's data as `rapportctl member export` prints it
+// (the same MemberRightsStore::export_member), as a download. Head office and administrators
+// only; written to the audit log before the data is read, and refused if it cannot be.
+net::HttpResponse DashboardHandler::export_member(const net::HttpRequest& request,
+                                                  const Caller& caller,
+                                                  const std::string& id_text) {
+  const std::string object = "member:" + id_text;
+  if (!may_exercise_member_rights(caller.user)) {
+    (void)audit(request, &caller.user, {}, "export-member", object, "denied");
+    return json_error(403, "exporting a member's data is for head office and administrators");
+  }
+  const auto id = parse_id(id_text);
+  if (!id) return json_error(404, "no such member");
+  if (rights_ == nullptr) return json_error(503, "members' rights are not available here");
+  if (!audit(request, &caller.user, {}, "export-member", object, "ok")) {
+    return json_error(503, "cannot write the audit log: try again");
+  }
+  const auto exported = rights_->export_member(*id);
+  if (!exported) {
+    spdlog::error("dashboard: export of member {} failed: {}", *id, exported.error().message());
+    return json_error(503, "cannot read the database now: try again");
+  }
+  if (!*exported) return json_error(404, "no such member");
+  auto response = json_response(200, **exported + "\n");
+  response.headers.push_back({"Content-Disposition",
+                              "attachment; filename=\"member-" + std::to_string(*id) + ".json\""});
+  return response;
+}
+
+// POST /api/members/ID/erase?confirm=ID&reason=R: erases the member through the same
+// MemberRightsStore::erase_member as `rapportctl member erase`, the caller's name as the
+// staff. The confirmation (the id typed again) is checked here, not only on the page. Head
+// office and administrators only; audited before the erasure runs, and refused if the audit
+// log cannot be written.
+net::HttpResponse DashboardHandler::erase_member(const net::HttpRequest& request,
+                                                 const Caller& caller,
+                                                 const std::string& id_text,
+                                                 const Target& target) {
+  const std::string object = "member:" + id_text;
+  if (!may_exercise_member_rights(caller.user)) {
+    (void)audit(request, &caller.user, {}, "erase-member", object, "denied");
+    return json_error(403, "erasing a member is for head office and administrators");
+  }
+  const auto id = parse_id(id_text);
+  if (!id) return json_error(404, "no such member");
+  const auto confirm = target.query.find("confirm");
+  if (confirm == target.query.end() || confirm->second != id_text) {
+    return json_error(400, "confirm by typing the member's id again (confirm=" + id_text + ")");
+  }
+  const auto reason = target.query.find("reason");
+  if (reason == target.query.end() || reason->second.empty() || reason->second.size() > 200) {
+    return json_error(400, "say why, in up to 200 characters and without personal data "
+                           "(reason=...)");
+  }
+  if (rights_ == nullptr) return json_error(503, "members' rights are not available here");
+  if (!audit(request, &caller.user, {}, "erase-member", object, "ok")) {
+    return json_error(503, "cannot write the audit log: try again");
+  }
+  Erasure erasure;
+  erasure.member_id = *id;
+  erasure.staff = caller.user.name;
+  erasure.reason = reason->second;
+  erasure.at = to_iso8601(clock_());
+  const auto outcome = rights_->erase_member(erasure);
+  if (!outcome) {
+    spdlog::error("dashboard: erasure of member {} failed: {}", *id, outcome.error().message());
+    (void)audit(request, &caller.user, {}, "erase-member", object, "failed");
+    if (outcome.error() == storage::StorageErrc::kBusy) {
+      return json_error(503, "the erasure is recorded but old copies may remain in the -wal "
+                             "file: erase again in a moment");
+    }
+    return json_error(503, "cannot erase now: try again");
+  }
+  if (!*outcome) return json_error(404, "no such member");
+  const auto& done = **outcome;
+  return json_response(200, std::string("{\"member_id\":") + std::to_string(*id) +
+                                ",\"already_erased\":" + (done.already_erased ? "true" : "false") +
+                                ",\"cards_removed\":" + std::to_string(done.cards_removed) +
+                                ",\"notes_removed\":" + std::to_string(done.notes_removed) + "}");
 }
 
 }  // namespace rapport::server

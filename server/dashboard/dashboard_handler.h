@@ -18,6 +18,7 @@
 
 #include "server/dashboard/login_throttle.h"
 #include "server/dashboard/sessions.h"
+#include "server/reports/report.h"
 #include "server/storage/staff_store.h"
 #include "shared/crypto/password_hash.h"
 #include "shared/net/https.h"
@@ -25,6 +26,7 @@
 namespace rapport::server {
 
 struct Target;  // request_parts.h
+class MemberRightsStore;  // server/storage/member_rights_store.h
 
 struct DashboardOptions {
   SessionLimits sessions;
@@ -32,6 +34,7 @@ struct DashboardOptions {
   std::size_t table_rows = 500;  // rows of the regulars and visitors tables (and their CSV)
   std::size_t history_rows = 200;  // lines of a member's history on their page
   std::size_t report_page_rows = 1000;  // rows of a report's page (its CSV has them all)
+  reports::ReportSettings reports;  // from config/rewards.toml (the liability's value)
   // The cost passwords are kept at: a stored hash below it is replaced at the next login.
   crypto::ScryptParams password_cost = crypto::kDefaultScrypt;
 };
@@ -48,6 +51,11 @@ class DashboardHandler {
   DashboardHandler(StaffStore& store, DashboardOptions options, Clock clock = {});
 
   [[nodiscard]] net::HttpResponse handle(const net::HttpRequest& request);
+
+  // The members' rights store behind the member page's "Export data" and "Erase member"
+  // (docs/members-rights.md, "From the dashboard"); it must outlive the handler and is used
+  // on the handler's thread only. Unset (null): those endpoints answer 503.
+  void set_member_rights(MemberRightsStore* rights) { rights_ = rights; }
 
  private:
   struct Caller;  // the request's session and user, once authenticated
@@ -86,6 +94,12 @@ class DashboardHandler {
   // POST /api/members/KEEP/merge?from=MERGED
   net::HttpResponse merge_members(const net::HttpRequest& request, const Caller& caller,
                                   const std::string& keep_text, const std::string& merge_text);
+  // GET /api/members/ID/export.json and POST /api/members/ID/erase?confirm=ID&reason=R:
+  // head office and administrators only, audited before they happen.
+  net::HttpResponse export_member(const net::HttpRequest& request, const Caller& caller,
+                                  const std::string& id_text);
+  net::HttpResponse erase_member(const net::HttpRequest& request, const Caller& caller,
+                                 const std::string& id_text, const Target& target);
   // Head-office reports (report_routes.cpp; docs/dashboard.md, "Reports"): GET /reports,
   // /reports/NAME and /api/reports/NAME.csv (streamed), for head office and administrators.
   net::HttpResponse reports_route(const net::HttpRequest& request, const Caller& caller,
@@ -104,6 +118,7 @@ class DashboardHandler {
   Clock clock_;
   SessionTable sessions_;
   LoginThrottle throttle_;
+  MemberRightsStore* rights_ = nullptr;  // not owned; null: no export or erasure here
   std::string dummy_hash_;  // verified for unknown names, so timing does not tell them apart
 };
 

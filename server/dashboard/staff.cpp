@@ -47,6 +47,10 @@ bool may_read_reports(const StaffUser& user) {
   return user.role == StaffRole::kHeadOffice || user.role == StaffRole::kAdministrator;
 }
 
+bool may_exercise_member_rights(const StaffUser& user) {
+  return user.role == StaffRole::kHeadOffice || user.role == StaffRole::kAdministrator;
+}
+
 bool may_manage_store(const StaffUser& user, std::string_view store_id) {
   if (user.role == StaffRole::kAdministrator) return true;
   return user.role == StaffRole::kStoreManager && may_read_store(user, store_id);

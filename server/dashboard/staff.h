@@ -42,6 +42,10 @@ struct StaffUser {
 // and administrators; store managers are refused.
 [[nodiscard]] bool may_read_reports(const StaffUser& user);
 
+// True when `user` may export or erase any member's data from the dashboard (docs/members-
+// rights.md, "From the dashboard"): head office and administrators; store managers are refused.
+[[nodiscard]] bool may_exercise_member_rights(const StaffUser& user);
+
 // True when `user` may change things about the members of `store_id` (assign relationship
 // owners, close follow-ups): its store managers and administrators; head office only reads.
 [[nodiscard]] bool may_manage_store(const StaffUser& user, std::string_view store_id);

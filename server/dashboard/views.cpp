@@ -488,6 +488,22 @@ std::string merge_form_html(const MemberOverview& m) {
          "<script src=\"/assets/member.js\"></script>";
 }
 
+// Members' rights for head office (rights.js): the export download, and erasure behind a
+// confirmation that needs the member id typed again (checked by the server too).
+std::string rights_html(const MemberOverview& m) {
+  const std::string id = std::to_string(m.id);
+  return "<h2>Members' rights</h2><p><a id=\"export-link\" href=\"/api/members/" + id +
+         "/export.json\" download=\"member-" + id + ".json\">Export data (JSON)</a></p>"
+         "<form id=\"erase-form\" data-member-id=\"" + id + "\"><button type=\"button\" "
+         "id=\"erase-button\">Erase member</button><fieldset id=\"erase-confirm\" hidden>"
+         "<legend>Erase member " + id + ": their name, birth date, contact, cards and notes are "
+         "removed everywhere; this cannot be undone</legend><label>Reason (no personal data) "
+         "<input id=\"erase-reason\" required maxlength=\"200\"></label> <label>Type the "
+         "member id again <input id=\"erase-id\" inputmode=\"numeric\" required></label> "
+         "<button type=\"submit\" id=\"erase-submit\">Erase for good</button></fieldset></form>"
+         "<p id=\"erase-result\" role=\"status\"></p><script src=\"/assets/rights.js\"></script>";
+}
+
 }  // namespace
 
 std::string member_page(const MemberView& view) {
@@ -506,6 +522,7 @@ std::string member_page(const MemberView& view) {
             (m.at_risk ? "yes" : "no") + "</dd></dl>";
     if (view.detail) html += member_detail_html(*view.detail);
     html += merge_form_html(m);
+    if (view.rights) html += rights_html(m);
   } else {
     html += "<p>A member of another store: you see their visits to your stores only.</p>";
   }

@@ -59,6 +59,7 @@ struct MemberView {
   bool full = false;
   std::vector<StoreVisits> visits;  // at the caller's stores
   std::optional<MemberDetail> detail;  // with `full` only
+  bool rights = false;  // the caller may export and erase the member (may_exercise_member_rights)
 };
 [[nodiscard]] std::string member_json(const MemberView& view);
 // The regulars page's charts: labels and one dataset each (docs/dashboard.md, "Charts").

@@ -31,8 +31,8 @@ std::string query() {
          "  LEFT JOIN campaigns c ON c.channel = m.channel "
          "    AND m.enrolled_on BETWEEN c.starts_on AND c.ends_on "
          "  LEFT JOIN value_snapshots v ON v.member_id = m.id "
-         "  WHERE m.merged_into IS NULL AND " + place_condition("m.home_store", 1) + " AND " +
-         period_condition("m.enrolled_on", 3) +
+         "  WHERE m.merged_into IS NULL AND " + place_condition("m.home_store") + " AND " +
+         period_condition("m.enrolled_on") +
          "  GROUP BY 1, 2), "
          "campaign_members AS ("
          "  SELECT c.id, count(m.id) AS members FROM campaigns c "
@@ -50,6 +50,21 @@ std::string query() {
          "ORDER BY 1, 2";
 }
 
+// One result row as the report's cells.
+void build_row(const storage::Statement& stmt, std::span<Cell> cells) {
+  const std::int64_t valued = stmt.column_int64(3);
+  cells[0] = stmt.column_text(0);
+  cells[1] = optional_text(stmt, 1);
+  cells[2] = stmt.column_int64(2);
+  cells[3] = valued;
+  cells[4] = optional_int(stmt, 4);
+  cells[5] = stmt.column_is_null(4) ? Cell{} : rounded_ratio(stmt.column_int64(4), valued);
+  cells[6] = optional_int(stmt, 5);
+  cells[7] = optional_int(stmt, 6);
+  cells[8] = stmt.column_is_null(5) ? Cell{}
+             : rounded_ratio(stmt.column_int64(5), stmt.column_int64(6));
+}
+
 class Acquisition final : public Report {
  public:
   std::string_view name() const override { return "acquisition"; }
@@ -60,29 +75,7 @@ class Acquisition final : public Report {
   std::span<const Column> columns() const override { return kColumns; }
 
   Result<void> run(storage::Database& db, const Filter& filter, RowSink& sink) const override {
-    RAPPORT_TRY(auto stmt, db.prepare(query()));
-    bind_place(stmt, filter, 1);
-    bind_period(stmt, filter, 3);
-    sink.begin(kColumns);
-    std::array<Cell, kColumns.size()> cells;
-    for (;;) {
-      RAPPORT_TRY(const bool row, stmt.step());
-      if (!row) break;
-      const std::int64_t valued = stmt.column_int64(3);
-      cells[0] = stmt.column_text(0);
-      cells[1] = optional_text(stmt, 1);
-      cells[2] = stmt.column_int64(2);
-      cells[3] = valued;
-      cells[4] = optional_int(stmt, 4);
-      cells[5] = stmt.column_is_null(4) ? Cell{} : rounded_ratio(stmt.column_int64(4), valued);
-      cells[6] = optional_int(stmt, 5);
-      cells[7] = optional_int(stmt, 6);
-      cells[8] = stmt.column_is_null(5) ? Cell{}
-                                         : rounded_ratio(stmt.column_int64(5), stmt.column_int64(6));
-      sink.row(cells);
-    }
-    sink.end();
-    return {};
+    return stream_rows(db, query(), filter, kColumns, sink, build_row);
   }
 };
 

@@ -26,8 +26,8 @@ std::string query() {
          "  SELECT coalesce(m.channel, 'unknown') AS channel, count(*) AS members, "
          "    count(v.member_id) AS valued, sum(v.lifetime_value_cents) AS ltv "
          "  FROM members m LEFT JOIN value_snapshots v ON v.member_id = m.id "
-         "  WHERE m.merged_into IS NULL AND " + place_condition("m.home_store", 1) + " AND " +
-         period_condition("m.enrolled_on", 3) +
+         "  WHERE m.merged_into IS NULL AND " + place_condition("m.home_store") + " AND " +
+         period_condition("m.enrolled_on") +
          "  GROUP BY 1), "
          "channel_campaigns AS ("
          "  SELECT c.channel, sum(c.spend_cents) AS spend, "
@@ -43,6 +43,22 @@ std::string query() {
          "LEFT JOIN channel_campaigns cc ON cc.channel = ch.channel ORDER BY 1";
 }
 
+// One result row as the report's cells.
+void build_row(const storage::Statement& stmt, std::span<Cell> cells) {
+  const std::int64_t valued = stmt.column_int64(2);
+  cells[0] = stmt.column_text(0);
+  cells[1] = stmt.column_int64(1);
+  cells[2] = valued;
+  cells[3] = stmt.column_is_null(3) ? Cell{} : rounded_ratio(stmt.column_int64(3), valued);
+  cells[4] = optional_int(stmt, 4);
+  cells[5] = optional_int(stmt, 5);
+  cells[6] = stmt.column_is_null(4) ? Cell{}
+             : rounded_ratio(stmt.column_int64(4), stmt.column_int64(5));
+  const auto* affordable = std::get_if<std::int64_t>(&cells[3]);
+  const auto* cost = std::get_if<std::int64_t>(&cells[6]);
+  cells[7] = affordable && cost ? Cell{*affordable - *cost} : Cell{};
+}
+
 class AcquisitionCost final : public Report {
  public:
   std::string_view name() const override { return "acquisition-cost"; }
@@ -53,30 +69,7 @@ class AcquisitionCost final : public Report {
   std::span<const Column> columns() const override { return kColumns; }
 
   Result<void> run(storage::Database& db, const Filter& filter, RowSink& sink) const override {
-    RAPPORT_TRY(auto stmt, db.prepare(query()));
-    bind_place(stmt, filter, 1);
-    bind_period(stmt, filter, 3);
-    sink.begin(kColumns);
-    std::array<Cell, kColumns.size()> cells;
-    for (;;) {
-      RAPPORT_TRY(const bool row, stmt.step());
-      if (!row) break;
-      const std::int64_t valued = stmt.column_int64(2);
-      cells[0] = stmt.column_text(0);
-      cells[1] = stmt.column_int64(1);
-      cells[2] = valued;
-      cells[3] = stmt.column_is_null(3) ? Cell{} : rounded_ratio(stmt.column_int64(3), valued);
-      cells[4] = optional_int(stmt, 4);
-      cells[5] = optional_int(stmt, 5);
-      cells[6] = stmt.column_is_null(4) ? Cell{}
-                                         : rounded_ratio(stmt.column_int64(4), stmt.column_int64(5));
-      const auto* affordable = std::get_if<std::int64_t>(&cells[3]);
-      const auto* cost = std::get_if<std::int64_t>(&cells[6]);
-      cells[7] = affordable && cost ? Cell{*affordable - *cost} : Cell{};
-      sink.row(cells);
-    }
-    sink.end();
-    return {};
+    return stream_rows(db, query(), filter, kColumns, sink, build_row);
   }
 };
 

@@ -14,7 +14,7 @@
 
 namespace rapport::server::reports {
 
-std::vector<std::unique_ptr<Report>> all_reports() {
+std::vector<std::unique_ptr<Report>> all_reports(const ReportSettings& settings) {
   std::vector<std::unique_ptr<Report>> reports;
   // The reports that scan members, snapshots or purchases are kept until the next value
   // refresh (cached_report.h); customer-equity-change reads a summary table already.
@@ -25,18 +25,19 @@ std::vector<std::unique_ptr<Report>> all_reports() {
   reports.push_back(cached(cohort_retention_report()));
   reports.push_back(cached(category_mix_report()));
   // Acquisition reads every member's snapshot: kept until the next refresh like the above.
-  // Rewards, offer uplift and forecast accuracy move with the ledger and offer events (or are
+  // Rewards, reward cost, offer uplift and forecast accuracy move with the ledger and offer events (or are
   // tiny), so they run each time.
   reports.push_back(cached(acquisition_report()));
   reports.push_back(cached(acquisition_cost_report()));
-  reports.push_back(rewards_report());
+  reports.push_back(rewards_report(settings.liability_cents_per_100_points));
+  reports.push_back(reward_cost_report());
   reports.push_back(offer_uplift_report());
   reports.push_back(forecast_accuracy_report());
   return reports;
 }
 
-std::unique_ptr<Report> find_report(std::string_view name) {
-  for (auto& report : all_reports()) {
+std::unique_ptr<Report> find_report(std::string_view name, const ReportSettings& settings) {
+  for (auto& report : all_reports(settings)) {
     if (report->name() == name) return std::move(report);
   }
   return nullptr;

@@ -8,7 +8,7 @@
 #include <array>
 #include <string>
 
-#include "server/reports/query_rows.h"
+#include "server/reports/filter_sql.h"
 #include "server/reports/value_reports.h"
 
 namespace rapport::server::reports {
@@ -51,17 +51,17 @@ std::string build_sql() {
   std::string sql =
       "WITH joined AS (SELECT m.id, coalesce(m.enrolled_on, substr(m.created_at, 1, 10)) AS day "
       "FROM members m WHERE (?1 IS NULL OR m.home_store = ?1) "
-      "AND (?4 IS NULL OR m.home_store IN (SELECT id FROM stores WHERE region = ?4))), "
+      "AND (?2 IS NULL OR m.home_store IN (SELECT id FROM stores WHERE region = ?2))), "
       "cohorts AS MATERIALIZED (SELECT id, substr(day, 1, 7) AS cohort, " +
       month_number("day") +
-      " AS start FROM joined WHERE (?2 IS NULL OR substr(day, 1, 10) >= ?2) "
-      "AND (?3 IS NULL OR substr(day, 1, 10) <= ?3)), "
+      " AS start FROM joined WHERE (?3 IS NULL OR substr(day, 1, 10) >= ?3) "
+      "AND (?4 IS NULL OR substr(day, 1, 10) <= ?4)), "
       "last_month AS (SELECT " + month_number("d") +
-      " AS month FROM (SELECT coalesce(?3, (SELECT max(day) FROM purchases)) AS d)), "
+      " AS month FROM (SELECT coalesce(?4, (SELECT max(day) FROM purchases)) AS d)), "
       "active AS MATERIALIZED (SELECT c.cohort, " + month_number("p.day") +
       " - c.start AS k, count(DISTINCT p.member_id) AS n "
       "FROM cohorts c JOIN purchases p ON p.member_id = c.id "
-      "WHERE (?3 IS NULL OR p.day <= ?3) AND k BETWEEN 1 AND " + std::to_string(kMonths) +
+      "WHERE (?4 IS NULL OR p.day <= ?4) AND k BETWEEN 1 AND " + std::to_string(kMonths) +
       " GROUP BY 1, 2), "
       "sizes AS (SELECT cohort, min(start) AS start, count(*) AS n FROM cohorts GROUP BY 1) "
       "SELECT s.cohort, s.n";

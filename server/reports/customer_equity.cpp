@@ -2,6 +2,10 @@
 #include "server/reports/customer_equity.h"
 
 #include <array>
+#include <string>
+
+#include "server/reports/filter_sql.h"
+#include "server/reports/value_reports.h"
 
 namespace rapport::server::reports {
 namespace {
@@ -25,29 +29,11 @@ class CustomerEquity final : public Report {
   }
 
   Result<void> run(storage::Database& db, const Filter& filter, RowSink& sink) const override {
-    RAPPORT_TRY(auto stmt,
-                db.prepare("SELECT m.home_store, count(*), sum(v.lifetime_value_cents) "
-                           "FROM value_snapshots v JOIN members m ON m.id = v.member_id "
-                           "WHERE (?1 IS NULL OR m.home_store = ?1) "
-                           "AND (?2 IS NULL OR coalesce(v.as_of, substr(v.computed_at, 1, 10)) >= ?2) "
-                           "AND (?3 IS NULL OR coalesce(v.as_of, substr(v.computed_at, 1, 10)) <= ?3) "
-                           "AND (?4 IS NULL OR m.home_store IN "
-                           "  (SELECT id FROM stores WHERE region = ?4)) "
-                           "GROUP BY m.home_store ORDER BY m.home_store"));
-    stmt.bind_optional(1, filter.store).bind_optional(2, filter.from).bind_optional(3, filter.to)
-        .bind_optional(4, filter.region);
-    sink.begin(kColumns);
-    std::array<Cell, kColumns.size()> cells;
-    for (;;) {
-      RAPPORT_TRY(const bool row, stmt.step());
-      if (!row) break;
-      cells[0] = stmt.column_text(0);
-      cells[1] = stmt.column_int64(1);
-      cells[2] = stmt.column_int64(2);
-      sink.row(cells);
-    }
-    sink.end();
-    return {};
+    static const std::string sql =
+        "SELECT m.home_store, count(*), sum(v.lifetime_value_cents) "
+        "FROM value_snapshots v JOIN members m ON m.id = v.member_id WHERE " +
+        std::string(kSnapshotFilter) + " GROUP BY m.home_store ORDER BY m.home_store";
+    return stream_query(db, sql, filter, kColumns, sink);
   }
 };
 

@@ -9,7 +9,7 @@
 #include <array>
 
 #include "server/reports/customer_equity.h"
-#include "server/reports/query_rows.h"
+#include "server/reports/filter_sql.h"
 
 namespace rapport::server::reports {
 namespace {
@@ -32,13 +32,13 @@ constexpr std::array<std::string_view, 2> kChartValues{"equity_end_cents", "chan
 
 constexpr std::string_view kSql =
     "WITH start AS (SELECT store_id, equity_cents, max(refresh_id) FROM store_equity "
-    "WHERE ?2 IS NOT NULL AND as_of < ?2 GROUP BY store_id), "
+    "WHERE ?3 IS NOT NULL AND as_of < ?3 GROUP BY store_id), "
     "finish AS (SELECT store_id, members, equity_cents, max(refresh_id) FROM store_equity "
-    "WHERE ?3 IS NULL OR as_of <= ?3 GROUP BY store_id), "
+    "WHERE ?4 IS NULL OR as_of <= ?4 GROUP BY store_id), "
     "parts AS (SELECT store_id, sum(new_members) AS new_members, sum(new_cents) AS new_cents, "
     "sum(growth_cents) AS growth, sum(decline_cents) AS decline, "
     "sum(lost_members) AS lost_members, sum(lost_cents) AS lost FROM store_equity "
-    "WHERE (?2 IS NULL OR as_of >= ?2) AND (?3 IS NULL OR as_of <= ?3) GROUP BY store_id) "
+    "WHERE (?3 IS NULL OR as_of >= ?3) AND (?4 IS NULL OR as_of <= ?4) GROUP BY store_id) "
     "SELECT f.store_id, s.equity_cents, f.equity_cents, "
     "f.equity_cents - coalesce(s.equity_cents, 0), "
     "CASE WHEN s.equity_cents > 0 THEN printf('%.2f', 100.0 * (f.equity_cents - s.equity_cents) "
@@ -48,7 +48,7 @@ constexpr std::string_view kSql =
     "FROM finish f LEFT JOIN start s ON s.store_id = f.store_id "
     "LEFT JOIN parts p ON p.store_id = f.store_id "
     "WHERE (?1 IS NULL OR f.store_id = ?1) "
-    "AND (?4 IS NULL OR f.store_id IN (SELECT id FROM stores WHERE region = ?4)) "
+    "AND (?2 IS NULL OR f.store_id IN (SELECT id FROM stores WHERE region = ?2)) "
     "ORDER BY f.store_id";
 
 class CustomerEquityChange final : public Report {

@@ -1,11 +1,21 @@
 // server/reports/filter_sql.h
 //
-// The one way reports narrow rows to a store or region (Filter::store, Filter::region) and
-// to a period, so every report reads the filter the same way.
+// The one way reports apply their Filter (store, region, period) in SQL, and stream a report
+// that is one query. Every report's statement numbers the filter's parameters the same way:
+//
+//   ?1 store, ?2 region, ?3 from, ?4 to   (SQL NULL when absent; ?5 on are the report's own)
+//
+// so `bind_filter` binds any of them and `place_condition` / `period_condition` write the
+// usual conditions. A report whose period means something else (as_of before `from`, say)
+// writes its own condition with the same ?3 / ?4.
+//
+// Thread-safety: one thread (the Database's).
 
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -14,32 +24,28 @@
 
 namespace rapport::server::reports {
 
-// An SQL condition: `store_column` (a store id) is the filter's store and lies in its region;
-// true when neither is set. Parameters ?<first> (store) and ?<first + 1> (region).
-[[nodiscard]] inline std::string place_condition(std::string_view store_column, int first) {
-  const std::string s = "?" + std::to_string(first);
-  const std::string r = "?" + std::to_string(first + 1);
+// An SQL condition: `store_column` (a store id) is the filter's store (?1) and lies in its
+// region (?2); true when neither is set.
+[[nodiscard]] inline std::string place_condition(std::string_view store_column) {
   const std::string column(store_column);
-  return "(" + s + " IS NULL OR " + column + " = " + s + ") AND (" + r + " IS NULL OR " +
-         column + " IN (SELECT id FROM stores WHERE region = " + r + "))";
+  return "(?1 IS NULL OR " + column + " = ?1) AND (?2 IS NULL OR " + column +
+         " IN (SELECT id FROM stores WHERE region = ?2))";
 }
 
-// An SQL condition: the day `day_expression` (YYYY-MM-DD) lies in the filter's period.
-// Parameters ?<first> (from) and ?<first + 1> (to).
-[[nodiscard]] inline std::string period_condition(std::string_view day_expression, int first) {
-  const std::string f = "?" + std::to_string(first);
-  const std::string t = "?" + std::to_string(first + 1);
+// An SQL condition: the day `day_expression` (YYYY-MM-DD) lies in the filter's period
+// (?3 from, ?4 to, inclusive).
+[[nodiscard]] inline std::string period_condition(std::string_view day_expression) {
   const std::string day(day_expression);
-  return "(" + f + " IS NULL OR " + day + " >= " + f + ") AND (" + t + " IS NULL OR " + day +
-         " <= " + t + ")";
+  return "(?3 IS NULL OR " + day + " >= ?3) AND (?4 IS NULL OR " + day + " <= ?4)";
 }
 
-inline void bind_place(storage::Statement& stmt, const Filter& filter, int first) {
-  stmt.bind_optional(first, filter.store).bind_optional(first + 1, filter.region);
-}
-
-inline void bind_period(storage::Statement& stmt, const Filter& filter, int first) {
-  stmt.bind_optional(first, filter.from).bind_optional(first + 1, filter.to);
+// Binds ?1..?4 from `filter`. Requires: the statement has at least 4 parameters (a query
+// that reads only ?3/?4 has them all: SQLite numbers up to the highest one used).
+inline void bind_filter(storage::Statement& stmt, const Filter& filter) {
+  stmt.bind_optional(1, filter.store)
+      .bind_optional(2, filter.region)
+      .bind_optional(3, filter.from)
+      .bind_optional(4, filter.to);
 }
 
 // The text of a column that may be NULL, as a report cell (no value when NULL).
@@ -61,5 +67,23 @@ inline void bind_period(storage::Statement& stmt, const Filter& filter, int firs
   const std::int64_t magnitude = ((a < 0 ? -a : a) + half) / (b < 0 ? -b : b);
   return negative ? -magnitude : magnitude;
 }
+
+// Fills one row's cells (in column order) from the current row of the statement.
+using RowBuilder = std::function<void(const storage::Statement&, std::span<Cell>)>;
+
+// Streams the rows of `sql`: binds the filter (bind_filter), steps the query, lets `build`
+// turn each result row into cells and hands them to the sink (begin, rows, end; end() not
+// called when a step fails).
+[[nodiscard]] Result<void> stream_rows(storage::Database& db, std::string_view sql,
+                                       const Filter& filter, std::span<const Column> columns,
+                                       RowSink& sink, const RowBuilder& build);
+
+// Streams a report that is one query: binds the filter (bind_filter), steps the query and
+// hands each row to the sink with cells typed by `columns` (SQL NULL is no value, never a
+// zero). Requires: the query yields columns.size() columns in that order; integer/cents
+// columns are SQL integers, text/percent columns text.
+[[nodiscard]] Result<void> stream_query(storage::Database& db, std::string_view sql,
+                                        const Filter& filter, std::span<const Column> columns,
+                                        RowSink& sink);
 
 }  // namespace rapport::server::reports

@@ -34,6 +34,36 @@ Cell error_percent(double expected, double actual) {
   return std::string(text);
 }
 
+// Only the latest check of each cohort; ?3/?4 select cohorts by the start of their window.
+std::string query() {
+  return "SELECT a.fit_id, a.window_start, a.window_end, a.bin, a.members, "
+         "  a.expected_visits, a.actual_visits, a.expected_spend_cents, "
+         "  a.actual_spend_cents FROM value_accuracy a "
+         "WHERE a.checked_at = (SELECT max(b.checked_at) FROM value_accuracy b "
+         "  WHERE b.fit_id = a.fit_id) AND " +
+         period_condition("a.window_start") +
+         " ORDER BY a.window_start, a.fit_id, a.rowid";
+}
+
+void build_row(const storage::Statement& stmt, std::span<Cell> cells) {
+  const double expected_days = stmt.column_double(5);
+  const std::int64_t actual_days = stmt.column_int64(6);
+  const std::int64_t expected_spend = stmt.column_int64(7);
+  const std::int64_t actual_spend = stmt.column_int64(8);
+  cells[0] = stmt.column_int64(0);
+  cells[1] = stmt.column_text(1);
+  cells[2] = stmt.column_text(2);
+  cells[3] = stmt.column_text(3);
+  cells[4] = stmt.column_int64(4);
+  cells[5] = static_cast<std::int64_t>(std::llround(expected_days));
+  cells[6] = actual_days;
+  cells[7] = error_percent(expected_days, static_cast<double>(actual_days));
+  cells[8] = expected_spend;
+  cells[9] = actual_spend;
+  cells[10] = error_percent(static_cast<double>(expected_spend),
+                            static_cast<double>(actual_spend));
+}
+
 class ForecastAccuracy final : public Report {
  public:
   std::string_view name() const override { return "forecast-accuracy"; }
@@ -46,40 +76,7 @@ class ForecastAccuracy final : public Report {
   Result<void> run(storage::Database& db, const Filter& filter, RowSink& sink) const override {
     // value_accuracy keeps the chain's totals and bins, not stores'.
     if (filter.store || filter.region) return make_error_code(ReportsErrc::kChainWideOnly);
-    RAPPORT_TRY(auto stmt,
-                db.prepare("SELECT a.fit_id, a.window_start, a.window_end, a.bin, a.members, "
-                           "  a.expected_visits, a.actual_visits, a.expected_spend_cents, "
-                           "  a.actual_spend_cents FROM value_accuracy a "
-                           "WHERE a.checked_at = (SELECT max(b.checked_at) FROM value_accuracy b "
-                           "  WHERE b.fit_id = a.fit_id) AND " +
-                           period_condition("a.window_start", 1) +
-                           " ORDER BY a.window_start, a.fit_id, a.rowid"));
-    bind_period(stmt, filter, 1);
-    sink.begin(kColumns);
-    std::array<Cell, kColumns.size()> cells;
-    for (;;) {
-      RAPPORT_TRY(const bool row, stmt.step());
-      if (!row) break;
-      const double expected_days = stmt.column_double(5);
-      const std::int64_t actual_days = stmt.column_int64(6);
-      const std::int64_t expected_spend = stmt.column_int64(7);
-      const std::int64_t actual_spend = stmt.column_int64(8);
-      cells[0] = stmt.column_int64(0);
-      cells[1] = stmt.column_text(1);
-      cells[2] = stmt.column_text(2);
-      cells[3] = stmt.column_text(3);
-      cells[4] = stmt.column_int64(4);
-      cells[5] = static_cast<std::int64_t>(std::llround(expected_days));
-      cells[6] = actual_days;
-      cells[7] = error_percent(expected_days, static_cast<double>(actual_days));
-      cells[8] = expected_spend;
-      cells[9] = actual_spend;
-      cells[10] = error_percent(static_cast<double>(expected_spend),
-                                static_cast<double>(actual_spend));
-      sink.row(cells);
-    }
-    sink.end();
-    return {};
+    return stream_rows(db, query(), filter, kColumns, sink, build_row);
   }
 };
 

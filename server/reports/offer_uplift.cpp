@@ -42,7 +42,7 @@ std::string query() {
          "LEFT JOIN purchases p ON p.member_id = f.member_id AND p.day > f.day AND "
          "  p.day <= date(f.day, '+' || ?5 || ' days') "
          "WHERE date(f.day, '+' || ?5 || ' days') <= ?6 AND m.merged_into IS NULL AND " +
-         place_condition("m.home_store", 1) + " AND " + period_condition("f.day", 3) +
+         place_condition("m.home_store") + " AND " + period_condition("f.day") +
          " GROUP BY f.member_id, f.offer_id ORDER BY f.offer_id, tier, f.member_id";
 }
 
@@ -86,8 +86,7 @@ class OfferUplift final : public Report {
 
   Result<void> run(storage::Database& db, const Filter& filter, RowSink& sink) const override {
     RAPPORT_TRY(auto stmt, db.prepare(query()));
-    bind_place(stmt, filter, 1);
-    bind_period(stmt, filter, 3);
+    bind_filter(stmt, filter);
     stmt.bind(5, rewards::OfferRules{}.uplift_window_days)
         .bind(6, filter.to.value_or(now_iso8601().substr(0, 10)));
     sink.begin(kColumns);

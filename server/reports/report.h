@@ -77,9 +77,19 @@ class Report {
                                          RowSink& sink) const = 0;
 };
 
+// What reports take from the chain's configuration rather than its database. Whoever runs
+// reports (rapportctl report, the dashboard) fills it from config/rewards.toml; default: not
+// configured.
+struct ReportSettings {
+  // What 100 outstanding points are worth in cents ([liability] cents_per_100_points); the
+  // rewards report values the points liability with it, and states it in every row.
+  std::optional<std::int64_t> liability_cents_per_100_points;
+};
+
 // Every report, in the order `rapportctl report --help` lists them.
-[[nodiscard]] std::vector<std::unique_ptr<Report>> all_reports();
+[[nodiscard]] std::vector<std::unique_ptr<Report>> all_reports(const ReportSettings& settings = {});
 // The report called `name`, or null.
-[[nodiscard]] std::unique_ptr<Report> find_report(std::string_view name);
+[[nodiscard]] std::unique_ptr<Report> find_report(std::string_view name,
+                                                  const ReportSettings& settings = {});
 
 }  // namespace rapport::server::reports

@@ -2,17 +2,26 @@
 //
 // Rewards by value tier: members, outstanding points (the liability) and the points issued,
 // redeemed, expired and given as gestures in the period, and offers shown, held out and
-// accepted.
-// docs/reports.md explains the columns.
+// accepted, and what the rewards handed over cost; the liability is also valued in money at
+// `cents_per_100_points` ([liability] in config/rewards.toml; nullopt: not configured, those
+// columns empty). docs/reports.md explains the columns.
 
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <optional>
 
 #include "server/reports/report.h"
 
 namespace rapport::server::reports {
 
-[[nodiscard]] std::unique_ptr<Report> rewards_report();
+[[nodiscard]] std::unique_ptr<Report> rewards_report(
+    std::optional<std::int64_t> cents_per_100_points = std::nullopt);
+
+// Reward cost by month, store where the reward was handed over (and its region) and member
+// value tier, from reward_costs (server migration 21): each reward at its catalogue cost of
+// the day it was given. No rows when no reward was handed over.
+[[nodiscard]] std::unique_ptr<Report> reward_cost_report();
 
 }  // namespace rapport::server::reports

@@ -7,7 +7,7 @@
 // the end.
 #include <array>
 
-#include "server/reports/query_rows.h"
+#include "server/reports/filter_sql.h"
 #include "server/reports/value_reports.h"
 
 namespace rapport::server::reports {
@@ -25,15 +25,15 @@ constexpr std::array<std::string_view, 4> kChartValues{"to_MVC", "to_MGC", "to_L
 
 constexpr std::string_view kSql =
     "WITH at_end AS (SELECT member_id, tier, max(changed_at) FROM tier_history "
-    "WHERE ?3 IS NULL OR substr(changed_at, 1, 10) <= ?3 GROUP BY member_id), "
+    "WHERE ?4 IS NULL OR substr(changed_at, 1, 10) <= ?4 GROUP BY member_id), "
     "at_start AS (SELECT member_id, tier, max(changed_at) FROM tier_history "
-    "WHERE ?2 IS NOT NULL AND substr(changed_at, 1, 10) < ?2 GROUP BY member_id) "
+    "WHERE ?3 IS NOT NULL AND substr(changed_at, 1, 10) < ?3 GROUP BY member_id) "
     "SELECT coalesce(s.tier, '(none)') AS from_tier, count(*), "
     "sum(e.tier = 'MVC'), sum(e.tier = 'MGC'), sum(e.tier = 'LMC'), sum(e.tier = 'BZ') "
     "FROM at_end e JOIN members m ON m.id = e.member_id "
     "LEFT JOIN at_start s ON s.member_id = e.member_id "
     "WHERE (?1 IS NULL OR m.home_store = ?1) "
-    "AND (?4 IS NULL OR m.home_store IN (SELECT id FROM stores WHERE region = ?4)) "
+    "AND (?2 IS NULL OR m.home_store IN (SELECT id FROM stores WHERE region = ?2)) "
     "GROUP BY 1 ORDER BY CASE coalesce(s.tier, '(none)') WHEN 'MVC' THEN 1 WHEN 'MGC' THEN 2 WHEN 'LMC' THEN 3 "
     "WHEN 'BZ' THEN 4 ELSE 5 END";
 

@@ -6,7 +6,7 @@
 #include <array>
 #include <string>
 
-#include "server/reports/query_rows.h"
+#include "server/reports/filter_sql.h"
 #include "server/reports/value_reports.h"
 
 namespace rapport::server::reports {

@@ -15,13 +15,14 @@
 
 namespace rapport::server::reports {
 
-// The snapshot filter the value-based reports share: ?1 home store, ?2/?3 the snapshot's
-// as_of day, over `value_snapshots v JOIN members m`.
+// The snapshot filter the value-based reports share, over `value_snapshots v JOIN members
+// m`: the home store and region (?1, ?2), the snapshot's as_of day in the period (?3, ?4);
+// the layout of filter_sql.h.
 inline constexpr std::string_view kSnapshotFilter =
     "(?1 IS NULL OR m.home_store = ?1) "
-    "AND (?4 IS NULL OR m.home_store IN (SELECT id FROM stores WHERE region = ?4)) "
-    "AND (?2 IS NULL OR coalesce(v.as_of, substr(v.computed_at, 1, 10)) >= ?2) "
-    "AND (?3 IS NULL OR coalesce(v.as_of, substr(v.computed_at, 1, 10)) <= ?3)";
+    "AND (?2 IS NULL OR m.home_store IN (SELECT id FROM stores WHERE region = ?2)) "
+    "AND (?3 IS NULL OR coalesce(v.as_of, substr(v.computed_at, 1, 10)) >= ?3) "
+    "AND (?4 IS NULL OR coalesce(v.as_of, substr(v.computed_at, 1, 10)) <= ?4)";
 
 [[nodiscard]] std::unique_ptr<Report> value_distribution_report();
 [[nodiscard]] std::unique_ptr<Report> tier_migrations_report();

@@ -286,7 +286,8 @@ OfferRules load_offers(const ConfigFile& file) {
 }
 
 RewardsRules load(const ConfigFile& file) {
-  only_keys(file, "", {"earning", "reward_tiers", "treatment", "catalogue", "offers", "offline", "gestures"});
+  only_keys(file, "", {"earning", "reward_tiers", "treatment", "catalogue", "offers", "offline", "gestures",
+                       "liability"});
   RewardsRules rules;
   rules.earning = load_earning(file);
   rules.reward_tiers = load_tiers(file);
@@ -301,6 +302,11 @@ RewardsRules load(const ConfigFile& file) {
     only_keys(file, "gestures", {"cashier_points_per_day"});
     rules.gesture_points_per_cashier_per_day =
         file.integer_or("gestures.cashier_points_per_day", 0, 0, kMaxPoints);
+  }
+  if (has(file, "", "liability")) {
+    only_keys(file, "liability", {"cents_per_100_points"});
+    rules.liability_cents_per_100_points =
+        file.integer("liability.cents_per_100_points", 0, kMaxCents);
   }
   return rules;
 }

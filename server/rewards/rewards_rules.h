@@ -117,6 +117,10 @@ struct RewardsRules {
   // (docs/offers.md, "Goodwill gestures"); 0 (the default): none. Enforced by terminals and
   // by the server.
   std::int64_t gesture_points_per_cashier_per_day = 0;
+  // [liability] cents_per_100_points: what 100 outstanding points are worth to the chain in
+  // money, to value the points liability (docs/rewards.md, "Reward cost"); nullopt when the
+  // file does not say (the rewards report then leaves the money column empty).
+  std::optional<std::int64_t> liability_cents_per_100_points;
 
   [[nodiscard]] const Treatment& treatment(value::ValueTier tier) const;
   [[nodiscard]] const CatalogueItem* find_reward(std::string_view id) const;

@@ -132,6 +132,8 @@ Result<void> EventRecorder::apply(const domain::Event& e, std::optional<CardOwne
       const auto member = owner ? std::optional(owner->member_id) : std::nullopt;
       RAPPORT_TRY_VOID(ledger_.on_redemption(e, member));
       RAPPORT_TRY(const auto redemption, protocol::decode_redemption(e.payload));
+      // Handed over at the counter whatever the balance said: it cost what it cost.
+      RAPPORT_TRY_VOID(record_reward_cost(e, member, redemption.reward));
       if (member && redemption.offer_id) {
         return record_offer_outcome(e, *member, *redemption.offer_id, "accepted");
       }
@@ -142,6 +144,10 @@ Result<void> EventRecorder::apply(const domain::Event& e, std::optional<CardOwne
       RAPPORT_TRY(const auto response, protocol::decode_offer_response(e.payload));
       RAPPORT_TRY_VOID(record_offer_outcome(e, owner->member_id, response.offer_id,
                                             protocol::to_string(response.outcome)));
+      // An accepted offer here costs no points (a gesture, a gift): it costs money all the same.
+      if (response.outcome == protocol::OfferResponse::kAccepted) {
+        RAPPORT_TRY_VOID(record_reward_cost(e, owner->member_id, response.offer_id));
+      }
       // The member's offers change (contact limit, cool-down): terminals pull them again.
       RAPPORT_TRY(const std::int64_t sequence, change_sequence());
       return mark_changed(db_, owner->member_id, sequence);
@@ -320,6 +326,26 @@ Result<void> EventRecorder::record_offer_outcome(const domain::Event& e, std::in
       .bind(3, outcome)
       .bind(4, e.occurred_at)
       .bind(5, e.store_id)
+      .run();
+}
+
+Result<void> EventRecorder::record_reward_cost(const domain::Event& e,
+                                              std::optional<std::int64_t> member,
+                                              const std::string& reward) {
+  // Applied only for a newly stored event; OR IGNORE keeps it once all the same.
+  const auto* rules = ledger_.rules();
+  const auto* item = rules ? rules->find_reward(reward) : nullptr;
+  if (!item) return {};
+  RAPPORT_TRY(auto insert, db_.prepare("INSERT OR IGNORE INTO reward_costs(event_id, member_id, "
+                                       "store_id, reward, reward_kind, cost_cents, occurred_at) "
+                                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
+  return insert.bind(1, e.id)
+      .bind_optional(2, member)
+      .bind(3, e.store_id)
+      .bind(4, reward)
+      .bind(5, rewards::to_string(item->kind))
+      .bind(6, item->cost_cents)
+      .bind(7, e.occurred_at)
       .run();
 }
 

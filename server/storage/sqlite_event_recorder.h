@@ -59,6 +59,12 @@ class EventRecorder {
   [[nodiscard]] Result<void> record_offer_outcome(const domain::Event& e, std::int64_t member_id,
                                                   const std::string& offer_id,
                                                   std::string_view outcome);
+  // What the reward `reward` handed over by event `e` cost, at the catalogue's cost_cents
+  // now, into reward_costs (migration 21, docs/rewards.md "Reward cost"). Nothing when there
+  // are no rules or the catalogue does not hold `reward` (nothing to price it by).
+  [[nodiscard]] Result<void> record_reward_cost(const domain::Event& e,
+                                                std::optional<std::int64_t> member,
+                                                const std::string& reward);
   [[nodiscard]] Result<std::int64_t> change_sequence();
   // Derives the member's usual order again and marks them changed when it moved.
   [[nodiscard]] Result<void> refresh_usual_order(std::int64_t member_id);

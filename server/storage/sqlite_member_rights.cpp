@@ -62,6 +62,8 @@ constexpr Section kSections[] = {
     {"stores_visited", Shape::kArray,
      "SELECT * FROM member_store_visits WHERE member_id = ?1 ORDER BY store_id"},
     {"offers", Shape::kArray, "SELECT * FROM offer_events WHERE member_id = ?1 ORDER BY at, id"},
+    {"rewards_given", Shape::kArray,
+     "SELECT * FROM reward_costs WHERE member_id = ?1 ORDER BY occurred_at, event_id"},
     {"follow_ups", Shape::kArray, "SELECT * FROM follow_ups WHERE member_id = ?1 ORDER BY id"},
     {"owner", Shape::kObject,
      "SELECT o.owner_id, s.name AS owner_name, o.assigned_by, o.assigned_at "

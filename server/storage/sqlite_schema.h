@@ -11,7 +11,7 @@
 
 namespace rapport::server {
 
-inline constexpr std::array<storage::Migration, 19> kSqliteMigrations{{
+inline constexpr std::array<storage::Migration, 20> kSqliteMigrations{{
     {1, R"sql(
 CREATE TABLE stores (
   id   TEXT PRIMARY KEY,
@@ -525,6 +525,24 @@ UPDATE members SET enrolled_on = coalesce(
    WHERE e.member_id = members.id AND e.kind = 'enrollment'),
   substr(created_at, 1, 10));
 CREATE INDEX members_acquisition ON members(channel, enrolled_on, home_store);
+)sql"},
+    // Reward cost (issue 11, docs/rewards.md "Reward cost"): what each reward handed over
+    // cost the business, at the catalogue's cost_cents of the day it was given, so a later
+    // change of the catalogue does not rewrite the past. One row per redemption event and
+    // per accepted catalogue offer that costs no points (a gesture, a gift); written with the
+    // event, once. `store_id`: where it was handed over.
+    {21, R"sql(
+CREATE TABLE reward_costs (
+  event_id    TEXT PRIMARY KEY,
+  member_id   INTEGER REFERENCES members(id),
+  store_id    TEXT NOT NULL,
+  reward      TEXT NOT NULL,
+  reward_kind TEXT NOT NULL,
+  cost_cents  INTEGER NOT NULL CHECK (cost_cents >= 0),
+  occurred_at TEXT NOT NULL
+);
+CREATE INDEX reward_costs_day ON reward_costs(occurred_at);
+CREATE INDEX reward_costs_member ON reward_costs(member_id);
 )sql"},
 }};
 

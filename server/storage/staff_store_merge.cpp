@@ -25,6 +25,7 @@ constexpr const char* kMoves[] = {
     "UPDATE cards SET member_id = ?1 WHERE member_id = ?2",
     "UPDATE notes SET member_id = ?1 WHERE member_id = ?2",
     "UPDATE offer_events SET member_id = ?1 WHERE member_id = ?2",
+    "UPDATE reward_costs SET member_id = ?1 WHERE member_id = ?2",
     "INSERT INTO member_categories(member_id, category, spend_cents, lines) "
     "  SELECT ?1, category, spend_cents, lines FROM member_categories WHERE member_id = ?2 "
     "  ON CONFLICT(member_id, category) DO UPDATE SET "

@@ -22,6 +22,7 @@
 #include "terminal/local_database.h"
 #include "tests/browser/playwright_harness.h"
 #include "tests/support/cashier_stack.h"
+#include "tests/support/counter_rewards_rules.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/usb_testbed.h"
 
@@ -30,55 +31,6 @@ using namespace rapport::testing;
 using namespace std::chrono_literals;
 
 namespace {
-
-// The rules of the rewards end-to-end test (tests/e2e/rewards_e2e_test.cpp): one offer,
-// "free-coffee", for 150 points; 1 point per unit, coffee double.
-constexpr const char* kRewardsRules = R"(
-[earning]
-points_per_unit = 1
-[earning.categories]
-coffee = 2.0
-[reward_tiers]
-measure = "points"
-qualifying_days = 365
-[[reward_tiers.tier]]
-name = "Member"
-threshold = 0
-[treatment.MVC]
-budget_cents_per_member = 5000
-offer_kinds = ["free_item"]
-personalisation = "segment"
-max_contacts_per_month = 4
-[treatment.MGC]
-budget_cents_per_member = 5000
-offer_kinds = ["free_item"]
-personalisation = "segment"
-max_contacts_per_month = 4
-[treatment.LMC]
-budget_cents_per_member = 800
-offer_kinds = ["free_item"]
-personalisation = "segment"
-max_contacts_per_month = 4
-[treatment.BZ]
-budget_cents_per_member = 0
-offer_kinds = []
-personalisation = "none"
-max_contacts_per_month = 0
-[[catalogue]]
-id = "free-coffee"
-name = "A free coffee"
-kind = "free_item"
-product = "Coffee"
-standard = true
-points = 150
-cost_cents = 90
-[offers]
-holdout_share = 0.0
-[offline]
-redemption_points_per_member_per_day = 100
-[gestures]
-cashier_points_per_day = 50
-)";
 
 // rapport-terminal on this process's umockdev testbed: umockdev's preload library, and ASan
 // told that it comes first (as the ctest of rapport-readers under umockdev-run does).
@@ -211,7 +163,7 @@ TEST_CASE("A sale, one-touch redeem and a refund on the screen",
   }
   CashierStackOptions options;
   options.pos_api = true;
-  options.rewards_rules = kRewardsRules;
+  options.rewards_rules = rapport::testing::kCounterRewardsRules;
   options.members_refresh_s = 1;  // the points a sale earns reach the terminal within a second
   Fixture f(options);
   const auto result = f.harness.run("rewards.spec.js", "redeemAndRefund", {}, 180s);

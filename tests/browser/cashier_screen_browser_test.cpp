@@ -28,6 +28,7 @@
 #include "shared/util/files.h"
 #include "terminal/local_database.h"
 #include "tests/support/catch_result.h"
+#include "tests/support/counter_rewards_rules.h"
 #include "tests/support/headless_chromium.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
@@ -448,64 +449,6 @@ TEST_CASE("A cashier signs in with a PIN and a scanned card is greeted on the sc
 
 namespace {
 
-// 1 point per currency unit, coffee counts double; everyone (LMC before the value refresh)
-// may be offered free items; nobody is held out; 100 points offline per member per day, 50
-// goodwill points per cashier per day.
-constexpr const char* kRewardRules = R"(
-[earning]
-points_per_unit = 1
-[earning.categories]
-coffee = 2.0
-[reward_tiers]
-measure = "points"
-qualifying_days = 365
-[[reward_tiers.tier]]
-name = "Member"
-threshold = 0
-[treatment.MVC]
-budget_cents_per_member = 5000
-offer_kinds = ["free_item"]
-personalisation = "segment"
-max_contacts_per_month = 4
-[treatment.MGC]
-budget_cents_per_member = 5000
-offer_kinds = ["free_item"]
-personalisation = "segment"
-max_contacts_per_month = 4
-[treatment.LMC]
-budget_cents_per_member = 800
-offer_kinds = ["free_item"]
-personalisation = "segment"
-max_contacts_per_month = 4
-[treatment.BZ]
-budget_cents_per_member = 0
-offer_kinds = []
-personalisation = "none"
-max_contacts_per_month = 0
-[[catalogue]]
-id = "free-coffee"
-name = "A free coffee"
-kind = "free_item"
-product = "Coffee"
-standard = true
-points = 150
-cost_cents = 90
-[[catalogue]]
-id = "free-pastry"
-name = "A free pastry"
-kind = "free_item"
-product = "Pastry"
-standard = true
-points = 50
-cost_cents = 60
-[offers]
-holdout_share = 0.0
-[offline]
-redemption_points_per_member_per_day = 100
-[gestures]
-cashier_points_per_day = 50
-)";
-
 // The first column of the first row of `sql` on the server's (or the terminal's) database.
 std::int64_t sql_count(const std::filesystem::path& file, const std::string& sql,
                        bool server_file) {
@@ -534,7 +477,7 @@ TEST_CASE("From the screen a cashier records a sale, refunds it, redeems an offe
   }
   testing::TempDir dir;
   const auto screen_port = testing::free_port();
-  const auto chain = set_up_chain(dir, screen_port, {}, kRewardRules);
+  const auto chain = set_up_chain(dir, screen_port, {}, testing::kCounterRewardsRulesWithPastry);
   const auto& data = chain.data;
   const auto& card = chain.card;
   const auto& terminal_dir = chain.terminal_dir;

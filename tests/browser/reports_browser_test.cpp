@@ -5,8 +5,11 @@
 // created with rapportctl. Head office logs in through the login page and opens every report
 // of all_reports(): the page's rows are as many as the test's own SQL counts, its figures
 // are the report's own run, customer equity's figures equal the test's SQL, each chart has
-// one value per row in every dataset, and the CSV has a header and one line per row. The
-// store manager gets 403 on the pages and the CSV URLs. Screenshots go to tests/artifacts/.
+// one value per row in every dataset, and the CSV has a header and one line per row. Head
+// office then exports a member's data from their page (the same JSON as `rapportctl member
+// export`, checked against the database) and erases them through the typed confirmation. The
+// store manager gets 403 on the pages and the CSV URLs, no rights buttons on a member's page
+// and 403 on export and erase. Screenshots go to tests/artifacts/.
 // Skips (ctest reports it skipped) when Chromium is not installed.
 
 #include <algorithm>
@@ -57,6 +60,10 @@ const std::map<std::string, std::string> kRowCounts = {
     {"customer-equity",
      "SELECT count(DISTINCT m.home_store) FROM members m, value_snapshots v WHERE v.member_id = m.id"},
     {"customer-equity-change", "SELECT count(DISTINCT store_id) FROM store_equity"},
+    {"reward-cost",
+     "SELECT count(*) FROM (SELECT 1 FROM reward_costs r LEFT JOIN members m ON m.id = "
+     "r.member_id GROUP BY substr(r.occurred_at, 1, 7), r.store_id, "
+     "coalesce(m.value_tier, 'none'))"},
     {"value-distribution", "SELECT CASE WHEN count(*) > 0 THEN 5 ELSE 0 END FROM value_snapshots"},
     {"tier-migrations", "SELECT CASE WHEN count(*) > 0 THEN 1 ELSE 0 END FROM tier_history"},
     {"cohort-retention",
@@ -151,12 +158,13 @@ TEST_CASE("Head office opens every report: figures, charts and CSVs match, manag
     CollectText direct;
     REQUIRE(report->run(db, {}, direct));
     REQUIRE(direct.rows.size() == shown.size());
-    // A report with nothing to show here (no offers were shown, no forecast has been checked
-    // yet in this chain) says so in words, never as a table of zeros.
+    // A report with nothing to show here (no offers were shown, no reward handed over, no
+    // forecast has been checked yet in this chain) says so in words, never as a table of zeros.
     CHECK(browser.evaluate(tab, "document.getElementById('no-rows') !== null").as_bool() ==
           shown.empty());
     if (shown.empty()) {
-      CHECK((name == "offer-uplift" || name == "forecast-accuracy"));  // no such data here
+      // No such data here (the seeded chain hands over no rewards).
+      CHECK((name == "offer-uplift" || name == "forecast-accuracy" || name == "reward-cost"));
       continue;
     }
     for (std::size_t r = 0; r < shown.size(); ++r) {
@@ -202,6 +210,55 @@ TEST_CASE("Head office opens every report: figures, charts and CSVs match, manag
     CHECK(i == equity.size());
   }
 
+  // Members' rights from a member's page (docs/members-rights.md, "From the dashboard"):
+  // head office downloads the same JSON as `rapportctl member export`, then erases the
+  // member through the typed confirmation.
+  const std::string erased_sql =
+      "SELECT m.id FROM members m WHERE m.home_store = 'S1' AND m.merged_into IS NULL AND "
+      "EXISTS (SELECT 1 FROM cards c WHERE c.member_id = m.id) ORDER BY m.id";
+  const std::int64_t gone = sql_count(erased_sql + " LIMIT 1");
+  const std::int64_t kept = sql_count(erased_sql + " LIMIT 1 OFFSET 1");
+  const std::string gone_id = std::to_string(gone);
+  browser.navigate(tab, origin + "/members/" + gone_id);
+  REQUIRE(browser.wait_for(tab, "document.getElementById('export-link') !== null && "
+                                "document.getElementById('erase-button') !== null"));
+  const std::string exported = std::string(
+      browser.evaluate(tab, "fetch(document.getElementById('export-link').href).then(r => r.text())")
+          .as_string());
+  // The CLI's standard output alone (its log goes to standard error).
+  CHECK(exported == run_ok({"/bin/sh", "-c",
+                            std::string(testing::kRapportctl) + " member export --data '" +
+                                data.string() + "' --member " + gone_id + " 2>/dev/null"}));
+  {
+    const auto json = boost::json::parse(exported).as_object();
+    const auto& member = json.at("member").as_object();
+    CHECK(member.at("id").as_int64() == gone);
+    auto name = db.prepare("SELECT name FROM members WHERE id = ?1").value();
+    name.bind(1, gone);
+    REQUIRE(name.step().value());
+    CHECK(std::string(member.at("name").as_string()) == name.column_text(0));
+    CHECK(static_cast<std::int64_t>(json.at("cards").as_array().size()) ==
+          sql_count("SELECT count(*) FROM cards WHERE member_id = " + gone_id));
+    CHECK(static_cast<std::int64_t>(json.at("events").as_array().size()) ==
+          sql_count("SELECT count(*) FROM events WHERE member_id = " + gone_id));
+    CHECK(static_cast<std::int64_t>(json.at("purchases").as_array().size()) ==
+          sql_count("SELECT count(*) FROM purchases WHERE member_id = " + gone_id));
+  }
+  browser.evaluate(tab, "document.getElementById('erase-button').click(); true");
+  REQUIRE(browser.wait_for(tab, "!document.getElementById('erase-confirm').hidden"));
+  browser.evaluate(tab, "document.getElementById('erase-reason').value = 'customer request';"
+                        "document.getElementById('erase-id').value = '" + gone_id + "';"
+                        "document.getElementById('erase-form').requestSubmit(); true");
+  REQUIRE(browser.wait_for(tab, "document.getElementById('erase-result').dataset.erased === 'yes'"));
+  browser.screenshot(tab, RAPPORT_TEST_ARTIFACTS_DIR "/member-erased.png");
+  CHECK(sql_count("SELECT count(*) FROM members WHERE name = '' AND erased_at IS NOT NULL AND "
+                  "id = " + gone_id) == 1);
+  CHECK(sql_count("SELECT count(*) FROM cards WHERE member_id = " + gone_id) == 0);
+  CHECK(sql_count("SELECT count(*) FROM erasures WHERE staff = 'hq' AND member_id = " + gone_id) ==
+        1);
+  CHECK(sql_count("SELECT count(*) FROM audit_log WHERE action = 'erase-member' AND outcome = "
+                  "'ok' AND object = 'member:" + gone_id + "'") == 1);
+
   // A store manager: the pages and the CSV URLs are refused by the server.
   CHECK(browser.evaluate(tab, "fetch('/api/session').then(r => r.json()).then(s => "
                               "fetch('/api/logout', {method: 'POST', headers: "
@@ -217,4 +274,20 @@ TEST_CASE("Head office opens every report: figures, charts and CSVs match, manag
   }
   browser.navigate(tab, origin + "/reports/customer-equity");
   browser.screenshot(tab, RAPPORT_TEST_ARTIFACTS_DIR "/report-refused.png");
+
+  // ... and so are members' rights: no buttons on their own member's page, 403 on both.
+  const std::string kept_id = std::to_string(kept);
+  browser.navigate(tab, origin + "/members/" + kept_id);
+  REQUIRE(browser.wait_for(tab, "document.getElementById('member-name') !== null"));
+  CHECK(browser.evaluate(tab, "document.getElementById('export-link') === null && "
+                              "document.getElementById('erase-form') === null")
+            .as_bool());
+  CHECK(browser.evaluate(tab, "fetch('/api/members/" + kept_id + "/export.json').then(r => r.status)")
+            .to_number<int>() == 403);
+  CHECK(browser.evaluate(tab, "fetch('/api/session').then(r => r.json()).then(s => "
+                              "fetch('/api/members/" + kept_id + "/erase?confirm=" + kept_id +
+                              "&reason=x', {method: 'POST', headers: "
+                              "{'X-CSRF-Token': s.csrf_token}})).then(r => r.status)")
+            .to_number<int>() == 403);
+  CHECK(sql_count("SELECT count(*) FROM members WHERE erased_at IS NULL AND id = " + kept_id) == 1);
 }

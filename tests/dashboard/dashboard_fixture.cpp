@@ -81,6 +81,8 @@ DashboardFixture::DashboardFixture(server::DashboardOptions options) {
   client_tls.ca_certificates = dir / "ca.crt";
 
   handler = std::make_unique<server::DashboardHandler>(*staff, options, [this] { return now(); });
+  rights = server::MemberRightsStore::open(dir / "rapport.db").value();
+  handler->set_member_rights(rights.get());
   net::ServerOptions server_options;
   server_options.address = "127.0.0.1";
   server_options.port = 0;

@@ -15,6 +15,7 @@
 #include <string>
 
 #include "server/dashboard/dashboard_handler.h"
+#include "server/storage/member_rights_store.h"
 #include "server/storage/staff_store.h"
 #include "server/storage/store.h"
 #include "shared/net/https_client.h"
@@ -32,6 +33,7 @@ struct DashboardFixture {
   std::unique_ptr<server::Store> store;
   std::unique_ptr<server::StaffStore> staff;
   std::atomic<std::int64_t> clock_seconds{0};  // added to a fixed start time
+  std::unique_ptr<server::MemberRightsStore> rights;  // its own connection, as the server's
   std::unique_ptr<server::DashboardHandler> handler;
   std::unique_ptr<net::HttpsServer> listener;
   net::TlsFiles client_tls;

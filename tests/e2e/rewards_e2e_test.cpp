@@ -23,6 +23,7 @@
 #include "terminal/local_database.h"
 #include "terminal/outbox.h"
 #include "tests/support/catch_result.h"
+#include "tests/support/counter_rewards_rules.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
@@ -33,55 +34,6 @@ using rapport::testing::read_text;
 using rapport::testing::wait_until;
 
 namespace {
-
-// 1 point per currency unit, coffee counts double; an LMC member (everyone before the value
-// refresh) may be offered free items; nobody is held out, so the offer is certain.
-constexpr const char* kRules = R"(
-[earning]
-points_per_unit = 1
-[earning.categories]
-coffee = 2.0
-[reward_tiers]
-measure = "points"
-qualifying_days = 365
-[[reward_tiers.tier]]
-name = "Member"
-threshold = 0
-[treatment.MVC]
-budget_cents_per_member = 5000
-offer_kinds = ["free_item"]
-personalisation = "segment"
-max_contacts_per_month = 4
-[treatment.MGC]
-budget_cents_per_member = 5000
-offer_kinds = ["free_item"]
-personalisation = "segment"
-max_contacts_per_month = 4
-[treatment.LMC]
-budget_cents_per_member = 800
-offer_kinds = ["free_item"]
-personalisation = "segment"
-max_contacts_per_month = 4
-[treatment.BZ]
-budget_cents_per_member = 0
-offer_kinds = []
-personalisation = "none"
-max_contacts_per_month = 0
-[[catalogue]]
-id = "free-coffee"
-name = "A free coffee"
-kind = "free_item"
-product = "Coffee"
-standard = true
-points = 150
-cost_cents = 90
-[offers]
-holdout_share = 0.0
-[offline]
-redemption_points_per_member_per_day = 100
-[gestures]
-cashier_points_per_day = 50
-)";
 
 bool log_has(const std::filesystem::path& log, const std::string& text) {
   return read_text(log).find(text) != std::string::npos;
@@ -128,7 +80,7 @@ TEST_CASE("sales earn by the rules, an offer reaches the terminal, is redeemed t
   REQUIRE(testing::run({testing::kRapportctl, "init", "--data", data.string(), "--store", "S1",
                         "--listen", "127.0.0.1:" + std::to_string(port)},
                        &out) == 0);
-  write_file_atomically(data / "rewards.toml", kRules, false);
+  write_file_atomically(data / "rewards.toml", testing::kCounterRewardsRules, false);
   write_file_atomically(data / "server.toml",
                         read_text(data / "server.toml") + "\n[rewards]\nrules = \"rewards.toml\"\n",
                         false);

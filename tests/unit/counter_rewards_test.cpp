@@ -285,6 +285,51 @@ TEST_CASE("offers shown, declined and accepted at a counter are recorded once ho
   CHECK(std::find(offers.begin(), offers.end(), "five-off") == offers.end());
 }
 
+TEST_CASE("rewards handed over are costed once, at the catalogue's cost of the day",
+          "[counter_rewards][server][reward_cost]") {
+  RewardsServer chain;
+  chain.give(chain.ada, 1000);
+  using K = domain::EventKind;
+  const auto coffee = chain.event(
+      K::kRedemption, chain.ada_token,
+      protocol::encode_payload(protocol::RedemptionPayload{"free-coffee", 150, {}, {}}));
+  const auto thanks = chain.event(K::kOfferResponse, chain.ada_token,
+                                  protocol::encode_payload(protocol::OfferResponsePayload{
+                                      "thank-you", protocol::OfferResponse::kAccepted}));
+  const auto shown = chain.event(K::kOfferResponse, chain.ada_token,
+                                 protocol::encode_payload(protocol::OfferResponsePayload{
+                                     "five-off", protocol::OfferResponse::kShown}));
+  // Not in the catalogue: nothing to price it by, so no cost row (the points still post).
+  const auto unknown = chain.event(
+      K::kRedemption, chain.ada_token,
+      protocol::encode_payload(protocol::RedemptionPayload{"old-mug", 100, {}, {}}));
+  for (int i = 0; i < 3; ++i) REQUIRE(chain.send({coffee, thanks, shown, unknown}).status == 200);
+  CHECK(chain.count("SELECT count(*) FROM reward_costs") == 2);
+  CHECK(chain.count("SELECT count(*) FROM reward_costs WHERE event_id = '" + coffee.id +
+                    "' AND reward = 'free-coffee' AND reward_kind = 'free_item' AND "
+                    "cost_cents = 90 AND store_id = 'S1' AND member_id = " +
+                    std::to_string(chain.ada)) == 1);
+  CHECK(chain.count("SELECT count(*) FROM reward_costs WHERE event_id = '" + thanks.id +
+                    "' AND reward_kind = 'gesture' AND cost_cents = 90 AND store_id = 'S1'") == 1);
+
+  // The catalogue's price of a coffee goes up: what was given before keeps its old cost.
+  auto text = rules_text(0);
+  const auto at = text.find("cost_cents = 90");
+  REQUIRE(at != std::string::npos);
+  text.replace(at, 15, "cost_cents = 120");
+  chain.store->set_rewards_rules(std::make_shared<const rewards::RewardsRules>(
+      rewards::parse_rewards_rules(text, "rewards.toml")));
+  const auto later = chain.event(
+      K::kRedemption, chain.ada_token,
+      protocol::encode_payload(protocol::RedemptionPayload{"free-coffee", 150, {}, {}}));
+  REQUIRE(chain.send({later, coffee}).status == 200);
+  CHECK(chain.count("SELECT cost_cents FROM reward_costs WHERE event_id = '" + later.id + "'") ==
+        120);
+  CHECK(chain.count("SELECT cost_cents FROM reward_costs WHERE event_id = '" + coffee.id + "'") ==
+        90);
+  CHECK(chain.count("SELECT sum(cost_cents) FROM reward_costs") == 90 + 90 + 120);
+}
+
 TEST_CASE("an offer shown stays the member's to take though the contact limit is reached",
           "[counter_rewards][server]") {
   RewardsServer chain;

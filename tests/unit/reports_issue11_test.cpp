@@ -35,8 +35,9 @@ namespace {
 const auto kEnd = std::chrono::sys_days(std::chrono::year{2026} / 11 / 26);
 
 boost::json::array run_json(storage::Database& db, std::string_view name,
-                            const reports::Filter& filter = {}) {
-  const auto report = reports::find_report(name);
+                            const reports::Filter& filter = {},
+                            const reports::ReportSettings& settings = {}) {
+  const auto report = reports::find_report(name, settings);
   REQUIRE(report);
   std::ostringstream out;
   const auto sink = reports::json_sink(out);
@@ -474,6 +475,161 @@ TEST_CASE("rewards by value tier equal the ledger and offer events by the test's
     // Gestures were posted today, after the period: neither counted nor outstanding.
     CHECK(number(o, "gesture_points") == 0);
     CHECK(number(o, "points_outstanding") == all[1] - all[5] + all[4]);
+  }
+}
+
+TEST_CASE("reward cost by month, store and tier, and the liability in money, equal the test's "
+          "own SQL",
+          "[reports][rewards][reward_cost]") {
+  Chain chain(300);
+  chain.refresh();
+  auto db = chain.open();
+  // Nothing handed over yet: no rows, and no reward cost in the rewards report (not 0).
+  CHECK(run_json(db, "reward-cost").empty());
+  for (const auto& row : run_json(db, "rewards")) {
+    CHECK(row.as_object().at("reward_cost_cents").is_null());
+    // No value per point configured: the liability in money is not stated.
+    CHECK(row.as_object().at("points_liability_cents").is_null());
+    CHECK(row.as_object().at("cents_per_100_points").is_null());
+  }
+
+  // Rewards as the event recorder writes them (tests/unit/counter_rewards_test.cpp covers
+  // that path), over two months, three stores and every member tier; and earnings, so there
+  // is a liability to value.
+  auto cost = db.prepare("INSERT INTO reward_costs(event_id, member_id, store_id, reward, "
+                         "reward_kind, cost_cents, occurred_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
+                  .value();
+  auto stores = db.prepare("SELECT id FROM stores ORDER BY id").value();
+  std::vector<std::string> store_ids;
+  while (stores.step().value()) store_ids.push_back(stores.column_text(0));
+  REQUIRE(store_ids.size() == 3);
+  for (std::int64_t m = 1; m <= 120; ++m) {
+    const bool gesture = m % 5 == 0;
+    const std::string day = m % 2 == 0 ? "2026-07-1" + std::to_string(m % 10) : "2026-08-0" +
+                                                                               std::to_string(1 + m % 9);
+    REQUIRE(cost.bind(1, "ev" + std::to_string(m))
+                .bind(2, m)
+                .bind(3, store_ids[static_cast<std::size_t>(m % 3)])
+                .bind(4, gesture ? "thank-you" : "free-coffee")
+                .bind(5, gesture ? "gesture" : "free_item")
+                .bind(6, gesture ? 40 + m : 90 + m)
+                .bind(7, day + "T10:00:00.000Z")
+                .run());
+    cost.reset();
+  }
+  auto post = db.prepare("INSERT INTO points_postings(id, kind, cause, occurred_at, posted_at) "
+                         "VALUES (?1, 'earn', ?2, '2026-05-01T10:00:00.000Z', "
+                         "'2026-05-01T10:00:00.000Z')")
+                  .value();
+  auto legs = db.prepare("INSERT INTO points_entries(posting_id, account, member_id, points) "
+                         "VALUES (?1, 'member', ?2, ?3), (?1, 'chain:issued', NULL, -?3)")
+                  .value();
+  for (std::int64_t m = 1; m <= 50; ++m) {
+    REQUIRE(post.bind(1, m).bind(2, "earn:x" + std::to_string(m)).run());
+    post.reset();
+    REQUIRE(legs.bind(1, m).bind(2, m).bind(3, 37 * m + 1).run());
+    legs.reset();
+  }
+
+  // The test's own grouping of the rows it wrote, by (month, store, tier).
+  const auto expected = [&](const std::string& where) {
+    std::map<std::string, std::vector<std::int64_t>> want;
+    auto q = db.prepare("SELECT substr(r.occurred_at, 1, 7) || '|' || r.store_id || '|' || "
+                        "coalesce(m.value_tier, 'none'), r.reward_kind, r.cost_cents "
+                        "FROM reward_costs r LEFT JOIN members m ON m.id = r.member_id "
+                        "JOIN stores s ON s.id = r.store_id WHERE 1 " + where)
+                 .value();
+    while (q.step().value()) {
+      auto& w = want[q.column_text(0)];
+      w.resize(4);
+      const bool gesture = q.column_text(1) == "gesture";
+      w[gesture ? 2 : 0] += 1;
+      w[gesture ? 3 : 1] += q.column_int64(2);
+    }
+    return want;
+  };
+  const auto check = [&](const boost::json::array& rows,
+                         const std::map<std::string, std::vector<std::int64_t>>& want) {
+    CHECK(rows.size() == want.size());
+    std::int64_t total = 0;
+    for (const auto& row : rows) {
+      const auto& o = row.as_object();
+      const std::string key = text(o, "month") + "|" + text(o, "store") + "|" + text(o, "tier");
+      INFO(key);
+      REQUIRE(want.count(key) == 1);
+      const auto& w = want.at(key);
+      CHECK(number(o, "rewards") == w[0]);
+      CHECK(number(o, "reward_cost_cents") == w[1]);
+      CHECK(number(o, "gestures") == w[2]);
+      CHECK(number(o, "gesture_cost_cents") == w[3]);
+      total += w[1] + w[3];
+    }
+    return total;
+  };
+  const auto all = run_json(db, "reward-cost");
+  const std::int64_t total = check(all, expected(""));
+  CHECK(total == scalar(db, "SELECT sum(cost_cents) FROM reward_costs"));
+  CHECK(all.size() >= 6);  // two months, every store, several tiers
+  // Every row names its store's region.
+  for (const auto& row : all) {
+    const auto& o = row.as_object();
+    auto region = db.prepare("SELECT coalesce(region, '') FROM stores WHERE id = ?1").value();
+    region.bind(1, text(o, "store"));
+    REQUIRE(region.step().value());
+    CHECK(text(o, "region") == region.column_text(0));
+  }
+
+  // Narrowed to July, to one store, to a region.
+  reports::Filter july;
+  july.from = "2026-07-01";
+  july.to = "2026-07-31";
+  check(run_json(db, "reward-cost", july),
+        expected("AND substr(r.occurred_at, 1, 10) BETWEEN '2026-07-01' AND '2026-07-31'"));
+  reports::Filter one;
+  one.store = store_ids[1];
+  check(run_json(db, "reward-cost", one), expected("AND r.store_id = '" + store_ids[1] + "'"));
+  reports::Filter south;
+  south.region = "South";
+  const auto in_south = expected("AND s.region = 'South'");
+  CHECK_FALSE(in_south.empty());
+  check(run_json(db, "reward-cost", south), in_south);
+
+  // The rewards report: each tier's reward cost (its members', by home store) and its
+  // liability valued at 60 cents per 100 points, rounded to the cent.
+  reports::ReportSettings sixty;
+  sixty.liability_cents_per_100_points = 60;
+  std::int64_t costed = 0;
+  for (const auto& row : run_json(db, "rewards", {}, sixty)) {
+    const auto& o = row.as_object();
+    const std::string tier = text(o, "tier");
+    INFO(tier);
+    const std::int64_t outstanding = scalar(
+        db, "SELECT coalesce(sum(e.points), 0) FROM points_entries e JOIN members m ON m.id = "
+            "e.member_id WHERE e.account = 'member' AND coalesce(m.value_tier, 'none') = '" +
+                tier + "'");
+    CHECK(number(o, "points_outstanding") == outstanding);
+    CHECK(number(o, "points_liability_cents") == rounded(outstanding * 60, 100));
+    CHECK(number(o, "cents_per_100_points") == 60);
+    const std::int64_t tier_cost = scalar(
+        db, "SELECT coalesce(sum(r.cost_cents), 0) FROM reward_costs r JOIN members m ON m.id = "
+            "r.member_id WHERE coalesce(m.value_tier, 'none') = '" + tier + "'");
+    CHECK(number(o, "reward_cost_cents") == tier_cost);
+    costed += tier_cost;
+  }
+  CHECK(costed == scalar(db, "SELECT sum(cost_cents) FROM reward_costs"));
+  // In August only, by home store S of the members.
+  reports::Filter august;
+  august.from = "2026-08-01";
+  august.to = "2026-08-31";
+  august.store = store_ids[0];
+  for (const auto& row : run_json(db, "rewards", august, sixty)) {
+    const auto& o = row.as_object();
+    INFO(text(o, "tier"));
+    CHECK(number(o, "reward_cost_cents") ==
+          scalar(db, "SELECT coalesce(sum(r.cost_cents), 0) FROM reward_costs r JOIN members m "
+                     "ON m.id = r.member_id WHERE coalesce(m.value_tier, 'none') = '" +
+                         text(o, "tier") + "' AND m.home_store = '" + store_ids[0] +
+                         "' AND m.merged_into IS NULL AND substr(r.occurred_at, 1, 7) = '2026-08'"));
   }
 }
 

@@ -80,6 +80,23 @@ TEST_CASE("the example rewards.toml loads with every section", "[rewards]") {
   CHECK(tour->cost_cents == 1500);
   CHECK(rules.find_reward("five-off")->discount_cents == 500);
   CHECK(rules.offline_redemption_points_per_day == 500);
+  CHECK(rules.liability_cents_per_100_points == 60);
+}
+
+TEST_CASE("a reward's cost and the value of points must be whole cents, not below 0",
+          "[rewards]") {
+  refused(with("cost_cents = 1500", "cost_cents = -1"), "catalogue[3].cost_cents",
+          "cost_cents = -1");
+  refused(with("cost_cents = 1500", "cost_cents = \"15.00\""), "catalogue[3].cost_cents",
+          "cost_cents = \"15.00\"");
+  refused(with("cents_per_100_points = 60", "cents_per_100_points = -5"),
+          "liability.cents_per_100_points", "cents_per_100_points = -5");
+  refused(with("cents_per_100_points = 60", "cents_per_10_points = 6"),
+          "liability.cents_per_10_points", "cents_per_10_points");
+  // Without [liability] the value is not stated.
+  const auto text = example();
+  const auto rules = parse_rewards_rules(text.substr(0, text.find("\n[liability]")), "rewards.toml");
+  CHECK_FALSE(rules.liability_cents_per_100_points.has_value());
 }
 
 TEST_CASE("a misspelt key is refused with its line", "[rewards]") {

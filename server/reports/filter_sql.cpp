@@ -1,0 +1,42 @@
+// server/reports/filter_sql.cpp
+#include "server/reports/filter_sql.h"
+
+#include <vector>
+
+namespace rapport::server::reports {
+
+Result<void> stream_rows(storage::Database& db, std::string_view sql, const Filter& filter,
+                         std::span<const Column> columns, RowSink& sink, const RowBuilder& build) {
+  RAPPORT_TRY(auto stmt, db.prepare(sql));
+  bind_filter(stmt, filter);
+  sink.begin(columns);
+  std::vector<Cell> cells(columns.size());
+  for (;;) {
+    RAPPORT_TRY(const bool row, stmt.step());
+    if (!row) break;
+    build(stmt, cells);
+    sink.row(cells);
+  }
+  sink.end();
+  return {};
+}
+
+Result<void> stream_query(storage::Database& db, std::string_view sql, const Filter& filter,
+                          std::span<const Column> columns, RowSink& sink) {
+  return stream_rows(db, sql, filter, columns, sink,
+                     [columns](const storage::Statement& stmt, std::span<Cell> cells) {
+                       for (std::size_t i = 0; i < columns.size(); ++i) {
+                         const int at = static_cast<int>(i);
+                         if (stmt.column_is_null(at)) {
+                           cells[i] = std::monostate{};
+                         } else if (columns[i].kind == ColumnKind::kInteger ||
+                                    columns[i].kind == ColumnKind::kCents) {
+                           cells[i] = stmt.column_int64(at);
+                         } else {
+                           cells[i] = stmt.column_text(at);
+                         }
+                       }
+                     });
+}
+
+}  // namespace rapport::server::reports
