@@ -2,7 +2,7 @@
 //
 // What the rewards handed over cost, by month, store and member value tier (docs/reports.md,
 // "reward-cost"), from reward_costs: each reward at the catalogue's cost_cents of the day it
-// was given (server migration 21), so a later catalogue change leaves the past alone.
+// was given (server migration 20), so a later catalogue change leaves the past alone.
 #include <array>
 #include <string>
 

@@ -20,7 +20,7 @@ namespace rapport::server::reports {
     std::optional<std::int64_t> cents_per_100_points = std::nullopt);
 
 // Reward cost by month, store where the reward was handed over (and its region) and member
-// value tier, from reward_costs (server migration 21): each reward at its catalogue cost of
+// value tier, from reward_costs (server migration 20): each reward at its catalogue cost of
 // the day it was given. No rows when no reward was handed over.
 [[nodiscard]] std::unique_ptr<Report> reward_cost_report();
 

@@ -60,7 +60,7 @@ class EventRecorder {
                                                   const std::string& offer_id,
                                                   std::string_view outcome);
   // What the reward `reward` handed over by event `e` cost, at the catalogue's cost_cents
-  // now, into reward_costs (migration 21, docs/rewards.md "Reward cost"). Nothing when there
+  // now, into reward_costs (migration 20, docs/rewards.md "Reward cost"). Nothing when there
   // are no rules or the catalogue does not hold `reward` (nothing to price it by).
   [[nodiscard]] Result<void> record_reward_cost(const domain::Event& e,
                                                 std::optional<std::int64_t> member,

@@ -531,7 +531,7 @@ CREATE INDEX members_acquisition ON members(channel, enrolled_on, home_store);
     // change of the catalogue does not rewrite the past. One row per redemption event and
     // per accepted catalogue offer that costs no points (a gesture, a gift); written with the
     // event, once. `store_id`: where it was handed over.
-    {21, R"sql(
+    {20, R"sql(
 CREATE TABLE reward_costs (
   event_id    TEXT PRIMARY KEY,
   member_id   INTEGER REFERENCES members(id),
