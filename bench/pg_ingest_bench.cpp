@@ -100,17 +100,19 @@ void run(const std::string& name, const std::string& url, const Options& o) {
   const auto at = [&](double q) {
     return batch_ms[std::min(batch_ms.size() - 1, static_cast<std::size_t>(q * batch_ms.size()))];
   };
-  std::printf("%-10s %9zu events in batches of %zu over %zu members: %8.0f events/s; "
-              "batch p50 %.1f ms, p95 %.1f ms; resent batch stored %zu again\n",
-              name.c_str(), stored, o.batch, o.members, static_cast<double>(stored) / seconds,
-              at(0.5), at(0.95), resent ? *resent : std::size_t{999999});
+  std::printf(
+      "%-10s %9zu events in batches of %zu over %zu members: %8.0f events/s; "
+      "batch p50 %.1f ms, p95 %.1f ms; resent batch stored %zu again\n",
+      name.c_str(), stored, o.batch, o.members, static_cast<double>(stored) / seconds, at(0.5),
+      at(0.95), resent ? *resent : std::size_t{999999});
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"Events/s through Store::record_events on PostgreSQL and SQLite.\n"
-               "Example: bench_pg_ingest --events 100000 --batch 500 --members 10000"};
+  CLI::App app{
+      "Events/s through Store::record_events on PostgreSQL and SQLite.\n"
+      "Example: bench_pg_ingest --events 100000 --batch 500 --members 10000"};
   Options o;
   app.add_option("--events", o.events, "events to store")->capture_default_str();
   app.add_option("--batch", o.batch, "events per record_events call")->capture_default_str();
@@ -118,8 +120,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--backends", o.backends, "postgresql, sqlite or both (comma-separated)")
       ->capture_default_str();
-  app.add_option("--url", o.url, "an existing postgresql:// database (default: a throwaway "
-                                 "cluster)");
+  app.add_option("--url", o.url,
+                 "an existing postgresql:// database (default: a throwaway "
+                 "cluster)");
   CLI11_PARSE(app, argc, argv);
   if (o.batch == 0 || o.members == 0) die("--batch and --members must be positive");
   init_logging("bench", "warn");

@@ -69,16 +69,18 @@ std::string stored_payload(const domain::Event& e) {
 
 Result<std::size_t> EventRecorder::record(std::span<const domain::Event> events) {
   if (rules_present_) {
-    spdlog::error("not yet supported on PostgreSQL: rewards rules (the points ledger); batch "
-                  "of {} events refused, nothing stored",
-                  events.size());
+    spdlog::error(
+        "not yet supported on PostgreSQL: rewards rules (the points ledger); batch "
+        "of {} events refused, nothing stored",
+        events.size());
     return PgErrc::kNotSupported;
   }
   for (const auto& e : events) {
     if (!supported(e.kind)) {
-      spdlog::error("not yet supported on PostgreSQL: {} events (event {}); batch refused, "
-                    "nothing stored",
-                    domain::to_string(e.kind), e.id);
+      spdlog::error(
+          "not yet supported on PostgreSQL: {} events (event {}); batch refused, "
+          "nothing stored",
+          domain::to_string(e.kind), e.id);
       return PgErrc::kNotSupported;
     }
   }
@@ -122,19 +124,19 @@ Result<std::vector<EventRecorder::Stored>> EventRecorder::insert_run(
     payloads.push_back(stored_payload(e));
   }
   // The member comes from the server's own card table, not from the terminal's claim.
-  RAPPORT_TRY(const auto rows,
-              db_.exec("INSERT INTO events(id, kind, terminal_id, store_id, card_token, "
-                       "member_id, occurred_at, received_at, payload) "
-                       "SELECT b.id, b.kind, b.terminal_id, b.store_id, b.card_token, "
-                       "c.member_id, b.occurred_at, $8, b.payload "
-                       "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], "
-                       "$6::text[], $7::text[]) WITH ORDINALITY "
-                       "AS b(id, kind, terminal_id, store_id, card_token, occurred_at, payload, "
-                       "ord) LEFT JOIN cards c ON c.token = b.card_token ORDER BY b.ord "
-                       "ON CONFLICT (id) DO NOTHING RETURNING id, member_id",
-                       {text_array(ids), text_array(kinds), text_array(terminals),
-                        text_array(stores), text_array(tokens), text_array(times),
-                        text_array(payloads), received_at}));
+  RAPPORT_TRY(
+      const auto rows,
+      db_.exec("INSERT INTO events(id, kind, terminal_id, store_id, card_token, "
+               "member_id, occurred_at, received_at, payload) "
+               "SELECT b.id, b.kind, b.terminal_id, b.store_id, b.card_token, "
+               "c.member_id, b.occurred_at, $8::text, b.payload "
+               "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], "
+               "$6::text[], $7::text[]) WITH ORDINALITY "
+               "AS b(id, kind, terminal_id, store_id, card_token, occurred_at, payload, "
+               "ord) LEFT JOIN cards c ON c.token = b.card_token ORDER BY b.ord "
+               "ON CONFLICT (id) DO NOTHING RETURNING id, member_id",
+               {text_array(ids), text_array(kinds), text_array(terminals), text_array(stores),
+                text_array(tokens), text_array(times), text_array(payloads), received_at}));
   std::unordered_map<std::string, std::optional<std::int64_t>> fresh;
   for (std::size_t r = 0; r < rows.size(); ++r) {
     fresh.emplace(rows.text(r, 0), rows.optional_int64(r, 1));
@@ -216,12 +218,12 @@ Result<void> EventRecorder::count_visits(const std::vector<Stored>& visits,
     visit_stores.push_back(key.second);
     visit_seens.push_back(seen);
   }
-  RAPPORT_TRY_VOID(db_.exec(
-      "INSERT INTO member_store_visits(member_id, store_id, last_seen_at) "
-      "SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[]) "
-      "ON CONFLICT (member_id, store_id) DO UPDATE SET last_seen_at = "
-      "greatest(member_store_visits.last_seen_at, excluded.last_seen_at)",
-      {text_array(visit_members), text_array(visit_stores), text_array(visit_seens)}));
+  RAPPORT_TRY_VOID(
+      db_.exec("INSERT INTO member_store_visits(member_id, store_id, last_seen_at) "
+               "SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[]) "
+               "ON CONFLICT (member_id, store_id) DO UPDATE SET last_seen_at = "
+               "greatest(member_store_visits.last_seen_at, excluded.last_seen_at)",
+               {text_array(visit_members), text_array(visit_stores), text_array(visit_seens)}));
   return {};
 }
 
@@ -278,7 +280,8 @@ Result<void> EventRecorder::check_velocity(const std::vector<Stored>& visits) {
   if (!a_token.empty()) {
     RAPPORT_TRY_VOID(db_.exec(
         "INSERT INTO card_alerts(card_token, member_id, first_store, first_at, second_store, "
-        "second_at, event_id, flagged_at) SELECT a.*, $8 FROM unnest($1::text[], $2::bigint[], "
+        "second_at, event_id, flagged_at) SELECT a.*, $8::text FROM unnest($1::text[], "
+        "$2::bigint[], "
         "$3::text[], $4::text[], $5::text[], $6::text[], $7::text[]) AS a",
         {text_array(a_token), text_array(a_member), text_array(a_first_store),
          text_array(a_first_at), text_array(a_second_store), text_array(a_second_at),
@@ -292,10 +295,11 @@ Result<void> EventRecorder::check_velocity(const std::vector<Stored>& visits) {
     m_at.push_back(seen.at);
   }
   if (m_token.empty()) return {};
-  RAPPORT_TRY_VOID(db_.exec("UPDATE cards c SET last_seen_store = u.store, last_seen_at = u.at "
-                            "FROM unnest($1::text[], $2::text[], $3::text[]) AS u(token, store, "
-                            "at) WHERE c.token = u.token",
-                            {text_array(m_token), text_array(m_store), text_array(m_at)}));
+  RAPPORT_TRY_VOID(
+      db_.exec("UPDATE cards c SET last_seen_store = u.store, last_seen_at = u.at "
+               "FROM unnest($1::text[], $2::text[], $3::text[]) AS u(token, store, "
+               "at) WHERE c.token = u.token",
+               {text_array(m_token), text_array(m_store), text_array(m_at)}));
   return {};
 }
 
@@ -318,12 +322,12 @@ Result<void> EventRecorder::keep_notes(const std::vector<Stored>& notes) {
     // others at their next pull. Without a member: sent once the card is enrolled.
     if (n.member) changed.push_back(*n.member);
   }
-  RAPPORT_TRY_VOID(db_.exec("INSERT INTO notes(event_id, member_id, card_token, store_id, topic, "
-                            "text, noted_at) SELECT * FROM unnest($1::text[], $2::bigint[], "
-                            "$3::text[], $4::text[], $5::text[], $6::text[], $7::text[])",
-                            {text_array(events), text_array(members), text_array(tokens),
-                             text_array(stores), text_array(topics), text_array(texts),
-                             text_array(times)}));
+  RAPPORT_TRY_VOID(
+      db_.exec("INSERT INTO notes(event_id, member_id, card_token, store_id, topic, "
+               "text, noted_at) SELECT * FROM unnest($1::text[], $2::bigint[], "
+               "$3::text[], $4::text[], $5::text[], $6::text[], $7::text[])",
+               {text_array(events), text_array(members), text_array(tokens), text_array(stores),
+                text_array(topics), text_array(texts), text_array(times)}));
   std::sort(changed.begin(), changed.end());
   changed.erase(std::unique(changed.begin(), changed.end()), changed.end());
   return mark_changed(db_, changed);
@@ -334,9 +338,10 @@ Result<void> EventRecorder::apply_holder_change(const Stored& stored) {
   switch (e.kind) {
     case EventKind::kEnrollment:
       if (stored.member) {
-        spdlog::warn("event {}: enrollment of a card that member {} already holds; kept, "
-                     "no new member",
-                     e.id, *stored.member);
+        spdlog::warn(
+            "event {}: enrollment of a card that member {} already holds; kept, "
+            "no new member",
+            e.id, *stored.member);
         return {};
       }
       return enroll(e);
@@ -356,23 +361,24 @@ Result<void> EventRecorder::enroll(const domain::Event& e) {
   const auto enrollment = protocol::decode_enrollment(e.payload);
   if (!enrollment) return enrollment.error();  // checked on decode: cannot happen
   const std::string now = now_iso8601();
-  RAPPORT_TRY(const auto member,
-              db_.exec("INSERT INTO members(name, home_store, birth_date, created_at, "
-                       "changed_seq, channel, referred_by, phone, email, marketing_consent, "
-                       "personalisation_consent, enrolled_on) VALUES ($1, $2, $3, $4, "
-                       "nextval('member_change_seq'), $5, (SELECT member_id FROM cards WHERE "
-                       "token = $6), $7, $8, $9::boolean, $10::boolean, $11) RETURNING id",
-                       {enrollment->name, e.store_id, enrollment->birth_date, now,
-                        enrollment->channel, enrollment->referred_by_token, enrollment->phone,
-                        enrollment->email,
-                        // Marketing only when asked and given; personalisation unless refused.
-                        flag(enrollment->marketing_consent.value_or(false)),
-                        flag(enrollment->personalisation_consent.value_or(true)),
-                        e.occurred_at.substr(0, 10)}));
+  RAPPORT_TRY(
+      const auto member,
+      db_.exec(
+          "INSERT INTO members(name, home_store, birth_date, created_at, "
+          "changed_seq, channel, referred_by, phone, email, marketing_consent, "
+          "personalisation_consent, enrolled_on) VALUES ($1, $2, $3, $4, "
+          "nextval('member_change_seq'), $5, (SELECT member_id FROM cards WHERE "
+          "token = $6), $7, $8, $9::boolean, $10::boolean, $11) RETURNING id",
+          {enrollment->name, e.store_id, enrollment->birth_date, now, enrollment->channel,
+           enrollment->referred_by_token, enrollment->phone, enrollment->email,
+           // Marketing only when asked and given; personalisation unless refused.
+           flag(enrollment->marketing_consent.value_or(false)),
+           flag(enrollment->personalisation_consent.value_or(true)), e.occurred_at.substr(0, 10)}));
   const std::int64_t member_id = member.int64(0, 0);
-  RAPPORT_TRY_VOID(db_.exec("INSERT INTO cards(token, member_id, last4, issued_at) "
-                            "VALUES ($1, $2, $3, $4)",
-                            {e.card_token, param(member_id), enrollment->last4, now}));
+  RAPPORT_TRY_VOID(
+      db_.exec("INSERT INTO cards(token, member_id, last4, issued_at) "
+               "VALUES ($1, $2, $3, $4)",
+               {e.card_token, param(member_id), enrollment->last4, now}));
   // The visit recorded when the unknown card was first read, and this event itself.
   return attach_card_history(db_, e.card_token, member_id);
 }
@@ -380,10 +386,10 @@ Result<void> EventRecorder::enroll(const domain::Event& e) {
 Result<void> EventRecorder::link_card(const domain::Event& e, std::int64_t member_id) {
   const auto linked = protocol::decode_card_linked(e.payload);
   if (!linked) return linked.error();
-  RAPPORT_TRY(const auto card, db_.exec("INSERT INTO cards(token, member_id, last4, issued_at) "
-                                        "VALUES ($1, $2, $3, $4) ON CONFLICT (token) DO NOTHING",
-                                        {linked->new_card_token, param(member_id), linked->last4,
-                                         now_iso8601()}));
+  RAPPORT_TRY(const auto card,
+              db_.exec("INSERT INTO cards(token, member_id, last4, issued_at) "
+                       "VALUES ($1, $2, $3, $4) ON CONFLICT (token) DO NOTHING",
+                       {linked->new_card_token, param(member_id), linked->last4, now_iso8601()}));
   if (card.affected() == 0) {
     spdlog::warn("event {}: the linked card is already someone's; nothing linked", e.id);
   } else {

@@ -53,19 +53,19 @@ Result<void> load_cards_and_notes(Connection& db, std::vector<domain::Member>& m
     domain::Card card;
     card.token = cards.text(r, 1);
     card.last4 = cards.text(r, 2);
-    card.status = cards.text(r, 3) == "blocked" ? domain::CardStatus::kBlocked
-                                                : domain::CardStatus::kActive;
+    card.status =
+        cards.text(r, 3) == "blocked" ? domain::CardStatus::kBlocked : domain::CardStatus::kActive;
     by_id[cards.int64(r, 0)]->cards.push_back(std::move(card));
   }
   if (!notes) return {};
-  RAPPORT_TRY(const auto rows,
-              db.exec("SELECT member_id, event_id, topic, text, noted_at, store_id FROM ("
-                      "  SELECT n.*, row_number() OVER (PARTITION BY member_id "
-                      "    ORDER BY noted_at DESC, event_id DESC) AS rank "
-                      "  FROM notes n WHERE member_id = ANY($1::bigint[])) latest "
-                      "WHERE rank <= $2 ORDER BY member_id, noted_at DESC, event_id DESC",
-                      {param(array),
-                       param(static_cast<std::int64_t>(protocol::kMaxNotesPerMember))}));
+  RAPPORT_TRY(
+      const auto rows,
+      db.exec("SELECT member_id, event_id, topic, text, noted_at, store_id FROM ("
+              "  SELECT n.*, row_number() OVER (PARTITION BY member_id "
+              "    ORDER BY noted_at DESC, event_id DESC) AS rank "
+              "  FROM notes n WHERE member_id = ANY($1::bigint[])) latest "
+              "WHERE rank <= $2 ORDER BY member_id, noted_at DESC, event_id DESC",
+              {param(array), param(static_cast<std::int64_t>(protocol::kMaxNotesPerMember))}));
   for (std::size_t r = 0; r < rows.size(); ++r) {
     by_id[rows.int64(r, 0)]->notes.push_back(
         {rows.text(r, 1), rows.text(r, 2), rows.text(r, 3), rows.text(r, 4), rows.text(r, 5)});
@@ -73,37 +73,40 @@ Result<void> load_cards_and_notes(Connection& db, std::vector<domain::Member>& m
   return {};
 }
 
-Result<void> attach_card_history(Connection& db, const std::string& token,
-                                 std::int64_t member_id) {
+Result<void> attach_card_history(Connection& db, const std::string& token, std::int64_t member_id) {
   RAPPORT_TRY(const auto attached, db.exec("UPDATE events SET member_id = $2 "
                                            "WHERE card_token = $1 AND member_id IS NULL",
                                            {param(token), param(member_id)}));
   if (attached.affected() == 0) return {};
-  RAPPORT_TRY_VOID(db.exec("UPDATE notes SET member_id = $2 "
-                           "WHERE card_token = $1 AND member_id IS NULL",
-                           {param(token), param(member_id)}));
+  RAPPORT_TRY_VOID(
+      db.exec("UPDATE notes SET member_id = $2 "
+              "WHERE card_token = $1 AND member_id IS NULL",
+              {param(token), param(member_id)}));
   // Recount the member's visits, last visit and where they were seen from their events.
-  RAPPORT_TRY_VOID(db.exec("UPDATE members m SET visit_count = v.n, last_visit = v.last, "
-                           "last_seen_at = v.seen FROM (SELECT count(*) AS n, "
-                           "max(occurred_at) AS last, max(least(occurred_at, received_at)) AS seen "
-                           "FROM events WHERE member_id = $1 AND kind = 'visit') v "
-                           "WHERE m.id = $1",
-                           {param(member_id)}));
-  RAPPORT_TRY_VOID(db.exec("INSERT INTO member_store_visits(member_id, store_id, last_seen_at) "
-                           "SELECT member_id, store_id, max(least(occurred_at, received_at)) "
-                           "FROM events WHERE member_id = $1 AND kind = 'visit' "
-                           "GROUP BY member_id, store_id ON CONFLICT (member_id, store_id) DO "
-                           "UPDATE SET last_seen_at = greatest(member_store_visits.last_seen_at, "
-                           "excluded.last_seen_at)",
-                           {param(member_id)}));
+  RAPPORT_TRY_VOID(
+      db.exec("UPDATE members m SET visit_count = v.n, last_visit = v.last, "
+              "last_seen_at = v.seen FROM (SELECT count(*) AS n, "
+              "max(occurred_at) AS last, max(least(occurred_at, received_at)) AS seen "
+              "FROM events WHERE member_id = $1 AND kind = 'visit') v "
+              "WHERE m.id = $1",
+              {param(member_id)}));
+  RAPPORT_TRY_VOID(
+      db.exec("INSERT INTO member_store_visits(member_id, store_id, last_seen_at) "
+              "SELECT member_id, store_id, max(least(occurred_at, received_at)) "
+              "FROM events WHERE member_id = $1 AND kind = 'visit' "
+              "GROUP BY member_id, store_id ON CONFLICT (member_id, store_id) DO "
+              "UPDATE SET last_seen_at = greatest(member_store_visits.last_seen_at, "
+              "excluded.last_seen_at)",
+              {param(member_id)}));
   return {};
 }
 
 Result<void> mark_changed(Connection& db, std::span<const std::int64_t> members) {
   if (members.empty()) return {};
-  RAPPORT_TRY_VOID(db.exec("UPDATE members SET changed_seq = nextval('member_change_seq') "
-                           "WHERE id = ANY($1::bigint[])",
-                           {param(id_array(members))}));
+  RAPPORT_TRY_VOID(
+      db.exec("UPDATE members SET changed_seq = nextval('member_change_seq') "
+              "WHERE id = ANY($1::bigint[])",
+              {param(id_array(members))}));
   return {};
 }
 

@@ -35,8 +35,8 @@ inline constexpr int kMemberColumnCount = 12;
 
 // Fills in every member's cards (in the order issued) in one query, and with `notes` their
 // latest notes (newest first, at most protocol::kMaxNotesPerMember) in one more.
-[[nodiscard]] Result<void> load_cards_and_notes(Connection& db, std::vector<domain::Member>& members,
-                                                bool notes);
+[[nodiscard]] Result<void> load_cards_and_notes(Connection& db,
+                                                std::vector<domain::Member>& members, bool notes);
 
 // Attributes events and notes recorded against `token` while no member held it to
 // `member_id`, and recounts that member's visits. Requires: inside a transaction.

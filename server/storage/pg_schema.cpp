@@ -29,18 +29,19 @@ Result<void> migrate(Connection& connection) {
   const std::int64_t current = rows.int64(0, 0);
   const int known = kPgMigrations.back().version;
   if (current > known) {
-    spdlog::critical("the PostgreSQL database has schema version {}, this program knows up to "
-                     "{}: it was written by a newer Rapport; upgrade this program",
-                     current, known);
+    spdlog::critical(
+        "the PostgreSQL database has schema version {}, this program knows up to "
+        "{}: it was written by a newer Rapport; upgrade this program",
+        current, known);
     return storage::StorageErrc::kSchemaTooNew;
   }
   for (const auto& migration : kPgMigrations) {
     if (migration.version <= current) continue;
     RAPPORT_TRY_VOID(connection.execute_script(migration.sql));
-    RAPPORT_TRY_VOID(connection.exec("INSERT INTO schema_version(version, applied_at) "
-                                     "VALUES ($1, $2)",
-                                     {param(std::int64_t{migration.version}),
-                                      param(now_iso8601())}));
+    RAPPORT_TRY_VOID(
+        connection.exec("INSERT INTO schema_version(version, applied_at) "
+                        "VALUES ($1, $2)",
+                        {param(std::int64_t{migration.version}), param(now_iso8601())}));
     spdlog::info("PostgreSQL schema migrated to version {}", migration.version);
   }
   return tx.commit();

@@ -99,8 +99,7 @@ class PgStore final : public Store {
   }
 
   Result<MemberChanges> member_changes(const ChangeScope& scope, std::int64_t after_sequence,
-                                       std::int64_t after_member_id,
-                                       std::size_t limit) override {
+                                       std::int64_t after_member_id, std::size_t limit) override {
     RAPPORT_TRY(const auto rows,
                 db_.exec("SELECT " + std::string(pg::kMemberColumns) +
                              ", m.erased_at IS NOT NULL FROM members m "
@@ -146,13 +145,13 @@ class PgStore final : public Store {
   }
 
   Result<void> register_terminal(const TerminalRecord& terminal) override {
-    RAPPORT_TRY_VOID(db_.exec("INSERT INTO terminals(id, store_id, certificate_serial, "
-                              "issued_at) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO UPDATE "
-                              "SET store_id = excluded.store_id, certificate_serial = "
-                              "excluded.certificate_serial, issued_at = excluded.issued_at, "
-                              "revoked_at = NULL",
-                              {terminal.id, terminal.store_id, terminal.certificate_serial,
-                               now_iso8601()}));
+    RAPPORT_TRY_VOID(
+        db_.exec("INSERT INTO terminals(id, store_id, certificate_serial, "
+                 "issued_at) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO UPDATE "
+                 "SET store_id = excluded.store_id, certificate_serial = "
+                 "excluded.certificate_serial, issued_at = excluded.issued_at, "
+                 "revoked_at = NULL",
+                 {terminal.id, terminal.store_id, terminal.certificate_serial, now_iso8601()}));
     return {};
   }
 
@@ -240,8 +239,9 @@ class PgStore final : public Store {
   // --- Points ledger: no writes yet, so it is empty (see the top of this file) ---
   void set_rewards_rules(std::shared_ptr<const rewards::RewardsRules> rules) override {
     if (rules) {
-      spdlog::error("not yet supported on PostgreSQL: rewards rules (the points ledger); "
-                    "event batches will be refused while they are set");
+      spdlog::error(
+          "not yet supported on PostgreSQL: rewards rules (the points ledger); "
+          "event batches will be refused while they are set");
     }
     rules_present_ = rules != nullptr;
     recorder_.set_rules_present(rules_present_);
@@ -278,12 +278,12 @@ class PgStore final : public Store {
   }
 
   Result<void> record_member_token_issue(const MemberTokenIssue& issue) override {
-    RAPPORT_TRY_VOID(db_.exec("INSERT INTO member_token_issues(card_token, member_id, chip_uid, "
-                              "key_id, terminal_id, store_id, issued_at) "
-                              "VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                              {issue.card_token, param(issue.member_id), issue.chip_uid,
-                               param(std::int64_t{issue.key_id}), issue.terminal_id,
-                               issue.store_id, issue.issued_at}));
+    RAPPORT_TRY_VOID(db_.exec(
+        "INSERT INTO member_token_issues(card_token, member_id, chip_uid, "
+        "key_id, terminal_id, store_id, issued_at) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        {issue.card_token, param(issue.member_id), issue.chip_uid,
+         param(std::int64_t{issue.key_id}), issue.terminal_id, issue.store_id, issue.issued_at}));
     return {};
   }
 
@@ -328,12 +328,12 @@ class PgStore final : public Store {
  private:
   // Requires: inside a transaction.
   Result<void> insert_card(std::int64_t member_id, const domain::Card& card) {
-    RAPPORT_TRY_VOID(db_.exec(
-        "INSERT INTO cards(token, member_id, last4, status, issued_at) "
-        "VALUES ($1, $2, $3, $4, $5)",
-        {card.token, param(member_id), card.last4,
-         param(card.status == domain::CardStatus::kBlocked ? "blocked" : "active"),
-         now_iso8601()}));
+    RAPPORT_TRY_VOID(
+        db_.exec("INSERT INTO cards(token, member_id, last4, status, issued_at) "
+                 "VALUES ($1, $2, $3, $4, $5)",
+                 {card.token, param(member_id), card.last4,
+                  param(card.status == domain::CardStatus::kBlocked ? "blocked" : "active"),
+                  now_iso8601()}));
     // Visits recorded against the card before anyone held it now count for its member.
     RAPPORT_TRY_VOID(pg::attach_card_history(db_, card.token, member_id));
     const std::int64_t changed[] = {member_id};

@@ -48,13 +48,13 @@ std::string read_file(const std::filesystem::path& file) {
 // Runs `argv` (argv[0] an absolute path) as the cluster's account in `dir`, output appended
 // to `log`; returns its exit status (-1 when it could not run).
 int run(const Account& account, const std::vector<std::string>& argv,
-        const std::filesystem::path& dir, const std::filesystem::path& log) {
+        const std::filesystem::path& dir, const std::filesystem::path& log_file) {
   // Everything the child needs is prepared before fork (only async-signal-safe calls after).
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   const std::string dir_text = dir.string();
-  const int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  const int out = ::open(log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   if (out < 0) return -1;
   if (account.switch_user && ::fchown(out, account.uid, account.gid) != 0) {
     ::close(out);
@@ -104,15 +104,15 @@ PgCluster::PgCluster() {
   if (account.switch_user && ::chown(dir_.c_str(), account.uid, account.gid) != 0) {
     throw std::runtime_error("PgCluster: cannot hand " + dir_.string() + " to nobody");
   }
-  const auto log = dir_ / "postgres.log";
+  const auto server_log = dir_ / "postgres.log";
   const auto data = dir_ / "data";
   // --no-sync: initdb's own files need not reach the disk (a throwaway cluster); the
   // server itself runs with fsync on.
   if (run(account,
           {(kBin / "initdb").string(), "--pgdata=" + data.string(), "--username=" + superuser_,
            "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync"},
-          dir_, log) != 0) {
-    throw std::runtime_error("PgCluster: initdb failed:\n" + read_file(log));
+          dir_, server_log) != 0) {
+    throw std::runtime_error("PgCluster: initdb failed:\n" + read_file(server_log));
   }
   {
     std::ofstream conf(data / "postgresql.conf", std::ios::app);
@@ -122,11 +122,11 @@ PgCluster::PgCluster() {
          << "shared_buffers = 64MB\n";
   }
   if (run(account,
-          {(kBin / "pg_ctl").string(), "--pgdata=" + data.string(), "--log=" + log.string(),
+          {(kBin / "pg_ctl").string(), "--pgdata=" + data.string(), "--log=" + server_log.string(),
            "--wait", "--timeout=60", "start"},
           dir_, dir_ / "pg_ctl.log") != 0) {
     throw std::runtime_error("PgCluster: pg_ctl start failed:\n" + read_file(dir_ / "pg_ctl.log") +
-                             read_file(log));
+                             read_file(server_log));
   }
   running_ = true;
 }
@@ -145,8 +145,8 @@ PgCluster::~PgCluster() {
 std::string PgCluster::fresh_database() {
   const std::string name = "rapport" + std::to_string(++databases_);
   if (run(cluster_account(),
-          {(kBin / "createdb").string(), "--host=" + dir_.string(),
-           "--username=" + superuser_, name},
+          {(kBin / "createdb").string(), "--host=" + dir_.string(), "--username=" + superuser_,
+           name},
           dir_, dir_ / "createdb.log") != 0) {
     throw std::runtime_error("PgCluster: createdb failed:\n" + read_file(dir_ / "createdb.log"));
   }

@@ -229,10 +229,9 @@ void terminals_and_revocation(Contract& c) {
 
 void velocity_alerts(Contract& c) {
   c.store->set_card_velocity_window(std::chrono::minutes(60));
-  const std::vector<domain::Event> batch{
-      c.visit(c.ada_token, "S1", "2026-11-25T10:00:00.000Z"),
-      c.visit(c.ada_token, "S2", "2026-11-25T10:10:00.000Z"),
-      c.visit(c.ada_token, "S2", "2026-11-25T13:00:00.000Z")};
+  const std::vector<domain::Event> batch{c.visit(c.ada_token, "S1", "2026-11-25T10:00:00.000Z"),
+                                         c.visit(c.ada_token, "S2", "2026-11-25T10:10:00.000Z"),
+                                         c.visit(c.ada_token, "S2", "2026-11-25T13:00:00.000Z")};
   REQUIRE(c.store->record_events(batch));
   const auto alerts = c.store->list_card_alerts(10).value();
   REQUIRE(alerts.size() == 1);
@@ -269,14 +268,14 @@ void token_issues(Contract& c) {
 
 }  // namespace
 
-#define STORE_CONTRACT(title, body)                                        \
-  TEST_CASE("store contract on sqlite: " title, "[store][sqlite]") {       \
-    Contract c(Backend::kSqlite);                                          \
-    body(c);                                                               \
-  }                                                                        \
+#define STORE_CONTRACT(title, body)                                          \
+  TEST_CASE("store contract on sqlite: " title, "[store][sqlite]") {         \
+    Contract c(Backend::kSqlite);                                            \
+    body(c);                                                                 \
+  }                                                                          \
   TEST_CASE("store contract on postgresql: " title, "[store][postgresql]") { \
-    Contract c(Backend::kPostgresql);                                      \
-    body(c);                                                               \
+    Contract c(Backend::kPostgresql);                                        \
+    body(c);                                                                 \
   }
 
 STORE_CONTRACT("a batch sent twice is stored once", exactly_once)
@@ -289,7 +288,8 @@ STORE_CONTRACT("a card read at two stores within the window is flagged", velocit
 STORE_CONTRACT("a schema newer than the program is refused", schema_too_new)
 STORE_CONTRACT("member token issues are kept", token_issues)
 
-TEST_CASE("postgresql refuses whole a batch with a kind it cannot apply yet", "[store][postgresql]") {
+TEST_CASE("postgresql refuses whole a batch with a kind it cannot apply yet",
+          "[store][postgresql]") {
   Contract c(Backend::kPostgresql);
   const std::vector<domain::Event> batch{c.visit(c.ada_token),
                                          c.event(EventKind::kPurchase, c.ada_token)};
