@@ -111,6 +111,7 @@ struct Connection::Handle {
   Handle(const Handle&) = delete;
   Handle& operator=(const Handle&) = delete;
   PGconn* conn;
+  bool in_transaction = false;  // between a Transaction's BEGIN and its end
 };
 
 Connection::Connection(std::unique_ptr<Handle> handle) : handle_(std::move(handle)) {}
@@ -132,7 +133,21 @@ Result<Connection> Connection::open(const std::string& url) {
   return connection;
 }
 
+Result<void> Connection::reopen_if_broken() {
+  if (PQstatus(handle_->conn) == CONNECTION_OK) return {};
+  if (handle_->in_transaction) return PgErrc::kConnectionLost;  // the transaction is gone
+  PQreset(handle_->conn);
+  if (PQstatus(handle_->conn) != CONNECTION_OK) {
+    spdlog::error("PostgreSQL: connection lost and not re-established: {}",
+                  PQerrorMessage(handle_->conn));
+    return PgErrc::kConnectionLost;
+  }
+  spdlog::warn("PostgreSQL: connection lost and re-established");
+  return execute_script("SET TIME ZONE 'UTC'");
+}
+
 Result<Rows> Connection::exec(std::string_view sql, std::span<const Param> params) {
+  RAPPORT_TRY_VOID(reopen_if_broken());
   std::vector<const char*> values;
   values.reserve(params.size());
   for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
@@ -161,6 +176,7 @@ Result<Rows> Connection::exec(std::string_view sql, std::span<const Param> param
 }
 
 Result<void> Connection::execute_script(std::string_view sql) {
+  RAPPORT_TRY_VOID(reopen_if_broken());
   const std::string script(sql);
   Rows rows(std::make_shared<Rows::Owned>(PQexec(handle_->conn, script.c_str())));
   const PGresult* raw = rows.owned_->result;
@@ -176,17 +192,22 @@ Result<void> Connection::execute_script(std::string_view sql) {
 
 Result<Transaction> Transaction::begin(Connection& connection) {
   RAPPORT_TRY_VOID(connection.execute_script("BEGIN"));
+  connection.handle_->in_transaction = true;
   return Transaction(&connection);
 }
 
 Transaction::~Transaction() {
-  if (connection_ != nullptr) (void)connection_->execute_script("ROLLBACK");
+  if (connection_ == nullptr) return;
+  (void)connection_->execute_script("ROLLBACK");
+  connection_->handle_->in_transaction = false;
 }
 
 Result<void> Transaction::commit() {
   Connection* connection = connection_;
   connection_ = nullptr;  // a failed COMMIT has ended the transaction too
-  return connection->execute_script("COMMIT");
+  auto committed = connection->execute_script("COMMIT");
+  connection->handle_->in_transaction = false;
+  return committed;
 }
 
 }  // namespace rapport::server::pg

@@ -64,8 +64,11 @@ class Rows {
 
 class Connection {
  public:
-  // Connects to `url` (a libpq URI: postgresql://user@host/db, postgresql:///db?host=/dir)
-  // and sets the session to UTC. PgErrc::kCannotConnect (reason logged) on failure.
+  // Connects to `url` (a libpq URI: postgresql://user@host/db, postgresql:///db?host=/dir;
+  // connect_timeout=N bounds the wait) and sets the session to UTC. PgErrc::kCannotConnect
+  // (reason logged) on failure. A connection that breaks (the server restarted, a failover)
+  // is re-established before the next statement outside a transaction; inside one, every
+  // statement fails with PgErrc::kConnectionLost until the Transaction ends.
   [[nodiscard]] static Result<Connection> open(const std::string& url);
 
   Connection(Connection&&) noexcept;
@@ -81,8 +84,10 @@ class Connection {
   [[nodiscard]] Result<void> execute_script(std::string_view sql);
 
  private:
-  struct Handle;  // Owns the PGconn; defined in pg_connection.cpp.
+  friend class Transaction;  // marks handle_ in and out of a transaction
+  struct Handle;             // Owns the PGconn; defined in pg_connection.cpp.
   explicit Connection(std::unique_ptr<Handle> handle);
+  [[nodiscard]] Result<void> reopen_if_broken();
   std::unique_ptr<Handle> handle_;
 };
 

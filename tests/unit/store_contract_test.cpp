@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "server/storage/pg_connection.h"
@@ -296,6 +297,27 @@ TEST_CASE("postgresql refuses whole a batch with a kind it cannot apply yet",
   CHECK(c.store->record_events(batch).error() == server::pg::PgErrc::kNotSupported);
   CHECK(c.store->list_events(10).value().empty());  // nothing of the batch stored
   CHECK(c.store->value_inputs().error() == server::pg::PgErrc::kNotSupported);
+}
+
+TEST_CASE("postgresql re-establishes a lost connection outside a transaction",
+          "[store][postgresql]") {
+  Contract c(Backend::kPostgresql);
+  auto admin = server::pg::Connection::open(c.url).value();
+  // The store's server process goes away (a restart, a failover, an operator's kill).
+  const char* others =
+      "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND "
+      "pid <> pg_backend_pid() AND backend_type = 'client backend'";
+  REQUIRE(admin.exec(others).value().int64(0, 0) == 1);
+  REQUIRE(admin.exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = "
+                     "current_database() AND pid <> pg_backend_pid() AND "
+                     "backend_type = 'client backend'"));
+  for (int i = 0; i < 500 && admin.exec(others).value().int64(0, 0) > 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  const auto noticed = c.store->list_stores();  // the break is noticed here
+  if (!noticed) CHECK(noticed.error() == server::pg::PgErrc::kConnectionLost);
+  CHECK(c.store->list_stores().value().size() == 2);  // and mended before the next call
+  CHECK(c.store->record_events(std::vector{c.visit(c.ada_token)}).value() == 1);
 }
 
 TEST_CASE("storage URLs choose the backend", "[store]") {
