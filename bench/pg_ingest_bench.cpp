@@ -44,7 +44,7 @@ std::string token_of(std::size_t i) {
 struct Options {
   std::size_t events = 100'000;
   std::size_t batch = 500;
-  std::size_t members = 10'000;
+  std::size_t members = 2000;
   std::string backends = "postgresql,sqlite";
   std::string url;  // an existing PostgreSQL database instead of a throwaway cluster
 };
@@ -112,7 +112,7 @@ void run(const std::string& name, const std::string& url, const Options& o) {
 int main(int argc, char** argv) {
   CLI::App app{
       "Events/s through Store::record_events on PostgreSQL and SQLite.\n"
-      "Example: bench_pg_ingest --events 100000 --batch 500 --members 10000"};
+      "Example: bench_pg_ingest --events 100000 --batch 500 --members 2000"};
   Options o;
   app.add_option("--events", o.events, "events to store")->capture_default_str();
   app.add_option("--batch", o.batch, "events per record_events call")->capture_default_str();
