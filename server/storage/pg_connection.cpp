@@ -127,6 +127,10 @@ Result<Connection> Connection::open(const std::string& url) {
                   handle->conn ? PQerrorMessage(handle->conn) : "out of memory");
     return PgErrc::kCannotConnect;
   }
+  // Notices ("relation already exists, skipping") go to the log, not to stderr.
+  PQsetNoticeProcessor(
+      handle->conn,
+      [](void*, const char* message) { spdlog::debug("PostgreSQL: {}", message); }, nullptr);
   Connection connection(std::move(handle));
   // Times are ISO 8601 text written by Rapport; UTC keeps any server-side now() comparable.
   RAPPORT_TRY_VOID(connection.execute_script("SET TIME ZONE 'UTC'"));
