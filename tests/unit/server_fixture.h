@@ -1,39 +1,23 @@
 // tests/unit/server_fixture.h
 //
-// The server tests' common set-up: a real SQLite store in a temporary folder (or, with
-// RAPPORT_TEST_STORE=postgresql, a fresh database of the binary's throwaway PostgreSQL
-// cluster: ctest runs the tests tagged [both-backends] that way too), and requests made as
-// the HTTPS layer makes them.
+// The server tests' common set-up: a real SQLite store in a temporary folder, and requests
+// made as the HTTPS layer makes them.
 
 #pragma once
 
-#include <cstdlib>
-#include <string_view>
-
 #include "server/storage/store.h"
-#include "server/storage/store_url.h"
 #include "server/sync_handler.h"
 #include "shared/domain/event_id.h"
 #include "shared/protocol/sync_messages.h"
 #include "tests/support/catch_result.h"
-#include "tests/support/pg_cluster.h"
 #include "tests/support/temp_dir.h"
 
 namespace rapport::testing {
 
-// The store a test runs on: SQLite in `dir`, or PostgreSQL when RAPPORT_TEST_STORE says so.
-inline std::unique_ptr<server::Store> open_fixture_store(const TempDir& dir) {
-  const char* backend = std::getenv("RAPPORT_TEST_STORE");
-  if (backend != nullptr && std::string_view(backend) == "postgresql") {
-    return server::open_store(PgCluster::shared().fresh_database()).value();
-  }
-  return server::open_sqlite_store(dir / "rapport.db").value();
-}
-
 // A store with S1 and S2, Ada (home S1) holding ada_token, and terminal T1 of S1.
 struct ServerFixture {
   rapport::testing::TempDir dir;
-  std::unique_ptr<server::Store> store = open_fixture_store(dir);
+  std::unique_ptr<server::Store> store = server::open_sqlite_store(dir / "rapport.db").value();
   std::int64_t ada = 0;
   std::string ada_token = std::string(64, 'a');
   server::SyncPolicy policy;

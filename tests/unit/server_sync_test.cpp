@@ -38,7 +38,7 @@ std::vector<std::string> names_of(const protocol::ChangesPage& page) {
 }  // namespace
 
 TEST_CASE_METHOD(ServerFixture, "an enrollment creates the member and card once, and claims the "
-                 "visit recorded before it", "[server][sync][both-backends]") {
+                 "visit recorded before it", "[server][sync]") {
   const auto first_visit = visit(kGraceToken);  // an unknown card at the counter
   const auto enrolled = event(K::kEnrollment, kGraceToken, enrollment("Grace Hopper", "7902"));
   const std::vector<domain::Event> batch{first_visit, enrolled};
@@ -62,14 +62,14 @@ TEST_CASE_METHOD(ServerFixture, "an enrollment creates the member and card once,
 }
 
 TEST_CASE_METHOD(ServerFixture, "enrolling a card someone already holds keeps the event and adds "
-                 "no member", "[server][sync][both-backends]") {
+                 "no member", "[server][sync]") {
   REQUIRE(post({event(K::kEnrollment, ada_token, enrollment("Impostor", "7894"))}).status == 200);
   CHECK(store->list_members(std::nullopt).value().size() == 1);
   CHECK(store->list_events(10).value().size() == 1);
 }
 
 TEST_CASE_METHOD(ServerFixture, "a replacement card keeps the history and blocks the lost one",
-                 "[server][sync][both-backends]") {
+                 "[server][sync]") {
   REQUIRE(post({visit(kNewToken)}).status == 200);  // the new card was used before linking
   const auto link = event(K::kCardLinked, ada_token,
                           protocol::encode_payload(protocol::CardLinkedPayload{kNewToken, "1111",
@@ -115,7 +115,7 @@ TEST_CASE_METHOD(ServerFixture, "a blocked card is blocked and the other kinds a
 }
 
 TEST_CASE_METHOD(ServerFixture, "the pull sends each change once, in order, from a cursor",
-                 "[server][sync][both-backends]") {
+                 "[server][sync]") {
   auto first = pull(*this, "");
   CHECK(names_of(first) == std::vector<std::string>{"Ada Lovelace"});
   CHECK_FALSE(first.more);
@@ -131,8 +131,7 @@ TEST_CASE_METHOD(ServerFixture, "the pull sends each change once, in order, from
   CHECK(pull(*this, after_visit.cursor).members.empty());
 }
 
-TEST_CASE_METHOD(ServerFixture, "a long pull comes in pages that lose nothing",
-                 "[server][sync][both-backends]") {
+TEST_CASE_METHOD(ServerFixture, "a long pull comes in pages that lose nothing", "[server][sync]") {
   // Members created in one transaction share a change sequence: the cursor must also carry
   // the member id or a page boundary inside that group would skip members.
   const server::ChangeScope scope{"S1", "2000-01-01T00:00:00.000Z", "2000-01-01T00:00:00.000Z"};
@@ -161,7 +160,7 @@ TEST_CASE_METHOD(ServerFixture, "a long pull comes in pages that lose nothing",
 }
 
 TEST_CASE_METHOD(ServerFixture, "a store gets its own members and the ones seen there or recently",
-                 "[server][sync][both-backends]") {
+                 "[server][sync]") {
   // Grace belongs to S2; terminal T2 of S2 enrolled her.
   REQUIRE(store->register_terminal({"T2", "S2", "01", false}));
   REQUIRE(post({event(K::kEnrollment, kGraceToken, enrollment("Grace Hopper", "7902"), "S2")},
@@ -179,13 +178,13 @@ TEST_CASE_METHOD(ServerFixture, "a store gets its own members and the ones seen 
   CHECK(names_of(pull(*this, "", "T2")) == std::vector<std::string>{"Grace Hopper", "Ada Lovelace"});
 }
 
-TEST_CASE_METHOD(ServerFixture, "a bad cursor is refused", "[server][sync][both-backends]") {
+TEST_CASE_METHOD(ServerFixture, "a bad cursor is refused", "[server][sync]") {
   const auto response = get("/sync/v1/changes?since=12");
   CHECK(response.status == 400);
   CHECK_THAT(response.body, Catch::Contains("cursor"));
 }
 
-TEST_CASE_METHOD(ServerFixture, "a card is looked up by token", "[server][sync][both-backends]") {
+TEST_CASE_METHOD(ServerFixture, "a card is looked up by token", "[server][sync]") {
   const auto found = get("/sync/v1/cards/" + ada_token);
   REQUIRE(found.status == 200);
   CHECK(protocol::decode_member(found.body).value().name == "Ada Lovelace");
@@ -293,7 +292,7 @@ TEST_CASE_METHOD(ServerFixture, "purchases on a card enrolled later become the m
 }
 
 TEST_CASE_METHOD(ServerFixture, "a card read at two stores minutes apart is flagged for review",
-                 "[server][sync][both-backends][velocity]") {
+                 "[server][sync][velocity]") {
   REQUIRE(store->register_terminal({"T2", "S2", "01", false}));
   auto at = [&](std::string store_id, std::string time) {
     auto e = visit(ada_token);

@@ -8,8 +8,7 @@ using namespace rapport;
 using rapport::testing::ServerFixture;
 
 
-TEST_CASE_METHOD(ServerFixture, "an event delivered twice is stored once",
-                 "[server][both-backends]") {
+TEST_CASE_METHOD(ServerFixture, "an event delivered twice is stored once", "[server]") {
   const std::vector<domain::Event> batch{visit(ada_token), visit(ada_token)};
   CHECK(store->record_events(batch).value() == 2);
   CHECK(store->record_events(batch).value() == 0);
@@ -18,8 +17,7 @@ TEST_CASE_METHOD(ServerFixture, "an event delivered twice is stored once",
   CHECK(store->list_events(100).value().size() == 3);
 }
 
-TEST_CASE_METHOD(ServerFixture, "the server resolves the member from its own card table",
-                 "[server][both-backends]") {
+TEST_CASE_METHOD(ServerFixture, "the server resolves the member from its own card table", "[server]") {
   auto unknown = visit(std::string(64, 'f'));
   auto claimed = visit(ada_token);
   claimed.member_id = 999;  // the terminal's claim is not what the server stores
@@ -36,8 +34,7 @@ TEST_CASE_METHOD(ServerFixture, "the server resolves the member from its own car
   CHECK(members[0].last_visit == "2026-11-25T10:00:00.000Z");
 }
 
-TEST_CASE_METHOD(ServerFixture, "members are listed per home store with their cards",
-                 "[server][both-backends]") {
+TEST_CASE_METHOD(ServerFixture, "members are listed per home store with their cards", "[server]") {
   REQUIRE(store->add_member({"Bob", "S2", std::nullopt}));
   CHECK(store->list_members(std::string("S1")).value().size() == 1);
   CHECK(store->list_members(std::nullopt).value().size() == 2);
@@ -46,8 +43,7 @@ TEST_CASE_METHOD(ServerFixture, "members are listed per home store with their ca
   CHECK_FALSE(store->add_card(ada, {ada_token, "7894", domain::CardStatus::kActive}));
 }
 
-TEST_CASE_METHOD(ServerFixture, "enrolling with a card someone holds creates no member",
-                 "[server][both-backends]") {
+TEST_CASE_METHOD(ServerFixture, "enrolling with a card someone holds creates no member", "[server]") {
   const auto taken = store->enroll_member({"Eve", "S1", std::nullopt},
                                           {ada_token, "7894", domain::CardStatus::kActive});
   CHECK_FALSE(taken);
@@ -59,7 +55,7 @@ TEST_CASE_METHOD(ServerFixture, "enrolling with a card someone holds creates no 
 }
 
 TEST_CASE_METHOD(ServerFixture, "the sync handler acknowledges a resent batch and stores it once",
-                 "[server][both-backends]") {
+                 "[server]") {
   const std::vector<domain::Event> batch{visit(ada_token), visit(ada_token)};
   for (int attempt = 0; attempt < 3; ++attempt) {
     const auto response = post(batch);
@@ -71,7 +67,7 @@ TEST_CASE_METHOD(ServerFixture, "the sync handler acknowledges a resent batch an
 }
 
 TEST_CASE_METHOD(ServerFixture, "the terminal and store come from the certificate, not the body",
-                 "[server][both-backends]") {
+                 "[server]") {
   REQUIRE(store->register_terminal({"T2", "S2", "02", false}));
   REQUIRE(post({visit(ada_token)}, "T2", "02").status == 200);
   const auto events = store->list_events(10).value();
@@ -81,7 +77,7 @@ TEST_CASE_METHOD(ServerFixture, "the terminal and store come from the certificat
 }
 
 TEST_CASE_METHOD(ServerFixture, "malformed messages get 400 with a reason and store nothing",
-                 "[server][both-backends]") {
+                 "[server]") {
   net::HttpRequest request;
   request.method = "POST";
   request.target = "/sync/v1/events";
@@ -97,8 +93,7 @@ TEST_CASE_METHOD(ServerFixture, "malformed messages get 400 with a reason and st
   CHECK(store->list_events(10).value().empty());
 }
 
-TEST_CASE_METHOD(ServerFixture, "unknown terminals, paths and methods are refused",
-                 "[server][both-backends]") {
+TEST_CASE_METHOD(ServerFixture, "unknown terminals, paths and methods are refused", "[server]") {
   CHECK(post({visit(ada_token)}, "T9").status == 403);
   CHECK(post({visit(ada_token)}, "").status == 403);
   net::HttpRequest request;
@@ -117,7 +112,7 @@ TEST_CASE_METHOD(ServerFixture, "unknown terminals, paths and methods are refuse
 }
 
 TEST_CASE_METHOD(ServerFixture, "a revoked terminal and a superseded certificate are shut out",
-                 "[server][both-backends]") {
+                 "[server]") {
   CHECK(post({visit(ada_token)}, "T1", "0badc0de").status == 403);  // an older certificate
   REQUIRE(post({visit(ada_token)}, "T1", "01").status == 200);
   CHECK(store->revoke_terminal("T1").value());
