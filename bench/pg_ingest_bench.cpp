@@ -98,7 +98,8 @@ void run(const std::string& name, const std::string& url, const Options& o) {
   const auto resent = store.record_events(first);  // a lost acknowledgement: stored once
   std::sort(batch_ms.begin(), batch_ms.end());
   const auto at = [&](double q) {
-    return batch_ms[std::min(batch_ms.size() - 1, static_cast<std::size_t>(q * batch_ms.size()))];
+    return batch_ms[std::min(batch_ms.size() - 1,
+                             static_cast<std::size_t>(q * static_cast<double>(batch_ms.size())))];
   };
   std::printf(
       "%-10s %9zu events in batches of %zu over %zu members: %8.0f events/s; "
