@@ -18,6 +18,9 @@ packages=(
   openssl sqlite3 procps
   # Chart.js 3, inlined by `rapportctl value report` into its self-contained HTML page
   libjs-chart.js
+  # PostgreSQL 15: libpq for the server's second backend, the server binaries (initdb,
+  # pg_ctl) for the throwaway cluster the store contract tests start (tests/support/pg_cluster.*)
+  postgresql libpq-dev
   # headless browser for the dashboard's browser tests (tests/browser/, skipped without it)
   chromium
 )

@@ -28,6 +28,7 @@
 #include "server/storage/member_rights_store.h"
 #include "server/storage/staff_store.h"
 #include "server/storage/store.h"
+#include "server/storage/store_url.h"
 #include "server/sync_handler.h"
 #include "shared/config/config_file.h"
 #include "shared/net/https_server.h"
@@ -165,10 +166,15 @@ int main(int argc, char** argv) {
 
   try {
     const auto config = rapport::server::load_server_config(config_path);
-    auto store = rapport::server::open_sqlite_store(config.database);
+    auto store = rapport::server::open_store(config.database_url);
     if (!store) {
-      spdlog::critical("cannot open the database {}: {}", config.database.string(),
+      spdlog::critical("cannot open the database {}: {}", config.database_url,
                        store.error().message());
+      return EXIT_FAILURE;
+    }
+    if (config.database.empty()) {  // PostgreSQL: enrollment, dashboard, offers are SQLite-only
+      spdlog::critical("not yet supported on PostgreSQL: enrollment codes, revocation, the "
+                       "dashboard and offers (docs/schema.md, \"PostgreSQL\"); use sqlite://");
       return EXIT_FAILURE;
     }
     rapport::net::ServerOptions options;

@@ -2,6 +2,7 @@
 #include "server/server_config.h"
 
 #include "server/rewards/rewards_config.h"
+#include "server/storage/store_url.h"
 #include "shared/card/card_number.h"
 #include "shared/card/phone_number.h"
 #include "shared/config/config_file.h"
@@ -52,7 +53,16 @@ ServerConfig load_server_config(const std::filesystem::path& file) {
   const auto listen = config::host_port(config, "server.listen");
   c.listen_host = listen.host;
   c.listen_port = listen.port;
-  c.database = config.path("server.database");
+  const std::string database = config.string("server.database");
+  const auto url = parse_store_url(database);
+  if (!url) config.fail("server.database", url.error().message());
+  if (url->backend == StoreUrl::Backend::kPostgresql) {
+    c.database_url = database;
+  } else {
+    c.database = url->location;
+    if (c.database.is_relative()) c.database = config.origin().parent_path() / c.database;
+    c.database_url = c.database.string();
+  }
   c.tls.certificate = config.path("tls.certificate");
   c.tls.private_key = config.path("tls.private_key");
   c.tls.ca_certificates = config.path("tls.ca_certificates");

@@ -29,7 +29,11 @@ struct SyncPolicy {
 struct ServerConfig {
   std::string listen_host;
   std::uint16_t listen_port = 0;
+  // server.database: a path or sqlite:///path (the SQLite file, here resolved against the
+  // config's folder), or postgresql://... (then `database` is empty). database_url is the
+  // setting as open_store() takes it (server/storage/store_url.h).
   std::filesystem::path database;
+  std::string database_url;
   net::TlsFiles tls;
   net::Limits limits;
   // Open connections at once (limits.max_connections); more are closed at accept. Each takes

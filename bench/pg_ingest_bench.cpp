@@ -1,0 +1,144 @@
+// bench/pg_ingest_bench.cpp
+//
+// bench_pg_ingest: events/s through Store::record_events in batches (500 by default, a
+// terminal's push), on PostgreSQL (a throwaway cluster of its own, fsync on, or --url) and
+// on SQLite for comparison (docs/performance.md, "PostgreSQL ingest"). Visits of known
+// members with a note now and then, as the sync path stores them; each batch durable
+// (committed) before the next. It prints figures; it asserts nothing about speed.
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "server/storage/store.h"
+#include "server/storage/store_url.h"
+#include "shared/domain/event_id.h"
+#include "shared/protocol/event_payloads.h"
+#include "shared/util/logging.h"
+#include "tests/support/pg_cluster.h"
+#include "tests/support/temp_dir.h"
+
+namespace {
+
+using namespace rapport;
+using Clock = std::chrono::steady_clock;
+
+[[noreturn]] void die(const std::string& what) {
+  std::fprintf(stderr, "bench_pg_ingest: %s\n", what.c_str());
+  std::exit(1);
+}
+
+std::string token_of(std::size_t i) {
+  char hex[65];
+  std::snprintf(hex, sizeof hex, "%064zx", i + 1);
+  return hex;
+}
+
+struct Options {
+  std::size_t events = 100'000;
+  std::size_t batch = 500;
+  std::size_t members = 2000;
+  std::string backends = "postgresql,sqlite";
+  std::string url;  // an existing PostgreSQL database instead of a throwaway cluster
+};
+
+void run(const std::string& name, const std::string& url, const Options& o) {
+  auto opened = server::open_store(url);
+  if (!opened) die(name + ": " + opened.error().message());
+  auto& store = **opened;
+  if (!store.add_store("S1", "High Street")) die("add_store");
+  if (!store.register_terminal({"T1", "S1", "01", false})) die("register_terminal");
+  for (std::size_t i = 0; i < o.members; ++i) {
+    if (!store.enroll_member({"Member " + std::to_string(i), "S1", std::nullopt},
+                             {token_of(i), "0000", domain::CardStatus::kActive})) {
+      die("enroll_member");
+    }
+  }
+  std::mt19937_64 random(42);
+  protocol::NotePayload note;
+  note.topic = protocol::NoteTopic::kPreference;
+  note.text = "oat milk";
+  const std::string note_payload = protocol::encode_payload(note);
+  std::vector<double> batch_ms;
+  std::vector<domain::Event> first;
+  std::size_t stored = 0;
+  const auto started = Clock::now();
+  for (std::size_t done = 0; done < o.events;) {
+    std::vector<domain::Event> batch;
+    const std::size_t n = std::min(o.batch, o.events - done);
+    for (std::size_t i = 0; i < n; ++i) {
+      domain::Event e;
+      e.id = domain::new_event_id();
+      e.terminal_id = "T1";
+      e.store_id = "S1";
+      e.card_token = token_of(random() % o.members);
+      e.occurred_at = "2026-11-25T10:00:00.000Z";
+      if ((done + i) % 50 == 49) {
+        e.kind = domain::EventKind::kNote;
+        e.payload = note_payload;
+      }
+      batch.push_back(std::move(e));
+    }
+    const auto t0 = Clock::now();
+    const auto r = store.record_events(batch);
+    if (!r) die(name + ": record_events: " + r.error().message());
+    batch_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+    stored += *r;
+    if (first.empty()) first = batch;
+    done += n;
+  }
+  const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  const auto resent = store.record_events(first);  // a lost acknowledgement: stored once
+  std::sort(batch_ms.begin(), batch_ms.end());
+  const auto at = [&](double q) {
+    return batch_ms[std::min(batch_ms.size() - 1,
+                             static_cast<std::size_t>(q * static_cast<double>(batch_ms.size())))];
+  };
+  std::printf(
+      "%-10s %9zu events in batches of %zu over %zu members: %8.0f events/s; "
+      "batch p50 %.1f ms, p95 %.1f ms; resent batch stored %zu again\n",
+      name.c_str(), stored, o.batch, o.members, static_cast<double>(stored) / seconds, at(0.5),
+      at(0.95), resent ? *resent : std::size_t{999999});
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "Events/s through Store::record_events on PostgreSQL and SQLite.\n"
+      "Example: bench_pg_ingest --events 100000 --batch 500 --members 2000"};
+  Options o;
+  app.add_option("--events", o.events, "events to store")->capture_default_str();
+  app.add_option("--batch", o.batch, "events per record_events call")->capture_default_str();
+  app.add_option("--members", o.members, "members (cards) the visits pick from")
+      ->capture_default_str();
+  app.add_option("--backends", o.backends, "postgresql, sqlite or both (comma-separated)")
+      ->capture_default_str();
+  app.add_option("--url", o.url,
+                 "an existing postgresql:// database (default: a throwaway "
+                 "cluster)");
+  CLI11_PARSE(app, argc, argv);
+  if (o.batch == 0 || o.members == 0) die("--batch and --members must be positive");
+  init_logging("bench", "warn");
+  if (o.backends.find("postgresql") != std::string::npos) {
+    std::optional<testing::PgCluster> cluster;
+    std::string url = o.url;
+    if (url.empty()) {
+      cluster.emplace();
+      url = cluster->fresh_database();
+    }
+    run("postgresql", url, o);
+  }
+  if (o.backends.find("sqlite") != std::string::npos) {
+    testing::TempDir dir;
+    run("sqlite", "sqlite://" + (dir / "rapport.db").string(), o);
+  }
+  return 0;
+}

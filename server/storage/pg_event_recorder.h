@@ -1,0 +1,69 @@
+// server/storage/pg_event_recorder.h
+//
+// Store::record_events on PostgreSQL: each event stored once (events.id is the primary key,
+// INSERT ... ON CONFLICT DO NOTHING), each new event's effect applied in the same
+// transaction, the batch acknowledged only after COMMIT. Set-based: a run of visits, notes
+// and referrals costs a handful of statements whatever its length (the batch's columns go
+// as arrays through unnest), never one round trip per event. An enrollment, linked or
+// blocked card changes who holds a card, so it is a run of its own and the events after it
+// see the new holder. Internal to the PostgreSQL backend; the SQLite twin is
+// sqlite_event_recorder.h.
+//
+// Thread-safety: as the Connection (one thread).
+
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "server/storage/pg_connection.h"
+#include "shared/domain/event.h"
+#include "shared/util/result.h"
+
+namespace rapport::server::pg {
+
+class EventRecorder {
+ public:
+  // Requires: `db` outlives the recorder.
+  explicit EventRecorder(Connection& db) : db_(db) {}
+
+  // One transaction: durable when it returns success, nothing stored otherwise. Returns how
+  // many events were new. PgErrc::kNotSupported (nothing stored) for a batch holding a kind
+  // whose effect this backend does not apply yet (purchase, refund, void, redemption,
+  // offer_response, gesture), or any batch while rewards rules are set (no ledger yet).
+  [[nodiscard]] Result<std::size_t> record(std::span<const domain::Event> events);
+
+  // See Store::set_card_velocity_window.
+  void set_velocity_window(std::chrono::minutes window) { velocity_window_ = window; }
+  void set_rules_present(bool present) { rules_present_ = present; }
+
+ private:
+  // An event of the run that was new, with the member its card resolved to when stored.
+  struct Stored {
+    const domain::Event* event = nullptr;  // into the caller's batch
+    std::optional<std::int64_t> member;
+  };
+  [[nodiscard]] Result<std::vector<Stored>> insert_run(std::span<const domain::Event> run,
+                                                       const std::string& received_at);
+  [[nodiscard]] Result<void> apply_run(const std::vector<Stored>& stored,
+                                       const std::string& received_at);
+  [[nodiscard]] Result<void> count_visits(const std::vector<Stored>& visits,
+                                          const std::string& received_at);
+  [[nodiscard]] Result<void> check_velocity(const std::vector<Stored>& visits);
+  [[nodiscard]] Result<void> keep_notes(const std::vector<Stored>& notes);
+  [[nodiscard]] Result<void> apply_holder_change(const Stored& stored);
+  [[nodiscard]] Result<void> enroll(const domain::Event& e);
+  [[nodiscard]] Result<void> link_card(const domain::Event& e, std::int64_t member_id);
+  [[nodiscard]] Result<void> block_card(const std::string& token, std::int64_t member_id);
+
+  Connection& db_;
+  std::chrono::minutes velocity_window_{60};
+  bool rules_present_ = false;
+};
+
+}  // namespace rapport::server::pg

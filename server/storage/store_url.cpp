@@ -1,0 +1,33 @@
+// server/storage/store_url.cpp
+#include "server/storage/store_url.h"
+
+#include "server/storage/pg_errc.h"
+
+namespace rapport::server {
+
+Result<StoreUrl> parse_store_url(std::string_view url) {
+  const auto scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) {
+    if (url.empty()) return pg::PgErrc::kUnknownScheme;
+    return StoreUrl{StoreUrl::Backend::kSqlite, std::string(url)};
+  }
+  const std::string_view scheme = url.substr(0, scheme_end);
+  if (scheme == "sqlite") {
+    // sqlite:///abs/file.db: an empty host, then the path (absolute).
+    const std::string_view path = url.substr(scheme_end + 3);
+    if (path.empty() || path == "/") return pg::PgErrc::kUnknownScheme;
+    return StoreUrl{StoreUrl::Backend::kSqlite, std::string(path)};
+  }
+  if (scheme == "postgresql" || scheme == "postgres") {
+    return StoreUrl{StoreUrl::Backend::kPostgresql, std::string(url)};
+  }
+  return pg::PgErrc::kUnknownScheme;
+}
+
+Result<std::unique_ptr<Store>> open_store(std::string_view url) {
+  RAPPORT_TRY(const auto parsed, parse_store_url(url));
+  if (parsed.backend == StoreUrl::Backend::kPostgresql) return open_pg_store(parsed.location);
+  return open_sqlite_store(parsed.location);
+}
+
+}  // namespace rapport::server

@@ -1,0 +1,338 @@
+// tests/unit/store_contract_test.cpp
+//
+// One behaviour, two backends: every contract below runs against a SQLite file and against
+// a PostgreSQL database on a throwaway cluster (tests/support/pg_cluster.h), through the
+// Store interface only. A test named "store contract on sqlite: X" has a twin "store
+// contract on postgresql: X".
+
+#include <algorithm>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "server/storage/pg_connection.h"
+#include "server/storage/pg_errc.h"
+#include "server/storage/store.h"
+#include "server/storage/store_url.h"
+#include "shared/domain/event_id.h"
+#include "shared/protocol/event_payloads.h"
+#include "shared/storage/database.h"
+#include "shared/storage/storage_errc.h"
+#include "tests/support/catch_result.h"
+#include "tests/support/pg_cluster.h"
+#include "tests/support/temp_dir.h"
+
+using namespace rapport;
+using domain::EventKind;
+using rapport::testing::PgCluster;
+using rapport::testing::TempDir;
+
+namespace {
+
+enum class Backend { kSqlite, kPostgresql };
+
+// A fresh store on `backend` holding S1 and S2, Ada (home S1) with ada_token, and
+// terminal T1 of S1, as tests/unit/server_fixture.h.
+struct Contract {
+  explicit Contract(Backend b) : backend(b) {
+    url = backend == Backend::kSqlite ? "sqlite://" + (dir / "rapport.db").string()
+                                      : PgCluster::shared().fresh_database();
+    store = server::open_store(url).value();
+    REQUIRE(store->add_store("S1", "High Street"));
+    REQUIRE(store->add_store("S2", "Station"));
+    ada = store->add_member({"Ada Lovelace", "S1", "1815-12-10"}).value();
+    REQUIRE(store->add_card(ada, {ada_token, "7894", domain::CardStatus::kActive}));
+    REQUIRE(store->register_terminal({"T1", "S1", "01", false}));
+  }
+
+  static domain::Event event(EventKind kind, const std::string& token, std::string payload = "{}",
+                             std::string store_id = "S1",
+                             std::string at = "2026-11-25T10:00:00.000Z") {
+    domain::Event e;
+    e.id = domain::new_event_id();
+    e.kind = kind;
+    e.card_token = token;
+    e.occurred_at = std::move(at);
+    e.terminal_id = store_id == "S1" ? "T1" : "T2";
+    e.store_id = std::move(store_id);
+    e.payload = std::move(payload);
+    return e;
+  }
+  static domain::Event visit(const std::string& token, std::string store_id = "S1",
+                             std::string at = "2026-11-25T10:00:00.000Z") {
+    return event(EventKind::kVisit, token, "{}", std::move(store_id), std::move(at));
+  }
+
+  domain::Member member(std::int64_t id) {
+    for (auto& m : store->list_members(std::nullopt).value()) {
+      if (m.id == id) return m;
+    }
+    FAIL("no member " << id);
+    return {};
+  }
+
+  Backend backend;
+  TempDir dir;
+  std::string url;
+  std::unique_ptr<server::Store> store;
+  std::int64_t ada = 0;
+  std::string ada_token = std::string(64, 'a');
+};
+
+const server::ChangeScope kScopeS1{"S1", "2026-01-01T00:00:00.000Z", "2099-01-01T00:00:00.000Z"};
+
+// --- The contracts ---
+
+void exactly_once(Contract& c) {
+  const std::vector<domain::Event> batch{c.visit(c.ada_token), c.visit(c.ada_token)};
+  CHECK(c.store->record_events(batch).value() == 2);
+  CHECK(c.store->record_events(batch).value() == 0);  // resent after a lost acknowledgement
+  const std::vector<domain::Event> overlap{batch[1], c.visit(c.ada_token)};
+  CHECK(c.store->record_events(overlap).value() == 1);
+  const auto twice = c.visit(c.ada_token);
+  const std::vector<domain::Event> doubled{twice, twice};  // one id twice in one batch
+  CHECK(c.store->record_events(doubled).value() == 1);
+  const auto events = c.store->list_events(100).value();
+  REQUIRE(events.size() == 4);
+  CHECK(events[0].event.id == batch[0].id);
+  CHECK(events[0].sequence < events[1].sequence);
+  CHECK(c.member(c.ada).visit_count == 4);  // effects applied once per new event
+  CHECK(c.store->last_event_sequence().value() == events.back().sequence);
+}
+
+void server_resolves_members(Contract& c) {
+  const std::string stranger(64, 'f');
+  auto claimed = c.visit(c.ada_token);
+  claimed.member_id = 999;  // the terminal's claim is not what the server stores
+  const std::vector<domain::Event> first{c.visit(stranger), claimed};
+  REQUIRE(c.store->record_events(first));
+  auto events = c.store->list_events(10).value();
+  REQUIRE(events.size() == 2);
+  CHECK_FALSE(events[0].event.member_id);
+  CHECK(events[1].event.member_id == c.ada);
+  // The stranger enrolls (and visits again) in one batch: the earlier visit becomes theirs.
+  protocol::EnrollmentPayload enrollment;
+  enrollment.name = "Grace Hopper";
+  enrollment.last4 = "1111";
+  const std::vector<domain::Event> second{
+      c.event(EventKind::kEnrollment, stranger, protocol::encode_payload(enrollment)),
+      c.visit(stranger)};
+  CHECK(c.store->record_events(second).value() == 2);
+  const auto grace = c.store->find_member_by_card(stranger).value();
+  REQUIRE(grace);
+  CHECK(grace->name == "Grace Hopper");
+  CHECK(grace->home_store == "S1");
+  CHECK(grace->visit_count == 2);
+  events = c.store->list_events(10).value();
+  CHECK(events[0].event.member_id == grace->id);
+  // Personal data stays out of the stored event.
+  CHECK(events[2].event.payload.find("Grace") == std::string::npos);
+}
+
+void constraints(Contract& c) {
+  CHECK(c.store->add_store("S1", "Again").error() == storage::StorageErrc::kConstraint);
+  CHECK(c.store->add_member({"Nobody", "S9", std::nullopt}).error() ==
+        storage::StorageErrc::kConstraint);
+  CHECK(c.store->add_card(c.ada, {c.ada_token, "7894", domain::CardStatus::kActive}).error() ==
+        storage::StorageErrc::kConstraint);
+  CHECK_FALSE(c.store->enroll_member({"Eve", "S1", std::nullopt},
+                                     {c.ada_token, "7894", domain::CardStatus::kActive}));
+  CHECK(c.store->list_members(std::nullopt).value().size() == 1);  // no half-enrolled Eve
+  REQUIRE(c.store->enroll_member({"Eve", "S2", std::nullopt},
+                                 {std::string(64, 'e'), "1111", domain::CardStatus::kActive}));
+  CHECK(c.store->list_members(std::string("S1")).value().size() == 1);
+  CHECK(c.store->list_members(std::nullopt).value().size() == 2);
+  CHECK(c.store->list_stores().value() == std::vector<std::string>{"S1", "S2"});
+  CHECK(c.store->set_store_region("S1", std::string("North")).value());
+  CHECK_FALSE(c.store->set_store_region("S9", std::string("North")).value());
+}
+
+void member_changes_paging(Contract& c) {
+  const auto bob = c.store->add_member({"Bob", "S1", std::nullopt}).value();
+  const auto cy = c.store->add_member({"Cy", "S1", std::nullopt}).value();
+  const auto dee = c.store->add_member({"Dee", "S2", std::nullopt}).value();  // not S1's
+  std::vector<std::int64_t> seen;
+  std::int64_t sequence = 0;
+  std::int64_t member_id = 0;
+  for (int page = 0; page < 10; ++page) {
+    const auto changes = c.store->member_changes(kScopeS1, sequence, member_id, 2).value();
+    for (const auto& m : changes.members) seen.push_back(m.id);
+    sequence = changes.last_sequence;
+    member_id = changes.last_member_id;
+    if (!changes.more) break;
+  }
+  CHECK(seen == std::vector<std::int64_t>{c.ada, bob, cy});
+  // Nothing new: an empty page keeps the cursor.
+  auto none = c.store->member_changes(kScopeS1, sequence, member_id, 2).value();
+  CHECK(none.members.empty());
+  CHECK_FALSE(none.more);
+  CHECK(none.last_sequence == sequence);
+  // A visit moves Ada to the end; Dee seen at S1 joins S1's scope.
+  const std::string dee_token(64, 'd');
+  REQUIRE(c.store->add_card(dee, {dee_token, "4444", domain::CardStatus::kActive}));
+  const std::vector<domain::Event> visits{c.visit(c.ada_token), c.visit(dee_token)};
+  REQUIRE(c.store->record_events(visits));
+  const auto after = c.store->member_changes(kScopeS1, sequence, member_id, 10).value();
+  std::vector<std::int64_t> moved;
+  for (const auto& m : after.members) moved.push_back(m.id);
+  std::sort(moved.begin(), moved.end());
+  CHECK(moved == std::vector<std::int64_t>{c.ada, dee});
+  CHECK_FALSE(after.more);
+  REQUIRE_FALSE(after.members.empty());
+  CHECK_FALSE(after.members[0].cards.empty());
+}
+
+void card_lookup(Contract& c) {
+  CHECK_FALSE(c.store->find_member_by_card(std::string(64, '0')).value());
+  protocol::NotePayload note;
+  note.topic = protocol::NoteTopic::kPreference;
+  note.text = "oat milk";
+  protocol::CardLinkedPayload linked;
+  linked.new_card_token = std::string(64, 'b');
+  linked.last4 = "2222";
+  linked.replaces_card = true;  // Ada's card is lost: the new one joins, the old is blocked
+  const std::vector<domain::Event> batch{
+      c.event(EventKind::kNote, c.ada_token, protocol::encode_payload(note)),
+      c.event(EventKind::kCardLinked, c.ada_token, protocol::encode_payload(linked)),
+      c.visit(linked.new_card_token)};
+  CHECK(c.store->record_events(batch).value() == 3);
+  for (const auto& token : {c.ada_token, linked.new_card_token}) {
+    const auto ada = c.store->find_member_by_card(token).value();
+    REQUIRE(ada);
+    CHECK(ada->id == c.ada);
+    REQUIRE(ada->cards.size() == 2);
+    CHECK(ada->cards[0].token == c.ada_token);
+    CHECK(ada->cards[0].status == domain::CardStatus::kBlocked);
+    CHECK(ada->cards[1].status == domain::CardStatus::kActive);
+    REQUIRE(ada->notes.size() == 1);
+    CHECK(ada->notes[0].text == "oat milk");
+    CHECK(ada->visit_count == 1);
+  }
+}
+
+void terminals_and_revocation(Contract& c) {
+  CHECK_FALSE(c.store->find_terminal("T9").value());
+  const auto t1 = c.store->find_terminal("T1").value();
+  REQUIRE(t1);
+  CHECK(t1->store_id == "S1");
+  CHECK_FALSE(t1->revoked);
+  CHECK(c.store->revoke_terminal("T1").value());
+  CHECK_FALSE(c.store->revoke_terminal("T1").value());  // already
+  CHECK_FALSE(c.store->revoke_terminal("T9").value());  // no such terminal
+  CHECK(c.store->find_terminal("T1").value()->revoked);
+  REQUIRE(c.store->register_terminal({"T1", "S2", "02", false}));  // issued again
+  const auto again = c.store->find_terminal("T1").value();
+  CHECK_FALSE(again->revoked);
+  CHECK(again->store_id == "S2");
+  CHECK(again->certificate_serial == "02");
+}
+
+void velocity_alerts(Contract& c) {
+  c.store->set_card_velocity_window(std::chrono::minutes(60));
+  const std::vector<domain::Event> batch{c.visit(c.ada_token, "S1", "2026-11-25T10:00:00.000Z"),
+                                         c.visit(c.ada_token, "S2", "2026-11-25T10:10:00.000Z"),
+                                         c.visit(c.ada_token, "S2", "2026-11-25T13:00:00.000Z")};
+  REQUIRE(c.store->record_events(batch));
+  const auto alerts = c.store->list_card_alerts(10).value();
+  REQUIRE(alerts.size() == 1);
+  CHECK(alerts[0].first_store == "S1");
+  CHECK(alerts[0].second_store == "S2");
+  CHECK(alerts[0].event_id == batch[1].id);
+  CHECK(alerts[0].last4 == "7894");
+  CHECK(alerts[0].member_id == c.ada);
+}
+
+void schema_too_new(Contract& c) {
+  c.store.reset();
+  if (c.backend == Backend::kSqlite) {
+    // A newer Rapport ran migration 999 on the file.
+    const storage::Migration newer[] = {{999, "CREATE TABLE from_the_future(x)"}};
+    REQUIRE(storage::Database::open(c.dir / "rapport.db", newer));
+  } else {
+    auto db = server::pg::Connection::open(c.url).value();
+    REQUIRE(db.exec("INSERT INTO schema_version(version, applied_at) VALUES (999, 'later')"));
+  }
+  CHECK(server::open_store(c.url).error() == storage::StorageErrc::kSchemaTooNew);
+}
+
+void token_issues(Contract& c) {
+  REQUIRE(c.store->record_member_token_issue(
+      {c.ada_token, c.ada, "04a1b2", 1, "T1", "S1", "2026-11-25T10:00:00.000Z"}));
+  const auto issues = c.store->list_member_token_issues(10).value();
+  REQUIRE(issues.size() == 1);
+  CHECK(issues[0].chip_uid == "04a1b2");
+  CHECK(issues[0].member_id == c.ada);
+  CHECK(c.store->points_balance(c.ada).value() == 0);
+  CHECK_FALSE(c.store->points_balance(424242).value());
+}
+
+}  // namespace
+
+#define STORE_CONTRACT(title, body)                                          \
+  TEST_CASE("store contract on sqlite: " title, "[store][sqlite]") {         \
+    Contract c(Backend::kSqlite);                                            \
+    body(c);                                                                 \
+  }                                                                          \
+  TEST_CASE("store contract on postgresql: " title, "[store][postgresql]") { \
+    Contract c(Backend::kPostgresql);                                        \
+    body(c);                                                                 \
+  }
+
+STORE_CONTRACT("a batch sent twice is stored once", exactly_once)
+STORE_CONTRACT("the server resolves members from its own cards", server_resolves_members)
+STORE_CONTRACT("constraints refuse rows with kConstraint", constraints)
+STORE_CONTRACT("member changes page by sequence and id", member_changes_paging)
+STORE_CONTRACT("card lookup finds linked and blocked cards with notes", card_lookup)
+STORE_CONTRACT("terminals register then revoke then register again", terminals_and_revocation)
+STORE_CONTRACT("a card read at two stores within the window is flagged", velocity_alerts)
+STORE_CONTRACT("a schema newer than the program is refused", schema_too_new)
+STORE_CONTRACT("member token issues are kept", token_issues)
+
+TEST_CASE("postgresql refuses whole a batch with a kind it cannot apply yet",
+          "[store][postgresql]") {
+  Contract c(Backend::kPostgresql);
+  const std::vector<domain::Event> batch{c.visit(c.ada_token),
+                                         c.event(EventKind::kPurchase, c.ada_token)};
+  CHECK(c.store->record_events(batch).error() == server::pg::PgErrc::kNotSupported);
+  CHECK(c.store->list_events(10).value().empty());  // nothing of the batch stored
+  CHECK(c.store->value_inputs().error() == server::pg::PgErrc::kNotSupported);
+}
+
+TEST_CASE("postgresql re-establishes a lost connection outside a transaction",
+          "[store][postgresql]") {
+  Contract c(Backend::kPostgresql);
+  auto admin = server::pg::Connection::open(c.url).value();
+  // The store's server process goes away (a restart, a failover, an operator's kill).
+  const char* others =
+      "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND "
+      "pid <> pg_backend_pid() AND backend_type = 'client backend'";
+  REQUIRE(admin.exec(others).value().int64(0, 0) == 1);
+  REQUIRE(admin.exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = "
+                     "current_database() AND pid <> pg_backend_pid() AND "
+                     "backend_type = 'client backend'"));
+  for (int i = 0; i < 500 && admin.exec(others).value().int64(0, 0) > 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  const auto noticed = c.store->list_stores();  // the break is noticed here
+  if (!noticed) CHECK(noticed.error() == server::pg::PgErrc::kConnectionLost);
+  CHECK(c.store->list_stores().value().size() == 2);  // and mended before the next call
+  CHECK(c.store->record_events(std::vector{c.visit(c.ada_token)}).value() == 1);
+}
+
+TEST_CASE("storage URLs choose the backend", "[store]") {
+  using server::StoreUrl;
+  CHECK(server::parse_store_url("/var/lib/rapport/rapport.db")->backend ==
+        StoreUrl::Backend::kSqlite);
+  CHECK(server::parse_store_url("data/rapport.db")->location == "data/rapport.db");
+  const auto sqlite = server::parse_store_url("sqlite:///var/lib/rapport/rapport.db").value();
+  CHECK(sqlite.backend == StoreUrl::Backend::kSqlite);
+  CHECK(sqlite.location == "/var/lib/rapport/rapport.db");
+  const auto pg = server::parse_store_url("postgresql://rapport@db1:5432/chain").value();
+  CHECK(pg.backend == StoreUrl::Backend::kPostgresql);
+  CHECK(pg.location == "postgresql://rapport@db1:5432/chain");
+  CHECK(server::parse_store_url("mysql://db/chain").error() == server::pg::PgErrc::kUnknownScheme);
+  CHECK(server::parse_store_url("sqlite://").error() == server::pg::PgErrc::kUnknownScheme);
+  CHECK(server::parse_store_url("").error() == server::pg::PgErrc::kUnknownScheme);
+  CHECK(server::open_store("mysql://db/chain").error() == server::pg::PgErrc::kUnknownScheme);
+}
