@@ -7,8 +7,10 @@
 // card read the driver layer hands over (a drivers::CardRead, as CardReader::next_read()
 // returns it) through terminal::CardReadHandler (scan, visit recorded and fsync'd, reader
 // signal) to the greeting JSON the screen publishes to the page's event stream
-// (CashierScreen::show). The last step, the page receiving the event and drawing it, is the
-// browser test's. Prints p50/p99/max; asserts nothing about speed (docs/performance.md).
+// (CashierScreen::show), and on to a page's held-open event stream: a signed-in TLS client
+// of the screen's listener (tests/support/event_stream_client.h) reading the scan event.
+// The last step, the page parsing the event and drawing it, is the browser test's. Prints
+// p50/p99/max; asserts nothing about speed (docs/performance.md).
 //
 //   bench_greeting [--members N] [--scans N] [--dir DIR] [--keep]
 
@@ -26,6 +28,7 @@
 
 #include "shared/card/card_key.h"
 #include "shared/card/card_number.h"
+#include "shared/net/https_client.h"
 #include "shared/util/logging.h"
 #include "terminal/card_read_handler.h"
 #include "terminal/counter.h"
@@ -33,6 +36,8 @@
 #include "terminal/member_cache.h"
 #include "terminal/outbox.h"
 #include "terminal/screen/cashier_screen.h"
+#include "terminal/screen/staff_pins.h"
+#include "tests/support/event_stream_client.h"
 #include "tests/support/loopback_tls.h"
 
 namespace {
@@ -176,7 +181,28 @@ int main(int argc, char** argv) {
     terminal::Outbox outbox(db);
     terminal::Counter counter({"T1", "S1", kPrefix}, key, db, cache, outbox);
     terminal::CashierScreen screen(config, db, [] { return true; });
-    std::vector<double> total, scan_stage, show_stage;
+    // A page: a cashier signed in, its event stream open on the screen's listener.
+    terminal::StaffPins staff(db);
+    if (auto r = staff.set_pin("bench", "4821", std::chrono::system_clock::now()); !r) {
+      die("staff: " + r.error().message());
+    }
+    const net::TlsFiles page_tls{{}, {}, config.tls.ca_certificates};
+    net::ClientOptions page_options;
+    page_options.port = screen.port();
+    page_options.tls = page_tls;
+    auto login_client = net::HttpsClient::create(page_options);
+    const auto login = login_client->request("POST", "/api/login",
+                                             R"({"name":"bench","pin":"4821"})",
+                                             std::chrono::seconds(30), {{"X-Rapport-Screen", "1"}});
+    if (!login || login->status != 200) die("cannot sign in to the screen");
+    std::string cookie;
+    for (const auto& field : login->headers) {
+      if (field.name == "set-cookie") cookie = field.value.substr(0, field.value.find(';'));
+    }
+    testing::EventStreamClient page(screen.port(), page_tls, "/events", {{"Cookie", cookie}});
+    if (!page.read_until("event: status", std::chrono::seconds(10))) die("no event stream");
+    page.discard();
+    std::vector<double> total, scan_stage, show_stage, delivered;
     Clock::time_point show_start{}, show_end{};
     terminal::CardReadHandler handler(
         counter, nullptr,
@@ -198,6 +224,13 @@ int main(int argc, char** argv) {
       const auto result = handler.handle(read, read.read_at);
       const auto end = Clock::now();
       if (result.outcome != terminal::ScanOutcome::kMember) die("not greeted: " + result.message);
+      // Read by the page (at or after `end`: an upper bound of the delivery).
+      if (!page.read_until("id: " + std::to_string(i + 1) + "\nevent: scan",
+                           std::chrono::seconds(10))) {
+        die("scan " + std::to_string(i + 1) + " never reached the page's event stream");
+      }
+      delivered.push_back(millis(Clock::now() - start));
+      page.discard();
       total.push_back(millis(end - start));
       scan_stage.push_back(millis(show_start - start));
       show_stage.push_back(millis(show_end - show_start));
@@ -207,6 +240,7 @@ int main(int argc, char** argv) {
     report("card read -> greeting JSON published", total);
     report("  scan: recognise, visit + audit line (1 fsync)", scan_stage);
     report("  screen: notes, scan JSON, publish", show_stage);
+    report("card read -> scan event read from the stream", delivered);
   }
   if (!keep) std::filesystem::remove_all(dir);
   return 0;

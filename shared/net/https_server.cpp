@@ -15,6 +15,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <atomic>
 #include <exception>
 #include <mutex>
 #include <optional>
@@ -48,7 +49,7 @@ class ServerImpl final : public HttpsServer {
         handler_(std::move(handler)),
         tls_(detail::make_server_tls_context(options.tls, options.require_client_certificate,
                                              options.present_ca_certificate)),
-        environment_{handler_, options_.limits, registry_} {
+        environment_{handler_, options_.limits, registry_, open_streams_, options_.max_streams} {
     io_.emplace(1);
     acceptor_.emplace(*io_);
     bind();
@@ -188,6 +189,7 @@ class ServerImpl final : public HttpsServer {
   const RequestHandler handler_;
   asio::ssl::context tls_;
   detail::SessionRegistry registry_;
+  std::atomic<std::size_t> open_streams_{0};
   const detail::SessionEnvironment environment_;
   // Declared after everything a session uses, so that sessions still suspended in it are
   // destroyed first. Both are reset by stop().

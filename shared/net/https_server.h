@@ -5,7 +5,9 @@
 // handler (a pure function of the request, see the server's sync handler).
 //
 // Threading: the server owns one I/O thread; the handler is called on it, one request at a
-// time, so a handler needs no locking of its own state.
+// time, so a handler needs no locking of its own state. A handler may answer with a held-open
+// stream (HttpResponse::stream, Server-Sent Events): it is written asynchronously, so other
+// connections are served meanwhile, and a stuck peer holds only its own connection.
 
 #pragma once
 
@@ -29,6 +31,8 @@ struct ServerOptions {
   bool require_client_certificate = true;
   Limits limits;
   std::size_t max_connections = 256;  // further connections are closed at accept
+  // Held-open responses (HttpResponse::stream) at once; a further one is answered 503.
+  std::size_t max_streams = 16;
   // Sends the CA certificate (tls.ca_certificates) after the server's own in the handshake,
   // so a client that only knows the CA's fingerprint can find and pin it (enrollment).
   bool present_ca_certificate = false;

@@ -206,6 +206,7 @@ PosHandler::PosHandler(std::string api_key, Counter& counter, Sales& sales,
       sales_(sales),
       rewards_(rewards),
       answers_(db),
+      local_(db),
       recorded_(std::move(recorded)) {}
 
 bool PosHandler::authorised(const net::HttpRequest& request) const {
@@ -363,8 +364,11 @@ net::HttpResponse PosHandler::sale(const net::HttpRequest& request, RouteId rout
   const auto now = std::chrono::system_clock::now();
   std::string body;
   const auto recorded =
-      sales_.record(who, std::move(action), std::nullopt, now, [&](const RecordedSale& s) {
+      sales_.record(who, std::move(action), std::nullopt, now,
+                    [&](const RecordedSale& s) -> Result<void> {
         body = sale_json(s);
+        // The screen's refund list holds the POS's sales too, and what the POS refunded.
+        RAPPORT_TRY_VOID(local_.keep(s));
         return answers_.remember(key, {fingerprint, 201, body}, s.event_id, s.occurred_at);
       });
   if (!recorded) return refuse_sale(recorded.error());

@@ -24,6 +24,7 @@
 #include "terminal/pos_api/pos_routes.h"
 #include "terminal/redemption.h"
 #include "terminal/sales.h"
+#include "terminal/screen/local_sales.h"
 
 namespace rapport::terminal::pos {
 
@@ -52,6 +53,7 @@ class PosHandler {
   Sales& sales_;
   RewardsDesk& rewards_;
   IdempotencyStore answers_;
+  LocalSales local_;  // so the screen lists and refunds the POS's sales too
   std::function<void()> recorded_;
 };
 

@@ -67,11 +67,16 @@ CashierScreen::CashierScreen(const TerminalConfig& config, storage::Database& co
   options.require_client_certificate = false;
   options.limits.max_body_bytes = 16 * 1024;
   options.max_connections = 32;
+  options.max_streams = 8;  // pages open at once (each holds one event stream)
   server_ = net::HttpsServer::start(
       options, [this, wake = std::move(wake)](const net::HttpRequest& r) {
         auto response = handler_.handle(r);
-        // A sale, refund, redemption, enrollment... was recorded: send it now.
-        if (wake && r.method == "POST" && response.status == 200) wake();
+        // A sale, refund, redemption, enrollment... was recorded: the pages show the member
+        // as they are now, and the events go to the server now.
+        if (r.method == "POST" && response.status == 200) {
+          board_.refresh_streams();
+          if (wake) wake();
+        }
         return response;
       });
   spdlog::info("cashier screen listening on https://{}:{}/", options.address, server_->port());

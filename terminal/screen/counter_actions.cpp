@@ -29,26 +29,6 @@ const boost::system::error_category& refund_category() noexcept {
   return category;
 }
 
-std::string sale_summary(const std::vector<protocol::SaleLine>& lines) {
-  std::string summary;
-  for (const auto& line : lines) {
-    if (!summary.empty()) summary += ", ";
-    if (line.quantity != 1) summary += std::to_string(line.quantity) + " x ";
-    summary += line.product;
-  }
-  constexpr std::size_t kMax = 200;
-  if (summary.size() > kMax) {
-    summary.resize(kMax - 3);
-    // Do not leave half of a UTF-8 character behind.
-    while (!summary.empty() && (static_cast<unsigned char>(summary.back()) & 0xC0) == 0x80) {
-      summary.pop_back();
-    }
-    if (!summary.empty() && static_cast<unsigned char>(summary.back()) >= 0xC0) summary.pop_back();
-    summary += "...";
-  }
-  return summary;
-}
-
 CounterActions::CounterActions(storage::Database& db, const Identity& identity,
                                BalanceSource* server)
     : cache_(db),
@@ -64,14 +44,9 @@ Result<RecordedSale> CounterActions::sale(const SaleForm& form, const ScanTarget
                                           std::chrono::system_clock::time_point now) {
   protocol::PurchasePayload purchase;
   purchase.lines = form.lines;
-  const std::string summary = sale_summary(form.lines);
   return sales_.record(SaleCustomer{member.card_token, std::nullopt}, std::move(purchase),
-                       cashier.id, now, [&](const RecordedSale& recorded) -> Result<void> {
-                         RAPPORT_TRY(const auto stored,
-                                     protocol::decode_purchase(recorded.payload));
-                         return local_.add({recorded.event_id, recorded.holder.member.id,
-                                            recorded.occurred_at, summary, stored.total_cents, 0});
-                       });
+                       cashier.id, now,
+                       [&](const RecordedSale& recorded) { return local_.keep(recorded); });
 }
 
 Result<RecordedSale> CounterActions::refund(const RefundForm& form, const ScanTarget& member,
@@ -88,7 +63,7 @@ Result<RecordedSale> CounterActions::refund(const RefundForm& form, const ScanTa
   return sales_.record(
       SaleCustomer{member.card_token, std::nullopt},
       protocol::RefundPayload{sale->event_id, amount}, cashier.id, now,
-      [&](const RecordedSale&) { return local_.add_refund(sale->event_id, amount); });
+      [&](const RecordedSale& recorded) { return local_.keep(recorded); });
 }
 
 Result<RedeemReceipt> CounterActions::redeem(const RedeemForm& form, const ScanTarget& member,
@@ -99,6 +74,14 @@ Result<RedeemReceipt> CounterActions::redeem(const RedeemForm& form, const ScanT
   RAPPORT_TRY(auto receipt, desk_.redeem(member.card_token, request, now));
   audit(cashier, "redeem", receipt.event_id, now);
   return receipt;
+}
+
+Result<std::string> CounterActions::decline(const RedeemForm& form, const ScanTarget& member,
+                                            const StaffMember& cashier,
+                                            std::chrono::system_clock::time_point now) {
+  RAPPORT_TRY(auto event_id, desk_.decline(member.card_token, form.offer_id, now));
+  audit(cashier, "decline", event_id, now);
+  return event_id;
 }
 
 Result<RedeemReceipt> CounterActions::gesture(const GestureForm& form, const ScanTarget& member,

@@ -67,6 +67,12 @@ class CounterActions {
   [[nodiscard]] Result<RedeemReceipt> redeem(const RedeemForm& form, const ScanTarget& member,
                                              const StaffMember& cashier,
                                              std::chrono::system_clock::time_point now);
+  // The customer said no to one of their offers: recorded `declined` (an offer_response
+  // event, as the counter's `decline` command records it) with a `decline` audit line; the
+  // offer leaves their list here. Returns the event id.
+  [[nodiscard]] Result<std::string> decline(const RedeemForm& form, const ScanTarget& member,
+                                            const StaffMember& cashier,
+                                            std::chrono::system_clock::time_point now);
   [[nodiscard]] Result<RedeemReceipt> gesture(const GestureForm& form, const ScanTarget& member,
                                               const StaffMember& cashier,
                                               std::chrono::system_clock::time_point now);
@@ -88,9 +94,6 @@ class CounterActions {
   MemberPanel panel_;
   StaffPins audit_;
 };
-
-// "2 x Flat white, Croissant": what a sale was, for the refund list (at most 200 bytes).
-[[nodiscard]] std::string sale_summary(const std::vector<protocol::SaleLine>& lines);
 
 }  // namespace rapport::terminal
 

@@ -36,6 +36,29 @@ Result<std::optional<LocalSale>> LocalSales::find(std::string_view event_id) {
   return std::optional<LocalSale>{sale_of(select)};
 }
 
+Result<void> LocalSales::keep(const RecordedSale& recorded) {
+  switch (recorded.kind) {
+    case domain::EventKind::kPurchase: {
+      RAPPORT_TRY(const auto purchase, protocol::decode_purchase(recorded.payload));
+      return add({recorded.event_id, recorded.holder.member.id, recorded.occurred_at,
+                  sale_summary(purchase.lines), purchase.total_cents, 0});
+    }
+    case domain::EventKind::kRefund: {
+      RAPPORT_TRY(const auto refund, protocol::decode_refund(recorded.payload));
+      return add_refund(refund.purchase_id, refund.amount_cents);
+    }
+    case domain::EventKind::kVoid: {
+      RAPPORT_TRY(const auto voided, protocol::decode_void(recorded.payload));
+      RAPPORT_TRY(auto update, db_.prepare("UPDATE local_sales SET refunded_cents = total_cents "
+                                           "WHERE event_id = ?1"));
+      update.bind(1, voided.purchase_id);
+      return update.run();
+    }
+    default:
+      return {};
+  }
+}
+
 Result<void> LocalSales::add_refund(std::string_view event_id, std::int64_t cents) {
   RAPPORT_TRY(auto update, db_.prepare("UPDATE local_sales SET refunded_cents = "
                                        "refunded_cents + ?2 WHERE event_id = ?1"));
@@ -55,6 +78,26 @@ Result<std::vector<LocalSale>> LocalSales::recent(std::int64_t member_id, int li
     sales.push_back(sale_of(select));
   }
   return sales;
+}
+
+std::string sale_summary(const std::vector<protocol::SaleLine>& lines) {
+  std::string summary;
+  for (const auto& line : lines) {
+    if (!summary.empty()) summary += ", ";
+    if (line.quantity != 1) summary += std::to_string(line.quantity) + " x ";
+    summary += line.product;
+  }
+  constexpr std::size_t kMax = 200;
+  if (summary.size() > kMax) {
+    summary.resize(kMax - 3);
+    // Do not leave half of a UTF-8 character behind.
+    while (!summary.empty() && (static_cast<unsigned char>(summary.back()) & 0xC0) == 0x80) {
+      summary.pop_back();
+    }
+    if (!summary.empty() && static_cast<unsigned char>(summary.back()) >= 0xC0) summary.pop_back();
+    summary += "...";
+  }
+  return summary;
 }
 
 }  // namespace rapport::terminal

@@ -1,8 +1,8 @@
 // terminal/screen/local_sales.h
 //
-// The purchases recorded from this terminal's cashier screen (local_sales, terminal migration
-// 9), kept so the cashier can pick one of the member's recent sales and refund it (whole or
-// an amount): the outbox forgets an event once the server has it. Each row also says how much
+// The purchases recorded at this terminal, from its cashier screen or its POS API (local_sales,
+// terminal migration 9), kept so the cashier can pick one of the member's recent sales and
+// refund it (whole or an amount): the outbox forgets an event once the server has it. Each row also says how much
 // of the sale has been refunded here, so a second refund beyond the total is refused before
 // it reaches the server.
 //
@@ -16,8 +16,10 @@
 #include <string_view>
 #include <vector>
 
+#include "shared/protocol/event_payloads.h"
 #include "shared/storage/database.h"
 #include "shared/util/result.h"
+#include "terminal/sales.h"
 
 namespace rapport::terminal {
 
@@ -37,6 +39,11 @@ class LocalSales {
 
   // Requires: inside the sale's transaction (terminal/sales.h's `also`).
   [[nodiscard]] Result<void> add(const LocalSale& sale);
+  // What a sale event recorded here (Sales::record, from the screen or the POS API) does to
+  // this table, the one way both keep it: a purchase is added, a refund adds to what was
+  // refunded of its purchase, a void refunds all of it (a purchase not recorded here: nothing).
+  // Requires: inside the event's transaction (Sales::record's `also`).
+  [[nodiscard]] Result<void> keep(const RecordedSale& recorded);
   // The sale with this id, when it was recorded here.
   [[nodiscard]] Result<std::optional<LocalSale>> find(std::string_view event_id);
   // Adds `cents` to what was refunded of the sale. Requires: inside the refund's transaction.
@@ -47,5 +54,8 @@ class LocalSales {
  private:
   storage::Database& db_;
 };
+
+// "2 x Flat white, Croissant": what a sale was, for the refund list (at most 200 bytes).
+[[nodiscard]] std::string sale_summary(const std::vector<protocol::SaleLine>& lines);
 
 }  // namespace rapport::terminal

@@ -10,6 +10,8 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <memory>
+#include <optional>
 #include <span>
 
 #include "shared/crypto/digest.h"
@@ -130,7 +132,8 @@ net::HttpResponse ScreenHandler::handle(const net::HttpRequest& request) {
     if (path == "/api/login") return login(request, now);
     if (path == "/api/logout") return logout(request);
     if (counter_ != nullptr && (path == "/api/sale" || path == "/api/refund" ||
-                                path == "/api/redeem" || path == "/api/gesture")) {
+                                path == "/api/redeem" || path == "/api/gesture" ||
+                                path == "/api/decline")) {
       const auto* session = session_of(request, now);
       if (session == nullptr) return error(401, "sign in with your PIN");
       return counter_action(path, request, *session, now);
@@ -376,6 +379,17 @@ net::HttpResponse ScreenHandler::counter_action(std::string_view path,
                       {"message", receipt->message},
                       {"checked_online", receipt->checked_online}});
   }
+  if (path == "/api/decline") {
+    const auto parsed = parse_redeem_form(request.body);  // the same form: scan and offer_id
+    if (!parsed.form) return error(400, parsed.problem);
+    if (gone(parsed.form->scan)) return error(409, kGone);
+    const auto declined = counter_->decline(*parsed.form, latest.target, session.staff, now);
+    if (!declined) return not_done(declined.error(), "NOT declined");
+    spdlog::info("screen: {} recorded offer {} declined (event {})", who, parsed.form->offer_id,
+                 *declined);
+    return json(200, {{"event_id", *declined},
+                      {"message", "Noted: not today. That offer is not made again for a while."}});
+  }
   const auto parsed = parse_gesture_form(request.body);
   if (!parsed.form) return error(400, parsed.problem);
   if (gone(parsed.form->scan)) return error(409, kGone);
@@ -386,32 +400,58 @@ net::HttpResponse ScreenHandler::counter_action(std::string_view path,
   return json(200, {{"event_id", receipt->event_id}, {"message", receipt->message}});
 }
 
-// One short event stream per request: the newest scan when the page has not seen it
-// (Last-Event-ID), then the status, and the stream ends; the browser's EventSource asks
-// again after `retry` ms. HttpsServer answers whole requests, so a held-open stream would
-// block its one thread; this keeps every request short (docs/cashier-screen.md).
+// One held-open event stream per page (docs/cashier-screen.md, "Scans pushed to the page"):
+// the newest scan when the page has not seen it (Last-Event-ID), then the status; after that
+// the board pushes each scan the moment the counter loop publishes it, and the stream's poll
+// (on this thread, every kStatusEvery and right after an action the page recorded) pushes
+// the status when it changed. The server writes it without holding its thread; a page that
+// lost its stream reconnects after `retry` and gets the current state this way again.
 net::HttpResponse ScreenHandler::events(const net::HttpRequest& request, const Session& session) {
-  const auto latest = board_.latest();
-  std::uint64_t seen = latest.seq;  // a new page starts from now
+  std::optional<std::uint64_t> seen;  // none: a new page starts from now
   const auto last_id = request.header("last-event-id");
   if (!last_id.empty()) {
     std::uint64_t parsed = 0;
     const auto [end, ec] = std::from_chars(last_id.data(), last_id.data() + last_id.size(), parsed);
     if (ec == std::errc() && end == last_id.data() + last_id.size()) seen = parsed;
   }
-  if (seen > latest.seq) seen = latest.seq;  // the terminal restarted: numbering began again
+  const std::string key = key_of(screen_cookie_value(request.header("cookie"), kCookie));
+  auto last_status = std::make_shared<std::string>();
+  net::ResponseStream::Options options;
+  options.poll_every = kStatusEvery;
+  // The server notices a page that went (closed tab, reload) at a failed write: the second
+  // after it left. Heartbeats every 5 s free its stream slot within about 10 s.
+  options.heartbeat_every = std::chrono::seconds(5);
+  options.poll = [this, key, last_status](net::ResponseStream& stream) {
+    const auto found = sessions_.find(key);
+    if (found == sessions_.end()) {
+      stream.close();  // signed out: the page's reconnect gets 401 and shows the sign-in
+      return;
+    }
+    found->second.last_used = Clock::now();  // an open page keeps its session, as its polls did
+    auto event = status_event(found->second);
+    if (event == *last_status) return;
+    stream.push(event);
+    *last_status = std::move(event);
+  };
+  auto stream = std::make_shared<net::ResponseStream>(std::move(options));
+  stream->push("retry: " + std::to_string(kRetry.count()) + "\n\n");
+  board_.subscribe(stream, seen);
+  *last_status = status_event(session);
+  stream->push(*last_status);
+  auto response = with_safety({200, "text/event-stream", ""});
+  response.stream = std::move(stream);
+  return response;
+}
+
+// The status event: online, events waiting, who is signed in, and the member on screen as
+// they are now (after a sale, a redemption, a sync): the page redraws the panel only when it
+// changed, and only for the scan it shows.
+std::string ScreenHandler::status_event(const Session& session) {
+  const auto latest = board_.latest();
   const auto status = status_();
-  std::string body = "retry: " + std::to_string(kRetry.count()) + "\n\n";
-  if (latest.seq > seen && !latest.json.empty()) {
-    // The id first, so the page's scan event carries its number (lastEventId), which the
-    // page's enroll and note requests name.
-    body += "id: " + std::to_string(latest.seq) + "\nevent: scan\ndata: " + latest.json + "\n\n";
-  }
   boost::json::object state{{"online", status.online},
                             {"pending", status.pending},
                             {"cashier", session.staff.name}};
-  // The member on screen as they are now (after a sale, a redemption, a sync): the page
-  // redraws it only when it changed, and only for the scan it shows.
   if (counter_ != nullptr && latest.target.member_id && !latest.target.card_token.empty()) {
     auto panel = counter_->panel(latest.target);
     if (panel && *panel) {
@@ -421,9 +461,8 @@ net::HttpResponse ScreenHandler::events(const net::HttpRequest& request, const S
       spdlog::error("screen: cannot read the member panel: {}", panel.error().message());
     }
   }
-  body += "id: " + std::to_string(latest.seq) + "\nevent: status\ndata: " +
-          boost::json::serialize(state) + "\n\n";
-  return with_safety({200, "text/event-stream", std::move(body)});
+  return "id: " + std::to_string(latest.seq) + "\nevent: status\ndata: " +
+         boost::json::serialize(state) + "\n\n";
 }
 
 }  // namespace rapport::terminal

@@ -7,8 +7,9 @@
 // the header X-Rapport-Screen (a foreign page cannot send it without a CORS preflight, which
 // is never granted). Five wrong PINs for a name lock it for a minute.
 //
-// Threading: handle() is called on the screen listener's one I/O thread; ScreenBoard and the
-// status function are thread-safe.
+// Threading: handle() is called on the screen listener's one I/O thread, and so are the polls
+// of the event streams it opens (they use this handler: it must outlive the listener);
+// ScreenBoard and the status function are thread-safe.
 
 #pragma once
 
@@ -16,6 +17,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -37,7 +39,8 @@ class ScreenHandler {
  public:
   using Clock = std::chrono::system_clock;
   // Requires: board and staff outlive the handler; `staff` works on a connection of its own,
-  // used on the handler's thread only. `status` is called for every event-stream request.
+  // used on the handler's thread only. `status` is called on the handler's thread when an event
+  // stream opens and at each of its polls.
   // `actions` (enroll, notes; on the handler's thread) may be null: those requests get 404.
   // `counter` (sales, refunds, offers, gestures, the member panel; on the handler's thread)
   // may be null: those requests get 404 and the status carries no panel.
@@ -51,8 +54,11 @@ class ScreenHandler {
 
   [[nodiscard]] net::HttpResponse handle(const net::HttpRequest& request);
 
-  // How long the page waits before asking for the next events (the SSE "retry").
-  static constexpr std::chrono::milliseconds kRetry{150};
+  // How long the page waits before reconnecting a dropped event stream (the SSE "retry").
+  static constexpr std::chrono::milliseconds kRetry{1000};
+  // How often an open event stream looks at the status (online, events waiting, the panel)
+  // and pushes it when it changed; an action recorded from a page asks at once.
+  static constexpr std::chrono::milliseconds kStatusEvery{500};
 
  private:
   struct Session {
@@ -67,6 +73,7 @@ class ScreenHandler {
   net::HttpResponse login(const net::HttpRequest& request, Clock::time_point now);
   net::HttpResponse logout(const net::HttpRequest& request);
   net::HttpResponse events(const net::HttpRequest& request, const Session& session);
+  std::string status_event(const Session& session);
   net::HttpResponse enroll(const net::HttpRequest& request, const Session& session,
                            Clock::time_point now);
   net::HttpResponse note(const net::HttpRequest& request, const Session& session,
@@ -74,7 +81,8 @@ class ScreenHandler {
   net::HttpResponse find(const net::HttpRequest& request);
   net::HttpResponse replace_card(const net::HttpRequest& request, const Session& session,
                                  Clock::time_point now);
-  // /api/sale, /api/refund, /api/redeem, /api/gesture: for the member on screen.
+  // /api/sale, /api/refund, /api/redeem, /api/decline, /api/gesture: for the member on
+  // screen.
   net::HttpResponse counter_action(std::string_view path, const net::HttpRequest& request,
                                    const Session& session, Clock::time_point now);
   // The signed-in session of the request's cookie, its last use moved to `now`.

@@ -111,22 +111,39 @@ TEST_CASE("the screen signs cashiers in with a PIN and streams scans to them", "
   CHECK(handler.handle(get("/api/session", cookie)).status == 200);
   CHECK(handler.handle(get("/events", "rapport_screen=" + std::string(64, 'a'))).status == 401);
 
-  // A fresh page starts from now: no scan, the status with the latest id.
+  // A fresh page starts from now: no scan, the status with the latest id; the stream is held
+  // open (the server writes what is pushed to it).
   auto stream = handler.handle(get("/events", "other=1; " + cookie));
   CHECK(stream.content_type == "text/event-stream");
-  CHECK(stream.body.find("event: scan") == std::string::npos);
-  CHECK(stream.body.find("\"pending\":7") != std::string::npos);
-  CHECK(stream.body.find("\"online\":false") != std::string::npos);
-  CHECK(stream.body.find("id: 0\n") != std::string::npos);
+  REQUIRE(stream.stream);
+  auto body = stream.stream->drain().bytes;
+  CHECK(body.starts_with("retry: 1000\n\n"));
+  CHECK(body.find("event: scan") == std::string::npos);
+  CHECK(body.find("\"pending\":7") != std::string::npos);
+  CHECK(body.find("\"online\":false") != std::string::npos);
+  CHECK(body.find("id: 0\n") != std::string::npos);
+  // Its poll pushes the status only when it changed.
+  const auto& poll = stream.stream->options().poll;
+  REQUIRE(poll);
+  poll(*stream.stream);
+  CHECK(stream.stream->drain().bytes.empty());
 
+  // A scan is pushed to the open stream at once, numbered.
   board.publish(R"({"outcome":"member"})");
+  CHECK(stream.stream->drain().bytes == "id: 1\nevent: scan\ndata: {\"outcome\":\"member\"}\n\n");
+  poll(*stream.stream);
+  CHECK(stream.stream->drain().bytes.find("id: 1\nevent: status\n") == 0);
+
+  // A page reconnecting with Last-Event-ID gets the scan it missed, and only that.
   auto after = get("/events", cookie);
   after.headers.push_back({"last-event-id", "0"});
-  stream = handler.handle(after);
-  CHECK(stream.body.find("event: scan\ndata: {\"outcome\":\"member\"}\n\n") != std::string::npos);
-  CHECK(stream.body.find("id: 1\n") != std::string::npos);
+  auto again = handler.handle(after);
+  REQUIRE(again.stream);
+  body = again.stream->drain().bytes;
+  CHECK(body.find("event: scan\ndata: {\"outcome\":\"member\"}\n\n") != std::string::npos);
+  CHECK(body.find("id: 1\n") != std::string::npos);
   after.headers.back().value = "1";  // seen: not sent again
-  CHECK(handler.handle(after).body.find("event: scan") == std::string::npos);
+  CHECK(handler.handle(after).stream->drain().bytes.find("event: scan") == std::string::npos);
 
   const auto logout = [&] {
     auto r = post_login("", "");
@@ -137,6 +154,10 @@ TEST_CASE("the screen signs cashiers in with a PIN and streams scans to them", "
   CHECK(handler.handle(logout).status == 200);
   CHECK_FALSE(board.cashier());
   CHECK(handler.handle(get("/events", cookie)).status == 401);
+  // The page's open stream ends at its next poll (its reconnect then gets the 401).
+  CHECK_FALSE(stream.stream->closed());
+  poll(*stream.stream);
+  CHECK(stream.stream->closed());
 }
 
 TEST_CASE("five wrong PINs lock a name for a minute", "[screen]") {

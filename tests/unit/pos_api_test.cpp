@@ -28,6 +28,7 @@
 #include "terminal/pos_api/pos_request.h"
 #include "terminal/pos_api/pos_routes.h"
 #include "terminal/sales.h"
+#include "terminal/screen/local_sales.h"
 #include "terminal/screen/staff_pins.h"
 #include "tests/support/catch_result.h"
 #include "tests/support/loopback_tls.h"
@@ -325,9 +326,27 @@ TEST_CASE("the POS API records a purchase, a refund and a void once, whatever th
       R"({"member_id":1,"purchase_id":")" + purchase_id + R"(","amount_cents":320})";
   REQUIRE(t.call("POST", "/pos/v1/refunds", refund_body, "refund-1").status == 201);
   CHECK(t.call("POST", "/pos/v1/refunds", refund_body, "refund-1").status == 201);
+  {
+    auto db = terminal::open_local_database(t.dir / "terminal.db").value();
+    const auto kept = terminal::LocalSales(db).find(purchase_id).value();
+    REQUIRE(kept.has_value());
+    CHECK(kept->refunded_cents == 320);
+  }
   const std::string void_body = R"({"member_id":1,"purchase_id":")" + purchase_id + "\"}";
   REQUIRE(t.call("POST", "/pos/v1/voids", void_body, "void-1").status == 201);
   CHECK(t.call("POST", "/pos/v1/voids", void_body, "void-1").status == 201);
+
+  // The screen's refund list (local_sales) holds the POS's sale and what was refunded of it:
+  // the retried refund once, then the void all of it.
+  {
+    auto db = terminal::open_local_database(t.dir / "terminal.db").value();
+    const auto kept = terminal::LocalSales(db).find(purchase_id).value();
+    REQUIRE(kept.has_value());
+    CHECK(kept->member_id == 1);
+    CHECK(kept->total_cents == 1100);
+    CHECK(kept->refunded_cents == 1100);
+    CHECK(kept->summary.find("Flat white") != std::string::npos);
+  }
 
   const auto events = t.outbox();
   REQUIRE(events.size() == 4);

@@ -273,7 +273,9 @@ TEST_CASE("the screen acts for the member on screen only and pushes their panel 
   events.method = "GET";
   events.target = "/events";
   events.headers.push_back({"cookie", cookie});
-  const auto stream = handler.handle(events).body;
+  const auto opened = handler.handle(events);
+  REQUIRE(opened.stream);
+  const auto stream = opened.stream->drain().bytes;
   const auto data = stream.substr(stream.rfind("data: ") + 6);
   const auto status = boost::json::parse(data.substr(0, data.find('\n'))).as_object();
   const auto& panel = status.at("panel").as_object();
@@ -302,13 +304,31 @@ TEST_CASE("the screen acts for the member on screen only and pushes their panel 
                 post("/api/gesture", R"({"scan":)" + seq + R"(,"points":5,"reason":"x"})", cookie))
             .status == 200);
 
+  // The customer says no to the other offer: declined as the counter's `decline` records it,
+  // and it leaves their list; an offer no longer listed cannot be declined.
+  const auto declined =
+      handler.handle(post("/api/decline", R"({"scan":)" + seq + R"(,"offer_id":"hamper"})", cookie));
+  REQUIRE(declined.status == 200);
+  const auto declined_id =
+      std::string(boost::json::parse(declined.body).as_object().at("event_id").as_string());
+  CHECK(till.count("SELECT count(*) FROM outbox WHERE kind = 'offer_response' AND id = '" +
+                   declined_id + "' AND payload LIKE '%hamper%' AND payload LIKE '%declined%'") ==
+        1);
+  CHECK(handler
+            .handle(post("/api/decline", R"({"scan":)" + seq + R"(,"offer_id":"hamper"})", cookie))
+            .status == 409);
+  CHECK(handler.handle(post("/api/decline", R"({"scan":)" + seq + R"(})", cookie)).status == 400);
+  const auto after_decline = handler.handle(events);
+  REQUIRE(after_decline.stream);
+  CHECK(after_decline.stream->drain().bytes.find("hamper") == std::string::npos);
+
   // A new card read: the page's scan is out of date.
   board.publish(R"({"outcome":"unknown"})", ScanTarget{true, std::nullopt, "tok", "1902"});
   CHECK(handler
             .handle(
                 post("/api/gesture", R"({"scan":)" + seq + R"(,"points":5,"reason":"x"})", cookie))
             .status == 409);
-  CHECK(till.count("SELECT count(*) FROM outbox WHERE kind = 'offer_response'") == 0);
+  CHECK(till.count("SELECT count(*) FROM outbox WHERE kind = 'offer_response'") == 1);
   CHECK(till.count("SELECT count(*) FROM staff_actions a JOIN staff s ON s.id = a.staff_id "
-                   "WHERE s.name = 'ana'") == 4);  // purchase, refund, redeem, gesture
+                   "WHERE s.name = 'ana'") == 5);  // purchase, refund, redeem, decline, gesture
 }

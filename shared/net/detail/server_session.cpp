@@ -6,10 +6,10 @@
 
 #include <spdlog/spdlog.h>
 
-#include <algorithm>
-#include <cctype>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/chunk_encode.hpp>
@@ -18,6 +18,9 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
+#include <algorithm>
+#include <cctype>
+#include <chrono>
 #include <cstdint>
 #include <exception>
 #include <limits>
@@ -80,6 +83,15 @@ void ServerSession::run(std::shared_ptr<ServerSession> session) {
 void ServerSession::close_when_idle() {
   closing_ = true;
   if (phase_ == Phase::kWaiting) beast::get_lowest_layer(stream_).cancel();
+  if (phase_ == Phase::kStreaming) {
+    // No more wake-ups from producers (the I/O context may go soon); the loop ends the stream.
+    if (stream_open_) stream_open_->detach();
+    wake_stream();
+  }
+}
+
+void ServerSession::wake_stream() {
+  if (stream_timer_ != nullptr) stream_timer_->cancel();
 }
 
 void ServerSession::close_if(const ConnectionFilter& should_close) {
@@ -138,8 +150,18 @@ asio::awaitable<void> ServerSession::async_serve() {
 
     const unsigned version = parser.get().version();
     const bool keep_alive = parser.get().keep_alive();
-    const HttpResponse response = call_handler(parser.release());
-    const bool keep_open = keep_alive && !closing_;
+    HttpResponse response = call_handler(parser.release());
+    if (response.stream && closing_) {
+      response.stream->detach();
+      response = json_error(503, "the server is stopping");
+    } else if (response.stream && environment_.open_streams >= environment_.max_streams) {
+      response.stream->detach();
+      spdlog::warn("https: {} held-open responses already, refusing one to {}",
+                   environment_.max_streams, remote_address_);
+      response = json_error(503, "too many open event streams: try again in a moment");
+    }
+    // A held-open response ends its connection (its end is the stream's end).
+    const bool keep_open = keep_alive && !closing_ && !response.stream;
     if (!co_await async_write(response, version, keep_open)) co_return;
     if (!keep_open) break;
   }
@@ -205,6 +227,7 @@ HttpResponse ServerSession::call_handler(Request&& message) {
 
 asio::awaitable<bool> ServerSession::async_write(const HttpResponse& response,
                                                  unsigned http_version, bool keep_alive) {
+  if (response.stream) co_return co_await async_write_held_open(response, http_version);
   if (response.stream_body) co_return co_await async_write_streamed(response, http_version, keep_alive);
   http::response<http::string_body> message;
   message.version(http_version);
@@ -276,6 +299,105 @@ asio::awaitable<bool> ServerSession::async_write_streamed(const HttpResponse& re
   boost::system::error_code ec;
   asio::write(stream_, http::make_chunk_last(), ec);
   co_return !ec;
+}
+
+asio::awaitable<bool> ServerSession::async_write_chunk(std::string_view bytes) {
+  beast::get_lowest_layer(stream_).expires_after(environment_.limits.io_timeout);
+  const auto [ec, written] =
+      co_await asio::async_write(stream_, http::make_chunk(asio::buffer(bytes)), kAsTuple);
+  if (ec) spdlog::debug("https: event stream to {} ended: {}", remote_address_, ec.message());
+  co_return !ec;
+}
+
+// Writes what the producer pushes as it comes, without blocking the I/O thread: the loop
+// waits on a timer that a push cancels (the stream's wake function posts that onto this
+// strand), and each write is asynchronous with io_timeout, so a peer that stops reading holds
+// only this connection, and at most for io_timeout.
+asio::awaitable<bool> ServerSession::async_write_held_open(const HttpResponse& response,
+                                                           unsigned http_version) {
+  using SteadyClock = std::chrono::steady_clock;
+  const std::shared_ptr<ResponseStream> stream = response.stream;
+  const ResponseStream::Options& options = stream->options();
+  // However the coroutine ends (even destroyed with the I/O context), the producer stops
+  // posting to this strand and the count goes down.
+  struct Guard {
+    ServerSession& session;
+    ~Guard() {
+      if (session.stream_open_) session.stream_open_->detach();
+      session.stream_open_.reset();
+      session.stream_timer_ = nullptr;
+      --session.environment_.open_streams;
+    }
+  };
+  ++environment_.open_streams;
+  const Guard guard{*this};
+  stream_open_ = stream;
+  phase_ = Phase::kStreaming;
+
+  http::response<http::empty_body> message;
+  message.version(http_version);
+  message.result(response.status);
+  message.set(http::field::server, "rapport");
+  if (!response.content_type.empty()) message.set(http::field::content_type, response.content_type);
+  for (const auto& field : response.headers) message.insert(field.name, field.value);
+  message.keep_alive(false);
+  message.chunked(true);
+  http::response_serializer<http::empty_body> serializer(message);
+  beast::get_lowest_layer(stream_).expires_after(environment_.limits.io_timeout);
+  const auto [header_error, header_bytes] =
+      co_await http::async_write_header(stream_, serializer, kAsTuple);
+  if (header_error) {
+    spdlog::debug("https: writing to {} failed: {}", remote_address_, header_error.message());
+    co_return false;
+  }
+
+  asio::steady_timer timer(stream_.get_executor());
+  stream_timer_ = &timer;
+  std::weak_ptr<ServerSession> weak = weak_from_this();
+  stream->attach([weak, strand = executor()] {
+    asio::post(strand, [weak] {
+      if (const auto self = weak.lock()) self->wake_stream();
+    });
+  });
+  const bool polls = options.poll && options.poll_every.count() > 0;
+  const auto never = SteadyClock::time_point::max();
+  // An empty heartbeat would be an empty chunk, which ends a chunked body: none then.
+  const bool heartbeats = !options.heartbeat.empty() && options.heartbeat_every.count() > 0;
+  auto next_heartbeat = heartbeats ? SteadyClock::now() + options.heartbeat_every : never;
+  auto next_poll = polls ? SteadyClock::now() + options.poll_every : never;
+  for (;;) {
+    auto drained = stream->drain();
+    if (!drained.bytes.empty()) {
+      if (!co_await async_write_chunk(drained.bytes)) co_return false;
+      if (heartbeats) next_heartbeat = SteadyClock::now() + options.heartbeat_every;
+    }
+    if (drained.ended || closing_) break;
+    if (drained.poll && polls) next_poll = SteadyClock::now();
+    if (!drained.bytes.empty()) continue;  // more may have come while writing
+    const auto now = SteadyClock::now();
+    if (now >= next_poll) {
+      next_poll = now + options.poll_every;
+      try {
+        options.poll(*stream);
+      } catch (const std::exception& e) {
+        spdlog::error("https: an event stream's poll failed for {}: {}", remote_address_,
+                      e.what());
+      }
+      continue;
+    }
+    if (now >= next_heartbeat) {
+      if (!co_await async_write_chunk(options.heartbeat)) co_return false;
+      next_heartbeat = SteadyClock::now() + options.heartbeat_every;
+      continue;
+    }
+    timer.expires_at(std::min(next_poll, next_heartbeat));
+    (void)co_await timer.async_wait(kAsTuple);  // expired, or cancelled by a wake-up
+  }
+  stream->detach();
+  beast::get_lowest_layer(stream_).expires_after(environment_.limits.io_timeout);
+  const auto [last_error, last_bytes] =
+      co_await asio::async_write(stream_, http::make_chunk_last(), kAsTuple);
+  co_return !last_error;
 }
 
 asio::awaitable<void> ServerSession::async_shutdown() {

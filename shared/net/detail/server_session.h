@@ -10,12 +10,15 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
+#include <atomic>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "shared/net/detail/session_registry.h"
 #include "shared/net/detail/tls_context.h"
@@ -28,6 +31,8 @@ struct SessionEnvironment {
   const RequestHandler& handler;
   const Limits& limits;
   SessionRegistry& registry;
+  std::atomic<std::size_t>& open_streams;  // held-open responses now
+  std::size_t max_streams;
 };
 
 class ServerSession : public std::enable_shared_from_this<ServerSession> {
@@ -58,7 +63,9 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
   void close_if(const ConnectionFilter& should_close);
 
  private:
-  enum class Phase { kWaiting, kBusy };  // kBusy: from a complete request until its response is out
+  // kBusy: from a complete request until its response is out; kStreaming: writing a
+  // held-open response (HttpResponse::stream).
+  enum class Phase { kWaiting, kBusy, kStreaming };
 
   using Stream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
   using Request = boost::beast::http::request<boost::beast::http::string_body>;
@@ -73,6 +80,13 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
                                            bool keep_alive);
   boost::asio::awaitable<bool> async_write_streamed(const HttpResponse& response,
                                                    unsigned http_version, bool keep_alive);
+  // A held-open response: false when the peer went or the stream was cut off (the connection
+  // is then closed without a shutdown); true after the last chunk.
+  boost::asio::awaitable<bool> async_write_held_open(const HttpResponse& response,
+                                                     unsigned http_version);
+  boost::asio::awaitable<bool> async_write_chunk(std::string_view bytes);
+  // On the strand, from a stream's wake function: the held-open loop looks again.
+  void wake_stream();
   boost::asio::awaitable<void> async_shutdown();
   HttpResponse call_handler(Request&& message);
 
@@ -82,6 +96,9 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
   PeerIdentity peer_;
   Phase phase_ = Phase::kWaiting;
   bool closing_ = false;  // set by close_when_idle(): no further request is read
+  // While kStreaming: the stream written and the timer its loop waits on (on the strand).
+  std::shared_ptr<ResponseStream> stream_open_;
+  boost::asio::steady_timer* stream_timer_ = nullptr;
 };
 
 }  // namespace rapport::net::detail

@@ -170,8 +170,10 @@ function listen() {
   source.addEventListener('scan', (e) => showScan(JSON.parse(e.data), Number(e.lastEventId)));
   source.addEventListener('status', (e) => showStatus(JSON.parse(e.data)));
   source.onerror = () => {
-    // Each short stream ends with an error event and the browser reconnects by itself
-    // (CONNECTING). CLOSED means it gave up: signed out (401), or something else went wrong.
+    // The stream is held open; when it drops (terminal restarted, a slow page cut off) the
+    // browser reconnects by itself after `retry` (CONNECTING) and the reconnect brings the
+    // current state (the scan missed, by Last-Event-ID, and the status). CLOSED means it gave
+    // up: signed out (401), or something else went wrong.
     if (source.readyState !== EventSource.CLOSED) return;
     if (stream !== source) return;  // signed out meanwhile
     stream = null;
@@ -325,6 +327,12 @@ function showPanel(panel) {
           button.addEventListener('click', () => redeem(offer, button));
         }
         item.appendChild(button);
+        const no = document.createElement('button');
+        no.type = 'button';
+        no.id = 'offer-decline-' + offer.id;
+        no.textContent = 'Not today';
+        no.addEventListener('click', () => decline(offer, no));
+        item.appendChild(no);
         $('offers').appendChild(item);
       }
     });
@@ -387,6 +395,15 @@ async function redeem(offer, button) {
   const {ok, answer} = await act('/api/redeem', {offer_id: offer.id});
   result('offer-result', ok, ok ? answer.message : answer.error);
   if (ok) document.body.dataset.redeemed = answer.event_id; else button.disabled = false;
+}
+
+// The customer said no: recorded as declined (the offer is not made again for a while); the
+// panel pushed next no longer lists it.
+async function decline(offer, button) {
+  button.disabled = true;
+  const {ok, answer} = await act('/api/decline', {offer_id: offer.id});
+  result('offer-result', ok, ok ? answer.message : answer.error);
+  if (ok) document.body.dataset.declined = answer.event_id; else button.disabled = false;
 }
 
 let saleLines = 0;

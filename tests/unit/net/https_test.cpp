@@ -22,6 +22,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -29,6 +30,7 @@
 #include "shared/net/https_client.h"
 #include "shared/net/https_server.h"
 #include "shared/net/net_errc.h"
+#include "tests/support/event_stream_client.h"
 #include "tests/support/temp_dir.h"
 
 namespace {
@@ -655,4 +657,182 @@ TEST_CASE("A streamed body arrives whole in chunks, and one that fails part way 
       HttpsClient::create(client_options(server->port(), TestPki::instance().client_t1()));
   const auto cut = other->request("GET", "/fail", "", kDeadline);
   CHECK_FALSE(cut.has_value());
+}
+
+// ---- Held-open responses (HttpResponse::stream, Server-Sent Events) ----
+namespace {
+
+using rapport::net::ResponseStream;
+
+// The test's end of a held-open response, with the client certificate T1.
+class RawStreamClient : public rapport::testing::EventStreamClient {
+ public:
+  RawStreamClient(std::uint16_t port, const std::string& target, bool small_buffer = false)
+      : EventStreamClient(port, TestPki::instance().client_t1(), target, {}, small_buffer) {}
+  bool read_until(std::string_view text, std::chrono::milliseconds deadline = kDeadline) {
+    return EventStreamClient::read_until(text, deadline);
+  }
+  bool read_to_end(std::chrono::milliseconds deadline = kDeadline) {
+    return EventStreamClient::read_to_end(deadline);
+  }
+};
+
+// Streams handed out by the handler below, for the test to push to.
+struct StreamBoard {
+  std::mutex mutex;
+  std::vector<std::shared_ptr<ResponseStream>> streams;
+  std::atomic<int> calls{0};
+  ResponseStream::Options options{};
+
+  rapport::net::RequestHandler handler() {
+    return [this](const HttpRequest& request) {
+      ++calls;
+      if (request.target != "/events") {
+        return HttpResponse{200, "application/json", R"({"ok":true})"};
+      }
+      HttpResponse response{200, "text/event-stream", ""};
+      response.stream = std::make_shared<ResponseStream>(options);
+      response.stream->push("retry: 1000\n\n");
+      const std::lock_guard lock(mutex);
+      streams.push_back(response.stream);
+      return response;
+    };
+  }
+
+  std::shared_ptr<ResponseStream> wait_for(std::size_t count) {
+    const auto until = Clock::now() + kDeadline;
+    while (Clock::now() < until) {
+      {
+        const std::lock_guard lock(mutex);
+        if (streams.size() >= count) return streams[count - 1];
+      }
+      std::this_thread::sleep_for(1ms);
+    }
+    FAIL("the handler did not open stream " << count);
+    return nullptr;
+  }
+};
+
+std::string event(int i) { return "id: " + std::to_string(i) + "\ndata: e" + std::to_string(i) + "\n\n"; }
+
+}  // namespace
+
+TEST_CASE("Events pushed to a held-open stream arrive in order on one connection", "[net][sse]") {
+  StreamBoard board;
+  auto server = HttpsServer::start(server_options(), board.handler());
+  RawStreamClient client(server->port(), "/events");
+  REQUIRE(client.read_until("retry: 1000"));
+  CHECK(client.received().find("text/event-stream") != std::string::npos);
+  CHECK(client.received().find("chunked") != std::string::npos);
+  const auto stream = board.wait_for(1);
+  // Pushed from another thread, one at a time as they happen, and in bursts.
+  std::atomic<int> accepted{0};
+  std::thread producer([&stream, &accepted] {
+    for (int i = 0; i < 40; ++i) {
+      if (stream->push(event(i))) ++accepted;
+      if (i % 4 == 0) std::this_thread::sleep_for(2ms);
+    }
+  });
+  producer.join();
+  REQUIRE(accepted == 40);
+  REQUIRE(client.read_until("data: e39\n\n"));
+  std::size_t at = 0;
+  for (int i = 0; i < 40; ++i) {
+    const auto found = client.received().find("data: e" + std::to_string(i) + "\n", at);
+    INFO("event " << i);
+    REQUIRE(found != std::string::npos);
+    at = found;
+  }
+  CHECK(board.calls == 1);  // one request: no reconnection
+
+  // The producer ends it: the last chunk, then the connection closes.
+  stream->close();
+  CHECK(client.read_to_end());
+  CHECK(client.received().ends_with("0\r\n\r\n"));
+  CHECK_FALSE(stream->push(event(40)));
+}
+
+TEST_CASE("A held-open stream polls every poll_every and sends heartbeats when idle", "[net][sse]") {
+  StreamBoard board;
+  board.options.heartbeat_every = 50ms;
+  board.options.poll_every = 20ms;
+  std::atomic<int> polls{0};
+  board.options.poll = [&polls](ResponseStream& stream) {
+    if (++polls == 3) stream.push("event: status\ndata: polled\n\n");
+  };
+  auto server = HttpsServer::start(server_options(), board.handler());
+  RawStreamClient client(server->port(), "/events");
+  REQUIRE(client.read_until("data: polled"));
+  REQUIRE(client.read_until(": keep-alive\n\n"));
+}
+
+TEST_CASE("request_poll makes a held-open stream poll at once", "[net][sse]") {
+  StreamBoard board;
+  board.options.poll_every = std::chrono::hours(1);  // never on its own during the test
+  board.options.poll = [](ResponseStream& stream) { stream.push("event: status\ndata: asked\n\n"); };
+  auto server = HttpsServer::start(server_options(), board.handler());
+  RawStreamClient client(server->port(), "/events");
+  REQUIRE(client.read_until("retry: 1000"));
+  board.wait_for(1)->request_poll();  // from this thread, as a POST handled elsewhere would
+  CHECK(client.read_until("data: asked"));
+}
+
+TEST_CASE("A held-open stream ends with its last chunk when the server stops", "[net][sse]") {
+  StreamBoard board;
+  auto server = HttpsServer::start(server_options(), board.handler());
+  RawStreamClient client(server->port(), "/events");
+  REQUIRE(client.read_until("retry: 1000"));
+  const auto stream = board.wait_for(1);
+  REQUIRE(stream->push(event(1)));
+  REQUIRE(client.read_until("data: e1\n"));
+  server->stop(5s);
+  CHECK(client.read_to_end());
+  CHECK(client.received().ends_with("0\r\n\r\n"));
+  CHECK(stream->closed());
+  CHECK_FALSE(stream->push(event(2)));  // the producer learns it is gone
+}
+
+TEST_CASE("A stream whose client stops reading is cut off and blocks no other request",
+          "[net][sse]") {
+  StreamBoard board;
+  board.options.max_queued_bytes = 1024 * 1024;
+  auto server = HttpsServer::start(server_options(), board.handler());
+  RawStreamClient stuck(server->port(), "/events", true);  // never reads a byte
+  const auto stream = board.wait_for(1);
+  // Push until the queue overflows: the session stopped draining it, so its write waits on
+  // the stuck peer (bounded: at most 1000 pieces of 64 KiB).
+  const std::string piece = "data: " + std::string(64 * 1024, 'x') + "\n\n";
+  int pushed = 0;
+  while (pushed < 1000 && stream->push(piece)) ++pushed;
+  INFO("pieces pushed before the cut-off: " << pushed);
+  CHECK(pushed < 1000);
+  CHECK(stream->closed());
+  // Meanwhile the server answers others.
+  auto client =
+      HttpsClient::create(client_options(server->port(), TestPki::instance().client_t1()));
+  for (int i = 0; i < 3; ++i) {
+    const auto answer = client->request("POST", "/action", "{}", kDeadline);
+    INFO(error_text(answer));
+    REQUIRE(answer.has_value());
+    CHECK(answer->status == 200);
+  }
+  RawStreamClient other(server->port(), "/events");
+  REQUIRE(other.read_until("retry: 1000"));
+}
+
+TEST_CASE("Held-open streams over max_streams are answered 503", "[net][sse]") {
+  StreamBoard board;
+  auto options = server_options();
+  options.max_streams = 1;
+  auto server = HttpsServer::start(options, board.handler());
+  RawStreamClient first(server->port(), "/events");
+  REQUIRE(first.read_until("retry: 1000"));
+  RawStreamClient second(server->port(), "/events");
+  REQUIRE(second.read_until("too many open event streams"));
+  CHECK(second.received().starts_with("HTTP/1.1 503"));
+  CHECK(board.wait_for(2)->closed());
+  board.wait_for(1)->close();
+  REQUIRE(first.read_to_end());
+  RawStreamClient third(server->port(), "/events");  // the slot is free again
+  CHECK(third.read_until("retry: 1000"));
 }
