@@ -3,6 +3,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "server/storage/store.h"
 
 namespace rapport::server {
@@ -59,11 +61,11 @@ void PointsScheduler::run() {
       const std::lock_guard lock(mutex_);
       ++runs_;
     }
-    const auto wait = lease_ == nullptr
+    const auto until_next = lease_ == nullptr
                           ? next_run - Clock::now()
                           : std::min<Clock::duration>(next_run - Clock::now(), lease_->poll());
     std::unique_lock lock(mutex_);
-    if (wake_.wait_for(lock, wait, [this] { return stopping_; })) return;
+    if (wake_.wait_for(lock, until_next, [this] { return stopping_; })) return;
   }
 }
 

@@ -21,11 +21,14 @@ bool LoginThrottle::blocked(std::string_view user, std::string_view address, Tim
 
 void LoginThrottle::record_failure(std::string_view user, std::string_view address,
                                    TimePoint now) {
+  const auto failed = [](const Result<void>& r) {
+    if (!r) spdlog::error("dashboard: cannot record a failed login: {}", r.error().message());
+    return !r;
+  };
   // Failures outside every window count for nothing: drop them so the table stays small.
-  auto r = store_.delete_login_failures_before(now - limits_.window);
-  if (r) r = store_.add_login_failure(FailureKind::kUser, user, now);
-  if (r) r = store_.add_login_failure(FailureKind::kAddress, address, now);
-  if (!r) spdlog::error("dashboard: cannot record a failed login: {}", r.error().message());
+  if (failed(store_.delete_login_failures_before(now - limits_.window))) return;
+  if (failed(store_.add_login_failure(FailureKind::kUser, user, now))) return;
+  (void)failed(store_.add_login_failure(FailureKind::kAddress, address, now));
 }
 
 void LoginThrottle::record_success(std::string_view user) {

@@ -29,9 +29,8 @@ Result<NewSession> SessionTable::open(std::int64_t user_id, TimePoint now,
                                       std::string credential) {
   sweep(now);
   NewSession fresh{random_token(), random_token()};
-  RAPPORT_TRY_VOID(store_.put_session(key_of(fresh.cookie_token),
-                                      Session{user_id, fresh.csrf_token, now, now,
-                                              std::move(credential)}));
+  const Session session{user_id, fresh.csrf_token, now, now, std::move(credential)};
+  RAPPORT_TRY_VOID(store_.put_session(key_of(fresh.cookie_token), session));
   return fresh;
 }
 
