@@ -23,6 +23,8 @@ std::string key_of(std::string_view cookie_token) {
 
 std::string random_token() { return to_hex(crypto::random_bytes(32)); }
 
+constexpr std::chrono::seconds kTouchEvery{60};
+
 }  // namespace
 
 Result<NewSession> SessionTable::open(std::int64_t user_id, TimePoint now,
@@ -48,11 +50,15 @@ std::optional<Session> SessionTable::touch(std::string_view cookie_token, TimePo
     close(cookie_token);
     return std::nullopt;
   }
-  if (auto r = store_.touch_session(key, now); !r) {
-    spdlog::error("dashboard: cannot record a session's use: {}", r.error().message());
-    return std::nullopt;
+  // A write per page would contend with syncs for the database's write lock: the last use is
+  // stored at most once a minute, so the idle timeout is kept to within a minute.
+  if (now - session.last_used >= kTouchEvery) {
+    if (auto r = store_.touch_session(key, now); !r) {
+      spdlog::error("dashboard: cannot record a session's use: {}", r.error().message());
+      return std::nullopt;
+    }
+    session.last_used = now;
   }
-  session.last_used = now;
   return session;
 }
 

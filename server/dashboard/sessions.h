@@ -52,8 +52,9 @@ class SessionTable {
   // Fails when the session cannot be stored (the database is away).
   [[nodiscard]] Result<NewSession> open(std::int64_t user_id, TimePoint now,
                                         std::string credential = {});
-  // The live session of `cookie_token`, its last use moved to `now`; nullopt (and the session
-  // dropped) once idle or lifetime has passed, and nullopt (logged) when the database fails.
+  // The live session of `cookie_token`, its last use moved to `now` (stored when a minute or
+  // more after the stored one); nullopt (and the session dropped) once idle or lifetime has
+  // passed, and nullopt (logged) when the database fails.
   [[nodiscard]] std::optional<Session> touch(std::string_view cookie_token, TimePoint now);
   void close(std::string_view cookie_token);
   // Drops every expired session (called at each login so the table does not grow).
