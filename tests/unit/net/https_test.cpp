@@ -30,6 +30,7 @@
 #include "shared/net/https_client.h"
 #include "shared/net/https_server.h"
 #include "shared/net/net_errc.h"
+#include "tests/support/catch_result.h"
 #include "tests/support/temp_dir.h"
 
 namespace {
