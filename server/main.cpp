@@ -17,6 +17,7 @@
 
 #include "server/dashboard/dashboard_handler.h"
 #include "server/enrollment_handler.h"
+#include "server/lease_keeper.h"
 #include "server/member_token_handler.h"
 #include "server/revocation_watcher.h"
 #include "server/server_config.h"
@@ -25,6 +26,7 @@
 #include "server/terminal_offers.h"
 #include "server/value_scheduler.h"
 #include "server/storage/enrollment_store.h"
+#include "server/storage/lease_store.h"
 #include "server/storage/member_rights_store.h"
 #include "server/storage/staff_store.h"
 #include "server/storage/store.h"
@@ -230,11 +232,27 @@ int main(int argc, char** argv) {
         std::move(watcher_store), *server, config.revocation_check);
     spdlog::info("rapport-server listening on {}:{} (database {})", config.listen_host,
                  server->port(), config.database.string());
+    // Several instances may share the database: each scheduled job runs where its lease is
+    // (docs/deployment.md, "Scheduled work").
+    const rapport::server::LeaseOptions lease_options{rapport::server::new_instance_id(),
+                                                      config.lease_length};
+    spdlog::info("instance id {}", lease_options.instance_id);
+    const auto keep_lease = [&](std::string name) {
+      auto leases = rapport::server::open_sqlite_lease_store(config.database);
+      if (!leases) {
+        throw std::runtime_error("cannot open the database " + config.database.string() + ": " +
+                                 leases.error().message());
+      }
+      return std::make_unique<rapport::server::LeaseKeeper>(std::move(*leases), std::move(name),
+                                                            lease_options);
+    };
+    const auto value_lease = keep_lease("value-refresh");
+    const auto expiry_lease = keep_lease("points-expiry");
     const rapport::server::ValueScheduler values(
         config.database, config.value, config.value_refresh_every, config.value_changed_every,
-        config.value_incremental_max_members);
-    const rapport::server::PointsScheduler points_expiry(config.database, config.rewards,
-                                                         config.points_expiry_every);
+        config.value_incremental_max_members, value_lease.get());
+    const rapport::server::PointsScheduler points_expiry(
+        config.database, config.rewards, config.points_expiry_every, expiry_lease.get());
     const int signal = wait_for_stop_signal();
     spdlog::info("received {}, stopping", signal == SIGINT ? "SIGINT" : "SIGTERM");
     watcher.reset();

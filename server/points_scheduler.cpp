@@ -3,6 +3,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "server/storage/store.h"
 
 namespace rapport::server {
@@ -17,8 +19,8 @@ Result<std::size_t> run_points_expiry(const std::filesystem::path& database,
 
 PointsScheduler::PointsScheduler(std::filesystem::path database,
                                  std::shared_ptr<const rewards::RewardsRules> rules,
-                                 std::chrono::milliseconds every)
-    : database_(std::move(database)), rules_(std::move(rules)), every_(every) {
+                                 std::chrono::milliseconds every, const LeaseKeeper* lease)
+    : database_(std::move(database)), rules_(std::move(rules)), every_(every), lease_(lease) {
   if (every_.count() > 0 && rules_) thread_ = std::thread([this] { run(); });
 }
 
@@ -37,17 +39,33 @@ std::size_t PointsScheduler::runs() const {
 }
 
 void PointsScheduler::run() {
+  using Clock = std::chrono::steady_clock;
+  Clock::time_point next_run = Clock::now();
+  bool held_before = false;
   for (;;) {
-    const auto expired = run_points_expiry(database_, rules_, std::chrono::system_clock::now());
-    if (!expired) {
-      spdlog::error("points expiry failed: {}; it runs again in {} s", expired.error().message(),
-                    std::chrono::duration_cast<std::chrono::seconds>(every_).count());
-    } else {
-      spdlog::info("points expiry: {} members' points expired", *expired);
+    const bool held = lease_ == nullptr || lease_->held();
+    // Taking the lease over counts as a start: run now, whenever the last holder last ran.
+    if (held && !held_before) next_run = Clock::now();
+    held_before = held;
+    if (held && Clock::now() >= next_run) {
+      next_run = Clock::now() + every_;
+      const auto expired =
+          run_points_expiry(database_, rules_, std::chrono::system_clock::now());
+      if (!expired) {
+        spdlog::error("points expiry failed: {}; it runs again in {} s",
+                      expired.error().message(),
+                      std::chrono::duration_cast<std::chrono::seconds>(every_).count());
+      } else {
+        spdlog::info("points expiry: {} members' points expired", *expired);
+      }
+      const std::lock_guard lock(mutex_);
+      ++runs_;
     }
+    const auto until_next = lease_ == nullptr
+                          ? next_run - Clock::now()
+                          : std::min<Clock::duration>(next_run - Clock::now(), lease_->poll());
     std::unique_lock lock(mutex_);
-    ++runs_;
-    if (wake_.wait_for(lock, every_, [this] { return stopping_; })) return;
+    if (wake_.wait_for(lock, until_next, [this] { return stopping_; })) return;
   }
 }
 

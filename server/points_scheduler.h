@@ -6,6 +6,10 @@
 // safe to repeat (each member's expiry is posted once per run's `now` and a zero balance has
 // nothing left to expire), so a restart never doubles it.
 //
+// With a lease (several instances on one database: server/lease_keeper.h), it runs only while
+// this instance holds it, checking every lease poll while it does not; on taking the lease
+// over it runs at once, as at a start.
+//
 // Threading: the constructor and destructor from the main thread; the job on the scheduler's.
 
 #pragma once
@@ -18,6 +22,7 @@
 #include <mutex>
 #include <thread>
 
+#include "server/lease_keeper.h"
 #include "server/rewards/rewards_rules.h"
 #include "shared/util/result.h"
 
@@ -32,9 +37,10 @@ namespace rapport::server {
 class PointsScheduler {
  public:
   // Does nothing when `every` is zero or there are no rules (nothing ever expires then).
+  // `lease`, when given, must outlive the scheduler.
   PointsScheduler(std::filesystem::path database,
                   std::shared_ptr<const rewards::RewardsRules> rules,
-                  std::chrono::milliseconds every);
+                  std::chrono::milliseconds every, const LeaseKeeper* lease = nullptr);
   ~PointsScheduler();  // stops and joins; a run in progress finishes first
   PointsScheduler(const PointsScheduler&) = delete;
   PointsScheduler& operator=(const PointsScheduler&) = delete;
@@ -48,6 +54,7 @@ class PointsScheduler {
   std::filesystem::path database_;
   std::shared_ptr<const rewards::RewardsRules> rules_;
   std::chrono::milliseconds every_;
+  const LeaseKeeper* lease_;
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;  // guarded by mutex_

@@ -121,6 +121,8 @@ ServerConfig load_server_config(const std::filesystem::path& file) {
   }
   c.points_expiry_every =
       std::chrono::hours(config.integer_or("rewards.expire_every_hours", 24, 0, 24 * 31));
+  c.lease_length =
+      std::chrono::milliseconds(config.integer_or("leases.length_ms", 30'000, 300, 3'600'000));
   return c;
 }
 

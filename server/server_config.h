@@ -74,6 +74,9 @@ struct ServerConfig {
   // [rewards] expire_every_hours: how often the points expiry job runs (and once at start);
   // 0: only `rapportctl points expire`.
   std::chrono::hours points_expiry_every{24};
+  // [leases] length_ms: how long a scheduled job's lease lasts unrenewed, i.e. how soon another
+  // instance takes over the jobs of one that died (server/lease_keeper.h).
+  std::chrono::milliseconds lease_length{30'000};
 };
 
 [[nodiscard]] ServerConfig load_server_config(const std::filesystem::path& file);

@@ -13,12 +13,13 @@ namespace rapport::server {
 
 ValueScheduler::ValueScheduler(std::filesystem::path database, value::ValueConfig config,
                                std::chrono::hours every, std::chrono::minutes changed_every,
-                               std::size_t max_changed)
+                               std::size_t max_changed, const LeaseKeeper* lease)
     : database_(std::move(database)),
       config_(config),
       every_(every),
       changed_every_(changed_every),
-      max_changed_(max_changed) {
+      max_changed_(max_changed),
+      lease_(lease) {
   if (every_.count() > 0) thread_ = std::thread([this] { run(); });
 }
 
@@ -43,6 +44,7 @@ void ValueScheduler::run() {
     }
     const bool full = Clock::now() >= next_full;
     if (full) next_full = Clock::now() + every_;
+    if (lease_ != nullptr && !lease_->held()) continue;  // another instance refreshes
     auto store = open_sqlite_store(database_);
     if (!store) {
       spdlog::error("value refresh: cannot open {}: {}", database_.string(),

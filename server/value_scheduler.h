@@ -6,6 +6,9 @@
 // In between, every `changed_every`, it values the members syncs changed (a full refresh
 // when more than `max_changed` changed: a large sync).
 //
+// With a lease (several instances on one database: server/lease_keeper.h), a refresh that
+// falls due runs only while this instance holds it; the other instances skip it.
+//
 // Threading: start() and the destructor from the main thread; the refresh on the scheduler's.
 
 #pragma once
@@ -16,6 +19,7 @@
 #include <mutex>
 #include <thread>
 
+#include "server/lease_keeper.h"
 #include "server/value/value_model.h"
 
 namespace rapport::server {
@@ -25,7 +29,7 @@ class ValueScheduler {
   // Does nothing when `every` is zero; no refresh between full ones when `changed_every` is.
   ValueScheduler(std::filesystem::path database, value::ValueConfig config,
                  std::chrono::hours every, std::chrono::minutes changed_every = {},
-                 std::size_t max_changed = 10'000);
+                 std::size_t max_changed = 10'000, const LeaseKeeper* lease = nullptr);
   ~ValueScheduler();  // stops and joins; a refresh in progress finishes first
   ValueScheduler(const ValueScheduler&) = delete;
   ValueScheduler& operator=(const ValueScheduler&) = delete;
@@ -38,6 +42,7 @@ class ValueScheduler {
   std::chrono::hours every_;
   std::chrono::minutes changed_every_;
   std::size_t max_changed_;
+  const LeaseKeeper* lease_;  // null: always runs; else must outlive the scheduler
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;  // guarded by mutex_

@@ -3,14 +3,14 @@
 
 #include <spdlog/spdlog.h>
 
-#include "shared/net/https_client.h"
+#include "shared/net/failover_client.h"
+#include "shared/net/net_errc.h"
 #include "shared/protocol/sync_messages.h"
 
 namespace rapport::terminal {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-// How long an offline terminal skips lookups after one failed.
+// How long an offline terminal skips lookups after every server failed.
 constexpr std::chrono::seconds kQuietAfterFailure{15};
 
 class ServerCardLookup final : public CardLookup {
@@ -19,13 +19,13 @@ class ServerCardLookup final : public CardLookup {
       : client_(std::move(client)), deadline_(deadline) {}
 
   std::optional<domain::Member> find(const std::string& token) override {
-    if (Clock::now() < quiet_until_) return std::nullopt;
     const std::string target = std::string(protocol::kCardsPath) + token;
     const auto response = client_->request("GET", target, "", deadline_);
     if (!response) {
-      spdlog::warn("card lookup: no answer within {} ms ({}); not asking again for {} s",
-                   deadline_.count(), response.error().message(), kQuietAfterFailure.count());
-      quiet_until_ = Clock::now() + kQuietAfterFailure;
+      if (response.error() != net::NetErrc::kResting) {
+        spdlog::warn("card lookup: no answer within {} ms ({})", deadline_.count(),
+                     response.error().message());
+      }
       return std::nullopt;
     }
     if (response->status == 404) return std::nullopt;
@@ -44,19 +44,15 @@ class ServerCardLookup final : public CardLookup {
  private:
   std::unique_ptr<net::HttpsClient> client_;
   std::chrono::milliseconds deadline_;
-  Clock::time_point quiet_until_{};
 };
 
 }  // namespace
 
 std::unique_ptr<CardLookup> make_server_card_lookup(const TerminalConfig& config) {
   if (config.card_lookup_timeout.count() == 0) return nullptr;
-  net::ClientOptions options;
-  options.host = config.server_host;
-  options.port = config.server_port;
-  options.server_name = config.server_name;
-  options.tls = config.tls;
-  return std::make_unique<ServerCardLookup>(net::HttpsClient::create(options),
+  auto options = failover_options(config, "card lookup");
+  options.rest_after_failure = kQuietAfterFailure;
+  return std::make_unique<ServerCardLookup>(net::FailoverClient::create(options),
                                             config.card_lookup_timeout);
 }
 

@@ -6,7 +6,7 @@
 #include "drivers/ccid/ccid_errc.h"
 #include "shared/card/member_token.h"
 #include "shared/card/token_errc.h"
-#include "shared/net/https_client.h"
+#include "shared/net/failover_client.h"
 #include "shared/util/hex.h"
 #include "terminal/chip_write_errc.h"
 #include "terminal/signed_cards.h"
@@ -64,13 +64,9 @@ class ServerTokenIssuer final : public MemberTokenIssuer {
 }  // namespace
 
 std::unique_ptr<MemberTokenIssuer> make_server_token_issuer(const TerminalConfig& config) {
-  net::ClientOptions options;
-  options.host = config.server_host;
-  options.port = config.server_port;
-  options.server_name = config.server_name;
-  options.tls = config.tls;
-  return std::make_unique<ServerTokenIssuer>(net::HttpsClient::create(options),
-                                             config.request_timeout);
+  return std::make_unique<ServerTokenIssuer>(
+      net::FailoverClient::create(failover_options(config, "member token")),
+      config.request_timeout);
 }
 
 Result<card::VerifiedMemberToken> write_member_chip(MemberTokenIssuer& issuer,

@@ -6,7 +6,8 @@
 #include <algorithm>
 
 #include "shared/domain/event_id.h"
-#include "shared/net/https_client.h"
+#include "shared/net/failover_client.h"
+#include "shared/net/net_errc.h"
 #include "shared/protocol/event_payloads.h"
 #include "shared/protocol/sync_messages.h"
 #include "shared/util/clock.h"
@@ -14,7 +15,7 @@
 namespace rapport::terminal {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+// How long the desk keeps to the offline rules after every server failed.
 constexpr std::chrono::seconds kQuietAfterFailure{15};
 
 class ServerBalanceSource final : public BalanceSource {
@@ -23,14 +24,14 @@ class ServerBalanceSource final : public BalanceSource {
       : client_(std::move(client)), deadline_(deadline) {}
 
   std::optional<std::int64_t> balance(std::int64_t member_id) override {
-    if (Clock::now() < quiet_until_) return std::nullopt;
     const std::string target = std::string(protocol::kMembersPath) + std::to_string(member_id) +
                                std::string(protocol::kBalanceSuffix);
     const auto response = client_->request("GET", target, "", deadline_);
     if (!response) {
-      spdlog::warn("balance check: no answer within {} ms ({}); offline rules for {} s",
-                   deadline_.count(), response.error().message(), kQuietAfterFailure.count());
-      quiet_until_ = Clock::now() + kQuietAfterFailure;
+      if (response.error() != net::NetErrc::kResting) {
+        spdlog::warn("balance check: no answer within {} ms ({}); offline rules",
+                     deadline_.count(), response.error().message());
+      }
       return std::nullopt;
     }
     if (response->status != 200) {
@@ -48,7 +49,6 @@ class ServerBalanceSource final : public BalanceSource {
  private:
   std::unique_ptr<net::HttpsClient> client_;
   std::chrono::milliseconds deadline_;
-  Clock::time_point quiet_until_{};
 };
 
 std::string day_of(std::chrono::system_clock::time_point now) { return to_iso8601(now).substr(0, 10); }
@@ -72,12 +72,9 @@ ErrorCode not_recorded(const ErrorCode& e) {
 std::unique_ptr<BalanceSource> make_server_balance_source(const TerminalConfig& config) {
   // No server to ask (a bench or test without one): the desk decides offline, within limits.
   if (config.balance_check_timeout.count() == 0 || config.server_host.empty()) return nullptr;
-  net::ClientOptions options;
-  options.host = config.server_host;
-  options.port = config.server_port;
-  options.server_name = config.server_name;
-  options.tls = config.tls;
-  return std::make_unique<ServerBalanceSource>(net::HttpsClient::create(options),
+  auto options = failover_options(config, "balance check");
+  options.rest_after_failure = kQuietAfterFailure;
+  return std::make_unique<ServerBalanceSource>(net::FailoverClient::create(options),
                                                config.balance_check_timeout);
 }
 

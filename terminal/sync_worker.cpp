@@ -7,7 +7,7 @@
 #include <random>
 #include <stdexcept>
 
-#include "shared/net/https_client.h"
+#include "shared/net/failover_client.h"
 #include "shared/protocol/card_messages.h"
 #include "shared/protocol/sync_messages.h"
 #include "shared/util/clock.h"
@@ -48,13 +48,11 @@ SyncWorker::SyncWorker(const TerminalConfig& config, std::shared_ptr<LiveKeyring
     throw std::runtime_error("cannot open " + config.database.string() + ": " +
                              db.error().message());
   }
-  net::ClientOptions options;
-  options.host = config.server_host;
-  options.port = config.server_port;
-  options.server_name = config.server_name;
-  options.tls = config.tls;
+  // Several servers: a failed request goes to the next at once, the same batch with the same
+  // event ids, so each event is still stored once (docs/protocol.md).
+  auto options = failover_options(config, "sync");
   options.limits.max_body_bytes = kMaxChangesPageBytes;
-  state_ = std::make_unique<State>(std::move(*db), net::HttpsClient::create(options));
+  state_ = std::make_unique<State>(std::move(*db), net::FailoverClient::create(options));
 }
 
 SyncWorker::~SyncWorker() { stop(); }

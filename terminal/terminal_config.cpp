@@ -13,10 +13,27 @@ TerminalConfig load_terminal_config(const std::filesystem::path& file) {
   c.terminal_id = config.string("terminal.id");
   c.store_id = config.string("terminal.store");
   c.database = config.path("terminal.database");
-  const auto server = config::host_port(config, "server.address");
-  c.server_host = server.host;
-  c.server_port = server.port;
-  c.server_name = config.optional_string("server.name").value_or(server.host);
+  const auto addresses = config.string_array("server.addresses");
+  if (!addresses.empty() && config.optional_string("server.address")) {
+    config.fail("server.addresses", "give either address = \"host:port\" or addresses = "
+                                    "[\"host1:port\", \"host2:port\"], not both");
+  }
+  if (addresses.empty()) {
+    const auto server = config::host_port(config, "server.address");
+    c.servers.push_back({server.host, server.port});
+  }
+  for (const auto& text : addresses) {
+    const auto server = config::parse_host_port(text);
+    if (!server) {
+      config.fail("server.addresses", "\"" + text + "\" is not host:port, e.g. \"10.0.0.5:8443\"");
+    }
+    c.servers.push_back({server->host, server->port});
+  }
+  c.server_host = c.servers.front().host;
+  c.server_port = c.servers.front().port;
+  // One address: its host is the default name (as before); several: each their own.
+  c.server_name = config.optional_string("server.name")
+                      .value_or(c.servers.size() == 1 ? c.server_host : std::string());
   c.tls.certificate = config.path("tls.certificate");
   c.tls.private_key = config.path("tls.private_key");
   c.tls.ca_certificates = config.path("tls.ca_certificates");
@@ -56,6 +73,16 @@ TerminalConfig load_terminal_config(const std::filesystem::path& file) {
   }
   c.readers = drivers::load_reader_config(config);
   return c;
+}
+
+net::FailoverOptions failover_options(const TerminalConfig& config, std::string purpose) {
+  net::FailoverOptions options;
+  options.servers = config.servers;
+  if (options.servers.empty()) options.servers.push_back({config.server_host, config.server_port});
+  options.server_name = config.server_name;
+  options.tls = config.tls;
+  options.purpose = std::move(purpose);
+  return options;
 }
 
 }  // namespace rapport::terminal

@@ -11,9 +11,11 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "drivers/usb/reader_config.h"
 #include "shared/card/phone_number.h"
+#include "shared/net/failover_client.h"
 #include "shared/net/https.h"
 
 namespace rapport::terminal {
@@ -22,9 +24,15 @@ struct TerminalConfig {
   std::string terminal_id;  // must equal the certificate's common name
   std::string store_id;
   std::filesystem::path database;
+  // [server] address, or addresses = ["h1:port", "h2:port"]: the chain's server instances,
+  // tried in order, failing over to the next (shared/net/failover_client.h). server_host and
+  // server_port are the first of them.
+  std::vector<net::ServerAddress> servers;
   std::string server_host;
   std::uint16_t server_port = 0;
-  std::string server_name;  // the name the server's certificate must carry
+  // The name every server's certificate must carry ([server] name); defaults to the host of
+  // the address (of each address, when there are several).
+  std::string server_name;
   net::TlsFiles tls;
   std::string issuer_prefix;
   std::filesystem::path card_key;
@@ -61,5 +69,10 @@ struct TerminalConfig {
 };
 
 [[nodiscard]] TerminalConfig load_terminal_config(const std::filesystem::path& file);
+
+// What a client of config's servers needs ({server_host, server_port} when `servers` is
+// empty): addresses, name, TLS files; `purpose` names it in the log. Pure.
+[[nodiscard]] net::FailoverOptions failover_options(const TerminalConfig& config,
+                                                    std::string purpose);
 
 }  // namespace rapport::terminal

@@ -104,8 +104,8 @@ DashboardHandler::DashboardHandler(StaffStore& store, DashboardOptions options, 
     : store_(store),
       options_(options),
       clock_(clock ? std::move(clock) : Clock([] { return std::chrono::system_clock::now(); })),
-      sessions_(options.sessions),
-      throttle_(options.throttle),
+      sessions_(options.sessions, store.sessions()),
+      throttle_(options.throttle, store.sessions()),
       dummy_hash_(crypto::hash_password("no such user", options.password_cost).value()) {}
 
 net::HttpResponse DashboardHandler::handle(const net::HttpRequest& request) {
@@ -296,7 +296,12 @@ net::HttpResponse DashboardHandler::login(const net::HttpRequest& request) {
   if (const auto previous = cookie_value(request.header("cookie"), kSessionCookie)) {
     sessions_.close(*previous);
   }
-  const NewSession session = sessions_.open(user.user.id, now, std::move(credential));
+  const auto opened = sessions_.open(user.user.id, now, std::move(credential));
+  if (!opened) {
+    spdlog::error("dashboard: cannot store a new session: {}", opened.error().message());
+    return json_error(503, "cannot store the session now: try again");
+  }
+  const NewSession& session = *opened;
   if (!audit(request, &user.user, {}, "login", "", "ok")) {
     return json_error(503, "cannot write the audit log: try again");
   }

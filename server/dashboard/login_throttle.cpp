@@ -1,44 +1,41 @@
 // server/dashboard/login_throttle.cpp
 #include "server/dashboard/login_throttle.h"
 
-namespace rapport::server {
-namespace {
-constexpr std::size_t kSweepAbove = 10'000;
-}  // namespace
+#include <spdlog/spdlog.h>
 
-void LoginThrottle::prune(Failures& failures, TimePoint now) const {
-  while (!failures.empty() && now - failures.front() >= limits_.window) failures.pop_front();
-}
+#include "server/storage/session_store.h"
+
+namespace rapport::server {
 
 bool LoginThrottle::blocked(std::string_view user, std::string_view address, TimePoint now) {
-  bool refuse = false;
-  if (const auto u = by_user_.find(std::string(user)); u != by_user_.end()) {
-    prune(u->second, now);
-    refuse = u->second.size() >= limits_.per_user;
-    if (u->second.empty()) by_user_.erase(u);
+  const auto since = now - limits_.window;
+  const auto by_user = store_.login_failures_since(FailureKind::kUser, user, since);
+  const auto by_address = store_.login_failures_since(FailureKind::kAddress, address, since);
+  if (!by_user || !by_address) {
+    spdlog::error("dashboard: cannot read failed logins ({}); refusing the login",
+                  (!by_user ? by_user.error() : by_address.error()).message());
+    return true;
   }
-  if (const auto a = by_address_.find(std::string(address)); a != by_address_.end()) {
-    prune(a->second, now);
-    refuse = refuse || a->second.size() >= limits_.per_address;
-    if (a->second.empty()) by_address_.erase(a);
-  }
-  return refuse;
+  return *by_user >= limits_.per_user || *by_address >= limits_.per_address;
 }
 
 void LoginThrottle::record_failure(std::string_view user, std::string_view address,
                                    TimePoint now) {
-  // Names that are tried once and never again would otherwise stay forever.
-  if (by_user_.size() + by_address_.size() > kSweepAbove) {
-    for (auto* table : {&by_user_, &by_address_}) {
-      for (auto& [key, failures] : *table) prune(failures, now);
-      std::erase_if(*table, [](const auto& entry) { return entry.second.empty(); });
-    }
-  }
-  by_user_[std::string(user)].push_back(now);
-  by_address_[std::string(address)].push_back(now);
+  const auto failed = [](const Result<void>& r) {
+    if (!r) spdlog::error("dashboard: cannot record a failed login: {}", r.error().message());
+    return !r;
+  };
+  // Failures outside every window count for nothing: drop them so the table stays small.
+  if (failed(store_.delete_login_failures_before(now - limits_.window))) return;
+  if (failed(store_.add_login_failure(FailureKind::kUser, user, now))) return;
+  (void)failed(store_.add_login_failure(FailureKind::kAddress, address, now));
 }
 
-void LoginThrottle::record_success(std::string_view user) { by_user_.erase(std::string(user)); }
+void LoginThrottle::record_success(std::string_view user) {
+  if (auto r = store_.clear_login_failures(FailureKind::kUser, user); !r) {
+    spdlog::error("dashboard: cannot clear failed logins: {}", r.error().message());
+  }
+}
 
 std::string_view address_without_port(std::string_view remote) {
   if (!remote.empty() && remote.front() == '[') {

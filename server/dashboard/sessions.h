@@ -1,10 +1,12 @@
 // server/dashboard/sessions.h
 //
-// The dashboard's login sessions, in memory: a random token in an HttpOnly cookie, found by
-// its SHA-256 (the token itself is never kept), with a CSRF token of its own, an idle timeout
-// and an absolute lifetime. A restart logs everyone out, which is acceptable for staff.
+// The dashboard's login sessions: a random token in an HttpOnly cookie, found by its SHA-256
+// (the token itself is never kept), with a CSRF token of its own, an idle timeout and an
+// absolute lifetime. They are kept in the database (server/storage/session_store.h), so any
+// server instance answers a session another opened, and a restart logs no one out.
 //
-// Thread-safety: one thread (the dashboard listener's I/O thread). Time is passed in.
+// Thread-safety: one thread (the dashboard listener's I/O thread), as its SessionStore. Time
+// is passed in.
 
 #pragma once
 
@@ -13,9 +15,12 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
+
+#include "shared/util/result.h"
 
 namespace rapport::server {
+
+class SessionStore;  // server/storage/session_store.h
 
 using TimePoint = std::chrono::system_clock::time_point;
 
@@ -41,24 +46,28 @@ struct NewSession {
 
 class SessionTable {
  public:
-  explicit SessionTable(SessionLimits limits) : limits_(limits) {}
+  // `store` must outlive the table.
+  SessionTable(SessionLimits limits, SessionStore& store) : limits_(limits), store_(store) {}
 
-  [[nodiscard]] NewSession open(std::int64_t user_id, TimePoint now,
-                                std::string credential = {});
-  // The live session of `cookie_token`, its last use moved to `now`; nullopt (and the session
-  // dropped) once idle or lifetime has passed.
+  // Fails when the session cannot be stored (the database is away).
+  [[nodiscard]] Result<NewSession> open(std::int64_t user_id, TimePoint now,
+                                        std::string credential = {});
+  // The live session of `cookie_token`, its last use moved to `now` (stored when a minute or
+  // more after the stored one); nullopt (and the session dropped) once idle or lifetime has
+  // passed, and nullopt (logged) when the database fails.
   [[nodiscard]] std::optional<Session> touch(std::string_view cookie_token, TimePoint now);
   void close(std::string_view cookie_token);
-  // Drops every expired session (called now and then so the table does not grow).
+  // Drops every expired session (called at each login so the table does not grow).
   void sweep(TimePoint now);
-  [[nodiscard]] std::size_t size() const { return sessions_.size(); }
+  // Sessions stored, expired or not (0 when the database fails).
+  [[nodiscard]] std::size_t size();
   [[nodiscard]] const SessionLimits& limits() const { return limits_; }
 
  private:
   [[nodiscard]] bool expired(const Session& session, TimePoint now) const;
 
   SessionLimits limits_;
-  std::unordered_map<std::string, Session> sessions_;  // by hex SHA-256 of the cookie token
+  SessionStore& store_;
 };
 
 // True when `a` and `b` are equal, in time that does not depend on where they differ.

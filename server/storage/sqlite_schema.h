@@ -11,7 +11,7 @@
 
 namespace rapport::server {
 
-inline constexpr std::array<storage::Migration, 20> kSqliteMigrations{{
+inline constexpr std::array<storage::Migration, 21> kSqliteMigrations{{
     {1, R"sql(
 CREATE TABLE stores (
   id   TEXT PRIMARY KEY,
@@ -543,6 +543,32 @@ CREATE TABLE reward_costs (
 );
 CREATE INDEX reward_costs_day ON reward_costs(occurred_at);
 CREATE INDEX reward_costs_member ON reward_costs(member_id);
+)sql"},
+    // Several server instances on one database (issue 12, docs/deployment.md): `leases`, so
+    // each scheduled job runs on one instance at a time (server/lease_keeper.h); the
+    // dashboard's sessions (by SHA-256 of the cookie token, never the token) and its failed
+    // logins, so any instance answers any staff browser. Times: milliseconds since 1970 UTC.
+    {21, R"sql(
+CREATE TABLE leases (
+  name       TEXT PRIMARY KEY,
+  holder     TEXT NOT NULL,
+  expires_at INTEGER NOT NULL
+);
+CREATE TABLE dashboard_sessions (
+  token_sha256 TEXT PRIMARY KEY,
+  user_id      INTEGER NOT NULL,
+  csrf_token   TEXT NOT NULL,
+  credential   TEXT NOT NULL,
+  created_at   INTEGER NOT NULL,
+  last_used_at INTEGER NOT NULL
+);
+CREATE TABLE login_failures (
+  kind      TEXT NOT NULL CHECK (kind IN ('user', 'address')),
+  key       TEXT NOT NULL,
+  failed_at INTEGER NOT NULL
+);
+CREATE INDEX login_failures_key ON login_failures(kind, key, failed_at);
+CREATE INDEX login_failures_time ON login_failures(failed_at);
 )sql"},
 }};
 

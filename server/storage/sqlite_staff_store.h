@@ -18,7 +18,10 @@ namespace rapport::server::sqlite {
 
 class SqliteStaffStore final : public StaffStore {
  public:
-  explicit SqliteStaffStore(storage::Database db) : db_(std::move(db)) {}
+  explicit SqliteStaffStore(storage::Database db)
+      : db_(std::move(db)), sessions_(sqlite_session_store_on(db_)) {}
+
+  SessionStore& sessions() override { return *sessions_; }
 
   Result<std::int64_t> add_user(const NewStaffUser& user, const std::string& created_at) override;
   Result<std::vector<StaffUser>> list_users() override;
@@ -68,6 +71,7 @@ class SqliteStaffStore final : public StaffStore {
   Result<std::vector<FollowUp>> follow_ups_where(std::string_view where, const BindOne& bind);
 
   storage::Database db_;
+  std::unique_ptr<SessionStore> sessions_;  // on db_; declared after it
 };
 
 }  // namespace rapport::server::sqlite

@@ -19,6 +19,7 @@
 
 #include "server/dashboard/staff.h"
 #include "server/reports/report.h"
+#include "server/storage/session_store.h"
 #include "server/value/value_model.h"
 #include "shared/util/result.h"
 
@@ -225,6 +226,9 @@ class StaffStore {
   // Opens (creating and migrating as needed) the server's SQLite file.
   [[nodiscard]] static Result<std::unique_ptr<StaffStore>> open(const std::filesystem::path& file);
   virtual ~StaffStore() = default;
+
+  // The dashboard's sessions and failed logins, on this store's connection (same thread).
+  [[nodiscard]] virtual SessionStore& sessions() = 0;
 
   // The new user's id. kConstraint when the name is taken or a store does not exist.
   [[nodiscard]] virtual Result<std::int64_t> add_user(const NewStaffUser& user,

@@ -25,6 +25,8 @@ class NetCategory final : public boost::system::error_category {
         return "malformed HTTP response";
       case NetErrc::kConnectionClosed:
         return "connection closed by the peer";
+      case NetErrc::kResting:
+        return "not sent: no server answered moments ago";
     }
     return "unknown net error";
   }

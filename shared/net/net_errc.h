@@ -16,6 +16,7 @@ enum class NetErrc {
   kBodyTooLarge,      // a response body or header exceeded Limits; the connection is dropped
   kBadResponse,       // the peer sent bytes that do not parse as an HTTP/1.1 response
   kConnectionClosed,  // the peer closed the connection (TCP or TLS) before a full response
+  kResting,           // not sent: every server failed moments ago (FailoverClient's quiet time)
 };
 
 [[nodiscard]] const boost::system::error_category& net_category() noexcept;

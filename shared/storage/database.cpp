@@ -82,6 +82,9 @@ Result<Database> Database::open(const std::filesystem::path& file,
     const auto started = std::chrono::steady_clock::now();
     auto tx = Transaction::begin(database);
     if (!tx) return tx.error();
+    // Another process on the same file (a second server instance starting at the same time)
+    // may have applied it while this one waited for the write lock.
+    if (database.schema_version() >= migration.version) continue;
     if (auto r = database.execute(migration.sql); !r) return r.error();
     if (auto r = database.execute("PRAGMA user_version=" + std::to_string(migration.version)); !r) {
       return r.error();

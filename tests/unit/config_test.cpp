@@ -65,3 +65,34 @@ TEST_CASE("a terminal config with a bad issuer prefix is refused at load", "[con
   CHECK_THROWS_WITH(rapport::terminal::load_terminal_config(dir / "bad.toml"),
                     Contains("cards.issuer_prefix") && Contains("6 digits"));
 }
+
+TEST_CASE("a terminal config lists one server address or several", "[config][failover]") {
+  rapport::testing::TempDir dir;
+  const auto with_server = [&](const std::string& name, const std::string& server) {
+    rapport::write_file_atomically(
+        dir / name,
+        "[terminal]\nid = \"T1\"\nstore = \"S1\"\ndatabase = \"t.db\"\n[server]\n" + server +
+            "[tls]\ncertificate = \"c\"\nprivate_key = \"k\"\nca_certificates = \"ca\"\n"
+            "[cards]\ncard_key = \"card.key\"\nissuer_prefix = \"627599\"\n",
+        false);
+    return dir / name;
+  };
+  const auto two = rapport::terminal::load_terminal_config(
+      with_server("two.toml", "addresses = [\"10.0.0.5:8443\", \"[::1]:9443\"]\n"));
+  REQUIRE(two.servers.size() == 2);
+  CHECK(two.servers[1].host == "::1");
+  CHECK(two.servers[1].port == 9443);
+  CHECK(two.server_host == "10.0.0.5");
+  CHECK(two.server_name.empty());  // each server is checked against its own host
+  const auto options = rapport::terminal::failover_options(two, "sync");
+  CHECK(options.servers.size() == 2);
+  const auto named = rapport::terminal::load_terminal_config(with_server(
+      "named.toml", "addresses = [\"10.0.0.5:8443\"]\nname = \"rapport.example\"\n"));
+  CHECK(named.server_name == "rapport.example");
+  CHECK_THROWS_WITH(rapport::terminal::load_terminal_config(with_server(
+                        "both.toml", "address = \"h:1\"\naddresses = [\"h:2\"]\n")),
+                    Contains("server.addresses") && Contains("not both"));
+  CHECK_THROWS_WITH(rapport::terminal::load_terminal_config(
+                        with_server("bad.toml", "addresses = [\"nohost\"]\n")),
+                    Contains("server.addresses") && Contains("host:port"));
+}

@@ -27,10 +27,12 @@
 #include <vector>
 
 #include "shared/crypto/certificates.h"
+#include "shared/net/failover_client.h"
 #include "shared/net/https_client.h"
 #include "shared/net/https_server.h"
 #include "shared/net/net_errc.h"
 #include "tests/support/event_stream_client.h"
+#include "tests/support/catch_result.h"
 #include "tests/support/temp_dir.h"
 
 namespace {
@@ -835,4 +837,82 @@ TEST_CASE("Held-open streams over max_streams are answered 503", "[net][sse]") {
   REQUIRE(first.read_to_end());
   RawStreamClient third(server->port(), "/events");  // the slot is free again
   CHECK(third.read_until("retry: 1000"));
+// --- FailoverClient: several server instances (shared/net/failover_client.h) ---
+
+namespace {
+
+rapport::net::FailoverOptions failover_to(std::vector<std::uint16_t> ports,
+                                          std::chrono::milliseconds rest = 0ms) {
+  rapport::net::FailoverOptions options;
+  for (const auto port : ports) options.servers.push_back({"127.0.0.1", port});
+  options.tls = TestPki::instance().client_t1();
+  options.rest_after_failure = rest;
+  return options;
+}
+
+// A loopback port nothing listens on (a server that was there and died).
+std::uint16_t dead_port() {
+  Recorder recorder;
+  auto server = HttpsServer::start(server_options(), recorder.handler());
+  const auto port = server->port();
+  server->stop();
+  return port;
+}
+
+}  // namespace
+
+TEST_CASE("A failover client moves to the next server when one dies, and stays there",
+          "[net][failover]") {
+  Recorder first_calls;
+  Recorder second_calls;
+  auto first = HttpsServer::start(server_options(), first_calls.handler());
+  auto second = HttpsServer::start(server_options(), second_calls.handler());
+  auto client = rapport::net::FailoverClient::create(failover_to({first->port(), second->port()}));
+  REQUIRE(client->request("POST", "/one", "{}", kDeadline));
+  CHECK(first_calls.calls == 1);
+  CHECK(second_calls.calls == 0);
+
+  first->stop();
+  // The same request goes to the second server within the same call.
+  const auto moved = client->request("POST", "/two", "{}", kDeadline);
+  REQUIRE(moved);
+  CHECK(moved->body == R"({"echo":"/two"})");
+  CHECK(second_calls.calls == 1);
+  CHECK(client->current() == "127.0.0.1:" + std::to_string(second->port()));
+  // It sticks to the one that works: the dead one is not tried first again.
+  const auto started = Clock::now();
+  REQUIRE(client->request("GET", "/three", "", kDeadline));
+  CHECK(second_calls.calls == 2);
+  CHECK(first_calls.calls == 1);
+  CHECK(Clock::now() - started < 1s);
+}
+
+TEST_CASE("A server that times out is left for the next at the following request",
+          "[net][failover]") {
+  SilentListener stuck;
+  Recorder calls;
+  auto working = HttpsServer::start(server_options(), calls.handler());
+  auto client = rapport::net::FailoverClient::create(failover_to({stuck.port(), working->port()}));
+  // The whole deadline goes on the stuck one: no time is left for the other in this call.
+  const auto first = client->request("GET", "/a", "", 300ms);
+  CHECK_FALSE(first.has_value());
+  CHECK(calls.calls == 0);
+  const auto second = client->request("GET", "/b", "", 300ms);
+  REQUIRE(second);
+  CHECK(calls.calls == 1);
+}
+
+TEST_CASE("A failover client rests after every server failed, then tries again",
+          "[net][failover]") {
+  auto client = rapport::net::FailoverClient::create(failover_to({dead_port(), dead_port()}, 300ms));
+  const auto failed = client->request("GET", "/a", "", kDeadline);
+  REQUIRE_FALSE(failed.has_value());
+  CHECK(failed.error() != NetErrc::kResting);
+  const auto resting = client->request("GET", "/b", "", kDeadline);
+  REQUIRE_FALSE(resting.has_value());
+  CHECK(resting.error() == NetErrc::kResting);
+  std::this_thread::sleep_for(350ms);
+  const auto again = client->request("GET", "/c", "", kDeadline);
+  REQUIRE_FALSE(again.has_value());
+  CHECK(again.error() != NetErrc::kResting);
 }
