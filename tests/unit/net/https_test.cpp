@@ -837,6 +837,8 @@ TEST_CASE("Held-open streams over max_streams are answered 503", "[net][sse]") {
   REQUIRE(first.read_to_end());
   RawStreamClient third(server->port(), "/events");  // the slot is free again
   CHECK(third.read_until("retry: 1000"));
+}
+
 // --- FailoverClient: several server instances (shared/net/failover_client.h) ---
 
 namespace {
