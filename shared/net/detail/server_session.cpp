@@ -58,6 +58,21 @@ HttpResponse json_error(unsigned status, std::string_view message) {
   return HttpResponse{status, "application/json", R"({"error":")" + std::string(message) + R"("})"};
 }
 
+// The head of a chunked response (a streamed body or a held-open stream): status, server,
+// content type and the handler's headers; the body follows as chunks.
+http::response<http::empty_body> chunked_head(const HttpResponse& response,
+                                              unsigned http_version, bool keep_alive) {
+  http::response<http::empty_body> message;
+  message.version(http_version);
+  message.result(response.status);
+  message.set(http::field::server, "rapport");
+  if (!response.content_type.empty()) message.set(http::field::content_type, response.content_type);
+  for (const auto& field : response.headers) message.insert(field.name, field.value);
+  message.keep_alive(keep_alive);
+  message.chunked(true);
+  return message;
+}
+
 }  // namespace
 
 ServerSession::ServerSession(asio::ip::tcp::socket socket, asio::ssl::context& tls,
@@ -256,14 +271,7 @@ asio::awaitable<bool> ServerSession::async_write_streamed(const HttpResponse& re
                                                           unsigned http_version,
                                                           bool keep_alive) {
   constexpr std::size_t kChunkBytes = 64 * 1024;
-  http::response<http::empty_body> message;
-  message.version(http_version);
-  message.result(response.status);
-  message.set(http::field::server, "rapport");
-  if (!response.content_type.empty()) message.set(http::field::content_type, response.content_type);
-  for (const auto& field : response.headers) message.insert(field.name, field.value);
-  message.keep_alive(keep_alive);
-  message.chunked(true);
+  auto message = chunked_head(response, http_version, keep_alive);
   http::response_serializer<http::empty_body> serializer(message);
   beast::get_lowest_layer(stream_).expires_after(environment_.limits.io_timeout);
   const auto [header_error, header_bytes] =
@@ -334,14 +342,8 @@ asio::awaitable<bool> ServerSession::async_write_held_open(const HttpResponse& r
   stream_open_ = stream;
   phase_ = Phase::kStreaming;
 
-  http::response<http::empty_body> message;
-  message.version(http_version);
-  message.result(response.status);
-  message.set(http::field::server, "rapport");
-  if (!response.content_type.empty()) message.set(http::field::content_type, response.content_type);
-  for (const auto& field : response.headers) message.insert(field.name, field.value);
-  message.keep_alive(false);
-  message.chunked(true);
+  // A held-open stream ends its connection: it is never reused for another request.
+  auto message = chunked_head(response, http_version, /*keep_alive=*/false);
   http::response_serializer<http::empty_body> serializer(message);
   beast::get_lowest_layer(stream_).expires_after(environment_.limits.io_timeout);
   const auto [header_error, header_bytes] =
