@@ -115,14 +115,18 @@ TEST_CASE("Acceptance scenarios - greeting and visit count, enrollment, offline 
   options.pos_api = true;
   Fixture f(options);
   const auto unknown = card::CardNumber::generate("627599").digits();
+  // 200 reads: with 50 the p99 is only the worst sample, one hiccup of the machine.
+  constexpr std::size_t kLatencyScans = 200;
   const auto result = f.harness.run("cashier.spec.js", "greeting,enroll,offline,latency",
-                                    {{"unknown_card", unknown}, {"scans", "50"}}, 240s);
+                                    {{"unknown_card", unknown},
+                                     {"scans", std::to_string(kLatencyScans)}},
+                                    240s);
   require_passed(result);
   require_outbox_drained(f.stack);
 
   // greeting: 2 reads of Ada; offline: 2 reads and 3 POS sales (one sent twice by the POS),
-  // each once; latency: 50 reads.
-  CHECK(server_count(f.stack, kAdaEvents + "'visit'") == 2 + 2 + 50);
+  // each once; latency: kLatencyScans reads.
+  CHECK(server_count(f.stack, kAdaEvents + "'visit'") == 2 + 2 + kLatencyScans);
   CHECK(server_count(f.stack, kAdaEvents + "'purchase'") == 3);
   // enroll: the member with the contact typed, one enrollment, and her two reads (the unknown
   // card's, then the greeting).
@@ -142,7 +146,7 @@ TEST_CASE("Acceptance scenarios - greeting and visit count, enrollment, offline 
 
   for (const char* label : {"dom", "frame"}) {
     const auto& samples = result.latencies_ms.at(label);
-    CHECK(samples.size() == 50);
+    CHECK(samples.size() == kLatencyScans);
     // Figures, not assertions (docs/performance.md, "Greeting in the browser").
     std::printf("greeting latency (%s), %zu card reads on the emulated reader: p50 %.1f ms  "
                 "p95 %.1f ms  p99 %.1f ms  max %.1f ms\n",
