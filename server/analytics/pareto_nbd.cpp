@@ -125,13 +125,18 @@ double pareto_nbd_p_alive(const ParetoNbdParams& p, const CustomerSummary& c) {
 double pareto_nbd_expected_purchases(const ParetoNbdParams& p, const CustomerSummary& c,
                                      double horizon) {
   if (horizon <= 0) return 0.0;
+  return pareto_nbd_p_alive(p, c) * pareto_nbd_expected_if_alive(p, c.frequency, c.age, horizon);
+}
+
+double pareto_nbd_expected_if_alive(const ParetoNbdParams& p, double frequency, double age,
+                                    double horizon) {
+  if (horizon <= 0) return 0.0;
   // E = P(alive) * (r+x)(beta+T) / ((alpha+T)(s-1)) * [1 - ((beta+T)/(beta+T+t))^(s-1)],
   // with [1 - e^((s-1) L)] / (s-1) -> -L as s -> 1, L = log((beta+T)/(beta+T+t)) < 0.
-  const double log_ratio = std::log(p.beta + c.age) - std::log(p.beta + c.age + horizon);
+  const double log_ratio = std::log(p.beta + age) - std::log(p.beta + age + horizon);
   const double u = (p.s - 1) * log_ratio;
   const double lifetime_factor = u == 0 ? -log_ratio : -std::expm1(u) / (p.s - 1);
-  return pareto_nbd_p_alive(p, c) * (p.r + c.frequency) * (p.beta + c.age) / (p.alpha + c.age) *
-         lifetime_factor;
+  return (p.r + frequency) * (p.beta + age) / (p.alpha + age) * lifetime_factor;
 }
 
 }  // namespace rapport::analytics

@@ -57,4 +57,9 @@ inline constexpr double kParetoNbdMaxRateRatio = 1e4;
 [[nodiscard]] double pareto_nbd_expected_purchases(const ParetoNbdParams& params,
                                                    const CustomerSummary& customer, double horizon);
 
+// The same given alive: pareto_nbd_expected_purchases = p_alive * this. Depends on x and T
+// only, not on t_x.
+[[nodiscard]] double pareto_nbd_expected_if_alive(const ParetoNbdParams& params, double frequency,
+                                                  double age, double horizon);
+
 }  // namespace rapport::analytics

@@ -1,6 +1,8 @@
 // server/analytics/purchase_model.cpp
 #include "server/analytics/purchase_model.h"
 
+#include "server/analytics/purchase_model_support.h"
+
 namespace rapport::analytics {
 namespace {
 
@@ -84,6 +86,25 @@ double PurchaseModel::expected_purchases(const CustomerSummary& customer, double
           [&](const ParetoNbdParams& p) {
             return pareto_nbd_expected_purchases(p, customer, horizon);
           }},
+      params_);
+}
+
+double PurchaseModel::expected_purchases_if_alive(double frequency, double age,
+                                                 double horizon) const {
+  if (horizon <= 0) return 0.0;
+  return std::visit(
+      Overloaded{[&](const BgNbdParams& p) {
+                   return detail::beta_geometric_expected_if_alive(p.r, p.alpha, p.a, p.b,
+                                                                   frequency, age, horizon);
+                 },
+                 [&](const MbgNbdParams& p) {
+                   // Given alive, p ~ Beta(a, b+x+1): the BG/NBD expression with b + 1.
+                   return detail::beta_geometric_expected_if_alive(p.r, p.alpha, p.a, p.b + 1,
+                                                                   frequency, age, horizon);
+                 },
+                 [&](const ParetoNbdParams& p) {
+                   return pareto_nbd_expected_if_alive(p, frequency, age, horizon);
+                 }},
       params_);
 }
 

@@ -59,6 +59,13 @@ class PurchaseModel {
   // (and with its requirements: horizon >= 0; a != 1 for the beta-geometric models).
   [[nodiscard]] double expected_purchases(const CustomerSummary& customer, double horizon) const;
 
+  // The same given alive: every model here factors as
+  //   expected_purchases(c, h) = p_alive(c) * expected_purchases_if_alive(c.frequency, c.age, h),
+  // and this part does not depend on t_x. Many customers share (x, T) where few share
+  // (x, t_x, T), so scoring caches it (scoring.cpp).
+  [[nodiscard]] double expected_purchases_if_alive(double frequency, double age,
+                                                   double horizon) const;
+
   [[nodiscard]] const std::variant<BgNbdParams, MbgNbdParams, ParetoNbdParams>& variant() const {
     return params_;
   }

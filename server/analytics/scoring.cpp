@@ -11,23 +11,25 @@
 namespace rapport::analytics {
 namespace {
 
+// What a forecast given alive depends on: the repeat purchases x and the age T (not t_x).
 struct History {
-  double x, t_x, age;
+  double x, age;
   bool operator==(const History&) const = default;
 };
 
 struct HistoryHash {
   std::size_t operator()(const History& h) const {
     const std::hash<double> hash;
-    std::size_t seed = hash(h.x);
-    for (const double v : {h.t_x, h.age}) seed ^= hash(v) + 0x9e3779b97f4a7c15ULL + (seed << 6);
-    return seed;
+    const std::size_t seed = hash(h.x);
+    return seed ^ (hash(h.age) + 0x9e3779b97f4a7c15ULL + (seed << 6) + (seed >> 2));
   }
 };
 
-// A history's purchase forecast: what the score needs before spend enters.
-struct Forecast {
-  double p_alive;
+// A history's purchase forecast given alive; a customer's is p_alive times it
+// (PurchaseModel::expected_purchases_if_alive). A million members share a few tens of
+// thousands of (x, T), so this is computed once per pair: the discounted sum alone takes a
+// dozen hypergeometric series.
+struct ForecastIfAlive {
   double expected_purchases;
   double discounted_purchases;  // customer_lifetime_value() with spend 1 and margin 1
 };
@@ -39,25 +41,29 @@ void score_slice(const PurchaseModel& model, const std::optional<GammaGammaParam
                  ProgressTicker* ticker) {
   ClvOptions unit_value = options;
   unit_value.margin = 1.0;
-  std::unordered_map<History, Forecast, HistoryHash> cache;
+  std::unordered_map<History, ForecastIfAlive, HistoryHash> cache;
   for (std::size_t i = begin; i < end; ++i) {
     const auto& c = customers[i];
-    const History key{c.frequency, c.recency, c.age};
+    const History key{c.frequency, c.age};
     auto it = cache.find(key);
     if (it == cache.end()) {
-      Forecast f{model.p_alive(c), model.expected_purchases(c, options.horizon), 0.0};
+      ForecastIfAlive f{model.expected_purchases_if_alive(c.frequency, c.age, options.horizon),
+                        0.0};
       if (spend) {
         f.discounted_purchases = customer_lifetime_value(
-            [&](double t) { return model.expected_purchases(c, t); }, 1.0, unit_value);
+            [&](double t) { return model.expected_purchases_if_alive(c.frequency, c.age, t); },
+            1.0, unit_value);
       }
       it = cache.emplace(key, f).first;
     }
-    const Forecast& f = it->second;
-    CustomerScore score{f.p_alive, f.expected_purchases, std::numeric_limits<double>::quiet_NaN(),
+    const ForecastIfAlive& f = it->second;
+    const double p_alive = model.p_alive(c);
+    CustomerScore score{p_alive, p_alive * f.expected_purchases,
+                        std::numeric_limits<double>::quiet_NaN(),
                         std::numeric_limits<double>::quiet_NaN()};
     if (spend) {
       score.expected_spend = gamma_gamma_expected_spend(*spend, c);
-      score.clv = f.discounted_purchases * score.expected_spend * options.margin;
+      score.clv = p_alive * f.discounted_purchases * score.expected_spend * options.margin;
     }
     out[i] = score;
     if (ticker) ticker->tick();

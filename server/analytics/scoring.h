@@ -24,9 +24,10 @@ struct CustomerScore {
   double clv = 0;                 // customer_lifetime_value(); NaN without a spend model
 };
 
-// One score per customer, in order. Customers with identical (x, t_x, T) share one purchase
-// forecast (computed once), so real data with times in whole days costs far less than one
-// forecast per customer. The lifetime value is customer_lifetime_value() with the model's
+// One score per customer, in order. Customers with identical (x, T) share one purchase
+// forecast given alive (computed once; PurchaseModel::expected_purchases_if_alive), which
+// their own probability alive scales, so a million members cost a few tens of thousands of
+// forecasts, not a million. The lifetime value is customer_lifetime_value() with the model's
 // E[Y(t)] and `spend`'s expected spend. Reports progress as "scoring customers".
 //
 // `threads` > 1 scores contiguous slices of `customers` at once (the calling thread takes
