@@ -167,7 +167,9 @@ int run_value_refresh(const std::filesystem::path& data, const std::optional<std
             << " with purchases) in " << std::fixed << std::setprecision(2)
             << report->read_seconds + report->compute_seconds + report->save_seconds
             << " s (read " << report->read_seconds << ", model " << report->compute_seconds
-            << ", save " << report->save_seconds << ")\n";
+            << ", save " << report->save_seconds << "; CPU "
+            << report->read_cpu_seconds + report->compute_cpu_seconds + report->save_cpu_seconds
+            << " s on all threads)\n";
   if (report->fit) {
     std::cout << "model " << analytics::model_title(report->fit->model) << ":";
     for (const auto& p : report->fit->params) std::cout << " " << p.name << "=" << p.value;

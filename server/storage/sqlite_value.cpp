@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <cmath>
 #include <future>
 #include <map>
@@ -138,26 +139,34 @@ value::MemberValueInput input_from_row(const storage::Statement& stmt) {
   return in;
 }
 
-// Keeps a member's three largest categories as rows of (category, spend) arrive.
+// Keeps a member's three largest categories as rows of (category, spend) arrive. It runs
+// once per member_categories row (millions), so it inserts in place (an equal spend keeps
+// arrival order) and allocates nothing: category names fit in a short string.
 struct TopCategories {
-  std::array<std::pair<std::int64_t, std::string>, 3> top{};
+  struct Entry {
+    std::int64_t cents = 0;
+    std::string category;
+  };
+  std::array<Entry, 3> top{};
   std::size_t count = 0;
-  void add(std::int64_t cents, std::string category) {
-    std::pair<std::int64_t, std::string> item{cents, std::move(category)};
-    if (count < top.size()) {
-      top[count++] = std::move(item);
-    } else if (cents > top.back().first) {
-      top.back() = std::move(item);
-    } else {
-      return;
-    }
-    std::stable_sort(top.begin(), top.begin() + static_cast<std::ptrdiff_t>(count),
-                     [](const auto& x, const auto& y) { return x.first > y.first; });
+  void add(std::int64_t cents, std::string_view category) {
+    if (count == top.size() && cents <= top.back().cents) return;
+    if (count < top.size()) ++count;
+    std::size_t at = count - 1;  // the last place, free or the one dropped
+    for (; at > 0 && top[at - 1].cents < cents; --at) top[at] = std::move(top[at - 1]);
+    top[at].cents = cents;
+    top[at].category.assign(category);
   }
   std::string text() const {
     std::string out;
+    out.reserve(64);
     for (std::size_t i = 0; i < count; ++i) {
-      out += (i ? "," : "") + top[i].second + ":" + std::to_string(top[i].first);
+      if (i) out += ',';
+      out += top[i].category;
+      out += ':';
+      std::array<char, 24> digits{};
+      const auto end = std::to_chars(digits.data(), digits.data() + digits.size(), top[i].cents).ptr;
+      out.append(digits.data(), end);
     }
     return out;
   }
@@ -165,13 +174,19 @@ struct TopCategories {
 
 // SQLite's page cache for one connection while a full refresh writes a million snapshots in
 // one transaction: with the default 2 MB, dirty pages spill to the WAL mid-transaction and
-// the same pages are written again. Restores the connection's own size when done.
+// the same pages are written again. Restores the connection's own size when done. The read
+// passes keep the default size: they go through each page once, and a large cache would
+// only allocate fresh memory (page faults, costly on a virtual machine) they never reuse.
 // Clean pages are also read through a memory map for that while (SQLite's largest, 2 GB):
 // a million-row pass then costs no read() call and no copy per page.
+// A connection that only reads once through each page (the category pass) keeps the small
+// default cache: a large one only makes it allocate (and, on a virtual machine, fault in)
+// fresh memory for pages it never reads again.
 class LargerPageCache {
  public:
-  explicit LargerPageCache(storage::Database& db) : db_(db) {
-    cache_before_ = set("cache_size", -262144);  // 256 MiB
+  enum class Size { kLarge, kDefault };
+  explicit LargerPageCache(storage::Database& db, Size size = Size::kLarge) : db_(db) {
+    if (size == Size::kLarge) cache_before_ = set("cache_size", -262144);  // 256 MiB
     mmap_before_ = set("mmap_size", 2'147'418'112);
   }
   LargerPageCache(const LargerPageCache&) = delete;
@@ -215,6 +230,8 @@ Result<std::vector<std::pair<std::int64_t, std::string>>> read_top_categories(st
   RAPPORT_TRY(auto categories, db.prepare("SELECT member_id, category, spend_cents FROM "
                                           "member_categories ORDER BY member_id"));
   std::vector<std::pair<std::int64_t, std::string>> tops;
+  RAPPORT_TRY(const std::int64_t largest_id, largest_member_id(db));
+  reserve_with_huge_pages(tops, static_cast<std::size_t>(std::clamp<std::int64_t>(largest_id, 0, kMaxReserve)));
   TopCategories top;
   std::int64_t member = -1;
   for (;;) {
@@ -257,7 +274,7 @@ top_categories_in_parallel(storage::Database& db) {
                       options.create_if_missing = false;
                       RAPPORT_TRY(auto second, storage::Database::open(file, server::kSqliteMigrations,
                                                                       options));
-                      const LargerPageCache cache(second);
+                      const LargerPageCache cache(second, LargerPageCache::Size::kDefault);
                       return read_top_categories(second);
                     });
 }
@@ -265,7 +282,7 @@ top_categories_in_parallel(storage::Database& db) {
 }  // namespace
 
 Result<std::vector<value::MemberValueInput>> read_value_inputs(storage::Database& db) {
-  const LargerPageCache cache(db);
+  const LargerPageCache cache(db, LargerPageCache::Size::kDefault);  // one pass: no reuse
   auto parallel = top_categories_in_parallel(db);
   // One pass over members (with their notes counted) and one over member_categories, both
   // in member order, merged.
@@ -428,8 +445,10 @@ Result<std::size_t> save_value_refresh(storage::Database& db, const value::Value
     const std::string_view tier = value::to_string(s.tier);
     const Previous* before = previous_of(s.member_id);
     auto& write = before ? update : insert;
+    // The texts are unowned: computed_at, as_of and the snapshots outlive the loop, tier
+    // names are constants, and every row binds them again.
     write.bind(1, s.member_id)
-        .bind(3, computed_at)
+        .bind_unowned(3, computed_at)
         .bind(4, s.historic_value_cents)
         .bind(5, s.historic_revenue_cents)
         .bind(6, s.expected_visits)
@@ -439,12 +458,12 @@ Result<std::size_t> save_value_refresh(storage::Database& db, const value::Value
         .bind(10, s.referral_value_cents)
         .bind(11, s.advocacy_value_cents)
         .bind(12, s.total_value_cents)
-        .bind(13, tier)
-        .bind(14, s.rfm)
-        .bind(15, s.segment)
+        .bind_unowned(13, tier)
+        .bind_unowned(14, s.rfm)
+        .bind_unowned(15, s.segment)
         .bind(17, std::int64_t{s.at_risk ? 1 : 0})
-        .bind(18, as_of)
-        .bind(19, s.top_categories)
+        .bind_unowned(18, as_of)
+        .bind_unowned(19, s.top_categories)
         .bind_optional(2, fit_id)
         .bind_optional(16, s.rhythm_days);
     RAPPORT_TRY_VOID(write.run());

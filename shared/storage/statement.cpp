@@ -47,6 +47,11 @@ Statement& Statement::bind(int index, std::string_view text) {
   return *this;
 }
 
+Statement& Statement::bind_unowned(int index, std::string_view text) {
+  sqlite3_bind_text64(handle_->stmt, index, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8);
+  return *this;
+}
+
 Statement& Statement::bind(int index, double value) {
   sqlite3_bind_double(handle_->stmt, index, value);
   return *this;

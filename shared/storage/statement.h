@@ -25,6 +25,11 @@ class Statement {
   // Binding clears nothing else; reset() keeps bindings, clear() drops them.
   Statement& bind(int index, std::int64_t value);
   Statement& bind(int index, std::string_view text);
+  // Binds `text` without SQLite copying it: for a loop binding a million rows, where the copy
+  // (a malloc and free per text column and row) is a real part of the time.
+  // Requires: `text` stays alive and unchanged until the statement is bound again at
+  // `index`, cleared or destroyed (SQLite reads it at every step until then).
+  Statement& bind_unowned(int index, std::string_view text);
   Statement& bind(int index, double value);
   Statement& bind_null(int index);
   // Binds `value` or NULL when it is empty.
