@@ -182,7 +182,7 @@ TEST_CASE("Offline the screen still redeems, sells, refunds, gives, notes and en
   Fixture f(options);
   const auto unknown = card::CardNumber::generate("627599").digits();
   const auto result =
-      f.harness.run("rewards.spec.js", "offlineCounter", {{"unknown_card", unknown}}, 180s);
+      f.harness.run("rewards.spec.js", "offlineCounter", {{"unknown_card", unknown}}, 240s);
   require_passed(result);
   require_outbox_drained(f.stack);
   CHECK(server_count(f.stack, kAdaEvents + "'purchase'") == 2);  // one online, one offline
