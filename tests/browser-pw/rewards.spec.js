@@ -125,6 +125,26 @@ async function redeemAndRefund({ page, harness, config, shot, log }) {
   log(`sold ${purchase}, redeemed free-coffee, refunded the sale: keyboard only`);
 }
 
+// On a touch screen: the goodwill form filled by tapping its fields and its button (touch
+// events, no mouse, no Tab), the text typed as an on-screen keyboard would.
+async function touchGesture({ page, harness, config, shot }) {
+  await signIn(page, config);
+  await harness.scan(config.card);
+  await waitText(page, 'member-name', config.member);
+  await page.tap('#gesture-points');
+  await page.keyboard.type('10');
+  await page.tap('#gesture-reason');
+  await page.keyboard.type('spilt drink');
+  await page.tap('#gesture-submit');
+  try {
+    await until(page, () => document.body.dataset.gesture, null, 'the gesture to be given');
+  } catch (e) {
+    throw new Error(`${e.message}; the page says "${await text(page, 'gesture-result')}"`);
+  }
+  await shot('touch-gesture');
+  await harness.waitServerEvents('gesture', 1);
+}
+
 // With the server stopped, everything the counter does goes on from the terminal's store, with
 // the keyboard alone: a read is greeted, an offer redeemed (within the offline limit), a sale
 // recorded and refunded, a goodwill gesture given, a note taken, an unknown card enrolled.
@@ -194,4 +214,4 @@ async function offlineCounter({ page, harness, config, shot, log }) {
   await shot('offline-counter-synced');
 }
 
-module.exports = { redeemAndRefund, offlineCounter };
+module.exports = { redeemAndRefund, touchGesture, offlineCounter };

@@ -49,6 +49,7 @@ async function main() {
       `--ignore-certificate-errors-spki-list=${config.spki}`,
     ],
     viewport: { width: 1280, height: 1000 },
+    hasTouch: true,  // the store's screen may be a touch screen: page.tap() works
   });
   const page = context.pages()[0] || await context.newPage();
   page.setDefaultTimeout(15000);

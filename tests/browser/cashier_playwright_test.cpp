@@ -151,8 +151,10 @@ TEST_CASE("Acceptance scenarios - greeting and visit count, enrollment, offline 
 }
 
 // Keyboard alone (rewards.spec.js): every action reached with Tab and done with Enter or
-// Space; the greeting's type and controls measured for arm's length and touch.
-TEST_CASE("A sale, one-touch redeem and a refund on the screen with the keyboard alone",
+// Space; the greeting's type and controls measured for arm's length and touch; then a
+// goodwill gesture given by touch alone.
+TEST_CASE("A sale, one-touch redeem and a refund on the screen with the keyboard alone, a "
+          "gesture by touch",
           "[browser][playwright]") {
   require_prerequisites();
   CashierStackOptions options;
@@ -160,11 +162,13 @@ TEST_CASE("A sale, one-touch redeem and a refund on the screen with the keyboard
   options.rewards_rules = rapport::testing::kCounterRewardsRules;
   options.members_refresh_s = 1;  // the points a sale earns reach the terminal within a second
   Fixture f(options);
-  const auto result = f.harness.run("rewards.spec.js", "redeemAndRefund", {}, 180s);
+  const auto result =
+      f.harness.run("rewards.spec.js", "redeemAndRefund,touchGesture", {}, 240s);
   require_passed(result);
   CHECK(server_count(f.stack, kAdaEvents + "'purchase'") == 1);
   CHECK(server_count(f.stack, kAdaEvents + "'redemption'") == 1);
   CHECK(server_count(f.stack, kAdaEvents + "'refund'") == 1);
+  CHECK(server_count(f.stack, kAdaEvents + "'gesture'") == 1);
 }
 
 // "Offline: everything above still works from the local store" (rewards.spec.js,
