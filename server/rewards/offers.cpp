@@ -25,6 +25,8 @@ constexpr std::array<std::pair<OfferOutcome, std::string_view>, 4> kOutcomes{{
 
 constexpr int kWinBackScore = 100;
 constexpr int kTopCategoryScore = 30;
+// Below the top category's 30: what a member buys outweighs what they said they come for.
+constexpr int kWishScore = 25;
 constexpr int kRhythmScore = 20;
 constexpr int kRegularGestureScore = 15;
 constexpr int kAcceptedKindScore = 10;
@@ -74,10 +76,9 @@ bool telling(const std::string& word) {
   return word.size() >= 4 && kCommon.count(word) == 0;
 }
 
-// The dislike note that names this reward (a telling word of its id, name, product,
-// category, partner or kind), or nullptr.
-const std::string* disliked_by(const CatalogueItem& item,
-                               const std::vector<std::string>& dislikes) {
+// The first of `notes` (dislikes or wishes) that names this reward (a telling word of its id,
+// name, product, category, partner or kind), or nullptr.
+const std::string* named_by(const CatalogueItem& item, const std::vector<std::string>& notes) {
   std::set<std::string> keys;
   for (const std::string_view text :
        {std::string_view(item.id), std::string_view(item.name), to_string(item.kind)}) {
@@ -86,7 +87,7 @@ const std::string* disliked_by(const CatalogueItem& item,
   for (const auto* field : {&item.product, &item.category, &item.partner}) {
     if (*field) keys.merge(words_of(**field));
   }
-  for (const auto& note : dislikes) {
+  for (const auto& note : notes) {
     for (const auto& word : words_of(note)) {
       if (telling(word) && keys.count(word) != 0) return &note;
     }
@@ -208,7 +209,7 @@ OfferChoice choose_offers(const MemberOfferFacts& member, const RewardsRules& ru
       continue;
     }
     if (choice.level != Personalisation::kNone) {
-      if (const auto* note = disliked_by(item, member.dislikes)) {
+      if (const auto* note = named_by(item, member.dislikes)) {
         exclude("the member told us: \"" + *note + "\"");
         continue;
       }
@@ -223,6 +224,12 @@ OfferChoice choose_offers(const MemberOfferFacts& member, const RewardsRules& ru
     if (win_back && item.win_back) {
       c.score += kWinBackScore;
       c.reasons.push_back("win-back offer");
+    }
+    if (choice.level != Personalisation::kNone) {
+      if (const auto* note = named_by(item, member.wishes)) {
+        c.score += kWishScore;
+        c.reasons.push_back("the member told us: \"" + *note + "\"");
+      }
     }
     if (choice.level != Personalisation::kNone && item.category) {
       const auto& top = member.top_categories;

@@ -33,6 +33,11 @@ struct MemberOfferFacts {
   // A reward is excluded when such a note names it: a word of its id, name, product,
   // category, partner or kind ("doesn't like tours" excludes "roastery-tour").
   std::vector<std::string> dislikes;
+  // The member's `preference` notes that are not dislikes, verbatim: what they told us they
+  // come for or want (the cashier screen's enrollment questions, "Usually comes in for:
+  // coffee"). A reward such a note names, by the same words as a dislike, scores higher
+  // unless the member opted out of personalisation (docs/offers.md, "Choosing").
+  std::vector<std::string> wishes;
 };
 
 enum class OfferOutcome { kShown = 1, kHeldOut, kAccepted, kDeclined };

@@ -47,14 +47,18 @@ class SqliteOfferStore final : public OfferStore {
       if (!row) break;
       facts.top_categories.push_back(categories.column_text(0));
     }
-    RAPPORT_TRY(auto notes, db_.prepare("SELECT text FROM notes WHERE member_id = ?1 AND "
-                                        "topic <> 'advocacy' ORDER BY noted_at"));
+    RAPPORT_TRY(auto notes, db_.prepare("SELECT text, topic FROM notes WHERE member_id = ?1 "
+                                        "AND topic <> 'advocacy' ORDER BY noted_at"));
     notes.bind(1, member_id);
     while (true) {
       RAPPORT_TRY(const bool row, notes.step());
       if (!row) break;
       auto text = notes.column_text(0);
-      if (rewards::is_dislike_note(text)) facts.dislikes.push_back(std::move(text));
+      if (rewards::is_dislike_note(text)) {
+        facts.dislikes.push_back(std::move(text));
+      } else if (notes.column_text(1) == "preference") {
+        facts.wishes.push_back(std::move(text));
+      }
     }
     return std::optional<rewards::MemberOfferFacts>{std::move(facts)};
   }

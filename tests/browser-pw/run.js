@@ -7,9 +7,10 @@
 // fresh profile, runs the scenarios of SPEC (a file here exporting async functions by name)
 // in turn, each from a signed-out page (cookies cleared), and exits 0 once it has told the
 // harness DONE. One browser and one fixture for several scenarios keeps the test's time
-// down (starting them is most of it). On a failure it saves a screenshot
-// (pw-SCENARIO-failed.png in the artifacts folder), prints the error on standard error and
-// exits 1. The fixture's config is JSON in RAPPORT_PW_CONFIG
+// down (starting them is most of it). A scenario during which the browser asked for anything
+// outside the terminal's origin fails (no external network at run time). On a failure it
+// saves a screenshot (pw-SCENARIO-failed.png in the artifacts folder), prints the error on
+// standard error and exits 1. The fixture's config is JSON in RAPPORT_PW_CONFIG
 // (tests/browser/playwright_harness.cpp).
 'use strict';
 const fs = require('fs');
@@ -48,9 +49,24 @@ async function main() {
       `--ignore-certificate-errors-spki-list=${config.spki}`,
     ],
     viewport: { width: 1280, height: 1000 },
+    hasTouch: true,  // the store's screen may be a touch screen: page.tap() works
   });
   const page = context.pages()[0] || await context.newPage();
   page.setDefaultTimeout(15000);
+  // No external network at run time (issue 9): every request any page of the browser makes
+  // goes to the terminal's own origin; anything else (a font, a script from a CDN, a request
+  // the Content-Security-Policy blocked) fails the scenario it happened in.
+  const outside = [];
+  let sameOrigin = 0;
+  context.on('request', (r) => {
+    const url = r.url();
+    if (url.startsWith(config.origin + '/')) { sameOrigin += 1; return; }
+    if (url.startsWith('about:') || url.startsWith('data:')) return;
+    outside.push(url);
+  });
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) outside.push(`blocked: ${m.text()}`);
+  });
   page.on('console', (m) => log(`page console.${m.type()}: ${m.text()}`));
   page.on('pageerror', (e) => log(`page error: ${e.message}`));
   const shot = async (name) => {
@@ -66,7 +82,10 @@ async function main() {
       await context.clearCookies();
       await page.goto('about:blank');
       await spec[scenario](t);
-      log(`${specName} ${scenario}: passed`);
+      if (outside.length > 0) {
+        throw new Error(`the page made requests outside ${config.origin}: ${outside.join(' ')}`);
+      }
+      log(`${specName} ${scenario}: passed (${sameOrigin} requests so far, all to ${config.origin})`);
     }
     await harness.ask('DONE');
   } catch (e) {

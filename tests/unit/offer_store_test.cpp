@@ -1,8 +1,8 @@
 // tests/unit/offer_store_test.cpp
 //
 // The offers' storage on a real SQLite file (migration 10): a member's facts come from the
-// events terminals send (top categories from purchases, dislikes from notes), consent is
-// kept per member, and outcomes recorded are read back as history and as uplift
+// events terminals send (top categories from purchases, dislikes and wishes from notes),
+// consent is kept per member, and outcomes recorded are read back as history and as uplift
 // observations counting the purchases in the window after each offer.
 
 #include "server/storage/offer_store.h"
@@ -51,10 +51,13 @@ TEST_CASE("a member's offer facts come from their purchases, notes and consent",
       sale(token, 900, "pastry"), sale(token, 1500, "coffee"), sale(token, 200, "tea"),
       sale(token, 100, "cards"),
       note(token, rapport::protocol::NoteTopic::kPreference, "Doesn't like the cinema"),
-      note(token, rapport::protocol::NoteTopic::kPreference, "usual: flat white")}));
+      note(token, rapport::protocol::NoteTopic::kPreference, "usual: flat white"),
+      note(token, rapport::protocol::NoteTopic::kComplaint, "the coffee was cold")}));
   const auto facts = chain.offers->member_facts(ada).value().value();
   CHECK(facts.top_categories == std::vector<std::string>{"coffee", "pastry", "tea"});
   CHECK(facts.dislikes == std::vector<std::string>{"Doesn't like the cinema"});
+  // Preferences that are not dislikes are wishes; a complaint is neither.
+  CHECK(facts.wishes == std::vector<std::string>{"usual: flat white"});
   CHECK(facts.personalisation_consent);
   CHECK(facts.tier == rapport::value::ValueTier::kLmc);  // before any value refresh
 

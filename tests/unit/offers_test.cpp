@@ -155,6 +155,29 @@ TEST_CASE("a noted dislike excludes the offers it names", "[offers]") {
   CHECK_FALSE(offered(no_coffee, "free-coffee"));
 }
 
+TEST_CASE("what a member told us they come for moves the offers it names up", "[offers]") {
+  // A new member (no purchases yet), as the cashier screen enrolls them: the answer to
+  // "What do you usually come in for?" is a preference note.
+  MemberOfferFacts m;
+  m.member_id = 18;
+  m.tier = ValueTier::kLmc;
+  const auto before = choose_offers(m, rules(), {}, kToday);
+  REQUIRE_FALSE(before.offers.empty());
+  CHECK(before.offers.front().item->id == "five-off");  // the costlier, all else equal
+
+  m.wishes = {"Usually comes in for: coffee"};
+  const auto after = choose_offers(m, rules(), {}, kToday);
+  REQUIRE_FALSE(after.offers.empty());
+  CHECK(after.offers.front().item->id == "free-coffee");
+  CHECK(has_reason(after.offers.front(), "the member told us: \"Usually comes in for: coffee\""));
+  CHECK(after.offers.front().score > before.offers.front().score);
+
+  // Opted out of personalisation: what they said is not used.
+  m.personalisation_consent = false;
+  const auto opted_out = choose_offers(m, rules(), {}, kToday);
+  for (const auto& c : opted_out.offers) CHECK_FALSE(has_reason(c, "the member told us"));
+}
+
 TEST_CASE("which notes are dislikes", "[offers]") {
   CHECK(rapport::rewards::is_dislike_note("Doesn't like the cinema"));
   CHECK(rapport::rewards::is_dislike_note("no more partner offers please"));

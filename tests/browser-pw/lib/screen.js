@@ -58,4 +58,49 @@ async function visits(page) {
   return n;
 }
 
-module.exports = { until, signIn, text, waitText, waitPending, visits };
+// Keyboard alone: presses Tab (as a cashier would, from wherever the focus is) until element
+// `id` has the focus; throws after `max` presses. Resolves to the number of presses. Tab
+// enters a group of radios on its first one (arrows move inside it), so aim at that one.
+async function tabTo(page, id, max = 60) {
+  for (let presses = 0; presses <= max; ++presses) {
+    if (await page.evaluate(() => (document.activeElement ? document.activeElement.id : '')) === id) {
+      return presses;
+    }
+    await page.keyboard.press('Tab');
+  }
+  const at = await page.evaluate(() => (document.activeElement ? document.activeElement.id : ''));
+  throw new Error(`#${id} did not get the focus after ${max} Tab presses (the focus is on "#${at}")`);
+}
+
+// Readable at arm's length and usable on a touch screen: the smallest font size of any visible
+// text on the page, and the smallest visible button, text field or list (touch target), in
+// CSS pixels, each with the element that has it. Checkboxes and radios are left out: their
+// whole label is the target.
+async function measure(page) {
+  return page.evaluate(() => {
+    const visible = (e) => {
+      const r = e.getBoundingClientRect();
+      return r.width > 0 && r.height > 0 && getComputedStyle(e).visibility !== 'hidden';
+    };
+    const name = (e) => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') +
+        (e.className && typeof e.className === 'string' ? '.' + e.className.split(' ')[0] : '');
+    let font = { px: Infinity, where: '', text: '' };
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const e = node.parentElement;
+      if (!node.textContent.trim() || !e || !visible(e)) continue;
+      const px = parseFloat(getComputedStyle(e).fontSize);
+      if (px < font.px) font = { px, where: name(e), text: node.textContent.trim().slice(0, 40) };
+    }
+    let target = { px: Infinity, where: '' };
+    for (const e of document.querySelectorAll('button, input, select')) {
+      if (e.type === 'checkbox' || e.type === 'radio' || e.type === 'hidden' || !visible(e)) continue;
+      const r = e.getBoundingClientRect();
+      const px = Math.min(r.width, r.height);
+      if (px < target.px) target = { px, where: name(e) };
+    }
+    return { font, target };
+  });
+}
+
+module.exports = { until, signIn, text, waitText, waitPending, visits, tabTo, measure };
