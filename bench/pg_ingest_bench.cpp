@@ -12,7 +12,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
-#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -128,12 +127,9 @@ int main(int argc, char** argv) {
   if (o.batch == 0 || o.members == 0) die("--batch and --members must be positive");
   init_logging("bench", "warn");
   if (o.backends.find("postgresql") != std::string::npos) {
-    std::optional<testing::PgCluster> cluster;
     std::string url = o.url;
-    if (url.empty()) {
-      cluster.emplace();
-      url = cluster->fresh_database();
-    }
+    // The ctest run's cluster when RAPPORT_PG_CLUSTER names it, else one of its own.
+    if (url.empty()) url = testing::PgCluster::shared().fresh_database();
     run("postgresql", url, o);
   }
   if (o.backends.find("sqlite") != std::string::npos) {

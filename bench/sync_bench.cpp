@@ -8,6 +8,10 @@
 //   2. catch-up: a real rapport-terminal starts with N events queued in its outbox; time
 //      until the outbox is empty.
 //   3. idle: K terminals connected (TLS established, kept alive) to a fresh server; its RSS.
+// With --database postgresql the servers share a PostgreSQL database (a throwaway cluster's,
+// or --url) and with --instances N the simulated terminals are spread over N servers on one
+// database (issue 12: 100 terminals across two instances); catch-up is skipped there (its
+// terminal is registered by rapportctl, which speaks SQLite only).
 // It prints figures; it asserts nothing about speed. It exits non-zero only when something
 // did not work (a refused batch, a server that would not start).
 
@@ -30,6 +34,7 @@
 
 #include "server/server_config.h"
 #include "server/storage/store.h"
+#include "server/storage/store_url.h"
 #include "shared/card/card_key.h"
 #include "shared/card/card_number.h"
 #include "shared/crypto/certificates.h"
@@ -39,6 +44,7 @@
 #include "shared/util/clock.h"
 #include "shared/util/files.h"
 #include "terminal/local_database.h"
+#include "tests/support/pg_cluster.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
@@ -117,19 +123,26 @@ struct Options {
   std::size_t batch = 200;  // the terminal's batch size (terminal/sync_worker.cpp)
   std::size_t catchup = 100'000;
   std::size_t idle = 1000;
+  std::string database = "sqlite";  // or postgresql
+  std::string url;                  // an existing postgresql:// database
+  std::size_t instances = 1;        // servers on the one database
 };
 
 // A data folder with store S1, one member with a card, and client certificates for
-// `terminals` simulated terminals (B0, B1, ...), registered like `rapportctl terminal issue`.
+// `terminals` simulated terminals (B0, B1, ...), registered like `rapportctl terminal issue`,
+// in the SQLite file or the PostgreSQL database; server.toml for instance 0 and
+// server-I.toml for instance I, each with its own listeners.
 struct Chain {
   testing::TempDir dir;
   std::filesystem::path data = dir / "data";
   std::uint16_t port = testing::free_port();
+  std::vector<std::uint16_t> ports{port};  // instance I's sync port
   std::string card_token;
   std::int64_t member_id = 0;
   std::size_t terminals = 0;
 
-  Chain(std::size_t terminal_count, std::size_t max_connections) : terminals(terminal_count) {
+  Chain(std::size_t terminal_count, std::size_t max_connections, const Options& o)
+      : terminals(terminal_count) {
     std::string out;
     if (testing::run({kCtl, "init", "--data", data.string(), "--store", "S1", "--listen",
                       "127.0.0.1:" + std::to_string(port)},
@@ -158,8 +171,40 @@ struct Chain {
     const auto key = card::CardKey::load(config.card_key).value();
     card_token = key.token_for(card::CardNumber::parse(match[2].str(), config.issuer_prefix).value());
 
+    std::unique_ptr<server::Store> store;
+    if (o.database == "postgresql") {
+      // rapportctl speaks SQLite only: the store, the member and its card go in through the
+      // Store, and both configs name the database.
+      const std::string url =
+          o.url.empty() ? testing::PgCluster::shared().fresh_database() : o.url;
+      auto opened = server::open_store(url);
+      if (!opened) fail("cannot open " + url + ": " + opened.error().message());
+      store = std::move(*opened);
+      const auto digits = std::regex_replace(match[2].str(), std::regex(" "), "");
+      if (!store->add_store("S1", "Store S1")) fail("cannot add store S1 on PostgreSQL");
+      const auto enrolled = store->enroll_member(
+          {"Ada Lovelace", "S1", std::nullopt},
+          {card_token, digits.substr(digits.size() - 4), domain::CardStatus::kActive});
+      if (!enrolled) fail("cannot enroll the member on PostgreSQL");
+      member_id = *enrolled;
+      toml = std::regex_replace(read_text(data / "server.toml"),
+                                std::regex("\ndatabase = \"[^\"]*\""),
+                                "\ndatabase = \"" + url + "\"");
+      write_file_atomically(data / "server.toml", toml, false);
+    } else {
+      store = server::open_sqlite_store(data / "rapport.db").value();
+    }
+    // Instances after the first: the same config on other sync and enrollment ports.
+    const auto at = [](std::uint16_t p) { return "\"127.0.0.1:" + std::to_string(p) + "\""; };
+    for (std::size_t i = 1; i < o.instances; ++i) {
+      ports.push_back(testing::free_port());
+      auto other = std::regex_replace(toml, std::regex(at(port)), at(ports.back()));
+      other = std::regex_replace(other, std::regex(at(static_cast<std::uint16_t>(port + 1))),
+                                 at(testing::free_port()));
+      write_file_atomically(data / ("server-" + std::to_string(i) + ".toml"), other, false);
+    }
+
     const crypto::KeyAndCertificate ca{read_text(data / "ca/ca.crt"), read_text(data / "ca/ca.key")};
-    auto store = server::open_sqlite_store(data / "rapport.db").value();
     std::filesystem::create_directories(dir / "certs");
     for (std::size_t i = 0; i < terminals; ++i) {
       const std::string id = "B" + std::to_string(i);
@@ -175,9 +220,10 @@ struct Chain {
     }
   }
 
+  // Terminal T talks to instance T mod instances.
   [[nodiscard]] net::ClientOptions client(std::size_t terminal) const {
     net::ClientOptions options;
-    options.port = port;
+    options.port = ports[terminal % ports.size()];
     options.server_name = "localhost";
     const auto id = "B" + std::to_string(terminal);
     options.tls = {dir / "certs" / (id + ".crt"), dir / "certs" / (id + ".key"),
@@ -185,12 +231,15 @@ struct Chain {
     return options;
   }
 
-  [[nodiscard]] std::unique_ptr<ChildProcess> start_server(const std::string& name) const {
+  // Instance `instance` (0: server.toml), ready when it answers a terminal.
+  [[nodiscard]] std::unique_ptr<ChildProcess> start_server(const std::string& name,
+                                                           std::size_t instance = 0) const {
     const auto log = dir / (name + ".log");
+    const auto config =
+        instance == 0 ? data / "server.toml" : data / ("server-" + std::to_string(instance) + ".toml");
     auto server = std::make_unique<ChildProcess>(
-        std::vector<std::string>{kServer, "--config", (data / "server.toml").string()}, log);
-    // Ready when it answers a terminal.
-    auto probe = net::HttpsClient::create(client(0));
+        std::vector<std::string>{kServer, "--config", config.string()}, log);
+    auto probe = net::HttpsClient::create(client(instance));
     const bool up = wait_until(
         [&] {
           const auto r = probe->request("GET", "/sync/v1/health", "", 1s);
@@ -221,7 +270,15 @@ std::size_t percentile(std::vector<std::size_t> values, double p) {
   return values[static_cast<std::size_t>(p * static_cast<double>(values.size() - 1))];
 }
 
-void bench_ingest(const Chain& chain, const Options& o, pid_t server_pid, std::size_t terminals) {
+// CPU seconds of all server instances.
+double cpu_seconds(const std::vector<pid_t>& pids) {
+  double total = 0;
+  for (const auto pid : pids) total += cpu_seconds(pid);
+  return total;
+}
+
+void bench_ingest(const Chain& chain, const Options& o, const std::vector<pid_t>& server_pids,
+                  std::size_t terminals) {
   const std::size_t per_terminal = std::max<std::size_t>(o.batch, o.events / terminals);
   const std::size_t batches = per_terminal / o.batch;
   // Bodies are built before the clock starts: the figure is the server's, not the JSON's.
@@ -258,7 +315,7 @@ void bench_ingest(const Chain& chain, const Options& o, pid_t server_pid, std::s
       }
     });
   }
-  const double server_cpu_before = cpu_seconds(server_pid);
+  const double server_cpu_before = cpu_seconds(server_pids);
   const double own_cpu_before = own_cpu_seconds();
   const auto begin = Clock::now();
   start.arrive_and_wait();
@@ -273,7 +330,7 @@ void bench_ingest(const Chain& chain, const Options& o, pid_t server_pid, std::s
       "p50 %6.1f ms  p99 %6.1f ms   server CPU %.2f s, bench CPU %.2f s\n",
       terminals, events, elapsed, events / elapsed, o.batch,
       static_cast<double>(percentile(all, 0.5)) / 1000.0,
-      static_cast<double>(percentile(all, 0.99)) / 1000.0, cpu_seconds(server_pid) - server_cpu_before,
+      static_cast<double>(percentile(all, 0.99)) / 1000.0, cpu_seconds(server_pids) - server_cpu_before,
       own_cpu_seconds() - own_cpu_before);
   std::fflush(stdout);
 }
@@ -381,24 +438,37 @@ int main(int argc, char** argv) {
   app.add_option("--catchup", o.catchup, "events queued in the catch-up terminal's outbox (0: skip)")
       ->capture_default_str();
   app.add_option("--idle", o.idle, "idle connected terminals (0: skip)")->capture_default_str();
+  app.add_option("--database", o.database, "sqlite or postgresql (a throwaway cluster, or --url)")
+      ->check(CLI::IsMember({"sqlite", "postgresql"}))
+      ->capture_default_str();
+  app.add_option("--url", o.url, "with --database postgresql: an existing, empty database");
+  app.add_option("--instances", o.instances, "server instances sharing the database")
+      ->check(CLI::Range(1, 16))
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
   raise_open_file_limit();
   std::size_t most = o.idle;
   for (const auto t : o.terminals) most = std::max(most, t);
   const auto setup = Clock::now();
-  Chain chain(std::max<std::size_t>(most, 1), most + 64);
-  std::printf("setup: data folder, %zu terminal certificates in %.1f s\n", chain.terminals,
-              seconds_since(setup));
+  Chain chain(std::max<std::size_t>(most, 1), most + 64, o);
+  std::printf("setup: data folder, %zu terminal certificates in %.1f s; %s, %zu instance(s)\n",
+              chain.terminals, seconds_since(setup), o.database.c_str(), o.instances);
   {
-    auto server = chain.start_server("server-ingest");
-    for (const auto t : o.terminals) bench_ingest(chain, o, server->pid(), t);
-    if (o.catchup > 0) bench_catchup(chain, o);
-    const long hwm_kb = status_kb(server->pid(), "VmHWM");
-    std::printf("server peak RSS over ingest and catch-up: %.1f MB\n",
-                static_cast<double>(hwm_kb) / 1024.0);
-    server->send_signal(SIGTERM);
-    if (server->wait(30s) != 0) fail("rapport-server did not stop cleanly");
+    std::vector<std::unique_ptr<ChildProcess>> servers;
+    std::vector<pid_t> pids;
+    for (std::size_t i = 0; i < o.instances; ++i) {
+      servers.push_back(chain.start_server("server-ingest-" + std::to_string(i), i));
+      pids.push_back(servers.back()->pid());
+    }
+    for (const auto t : o.terminals) bench_ingest(chain, o, pids, t);
+    if (o.catchup > 0 && o.database == "sqlite") bench_catchup(chain, o);
+    for (std::size_t i = 0; i < servers.size(); ++i) {
+      std::printf("server %zu peak RSS over ingest and catch-up: %.1f MB\n", i,
+                  static_cast<double>(status_kb(servers[i]->pid(), "VmHWM")) / 1024.0);
+      servers[i]->send_signal(SIGTERM);
+      if (servers[i]->wait(30s) != 0) fail("rapport-server did not stop cleanly");
+    }
   }
   if (o.idle > 0) bench_idle(chain, o);
   return 0;

@@ -130,6 +130,24 @@ Dashboard start_dashboard(const rapport::server::ServerConfig& config) {
   return dashboard;
 }
 
+// On PostgreSQL the server runs what that backend supports (sync, leases, sessions); what
+// still needs the SQLite-only stores is not started, each said once here
+// (docs/deployment.md, "On PostgreSQL"). False when the config asks for something that
+// cannot work at all there (rewards rules: the points ledger).
+bool check_postgresql_limits(const rapport::server::ServerConfig& config) {
+  if (config.rewards) {
+    spdlog::critical("not yet supported on PostgreSQL: rewards rules and the points ledger "
+                     "([rewards] in server.toml); remove [rewards] or use a sqlite:// database "
+                     "(docs/deployment.md, \"On PostgreSQL\")");
+    return false;
+  }
+  spdlog::error("not yet supported on PostgreSQL, so not started: the enrollment listener "
+                "(enrollment codes), the staff dashboard (staff users and its pages), the "
+                "revocation watcher (each request is still checked), the value refresh and "
+                "the points expiry (docs/deployment.md, \"On PostgreSQL\")");
+  return true;
+}
+
 int wait_for_stop_signal() {
   sigset_t signals;
   sigemptyset(&signals);
@@ -174,11 +192,8 @@ int main(int argc, char** argv) {
                        store.error().message());
       return EXIT_FAILURE;
     }
-    if (config.database.empty()) {  // PostgreSQL: enrollment, dashboard, offers are SQLite-only
-      spdlog::critical("not yet supported on PostgreSQL: enrollment codes, revocation, the "
-                       "dashboard and offers (docs/schema.md, \"PostgreSQL\"); use sqlite://");
-      return EXIT_FAILURE;
-    }
+    const bool on_postgresql = config.database.empty();  // database_url is postgresql://
+    if (on_postgresql && !check_postgresql_limits(config)) return EXIT_FAILURE;
     rapport::net::ServerOptions options;
     options.address = config.listen_host;
     options.port = config.listen_port;
@@ -221,26 +236,29 @@ int main(int argc, char** argv) {
     std::unique_ptr<rapport::server::EnrollmentStore> enrollment_store;
     std::unique_ptr<rapport::server::EnrollmentAuthority> authority;
     std::unique_ptr<rapport::net::HttpsServer> enrollment;
-    if (config.enrollment_port != 0) {
+    if (config.enrollment_port != 0 && !on_postgresql) {
       enrollment = start_enrollment(config, server->port(), enrollment_store, authority);
     }
     Dashboard dashboard;
-    if (config.dashboard_port != 0) dashboard = start_dashboard(config);
-    std::unique_ptr<rapport::server::EnrollmentStore> watcher_store;
-    (void)open_enrollment_store(config, watcher_store);
-    auto watcher = std::make_unique<rapport::server::RevocationWatcher>(
-        std::move(watcher_store), *server, config.revocation_check);
+    if (config.dashboard_port != 0 && !on_postgresql) dashboard = start_dashboard(config);
+    std::unique_ptr<rapport::server::RevocationWatcher> watcher;
+    if (!on_postgresql) {
+      std::unique_ptr<rapport::server::EnrollmentStore> watcher_store;
+      (void)open_enrollment_store(config, watcher_store);
+      watcher = std::make_unique<rapport::server::RevocationWatcher>(
+          std::move(watcher_store), *server, config.revocation_check);
+    }
     spdlog::info("rapport-server listening on {}:{} (database {})", config.listen_host,
-                 server->port(), config.database.string());
+                 server->port(), on_postgresql ? "on PostgreSQL" : config.database.string());
     // Several instances may share the database: each scheduled job runs where its lease is
     // (docs/deployment.md, "Scheduled work").
     const rapport::server::LeaseOptions lease_options{rapport::server::new_instance_id(),
                                                       config.lease_length};
     spdlog::info("instance id {}", lease_options.instance_id);
     const auto keep_lease = [&](std::string name) {
-      auto leases = rapport::server::open_sqlite_lease_store(config.database);
+      auto leases = rapport::server::open_lease_store(config.database_url);
       if (!leases) {
-        throw std::runtime_error("cannot open the database " + config.database.string() + ": " +
+        throw std::runtime_error("cannot open the database for leases: " +
                                  leases.error().message());
       }
       return std::make_unique<rapport::server::LeaseKeeper>(std::move(*leases), std::move(name),
@@ -248,11 +266,15 @@ int main(int argc, char** argv) {
     };
     const auto value_lease = keep_lease("value-refresh");
     const auto expiry_lease = keep_lease("points-expiry");
-    const rapport::server::ValueScheduler values(
-        config.database, config.value, config.value_refresh_every, config.value_changed_every,
-        config.value_incremental_max_members, value_lease.get());
-    const rapport::server::PointsScheduler points_expiry(
-        config.database, config.rewards, config.points_expiry_every, expiry_lease.get());
+    std::unique_ptr<const rapport::server::ValueScheduler> values;
+    std::unique_ptr<const rapport::server::PointsScheduler> points_expiry;
+    if (!on_postgresql) {
+      values = std::make_unique<const rapport::server::ValueScheduler>(
+          config.database, config.value, config.value_refresh_every,
+          config.value_changed_every, config.value_incremental_max_members, value_lease.get());
+      points_expiry = std::make_unique<const rapport::server::PointsScheduler>(
+          config.database, config.rewards, config.points_expiry_every, expiry_lease.get());
+    }
     const int signal = wait_for_stop_signal();
     spdlog::info("received {}, stopping", signal == SIGINT ? "SIGINT" : "SIGTERM");
     watcher.reset();

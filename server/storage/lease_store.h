@@ -4,7 +4,7 @@
 // job on one instance at a time (docs/deployment.md, "Scheduled work"). A lease is a row
 // (name, holder, expires_at); an instance takes it when it is free or expired, renews it while
 // it works, and loses it when it stops renewing (it died): another instance then takes it.
-// Schema: docs/schema.md, migration 21. A backend may implement this otherwise (an advisory
+// Schema: docs/schema.md, SQLite migration 21, PostgreSQL migration 2. A backend may implement this otherwise (an advisory
 // lock) as long as acquire() keeps its contract.
 //
 // Times are the caller's clock: instances sharing a database must keep their clocks in step
@@ -49,5 +49,8 @@ class LeaseStore {
 // The SQLite backend, on its own connection to `file` (created and migrated as needed).
 [[nodiscard]] Result<std::unique_ptr<LeaseStore>> open_sqlite_lease_store(
     const std::filesystem::path& file);
+// The PostgreSQL backend (pg_leases.cpp), on its own connection to the libpq URI `url`
+// (migrated as needed). open_lease_store() in store_url.h picks one by the database URL.
+[[nodiscard]] Result<std::unique_ptr<LeaseStore>> open_pg_lease_store(const std::string& url);
 
 }  // namespace rapport::server

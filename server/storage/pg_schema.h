@@ -25,7 +25,7 @@ struct PgMigration {
 // copy between backends give back exactly what was stored. Every TEXT column is COLLATE "C":
 // ids and ISO 8601 times compare and sort byte by byte as on SQLite, whatever the
 // database's locale.
-inline constexpr std::array<PgMigration, 1> kPgMigrations{{
+inline constexpr std::array<PgMigration, 2> kPgMigrations{{
     {1, R"sql(
 CREATE TABLE stores (
   id     TEXT COLLATE "C" PRIMARY KEY,
@@ -129,6 +129,31 @@ CREATE TABLE member_token_issues (
   store_id    TEXT COLLATE "C" NOT NULL,
   issued_at   TEXT COLLATE "C" NOT NULL
 );
+)sql"},
+    // Several server instances on one database (docs/deployment.md), as SQLite migration 21:
+    // leases on scheduled jobs, the dashboard's sessions (by SHA-256 of the cookie token) and
+    // failed logins. Times: milliseconds since 1970 UTC, as on SQLite.
+    {2, R"sql(
+CREATE TABLE leases (
+  name       TEXT COLLATE "C" PRIMARY KEY,
+  holder     TEXT COLLATE "C" NOT NULL,
+  expires_at BIGINT NOT NULL
+);
+CREATE TABLE dashboard_sessions (
+  token_sha256 TEXT COLLATE "C" PRIMARY KEY,
+  user_id      BIGINT NOT NULL,
+  csrf_token   TEXT COLLATE "C" NOT NULL,
+  credential   TEXT COLLATE "C" NOT NULL,
+  created_at   BIGINT NOT NULL,
+  last_used_at BIGINT NOT NULL
+);
+CREATE TABLE login_failures (
+  kind      TEXT COLLATE "C" NOT NULL CHECK (kind IN ('user', 'address')),
+  key       TEXT COLLATE "C" NOT NULL,
+  failed_at BIGINT NOT NULL
+);
+CREATE INDEX login_failures_key ON login_failures(kind, key, failed_at);
+CREATE INDEX login_failures_time ON login_failures(failed_at);
 )sql"},
 }};
 

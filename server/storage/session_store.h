@@ -2,7 +2,7 @@
 //
 // Where the dashboard keeps its login sessions and failed logins: in the database, so any
 // server instance answers any staff browser and a restart logs no one out (docs/dashboard.md,
-// "Access"; schema: docs/schema.md, migration 21). Sessions are keyed by the hex SHA-256 of
+// "Access"; schema: docs/schema.md, SQLite migration 21, PostgreSQL migration 2). Sessions are keyed by the hex SHA-256 of
 // their cookie token; the token itself is never stored. The rules (idle time, lifetime,
 // throttle limits) live in server/dashboard/sessions.h and login_throttle.h; this only stores.
 //
@@ -64,5 +64,8 @@ class SessionStore {
     const std::filesystem::path& file);
 // ... or on `db`, which must outlive it (the StaffStore's own connection).
 [[nodiscard]] std::unique_ptr<SessionStore> sqlite_session_store_on(storage::Database& db);
+// PostgreSQL (pg_sessions.cpp): on its own connection to the libpq URI `url` (migrated as
+// needed). open_session_store() in store_url.h picks one by the database URL.
+[[nodiscard]] Result<std::unique_ptr<SessionStore>> open_pg_session_store(const std::string& url);
 
 }  // namespace rapport::server

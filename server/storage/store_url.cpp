@@ -30,4 +30,18 @@ Result<std::unique_ptr<Store>> open_store(std::string_view url) {
   return open_sqlite_store(parsed.location);
 }
 
+Result<std::unique_ptr<LeaseStore>> open_lease_store(std::string_view url) {
+  RAPPORT_TRY(const auto parsed, parse_store_url(url));
+  if (parsed.backend == StoreUrl::Backend::kPostgresql) return open_pg_lease_store(parsed.location);
+  return open_sqlite_lease_store(parsed.location);
+}
+
+Result<std::unique_ptr<SessionStore>> open_session_store(std::string_view url) {
+  RAPPORT_TRY(const auto parsed, parse_store_url(url));
+  if (parsed.backend == StoreUrl::Backend::kPostgresql) {
+    return open_pg_session_store(parsed.location);
+  }
+  return open_sqlite_session_store(parsed.location);
+}
+
 }  // namespace rapport::server

@@ -10,6 +10,8 @@
 #include <string>
 #include <string_view>
 
+#include "server/storage/lease_store.h"
+#include "server/storage/session_store.h"
 #include "server/storage/store.h"
 #include "shared/util/result.h"
 
@@ -28,6 +30,10 @@ struct StoreUrl {
 
 // Opens (creating and migrating as needed) the store `url` names.
 [[nodiscard]] Result<std::unique_ptr<Store>> open_store(std::string_view url);
+
+// The lease and session stores on the database `url` names, each on its own connection.
+[[nodiscard]] Result<std::unique_ptr<LeaseStore>> open_lease_store(std::string_view url);
+[[nodiscard]] Result<std::unique_ptr<SessionStore>> open_session_store(std::string_view url);
 
 // The PostgreSQL backend (pg_store.cpp): `url` is a libpq URI.
 [[nodiscard]] Result<std::unique_ptr<Store>> open_pg_store(const std::string& url);

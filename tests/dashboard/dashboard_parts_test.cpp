@@ -1,27 +1,23 @@
 // tests/dashboard/dashboard_parts_test.cpp
 //
-// The dashboard's pure parts: password hashes, request parsing, sessions, the login
-// throttle and the escaping of what goes into HTML and CSV.
+// The dashboard's pure parts: password hashes, request parsing and the escaping of what goes
+// into HTML and CSV. Its sessions and login throttle run on both storage backends in
+// tests/unit/lease_session_contract_test.cpp.
 
 #include <boost/json/parse.hpp>
-#include <chrono>
 
 #include "server/dashboard/login_throttle.h"
 #include "server/dashboard/request_parts.h"
 #include "server/dashboard/sessions.h"
 #include "server/dashboard/staff.h"
 #include "server/dashboard/views.h"
-#include "server/storage/session_store.h"
 #include "shared/crypto/password_hash.h"
 #include "tests/support/catch_result.h"
-#include "tests/support/temp_dir.h"
 
 using namespace rapport;
-using namespace std::chrono_literals;
 
 namespace {
 const crypto::ScryptParams kCheap{10, 8, 1};
-const server::TimePoint kStart = std::chrono::system_clock::time_point(1'800'000'000s);
 }  // namespace
 
 TEST_CASE("A password hash verifies its password only, and carries its parameters",
@@ -100,42 +96,9 @@ TEST_CASE("The login form is JSON with a name and a password", "[dashboard]") {
   CHECK_FALSE(server::parse_login_form("[]"));
 }
 
-TEST_CASE("Sessions expire when idle or old, and are found only by their token",
-          "[dashboard]") {
-  testing::TempDir dir;
-  auto store = server::open_sqlite_session_store(dir / "rapport.db").value();
-  server::SessionTable table({30min, 12h}, *store);
-  const auto fresh = table.open(7, kStart).value();
-  CHECK(fresh.cookie_token.size() == 64);
-  CHECK(fresh.csrf_token.size() == 64);
-  CHECK(fresh.cookie_token != fresh.csrf_token);
-  CHECK(table.touch(fresh.cookie_token, kStart + 29min)->user_id == 7);
-  CHECK_FALSE(table.touch(fresh.csrf_token, kStart + 29min));
-  CHECK_FALSE(table.touch(fresh.cookie_token, kStart + 59min));  // idle 30 min
-  CHECK(table.size() == 0);
-  const auto other = table.open(8, kStart).value();
-  table.close(other.cookie_token);
-  CHECK_FALSE(table.touch(other.cookie_token, kStart));
-}
+// Sessions and the login throttle on both backends: tests/unit/lease_session_contract_test.cpp.
 
-TEST_CASE("The login throttle counts failures per user and per address in a window",
-          "[dashboard]") {
-  testing::TempDir dir;
-  auto store = server::open_sqlite_session_store(dir / "rapport.db").value();
-  server::LoginThrottle throttle({2, 3, 10min}, *store);
-  throttle.record_failure("maria", "10.0.0.1", kStart);
-  CHECK_FALSE(throttle.blocked("maria", "10.0.0.1", kStart));
-  throttle.record_failure("maria", "10.0.0.2", kStart);
-  CHECK(throttle.blocked("maria", "10.0.0.9", kStart));  // per user, whatever the address
-  CHECK_FALSE(throttle.blocked("sam", "10.0.0.9", kStart));
-  CHECK_FALSE(throttle.blocked("maria", "10.0.0.9", kStart + 10min));
-  throttle.record_failure("a", "10.0.0.5", kStart);
-  throttle.record_failure("b", "10.0.0.5", kStart);
-  throttle.record_failure("c", "10.0.0.5", kStart);
-  CHECK(throttle.blocked("sam", "10.0.0.5", kStart));  // per address, whatever the name
-  throttle.record_failure("sam", "10.0.0.7", kStart);
-  throttle.record_success("sam");
-  CHECK_FALSE(throttle.blocked("sam", "10.0.0.7", kStart));
+TEST_CASE("A client's address is read without its port", "[dashboard]") {
   CHECK(server::address_without_port("127.0.0.1:5555") == "127.0.0.1");
   CHECK(server::address_without_port("[::1]:5555") == "::1");
 }
@@ -191,34 +154,4 @@ TEST_CASE("Follow-ups are marked mine only for the member's owner", "[dashboard]
   CHECK(rows[0].at("mine").as_bool());
   CHECK_FALSE(rows[1].at("mine").as_bool());
   CHECK(rows[1].at("owner").is_null());
-}
-
-TEST_CASE("Sessions and failed logins are shared by every connection to the database",
-          "[dashboard][multi]") {
-  // Two server instances are two connections to one file: a session one opens, the other
-  // finds; failures one counts, the other refuses on; a session one closes, the other drops.
-  testing::TempDir dir;
-  auto store_a = server::open_sqlite_session_store(dir / "rapport.db").value();
-  auto store_b = server::open_sqlite_session_store(dir / "rapport.db").value();
-  server::SessionTable on_a({30min, 12h}, *store_a);
-  server::SessionTable on_b({30min, 12h}, *store_b);
-  const auto opened = on_a.open(7, kStart, "hash-at-login").value();
-  const auto found = on_b.touch(opened.cookie_token, kStart + 20min);
-  REQUIRE(found);
-  CHECK(found->user_id == 7);
-  CHECK(found->csrf_token == opened.csrf_token);
-  CHECK(found->credential == "hash-at-login");
-  // B's use counts for A's idle timeout: 40 min after the login, 20 after the last use.
-  CHECK(on_a.touch(opened.cookie_token, kStart + 40min));
-  on_b.close(opened.cookie_token);
-  CHECK_FALSE(on_a.touch(opened.cookie_token, kStart + 41min));
-  CHECK(on_a.size() == 0);
-
-  server::LoginThrottle throttle_a({2, 100, 10min}, *store_a);
-  server::LoginThrottle throttle_b({2, 100, 10min}, *store_b);
-  throttle_a.record_failure("maria", "10.0.0.1", kStart);
-  CHECK_FALSE(throttle_b.blocked("maria", "10.0.0.2", kStart));
-  throttle_b.record_failure("maria", "10.0.0.2", kStart);
-  CHECK(throttle_a.blocked("maria", "10.0.0.3", kStart + 1min));
-  CHECK_FALSE(throttle_a.blocked("maria", "10.0.0.3", kStart + 10min));
 }

@@ -2,9 +2,10 @@
 //
 // Several rapport-server instances on one SQLite file (WAL), with the real programs and real
 // TLS (docs/deployment.md): a terminal configured with both addresses fails over when the
-// instance it uses is SIGKILLed mid-batch, and every event it had is stored exactly once; a
-// scheduled job's lease moves to the other instance when its holder dies; a dashboard session
-// opened on one instance is valid on the other.
+// instance it uses is SIGKILLed mid-batch, and every event it had is stored exactly once (on
+// SQLite, and again with both instances on one PostgreSQL database of the ctest run's
+// cluster, tests/support/pg_cluster.h); a scheduled job's lease moves to the other instance
+// when its holder dies; a dashboard session opened on one instance is valid on the other.
 
 #include <signal.h>
 
@@ -13,7 +14,9 @@
 #include <thread>
 
 #include "server/storage/lease_store.h"
+#include "server/storage/pg_connection.h"
 #include "server/storage/sqlite_schema.h"
+#include "server/storage/store_url.h"
 #include "shared/domain/event_id.h"
 #include "shared/net/https_client.h"
 #include "shared/storage/database.h"
@@ -21,6 +24,7 @@
 #include "shared/util/files.h"
 #include "terminal/local_database.h"
 #include "tests/support/catch_result.h"
+#include "tests/support/pg_cluster.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
@@ -48,9 +52,13 @@ std::string instance_of(const std::filesystem::path& log) {
                                                                                  : "";
 }
 
+enum class Backend { kSqlite, kPostgresql };
+
 // A chain with two server configs on one database: server.toml (instance A) and
 // server-b.toml (instance B), each with its own sync, enrollment and dashboard listener;
-// leases of one second; terminal T1 configured with both sync addresses, A first.
+// leases of one second; terminal T1 configured with both sync addresses, A first. On
+// PostgreSQL both configs name a fresh database of the shared cluster (`database_url`),
+// holding the stores and terminals rapportctl wrote into the data folder's SQLite file.
 struct TwoInstances {
   testing::TempDir dir;
   std::filesystem::path data = dir / "data";
@@ -59,7 +67,9 @@ struct TwoInstances {
   unsigned short dashboard_a = testing::free_port();
   unsigned short dashboard_b = testing::free_port();
 
-  TwoInstances() {
+  std::string database_url = "sqlite://" + (data / "rapport.db").string();
+
+  explicit TwoInstances(Backend backend = Backend::kSqlite) {
     const auto enroll_a = testing::free_port();
     const auto enroll_b = testing::free_port();
     std::string out;
@@ -70,6 +80,7 @@ struct TwoInstances {
     REQUIRE(testing::run({testing::kRapportctl, "terminal", "issue", "--data", data.string(),
                           "--id", "T1", "--store", "S1"},
                          &out) == 0);
+    if (backend == Backend::kPostgresql) use_postgresql();
     auto toml = read_text(data / "server.toml") + "\n[leases]\nlength_ms = 1000\n";
     write_file_atomically(data / "server.toml", toml, false);
     for (const auto& [from, to] : {std::pair{sync_a, sync_b}, std::pair{enroll_a, enroll_b},
@@ -87,6 +98,48 @@ struct TwoInstances {
                                   "request_timeout_ms = 2000");
     terminal += "\n[readers]\nconsole = true\nusb = false\n";
     write_file_atomically(terminal_config(), terminal, false);
+  }
+
+  // Points both configs (written from server.toml next) at a new PostgreSQL database, and
+  // copies there what rapportctl init and terminal issue registered (rapportctl speaks
+  // SQLite only for now).
+  void use_postgresql() {
+    database_url = testing::PgCluster::shared().fresh_database();
+    auto sqlite = storage::Database::open(data / "rapport.db", server::kSqliteMigrations).value();
+    auto pg = server::open_store(database_url).value();
+    auto stores = sqlite.prepare("SELECT id, name FROM stores").value();
+    while (stores.step().value()) {
+      REQUIRE(pg->add_store(stores.column_text(0), stores.column_text(1)));
+    }
+    auto terminals =
+        sqlite.prepare("SELECT id, store_id, certificate_serial FROM terminals").value();
+    while (terminals.step().value()) {
+      REQUIRE(pg->register_terminal(
+          {terminals.column_text(0), terminals.column_text(1), terminals.column_text(2), false}));
+    }
+    const auto toml = std::regex_replace(read_text(data / "server.toml"),
+                                         std::regex("\ndatabase = \"[^\"]*\""),
+                                         "\ndatabase = \"" + database_url + "\"");
+    REQUIRE(toml.find(database_url) != std::string::npos);
+    write_file_atomically(data / "server.toml", toml, false);
+  }
+
+  // Each stored event id with how often it is stored, from whichever database the chain uses.
+  [[nodiscard]] std::vector<std::pair<std::string, std::int64_t>> stored_events() const {
+    std::vector<std::pair<std::string, std::int64_t>> out;
+    constexpr const char* kSql = "SELECT id, count(*) FROM events GROUP BY id";
+    if (database_url.rfind("postgresql://", 0) == 0) {
+      auto pg = server::pg::Connection::open(database_url).value();
+      const auto rows = pg.exec(kSql).value();
+      for (std::size_t r = 0; r < rows.size(); ++r) {
+        out.emplace_back(rows.text(r, 0), rows.int64(r, 1));
+      }
+      return out;
+    }
+    auto db = storage::Database::open(data / "rapport.db", server::kSqliteMigrations).value();
+    auto select = db.prepare(kSql).value();
+    while (select.step().value()) out.emplace_back(select.column_text(0), select.column_int64(1));
+    return out;
   }
 
   [[nodiscard]] std::filesystem::path terminal_config() const {
@@ -115,13 +168,10 @@ std::int64_t outbox_size(const std::filesystem::path& terminal_db) {
   return count->column_int64(0);
 }
 
-}  // namespace
-
-TEST_CASE("A terminal with two server addresses fails over when its server is killed "
-          "mid-batch, and every event is stored once",
-          "[fault][multi]") {
+// Two instances on `backend`; the terminal's sync instance is SIGKILLed mid-batch.
+void fail_over_mid_batch(Backend backend) {
   ::signal(SIGPIPE, SIG_IGN);
-  TwoInstances chain;
+  TwoInstances chain(backend);
   auto a = chain.start_server("server.toml", chain.dir / "a.log");
   auto b = chain.start_server("server-b.toml", chain.dir / "b.log");
   auto terminal = std::make_unique<ChildProcess>(
@@ -167,21 +217,33 @@ TEST_CASE("A terminal with two server addresses fails over when its server is ki
   b->send_signal(SIGTERM);
   REQUIRE(b->wait(30s) == 0);
 
-  // Every event once, nothing else: read from the shared SQLite file.
-  auto db = storage::Database::open(chain.data / "rapport.db", server::kSqliteMigrations).value();
-  auto select = db.prepare("SELECT id, count(*) FROM events GROUP BY id").value();
+  // Every event once, nothing else: read from the shared database.
   std::size_t stored = 0;
   std::size_t twice = 0;
   std::size_t unknown = 0;
-  while (select.step().value()) {
+  for (const auto& [id, count] : chain.stored_events()) {
     ++stored;
-    if (select.column_int64(1) != 1) ++twice;
-    if (ids.count(select.column_text(0)) == 0) ++unknown;
+    if (count != 1) ++twice;
+    if (ids.count(id) == 0) ++unknown;
   }
   CHECK(stored == ids.size());
   CHECK(twice == 0);
   CHECK(unknown == 0);
   CHECK(outbox_size(chain.terminal_db()) == 0);
+}
+
+}  // namespace
+
+TEST_CASE("A terminal with two server addresses fails over when its server is killed "
+          "mid-batch, and every event is stored once",
+          "[fault][multi]") {
+  fail_over_mid_batch(Backend::kSqlite);
+}
+
+TEST_CASE("On PostgreSQL, a terminal with two server addresses fails over when its server is "
+          "killed mid-batch, and every event is stored once",
+          "[fault][multi][postgresql]") {
+  fail_over_mid_batch(Backend::kPostgresql);
 }
 
 TEST_CASE("A scheduled job's lease is held by one instance and moves when it dies",

@@ -9,8 +9,11 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <memory>
+#include <random>
 #include <sstream>
 #include <stdexcept>
 #include <system_error>
@@ -86,70 +89,135 @@ int run(const Account& account, const std::vector<std::string>& argv,
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-}  // namespace
-
-PgCluster& PgCluster::shared() {
-  static PgCluster cluster;
-  return cluster;
+// The account that runs the cluster's programs: the caller, or `nobody` under root.
+std::string superuser_name() {
+  const passwd* me = ::getpwuid(::geteuid());
+  return me != nullptr ? me->pw_name : "postgres";
 }
 
-PgCluster::PgCluster() {
+// Makes a cluster in a new folder under /tmp, starts it and returns the folder.
+std::filesystem::path make_cluster() {
   // A short path: a Unix socket's path is limited to 107 bytes.
   std::string pattern = "/tmp/rapport-pg-XXXXXX";
   if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("PgCluster: mkdtemp failed");
-  dir_ = pattern;
-  const passwd* me = ::getpwuid(::geteuid());
-  superuser_ = me != nullptr ? me->pw_name : "postgres";
+  const std::filesystem::path dir = pattern;
   const Account account = cluster_account();
-  if (account.switch_user && ::chown(dir_.c_str(), account.uid, account.gid) != 0) {
-    throw std::runtime_error("PgCluster: cannot hand " + dir_.string() + " to nobody");
+  if (account.switch_user && ::chown(dir.c_str(), account.uid, account.gid) != 0) {
+    throw std::runtime_error("PgCluster: cannot hand " + dir.string() + " to nobody");
   }
-  const auto server_log = dir_ / "postgres.log";
-  const auto data = dir_ / "data";
+  const auto server_log = dir / "postgres.log";
+  const auto data = dir / "data";
   // --no-sync: initdb's own files need not reach the disk (a throwaway cluster); the
   // server itself runs with fsync on.
   if (run(account,
-          {(kBin / "initdb").string(), "--pgdata=" + data.string(), "--username=" + superuser_,
-           "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync"},
-          dir_, server_log) != 0) {
+          {(kBin / "initdb").string(), "--pgdata=" + data.string(),
+           "--username=" + superuser_name(), "--auth=trust", "--encoding=UTF8", "--locale=C",
+           "--no-sync"},
+          dir, server_log) != 0) {
     throw std::runtime_error("PgCluster: initdb failed:\n" + read_file(server_log));
   }
   {
+    // max_connections: two test processes at once (ctest -j2), each with a few stores, and
+    // the multi-instance tests' two servers with their own connections.
     std::ofstream conf(data / "postgresql.conf", std::ios::app);
     conf << "\n# tests/support/pg_cluster.cpp\nlisten_addresses = ''\n"
-         << "unix_socket_directories = '" << dir_.string() << "'\n"
-         << "fsync = on\nsynchronous_commit = on\nmax_connections = 40\n"
+         << "unix_socket_directories = '" << dir.string() << "'\n"
+         << "fsync = on\nsynchronous_commit = on\nmax_connections = 100\n"
          << "shared_buffers = 64MB\n";
   }
   if (run(account,
           {(kBin / "pg_ctl").string(), "--pgdata=" + data.string(), "--log=" + server_log.string(),
            "--wait", "--timeout=60", "start"},
-          dir_, dir_ / "pg_ctl.log") != 0) {
-    throw std::runtime_error("PgCluster: pg_ctl start failed:\n" + read_file(dir_ / "pg_ctl.log") +
+          dir, dir / "pg_ctl.log") != 0) {
+    throw std::runtime_error("PgCluster: pg_ctl start failed:\n" + read_file(dir / "pg_ctl.log") +
                              read_file(server_log));
   }
-  running_ = true;
+  return dir;
 }
 
-PgCluster::~PgCluster() {
-  if (running_) {
+void stop_cluster(const std::filesystem::path& dir) {
+  if (std::filesystem::exists(dir / "data" / "postmaster.pid")) {
     (void)run(cluster_account(),
-              {(kBin / "pg_ctl").string(), "--pgdata=" + (dir_ / "data").string(), "--mode=fast",
+              {(kBin / "pg_ctl").string(), "--pgdata=" + (dir / "data").string(), "--mode=fast",
                "--wait", "stop"},
-              dir_, dir_ / "pg_ctl.log");
+              dir, dir / "pg_ctl.log");
   }
   std::error_code ignored;
-  std::filesystem::remove_all(dir_, ignored);
+  std::filesystem::remove_all(dir, ignored);
+}
+
+// The fixture folder's record of where its cluster runs ("" when none).
+std::filesystem::path recorded_cluster(const std::filesystem::path& folder) {
+  std::string dir = read_file(folder / "socket_dir");
+  while (!dir.empty() && (dir.back() == '\n' || dir.back() == ' ')) dir.pop_back();
+  return dir;
+}
+
+}  // namespace
+
+PgCluster& PgCluster::shared() {
+  static const std::unique_ptr<PgCluster> cluster = [] {
+    const char* folder = std::getenv(kEnvironment);
+    if (folder == nullptr || *folder == '\0') return std::make_unique<PgCluster>();
+    const auto dir = recorded_cluster(folder);
+    if (dir.empty() || !std::filesystem::exists(dir / "data" / "postmaster.pid")) {
+      throw std::runtime_error(std::string("PgCluster: ") + kEnvironment + "=" + folder +
+                               " but no cluster runs there: run the tests through ctest (its "
+                               "fixture pg.cluster.start starts it), or unset " +
+                               kEnvironment + " to start one for this program");
+    }
+    return std::unique_ptr<PgCluster>(new PgCluster(Attach{}, dir));
+  }();
+  return *cluster;
+}
+
+void PgCluster::start_shared(const std::filesystem::path& folder) {
+  stop_shared(folder);  // a cluster left by a run that was killed
+  std::filesystem::create_directories(folder);
+  const auto dir = make_cluster();
+  std::ofstream(folder / "socket_dir") << dir.string() << '\n';
+}
+
+void PgCluster::stop_shared(const std::filesystem::path& folder) {
+  const auto dir = recorded_cluster(folder);
+  if (!dir.empty()) stop_cluster(dir);
+  std::error_code ignored;
+  std::filesystem::remove_all(folder, ignored);
+}
+
+PgCluster::PgCluster() : dir_(make_cluster()), superuser_(superuser_name()), owned_(true) {}
+
+PgCluster::PgCluster(Attach, std::filesystem::path dir)
+    : dir_(std::move(dir)), superuser_(superuser_name()) {}
+
+PgCluster::~PgCluster() {
+  if (owned_) {
+    stop_cluster(dir_);
+    return;
+  }
+  // The fixture's cluster outlives this process: leave it as found.
+  for (const auto& name : databases_) {
+    (void)run(cluster_account(),
+              {(kBin / "dropdb").string(), "--host=" + dir_.string(), "--username=" + superuser_,
+               "--if-exists", "--force", name},
+              dir_, dir_ / "dropdb.log");
+  }
 }
 
 std::string PgCluster::fresh_database() {
-  const std::string name = "rapport" + std::to_string(++databases_);
+  // Unique among processes sharing the cluster, and across runs (pids come back).
+  std::random_device entropy;
+  char suffix[9];
+  std::snprintf(suffix, sizeof suffix, "%08x", entropy());
+  const std::string name = "rapport_" + std::to_string(::getpid()) + "_" +
+                           std::to_string(databases_.size() + 1) + "_" + suffix;
   if (run(cluster_account(),
           {(kBin / "createdb").string(), "--host=" + dir_.string(), "--username=" + superuser_,
            name},
           dir_, dir_ / "createdb.log") != 0) {
     throw std::runtime_error("PgCluster: createdb failed:\n" + read_file(dir_ / "createdb.log"));
   }
+  databases_.push_back(name);
   return "postgresql:///" + name + "?host=" + dir_.string();
 }
 
