@@ -32,7 +32,7 @@ constexpr std::array<Column, 12> kColumns{{
 // of the offer), ?5 window days, ?6 the day windows must have ended by. As
 // `rapportctl offers uplift` counts (server/storage/sqlite_offers.cpp), split by the
 // member's current value tier.
-std::string query() {
+std::string query(const Filter& filter) {
   return "WITH firsts AS (SELECT member_id, offer_id, outcome, min(at) AS at, "
          "  substr(min(at), 1, 10) AS day FROM offer_events "
          "  WHERE outcome IN ('shown', 'held_out') GROUP BY member_id, offer_id) "
@@ -42,7 +42,7 @@ std::string query() {
          "LEFT JOIN purchases p ON p.member_id = f.member_id AND p.day > f.day AND "
          "  p.day <= date(f.day, '+' || ?5 || ' days') "
          "WHERE date(f.day, '+' || ?5 || ' days') <= ?6 AND m.merged_into IS NULL AND " +
-         place_condition("m.home_store") + " AND " + period_condition("f.day") +
+         place_condition("m.home_store", filter) + " AND " + period_condition("f.day", filter) +
          " GROUP BY f.member_id, f.offer_id ORDER BY f.offer_id, tier, f.member_id";
 }
 
@@ -85,7 +85,7 @@ class OfferUplift final : public Report {
   std::span<const Column> columns() const override { return kColumns; }
 
   Result<void> run(storage::Database& db, const Filter& filter, RowSink& sink) const override {
-    RAPPORT_TRY(auto stmt, db.prepare(query()));
+    RAPPORT_TRY(auto stmt, db.prepare(query(filter)));
     bind_filter(stmt, filter);
     stmt.bind(5, rewards::OfferRules{}.uplift_window_days)
         .bind(6, filter.to.value_or(now_iso8601().substr(0, 10)));
