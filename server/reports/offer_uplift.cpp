@@ -33,9 +33,13 @@ constexpr std::array<Column, 12> kColumns{{
 // `rapportctl offers uplift` counts (server/storage/sqlite_offers.cpp), split by the
 // member's current value tier.
 std::string query(const Filter& filter) {
-  return "WITH firsts AS (SELECT member_id, offer_id, outcome, min(at) AS at, "
-         "  substr(min(at), 1, 10) AS day FROM offer_events "
-         "  WHERE outcome IN ('shown', 'held_out') GROUP BY member_id, offer_id) "
+  // Driven from the selected members (members_home_store, then offer_events_member), so a
+  // store's view does not group the whole chain's offer events first.
+  return "WITH firsts AS (SELECT o.member_id, o.offer_id, o.outcome, min(o.at) AS at, "
+         "  substr(min(o.at), 1, 10) AS day FROM members m "
+         "  JOIN offer_events o ON o.member_id = m.id "
+         "  WHERE o.outcome IN ('shown', 'held_out') AND " +
+         place_condition("m.home_store", filter) + " GROUP BY o.member_id, o.offer_id) "
          "SELECT f.offer_id, coalesce(m.value_tier, 'none') AS tier, f.outcome, "
          "  count(DISTINCT p.day), coalesce(sum(p.amount_cents - p.refunded_cents), 0) "
          "FROM firsts f JOIN members m ON m.id = f.member_id "
