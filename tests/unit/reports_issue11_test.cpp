@@ -774,9 +774,9 @@ std::vector<std::vector<std::string>> table(storage::Database& db, const std::st
 
 // The plan SQLite chooses for `sql`, its lines joined.
 std::string plan(storage::Database& db, const std::string& sql) {
-  std::string text;
-  for (const auto& row : table(db, "EXPLAIN QUERY PLAN " + sql)) text += row.back() + "\n";
-  return text;
+  std::string lines;
+  for (const auto& row : table(db, "EXPLAIN QUERY PLAN " + sql)) lines += row.back() + "\n";
+  return lines;
 }
 
 // Sums of `columns` of a report's rows, keyed by its `keys` columns (null counts as 0).
