@@ -22,7 +22,7 @@ constexpr std::array<Column, 9> kColumns{{
 
 // ?1 store, ?2 region, ?3 from, ?4 to. Members merged into another are left out (their
 // history moved to the survivor); erased members count: they were acquired all the same.
-std::string query() {
+std::string query(const Filter& filter) {
   return "WITH acquired AS ("
          "  SELECT coalesce(m.channel, 'unknown') AS channel, c.id AS campaign, "
          "    count(*) AS members, count(v.member_id) AS valued, "
@@ -31,8 +31,8 @@ std::string query() {
          "  LEFT JOIN campaigns c ON c.channel = m.channel "
          "    AND m.enrolled_on BETWEEN c.starts_on AND c.ends_on "
          "  LEFT JOIN value_snapshots v ON v.member_id = m.id "
-         "  WHERE m.merged_into IS NULL AND " + place_condition("m.home_store") + " AND " +
-         period_condition("m.enrolled_on") +
+         "  WHERE m.merged_into IS NULL AND " + place_condition("m.home_store", filter) + " AND " +
+         period_condition("m.enrolled_on", filter) +
          "  GROUP BY 1, 2), "
          "campaign_members AS ("
          "  SELECT c.id, count(m.id) AS members FROM campaigns c "
@@ -75,7 +75,7 @@ class Acquisition final : public Report {
   std::span<const Column> columns() const override { return kColumns; }
 
   Result<void> run(storage::Database& db, const Filter& filter, RowSink& sink) const override {
-    return stream_rows(db, query(), filter, kColumns, sink, build_row);
+    return stream_rows(db, query(filter), filter, kColumns, sink, build_row);
   }
 };
 

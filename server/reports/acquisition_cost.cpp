@@ -21,13 +21,13 @@ constexpr std::array<Column, 8> kColumns{{
 
 // ?1 store, ?2 region, ?3 from, ?4 to (enrollment days for members; campaigns whose days
 // meet the period).
-std::string query() {
+std::string query(const Filter& filter) {
   return "WITH channel_members AS ("
          "  SELECT coalesce(m.channel, 'unknown') AS channel, count(*) AS members, "
          "    count(v.member_id) AS valued, sum(v.lifetime_value_cents) AS ltv "
          "  FROM members m LEFT JOIN value_snapshots v ON v.member_id = m.id "
-         "  WHERE m.merged_into IS NULL AND " + place_condition("m.home_store") + " AND " +
-         period_condition("m.enrolled_on") +
+         "  WHERE m.merged_into IS NULL AND " + place_condition("m.home_store", filter) + " AND " +
+         period_condition("m.enrolled_on", filter) +
          "  GROUP BY 1), "
          "channel_campaigns AS ("
          "  SELECT c.channel, sum(c.spend_cents) AS spend, "
@@ -69,7 +69,7 @@ class AcquisitionCost final : public Report {
   std::span<const Column> columns() const override { return kColumns; }
 
   Result<void> run(storage::Database& db, const Filter& filter, RowSink& sink) const override {
-    return stream_rows(db, query(), filter, kColumns, sink, build_row);
+    return stream_rows(db, query(filter), filter, kColumns, sink, build_row);
   }
 };
 

@@ -33,13 +33,13 @@ class CategoryMix final : public Report {
     return ChartSpec{ChartKind::kBar, "category", kChartValues};
   }
   Result<void> run(storage::Database& db, const Filter& filter, RowSink& sink) const override {
-    static const std::string sql =
+    const std::string sql =
         "WITH spend AS MATERIALIZED (SELECT c.category, "
         "sum(CASE WHEN v.tier = 'MVC' THEN c.spend_cents ELSE 0 END) AS mvc, "
         "sum(CASE WHEN v.tier = 'MVC' THEN 0 ELSE c.spend_cents END) AS rest "
         "FROM value_snapshots v JOIN members m ON m.id = v.member_id "
         "JOIN member_categories c ON c.member_id = v.member_id WHERE " +
-        std::string(kSnapshotFilter) + " GROUP BY c.category), "
+        snapshot_filter(filter) + " GROUP BY c.category), "
         "total AS (SELECT sum(mvc) AS mvc, sum(rest) AS rest FROM spend) "
         "SELECT s.category, s.mvc, "
         "CASE WHEN t.mvc > 0 THEN printf('%.2f', 100.0 * s.mvc / t.mvc) END, s.rest, "

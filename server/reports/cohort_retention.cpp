@@ -42,7 +42,7 @@ std::string month_number(std::string_view column) {
          ", 6, 2) AS INTEGER))";
 }
 
-std::string build_sql() {
+std::string build_sql(const Filter& filter) {
   // The enrollment day: the enrollment event's day at the counter, kept in
   // members.enrolled_on (migration 19; the day the server heard of the member without one).
   // Reading it instead of looking up each member's enrollment event took the report from
@@ -50,8 +50,7 @@ std::string build_sql() {
   // (cached_report.h), filled after each full refresh, answers the views.
   std::string sql =
       "WITH joined AS (SELECT m.id, coalesce(m.enrolled_on, substr(m.created_at, 1, 10)) AS day "
-      "FROM members m WHERE (?1 IS NULL OR m.home_store = ?1) "
-      "AND (?2 IS NULL OR m.home_store IN (SELECT id FROM stores WHERE region = ?2))), "
+      "FROM members m WHERE " + place_condition("m.home_store", filter) + "), "
       "cohorts AS MATERIALIZED (SELECT id, substr(day, 1, 7) AS cohort, " +
       month_number("day") +
       " AS start FROM joined WHERE (?3 IS NULL OR substr(day, 1, 10) >= ?3) "
@@ -86,8 +85,7 @@ class CohortRetention final : public Report {
     return ChartSpec{ChartKind::kLine, "cohort", kChartValues};
   }
   Result<void> run(storage::Database& db, const Filter& filter, RowSink& sink) const override {
-    static const std::string sql = build_sql();
-    return stream_query(db, sql, filter, kColumns, sink);
+    return stream_query(db, build_sql(filter), filter, kColumns, sink);
   }
 };
 

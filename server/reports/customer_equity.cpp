@@ -29,10 +29,10 @@ class CustomerEquity final : public Report {
   }
 
   Result<void> run(storage::Database& db, const Filter& filter, RowSink& sink) const override {
-    static const std::string sql =
+    const std::string sql =
         "SELECT m.home_store, count(*), sum(v.lifetime_value_cents) "
         "FROM value_snapshots v JOIN members m ON m.id = v.member_id WHERE " +
-        std::string(kSnapshotFilter) + " GROUP BY m.home_store ORDER BY m.home_store";
+        snapshot_filter(filter) + " GROUP BY m.home_store ORDER BY m.home_store";
     return stream_query(db, sql, filter, kColumns, sink);
   }
 };

@@ -7,6 +7,7 @@
 // before the first refresh: no value); end: after the last refresh on or before `to`; parts:
 // the refreshes in between. change = new + growth + decline + lost.
 #include <array>
+#include <string>
 
 #include "server/reports/customer_equity.h"
 #include "server/reports/filter_sql.h"
@@ -30,7 +31,8 @@ constexpr std::array<Column, 12> kColumns{{
 }};
 constexpr std::array<std::string_view, 2> kChartValues{"equity_end_cents", "change_cents"};
 
-constexpr std::string_view kSql =
+std::string query(const Filter& filter) {
+  return
     "WITH start AS (SELECT store_id, equity_cents, max(refresh_id) FROM store_equity "
     "WHERE ?3 IS NOT NULL AND as_of < ?3 GROUP BY store_id), "
     "finish AS (SELECT store_id, members, equity_cents, max(refresh_id) FROM store_equity "
@@ -47,9 +49,8 @@ constexpr std::string_view kSql =
     "coalesce(p.lost, 0) "
     "FROM finish f LEFT JOIN start s ON s.store_id = f.store_id "
     "LEFT JOIN parts p ON p.store_id = f.store_id "
-    "WHERE (?1 IS NULL OR f.store_id = ?1) "
-    "AND (?2 IS NULL OR f.store_id IN (SELECT id FROM stores WHERE region = ?2)) "
-    "ORDER BY f.store_id";
+    "WHERE " + place_condition("f.store_id", filter) + " ORDER BY f.store_id";
+}
 
 class CustomerEquityChange final : public Report {
  public:
@@ -63,7 +64,7 @@ class CustomerEquityChange final : public Report {
     return ChartSpec{ChartKind::kBar, "store", kChartValues};
   }
   Result<void> run(storage::Database& db, const Filter& filter, RowSink& sink) const override {
-    return stream_query(db, kSql, filter, kColumns, sink);
+    return stream_query(db, query(filter), filter, kColumns, sink);
   }
 };
 

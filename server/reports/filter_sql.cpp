@@ -5,6 +5,28 @@
 
 namespace rapport::server::reports {
 
+std::string place_condition(std::string_view store_column, const Filter& filter) {
+  const std::string column(store_column);
+  std::string sql;
+  if (filter.store) sql = column + " = ?1";
+  if (filter.region) {
+    if (!sql.empty()) sql += " AND ";
+    sql += column + " IN (SELECT id FROM stores WHERE region = ?2)";
+  }
+  return sql.empty() ? std::string("1") : "(" + sql + ")";
+}
+
+std::string period_condition(std::string_view day_expression, const Filter& filter) {
+  const std::string day(day_expression);
+  std::string sql;
+  if (filter.from) sql = day + " >= ?3";
+  if (filter.to) {
+    if (!sql.empty()) sql += " AND ";
+    sql += day + " <= ?4";
+  }
+  return sql.empty() ? std::string("1") : "(" + sql + ")";
+}
+
 Result<void> stream_rows(storage::Database& db, std::string_view sql, const Filter& filter,
                          std::span<const Column> columns, RowSink& sink, const RowBuilder& build) {
   RAPPORT_TRY(auto stmt, db.prepare(sql));

@@ -6,8 +6,9 @@
 //   ?1 store, ?2 region, ?3 from, ?4 to   (SQL NULL when absent; ?5 on are the report's own)
 //
 // so `bind_filter` binds any of them and `place_condition` / `period_condition` write the
-// usual conditions. A report whose period means something else (as_of before `from`, say)
-// writes its own condition with the same ?3 / ?4.
+// usual conditions for the filter's shape (only the parts it has, so indexes serve them). A
+// report whose period means something else (as_of before `from`, say) writes its own
+// condition with the same ?3 / ?4.
 //
 // Thread-safety: one thread (the Database's).
 
@@ -25,22 +26,20 @@
 namespace rapport::server::reports {
 
 // An SQL condition: `store_column` (a store id) is the filter's store (?1) and lies in its
-// region (?2); true when neither is set.
-[[nodiscard]] inline std::string place_condition(std::string_view store_column) {
-  const std::string column(store_column);
-  return "(?1 IS NULL OR " + column + " = ?1) AND (?2 IS NULL OR " + column +
-         " IN (SELECT id FROM stores WHERE region = ?2))";
-}
+// region (?2), written for the shape of `filter` (which of store and region it has): no
+// store and no region is `1`, a store is `col = ?1`, a region `col IN (SELECT id FROM stores
+// WHERE region = ?2)`, both are both. Never `(?1 IS NULL OR col = ?1)`: SQLite cannot use an
+// index such as members_home_store through that OR, and every store view scanned a million
+// members (docs/performance.md, "Head-office reports"). So the SQL text depends on the
+// filter's shape; build it per run (cheap), not once in a static.
+[[nodiscard]] std::string place_condition(std::string_view store_column, const Filter& filter);
 
 // An SQL condition: the day `day_expression` (YYYY-MM-DD) lies in the filter's period
-// (?3 from, ?4 to, inclusive).
-[[nodiscard]] inline std::string period_condition(std::string_view day_expression) {
-  const std::string day(day_expression);
-  return "(?3 IS NULL OR " + day + " >= ?3) AND (?4 IS NULL OR " + day + " <= ?4)";
-}
+// (?3 from, ?4 to, inclusive); like place_condition, only the bounds `filter` has.
+[[nodiscard]] std::string period_condition(std::string_view day_expression, const Filter& filter);
 
-// Binds ?1..?4 from `filter`. Requires: the statement has at least 4 parameters (a query
-// that reads only ?3/?4 has them all: SQLite numbers up to the highest one used).
+// Binds ?1..?4 from `filter`. A number the statement does not use is left alone (SQLite
+// ignores a bind past its highest parameter), so a query of any shape takes it.
 inline void bind_filter(storage::Statement& stmt, const Filter& filter) {
   stmt.bind_optional(1, filter.store)
       .bind_optional(2, filter.region)

@@ -35,13 +35,13 @@ Cell error_percent(double expected, double actual) {
 }
 
 // Only the latest check of each cohort; ?3/?4 select cohorts by the start of their window.
-std::string query() {
+std::string query(const Filter& filter) {
   return "SELECT a.fit_id, a.window_start, a.window_end, a.bin, a.members, "
          "  a.expected_visits, a.actual_visits, a.expected_spend_cents, "
          "  a.actual_spend_cents FROM value_accuracy a "
          "WHERE a.checked_at = (SELECT max(b.checked_at) FROM value_accuracy b "
          "  WHERE b.fit_id = a.fit_id) AND " +
-         period_condition("a.window_start") +
+         period_condition("a.window_start", filter) +
          " ORDER BY a.window_start, a.fit_id, a.rowid";
 }
 
@@ -76,7 +76,7 @@ class ForecastAccuracy final : public Report {
   Result<void> run(storage::Database& db, const Filter& filter, RowSink& sink) const override {
     // value_accuracy keeps the chain's totals and bins, not stores'.
     if (filter.store || filter.region) return make_error_code(ReportsErrc::kChainWideOnly);
-    return stream_rows(db, query(), filter, kColumns, sink, build_row);
+    return stream_rows(db, query(filter), filter, kColumns, sink, build_row);
   }
 };
 

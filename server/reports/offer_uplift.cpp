@@ -32,17 +32,21 @@ constexpr std::array<Column, 12> kColumns{{
 // of the offer), ?5 window days, ?6 the day windows must have ended by. As
 // `rapportctl offers uplift` counts (server/storage/sqlite_offers.cpp), split by the
 // member's current value tier.
-std::string query() {
-  return "WITH firsts AS (SELECT member_id, offer_id, outcome, min(at) AS at, "
-         "  substr(min(at), 1, 10) AS day FROM offer_events "
-         "  WHERE outcome IN ('shown', 'held_out') GROUP BY member_id, offer_id) "
+std::string query(const Filter& filter) {
+  // Driven from the selected members (members_home_store, then offer_events_member), so a
+  // store's view does not group the whole chain's offer events first.
+  return "WITH firsts AS (SELECT o.member_id, o.offer_id, o.outcome, min(o.at) AS at, "
+         "  substr(min(o.at), 1, 10) AS day FROM members m "
+         "  JOIN offer_events o ON o.member_id = m.id "
+         "  WHERE o.outcome IN ('shown', 'held_out') AND " +
+         place_condition("m.home_store", filter) + " GROUP BY o.member_id, o.offer_id) "
          "SELECT f.offer_id, coalesce(m.value_tier, 'none') AS tier, f.outcome, "
          "  count(DISTINCT p.day), coalesce(sum(p.amount_cents - p.refunded_cents), 0) "
          "FROM firsts f JOIN members m ON m.id = f.member_id "
          "LEFT JOIN purchases p ON p.member_id = f.member_id AND p.day > f.day AND "
          "  p.day <= date(f.day, '+' || ?5 || ' days') "
          "WHERE date(f.day, '+' || ?5 || ' days') <= ?6 AND m.merged_into IS NULL AND " +
-         place_condition("m.home_store") + " AND " + period_condition("f.day") +
+         place_condition("m.home_store", filter) + " AND " + period_condition("f.day", filter) +
          " GROUP BY f.member_id, f.offer_id ORDER BY f.offer_id, tier, f.member_id";
 }
 
@@ -85,7 +89,7 @@ class OfferUplift final : public Report {
   std::span<const Column> columns() const override { return kColumns; }
 
   Result<void> run(storage::Database& db, const Filter& filter, RowSink& sink) const override {
-    RAPPORT_TRY(auto stmt, db.prepare(query()));
+    RAPPORT_TRY(auto stmt, db.prepare(query(filter)));
     bind_filter(stmt, filter);
     stmt.bind(5, rewards::OfferRules{}.uplift_window_days)
         .bind(6, filter.to.value_or(now_iso8601().substr(0, 10)));

@@ -25,7 +25,7 @@ constexpr std::array<Column, 8> kColumns{{
 
 // ?1 store, ?2 region (where the reward was handed over), ?3 from, ?4 to (its day). The tier
 // is the member's value tier now; `none` before a refresh or for a card nobody held.
-std::string query() {
+std::string query(const Filter& filter) {
   return "SELECT substr(r.occurred_at, 1, 7), r.store_id, s.region, "
          "  coalesce(m.value_tier, 'none'), "
          "  sum(r.reward_kind <> 'gesture'), "
@@ -34,8 +34,8 @@ std::string query() {
          "  sum(CASE WHEN r.reward_kind = 'gesture' THEN r.cost_cents ELSE 0 END) "
          "FROM reward_costs r LEFT JOIN members m ON m.id = r.member_id "
          "LEFT JOIN stores s ON s.id = r.store_id "
-         "WHERE " + place_condition("r.store_id") + " AND " +
-         period_condition("substr(r.occurred_at, 1, 10)") +
+         "WHERE " + place_condition("r.store_id", filter) + " AND " +
+         period_condition("substr(r.occurred_at, 1, 10)", filter) +
          " GROUP BY 1, 2, 4 ORDER BY 1, 2, "
          "CASE coalesce(m.value_tier, 'none') WHEN 'MVC' THEN 1 WHEN 'MGC' THEN 2 "
          "WHEN 'LMC' THEN 3 WHEN 'BZ' THEN 4 ELSE 5 END";
@@ -51,7 +51,7 @@ class RewardCost final : public Report {
   std::span<const Column> columns() const override { return kColumns; }
 
   Result<void> run(storage::Database& db, const Filter& filter, RowSink& sink) const override {
-    return stream_query(db, query(), filter, kColumns, sink);
+    return stream_query(db, query(filter), filter, kColumns, sink);
   }
 };
 

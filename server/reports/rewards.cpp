@@ -2,6 +2,7 @@
 #include "server/reports/rewards.h"
 
 #include <array>
+#include <string>
 
 #include "server/reports/filter_sql.h"
 
@@ -24,13 +25,30 @@ constexpr std::array<Column, 13> kColumns{{
     {"cents_per_100_points", ColumnKind::kInteger},
 }};
 
+// Without a period: the sums kept per home store and tier in rewards_by_place (server
+// migration 22, kept by triggers as ledger entries, offer events and reward costs are
+// written and as members move), a few thousand rows at most instead of every member and
+// ledger entry. Same figures as query() with no period (tests/unit/reports_issue11_test.cpp).
+std::string summary_query(const Filter& filter) {
+  return "SELECT tier, sum(members), sum(outstanding), sum(issued), sum(redeemed), "
+         "  sum(expired), sum(gestures), sum(shown), sum(held_out), sum(accepted), "
+         "  CASE WHEN EXISTS (SELECT 1 FROM reward_costs) THEN sum(cost_cents) END "
+         "FROM rewards_by_place WHERE " + place_condition("store_id", filter) +
+         " GROUP BY tier HAVING sum(members) > 0 ORDER BY tier";
+}
+
 // ?1 store, ?2 region (home store), ?3 from, ?4 to. Outstanding: the balance at the end of
 // the period (every posting up to `to`); the flows: postings, offer events and rewards
 // handed over (reward_costs, at their cost of the day) in the period. Reward cost is no
-// value while no reward has ever been costed (nothing to report, not 0).
-std::string query() {
+// value while no reward has ever been costed (nothing to report, not 0). Driven from the
+// selected members, so a store's view reads its members' rows through the member indexes
+// (points_entries_member, offer_events_member, reward_costs_member), not the whole ledger.
+std::string query(const Filter& filter) {
   const std::string in_period = "(?3 IS NULL OR substr(p.occurred_at, 1, 10) >= ?3)";
-  return "WITH member_points AS ("
+  return "WITH chosen AS MATERIALIZED ("
+         "  SELECT m.id, coalesce(m.value_tier, 'none') AS tier FROM members m "
+         "  WHERE m.merged_into IS NULL AND " + place_condition("m.home_store", filter) + "), "
+         "member_points AS ("
          "  SELECT e.member_id AS member_id, sum(e.points) AS outstanding, "
          "    sum(CASE WHEN p.kind IN ('earn', 'bonus') AND " + in_period +
          "      THEN e.points ELSE 0 END) AS issued, "
@@ -40,30 +58,31 @@ std::string query() {
          "      THEN -e.points ELSE 0 END) AS expired, "
          "    sum(CASE WHEN p.cause LIKE 'gesture:%' AND " + in_period +
          "      THEN e.points ELSE 0 END) AS gestures "
-         "  FROM points_entries e JOIN points_postings p ON p.id = e.posting_id "
-         "  WHERE e.member_id IS NOT NULL "
-         "    AND (?4 IS NULL OR substr(p.occurred_at, 1, 10) <= ?4) "
+         "  FROM chosen c JOIN points_entries e ON e.member_id = c.id "
+         "  JOIN points_postings p ON p.id = e.posting_id "
+         "  WHERE (?4 IS NULL OR substr(p.occurred_at, 1, 10) <= ?4) "
          "  GROUP BY e.member_id), "
          "member_offers AS ("
-         "  SELECT member_id, sum(outcome = 'shown') AS shown, "
-         "    sum(outcome = 'held_out') AS held_out, sum(outcome = 'accepted') AS accepted "
-         "  FROM offer_events WHERE " + period_condition("substr(at, 1, 10)") +
-         "  GROUP BY member_id), "
+         "  SELECT o.member_id, sum(o.outcome = 'shown') AS shown, "
+         "    sum(o.outcome = 'held_out') AS held_out, sum(o.outcome = 'accepted') AS accepted "
+         "  FROM chosen c JOIN offer_events o ON o.member_id = c.id "
+         "  WHERE " + period_condition("substr(o.at, 1, 10)", filter) +
+         "  GROUP BY o.member_id), "
          "member_costs AS ("
-         "  SELECT member_id, sum(cost_cents) AS cost FROM reward_costs "
-         "  WHERE member_id IS NOT NULL AND " + period_condition("substr(occurred_at, 1, 10)") +
-         "  GROUP BY member_id) "
-         "SELECT coalesce(m.value_tier, 'none'), count(*), "
+         "  SELECT r.member_id, sum(r.cost_cents) AS cost "
+         "  FROM chosen c JOIN reward_costs r ON r.member_id = c.id "
+         "  WHERE " + period_condition("substr(r.occurred_at, 1, 10)", filter) +
+         "  GROUP BY r.member_id) "
+         "SELECT c.tier, count(*), "
          "  coalesce(sum(mp.outstanding), 0), coalesce(sum(mp.issued), 0), "
          "  coalesce(sum(mp.redeemed), 0), coalesce(sum(mp.expired), 0), "
          "  coalesce(sum(mp.gestures), 0), coalesce(sum(mo.shown), 0), "
          "  coalesce(sum(mo.held_out), 0), coalesce(sum(mo.accepted), 0), "
          "  CASE WHEN EXISTS (SELECT 1 FROM reward_costs) THEN coalesce(sum(mc.cost), 0) END "
-         "FROM members m LEFT JOIN member_points mp ON mp.member_id = m.id "
-         "LEFT JOIN member_offers mo ON mo.member_id = m.id "
-         "LEFT JOIN member_costs mc ON mc.member_id = m.id "
-         "WHERE m.merged_into IS NULL AND " + place_condition("m.home_store") +
-         " GROUP BY 1 ORDER BY 1";
+         "FROM chosen c LEFT JOIN member_points mp ON mp.member_id = c.id "
+         "LEFT JOIN member_offers mo ON mo.member_id = c.id "
+         "LEFT JOIN member_costs mc ON mc.member_id = c.id "
+         "GROUP BY 1 ORDER BY 1";
 }
 
 class Rewards final : public Report {
@@ -80,7 +99,9 @@ class Rewards final : public Report {
 
   Result<void> run(storage::Database& db, const Filter& filter, RowSink& sink) const override {
     const auto value = cents_per_100_points_;
-    return stream_rows(db, query(), filter, kColumns, sink,
+    const bool period = filter.from || filter.to;
+    const std::string sql = period ? query(filter) : summary_query(filter);
+    return stream_rows(db, sql, filter, kColumns, sink,
                        [value](const storage::Statement& stmt, std::span<Cell> cells) {
                          cells[0] = stmt.column_text(0);
                          for (std::size_t i = 1; i <= 9; ++i) {

@@ -6,6 +6,7 @@
 // (new since, or no `from` given) are the "(none)" row; the column sums are the tier sizes at
 // the end.
 #include <array>
+#include <string>
 
 #include "server/reports/filter_sql.h"
 #include "server/reports/value_reports.h"
@@ -23,19 +24,23 @@ constexpr std::array<Column, 6> kColumns{{
 }};
 constexpr std::array<std::string_view, 4> kChartValues{"to_MVC", "to_MGC", "to_LMC", "to_BZ"};
 
-constexpr std::string_view kSql =
-    "WITH at_end AS (SELECT member_id, tier, max(changed_at) FROM tier_history "
-    "WHERE ?4 IS NULL OR substr(changed_at, 1, 10) <= ?4 GROUP BY member_id), "
-    "at_start AS (SELECT member_id, tier, max(changed_at) FROM tier_history "
-    "WHERE ?3 IS NOT NULL AND substr(changed_at, 1, 10) < ?3 GROUP BY member_id) "
-    "SELECT coalesce(s.tier, '(none)') AS from_tier, count(*), "
-    "sum(e.tier = 'MVC'), sum(e.tier = 'MGC'), sum(e.tier = 'LMC'), sum(e.tier = 'BZ') "
-    "FROM at_end e JOIN members m ON m.id = e.member_id "
-    "LEFT JOIN at_start s ON s.member_id = e.member_id "
-    "WHERE (?1 IS NULL OR m.home_store = ?1) "
-    "AND (?2 IS NULL OR m.home_store IN (SELECT id FROM stores WHERE region = ?2)) "
-    "GROUP BY 1 ORDER BY CASE coalesce(s.tier, '(none)') WHEN 'MVC' THEN 1 WHEN 'MGC' THEN 2 WHEN 'LMC' THEN 3 "
-    "WHEN 'BZ' THEN 4 ELSE 5 END";
+// Driven from the filter's members: with a store or region, members_home_store finds them
+// and tier_history_member each one's rows, instead of grouping the whole history first and
+// filtering after (1.6 s for one store of the 1M-member chain).
+std::string query(const Filter& filter) {
+  const std::string place = place_condition("m.home_store", filter);
+  return "WITH at_end AS MATERIALIZED (SELECT h.member_id, h.tier, max(h.changed_at) "
+         "FROM members m JOIN tier_history h ON h.member_id = m.id WHERE " + place +
+         " AND (?4 IS NULL OR substr(h.changed_at, 1, 10) <= ?4) GROUP BY h.member_id), "
+         "at_start AS MATERIALIZED (SELECT h.member_id, h.tier, max(h.changed_at) "
+         "FROM members m JOIN tier_history h ON h.member_id = m.id WHERE " + place +
+         " AND ?3 IS NOT NULL AND substr(h.changed_at, 1, 10) < ?3 GROUP BY h.member_id) "
+         "SELECT coalesce(s.tier, '(none)') AS from_tier, count(*), "
+         "sum(e.tier = 'MVC'), sum(e.tier = 'MGC'), sum(e.tier = 'LMC'), sum(e.tier = 'BZ') "
+         "FROM at_end e LEFT JOIN at_start s ON s.member_id = e.member_id "
+         "GROUP BY 1 ORDER BY CASE coalesce(s.tier, '(none)') WHEN 'MVC' THEN 1 "
+         "WHEN 'MGC' THEN 2 WHEN 'LMC' THEN 3 WHEN 'BZ' THEN 4 ELSE 5 END";
+}
 
 class TierMigrations final : public Report {
  public:
@@ -48,7 +53,7 @@ class TierMigrations final : public Report {
     return ChartSpec{ChartKind::kBar, "from_tier", kChartValues};
   }
   Result<void> run(storage::Database& db, const Filter& filter, RowSink& sink) const override {
-    return stream_query(db, kSql, filter, kColumns, sink);
+    return stream_query(db, query(filter), filter, kColumns, sink);
   }
 };
 

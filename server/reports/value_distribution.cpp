@@ -34,10 +34,10 @@ class ValueDistribution final : public Report {
   }
 
   Result<void> run(storage::Database& db, const Filter& filter, RowSink& sink) const override {
-    static const std::string sql =
+    const std::string sql =
         "WITH base AS (SELECT v.historic_revenue_cents AS revenue, "
         "v.lifetime_value_cents AS forecast FROM value_snapshots v "
-        "JOIN members m ON m.id = v.member_id WHERE " + std::string(kSnapshotFilter) + "), "
+        "JOIN members m ON m.id = v.member_id WHERE " + snapshot_filter(filter) + "), "
         "total AS (SELECT count(*) AS n, sum(revenue) AS revenue, sum(forecast) AS forecast "
         "FROM base), "
         "by_revenue AS MATERIALIZED (SELECT row_number() OVER (ORDER BY revenue DESC) AS pos, "

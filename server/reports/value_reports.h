@@ -9,20 +9,21 @@
 #pragma once
 
 #include <memory>
+#include <string>
 #include <string_view>
 
+#include "server/reports/filter_sql.h"
 #include "server/reports/report.h"
 
 namespace rapport::server::reports {
 
 // The snapshot filter the value-based reports share, over `value_snapshots v JOIN members
 // m`: the home store and region (?1, ?2), the snapshot's as_of day in the period (?3, ?4);
-// the layout of filter_sql.h.
-inline constexpr std::string_view kSnapshotFilter =
-    "(?1 IS NULL OR m.home_store = ?1) "
-    "AND (?2 IS NULL OR m.home_store IN (SELECT id FROM stores WHERE region = ?2)) "
-    "AND (?3 IS NULL OR coalesce(v.as_of, substr(v.computed_at, 1, 10)) >= ?3) "
-    "AND (?4 IS NULL OR coalesce(v.as_of, substr(v.computed_at, 1, 10)) <= ?4)";
+// the layout of filter_sql.h, written for the filter's shape.
+[[nodiscard]] inline std::string snapshot_filter(const Filter& filter) {
+  return place_condition("m.home_store", filter) + " AND " +
+         period_condition("coalesce(v.as_of, substr(v.computed_at, 1, 10))", filter);
+}
 
 [[nodiscard]] std::unique_ptr<Report> value_distribution_report();
 [[nodiscard]] std::unique_ptr<Report> tier_migrations_report();

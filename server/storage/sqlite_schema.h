@@ -11,7 +11,7 @@
 
 namespace rapport::server {
 
-inline constexpr std::array<storage::Migration, 21> kSqliteMigrations{{
+inline constexpr std::array<storage::Migration, 22> kSqliteMigrations{{
     {1, R"sql(
 CREATE TABLE stores (
   id   TEXT PRIMARY KEY,
@@ -569,6 +569,166 @@ CREATE TABLE login_failures (
 );
 CREATE INDEX login_failures_key ON login_failures(kind, key, failed_at);
 CREATE INDEX login_failures_time ON login_failures(failed_at);
+)sql"},
+    // Issue 11, head-office reports under 200 ms (docs/reports.md, "Speed"): the rewards
+    // report's figures kept as the ledger, offer events and reward costs are written, by
+    // triggers, so in the same transaction as the row that moves them. member_rewards: one
+    // row per member (their balance and all-time flows); rewards_by_place: their sums per
+    // home store and value tier over members not merged away (a few thousand rows), moved
+    // when a member's store, tier or merge changes. The rewards report without a period reads
+    // rewards_by_place. purchases_day: cohort retention's last day on record without reading
+    // 20M purchases.
+    {22, R"sql(
+CREATE TABLE member_rewards (
+  member_id   INTEGER PRIMARY KEY REFERENCES members(id),
+  outstanding INTEGER NOT NULL DEFAULT 0,
+  issued      INTEGER NOT NULL DEFAULT 0,
+  redeemed    INTEGER NOT NULL DEFAULT 0,
+  expired     INTEGER NOT NULL DEFAULT 0,
+  gestures    INTEGER NOT NULL DEFAULT 0,
+  shown       INTEGER NOT NULL DEFAULT 0,
+  held_out    INTEGER NOT NULL DEFAULT 0,
+  accepted    INTEGER NOT NULL DEFAULT 0,
+  cost_cents  INTEGER NOT NULL DEFAULT 0
+);
+INSERT INTO member_rewards(member_id) SELECT id FROM members;
+UPDATE member_rewards SET (outstanding, issued, redeemed, expired, gestures) = (
+  SELECT coalesce(sum(e.points), 0),
+    coalesce(sum(CASE WHEN p.kind IN ('earn', 'bonus') THEN e.points ELSE 0 END), 0),
+    coalesce(sum(CASE WHEN p.kind = 'redemption' THEN -e.points ELSE 0 END), 0),
+    coalesce(sum(CASE WHEN p.kind = 'expiry' THEN -e.points ELSE 0 END), 0),
+    coalesce(sum(CASE WHEN p.cause LIKE 'gesture:%' THEN e.points ELSE 0 END), 0)
+  FROM points_entries e JOIN points_postings p ON p.id = e.posting_id
+  WHERE e.member_id = member_rewards.member_id)
+  WHERE member_id IN (SELECT member_id FROM points_entries WHERE member_id IS NOT NULL);
+UPDATE member_rewards SET (shown, held_out, accepted) = (
+  SELECT sum(outcome = 'shown'), sum(outcome = 'held_out'), sum(outcome = 'accepted')
+  FROM offer_events o WHERE o.member_id = member_rewards.member_id)
+  WHERE member_id IN (SELECT member_id FROM offer_events);
+UPDATE member_rewards SET cost_cents = (
+  SELECT sum(cost_cents) FROM reward_costs r WHERE r.member_id = member_rewards.member_id)
+  WHERE member_id IN (SELECT member_id FROM reward_costs WHERE member_id IS NOT NULL);
+CREATE TABLE rewards_by_place (
+  store_id    TEXT NOT NULL,
+  tier        TEXT NOT NULL,
+  members     INTEGER NOT NULL DEFAULT 0,
+  outstanding INTEGER NOT NULL DEFAULT 0,
+  issued      INTEGER NOT NULL DEFAULT 0,
+  redeemed    INTEGER NOT NULL DEFAULT 0,
+  expired     INTEGER NOT NULL DEFAULT 0,
+  gestures    INTEGER NOT NULL DEFAULT 0,
+  shown       INTEGER NOT NULL DEFAULT 0,
+  held_out    INTEGER NOT NULL DEFAULT 0,
+  accepted    INTEGER NOT NULL DEFAULT 0,
+  cost_cents  INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (store_id, tier)
+) WITHOUT ROWID;
+INSERT INTO rewards_by_place(store_id, tier, members, outstanding, issued, redeemed, expired,
+  gestures, shown, held_out, accepted, cost_cents)
+  SELECT m.home_store, coalesce(m.value_tier, 'none'), count(*), sum(r.outstanding),
+    sum(r.issued), sum(r.redeemed), sum(r.expired), sum(r.gestures), sum(r.shown),
+    sum(r.held_out), sum(r.accepted), sum(r.cost_cents)
+  FROM members m JOIN member_rewards r ON r.member_id = m.id
+  WHERE m.merged_into IS NULL GROUP BY 1, 2;
+-- A member's row moves with them; a member merged away counts nowhere.
+CREATE TRIGGER member_rewards_new AFTER INSERT ON members BEGIN
+  INSERT OR IGNORE INTO member_rewards(member_id) VALUES (NEW.id);
+  INSERT INTO rewards_by_place(store_id, tier, members)
+    SELECT NEW.home_store, coalesce(NEW.value_tier, 'none'), 1 WHERE NEW.merged_into IS NULL
+    ON CONFLICT(store_id, tier) DO UPDATE SET members = members + 1;
+END;
+CREATE TRIGGER member_rewards_moved AFTER UPDATE OF home_store, value_tier, merged_into
+  ON members WHEN OLD.home_store IS NOT NEW.home_store
+    OR OLD.value_tier IS NOT NEW.value_tier OR OLD.merged_into IS NOT NEW.merged_into BEGIN
+  INSERT INTO rewards_by_place(store_id, tier, members, outstanding, issued, redeemed, expired,
+    gestures, shown, held_out, accepted, cost_cents)
+    SELECT OLD.home_store, coalesce(OLD.value_tier, 'none'), -1, -r.outstanding, -r.issued,
+    -r.redeemed, -r.expired, -r.gestures, -r.shown, -r.held_out, -r.accepted, -r.cost_cents
+    FROM member_rewards r WHERE r.member_id = OLD.id AND OLD.merged_into IS NULL
+    ON CONFLICT(store_id, tier) DO UPDATE SET members = members + excluded.members,
+    outstanding = outstanding + excluded.outstanding, issued = issued + excluded.issued,
+    redeemed = redeemed + excluded.redeemed, expired = expired + excluded.expired,
+    gestures = gestures + excluded.gestures, shown = shown + excluded.shown,
+    held_out = held_out + excluded.held_out, accepted = accepted + excluded.accepted,
+    cost_cents = cost_cents + excluded.cost_cents;
+  INSERT INTO rewards_by_place(store_id, tier, members, outstanding, issued, redeemed, expired,
+    gestures, shown, held_out, accepted, cost_cents)
+    SELECT NEW.home_store, coalesce(NEW.value_tier, 'none'), 1, r.outstanding, r.issued,
+    r.redeemed, r.expired, r.gestures, r.shown, r.held_out, r.accepted, r.cost_cents
+    FROM member_rewards r WHERE r.member_id = NEW.id AND NEW.merged_into IS NULL
+    ON CONFLICT(store_id, tier) DO UPDATE SET members = members + excluded.members,
+    outstanding = outstanding + excluded.outstanding, issued = issued + excluded.issued,
+    redeemed = redeemed + excluded.redeemed, expired = expired + excluded.expired,
+    gestures = gestures + excluded.gestures, shown = shown + excluded.shown,
+    held_out = held_out + excluded.held_out, accepted = accepted + excluded.accepted,
+    cost_cents = cost_cents + excluded.cost_cents;
+END;
+-- Any change of a member's figures reaches their place.
+CREATE TRIGGER member_rewards_changed AFTER UPDATE ON member_rewards BEGIN
+  INSERT INTO rewards_by_place(store_id, tier, outstanding, issued, redeemed, expired, gestures,
+    shown, held_out, accepted, cost_cents)
+    SELECT m.home_store, coalesce(m.value_tier, 'none'), NEW.outstanding - OLD.outstanding,
+    NEW.issued - OLD.issued, NEW.redeemed - OLD.redeemed, NEW.expired - OLD.expired,
+    NEW.gestures - OLD.gestures, NEW.shown - OLD.shown, NEW.held_out - OLD.held_out,
+    NEW.accepted - OLD.accepted, NEW.cost_cents - OLD.cost_cents
+    FROM members m WHERE m.id = NEW.member_id AND m.merged_into IS NULL
+    ON CONFLICT(store_id, tier) DO UPDATE SET outstanding = outstanding + excluded.outstanding,
+    issued = issued + excluded.issued, redeemed = redeemed + excluded.redeemed,
+    expired = expired + excluded.expired, gestures = gestures + excluded.gestures,
+    shown = shown + excluded.shown, held_out = held_out + excluded.held_out,
+    accepted = accepted + excluded.accepted, cost_cents = cost_cents + excluded.cost_cents;
+END;
+-- What moves a member's figures: ledger entries (never changed or deleted), offer events and
+-- reward costs (moved to the survivor by a merge).
+CREATE TRIGGER member_rewards_points AFTER INSERT ON points_entries
+  WHEN NEW.member_id IS NOT NULL BEGIN
+  UPDATE member_rewards SET outstanding = outstanding + NEW.points,
+    issued = issued + (SELECT CASE WHEN kind IN ('earn', 'bonus') THEN NEW.points ELSE 0 END
+                       FROM points_postings WHERE id = NEW.posting_id),
+    redeemed = redeemed - (SELECT CASE WHEN kind = 'redemption' THEN NEW.points ELSE 0 END
+                           FROM points_postings WHERE id = NEW.posting_id),
+    expired = expired - (SELECT CASE WHEN kind = 'expiry' THEN NEW.points ELSE 0 END
+                         FROM points_postings WHERE id = NEW.posting_id),
+    gestures = gestures + (SELECT CASE WHEN cause LIKE 'gesture:%' THEN NEW.points ELSE 0 END
+                           FROM points_postings WHERE id = NEW.posting_id)
+    WHERE member_id = NEW.member_id;
+END;
+CREATE TRIGGER member_rewards_offer AFTER INSERT ON offer_events BEGIN
+  UPDATE member_rewards SET shown = shown + (NEW.outcome = 'shown'),
+    held_out = held_out + (NEW.outcome = 'held_out'),
+    accepted = accepted + (NEW.outcome = 'accepted') WHERE member_id = NEW.member_id;
+END;
+CREATE TRIGGER member_rewards_offer_moved AFTER UPDATE OF member_id, outcome ON offer_events
+  BEGIN
+  UPDATE member_rewards SET shown = shown - (OLD.outcome = 'shown'),
+    held_out = held_out - (OLD.outcome = 'held_out'),
+    accepted = accepted - (OLD.outcome = 'accepted') WHERE member_id = OLD.member_id;
+  UPDATE member_rewards SET shown = shown + (NEW.outcome = 'shown'),
+    held_out = held_out + (NEW.outcome = 'held_out'),
+    accepted = accepted + (NEW.outcome = 'accepted') WHERE member_id = NEW.member_id;
+END;
+CREATE TRIGGER member_rewards_offer_gone AFTER DELETE ON offer_events BEGIN
+  UPDATE member_rewards SET shown = shown - (OLD.outcome = 'shown'),
+    held_out = held_out - (OLD.outcome = 'held_out'),
+    accepted = accepted - (OLD.outcome = 'accepted') WHERE member_id = OLD.member_id;
+END;
+CREATE TRIGGER member_rewards_cost AFTER INSERT ON reward_costs
+  WHEN NEW.member_id IS NOT NULL BEGIN
+  UPDATE member_rewards SET cost_cents = cost_cents + NEW.cost_cents
+    WHERE member_id = NEW.member_id;
+END;
+CREATE TRIGGER member_rewards_cost_moved AFTER UPDATE OF member_id, cost_cents ON reward_costs
+  BEGIN
+  UPDATE member_rewards SET cost_cents = cost_cents - OLD.cost_cents
+    WHERE member_id = OLD.member_id;
+  UPDATE member_rewards SET cost_cents = cost_cents + NEW.cost_cents
+    WHERE member_id = NEW.member_id;
+END;
+CREATE TRIGGER member_rewards_cost_gone AFTER DELETE ON reward_costs BEGIN
+  UPDATE member_rewards SET cost_cents = cost_cents - OLD.cost_cents
+    WHERE member_id = OLD.member_id;
+END;
+CREATE INDEX purchases_day ON purchases(day);
 )sql"},
 }};
 
