@@ -135,6 +135,20 @@ std::vector<std::string> enrollment_days(storage::Database& db) {
   return days;
 }
 
+// Ledger postings as the rewards engine writes them: the member's entry and the chain's.
+void post(storage::Database& db, std::int64_t id, const std::string& kind,
+          const std::string& cause, std::int64_t member, std::int64_t points,
+          const std::string& chain_account, const std::string& at) {
+  auto p = db.prepare("INSERT INTO points_postings(id, kind, cause, occurred_at, posted_at) "
+                      "VALUES (?1, ?2, ?3, ?4, ?4)")
+               .value();
+  REQUIRE(p.bind(1, id).bind(2, kind).bind(3, cause).bind(4, at).run());
+  auto e = db.prepare("INSERT INTO points_entries(posting_id, account, member_id, points) "
+                      "VALUES (?1, 'member', ?2, ?3), (?1, ?4, NULL, -?3)")
+               .value();
+  REQUIRE(e.bind(1, id).bind(2, member).bind(3, points).bind(4, chain_account).run());
+}
+
 }  // namespace
 
 TEST_CASE("seeded stores go round the regions, and a region narrows customer equity",
@@ -383,28 +397,16 @@ TEST_CASE("rewards by value tier equal the ledger and offer events by the test's
   auto db = chain.open();
   // Ledger postings as the rewards engine writes them (double entry), and offers through
   // the offer store.
-  const auto post = [&](std::int64_t id, const std::string& kind, const std::string& cause,
-                        std::int64_t member, std::int64_t points, const std::string& chain_account,
-                        const std::string& at) {
-    auto p = db.prepare("INSERT INTO points_postings(id, kind, cause, occurred_at, posted_at) "
-                        "VALUES (?1, ?2, ?3, ?4, ?4)")
-                 .value();
-    REQUIRE(p.bind(1, id).bind(2, kind).bind(3, cause).bind(4, at).run());
-    auto e = db.prepare("INSERT INTO points_entries(posting_id, account, member_id, points) "
-                        "VALUES (?1, 'member', ?2, ?3), (?1, ?4, NULL, -?3)")
-                 .value();
-    REQUIRE(e.bind(1, id).bind(2, member).bind(3, points).bind(4, chain_account).run());
-  };
   std::int64_t id = 1;
   for (std::int64_t m = 1; m <= 60; ++m) {
-    post(id++, "earn", "earn:e" + std::to_string(m), m, 100 + m, "chain:issued",
+    post(db, id++, "earn", "earn:e" + std::to_string(m), m, 100 + m, "chain:issued",
          "2026-05-01T10:00:00.000Z");
   }
   for (std::int64_t m = 1; m <= 20; ++m) {
-    post(id++, "redemption", "redemption:r" + std::to_string(m), m, -40, "chain:redeemed",
+    post(db, id++, "redemption", "redemption:r" + std::to_string(m), m, -40, "chain:redeemed",
          "2026-07-01T10:00:00.000Z");
   }
-  post(id++, "expiry", "expiry:x1", 30, -130, "chain:expired", "2026-09-01T10:00:00.000Z");
+  post(db, id++, "expiry", "expiry:x1", 30, -130, "chain:expired", "2026-09-01T10:00:00.000Z");
   {
     auto store = server::open_sqlite_store(chain.target.database).value();
     const std::vector<server::PointsAdjustment> gestures{{7, 15, "long wait", "ana", "gesture:g1"},
@@ -821,19 +823,6 @@ const std::string kKeptRewardsByPlace =
     "SELECT store_id, tier, members, outstanding, issued, redeemed, expired, gestures, shown, "
     "held_out, accepted, cost_cents FROM rewards_by_place WHERE members <> 0 ORDER BY 1, 2";
 
-// Ledger postings as the rewards engine writes them: the member's entry and the chain's.
-void post(storage::Database& db, std::int64_t id, const std::string& kind,
-          const std::string& cause, std::int64_t member, std::int64_t points,
-          const std::string& chain_account, const std::string& at) {
-  auto p = db.prepare("INSERT INTO points_postings(id, kind, cause, occurred_at, posted_at) "
-                      "VALUES (?1, ?2, ?3, ?4, ?4)")
-               .value();
-  REQUIRE(p.bind(1, id).bind(2, kind).bind(3, cause).bind(4, at).run());
-  auto e = db.prepare("INSERT INTO points_entries(posting_id, account, member_id, points) "
-                      "VALUES (?1, 'member', ?2, ?3), (?1, ?4, NULL, -?3)")
-               .value();
-  REQUIRE(e.bind(1, id).bind(2, member).bind(3, points).bind(4, chain_account).run());
-}
 
 reports::Filter place(std::optional<std::string> store, std::optional<std::string> region,
                       const reports::Filter& base = {}) {

@@ -58,17 +58,24 @@ HttpResponse json_error(unsigned status, std::string_view message) {
   return HttpResponse{status, "application/json", R"({"error":")" + std::string(message) + R"("})"};
 }
 
-// The head of a chunked response (a streamed body or a held-open stream): status, server,
-// content type and the handler's headers; the body follows as chunks.
-http::response<http::empty_body> chunked_head(const HttpResponse& response,
-                                              unsigned http_version, bool keep_alive) {
-  http::response<http::empty_body> message;
+// Every response's head: status, server, content type, the handler's headers, keep-alive.
+template <class Body>
+void fill_head(http::response<Body>& message, const HttpResponse& response,
+               unsigned http_version, bool keep_alive) {
   message.version(http_version);
   message.result(response.status);
   message.set(http::field::server, "rapport");
   if (!response.content_type.empty()) message.set(http::field::content_type, response.content_type);
   for (const auto& field : response.headers) message.insert(field.name, field.value);
   message.keep_alive(keep_alive);
+}
+
+// The head of a chunked response (a streamed body or a held-open stream); the body follows
+// as chunks.
+http::response<http::empty_body> chunked_head(const HttpResponse& response,
+                                              unsigned http_version, bool keep_alive) {
+  http::response<http::empty_body> message;
+  fill_head(message, response, http_version, keep_alive);
   message.chunked(true);
   return message;
 }
@@ -245,12 +252,7 @@ asio::awaitable<bool> ServerSession::async_write(const HttpResponse& response,
   if (response.stream) co_return co_await async_write_held_open(response, http_version);
   if (response.stream_body) co_return co_await async_write_streamed(response, http_version, keep_alive);
   http::response<http::string_body> message;
-  message.version(http_version);
-  message.result(response.status);
-  message.set(http::field::server, "rapport");
-  if (!response.content_type.empty()) message.set(http::field::content_type, response.content_type);
-  for (const auto& field : response.headers) message.insert(field.name, field.value);
-  message.keep_alive(keep_alive);
+  fill_head(message, response, http_version, keep_alive);
   message.body() = response.body;
   message.prepare_payload();
 
