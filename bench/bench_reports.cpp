@@ -19,6 +19,7 @@
 #include "server/reports/report.h"
 #include "server/reports/reports_errc.h"
 #include "server/storage/sqlite_schema.h"
+#include "shared/util/huge_pages.h"
 
 namespace {
 
@@ -41,6 +42,7 @@ double percentile(std::vector<double> ms, double p) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  rapport::restart_with_malloc_huge_pages(argv);  // before any thread or allocation matters
   CLI::App app{"bench_reports: p50/p95 of every head-office report on a data folder"};
   app.footer(
       "Example: rapportctl init --data /tmp/chain --store S1 && rapportctl seed --data /tmp/chain "

@@ -22,6 +22,7 @@
 #include "server/value_refresh.h"
 #include "shared/domain/event_id.h"
 #include "shared/protocol/event_payloads.h"
+#include "shared/util/huge_pages.h"
 #include "shared/util/logging.h"
 
 namespace {
@@ -52,6 +53,7 @@ void print_refresh(const char* what, const server::RefreshReport& r, double wall
 }  // namespace
 
 int main(int argc, char** argv) {
+  rapport::restart_with_malloc_huge_pages(argv);  // before any thread or allocation matters
   CLI::App app{"bench_value_refresh: seeding and a full value refresh at chain scale"};
   app.footer(
       "Example: bench_value_refresh --members 1000000 --stores 500 --months 24 --dir /tmp/big\n"

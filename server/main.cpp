@@ -35,6 +35,7 @@
 #include "shared/config/config_file.h"
 #include "shared/net/https_server.h"
 #include "shared/protocol/enrollment_messages.h"
+#include "shared/util/huge_pages.h"
 #include "shared/util/logging.h"
 
 namespace {
@@ -161,6 +162,7 @@ int wait_for_stop_signal() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  rapport::restart_with_malloc_huge_pages(argv);  // before any thread or allocation matters
   CLI::App app{"rapport-server: the Rapport loyalty server (terminal sync over mutual TLS)"};
   app.footer(
       "Example:\n  rapport-server --config /var/lib/rapport/server.toml\n\n"

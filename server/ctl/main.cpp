@@ -16,9 +16,11 @@
 #include "server/ctl/points_cli.h"
 #include "server/ctl/report_cli.h"
 #include "server/ctl/rights_cli.h"
+#include "shared/util/huge_pages.h"
 #include "shared/util/logging.h"
 
 int main(int argc, char** argv) {
+  rapport::restart_with_malloc_huge_pages(argv);  // before any thread or allocation matters
   using namespace rapport::ctl;
   rapport::init_logging("rapportctl", "warn");  // the commands print their own results
 

@@ -1,6 +1,6 @@
 // tests/unit/domain_test.cpp
 //
-// Event ids, time formatting and the sync protocol's JSON.
+// Event ids, time formatting, the sync protocol's JSON, and the malloc tunable programs start with.
 
 #include <set>
 
@@ -8,6 +8,7 @@
 #include "shared/protocol/protocol_errc.h"
 #include "shared/protocol/sync_messages.h"
 #include "shared/util/clock.h"
+#include "shared/util/huge_pages.h"
 #include "shared/util/money.h"
 #include "tests/support/catch_result.h"
 
@@ -155,4 +156,14 @@ TEST_CASE("amounts in cents are shown with two decimals and their sign", "[money
   CHECK(rapport::format_cents(1250) == "12.50");
   CHECK(rapport::format_cents(-50) == "-0.50");
   CHECK(rapport::format_cents(-123456) == "-1234.56");
+}
+
+TEST_CASE("programs ask glibc for huge pages once and keep the tunables already set", "[util]") {
+  CHECK(tunables_with_malloc_huge_pages(nullptr) == "glibc.malloc.hugetlb=1");
+  CHECK(tunables_with_malloc_huge_pages("") == "glibc.malloc.hugetlb=1");
+  CHECK(tunables_with_malloc_huge_pages("glibc.malloc.arena_max=2") ==
+        "glibc.malloc.arena_max=2:glibc.malloc.hugetlb=1");
+  // Set already: by the first start (so a restart never loops) or by a user opting out.
+  CHECK_FALSE(tunables_with_malloc_huge_pages("glibc.malloc.hugetlb=1").has_value());
+  CHECK_FALSE(tunables_with_malloc_huge_pages("glibc.malloc.arena_max=2:glibc.malloc.hugetlb=0").has_value());
 }
