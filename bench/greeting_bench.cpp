@@ -39,6 +39,7 @@
 #include "terminal/screen/staff_pins.h"
 #include "tests/support/event_stream_client.h"
 #include "tests/support/loopback_tls.h"
+#include "tests/support/terminal_store_fill.h"
 
 namespace {
 
@@ -61,60 +62,6 @@ void report(const char* what, std::vector<double> samples_ms) {
 [[noreturn]] void die(const std::string& what) {
   std::fprintf(stderr, "bench: %s\n", what.c_str());
   std::exit(1);
-}
-
-// Member i's card number: the chain's prefix, 9 account digits that differ for every i below
-// 10^9 (i times a number prime to 10^9), and the Luhn digit.
-std::string card_digits(std::size_t i) {
-  char account[32];
-  std::snprintf(account, sizeof account, "%09llu",
-                static_cast<unsigned long long>((i * 7'654'321ULL + 12'345ULL) % 1'000'000'000ULL));
-  std::string payload = std::string(kPrefix) + account;
-  return payload + card::luhn_check_digit(payload);
-}
-
-// The members and cards written as the member cache stores them (terminal/member_cache.cpp),
-// in one transaction with synchronous off: the file is thrown away if the fill fails.
-void fill(const std::filesystem::path& file, const card::CardKey& key, std::size_t members) {
-  storage::OpenOptions fast;
-  fast.full_sync = false;
-  auto db = terminal::open_local_database(file, fast);
-  if (!db) die("open: " + db.error().message());
-  // The random card tokens land all over their index: keep the whole file's pages in memory
-  // (256 MB) so each is written once, not spilled and rewritten.
-  if (auto r = db->execute("PRAGMA cache_size = -262144"); !r) die(r.error().message());
-  auto tx = storage::Transaction::begin(*db);
-  if (!tx) die(tx.error().message());
-  auto member = db->prepare("INSERT INTO members(id, name, home_store, birth_date, visit_count, "
-                            "last_visit, value_tier, at_risk, rhythm_days, points_balance, "
-                            "reward_tier) VALUES (?1,?2,'S1',?3,?4,?5,?6,?7,?8,?9,?10)");
-  auto card = db->prepare("INSERT INTO cards(token, member_id, last4, status) "
-                          "VALUES (?1,?2,?3,'active')");
-  if (!member || !card) die("prepare failed");
-  constexpr const char* kTiers[] = {"MVC", "MGC", "LMC", "BZ"};
-  constexpr const char* kRewardTiers[] = {"Bronze", "Silver", "Gold"};
-  for (std::size_t i = 0; i < members; ++i) {
-    const auto id = static_cast<std::int64_t>(i + 1);
-    const std::string digits = card_digits(i);
-    const auto number = card::CardNumber::parse(digits, kPrefix);
-    if (!number) die("bad generated number " + digits);
-    char birth[48];
-    std::snprintf(birth, sizeof birth, "19%02zu-%02zu-%02zu", 40 + i % 60, 1 + i % 12, 1 + i % 28);
-    member->bind(1, id)
-        .bind(2, "Member " + std::to_string(id))
-        .bind(3, std::string(birth))
-        .bind(4, static_cast<std::int64_t>(i % 90))
-        .bind(5, std::string("2026-10-") + (i % 2 ? "14" : "03") + "T09:30:00.000Z")
-        .bind(6, std::string(kTiers[i % 4]))
-        .bind(7, std::int64_t{i % 17 == 0 ? 1 : 0})
-        .bind(8, 7.5 + static_cast<double>(i % 30))
-        .bind(9, static_cast<std::int64_t>(i % 2000))
-        .bind(10, std::string(kRewardTiers[i % 3]));
-    if (auto r = member->run(); !r) die("member: " + r.error().message());
-    card->bind(1, key.token_for(*number)).bind(2, id).bind(3, number->last4());
-    if (auto r = card->run(); !r) die("card: " + r.error().message());
-  }
-  if (auto r = tx->commit(); !r) die("commit: " + r.error().message());
 }
 
 }  // namespace
@@ -157,7 +104,11 @@ int main(int argc, char** argv) {
     std::filesystem::remove(key_file);
     card::CardKey::generate().save(key_file);
     const auto start = Clock::now();
-    fill(db_file, card::CardKey::load(key_file).value(), members);
+    try {
+      testing::fill_terminal_store(db_file, card::CardKey::load(key_file).value(), kPrefix, members);
+    } catch (const std::exception& e) {
+      die(e.what());
+    }
     const double seconds = millis(Clock::now() - start) / 1000.0;
     std::printf("fill: %zu members and cards in %.1f s (%.0f members/s), file %.0f MB\n", members,
                 seconds, static_cast<double>(members) / seconds,
@@ -218,7 +169,7 @@ int main(int argc, char** argv) {
       drivers::CardRead read;
       read.reader = "usb:1-2 bench scanner";
       read.kind = drivers::CardKind::kBarcode;
-      read.payload = card_digits(pick(random));
+      read.payload = testing::filled_card_digits(kPrefix, pick(random));
       read.read_at = std::chrono::system_clock::now();
       const auto start = Clock::now();
       const auto result = handler.handle(read, read.read_at);

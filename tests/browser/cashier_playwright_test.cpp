@@ -16,6 +16,7 @@
 #include <cstdlib>
 
 #include "server/storage/sqlite_schema.h"
+#include "shared/card/card_key.h"
 #include "shared/card/card_number.h"
 #include "shared/storage/database.h"
 #include "terminal/local_database.h"
@@ -23,6 +24,7 @@
 #include "tests/support/cashier_stack.h"
 #include "tests/support/counter_rewards_rules.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/terminal_store_fill.h"
 #include "tests/support/usb_testbed.h"
 
 using namespace rapport;
@@ -40,12 +42,24 @@ std::vector<std::string> emulated_usb_environment() {
           "ASAN_OPTIONS=" + options + "verify_asan_link_order=0"};
 }
 
+constexpr const char* kIssuerPrefix = "627599";  // the chain's, as `rapportctl init` writes it
+
 // The fixture of one test case: everything is stopped and removed at the end.
+// `store_members`: synthetic members (and cards) filled into the terminal's store before it
+// starts, ids from kFilledFirstId on (the server does not know them), so the greeting is
+// timed against a store of issue 9's size.
 struct Fixture {
-  explicit Fixture(CashierStackOptions options)
+  static constexpr std::int64_t kFilledFirstId = 10'000'000;
+
+  explicit Fixture(CashierStackOptions options, std::size_t store_members = 0)
       : reader(testbed.plug(EmulatedReaderSpec{})),  // a Honeywell keyboard-mode scanner
         stack(dir.path(), with_usb(std::move(options))),
         harness(stack, reader, dir.path()) {
+    if (store_members > 0) {
+      const auto key = card::CardKey::load(stack.terminal_dir() / "card.key");
+      if (!key) throw std::runtime_error("the terminal's card key: " + key.error().message());
+      fill_terminal_store(stack.terminal_db(), *key, kIssuerPrefix, store_members, kFilledFirstId);
+    }
     stack.start_server();
     stack.start_terminal();
     if (!wait_until([&] { return log_has(stack.terminal_log(), "card reader attached"); }, 20s) ||
@@ -112,8 +126,10 @@ TEST_CASE("Acceptance scenarios - greeting and visit count, enrollment, offline 
   require_prerequisites();
   CashierStackOptions options;
   options.pos_api = true;
-  Fixture f(options);
-  const auto unknown = card::CardNumber::generate("627599").digits();
+  // Issue 9: "p99 under 50 ms with 1,000,000 members in the terminal's store".
+  constexpr std::size_t kStoreMembers = 1'000'000;
+  Fixture f(options, kStoreMembers);
+  const auto unknown = card::CardNumber::generate(kIssuerPrefix).digits();
   // 200 reads: with 50 the p99 is only the worst sample, one hiccup of the machine.
   constexpr std::size_t kLatencyScans = 200;
   const auto result = f.harness.run("cashier.spec.js", "greeting,enroll,offline,latency",
@@ -147,9 +163,10 @@ TEST_CASE("Acceptance scenarios - greeting and visit count, enrollment, offline 
     const auto& samples = result.latencies_ms.at(label);
     CHECK(samples.size() == kLatencyScans);
     // Figures, not assertions (docs/performance.md, "Greeting in the browser").
-    std::printf("greeting latency (%s), %zu card reads on the emulated reader: p50 %.1f ms  "
-                "p95 %.1f ms  p99 %.1f ms  max %.1f ms\n",
-                label, samples.size(), percentile(samples, 0.5), percentile(samples, 0.95),
+    std::printf("greeting latency (%s), %zu card reads on the emulated reader, %zu filled "
+                "members in the terminal's store too: p50 %.1f ms  p95 %.1f ms  p99 %.1f ms  max %.1f ms\n",
+                label, samples.size(), kStoreMembers, percentile(samples, 0.5),
+                percentile(samples, 0.95),
                 percentile(samples, 0.99), percentile(samples, 1.0));
   }
 }
@@ -188,7 +205,7 @@ TEST_CASE("Offline the screen still redeems, sells, refunds, gives, notes and en
   options.rewards_rules = rapport::testing::kCounterRewardsRulesWithPastry;
   options.members_refresh_s = 1;
   Fixture f(options);
-  const auto unknown = card::CardNumber::generate("627599").digits();
+  const auto unknown = card::CardNumber::generate(kIssuerPrefix).digits();
   const auto result =
       f.harness.run("rewards.spec.js", "offlineCounter", {{"unknown_card", unknown}}, 240s);
   require_passed(result);
