@@ -8,7 +8,7 @@
 namespace rapport::terminal {
 namespace {
 
-constexpr std::array<storage::Migration, 12> kMigrations{{
+constexpr std::array<storage::Migration, 13> kMigrations{{
     {1, R"sql(
 CREATE TABLE members (
   id          INTEGER PRIMARY KEY,
@@ -188,6 +188,12 @@ CREATE TABLE member_purchases (
   PRIMARY KEY (member_id, event_id)
 ) WITHOUT ROWID;
 CREATE INDEX member_purchases_event ON member_purchases(event_id);
+)sql"},
+    // The POS API's operator (docs/pos-api.md, "Who did it"): the POS's own id of the person
+    // at its till, kept with the audit line of what the POS recorded (staff_id is NULL then:
+    // the POS signs its operators in, not this terminal).
+    {13, R"sql(
+ALTER TABLE staff_actions ADD COLUMN pos_staff TEXT;
 )sql"},
 }};
 
