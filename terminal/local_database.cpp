@@ -8,7 +8,7 @@
 namespace rapport::terminal {
 namespace {
 
-constexpr std::array<storage::Migration, 11> kMigrations{{
+constexpr std::array<storage::Migration, 13> kMigrations{{
     {1, R"sql(
 CREATE TABLE members (
   id          INTEGER PRIMARY KEY,
@@ -171,6 +171,29 @@ ALTER TABLE members ADD COLUMN usual_order TEXT;
     {11, R"sql(
 ALTER TABLE members ADD COLUMN phone_digest TEXT;
 CREATE INDEX members_phone_digest ON members(phone_digest) WHERE phone_digest IS NOT NULL;
+)sql"},
+    // Refund at any till (docs/cashier-screen.md, "Refunds"): the member's recent purchases at
+    // any terminal of the chain as the server sent them (docs/protocol.md, "Recent
+    // purchases"), replaced with the member, with what has been refunded of each (the
+    // server's count, or more when refunded here since).
+    {12, R"sql(
+CREATE TABLE member_purchases (
+  member_id      INTEGER NOT NULL,
+  event_id       TEXT NOT NULL,
+  occurred_at    TEXT NOT NULL,
+  store_id       TEXT NOT NULL,
+  summary        TEXT NOT NULL,
+  total_cents    INTEGER NOT NULL,
+  refunded_cents INTEGER NOT NULL,
+  PRIMARY KEY (member_id, event_id)
+) WITHOUT ROWID;
+CREATE INDEX member_purchases_event ON member_purchases(event_id);
+)sql"},
+    // The POS API's operator (docs/pos-api.md, "Who did it"): the POS's own id of the person
+    // at its till, kept with the audit line of what the POS recorded (staff_id is NULL then:
+    // the POS signs its operators in, not this terminal).
+    {13, R"sql(
+ALTER TABLE staff_actions ADD COLUMN pos_staff TEXT;
 )sql"},
 }};
 

@@ -1,6 +1,11 @@
 // terminal/member_cache.cpp
 #include "terminal/member_cache.h"
 
+#include <algorithm>
+#include <functional>
+#include <map>
+#include <string>
+
 #include "shared/storage/rewrite_file.h"
 
 namespace rapport::terminal {
@@ -71,6 +76,39 @@ Result<void> MemberCache::store_member(const domain::Member& m) {
                          .bind(6, n.store_id)
                          .run());
   }
+  // And the recent purchases, refundable here (docs/protocol.md, "Recent purchases"). A
+  // refund recorded here since the server counted may not have reached it yet: what was
+  // refunded of a purchase never goes down here, so it cannot be refunded twice at this till.
+  RAPPORT_TRY(auto refunded, db_.prepare("SELECT event_id, refunded_cents FROM member_purchases "
+                                         "WHERE member_id = ?1"));
+  refunded.bind(1, m.id);
+  std::map<std::string, std::int64_t, std::less<>> refunded_here;
+  for (;;) {
+    RAPPORT_TRY(const bool row, refunded.step());
+    if (!row) break;
+    refunded_here.emplace(refunded.column_text(0), refunded.column_int64(1));
+  }
+  RAPPORT_TRY(auto drop_purchases,
+              db_.prepare("DELETE FROM member_purchases WHERE member_id = ?1"));
+  RAPPORT_TRY_VOID(drop_purchases.bind(1, m.id).run());
+  RAPPORT_TRY(auto purchase,
+              db_.prepare("INSERT OR REPLACE INTO member_purchases(member_id, event_id, "
+                          "occurred_at, store_id, summary, total_cents, refunded_cents) "
+                          "VALUES (?1,?2,?3,?4,?5,?6,?7)"));
+  for (const auto& p : m.recent_purchases) {
+    std::int64_t done = p.total_cents - p.refundable_cents;
+    if (const auto it = refunded_here.find(p.event_id); it != refunded_here.end()) {
+      done = std::max(done, it->second);
+    }
+    RAPPORT_TRY_VOID(purchase.bind(1, m.id)
+                         .bind(2, p.event_id)
+                         .bind(3, p.occurred_at)
+                         .bind(4, p.store_id)
+                         .bind(5, p.summary)
+                         .bind(6, p.total_cents)
+                         .bind(7, std::min(done, p.total_cents))
+                         .run());
+  }
   return {};
 }
 
@@ -89,6 +127,7 @@ Result<void> MemberCache::remove_member(std::int64_t member_id) {
       "DELETE FROM local_sales WHERE member_id = ?1",
       "DELETE FROM member_offers WHERE member_id = ?1",
       "DELETE FROM member_notes WHERE member_id = ?1",
+      "DELETE FROM member_purchases WHERE member_id = ?1",
       "DELETE FROM cards WHERE member_id = ?1",
       "DELETE FROM members WHERE id = ?1",
   };

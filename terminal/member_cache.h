@@ -29,7 +29,8 @@ class MemberCache {
   // Requires: `db` outlives this cache.
   explicit MemberCache(storage::Database& db) : db_(db) {}
 
-  // Stores the page's members (each replacing its earlier copy, cards, offers and notes),
+  // Stores the page's members (each replacing its earlier copy, cards, offers, notes and
+  // recent purchases, keeping what was refunded here of each: local_sales.h),
   // removes its erased members (with their cards, notes, pending notes and refused events)
   // and stores its
   // cursor, in one transaction: a crash mid-catch-up resumes from the last page applied.

@@ -19,8 +19,9 @@ namespace rapport::terminal {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+// The server's health endpoint (server/sync_handler.h): 200 {"status":"ok"}, nothing read.
+constexpr std::string_view kHealthPath = "/sync/v1/health";
 constexpr std::size_t kBatchSize = protocol::kMaxEventsPerBatch;  // 500: fewer fsyncs on each side when catching up
-constexpr std::chrono::milliseconds kMaxBackoff{60'000};
 // A page holds at most kMaxMembersPerPage members; a member with many cards is still small.
 constexpr std::size_t kMaxChangesPageBytes = std::size_t{16} << 20;
 
@@ -33,12 +34,17 @@ struct SyncWorker::State {
   Outbox outbox;
   MemberCache cache;
   std::unique_ptr<net::HttpsClient> client;
-  std::chrono::milliseconds backoff{0};
+  SyncBackoff backoff;
   Clock::time_point next_refresh{};
   std::mt19937_64 jitter{std::random_device{}()};
 
-  State(storage::Database database, std::unique_ptr<net::HttpsClient> https)
-      : db(std::move(database)), outbox(db), cache(db), client(std::move(https)) {}
+  State(storage::Database database, std::unique_ptr<net::HttpsClient> https,
+        std::chrono::milliseconds interval)
+      : db(std::move(database)),
+        outbox(db),
+        cache(db),
+        client(std::move(https)),
+        backoff(interval) {}
 };
 
 SyncWorker::SyncWorker(const TerminalConfig& config, std::shared_ptr<LiveKeyring> keyring)
@@ -52,7 +58,8 @@ SyncWorker::SyncWorker(const TerminalConfig& config, std::shared_ptr<LiveKeyring
   // event ids, so each event is still stored once (docs/protocol.md).
   auto options = failover_options(config, "sync");
   options.limits.max_body_bytes = kMaxChangesPageBytes;
-  state_ = std::make_unique<State>(std::move(*db), net::FailoverClient::create(options));
+  state_ = std::make_unique<State>(std::move(*db), net::FailoverClient::create(options),
+                                   config.sync_interval);
 }
 
 SyncWorker::~SyncWorker() { stop(); }
@@ -237,6 +244,11 @@ bool pull_token_keys(LiveKeyring& live, const std::filesystem::path& file,
 
 }  // namespace
 
+bool SyncWorker::probe(State& s) {
+  const auto response = s.client->request("GET", kHealthPath, "", config_.request_timeout);
+  return response && response->status == 200;
+}
+
 bool SyncWorker::pull(State& s) {
   if (!pull_changes(s.cache, *s.client, config_.request_timeout)) return false;
   if (!keyring_) return true;
@@ -260,29 +272,38 @@ void SyncWorker::start() {
 
 void SyncWorker::run() {
   State& s = *state_;
+  auto step = SyncBackoff::Step::kAttempt;
   for (;;) {
-    const auto now = Clock::now();
-    bool ok = deliver(s.outbox, *s.client, config_.request_timeout) == Delivery::kAllSent;
-    if (ok && now >= s.next_refresh) {
-      ok = pull(s);
-      if (ok) s.next_refresh = now + config_.members_refresh;
-    }
-    online_.store(ok);
-    std::chrono::milliseconds wait = config_.sync_interval;
-    if (ok) {
-      s.backoff = std::chrono::milliseconds(0);
+    if (step == SyncBackoff::Step::kProbe) {
+      // Cheap: no batch, no pull. Answered, a full attempt follows at once (its success
+      // forgets the backoff); not answered, the backoff stays as it was (sync_backoff.h).
+      const bool answered = probe(s);
+      s.backoff.probe_ended(answered);
+      if (answered) {
+        spdlog::info("sync: the server answers again; sending and pulling now");
+        step = SyncBackoff::Step::kAttempt;
+        continue;
+      }
     } else {
-      // Exponential backoff with full jitter, so a store's terminals do not reconnect in step.
-      const auto ceiling = std::max(kMaxBackoff, config_.sync_interval);
-      s.backoff = std::min(ceiling, std::max(config_.sync_interval, s.backoff * 2));
-      std::uniform_int_distribution<std::int64_t> spread(config_.sync_interval.count(),
-                                                         s.backoff.count());
-      wait = std::chrono::milliseconds(spread(s.jitter));
+      const auto now = Clock::now();
+      bool ok = deliver(s.outbox, *s.client, config_.request_timeout) == Delivery::kAllSent;
+      if (ok && now >= s.next_refresh) {
+        ok = pull(s);
+        if (ok) s.next_refresh = now + config_.members_refresh;
+      }
+      online_.store(ok);
+      s.backoff.attempt_ended(ok, Clock::now(), s.jitter);
     }
+    const auto next = s.backoff.next(Clock::now(), s.jitter);
     std::unique_lock lock(mutex_);
-    wakeup_.wait_for(lock, wait, [this] { return woken_ || stopping_; });
+    const bool woken = wakeup_.wait_for(lock, next.wait, [this] { return woken_ || stopping_; });
     if (stopping_) break;
     woken_ = false;
+    // Woken by an action at the counter during an outage: probe before a full attempt, so
+    // the cashier's work never grows the backoff.
+    step = woken && s.backoff.probing() ? SyncBackoff::Step::kProbe
+           : woken                          ? SyncBackoff::Step::kAttempt
+                                            : next.step;
   }
 
   // Clean stop: a last try to deliver, bounded, so a scripted session ends with its visits

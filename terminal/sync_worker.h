@@ -3,7 +3,9 @@
 // The terminal's background sync: sends the outbox to the server in batches and deletes
 // what the server acknowledged; pulls the members changed since its cursor, and the chain's
 // public token keyring (GET /sync/v1/token-keys, stored with store_keyring() so the counter
-// verifies with the new keys at once), at start and then every members_refresh. Retries with exponential backoff and jitter while the server is away.
+// verifies with the new keys at once), at start and then every members_refresh. While the
+// server is away it retries with exponential backoff and jitter, and probes it every few
+// seconds so it is back online within seconds of the server's return (sync_backoff.h).
 // An event the server refuses on its own (400/413) is set aside in rejected_events so it
 // does not hold back the rest (docs/protocol.md, "Refused events").
 // The counter never waits for it.
@@ -20,6 +22,7 @@
 #include <thread>
 
 #include "terminal/live_keyring.h"
+#include "terminal/sync_backoff.h"
 #include "terminal/terminal_config.h"
 
 namespace rapport::terminal {
@@ -49,6 +52,8 @@ class SyncWorker {
   void run();
   // Pulls changed members, then the token keyring; false when either failed.
   bool pull(State& s);
+  // True when the server answers its health check.
+  bool probe(State& s);
 
   TerminalConfig config_;
   std::shared_ptr<LiveKeyring> keyring_;  // may be null: keys are then not pulled

@@ -34,7 +34,9 @@ inline constexpr int kMemberColumnCount = 12;
 [[nodiscard]] domain::Member member_from_row(const Rows& rows, std::size_t row);
 
 // Fills in every member's cards (in the order issued) in one query, and with `notes` their
-// latest notes (newest first, at most protocol::kMaxNotesPerMember) in one more.
+// latest notes (newest first, at most protocol::kMaxNotesPerMember) in one more. Their
+// recent_purchases stay empty, truly: this backend refuses purchase events (docs/schema.md,
+// "PostgreSQL"), so no member has a purchase to refund here.
 [[nodiscard]] Result<void> load_cards_and_notes(Connection& db,
                                                 std::vector<domain::Member>& members, bool notes);
 

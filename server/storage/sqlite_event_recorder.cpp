@@ -113,19 +113,19 @@ Result<void> EventRecorder::apply(const domain::Event& e, std::optional<CardOwne
     case EventKind::kPurchase: {
       const auto member = owner ? std::optional(owner->member_id) : std::nullopt;
       RAPPORT_TRY_VOID(purchases_.record_purchase(e, member));
-      if (member) RAPPORT_TRY_VOID(refresh_usual_order(*member));
+      if (member) RAPPORT_TRY_VOID(purchases_changed(*member));
       return ledger_.on_purchase(e, member);
     }
     case EventKind::kRefund: {
       RAPPORT_TRY_VOID(purchases_.record_refund(e));
       RAPPORT_TRY(const auto refund, protocol::decode_refund(e.payload));
-      RAPPORT_TRY_VOID(refresh_usual_order_of(refund.purchase_id));
+      RAPPORT_TRY_VOID(purchases_changed_of(refund.purchase_id));
       return ledger_.on_taken_back(e, refund.purchase_id);
     }
     case EventKind::kVoid: {
       RAPPORT_TRY_VOID(purchases_.record_void(e));
       RAPPORT_TRY(const auto cancelled, protocol::decode_void(e.payload));
-      RAPPORT_TRY_VOID(refresh_usual_order_of(cancelled.purchase_id));
+      RAPPORT_TRY_VOID(purchases_changed_of(cancelled.purchase_id));
       return ledger_.on_taken_back(e, cancelled.purchase_id);
     }
     case EventKind::kRedemption: {
@@ -363,7 +363,13 @@ Result<void> EventRecorder::refresh_usual_order(std::int64_t member_id) {
   return mark_changed(db_, member_id, sequence);
 }
 
-Result<void> EventRecorder::refresh_usual_order_of(const std::string& purchase_id) {
+Result<void> EventRecorder::purchases_changed(std::int64_t member_id) {
+  RAPPORT_TRY_VOID(refresh_usual_order(member_id));
+  RAPPORT_TRY(const std::int64_t sequence, change_sequence());
+  return mark_changed(db_, member_id, sequence);
+}
+
+Result<void> EventRecorder::purchases_changed_of(const std::string& purchase_id) {
   RAPPORT_TRY(auto find, db_.prepare("SELECT member_id FROM purchases WHERE event_id = ?1 AND "
                                      "member_id IS NOT NULL"));
   find.bind(1, purchase_id);
@@ -371,7 +377,7 @@ Result<void> EventRecorder::refresh_usual_order_of(const std::string& purchase_i
   if (!row) return {};  // not arrived yet (applied with it), or nobody's
   const std::int64_t member_id = find.column_int64(0);
   find.reset();
-  return refresh_usual_order(member_id);
+  return purchases_changed(member_id);
 }
 
 Result<std::int64_t> EventRecorder::change_sequence() {

@@ -68,8 +68,12 @@ class EventRecorder {
   [[nodiscard]] Result<std::int64_t> change_sequence();
   // Derives the member's usual order again and marks them changed when it moved.
   [[nodiscard]] Result<void> refresh_usual_order(std::int64_t member_id);
+  // A purchase of `member_id` was rung up or (partly) taken back: their usual order is
+  // derived again and they are marked changed, so every terminal of the chain pulls their
+  // recent purchases with what is left to refund (docs/protocol.md, "Recent purchases").
+  [[nodiscard]] Result<void> purchases_changed(std::int64_t member_id);
   // The same for the member of purchase `purchase_id` (a refund or void of it), if any.
-  [[nodiscard]] Result<void> refresh_usual_order_of(const std::string& purchase_id);
+  [[nodiscard]] Result<void> purchases_changed_of(const std::string& purchase_id);
 
   storage::Database& db_;
   PurchaseBook purchases_;

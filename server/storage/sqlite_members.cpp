@@ -1,7 +1,12 @@
 // server/storage/sqlite_members.cpp
 #include "server/storage/sqlite_members.h"
 
+#include <algorithm>
+#include <string>
+
 #include "server/storage/sqlite_purchases.h"
+#include "shared/protocol/event_payloads.h"
+#include "shared/protocol/sync_messages.h"
 
 namespace rapport::server::sqlite {
 
@@ -66,6 +71,43 @@ Result<void> MemberNotes::load(domain::Member& member, std::size_t limit) {
     if (!*row) break;
     member.notes.push_back({stmt.column_text(0), stmt.column_text(1), stmt.column_text(2),
                             stmt.column_text(3), stmt.column_text(4)});
+  }
+  stmt.reset();
+  return {};
+}
+
+Result<void> MemberPurchases::load(domain::Member& member) {
+  if (!select_) {
+    // purchases.day is the terminal's UTC day of the sale; purchases_member_time serves it.
+    RAPPORT_TRY(select_, db_.prepare("SELECT p.event_id, p.occurred_at, p.store_id, e.payload, "
+                                     "p.amount_cents, p.amount_cents - p.refunded_cents "
+                                     "FROM purchases p JOIN events e ON e.id = p.event_id "
+                                     "WHERE p.member_id = ?1 AND p.day >= date('now', ?2) "
+                                     "ORDER BY p.occurred_at DESC, p.event_id DESC LIMIT ?3"));
+  }
+  storage::Statement& stmt = *select_;
+  stmt.bind(1, member.id)
+      .bind(2, "-" + std::to_string(protocol::kRecentPurchaseDays) + " days")
+      .bind(3, static_cast<std::int64_t>(protocol::kMaxPurchasesPerMember));
+  member.recent_purchases.clear();
+  for (;;) {
+    auto row = stmt.step();
+    if (!row) {
+      stmt.reset();
+      return row.error();
+    }
+    if (!*row) break;
+    domain::MemberPurchase p;
+    p.event_id = stmt.column_text(0);
+    p.occurred_at = stmt.column_text(1);
+    p.store_id = stmt.column_text(2);
+    // Checked when it was stored: an undecodable payload leaves the summary empty.
+    if (const auto purchase = protocol::decode_purchase(stmt.column_text(3)); purchase) {
+      p.summary = protocol::sale_summary(purchase->lines);
+    }
+    p.total_cents = stmt.column_int64(4);
+    p.refundable_cents = std::max<std::int64_t>(0, stmt.column_int64(5));
+    member.recent_purchases.push_back(std::move(p));
   }
   stmt.reset();
   return {};

@@ -66,6 +66,21 @@ class MemberNotes {
   std::optional<storage::Statement> select_;
 };
 
+// The member's recent purchases as terminals receive them (docs/protocol.md, "Recent
+// purchases"): newest first by the terminal clock they were rung up at, of the last
+// protocol::kRecentPurchaseDays days by the server's clock, each with what is left to refund.
+class MemberPurchases {
+ public:
+  // Requires: `db` outlives this.
+  explicit MemberPurchases(storage::Database& db) : db_(db) {}
+  // Fills in member.recent_purchases, at most protocol::kMaxPurchasesPerMember.
+  [[nodiscard]] Result<void> load(domain::Member& member);
+
+ private:
+  storage::Database& db_;
+  std::optional<storage::Statement> select_;
+};
+
 // The next change sequence: every member changed in one transaction gets the same one, so
 // it is read once per transaction. Requires: inside a write transaction.
 [[nodiscard]] Result<std::int64_t> next_change_sequence(storage::Database& db);

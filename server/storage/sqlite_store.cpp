@@ -28,8 +28,8 @@ constexpr int kErasedColumn = sqlite::kMemberColumnCount;
 class SqliteStore final : public Store {
  public:
   explicit SqliteStore(Database db)
-      : db_(std::move(db)), recorder_(db_), cards_(db_), notes_(db_) {}
-  // recorder_, cards_ and notes_ refer to db_: the store stays where it was built.
+      : db_(std::move(db)), recorder_(db_), cards_(db_), notes_(db_), purchases_(db_) {}
+  // recorder_, cards_, notes_ and purchases_ refer to db_: the store stays where it was built.
   SqliteStore(const SqliteStore&) = delete;
   SqliteStore& operator=(const SqliteStore&) = delete;
 
@@ -170,6 +170,7 @@ class SqliteStore final : public Store {
     for (auto& m : page.members) {
       RAPPORT_TRY_VOID(cards_.load(m));
       RAPPORT_TRY_VOID(notes_.load(m, protocol::kMaxNotesPerMember));
+      RAPPORT_TRY_VOID(purchases_.load(m));
     }
     return page;
   }
@@ -185,6 +186,7 @@ class SqliteStore final : public Store {
     stmt.reset();
     RAPPORT_TRY_VOID(cards_.load(member));
     RAPPORT_TRY_VOID(notes_.load(member, protocol::kMaxNotesPerMember));
+    RAPPORT_TRY_VOID(purchases_.load(member));
     return std::optional<domain::Member>(std::move(member));
   }
 
@@ -464,6 +466,7 @@ class SqliteStore final : public Store {
   sqlite::EventRecorder recorder_;
   sqlite::MemberCards cards_;
   sqlite::MemberNotes notes_;
+  sqlite::MemberPurchases purchases_;
 };
 
 }  // namespace

@@ -43,6 +43,20 @@ struct MemberNote {
   std::string store_id;  // the store where it was taken
 };
 
+// One of the member's recent purchases at any till of the chain (docs/protocol.md, "Recent
+// purchases"), sent so a terminal that did not ring it up can refund it. What is left to
+// refund is the server's count when it sent the member: refunds made since at other tills
+// are not in it, which is why the server takes back at most what is left whatever a
+// terminal sends.
+struct MemberPurchase {
+  std::string event_id;        // the purchase event's id: a refund names it
+  std::string occurred_at;     // ISO 8601 UTC, the clock of the terminal that rang it up
+  std::string store_id;        // the store where it was rung up
+  std::string summary;         // "2 x Flat white, Croissant" (protocol::sale_summary)
+  std::int64_t total_cents = 0;
+  std::int64_t refundable_cents = 0;  // what is left to refund, 0..total_cents
+};
+
 struct Member {
   std::int64_t id = 0;
   std::string name;
@@ -67,6 +81,10 @@ struct Member {
   // product they buy most often lately (docs/offers.md); empty from a server before them.
   std::vector<MemberNote> notes{};
   std::optional<std::string> usual_order{};
+  // The member's recent purchases at any till, newest first (at most
+  // protocol::kMaxPurchasesPerMember, of the last protocol::kRecentPurchaseDays days); empty
+  // from a server before them, and from the PostgreSQL backend (it stores no purchases yet).
+  std::vector<MemberPurchase> recent_purchases{};
   // Find by phone (docs/cards.md, "Phone digests"): CardKey::phone_digest of the member's
   // normalised phone, the only form of it terminals hold; empty without a phone.
   std::optional<std::string> phone_digest{};

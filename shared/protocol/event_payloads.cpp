@@ -437,4 +437,24 @@ Result<void> check_payload_object(domain::EventKind kind, const json::object& o)
 }
 
 }  // namespace detail
+std::string sale_summary(const std::vector<SaleLine>& lines) {
+  std::string summary;
+  for (const auto& line : lines) {
+    if (!summary.empty()) summary += ", ";
+    if (line.quantity != 1) summary += std::to_string(line.quantity) + " x ";
+    summary += line.product;
+  }
+  constexpr std::size_t kMax = 200;
+  if (summary.size() > kMax) {
+    summary.resize(kMax - 3);
+    // Do not leave half of a UTF-8 character behind.
+    while (!summary.empty() && (static_cast<unsigned char>(summary.back()) & 0xC0) == 0x80) {
+      summary.pop_back();
+    }
+    if (!summary.empty() && static_cast<unsigned char>(summary.back()) >= 0xC0) summary.pop_back();
+    summary += "...";
+  }
+  return summary;
+}
+
 }  // namespace rapport::protocol

@@ -130,6 +130,10 @@ struct CardBlockedPayload {
 [[nodiscard]] std::string encode_payload(const GesturePayload& p);
 
 [[nodiscard]] Result<PurchasePayload> decode_purchase(std::string_view payload);
+// "2 x Flat white, Croissant": what a purchase was, for a refund list (at most 200 bytes,
+// cut at a UTF-8 character). The terminal's own sales and the server's recent purchases of a
+// member (docs/protocol.md) are summed up by this one function, so both read alike.
+[[nodiscard]] std::string sale_summary(const std::vector<SaleLine>& lines);
 [[nodiscard]] Result<RefundPayload> decode_refund(std::string_view payload);
 [[nodiscard]] Result<VoidPayload> decode_void(std::string_view payload);
 [[nodiscard]] Result<RedemptionPayload> decode_redemption(std::string_view payload);

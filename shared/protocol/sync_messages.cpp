@@ -154,6 +154,48 @@ Result<std::vector<domain::MemberNote>> notes_from_json(const json::object& o) {
   return notes;
 }
 
+json::array purchases_to_json(const std::vector<domain::MemberPurchase>& purchases) {
+  json::array out;
+  for (const auto& p : purchases) {
+    out.emplace_back(json::object{{"id", p.event_id},
+                                  {"at", p.occurred_at},
+                                  {"store", p.store_id},
+                                  {"summary", p.summary},
+                                  {"total_cents", p.total_cents},
+                                  {"refundable_cents", p.refundable_cents}});
+  }
+  return out;
+}
+
+// Recent purchases came with issue 9's refund at any till: absent means none (an older
+// server). A few more than the server sends are accepted, so it may send more later.
+constexpr std::size_t kMaxPurchasesDecoded = 20;
+Result<std::vector<domain::MemberPurchase>> purchases_from_json(const json::object& o) {
+  std::vector<domain::MemberPurchase> purchases;
+  const auto* list = o.if_contains("recent_purchases");
+  if (list == nullptr || list->is_null()) return purchases;
+  if (!list->is_array() || list->get_array().size() > kMaxPurchasesDecoded) {
+    return ProtocolErrc::kWrongShape;
+  }
+  for (const auto& v : list->get_array()) {
+    const auto* item = as_object(v);
+    if (item == nullptr) return ProtocolErrc::kWrongShape;
+    domain::MemberPurchase p;
+    RAPPORT_TRY(p.event_id, string_field(*item, "id"));
+    RAPPORT_TRY(p.occurred_at, string_field(*item, "at"));
+    RAPPORT_TRY(p.store_id, string_field(*item, "store"));
+    RAPPORT_TRY(p.summary, string_field(*item, "summary"));
+    RAPPORT_TRY(p.total_cents, int_field(*item, "total_cents"));
+    RAPPORT_TRY(p.refundable_cents, int_field(*item, "refundable_cents"));
+    if (!domain::is_valid_event_id(p.event_id) || !from_iso8601(p.occurred_at) ||
+        p.total_cents < 0 || p.refundable_cents < 0 || p.refundable_cents > p.total_cents) {
+      return ProtocolErrc::kWrongShape;
+    }
+    purchases.push_back(std::move(p));
+  }
+  return purchases;
+}
+
 json::object member_fields_to_json(const domain::Member& m) {
   json::array cards;
   for (const auto& c : m.cards) {
@@ -176,7 +218,8 @@ json::object member_fields_to_json(const domain::Member& m) {
                       {"reward_tier", optional_value(m.reward_tier)},
                       {"offers", offers_to_json(m.offers)},
                       {"notes", notes_to_json(m.notes)},
-                      {"usual_order", optional_value(m.usual_order)}};
+                      {"usual_order", optional_value(m.usual_order)},
+                      {"recent_purchases", purchases_to_json(m.recent_purchases)}};
 }
 
 json::object member_to_json(const domain::Member& m) {
@@ -234,6 +277,7 @@ Result<domain::Member> member_from_json(const json::value& v) {
   RAPPORT_TRY(m.offers, offers_from_json(*o));
   RAPPORT_TRY(m.notes, notes_from_json(*o));
   RAPPORT_TRY(m.usual_order, optional_string_field(*o, "usual_order"));
+  RAPPORT_TRY(m.recent_purchases, purchases_from_json(*o));
   // Find by phone came with issue 9: absent means no phone (or an older server).
   RAPPORT_TRY(m.phone_digest, optional_string_field(*o, "phone_digest"));
   // 64 hex digits, the shape of a card token.

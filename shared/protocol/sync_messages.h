@@ -31,6 +31,13 @@ inline constexpr std::size_t kMaxOffersPerMember = 50;
 inline constexpr std::size_t kMaxMembersPerPage = 1000;
 // The latest notes sent with each member (docs/protocol.md); decoders accept up to 10.
 inline constexpr std::size_t kMaxNotesPerMember = 3;
+// The member's recent purchases sent with each member (docs/protocol.md, "Recent purchases"),
+// so any till can refund them. Bounded because every change of the member resends them all:
+// a refund is asked for within days, rarely after a quarter, and a regular's ten latest
+// purchases cover weeks; older ones are refunded through the POS API by id. Decoders accept
+// up to 20.
+inline constexpr std::size_t kMaxPurchasesPerMember = 10;
+inline constexpr int kRecentPurchaseDays = 90;
 
 // POST /sync/v1/events. The terminal and store come from the client certificate, not from
 // the body, so a terminal cannot write events in another terminal's name.

@@ -207,6 +207,7 @@ PosHandler::PosHandler(std::string api_key, Counter& counter, Sales& sales,
       rewards_(rewards),
       answers_(db),
       local_(db),
+      audit_(db),
       recorded_(std::move(recorded)) {}
 
 bool PosHandler::authorised(const net::HttpRequest& request) const {
@@ -322,6 +323,7 @@ net::HttpResponse PosHandler::sale(const net::HttpRequest& request, RouteId rout
                                    const std::string& key, const std::string& fingerprint) {
   Customer customer;
   SaleAction action;
+  std::optional<std::string> staff;
   switch (route) {
     case RouteId::kPurchase: {
       auto parsed = parse_purchase(request.body);
@@ -329,6 +331,7 @@ net::HttpResponse PosHandler::sale(const net::HttpRequest& request, RouteId rout
       auto& r = std::get<PurchaseRequest>(parsed);
       customer = std::move(r.customer);
       action = std::move(r.purchase);
+      staff = std::move(r.staff);
       break;
     }
     case RouteId::kRefund: {
@@ -337,6 +340,7 @@ net::HttpResponse PosHandler::sale(const net::HttpRequest& request, RouteId rout
       auto& r = std::get<RefundRequest>(parsed);
       customer = std::move(r.customer);
       action = std::move(r.refund);
+      staff = std::move(r.staff);
       break;
     }
     default: {
@@ -345,6 +349,7 @@ net::HttpResponse PosHandler::sale(const net::HttpRequest& request, RouteId rout
       auto& r = std::get<VoidRequest>(parsed);
       customer = std::move(r.customer);
       action = std::move(r.void_sale);
+      staff = std::move(r.staff);
       break;
     }
   }
@@ -369,6 +374,10 @@ net::HttpResponse PosHandler::sale(const net::HttpRequest& request, RouteId rout
         body = sale_json(s);
         // The screen's refund list holds the POS's sales too, and what the POS refunded.
         RAPPORT_TRY_VOID(local_.keep(s));
+        // The POS's operator, with the event, as the screen's audit names its cashier.
+        if (staff) {
+          RAPPORT_TRY_VOID(audit_.record_pos(*staff, domain::to_string(s.kind), s.event_id, now));
+        }
         return answers_.remember(key, {fingerprint, 201, body}, s.event_id, s.occurred_at);
       });
   if (!recorded) return refuse_sale(recorded.error());
@@ -398,13 +407,16 @@ net::HttpResponse PosHandler::redeem(const net::HttpRequest& request, const std:
   what.reward = std::move(r.reward);
   what.purchase_id = std::move(r.purchase_id);
   std::string body;
-  const auto redeemed = rewards_.redeem(card_token, what, std::chrono::system_clock::now(),
-                                        [&](const RedeemReceipt& receipt) {
-                                          body = redemption_json(receipt);
-                                          return answers_.remember(
-                                              key, {fingerprint, 201, body}, receipt.event_id,
-                                              receipt.occurred_at);
-                                        });
+  const auto now = std::chrono::system_clock::now();
+  const auto redeemed =
+      rewards_.redeem(card_token, what, now, [&](const RedeemReceipt& receipt) -> Result<void> {
+        body = redemption_json(receipt);
+        if (r.staff) {
+          RAPPORT_TRY_VOID(audit_.record_pos(*r.staff, "redeem", receipt.event_id, now));
+        }
+        return answers_.remember(key, {fingerprint, 201, body}, receipt.event_id,
+                                 receipt.occurred_at);
+      });
   if (!redeemed) return refuse_redemption(redeemed.error());
   if (recorded_) recorded_();
   return answer(201, body);

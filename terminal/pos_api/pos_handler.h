@@ -25,6 +25,7 @@
 #include "terminal/redemption.h"
 #include "terminal/sales.h"
 #include "terminal/screen/local_sales.h"
+#include "terminal/screen/staff_pins.h"
 
 namespace rapport::terminal::pos {
 
@@ -54,6 +55,7 @@ class PosHandler {
   RewardsDesk& rewards_;
   IdempotencyStore answers_;
   LocalSales local_;  // so the screen lists and refunds the POS's sales too
+  StaffPins audit_;   // the POS's operator (`staff`) with each event, when the POS names one
   std::function<void()> recorded_;
 };
 

@@ -1,6 +1,7 @@
 // terminal/pos_api/pos_request.cpp
 #include "terminal/pos_api/pos_request.h"
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <initializer_list>
 
@@ -106,6 +107,24 @@ std::variant<Customer, ApiError> customer_of(const json::object& o) {
   return Customer{std::move(card_read), member_id};
 }
 
+// The POS's operator id: absent, or 1 to kMaxPosStaff bytes with no control character (it
+// goes into the audit and the logs as it is).
+std::variant<std::optional<std::string>, ApiError> staff_of(const json::object& o) {
+  POS_TAKE(staff, optional_string(o, "staff"));
+  if (!staff) return staff;
+  const bool control = std::any_of(staff->begin(), staff->end(), [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return u < 0x20 || u == 0x7f;
+  });
+  if (staff->empty() || staff->size() > kMaxPosStaff || control) {
+    return bad("bad_field",
+               "the field 'staff' must be 1 to 64 characters without control characters",
+               "send the POS's id of the operator at the till (e.g. their user number), or "
+               "leave 'staff' out");
+  }
+  return staff;
+}
+
 }  // namespace
 
 std::string error_json(const ApiError& e) {
@@ -128,9 +147,12 @@ Parsed<IdentifyRequest> parse_identify(std::string_view body) {
 
 Parsed<PurchaseRequest> parse_purchase(std::string_view body) {
   POS_TAKE(o, object_of(body));
-  if (auto e = unknown_field(o, {"card_read", "member_id", "lines", "receipt"})) return *e;
+  if (auto e = unknown_field(o, {"card_read", "member_id", "lines", "receipt", "staff"})) {
+    return *e;
+  }
   POS_TAKE(customer, customer_of(o));
-  PurchaseRequest r{std::move(customer), {}};
+  POS_TAKE(staff, staff_of(o));
+  PurchaseRequest r{std::move(customer), {}, std::move(staff)};
   POS_TAKE(receipt, optional_string(o, "receipt"));
   r.purchase.receipt = std::move(receipt);
   const auto* lines = o.if_contains("lines");
@@ -167,27 +189,31 @@ Parsed<PurchaseRequest> parse_purchase(std::string_view body) {
 
 Parsed<RefundRequest> parse_refund(std::string_view body) {
   POS_TAKE(o, object_of(body));
-  if (auto e = unknown_field(o, {"card_read", "member_id", "purchase_id", "amount_cents"})) {
+  if (auto e = unknown_field(o, {"card_read", "member_id", "purchase_id", "amount_cents",
+                                 "staff"})) {
     return *e;
   }
   POS_TAKE(customer, customer_of(o));
   POS_TAKE(purchase_id, required_string(o, "purchase_id"));
   POS_TAKE(amount, int_of(o, "amount_cents", true));
-  return RefundRequest{std::move(customer), {std::move(purchase_id), amount.value_or(0)}};
+  POS_TAKE(staff, staff_of(o));
+  return RefundRequest{std::move(customer), {std::move(purchase_id), amount.value_or(0)},
+                       std::move(staff)};
 }
 
 Parsed<VoidRequest> parse_void(std::string_view body) {
   POS_TAKE(o, object_of(body));
-  if (auto e = unknown_field(o, {"card_read", "member_id", "purchase_id"})) return *e;
+  if (auto e = unknown_field(o, {"card_read", "member_id", "purchase_id", "staff"})) return *e;
   POS_TAKE(customer, customer_of(o));
   POS_TAKE(purchase_id, required_string(o, "purchase_id"));
-  return VoidRequest{std::move(customer), {std::move(purchase_id)}};
+  POS_TAKE(staff, staff_of(o));
+  return VoidRequest{std::move(customer), {std::move(purchase_id)}, std::move(staff)};
 }
 
 Parsed<RedemptionRequest> parse_redemption(std::string_view body) {
   POS_TAKE(o, object_of(body));
   if (auto e = unknown_field(o, {"card_read", "member_id", "offer_id", "points", "reward",
-                                 "purchase_id"})) {
+                                 "purchase_id", "staff"})) {
     return *e;
   }
   POS_TAKE(customer, customer_of(o));
@@ -195,6 +221,7 @@ Parsed<RedemptionRequest> parse_redemption(std::string_view body) {
   POS_TAKE(points, int_of(o, "points", false));
   POS_TAKE(reward, optional_string(o, "reward"));
   POS_TAKE(purchase_id, optional_string(o, "purchase_id"));
+  POS_TAKE(staff, staff_of(o));
   if (offer_id.has_value() == points.has_value()) {
     return bad("missing_reward",
                offer_id ? "give either 'offer_id' or 'points', not both"
@@ -215,7 +242,7 @@ Parsed<RedemptionRequest> parse_redemption(std::string_view body) {
     return bad("bad_field", "'points' must be a whole number from 1 to 1000000000");
   }
   RedemptionRequest r{std::move(customer), std::move(offer_id), points.value_or(0),
-                      reward.value_or("points"), std::move(purchase_id)};
+                      reward.value_or("points"), std::move(purchase_id), std::move(staff)};
   return r;
 }
 

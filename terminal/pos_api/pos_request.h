@@ -35,17 +35,25 @@ struct Customer {
 struct IdentifyRequest {
   std::string card_read;
 };
+// The POS's operator (`staff`, optional on every request that records something): the POS's
+// own id of the person at its till, 1 to kMaxPosStaff bytes of UTF-8 text without control
+// characters, kept with the terminal's audit line of the event (staff_actions.pos_staff).
+inline constexpr std::size_t kMaxPosStaff = 64;
+
 struct PurchaseRequest {
   Customer customer;
   protocol::PurchasePayload purchase;  // total_cents left 0: the sale sums the lines
+  std::optional<std::string> staff{};
 };
 struct RefundRequest {
   Customer customer;
   protocol::RefundPayload refund;
+  std::optional<std::string> staff{};
 };
 struct VoidRequest {
   Customer customer;
   protocol::VoidPayload void_sale;
+  std::optional<std::string> staff{};
 };
 
 // An offer redeemed (offer_id: one of the member's current offers) or a number of points
@@ -56,6 +64,7 @@ struct RedemptionRequest {
   std::int64_t points = 0;                   // 1 to kMaxRedeemPoints when offer_id is empty
   std::string reward = "points";
   std::optional<std::string> purchase_id;    // the sale it was redeemed on, when known
+  std::optional<std::string> staff{};
 };
 
 // More points than any one redemption spends: a typo, refused as a bad field.

@@ -11,8 +11,7 @@ namespace {
 const char* describe(int value) {
   switch (static_cast<RefundErrc>(value)) {
     case RefundErrc::kUnknownSale:
-      return "that sale is not one of this member's sales at this terminal - choose one from "
-             "the list";
+      return "that sale is not one of this member's recent sales - choose one from the list";
     case RefundErrc::kAlreadyRefunded:
       return "that sale has been refunded already - nothing is left to refund";
     case RefundErrc::kTooMuch:

@@ -2,7 +2,7 @@
 //
 // What a signed-in cashier does at the till from the screen for the member on screen
 // (docs/cashier-screen.md, "Sales, refunds, offers"): record a sale with its lines, refund
-// one of the member's recent sales here (whole or an amount), redeem one of their offers in
+// one of the member's recent sales, here or at any till (whole or an amount), redeem one of their offers in
 // one touch, give goodwill points. Sales and refunds go through Sales::record (the one entry
 // point; it writes the outbox event and the staff_actions line in one transaction, with the
 // local_sales row); offers and gestures through RewardsDesk (its balance check with the
@@ -33,7 +33,7 @@
 namespace rapport::terminal {
 
 enum class RefundErrc {
-  kUnknownSale = 1,  // not one of the member's sales recorded at this terminal
+  kUnknownSale = 1,  // not one of the member's sales recorded here or sent by the server
   kAlreadyRefunded,  // all of it has been refunded already
   kTooMuch,          // more than what is left of it to refund
 };

@@ -1,16 +1,36 @@
 // terminal/screen/local_sales.cpp
 #include "terminal/screen/local_sales.h"
 
+#include <initializer_list>
+#include <string>
+
 namespace rapport::terminal {
 namespace {
 
-constexpr const char* kColumns =
-    "SELECT event_id, member_id, occurred_at, summary, total_cents, refunded_cents "
-    "FROM local_sales ";
+// The sales recorded here (local_sales) and the member's recent purchases at other tills as
+// the server sent them (member_purchases, terminal migration 12), each purchase once: a sale
+// of this terminal that came back from the server is its local row, refunded by the larger
+// of the two counts (refunded here, or at another till as the server last said). `filter`
+// is the condition on `member_id` or `event_id` with ?1, the same for both halves.
+std::string sales_query(std::string_view filter) {
+  const std::string where(filter);
+  return "SELECT event_id, member_id, occurred_at, summary, total_cents, refunded_cents, "
+         "store_id FROM ("
+         "SELECT l.event_id, l.member_id, l.occurred_at, l.summary, l.total_cents, "
+         "  max(l.refunded_cents, coalesce((SELECT max(p.refunded_cents) FROM member_purchases p "
+         "    WHERE p.event_id = l.event_id), 0)) AS refunded_cents, '' AS store_id, "
+         "  l.rowid AS here "
+         "FROM local_sales l WHERE l." + where +
+         " UNION ALL "
+         "SELECT p.event_id, p.member_id, p.occurred_at, p.summary, p.total_cents, "
+         "  p.refunded_cents, p.store_id, -1 AS here "
+         "FROM member_purchases p WHERE p." + where +
+         " AND NOT EXISTS (SELECT 1 FROM local_sales l WHERE l.event_id = p.event_id)) ";
+}
 
 LocalSale sale_of(const storage::Statement& row) {
-  return {row.column_text(0), row.column_int64(1), row.column_text(2),
-          row.column_text(3), row.column_int64(4), row.column_int64(5)};
+  return {row.column_text(0), row.column_int64(1), row.column_text(2), row.column_text(3),
+          row.column_int64(4), row.column_int64(5), row.column_text(6)};
 }
 
 }  // namespace
@@ -29,7 +49,7 @@ Result<void> LocalSales::add(const LocalSale& sale) {
 }
 
 Result<std::optional<LocalSale>> LocalSales::find(std::string_view event_id) {
-  RAPPORT_TRY(auto select, db_.prepare(std::string(kColumns) + "WHERE event_id = ?1"));
+  RAPPORT_TRY(auto select, db_.prepare(sales_query("event_id = ?1") + "LIMIT 1"));
   select.bind(1, event_id);
   RAPPORT_TRY(const bool row, select.step());
   if (!row) return std::optional<LocalSale>{};
@@ -41,7 +61,7 @@ Result<void> LocalSales::keep(const RecordedSale& recorded) {
     case domain::EventKind::kPurchase: {
       RAPPORT_TRY(const auto purchase, protocol::decode_purchase(recorded.payload));
       return add({recorded.event_id, recorded.holder.member.id, recorded.occurred_at,
-                  sale_summary(purchase.lines), purchase.total_cents, 0});
+                  protocol::sale_summary(purchase.lines), purchase.total_cents, 0});
     }
     case domain::EventKind::kRefund: {
       RAPPORT_TRY(const auto refund, protocol::decode_refund(recorded.payload));
@@ -49,10 +69,13 @@ Result<void> LocalSales::keep(const RecordedSale& recorded) {
     }
     case domain::EventKind::kVoid: {
       RAPPORT_TRY(const auto voided, protocol::decode_void(recorded.payload));
-      RAPPORT_TRY(auto update, db_.prepare("UPDATE local_sales SET refunded_cents = total_cents "
-                                           "WHERE event_id = ?1"));
-      update.bind(1, voided.purchase_id);
-      return update.run();
+      for (const auto* table : {"local_sales", "member_purchases"}) {
+        RAPPORT_TRY(auto update, db_.prepare(std::string("UPDATE ") + table +
+                                             " SET refunded_cents = total_cents "
+                                             "WHERE event_id = ?1"));
+        RAPPORT_TRY_VOID(update.bind(1, voided.purchase_id).run());
+      }
+      return {};
     }
     default:
       return {};
@@ -60,16 +83,19 @@ Result<void> LocalSales::keep(const RecordedSale& recorded) {
 }
 
 Result<void> LocalSales::add_refund(std::string_view event_id, std::int64_t cents) {
-  RAPPORT_TRY(auto update, db_.prepare("UPDATE local_sales SET refunded_cents = "
-                                       "refunded_cents + ?2 WHERE event_id = ?1"));
-  update.bind(1, event_id).bind(2, cents);
-  return update.run();
+  // Both copies: a sale of this terminal may be in member_purchases too (back from the server).
+  for (const auto* table : {"local_sales", "member_purchases"}) {
+    RAPPORT_TRY(auto update, db_.prepare(std::string("UPDATE ") + table +
+                                         " SET refunded_cents = min(total_cents, "
+                                         "refunded_cents + ?2) WHERE event_id = ?1"));
+    RAPPORT_TRY_VOID(update.bind(1, event_id).bind(2, cents).run());
+  }
+  return {};
 }
 
 Result<std::vector<LocalSale>> LocalSales::recent(std::int64_t member_id, int limit) {
-  RAPPORT_TRY(auto select, db_.prepare(std::string(kColumns) +
-                                       "WHERE member_id = ?1 "
-                                       "ORDER BY occurred_at DESC, rowid DESC LIMIT ?2"));
+  RAPPORT_TRY(auto select, db_.prepare(sales_query("member_id = ?1") +
+                                       "ORDER BY occurred_at DESC, here DESC LIMIT ?2"));
   select.bind(1, member_id).bind(2, std::int64_t{limit});
   std::vector<LocalSale> sales;
   while (true) {
@@ -78,26 +104,6 @@ Result<std::vector<LocalSale>> LocalSales::recent(std::int64_t member_id, int li
     sales.push_back(sale_of(select));
   }
   return sales;
-}
-
-std::string sale_summary(const std::vector<protocol::SaleLine>& lines) {
-  std::string summary;
-  for (const auto& line : lines) {
-    if (!summary.empty()) summary += ", ";
-    if (line.quantity != 1) summary += std::to_string(line.quantity) + " x ";
-    summary += line.product;
-  }
-  constexpr std::size_t kMax = 200;
-  if (summary.size() > kMax) {
-    summary.resize(kMax - 3);
-    // Do not leave half of a UTF-8 character behind.
-    while (!summary.empty() && (static_cast<unsigned char>(summary.back()) & 0xC0) == 0x80) {
-      summary.pop_back();
-    }
-    if (!summary.empty() && static_cast<unsigned char>(summary.back()) >= 0xC0) summary.pop_back();
-    summary += "...";
-  }
-  return summary;
 }
 
 }  // namespace rapport::terminal

@@ -36,7 +36,8 @@ Result<std::optional<boost::json::object>> MemberPanel::of(const std::string& ca
         {"at", sale.occurred_at},
         {"summary", sale.summary},
         {"total_cents", sale.total_cents},
-        {"refundable_cents", std::max<std::int64_t>(0, sale.total_cents - sale.refunded_cents)}});
+        {"refundable_cents", std::max<std::int64_t>(0, sale.total_cents - sale.refunded_cents)},
+        {"store", sale.store_id}});
   }
   panel["sales"] = std::move(refundable);
   return std::optional<boost::json::object>{std::move(panel)};

@@ -76,4 +76,13 @@ Result<void> StaffPins::record(std::optional<std::int64_t> staff_id, std::string
   return insert->run();
 }
 
+Result<void> StaffPins::record_pos(std::string_view pos_staff, std::string_view action,
+                                   const std::string& event_id,
+                                   std::chrono::system_clock::time_point now) {
+  RAPPORT_TRY(auto insert, db_.prepare("INSERT INTO staff_actions(staff_id, action, event_id, "
+                                       "at, pos_staff) VALUES (NULL, ?1, ?2, ?3, ?4)"));
+  return insert.bind(1, action).bind(2, event_id).bind(3, to_iso8601(now)).bind(4, pos_staff)
+      .run();
+}
+
 }  // namespace rapport::terminal

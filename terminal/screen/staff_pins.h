@@ -46,6 +46,12 @@ class StaffPins {
   [[nodiscard]] Result<void> record(std::optional<std::int64_t> staff_id, std::string_view action,
                                     const std::optional<std::string>& event_id,
                                     std::chrono::system_clock::time_point now);
+  // The same for an action recorded through the POS API by the POS's operator `pos_staff`
+  // (its own id, checked by the request parser: terminal/pos_api/pos_request.h).
+  // Requires: inside the event's transaction.
+  [[nodiscard]] Result<void> record_pos(std::string_view pos_staff, std::string_view action,
+                                        const std::string& event_id,
+                                        std::chrono::system_clock::time_point now);
 
  private:
   storage::Database& db_;

@@ -11,6 +11,8 @@
 // second, so points earned on the server show soon.
 'use strict';
 const assert = require('assert');
+const crypto = require('crypto');
+const { post } = require('./lib/pos');
 const { until, signIn, text, waitText, waitPending, tabTo, measure } = require('./lib/screen');
 
 const dataset = (page, key) => page.evaluate((k) => document.body.dataset[k] || '', key);
@@ -202,11 +204,11 @@ async function offlineCounter({ page, harness, config, shot, log }) {
   log(`offline: redemption ${redeemed}, sale ${sale}, refund ${refund}, gesture ${gesture}, ` +
       `enrollment ${enrolled}; ${waiting} events waiting`);
 
-  // Every action woke the sync worker for an attempt that failed, so its backoff has grown
-  // towards its ceiling (60 s with jitter, terminal/sync_worker.cpp): with nothing new to
-  // send it tries again within that, not at once.
+  // The sync worker's backoff may have grown towards its ceiling (60 s) during the outage,
+  // but it probes the server every few seconds (terminal/sync_backoff.h): online again
+  // within seconds of the restart, with nothing new to send.
   await harness.ask('SERVER START');
-  await page.locator('#offline').waitFor({ state: 'hidden', timeout: 75000 });
+  await page.locator('#offline').waitFor({ state: 'hidden', timeout: 15000 });
   await waitPending(page, 0, 30000);
   const once = Number(await harness.ask(`EXACTLY-ONCE ${[redeemed, sale, refund, gesture, enrolled].join(' ')}`));
   assert.strictEqual(once, waiting);
@@ -214,4 +216,50 @@ async function offlineCounter({ page, harness, config, shot, log }) {
   await shot('offline-counter-synced');
 }
 
-module.exports = { redeemAndRefund, touchGesture, offlineCounter };
+// Refund at any till (docs/cashier-screen.md, "Refunds"): a purchase rung up at another till
+// (T2's POS API) comes to this terminal with Ada at its next pull, is listed beside this
+// till's sales and refunded here in full with the keyboard; T2's POS then refunds it in full
+// too, and the server takes back at most what was left (the harness checks its SQL).
+async function refundElsewhere({ page, harness, config, shot, log }) {
+  await signIn(page, config);
+  await harness.scan(config.card);
+  await waitText(page, 'member-name', config.member);
+  const otherTill = { ...config, pos_origin: config.other_pos_origin, spki: config.other_spki };
+  const bought = await post(otherTill, '/pos/v1/purchases', {
+    card_read: config.card, receipt: 'T2-1',
+    lines: [{ product: 'Latte', category: 'coffee', quantity: 2, amount_cents: 900 }],
+  }, crypto.randomUUID());
+  assert.strictEqual(bought.status, 201, JSON.stringify(bought.json));
+  const purchase = bought.json.event_id;
+  await harness.waitServerEvents('purchase', 1);
+
+  // This terminal pulls Ada again within a second or two; the page shows her panel with the
+  // next scan or status.
+  const deadline = Date.now() + 30000;
+  while (!(await page.evaluate((id) => !!document.getElementById(id), `refund-sale-${purchase}`))) {
+    if (Date.now() > deadline) throw new Error(`the purchase of the other till never reached the refund list`);
+    await page.waitForTimeout(1000);
+    await harness.scan(config.card);
+    await waitText(page, 'member-name', config.member);
+  }
+  const label = await page.evaluate((id) => document.getElementById(id).parentElement.textContent,
+                                    `refund-sale-${purchase}`);
+  assert.match(label, /at S1 2 x Latte - 9\.00/);
+  await shot('refund-elsewhere-listed');
+  const refund = await keyboardRefundNewest(page, purchase);
+  await until(page, (id) => document.getElementById(id) && document.getElementById(id).disabled,
+              `refund-sale-${purchase}`, 'the sale shown as refunded');
+  await harness.waitServerEvents('refund', 1);
+  await shot('refund-elsewhere-refunded');
+
+  // The other till did not see it: its POS refunds it in full as well. The server keeps the
+  // event but takes back nothing more.
+  const again = await post(otherTill, '/pos/v1/refunds',
+                           { card_read: config.card, purchase_id: purchase, amount_cents: 900 },
+                           crypto.randomUUID());
+  assert.strictEqual(again.status, 201, JSON.stringify(again.json));
+  await harness.waitServerEvents('refund', 2);
+  log(`bought ${purchase} at T2, refunded here (${refund}) and at T2 (${again.json.event_id})`);
+}
+
+module.exports = { redeemAndRefund, touchGesture, offlineCounter, refundElsewhere };

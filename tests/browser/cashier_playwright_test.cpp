@@ -226,3 +226,32 @@ TEST_CASE("Offline the screen still redeems, sells, refunds, gives, notes and en
                                 "('purchase', 'redeem', 'refund', 'gesture', 'note', 'enroll')") ==
         2 + 1 + 1 + 1 + 1 + 1);
 }
+
+// Refund at any till (rewards.spec.js, refundElsewhere): a purchase rung up through the POS
+// API of T2, another till of the store, is sent with Ada to T1 and refunded on T1's screen;
+// T2's POS refunds it in full too. The server holds T1's refund once and took back the
+// purchase exactly once in full.
+TEST_CASE("A purchase rung up at another till is refunded on this screen, taken back once",
+          "[browser][playwright]") {
+  require_prerequisites();
+  CashierStackOptions options;
+  options.pos_api = true;  // the key T2's POS uses is the same text (lib/pos.js reads it here)
+  options.second_terminal = true;
+  options.members_refresh_s = 1;  // T1 pulls Ada with the purchase within a second
+  Fixture f(options);
+  f.stack.start_second_terminal();
+  const auto result = f.harness.run("rewards.spec.js", "refundElsewhere", {}, 240s);
+  require_passed(result);
+  require_outbox_drained(f.stack);
+  CHECK(server_count(f.stack, kAdaEvents + "'purchase' AND e.terminal_id = 'T2'") == 1);
+  CHECK(server_count(f.stack, kAdaEvents + "'refund' AND e.terminal_id = 'T1' AND "
+                              "json_extract(e.payload, '$.amount_cents') = 900 AND "
+                              "json_extract(e.payload, '$.purchase_id') = (SELECT event_id "
+                              "FROM purchases)") == 1);
+  CHECK(server_count(f.stack, kAdaEvents + "'refund' AND e.terminal_id = 'T2'") == 1);
+  CHECK(server_count(f.stack, "SELECT count(*) FROM purchases WHERE amount_cents = 900 AND "
+                              "refunded_cents = 900") == 1);
+  CHECK(terminal_count(f.stack, "SELECT count(*) FROM staff_actions a JOIN staff s "
+                                "ON s.id = a.staff_id WHERE s.name = 'ana' AND "
+                                "a.action = 'refund'") == 1);
+}

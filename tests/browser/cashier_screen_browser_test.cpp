@@ -608,7 +608,7 @@ TEST_CASE("From the screen a cashier records a sale, refunds it, redeems an offe
                      browser, tab);
   };
   CHECK(refuse(second_id).find("refunded already") != std::string::npos);
-  CHECK(refuse("not-a-sale").find("not one of this member's sales") != std::string::npos);
+  CHECK(refuse("not-a-sale").find("not one of this member's recent sales") != std::string::npos);
 
   // One touch redeems the coffee; the server has the redemption once and Ada 100 points.
   browser.evaluate(tab, "document.getElementById('offer-redeem-free-coffee').focus(); true");

@@ -132,6 +132,10 @@ ScenarioResult PlaywrightHarness::run(const std::string& spec, const std::string
     config["pos_origin"] = stack_.pos_origin();
     config["pos_key"] = stack_.pos_api_key();
   }
+  if (stack_.has_second_terminal()) {  // another till's POS API (lib/pos.js, `other`)
+    config["other_pos_origin"] = stack_.second_pos_origin();
+    config["other_spki"] = stack_.second_terminal_key_pin();
+  }
   for (const auto& [key, value] : extra_config) config[key] = value;
 
   ChildOptions options;

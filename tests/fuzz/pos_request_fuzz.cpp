@@ -6,6 +6,8 @@
 
 #include <cstdint>
 #include <cstdlib>
+#include <optional>
+#include <string>
 #include <string_view>
 #include <variant>
 
@@ -30,6 +32,15 @@ void check_customer(const Customer& c) {
   if (c.card_read && (c.card_read->empty() || c.card_read->size() > 512)) std::abort();
 }
 
+// The POS's operator, when given: 1 to kMaxPosStaff bytes, no control character.
+void check_staff(const std::optional<std::string>& staff) {
+  if (!staff) return;
+  if (staff->empty() || staff->size() > kMaxPosStaff) std::abort();
+  for (const char c : *staff) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) std::abort();
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -41,15 +52,23 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const auto purchase = parse_purchase(body);
   if (const auto* r = accepted(purchase)) {
     check_customer(r->customer);
+    check_staff(r->staff);
     if (r->purchase.lines.empty() || r->purchase.lines.size() > 200) std::abort();
   }
   const auto refund = parse_refund(body);
-  if (const auto* r = accepted(refund)) check_customer(r->customer);
+  if (const auto* r = accepted(refund)) {
+    check_customer(r->customer);
+    check_staff(r->staff);
+  }
   const auto void_sale = parse_void(body);
-  if (const auto* r = accepted(void_sale)) check_customer(r->customer);
+  if (const auto* r = accepted(void_sale)) {
+    check_customer(r->customer);
+    check_staff(r->staff);
+  }
   const auto redemption = parse_redemption(body);
   if (const auto* r = accepted(redemption)) {
     check_customer(r->customer);
+    check_staff(r->staff);
     // Exactly one of an offer and a number of points, within bounds.
     if (r->offer_id.has_value() == (r->points != 0)) std::abort();
     if (!r->offer_id && (r->points < 1 || r->points > kMaxRedeemPoints)) std::abort();

@@ -81,6 +81,20 @@ CashierStack::CashierStack(const std::filesystem::path& folder, CashierStackOpti
   }
   write_file_atomically(toml_file, toml, false);
 
+  if (options_.second_terminal) {
+    run_ok({kRapportctl, "terminal", "issue", "--data", data().string(), "--id", "T2", "--store",
+            "S1"});
+    const auto second_toml = second_terminal_dir() / "terminal.toml";
+    auto text = std::regex_replace(read_text(second_toml), std::regex("interval_ms = \\d+"),
+                                   "interval_ms = 100");
+    second_pos_port_ = free_port();
+    write_file_atomically(second_terminal_dir() / "pos_api.key",
+                          "rapport-browser-test-pos-key-0123456789abcdef\n", true);
+    text += "\n[pos_api]\nlisten = \"" + port_text(second_pos_port_) +
+            "\"\napi_key_file = \"pos_api.key\"\n";
+    write_file_atomically(second_toml, text, false);
+  }
+
   ChildProcess staff({kRapportTerminal, "staff", "add", "--config", toml_file.string(), "--name",
                       kCashier},
                      folder_ / "staff-add.log");
@@ -124,6 +138,16 @@ void CashierStack::start_terminal() {
   if (options_.pos_api) wait_for_log(terminal_log(), "POS API listening", "rapport-terminal");
 }
 
+void CashierStack::start_second_terminal() {
+  if (!options_.second_terminal) throw std::logic_error("CashierStack: no T2 was asked for");
+  second_terminal_ = std::make_unique<ChildProcess>(
+      std::vector<std::string>{kRapportTerminal, "--config",
+                               (second_terminal_dir() / "terminal.toml").string()},
+      second_terminal_log(), ChildOptions{{}, false});
+  wait_for_log(second_terminal_log(), "ready", "rapport-terminal T2");
+  wait_for_log(second_terminal_log(), "POS API listening", "rapport-terminal T2");
+}
+
 ChildProcess& CashierStack::server() {
   if (!server_) throw std::logic_error("CashierStack::server before start_server");
   return *server_;
@@ -141,6 +165,19 @@ std::string CashierStack::screen_origin() const {
 std::string CashierStack::pos_origin() const {
   if (!options_.pos_api) throw std::logic_error("CashierStack: no POS API was asked for");
   return "https://" + port_text(pos_port_);
+}
+
+std::string CashierStack::second_pos_origin() const {
+  if (!options_.second_terminal) throw std::logic_error("CashierStack: no T2 was asked for");
+  return "https://" + port_text(second_pos_port_);
+}
+
+std::string CashierStack::second_terminal_key_pin() const {
+  if (!options_.second_terminal) throw std::logic_error("CashierStack: no T2 was asked for");
+  const auto flag =
+      rapport::testing::accept_certificate_flag(second_terminal_dir() / "terminal.crt");
+  if (flag.rfind(kSpkiFlag, 0) != 0) throw std::logic_error("unexpected flag: " + flag);
+  return flag.substr(std::string(kSpkiFlag).size());
 }
 
 std::string CashierStack::pos_api_key() const {

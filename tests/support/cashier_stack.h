@@ -31,6 +31,10 @@ struct CashierStackOptions {
   int members_refresh_s = 0;      // > 0: the terminal pulls members this often (default 60)
   // "NAME=value" entries for rapport-terminal only (e.g. to run it on emulated USB readers).
   std::vector<std::string> terminal_environment;
+  // Another till of S1: terminal T2 with the POS API only (no screen, no USB reader), its
+  // data in terminals/T2, started by start_second_terminal. A purchase rung up there is one
+  // T1 did not record (docs/cashier-screen.md, "Refunds").
+  bool second_terminal = false;
 };
 
 class CashierStack {
@@ -54,6 +58,9 @@ class CashierStack {
   // with the screen listening (and the POS API, when asked for).
   void start_terminal();
 
+  // Starts T2 (options.second_terminal) and waits until its POS API listens.
+  void start_second_terminal();
+
   ChildProcess& server();    // Requires: start_server was called
   ChildProcess& terminal();  // Requires: start_terminal was called
 
@@ -66,6 +73,10 @@ class CashierStack {
   // for other clients that pin it (docs/cashier-screen.md, "Transport").
   [[nodiscard]] std::string accept_certificate_flag() const;
   [[nodiscard]] std::string terminal_key_pin() const;
+  // T2's POS API and key pin (its API key is T1's). Requires: options.second_terminal.
+  [[nodiscard]] bool has_second_terminal() const { return options_.second_terminal; }
+  [[nodiscard]] std::string second_pos_origin() const;
+  [[nodiscard]] std::string second_terminal_key_pin() const;
 
   [[nodiscard]] const std::filesystem::path& folder() const { return folder_; }
   [[nodiscard]] std::filesystem::path data() const { return folder_ / "data"; }
@@ -74,15 +85,23 @@ class CashierStack {
   [[nodiscard]] std::filesystem::path terminal_db() const { return terminal_dir() / "terminal.db"; }
   [[nodiscard]] std::filesystem::path server_log() const { return folder_ / "server.log"; }
   [[nodiscard]] std::filesystem::path terminal_log() const { return folder_ / "terminal.log"; }
+  [[nodiscard]] std::filesystem::path second_terminal_dir() const {
+    return data() / "terminals" / "T2";
+  }
+  [[nodiscard]] std::filesystem::path second_terminal_log() const {
+    return folder_ / "terminal-T2.log";
+  }
 
  private:
   std::filesystem::path folder_;
   CashierStackOptions options_;
   unsigned short screen_port_ = 0;
   unsigned short pos_port_ = 0;
+  unsigned short second_pos_port_ = 0;
   std::string card_;
   std::unique_ptr<ChildProcess> server_;
   std::unique_ptr<ChildProcess> terminal_;
+  std::unique_ptr<ChildProcess> second_terminal_;
 };
 
 // Runs `argv` to completion; returns its output. Throws with the output when it fails.

@@ -148,6 +148,43 @@ TEST_CASE("a changes page round-trips through JSON", "[protocol]") {
   CHECK(decoded->members[0].cards[1].status == domain::CardStatus::kBlocked);
 }
 
+// Recent purchases ride with the member (docs/protocol.md, "Recent purchases"): absent (an
+// older server) means none; what is left to refund is between 0 and the total.
+TEST_CASE("a member's recent purchases round-trip and a malformed one is refused",
+          "[protocol]") {
+  domain::Member m;
+  m.id = 7;
+  m.name = "Ada";
+  m.home_store = "S1";
+  const auto without = protocol::encode(m);
+  m.recent_purchases.push_back({domain::new_event_id(), "2026-11-20T10:00:00.000Z", "S2",
+                                "2 x Latte", 800, 500});
+  const auto back = protocol::decode_member(protocol::encode(m)).value();
+  REQUIRE(back.recent_purchases.size() == 1);
+  CHECK(back.recent_purchases[0].event_id == m.recent_purchases[0].event_id);
+  CHECK(back.recent_purchases[0].occurred_at == "2026-11-20T10:00:00.000Z");
+  CHECK(back.recent_purchases[0].store_id == "S2");
+  CHECK(back.recent_purchases[0].summary == "2 x Latte");
+  CHECK(back.recent_purchases[0].total_cents == 800);
+  CHECK(back.recent_purchases[0].refundable_cents == 500);
+  auto old = without;
+  const auto start = old.find(",\"recent_purchases\"");
+  REQUIRE(start != std::string::npos);
+  old.erase(start, old.find(']', start) + 1 - start);
+  CHECK(protocol::decode_member(old).value().recent_purchases.empty());
+  auto more = m;
+  more.recent_purchases[0].refundable_cents = 801;
+  CHECK_FALSE(protocol::decode_member(protocol::encode(more)));
+  more.recent_purchases[0].refundable_cents = -1;
+  CHECK_FALSE(protocol::decode_member(protocol::encode(more)));
+  more = m;
+  more.recent_purchases[0].event_id = "not-an-id";
+  CHECK_FALSE(protocol::decode_member(protocol::encode(more)));
+  more = m;
+  more.recent_purchases.assign(21, m.recent_purchases[0]);
+  CHECK_FALSE(protocol::decode_member(protocol::encode(more)));
+}
+
 // Amounts shown to people: one formatter for the dashboard, the CLI and offer reasons. A
 // refund smaller than one unit keeps its sign (an earlier private copy printed -50 as 0.50).
 TEST_CASE("amounts in cents are shown with two decimals and their sign", "[money]") {

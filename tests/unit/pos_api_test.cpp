@@ -441,6 +441,7 @@ TEST_CASE("every route the POS API answers is in its OpenAPI document, and no ot
   // Minimal reading: under `paths:`, a path is a two-space key starting with '/', its
   // operations are four-space keys.
   std::map<std::string, std::set<std::string>> documented;
+  std::map<std::string, std::string> section;  // each path's lines, for its request's fields
   std::string current;
   bool in_paths = false;
   std::istringstream lines(doc);
@@ -451,6 +452,7 @@ TEST_CASE("every route the POS API answers is in its OpenAPI document, and no ot
     }
     if (!in_paths) continue;
     if (!line.empty() && line[0] != ' ' && line[0] != '#') break;  // the next top-level key
+    if (!current.empty()) section[current] += line + "\n";
     if (line.starts_with("  /") && line.ends_with(":")) {
       current = line.substr(2, line.size() - 3);
       documented[current];
@@ -474,6 +476,84 @@ TEST_CASE("every route the POS API answers is in its OpenAPI document, and no ot
     }
   }
   CHECK(operations == terminal::pos::kRoutes.size());
+  // Every request that records a sale, refund, void or redemption takes the POS's operator.
+  for (const char* path :
+       {"/pos/v1/purchases", "/pos/v1/refunds", "/pos/v1/voids", "/pos/v1/redemptions"}) {
+    INFO(path);
+    CHECK(section[path].find("$ref: \"#/components/schemas/Staff\"") != std::string::npos);
+  }
+  CHECK(doc.find("    Staff:\n") != std::string::npos);
+}
+
+// Gap 3 of docs/issue9-audit.md: the POS names its operator (`staff`) and the terminal keeps
+// it with the audit line of the event, as the screen keeps its signed-in cashier.
+TEST_CASE("the POS API records the POS's operator with each event and refuses a bad one",
+          "[pos]") {
+  Api t;
+  give_ada_rewards(t);
+  const auto with_staff = [](std::string body, const std::string& staff) {
+    body.insert(1, R"("staff":")" + staff + "\",");
+    return body;
+  };
+  const auto bought = t.call("POST", "/pos/v1/purchases", with_staff(kPurchase, "till-7 Jo"), "s1");
+  REQUIRE(bought.status == 201);
+  const std::string purchase_id(object_of(bought).at("event_id").as_string());
+  REQUIRE(t.call("POST", "/pos/v1/refunds",
+                 with_staff(R"({"member_id":1,"purchase_id":")" + purchase_id +
+                                R"(","amount_cents":100})",
+                            "Zoë"),
+                 "s2")
+              .status == 201);
+  REQUIRE(t.call("POST", "/pos/v1/voids",
+                 with_staff(R"({"member_id":1,"purchase_id":")" + purchase_id + "\"}", "42"),
+                 "s3")
+              .status == 201);
+  REQUIRE(t.call("POST", "/pos/v1/redemptions",
+                 with_staff(R"({"member_id":1,"offer_id":"free-coffee"})", "till-7 Jo"), "s4")
+              .status == 201);
+  // Without `staff`: recorded, with no audit line (as before).
+  REQUIRE(t.call("POST", "/pos/v1/purchases", kPurchase, "s5").status == 201);
+
+  SECTION("each event with its operator, in the audit") {
+    auto db = terminal::open_local_database(t.dir / "terminal.db").value();
+    auto rows = db.prepare("SELECT a.action, a.pos_staff, a.staff_id IS NULL, o.kind FROM "
+                           "staff_actions a JOIN outbox o ON o.id = a.event_id ORDER BY a.seq")
+                    .value();
+    std::vector<std::string> seen;
+    while (rows.step().value()) {
+      CHECK(rows.column_int64(2) == 1);  // no cashier of the screen
+      seen.push_back(rows.column_text(0) + "/" + rows.column_text(3) + " by " +
+                     rows.column_text(1));
+    }
+    CHECK(seen == std::vector<std::string>{"purchase/purchase by till-7 Jo",
+                                           "refund/refund by Zoë", "void/void by 42",
+                                           "redeem/redemption by till-7 Jo"});
+  }
+  SECTION("a bad operator is refused with what to send, and nothing is recorded") {
+    const auto before = t.outbox().size();
+    for (const auto& bad : {std::string(R"({"staff":"","member_id":1,"purchase_id":"x"})"),
+                            R"({"staff":")" + std::string(65, 'x') +
+                                R"(","member_id":1,"purchase_id":"x"})",
+                            std::string(R"({"staff":"a\u0007b","member_id":1,"purchase_id":"x"})"),
+                            std::string(R"({"staff":"a\nb","member_id":1,"purchase_id":"x"})")}) {
+      INFO(bad);
+      const auto refused = t.call("POST", "/pos/v1/voids", bad, "bad-staff");
+      CHECK(refused.status == 400);
+      CHECK(error_of(refused) == "bad_field");
+      CHECK_THAT(refused.body, Catch::Contains("'staff'"));
+    }
+    const auto typed = t.call("POST", "/pos/v1/purchases",
+                              with_staff(kPurchase, "x").replace(9, 3, "7"), "bad-staff-2");
+    CHECK(typed.status == 400);
+    CHECK(error_of(typed) == "wrong_type");
+    CHECK(error_of(t.call("POST", "/pos/v1/redemptions",
+                          R"({"staff":"","member_id":1,"offer_id":"free-coffee"})", "bad-3")) ==
+          "bad_field");
+    // 64 bytes of UTF-8 are fine.
+    CHECK(t.call("POST", "/pos/v1/purchases", with_staff(kPurchase, std::string(64, 'y')), "ok-64")
+              .status == 201);
+    CHECK(t.outbox().size() == before + 1);
+  }
 }
 
 TEST_CASE("the POS API is configured by [pos_api] and its key file must be private and long",

@@ -11,7 +11,9 @@
 
 #include <boost/json/parse.hpp>
 
+#include "shared/domain/event_id.h"
 #include "shared/protocol/event_payloads.h"
+#include "shared/protocol/sync_messages.h"
 #include "shared/util/clock.h"
 #include "terminal/local_database.h"
 #include "terminal/member_cache.h"
@@ -195,6 +197,84 @@ TEST_CASE("a sale from the screen is recorded with its lines and refunded at mos
   protocol::ChangesPage erased{"S1", {}, "1.2", false, {1}, std::nullopt};
   REQUIRE(MemberCache(till.db).apply(erased));
   CHECK(till.count("SELECT count(*) FROM local_sales") == 0);
+}
+
+TEST_CASE("a purchase rung up at another till comes with the member and is refunded here at most "
+          "in full",
+          "[screen]") {
+  Till till;
+  // The server sends Ada with two purchases of other tills (docs/protocol.md, "Recent
+  // purchases"): one with all of it left, one refunded already.
+  const domain::MemberPurchase latte{domain::new_event_id(), "2026-11-20T10:00:00.000Z", "S2",
+                                     "2 x Latte", 800, 800};
+  const domain::MemberPurchase cake{domain::new_event_id(), "2026-11-18T10:00:00.000Z", "S3",
+                                    "Cake", 450, 0};
+  const auto send_ada = [&](std::vector<domain::MemberPurchase> purchases) {
+    auto page = ada_page(300, {});
+    page.members[0].recent_purchases = std::move(purchases);
+    // Through the wire form, as a pull receives it.
+    REQUIRE(MemberCache(till.db).apply(
+        protocol::decode_changes_page(protocol::encode(page)).value()));
+  };
+  send_ada({latte, cake});
+  CHECK(till.count("SELECT count(*) FROM member_purchases WHERE member_id = 1") == 2);
+  const auto listed = [&] {
+    return till.counter.panel(till.ada).value().value().at("sales").as_array();
+  };
+  auto sales = listed();
+  REQUIRE(sales.size() == 2);
+  CHECK(sales[0].at("id").as_string() == latte.event_id);
+  CHECK(sales[0].at("store").as_string() == "S2");
+  CHECK(sales[0].at("summary").as_string() == "2 x Latte");
+  CHECK(sales[0].at("refundable_cents").as_int64() == 800);
+  CHECK(sales[1].at("refundable_cents").as_int64() == 0);
+
+  const auto refund = [&](const std::string& sale_id, std::optional<std::int64_t> cents,
+                          const ScanTarget& member) {
+    return till.counter.refund(RefundForm{1, sale_id, cents}, member, till.ana, kMorning);
+  };
+  const auto part = refund(latte.event_id, 300, till.ada);
+  REQUIRE(part);
+  CHECK(protocol::decode_refund(part->payload).value().purchase_id == latte.event_id);
+  CHECK(protocol::decode_refund(part->payload).value().amount_cents == 300);
+  CHECK(listed()[0].at("refundable_cents").as_int64() == 500);
+  // A pull before the refund reached the server: what was refunded here stays refunded.
+  send_ada({latte, cake});
+  CHECK(listed()[0].at("refundable_cents").as_int64() == 500);
+  // The server has it, and another till refunded 300 more: 200 left.
+  auto after = latte;
+  after.refundable_cents = 200;
+  send_ada({after, cake});
+  CHECK(listed()[0].at("refundable_cents").as_int64() == 200);
+  CHECK(refund(latte.event_id, 201, till.ada).error() == RefundErrc::kTooMuch);
+  const auto rest = refund(latte.event_id, std::nullopt, till.ada);
+  REQUIRE(rest);
+  CHECK(protocol::decode_refund(rest->payload).value().amount_cents == 200);
+  CHECK(refund(latte.event_id, std::nullopt, till.ada).error() == RefundErrc::kAlreadyRefunded);
+  CHECK(refund(cake.event_id, std::nullopt, till.ada).error() == RefundErrc::kAlreadyRefunded);
+  const ScanTarget bob{false, 2, std::string(64, 'b'), "1111"};
+  CHECK(refund(latte.event_id, 100, bob).error() == RefundErrc::kUnknownSale);
+  CHECK(till.count("SELECT count(*) FROM outbox WHERE kind = 'refund'") == 2);
+  CHECK(till.count("SELECT count(*) FROM staff_actions WHERE action = 'refund'") == 2);
+
+  // A sale of this till back from the server, refunded in part at another till: listed once,
+  // with the smaller amount left.
+  const auto sale = till.counter.sale(two_lines(), till.ada, till.ana, kMorning);
+  REQUIRE(sale);
+  const domain::MemberPurchase back{sale->event_id, sale->occurred_at, "S1",
+                                    "2 x Flat white, Croissant", 1050, 50};
+  send_ada({back, after, cake});
+  sales = listed();
+  REQUIRE(sales.size() == 3);
+  CHECK(sales[0].at("id").as_string() == sale->event_id);
+  CHECK(sales[0].at("store").as_string().empty());  // rung up here
+  CHECK(sales[0].at("refundable_cents").as_int64() == 50);
+  CHECK(refund(sale->event_id, 51, till.ada).error() == RefundErrc::kTooMuch);
+
+  // Erased on the server: her purchases go with her.
+  protocol::ChangesPage erased{"S1", {}, "1.2", false, {1}, std::nullopt};
+  REQUIRE(MemberCache(till.db).apply(erased));
+  CHECK(till.count("SELECT count(*) FROM member_purchases") == 0);
 }
 
 TEST_CASE(

@@ -6,6 +6,7 @@
 // contract on postgresql: X".
 
 #include <algorithm>
+#include <chrono>
 #include <memory>
 #include <string>
 #include <thread>
@@ -17,8 +18,10 @@
 #include "server/storage/store_url.h"
 #include "shared/domain/event_id.h"
 #include "shared/protocol/event_payloads.h"
+#include "shared/protocol/sync_messages.h"
 #include "shared/storage/database.h"
 #include "shared/storage/storage_errc.h"
+#include "shared/util/clock.h"
 #include "tests/support/catch_result.h"
 #include "tests/support/pg_cluster.h"
 #include "tests/support/temp_dir.h"
@@ -267,6 +270,88 @@ void token_issues(Contract& c) {
   CHECK_FALSE(c.store->points_balance(424242).value());
 }
 
+// The member entry of the changes feed carries the member's recent purchases at any till
+// (docs/protocol.md, "Recent purchases"), so another terminal can refund them. PostgreSQL
+// stores no purchases yet (it refuses the batch): its entry says so with an empty list.
+void recent_purchases(Contract& c) {
+  protocol::PurchasePayload purchase;
+  purchase.lines = {{"Flat white", "coffee", 2, 700, std::nullopt},
+                    {"Croissant", "bakery", 1, 300, std::nullopt}};
+  purchase.total_cents = 1000;
+  const auto bought =
+      c.event(EventKind::kPurchase, c.ada_token, protocol::encode_payload(purchase), "S2",
+              now_iso8601());
+  const auto record = [&](std::vector<domain::Event> batch) {
+    return c.store->record_events(batch);
+  };
+  const auto start = c.store->member_changes(kScopeS1, 0, 0, 100).value();
+  const auto recorded = record({bought});
+  const auto changes_after = [&](const server::MemberChanges& before) {
+    return c.store->member_changes(kScopeS1, before.last_sequence, before.last_member_id, 100)
+        .value();
+  };
+  if (c.backend == Backend::kPostgresql) {
+    CHECK(recorded.error() == server::pg::PgErrc::kNotSupported);
+    REQUIRE(start.members.size() == 1);
+    CHECK(start.members[0].recent_purchases.empty());
+    return;
+  }
+  REQUIRE(recorded);
+  // The purchase marked Ada changed: the feed after the earlier cursor carries her with it.
+  const auto bought_page = changes_after(start);
+  REQUIRE(bought_page.members.size() == 1);
+  const auto& sent = bought_page.members[0].recent_purchases;
+  REQUIRE(sent.size() == 1);
+  CHECK(sent[0].event_id == bought.id);
+  CHECK(sent[0].occurred_at == bought.occurred_at);
+  CHECK(sent[0].store_id == "S2");
+  CHECK(sent[0].summary == "2 x Flat white, Croissant");
+  CHECK(sent[0].total_cents == 1000);
+  CHECK(sent[0].refundable_cents == 1000);
+
+  // Refunded in part at one till, then in full at two tills (each saw 600 left): taken back
+  // at most in full, and every refund marks her changed again.
+  const auto refund = [&](std::int64_t cents, const std::string& store_id) {
+    return c.event(EventKind::kRefund, c.ada_token,
+                   protocol::encode_payload(protocol::RefundPayload{bought.id, cents}), store_id,
+                   now_iso8601());
+  };
+  REQUIRE(record({refund(400, "S1")}));
+  const auto part_page = changes_after(bought_page);
+  REQUIRE(part_page.members.size() == 1);
+  REQUIRE(part_page.members[0].recent_purchases.size() == 1);
+  CHECK(part_page.members[0].recent_purchases[0].refundable_cents == 600);
+  REQUIRE(record({refund(600, "S1"), refund(600, "S2")}));
+  const auto full_page = changes_after(part_page);
+  REQUIRE(full_page.members.size() == 1);
+  REQUIRE(full_page.members[0].recent_purchases.size() == 1);
+  CHECK(full_page.members[0].recent_purchases[0].refundable_cents == 0);
+
+  // Bounded: nothing older than kRecentPurchaseDays, at most kMaxPurchasesPerMember, newest
+  // first.
+  REQUIRE(record({c.event(EventKind::kPurchase, c.ada_token,
+                                          protocol::encode_payload(purchase), "S1",
+                                          "2020-01-02T10:00:00.000Z")}));
+  std::vector<domain::Event> more;
+  const auto now = std::chrono::system_clock::now();
+  for (int i = 1; i <= 11; ++i) {
+    more.push_back(c.event(EventKind::kPurchase, c.ada_token, protocol::encode_payload(purchase),
+                           "S1", to_iso8601(now - std::chrono::hours(24 * i))));
+  }
+  REQUIRE(c.store->record_events(more));
+  const auto bounded = c.store->member_changes(kScopeS1, 0, 0, 100).value();
+  REQUIRE(bounded.members.size() == 1);
+  const auto& latest = bounded.members[0].recent_purchases;
+  REQUIRE(latest.size() == protocol::kMaxPurchasesPerMember);
+  CHECK(latest[0].event_id == bought.id);
+  CHECK(latest[1].event_id == more[0].id);
+  CHECK(latest.back().event_id == more[8].id);
+  // And the card lookup sends them likewise.
+  const auto looked_up = c.store->find_member_by_card(c.ada_token).value();
+  REQUIRE(looked_up);
+  CHECK(looked_up->recent_purchases.size() == protocol::kMaxPurchasesPerMember);
+}
+
 }  // namespace
 
 #define STORE_CONTRACT(title, body)                                          \
@@ -288,6 +373,8 @@ STORE_CONTRACT("terminals register then revoke then register again", terminals_a
 STORE_CONTRACT("a card read at two stores within the window is flagged", velocity_alerts)
 STORE_CONTRACT("a schema newer than the program is refused", schema_too_new)
 STORE_CONTRACT("member token issues are kept", token_issues)
+STORE_CONTRACT("the changes feed sends a member's recent purchases with what is left to refund",
+               recent_purchases)
 
 TEST_CASE("postgresql refuses whole a batch with a kind it cannot apply yet",
           "[store][postgresql]") {

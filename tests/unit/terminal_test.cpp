@@ -2,7 +2,9 @@
 //
 // The counter, the member cache and the outbox on a real SQLite file.
 
+#include <chrono>
 #include <map>
+#include <random>
 
 #include "shared/card/card_key.h"
 #include "shared/card/member_token.h"
@@ -16,6 +18,7 @@
 #include "terminal/member_cache.h"
 #include "terminal/outbox.h"
 #include "terminal/signed_cards.h"
+#include "terminal/sync_backoff.h"
 #include "tests/support/catch_result.h"
 #include "tests/support/temp_dir.h"
 
@@ -500,4 +503,63 @@ TEST_CASE_METHOD(SignedCardFixture, "a keyring replaced while the counter runs i
   CHECK(terminal::store_keyring(*live, file, card::TokenKeyring{}.to_text()).value());
   CHECK_THAT(c.scan(text, kNow).message, Catch::Contains("unknown or retired key"));
   CHECK(terminal::load_keyring_if_present(dir / "absent.pem").value().empty());
+}
+
+// After an outage the screen said "offline" up to a minute after the server was back: every
+// failed attempt (each action at the counter woke one) doubled the wait before the next, up
+// to 60 s. Now a cheap probe runs every few seconds while backing off, its answer brings a
+// full attempt at once, and that attempt's success forgets the backoff
+// (terminal/sync_backoff.h).
+TEST_CASE("the sync backoff probes the server every few seconds and is forgotten when it answers",
+          "[terminal][sync]") {
+  using terminal::SyncBackoff;
+  using namespace std::chrono_literals;
+  std::mt19937_64 jitter(42);
+  const auto start = SyncBackoff::Clock::time_point{} + 1h;
+  SyncBackoff backoff(100ms);
+  auto next = backoff.next(start, jitter);
+  CHECK(next.step == SyncBackoff::Step::kAttempt);
+  CHECK(next.wait == 100ms);
+
+  // A long outage: the wait before the next full attempt grows to its ceiling...
+  for (int i = 0; i < 20; ++i) backoff.attempt_ended(false, start, jitter);
+  CHECK(backoff.backoff() == SyncBackoff::kCeiling);
+  // ...but a probe comes within kProbeEvery, again and again while nobody answers, and an
+  // unanswered probe does not grow anything.
+  int probes = 0;
+  for (int i = 0; i < 50; ++i) {
+    next = backoff.next(start, jitter);
+    CHECK(next.wait <= SyncBackoff::kProbeEvery);
+    if (next.step == SyncBackoff::Step::kAttempt) continue;  // the attempt drawn sooner
+    ++probes;
+    CHECK(next.wait >= 100ms);
+    backoff.probe_ended(false);
+    CHECK(backoff.backoff() == SyncBackoff::kCeiling);
+  }
+  CHECK(probes > 0);
+  CHECK(backoff.probing());
+
+  // The server answers the probe; the full attempt that follows reaches it: back to every
+  // interval at once.
+  backoff.probe_ended(true);
+  backoff.attempt_ended(true, start + 2s, jitter);
+  CHECK_FALSE(backoff.backing_off());
+  next = backoff.next(start + 2s, jitter);
+  CHECK(next.step == SyncBackoff::Step::kAttempt);
+  CHECK(next.wait == 100ms);
+
+  // A server that answers the probe but fails the attempt (up, but refusing) gets the plain
+  // backoff: no probe before the next attempt is due.
+  backoff.attempt_ended(false, start, jitter);
+  backoff.attempt_ended(false, start, jitter);
+  REQUIRE(backoff.probing());
+  backoff.probe_ended(true);
+  backoff.attempt_ended(false, start, jitter);
+  CHECK_FALSE(backoff.probing());
+  next = backoff.next(start, jitter);
+  CHECK(next.step == SyncBackoff::Step::kAttempt);
+  CHECK(next.wait <= backoff.backoff());
+  // The attempt after that fails for want of an answer: probes again.
+  backoff.attempt_ended(false, start, jitter);
+  CHECK(backoff.probing());
 }

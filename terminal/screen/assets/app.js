@@ -360,7 +360,11 @@ function showPanel(panel) {
         radio.disabled = sale.refundable_cents <= 0;
         radio.checked = sale.id === keep && !radio.disabled;
         label.appendChild(radio);
-        label.append(' ' + sale.at.slice(11, 16) + ' ' + sale.summary + ' - ' +
+        // A purchase at another till (sent by the server) may be weeks old: its day and store.
+        const when = sale.at.slice(0, 10) === new Date().toISOString().slice(0, 10)
+          ? sale.at.slice(11, 16) : sale.at.slice(0, 10) + ' ' + sale.at.slice(11, 16);
+        label.append(' ' + when + (sale.store ? ' at ' + sale.store : '') + ' ' +
+            sale.summary + ' - ' +
             cents(sale.total_cents) + (sale.refundable_cents <= 0 ? ' (refunded)'
             : sale.refundable_cents < sale.total_cents
               ? ' (' + cents(sale.refundable_cents) + ' left to refund)' : ''));
