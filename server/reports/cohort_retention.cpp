@@ -146,22 +146,26 @@ PeriodParts split_period(const Filter& filter) {
   return parts;
 }
 
-// From the summary: the place's rows of cohort_months for the whole months of the period,
-// of cohort_days for the cut ones; a few thousand rows for the whole chain.
+// From the summary: the place's rows of the month table for the whole months of the
+// period, of the day table for the cut ones.
 std::string summary_sql(const Filter& filter, const PeriodParts& parts) {
+  // The whole chain reads its own sums (months x 13 rows); a store or region its stores'.
+  const bool chain = !filter.store && !filter.region;
+  const std::string months = chain ? "cohort_chain_months" : "cohort_months";
+  const std::string days = chain ? "cohort_chain_days" : "cohort_days";
+  const std::string place = chain ? "1" : place_condition("store_id", filter);
   std::vector<std::string> branches;
   if (parts.whole) {
-    std::string where = place_condition("store_id", filter);
+    std::string where = place;
     if (parts.first_month) where += " AND month >= ?5";
     if (parts.last_month) where += " AND month <= ?6";
-    branches.push_back("SELECT month AS cohort, k, members FROM cohort_months WHERE " + where);
+    branches.push_back("SELECT month AS cohort, k, members FROM " + months + " WHERE " + where);
   }
   for (std::size_t i = 0; i < parts.days.size(); ++i) {
     const std::string lo = std::to_string(7 + 2 * i);
     const std::string hi = std::to_string(8 + 2 * i);
-    branches.push_back("SELECT substr(day, 1, 7), k, members FROM cohort_days WHERE " +
-                       place_condition("store_id", filter) + " AND day BETWEEN ?" + lo +
-                       " AND ?" + hi);
+    branches.push_back("SELECT substr(day, 1, 7), k, members FROM " + days + " WHERE " + place +
+                       " AND day BETWEEN ?" + lo + " AND ?" + hi);
   }
   std::string parts_sql;
   for (const auto& b : branches) parts_sql += (parts_sql.empty() ? "" : " UNION ALL ") + b;

@@ -736,9 +736,10 @@ CREATE INDEX purchases_day ON purchases(day);
     // (coalesce(enrolled_on, substr(created_at, 1, 10)), the report's cohort day), k = 0 the
     // members who enrolled (merged away or erased ones too, as the report counts them),
     // k = 1..12 how many of them bought in the k-th calendar month after their enrollment
-    // month; cohort_months: its sums per enrollment month, kept by triggers on cohort_days. A
-    // period reads whole months from cohort_months and the days of a month it cuts from
-    // cohort_days. A row may fall to 0 members; readers skip cohorts of none.
+    // month; cohort_months: its sums per enrollment month, and cohort_chain_days /
+    // cohort_chain_months the whole chain's, kept by triggers on cohort_days. A period reads
+    // whole months from the month tables and the days of a month it cuts from the day
+    // tables. A row may fall to 0 members; readers skip cohorts of none.
     {24, R"sql(
 CREATE TABLE cohort_days (
   store_id TEXT NOT NULL,
@@ -747,7 +748,6 @@ CREATE TABLE cohort_days (
   members  INTEGER NOT NULL,
   PRIMARY KEY (store_id, day, k)
 ) WITHOUT ROWID;
-CREATE INDEX cohort_days_day ON cohort_days(day, k);
 CREATE TABLE cohort_months (
   store_id TEXT NOT NULL,
   month    TEXT NOT NULL,
@@ -755,7 +755,19 @@ CREATE TABLE cohort_months (
   members  INTEGER NOT NULL,
   PRIMARY KEY (store_id, month, k)
 ) WITHOUT ROWID;
-CREATE INDEX cohort_months_month ON cohort_months(month, k);
+-- The same for the whole chain, so its view reads months x 13 rows, not stores x that.
+CREATE TABLE cohort_chain_days (
+  day     TEXT NOT NULL,
+  k       INTEGER NOT NULL,
+  members INTEGER NOT NULL,
+  PRIMARY KEY (day, k)
+) WITHOUT ROWID;
+CREATE TABLE cohort_chain_months (
+  month   TEXT NOT NULL,
+  k       INTEGER NOT NULL,
+  members INTEGER NOT NULL,
+  PRIMARY KEY (month, k)
+) WITHOUT ROWID;
 INSERT INTO cohort_days(store_id, day, k, members)
   SELECT home_store, coalesce(members.enrolled_on, substr(members.created_at, 1, 10)), 0, count(*)
   FROM members GROUP BY 1, 2;
@@ -768,15 +780,29 @@ INSERT INTO cohort_days(store_id, day, k, members)
     WHERE k BETWEEN 1 AND 12) GROUP BY 1, 2, 3;
 INSERT INTO cohort_months(store_id, month, k, members)
   SELECT store_id, substr(day, 1, 7), k, sum(members) FROM cohort_days GROUP BY 1, 2, 3;
--- cohort_months follows cohort_days (the DO UPDATE of an upsert fires the update trigger).
+INSERT INTO cohort_chain_days(day, k, members)
+  SELECT day, k, sum(members) FROM cohort_days GROUP BY 1, 2;
+INSERT INTO cohort_chain_months(month, k, members)
+  SELECT month, k, sum(members) FROM cohort_months GROUP BY 1, 2;
+-- cohort_months and the chain's sums follow cohort_days (the DO UPDATE of an upsert fires
+-- the update trigger; a row of each is made with the first cohort_days row it sums).
 CREATE TRIGGER cohort_days_new AFTER INSERT ON cohort_days BEGIN
   INSERT INTO cohort_months(store_id, month, k, members)
     SELECT NEW.store_id, substr(NEW.day, 1, 7), NEW.k, NEW.members WHERE 1
+    ON CONFLICT DO UPDATE SET members = members + excluded.members;
+  INSERT INTO cohort_chain_days(day, k, members) SELECT NEW.day, NEW.k, NEW.members WHERE 1
+    ON CONFLICT DO UPDATE SET members = members + excluded.members;
+  INSERT INTO cohort_chain_months(month, k, members)
+    SELECT substr(NEW.day, 1, 7), NEW.k, NEW.members WHERE 1
     ON CONFLICT DO UPDATE SET members = members + excluded.members;
 END;
 CREATE TRIGGER cohort_days_changed AFTER UPDATE ON cohort_days BEGIN
   UPDATE cohort_months SET members = members + NEW.members - OLD.members
     WHERE store_id = NEW.store_id AND month = substr(NEW.day, 1, 7) AND k = NEW.k;
+  UPDATE cohort_chain_days SET members = members + NEW.members - OLD.members
+    WHERE day = NEW.day AND k = NEW.k;
+  UPDATE cohort_chain_months SET members = members + NEW.members - OLD.members
+    WHERE month = substr(NEW.day, 1, 7) AND k = NEW.k;
 END;
 -- A member's whole contribution (their cohort and their active months) comes and goes with
 -- them, and moves when their home store or enrollment day changes.

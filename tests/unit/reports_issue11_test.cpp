@@ -1248,14 +1248,23 @@ TEST_CASE("cohort retention from its summary equals the test's own SQL over memb
   // Migration 24's backfill, from the raw tables, builds the same summary.
   const std::string kept = "SELECT * FROM cohort_days WHERE members <> 0 ORDER BY 1, 2, 3";
   const std::string kept_months = "SELECT * FROM cohort_months WHERE members <> 0 ORDER BY 1, 2, 3";
+  const std::string kept_chain =
+      "SELECT 'd', * FROM cohort_chain_days WHERE members <> 0 UNION ALL "
+      "SELECT 'm', * FROM cohort_chain_months WHERE members <> 0 ORDER BY 1, 2, 3";
   const auto before = table(db, kept);
   const auto before_months = table(db, kept_months);
+  const auto before_chain = table(db, kept_chain);
+  // The chain's sums are the stores' sums.
+  CHECK(table(db, "SELECT day, k, sum(members) FROM cohort_days GROUP BY 1, 2 "
+                  "HAVING sum(members) <> 0 ORDER BY 1, 2") ==
+        table(db, "SELECT * FROM cohort_chain_days WHERE members <> 0 ORDER BY 1, 2"));
   REQUIRE(db.execute(
       "DROP TRIGGER cohort_days_new; DROP TRIGGER cohort_days_changed; "
       "DROP TRIGGER cohort_member_new; DROP TRIGGER cohort_member_moved; "
       "DROP TRIGGER cohort_member_gone; DROP TRIGGER cohort_purchase_new; "
       "DROP TRIGGER cohort_purchase_moved; DROP TRIGGER cohort_purchase_gone; "
-      "DROP TABLE cohort_days; DROP TABLE cohort_months;"));
+      "DROP TABLE cohort_days; DROP TABLE cohort_months; DROP TABLE cohort_chain_days; "
+      "DROP TABLE cohort_chain_months;"));
   // Found by what it creates, so a renumbering at merge leaves the test alone.
   const auto summary = std::find_if(
       server::kSqliteMigrations.begin(), server::kSqliteMigrations.end(), [](const auto& m) {
@@ -1265,6 +1274,7 @@ TEST_CASE("cohort retention from its summary equals the test's own SQL over memb
   REQUIRE(db.execute(std::string(summary->sql)));
   CHECK(table(db, kept) == before);
   CHECK(table(db, kept_months) == before_months);
+  CHECK(table(db, kept_chain) == before_chain);
   agrees("the migration's backfill");
 }
 
@@ -1274,17 +1284,24 @@ TEST_CASE("cohort retention reads its summary, never members or purchases, for a
   auto db = chain.open();
   for (const auto& f : {place(std::nullopt, std::nullopt), place("S1", std::nullopt),
                         place(std::nullopt, "North"),
-                        place("S1", std::nullopt, period("2025-02-14", "2026-02-10"))}) {
+                        place("S1", std::nullopt, period("2025-02-14", "2026-02-10")),
+                        place(std::nullopt, std::nullopt, period("2025-02-14", "2026-02-10"))}) {
     INFO("store " << f.store.value_or("-") << " region " << f.region.value_or("-"));
     const std::string lines = plan(db, reports::cohort_retention_sql(f));
-    CHECK_THAT(lines, Catch::Contains("cohort_months"));
+    CHECK_THAT(lines, Catch::Contains(f.store || f.region ? "cohort_months"
+                                                          : "cohort_chain_months"));
     CHECK_THAT(lines, !Catch::Contains("members"));
     CHECK_THAT(lines, !Catch::Contains("SCAN purchases"));
     // Purchases only for the last day on record: one step down purchases_day.
     CHECK_THAT(lines, Catch::Contains("SEARCH purchases USING COVERING INDEX purchases_day"));
-    if (f.store) CHECK_THAT(lines, Catch::Contains("SEARCH cohort_months USING PRIMARY KEY"));
+    if (f.store || f.region) {
+      CHECK_THAT(lines, Catch::Contains("SEARCH cohort_months USING PRIMARY KEY (store_id=?"));
+    }
   }
   CHECK_THAT(plan(db, reports::cohort_retention_sql(place(
                           "S1", std::nullopt, period("2025-02-14", "2026-02-10")))),
              Catch::Contains("SEARCH cohort_days USING PRIMARY KEY"));
+  CHECK_THAT(plan(db, reports::cohort_retention_sql(place(
+                          std::nullopt, std::nullopt, period("2025-02-14", "2026-02-10")))),
+             Catch::Contains("SEARCH cohort_chain_days USING PRIMARY KEY"));
 }
