@@ -1167,9 +1167,10 @@ TEST_CASE("cohort retention from its summary equals the test's own SQL over memb
     INFO("after " << after);
     auto db = chain.open();
     for (const auto& base : periods) {
-      for (const auto& f : {place(std::nullopt, std::nullopt, base), place("S1", std::nullopt, base),
-                            place("S2", std::nullopt, base), place(std::nullopt, "South", base),
-                            place("S3", "East", base)}) {
+      for (const auto& f :
+           {place(std::nullopt, std::nullopt, base), place("S1", std::nullopt, base),
+            place("S2", std::nullopt, base), place(std::nullopt, "South", base),
+            place("S3", "East", base)}) {
         INFO("store " << f.store.value_or("-") << " region " << f.region.value_or("-")
                       << " from " << f.from.value_or("-") << " to " << f.to.value_or("-"));
         CHECK(report_rows(run_json(db, "cohort-retention", f)) == own_retention(db, f));
