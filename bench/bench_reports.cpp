@@ -7,6 +7,7 @@
 // stores. Prints figures; asserts nothing about speed (docs/performance.md, "Reports").
 //
 //   bench_reports --data DIR [--runs R] [--store S] [--region R] [--from D] [--to D]
+//                 [--report NAME]...
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -52,12 +53,14 @@ int main(int argc, char** argv) {
   int runs = 20;
   reports::Filter filter;
   std::string store, region, from, to;
+  std::vector<std::string> only;
   app.add_option("--data", data, "Server data folder (DIR/rapport.db)")->required();
   app.add_option("--runs", runs, "Runs of each report")->capture_default_str()->check(CLI::Range(1, 100000));
   app.add_option("--store", store, "Only this store");
   app.add_option("--region", region, "Only the stores of this region (stores.region)");
   app.add_option("--from", from, "First day, YYYY-MM-DD");
   app.add_option("--to", to, "Last day, YYYY-MM-DD");
+  app.add_option("--report", only, "Only this report (repeatable); default: every report");
   CLI11_PARSE(app, argc, argv);
   if (!store.empty()) filter.store = store;
   if (!region.empty()) filter.region = region;
@@ -80,6 +83,9 @@ int main(int argc, char** argv) {
               "p95 ms", "max ms");
   int failed = 0;
   for (const auto& report : reports::all_reports()) {
+    if (!only.empty() && std::find(only.begin(), only.end(), report->name()) == only.end()) {
+      continue;
+    }
     std::vector<double> ms;
     std::size_t rows = 0;
     double first = 0;

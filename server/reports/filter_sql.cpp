@@ -27,10 +27,8 @@ std::string period_condition(std::string_view day_expression, const Filter& filt
   return sql.empty() ? std::string("1") : "(" + sql + ")";
 }
 
-Result<void> stream_rows(storage::Database& db, std::string_view sql, const Filter& filter,
-                         std::span<const Column> columns, RowSink& sink, const RowBuilder& build) {
-  RAPPORT_TRY(auto stmt, db.prepare(sql));
-  bind_filter(stmt, filter);
+Result<void> stream_statement(storage::Statement& stmt, std::span<const Column> columns,
+                              RowSink& sink, const RowBuilder& build) {
   sink.begin(columns);
   std::vector<Cell> cells(columns.size());
   for (;;) {
@@ -43,22 +41,36 @@ Result<void> stream_rows(storage::Database& db, std::string_view sql, const Filt
   return {};
 }
 
+Result<void> stream_rows(storage::Database& db, std::string_view sql, const Filter& filter,
+                         std::span<const Column> columns, RowSink& sink, const RowBuilder& build) {
+  RAPPORT_TRY(auto stmt, db.prepare(sql));
+  bind_filter(stmt, filter);
+  return stream_statement(stmt, columns, sink, build);
+}
+
+Result<void> stream_statement(storage::Statement& stmt, std::span<const Column> columns,
+                              RowSink& sink) {
+  return stream_statement(stmt, columns, sink,
+                          [columns](const storage::Statement& row, std::span<Cell> cells) {
+                            for (std::size_t i = 0; i < columns.size(); ++i) {
+                              const int at = static_cast<int>(i);
+                              if (row.column_is_null(at)) {
+                                cells[i] = std::monostate{};
+                              } else if (columns[i].kind == ColumnKind::kInteger ||
+                                         columns[i].kind == ColumnKind::kCents) {
+                                cells[i] = row.column_int64(at);
+                              } else {
+                                cells[i] = row.column_text(at);
+                              }
+                            }
+                          });
+}
+
 Result<void> stream_query(storage::Database& db, std::string_view sql, const Filter& filter,
                           std::span<const Column> columns, RowSink& sink) {
-  return stream_rows(db, sql, filter, columns, sink,
-                     [columns](const storage::Statement& stmt, std::span<Cell> cells) {
-                       for (std::size_t i = 0; i < columns.size(); ++i) {
-                         const int at = static_cast<int>(i);
-                         if (stmt.column_is_null(at)) {
-                           cells[i] = std::monostate{};
-                         } else if (columns[i].kind == ColumnKind::kInteger ||
-                                    columns[i].kind == ColumnKind::kCents) {
-                           cells[i] = stmt.column_int64(at);
-                         } else {
-                           cells[i] = stmt.column_text(at);
-                         }
-                       }
-                     });
+  RAPPORT_TRY(auto stmt, db.prepare(sql));
+  bind_filter(stmt, filter);
+  return stream_statement(stmt, columns, sink);
 }
 
 }  // namespace rapport::server::reports

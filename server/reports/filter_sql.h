@@ -70,6 +70,16 @@ inline void bind_filter(storage::Statement& stmt, const Filter& filter) {
 // Fills one row's cells (in column order) from the current row of the statement.
 using RowBuilder = std::function<void(const storage::Statement&, std::span<Cell>)>;
 
+// Steps a prepared, bound statement and hands each row to the sink: `build` turns it into
+// cells (begin, rows, end; end() not called when a step fails).
+[[nodiscard]] Result<void> stream_statement(storage::Statement& stmt,
+                                            std::span<const Column> columns, RowSink& sink,
+                                            const RowBuilder& build);
+// The same with cells typed by `columns`, as stream_query: for a report that binds its own
+// parameters (?5 on) besides the filter's.
+[[nodiscard]] Result<void> stream_statement(storage::Statement& stmt,
+                                            std::span<const Column> columns, RowSink& sink);
+
 // Streams the rows of `sql`: binds the filter (bind_filter), steps the query, lets `build`
 // turn each result row into cells and hands them to the sink (begin, rows, end; end() not
 // called when a step fails).

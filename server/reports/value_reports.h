@@ -30,4 +30,8 @@ namespace rapport::server::reports {
 [[nodiscard]] std::unique_ptr<Report> cohort_retention_report();
 [[nodiscard]] std::unique_ptr<Report> category_mix_report();
 
+// The SQL cohort retention runs for `filter` (its plan is tested: the summary of migration
+// 24, never members or purchases, when the period's bounds are calendar days).
+[[nodiscard]] std::string cohort_retention_sql(const Filter& filter);
+
 }  // namespace rapport::server::reports

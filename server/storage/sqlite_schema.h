@@ -11,7 +11,7 @@
 
 namespace rapport::server {
 
-inline constexpr std::array<storage::Migration, 22> kSqliteMigrations{{
+inline constexpr std::array<storage::Migration, 23> kSqliteMigrations{{
     {1, R"sql(
 CREATE TABLE stores (
   id   TEXT PRIMARY KEY,
@@ -729,6 +729,191 @@ CREATE TRIGGER member_rewards_cost_gone AFTER DELETE ON reward_costs BEGIN
     WHERE member_id = OLD.member_id;
 END;
 CREATE INDEX purchases_day ON purchases(day);
+)sql"},
+    // Issue 11, any store, region or period fast on its first view (docs/reports.md,
+    // "Speed"): cohort retention's figures kept as members and purchases are written, by
+    // triggers in the same transaction. cohort_days: per home store and enrollment day
+    // (coalesce(enrolled_on, substr(created_at, 1, 10)), the report's cohort day), k = 0 the
+    // members who enrolled (merged away or erased ones too, as the report counts them),
+    // k = 1..12 how many of them bought in the k-th calendar month after their enrollment
+    // month; cohort_months: its sums per enrollment month, and cohort_chain_days /
+    // cohort_chain_months the whole chain's, kept by triggers on cohort_days. A period reads
+    // whole months from the month tables and the days of a month it cuts from the day
+    // tables. A row may fall to 0 members; readers skip cohorts of none.
+    {24, R"sql(
+CREATE TABLE cohort_days (
+  store_id TEXT NOT NULL,
+  day      TEXT NOT NULL,
+  k        INTEGER NOT NULL,
+  members  INTEGER NOT NULL,
+  PRIMARY KEY (store_id, day, k)
+) WITHOUT ROWID;
+CREATE TABLE cohort_months (
+  store_id TEXT NOT NULL,
+  month    TEXT NOT NULL,
+  k        INTEGER NOT NULL,
+  members  INTEGER NOT NULL,
+  PRIMARY KEY (store_id, month, k)
+) WITHOUT ROWID;
+-- The same for the whole chain, so its view reads months x 13 rows, not stores x that.
+CREATE TABLE cohort_chain_days (
+  day     TEXT NOT NULL,
+  k       INTEGER NOT NULL,
+  members INTEGER NOT NULL,
+  PRIMARY KEY (day, k)
+) WITHOUT ROWID;
+CREATE TABLE cohort_chain_months (
+  month   TEXT NOT NULL,
+  k       INTEGER NOT NULL,
+  members INTEGER NOT NULL,
+  PRIMARY KEY (month, k)
+) WITHOUT ROWID;
+INSERT INTO cohort_days(store_id, day, k, members)
+  SELECT home_store, coalesce(members.enrolled_on, substr(members.created_at, 1, 10)), 0, count(*)
+  FROM members GROUP BY 1, 2;
+INSERT INTO cohort_days(store_id, day, k, members)
+  SELECT store_id, day, k, count(*) FROM (SELECT DISTINCT m.home_store AS store_id,
+    coalesce(m.enrolled_on, substr(m.created_at, 1, 10)) AS day, p.member_id,
+    (CAST(substr(p.day, 1, 4) AS INTEGER) * 12 + CAST(substr(p.day, 6, 2) AS INTEGER))
+    - (CAST(substr(coalesce(m.enrolled_on, substr(m.created_at, 1, 10)), 1, 4) AS INTEGER) * 12 + CAST(substr(coalesce(m.enrolled_on, substr(m.created_at, 1, 10)), 6, 2) AS INTEGER)) AS k
+    FROM members m JOIN purchases p ON p.member_id = m.id
+    WHERE k BETWEEN 1 AND 12) GROUP BY 1, 2, 3;
+INSERT INTO cohort_months(store_id, month, k, members)
+  SELECT store_id, substr(day, 1, 7), k, sum(members) FROM cohort_days GROUP BY 1, 2, 3;
+INSERT INTO cohort_chain_days(day, k, members)
+  SELECT day, k, sum(members) FROM cohort_days GROUP BY 1, 2;
+INSERT INTO cohort_chain_months(month, k, members)
+  SELECT month, k, sum(members) FROM cohort_months GROUP BY 1, 2;
+-- cohort_months and the chain's sums follow cohort_days (the DO UPDATE of an upsert fires
+-- the update trigger; a row of each is made with the first cohort_days row it sums).
+CREATE TRIGGER cohort_days_new AFTER INSERT ON cohort_days BEGIN
+  INSERT INTO cohort_months(store_id, month, k, members)
+    SELECT NEW.store_id, substr(NEW.day, 1, 7), NEW.k, NEW.members WHERE 1
+    ON CONFLICT DO UPDATE SET members = members + excluded.members;
+  INSERT INTO cohort_chain_days(day, k, members) SELECT NEW.day, NEW.k, NEW.members WHERE 1
+    ON CONFLICT DO UPDATE SET members = members + excluded.members;
+  INSERT INTO cohort_chain_months(month, k, members)
+    SELECT substr(NEW.day, 1, 7), NEW.k, NEW.members WHERE 1
+    ON CONFLICT DO UPDATE SET members = members + excluded.members;
+END;
+CREATE TRIGGER cohort_days_changed AFTER UPDATE ON cohort_days BEGIN
+  UPDATE cohort_months SET members = members + NEW.members - OLD.members
+    WHERE store_id = NEW.store_id AND month = substr(NEW.day, 1, 7) AND k = NEW.k;
+  UPDATE cohort_chain_days SET members = members + NEW.members - OLD.members
+    WHERE day = NEW.day AND k = NEW.k;
+  UPDATE cohort_chain_months SET members = members + NEW.members - OLD.members
+    WHERE month = substr(NEW.day, 1, 7) AND k = NEW.k;
+END;
+-- A member's whole contribution (their cohort and their active months) comes and goes with
+-- them, and moves when their home store or enrollment day changes.
+CREATE TRIGGER cohort_member_new AFTER INSERT ON members BEGIN
+  INSERT INTO cohort_days(store_id, day, k, members)
+    SELECT NEW.home_store, coalesce(NEW.enrolled_on, substr(NEW.created_at, 1, 10)), 0, 1 WHERE 1
+    ON CONFLICT DO UPDATE SET members = members + excluded.members;
+  INSERT INTO cohort_days(store_id, day, k, members)
+    SELECT NEW.home_store, coalesce(NEW.enrolled_on, substr(NEW.created_at, 1, 10)), a.k, 1
+    FROM (SELECT DISTINCT (CAST(substr(p.day, 1, 4) AS INTEGER) * 12 + CAST(substr(p.day, 6, 2) AS INTEGER))
+      - (CAST(substr(coalesce(NEW.enrolled_on, substr(NEW.created_at, 1, 10)), 1, 4) AS INTEGER) * 12 + CAST(substr(coalesce(NEW.enrolled_on, substr(NEW.created_at, 1, 10)), 6, 2) AS INTEGER)) AS k
+      FROM purchases p WHERE p.member_id = NEW.id
+      AND p.day >= substr(coalesce(NEW.enrolled_on, substr(NEW.created_at, 1, 10)), 1, 7) || '-01'
+      AND p.day < date(substr(coalesce(NEW.enrolled_on, substr(NEW.created_at, 1, 10)), 1, 7) || '-01', '+13 months')) a
+    WHERE a.k BETWEEN 1 AND 12
+    ON CONFLICT DO UPDATE SET members = members + excluded.members;
+END;
+CREATE TRIGGER cohort_member_moved AFTER UPDATE OF home_store, enrolled_on, created_at
+  ON members WHEN OLD.home_store IS NOT NEW.home_store
+    OR coalesce(OLD.enrolled_on, substr(OLD.created_at, 1, 10)) IS NOT coalesce(NEW.enrolled_on, substr(NEW.created_at, 1, 10)) BEGIN
+  INSERT INTO cohort_days(store_id, day, k, members)
+    SELECT OLD.home_store, coalesce(OLD.enrolled_on, substr(OLD.created_at, 1, 10)), 0, -1 WHERE 1
+    ON CONFLICT DO UPDATE SET members = members + excluded.members;
+  INSERT INTO cohort_days(store_id, day, k, members)
+    SELECT OLD.home_store, coalesce(OLD.enrolled_on, substr(OLD.created_at, 1, 10)), a.k, -1
+    FROM (SELECT DISTINCT (CAST(substr(p.day, 1, 4) AS INTEGER) * 12 + CAST(substr(p.day, 6, 2) AS INTEGER))
+      - (CAST(substr(coalesce(OLD.enrolled_on, substr(OLD.created_at, 1, 10)), 1, 4) AS INTEGER) * 12 + CAST(substr(coalesce(OLD.enrolled_on, substr(OLD.created_at, 1, 10)), 6, 2) AS INTEGER)) AS k
+      FROM purchases p WHERE p.member_id = OLD.id
+      AND p.day >= substr(coalesce(OLD.enrolled_on, substr(OLD.created_at, 1, 10)), 1, 7) || '-01'
+      AND p.day < date(substr(coalesce(OLD.enrolled_on, substr(OLD.created_at, 1, 10)), 1, 7) || '-01', '+13 months')) a
+    WHERE a.k BETWEEN 1 AND 12
+    ON CONFLICT DO UPDATE SET members = members + excluded.members;
+  INSERT INTO cohort_days(store_id, day, k, members)
+    SELECT NEW.home_store, coalesce(NEW.enrolled_on, substr(NEW.created_at, 1, 10)), 0, 1 WHERE 1
+    ON CONFLICT DO UPDATE SET members = members + excluded.members;
+  INSERT INTO cohort_days(store_id, day, k, members)
+    SELECT NEW.home_store, coalesce(NEW.enrolled_on, substr(NEW.created_at, 1, 10)), a.k, 1
+    FROM (SELECT DISTINCT (CAST(substr(p.day, 1, 4) AS INTEGER) * 12 + CAST(substr(p.day, 6, 2) AS INTEGER))
+      - (CAST(substr(coalesce(NEW.enrolled_on, substr(NEW.created_at, 1, 10)), 1, 4) AS INTEGER) * 12 + CAST(substr(coalesce(NEW.enrolled_on, substr(NEW.created_at, 1, 10)), 6, 2) AS INTEGER)) AS k
+      FROM purchases p WHERE p.member_id = NEW.id
+      AND p.day >= substr(coalesce(NEW.enrolled_on, substr(NEW.created_at, 1, 10)), 1, 7) || '-01'
+      AND p.day < date(substr(coalesce(NEW.enrolled_on, substr(NEW.created_at, 1, 10)), 1, 7) || '-01', '+13 months')) a
+    WHERE a.k BETWEEN 1 AND 12
+    ON CONFLICT DO UPDATE SET members = members + excluded.members;
+END;
+CREATE TRIGGER cohort_member_gone AFTER DELETE ON members BEGIN
+  INSERT INTO cohort_days(store_id, day, k, members)
+    SELECT OLD.home_store, coalesce(OLD.enrolled_on, substr(OLD.created_at, 1, 10)), 0, -1 WHERE 1
+    ON CONFLICT DO UPDATE SET members = members + excluded.members;
+  INSERT INTO cohort_days(store_id, day, k, members)
+    SELECT OLD.home_store, coalesce(OLD.enrolled_on, substr(OLD.created_at, 1, 10)), a.k, -1
+    FROM (SELECT DISTINCT (CAST(substr(p.day, 1, 4) AS INTEGER) * 12 + CAST(substr(p.day, 6, 2) AS INTEGER))
+      - (CAST(substr(coalesce(OLD.enrolled_on, substr(OLD.created_at, 1, 10)), 1, 4) AS INTEGER) * 12 + CAST(substr(coalesce(OLD.enrolled_on, substr(OLD.created_at, 1, 10)), 6, 2) AS INTEGER)) AS k
+      FROM purchases p WHERE p.member_id = OLD.id
+      AND p.day >= substr(coalesce(OLD.enrolled_on, substr(OLD.created_at, 1, 10)), 1, 7) || '-01'
+      AND p.day < date(substr(coalesce(OLD.enrolled_on, substr(OLD.created_at, 1, 10)), 1, 7) || '-01', '+13 months')) a
+    WHERE a.k BETWEEN 1 AND 12
+    ON CONFLICT DO UPDATE SET members = members + excluded.members;
+END;
+-- A purchase counts its member in its month when it is their first of that month, and stops
+-- counting them when it was their last; a merge moves purchases by their member_id. Refunds
+-- and voids change no purchase's member or day: retention counts the visit all the same.
+CREATE TRIGGER cohort_purchase_new AFTER INSERT ON purchases
+  WHEN NEW.member_id IS NOT NULL BEGIN
+  INSERT INTO cohort_days(store_id, day, k, members)
+    SELECT m.home_store, coalesce(m.enrolled_on, substr(m.created_at, 1, 10)),
+      (CAST(substr(NEW.day, 1, 4) AS INTEGER) * 12 + CAST(substr(NEW.day, 6, 2) AS INTEGER))
+      - (CAST(substr(coalesce(m.enrolled_on, substr(m.created_at, 1, 10)), 1, 4) AS INTEGER) * 12 + CAST(substr(coalesce(m.enrolled_on, substr(m.created_at, 1, 10)), 6, 2) AS INTEGER)), 1
+    FROM members m WHERE m.id = NEW.member_id
+    AND (CAST(substr(NEW.day, 1, 4) AS INTEGER) * 12 + CAST(substr(NEW.day, 6, 2) AS INTEGER))
+      - (CAST(substr(coalesce(m.enrolled_on, substr(m.created_at, 1, 10)), 1, 4) AS INTEGER) * 12 + CAST(substr(coalesce(m.enrolled_on, substr(m.created_at, 1, 10)), 6, 2) AS INTEGER)) BETWEEN 1 AND 12
+    AND NOT EXISTS (SELECT 1 FROM purchases p WHERE p.member_id = NEW.member_id
+      AND p.day BETWEEN substr(NEW.day, 1, 7) || '-01' AND substr(NEW.day, 1, 7) || '-31' AND p.rowid <> NEW.rowid)
+    ON CONFLICT DO UPDATE SET members = members + excluded.members;
+END;
+CREATE TRIGGER cohort_purchase_moved AFTER UPDATE OF member_id, day ON purchases
+  WHEN OLD.member_id IS NOT NEW.member_id OR OLD.day IS NOT NEW.day BEGIN
+  INSERT INTO cohort_days(store_id, day, k, members)
+    SELECT m.home_store, coalesce(m.enrolled_on, substr(m.created_at, 1, 10)),
+      (CAST(substr(OLD.day, 1, 4) AS INTEGER) * 12 + CAST(substr(OLD.day, 6, 2) AS INTEGER))
+      - (CAST(substr(coalesce(m.enrolled_on, substr(m.created_at, 1, 10)), 1, 4) AS INTEGER) * 12 + CAST(substr(coalesce(m.enrolled_on, substr(m.created_at, 1, 10)), 6, 2) AS INTEGER)), -1
+    FROM members m WHERE m.id = OLD.member_id
+    AND (CAST(substr(OLD.day, 1, 4) AS INTEGER) * 12 + CAST(substr(OLD.day, 6, 2) AS INTEGER))
+      - (CAST(substr(coalesce(m.enrolled_on, substr(m.created_at, 1, 10)), 1, 4) AS INTEGER) * 12 + CAST(substr(coalesce(m.enrolled_on, substr(m.created_at, 1, 10)), 6, 2) AS INTEGER)) BETWEEN 1 AND 12
+    AND NOT EXISTS (SELECT 1 FROM purchases p WHERE p.member_id = OLD.member_id
+      AND p.day BETWEEN substr(OLD.day, 1, 7) || '-01' AND substr(OLD.day, 1, 7) || '-31' AND p.rowid <> NEW.rowid)
+    ON CONFLICT DO UPDATE SET members = members + excluded.members;
+  INSERT INTO cohort_days(store_id, day, k, members)
+    SELECT m.home_store, coalesce(m.enrolled_on, substr(m.created_at, 1, 10)),
+      (CAST(substr(NEW.day, 1, 4) AS INTEGER) * 12 + CAST(substr(NEW.day, 6, 2) AS INTEGER))
+      - (CAST(substr(coalesce(m.enrolled_on, substr(m.created_at, 1, 10)), 1, 4) AS INTEGER) * 12 + CAST(substr(coalesce(m.enrolled_on, substr(m.created_at, 1, 10)), 6, 2) AS INTEGER)), 1
+    FROM members m WHERE m.id = NEW.member_id
+    AND (CAST(substr(NEW.day, 1, 4) AS INTEGER) * 12 + CAST(substr(NEW.day, 6, 2) AS INTEGER))
+      - (CAST(substr(coalesce(m.enrolled_on, substr(m.created_at, 1, 10)), 1, 4) AS INTEGER) * 12 + CAST(substr(coalesce(m.enrolled_on, substr(m.created_at, 1, 10)), 6, 2) AS INTEGER)) BETWEEN 1 AND 12
+    AND NOT EXISTS (SELECT 1 FROM purchases p WHERE p.member_id = NEW.member_id
+      AND p.day BETWEEN substr(NEW.day, 1, 7) || '-01' AND substr(NEW.day, 1, 7) || '-31' AND p.rowid <> NEW.rowid)
+    ON CONFLICT DO UPDATE SET members = members + excluded.members;
+END;
+CREATE TRIGGER cohort_purchase_gone AFTER DELETE ON purchases
+  WHEN OLD.member_id IS NOT NULL BEGIN
+  INSERT INTO cohort_days(store_id, day, k, members)
+    SELECT m.home_store, coalesce(m.enrolled_on, substr(m.created_at, 1, 10)),
+      (CAST(substr(OLD.day, 1, 4) AS INTEGER) * 12 + CAST(substr(OLD.day, 6, 2) AS INTEGER))
+      - (CAST(substr(coalesce(m.enrolled_on, substr(m.created_at, 1, 10)), 1, 4) AS INTEGER) * 12 + CAST(substr(coalesce(m.enrolled_on, substr(m.created_at, 1, 10)), 6, 2) AS INTEGER)), -1
+    FROM members m WHERE m.id = OLD.member_id
+    AND (CAST(substr(OLD.day, 1, 4) AS INTEGER) * 12 + CAST(substr(OLD.day, 6, 2) AS INTEGER))
+      - (CAST(substr(coalesce(m.enrolled_on, substr(m.created_at, 1, 10)), 1, 4) AS INTEGER) * 12 + CAST(substr(coalesce(m.enrolled_on, substr(m.created_at, 1, 10)), 6, 2) AS INTEGER)) BETWEEN 1 AND 12
+    AND NOT EXISTS (SELECT 1 FROM purchases p WHERE p.member_id = OLD.member_id
+      AND p.day BETWEEN substr(OLD.day, 1, 7) || '-01' AND substr(OLD.day, 1, 7) || '-31')
+    ON CONFLICT DO UPDATE SET members = members + excluded.members;
+END;
 )sql"},
 }};
 

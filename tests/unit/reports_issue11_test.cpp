@@ -9,6 +9,7 @@
 #include <boost/json/serialize.hpp>
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <map>
 #include <set>
 #include <sstream>
@@ -20,14 +21,17 @@
 #include "server/reports/report.h"
 #include "server/reports/reports_errc.h"
 #include "server/reports/sinks.h"
+#include "server/reports/value_reports.h"
 #include "server/rewards/rewards_rules.h"
 #include "server/rewards/uplift.h"
 #include "server/seed_chain.h"
+#include "server/storage/member_rights_store.h"
 #include "server/storage/offer_store.h"
 #include "server/storage/sqlite_schema.h"
 #include "server/storage/staff_store.h"
 #include "server/storage/store.h"
 #include "server/value_refresh.h"
+#include "shared/util/clock.h"
 #include "tests/support/catch_result.h"
 #include "tests/support/temp_dir.h"
 
@@ -1057,4 +1061,248 @@ TEST_CASE("the rewards summary stays equal to the ledger, offers and reward cost
   REQUIRE(db.execute(std::string(summary->sql)));
   CHECK(table(db, kKeptRewardsByPlace) == before);
   agrees("the migration's backfill");
+}
+
+namespace {
+
+// Cohort retention by the test's own SQL over members and purchases (strftime months, the
+// filter as plain ORs), with its own arithmetic: the rows the report must give for `f`.
+// Each row: cohort, members, then month_1..month_12 ("NULL": no value).
+std::vector<std::vector<std::string>> own_retention(storage::Database& db,
+                                                    const reports::Filter& f) {
+  const std::string member =
+      "SELECT id, home_store, coalesce(enrolled_on, substr(created_at, 1, 10)) AS d FROM members "
+      "WHERE (?1 IS NULL OR home_store = ?1) AND (?2 IS NULL OR home_store IN (SELECT id FROM "
+      "stores WHERE region = ?2)) AND (?3 IS NULL OR d >= ?3) AND (?4 IS NULL OR d <= ?4)";
+  const auto bound = [&](const std::string& sql) {
+    auto stmt = db.prepare(sql).value();
+    reports::bind_filter(stmt, f);
+    std::vector<std::vector<std::string>> rows;
+    while (stmt.step().value()) rows.push_back({stmt.column_text(0), stmt.column_text(1),
+                                                stmt.column_count() > 2 ? stmt.column_text(2)
+                                                                        : std::string()});
+    return rows;
+  };
+  const auto sizes = bound("SELECT substr(d, 1, 7), count(*) FROM (" + member + ") GROUP BY 1 "
+                           "ORDER BY 1");
+  std::map<std::pair<std::string, int>, std::int64_t> active;
+  for (const auto& r : bound("SELECT c, k, count(*) FROM (SELECT DISTINCT x.id, substr(x.d, 1, "
+                             "7) AS c, (strftime('%Y', p.day) * 12 + strftime('%m', p.day)) - "
+                             "(strftime('%Y', x.d) * 12 + strftime('%m', x.d)) AS k FROM (" +
+                             member + ") x JOIN purchases p ON p.member_id = x.id) "
+                             "WHERE k BETWEEN 1 AND 12 GROUP BY 1, 2")) {
+    active[{r[0], std::stoi(r[1])}] = std::stoll(r[2]);
+  }
+  const auto month = [](const std::string& day) {
+    return std::stoi(day.substr(0, 4)) * 12 + std::stoi(day.substr(5, 2));
+  };
+  std::string last = f.to.value_or("");
+  if (last.empty()) {
+    auto stmt = db.prepare("SELECT max(day) FROM purchases").value();
+    REQUIRE(stmt.step().value());
+    last = stmt.column_text(0);
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& s : sizes) {
+    std::vector<std::string> row{s[0], s[1]};
+    const std::int64_t n = std::stoll(s[1]);
+    for (int k = 1; k <= 12; ++k) {
+      if (month(s[0] + "-01") + k >= month(last)) {
+        row.emplace_back("NULL");
+        continue;
+      }
+      const auto it = active.find({s[0], k});
+      char cell[512];
+      std::snprintf(cell, sizeof cell, "%.2f",
+                    100.0 * static_cast<double>(it == active.end() ? 0 : it->second) /
+                        static_cast<double>(n));
+      row.emplace_back(cell);
+    }
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+std::vector<std::vector<std::string>> report_rows(const boost::json::array& rows) {
+  std::vector<std::vector<std::string>> out;
+  for (const auto& r : rows) {
+    const auto& o = r.as_object();
+    std::vector<std::string> row{text(o, "cohort"), std::to_string(number(o, "members"))};
+    for (int k = 1; k <= 12; ++k) {
+      const auto& v = o.at("month_" + std::to_string(k));
+      row.push_back(v.is_null() ? "NULL" : std::string(v.as_string()));
+    }
+    out.push_back(std::move(row));
+  }
+  return out;
+}
+
+reports::Filter period(std::optional<std::string> from, std::optional<std::string> to) {
+  reports::Filter f;
+  f.from = std::move(from);
+  f.to = std::move(to);
+  return f;
+}
+
+}  // namespace
+
+TEST_CASE("cohort retention from its summary equals the test's own SQL over members and "
+          "purchases through purchases, refunds, voids, moves, merges, erasure and refreshes, "
+          "for any store, region and period", "[reports][summaries]") {
+  Chain chain(200);
+  chain.refresh();
+  // Periods of whole months, of cut months at either end or both, inside one month, open at
+  // either end, and the whole history.
+  const std::vector<reports::Filter> periods{
+      period(std::nullopt, std::nullopt),
+      period("2025-03-01", "2025-08-31"),
+      period("2025-02-14", "2026-02-10"),
+      period("2025-05-10", "2025-05-20"),
+      period("2025-06-01", "2025-06-15"),
+      period(std::nullopt, "2026-06-15"),
+      period("2025-12-31", std::nullopt),
+      period("2026-03-01", "2026-02-28"),
+  };
+  const auto agrees = [&](const char* after) {
+    INFO("after " << after);
+    auto db = chain.open();
+    for (const auto& base : periods) {
+      for (const auto& f :
+           {place(std::nullopt, std::nullopt, base), place("S1", std::nullopt, base),
+            place("S2", std::nullopt, base), place(std::nullopt, "South", base),
+            place("S3", "East", base)}) {
+        INFO("store " << f.store.value_or("-") << " region " << f.region.value_or("-")
+                      << " from " << f.from.value_or("-") << " to " << f.to.value_or("-"));
+        CHECK(report_rows(run_json(db, "cohort-retention", f)) == own_retention(db, f));
+      }
+    }
+    CHECK(scalar(db, "SELECT count(*) FROM cohort_days WHERE members < 0") == 0);
+  };
+  {
+    auto db = chain.open();
+    // Not a test that cannot fail: the whole chain has cohorts with buyers in them.
+    const auto rows = own_retention(db, {});
+    REQUIRE(rows.size() > 6);
+    CHECK(scalar(db, "SELECT sum(members) FROM cohort_days WHERE k > 0") > 100);
+  }
+  agrees("seeding and a refresh");
+
+  auto db = chain.open();
+  const auto first_member_of = [&](const std::string& store) {
+    return scalar(db, "SELECT min(id) FROM members WHERE home_store = '" + store +
+                          "' AND merged_into IS NULL AND erased_at IS NULL");
+  };
+  const std::int64_t a = first_member_of("S1");
+  const std::int64_t b = first_member_of("S2");
+  const std::int64_t c = first_member_of("S3");
+  // Purchases: a member's first of a month counts them, a second that month does not; one
+  // of a card not yet known to any member counts when it is attached.
+  const auto buy = [&](const std::string& id, std::optional<std::int64_t> member,
+                       const std::string& day) {
+    auto stmt = db.prepare("INSERT INTO purchases(event_id, member_id, card_token, store_id, "
+                           "day, amount_cents) VALUES (?1, ?2, 'tok-' || ?1, 'S1', ?3, 1000)")
+                    .value();
+    stmt.bind(1, id).bind_optional(2, member).bind(3, day);
+    REQUIRE(stmt.run());
+  };
+  for (const auto m : {a, b, c}) {
+    const std::string d = table(db, "SELECT coalesce(enrolled_on, substr(created_at, 1, 10)) "
+                                    "FROM members WHERE id = " + std::to_string(m))[0][0];
+    const std::string month2 =
+        table(db, "SELECT date('" + d.substr(0, 7) + "-01', '+2 months')")[0][0];
+    buy("x" + std::to_string(m) + "a", m, month2.substr(0, 7) + "-03");
+    buy("x" + std::to_string(m) + "b", m, month2.substr(0, 7) + "-20");
+  }
+  buy("loose", std::nullopt, "2026-01-05");
+  agrees("purchases");
+  REQUIRE(db.execute("UPDATE purchases SET member_id = " + std::to_string(b) +
+                     " WHERE event_id = 'loose'"));
+  agrees("a purchase attached to its member");
+  // Refunds and voids: the visit stays a visit.
+  REQUIRE(db.execute("UPDATE purchases SET refunded_cents = amount_cents WHERE event_id IN "
+                     "('x" + std::to_string(a) + "a', 'x" + std::to_string(b) + "b')"));
+  REQUIRE(db.execute("UPDATE purchases SET refunded_cents = 100 WHERE rowid IN (SELECT rowid "
+                     "FROM purchases WHERE member_id = " + std::to_string(c) + " LIMIT 2)"));
+  agrees("a void and refunds");
+  {
+    auto staff = server::StaffStore::open(chain.target.database).value();
+    REQUIRE(staff->move_member(a, "S3"));
+    agrees("a member moved home");
+    const server::StaffUser ana{0, "ana", server::StaffRole::kHeadOffice, {}};
+    REQUIRE(staff->merge_members(c, b, ana, "2026-11-26T10:00:00.000Z"));
+    agrees("a merge");
+  }
+  {
+    auto rights = server::MemberRightsStore::open(chain.target.database).value();
+    REQUIRE(rights->erase_member({a, "j.smith", "customer request", now_iso8601()}).value());
+  }
+  agrees("an erasure");
+  REQUIRE(db.execute("UPDATE members SET enrolled_on = '2025-04-17' WHERE id = " +
+                     std::to_string(c)));
+  REQUIRE(db.execute("INSERT INTO members(name, home_store, created_at) VALUES "
+                     "('New Member', 'S2', '2026-11-26T10:00:00.000Z')"));
+  REQUIRE(db.execute("DELETE FROM purchases WHERE event_id = 'x" + std::to_string(a) + "b'"));
+  agrees("an enrollment day corrected, a new member and a purchase deleted");
+  chain.refresh();
+  agrees("a second refresh");
+
+  // Migration 24's backfill, from the raw tables, builds the same summary.
+  const std::string kept = "SELECT * FROM cohort_days WHERE members <> 0 ORDER BY 1, 2, 3";
+  const std::string kept_months = "SELECT * FROM cohort_months WHERE members <> 0 ORDER BY 1, 2, 3";
+  const std::string kept_chain =
+      "SELECT 'd', * FROM cohort_chain_days WHERE members <> 0 UNION ALL "
+      "SELECT 'm', * FROM cohort_chain_months WHERE members <> 0 ORDER BY 1, 2, 3";
+  const auto before = table(db, kept);
+  const auto before_months = table(db, kept_months);
+  const auto before_chain = table(db, kept_chain);
+  // The chain's sums are the stores' sums.
+  CHECK(table(db, "SELECT day, k, sum(members) FROM cohort_days GROUP BY 1, 2 "
+                  "HAVING sum(members) <> 0 ORDER BY 1, 2") ==
+        table(db, "SELECT * FROM cohort_chain_days WHERE members <> 0 ORDER BY 1, 2"));
+  REQUIRE(db.execute(
+      "DROP TRIGGER cohort_days_new; DROP TRIGGER cohort_days_changed; "
+      "DROP TRIGGER cohort_member_new; DROP TRIGGER cohort_member_moved; "
+      "DROP TRIGGER cohort_member_gone; DROP TRIGGER cohort_purchase_new; "
+      "DROP TRIGGER cohort_purchase_moved; DROP TRIGGER cohort_purchase_gone; "
+      "DROP TABLE cohort_days; DROP TABLE cohort_months; DROP TABLE cohort_chain_days; "
+      "DROP TABLE cohort_chain_months;"));
+  // Found by what it creates, so a renumbering at merge leaves the test alone.
+  const auto summary = std::find_if(
+      server::kSqliteMigrations.begin(), server::kSqliteMigrations.end(), [](const auto& m) {
+        return m.sql.find("CREATE TABLE cohort_days") != std::string_view::npos;
+      });
+  REQUIRE(summary != server::kSqliteMigrations.end());
+  REQUIRE(db.execute(std::string(summary->sql)));
+  CHECK(table(db, kept) == before);
+  CHECK(table(db, kept_months) == before_months);
+  CHECK(table(db, kept_chain) == before_chain);
+  agrees("the migration's backfill");
+}
+
+TEST_CASE("cohort retention reads its summary, never members or purchases, for a store, a "
+          "region and a period", "[reports][summaries]") {
+  Chain chain(60);
+  auto db = chain.open();
+  for (const auto& f : {place(std::nullopt, std::nullopt), place("S1", std::nullopt),
+                        place(std::nullopt, "North"),
+                        place("S1", std::nullopt, period("2025-02-14", "2026-02-10")),
+                        place(std::nullopt, std::nullopt, period("2025-02-14", "2026-02-10"))}) {
+    INFO("store " << f.store.value_or("-") << " region " << f.region.value_or("-"));
+    const std::string lines = plan(db, reports::cohort_retention_sql(f));
+    CHECK_THAT(lines, Catch::Contains(f.store || f.region ? "cohort_months"
+                                                          : "cohort_chain_months"));
+    CHECK_THAT(lines, !Catch::Contains("members"));
+    CHECK_THAT(lines, !Catch::Contains("SCAN purchases"));
+    // Purchases only for the last day on record: one step down purchases_day.
+    CHECK_THAT(lines, Catch::Contains("SEARCH purchases USING COVERING INDEX purchases_day"));
+    if (f.store || f.region) {
+      CHECK_THAT(lines, Catch::Contains("SEARCH cohort_months USING PRIMARY KEY (store_id=?"));
+    }
+  }
+  CHECK_THAT(plan(db, reports::cohort_retention_sql(place(
+                          "S1", std::nullopt, period("2025-02-14", "2026-02-10")))),
+             Catch::Contains("SEARCH cohort_days USING PRIMARY KEY"));
+  CHECK_THAT(plan(db, reports::cohort_retention_sql(place(
+                          std::nullopt, std::nullopt, period("2025-02-14", "2026-02-10")))),
+             Catch::Contains("SEARCH cohort_chain_days USING PRIMARY KEY"));
 }
