@@ -18,7 +18,7 @@ std::vector<std::unique_ptr<Report>> all_reports(const ReportSettings& settings)
   std::vector<std::unique_ptr<Report>> reports;
   // The reports that scan members, snapshots or purchases are kept until the next value
   // refresh (cached_report.h); customer-equity-change and cohort retention read summary
-  // tables kept as events arrive (migration 24 for retention), so they run each time.
+  // tables kept as events arrive (migration 23 for retention), so they run each time.
   reports.push_back(cached(customer_equity_report()));
   reports.push_back(customer_equity_change_report());
   reports.push_back(cached(value_distribution_report()));

@@ -5,7 +5,7 @@
 // month after it, k = 1..12.
 // A month that has not ended yet, or lies after `to` (or after the last purchase on record
 // when no `to` is given), is no value rather than 0 %.
-// Served from cohort_days / cohort_months (server migration 24), which triggers keep as
+// Served from cohort_days / cohort_months (server migration 23), which triggers keep as
 // members and purchases are written: any store, region or period reads a few thousand
 // summary rows instead of every member and purchase, so it is fresh without a cache.
 #include <array>
@@ -87,7 +87,7 @@ std::string scan_sql(const Filter& filter) {
          "SELECT s.cohort, s.n" + share_columns() + " FROM sizes s ORDER BY s.cohort";
 }
 
-// How a period falls on the summary (migration 24): whole months from cohort_months
+// How a period falls on the summary (migration 23): whole months from cohort_months
 // [?5, ?6] (either bound may be open), and up to two cut months' days from cohort_days
 // ([?7, ?8] and [?9, ?10]). `whole` false: no whole month lies in the period.
 struct PeriodParts {

@@ -740,7 +740,7 @@ CREATE INDEX purchases_day ON purchases(day);
     // cohort_chain_months the whole chain's, kept by triggers on cohort_days. A period reads
     // whole months from the month tables and the days of a month it cuts from the day
     // tables. A row may fall to 0 members; readers skip cohorts of none.
-    {24, R"sql(
+    {23, R"sql(
 CREATE TABLE cohort_days (
   store_id TEXT NOT NULL,
   day      TEXT NOT NULL,

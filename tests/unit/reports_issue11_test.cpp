@@ -1246,7 +1246,7 @@ TEST_CASE("cohort retention from its summary equals the test's own SQL over memb
   chain.refresh();
   agrees("a second refresh");
 
-  // Migration 24's backfill, from the raw tables, builds the same summary.
+  // Migration 23's backfill, from the raw tables, builds the same summary.
   const std::string kept = "SELECT * FROM cohort_days WHERE members <> 0 ORDER BY 1, 2, 3";
   const std::string kept_months = "SELECT * FROM cohort_months WHERE members <> 0 ORDER BY 1, 2, 3";
   const std::string kept_chain =
