@@ -356,15 +356,10 @@ Result<void> EventRecorder::block_card(const std::string& token, std::int64_t me
   return mark_changed(db_, member_id, sequence);
 }
 
-Result<void> EventRecorder::refresh_usual_order(std::int64_t member_id) {
-  RAPPORT_TRY(const bool changed, usual_orders_.update(member_id));
-  if (!changed) return {};
-  RAPPORT_TRY(const std::int64_t sequence, change_sequence());
-  return mark_changed(db_, member_id, sequence);
-}
-
 Result<void> EventRecorder::purchases_changed(std::int64_t member_id) {
-  RAPPORT_TRY_VOID(refresh_usual_order(member_id));
+  // The member is marked changed whether or not the usual order moved (their recent
+  // purchases did): one member-row write per purchase, not two.
+  RAPPORT_TRY_VOID(usual_orders_.update(member_id));
   RAPPORT_TRY(const std::int64_t sequence, change_sequence());
   return mark_changed(db_, member_id, sequence);
 }

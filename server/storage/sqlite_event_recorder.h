@@ -66,8 +66,6 @@ class EventRecorder {
                                                 std::optional<std::int64_t> member,
                                                 const std::string& reward);
   [[nodiscard]] Result<std::int64_t> change_sequence();
-  // Derives the member's usual order again and marks them changed when it moved.
-  [[nodiscard]] Result<void> refresh_usual_order(std::int64_t member_id);
   // A purchase of `member_id` was rung up or (partly) taken back: their usual order is
   // derived again and they are marked changed, so every terminal of the chain pulls their
   // recent purchases with what is left to refund (docs/protocol.md, "Recent purchases").
