@@ -155,7 +155,9 @@ struct TwoInstances {
         std::vector<std::string>{testing::kRapportServer, "--config", (data / config).string()},
         log);
     // Its leases are the last thing it sets up: taken, or another instance has them.
-    REQUIRE(wait_until([&] { return log_has(log, "lease points-expiry:"); }, 30s));
+    const bool started = wait_until([&] { return log_has(log, "lease points-expiry:"); }, 30s);
+    INFO(config << "'s log:\n" << read_text(log));
+    REQUIRE(started);
     return server;
   }
 };

@@ -12,7 +12,11 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <fstream>
+#include <mutex>
+#include <random>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -176,17 +180,42 @@ bool wait_until(const std::function<bool()>& condition, std::chrono::millisecond
   return condition();
 }
 
-unsigned short free_port() {
+namespace {
+
+// Whether a listening socket can bind 127.0.0.1:`port` right now.
+bool bindable(unsigned short port) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return false;
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = 0;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  socklen_t length = sizeof address;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  address.sin_port = htons(port);
+  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
   ::close(fd);
-  return ntohs(address.sin_port);
+  return ok;
+}
+
+}  // namespace
+
+unsigned short free_port() {
+  // Drawn below Linux's ephemeral range (32768-60999 by default): a port the kernel handed
+  // out for port 0 could be taken, before our server binds it, as the local end of any
+  // client connection a test running beside this one opens; ports below the range never
+  // are. Never the same port twice in one process, and random across processes (ctest -j).
+  constexpr unsigned short kFirst = 10'000;
+  constexpr unsigned short kCount = 22'000;
+  static std::mutex mutex;
+  static std::set<unsigned short> handed_out;
+  static std::minstd_rand draw(static_cast<std::uint32_t>(
+      std::random_device{}() ^ static_cast<std::uint32_t>(::getpid())));
+  const std::lock_guard lock(mutex);
+  for (int attempt = 0; attempt < 1000; ++attempt) {
+    const auto port = static_cast<unsigned short>(kFirst + draw() % kCount);
+    if (handed_out.count(port) != 0 || !bindable(port)) continue;
+    handed_out.insert(port);
+    return port;
+  }
+  throw std::runtime_error("free_port: no free TCP port on 127.0.0.1 between 10000 and 32000");
 }
 
 std::string read_text(const std::filesystem::path& file) {

@@ -68,7 +68,8 @@ int run(const std::vector<std::string>& argv, std::string* output = nullptr);
 // Polls `condition` every 50 ms until it holds or `timeout` passes.
 bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout);
 
-// A TCP port on 127.0.0.1 that was free a moment ago.
+// A TCP port on 127.0.0.1 that was free a moment ago, outside the kernel's ephemeral range
+// and never handed out twice in one process.
 [[nodiscard]] unsigned short free_port();
 
 [[nodiscard]] std::string read_text(const std::filesystem::path& file);
