@@ -6,19 +6,28 @@
 // Issue 11 asks for under 200 ms at p95 with 1,000,000 members, 20,000,000 purchases and 500
 // stores. Prints figures; asserts nothing about speed (docs/performance.md, "Reports").
 //
+// --warm fills the cache as the scheduler does after a full refresh (warm_reports.h) before
+// measuring, so "first" is the first view a user sees the morning after. --periods N
+// measures instead the first view of N random periods (from a random day of the purchases'
+// span, 1-365 days long, with the --store/--region given): the p95 of what someone
+// choosing periods waits, each a filter nobody opened before.
+//
 //   bench_reports --data DIR [--runs R] [--store S] [--region R] [--from D] [--to D]
-//                 [--report NAME]...
+//                 [--report NAME]... [--warm] [--periods N [--seed K]]
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <optional>
 #include <filesystem>
+#include <random>
 #include <string>
 #include <vector>
 
 #include "server/reports/report.h"
 #include "server/reports/reports_errc.h"
+#include "server/reports/warm_reports.h"
 #include "server/storage/sqlite_schema.h"
 #include "shared/util/huge_pages.h"
 
@@ -40,6 +49,30 @@ double percentile(std::vector<double> ms, double p) {
   return ms[std::min(at, ms.size() - 1)];
 }
 
+// The first and last purchase day (purchases_day: two index reads).
+std::optional<std::pair<std::chrono::sys_days, std::chrono::sys_days>> purchase_span(
+    storage::Database& db) {
+  auto stmt = db.prepare("SELECT min(day), max(day) FROM purchases");
+  if (!stmt) return std::nullopt;
+  const auto row = stmt->step();
+  if (!row || !*row || stmt->column_is_null(0)) return std::nullopt;
+  const auto parse = [](const std::string& text) {
+    int y = 0;
+    unsigned m = 0, d = 0;
+    std::sscanf(text.c_str(), "%d-%u-%u", &y, &m, &d);
+    return std::chrono::sys_days{std::chrono::year{y} / std::chrono::month{m} / std::chrono::day{d}};
+  };
+  return std::pair{parse(stmt->column_text(0)), parse(stmt->column_text(1))};
+}
+
+std::string day_text(std::chrono::sys_days day) {
+  const std::chrono::year_month_day ymd{day};
+  char text[16];
+  std::snprintf(text, sizeof text, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
+                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
+  return text;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -48,7 +81,8 @@ int main(int argc, char** argv) {
   app.footer(
       "Example: rapportctl init --data /tmp/chain --store S1 && rapportctl seed --data /tmp/chain "
       "--members 20000 --stores 20 --bulk && rapportctl value refresh --data /tmp/chain && "
-      "bench_reports --data /tmp/chain --runs 20 --region North");
+      "bench_reports --data /tmp/chain --runs 20 --region North; "
+      "bench_reports --data /tmp/chain --warm --periods 20");
   std::filesystem::path data;
   int runs = 20;
   reports::Filter filter;
@@ -61,6 +95,15 @@ int main(int argc, char** argv) {
   app.add_option("--from", from, "First day, YYYY-MM-DD");
   app.add_option("--to", to, "Last day, YYYY-MM-DD");
   app.add_option("--report", only, "Only this report (repeatable); default: every report");
+  bool warm = false;
+  int periods = 0;
+  unsigned seed = 1;
+  app.add_flag("--warm", warm,
+               "Fill the cache as after a full refresh (whole chain, each region) first");
+  app.add_option("--periods", periods,
+                 "Measure the first views of N random periods instead of --runs repeats")
+      ->check(CLI::Range(1, 100000));
+  app.add_option("--seed", seed, "Seed of the random periods")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   if (!store.empty()) filter.store = store;
   if (!region.empty()) filter.region = region;
@@ -73,11 +116,68 @@ int main(int argc, char** argv) {
                  db.error().message().c_str());
     return 1;
   }
-  // A new run of the refresh's cache for each bench run: the first run is cold.
+  // A new run of the refresh's cache for each bench run: the first run is cold (or, with
+  // --warm, as warm as the scheduler leaves it).
   if (auto cleared = db->execute("DELETE FROM report_cache"); !cleared) {
     std::fprintf(stderr, "bench_reports: cannot clear the report cache: %s\n",
                  cleared.error().message().c_str());
     return 1;
+  }
+  if (warm) {
+    std::fprintf(stderr, "warming the report cache as after a full refresh...\n");
+    const auto started = std::chrono::steady_clock::now();
+    const auto ran = reports::warm_report_cache(data / "rapport.db");
+    std::fprintf(stderr, "warmed %zu views in %.1f s\n", ran,
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  }
+  if (periods > 0) {
+    const auto span = purchase_span(*db);
+    if (!span) {
+      std::fprintf(stderr, "bench_reports: no purchases, so no period to draw\n");
+      return 1;
+    }
+    std::mt19937 draw(seed);
+    std::vector<reports::Filter> filters;
+    const auto days = (span->second - span->first).count();
+    for (int i = 0; i < periods; ++i) {
+      const auto start = span->first + std::chrono::days(std::uniform_int_distribution<long>(0, days)(draw));
+      const auto length = std::chrono::days(std::uniform_int_distribution<long>(0, 364)(draw));
+      reports::Filter period = filter;
+      period.from = day_text(start);
+      period.to = day_text(start + length);
+      filters.push_back(std::move(period));
+    }
+    std::printf("first views of %d random periods within %s..%s\n", periods,
+                day_text(span->first).c_str(), day_text(span->second).c_str());
+    std::printf("%-24s %10s %10s %10s\n", "report", "p50 ms", "p95 ms", "max ms");
+    int failed = 0;
+    for (const auto& report : reports::all_reports()) {
+      if (!only.empty() && std::find(only.begin(), only.end(), report->name()) == only.end()) {
+        continue;
+      }
+      std::vector<double> ms;
+      for (const auto& period : filters) {
+        CountingSink sink;
+        const auto start = std::chrono::steady_clock::now();
+        const auto ran = report->run(*db, period, sink);
+        ms.push_back(
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+        if (!ran) {
+          if (ran.error() != make_error_code(reports::ReportsErrc::kChainWideOnly)) {
+            std::fprintf(stderr, "bench_reports: %s failed: %s\n",
+                         std::string(report->name()).c_str(), ran.error().message().c_str());
+            ++failed;
+          }
+          ms.clear();
+          break;
+        }
+      }
+      if (ms.empty()) continue;
+      std::printf("%-24s %10.1f %10.1f %10.1f\n", std::string(report->name()).c_str(),
+                  percentile(ms, 0.5), percentile(ms, 0.95), percentile(ms, 1.0));
+      std::fflush(stdout);
+    }
+    return failed == 0 ? 0 : 1;
   }
   std::printf("%-24s %8s %10s %10s %10s %10s\n", "report", "rows", "first ms", "p50 ms",
               "p95 ms", "max ms");

@@ -9,6 +9,7 @@
 #include "server/reports/forecast_accuracy.h"
 #include "server/reports/offer_uplift.h"
 #include "server/reports/rewards.h"
+#include "server/reports/snapshot_period.h"
 #include "server/reports/report.h"
 #include "server/reports/value_reports.h"
 
@@ -19,12 +20,15 @@ std::vector<std::unique_ptr<Report>> all_reports(const ReportSettings& settings)
   // The reports that scan members, snapshots or purchases are kept until the next value
   // refresh (cached_report.h); customer-equity-change and cohort retention read summary
   // tables kept as events arrive (migration 23 for retention), so they run each time.
-  reports.push_back(cached(customer_equity_report()));
+  // Customer equity, value distribution and category mix select snapshots by their day: a
+  // period holding every day the snapshots carry is the cached whole view, one holding none
+  // is empty (snapshot_period.h), so only a period that cuts between refresh days scans.
+  reports.push_back(by_snapshot_day(cached(customer_equity_report())));
   reports.push_back(customer_equity_change_report());
-  reports.push_back(cached(value_distribution_report()));
+  reports.push_back(by_snapshot_day(cached(value_distribution_report())));
   reports.push_back(cached(tier_migrations_report()));
   reports.push_back(cohort_retention_report());
-  reports.push_back(cached(category_mix_report()));
+  reports.push_back(by_snapshot_day(cached(category_mix_report())));
   // Acquisition reads every member's snapshot: kept until the next refresh like the above.
   // Rewards (from rewards_by_place, kept as the ledger moves), reward cost and forecast
   // accuracy are small reads, so they run each time.

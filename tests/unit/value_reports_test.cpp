@@ -12,13 +12,18 @@
 #include <string>
 #include <vector>
 
+#include "server/reports/customer_equity.h"
 #include "server/reports/report.h"
+#include "server/reports/snapshot_period.h"
+#include "server/reports/value_reports.h"
 #include "server/seed_chain.h"
 #include "server/storage/sqlite_schema.h"
 #include "server/storage/store.h"
 #include "server/value_refresh.h"
+#include "shared/util/clock.h"
 #include "tests/support/catch_result.h"
 #include "tests/support/temp_dir.h"
+#include "tests/unit/rewards_test_support.h"
 
 using namespace rapport;
 namespace reports = rapport::server::reports;
@@ -433,4 +438,82 @@ TEST_CASE("a report's rows are kept until the next value refresh and replayed as
                               "SELECT count(*) FROM report_cache WHERE report = 'value-distribution' AND row = -1",
                               [](storage::Statement& s) { return s.column_int64(0); })
             .at(0) == 1);
+}
+
+TEST_CASE("a period on the snapshot reports is answered from the refresh days: all of them is "
+          "the whole view, none is no rows, a cut scans, and each equals the report run with "
+          "its period",
+          "[reports][value]") {
+  Chain chain;
+  const auto day = [](std::chrono::sys_days d) { return to_iso8601(d).substr(0, 10); };
+  const auto next = kEnd + std::chrono::days(1);
+  // Before any refresh the days are not known: the report runs as asked.
+  CHECK(reports::snapshot_days(chain.db).value().empty());
+  chain.refresh(kEnd);
+  CHECK((reports::snapshot_days(chain.db).value() == std::vector<std::string>{day(kEnd)}));
+  // Three members buy the next day; the changed-members refresh values them as of that day,
+  // so the snapshots carry two days.
+  {
+    auto store = server::open_sqlite_store(chain.target.database).value();
+    std::vector<domain::Event> sync;
+    for (const std::size_t index : {std::size_t{4}, std::size_t{40}, std::size_t{140}}) {
+      sync.push_back(testing::sale(server::seeded_card_token(chain.target, index), 90'000,
+                                   "retail", day(next) + "T10:00:00.000Z"));
+    }
+    REQUIRE(store->record_events(sync));
+    const auto incremental = server::refresh_changed_values(*store, {}, next, 50).value();
+    REQUIRE(incremental.kind == server::RefreshKind::kIncremental);
+  }
+  CHECK((reports::snapshot_days(chain.db).value() ==
+         std::vector<std::string>{day(kEnd), day(next)}));
+  // What the snapshots really carry (the invariant the shortcut rests on: a full refresh
+  // rewrites every member's snapshot).
+  CHECK((rows_of<std::string>(chain.db, "SELECT DISTINCT as_of FROM value_snapshots ORDER BY 1",
+                              [](storage::Statement& s) { return s.column_text(0); }) ==
+         std::vector<std::string>{day(kEnd), day(next)}));
+
+  struct Case {
+    std::optional<std::string> from, to;
+    reports::PeriodCover cover;
+  };
+  const std::vector<Case> cases{
+      {day(kEnd - std::chrono::days(30)), day(next), reports::PeriodCover::kAll},
+      {std::nullopt, day(next + std::chrono::days(5)), reports::PeriodCover::kAll},
+      {day(kEnd), std::nullopt, reports::PeriodCover::kAll},
+      {day(kEnd - std::chrono::days(30)), day(kEnd - std::chrono::days(1)), reports::PeriodCover::kNone},
+      {day(next + std::chrono::days(1)), std::nullopt, reports::PeriodCover::kNone},
+      {day(kEnd), day(kEnd), reports::PeriodCover::kSome},
+      {day(next), day(next), reports::PeriodCover::kSome},
+  };
+  const std::vector<std::unique_ptr<reports::Report>> plain = [] {
+    std::vector<std::unique_ptr<reports::Report>> r;
+    r.push_back(reports::customer_equity_report());
+    r.push_back(reports::value_distribution_report());
+    r.push_back(reports::category_mix_report());
+    return r;
+  }();
+  for (const auto& c : cases) {
+    for (const std::optional<std::string>& store : {std::optional<std::string>{},
+                                                    std::optional<std::string>{"S2"}}) {
+      reports::Filter filter;
+      filter.store = store;
+      filter.from = c.from;
+      filter.to = c.to;
+      CHECK(reports::period_cover(filter, reports::snapshot_days(chain.db).value()) == c.cover);
+      for (const auto& report : plain) {
+        INFO(report->name() << " from " << c.from.value_or("-") << " to " << c.to.value_or("-")
+                            << " store " << store.value_or("-"));
+        // Each period's first view (nothing kept), against the report's own query with the
+        // period in it.
+        REQUIRE(chain.db.execute("DELETE FROM report_cache"));
+        const auto served = run(chain.db, report->name(), filter);
+        Collected scanned;
+        REQUIRE(report->run(chain.db, filter, scanned));
+        CHECK((served.rows == scanned.rows));
+        if (c.cover == reports::PeriodCover::kNone) CHECK(served.rows.empty());
+        // (The three members who bought on the second day may all live outside S2.)
+        if (c.cover != reports::PeriodCover::kNone && !store) CHECK_FALSE(served.rows.empty());
+      }
+    }
+  }
 }
