@@ -32,6 +32,16 @@ std::optional<OpenedFolder> open_data_folder(const std::filesystem::path& data) 
   }
 }
 
+std::unique_ptr<server::StaffStore> open_staff_store(const OpenedFolder& folder) {
+  auto staff = server::StaffStore::open(folder.config.database);
+  if (!staff) {
+    std::cerr << "error: cannot open " << folder.config.database.string() << ": "
+              << staff.error().message() << "\n";
+    return nullptr;
+  }
+  return std::move(*staff);
+}
+
 bool has_store(OpenedFolder& folder, const std::string& store, const std::filesystem::path& data) {
   const auto stores = folder.store->list_stores();
   if (stores && std::find(stores->begin(), stores->end(), store) != stores->end()) return true;

@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "server/server_config.h"
+#include "server/storage/staff_store.h"
 #include "server/storage/store.h"
 
 namespace rapport::ctl {
@@ -26,6 +27,10 @@ struct OpenedFolder {
 // Loads <data>/server.toml and opens its database; prints the problem and returns nullopt
 // on failure ("run `rapportctl init --data DIR` first" when there is no folder).
 [[nodiscard]] std::optional<OpenedFolder> open_data_folder(const std::filesystem::path& data);
+
+// The folder's staff store (users, audit, members' pages); prints the problem and returns
+// nullptr when its database cannot be opened.
+[[nodiscard]] std::unique_ptr<server::StaffStore> open_staff_store(const OpenedFolder& folder);
 
 // True when `store` is one of the folder's stores; otherwise prints which folder lacks it.
 [[nodiscard]] bool has_store(OpenedFolder& folder, const std::string& store,

@@ -25,13 +25,9 @@ int run_follow_ups_raise(const std::filesystem::path& data, const std::optional<
   }
   auto folder = open_data_folder(data);
   if (!folder) return 1;
-  auto staff = server::StaffStore::open(folder->config.database);
-  if (!staff) {
-    std::cerr << "error: cannot open " << folder->config.database.string() << ": "
-              << staff.error().message() << "\n";
-    return 1;
-  }
-  const auto opened = (*staff)->raise_follow_ups(to_iso8601(when));
+  auto staff = open_staff_store(*folder);
+  if (!staff) return 1;
+  const auto opened = staff->raise_follow_ups(to_iso8601(when));
   if (!opened) {
     std::cerr << "error: cannot raise follow-ups: " << opened.error().message() << "\n";
     return 1;

@@ -25,13 +25,9 @@ int run_member_merge(const std::filesystem::path& data, std::int64_t keep, std::
   }
   auto folder = open_data_folder(data);
   if (!folder) return 1;
-  auto staff = server::StaffStore::open(folder->config.database);
-  if (!staff) {
-    std::cerr << "error: cannot open " << folder->config.database.string() << ": "
-              << staff.error().message() << "\n";
-    return 1;
-  }
-  auto& store = **staff;
+  auto staff = open_staff_store(*folder);
+  if (!staff) return 1;
+  auto& store = *staff;
   for (const std::int64_t id : {keep, merge}) {
     const auto found = store.member(id);
     if (!found) {

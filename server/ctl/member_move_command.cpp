@@ -22,13 +22,9 @@ int run_member_move(const std::filesystem::path& data, std::int64_t member,
   }
   auto folder = open_data_folder(data);
   if (!folder) return 1;
-  auto staff = server::StaffStore::open(folder->config.database);
-  if (!staff) {
-    std::cerr << "error: cannot open " << folder->config.database.string() << ": "
-              << staff.error().message() << "\n";
-    return 1;
-  }
-  auto& db = **staff;
+  auto staff = open_staff_store(*folder);
+  if (!staff) return 1;
+  auto& db = *staff;
   const std::string object = "member:" + std::to_string(member) + " store:" + store;
   if (auto audited = db.record_audit({now_iso8601(), std::nullopt, by, "move-member", object, "ok",
                                       "rapportctl"});

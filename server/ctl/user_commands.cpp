@@ -128,13 +128,9 @@ int run_user_add(const UserAddOptions& options) {
   }
   std::string hash;
   if (const int failed = read_password_hash("created", hash); failed != 0) return failed;
-  auto staff = server::StaffStore::open(folder->config.database);
-  if (!staff) {
-    std::cerr << "error: cannot open " << folder->config.database.string() << ": "
-              << staff.error().message() << "\n";
-    return 1;
-  }
-  const auto id = (*staff)->add_user({options.name, *role, stores, hash}, now_iso8601());
+  auto staff = open_staff_store(*folder);
+  if (!staff) return 1;
+  const auto id = staff->add_user({options.name, *role, stores, hash}, now_iso8601());
   if (!id) {
     std::cerr << "error: cannot add user '" << options.name << "': " << id.error().message();
     if (id.error() == storage::StorageErrc::kConstraint) std::cerr << " (the name is taken)";
@@ -149,13 +145,9 @@ int run_user_add(const UserAddOptions& options) {
 int run_user_list(const std::filesystem::path& data) {
   auto folder = open_data_folder(data);
   if (!folder) return 1;
-  auto staff = server::StaffStore::open(folder->config.database);
-  if (!staff) {
-    std::cerr << "error: cannot open " << folder->config.database.string() << ": "
-              << staff.error().message() << "\n";
-    return 1;
-  }
-  const auto users = (*staff)->list_users();
+  auto staff = open_staff_store(*folder);
+  if (!staff) return 1;
+  const auto users = staff->list_users();
   if (!users) {
     std::cerr << "error: cannot list users: " << users.error().message() << "\n";
     return 1;
@@ -182,13 +174,9 @@ std::optional<NamedAccount> open_account(const std::filesystem::path& data,
                                          const std::string& name) {
   auto folder = open_data_folder(data);
   if (!folder) return std::nullopt;
-  auto staff = server::StaffStore::open(folder->config.database);
-  if (!staff) {
-    std::cerr << "error: cannot open " << folder->config.database.string() << ": "
-              << staff.error().message() << "\n";
-    return std::nullopt;
-  }
-  auto account = (*staff)->find_user_by_name(name);
+  auto staff = open_staff_store(*folder);
+  if (!staff) return std::nullopt;
+  auto account = staff->find_user_by_name(name);
   if (!account) {
     std::cerr << "error: cannot read staff users: " << account.error().message() << "\n";
     return std::nullopt;
@@ -197,7 +185,7 @@ std::optional<NamedAccount> open_account(const std::filesystem::path& data,
     std::cerr << "error: there is no staff user '" << name << "' (see rapportctl user list)\n";
     return std::nullopt;
   }
-  return NamedAccount{std::move(*staff), std::move(**account)};
+  return NamedAccount{std::move(staff), std::move(**account)};
 }
 
 bool audit_cli(server::StaffStore& store, const server::StaffAccount& account,
