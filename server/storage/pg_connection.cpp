@@ -63,6 +63,8 @@ struct Rows::Owned {
   PGresult* result;
 };
 
+int Rows::columns() const { return PQnfields(owned_->result); }
+
 std::size_t Rows::size() const { return static_cast<std::size_t>(PQntuples(owned_->result)); }
 
 std::int64_t Rows::affected() const {

@@ -44,6 +44,7 @@ class Rows {
  public:
   [[nodiscard]] std::size_t size() const;
   [[nodiscard]] bool empty() const { return size() == 0; }
+  [[nodiscard]] int columns() const;
   // Rows inserted, updated or deleted (also counts rows returned by ... RETURNING).
   [[nodiscard]] std::int64_t affected() const;
   // Requires: row < size(), col < the statement's column count.

@@ -39,10 +39,10 @@ bool supported(EventKind kind) {
     case EventKind::kReferral:
     case EventKind::kCardLinked:
     case EventKind::kCardBlocked:
-      return true;
     case EventKind::kPurchase:
     case EventKind::kRefund:
     case EventKind::kVoid:
+      return true;
     case EventKind::kRedemption:
     case EventKind::kOfferResponse:
     case EventKind::kGesture:
@@ -172,7 +172,11 @@ Result<void> EventRecorder::apply_run(const std::vector<Stored>& stored,
   }
   RAPPORT_TRY_VOID(check_velocity(visits));
   RAPPORT_TRY_VOID(count_visits(visits, received_at));
-  return keep_notes(notes);
+  RAPPORT_TRY_VOID(keep_notes(notes));
+  // A purchase, refund or void marks its member changed (once): terminals pull the member
+  // again with their recent purchases, so any till can refund them.
+  RAPPORT_TRY(const auto bought, apply_purchases(db_, stored));
+  return mark_changed(db_, bought);
 }
 
 Result<void> EventRecorder::count_visits(const std::vector<Stored>& visits,

@@ -2,8 +2,8 @@
 //
 // Store::record_events on PostgreSQL: each event stored once (events.id is the primary key,
 // INSERT ... ON CONFLICT DO NOTHING), each new event's effect applied in the same
-// transaction, the batch acknowledged only after COMMIT. Set-based: a run of visits, notes
-// and referrals costs a handful of statements whatever its length (the batch's columns go
+// transaction, the batch acknowledged only after COMMIT. Set-based: a run of visits, notes,
+// referrals, purchases, refunds and voids costs a handful of statements whatever its length (the batch's columns go
 // as arrays through unnest), never one round trip per event. An enrollment, linked or
 // blocked card changes who holds a card, so it is a run of its own and the events after it
 // see the new holder. Internal to the PostgreSQL backend; the SQLite twin is
@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "server/storage/pg_connection.h"
+#include "server/storage/pg_purchases.h"
 #include "shared/domain/event.h"
 #include "shared/util/result.h"
 
@@ -34,8 +35,8 @@ class EventRecorder {
 
   // One transaction: durable when it returns success, nothing stored otherwise. Returns how
   // many events were new. PgErrc::kNotSupported (nothing stored) for a batch holding a kind
-  // whose effect this backend does not apply yet (purchase, refund, void, redemption,
-  // offer_response, gesture), or any batch while rewards rules are set (no ledger yet).
+  // whose effect this backend does not apply yet (redemption, offer_response, gesture), or
+  // any batch while rewards rules are set (no ledger yet).
   [[nodiscard]] Result<std::size_t> record(std::span<const domain::Event> events);
 
   // See Store::set_card_velocity_window.
@@ -43,11 +44,7 @@ class EventRecorder {
   void set_rules_present(bool present) { rules_present_ = present; }
 
  private:
-  // An event of the run that was new, with the member its card resolved to when stored.
-  struct Stored {
-    const domain::Event* event = nullptr;  // into the caller's batch
-    std::optional<std::int64_t> member;
-  };
+  using Stored = StoredEvent;
   [[nodiscard]] Result<std::vector<Stored>> insert_run(std::span<const domain::Event> run,
                                                        const std::string& received_at);
   [[nodiscard]] Result<void> apply_run(const std::vector<Stored>& stored,

@@ -1,8 +1,11 @@
 // server/storage/pg_members.cpp
 #include "server/storage/pg_members.h"
 
+#include <algorithm>
 #include <map>
 
+#include "server/storage/pg_purchases.h"
+#include "shared/protocol/event_payloads.h"
 #include "shared/protocol/sync_messages.h"
 
 namespace rapport::server::pg {
@@ -70,10 +73,39 @@ Result<void> load_cards_and_notes(Connection& db, std::vector<domain::Member>& m
     by_id[rows.int64(r, 0)]->notes.push_back(
         {rows.text(r, 1), rows.text(r, 2), rows.text(r, 3), rows.text(r, 4), rows.text(r, 5)});
   }
+  // Their recent purchases at any till, newest first (docs/protocol.md, "Recent purchases"):
+  // purchases.day is the terminal's UTC day of the sale, as on SQLite.
+  RAPPORT_TRY(
+      const auto bought,
+      db.exec("SELECT p.member_id, p.event_id, p.occurred_at, p.store_id, e.payload, "
+              "  p.amount_cents, p.amount_cents - p.refunded_cents FROM ("
+              "  SELECT p.*, row_number() OVER (PARTITION BY member_id "
+              "    ORDER BY occurred_at DESC, event_id DESC) AS rank "
+              "  FROM purchases p WHERE member_id = ANY($1::bigint[]) AND day >= "
+              "    to_char((now() AT TIME ZONE 'UTC')::date - $2::int, 'YYYY-MM-DD')) p "
+              "JOIN events e ON e.id = p.event_id "
+              "WHERE p.rank <= $3 ORDER BY p.member_id, p.occurred_at DESC, p.event_id DESC",
+              {param(array), param(std::int64_t{protocol::kRecentPurchaseDays}),
+               param(static_cast<std::int64_t>(protocol::kMaxPurchasesPerMember))}));
+  for (auto& m : members) m.recent_purchases.clear();
+  for (std::size_t r = 0; r < bought.size(); ++r) {
+    domain::MemberPurchase p;
+    p.event_id = bought.text(r, 1);
+    p.occurred_at = bought.text(r, 2);
+    p.store_id = bought.text(r, 3);
+    // Checked when it was stored: an undecodable payload leaves the summary empty.
+    if (const auto purchase = protocol::decode_purchase(bought.text(r, 4)); purchase) {
+      p.summary = protocol::sale_summary(purchase->lines);
+    }
+    p.total_cents = bought.int64(r, 5);
+    p.refundable_cents = std::max<std::int64_t>(0, bought.int64(r, 6));
+    by_id[bought.int64(r, 0)]->recent_purchases.push_back(std::move(p));
+  }
   return {};
 }
 
 Result<void> attach_card_history(Connection& db, const std::string& token, std::int64_t member_id) {
+  RAPPORT_TRY_VOID(attach_card_purchases(db, token, member_id));
   RAPPORT_TRY(const auto attached, db.exec("UPDATE events SET member_id = $2 "
                                            "WHERE card_token = $1 AND member_id IS NULL",
                                            {param(token), param(member_id)}));

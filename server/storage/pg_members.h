@@ -34,14 +34,15 @@ inline constexpr int kMemberColumnCount = 12;
 [[nodiscard]] domain::Member member_from_row(const Rows& rows, std::size_t row);
 
 // Fills in every member's cards (in the order issued) in one query, and with `notes` their
-// latest notes (newest first, at most protocol::kMaxNotesPerMember) in one more. Their
-// recent_purchases stay empty, truly: this backend refuses purchase events (docs/schema.md,
-// "PostgreSQL"), so no member has a purchase to refund here.
+// latest notes (newest first, at most protocol::kMaxNotesPerMember) and their recent
+// purchases (the last protocol::kRecentPurchaseDays days, newest first, at most
+// protocol::kMaxPurchasesPerMember, with what is left to refund) in one more each.
 [[nodiscard]] Result<void> load_cards_and_notes(Connection& db,
                                                 std::vector<domain::Member>& members, bool notes);
 
-// Attributes events and notes recorded against `token` while no member held it to
-// `member_id`, and recounts that member's visits. Requires: inside a transaction.
+// Attributes events, notes and purchases recorded against `token` while no member held it
+// to `member_id`, and recounts that member's visits and purchase totals. Requires: inside a
+// transaction.
 [[nodiscard]] Result<void> attach_card_history(Connection& db, const std::string& token,
                                                std::int64_t member_id);
 

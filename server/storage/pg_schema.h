@@ -25,7 +25,7 @@ struct PgMigration {
 // copy between backends give back exactly what was stored. Every TEXT column is COLLATE "C":
 // ids and ISO 8601 times compare and sort byte by byte as on SQLite, whatever the
 // database's locale.
-inline constexpr std::array<PgMigration, 2> kPgMigrations{{
+inline constexpr std::array<PgMigration, 3> kPgMigrations{{
     {1, R"sql(
 CREATE TABLE stores (
   id     TEXT COLLATE "C" PRIMARY KEY,
@@ -154,6 +154,41 @@ CREATE TABLE login_failures (
 );
 CREATE INDEX login_failures_key ON login_failures(kind, key, failed_at);
 CREATE INDEX login_failures_time ON login_failures(failed_at);
+)sql"},
+    // Purchases, refunds and voids, as SQLite migrations 3 and 17 (server/storage/
+    // pg_purchases.h): one row per purchase, each member's purchase days, first and last
+    // purchase day, revenue and margin net of refunds, and spend by category. occurred_at
+    // serves the recent purchases sent with a member (purchases_member_time).
+    {3, R"sql(
+CREATE TABLE purchases (
+  event_id       TEXT COLLATE "C" PRIMARY KEY REFERENCES events(id),
+  member_id      BIGINT REFERENCES members(id),
+  card_token     TEXT COLLATE "C" NOT NULL,
+  store_id       TEXT COLLATE "C" NOT NULL,
+  day            TEXT COLLATE "C" NOT NULL,
+  amount_cents   BIGINT NOT NULL,
+  margin_cents   BIGINT,
+  refunded_cents BIGINT NOT NULL DEFAULT 0,
+  occurred_at    TEXT COLLATE "C" NOT NULL
+);
+CREATE INDEX purchases_member_day ON purchases(member_id, day);
+CREATE INDEX purchases_member_time ON purchases(member_id, occurred_at);
+CREATE INDEX purchases_unresolved_card ON purchases(card_token) WHERE member_id IS NULL;
+-- Refunds and voids by the purchase they take back: one may arrive before its purchase.
+CREATE INDEX events_taken_back ON events(((payload::jsonb) ->> 'purchase_id'))
+  WHERE kind IN ('refund', 'void');
+CREATE TABLE member_categories (
+  member_id   BIGINT NOT NULL REFERENCES members(id),
+  category    TEXT COLLATE "C" NOT NULL,
+  spend_cents BIGINT NOT NULL,
+  lines       BIGINT NOT NULL,
+  PRIMARY KEY (member_id, category)
+);
+ALTER TABLE members ADD COLUMN purchase_days BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE members ADD COLUMN first_purchase_day TEXT COLLATE "C";
+ALTER TABLE members ADD COLUMN last_purchase_day TEXT COLLATE "C";
+ALTER TABLE members ADD COLUMN revenue_cents BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE members ADD COLUMN margin_cents BIGINT NOT NULL DEFAULT 0;
 )sql"},
 }};
 

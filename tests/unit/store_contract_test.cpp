@@ -14,6 +14,7 @@
 
 #include "server/storage/pg_connection.h"
 #include "server/storage/pg_errc.h"
+#include "server/storage/sqlite_schema.h"
 #include "server/storage/store.h"
 #include "server/storage/store_url.h"
 #include "shared/domain/event_id.h"
@@ -73,6 +74,35 @@ struct Contract {
     }
     FAIL("no member " << id);
     return {};
+  }
+
+  // Rows of `sql` (the same text on both backends) as tab-separated text, NULL as "-".
+  std::vector<std::string> rows(const std::string& sql) {
+    std::vector<std::string> out;
+    if (backend == Backend::kPostgresql) {
+      auto pg = server::pg::Connection::open(url).value();
+      const auto result = pg.exec(sql).value();
+      for (std::size_t r = 0; r < result.size(); ++r) {
+        std::string line;
+        for (int col = 0; col < result.columns(); ++col) {
+          if (col > 0) line += '\t';
+          line += result.is_null(r, col) ? "-" : result.text(r, col);
+        }
+        out.push_back(line);
+      }
+      return out;
+    }
+    auto db = storage::Database::open(dir / "rapport.db", server::kSqliteMigrations).value();
+    auto stmt = db.prepare(sql).value();
+    while (stmt.step().value()) {
+      std::string line;
+      for (int col = 0; col < stmt.column_count(); ++col) {
+        if (col > 0) line += '\t';
+        line += stmt.column_is_null(col) ? "-" : stmt.column_text(col);
+      }
+      out.push_back(line);
+    }
+    return out;
   }
 
   Backend backend;
@@ -271,8 +301,8 @@ void token_issues(Contract& c) {
 }
 
 // The member entry of the changes feed carries the member's recent purchases at any till
-// (docs/protocol.md, "Recent purchases"), so another terminal can refund them. PostgreSQL
-// stores no purchases yet (it refuses the batch): its entry says so with an empty list.
+// (docs/protocol.md, "Recent purchases"), so another terminal can refund them; a refund
+// never takes back more than is left, whichever till sends it.
 void recent_purchases(Contract& c) {
   protocol::PurchasePayload purchase;
   purchase.lines = {{"Flat white", "coffee", 2, 700, std::nullopt},
@@ -290,12 +320,6 @@ void recent_purchases(Contract& c) {
     return c.store->member_changes(kScopeS1, before.last_sequence, before.last_member_id, 100)
         .value();
   };
-  if (c.backend == Backend::kPostgresql) {
-    CHECK(recorded.error() == server::pg::PgErrc::kNotSupported);
-    REQUIRE(start.members.size() == 1);
-    CHECK(start.members[0].recent_purchases.empty());
-    return;
-  }
   REQUIRE(recorded);
   // The purchase marked Ada changed: the feed after the earlier cursor carries her with it.
   const auto bought_page = changes_after(start);
@@ -352,6 +376,72 @@ void recent_purchases(Contract& c) {
   CHECK(looked_up->recent_purchases.size() == protocol::kMaxPurchasesPerMember);
 }
 
+// Purchases keep each member's purchase days, first and last day, revenue and margin net of
+// refunds and spend by category (what the value engine reads), on either backend: a refund
+// that arrives before its purchase applies when the purchase does, one in the same batch
+// applies once, a void takes back what is left, and a card's purchases follow it to the
+// member who enrolls it.
+void purchase_totals(Contract& c) {
+  const auto sale = [&](const std::string& token, std::int64_t cents, std::string category,
+                        std::string at, std::optional<std::int64_t> margin) {
+    protocol::PurchasePayload p;
+    p.lines = {{"Item", std::move(category), 1, cents, margin}};
+    p.total_cents = cents;
+    return c.event(EventKind::kPurchase, token, protocol::encode_payload(p), "S1", std::move(at));
+  };
+  const auto refund = [&](const domain::Event& purchase, std::int64_t cents) {
+    return c.event(EventKind::kRefund, c.ada_token,
+                   protocol::encode_payload(protocol::RefundPayload{purchase.id, cents}), "S2");
+  };
+  const auto totals = [&](std::int64_t member) {
+    return c.rows("SELECT purchase_days, first_purchase_day, last_purchase_day, revenue_cents, "
+                  "margin_cents FROM members WHERE id = " + std::to_string(member));
+  };
+  const auto categories = [&](std::int64_t member) {
+    return c.rows("SELECT category, spend_cents, lines FROM member_categories WHERE member_id = " +
+                  std::to_string(member) + " ORDER BY category");
+  };
+  const auto coffee = sale(c.ada_token, 1000, "coffee", "2026-11-20T09:00:00.000Z", 400);
+  const auto cake = sale(c.ada_token, 500, "bakery", "2026-11-20T15:00:00.000Z", 100);
+  const auto beans = sale(c.ada_token, 2000, "coffee", "2026-11-22T10:00:00.000Z", std::nullopt);
+  // A refund of the beans reaches the server before the beans themselves (another till).
+  REQUIRE(c.store->record_events(std::vector<domain::Event>{refund(beans, 500)}).value() == 1);
+  // Coffee and cake, then a refund of half the cake in the same batch.
+  REQUIRE(c.store->record_events(std::vector<domain::Event>{coffee, cake, refund(cake, 250)})
+              .value() == 3);
+  CHECK((totals(c.ada) == std::vector<std::string>{"1\t2026-11-20\t2026-11-20\t1250\t450"}));
+  CHECK((categories(c.ada) ==
+         std::vector<std::string>{"bakery\t500\t1", "coffee\t1000\t1"}));
+  // The beans arrive: the early refund applies now, once.
+  REQUIRE(c.store->record_events(std::vector<domain::Event>{beans}).value() == 1);
+  CHECK((totals(c.ada) == std::vector<std::string>{"2\t2026-11-20\t2026-11-22\t2750\t450"}));
+  // Resent, nothing changes; a void takes back what is left of the beans, and a refund of
+  // more than is left of the coffee takes back only what is left.
+  REQUIRE(c.store->record_events(std::vector<domain::Event>{beans}).value() == 0);
+  const auto voided = c.event(EventKind::kVoid, c.ada_token,
+                              protocol::encode_payload(protocol::VoidPayload{beans.id}));
+  REQUIRE(c.store->record_events(std::vector<domain::Event>{voided, refund(coffee, 5000)}));
+  CHECK((c.rows("SELECT event_id, refunded_cents FROM purchases ORDER BY amount_cents") ==
+         std::vector<std::string>{cake.id + "\t250", coffee.id + "\t1000",
+                                  beans.id + "\t2000"}));
+  // Margin is taken back in proportion: the cake's 100 less half.
+  CHECK((totals(c.ada) == std::vector<std::string>{"2\t2026-11-20\t2026-11-22\t250\t50"}));
+
+  // A card nobody holds buys, then enrolls: the purchase and its categories become theirs.
+  const std::string stranger(64, '9');
+  REQUIRE(c.store->record_events(
+      std::vector<domain::Event>{sale(stranger, 700, "tea", "2026-11-23T08:00:00.000Z", 300)}));
+  protocol::EnrollmentPayload enrollment;
+  enrollment.name = "Grace Hopper";
+  enrollment.last4 = "9999";
+  REQUIRE(c.store->record_events(std::vector<domain::Event>{
+      c.event(EventKind::kEnrollment, stranger, protocol::encode_payload(enrollment))}));
+  const auto grace = c.store->find_member_by_card(stranger).value();
+  REQUIRE(grace);
+  CHECK((totals(grace->id) == std::vector<std::string>{"1\t2026-11-23\t2026-11-23\t700\t300"}));
+  CHECK((categories(grace->id) == std::vector<std::string>{"tea\t700\t1"}));
+}
+
 }  // namespace
 
 #define STORE_CONTRACT(title, body)                                          \
@@ -375,12 +465,15 @@ STORE_CONTRACT("a schema newer than the program is refused", schema_too_new)
 STORE_CONTRACT("member token issues are kept", token_issues)
 STORE_CONTRACT("the changes feed sends a member's recent purchases with what is left to refund",
                recent_purchases)
+STORE_CONTRACT("purchases keep a member's totals and categories through early, same-batch and "
+               "excess refunds, voids and a card enrolled later",
+               purchase_totals)
 
 TEST_CASE("postgresql refuses whole a batch with a kind it cannot apply yet",
           "[store][postgresql]") {
   Contract c(Backend::kPostgresql);
   const std::vector<domain::Event> batch{c.visit(c.ada_token),
-                                         c.event(EventKind::kPurchase, c.ada_token)};
+                                         c.event(EventKind::kGesture, c.ada_token)};
   CHECK(c.store->record_events(batch).error() == server::pg::PgErrc::kNotSupported);
   CHECK(c.store->list_events(10).value().empty());  // nothing of the batch stored
   CHECK(c.store->value_inputs().error() == server::pg::PgErrc::kNotSupported);
