@@ -5,9 +5,12 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
+#include <string_view>
 #include <utility>
 
 #include "server/storage/pg_members.h"
+#include "server/storage/sqlite_usual_order.h"
 #include "shared/protocol/event_payloads.h"
 
 namespace rapport::server::pg {
@@ -121,6 +124,29 @@ Result<std::pair<std::string, std::optional<std::int64_t>>> taken_back(const dom
   return std::pair{refund.purchase_id, std::optional<std::int64_t>{refund.amount_cents}};
 }
 
+// The members' usual orders derived again (sqlite_usual_order.h has the rule): of their last
+// kUsualOrderPurchases purchases not taken back in full, the product in the most of them (at
+// least kUsualOrderMinPurchases); ties to the most recent, then the first by name. Insertion
+// order breaks ties between purchases of one instant, as SQLite's rowid does: events.seq.
+Result<void> update_usual_orders(Connection& db, std::span<const std::int64_t> members) {
+  if (members.empty()) return {};
+  const std::string sql =
+      "UPDATE members m SET usual_order = u.product FROM (SELECT ids.id, ("
+      "  SELECT pp.product FROM (SELECT p.event_id, p.occurred_at FROM purchases p "
+      "    JOIN events e ON e.id = p.event_id WHERE p.member_id = ids.id "
+      "    AND NOT (p.refunded_cents > 0 AND p.refunded_cents >= p.amount_cents) "
+      "    ORDER BY p.occurred_at DESC, e.seq DESC LIMIT " +
+      std::to_string(sqlite::kUsualOrderPurchases) +
+      ") AS recent JOIN purchase_products pp ON pp.event_id = recent.event_id "
+      "  GROUP BY pp.product HAVING count(*) >= " +
+      std::to_string(sqlite::kUsualOrderMinPurchases) +
+      "  ORDER BY count(*) DESC, max(recent.occurred_at) DESC, pp.product LIMIT 1) AS product "
+      "  FROM unnest($1::bigint[]) AS ids(id)) u "
+      "WHERE m.id = u.id AND m.erased_at IS NULL AND m.usual_order IS DISTINCT FROM u.product";
+  RAPPORT_TRY_VOID(db.exec(sql, {param(id_array(members))}));
+  return {};
+}
+
 }  // namespace
 
 Result<std::vector<std::int64_t>> apply_purchases(Connection& db,
@@ -166,6 +192,21 @@ Result<std::vector<std::int64_t>> apply_purchases(Connection& db,
         {text_array(ids), text_array(members), text_array(tokens), text_array(stores),
          text_array(days), text_array(amounts), text_array(margins), text_array(times)}));
     RAPPORT_TRY_VOID(upsert_categories(db, spend));
+    // What was bought, for the usual order: each product once per purchase.
+    std::vector<Param> product_purchases, products;
+    for (const auto* s : purchases) {
+      const auto purchase = protocol::decode_purchase(s->event->payload);
+      if (!purchase) return purchase.error();
+      std::set<std::string_view> seen;
+      for (const auto& line : purchase->lines) {
+        if (!seen.insert(line.product).second) continue;
+        product_purchases.push_back(s->event->id);
+        products.push_back(line.product);
+      }
+    }
+    RAPPORT_TRY_VOID(db.exec("INSERT INTO purchase_products(event_id, product) SELECT * FROM "
+                             "unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING",
+                             {text_array(product_purchases), text_array(products)}));
 
     // Refunds and voids stored by earlier batches before their purchase arrived (this run's
     // own are applied below, once, wherever they stand in it).
@@ -193,6 +234,7 @@ Result<std::vector<std::int64_t>> apply_purchases(Connection& db,
   }
   RAPPORT_TRY_VOID(lock_members(db, changed));  // adds the refunded purchases' members
   RAPPORT_TRY_VOID(recount_totals(db, changed));
+  RAPPORT_TRY_VOID(update_usual_orders(db, changed));
   return changed;
 }
 
@@ -213,7 +255,8 @@ Result<void> attach_card_purchases(Connection& db, const std::string& token,
   RAPPORT_TRY_VOID(upsert_categories(db, spend));
   std::vector<std::int64_t> member{member_id};
   RAPPORT_TRY_VOID(lock_members(db, member));
-  return recount_totals(db, member);
+  RAPPORT_TRY_VOID(recount_totals(db, member));
+  return update_usual_orders(db, member);
 }
 
 }  // namespace rapport::server::pg

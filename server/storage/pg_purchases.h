@@ -2,8 +2,8 @@
 //
 // Purchases, refunds and voids on PostgreSQL, as the value engine and the terminals read
 // them: one row per purchase, and per member the distinct purchase days, first and last
-// purchase day, revenue and margin net of refunds, and spend by category, kept in the
-// transaction that stores the events. The SQLite twin is sqlite_purchases.h; the same store
+// purchase day, revenue and margin net of refunds, spend by category and the usual order
+// (sqlite_usual_order.h has the rule), kept in the transaction that stores the events. The SQLite twin is sqlite_purchases.h; the same store
 // contract tests hold on both (tests/unit/store_contract_test.cpp).
 //
 // Set-based like the event recorder: a run's purchases go in with one INSERT through unnest,

@@ -157,8 +157,9 @@ CREATE INDEX login_failures_time ON login_failures(failed_at);
 )sql"},
     // Purchases, refunds and voids, as SQLite migrations 3 and 17 (server/storage/
     // pg_purchases.h): one row per purchase, each member's purchase days, first and last
-    // purchase day, revenue and margin net of refunds, and spend by category. occurred_at
-    // serves the recent purchases sent with a member (purchases_member_time).
+    // purchase day, revenue and margin net of refunds, spend by category, and the products
+    // of each purchase for the usual order. occurred_at serves the recent purchases sent
+    // with a member (purchases_member_time).
     {3, R"sql(
 CREATE TABLE purchases (
   event_id       TEXT COLLATE "C" PRIMARY KEY REFERENCES events(id),
@@ -189,6 +190,12 @@ ALTER TABLE members ADD COLUMN first_purchase_day TEXT COLLATE "C";
 ALTER TABLE members ADD COLUMN last_purchase_day TEXT COLLATE "C";
 ALTER TABLE members ADD COLUMN revenue_cents BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE members ADD COLUMN margin_cents BIGINT NOT NULL DEFAULT 0;
+-- One row per purchase and product, for the member's usual order (SQLite migration 17).
+CREATE TABLE purchase_products (
+  event_id TEXT COLLATE "C" NOT NULL REFERENCES purchases(event_id),
+  product  TEXT COLLATE "C" NOT NULL,
+  PRIMARY KEY (event_id, product)
+);
 )sql"},
 }};
 

@@ -410,6 +410,11 @@ void purchase_totals(Contract& c) {
   REQUIRE(c.store->record_events(std::vector<domain::Event>{coffee, cake, refund(cake, 250)})
               .value() == 3);
   CHECK((totals(c.ada) == std::vector<std::string>{"1\t2026-11-20\t2026-11-20\t1250\t450"}));
+  // Two purchases with an "Item": it is her usual order.
+  const auto usual = [&](std::int64_t member) {
+    return c.rows("SELECT usual_order FROM members WHERE id = " + std::to_string(member));
+  };
+  CHECK((usual(c.ada) == std::vector<std::string>{"Item"}));
   CHECK((categories(c.ada) ==
          std::vector<std::string>{"bakery\t500\t1", "coffee\t1000\t1"}));
   // The beans arrive: the early refund applies now, once.
@@ -424,6 +429,8 @@ void purchase_totals(Contract& c) {
   CHECK((c.rows("SELECT event_id, refunded_cents FROM purchases ORDER BY amount_cents") ==
          std::vector<std::string>{cake.id + "\t250", coffee.id + "\t1000",
                                   beans.id + "\t2000"}));
+  // Only the half-refunded cake is left of her purchases: no usual order any more.
+  CHECK((usual(c.ada) == std::vector<std::string>{"-"}));
   // Margin is taken back in proportion: the cake's 100 less half.
   CHECK((totals(c.ada) == std::vector<std::string>{"2\t2026-11-20\t2026-11-22\t250\t50"}));
 
