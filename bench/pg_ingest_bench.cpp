@@ -3,8 +3,10 @@
 // bench_pg_ingest: events/s through Store::record_events in batches (500 by default, a
 // terminal's push), on PostgreSQL (a throwaway cluster of its own, fsync on, or --url) and
 // on SQLite for comparison (docs/performance.md, "PostgreSQL ingest"). Visits of known
-// members with a note now and then, as the sync path stores them; each batch durable
-// (committed) before the next. It prints figures; it asserts nothing about speed.
+// members with a note now and then, and with --purchases P that share of purchases (two
+// lines each, the usual order and categories kept), as the sync path stores them; each
+// batch durable (committed) before the next. It prints figures; it asserts nothing about
+// speed.
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -44,6 +46,7 @@ struct Options {
   std::size_t events = 100'000;
   std::size_t batch = 500;
   std::size_t members = 2000;
+  unsigned purchases_percent = 0;
   std::string backends = "postgresql,sqlite";
   std::string url;  // an existing PostgreSQL database instead of a throwaway cluster
 };
@@ -65,6 +68,10 @@ void run(const std::string& name, const std::string& url, const Options& o) {
   note.topic = protocol::NoteTopic::kPreference;
   note.text = "oat milk";
   const std::string note_payload = protocol::encode_payload(note);
+  protocol::PurchasePayload purchase;
+  purchase.lines = {{"Flat white", "coffee", 1, 350, 200}, {"Croissant", "bakery", 1, 250, 120}};
+  purchase.total_cents = 600;
+  const std::string purchase_payload = protocol::encode_payload(purchase);
   std::vector<double> batch_ms;
   std::vector<domain::Event> first;
   std::size_t stored = 0;
@@ -82,6 +89,9 @@ void run(const std::string& name, const std::string& url, const Options& o) {
       if ((done + i) % 50 == 49) {
         e.kind = domain::EventKind::kNote;
         e.payload = note_payload;
+      } else if (random() % 100 < o.purchases_percent) {
+        e.kind = domain::EventKind::kPurchase;
+        e.payload = purchase_payload;
       }
       batch.push_back(std::move(e));
     }
@@ -101,9 +111,9 @@ void run(const std::string& name, const std::string& url, const Options& o) {
                              static_cast<std::size_t>(q * static_cast<double>(batch_ms.size())))];
   };
   std::printf(
-      "%-10s %9zu events in batches of %zu over %zu members: %8.0f events/s; "
+      "%-10s %9zu events (%u%% purchases) in batches of %zu over %zu members: %8.0f events/s; "
       "batch p50 %.1f ms, p95 %.1f ms; resent batch stored %zu again\n",
-      name.c_str(), stored, o.batch, o.members, static_cast<double>(stored) / seconds, at(0.5),
+      name.c_str(), stored, o.purchases_percent, o.batch, o.members, static_cast<double>(stored) / seconds, at(0.5),
       at(0.95), resent ? *resent : std::size_t{999999});
 }
 
@@ -112,12 +122,15 @@ void run(const std::string& name, const std::string& url, const Options& o) {
 int main(int argc, char** argv) {
   CLI::App app{
       "Events/s through Store::record_events on PostgreSQL and SQLite.\n"
-      "Example: bench_pg_ingest --events 100000 --batch 500 --members 2000"};
+      "Example: bench_pg_ingest --events 100000 --batch 500 --members 2000 --purchases 50"};
   Options o;
   app.add_option("--events", o.events, "events to store")->capture_default_str();
   app.add_option("--batch", o.batch, "events per record_events call")->capture_default_str();
   app.add_option("--members", o.members, "members (cards) the visits pick from")
       ->capture_default_str();
+  app.add_option("--purchases", o.purchases_percent, "percent of events that are purchases")
+      ->capture_default_str()
+      ->check(CLI::Range(0u, 100u));
   app.add_option("--backends", o.backends, "postgresql, sqlite or both (comma-separated)")
       ->capture_default_str();
   app.add_option("--url", o.url,

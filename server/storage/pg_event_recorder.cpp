@@ -214,7 +214,7 @@ Result<void> EventRecorder::count_visits(const std::vector<Stored>& visits,
       "ELSE m.last_visit END, last_seen_at = greatest(coalesce(m.last_seen_at, ''), u.seen), "
       "changed_seq = nextval('member_change_seq') "
       "FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[]) AS u(id, n, last, seen) "
-      "WHERE m.id = u.id",
+      "WHERE m.id = u.id AND m.id = ANY($1::bigint[])",
       {text_array(ids), text_array(counts), text_array(lasts), text_array(seens)}));
   std::vector<Param> visit_members, visit_stores, visit_seens;
   for (const auto& [key, seen] : at_store) {

@@ -69,7 +69,9 @@ Result<void> lock_members(Connection& db, std::vector<std::int64_t>& members) {
 }
 
 // Revenue and margin are net of refunds; a refund takes back margin in proportion (integer
-// division truncating toward zero, as SQLite's).
+// division truncating toward zero, as SQLite's). `m.id = ANY(...)` besides the join: without
+// it the planner hashed the whole members table for a few hundred ids (a scan of every
+// member per batch).
 Result<void> recount_totals(Connection& db, std::span<const std::int64_t> members) {
   if (members.empty()) return {};
   RAPPORT_TRY_VOID(db.exec(
@@ -80,7 +82,7 @@ Result<void> recount_totals(Connection& db, std::span<const std::int64_t> member
       "  coalesce(sum(p.margin_cents - p.margin_cents * p.refunded_cents / "
       "    greatest(p.amount_cents, 1)) FILTER (WHERE p.margin_cents IS NOT NULL), 0) AS margin "
       "  FROM unnest($1::bigint[]) AS u(id) LEFT JOIN purchases p ON p.member_id = u.id "
-      "  GROUP BY u.id) s WHERE m.id = s.id",
+      "  GROUP BY u.id) s WHERE m.id = s.id AND m.id = ANY($1::bigint[])",
       {param(id_array(members))}));
   return {};
 }
@@ -126,23 +128,32 @@ Result<std::pair<std::string, std::optional<std::int64_t>>> taken_back(const dom
 
 // The members' usual orders derived again (sqlite_usual_order.h has the rule): of their last
 // kUsualOrderPurchases purchases not taken back in full, the product in the most of them (at
-// least kUsualOrderMinPurchases); ties to the most recent, then the first by name. Insertion
-// order breaks ties between purchases of one instant, as SQLite's rowid does: events.seq.
+// least kUsualOrderMinPurchases); ties to the most recent, then the first by name. One
+// statement for all the members, not a subquery per member: while a new database's tables
+// have no statistics yet (autovacuum analyzes after its first minute) the planner scans
+// them, and a scan per member grew a batch to seconds; this way it is one scan at worst.
+// purchases.seq (insertion order) breaks ties between purchases of one instant, as SQLite's
+// rowid does.
 Result<void> update_usual_orders(Connection& db, std::span<const std::int64_t> members) {
   if (members.empty()) return {};
   const std::string sql =
-      "UPDATE members m SET usual_order = u.product FROM (SELECT ids.id, ("
-      "  SELECT pp.product FROM (SELECT p.event_id, p.occurred_at FROM purchases p "
-      "    JOIN events e ON e.id = p.event_id WHERE p.member_id = ids.id "
-      "    AND NOT (p.refunded_cents > 0 AND p.refunded_cents >= p.amount_cents) "
-      "    ORDER BY p.occurred_at DESC, e.seq DESC LIMIT " +
+      "WITH recent AS (SELECT p.member_id, p.event_id, p.occurred_at, row_number() OVER ("
+      "    PARTITION BY p.member_id ORDER BY p.occurred_at DESC, p.seq DESC) AS rank "
+      "  FROM purchases p WHERE p.member_id = ANY($1::bigint[]) "
+      "  AND NOT (p.refunded_cents > 0 AND p.refunded_cents >= p.amount_cents)), "
+      "counted AS (SELECT r.member_id, pp.product, count(*) AS n, max(r.occurred_at) AS last "
+      "  FROM recent r JOIN purchase_products pp ON pp.event_id = r.event_id "
+      "  WHERE r.rank <= " +
       std::to_string(sqlite::kUsualOrderPurchases) +
-      ") AS recent JOIN purchase_products pp ON pp.event_id = recent.event_id "
-      "  GROUP BY pp.product HAVING count(*) >= " +
+      "  GROUP BY r.member_id, pp.product HAVING count(*) >= " +
       std::to_string(sqlite::kUsualOrderMinPurchases) +
-      "  ORDER BY count(*) DESC, max(recent.occurred_at) DESC, pp.product LIMIT 1) AS product "
-      "  FROM unnest($1::bigint[]) AS ids(id)) u "
-      "WHERE m.id = u.id AND m.erased_at IS NULL AND m.usual_order IS DISTINCT FROM u.product";
+      "), best AS (SELECT DISTINCT ON (member_id) member_id, product FROM counted "
+      "  ORDER BY member_id, n DESC, last DESC, product) "
+      "UPDATE members m SET usual_order = u.product FROM ("
+      "  SELECT ids.id, best.product FROM unnest($1::bigint[]) AS ids(id) "
+      "  LEFT JOIN best ON best.member_id = ids.id) u "
+      "WHERE m.id = u.id AND m.id = ANY($1::bigint[]) AND m.erased_at IS NULL "
+      "AND m.usual_order IS DISTINCT FROM u.product";
   RAPPORT_TRY_VOID(db.exec(sql, {param(id_array(members))}));
   return {};
 }

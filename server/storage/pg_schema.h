@@ -170,7 +170,10 @@ CREATE TABLE purchases (
   amount_cents   BIGINT NOT NULL,
   margin_cents   BIGINT,
   refunded_cents BIGINT NOT NULL DEFAULT 0,
-  occurred_at    TEXT COLLATE "C" NOT NULL
+  occurred_at    TEXT COLLATE "C" NOT NULL,
+  -- Insertion order, as SQLite's rowid: the usual order's tie-break between purchases of
+  -- one instant.
+  seq            BIGINT GENERATED ALWAYS AS IDENTITY
 );
 CREATE INDEX purchases_member_day ON purchases(member_id, day);
 CREATE INDEX purchases_member_time ON purchases(member_id, occurred_at);
