@@ -127,6 +127,12 @@ class StorageCommands final : public StorageCli {
         break;
     }
     print_checks(*result);
+    if (!options.verify_only && !result->derived.empty()) {
+      std::cerr << "not copied, derived from other tables (rebuilt from them when PostgreSQL "
+                   "gets them):";
+      for (const auto& t : result->derived) std::cerr << " " << t.table;
+      std::cerr << "\n";
+    }
     if (!options.verify_only && !result->left_behind.empty()) {
       std::cerr << "left behind in " << options.from.string()
                 << " (PostgreSQL has no place for them yet; --allow-partial):\n";

@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <array>
 #include <map>
 #include <set>
 #include <system_error>
@@ -37,6 +38,14 @@ const char* describe(int value) {
   }
   return "unknown migration error";
 }
+
+// SQLite tables that only restate others: kept by triggers from members, purchases and the
+// points ledger (server migrations 22 and 23, whose own SQL rebuilds them from those), or a
+// cache of report pages refilled after each refresh. Never the only copy of anything, so
+// they are listed but never hold a migration back: their sources do, when they hold rows.
+constexpr std::array<std::string_view, 7> kDerivedTables{
+    "cohort_chain_days", "cohort_chain_months", "cohort_days", "cohort_months",
+    "member_rewards",    "report_cache",        "rewards_by_place"};
 
 constexpr std::size_t kCopyChunkBytes = 1 << 20;  // COPY data sent per PQputCopyData
 
@@ -147,6 +156,7 @@ Result<std::vector<SqliteColumn>> sqlite_columns(storage::Database& db, const st
 struct Plan {
   std::vector<Table> tables;  // the target's, in copy order
   std::vector<LeftBehind> left_behind;
+  std::vector<TableRows> derived;
 };
 
 // Matches the target's tables with the source's: what is copied, and what is left behind.
@@ -226,7 +236,12 @@ Result<Plan> make_plan(storage::Database& source, pg::Connection& target) {
   for (const auto& [name, rowid] : source_tables) {
     if (in_target.contains(name)) continue;
     RAPPORT_TRY(const auto rows, count_sqlite(source, "SELECT count(*) FROM " + chain::quote_identifier(name)));
-    if (rows > 0) plan.left_behind.push_back({name, std::nullopt, rows});
+    if (rows == 0) continue;
+    if (std::find(kDerivedTables.begin(), kDerivedTables.end(), name) != kDerivedTables.end()) {
+      plan.derived.push_back({name, rows});
+    } else {
+      plan.left_behind.push_back({name, std::nullopt, rows});
+    }
   }
   std::sort(plan.left_behind.begin(), plan.left_behind.end(),
             [](const LeftBehind& a, const LeftBehind& b) {
@@ -334,6 +349,7 @@ Result<ChainMigration> migrate_chain(const ChainMigrationOptions& options,
   RAPPORT_TRY(const auto plan, make_plan(source, target));
   ChainMigration result;
   result.left_behind = plan.left_behind;
+  result.derived = plan.derived;
   if (!options.verify_only) {
     RAPPORT_TRY(result.target_rows, non_empty_tables(target, plan));
     if (!result.target_rows.empty()) {

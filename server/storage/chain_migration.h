@@ -81,6 +81,9 @@ struct ChainMigration {
   MigrationRefusal refusal = MigrationRefusal::kNone;
   std::vector<TableRows> target_rows;   // kTargetNotEmpty
   std::vector<LeftBehind> left_behind;  // always, when any (copied around with allow_partial)
+  // SQLite tables (with rows) that only restate others (kept by triggers, caches): not
+  // copied and no reason to refuse; rebuilt from their sources where PostgreSQL gets them.
+  std::vector<TableRows> derived;
   std::vector<TableRows> copied;        // in the order copied; empty with verify_only
   std::vector<TableCheck> checks;       // every PostgreSQL table, unless refused
   [[nodiscard]] bool verified() const;  // not refused and every check matches
