@@ -47,11 +47,13 @@ class StorageCommands final : public StorageCli {
         "migrate",
         "Copy a chain from its SQLite file into an empty PostgreSQL database in one "
         "transaction, then verify row counts and a SHA-256 per table on both sides");
-    migrate_->add_option("--from", from_, "The SQLite database: sqlite:///path/rapport.db or a path")
+    migrate_
+        ->add_option("--from", from_, "The SQLite database: sqlite:///path/rapport.db or a path")
         ->required();
-    migrate_->add_option("--to", to_,
-                         "The PostgreSQL database: postgresql://user@host:5432/db or "
-                         "postgresql:///db?host=/run/postgresql")
+    migrate_
+        ->add_option("--to", to_,
+                     "The PostgreSQL database: postgresql://user@host:5432/db or "
+                     "postgresql:///db?host=/run/postgresql")
         ->required();
     migrate_->add_flag("--allow-partial", options_.allow_partial,
                        "Copy what PostgreSQL holds even when the SQLite file has data it has no "
@@ -148,7 +150,8 @@ class StorageCommands final : public StorageCli {
       std::cout << "verified: every table matches\n";
     } else {
       std::cout << "migrated and verified: every table matches. Point each server's "
-                   "`database` at " << to_ << "\n";
+                   "`database` at "
+                << to_ << "\n";
     }
     return 0;
   }

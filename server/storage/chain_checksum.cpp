@@ -40,7 +40,10 @@ class Ticker {
  public:
   Ticker(const MigrationProgress& progress, std::string_view stage, std::string_view table,
          std::int64_t total)
-      : progress_(progress), stage_(stage), table_(table), total_(total),
+      : progress_(progress),
+        stage_(stage),
+        table_(table),
+        total_(total),
         step_(std::max<std::int64_t>(1, total / 100)) {
     if (progress_) progress_(stage_, table_, 0, total_);
   }
@@ -141,8 +144,7 @@ std::string column_list(const Table& table) {
   return out;
 }
 
-std::optional<std::string> sqlite_value(const storage::Statement& row, int column,
-                                        ValueKind kind) {
+std::optional<std::string> sqlite_value(const storage::Statement& row, int column, ValueKind kind) {
   using Stored = storage::Statement::ColumnKind;
   const auto stored = row.column_kind(column);
   if (stored == Stored::kNull) return std::nullopt;

@@ -14,6 +14,7 @@
 #include <map>
 #include <set>
 #include <system_error>
+#include <tuple>
 
 #include "server/storage/chain_tables.h"
 #include "server/storage/pg_connection.h"
@@ -44,7 +45,7 @@ const char* describe(int value) {
 // cache of report pages refilled after each refresh. Never the only copy of anything, so
 // they are listed but never hold a migration back: their sources do, when they hold rows.
 constexpr std::array<std::string_view, 7> kDerivedTables{
-    "cohort_chain_days", "cohort_chain_months", "cohort_days", "cohort_months",
+    "cohort_chain_days", "cohort_chain_months", "cohort_days",     "cohort_months",
     "member_rewards",    "report_cache",        "rewards_by_place"};
 
 constexpr std::size_t kCopyChunkBytes = 1 << 20;  // COPY data sent per PQputCopyData
@@ -118,13 +119,14 @@ Result<std::vector<std::pair<std::string, std::vector<PgColumn>>>> target_tables
 }
 
 Result<std::map<std::string, std::vector<std::string>>> primary_keys(pg::Connection& target) {
-  RAPPORT_TRY(const auto rows,
-              target.exec("SELECT t.relname::text, a.attname::text FROM pg_index i "
-                          "JOIN pg_class t ON t.oid = i.indrelid "
-                          "JOIN pg_attribute a ON a.attrelid = i.indrelid AND "
-                          "a.attnum = ANY(i.indkey) "
-                          "WHERE i.indisprimary AND t.relnamespace = current_schema()::regnamespace "
-                          "ORDER BY t.relname, array_position(i.indkey::int2[], a.attnum)"));
+  RAPPORT_TRY(
+      const auto rows,
+      target.exec("SELECT t.relname::text, a.attname::text FROM pg_index i "
+                  "JOIN pg_class t ON t.oid = i.indrelid "
+                  "JOIN pg_attribute a ON a.attrelid = i.indrelid AND "
+                  "a.attnum = ANY(i.indkey) "
+                  "WHERE i.indisprimary AND t.relnamespace = current_schema()::regnamespace "
+                  "ORDER BY t.relname, array_position(i.indkey::int2[], a.attnum)"));
   std::map<std::string, std::vector<std::string>> keys;
   for (std::size_t r = 0; r < rows.size(); ++r) keys[rows.text(r, 0)].push_back(rows.text(r, 1));
   return keys;
@@ -153,6 +155,79 @@ Result<std::vector<SqliteColumn>> sqlite_columns(storage::Database& db, const st
   return columns;
 }
 
+// The source's tables (but SQLite's own): name -> whether it is a rowid table.
+Result<std::map<std::string, bool>> source_tables(storage::Database& source) {
+  RAPPORT_TRY(auto listed, source.prepare("SELECT name, sql LIKE '%WITHOUT ROWID%' "
+                                          "FROM sqlite_master WHERE type = 'table' AND "
+                                          "name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name"));
+  std::map<std::string, bool> tables;
+  for (;;) {
+    RAPPORT_TRY(const bool row, listed.step());
+    if (!row) break;
+    tables[listed.column_text(0)] = listed.column_int64(1) == 0;
+  }
+  return tables;
+}
+
+bool has_column(const std::vector<SqliteColumn>& columns, const std::string& name) {
+  return std::any_of(columns.begin(), columns.end(),
+                     [&](const SqliteColumn& c) { return c.name == name; });
+}
+
+// A target table and its SQLite namesake: the columns copied, in the target's order, and
+// the order rows are compared in. kSchemaMismatch when the target needs a column SQLite
+// lacks (one with a default, such as cards.issue_order, PostgreSQL fills itself: numbered
+// in the rowid order copied, as SQLite orders a member's cards).
+Result<Table> match_table(const std::string& name, const std::vector<PgColumn>& pg_columns,
+                          const std::vector<SqliteColumn>& source_columns,
+                          const std::vector<std::string>* key) {
+  Table table;
+  table.name = name;
+  for (const auto& column : pg_columns) {
+    if (has_column(source_columns, column.name)) {
+      table.columns.push_back({column.name, column.kind});
+    } else if (!column.defaulted) {
+      spdlog::error("storage migrate: PostgreSQL column {}.{} has no SQLite counterpart", name,
+                    column.name);
+      return MigrationErrc::kSchemaMismatch;
+    }
+  }
+  if (key != nullptr) {
+    table.order_by = *key;
+  } else {
+    for (const auto& column : table.columns) table.order_by.push_back(column.name);
+  }
+  for (const auto& column : table.order_by) {
+    if (!has_column(source_columns, column)) {
+      spdlog::error("storage migrate: the key column {}.{} is not on SQLite", name, column);
+      return MigrationErrc::kSchemaMismatch;
+    }
+  }
+  return table;
+}
+
+// The columns of `table` only SQLite has, where a row holds something other than NULL or
+// the column's default.
+Result<void> add_left_behind_columns(storage::Database& source, const std::string& table,
+                                     const std::vector<SqliteColumn>& source_columns,
+                                     const std::vector<PgColumn>& pg_columns,
+                                     std::vector<LeftBehind>& left_behind) {
+  for (const auto& column : source_columns) {
+    if (std::any_of(pg_columns.begin(), pg_columns.end(),
+                    [&](const PgColumn& c) { return c.name == column.name; })) {
+      continue;
+    }
+    const auto name = chain::quote_identifier(column.name);
+    std::string sql = "SELECT count(*) FROM " + chain::quote_identifier(table) + " WHERE " + name +
+                      " IS NOT NULL";
+    // The default as the schema wrote it: our own migrations' text, not input.
+    if (column.default_sql) sql += " AND " + name + " IS NOT (" + *column.default_sql + ")";
+    RAPPORT_TRY(const auto rows, count_sqlite(source, sql));
+    if (rows > 0) left_behind.push_back({table, column.name, rows});
+  }
+  return {};
+}
+
 struct Plan {
   std::vector<Table> tables;  // the target's, in copy order
   std::vector<LeftBehind> left_behind;
@@ -163,79 +238,32 @@ struct Plan {
 Result<Plan> make_plan(storage::Database& source, pg::Connection& target) {
   RAPPORT_TRY(const auto target_list, target_tables(target));
   RAPPORT_TRY(const auto keys, primary_keys(target));
-  RAPPORT_TRY(auto listed, source.prepare("SELECT name, sql LIKE '%WITHOUT ROWID%' "
-                                          "FROM sqlite_master WHERE type = 'table' AND "
-                                          "name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name"));
-  std::map<std::string, bool> source_tables;  // name -> a rowid table
-  for (;;) {
-    RAPPORT_TRY(const bool row, listed.step());
-    if (!row) break;
-    source_tables[listed.column_text(0)] = listed.column_int64(1) == 0;
-  }
-
+  RAPPORT_TRY(const auto sources, source_tables(source));
   Plan plan;
   std::set<std::string> in_target;
   for (const auto& [name, pg_columns] : target_list) {
     in_target.insert(name);
-    Table table;
-    table.name = name;
-    const auto found = source_tables.find(name);
-    std::vector<SqliteColumn> source_columns;
-    if (found != source_tables.end()) {
-      table.sqlite_rowid = found->second;
-      RAPPORT_TRY(source_columns, sqlite_columns(source, name));
-      RAPPORT_TRY(table.source_rows,
-                  count_sqlite(source, "SELECT count(*) FROM " + chain::quote_identifier(name)));
-    }
-    const auto has = [&](const std::string& column) {
-      return std::any_of(source_columns.begin(), source_columns.end(),
-                         [&](const SqliteColumn& c) { return c.name == column; });
-    };
-    for (const auto& column : pg_columns) {
-      if (has(column.name)) {
-        table.columns.push_back({column.name, column.kind});
-      } else if (!column.defaulted) {
-        spdlog::error("storage migrate: PostgreSQL column {}.{} has no SQLite counterpart", name,
-                      column.name);
-        return MigrationErrc::kSchemaMismatch;
-      }  // else PostgreSQL fills it (cards.issue_order: in the rowid order copied)
-    }
-    const auto key = keys.find(name);
-    if (key != keys.end()) {
-      table.order_by = key->second;
-    } else {
-      for (const auto& column : table.columns) table.order_by.push_back(column.name);
-    }
-    for (const auto& column : table.order_by) {
-      if (!has(column) && found != source_tables.end()) {
-        spdlog::error("storage migrate: the key column {}.{} is not on SQLite", name, column);
-        return MigrationErrc::kSchemaMismatch;
-      }
-    }
-    // Columns only SQLite has, holding something other than NULL or their default.
-    for (const auto& column : source_columns) {
-      if (std::any_of(pg_columns.begin(), pg_columns.end(),
-                      [&](const PgColumn& c) { return c.name == column.name; })) {
-        continue;
-      }
-      std::string sql = "SELECT count(*) FROM " + chain::quote_identifier(name) + " WHERE " +
-                        chain::quote_identifier(column.name) + " IS NOT NULL";
-      // The default as the schema wrote it (our own migrations, not input).
-      if (column.default_sql) sql += " AND " + chain::quote_identifier(column.name) + " IS NOT (" +
-                                     *column.default_sql + ")";
-      RAPPORT_TRY(const auto rows, count_sqlite(source, sql));
-      if (rows > 0) plan.left_behind.push_back({name, column.name, rows});
-    }
-    if (found == source_tables.end()) {
+    const auto found = sources.find(name);
+    if (found == sources.end()) {
       // A PostgreSQL-only table: nothing to copy, and nothing to compare it with.
       spdlog::warn("storage migrate: the SQLite file has no table {}", name);
       continue;
     }
+    RAPPORT_TRY(const auto source_columns, sqlite_columns(source, name));
+    const auto key = keys.find(name);
+    RAPPORT_TRY(auto table, match_table(name, pg_columns, source_columns,
+                                        key == keys.end() ? nullptr : &key->second));
+    table.sqlite_rowid = found->second;
+    RAPPORT_TRY(table.source_rows,
+                count_sqlite(source, "SELECT count(*) FROM " + chain::quote_identifier(name)));
+    RAPPORT_TRY_VOID(
+        add_left_behind_columns(source, name, source_columns, pg_columns, plan.left_behind));
     plan.tables.push_back(std::move(table));
   }
-  for (const auto& [name, rowid] : source_tables) {
+  for (const auto& [name, rowid] : sources) {
     if (in_target.contains(name)) continue;
-    RAPPORT_TRY(const auto rows, count_sqlite(source, "SELECT count(*) FROM " + chain::quote_identifier(name)));
+    RAPPORT_TRY(const auto rows,
+                count_sqlite(source, "SELECT count(*) FROM " + chain::quote_identifier(name)));
     if (rows == 0) continue;
     if (std::find(kDerivedTables.begin(), kDerivedTables.end(), name) != kDerivedTables.end()) {
       plan.derived.push_back({name, rows});
@@ -253,7 +281,8 @@ Result<Plan> make_plan(storage::Database& source, pg::Connection& target) {
 Result<std::vector<TableRows>> non_empty_tables(pg::Connection& target, const Plan& plan) {
   std::vector<TableRows> found;
   for (const auto& table : plan.tables) {
-    RAPPORT_TRY(const auto rows, target.exec("SELECT count(*) FROM " + chain::quote_identifier(table.name)));
+    RAPPORT_TRY(const auto rows,
+                target.exec("SELECT count(*) FROM " + chain::quote_identifier(table.name)));
     if (const auto n = rows.int64(0, 0); n > 0) found.push_back({table.name, n});
   }
   return found;
@@ -262,9 +291,9 @@ Result<std::vector<TableRows>> non_empty_tables(pg::Connection& target, const Pl
 Result<std::int64_t> copy_table(storage::Database& source, pg::Connection& target,
                                 const Table& table, const MigrationProgress& progress) {
   const auto columns = chain::column_list(table);
-  RAPPORT_TRY(auto stmt, source.prepare("SELECT " + columns + " FROM " +
-                                        chain::quote_identifier(table.name) +
-                                        (table.sqlite_rowid ? " ORDER BY rowid" : "")));
+  RAPPORT_TRY(auto stmt,
+              source.prepare("SELECT " + columns + " FROM " + chain::quote_identifier(table.name) +
+                             (table.sqlite_rowid ? " ORDER BY rowid" : "")));
   std::int64_t done = 0;
   const auto step = std::max<std::int64_t>(1, table.source_rows / 100);
   if (progress) progress("copying", table.name, 0, table.source_rows);
@@ -275,18 +304,17 @@ Result<std::int64_t> copy_table(storage::Database& source, pg::Connection& targe
       for (std::size_t c = 0; c < table.columns.size(); ++c) {
         if (c > 0) buffer += '\t';
         const auto value = chain::sqlite_value(stmt, static_cast<int>(c), table.columns[c].kind);
-        pg::append_copy_field(buffer, value ? std::optional<std::string_view>(*value)
-                                            : std::nullopt);
+        pg::append_copy_field(buffer,
+                              value ? std::optional<std::string_view>(*value) : std::nullopt);
       }
       buffer += '\n';
       if (++done % step == 0 && progress) progress("copying", table.name, done, table.source_rows);
     }
     return true;
   };
-  RAPPORT_TRY(const auto copied,
-              target.copy_in("COPY " + chain::quote_identifier(table.name) + " (" + columns +
-                                 ") FROM STDIN",
-                             rows));
+  RAPPORT_TRY(const auto copied, target.copy_in("COPY " + chain::quote_identifier(table.name) +
+                                                    " (" + columns + ") FROM STDIN",
+                                                rows));
   if (progress) progress("copied", table.name, copied, table.source_rows);
   return copied;
 }
@@ -300,13 +328,15 @@ Result<void> advance_sequences(pg::Connection& target) {
   for (std::size_t r = 0; r < identities.size(); ++r) {
     const auto table = chain::quote_identifier(identities.text(r, 0));
     const auto column = chain::quote_identifier(identities.text(r, 1));
-    RAPPORT_TRY_VOID(target.exec("SELECT setval(pg_get_serial_sequence($1, $2), "
-                                 "coalesce((SELECT max(" + column + ") FROM " + table +
-                                     "), 0) + 1, false)",
-                                 {pg::param(table), pg::param(identities.text(r, 1))}));
+    RAPPORT_TRY_VOID(
+        target.exec("SELECT setval(pg_get_serial_sequence($1, $2), "
+                    "coalesce((SELECT max(" +
+                        column + ") FROM " + table + "), 0) + 1, false)",
+                    {pg::param(table), pg::param(identities.text(r, 1))}));
   }
-  RAPPORT_TRY_VOID(target.exec("SELECT setval('member_change_seq', "
-                               "coalesce((SELECT max(changed_seq) FROM members), 0) + 1, false)"));
+  RAPPORT_TRY_VOID(
+      target.exec("SELECT setval('member_change_seq', "
+                  "coalesce((SELECT max(changed_seq) FROM members), 0) + 1, false)"));
   return {};
 }
 

@@ -54,8 +54,8 @@ struct Table {
 // also PostgreSQL's input form of the value, so the copy sends exactly what is hashed.
 [[nodiscard]] std::optional<std::string> sqlite_value(const storage::Statement& row, int column,
                                                       ValueKind kind);
-[[nodiscard]] std::optional<std::string> pg_value(const pg::Rows& rows, std::size_t row,
-                                                  int column, ValueKind kind);
+[[nodiscard]] std::optional<std::string> pg_value(const pg::Rows& rows, std::size_t row, int column,
+                                                  ValueKind kind);
 
 // Counts and hashes every table on both sides, rows in `order_by` order. Requires: `source`
 // inside a read transaction (one snapshot for every table); the target's reads run in one

@@ -44,11 +44,20 @@ void append_copy_field(std::string& row, const std::optional<std::string_view>& 
   }
   for (const char c : *value) {
     switch (c) {
-      case '\\': row += "\\\\"; break;
-      case '\t': row += "\\t"; break;
-      case '\n': row += "\\n"; break;
-      case '\r': row += "\\r"; break;
-      default: row += c;
+      case '\\':
+        row += "\\\\";
+        break;
+      case '\t':
+        row += "\\t";
+        break;
+      case '\n':
+        row += "\\n";
+        break;
+      case '\r':
+        row += "\\r";
+        break;
+      default:
+        row += c;
     }
   }
 }

@@ -5,13 +5,14 @@
 // then read back with each side's own SQL; and every refusal: a target that holds data,
 // data PostgreSQL has no place for, a row changed after the copy.
 
+#include "server/storage/chain_migration.h"
+
 #include <algorithm>
 #include <chrono>
 #include <string>
 #include <vector>
 
 #include "server/seed_chain.h"
-#include "server/storage/chain_migration.h"
 #include "server/storage/pg_connection.h"
 #include "server/storage/pg_errc.h"
 #include "server/storage/sqlite_schema.h"
@@ -52,8 +53,8 @@ struct Chain {
       REQUIRE(server::refresh_values(*store, {}, kEnd));
     }
     auto db = open();
-    auto add_store = db.prepare("INSERT INTO stores (id, name, region) VALUES ('S9', ?1, NULL)")
-                         .value();
+    auto add_store =
+        db.prepare("INSERT INTO stores (id, name, region) VALUES ('S9', ?1, NULL)").value();
     add_store.bind(1, kAwkward);
     REQUIRE(add_store.run());
     auto note = db.prepare(
@@ -103,8 +104,7 @@ std::vector<std::string> sqlite_rows(const Chain& chain, const std::string& sql)
   return rows;
 }
 
-std::vector<std::string> pg_rows(const std::string& url, const std::string& sql,
-                                 int columns) {
+std::vector<std::string> pg_rows(const std::string& url, const std::string& sql, int columns) {
   auto db = server::pg::Connection::open(url).value();
   const auto result = db.exec(sql).value();
   std::vector<std::string> rows;
@@ -127,8 +127,7 @@ const server::TableCheck* check_of(const server::ChainMigration& m, const std::s
 
 }  // namespace
 
-TEST_CASE("a seeded chain is copied to PostgreSQL with equal counts and checksums",
-          "[migration]") {
+TEST_CASE("a seeded chain is copied to PostgreSQL with equal counts and checksums", "[migration]") {
   const Chain chain;
   const auto url = PgCluster::shared().fresh_database();
   auto o = options(chain, url);
@@ -175,10 +174,12 @@ TEST_CASE("a seeded chain is copied to PostgreSQL with equal counts and checksum
         sqlite_rows(chain, "SELECT id, name, region FROM stores ORDER BY id"));
   CHECK(pg_rows(url, "SELECT text FROM notes", 1) == std::vector<std::string>{kAwkward});
   // Reals survive exactly: the same doubles, summed in the same order.
-  CHECK(pg_rows(url, "SELECT count(rhythm_days), value_tier FROM members GROUP BY value_tier "
-                     "ORDER BY value_tier NULLS FIRST", 2) ==
-        sqlite_rows(chain, "SELECT count(rhythm_days), value_tier FROM members "
-                           "GROUP BY value_tier ORDER BY value_tier"));
+  CHECK(pg_rows(url,
+                "SELECT count(rhythm_days), value_tier FROM members GROUP BY value_tier "
+                "ORDER BY value_tier NULLS FIRST",
+                2) == sqlite_rows(chain,
+                                  "SELECT count(rhythm_days), value_tier FROM members "
+                                  "GROUP BY value_tier ORDER BY value_tier"));
 
   // Numbering continues after the copied rows, as it would have on SQLite.
   auto db = server::pg::Connection::open(url).value();
@@ -190,9 +191,10 @@ TEST_CASE("a seeded chain is copied to PostgreSQL with equal counts and checksum
                 "(SELECT max(changed_seq) FROM members WHERE id < 301)")
             .value()
             .boolean(0, 0));
-  const auto next_seq = db.exec("INSERT INTO events (id, kind, terminal_id, store_id, "
-                                "card_token, occurred_at, received_at, payload) VALUES "
-                                "('new', 'visit', 'T1', 'S1', 't', 'x', 'x', '{}') RETURNING seq")
+  const auto next_seq = db.exec(
+                              "INSERT INTO events (id, kind, terminal_id, store_id, "
+                              "card_token, occurred_at, received_at, payload) VALUES "
+                              "('new', 'visit', 'T1', 'S1', 't', 'x', 'x', '{}') RETURNING seq")
                             .value()
                             .int64(0, 0);
   CHECK(next_seq == source_count(chain, "events") + 1);
@@ -253,8 +255,7 @@ TEST_CASE("a row changed on PostgreSQL after the copy is a checksum mismatch", "
   CHECK(check_of(again, "card_alerts")->rows_from == 1);
 }
 
-TEST_CASE("data PostgreSQL has no place for is refused unless allowed, and listed",
-          "[migration]") {
+TEST_CASE("data PostgreSQL has no place for is refused unless allowed, and listed", "[migration]") {
   const Chain chain;
   const auto url = PgCluster::shared().fresh_database();
   const auto refused = server::migrate_chain(options(chain, url));
@@ -315,9 +316,7 @@ TEST_CASE("a missing source or an unreachable PostgreSQL is an error naming it",
   CHECK(missing.error() == server::MigrationErrc::kSourceMissing);
   CHECK_FALSE(std::filesystem::exists(o.from));  // not created by the attempt
 
-  {
-    auto store = server::open_sqlite_store(dir / "rapport.db").value();
-  }
+  { auto store = server::open_sqlite_store(dir / "rapport.db").value(); }
   o.from = dir / "rapport.db";
   o.to = "postgresql:///chain?host=" + (dir / "no-server").string() + "&connect_timeout=2";
   const auto unreachable = server::migrate_chain(o);
