@@ -2,6 +2,7 @@
 #include "server/ctl/storage_cli.h"
 
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <string>
@@ -146,6 +147,16 @@ class StorageCommands final : public StorageCli {
                    "otherwise drop the PostgreSQL database and migrate again.\n";
       return 1;
     }
+    std::int64_t copied = 0;
+    for (const auto& t : result->copied) copied += t.rows;
+    const auto seconds = [](std::chrono::milliseconds ms) {
+      return static_cast<double>(ms.count()) / 1000.0;
+    };
+    if (!options.verify_only) {
+      std::fprintf(stderr, "copied %lld rows in %.1f s; ", static_cast<long long>(copied),
+                   seconds(result->copy_time));
+    }
+    std::fprintf(stderr, "verified in %.1f s\n", seconds(result->verify_time));
     if (options.verify_only) {
       std::cout << "verified: every table matches\n";
     } else {

@@ -340,6 +340,11 @@ Result<void> advance_sequences(pg::Connection& target) {
   return {};
 }
 
+std::chrono::milliseconds since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                               start);
+}
+
 // The source's read transaction: one snapshot for the plan, the copy and the verification.
 class ReadSnapshot {
  public:
@@ -390,6 +395,7 @@ Result<ChainMigration> migrate_chain(const ChainMigrationOptions& options,
       result.refusal = MigrationRefusal::kLeftBehind;
       return result;
     }
+    const auto copy_start = std::chrono::steady_clock::now();
     RAPPORT_TRY(auto copy, pg::Transaction::begin(target));
     for (const auto& table : plan.tables) {
       RAPPORT_TRY(const auto rows, copy_table(source, target, table, progress));
@@ -397,8 +403,11 @@ Result<ChainMigration> migrate_chain(const ChainMigrationOptions& options,
     }
     RAPPORT_TRY_VOID(advance_sequences(target));
     RAPPORT_TRY_VOID(copy.commit());
+    result.copy_time = since(copy_start);
   }
+  const auto verify_start = std::chrono::steady_clock::now();
   RAPPORT_TRY(result.checks, chain::check_tables(source, target, plan.tables, progress));
+  result.verify_time = since(verify_start);
   return result;
 }
 

@@ -12,6 +12,7 @@
 
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -86,6 +87,8 @@ struct ChainMigration {
   std::vector<TableRows> derived;
   std::vector<TableRows> copied;        // in the order copied; empty with verify_only
   std::vector<TableCheck> checks;       // every PostgreSQL table, unless refused
+  std::chrono::milliseconds copy_time{0};    // from BEGIN to COMMIT on PostgreSQL
+  std::chrono::milliseconds verify_time{0};  // both sides read and hashed
   [[nodiscard]] bool verified() const;  // not refused and every check matches
 };
 
