@@ -11,6 +11,7 @@
 #include "server/storage/chain_migration.h"
 #include "server/storage/pg_errc.h"
 #include "server/storage/store_url.h"
+#include "shared/storage/storage_errc.h"
 
 namespace rapport::ctl {
 namespace {
@@ -175,6 +176,10 @@ class StorageCommands final : public StorageCli {
       std::cerr << "error: cannot connect to PostgreSQL (reason above): check --to, that the "
                    "server runs and accepts this user, and that the database exists "
                    "(createdb)\n";
+    } else if (error == storage::StorageErrc::kConstraint) {
+      std::cerr << "error: PostgreSQL refused a row of the SQLite file (the table, row and rule "
+                   "are above); nothing was committed. Fix that row in the SQLite file (stop "
+                   "the servers first) and migrate again.\n";
     } else {
       std::cerr << "error: the migration failed, nothing was committed to PostgreSQL: "
                 << error.message() << "\n";

@@ -312,11 +312,15 @@ Result<std::int64_t> copy_table(storage::Database& source, pg::Connection& targe
     }
     return true;
   };
-  RAPPORT_TRY(const auto copied, target.copy_in("COPY " + chain::quote_identifier(table.name) +
-                                                    " (" + columns + ") FROM STDIN",
-                                                rows));
-  if (progress) progress("copied", table.name, copied, table.source_rows);
-  return copied;
+  const auto copied = target.copy_in(
+      "COPY " + chain::quote_identifier(table.name) + " (" + columns + ") FROM STDIN", rows);
+  if (!copied) {
+    spdlog::error("storage migrate: copying table {} failed: {}", table.name,
+                  copied.error().message());
+    return copied.error();
+  }
+  if (progress) progress("copied", table.name, *copied, table.source_rows);
+  return *copied;
 }
 
 // Identity columns and member_change_seq continue after the copied values, as SQLite's

@@ -228,6 +228,8 @@ Result<std::int64_t> Connection::copy_in(std::string_view sql, const CopyRows& r
     const PGresult* raw = outcome.owned_->result;
     if (raw != nullptr && PQresultStatus(raw) == PGRES_COMMAND_OK) return outcome.affected();
     if (cancel != nullptr) return PgErrc::kQuery;  // replaced by the caller's own error
+    // Unlike a duplicate event, a refused row in a bulk load is news: say which and why.
+    if (raw != nullptr) spdlog::warn("PostgreSQL: COPY failed: {}", PQresultErrorMessage(raw));
     return failure(raw, sql);
   };
   std::string buffer;

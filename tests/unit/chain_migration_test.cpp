@@ -19,6 +19,7 @@
 #include "server/storage/store_url.h"
 #include "server/value_refresh.h"
 #include "shared/storage/database.h"
+#include "shared/storage/storage_errc.h"
 #include "tests/support/catch_result.h"
 #include "tests/support/pg_cluster.h"
 #include "tests/support/temp_dir.h"
@@ -304,6 +305,35 @@ TEST_CASE("a chain PostgreSQL holds whole migrates without --allow-partial", "[m
   CHECK(std::find(derived.begin(), derived.end(), "member_rewards") != derived.end());
   CHECK(pg_rows(url, "SELECT id, name, birth_date FROM members ORDER BY id", 3) ==
         std::vector<std::string>{"1|Ada Lovelace|1815-12-10", "2|Charles Babbage|NULL"});
+}
+
+TEST_CASE("a row PostgreSQL refuses fails the whole copy and leaves the target empty",
+          "[migration]") {
+  testing::TempDir dir;
+  const auto file = dir / "rapport.db";
+  {
+    auto store = server::open_sqlite_store(file).value();
+    REQUIRE(store->add_store("S1", "High Street"));
+    REQUIRE(store->add_member({"Ada Lovelace", "S1", "1815-12-10"}));
+  }
+  {
+    // A card of no member: SQLite lets it in with its foreign keys off, PostgreSQL never.
+    auto db = storage::Database::open(file, server::kSqliteMigrations).value();
+    REQUIRE(db.execute("PRAGMA foreign_keys = OFF"));
+    REQUIRE(
+        db.execute("INSERT INTO cards (token, member_id, last4, issued_at) "
+                   "VALUES ('orphan', 99, '0000', '2026-11-27T10:00:00Z')"));
+  }
+  const auto url = PgCluster::shared().fresh_database();
+  server::ChainMigrationOptions o;
+  o.from = file;
+  o.to = url;
+  const auto failed = server::migrate_chain(o);
+  REQUIRE_FALSE(failed);
+  CHECK(failed.error() == storage::StorageErrc::kConstraint);
+  // Stores and members were copied before cards, in the same transaction: gone with it.
+  CHECK(pg_rows(url, "SELECT (SELECT count(*) FROM stores) + (SELECT count(*) FROM members)", 1) ==
+        std::vector<std::string>{"0"});
 }
 
 TEST_CASE("a missing source or an unreachable PostgreSQL is an error naming it", "[migration]") {
