@@ -142,6 +142,13 @@ class StorageCommands final : public StorageCli {
                 << " (PostgreSQL has no place for them yet; --allow-partial):\n";
       for (const auto& left : result->left_behind) std::cerr << "  " << describe(left) << "\n";
     }
+    if (result->source_changed) {
+      std::cerr << "error: another program wrote to " << options.from.string()
+                << " during the migration; its writes are not in PostgreSQL. Stop every "
+                   "rapport-server on the file, then migrate again into a new, empty "
+                   "database.\n";
+      return 1;
+    }
     if (!result->verified()) {
       std::cerr << "error: the databases differ in the tables marked MISMATCH. If a server "
                    "wrote to either meanwhile, stop it and run with --verify-only again; "

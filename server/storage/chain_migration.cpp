@@ -361,28 +361,15 @@ class ReadSnapshot {
   storage::Database& db_;
 };
 
-}  // namespace
-
-const boost::system::error_category& migration_category() noexcept {
-  static const NamedErrorCategory category("rapport.migration", &describe);
-  return category;
+// Changes whenever another connection commits to the file (SQLite's PRAGMA data_version).
+Result<std::int64_t> data_version(storage::Database& source) {
+  return count_sqlite(source, "PRAGMA data_version");
 }
 
-bool ChainMigration::verified() const {
-  return refusal == MigrationRefusal::kNone &&
-         std::all_of(checks.begin(), checks.end(), [](const TableCheck& c) { return c.matches(); });
-}
-
-Result<ChainMigration> migrate_chain(const ChainMigrationOptions& options,
-                                     const MigrationProgress& progress) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(options.from, ec)) return MigrationErrc::kSourceMissing;
-  storage::OpenOptions open;
-  open.create_if_missing = false;
-  RAPPORT_TRY(auto source, storage::Database::open(options.from, kSqliteMigrations, open));
-  RAPPORT_TRY(auto target, pg::Connection::open(options.to));
-  RAPPORT_TRY_VOID(pg::migrate(target));
-
+// The plan, the copy and the verification, all in one read transaction of the source.
+Result<ChainMigration> copy_and_verify(storage::Database& source, pg::Connection& target,
+                                       const ChainMigrationOptions& options,
+                                       const MigrationProgress& progress) {
   RAPPORT_TRY_VOID(source.execute("BEGIN"));
   const ReadSnapshot snapshot(source);
   RAPPORT_TRY(const auto plan, make_plan(source, target));
@@ -412,6 +399,33 @@ Result<ChainMigration> migrate_chain(const ChainMigrationOptions& options,
   const auto verify_start = std::chrono::steady_clock::now();
   RAPPORT_TRY(result.checks, chain::check_tables(source, target, plan.tables, progress));
   result.verify_time = since(verify_start);
+  return result;
+}
+}  // namespace
+
+const boost::system::error_category& migration_category() noexcept {
+  static const NamedErrorCategory category("rapport.migration", &describe);
+  return category;
+}
+
+bool ChainMigration::verified() const {
+  return refusal == MigrationRefusal::kNone && !source_changed &&
+         std::all_of(checks.begin(), checks.end(), [](const TableCheck& c) { return c.matches(); });
+}
+
+Result<ChainMigration> migrate_chain(const ChainMigrationOptions& options,
+                                     const MigrationProgress& progress) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(options.from, ec)) return MigrationErrc::kSourceMissing;
+  storage::OpenOptions open;
+  open.create_if_missing = false;
+  RAPPORT_TRY(auto source, storage::Database::open(options.from, kSqliteMigrations, open));
+  RAPPORT_TRY(auto target, pg::Connection::open(options.to));
+  RAPPORT_TRY_VOID(pg::migrate(target));
+  RAPPORT_TRY(const auto version_before, data_version(source));
+  RAPPORT_TRY(auto result, copy_and_verify(source, target, options, progress));
+  RAPPORT_TRY(const auto version_after, data_version(source));
+  result.source_changed = version_after != version_before;
   return result;
 }
 

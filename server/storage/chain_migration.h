@@ -7,8 +7,10 @@
 // computed alike from both databases). What the PostgreSQL schema has no place for yet is
 // never dropped silently: it is refused, or with allow_partial copied around and listed.
 //
-// Thread-safety: one call at a time per target; the source may stay open elsewhere, but a
-// server writing to it meanwhile makes the verification fail (stop the servers first).
+// Thread-safety: one call at a time per target. The source is read in one transaction, so
+// the copy and its check see the file as it was when they began; a server writing to it
+// meanwhile is noticed (ChainMigration::source_changed) but its writes are not copied: stop
+// the servers first.
 
 #pragma once
 
@@ -85,11 +87,15 @@ struct ChainMigration {
   // SQLite tables (with rows) that only restate others (kept by triggers, caches): not
   // copied and no reason to refuse; rebuilt from their sources where PostgreSQL gets them.
   std::vector<TableRows> derived;
-  std::vector<TableRows> copied;        // in the order copied; empty with verify_only
-  std::vector<TableCheck> checks;       // every PostgreSQL table, unless refused
+  std::vector<TableRows> copied;   // in the order copied; empty with verify_only
+  std::vector<TableCheck> checks;  // every PostgreSQL table, unless refused
+  // Another connection wrote to the SQLite file meanwhile: the copy and its check are of
+  // the file as it was when they began, so those writes are not in PostgreSQL.
+  bool source_changed = false;
   std::chrono::milliseconds copy_time{0};    // from BEGIN to COMMIT on PostgreSQL
   std::chrono::milliseconds verify_time{0};  // both sides read and hashed
-  [[nodiscard]] bool verified() const;  // not refused and every check matches
+  // Not refused, the source unchanged meanwhile, and every check matches.
+  [[nodiscard]] bool verified() const;
 };
 
 // Per table: `done` of `total` rows, stage "copying", "verifying on SQLite" or "verifying on

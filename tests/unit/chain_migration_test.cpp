@@ -182,6 +182,36 @@ TEST_CASE("a seeded chain is copied to PostgreSQL with equal counts and checksum
                                   "SELECT count(rhythm_days), value_tier FROM members "
                                   "GROUP BY value_tier ORDER BY value_tier"));
 
+  // The server's own reads on PostgreSQL find members as the SQLite store does: a card's
+  // member with their visits, value, cards and notes (the noted member among them).
+  {
+    auto sqlite_store = server::open_sqlite_store(chain.file).value();
+    auto pg_store = server::open_pg_store(url).value();
+    const auto tokens =
+        sqlite_rows(chain,
+                    "SELECT token FROM cards WHERE rowid <= 5 OR member_id = (SELECT member_id "
+                    "FROM notes) ORDER BY rowid");
+    REQUIRE(tokens.size() >= 5);
+    for (const auto& token : tokens) {
+      INFO(token);
+      const auto want = sqlite_store->find_member_by_card(token).value();
+      const auto got = pg_store->find_member_by_card(token).value();
+      REQUIRE(want);
+      REQUIRE(got);
+      CHECK(got->id == want->id);
+      CHECK(got->name == want->name);
+      CHECK(got->home_store == want->home_store);
+      CHECK(got->birth_date == want->birth_date);
+      CHECK(got->visit_count == want->visit_count);
+      CHECK(got->last_visit == want->last_visit);
+      CHECK(got->value_tier == want->value_tier);
+      CHECK(got->at_risk == want->at_risk);
+      CHECK(got->rhythm_days == want->rhythm_days);
+      CHECK(got->cards.size() == want->cards.size());
+      CHECK(got->notes.size() == want->notes.size());
+    }
+  }
+
   // Numbering continues after the copied rows, as it would have on SQLite.
   auto db = server::pg::Connection::open(url).value();
   CHECK(db.exec("INSERT INTO members (name, home_store, created_at, changed_seq) VALUES "
@@ -334,6 +364,37 @@ TEST_CASE("a row PostgreSQL refuses fails the whole copy and leaves the target e
   // Stores and members were copied before cards, in the same transaction: gone with it.
   CHECK(pg_rows(url, "SELECT (SELECT count(*) FROM stores) + (SELECT count(*) FROM members)", 1) ==
         std::vector<std::string>{"0"});
+}
+
+TEST_CASE("a write to the SQLite file during the migration is noticed", "[migration]") {
+  testing::TempDir dir;
+  const auto file = dir / "rapport.db";
+  {
+    auto store = server::open_sqlite_store(file).value();
+    REQUIRE(store->add_store("S1", "High Street"));
+    REQUIRE(store->add_member({"Ada Lovelace", "S1", "1815-12-10"}));
+  }
+  server::ChainMigrationOptions o;
+  o.from = file;
+  o.to = PgCluster::shared().fresh_database();
+  // A server still running: it adds a store once the members are copied.
+  const auto writer = [&](std::string_view stage, std::string_view table, std::int64_t,
+                          std::int64_t) {
+    if (stage != "copied" || table != "members") return;
+    auto store = server::open_sqlite_store(file).value();
+    REQUIRE(store->add_store("S2", "Station Road"));
+  };
+  const auto migrated = server::migrate_chain(o, writer);
+  REQUIRE(migrated);
+  CHECK(migrated->source_changed);
+  CHECK_FALSE(migrated->verified());
+  // The copy and its check are of the file as it was: S2 is not in PostgreSQL.
+  CHECK(pg_rows(o.to, "SELECT id FROM stores ORDER BY id", 1) == std::vector<std::string>{"S1"});
+
+  o.verify_only = true;  // now the check sees S2 on SQLite only
+  const auto again = server::migrate_chain(o).value();
+  CHECK_FALSE(again.source_changed);
+  CHECK_FALSE(check_of(again, "stores")->matches());
 }
 
 TEST_CASE("a missing source or an unreachable PostgreSQL is an error naming it", "[migration]") {
