@@ -65,6 +65,9 @@ struct Chain {
                     .value();
     note.bind(1, kAwkward);
     REQUIRE(note.run());
+    // A referral by a member who enrolled later: checked by PostgreSQL at the end of the
+    // members' one COPY, so the order of rows within a table does not matter.
+    REQUIRE(db.execute("UPDATE members SET referred_by = 300 WHERE id = 1"));
     REQUIRE(db.execute(
         "INSERT INTO card_alerts (card_token, member_id, first_store, first_at, second_store, "
         "second_at, event_id, flagged_at) VALUES ('tok', NULL, 'S1', '2026-11-01T10:00:00Z', "
