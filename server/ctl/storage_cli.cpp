@@ -183,6 +183,10 @@ class StorageCommands final : public StorageCli {
       std::cerr << "error: cannot connect to PostgreSQL (reason above): check --to, that the "
                    "server runs and accepts this user, and that the database exists "
                    "(createdb)\n";
+    } else if (error == server::MigrationErrc::kTargetNotMigrated) {
+      std::cerr << "error: " << options.to
+                << " does not hold a migrated chain (no current Rapport schema), so there is "
+                   "nothing to verify: check --to, or migrate into it without --verify-only\n";
     } else if (error == storage::StorageErrc::kConstraint) {
       std::cerr << "error: PostgreSQL refused a row of the SQLite file (the table, row and rule "
                    "are above); nothing was committed. Fix that row in the SQLite file (stop "

@@ -36,6 +36,9 @@ const char* describe(int value) {
     case MigrationErrc::kSchemaMismatch:
       return "a PostgreSQL column has no SQLite counterpart (details in the log): this "
              "rapportctl's two schemas disagree; report it";
+    case MigrationErrc::kTargetNotMigrated:
+      return "the PostgreSQL database does not hold the current Rapport schema: nothing to "
+             "verify there (check --to, or migrate into it first)";
   }
   return "unknown migration error";
 }
@@ -361,6 +364,19 @@ class ReadSnapshot {
   storage::Database& db_;
 };
 
+// kTargetNotMigrated unless the target holds the last PostgreSQL migration (without one, a
+// verification would compare no tables and find nothing wrong).
+Result<void> require_current_schema(pg::Connection& target) {
+  RAPPORT_TRY(const auto found, target.exec("SELECT to_regclass('schema_version') IS NOT NULL"));
+  if (!found.boolean(0, 0)) return MigrationErrc::kTargetNotMigrated;
+  RAPPORT_TRY(const auto version,
+              target.exec("SELECT coalesce(max(version), 0) FROM schema_version"));
+  if (version.int64(0, 0) < pg::kPgMigrations.back().version) {
+    return MigrationErrc::kTargetNotMigrated;
+  }
+  return {};
+}
+
 // Changes whenever another connection commits to the file (SQLite's PRAGMA data_version).
 Result<std::int64_t> data_version(storage::Database& source) {
   return count_sqlite(source, "PRAGMA data_version");
@@ -421,7 +437,11 @@ Result<ChainMigration> migrate_chain(const ChainMigrationOptions& options,
   open.create_if_missing = false;
   RAPPORT_TRY(auto source, storage::Database::open(options.from, kSqliteMigrations, open));
   RAPPORT_TRY(auto target, pg::Connection::open(options.to));
-  RAPPORT_TRY_VOID(pg::migrate(target));
+  if (options.verify_only) {
+    RAPPORT_TRY_VOID(require_current_schema(target));  // and change nothing
+  } else {
+    RAPPORT_TRY_VOID(pg::migrate(target));
+  }
   RAPPORT_TRY(const auto version_before, data_version(source));
   RAPPORT_TRY(auto result, copy_and_verify(source, target, options, progress));
   RAPPORT_TRY(const auto version_after, data_version(source));

@@ -33,6 +33,7 @@ namespace rapport::server {
 enum class MigrationErrc {
   kSourceMissing = 1,  // no SQLite file at the source path
   kSchemaMismatch,     // a PostgreSQL column has no SQLite counterpart (a bug; logged by name)
+  kTargetNotMigrated,  // verify_only on a database without the current PostgreSQL schema
 };
 
 [[nodiscard]] const boost::system::error_category& migration_category() noexcept;
@@ -69,7 +70,7 @@ struct ChainMigrationOptions {
   std::filesystem::path from;  // the server's SQLite file (brought to its current schema)
   std::string to;              // a libpq URI (migrated to the current PostgreSQL schema)
   bool allow_partial = false;  // copy what PostgreSQL holds even when data is left behind
-  bool verify_only = false;    // copy nothing: compare what both hold now
+  bool verify_only = false;    // copy nothing, change nothing: compare what both hold now
 };
 
 // Why nothing was copied, when something was refused (an outcome, not a failure: the

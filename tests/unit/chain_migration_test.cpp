@@ -400,7 +400,8 @@ TEST_CASE("a write to the SQLite file during the migration is noticed", "[migrat
   CHECK_FALSE(check_of(again, "stores")->matches());
 }
 
-TEST_CASE("a missing source or an unreachable PostgreSQL is an error naming it", "[migration]") {
+TEST_CASE("a missing source, an unreachable PostgreSQL or one without a chain is an error",
+          "[migration]") {
   testing::TempDir dir;
   server::ChainMigrationOptions o;
   o.from = dir / "no-such.db";
@@ -412,6 +413,16 @@ TEST_CASE("a missing source or an unreachable PostgreSQL is an error naming it",
 
   { auto store = server::open_sqlite_store(dir / "rapport.db").value(); }
   o.from = dir / "rapport.db";
+  // --verify-only against a database that never held a chain: an error, not "all match".
+  o.verify_only = true;
+  const auto empty_url = PgCluster::shared().fresh_database();
+  o.to = empty_url;
+  const auto nothing = server::migrate_chain(o);
+  REQUIRE_FALSE(nothing);
+  CHECK(nothing.error() == server::MigrationErrc::kTargetNotMigrated);
+  CHECK(pg_rows(empty_url, "SELECT to_regclass('members') IS NULL", 1) ==
+        std::vector<std::string>{"t"});  // and it created nothing there
+  o.verify_only = false;
   o.to = "postgresql:///chain?host=" + (dir / "no-server").string() + "&connect_timeout=2";
   const auto unreachable = server::migrate_chain(o);
   REQUIRE_FALSE(unreachable);
