@@ -70,7 +70,7 @@ struct ChainMigrationOptions {
   std::filesystem::path from;  // the server's SQLite file (brought to its current schema)
   std::string to;              // a libpq URI (migrated to the current PostgreSQL schema)
   bool allow_partial = false;  // copy what PostgreSQL holds even when data is left behind
-  bool verify_only = false;    // copy nothing, change nothing: compare what both hold now
+  bool verify_only = false;    // write nothing to PostgreSQL: compare what both hold now
 };
 
 // Why nothing was copied, when something was refused (an outcome, not a failure: the
