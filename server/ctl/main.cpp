@@ -16,6 +16,7 @@
 #include "server/ctl/points_cli.h"
 #include "server/ctl/report_cli.h"
 #include "server/ctl/rights_cli.h"
+#include "server/ctl/storage_cli.h"
 #include "shared/util/huge_pages.h"
 #include "shared/util/logging.h"
 
@@ -39,6 +40,8 @@ int main(int argc, char** argv) {
       "  rapportctl card-keys new --data ./rapport-data\n"
       "  rapportctl card token --data ./rapport-data --member 1 --card \"6275 9912 3456 7894\"\n"
       "  rapportctl points balance --data ./rapport-data --member 1\n"
+      "  rapportctl storage migrate --from sqlite:///var/lib/rapport/rapport.db --to "
+      "postgresql://rapport@db1/chain\n"
       "  rapportctl value fit --summary summary.csv --model bgnbd");
   app.set_version_flag("--version", "rapportctl 0.1.0");
   app.require_subcommand(1);
@@ -332,6 +335,7 @@ int main(int argc, char** argv) {
   const auto rights = add_rights_commands(app);  // member export / erase
   const auto reports_cli = add_report_commands(app);  // rapportctl report NAME
   const auto campaigns_cli = add_campaign_commands(app);  // rapportctl campaign add|import|list
+  const auto storage_cli = add_storage_commands(app);  // rapportctl storage migrate
 
   auto* value_cmd = app.add_subcommand(
       "value",
@@ -528,6 +532,7 @@ int main(int argc, char** argv) {
   if (const auto code = rights->run()) return *code;
   if (const auto code = reports_cli->run()) return *code;
   if (const auto code = campaigns_cli->run()) return *code;
+  if (const auto code = storage_cli->run()) return *code;
   if (*keys_new_cmd) return run_card_keys_new(keys_new_data);
   if (*keys_list_cmd) return run_card_keys_list(keys_list_data);
   if (*keys_retire_cmd) return run_card_keys_retire(keys_retire_data, retire_id);

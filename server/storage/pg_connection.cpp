@@ -1,7 +1,8 @@
 // server/storage/pg_connection.cpp
 //
 // libpq behind Connection, Rows and Transaction. Every statement goes through
-// PQexecParams in text format: parameters are never spliced into SQL.
+// PQexecParams in text format: parameters are never spliced into SQL. Bulk rows go through
+// COPY ... FROM STDIN (copy_in), escaped by append_copy_field.
 
 #include "server/storage/pg_connection.h"
 
@@ -34,6 +35,31 @@ Param param(const std::optional<std::string>& value) { return value; }
 Param param(const std::optional<std::int64_t>& value) {
   if (!value) return std::nullopt;
   return std::to_string(*value);
+}
+
+void append_copy_field(std::string& row, const std::optional<std::string_view>& value) {
+  if (!value) {
+    row += "\\N";
+    return;
+  }
+  for (const char c : *value) {
+    switch (c) {
+      case '\\':
+        row += "\\\\";
+        break;
+      case '\t':
+        row += "\\t";
+        break;
+      case '\n':
+        row += "\\n";
+        break;
+      case '\r':
+        row += "\\r";
+        break;
+      default:
+        row += c;
+    }
+  }
 }
 
 std::string text_array(std::span<const Param> values) {
@@ -163,6 +189,11 @@ Result<Rows> Connection::exec(std::string_view sql, std::span<const Param> param
   auto owned = std::make_shared<Rows::Owned>(raw);
   const auto status = raw ? PQresultStatus(raw) : PGRES_FATAL_ERROR;
   if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return Rows(std::move(owned));
+  return failure(raw, sql);
+}
+
+ErrorCode Connection::failure(const void* result, std::string_view sql) const {
+  const auto* raw = static_cast<const PGresult*>(result);
   if (raw == nullptr || PQstatus(handle_->conn) == CONNECTION_BAD) {
     spdlog::error("PostgreSQL: connection lost: {}", PQerrorMessage(handle_->conn));
     return PgErrc::kConnectionLost;
@@ -179,6 +210,45 @@ Result<Rows> Connection::exec(std::string_view sql, std::span<const Param> param
   }
   spdlog::error("PostgreSQL: {} ({}) in: {}", PQresultErrorMessage(raw), state, shortened(sql));
   return PgErrc::kQuery;
+}
+
+Result<std::int64_t> Connection::copy_in(std::string_view sql, const CopyRows& rows) {
+  RAPPORT_TRY_VOID(reopen_if_broken());
+  PGconn* conn = handle_->conn;
+  const std::string statement(sql);
+  {
+    const Rows started(std::make_shared<Rows::Owned>(PQexec(conn, statement.c_str())));
+    const PGresult* raw = started.owned_->result;
+    if (raw == nullptr || PQresultStatus(raw) != PGRES_COPY_IN) return failure(raw, sql);
+  }
+  // Ends the COPY (with `cancel` as the reason, or normally) and reads its outcome; libpq
+  // wants every result read before the next statement.
+  const auto end = [&](const char* cancel) -> Result<std::int64_t> {
+    if (PQputCopyEnd(conn, cancel) != 1) return failure(nullptr, sql);
+    Rows outcome(std::make_shared<Rows::Owned>(PQgetResult(conn)));
+    while (PGresult* more = PQgetResult(conn)) PQclear(more);
+    const PGresult* raw = outcome.owned_->result;
+    if (raw != nullptr && PQresultStatus(raw) == PGRES_COMMAND_OK) return outcome.affected();
+    if (cancel != nullptr) return PgErrc::kQuery;  // replaced by the caller's own error
+    // Unlike a duplicate event, a refused row in a bulk load is news: say which and why.
+    if (raw != nullptr) spdlog::warn("PostgreSQL: COPY failed: {}", PQresultErrorMessage(raw));
+    return failure(raw, sql);
+  };
+  std::string buffer;
+  for (bool more = true; more;) {
+    buffer.clear();
+    auto produced = rows(buffer);
+    if (!produced) {
+      (void)end("the rows' source failed");
+      return produced.error();
+    }
+    more = *produced;
+    if (!buffer.empty() &&
+        PQputCopyData(conn, buffer.data(), static_cast<int>(buffer.size())) != 1) {
+      return failure(nullptr, sql);
+    }
+  }
+  return end(nullptr);
 }
 
 Result<void> Connection::execute_script(std::string_view sql) {

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <memory>
 #include <optional>
@@ -38,6 +39,15 @@ using Param = std::optional<std::string>;
 // A text[] literal ({"a","b",NULL}) holding a whole column of a batch as ONE parameter, for
 // set-based statements (`unnest($1::text[], $2::text[])`): one round trip for a batch.
 [[nodiscard]] std::string text_array(std::span<const Param> values);
+
+// Appends one field of a COPY ... FROM STDIN row in text format to `row`: \\N for NULL, else
+// the value with backslash, tab, newline and carriage return escaped. The caller puts a tab
+// between fields and a newline after the last.
+void append_copy_field(std::string& row, const std::optional<std::string_view>& value);
+
+// Fills `buffer` (handed over empty) with whole COPY rows; false once nothing is left (what
+// the last call appended is still sent). An error aborts the COPY.
+using CopyRows = std::function<Result<bool>(std::string& buffer)>;
 
 // The rows a statement returned (and how many it changed). Cheap to copy; owns the result.
 class Rows {
@@ -81,6 +91,11 @@ class Connection {
   [[nodiscard]] Result<Rows> exec(std::string_view sql, std::initializer_list<Param> params = {}) {
     return exec(sql, std::span<const Param>(params.begin(), params.size()));
   }
+  // Runs `sql`, a COPY ... FROM STDIN in text format, sending what `rows` produces as it
+  // comes: one statement however many rows (bulk loads, `rapportctl storage migrate`).
+  // Returns the rows stored. When `rows` fails, the COPY is cancelled (nothing of it stays)
+  // and its error returned; a row the table refuses fails the whole COPY as exec() would.
+  [[nodiscard]] Result<std::int64_t> copy_in(std::string_view sql, const CopyRows& rows);
   // Runs a script of several statements without parameters (migrations). Not for input.
   [[nodiscard]] Result<void> execute_script(std::string_view sql);
 
@@ -89,6 +104,8 @@ class Connection {
   struct Handle;             // Owns the PGconn; defined in pg_connection.cpp.
   explicit Connection(std::unique_ptr<Handle> handle);
   [[nodiscard]] Result<void> reopen_if_broken();
+  // The error for a failed statement's result (a PGresult, null when none came), logged.
+  [[nodiscard]] ErrorCode failure(const void* result, std::string_view sql) const;
   std::unique_ptr<Handle> handle_;
 };
 
