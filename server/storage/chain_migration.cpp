@@ -410,6 +410,9 @@ Result<ChainMigration> copy_and_verify(storage::Database& source, pg::Connection
     }
     RAPPORT_TRY_VOID(advance_sequences(target));
     RAPPORT_TRY_VOID(copy.commit());
+    // Statistics now, not at autovacuum's next round: until then the planner takes the
+    // copied tables for empty and scans them (docs/performance.md, "PostgreSQL ingest").
+    RAPPORT_TRY_VOID(target.exec("ANALYZE"));
     result.copy_time = since(copy_start);
   }
   const auto verify_start = std::chrono::steady_clock::now();
