@@ -11,7 +11,7 @@
 
 namespace rapport::server {
 
-inline constexpr std::array<storage::Migration, 23> kSqliteMigrations{{
+inline constexpr std::array<storage::Migration, 24> kSqliteMigrations{{
     {1, R"sql(
 CREATE TABLE stores (
   id   TEXT PRIMARY KEY,
@@ -913,6 +913,98 @@ CREATE TRIGGER cohort_purchase_gone AFTER DELETE ON purchases
     AND NOT EXISTS (SELECT 1 FROM purchases p WHERE p.member_id = OLD.member_id
       AND p.day BETWEEN substr(OLD.day, 1, 7) || '-01' AND substr(OLD.day, 1, 7) || '-31')
     ON CONFLICT DO UPDATE SET members = members + excluded.members;
+END;
+)sql"},
+    // Issue 11, acquisition and acquisition-cost fast for any period and region on their
+    // first view (docs/reports.md, "acquisition"): acquisition_days holds, per scope ('' the
+    // whole chain, else a region), enrollment day (enrolled_on; '' when unknown) and channel
+    // ('' when not recorded), the members not merged away, how many of them have a value
+    // snapshot and the sum of their lifetime values. Triggers keep it as members are
+    // enrolled, moved, merged, corrected or deleted and as stores change region; the value
+    // refresh's save adds its snapshots' changes (sqlite_acquisition_days.h), the one writer
+    // of value_snapshots. members_acquired: the save's one narrow pass over the members.
+    {24, R"sql(
+CREATE TABLE acquisition_days (
+  scope   TEXT NOT NULL,
+  day     TEXT NOT NULL,
+  channel TEXT NOT NULL,
+  members INTEGER NOT NULL DEFAULT 0,
+  valued  INTEGER NOT NULL DEFAULT 0,
+  lifetime_value_cents INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (scope, day, channel)
+) WITHOUT ROWID;
+CREATE INDEX members_acquired ON members(enrolled_on, channel, home_store)
+  WHERE merged_into IS NULL;
+INSERT INTO acquisition_days(scope, day, channel, members, valued, lifetime_value_cents)
+  SELECT '', coalesce(m.enrolled_on, ''), coalesce(m.channel, ''), count(*), count(v.member_id),
+    coalesce(sum(v.lifetime_value_cents), 0)
+  FROM members m LEFT JOIN value_snapshots v ON v.member_id = m.id
+  WHERE m.merged_into IS NULL GROUP BY 2, 3;
+INSERT INTO acquisition_days(scope, day, channel, members, valued, lifetime_value_cents)
+  SELECT s.region, coalesce(m.enrolled_on, ''), coalesce(m.channel, ''), count(*),
+    count(v.member_id), coalesce(sum(v.lifetime_value_cents), 0)
+  FROM members m JOIN stores s ON s.id = m.home_store
+  LEFT JOIN value_snapshots v ON v.member_id = m.id
+  WHERE m.merged_into IS NULL AND s.region <> '' GROUP BY 1, 2, 3;
+-- A member's contribution (1, whether valued, their lifetime value) comes and goes with them.
+CREATE TRIGGER acquisition_member_new AFTER INSERT ON members BEGIN
+  INSERT INTO acquisition_days(scope, day, channel, members, valued, lifetime_value_cents)
+    SELECT p.scope, coalesce(NEW.enrolled_on, ''), coalesce(NEW.channel, ''), 1,
+      (SELECT count(*) FROM value_snapshots WHERE member_id = NEW.id),
+      coalesce((SELECT lifetime_value_cents FROM value_snapshots WHERE member_id = NEW.id), 0)
+    FROM (SELECT '' AS scope UNION ALL
+          SELECT region FROM stores WHERE id = NEW.home_store AND region <> '') p
+    WHERE NEW.merged_into IS NULL
+    ON CONFLICT(scope, day, channel) DO UPDATE SET members = members + excluded.members, valued = valued + excluded.valued, lifetime_value_cents = lifetime_value_cents + excluded.lifetime_value_cents;
+END;
+CREATE TRIGGER acquisition_member_moved AFTER UPDATE OF home_store, enrolled_on, channel,
+  merged_into ON members WHEN OLD.home_store IS NOT NEW.home_store
+    OR OLD.enrolled_on IS NOT NEW.enrolled_on OR OLD.channel IS NOT NEW.channel
+    OR OLD.merged_into IS NOT NEW.merged_into BEGIN
+  INSERT INTO acquisition_days(scope, day, channel, members, valued, lifetime_value_cents)
+    SELECT p.scope, coalesce(OLD.enrolled_on, ''), coalesce(OLD.channel, ''), -1,
+      -(SELECT count(*) FROM value_snapshots WHERE member_id = OLD.id),
+      -coalesce((SELECT lifetime_value_cents FROM value_snapshots WHERE member_id = OLD.id), 0)
+    FROM (SELECT '' AS scope UNION ALL
+          SELECT region FROM stores WHERE id = OLD.home_store AND region <> '') p
+    WHERE OLD.merged_into IS NULL
+    ON CONFLICT(scope, day, channel) DO UPDATE SET members = members + excluded.members, valued = valued + excluded.valued, lifetime_value_cents = lifetime_value_cents + excluded.lifetime_value_cents;
+  INSERT INTO acquisition_days(scope, day, channel, members, valued, lifetime_value_cents)
+    SELECT p.scope, coalesce(NEW.enrolled_on, ''), coalesce(NEW.channel, ''), 1,
+      (SELECT count(*) FROM value_snapshots WHERE member_id = NEW.id),
+      coalesce((SELECT lifetime_value_cents FROM value_snapshots WHERE member_id = NEW.id), 0)
+    FROM (SELECT '' AS scope UNION ALL
+          SELECT region FROM stores WHERE id = NEW.home_store AND region <> '') p
+    WHERE NEW.merged_into IS NULL
+    ON CONFLICT(scope, day, channel) DO UPDATE SET members = members + excluded.members, valued = valued + excluded.valued, lifetime_value_cents = lifetime_value_cents + excluded.lifetime_value_cents;
+END;
+CREATE TRIGGER acquisition_member_gone AFTER DELETE ON members BEGIN
+  INSERT INTO acquisition_days(scope, day, channel, members, valued, lifetime_value_cents)
+    SELECT p.scope, coalesce(OLD.enrolled_on, ''), coalesce(OLD.channel, ''), -1,
+      -(SELECT count(*) FROM value_snapshots WHERE member_id = OLD.id),
+      -coalesce((SELECT lifetime_value_cents FROM value_snapshots WHERE member_id = OLD.id), 0)
+    FROM (SELECT '' AS scope UNION ALL
+          SELECT region FROM stores WHERE id = OLD.home_store AND region <> '') p
+    WHERE OLD.merged_into IS NULL
+    ON CONFLICT(scope, day, channel) DO UPDATE SET members = members + excluded.members, valued = valued + excluded.valued, lifetime_value_cents = lifetime_value_cents + excluded.lifetime_value_cents;
+END;
+-- A store's members leave its old region's rows and join its new region's.
+CREATE TRIGGER acquisition_store_region AFTER UPDATE OF region ON stores
+  WHEN OLD.region IS NOT NEW.region BEGIN
+  INSERT INTO acquisition_days(scope, day, channel, members, valued, lifetime_value_cents)
+    SELECT OLD.region, coalesce(m.enrolled_on, ''), coalesce(m.channel, ''), -count(*),
+      -count(v.member_id), -coalesce(sum(v.lifetime_value_cents), 0)
+    FROM members m LEFT JOIN value_snapshots v ON v.member_id = m.id
+    WHERE m.home_store = OLD.id AND m.merged_into IS NULL AND OLD.region <> ''
+    GROUP BY 2, 3
+    ON CONFLICT(scope, day, channel) DO UPDATE SET members = members + excluded.members, valued = valued + excluded.valued, lifetime_value_cents = lifetime_value_cents + excluded.lifetime_value_cents;
+  INSERT INTO acquisition_days(scope, day, channel, members, valued, lifetime_value_cents)
+    SELECT NEW.region, coalesce(m.enrolled_on, ''), coalesce(m.channel, ''), count(*),
+      count(v.member_id), coalesce(sum(v.lifetime_value_cents), 0)
+    FROM members m LEFT JOIN value_snapshots v ON v.member_id = m.id
+    WHERE m.home_store = NEW.id AND m.merged_into IS NULL AND NEW.region <> ''
+    GROUP BY 2, 3
+    ON CONFLICT(scope, day, channel) DO UPDATE SET members = members + excluded.members, valued = valued + excluded.valued, lifetime_value_cents = lifetime_value_cents + excluded.lifetime_value_cents;
 END;
 )sql"},
 }};

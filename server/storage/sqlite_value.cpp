@@ -11,6 +11,7 @@
 #include <sstream>
 #include <unordered_map>
 
+#include "server/storage/sqlite_acquisition_days.h"
 #include "server/storage/sqlite_members.h"
 #include "server/storage/sqlite_schema.h"
 #include "server/storage/sqlite_store_equity.h"
@@ -449,6 +450,8 @@ Result<std::size_t> save_value_refresh(storage::Database& db, const value::Value
   RAPPORT_TRY(auto member, db.prepare("UPDATE members SET value_tier = ?2, at_risk = ?3, "
                                       "rhythm_days = ?4, changed_seq = ?5 WHERE id = ?1"));
   StoreEquityChanges equity(db);
+  AcquisitionValueChanges acquisition(db);
+  RAPPORT_TRY_VOID(acquisition.load(mark.full));
   std::optional<std::int64_t> sequence;
   std::size_t migrated = 0;
   for (const auto& s : refresh.snapshots) {
@@ -481,6 +484,9 @@ Result<std::size_t> save_value_refresh(storage::Database& db, const value::Value
     std::optional<StoreEquityChanges::Before> equity_before;
     if (before) equity_before = StoreEquityChanges::Before{before->lifetime_value_cents, before->p_alive};
     equity.add(s.home_store, equity_before, s.lifetime_value_cents, s.p_alive);
+    RAPPORT_TRY_VOID(acquisition.add(
+        s.member_id, before ? std::optional(before->lifetime_value_cents) : std::nullopt,
+        s.lifetime_value_cents));
     const bool moved = !before || before->tier != tier || before->segment != s.segment;
     if (moved) {
       ++migrated;
@@ -512,6 +518,7 @@ Result<std::size_t> save_value_refresh(storage::Database& db, const value::Value
                        .bind(6, static_cast<std::int64_t>(refresh.snapshots.size()))
                        .run());
   RAPPORT_TRY_VOID(equity.write(db.last_insert_rowid(), as_of));
+  RAPPORT_TRY_VOID(acquisition.write());
   RAPPORT_TRY_VOID(tx.commit());
   return migrated;
 }
