@@ -5,8 +5,18 @@
 // or before `to`), as a from-tier x to-tier flow table. Members without a tier at the start
 // (new since, or no `from` given) are the "(none)" row; the column sums are the tier sizes at
 // the end.
+//
+// Served from tier_moves (migration 24): a tier's size at a day is its moves in less its
+// moves out up to that day, and the flow over a period is, for the members who changed tier
+// once in it, that change (the period's moves); for everyone else who had a tier at the
+// start, no change; and for the few who changed twice or more (tier_retierings), their own
+// history walked here. So the cost follows the days and the members who changed twice, never
+// the members. A stale summary (tier_history edited) falls back to grouping the history.
+#include <algorithm>
 #include <array>
+#include <map>
 #include <string>
+#include <vector>
 
 #include "server/reports/filter_sql.h"
 #include "server/reports/value_reports.h"
@@ -27,7 +37,7 @@ constexpr std::array<std::string_view, 4> kChartValues{"to_MVC", "to_MGC", "to_L
 // Driven from the filter's members: with a store or region, members_home_store finds them
 // and tier_history_member each one's rows, instead of grouping the whole history first and
 // filtering after (1.6 s for one store of the 1M-member chain).
-std::string query(const Filter& filter) {
+std::string history_query(const Filter& filter) {
   const std::string place = place_condition("m.home_store", filter);
   return "WITH at_end AS MATERIALIZED (SELECT h.member_id, h.tier, max(h.changed_at) "
          "FROM members m JOIN tier_history h ON h.member_id = m.id WHERE " + place +
@@ -42,6 +52,201 @@ std::string query(const Filter& filter) {
          "WHEN 'MGC' THEN 2 WHEN 'LMC' THEN 3 WHEN 'BZ' THEN 4 ELSE 5 END";
 }
 
+constexpr std::string_view kNone = "(none)";
+
+// The summary's place for `filter` (?5): '' the chain, 's:' a store, 'r:' a region.
+std::string place_of(const Filter& filter) {
+  if (filter.store) return "s:" + *filter.store;
+  if (filter.region) return "r:" + *filter.region;
+  return "";
+}
+
+// Each tier's size at the end of the days `days` selects (in less out), from tier_moves.
+std::string sizes_sql(std::string_view days) {
+  const std::string d(days);
+  return "SELECT tier, sum(n) FROM (SELECT to_tier AS tier, members AS n FROM tier_moves "
+         "WHERE place = ?5 AND " + d + " UNION ALL SELECT from_tier, -members FROM tier_moves "
+         "WHERE place = ?5 AND " + d + " AND from_tier <> '') GROUP BY 1";
+}
+
+std::string moves_sql(const Filter& filter) {
+  return "SELECT from_tier, to_tier, sum(members) FROM tier_moves WHERE place = ?5 AND " +
+         period_condition("day", filter) + " GROUP BY 1, 2";
+}
+
+// The members of the place who changed tier twice or more in the period: a change from a
+// tier in it whose previous change was in it too. Requires: filter.from.
+std::string twice_sql(const Filter& filter) {
+  return "SELECT DISTINCT r.member_id FROM tier_retierings r JOIN members m ON m.id = "
+         "r.member_id WHERE r.previous_day >= ?3" +
+         std::string(filter.to ? " AND r.day <= ?4" : "") + " AND " +
+         place_condition("m.home_store", filter) + " ORDER BY 1";
+}
+
+using Flow = std::map<std::string, std::map<std::string, std::int64_t>, std::less<>>;
+
+Result<storage::Statement> prepared(storage::Database& db, const std::string& sql,
+                                    const Filter& filter, const std::string& place) {
+  RAPPORT_TRY(auto stmt, db.prepare(sql));
+  bind_filter(stmt, filter);
+  stmt.bind(5, std::string_view(place));
+  return stmt;
+}
+
+Result<std::map<std::string, std::int64_t>> sizes(storage::Database& db, std::string_view days,
+                                                  const Filter& filter, const std::string& place) {
+  RAPPORT_TRY(auto stmt, prepared(db, sizes_sql(days), filter, place));
+  std::map<std::string, std::int64_t> out;
+  for (;;) {
+    RAPPORT_TRY(const bool row, stmt.step());
+    if (!row) break;
+    out[stmt.column_text(0)] = stmt.column_int64(1);
+  }
+  return out;
+}
+
+// One member's tier at the start and the end, and their changes in the period ('' before
+// their first tier), from their history in order.
+struct Walk {
+  std::string start, end;
+  std::vector<std::pair<std::string, std::string>> changes;
+};
+
+Result<Walk> walk(storage::Statement& history, std::int64_t member, const Filter& filter) {
+  history.reset();
+  history.bind(1, member);
+  Walk w;
+  std::string previous;
+  for (;;) {
+    RAPPORT_TRY(const bool row, history.step());
+    if (!row) break;
+    const std::string day = history.column_text(0);
+    std::string tier = history.column_text(1);
+    const bool by_end = !filter.to || day <= *filter.to;
+    if (day < *filter.from) w.start = tier;
+    if (by_end) w.end = tier;
+    if (tier != previous && day >= *filter.from && by_end) w.changes.emplace_back(previous, tier);
+    previous = std::move(tier);
+  }
+  history.reset();
+  return w;
+}
+
+// The flow table from the summary. Requires: the summary is not stale; `filter`'s place is
+// one the summary keeps (see run_tier_migrations).
+Result<Flow> summary_flow(storage::Database& db, const Filter& filter) {
+  const std::string place = place_of(filter);
+  Flow flow;
+  if (!filter.from) {
+    // Everyone starts at (none): the row is the tier sizes at the end.
+    RAPPORT_TRY(const auto end, sizes(db, filter.to ? "day <= ?4" : "1", filter, place));
+    for (const auto& [tier, n] : end) {
+      if (n != 0) flow[std::string(kNone)][tier] = n;
+    }
+    return flow;
+  }
+  RAPPORT_TRY(auto start, sizes(db, "day < ?3", filter, place));
+  Flow moves;  // from ('' none) -> to -> members, in the period
+  {
+    RAPPORT_TRY(auto stmt, prepared(db, moves_sql(filter), filter, place));
+    for (;;) {
+      RAPPORT_TRY(const bool row, stmt.step());
+      if (!row) break;
+      moves[stmt.column_text(0)][stmt.column_text(1)] += stmt.column_int64(2);
+    }
+  }
+  {
+    // The members who changed twice or more: their own start and end, not their moves.
+    RAPPORT_TRY(auto twice, prepared(db, twice_sql(filter), filter, place));
+    RAPPORT_TRY(auto history, db.prepare("SELECT substr(changed_at, 1, 10), tier FROM "
+                                         "tier_history WHERE member_id = ?1 "
+                                         "ORDER BY changed_at, rowid"));
+    for (;;) {
+      RAPPORT_TRY(const bool row, twice.step());
+      if (!row) break;
+      RAPPORT_TRY(const Walk w, walk(history, twice.column_int64(0), filter));
+      for (const auto& [from, to] : w.changes) --moves[from][to];
+      if (w.end.empty()) continue;
+      ++flow[w.start.empty() ? std::string(kNone) : w.start][w.end];
+      if (!w.start.empty()) --start[w.start];  // not among those who kept their tier
+    }
+  }
+  // Everyone else who changed did so once: that change is their flow.
+  for (const auto& [from, tos] : moves) {
+    for (const auto& [to, n] : tos) {
+      if (n == 0) continue;
+      flow[from.empty() ? std::string(kNone) : from][to] += n;
+      if (!from.empty()) start[from] -= n;
+    }
+  }
+  // Who had a tier at the start and did not change kept it.
+  for (const auto& [tier, n] : start) {
+    if (n != 0) flow[tier][tier] += n;
+  }
+  return flow;
+}
+
+int rank(std::string_view tier) {
+  constexpr std::array<std::string_view, 4> kOrder{"MVC", "MGC", "LMC", "BZ"};
+  for (std::size_t i = 0; i < kOrder.size(); ++i) {
+    if (kOrder[i] == tier) return static_cast<int>(i);
+  }
+  return static_cast<int>(kOrder.size());
+}
+
+Result<void> run_tier_migrations(storage::Database& db, const Filter& filter, RowSink& sink) {
+  // The summary serves every place it keeps, unless an edit of tier_history made it stale.
+  bool served = !filter.region || !filter.region->empty();
+  if (served) {
+    RAPPORT_TRY(auto state, db.prepare("SELECT stale FROM tier_flows_state"));
+    RAPPORT_TRY(const bool row, state.step());
+    served = row && state.column_int64(0) == 0;
+  }
+  if (!served) return stream_query(db, history_query(filter), filter, kColumns, sink);
+  if (filter.store && filter.region) {
+    // Both must hold: a store outside the region has no members here.
+    RAPPORT_TRY(auto in_region, db.prepare("SELECT 1 FROM stores WHERE id = ?1 AND region = ?2"));
+    bind_filter(in_region, filter);
+    RAPPORT_TRY(const bool row, in_region.step());
+    if (!row) {
+      sink.begin(kColumns);
+      sink.end();
+      return {};
+    }
+  }
+  RAPPORT_TRY(const Flow flow, summary_flow(db, filter));
+  std::vector<std::pair<std::string, const std::map<std::string, std::int64_t>*>> rows;
+  for (const auto& [from, tos] : flow) rows.emplace_back(from, &tos);
+  std::stable_sort(rows.begin(), rows.end(),
+                   [](const auto& a, const auto& b) { return rank(a.first) < rank(b.first); });
+  sink.begin(kColumns);
+  std::vector<Cell> cells(kColumns.size());
+  for (const auto& [from, tos] : rows) {
+    std::int64_t members = 0;
+    for (const auto& [to, n] : *tos) members += n;
+    if (members <= 0) continue;
+    cells[0] = from;
+    cells[1] = members;
+    for (std::size_t t = 0; t < kChartValues.size(); ++t) {
+      const auto found = tos->find(std::string(kChartValues[t].substr(3)));
+      cells[2 + t] = found == tos->end() ? 0 : found->second;
+    }
+    sink.row(cells);
+  }
+  sink.end();
+  return {};
+}
+
+}  // namespace
+
+std::vector<std::string> tier_migrations_sql(const Filter& filter) {
+  std::vector<std::string> sql{sizes_sql("day < ?3"), moves_sql(filter)};
+  if (filter.from) sql.push_back(twice_sql(filter));
+  return sql;
+}
+
+namespace {
+
 class TierMigrations final : public Report {
  public:
   std::string_view name() const override { return "tier-migrations"; }
@@ -53,7 +258,7 @@ class TierMigrations final : public Report {
     return ChartSpec{ChartKind::kBar, "from_tier", kChartValues};
   }
   Result<void> run(storage::Database& db, const Filter& filter, RowSink& sink) const override {
-    return stream_query(db, query(filter), filter, kColumns, sink);
+    return run_tier_migrations(db, filter, sink);
   }
 };
 

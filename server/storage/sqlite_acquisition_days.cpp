@@ -10,16 +10,21 @@ Result<void> AcquisitionValueChanges::load(bool full) {
   full_ = full;
   {
     // Stores and regions first: a few hundred rows, read once.
-    RAPPORT_TRY(auto stores, db_->prepare("SELECT id, region FROM stores WHERE region <> ''"));
+    RAPPORT_TRY(auto stores, db_->prepare("SELECT id, coalesce(region, '') FROM stores"));
     std::unordered_map<std::string, std::int32_t> region_index;
     for (;;) {
       RAPPORT_TRY(const bool row, stores.step());
       if (!row) break;
-      std::string region = stores.column_text(1);
-      auto [at, added] =
-          region_index.try_emplace(region, static_cast<std::int32_t>(regions_.size()));
-      if (added) regions_.push_back(std::move(region));
-      store_region_.emplace(stores.column_text(0), at->second);
+      std::int32_t region_at = -1;
+      if (std::string region = stores.column_text(1); !region.empty()) {
+        auto [at, added] =
+            region_index.try_emplace(region, static_cast<std::int32_t>(regions_.size()));
+        if (added) regions_.push_back(std::move(region));
+        region_at = at->second;
+      }
+      store_index_.emplace(stores.column_text(0), static_cast<std::int32_t>(stores_.size()));
+      stores_.push_back(stores.column_text(0));
+      store_region_.push_back(region_at);
     }
   }
   if (!full) return {};
@@ -47,9 +52,11 @@ Result<void> AcquisitionValueChanges::load(bool full) {
       channel = std::move(c);
       key = key_of(day, channel);
     }
-    const auto region = store_region_.find(members.column_text(3));
+    const auto store = store_index_.find(members.column_text(3));
     places_[static_cast<std::size_t>(id)] =
-        Place{key, region == store_region_.end() ? -1 : region->second};
+        store == store_index_.end()
+            ? Place{key, -1, -1}
+            : Place{key, store_region_[static_cast<std::size_t>(store->second)], store->second};
   }
   return {};
 }
@@ -81,9 +88,12 @@ Result<AcquisitionValueChanges::Place> AcquisitionValueChanges::look_up(std::int
   member.bind(1, member_id);
   RAPPORT_TRY(const bool row, member.step());
   if (!row) return Place{};
-  const auto region = store_region_.find(member.column_text(2));
-  const Place place{key_of(member.column_text(0), member.column_text(1)),
-                    region == store_region_.end() ? -1 : region->second};
+  const auto store = store_index_.find(member.column_text(2));
+  const Place place =
+      store == store_index_.end()
+          ? Place{key_of(member.column_text(0), member.column_text(1)), -1, -1}
+          : Place{key_of(member.column_text(0), member.column_text(1)),
+                  store_region_[static_cast<std::size_t>(store->second)], store->second};
   member.reset();
   return place;
 }
@@ -108,6 +118,23 @@ Result<void> AcquisitionValueChanges::add(std::int64_t member_id,
   apply(0);
   if (place.region >= 0) apply(place.region + 1);
   return {};
+}
+
+Result<std::optional<std::string>> AcquisitionValueChanges::home_store(std::int64_t member_id) {
+  if (full_ && member_id >= 0 && static_cast<std::size_t>(member_id) < places_.size()) {
+    const std::int32_t store = places_[static_cast<std::size_t>(member_id)].store;
+    if (store >= 0) return std::optional<std::string>(stores_[static_cast<std::size_t>(store)]);
+  }
+  if (!home_) {
+    RAPPORT_TRY(home_, db_->prepare("SELECT home_store FROM members WHERE id = ?1"));
+  }
+  home_->reset();
+  home_->bind(1, member_id);
+  RAPPORT_TRY(const bool row, home_->step());
+  std::optional<std::string> store;
+  if (row) store = home_->column_text(0);
+  home_->reset();
+  return store;
 }
 
 Result<void> AcquisitionValueChanges::write() {

@@ -1006,6 +1006,83 @@ CREATE TRIGGER acquisition_store_region AFTER UPDATE OF region ON stores
     GROUP BY 2, 3
     ON CONFLICT(scope, day, channel) DO UPDATE SET members = members + excluded.members, valued = valued + excluded.valued, lifetime_value_cents = lifetime_value_cents + excluded.lifetime_value_cents;
 END;
+-- Tier migrations (docs/reports.md, "tier-migrations"): tier_moves counts, per place ('' the
+-- whole chain, 's:' || store, 'r:' || region; by the member's home store now), day and
+-- from-tier ('' none: a first tier) and to-tier, the members whose tier changed so, from
+-- tier_history (a row whose tier differs from the member's previous row). A tier's size at
+-- the end of a day is its moves in less its moves out up to that day. tier_retierings: each
+-- change from a tier with the day of the member's previous change, so the few members who
+-- changed twice or more in a period are found without reading everyone's history. The value
+-- refresh's save writes both (sqlite_report_summaries.h); triggers follow moves and stores
+-- changing region; an edit of tier_history (never done by Rapport) marks them stale, and
+-- the report reads tier_history until the next refresh rebuilds them.
+CREATE TABLE tier_moves (
+  place     TEXT NOT NULL,
+  day       TEXT NOT NULL,
+  from_tier TEXT NOT NULL,
+  to_tier   TEXT NOT NULL,
+  members   INTEGER NOT NULL,
+  PRIMARY KEY (place, day, from_tier, to_tier)
+) WITHOUT ROWID;
+CREATE TABLE tier_retierings (
+  member_id    INTEGER NOT NULL,
+  day          TEXT NOT NULL,
+  previous_day TEXT NOT NULL
+);
+CREATE INDEX tier_retierings_member ON tier_retierings(member_id, day);
+CREATE INDEX tier_retierings_previous ON tier_retierings(previous_day, day);
+CREATE TABLE tier_flows_state (stale INTEGER NOT NULL);
+INSERT INTO tier_flows_state(stale) VALUES (0);
+CREATE INDEX members_merged ON members(home_store) WHERE merged_into IS NOT NULL;
+INSERT INTO tier_moves(place, day, from_tier, to_tier, members)
+  SELECT CASE k.k WHEN 0 THEN '' WHEN 1 THEN 's:' || m.home_store ELSE 'r:' || s.region END,
+    c.day, c.from_tier, c.to_tier, count(*)
+  FROM (SELECT member_id, day, from_tier, to_tier FROM (SELECT member_id,
+      substr(changed_at, 1, 10) AS day, tier AS to_tier, coalesce(LAG(tier) OVER
+      (PARTITION BY member_id ORDER BY changed_at, rowid), '') AS from_tier FROM tier_history)
+    WHERE from_tier <> to_tier) c
+  JOIN members m ON m.id = c.member_id LEFT JOIN stores s ON s.id = m.home_store
+  JOIN (SELECT 0 AS k UNION ALL SELECT 1 UNION ALL SELECT 2) k
+  WHERE k.k < 2 OR s.region <> '' GROUP BY 1, 2, 3, 4;
+INSERT INTO tier_retierings(member_id, day, previous_day)
+  SELECT member_id, day, previous_day FROM (SELECT member_id, day, from_tier,
+      LAG(day) OVER (PARTITION BY member_id ORDER BY changed_at, id) AS previous_day
+    FROM (SELECT member_id, changed_at, rowid AS id, substr(changed_at, 1, 10) AS day,
+        tier AS to_tier, coalesce(LAG(tier) OVER (PARTITION BY member_id
+        ORDER BY changed_at, rowid), '') AS from_tier FROM tier_history)
+    WHERE from_tier <> to_tier)
+  WHERE from_tier <> '';
+-- A member's changes move with their home store (their store's and region's rows).
+CREATE TRIGGER tier_moves_member_moved AFTER UPDATE OF home_store ON members
+  WHEN OLD.home_store IS NOT NEW.home_store BEGIN
+  INSERT INTO tier_moves(place, day, from_tier, to_tier, members)
+    SELECT p.place, c.day, c.from_tier, c.to_tier, p.sign * count(*)
+    FROM (SELECT day, from_tier, to_tier FROM (SELECT substr(changed_at, 1, 10) AS day,
+        tier AS to_tier, coalesce(LAG(tier) OVER (ORDER BY changed_at, rowid), '') AS from_tier
+        FROM tier_history WHERE member_id = NEW.id) WHERE from_tier <> to_tier) c
+    JOIN (SELECT 's:' || OLD.home_store AS place, -1 AS sign
+          UNION ALL SELECT 'r:' || region, -1 FROM stores WHERE id = OLD.home_store AND region <> ''
+          UNION ALL SELECT 's:' || NEW.home_store, 1
+          UNION ALL SELECT 'r:' || region, 1 FROM stores WHERE id = NEW.home_store AND region <> '') p
+    WHERE 1 GROUP BY 1, 2, 3, 4
+    ON CONFLICT(place, day, from_tier, to_tier) DO UPDATE SET members = members + excluded.members;
+END;
+-- A store's rows leave its old region's and join its new region's.
+CREATE TRIGGER tier_moves_store_region AFTER UPDATE OF region ON stores
+  WHEN OLD.region IS NOT NEW.region BEGIN
+  INSERT INTO tier_moves(place, day, from_tier, to_tier, members)
+    SELECT p.place, t.day, t.from_tier, t.to_tier, p.sign * t.members
+    FROM tier_moves t JOIN (SELECT 'r:' || OLD.region AS place, -1 AS sign WHERE OLD.region <> ''
+          UNION ALL SELECT 'r:' || NEW.region, 1 WHERE NEW.region <> '') p
+    WHERE t.place = 's:' || NEW.id
+    ON CONFLICT(place, day, from_tier, to_tier) DO UPDATE SET members = members + excluded.members;
+END;
+CREATE TRIGGER tier_history_edited AFTER UPDATE ON tier_history BEGIN
+  UPDATE tier_flows_state SET stale = 1;
+END;
+CREATE TRIGGER tier_history_removed AFTER DELETE ON tier_history BEGIN
+  UPDATE tier_flows_state SET stale = 1;
+END;
 )sql"},
 }};
 
