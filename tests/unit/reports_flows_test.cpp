@@ -20,10 +20,13 @@
 #include "server/dashboard/staff.h"
 #include "server/seed_chain.h"
 #include "server/storage/member_rights_store.h"
+#include "server/reports/value_reports.h"
 #include "server/storage/sqlite_schema.h"
+#include "server/storage/sqlite_value.h"
 #include "server/storage/staff_store.h"
 #include "server/storage/store.h"
 #include "server/value/synthetic_chain.h"
+#include "server/value/value_model.h"
 #include "server/value_refresh.h"
 #include "shared/domain/event_id.h"
 #include "shared/protocol/event_payloads.h"
@@ -365,4 +368,182 @@ TEST_CASE("acquisition and acquisition-cost read acquisition_days, never members
       plan(db, reports::acquisition_sql(filter("S1", std::nullopt, "2025-02-14", "2026-02-10")));
   CHECK_THAT(lines, Catch::Contains("members_home_store"));
   CHECK_THAT(lines, !Catch::Contains("SCAN m"));
+}
+
+namespace {
+
+// tier-migrations over the raw tables, as docs/reports.md defines it: each member's tier at
+// the start (their last tier_history row before `from`) and at the end (their last on or
+// before `to`), for members of the place with a tier at the end.
+Rows own_tier_migrations(storage::Database& db, const reports::Filter& f) {
+  return table(
+      db,
+      "WITH h AS (SELECT h.member_id, substr(h.changed_at, 1, 10) AS day, h.tier, h.changed_at, "
+      "  h.rowid AS seq FROM tier_history h JOIN members m ON m.id = h.member_id WHERE "
+      "  (?1 IS NULL OR m.home_store = ?1) AND (?2 IS NULL OR m.home_store IN (SELECT id FROM "
+      "  stores WHERE region = ?2))), "
+      "ends AS (SELECT member_id, (SELECT tier FROM h x WHERE x.member_id = h.member_id AND "
+      "  (?4 IS NULL OR x.day <= ?4) ORDER BY changed_at DESC, seq DESC LIMIT 1) AS e, "
+      "  (SELECT tier FROM h x WHERE x.member_id = h.member_id AND ?3 IS NOT NULL AND x.day < ?3 "
+      "  ORDER BY changed_at DESC, seq DESC LIMIT 1) AS s FROM h GROUP BY member_id) "
+      "SELECT coalesce(s, '(none)'), count(*), sum(e = 'MVC'), sum(e = 'MGC'), sum(e = 'LMC'), "
+      "  sum(e = 'BZ') FROM ends WHERE e IS NOT NULL GROUP BY 1 ORDER BY CASE coalesce(s, "
+      "  '(none)') WHEN 'MVC' THEN 1 WHEN 'MGC' THEN 2 WHEN 'LMC' THEN 3 WHEN 'BZ' THEN 4 "
+      "  ELSE 5 END",
+      f);
+}
+
+const std::vector<std::string> kTierColumns{"from_tier", "members", "to_MVC", "to_MGC",
+                                            "to_LMC", "to_BZ"};
+
+// A value refresh saved as if on `day`: the model's tiers as of `as_of`, then every
+// `nudge`-th member's tier turned by `turn` (so members change tier, some several times).
+// `only`: an incremental save of those members alone.
+void save_refresh(storage::Database& db, const std::string& day, std::chrono::sys_days as_of,
+                  std::int64_t nudge, int turn, std::optional<std::int64_t> only = {}) {
+  const auto inputs = server::sqlite::read_value_inputs(db).value();
+  auto refresh = value::compute_values(inputs, as_of, {}).value();
+  for (auto& snap : refresh.snapshots) {
+    if (snap.member_id % nudge == 0) {
+      snap.tier = static_cast<value::ValueTier>((static_cast<int>(snap.tier) - 1 + turn) % 4 + 1);
+    }
+  }
+  if (only) {
+    std::erase_if(refresh.snapshots, [&](const auto& x) { return x.member_id % *only != 0; });
+  }
+  server::ValueSaveMark mark;
+  mark.full = !only;
+  if (only) {
+    mark.fit_id = std::stoll(table(db, "SELECT max(id) FROM value_fits")[0][0]);
+  }
+  // Stamped at 06:00 unless `day` says when (two saves never share a millisecond).
+  const std::string at = day.size() > 10 ? day : day + "T06:00:00.000Z";
+  REQUIRE(server::sqlite::save_value_refresh(db, refresh, at, day.substr(0, 10), mark));
+}
+
+}  // namespace
+
+TEST_CASE("tier migrations from tier_moves equal the test's own SQL over tier_history through "
+          "refreshes on several days, members who change tier again and again, moves, merges, "
+          "erasure, a store changing region and an edited history, for any store, region and "
+          "period",
+          "[reports][summaries][tiers]") {
+  Chain chain(240);
+  auto db = chain.open();
+  const auto report = reports::tier_migrations_report();
+  const std::vector<std::pair<std::optional<std::string>, std::optional<std::string>>> periods{
+      {std::nullopt, std::nullopt},  {"2026-03-01", "2026-05-31"}, {"2026-02-14", "2026-06-10"},
+      {"2026-04-02", "2026-04-02"},  {std::nullopt, "2026-04-15"}, {"2026-04-16", std::nullopt},
+      {"2026-01-01", "2026-03-31"},  {"2001-01-01", "2001-12-31"}, {"2030-01-01", "2030-12-31"},
+      {"2026-05-20", "2026-05-01"}};
+  const auto agrees = [&](const char* after) {
+    INFO("after " << after);
+    for (const auto& [from, to] : periods) {
+      for (const auto& [store, region] :
+           std::vector<std::pair<std::optional<std::string>, std::optional<std::string>>>{
+               {std::nullopt, std::nullopt}, {"S1", std::nullopt}, {"S2", std::nullopt},
+               {std::nullopt, "North"}, {std::nullopt, "South"}, {"S3", "East"},
+               {"S3", "North"}}) {
+        const auto f = filter(store, region, from, to);
+        INFO("store " << f.store.value_or("-") << " region " << f.region.value_or("-")
+                      << " from " << f.from.value_or("-") << " to " << f.to.value_or("-"));
+        CHECK(run(db, *report, f, kTierColumns) == own_tier_migrations(db, f));
+      }
+    }
+  };
+  agrees("no refresh yet");
+  // Refreshes on six days: everyone's first tier, then changes, some members every time.
+  save_refresh(db, "2026-03-10", kEnd, 7, 1);
+  save_refresh(db, "2026-04-02", kEnd + std::chrono::days(30), 5, 2);
+  save_refresh(db, "2026-04-02T18:00:00.000Z", kEnd + std::chrono::days(30), 3, 1, 3);
+  save_refresh(db, "2026-04-20", kEnd + std::chrono::days(60), 5, 3, 5);  // incremental
+  save_refresh(db, "2026-05-15", kEnd + std::chrono::days(90), 4, 2);
+  save_refresh(db, "2026-06-01", kEnd + std::chrono::days(120), 6, 1);
+  {
+    // Not a test that cannot fail: members moved, and some moved twice in a period.
+    const auto rows = own_tier_migrations(db, filter(std::nullopt, std::nullopt, "2026-03-11",
+                                                     std::nullopt));
+    REQUIRE(rows.size() >= 3);
+    CHECK(std::stoll(table(db, "SELECT count(DISTINCT member_id) FROM tier_retierings WHERE "
+                               "previous_day >= '2026-03-11'")[0][0]) > 10);
+  }
+  CHECK(table(db, "SELECT stale FROM tier_flows_state")[0][0] == "0");
+  agrees("refreshes on five days");
+
+  const auto first_member_of = [&](const std::string& store) {
+    return std::stoll(table(db, "SELECT min(id) FROM members WHERE home_store = '" + store +
+                                    "' AND merged_into IS NULL AND erased_at IS NULL")[0][0]);
+  };
+  const std::int64_t a = first_member_of("S1");
+  const std::int64_t b = first_member_of("S2");
+  const std::int64_t c = first_member_of("S3");
+  {
+    auto staff = server::StaffStore::open(chain.target.database).value();
+    REQUIRE(staff->move_member(a, "S3"));
+    agrees("a member moved to another region");
+    const server::StaffUser ana{0, "ana", server::StaffRole::kHeadOffice, {}};
+    REQUIRE(staff->merge_members(c, b, ana, "2026-11-26T10:00:00.000Z"));
+    agrees("a merge");
+  }
+  {
+    auto rights = server::MemberRightsStore::open(chain.target.database).value();
+    REQUIRE(rights->erase_member({a, "j.smith", "customer request", now_iso8601()}).value());
+  }
+  REQUIRE(db.execute("INSERT INTO members(name, home_store, created_at) VALUES "
+                     "('New Member', 'S2', '2026-11-26T10:00:00.000Z')"));
+  agrees("an erasure and a new member");
+  REQUIRE(db.execute("UPDATE stores SET region = 'North' WHERE id = 'S2'"));
+  agrees("a store moved to another region");
+  save_refresh(db, "2026-06-20", kEnd, 9, 2);
+  agrees("a refresh after them");
+
+  // The migration's backfill, from tier_history alone, builds the same summary.
+  const std::string kept = "SELECT 'm', place, day, from_tier, to_tier, members FROM tier_moves "
+                           "WHERE members <> 0 UNION ALL SELECT 'r', member_id, day, "
+                           "previous_day, '', count(*) FROM tier_retierings GROUP BY 2, 3, 4 "
+                           "ORDER BY 1, 2, 3, 4, 5";
+  const auto before = table(db, kept);
+  rerun_migration(db);
+  CHECK(table(db, kept) == before);
+  agrees("the migration's backfill");
+
+  // An edit of tier_history (Rapport never makes one) marks the summary stale: the report
+  // reads the history until the next refresh rebuilds it.
+  REQUIRE(db.execute("UPDATE tier_history SET changed_at = '2026-04-25T06:00:00.000Z' WHERE "
+                     "rowid IN (SELECT rowid FROM tier_history WHERE changed_at LIKE "
+                     "'2026-05-15%' LIMIT 30)"));
+  CHECK(table(db, "SELECT stale FROM tier_flows_state")[0][0] == "1");
+  agrees("an edited history");
+  save_refresh(db, "2026-07-01", kEnd, 8, 3);
+  CHECK(table(db, "SELECT stale FROM tier_flows_state")[0][0] == "0");
+  CHECK(table(db, kept) != before);
+  agrees("the rebuild by the next refresh");
+}
+
+TEST_CASE("tier migrations read tier_moves and tier_retierings, never a scan of members or "
+          "tier_history, for the chain, a store and a region with a period",
+          "[reports][summaries][tiers]") {
+  Chain chain(60);
+  auto db = chain.open();
+  for (const auto& f : {filter(std::nullopt, std::nullopt, "2025-02-14", "2026-02-10"),
+                        filter("S1", std::nullopt, "2025-02-14", "2026-02-10"),
+                        filter(std::nullopt, "North", "2025-02-14", std::nullopt)}) {
+    INFO("store " << f.store.value_or("-") << " region " << f.region.value_or("-"));
+    const auto statements = reports::tier_migrations_sql(f);
+    REQUIRE(statements.size() == 3);
+    for (const auto& sql : statements) {
+      const std::string lines = plan(db, sql);
+      INFO(sql);
+      CHECK_THAT(lines, !Catch::Contains("SCAN m\n"));
+      CHECK_THAT(lines, !Catch::Contains("tier_history"));
+      CHECK_THAT(lines, !Catch::Contains("SCAN tier_moves"));
+      CHECK_THAT(lines, !Catch::Contains("SCAN r"));
+    }
+    CHECK_THAT(plan(db, statements[0]), Catch::Contains("SEARCH tier_moves USING PRIMARY KEY "
+                                                        "(place=? AND day<?)"));
+    CHECK_THAT(plan(db, statements[1]), Catch::Contains("SEARCH tier_moves USING PRIMARY KEY "
+                                                        "(place=? AND day>?"));
+    CHECK_THAT(plan(db, statements[2]),
+               Catch::Contains("SEARCH r USING INDEX tier_retierings_previous (previous_day>?)"));
+  }
 }
