@@ -65,7 +65,8 @@ std::int32_t AcquisitionValueChanges::key_of(const std::string& day, const std::
   std::string name = day;
   name += '\x1f';
   name += channel;
-  auto [at, added] = key_index_.try_emplace(std::move(name), static_cast<std::int32_t>(keys_.size()));
+  auto [at, added] =
+      key_index_.try_emplace(std::move(name), static_cast<std::int32_t>(keys_.size()));
   if (added) {
     keys_.emplace_back(day, channel);
     changes_.resize(keys_.size() * (regions_.size() + 1));
@@ -149,7 +150,8 @@ Result<void> AcquisitionValueChanges::write() {
     for (std::size_t scope = 0; scope <= regions_.size(); ++scope) {
       const Change& c = changes_[key * (regions_.size() + 1) + scope];
       if (c.valued == 0 && c.cents == 0) continue;
-      const std::string_view name = scope == 0 ? std::string_view("") : std::string_view(regions_[scope - 1]);
+      const std::string_view name =
+          scope == 0 ? std::string_view("") : std::string_view(regions_[scope - 1]);
       RAPPORT_TRY_VOID(upsert.bind(1, name)
                            .bind(2, std::string_view(keys_[key].first))
                            .bind(3, std::string_view(keys_[key].second))

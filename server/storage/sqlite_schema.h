@@ -915,14 +915,15 @@ CREATE TRIGGER cohort_purchase_gone AFTER DELETE ON purchases
     ON CONFLICT DO UPDATE SET members = members + excluded.members;
 END;
 )sql"},
-    // Issue 11, acquisition and acquisition-cost fast for any period and region on their
-    // first view (docs/reports.md, "acquisition"): acquisition_days holds, per scope ('' the
-    // whole chain, else a region), enrollment day (enrolled_on; '' when unknown) and channel
-    // ('' when not recorded), the members not merged away, how many of them have a value
-    // snapshot and the sum of their lifetime values. Triggers keep it as members are
+    // Issue 11, acquisition, acquisition-cost and tier-migrations fast for any period, store
+    // and region on their first view (docs/reports.md): acquisition_days holds, per scope
+    // ('' the whole chain, else a region), enrollment day (enrolled_on; '' when unknown)
+    // and channel ('' when not recorded), the members not merged away, how many of them have
+    // a value snapshot and the sum of their lifetime values. Triggers keep it as members are
     // enrolled, moved, merged, corrected or deleted and as stores change region; the value
     // refresh's save adds its snapshots' changes (sqlite_acquisition_days.h), the one writer
     // of value_snapshots. members_acquired: the save's one narrow pass over the members.
+    // tier_moves and tier_retierings: tier migrations' summary (its comment below).
     {24, R"sql(
 CREATE TABLE acquisition_days (
   scope   TEXT NOT NULL,
@@ -955,7 +956,9 @@ CREATE TRIGGER acquisition_member_new AFTER INSERT ON members BEGIN
     FROM (SELECT '' AS scope UNION ALL
           SELECT region FROM stores WHERE id = NEW.home_store AND region <> '') p
     WHERE NEW.merged_into IS NULL
-    ON CONFLICT(scope, day, channel) DO UPDATE SET members = members + excluded.members, valued = valued + excluded.valued, lifetime_value_cents = lifetime_value_cents + excluded.lifetime_value_cents;
+    ON CONFLICT(scope, day, channel) DO UPDATE SET members = members + excluded.members,
+      valued = valued + excluded.valued,
+      lifetime_value_cents = lifetime_value_cents + excluded.lifetime_value_cents;
 END;
 CREATE TRIGGER acquisition_member_moved AFTER UPDATE OF home_store, enrolled_on, channel,
   merged_into ON members WHEN OLD.home_store IS NOT NEW.home_store
@@ -968,7 +971,9 @@ CREATE TRIGGER acquisition_member_moved AFTER UPDATE OF home_store, enrolled_on,
     FROM (SELECT '' AS scope UNION ALL
           SELECT region FROM stores WHERE id = OLD.home_store AND region <> '') p
     WHERE OLD.merged_into IS NULL
-    ON CONFLICT(scope, day, channel) DO UPDATE SET members = members + excluded.members, valued = valued + excluded.valued, lifetime_value_cents = lifetime_value_cents + excluded.lifetime_value_cents;
+    ON CONFLICT(scope, day, channel) DO UPDATE SET members = members + excluded.members,
+      valued = valued + excluded.valued,
+      lifetime_value_cents = lifetime_value_cents + excluded.lifetime_value_cents;
   INSERT INTO acquisition_days(scope, day, channel, members, valued, lifetime_value_cents)
     SELECT p.scope, coalesce(NEW.enrolled_on, ''), coalesce(NEW.channel, ''), 1,
       (SELECT count(*) FROM value_snapshots WHERE member_id = NEW.id),
@@ -976,7 +981,9 @@ CREATE TRIGGER acquisition_member_moved AFTER UPDATE OF home_store, enrolled_on,
     FROM (SELECT '' AS scope UNION ALL
           SELECT region FROM stores WHERE id = NEW.home_store AND region <> '') p
     WHERE NEW.merged_into IS NULL
-    ON CONFLICT(scope, day, channel) DO UPDATE SET members = members + excluded.members, valued = valued + excluded.valued, lifetime_value_cents = lifetime_value_cents + excluded.lifetime_value_cents;
+    ON CONFLICT(scope, day, channel) DO UPDATE SET members = members + excluded.members,
+      valued = valued + excluded.valued,
+      lifetime_value_cents = lifetime_value_cents + excluded.lifetime_value_cents;
 END;
 CREATE TRIGGER acquisition_member_gone AFTER DELETE ON members BEGIN
   INSERT INTO acquisition_days(scope, day, channel, members, valued, lifetime_value_cents)
@@ -986,7 +993,9 @@ CREATE TRIGGER acquisition_member_gone AFTER DELETE ON members BEGIN
     FROM (SELECT '' AS scope UNION ALL
           SELECT region FROM stores WHERE id = OLD.home_store AND region <> '') p
     WHERE OLD.merged_into IS NULL
-    ON CONFLICT(scope, day, channel) DO UPDATE SET members = members + excluded.members, valued = valued + excluded.valued, lifetime_value_cents = lifetime_value_cents + excluded.lifetime_value_cents;
+    ON CONFLICT(scope, day, channel) DO UPDATE SET members = members + excluded.members,
+      valued = valued + excluded.valued,
+      lifetime_value_cents = lifetime_value_cents + excluded.lifetime_value_cents;
 END;
 -- A store's members leave its old region's rows and join its new region's.
 CREATE TRIGGER acquisition_store_region AFTER UPDATE OF region ON stores
@@ -997,14 +1006,18 @@ CREATE TRIGGER acquisition_store_region AFTER UPDATE OF region ON stores
     FROM members m LEFT JOIN value_snapshots v ON v.member_id = m.id
     WHERE m.home_store = OLD.id AND m.merged_into IS NULL AND OLD.region <> ''
     GROUP BY 2, 3
-    ON CONFLICT(scope, day, channel) DO UPDATE SET members = members + excluded.members, valued = valued + excluded.valued, lifetime_value_cents = lifetime_value_cents + excluded.lifetime_value_cents;
+    ON CONFLICT(scope, day, channel) DO UPDATE SET members = members + excluded.members,
+      valued = valued + excluded.valued,
+      lifetime_value_cents = lifetime_value_cents + excluded.lifetime_value_cents;
   INSERT INTO acquisition_days(scope, day, channel, members, valued, lifetime_value_cents)
     SELECT NEW.region, coalesce(m.enrolled_on, ''), coalesce(m.channel, ''), count(*),
       count(v.member_id), coalesce(sum(v.lifetime_value_cents), 0)
     FROM members m LEFT JOIN value_snapshots v ON v.member_id = m.id
     WHERE m.home_store = NEW.id AND m.merged_into IS NULL AND NEW.region <> ''
     GROUP BY 2, 3
-    ON CONFLICT(scope, day, channel) DO UPDATE SET members = members + excluded.members, valued = valued + excluded.valued, lifetime_value_cents = lifetime_value_cents + excluded.lifetime_value_cents;
+    ON CONFLICT(scope, day, channel) DO UPDATE SET members = members + excluded.members,
+      valued = valued + excluded.valued,
+      lifetime_value_cents = lifetime_value_cents + excluded.lifetime_value_cents;
 END;
 -- Tier migrations (docs/reports.md, "tier-migrations"): tier_moves counts, per place ('' the
 -- whole chain, 's:' || store, 'r:' || region; by the member's home store now), day and
@@ -1033,7 +1046,6 @@ CREATE INDEX tier_retierings_member ON tier_retierings(member_id, day);
 CREATE INDEX tier_retierings_previous ON tier_retierings(previous_day, day);
 CREATE TABLE tier_flows_state (stale INTEGER NOT NULL);
 INSERT INTO tier_flows_state(stale) VALUES (0);
-CREATE INDEX members_merged ON members(home_store) WHERE merged_into IS NOT NULL;
 INSERT INTO tier_moves(place, day, from_tier, to_tier, members)
   SELECT CASE k.k WHEN 0 THEN '' WHEN 1 THEN 's:' || m.home_store ELSE 'r:' || s.region END,
     c.day, c.from_tier, c.to_tier, count(*)
@@ -1061,9 +1073,11 @@ CREATE TRIGGER tier_moves_member_moved AFTER UPDATE OF home_store ON members
         tier AS to_tier, coalesce(LAG(tier) OVER (ORDER BY changed_at, rowid), '') AS from_tier
         FROM tier_history WHERE member_id = NEW.id) WHERE from_tier <> to_tier) c
     JOIN (SELECT 's:' || OLD.home_store AS place, -1 AS sign
-          UNION ALL SELECT 'r:' || region, -1 FROM stores WHERE id = OLD.home_store AND region <> ''
+          UNION ALL SELECT 'r:' || region, -1 FROM stores
+            WHERE id = OLD.home_store AND region <> ''
           UNION ALL SELECT 's:' || NEW.home_store, 1
-          UNION ALL SELECT 'r:' || region, 1 FROM stores WHERE id = NEW.home_store AND region <> '') p
+          UNION ALL SELECT 'r:' || region, 1 FROM stores
+            WHERE id = NEW.home_store AND region <> '') p
     WHERE 1 GROUP BY 1, 2, 3, 4
     ON CONFLICT(place, day, from_tier, to_tier) DO UPDATE SET members = members + excluded.members;
 END;

@@ -190,7 +190,7 @@ void rerun_migration(storage::Database& db) {
       "DROP INDEX members_acquired; DROP TABLE acquisition_days; "
       "DROP TRIGGER tier_moves_member_moved; DROP TRIGGER tier_moves_store_region; "
       "DROP TRIGGER tier_history_edited; DROP TRIGGER tier_history_removed; "
-      "DROP INDEX members_merged; DROP TABLE tier_moves; DROP TABLE tier_retierings; "
+      "DROP TABLE tier_moves; DROP TABLE tier_retierings; "
       "DROP TABLE tier_flows_state;"));
   // Found by what it creates, so a renumbering at merge leaves the test alone.
   const auto summary = std::find_if(
