@@ -10,7 +10,7 @@
 // moves out up to that day, and the flow over a period is, for the members who changed tier
 // once in it, that change (the period's moves); for everyone else who had a tier at the
 // start, no change; and for the few who changed twice or more (tier_retierings), their own
-// history walked here. So the cost follows the days and the members who changed twice, never
+// changes walked here. So the cost follows the days and the members who changed twice, never
 // the members. A stale summary (tier_history edited) falls back to grouping the history.
 #include <algorithm>
 #include <array>
@@ -74,14 +74,18 @@ std::string moves_sql(const Filter& filter) {
          period_condition("day", filter) + " GROUP BY 1, 2";
 }
 
-// The members of the place who changed tier twice or more in the period: a change from a
-// tier in it whose previous change was in it too. Requires: filter.from.
+// The changes in the period of the members of the place who changed tier twice or more in
+// it (a change from a tier in it whose previous change was in it too), in order: each
+// member's from `tier_retierings` alone. Requires: filter.from.
 std::string twice_sql(const Filter& filter) {
+  const std::string to = filter.to ? " AND r.day <= ?4" : "";
   // From the period's changes, whatever the place: a region's members are far more.
-  return "SELECT DISTINCT r.member_id FROM tier_retierings r INDEXED BY "
+  return "WITH twice AS (SELECT DISTINCT r.member_id AS id FROM tier_retierings r INDEXED BY "
          "tier_retierings_previous JOIN members m ON m.id = r.member_id "
-         "WHERE r.previous_day >= ?3" + std::string(filter.to ? " AND r.day <= ?4" : "") +
-         " AND " + place_condition("m.home_store", filter);
+         "WHERE r.previous_day >= ?3" + to + " AND " + place_condition("m.home_store", filter) +
+         ") SELECT r.member_id, r.previous_day, r.from_tier, r.to_tier FROM twice t "
+         "JOIN tier_retierings r ON r.member_id = t.id AND r.day >= ?3" + to +
+         " ORDER BY r.member_id, r.day, r.rowid";
 }
 
 using Flow = std::map<std::string, std::map<std::string, std::int64_t>, std::less<>>;
@@ -106,31 +110,28 @@ Result<std::map<std::string, std::int64_t>> sizes(storage::Database& db, std::st
   return out;
 }
 
-// One member's tier at the start and the end, and their changes in the period ('' before
-// their first tier), from their history in order.
+// One member's tier at the start ('' none) and the end, and their changes in the period
+// ('' before their first tier), from their changes from a tier in the period, in order: the
+// first one's previous change is either before the period (then its from-tier is where they
+// started) or their first tier, in the period (then they started with none).
 struct Walk {
+  std::int64_t member = -1;
   std::string start, end;
   std::vector<std::pair<std::string, std::string>> changes;
 };
 
-Result<Walk> walk(storage::Statement& history, std::int64_t member, const Filter& filter) {
-  history.reset();
-  history.bind(1, member);
-  Walk w;
-  std::string previous;
-  for (;;) {
-    RAPPORT_TRY(const bool row, history.step());
-    if (!row) break;
-    const std::string day = history.column_text(0);
-    std::string tier = history.column_text(1);
-    const bool by_end = !filter.to || day <= *filter.to;
-    if (day < *filter.from) w.start = tier;
-    if (by_end) w.end = tier;
-    if (tier != previous && day >= *filter.from && by_end) w.changes.emplace_back(previous, tier);
-    previous = std::move(tier);
+void step(Walk& w, const storage::Statement& row, const Filter& filter) {
+  std::string from = row.column_text(2);
+  std::string to = row.column_text(3);
+  if (w.changes.empty()) {
+    if (row.column_text(1) >= *filter.from) {
+      w.changes.emplace_back(std::string(), from);  // their first tier
+    } else {
+      w.start = from;
+    }
   }
-  history.reset();
-  return w;
+  w.end = to;
+  w.changes.emplace_back(std::move(from), std::move(to));
 }
 
 // The flow table from the summary. Requires: the summary is not stale; `filter`'s place is
@@ -159,18 +160,23 @@ Result<Flow> summary_flow(storage::Database& db, const Filter& filter) {
   {
     // The members who changed twice or more: their own start and end, not their moves.
     RAPPORT_TRY(auto twice, prepared(db, twice_sql(filter), filter, place));
-    RAPPORT_TRY(auto history, db.prepare("SELECT substr(changed_at, 1, 10), tier FROM "
-                                         "tier_history WHERE member_id = ?1 "
-                                         "ORDER BY changed_at, rowid"));
+    const auto settle = [&](const Walk& w) {
+      if (w.member < 0) return;
+      for (const auto& [from, to] : w.changes) --moves[from][to];
+      ++flow[w.start.empty() ? std::string(kNone) : w.start][w.end];
+      if (!w.start.empty()) --start[w.start];  // not among those who kept their tier
+    };
+    Walk w;
     for (;;) {
       RAPPORT_TRY(const bool row, twice.step());
       if (!row) break;
-      RAPPORT_TRY(const Walk w, walk(history, twice.column_int64(0), filter));
-      for (const auto& [from, to] : w.changes) --moves[from][to];
-      if (w.end.empty()) continue;
-      ++flow[w.start.empty() ? std::string(kNone) : w.start][w.end];
-      if (!w.start.empty()) --start[w.start];  // not among those who kept their tier
+      if (const std::int64_t member = twice.column_int64(0); member != w.member) {
+        settle(w);
+        w = Walk{member, {}, {}, {}};
+      }
+      step(w, twice, filter);
     }
+    settle(w);
   }
   // Everyone else who changed did so once: that change is their flow.
   for (const auto& [from, tos] : moves) {

@@ -37,7 +37,7 @@ namespace rapport::server::reports {
 
 // The statements tier migrations runs for `filter` from tier_moves and tier_retierings
 // (migration 24) when they serve it: tier sizes before the period, the moves in it, the
-// members who changed twice or more in it (each then read through tier_history_member).
+// changes of the members who changed twice or more in it (tier_retierings alone).
 // Their plans are tested: summary rows, never a scan of members or tier_history.
 [[nodiscard]] std::vector<std::string> tier_migrations_sql(const Filter& filter);
 

@@ -1040,7 +1040,9 @@ CREATE TABLE tier_moves (
 CREATE TABLE tier_retierings (
   member_id    INTEGER NOT NULL,
   day          TEXT NOT NULL,
-  previous_day TEXT NOT NULL
+  previous_day TEXT NOT NULL,
+  from_tier    TEXT NOT NULL,
+  to_tier      TEXT NOT NULL
 );
 CREATE INDEX tier_retierings_member ON tier_retierings(member_id, day);
 CREATE INDEX tier_retierings_previous ON tier_retierings(previous_day, day);
@@ -1056,14 +1058,15 @@ INSERT INTO tier_moves(place, day, from_tier, to_tier, members)
   JOIN members m ON m.id = c.member_id LEFT JOIN stores s ON s.id = m.home_store
   JOIN (SELECT 0 AS k UNION ALL SELECT 1 UNION ALL SELECT 2) k
   WHERE k.k < 2 OR s.region <> '' GROUP BY 1, 2, 3, 4;
-INSERT INTO tier_retierings(member_id, day, previous_day)
-  SELECT member_id, day, previous_day FROM (SELECT member_id, day, from_tier,
+INSERT INTO tier_retierings(member_id, day, previous_day, from_tier, to_tier)
+  SELECT member_id, day, previous_day, from_tier, to_tier FROM (SELECT member_id, day,
+      from_tier, to_tier, changed_at, id,
       LAG(day) OVER (PARTITION BY member_id ORDER BY changed_at, id) AS previous_day
     FROM (SELECT member_id, changed_at, rowid AS id, substr(changed_at, 1, 10) AS day,
         tier AS to_tier, coalesce(LAG(tier) OVER (PARTITION BY member_id
         ORDER BY changed_at, rowid), '') AS from_tier FROM tier_history)
     WHERE from_tier <> to_tier)
-  WHERE from_tier <> '';
+  WHERE from_tier <> '' ORDER BY member_id, changed_at, id;
 -- A member's changes move with their home store (their store's and region's rows).
 CREATE TRIGGER tier_moves_member_moved AFTER UPDATE OF home_store ON members
   WHEN OLD.home_store IS NOT NEW.home_store BEGIN

@@ -40,7 +40,11 @@ class TierFlowChanges {
   storage::Database* db_;
   std::vector<std::string> stores_, tiers_;  // tiers_[0] is '' (none)
   std::unordered_map<std::int64_t, std::int64_t> moves_;  // (store, from, to) packed -> members
-  std::vector<std::int64_t> retiered_;  // members whose tier changed from one to another
+  struct Retiering {
+    std::int64_t member_id = 0;
+    std::int32_t from = 0, to = 0;  // indexes into tiers_
+  };
+  std::vector<Retiering> retiered_;  // members whose tier changed from one to another
 };
 
 // Rebuilds tier_moves and tier_retierings from tier_history and clears the stale mark.
