@@ -79,10 +79,11 @@ std::string moves_sql(const Filter& filter) {
 // member's from `tier_retierings` alone. Requires: filter.from.
 std::string twice_sql(const Filter& filter) {
   const std::string to = filter.to ? " AND r.day <= ?4" : "";
-  // From the period's changes, whatever the place: a region's members are far more.
+  // From the period's changes, whatever the place (a region's members are far more), each
+  // with the member's home store: tier_retierings_previous covers it, no members read.
   return "WITH twice AS (SELECT DISTINCT r.member_id AS id FROM tier_retierings r INDEXED BY "
-         "tier_retierings_previous JOIN members m ON m.id = r.member_id "
-         "WHERE r.previous_day >= ?3" + to + " AND " + place_condition("m.home_store", filter) +
+         "tier_retierings_previous WHERE r.previous_day >= ?3" + to + " AND " +
+         place_condition("r.home_store", filter) +
          ") SELECT r.member_id, r.previous_day, r.from_tier, r.to_tier FROM twice t "
          "JOIN tier_retierings r ON r.member_id = t.id AND r.day >= ?3" + to +
          " ORDER BY r.member_id, r.day, r.rowid";

@@ -1025,7 +1025,8 @@ END;
 -- tier_history (a row whose tier differs from the member's previous row). A tier's size at
 -- the end of a day is its moves in less its moves out up to that day. tier_retierings: each
 -- change from a tier with the day of the member's previous change, so the few members who
--- changed twice or more in a period are found without reading everyone's history. The value
+-- changed twice or more in a period are found without reading everyone's history (with the
+-- member's home store now, so without reading the members either). The value
 -- refresh's save writes both (sqlite_report_summaries.h); triggers follow moves and stores
 -- changing region; an edit of tier_history (never done by Rapport) marks them stale, and
 -- the report reads tier_history until the next refresh rebuilds them.
@@ -1042,10 +1043,12 @@ CREATE TABLE tier_retierings (
   day          TEXT NOT NULL,
   previous_day TEXT NOT NULL,
   from_tier    TEXT NOT NULL,
-  to_tier      TEXT NOT NULL
+  to_tier      TEXT NOT NULL,
+  home_store   TEXT NOT NULL
 );
 CREATE INDEX tier_retierings_member ON tier_retierings(member_id, day);
-CREATE INDEX tier_retierings_previous ON tier_retierings(previous_day, day);
+CREATE INDEX tier_retierings_previous
+  ON tier_retierings(previous_day, day, home_store, member_id);
 CREATE TABLE tier_flows_state (stale INTEGER NOT NULL);
 INSERT INTO tier_flows_state(stale) VALUES (0);
 INSERT INTO tier_moves(place, day, from_tier, to_tier, members)
@@ -1058,18 +1061,21 @@ INSERT INTO tier_moves(place, day, from_tier, to_tier, members)
   JOIN members m ON m.id = c.member_id LEFT JOIN stores s ON s.id = m.home_store
   JOIN (SELECT 0 AS k UNION ALL SELECT 1 UNION ALL SELECT 2) k
   WHERE k.k < 2 OR s.region <> '' GROUP BY 1, 2, 3, 4;
-INSERT INTO tier_retierings(member_id, day, previous_day, from_tier, to_tier)
-  SELECT member_id, day, previous_day, from_tier, to_tier FROM (SELECT member_id, day,
+INSERT INTO tier_retierings(member_id, day, previous_day, from_tier, to_tier, home_store)
+  SELECT member_id, day, previous_day, from_tier, to_tier,
+    (SELECT home_store FROM members WHERE id = member_id) FROM (SELECT member_id, day,
       from_tier, to_tier, changed_at, id,
       LAG(day) OVER (PARTITION BY member_id ORDER BY changed_at, id) AS previous_day
     FROM (SELECT member_id, changed_at, rowid AS id, substr(changed_at, 1, 10) AS day,
         tier AS to_tier, coalesce(LAG(tier) OVER (PARTITION BY member_id
         ORDER BY changed_at, rowid), '') AS from_tier FROM tier_history)
     WHERE from_tier <> to_tier)
-  WHERE from_tier <> '' ORDER BY member_id, changed_at, id;
+  WHERE from_tier <> '' AND member_id IN (SELECT id FROM members)
+  ORDER BY member_id, changed_at, id;
 -- A member's changes move with their home store (their store's and region's rows).
 CREATE TRIGGER tier_moves_member_moved AFTER UPDATE OF home_store ON members
   WHEN OLD.home_store IS NOT NEW.home_store BEGIN
+  UPDATE tier_retierings SET home_store = NEW.home_store WHERE member_id = NEW.id;
   INSERT INTO tier_moves(place, day, from_tier, to_tier, members)
     SELECT p.place, c.day, c.from_tier, c.to_tier, p.sign * count(*)
     FROM (SELECT day, from_tier, to_tier FROM (SELECT substr(changed_at, 1, 10) AS day,

@@ -22,15 +22,17 @@ INSERT INTO tier_moves(place, day, from_tier, to_tier, members)
   JOIN members m ON m.id = c.member_id LEFT JOIN stores s ON s.id = m.home_store
   JOIN (SELECT 0 AS k UNION ALL SELECT 1 UNION ALL SELECT 2) k
   WHERE k.k < 2 OR s.region <> '' GROUP BY 1, 2, 3, 4;
-INSERT INTO tier_retierings(member_id, day, previous_day, from_tier, to_tier)
-  SELECT member_id, day, previous_day, from_tier, to_tier FROM (SELECT member_id, day,
+INSERT INTO tier_retierings(member_id, day, previous_day, from_tier, to_tier, home_store)
+  SELECT member_id, day, previous_day, from_tier, to_tier,
+    (SELECT home_store FROM members WHERE id = member_id) FROM (SELECT member_id, day,
       from_tier, to_tier, changed_at, id,
       LAG(day) OVER (PARTITION BY member_id ORDER BY changed_at, id) AS previous_day
     FROM (SELECT member_id, changed_at, rowid AS id, substr(changed_at, 1, 10) AS day,
         tier AS to_tier, coalesce(LAG(tier) OVER (PARTITION BY member_id
         ORDER BY changed_at, rowid), '') AS from_tier FROM tier_history)
     WHERE from_tier <> to_tier)
-  WHERE from_tier <> '' ORDER BY member_id, changed_at, id;
+  WHERE from_tier <> '' AND member_id IN (SELECT id FROM members)
+  ORDER BY member_id, changed_at, id;
 UPDATE tier_flows_state SET stale = 0;
 )sql";
 
@@ -49,7 +51,6 @@ void TierFlowChanges::add(std::int64_t member_id, std::optional<std::string_view
   if (tiers_.empty()) tiers_.emplace_back();
   const std::int32_t from = before ? index_of(tiers_, *before) : 0;
   const std::int32_t to = index_of(tiers_, tier);
-  if (before) retiered_.push_back({member_id, from, to});
   if (!home_store) return;
   // The last store is the likeliest again (a full refresh goes member by member).
   std::int32_t store = -1;
@@ -58,6 +59,7 @@ void TierFlowChanges::add(std::int64_t member_id, std::optional<std::string_view
   } else {
     store = index_of(stores_, *home_store);
   }
+  if (before) retiered_.push_back({member_id, from, to, store});
   ++moves_[(store * kPack + from) * kPack + to];
 }
 
@@ -89,15 +91,16 @@ Result<void> TierFlowChanges::write(std::string_view day) {
   // The previous change: the member's latest change from a tier, else their first tier.
   RAPPORT_TRY(auto retiered,
               db_->prepare("INSERT INTO tier_retierings(member_id, day, previous_day, "
-                           "from_tier, to_tier) SELECT ?1, ?2, coalesce((SELECT max(day) FROM "
-                           "tier_retierings WHERE member_id = ?1), (SELECT substr(min("
-                           "changed_at), 1, 10) FROM tier_history WHERE member_id = ?1), ?2), "
-                           "?3, ?4"));
+                           "from_tier, to_tier, home_store) SELECT ?1, ?2, coalesce((SELECT "
+                           "max(day) FROM tier_retierings WHERE member_id = ?1), (SELECT "
+                           "substr(min(changed_at), 1, 10) FROM tier_history WHERE member_id = "
+                           "?1), ?2), ?3, ?4, ?5"));
   for (const Retiering& r : retiered_) {
     RAPPORT_TRY_VOID(retiered.bind(1, r.member_id)
                          .bind(2, day)
                          .bind(3, std::string_view(tiers_[static_cast<std::size_t>(r.from)]))
                          .bind(4, std::string_view(tiers_[static_cast<std::size_t>(r.to)]))
+                         .bind(5, std::string_view(stores_[static_cast<std::size_t>(r.store)]))
                          .run());
   }
   return {};

@@ -43,6 +43,7 @@ class TierFlowChanges {
   struct Retiering {
     std::int64_t member_id = 0;
     std::int32_t from = 0, to = 0;  // indexes into tiers_
+    std::int32_t store = -1;        // index into stores_; -1: unknown member (not kept)
   };
   std::vector<Retiering> retiered_;  // members whose tier changed from one to another
 };
