@@ -34,9 +34,10 @@ constexpr std::array<Column, 6> kColumns{{
 }};
 constexpr std::array<std::string_view, 4> kChartValues{"to_MVC", "to_MGC", "to_LMC", "to_BZ"};
 
-// Driven from the filter's members: with a store or region, members_home_store finds them
-// and tier_history_member each one's rows, instead of grouping the whole history first and
-// filtering after (1.6 s for one store of the 1M-member chain).
+// The history itself, when the summary cannot serve (stale, or a period ending before it
+// starts). Driven from the filter's members: with a store or region, members_home_store finds
+// them and tier_history_member each one's rows, instead of grouping the whole history first
+// and filtering after (1.6 s for one store of the 1M-member chain).
 std::string history_query(const Filter& filter) {
   const std::string place = place_condition("m.home_store", filter);
   return "WITH at_end AS MATERIALIZED (SELECT h.member_id, h.tier, max(h.changed_at) "
