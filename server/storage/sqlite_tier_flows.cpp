@@ -52,13 +52,11 @@ void TierFlowChanges::add(std::int64_t member_id, std::optional<std::string_view
   const std::int32_t from = before ? index_of(tiers_, *before) : 0;
   const std::int32_t to = index_of(tiers_, tier);
   if (!home_store) return;
-  // The last store is the likeliest again (a full refresh goes member by member).
-  std::int32_t store = -1;
-  if (!stores_.empty() && stores_.back() == *home_store) {
-    store = static_cast<std::int32_t>(stores_.size() - 1);
-  } else {
-    store = index_of(stores_, *home_store);
-  }
+  // Hundreds of stores, a million first tiers on the first refresh: a hash, not a search.
+  const auto [at, added] =
+      store_index_.try_emplace(*home_store, static_cast<std::int32_t>(stores_.size()));
+  if (added) stores_.push_back(*home_store);
+  const std::int32_t store = at->second;
   if (before) retiered_.push_back({member_id, from, to, store});
   ++moves_[(store * kPack + from) * kPack + to];
 }

@@ -39,6 +39,7 @@ class TierFlowChanges {
 
   storage::Database* db_;
   std::vector<std::string> stores_, tiers_;  // tiers_[0] is '' (none)
+  std::unordered_map<std::string, std::int32_t> store_index_;  // into stores_
   std::unordered_map<std::int64_t, std::int64_t> moves_;  // (store, from, to) packed -> members
   struct Retiering {
     std::int64_t member_id = 0;
