@@ -8,8 +8,12 @@
 // refreshes); and their query plans, which read the summaries instead of the members.
 
 #include <boost/json/parse.hpp>
+#include <algorithm>
 #include <chrono>
+#include <optional>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include "server/reports/acquisition.h"
 #include "server/reports/acquisition_cost.h"
