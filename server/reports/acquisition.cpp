@@ -20,25 +20,55 @@ constexpr std::array<Column, 9> kColumns{{
     {"cost_per_member_cents", ColumnKind::kCents},
 }};
 
+// The channel as the report shows it: acquisition_days keeps a member's missing channel as ''.
+constexpr std::string_view kShownChannel = "coalesce(nullif(d.channel, ''), 'unknown')";
+
+}  // namespace
+
+bool acquisition_days_serve(const Filter& filter) {
+  return !filter.store && (!filter.region || !filter.region->empty());
+}
+
+std::string acquisition_days_rows(const Filter& filter) {
+  // A member whose enrollment day is unknown ('') is in no period, as enrolled_on NULL.
+  const std::string period =
+      filter.from || filter.to ? period_condition("day", filter) + " AND day <> ''" : "1";
+  return "(SELECT day, channel, members, valued, lifetime_value_cents FROM acquisition_days "
+         "WHERE scope = " + std::string(filter.region ? "?2" : "''") + " AND " + period + ")";
+}
+
+std::string campaign_members_sql(std::string_view campaign_alias) {
+  const std::string c(campaign_alias);
+  return "(SELECT coalesce(sum(a.members), 0) FROM acquisition_days a WHERE a.scope = '' "
+         "AND a.channel = " + c + ".channel AND a.day BETWEEN " + c + ".starts_on AND " + c +
+         ".ends_on)";
+}
+
 // ?1 store, ?2 region, ?3 from, ?4 to. Members merged into another are left out (their
 // history moved to the survivor); erased members count: they were acquired all the same.
-std::string query(const Filter& filter) {
-  return "WITH acquired AS ("
-         "  SELECT coalesce(m.channel, 'unknown') AS channel, c.id AS campaign, "
-         "    count(*) AS members, count(v.member_id) AS valued, "
-         "    sum(v.lifetime_value_cents) AS ltv "
-         "  FROM members m "
-         "  LEFT JOIN campaigns c ON c.channel = m.channel "
-         "    AND m.enrolled_on BETWEEN c.starts_on AND c.ends_on "
-         "  LEFT JOIN value_snapshots v ON v.member_id = m.id "
-         "  WHERE m.merged_into IS NULL AND " + place_condition("m.home_store", filter) + " AND " +
-         period_condition("m.enrolled_on", filter) +
-         "  GROUP BY 1, 2), "
-         "campaign_members AS ("
-         "  SELECT c.id, count(m.id) AS members FROM campaigns c "
-         "  LEFT JOIN members m ON m.channel = c.channel "
-         "    AND m.enrolled_on BETWEEN c.starts_on AND c.ends_on AND m.merged_into IS NULL "
-         "  GROUP BY c.id) "
+// The chain and a region read acquisition_days (days x channels rows); a store its members.
+std::string acquisition_sql(const Filter& filter) {
+  const std::string acquired =
+      acquisition_days_serve(filter)
+          ? "  SELECT " + std::string(kShownChannel) + " AS channel, c.id AS campaign, "
+            "    sum(d.members) AS members, sum(d.valued) AS valued, "
+            "    CASE WHEN sum(d.valued) > 0 THEN sum(d.lifetime_value_cents) END AS ltv "
+            "  FROM " + acquisition_days_rows(filter) + " d "
+            "  LEFT JOIN campaigns c ON c.channel = d.channel "
+            "    AND d.day BETWEEN c.starts_on AND c.ends_on "
+            "  GROUP BY 1, 2 HAVING sum(d.members) > 0"
+          : "  SELECT coalesce(m.channel, 'unknown') AS channel, c.id AS campaign, "
+            "    count(*) AS members, count(v.member_id) AS valued, "
+            "    sum(v.lifetime_value_cents) AS ltv "
+            "  FROM members m "
+            "  LEFT JOIN campaigns c ON c.channel = m.channel "
+            "    AND m.enrolled_on BETWEEN c.starts_on AND c.ends_on "
+            "  LEFT JOIN value_snapshots v ON v.member_id = m.id "
+            "  WHERE m.merged_into IS NULL AND " + place_condition("m.home_store", filter) +
+            " AND " + period_condition("m.enrolled_on", filter) + "  GROUP BY 1, 2";
+  return "WITH acquired AS (" + acquired + "), "
+         "campaign_members AS (SELECT c.id, " + campaign_members_sql("c") + " AS members "
+         "  FROM campaigns c) "
          "SELECT a.channel, a.campaign, a.members, a.valued, a.ltv, c.spend_cents, cm.members "
          "FROM acquired a LEFT JOIN campaigns c ON c.id = a.campaign "
          "LEFT JOIN campaign_members cm ON cm.id = a.campaign "
@@ -49,6 +79,8 @@ std::string query(const Filter& filter) {
          "  AND (?3 IS NULL OR c.ends_on >= ?3) AND (?4 IS NULL OR c.starts_on <= ?4) "
          "ORDER BY 1, 2";
 }
+
+namespace {
 
 // One result row as the report's cells.
 void build_row(const storage::Statement& stmt, std::span<Cell> cells) {
@@ -75,7 +107,7 @@ class Acquisition final : public Report {
   std::span<const Column> columns() const override { return kColumns; }
 
   Result<void> run(storage::Database& db, const Filter& filter, RowSink& sink) const override {
-    return stream_rows(db, query(filter), filter, kColumns, sink, build_row);
+    return stream_rows(db, acquisition_sql(filter), filter, kColumns, sink, build_row);
   }
 };
 

@@ -3,6 +3,7 @@
 
 #include <array>
 
+#include "server/reports/acquisition.h"
 #include "server/reports/filter_sql.h"
 
 namespace rapport::server::reports {
@@ -19,21 +20,26 @@ constexpr std::array<Column, 8> kColumns{{
     {"headroom_cents", ColumnKind::kCents},
 }};
 
+}  // namespace
+
 // ?1 store, ?2 region, ?3 from, ?4 to (enrollment days for members; campaigns whose days
-// meet the period).
-std::string query(const Filter& filter) {
-  return "WITH channel_members AS ("
-         "  SELECT coalesce(m.channel, 'unknown') AS channel, count(*) AS members, "
-         "    count(v.member_id) AS valued, sum(v.lifetime_value_cents) AS ltv "
-         "  FROM members m LEFT JOIN value_snapshots v ON v.member_id = m.id "
-         "  WHERE m.merged_into IS NULL AND " + place_condition("m.home_store", filter) + " AND " +
-         period_condition("m.enrolled_on", filter) +
-         "  GROUP BY 1), "
+// meet the period). The chain and a region read acquisition_days; a store its members.
+std::string acquisition_cost_sql(const Filter& filter) {
+  const std::string channel_members =
+      acquisition_days_serve(filter)
+          ? "  SELECT coalesce(nullif(d.channel, ''), 'unknown') AS channel, "
+            "    sum(d.members) AS members, sum(d.valued) AS valued, "
+            "    CASE WHEN sum(d.valued) > 0 THEN sum(d.lifetime_value_cents) END AS ltv "
+            "  FROM " + acquisition_days_rows(filter) + " d GROUP BY 1 HAVING sum(d.members) > 0"
+          : "  SELECT coalesce(m.channel, 'unknown') AS channel, count(*) AS members, "
+            "    count(v.member_id) AS valued, sum(v.lifetime_value_cents) AS ltv "
+            "  FROM members m LEFT JOIN value_snapshots v ON v.member_id = m.id "
+            "  WHERE m.merged_into IS NULL AND " + place_condition("m.home_store", filter) +
+            " AND " + period_condition("m.enrolled_on", filter) + "  GROUP BY 1";
+  return "WITH channel_members AS (" + channel_members + "), "
          "channel_campaigns AS ("
          "  SELECT c.channel, sum(c.spend_cents) AS spend, "
-         "    sum((SELECT count(*) FROM members m WHERE m.channel = c.channel "
-         "      AND m.enrolled_on BETWEEN c.starts_on AND c.ends_on "
-         "      AND m.merged_into IS NULL)) AS acquired "
+         "    sum(" + campaign_members_sql("c") + ") AS acquired "
          "  FROM campaigns c WHERE (?3 IS NULL OR c.ends_on >= ?3) "
          "    AND (?4 IS NULL OR c.starts_on <= ?4) GROUP BY c.channel) "
          "SELECT ch.channel, coalesce(cm.members, 0), coalesce(cm.valued, 0), cm.ltv, "
@@ -42,6 +48,8 @@ std::string query(const Filter& filter) {
          "LEFT JOIN channel_members cm ON cm.channel = ch.channel "
          "LEFT JOIN channel_campaigns cc ON cc.channel = ch.channel ORDER BY 1";
 }
+
+namespace {
 
 // One result row as the report's cells.
 void build_row(const storage::Statement& stmt, std::span<Cell> cells) {
@@ -69,7 +77,7 @@ class AcquisitionCost final : public Report {
   std::span<const Column> columns() const override { return kColumns; }
 
   Result<void> run(storage::Database& db, const Filter& filter, RowSink& sink) const override {
-    return stream_rows(db, query(filter), filter, kColumns, sink, build_row);
+    return stream_rows(db, acquisition_cost_sql(filter), filter, kColumns, sink, build_row);
   }
 };
 

@@ -8,11 +8,15 @@
 #pragma once
 
 #include <memory>
+#include <string>
 
 #include "server/reports/report.h"
 
 namespace rapport::server::reports {
 
 [[nodiscard]] std::unique_ptr<Report> acquisition_cost_report();
+
+// The report's SQL for `filter` (?1..?4 as filter_sql.h), for tests of its query plan.
+[[nodiscard]] std::string acquisition_cost_sql(const Filter& filter);
 
 }  // namespace rapport::server::reports

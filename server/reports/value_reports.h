@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "server/reports/filter_sql.h"
 #include "server/reports/report.h"
@@ -33,5 +34,11 @@ namespace rapport::server::reports {
 // The SQL cohort retention runs for `filter` (its plan is tested: the summary of migration
 // 24, never members or purchases, when the period's bounds are calendar days).
 [[nodiscard]] std::string cohort_retention_sql(const Filter& filter);
+
+// The statements tier migrations runs for `filter` from tier_moves and tier_retierings
+// (migration 24) when they serve it: tier sizes before the period, the moves in it, the
+// changes of the members who changed twice or more in it (tier_retierings alone).
+// Their plans are tested: summary rows, never a scan of members or tier_history.
+[[nodiscard]] std::vector<std::string> tier_migrations_sql(const Filter& filter);
 
 }  // namespace rapport::server::reports

@@ -11,7 +11,7 @@
 
 namespace rapport::server {
 
-inline constexpr std::array<storage::Migration, 23> kSqliteMigrations{{
+inline constexpr std::array<storage::Migration, 24> kSqliteMigrations{{
     {1, R"sql(
 CREATE TABLE stores (
   id   TEXT PRIMARY KEY,
@@ -913,6 +913,198 @@ CREATE TRIGGER cohort_purchase_gone AFTER DELETE ON purchases
     AND NOT EXISTS (SELECT 1 FROM purchases p WHERE p.member_id = OLD.member_id
       AND p.day BETWEEN substr(OLD.day, 1, 7) || '-01' AND substr(OLD.day, 1, 7) || '-31')
     ON CONFLICT DO UPDATE SET members = members + excluded.members;
+END;
+)sql"},
+    // Issue 11, acquisition, acquisition-cost and tier-migrations fast for any period, store
+    // and region on their first view (docs/reports.md): acquisition_days holds, per scope
+    // ('' the whole chain, else a region), enrollment day (enrolled_on; '' when unknown)
+    // and channel ('' when not recorded), the members not merged away, how many of them have
+    // a value snapshot and the sum of their lifetime values. Triggers keep it as members are
+    // enrolled, moved, merged, corrected or deleted and as stores change region; the value
+    // refresh's save adds its snapshots' changes (sqlite_acquisition_days.h), the one writer
+    // of value_snapshots. members_acquired: the save's one narrow pass over the members.
+    // tier_moves and tier_retierings: tier migrations' summary (its comment below).
+    {24, R"sql(
+CREATE TABLE acquisition_days (
+  scope   TEXT NOT NULL,
+  day     TEXT NOT NULL,
+  channel TEXT NOT NULL,
+  members INTEGER NOT NULL DEFAULT 0,
+  valued  INTEGER NOT NULL DEFAULT 0,
+  lifetime_value_cents INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (scope, day, channel)
+) WITHOUT ROWID;
+CREATE INDEX members_acquired ON members(enrolled_on, channel, home_store)
+  WHERE merged_into IS NULL;
+INSERT INTO acquisition_days(scope, day, channel, members, valued, lifetime_value_cents)
+  SELECT '', coalesce(m.enrolled_on, ''), coalesce(m.channel, ''), count(*), count(v.member_id),
+    coalesce(sum(v.lifetime_value_cents), 0)
+  FROM members m LEFT JOIN value_snapshots v ON v.member_id = m.id
+  WHERE m.merged_into IS NULL GROUP BY 2, 3;
+INSERT INTO acquisition_days(scope, day, channel, members, valued, lifetime_value_cents)
+  SELECT s.region, coalesce(m.enrolled_on, ''), coalesce(m.channel, ''), count(*),
+    count(v.member_id), coalesce(sum(v.lifetime_value_cents), 0)
+  FROM members m JOIN stores s ON s.id = m.home_store
+  LEFT JOIN value_snapshots v ON v.member_id = m.id
+  WHERE m.merged_into IS NULL AND s.region <> '' GROUP BY 1, 2, 3;
+-- A member's contribution (1, whether valued, their lifetime value) comes and goes with them.
+CREATE TRIGGER acquisition_member_new AFTER INSERT ON members BEGIN
+  INSERT INTO acquisition_days(scope, day, channel, members, valued, lifetime_value_cents)
+    SELECT p.scope, coalesce(NEW.enrolled_on, ''), coalesce(NEW.channel, ''), 1,
+      (SELECT count(*) FROM value_snapshots WHERE member_id = NEW.id),
+      coalesce((SELECT lifetime_value_cents FROM value_snapshots WHERE member_id = NEW.id), 0)
+    FROM (SELECT '' AS scope UNION ALL
+          SELECT region FROM stores WHERE id = NEW.home_store AND region <> '') p
+    WHERE NEW.merged_into IS NULL
+    ON CONFLICT(scope, day, channel) DO UPDATE SET members = members + excluded.members,
+      valued = valued + excluded.valued,
+      lifetime_value_cents = lifetime_value_cents + excluded.lifetime_value_cents;
+END;
+CREATE TRIGGER acquisition_member_moved AFTER UPDATE OF home_store, enrolled_on, channel,
+  merged_into ON members WHEN OLD.home_store IS NOT NEW.home_store
+    OR OLD.enrolled_on IS NOT NEW.enrolled_on OR OLD.channel IS NOT NEW.channel
+    OR OLD.merged_into IS NOT NEW.merged_into BEGIN
+  INSERT INTO acquisition_days(scope, day, channel, members, valued, lifetime_value_cents)
+    SELECT p.scope, coalesce(OLD.enrolled_on, ''), coalesce(OLD.channel, ''), -1,
+      -(SELECT count(*) FROM value_snapshots WHERE member_id = OLD.id),
+      -coalesce((SELECT lifetime_value_cents FROM value_snapshots WHERE member_id = OLD.id), 0)
+    FROM (SELECT '' AS scope UNION ALL
+          SELECT region FROM stores WHERE id = OLD.home_store AND region <> '') p
+    WHERE OLD.merged_into IS NULL
+    ON CONFLICT(scope, day, channel) DO UPDATE SET members = members + excluded.members,
+      valued = valued + excluded.valued,
+      lifetime_value_cents = lifetime_value_cents + excluded.lifetime_value_cents;
+  INSERT INTO acquisition_days(scope, day, channel, members, valued, lifetime_value_cents)
+    SELECT p.scope, coalesce(NEW.enrolled_on, ''), coalesce(NEW.channel, ''), 1,
+      (SELECT count(*) FROM value_snapshots WHERE member_id = NEW.id),
+      coalesce((SELECT lifetime_value_cents FROM value_snapshots WHERE member_id = NEW.id), 0)
+    FROM (SELECT '' AS scope UNION ALL
+          SELECT region FROM stores WHERE id = NEW.home_store AND region <> '') p
+    WHERE NEW.merged_into IS NULL
+    ON CONFLICT(scope, day, channel) DO UPDATE SET members = members + excluded.members,
+      valued = valued + excluded.valued,
+      lifetime_value_cents = lifetime_value_cents + excluded.lifetime_value_cents;
+END;
+CREATE TRIGGER acquisition_member_gone AFTER DELETE ON members BEGIN
+  INSERT INTO acquisition_days(scope, day, channel, members, valued, lifetime_value_cents)
+    SELECT p.scope, coalesce(OLD.enrolled_on, ''), coalesce(OLD.channel, ''), -1,
+      -(SELECT count(*) FROM value_snapshots WHERE member_id = OLD.id),
+      -coalesce((SELECT lifetime_value_cents FROM value_snapshots WHERE member_id = OLD.id), 0)
+    FROM (SELECT '' AS scope UNION ALL
+          SELECT region FROM stores WHERE id = OLD.home_store AND region <> '') p
+    WHERE OLD.merged_into IS NULL
+    ON CONFLICT(scope, day, channel) DO UPDATE SET members = members + excluded.members,
+      valued = valued + excluded.valued,
+      lifetime_value_cents = lifetime_value_cents + excluded.lifetime_value_cents;
+END;
+-- A store's members leave its old region's rows and join its new region's.
+CREATE TRIGGER acquisition_store_region AFTER UPDATE OF region ON stores
+  WHEN OLD.region IS NOT NEW.region BEGIN
+  INSERT INTO acquisition_days(scope, day, channel, members, valued, lifetime_value_cents)
+    SELECT OLD.region, coalesce(m.enrolled_on, ''), coalesce(m.channel, ''), -count(*),
+      -count(v.member_id), -coalesce(sum(v.lifetime_value_cents), 0)
+    FROM members m LEFT JOIN value_snapshots v ON v.member_id = m.id
+    WHERE m.home_store = OLD.id AND m.merged_into IS NULL AND OLD.region <> ''
+    GROUP BY 2, 3
+    ON CONFLICT(scope, day, channel) DO UPDATE SET members = members + excluded.members,
+      valued = valued + excluded.valued,
+      lifetime_value_cents = lifetime_value_cents + excluded.lifetime_value_cents;
+  INSERT INTO acquisition_days(scope, day, channel, members, valued, lifetime_value_cents)
+    SELECT NEW.region, coalesce(m.enrolled_on, ''), coalesce(m.channel, ''), count(*),
+      count(v.member_id), coalesce(sum(v.lifetime_value_cents), 0)
+    FROM members m LEFT JOIN value_snapshots v ON v.member_id = m.id
+    WHERE m.home_store = NEW.id AND m.merged_into IS NULL AND NEW.region <> ''
+    GROUP BY 2, 3
+    ON CONFLICT(scope, day, channel) DO UPDATE SET members = members + excluded.members,
+      valued = valued + excluded.valued,
+      lifetime_value_cents = lifetime_value_cents + excluded.lifetime_value_cents;
+END;
+-- Tier migrations (docs/reports.md, "tier-migrations"): tier_moves counts, per place ('' the
+-- whole chain, 's:' || store, 'r:' || region; by the member's home store now), day and
+-- from-tier ('' none: a first tier) and to-tier, the members whose tier changed so, from
+-- tier_history (a row whose tier differs from the member's previous row). A tier's size at
+-- the end of a day is its moves in less its moves out up to that day. tier_retierings: each
+-- change from a tier with the day of the member's previous change, so the few members who
+-- changed twice or more in a period are found without reading everyone's history (with the
+-- member's home store now, so without reading the members either). The value
+-- refresh's save writes both (sqlite_report_summaries.h); triggers follow moves and stores
+-- changing region; an edit of tier_history (never done by Rapport) marks them stale, and
+-- the report reads tier_history until the next refresh rebuilds them.
+CREATE TABLE tier_moves (
+  place     TEXT NOT NULL,
+  day       TEXT NOT NULL,
+  from_tier TEXT NOT NULL,
+  to_tier   TEXT NOT NULL,
+  members   INTEGER NOT NULL,
+  PRIMARY KEY (place, day, from_tier, to_tier)
+) WITHOUT ROWID;
+CREATE TABLE tier_retierings (
+  member_id    INTEGER NOT NULL,
+  day          TEXT NOT NULL,
+  previous_day TEXT NOT NULL,
+  from_tier    TEXT NOT NULL,
+  to_tier      TEXT NOT NULL,
+  home_store   TEXT NOT NULL
+);
+CREATE INDEX tier_retierings_member ON tier_retierings(member_id, day);
+CREATE INDEX tier_retierings_previous
+  ON tier_retierings(previous_day, day, home_store, member_id);
+CREATE TABLE tier_flows_state (stale INTEGER NOT NULL);
+INSERT INTO tier_flows_state(stale) VALUES (0);
+INSERT INTO tier_moves(place, day, from_tier, to_tier, members)
+  SELECT CASE k.k WHEN 0 THEN '' WHEN 1 THEN 's:' || m.home_store ELSE 'r:' || s.region END,
+    c.day, c.from_tier, c.to_tier, count(*)
+  FROM (SELECT member_id, day, from_tier, to_tier FROM (SELECT member_id,
+      substr(changed_at, 1, 10) AS day, tier AS to_tier, coalesce(LAG(tier) OVER
+      (PARTITION BY member_id ORDER BY changed_at, rowid), '') AS from_tier FROM tier_history)
+    WHERE from_tier <> to_tier) c
+  JOIN members m ON m.id = c.member_id LEFT JOIN stores s ON s.id = m.home_store
+  JOIN (SELECT 0 AS k UNION ALL SELECT 1 UNION ALL SELECT 2) k
+  WHERE k.k < 2 OR s.region <> '' GROUP BY 1, 2, 3, 4;
+INSERT INTO tier_retierings(member_id, day, previous_day, from_tier, to_tier, home_store)
+  SELECT member_id, day, previous_day, from_tier, to_tier,
+    (SELECT home_store FROM members WHERE id = member_id) FROM (SELECT member_id, day,
+      from_tier, to_tier, changed_at, id,
+      LAG(day) OVER (PARTITION BY member_id ORDER BY changed_at, id) AS previous_day
+    FROM (SELECT member_id, changed_at, rowid AS id, substr(changed_at, 1, 10) AS day,
+        tier AS to_tier, coalesce(LAG(tier) OVER (PARTITION BY member_id
+        ORDER BY changed_at, rowid), '') AS from_tier FROM tier_history)
+    WHERE from_tier <> to_tier)
+  WHERE from_tier <> '' AND member_id IN (SELECT id FROM members)
+  ORDER BY member_id, changed_at, id;
+-- A member's changes move with their home store (their store's and region's rows).
+CREATE TRIGGER tier_moves_member_moved AFTER UPDATE OF home_store ON members
+  WHEN OLD.home_store IS NOT NEW.home_store BEGIN
+  UPDATE tier_retierings SET home_store = NEW.home_store WHERE member_id = NEW.id;
+  INSERT INTO tier_moves(place, day, from_tier, to_tier, members)
+    SELECT p.place, c.day, c.from_tier, c.to_tier, p.sign * count(*)
+    FROM (SELECT day, from_tier, to_tier FROM (SELECT substr(changed_at, 1, 10) AS day,
+        tier AS to_tier, coalesce(LAG(tier) OVER (ORDER BY changed_at, rowid), '') AS from_tier
+        FROM tier_history WHERE member_id = NEW.id) WHERE from_tier <> to_tier) c
+    JOIN (SELECT 's:' || OLD.home_store AS place, -1 AS sign
+          UNION ALL SELECT 'r:' || region, -1 FROM stores
+            WHERE id = OLD.home_store AND region <> ''
+          UNION ALL SELECT 's:' || NEW.home_store, 1
+          UNION ALL SELECT 'r:' || region, 1 FROM stores
+            WHERE id = NEW.home_store AND region <> '') p
+    WHERE 1 GROUP BY 1, 2, 3, 4
+    ON CONFLICT(place, day, from_tier, to_tier) DO UPDATE SET members = members + excluded.members;
+END;
+-- A store's rows leave its old region's and join its new region's.
+CREATE TRIGGER tier_moves_store_region AFTER UPDATE OF region ON stores
+  WHEN OLD.region IS NOT NEW.region BEGIN
+  INSERT INTO tier_moves(place, day, from_tier, to_tier, members)
+    SELECT p.place, t.day, t.from_tier, t.to_tier, p.sign * t.members
+    FROM tier_moves t JOIN (SELECT 'r:' || OLD.region AS place, -1 AS sign WHERE OLD.region <> ''
+          UNION ALL SELECT 'r:' || NEW.region, 1 WHERE NEW.region <> '') p
+    WHERE t.place = 's:' || NEW.id
+    ON CONFLICT(place, day, from_tier, to_tier) DO UPDATE SET members = members + excluded.members;
+END;
+CREATE TRIGGER tier_history_edited AFTER UPDATE ON tier_history BEGIN
+  UPDATE tier_flows_state SET stale = 1;
+END;
+CREATE TRIGGER tier_history_removed AFTER DELETE ON tier_history BEGIN
+  UPDATE tier_flows_state SET stale = 1;
 END;
 )sql"},
 }};

@@ -11,9 +11,11 @@
 #include <sstream>
 #include <unordered_map>
 
+#include "server/storage/sqlite_acquisition_days.h"
 #include "server/storage/sqlite_members.h"
 #include "server/storage/sqlite_schema.h"
 #include "server/storage/sqlite_store_equity.h"
+#include "server/storage/sqlite_tier_flows.h"
 #include "shared/util/clock.h"
 #include "shared/util/huge_pages.h"
 
@@ -449,6 +451,9 @@ Result<std::size_t> save_value_refresh(storage::Database& db, const value::Value
   RAPPORT_TRY(auto member, db.prepare("UPDATE members SET value_tier = ?2, at_risk = ?3, "
                                       "rhythm_days = ?4, changed_seq = ?5 WHERE id = ?1"));
   StoreEquityChanges equity(db);
+  AcquisitionValueChanges acquisition(db);
+  RAPPORT_TRY_VOID(acquisition.load(mark.full));
+  TierFlowChanges tier_flows(db);
   std::optional<std::int64_t> sequence;
   std::size_t migrated = 0;
   for (const auto& s : refresh.snapshots) {
@@ -481,11 +486,20 @@ Result<std::size_t> save_value_refresh(storage::Database& db, const value::Value
     std::optional<StoreEquityChanges::Before> equity_before;
     if (before) equity_before = StoreEquityChanges::Before{before->lifetime_value_cents, before->p_alive};
     equity.add(s.home_store, equity_before, s.lifetime_value_cents, s.p_alive);
+    RAPPORT_TRY_VOID(acquisition.add(
+        s.member_id, before ? std::optional(before->lifetime_value_cents) : std::nullopt,
+        s.lifetime_value_cents));
     const bool moved = !before || before->tier != tier || before->segment != s.segment;
     if (moved) {
       ++migrated;
       RAPPORT_TRY_VOID(
           history.bind(1, s.member_id).bind(2, computed_at).bind(3, tier).bind(4, s.segment).run());
+      if (!before || before->tier != tier) {
+        RAPPORT_TRY(auto home, acquisition.home_store(s.member_id));
+        tier_flows.add(s.member_id,
+                       before ? std::optional<std::string_view>(before->tier) : std::nullopt,
+                       tier, home);
+      }
     }
     // Terminals pull the member again only when what they show changed.
     const bool shown_changed = !before || before->tier != tier || before->at_risk != s.at_risk ||
@@ -512,6 +526,8 @@ Result<std::size_t> save_value_refresh(storage::Database& db, const value::Value
                        .bind(6, static_cast<std::int64_t>(refresh.snapshots.size()))
                        .run());
   RAPPORT_TRY_VOID(equity.write(db.last_insert_rowid(), as_of));
+  RAPPORT_TRY_VOID(acquisition.write());
+  RAPPORT_TRY_VOID(tier_flows.write(std::string_view(computed_at).substr(0, 10)));
   RAPPORT_TRY_VOID(tx.commit());
   return migrated;
 }
