@@ -48,10 +48,10 @@ const char* describe(int value) {
 // migrations 22, 23 and 24, whose own SQL rebuilds them from those), or a cache of report
 // pages refilled after each refresh. Never the only copy of anything, so they are listed but
 // never hold a migration back: their sources do, when they hold rows.
-constexpr std::array<std::string_view, 10> kDerivedTables{
+constexpr std::array<std::string_view, 11> kDerivedTables{
     "acquisition_days", "cohort_chain_days", "cohort_chain_months", "cohort_days",
     "cohort_months",    "member_rewards",    "report_cache",        "rewards_by_place",
-    "tier_moves",       "tier_retierings"};
+    "tier_flows_state", "tier_moves",        "tier_retierings"};
 
 constexpr std::size_t kCopyChunkBytes = 1 << 20;  // COPY data sent per PQputCopyData
 
