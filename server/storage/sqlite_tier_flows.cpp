@@ -2,16 +2,16 @@
 #include "server/storage/sqlite_tier_flows.h"
 
 #include <algorithm>
+#include <string>
 
 namespace rapport::server::sqlite {
 namespace {
 
 constexpr std::int64_t kPack = 1 << 10;  // stores, tiers: well under this many of each
 
-// The same rows as migration 24's own backfill (sqlite_schema.h), from tier_history.
-constexpr std::string_view kRebuild = R"sql(
-DELETE FROM tier_moves;
-DELETE FROM tier_retierings;
+// Migration 24's own backfill (sqlite_schema.h holds the same text; a test checks), from
+// tier_history.
+constexpr std::string_view kBackfill = R"sql(
 INSERT INTO tier_moves(place, day, from_tier, to_tier, members)
   SELECT CASE k.k WHEN 0 THEN '' WHEN 1 THEN 's:' || m.home_store ELSE 'r:' || s.region END,
     c.day, c.from_tier, c.to_tier, count(*)
@@ -33,10 +33,11 @@ INSERT INTO tier_retierings(member_id, day, previous_day, from_tier, to_tier, ho
     WHERE from_tier <> to_tier)
   WHERE from_tier <> '' AND member_id IN (SELECT id FROM members)
   ORDER BY member_id, changed_at, id;
-UPDATE tier_flows_state SET stale = 0;
 )sql";
 
 }  // namespace
+
+std::string_view tier_flows_backfill_sql() { return kBackfill; }
 
 std::int32_t TierFlowChanges::index_of(std::vector<std::string>& names, std::string_view name) {
   const auto at = std::find(names.begin(), names.end(), name);
@@ -104,6 +105,9 @@ Result<void> TierFlowChanges::write(std::string_view day) {
   return {};
 }
 
-Result<void> rebuild_tier_flows(storage::Database& db) { return db.execute(kRebuild); }
+Result<void> rebuild_tier_flows(storage::Database& db) {
+  return db.execute("DELETE FROM tier_moves; DELETE FROM tier_retierings;" + std::string(kBackfill) +
+                    "UPDATE tier_flows_state SET stale = 0;");
+}
 
 }  // namespace rapport::server::sqlite

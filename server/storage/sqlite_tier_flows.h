@@ -49,6 +49,10 @@ class TierFlowChanges {
   std::vector<Retiering> retiered_;  // members whose tier changed from one to another
 };
 
+// Migration 24's backfill of tier_moves and tier_retierings from tier_history (the
+// migration holds the same text), for the rebuild.
+[[nodiscard]] std::string_view tier_flows_backfill_sql();
+
 // Rebuilds tier_moves and tier_retierings from tier_history and clears the stale mark.
 [[nodiscard]] Result<void> rebuild_tier_flows(storage::Database& db);
 
