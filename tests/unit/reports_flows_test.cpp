@@ -26,6 +26,7 @@
 #include "server/storage/member_rights_store.h"
 #include "server/reports/value_reports.h"
 #include "server/storage/sqlite_schema.h"
+#include "server/storage/sqlite_tier_flows.h"
 #include "server/storage/sqlite_value.h"
 #include "server/storage/staff_store.h"
 #include "server/storage/store.h"
@@ -37,6 +38,7 @@
 #include "shared/util/clock.h"
 #include "tests/support/catch_result.h"
 #include "tests/support/temp_dir.h"
+#include "tests/unit/rewards_test_support.h"
 
 using namespace rapport;
 namespace reports = rapport::server::reports;
@@ -168,22 +170,6 @@ Rows cost_with_members(Rows rows) {
     if (r[3] != "NULL") r[3] = std::to_string(std::stoll(r[3])) + ".0";
   }
   return rows;
-}
-
-domain::Event purchase(const std::string& token, std::int64_t cents, std::chrono::sys_days day) {
-  domain::Event e;
-  e.id = domain::new_event_id();
-  e.kind = domain::EventKind::kPurchase;
-  e.terminal_id = "T1";
-  e.store_id = "S1";
-  e.card_token = token;
-  e.occurred_at = to_iso8601(std::chrono::sys_time<std::chrono::milliseconds>(day) +
-                             std::chrono::hours(12));
-  protocol::PurchasePayload sale;
-  sale.lines = {{"Keep cup", "retail", 1, cents, cents / 2}};
-  sale.total_cents = cents;
-  e.payload = protocol::encode_payload(sale);
-  return e;
 }
 
 // Drops what migration 24 made and runs it again: its backfill, from the raw tables.
@@ -327,8 +313,10 @@ TEST_CASE("acquisition and acquisition-cost from acquisition_days equal the test
     auto store = server::open_sqlite_store(chain.target.database).value();
     std::vector<domain::Event> sync;
     for (const std::size_t index : {std::size_t{4}, std::size_t{40}, std::size_t{140}}) {
-      sync.push_back(purchase(server::seeded_card_token(chain.target, index), 90'000,
-                              kEnd - std::chrono::days(1)));
+      sync.push_back(testing::sale(server::seeded_card_token(chain.target, index), 90'000,
+                                   "retail",
+                                   to_iso8601(kEnd - std::chrono::days(1)).substr(0, 10) +
+                                       "T12:00:00.000Z"));
     }
     REQUIRE(store->record_events(sync));
     const auto small = server::refresh_changed_values(*store, {}, kEnd, 50).value();
@@ -556,4 +544,15 @@ TEST_CASE("tier migrations read tier_moves and tier_retierings, never members or
                Catch::Contains("SEARCH r USING COVERING INDEX tier_retierings_previous "
                                "(previous_day>?)"));
   }
+}
+
+TEST_CASE("the tier summaries' rebuild runs migration 24's own backfill", "[reports][flows]") {
+  REQUIRE(server::kSqliteMigrations[23].version == 24);
+  const std::string_view migration = server::kSqliteMigrations[23].sql;
+  const std::string_view backfill = server::sqlite::tier_flows_backfill_sql();
+  REQUIRE(backfill.find("INSERT INTO tier_moves") != std::string_view::npos);
+  REQUIRE(backfill.find("INSERT INTO tier_retierings") != std::string_view::npos);
+  // The rebuild's text starts with a newline after the raw string's opening; the rest, word
+  // for word, is in the migration.
+  CHECK(migration.find(backfill.substr(1)) != std::string_view::npos);
 }
