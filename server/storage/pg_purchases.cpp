@@ -181,6 +181,7 @@ Result<std::vector<std::int64_t>> apply_purchases(Connection& db,
   CategorySpend spend;
   if (!purchases.empty()) {
     std::vector<Param> ids, members, tokens, stores, days, amounts, margins, times;
+    std::vector<Param> product_purchases, products;  // each product once per purchase
     for (const auto* s : purchases) {
       const auto& e = *s->event;
       const auto purchase = protocol::decode_purchase(e.payload);
@@ -195,6 +196,12 @@ Result<std::vector<std::int64_t>> apply_purchases(Connection& db,
       margins.push_back(param(margin_of(*purchase)));
       times.push_back(e.occurred_at);
       if (s->member) add_lines(spend, *s->member, *purchase);
+      std::set<std::string_view> seen;
+      for (const auto& line : purchase->lines) {
+        if (!seen.insert(line.product).second) continue;
+        product_purchases.push_back(e.id);
+        products.push_back(line.product);
+      }
     }
     RAPPORT_TRY_VOID(db.exec(
         "INSERT INTO purchases(event_id, member_id, card_token, store_id, day, amount_cents, "
@@ -203,18 +210,7 @@ Result<std::vector<std::int64_t>> apply_purchases(Connection& db,
         {text_array(ids), text_array(members), text_array(tokens), text_array(stores),
          text_array(days), text_array(amounts), text_array(margins), text_array(times)}));
     RAPPORT_TRY_VOID(upsert_categories(db, spend));
-    // What was bought, for the usual order: each product once per purchase.
-    std::vector<Param> product_purchases, products;
-    for (const auto* s : purchases) {
-      const auto purchase = protocol::decode_purchase(s->event->payload);
-      if (!purchase) return purchase.error();
-      std::set<std::string_view> seen;
-      for (const auto& line : purchase->lines) {
-        if (!seen.insert(line.product).second) continue;
-        product_purchases.push_back(s->event->id);
-        products.push_back(line.product);
-      }
-    }
+    // What was bought, for the usual order.
     RAPPORT_TRY_VOID(db.exec("INSERT INTO purchase_products(event_id, product) SELECT * FROM "
                              "unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING",
                              {text_array(product_purchases), text_array(products)}));
