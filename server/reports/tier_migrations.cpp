@@ -6,12 +6,12 @@
 // (new since, or no `from` given) are the "(none)" row; the column sums are the tier sizes at
 // the end.
 //
-// Served from tier_moves (migration 24): a tier's size at a day is its moves in less its
-// moves out up to that day, and the flow over a period is, for the members who changed tier
-// once in it, that change (the period's moves); for everyone else who had a tier at the
-// start, no change; and for the few who changed twice or more (tier_retierings), their own
-// changes walked here. So the cost follows the days and the members who changed twice, never
-// the members. A stale summary (tier_history edited) falls back to grouping the history.
+// Served from tier_checkpoints (migration 25, server/storage/sqlite_tier_checkpoints.h):
+// every member's tier at the end of the day before the period and at its end are two rows,
+// and the flow is one pass over them (by member id for the chain; the place's members, found
+// by their home store, for a store or region). So the cost follows the members of the place,
+// never the number of tier changes in the period. While the checkpoints are not current (an
+// edit of tier_history, or no refresh since the migration), the report groups the history.
 #include <algorithm>
 #include <array>
 #include <map>
@@ -20,6 +20,7 @@
 
 #include "server/reports/filter_sql.h"
 #include "server/reports/value_reports.h"
+#include "server/storage/sqlite_tier_checkpoints.h"
 
 namespace rapport::server::reports {
 namespace {
@@ -55,142 +56,44 @@ std::string history_query(const Filter& filter) {
 
 constexpr std::string_view kNone = "(none)";
 
-// The summary's place for `filter` (?5): '' the chain, 's:' a store, 'r:' a region.
-std::string place_of(const Filter& filter) {
-  if (filter.store) return "s:" + *filter.store;
-  if (filter.region) return "r:" + *filter.region;
-  return "";
-}
-
-// Each tier's size at the end of the days `days` selects (in less out), from tier_moves.
-std::string sizes_sql(std::string_view days) {
-  const std::string d(days);
-  return "SELECT tier, sum(n) FROM (SELECT to_tier AS tier, members AS n FROM tier_moves "
-         "WHERE place = ?5 AND " + d + " UNION ALL SELECT from_tier, -members FROM tier_moves "
-         "WHERE place = ?5 AND " + d + " AND from_tier <> '') GROUP BY 1";
-}
-
-std::string moves_sql(const Filter& filter) {
-  return "SELECT from_tier, to_tier, sum(members) FROM tier_moves WHERE place = ?5 AND " +
-         period_condition("day", filter) + " GROUP BY 1, 2";
-}
-
-// The changes in the period of the members of the place who changed tier twice or more in
-// it (a change from a tier in it whose previous change was in it too), in order: each
-// member's from `tier_retierings` alone. Requires: filter.from.
-std::string twice_sql(const Filter& filter) {
-  const std::string to = filter.to ? " AND r.day <= ?4" : "";
-  // From the period's changes, whatever the place (a region's members are far more), each
-  // with the member's home store: tier_retierings_previous covers it, no members read.
-  return "WITH twice AS (SELECT DISTINCT r.member_id AS id FROM tier_retierings r INDEXED BY "
-         "tier_retierings_previous WHERE r.previous_day >= ?3" + to + " AND " +
-         place_condition("r.home_store", filter) +
-         ") SELECT r.member_id, r.previous_day, r.from_tier, r.to_tier FROM twice t "
-         "JOIN tier_retierings r ON r.member_id = t.id AND r.day >= ?3" + to +
-         " ORDER BY r.member_id, r.day, r.rowid";
-}
-
 using Flow = std::map<std::string, std::map<std::string, std::int64_t>, std::less<>>;
 
-Result<storage::Statement> prepared(storage::Database& db, const std::string& sql,
-                                    const Filter& filter, const std::string& place) {
-  RAPPORT_TRY(auto stmt, db.prepare(sql));
-  bind_filter(stmt, filter);
-  stmt.bind(5, std::string_view(place));
-  return stmt;
+std::string tier_name(std::uint8_t code) {
+  return code == 0 ? std::string(kNone) : std::string(sqlite::kTierNames[code - 1]);
 }
 
-Result<std::map<std::string, std::int64_t>> sizes(storage::Database& db, std::string_view days,
-                                                  const Filter& filter, const std::string& place) {
-  RAPPORT_TRY(auto stmt, prepared(db, sizes_sql(days), filter, place));
-  std::map<std::string, std::int64_t> out;
-  for (;;) {
-    RAPPORT_TRY(const bool row, stmt.step());
-    if (!row) break;
-    out[stmt.column_text(0)] = stmt.column_int64(1);
-  }
-  return out;
-}
-
-// One member's tier at the start ('' none) and the end, and their changes in the period
-// ('' before their first tier), from their changes from a tier in the period, in order: the
-// first one's previous change is either before the period (then its from-tier is where they
-// started) or their first tier, in the period (then they started with none).
-struct Walk {
-  std::int64_t member = -1;
-  std::string start, end;
-  std::vector<std::pair<std::string, std::string>> changes;
-};
-
-void step(Walk& w, const storage::Statement& row, const Filter& filter) {
-  std::string from = row.column_text(2);
-  std::string to = row.column_text(3);
-  if (w.changes.empty()) {
-    if (row.column_text(1) >= *filter.from) {
-      w.changes.emplace_back(std::string(), from);  // their first tier
-    } else {
-      w.start = from;
-    }
-  }
-  w.end = to;
-  w.changes.emplace_back(std::move(from), std::move(to));
-}
-
-// The flow table from the summary. Requires: the summary is not stale; `filter`'s place is
-// one the summary keeps (see run_tier_migrations).
-Result<Flow> summary_flow(storage::Database& db, const Filter& filter) {
-  const std::string place = place_of(filter);
+// The flow from the checkpoints. Requires: they are current; no period ends before it starts.
+Result<Flow> checkpoint_flow(storage::Database& db, const Filter& filter) {
   Flow flow;
-  if (!filter.from) {
-    // Everyone starts at (none): the row is the tier sizes at the end.
-    RAPPORT_TRY(const auto end, sizes(db, filter.to ? "day <= ?4" : "1", filter, place));
-    for (const auto& [tier, n] : end) {
-      if (n != 0) flow[std::string(kNone)][tier] = n;
-    }
-    return flow;
+  // The end: the last checkpoint on or before `to` (the newest without one).
+  RAPPORT_TRY(const auto end,
+              sqlite::tier_checkpoint_at(db, filter.to ? *filter.to : "9999-12-31", true));
+  if (!end) return flow;  // nobody had a tier by then
+  std::optional<sqlite::TierCheckpoint> start;
+  if (filter.from) {
+    RAPPORT_TRY(start, sqlite::tier_checkpoint_at(db, *filter.from, false));
   }
-  RAPPORT_TRY(auto start, sizes(db, "day < ?3", filter, place));
-  Flow moves;  // from ('' none) -> to -> members, in the period
-  {
-    RAPPORT_TRY(auto stmt, prepared(db, moves_sql(filter), filter, place));
+  std::array<std::array<std::int64_t, 5>, 5> counts{};  // [start code][end code]
+  const auto count = [&](std::int64_t id) {
+    const std::uint8_t to = end->tier_of(id);
+    if (to == 0) return;  // no tier at the end: not in the table
+    ++counts[start ? start->tier_of(id) : 0][to];
+  };
+  if (!filter.store && !filter.region) {
+    for (std::int64_t id = 0; id < end->end_id(); ++id) count(id);
+  } else {
+    RAPPORT_TRY(auto members, db.prepare(tier_migrations_members_sql(filter)));
+    bind_filter(members, filter);
     for (;;) {
-      RAPPORT_TRY(const bool row, stmt.step());
+      RAPPORT_TRY(const bool row, members.step());
       if (!row) break;
-      moves[stmt.column_text(0)][stmt.column_text(1)] += stmt.column_int64(2);
+      count(members.column_int64(0));
     }
   }
-  {
-    // The members who changed twice or more: their own start and end, not their moves.
-    RAPPORT_TRY(auto twice, prepared(db, twice_sql(filter), filter, place));
-    const auto settle = [&](const Walk& w) {
-      if (w.member < 0) return;
-      for (const auto& [from, to] : w.changes) --moves[from][to];
-      ++flow[w.start.empty() ? std::string(kNone) : w.start][w.end];
-      if (!w.start.empty()) --start[w.start];  // not among those who kept their tier
-    };
-    Walk w;
-    for (;;) {
-      RAPPORT_TRY(const bool row, twice.step());
-      if (!row) break;
-      if (const std::int64_t member = twice.column_int64(0); member != w.member) {
-        settle(w);
-        w = Walk{member, {}, {}, {}};
-      }
-      step(w, twice, filter);
+  for (std::uint8_t from = 0; from < counts.size(); ++from) {
+    for (std::uint8_t to = 1; to < counts[from].size(); ++to) {
+      if (counts[from][to] != 0) flow[tier_name(from)][tier_name(to)] = counts[from][to];
     }
-    settle(w);
-  }
-  // Everyone else who changed did so once: that change is their flow.
-  for (const auto& [from, tos] : moves) {
-    for (const auto& [to, n] : tos) {
-      if (n == 0) continue;
-      flow[from.empty() ? std::string(kNone) : from][to] += n;
-      if (!from.empty()) start[from] -= n;
-    }
-  }
-  // Who had a tier at the start and did not change kept it.
-  for (const auto& [tier, n] : start) {
-    if (n != 0) flow[tier][tier] += n;
   }
   return flow;
 }
@@ -204,28 +107,13 @@ int rank(std::string_view tier) {
 }
 
 Result<void> run_tier_migrations(storage::Database& db, const Filter& filter, RowSink& sink) {
-  // The summary serves every place it keeps and every period that ends no earlier than it
-  // starts, unless an edit of tier_history made it stale.
-  bool served = (!filter.region || !filter.region->empty()) &&
-                !(filter.from && filter.to && *filter.to < *filter.from);
+  // A period that ends before it starts has no day: the history's query says so (no rows).
+  bool served = !(filter.from && filter.to && *filter.to < *filter.from);
   if (served) {
-    RAPPORT_TRY(auto state, db.prepare("SELECT stale FROM tier_flows_state"));
-    RAPPORT_TRY(const bool row, state.step());
-    served = row && state.column_int64(0) == 0;
+    RAPPORT_TRY(served, sqlite::tier_checkpoints_current(db));
   }
   if (!served) return stream_query(db, history_query(filter), filter, kColumns, sink);
-  if (filter.store && filter.region) {
-    // Both must hold: a store outside the region has no members here.
-    RAPPORT_TRY(auto in_region, db.prepare("SELECT 1 FROM stores WHERE id = ?1 AND region = ?2"));
-    bind_filter(in_region, filter);
-    RAPPORT_TRY(const bool row, in_region.step());
-    if (!row) {
-      sink.begin(kColumns);
-      sink.end();
-      return {};
-    }
-  }
-  RAPPORT_TRY(const Flow flow, summary_flow(db, filter));
+  RAPPORT_TRY(const Flow flow, checkpoint_flow(db, filter));
   std::vector<std::pair<std::string, const std::map<std::string, std::int64_t>*>> rows;
   for (const auto& [from, tos] : flow) rows.emplace_back(from, &tos);
   std::stable_sort(rows.begin(), rows.end(),
@@ -250,10 +138,8 @@ Result<void> run_tier_migrations(storage::Database& db, const Filter& filter, Ro
 
 }  // namespace
 
-std::vector<std::string> tier_migrations_sql(const Filter& filter) {
-  std::vector<std::string> sql{sizes_sql("day < ?3"), moves_sql(filter)};
-  if (filter.from) sql.push_back(twice_sql(filter));
-  return sql;
+std::string tier_migrations_members_sql(const Filter& filter) {
+  return "SELECT m.id FROM members m WHERE " + place_condition("m.home_store", filter);
 }
 
 namespace {

@@ -35,10 +35,9 @@ namespace rapport::server::reports {
 // 24, never members or purchases, when the period's bounds are calendar days).
 [[nodiscard]] std::string cohort_retention_sql(const Filter& filter);
 
-// The statements tier migrations runs for `filter` from tier_moves and tier_retierings
-// (migration 24) when they serve it: tier sizes before the period, the moves in it, the
-// changes of the members who changed twice or more in it (tier_retierings alone).
-// Their plans are tested: summary rows, never a scan of members or tier_history.
-[[nodiscard]] std::vector<std::string> tier_migrations_sql(const Filter& filter);
+// The members of `filter`'s store or region whose tiers tier migrations reads from the
+// checkpoints (by their home store now; ?1 store, ?2 region). Its plan is tested: the
+// members_home_store index, never a scan of members.
+[[nodiscard]] std::string tier_migrations_members_sql(const Filter& filter);
 
 }  // namespace rapport::server::reports

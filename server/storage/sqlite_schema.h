@@ -11,7 +11,7 @@
 
 namespace rapport::server {
 
-inline constexpr std::array<storage::Migration, 24> kSqliteMigrations{{
+inline constexpr std::array<storage::Migration, 25> kSqliteMigrations{{
     {1, R"sql(
 CREATE TABLE stores (
   id   TEXT PRIMARY KEY,
@@ -1105,6 +1105,35 @@ CREATE TRIGGER tier_history_edited AFTER UPDATE ON tier_history BEGIN
 END;
 CREATE TRIGGER tier_history_removed AFTER DELETE ON tier_history BEGIN
   UPDATE tier_flows_state SET stale = 1;
+END;
+)sql"},
+    // Tier migrations from daily checkpoints (sqlite_tier_checkpoints.h) instead of
+    // migration 24's tier_moves and tier_retierings, whose cost grew with the members who
+    // changed tier twice or more in a period (all of them, over a year of nightly refreshes).
+    {25, R"sql(
+-- tier_checkpoints: every member's value tier at the end of each day a refresh changed one
+-- (tier_history's day), 4 bits per member id (0 none, 1 MVC, 2 MGC, 3 LMC, 4 BZ; the low
+-- half of byte k is member 2k's). Written by the value refresh's save; rebuilt from
+-- tier_history by the first save after this migration and after any edit of tier_history
+-- (tier_checkpoints_state.current = 0; the report reads tier_history meanwhile).
+DROP TRIGGER tier_moves_member_moved;
+DROP TRIGGER tier_moves_store_region;
+DROP TRIGGER tier_history_edited;
+DROP TRIGGER tier_history_removed;
+DROP TABLE tier_moves;
+DROP TABLE tier_retierings;
+DROP TABLE tier_flows_state;
+CREATE TABLE tier_checkpoints (
+  day   TEXT NOT NULL UNIQUE,
+  tiers BLOB NOT NULL
+);
+CREATE TABLE tier_checkpoints_state (current INTEGER NOT NULL);
+INSERT INTO tier_checkpoints_state(current) VALUES (0);
+CREATE TRIGGER tier_history_edited AFTER UPDATE ON tier_history BEGIN
+  UPDATE tier_checkpoints_state SET current = 0;
+END;
+CREATE TRIGGER tier_history_removed AFTER DELETE ON tier_history BEGIN
+  UPDATE tier_checkpoints_state SET current = 0;
 END;
 )sql"},
 }};

@@ -15,7 +15,7 @@
 #include "server/storage/sqlite_members.h"
 #include "server/storage/sqlite_schema.h"
 #include "server/storage/sqlite_store_equity.h"
-#include "server/storage/sqlite_tier_flows.h"
+#include "server/storage/sqlite_tier_checkpoints.h"
 #include "shared/util/clock.h"
 #include "shared/util/huge_pages.h"
 
@@ -453,7 +453,7 @@ Result<std::size_t> save_value_refresh(storage::Database& db, const value::Value
   StoreEquityChanges equity(db);
   AcquisitionValueChanges acquisition(db);
   RAPPORT_TRY_VOID(acquisition.load(mark.full));
-  TierFlowChanges tier_flows(db);
+  TierCheckpointChanges tier_checkpoints(db);
   std::optional<std::int64_t> sequence;
   std::size_t migrated = 0;
   for (const auto& s : refresh.snapshots) {
@@ -494,12 +494,7 @@ Result<std::size_t> save_value_refresh(storage::Database& db, const value::Value
       ++migrated;
       RAPPORT_TRY_VOID(
           history.bind(1, s.member_id).bind(2, computed_at).bind(3, tier).bind(4, s.segment).run());
-      if (!before || before->tier != tier) {
-        RAPPORT_TRY(auto home, acquisition.home_store(s.member_id));
-        tier_flows.add(s.member_id,
-                       before ? std::optional<std::string_view>(before->tier) : std::nullopt,
-                       tier, home);
-      }
+      if (!before || before->tier != tier) tier_checkpoints.add(s.member_id, tier);
     }
     // Terminals pull the member again only when what they show changed.
     const bool shown_changed = !before || before->tier != tier || before->at_risk != s.at_risk ||
@@ -527,7 +522,7 @@ Result<std::size_t> save_value_refresh(storage::Database& db, const value::Value
                        .run());
   RAPPORT_TRY_VOID(equity.write(db.last_insert_rowid(), as_of));
   RAPPORT_TRY_VOID(acquisition.write());
-  RAPPORT_TRY_VOID(tier_flows.write(std::string_view(computed_at).substr(0, 10)));
+  RAPPORT_TRY_VOID(tier_checkpoints.write(std::string_view(computed_at).substr(0, 10)));
   RAPPORT_TRY_VOID(tx.commit());
   return migrated;
 }

@@ -52,6 +52,11 @@ Statement& Statement::bind_unowned(int index, std::string_view text) {
   return *this;
 }
 
+Statement& Statement::bind_blob(int index, std::span<const std::uint8_t> bytes) {
+  sqlite3_bind_blob64(handle_->stmt, index, bytes.data(), bytes.size(), SQLITE_TRANSIENT);
+  return *this;
+}
+
 Statement& Statement::bind(int index, double value) {
   sqlite3_bind_double(handle_->stmt, index, value);
   return *this;
@@ -106,6 +111,13 @@ std::string Statement::column_text(int column) const {
   if (text == nullptr) return {};
   const auto size = static_cast<std::size_t>(sqlite3_column_bytes(handle_->stmt, column));
   return {reinterpret_cast<const char*>(text), size};
+}
+
+std::vector<std::uint8_t> Statement::column_blob(int column) const {
+  const auto* bytes = static_cast<const std::uint8_t*>(sqlite3_column_blob(handle_->stmt, column));
+  if (bytes == nullptr) return {};
+  const auto size = static_cast<std::size_t>(sqlite3_column_bytes(handle_->stmt, column));
+  return {bytes, bytes + size};
 }
 
 std::optional<std::string> Statement::column_optional_text(int column) const {

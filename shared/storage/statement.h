@@ -9,7 +9,9 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
+#include <vector>
 #include <string_view>
 
 #include "shared/util/result.h"
@@ -31,6 +33,8 @@ class Statement {
   // `index`, cleared or destroyed (SQLite reads it at every step until then).
   Statement& bind_unowned(int index, std::string_view text);
   Statement& bind(int index, double value);
+  // Bytes stored as a BLOB (copied, as text is).
+  Statement& bind_blob(int index, std::span<const std::uint8_t> bytes);
   Statement& bind_null(int index);
   // Binds `value` or NULL when it is empty.
   Statement& bind_optional(int index, const std::optional<std::string>& value);
@@ -49,6 +53,8 @@ class Statement {
   [[nodiscard]] double column_double(int column) const;
   [[nodiscard]] std::string column_text(int column) const;
   [[nodiscard]] std::optional<std::string> column_optional_text(int column) const;
+  // A BLOB's bytes (a text's, if the column holds text); empty for NULL.
+  [[nodiscard]] std::vector<std::uint8_t> column_blob(int column) const;
   [[nodiscard]] bool column_is_null(int column) const;
 
   // What a row holds, for code that reads any query's rows generically (a member's data

@@ -237,7 +237,18 @@ bool HeadlessChromium::wait_for(const std::string& session, const std::string& e
 }
 
 void HeadlessChromium::screenshot(const std::string& session, const std::filesystem::path& file) {
-  const auto shot = call("Page.captureScreenshot", {{"format", "png"}}, session);
+  // Chromium now and then answers "Not attached to an active page" while a page is being
+  // swapped (seen once in CI, session 10); the picture is an artifact, so try again briefly.
+  json::value shot;
+  for (int attempt = 1;; ++attempt) {
+    try {
+      shot = call("Page.captureScreenshot", {{"format", "png"}}, session);
+      break;
+    } catch (const std::runtime_error&) {
+      if (attempt == 3) throw;
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    }
+  }
   std::filesystem::create_directories(file.parent_path());
   std::ofstream out(file, std::ios::binary);
   out << decode_base64(std::string(shot.at("data").as_string()));

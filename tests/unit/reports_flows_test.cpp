@@ -26,7 +26,7 @@
 #include "server/storage/member_rights_store.h"
 #include "server/reports/value_reports.h"
 #include "server/storage/sqlite_schema.h"
-#include "server/storage/sqlite_tier_flows.h"
+#include "server/storage/sqlite_tier_checkpoints.h"
 #include "server/storage/sqlite_value.h"
 #include "server/storage/staff_store.h"
 #include "server/storage/store.h"
@@ -172,23 +172,24 @@ Rows cost_with_members(Rows rows) {
   return rows;
 }
 
-// Drops what migration 24 made and runs it again: its backfill, from the raw tables.
+// Drops what migrations 24 and 25 made and runs them again: 24's backfill of acquisition_days
+// from the raw tables, and 25's checkpoints (rebuilt by the next save).
 void rerun_migration(storage::Database& db) {
   REQUIRE(db.execute(
       "DROP TRIGGER acquisition_member_new; DROP TRIGGER acquisition_member_moved; "
       "DROP TRIGGER acquisition_member_gone; DROP TRIGGER acquisition_store_region; "
       "DROP INDEX members_acquired; DROP TABLE acquisition_days; "
-      "DROP TRIGGER tier_moves_member_moved; DROP TRIGGER tier_moves_store_region; "
       "DROP TRIGGER tier_history_edited; DROP TRIGGER tier_history_removed; "
-      "DROP TABLE tier_moves; DROP TABLE tier_retierings; "
-      "DROP TABLE tier_flows_state;"));
-  // Found by what it creates, so a renumbering at merge leaves the test alone.
-  const auto summary = std::find_if(
-      server::kSqliteMigrations.begin(), server::kSqliteMigrations.end(), [](const auto& m) {
-        return m.sql.find("CREATE TABLE acquisition_days") != std::string_view::npos;
-      });
-  REQUIRE(summary != server::kSqliteMigrations.end());
-  REQUIRE(db.execute(std::string(summary->sql)));
+      "DROP TABLE tier_checkpoints; DROP TABLE tier_checkpoints_state;"));
+  // Found by what they create, so a renumbering at merge leaves the test alone.
+  for (const std::string_view creates :
+       {"CREATE TABLE acquisition_days", "CREATE TABLE tier_checkpoints "}) {
+    const auto migration = std::find_if(
+        server::kSqliteMigrations.begin(), server::kSqliteMigrations.end(),
+        [&](const auto& m) { return m.sql.find(creates) != std::string_view::npos; });
+    REQUIRE(migration != server::kSqliteMigrations.end());
+    REQUIRE(db.execute(std::string(migration->sql)));
+  }
 }
 
 const std::vector<std::pair<std::optional<std::string>, std::optional<std::string>>> kPeriods{
@@ -415,7 +416,7 @@ void save_refresh(storage::Database& db, const std::string& day, std::chrono::sy
 
 }  // namespace
 
-TEST_CASE("tier migrations from tier_moves equal the test's own SQL over tier_history through "
+TEST_CASE("tier migrations from the daily checkpoints equal the test's own SQL over tier_history through "
           "refreshes on several days, members who change tier again and again, moves, merges, "
           "erasure, a store changing region and an edited history, for any store, region and "
           "period",
@@ -442,9 +443,6 @@ TEST_CASE("tier migrations from tier_moves equal the test's own SQL over tier_hi
         CHECK(run(db, *report, f, kTierColumns) == own_tier_migrations(db, f));
       }
     }
-    CHECK(table(db, "SELECT count(*) FROM tier_retierings r JOIN members m ON m.id = "
-                    "r.member_id WHERE r.home_store IS NOT m.home_store")[0][0] == "0");
-    CHECK(table(db, "SELECT count(*) FROM tier_moves WHERE members < 0")[0][0] == "0");
   };
   agrees("no refresh yet");
   // Refreshes on six days: everyone's first tier, then changes, some members every time.
@@ -459,10 +457,12 @@ TEST_CASE("tier migrations from tier_moves equal the test's own SQL over tier_hi
     const auto rows = own_tier_migrations(db, filter(std::nullopt, std::nullopt, "2026-03-11",
                                                      std::nullopt));
     REQUIRE(rows.size() >= 3);
-    CHECK(std::stoll(table(db, "SELECT count(DISTINCT member_id) FROM tier_retierings WHERE "
-                               "previous_day >= '2026-03-11'")[0][0]) > 10);
+    CHECK(std::stoll(table(db, "SELECT count(*) FROM (SELECT member_id FROM tier_history "
+                               "WHERE changed_at >= '2026-03-11' GROUP BY member_id "
+                               "HAVING count(DISTINCT tier) > 1)")[0][0]) > 10);
   }
-  CHECK(table(db, "SELECT stale FROM tier_flows_state")[0][0] == "0");
+  CHECK(table(db, "SELECT current FROM tier_checkpoints_state")[0][0] == "1");
+  CHECK(table(db, "SELECT count(*) FROM tier_checkpoints")[0][0] == "5");  // one a day
   agrees("refreshes on five days");
 
   const auto first_member_of = [&](const std::string& store) {
@@ -492,67 +492,62 @@ TEST_CASE("tier migrations from tier_moves equal the test's own SQL over tier_hi
   save_refresh(db, "2026-06-20", kEnd, 9, 2);
   agrees("a refresh after them");
 
-  // The migration's backfill, from tier_history alone, builds the same summary.
-  const std::string kept = "SELECT 'm', place, day, from_tier, to_tier, members FROM tier_moves "
-                           "WHERE members <> 0 UNION ALL SELECT 'r', member_id, day, "
-                           "previous_day, from_tier || '>' || to_tier || '@' || home_store, "
-                           "count(*) FROM tier_retierings GROUP BY 2, 3, 4, 5 "
-                           "ORDER BY 1, 2, 3, 4, 5";
+  // After the migration the report reads the history; the rebuild (which the first save
+  // runs) makes the checkpoints the saves made one by one, from tier_history alone.
+  const std::string kept = "SELECT day, hex(tiers) FROM tier_checkpoints ORDER BY day";
   const auto before = table(db, kept);
   rerun_migration(db);
+  CHECK(table(db, "SELECT current FROM tier_checkpoints_state")[0][0] == "0");
+  agrees("the migration, before a refresh");
+  REQUIRE(server::sqlite::rebuild_tier_checkpoints(db));
   CHECK(table(db, kept) == before);
-  agrees("the migration's backfill");
+  CHECK(table(db, "SELECT current FROM tier_checkpoints_state")[0][0] == "1");
+  agrees("the rebuild");
 
   // An edit of tier_history (Rapport never makes one) marks the summary stale: the report
   // reads the history until the next refresh rebuilds it.
   REQUIRE(db.execute("UPDATE tier_history SET changed_at = '2026-04-25T06:00:00.000Z' WHERE "
                      "rowid IN (SELECT rowid FROM tier_history WHERE changed_at LIKE "
                      "'2026-05-15%' LIMIT 30)"));
-  CHECK(table(db, "SELECT stale FROM tier_flows_state")[0][0] == "1");
+  CHECK(table(db, "SELECT current FROM tier_checkpoints_state")[0][0] == "0");
   agrees("an edited history");
   save_refresh(db, "2026-07-01", kEnd, 8, 3);
-  CHECK(table(db, "SELECT stale FROM tier_flows_state")[0][0] == "0");
+  CHECK(table(db, "SELECT current FROM tier_checkpoints_state")[0][0] == "1");
   CHECK(table(db, kept) != before);
   agrees("the rebuild by the next refresh");
 }
 
-TEST_CASE("tier migrations read tier_moves and tier_retierings, never members or tier_history, "
-          "for the chain, a store and a region with a period",
-          "[reports][summaries][tiers]") {
+TEST_CASE("tier migrations find a store's or region's members by their home store, never by "
+          "scanning members or reading tier_history", "[reports][summaries][tiers]") {
   Chain chain(60);
   auto db = chain.open();
-  for (const auto& f : {filter(std::nullopt, std::nullopt, "2025-02-14", "2026-02-10"),
-                        filter("S1", std::nullopt, "2025-02-14", "2026-02-10"),
-                        filter(std::nullopt, "North", "2025-02-14", std::nullopt)}) {
+  for (const auto& f : {filter("S1", std::nullopt, "2025-02-14", "2026-02-10"),
+                        filter(std::nullopt, "North", "2025-02-14", std::nullopt),
+                        filter("S1", "North", std::nullopt, std::nullopt)}) {
     INFO("store " << f.store.value_or("-") << " region " << f.region.value_or("-"));
-    const auto statements = reports::tier_migrations_sql(f);
-    REQUIRE(statements.size() == 3);
-    for (const auto& sql : statements) {
-      const std::string lines = plan(db, sql);
-      INFO(sql);
-      CHECK_THAT(lines, !Catch::Contains("members"));
-      CHECK_THAT(lines, !Catch::Contains(" m "));
-      CHECK_THAT(lines, !Catch::Contains("tier_history"));
-      CHECK_THAT(lines, !Catch::Contains("SCAN tier_moves"));
-      CHECK_THAT(lines, !Catch::Contains("SCAN r"));
-    }
-    CHECK_THAT(plan(db, statements[0]), Catch::Contains("SEARCH tier_moves USING PRIMARY KEY "
-                                                        "(place=? AND day<?)"));
-    CHECK_THAT(plan(db, statements[1]), Catch::Contains("SEARCH tier_moves USING PRIMARY KEY "
-                                                        "(place=? AND day>?"));
-    CHECK_THAT(plan(db, statements[2]),
-               Catch::Contains("SEARCH r USING COVERING INDEX tier_retierings_previous "
-                               "(previous_day>?)"));
+    const std::string lines = plan(db, reports::tier_migrations_members_sql(f));
+    CHECK_THAT(lines, Catch::Contains("USING COVERING INDEX members_home_store"));
+    CHECK_THAT(lines, !Catch::Contains("SCAN m"));
+    CHECK_THAT(lines, !Catch::Contains("tier_history"));
   }
 }
 
-TEST_CASE("the tier summaries' rebuild runs migration 24's own backfill", "[reports][flows]") {
-  REQUIRE(server::kSqliteMigrations[23].version == 24);
-  const std::string_view migration = server::kSqliteMigrations[23].sql;
-  const std::string_view backfill = server::sqlite::tier_flows_backfill_sql();
-  REQUIRE(backfill.find("INSERT INTO tier_moves") != std::string_view::npos);
-  REQUIRE(backfill.find("INSERT INTO tier_retierings") != std::string_view::npos);
-  // The rebuild's text starts with a newline after the raw string's opening; the rest, word
-  // for word, is in the migration.
-  CHECK(migration.find(backfill.substr(1)) != std::string_view::npos);
+TEST_CASE("a day's tier checkpoint holds 4 bits per member id and grows with the ids",
+          "[reports][tiers]") {
+  server::sqlite::TierCheckpoint checkpoint;
+  CHECK(checkpoint.tier_of(7) == 0);
+  checkpoint.set(7, server::sqlite::tier_code("LMC"));
+  checkpoint.set(6, server::sqlite::tier_code("MVC"));
+  checkpoint.set(1'000'001, server::sqlite::tier_code("BZ"));
+  CHECK(checkpoint.tier_of(6) == 1);
+  CHECK(checkpoint.tier_of(7) == 3);
+  CHECK(checkpoint.tier_of(8) == 0);
+  CHECK(checkpoint.tier_of(1'000'001) == 4);
+  CHECK(checkpoint.tier_of(1'000'000) == 0);
+  CHECK(checkpoint.tier_of(-1) == 0);
+  CHECK(checkpoint.packed().size() == 500'001);
+  checkpoint.set(7, server::sqlite::tier_code("MGC"));
+  CHECK(checkpoint.tier_of(7) == 2);
+  CHECK(checkpoint.tier_of(6) == 1);
+  CHECK(server::sqlite::tier_code("none") == 0);
 }
