@@ -9,6 +9,7 @@
 
 #include <signal.h>
 
+#include <map>
 #include <regex>
 #include <set>
 #include <thread>
@@ -19,6 +20,7 @@
 #include "server/storage/store_url.h"
 #include "shared/domain/event_id.h"
 #include "shared/net/https_client.h"
+#include "shared/protocol/event_payloads.h"
 #include "shared/storage/database.h"
 #include "shared/util/clock.h"
 #include "shared/util/files.h"
@@ -124,22 +126,26 @@ struct TwoInstances {
     write_file_atomically(data / "server.toml", toml, false);
   }
 
-  // Each stored event id with how often it is stored, from whichever database the chain uses.
-  [[nodiscard]] std::vector<std::pair<std::string, std::int64_t>> stored_events() const {
+  // A query's rows of (text, integer), from whichever database the chain uses.
+  [[nodiscard]] std::vector<std::pair<std::string, std::int64_t>> pairs(const char* sql) const {
     std::vector<std::pair<std::string, std::int64_t>> out;
-    constexpr const char* kSql = "SELECT id, count(*) FROM events GROUP BY id";
     if (database_url.rfind("postgresql://", 0) == 0) {
       auto pg = server::pg::Connection::open(database_url).value();
-      const auto rows = pg.exec(kSql).value();
+      const auto rows = pg.exec(sql).value();
       for (std::size_t r = 0; r < rows.size(); ++r) {
         out.emplace_back(rows.text(r, 0), rows.int64(r, 1));
       }
       return out;
     }
     auto db = storage::Database::open(data / "rapport.db", server::kSqliteMigrations).value();
-    auto select = db.prepare(kSql).value();
+    auto select = db.prepare(sql).value();
     while (select.step().value()) out.emplace_back(select.column_text(0), select.column_int64(1));
     return out;
+  }
+
+  // Each stored event id with how often it is stored.
+  [[nodiscard]] std::vector<std::pair<std::string, std::int64_t>> stored_events() const {
+    return pairs("SELECT id, count(*) FROM events GROUP BY id");
   }
 
   [[nodiscard]] std::filesystem::path terminal_config() const {
@@ -182,22 +188,35 @@ void fail_over_mid_batch(Backend backend) {
       chain.dir / "terminal.log");
   REQUIRE(wait_until([&] { return log_has(chain.dir / "terminal.log", "ready"); }, 30s));
 
-  // Visits of a card the chain does not know (stored against no member), written into the
-  // running terminal's outbox in chunks, as its counter would, while it syncs with A.
+  // Visits and purchases of a card the chain does not know (stored against no member),
+  // written into the running terminal's outbox in chunks, as its counter would, while it
+  // syncs with A. A purchase's effect (its row, its amount) must be there once too.
   constexpr int kChunks = 20;
   constexpr int kPerChunk = 1000;
   std::set<std::string> ids;
+  std::map<std::string, std::int64_t> purchases;  // event id -> amount
   const std::string token(64, 'a');
   {
     auto db = terminal::open_local_database(chain.terminal_db()).value();
-    auto insert = db.prepare("INSERT INTO outbox(id, kind, card_token, member_id, occurred_at) "
-                             "VALUES (?1, 'visit', ?2, NULL, ?3)")
+    auto insert = db.prepare("INSERT INTO outbox(id, kind, card_token, member_id, occurred_at, "
+                             "payload) VALUES (?1, ?2, ?3, NULL, ?4, ?5)")
                       .value();
     for (int chunk = 0; chunk < kChunks; ++chunk) {
       auto tx = storage::Transaction::begin(db).value();
       for (int i = 0; i < kPerChunk; ++i) {
         const auto id = domain::new_event_id();
-        REQUIRE(insert.bind(1, id).bind(2, token).bind(3, now_iso8601()).run());
+        std::string kind = "visit";
+        std::string payload = "{}";
+        if (i % 2 == 1) {
+          protocol::PurchasePayload sale;
+          sale.total_cents = 100 + (chunk * kPerChunk + i) % 997;
+          sale.lines = {{"Coffee", "drinks", 1, sale.total_cents, std::nullopt}};
+          kind = "purchase";
+          payload = protocol::encode_payload(sale);
+          purchases.emplace(id, sale.total_cents);
+        }
+        REQUIRE(insert.bind(1, id).bind(2, kind).bind(3, token).bind(4, now_iso8601())
+                    .bind(5, payload).run());
         ids.insert(id);
       }
       REQUIRE(tx.commit());
@@ -232,6 +251,11 @@ void fail_over_mid_batch(Backend backend) {
   CHECK(twice == 0);
   CHECK(unknown == 0);
   CHECK(outbox_size(chain.terminal_db()) == 0);
+  // Each purchase once, with its amount: the effects of a retried batch are not doubled.
+  const auto rows = chain.pairs("SELECT event_id, amount_cents FROM purchases");
+  const std::map<std::string, std::int64_t> stored_purchases(rows.begin(), rows.end());
+  CHECK(rows.size() == purchases.size());
+  CHECK(stored_purchases == purchases);
 }
 
 }  // namespace
