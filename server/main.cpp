@@ -43,9 +43,9 @@ namespace {
 rapport::server::EnrollmentStore& open_enrollment_store(
     const rapport::server::ServerConfig& config,
     std::unique_ptr<rapport::server::EnrollmentStore>& holder) {
-  auto store = rapport::server::EnrollmentStore::open(config.database);
+  auto store = rapport::server::open_enrollment_store(config.database_url);
   if (!store) {
-    throw std::runtime_error("cannot open the database " + config.database.string() + ": " +
+    throw std::runtime_error("cannot open the database " + config.database_url + ": " +
                              store.error().message());
   }
   holder = std::move(*store);
@@ -142,10 +142,9 @@ bool check_postgresql_limits(const rapport::server::ServerConfig& config) {
                      "(docs/deployment.md, \"On PostgreSQL\")");
     return false;
   }
-  spdlog::error("not yet supported on PostgreSQL, so not started: the enrollment listener "
-                "(enrollment codes), the staff dashboard (staff users and its pages), the "
-                "revocation watcher (each request is still checked), the value refresh and "
-                "the points expiry (docs/deployment.md, \"On PostgreSQL\")");
+  spdlog::error("not yet supported on PostgreSQL, so not started: the staff dashboard (staff "
+                "users and its pages), the value refresh and the points expiry "
+                "(docs/deployment.md, \"On PostgreSQL\")");
   return true;
 }
 
@@ -238,13 +237,13 @@ int main(int argc, char** argv) {
     std::unique_ptr<rapport::server::EnrollmentStore> enrollment_store;
     std::unique_ptr<rapport::server::EnrollmentAuthority> authority;
     std::unique_ptr<rapport::net::HttpsServer> enrollment;
-    if (config.enrollment_port != 0 && !on_postgresql) {
+    if (config.enrollment_port != 0) {
       enrollment = start_enrollment(config, server->port(), enrollment_store, authority);
     }
     Dashboard dashboard;
     if (config.dashboard_port != 0 && !on_postgresql) dashboard = start_dashboard(config);
     std::unique_ptr<rapport::server::RevocationWatcher> watcher;
-    if (!on_postgresql) {
+    {
       std::unique_ptr<rapport::server::EnrollmentStore> watcher_store;
       (void)open_enrollment_store(config, watcher_store);
       watcher = std::make_unique<rapport::server::RevocationWatcher>(

@@ -13,6 +13,7 @@
 #include "server/ctl/commands.h"
 #include "server/ctl/data_folder.h"
 #include "server/storage/enrollment_store.h"
+#include "server/storage/store_url.h"
 #include "shared/crypto/certificates.h"
 #include "shared/crypto/digest.h"
 #include "shared/crypto/random.h"
@@ -83,9 +84,10 @@ int run_terminal_add(const TerminalAddOptions& o) {
               << "\n";
     return 1;
   }
-  auto enrollment = server::EnrollmentStore::open(config.database);
+  auto enrollment = server::open_enrollment_store(config.database_url);
   if (!enrollment) {
-    std::cerr << "error: cannot open " << config.database.string() << ": "
+    // Not the URL itself: a postgresql:// one may hold a password.
+    std::cerr << "error: cannot open the database for enrollment codes: "
               << enrollment.error().message() << "\n";
     return 1;
   }

@@ -1,7 +1,7 @@
 // server/storage/enrollment_store.h
 //
 // Terminal enrollment codes and the terminal list the revocation watcher reads, on their
-// own connection to the server's SQLite file (schema: docs/schema.md, migration 2). Kept
+// own connection to the server's database (SQLite here; PostgreSQL in pg_enrollment.cpp) (schema: docs/schema.md, migration 2). Kept
 // apart from Store so the enrollment listener and the watcher each own a connection; the
 // SQL that registers a terminal mirrors SqliteStore::register_terminal so that spending a
 // code and registering its terminal are one transaction.
@@ -81,5 +81,10 @@ class EnrollmentStore {
   // Terminal id -> certificate serial of every registered, unrevoked terminal.
   [[nodiscard]] virtual Result<std::unordered_map<std::string, std::string>> active_terminals() = 0;
 };
+
+// The PostgreSQL backend (pg_enrollment.cpp): `url` is a libpq URI. Opened by URL through
+// open_enrollment_store (store_url.h).
+[[nodiscard]] Result<std::unique_ptr<EnrollmentStore>> open_pg_enrollment_store(
+    const std::string& url);
 
 }  // namespace rapport::server

@@ -25,7 +25,7 @@ struct PgMigration {
 // copy between backends give back exactly what was stored. Every TEXT column is COLLATE "C":
 // ids and ISO 8601 times compare and sort byte by byte as on SQLite, whatever the
 // database's locale.
-inline constexpr std::array<PgMigration, 3> kPgMigrations{{
+inline constexpr std::array<PgMigration, 4> kPgMigrations{{
     {1, R"sql(
 CREATE TABLE stores (
   id     TEXT COLLATE "C" PRIMARY KEY,
@@ -198,6 +198,18 @@ CREATE TABLE purchase_products (
   event_id TEXT COLLATE "C" NOT NULL REFERENCES purchases(event_id),
   product  TEXT COLLATE "C" NOT NULL,
   PRIMARY KEY (event_id, product)
+);
+)sql"},
+    // Terminal enrollment codes (server/storage/enrollment_store.h), as SQLite migration 2,
+    // so any instance's enrollment listener spends a code another instance's rapportctl made.
+    {4, R"sql(
+CREATE TABLE enrollment_codes (
+  terminal_id TEXT COLLATE "C" PRIMARY KEY,
+  store_id    TEXT COLLATE "C" NOT NULL REFERENCES stores(id),
+  secret_hash TEXT COLLATE "C" NOT NULL,
+  created_at  TEXT COLLATE "C" NOT NULL,
+  expires_at  TEXT COLLATE "C" NOT NULL,
+  used_at     TEXT COLLATE "C"
 );
 )sql"},
 }};

@@ -44,4 +44,12 @@ Result<std::unique_ptr<SessionStore>> open_session_store(std::string_view url) {
   return open_sqlite_session_store(parsed.location);
 }
 
+Result<std::unique_ptr<EnrollmentStore>> open_enrollment_store(std::string_view url) {
+  RAPPORT_TRY(const auto parsed, parse_store_url(url));
+  if (parsed.backend == StoreUrl::Backend::kPostgresql) {
+    return open_pg_enrollment_store(parsed.location);
+  }
+  return EnrollmentStore::open(parsed.location);
+}
+
 }  // namespace rapport::server

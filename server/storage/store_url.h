@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "server/storage/enrollment_store.h"
 #include "server/storage/lease_store.h"
 #include "server/storage/session_store.h"
 #include "server/storage/store.h"
@@ -34,6 +35,9 @@ struct StoreUrl {
 // The lease and session stores on the database `url` names, each on its own connection.
 [[nodiscard]] Result<std::unique_ptr<LeaseStore>> open_lease_store(std::string_view url);
 [[nodiscard]] Result<std::unique_ptr<SessionStore>> open_session_store(std::string_view url);
+// Enrollment codes and the terminal list (for the enrollment listener and the revocation
+// watcher), on its own connection.
+[[nodiscard]] Result<std::unique_ptr<EnrollmentStore>> open_enrollment_store(std::string_view url);
 
 // The PostgreSQL backend (pg_store.cpp): `url` is a libpq URI.
 [[nodiscard]] Result<std::unique_ptr<Store>> open_pg_store(const std::string& url);
