@@ -55,13 +55,6 @@ std::string history_query(const Filter& filter) {
 
 constexpr std::string_view kNone = "(none)";
 
-// The summary's place for `filter` (?5): '' the chain, 's:' a store, 'r:' a region.
-std::string place_of(const Filter& filter) {
-  if (filter.store) return "s:" + *filter.store;
-  if (filter.region) return "r:" + *filter.region;
-  return "";
-}
-
 // Each tier's size at the end of the days `days` selects (in less out), from tier_moves.
 std::string sizes_sql(std::string_view days) {
   const std::string d(days);
@@ -139,7 +132,7 @@ void step(Walk& w, const storage::Statement& row, const Filter& filter) {
 // The flow table from the summary. Requires: the summary is not stale; `filter`'s place is
 // one the summary keeps (see run_tier_migrations).
 Result<Flow> summary_flow(storage::Database& db, const Filter& filter) {
-  const std::string place = place_of(filter);
+  const std::string place = summary_place(filter);
   Flow flow;
   if (!filter.from) {
     // Everyone starts at (none): the row is the tier sizes at the end.

@@ -163,4 +163,11 @@ Result<void> AcquisitionValueChanges::write() {
   return {};
 }
 
+Result<std::optional<std::string>> AcquisitionValueChanges::counted_home_store(
+    std::int64_t member_id) {
+  RAPPORT_TRY(const Place place, look_up(member_id));
+  if (place.key < 0 || place.store < 0) return std::optional<std::string>();
+  return std::optional<std::string>(stores_[static_cast<std::size_t>(place.store)]);
+}
+
 }  // namespace rapport::server::sqlite

@@ -39,6 +39,9 @@ class AcquisitionValueChanges {
   // The member's home store now, read as load() said (merged-away members too); none for an
   // unknown member. For the tier flows written by the same save.
   [[nodiscard]] Result<std::optional<std::string>> home_store(std::int64_t member_id);
+  // The member's home store if they count there (not merged away), read as load() said;
+  // none otherwise. For the rewards days written by the same save.
+  [[nodiscard]] Result<std::optional<std::string>> counted_home_store(std::int64_t member_id);
 
  private:
   struct Place {

@@ -15,6 +15,7 @@
 #include "server/storage/sqlite_members.h"
 #include "server/storage/sqlite_schema.h"
 #include "server/storage/sqlite_store_equity.h"
+#include "server/storage/sqlite_rewards_days.h"
 #include "server/storage/sqlite_tier_flows.h"
 #include "shared/util/clock.h"
 #include "shared/util/huge_pages.h"
@@ -454,6 +455,8 @@ Result<std::size_t> save_value_refresh(storage::Database& db, const value::Value
   AcquisitionValueChanges acquisition(db);
   RAPPORT_TRY_VOID(acquisition.load(mark.full));
   TierFlowChanges tier_flows(db);
+  RewardsTierMoves rewards_moves(db);
+  RAPPORT_TRY_VOID(rewards_moves.load(mark.full));
   std::optional<std::int64_t> sequence;
   std::size_t migrated = 0;
   for (const auto& s : refresh.snapshots) {
@@ -496,9 +499,10 @@ Result<std::size_t> save_value_refresh(storage::Database& db, const value::Value
           history.bind(1, s.member_id).bind(2, computed_at).bind(3, tier).bind(4, s.segment).run());
       if (!before || before->tier != tier) {
         RAPPORT_TRY(auto home, acquisition.home_store(s.member_id));
-        tier_flows.add(s.member_id,
-                       before ? std::optional<std::string_view>(before->tier) : std::nullopt,
-                       tier, home);
+        const auto from = before ? std::optional<std::string_view>(before->tier) : std::nullopt;
+        tier_flows.add(s.member_id, from, tier, home);
+        RAPPORT_TRY(const auto counted, acquisition.counted_home_store(s.member_id));
+        RAPPORT_TRY_VOID(rewards_moves.add(s.member_id, from, tier, counted));
       }
     }
     // Terminals pull the member again only when what they show changed.
@@ -528,6 +532,7 @@ Result<std::size_t> save_value_refresh(storage::Database& db, const value::Value
   RAPPORT_TRY_VOID(equity.write(db.last_insert_rowid(), as_of));
   RAPPORT_TRY_VOID(acquisition.write());
   RAPPORT_TRY_VOID(tier_flows.write(std::string_view(computed_at).substr(0, 10)));
+  RAPPORT_TRY_VOID(rewards_moves.write(std::string_view(computed_at).substr(0, 10)));
   RAPPORT_TRY_VOID(tx.commit());
   return migrated;
 }

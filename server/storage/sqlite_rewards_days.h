@@ -1,0 +1,68 @@
+// server/storage/sqlite_rewards_days.h
+//
+// Keeps rewards_days (migration 25; docs/schema.md) true while a value refresh is saved: a
+// member whose tier changes takes their count and their points balance from their old tier
+// to the new one on the day of the change, at their home store, its region and the chain.
+// Triggers follow the ledger, offers, reward costs, home-store moves and merges; tier
+// changes come from the save instead, since the first full refresh gives a million members
+// their first tier and a trigger per member would cost seconds. The save hands each change
+// here, and write() adds them per store and pair of tiers: a few thousand rows at most.
+// Internal to the SQLite backend.
+//
+// Thread-safety: one thread, inside the refresh's transaction (balances are read there).
+
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "shared/storage/database.h"
+#include "shared/util/result.h"
+
+namespace rapport::server::sqlite {
+
+class RewardsTierMoves {
+ public:
+  explicit RewardsTierMoves(storage::Database& db) : db_(&db) {}
+
+  // Reads balances. `full`: every member's in one pass over member_rewards (for a refresh
+  // of all of them); otherwise add() looks each one up.
+  [[nodiscard]] Result<void> load(bool full);
+  // A member's tier changed from `before` (none: their first tier) to `tier`; `home_store`:
+  // where they count now (none: merged away or unknown, counted nowhere).
+  [[nodiscard]] Result<void> add(std::int64_t member_id, std::optional<std::string_view> before,
+                                 std::string_view tier, const std::optional<std::string>& home_store);
+  // Writes the moves as of `day` (YYYY-MM-DD, the day tier_history was stamped with).
+  [[nodiscard]] Result<void> write(std::string_view day);
+
+ private:
+  std::int32_t index_of(std::vector<std::string>& names, std::string_view name);
+  [[nodiscard]] Result<std::int64_t> balance(std::int64_t member_id);
+
+  struct Move {
+    std::int64_t members = 0;
+    std::int64_t points = 0;
+  };
+
+  storage::Database* db_;
+  bool full_ = false;
+  std::vector<std::pair<std::int64_t, std::int64_t>> balances_;  // (member, points) <> 0, by id
+  std::optional<storage::Statement> balance_;                    // an incremental refresh's
+  std::vector<std::string> stores_, tiers_;
+  std::unordered_map<std::string, std::int32_t> store_index_;  // into stores_
+  std::unordered_map<std::int64_t, Move> moves_;  // (store, from, to) packed -> the sums
+};
+
+// Migration 25's backfill of rewards_days (the migration holds the same text; a test checks).
+[[nodiscard]] std::string_view rewards_days_backfill_sql();
+
+// Rebuilds rewards_days from what is stored (for a bulk-written ledger, whose triggers did not
+// run): every member counted at their home store now.
+[[nodiscard]] Result<void> rebuild_rewards_days(storage::Database& db);
+
+}  // namespace rapport::server::sqlite
