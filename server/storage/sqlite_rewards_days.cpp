@@ -75,36 +75,34 @@ Result<void> rebuild_rewards_days(storage::Database& db) {
   return db.execute("DELETE FROM rewards_days;" + std::string(kBackfill));
 }
 
-Result<void> RewardsTierMoves::load(bool full) {
-  full_ = full;
-  if (!full) return {};
-  RAPPORT_TRY(auto read, db_->prepare("SELECT member_id, outstanding FROM member_rewards "
-                                      "WHERE outstanding <> 0 ORDER BY member_id"));
-  for (;;) {
+Result<void> RewardsTierMoves::read_balances() {
+  std::sort(changes_.begin(), changes_.end(),
+            [](const Change& x, const Change& y) { return x.member_id < y.member_id; });
+  if (changes_.size() > scan_above_) {
+    RAPPORT_TRY(auto read, db_->prepare("SELECT member_id, outstanding FROM member_rewards "
+                                        "WHERE outstanding <> 0 ORDER BY member_id"));
+    auto next = changes_.begin();
+    for (;;) {
+      RAPPORT_TRY(const bool row, read.step());
+      if (!row) break;
+      const std::int64_t id = read.column_int64(0);
+      while (next != changes_.end() && next->member_id < id) ++next;
+      for (; next != changes_.end() && next->member_id == id; ++next) {
+        next->balance = read.column_int64(1);
+      }
+      if (next == changes_.end()) break;
+    }
+    return {};
+  }
+  RAPPORT_TRY(auto read,
+              db_->prepare("SELECT outstanding FROM member_rewards WHERE member_id = ?1"));
+  for (Change& c : changes_) {
+    read.bind(1, c.member_id);
     RAPPORT_TRY(const bool row, read.step());
-    if (!row) break;
-    balances_.emplace_back(read.column_int64(0), read.column_int64(1));
+    c.balance = row ? read.column_int64(0) : 0;
+    read.reset();
   }
   return {};
-}
-
-Result<std::int64_t> RewardsTierMoves::balance(std::int64_t member_id) {
-  if (full_) {
-    const auto at = std::lower_bound(
-        balances_.begin(), balances_.end(), member_id,
-        [](const auto& row, std::int64_t key) { return row.first < key; });
-    return at != balances_.end() && at->first == member_id ? at->second : 0;
-  }
-  if (!balance_) {
-    RAPPORT_TRY(balance_,
-                db_->prepare("SELECT outstanding FROM member_rewards WHERE member_id = ?1"));
-  }
-  balance_->reset();
-  balance_->bind(1, member_id);
-  RAPPORT_TRY(const bool row, balance_->step());
-  const std::int64_t points = row ? balance_->column_int64(0) : 0;
-  balance_->reset();
-  return points;
 }
 
 std::int32_t RewardsTierMoves::index_of(std::vector<std::string>& names, std::string_view name) {
@@ -114,25 +112,26 @@ std::int32_t RewardsTierMoves::index_of(std::vector<std::string>& names, std::st
   return static_cast<std::int32_t>(names.size() - 1);
 }
 
-Result<void> RewardsTierMoves::add(std::int64_t member_id, std::optional<std::string_view> before,
-                                   std::string_view tier,
-                                   const std::optional<std::string>& home_store) {
+void RewardsTierMoves::add(std::int64_t member_id, std::optional<std::string_view> before,
+                           std::string_view tier, const std::optional<std::string>& home_store) {
   const std::string_view from = before.value_or("none");
-  if (from == tier || !home_store) return {};
-  RAPPORT_TRY(const std::int64_t points, balance(member_id));
+  if (from == tier || !home_store) return;
   // Hundreds of stores, a million first tiers on the first refresh: a hash, not a search.
   const auto [at, added] =
       store_index_.try_emplace(*home_store, static_cast<std::int32_t>(stores_.size()));
   if (added) stores_.push_back(*home_store);
-  const std::int64_t key =
-      (at->second * kPack + index_of(tiers_, from)) * kPack + index_of(tiers_, tier);
-  Move& move = moves_[key];
-  ++move.members;
-  move.points += points;
-  return {};
+  changes_.push_back({member_id, at->second, index_of(tiers_, from), index_of(tiers_, tier), 0});
 }
 
 Result<void> RewardsTierMoves::write(std::string_view day) {
+  if (changes_.empty()) return {};
+  RAPPORT_TRY_VOID(read_balances());
+  std::unordered_map<std::int64_t, Move> moves;  // (store, from, to) packed -> the sums
+  for (const Change& c : changes_) {
+    Move& move = moves[(c.store * kPack + c.from) * kPack + c.to];
+    ++move.members;
+    move.points += c.balance;
+  }
   RAPPORT_TRY(auto upsert,
               db_->prepare("INSERT INTO rewards_days(place, day, tier, members, net) "
                            "SELECT p.place, ?2, t.tier, t.sign * ?5, t.sign * ?6 FROM "
@@ -141,7 +140,7 @@ Result<void> RewardsTierMoves::write(std::string_view day) {
                            "JOIN (SELECT ?3 AS tier, -1 AS sign UNION ALL SELECT ?4, 1) t "
                            "WHERE 1 ON CONFLICT(place, day, tier) DO UPDATE SET "
                            "members = members + excluded.members, net = net + excluded.net"));
-  for (const auto& [packed, move] : moves_) {
+  for (const auto& [packed, move] : moves) {
     const auto to = static_cast<std::size_t>(packed % kPack);
     const auto from = static_cast<std::size_t>((packed / kPack) % kPack);
     const auto store = static_cast<std::size_t>(packed / kPack / kPack);

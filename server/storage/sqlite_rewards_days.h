@@ -13,12 +13,12 @@
 
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
-#include <utility>
 #include <vector>
 
 #include "shared/storage/database.h"
@@ -26,36 +26,44 @@
 
 namespace rapport::server::sqlite {
 
+// Above this many changes one pass over member_rewards (a million rows: a few hundred ms)
+// is cheaper than a look-up each (a microsecond or two each).
+inline constexpr std::size_t kRewardsScanAbove = 20'000;
+
 class RewardsTierMoves {
  public:
-  explicit RewardsTierMoves(storage::Database& db) : db_(&db) {}
+  // `scan_above`: kRewardsScanAbove but in tests, which take both ways on a small chain.
+  explicit RewardsTierMoves(storage::Database& db, std::size_t scan_above = kRewardsScanAbove)
+      : db_(&db), scan_above_(scan_above) {}
 
-  // Reads balances. `full`: every member's in one pass over member_rewards (for a refresh
-  // of all of them); otherwise add() looks each one up.
-  [[nodiscard]] Result<void> load(bool full);
   // A member's tier changed from `before` (none: their first tier) to `tier`; `home_store`:
   // where they count now (none: merged away or unknown, counted nowhere).
-  [[nodiscard]] Result<void> add(std::int64_t member_id, std::optional<std::string_view> before,
-                                 std::string_view tier, const std::optional<std::string>& home_store);
-  // Writes the moves as of `day` (YYYY-MM-DD, the day tier_history was stamped with).
+  void add(std::int64_t member_id, std::optional<std::string_view> before, std::string_view tier,
+           const std::optional<std::string>& home_store);
+  // Reads the members' balances and writes the moves as of `day` (YYYY-MM-DD, the day
+  // tier_history was stamped with). Balances: one by one for the few members of a nightly
+  // refresh, one ordered pass over member_rewards for the many of a first refresh.
   [[nodiscard]] Result<void> write(std::string_view day);
 
  private:
   std::int32_t index_of(std::vector<std::string>& names, std::string_view name);
-  [[nodiscard]] Result<std::int64_t> balance(std::int64_t member_id);
+  [[nodiscard]] Result<void> read_balances();
 
+  struct Change {
+    std::int64_t member_id = 0;
+    std::int32_t store = 0, from = 0, to = 0;  // indexes into stores_, tiers_
+    std::int64_t balance = 0;
+  };
   struct Move {
     std::int64_t members = 0;
     std::int64_t points = 0;
   };
 
   storage::Database* db_;
-  bool full_ = false;
-  std::vector<std::pair<std::int64_t, std::int64_t>> balances_;  // (member, points) <> 0, by id
-  std::optional<storage::Statement> balance_;                    // an incremental refresh's
+  std::size_t scan_above_;
   std::vector<std::string> stores_, tiers_;
   std::unordered_map<std::string, std::int32_t> store_index_;  // into stores_
-  std::unordered_map<std::int64_t, Move> moves_;  // (store, from, to) packed -> the sums
+  std::vector<Change> changes_;
 };
 
 // Migration 25's backfill of rewards_days (the migration holds the same text; a test checks).

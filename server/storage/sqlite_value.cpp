@@ -456,7 +456,6 @@ Result<std::size_t> save_value_refresh(storage::Database& db, const value::Value
   RAPPORT_TRY_VOID(acquisition.load(mark.full));
   TierFlowChanges tier_flows(db);
   RewardsTierMoves rewards_moves(db);
-  RAPPORT_TRY_VOID(rewards_moves.load(mark.full));
   std::optional<std::int64_t> sequence;
   std::size_t migrated = 0;
   for (const auto& s : refresh.snapshots) {
@@ -502,7 +501,7 @@ Result<std::size_t> save_value_refresh(storage::Database& db, const value::Value
         const auto from = before ? std::optional<std::string_view>(before->tier) : std::nullopt;
         tier_flows.add(s.member_id, from, tier, home);
         RAPPORT_TRY(const auto counted, acquisition.counted_home_store(s.member_id));
-        RAPPORT_TRY_VOID(rewards_moves.add(s.member_id, from, tier, counted));
+        rewards_moves.add(s.member_id, from, tier, counted);
       }
     }
     // Terminals pull the member again only when what they show changed.

@@ -849,3 +849,42 @@ TEST_CASE("the rewards days' rebuild runs migration 25's own backfill", "[report
   REQUIRE(backfill.find("INSERT INTO rewards_days") != std::string_view::npos);
   CHECK(migration->sql.find(backfill.substr(1)) != std::string_view::npos);
 }
+
+TEST_CASE("the save's tier moves read balances one by one or in one pass, with the same result",
+          "[reports][rewards]") {
+  Chain chain(120);
+  auto db = chain.open();
+  for (std::int64_t m = 1; m <= 100; ++m) {
+    post(db, "earn", "earn:p" + std::to_string(m), m, 10 * m, "2026-02-01T10:00:00.000Z");
+  }
+  post(db, "redemption", "redemption:p1", 7, -300, "2026-02-02T10:00:00.000Z");  // a debt
+  const auto moves = [&](std::size_t scan_above, const std::string& day) {
+    server::sqlite::RewardsTierMoves tiers(db, scan_above);
+    for (std::int64_t m = 1; m <= 110; m += 3) {
+      const auto home = table(db, "SELECT home_store FROM members WHERE id = " +
+                                      std::to_string(m))[0][0];
+      tiers.add(m, m % 2 ? std::optional<std::string_view>("LMC") : std::nullopt,
+                m % 3 ? "MVC" : "MGC", home);
+    }
+    tiers.add(2, "MGC", "MGC", "S1");          // no change
+    tiers.add(5, "LMC", "MVC", std::nullopt);  // merged away: counted nowhere
+    REQUIRE(tiers.write(day));
+    return table(db, "SELECT place, tier, members, net FROM rewards_days WHERE day = '" + day +
+                         "' ORDER BY 1, 2");
+  };
+  const auto one_by_one = moves(1'000, "2026-03-01");
+  const auto one_pass = moves(0, "2026-03-02");
+  CHECK(one_by_one == one_pass);
+  REQUIRE_FALSE(one_by_one.empty());
+  // The chain's: every balance of the members moved, out of their old tier and into the new.
+  const auto chain_net = [&](const std::string& tier) {
+    for (const auto& r : one_pass) {
+      if (r[0].empty() && r[1] == tier) return static_cast<std::int64_t>(std::stoll(r[3]));
+    }
+    return std::int64_t{0};
+  };
+  CHECK(chain_net("MVC") + chain_net("MGC") ==
+        std::stoll(table(db, "SELECT sum(points) FROM points_entries WHERE member_id % 3 = 1 "
+                             "AND member_id <> 5")[0][0]));
+  CHECK(chain_net("MVC") + chain_net("MGC") + chain_net("LMC") + chain_net("none") == 0);
+}
