@@ -56,13 +56,19 @@ flows(member_id, day, tier, members, net, issued, redeemed, expired, gestures, s
     coalesce((SELECT h.tier FROM tier_history h WHERE h.member_id = r.member_id
       AND h.changed_at <= r.occurred_at ORDER BY h.changed_at DESC, h.rowid DESC LIMIT 1),
       'none'), 0, 0, 0, 0, 0, 0, 0, 0, 0, r.cost_cents
-  FROM reward_costs r WHERE r.member_id IS NOT NULL)
+  FROM reward_costs r WHERE r.member_id IS NOT NULL),
+by_store(store, day, tier, members, net, issued, redeemed, expired, gestures, shown,
+    held_out, accepted, cost_cents) AS (
+  SELECT m.home_store, f.day, f.tier, sum(f.members), sum(f.net), sum(f.issued),
+    sum(f.redeemed), sum(f.expired), sum(f.gestures), sum(f.shown), sum(f.held_out),
+    sum(f.accepted), sum(f.cost_cents)
+  FROM flows f JOIN members m ON m.id = f.member_id GROUP BY 1, 2, 3)
 INSERT INTO rewards_days(place, day, tier, members, net, issued, redeemed, expired, gestures,
   shown, held_out, accepted, cost_cents)
-  SELECT CASE k.k WHEN 0 THEN '' WHEN 1 THEN 's:' || m.home_store ELSE 'r:' || s.region END,
-    f.day, f.tier, sum(f.members), sum(f.net), sum(f.issued), sum(f.redeemed), sum(f.expired),
-    sum(f.gestures), sum(f.shown), sum(f.held_out), sum(f.accepted), sum(f.cost_cents)
-  FROM flows f JOIN members m ON m.id = f.member_id LEFT JOIN stores s ON s.id = m.home_store
+  SELECT CASE k.k WHEN 0 THEN '' WHEN 1 THEN 's:' || b.store ELSE 'r:' || s.region END,
+    b.day, b.tier, sum(b.members), sum(b.net), sum(b.issued), sum(b.redeemed), sum(b.expired),
+    sum(b.gestures), sum(b.shown), sum(b.held_out), sum(b.accepted), sum(b.cost_cents)
+  FROM by_store b LEFT JOIN stores s ON s.id = b.store
   JOIN (SELECT 0 AS k UNION ALL SELECT 1 UNION ALL SELECT 2) k
   WHERE k.k < 2 OR s.region <> '' GROUP BY 1, 2, 3;
 )sql";
