@@ -13,9 +13,9 @@
 
 #include "server/storage/sqlite_acquisition_days.h"
 #include "server/storage/sqlite_members.h"
+#include "server/storage/sqlite_rewards_days.h"
 #include "server/storage/sqlite_schema.h"
 #include "server/storage/sqlite_store_equity.h"
-#include "server/storage/sqlite_rewards_days.h"
 #include "server/storage/sqlite_tier_flows.h"
 #include "shared/util/clock.h"
 #include "shared/util/huge_pages.h"
