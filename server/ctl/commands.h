@@ -74,6 +74,7 @@ struct SeedOptions {
   std::uint64_t seed = 1;
   bool progress = false;
   bool bulk = false;  // straight into the tables of a fresh folder (server/seed_chain.h)
+  bool points = false;  // a points ledger for the seeded purchases (server/seed_points.h)
   // BG/NBD parameters of the purchase process (value::ChainSpec's defaults when unset).
   std::optional<double> r, alpha, a, b;
 };

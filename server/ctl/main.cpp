@@ -167,6 +167,9 @@ int main(int argc, char** argv) {
   seed_cmd->add_flag("--bulk", seed.bulk,
                      "Write the tables directly (a fresh folder only): a million members in "
                      "minutes; the same rows as the event path");
+  seed_cmd->add_flag("--points", seed.points,
+                     "Post a points ledger for the seeded purchases (a point per currency "
+                     "unit, redemptions, expiries), so the rewards reports read a real one");
   seed_cmd->footer(
       "Example: rapportctl seed --data ./rapport-data --members 2000 --stores 3 --months 12 "
       "--seed 7\nBenchmark size: rapportctl seed --data ./big --members 1000000 --stores 500 "

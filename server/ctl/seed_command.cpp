@@ -11,6 +11,7 @@
 #include "server/ctl/data_folder.h"
 #include "server/ctl/progress_printer.h"
 #include "server/seed_chain.h"
+#include "server/seed_points.h"
 #include "server/value/synthetic_chain.h"
 #include "shared/card/card_key.h"
 #include "shared/storage/storage_errc.h"
@@ -84,13 +85,24 @@ int run_seed(const SeedOptions& o) {
     }
     return 1;
   }
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const auto purchases = seeded->purchases;
   const auto churned = seeded->churned;
   std::cout << "seeded " << spec.members << " members with " << purchases << " purchases; "
-            << churned << " churned before the end (generator's truth) in " << std::fixed
-            << std::setprecision(1) << seconds << " s\n"
+            << churned << " churned before the end (generator's truth)\n";
+  if (o.points) {
+    const auto posted =
+        server::seed_points_ledger(folder->config.database, today, printer.callback());
+    printer.clear();
+    if (!posted) {
+      std::cerr << "error: cannot post the points ledger: " << posted.error().message() << "\n";
+      return 1;
+    }
+    std::cout << "posted points: " << posted->earned << " earnings, " << posted->redeemed
+              << " redemptions, " << posted->expired << " expiries\n";
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::cout << "done in " << std::fixed << std::setprecision(1) << seconds << " s\n"
             << "next: rapportctl value refresh --data " << o.data.string() << "\n";
   return 0;
 }

@@ -30,7 +30,7 @@ std::vector<std::unique_ptr<Report>> all_reports(const ReportSettings& settings)
   reports.push_back(cohort_retention_report());
   reports.push_back(by_snapshot_day(cached(category_mix_report())));
   // Acquisition reads every member's snapshot: kept until the next refresh like the above.
-  // Rewards (from rewards_by_place, kept as the ledger moves), reward cost and forecast
+  // Rewards (from rewards_days, kept as the ledger moves), reward cost and forecast
   // accuracy are small reads, so they run each time.
   reports.push_back(cached(acquisition_report()));
   reports.push_back(cached(acquisition_cost_report()));

@@ -16,6 +16,12 @@ std::string place_condition(std::string_view store_column, const Filter& filter)
   return sql.empty() ? std::string("1") : "(" + sql + ")";
 }
 
+std::string summary_place(const Filter& filter) {
+  if (filter.store) return "s:" + *filter.store;
+  if (filter.region) return "r:" + *filter.region;
+  return "";
+}
+
 std::string period_condition(std::string_view day_expression, const Filter& filter) {
   const std::string day(day_expression);
   std::string sql;

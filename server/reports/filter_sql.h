@@ -34,6 +34,11 @@ namespace rapport::server::reports {
 // filter's shape; build it per run (cheap), not once in a static.
 [[nodiscard]] std::string place_condition(std::string_view store_column, const Filter& filter);
 
+// The place of a summary kept per place (rewards_days): '' the whole chain,
+// 's:' || store, 'r:' || region. A store with a region is the store's (whoever reads it
+// checks the store lies in the region).
+[[nodiscard]] std::string summary_place(const Filter& filter);
+
 // An SQL condition: the day `day_expression` (YYYY-MM-DD) lies in the filter's period
 // (?3 from, ?4 to, inclusive); like place_condition, only the bounds `filter` has.
 [[nodiscard]] std::string period_condition(std::string_view day_expression, const Filter& filter);

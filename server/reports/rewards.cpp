@@ -25,64 +25,37 @@ constexpr std::array<Column, 13> kColumns{{
     {"cents_per_100_points", ColumnKind::kInteger},
 }};
 
-// Without a period: the sums kept per home store and tier in rewards_by_place (server
-// migration 22, kept by triggers as ledger entries, offer events and reward costs are
-// written and as members move), a few thousand rows at most instead of every member and
-// ledger entry. Same figures as query() with no period (tests/unit/reports_issue11_test.cpp).
-std::string summary_query(const Filter& filter) {
-  return "SELECT tier, sum(members), sum(outstanding), sum(issued), sum(redeemed), "
-         "  sum(expired), sum(gestures), sum(shown), sum(held_out), sum(accepted), "
-         "  CASE WHEN EXISTS (SELECT 1 FROM reward_costs) THEN sum(cost_cents) END "
-         "FROM rewards_by_place WHERE " + place_condition("store_id", filter) +
-         " GROUP BY tier HAVING sum(members) > 0 ORDER BY tier";
-}
-
-// ?1 store, ?2 region (home store), ?3 from, ?4 to. Outstanding: the balance at the end of
-// the period (every posting up to `to`); the flows: postings, offer events and rewards
-// handed over (reward_costs, at their cost of the day) in the period. Reward cost is no
-// value while no reward has ever been costed (nothing to report, not 0). Driven from the
-// selected members, so a store's view reads its members' rows through the member indexes
-// (points_entries_member, offer_events_member, reward_costs_member), not the whole ledger.
+// From rewards_days (server migration 26, kept as ledger entries, offer events and reward
+// costs are written, as members move and as the value refresh re-tiers them): per place,
+// day and tier, a few thousand rows for the whole chain whatever its size, never the members.
+// The flows are those of the period's days, by the tier the member had when they happened
+// and the home store they had when they were recorded; members and outstanding points are
+// the sums of all days up to the period's end (the moves in less the moves out), so by the
+// tier and home store members had then. Without a period: all days, so both views agree.
+// ?5 the place (summary_place). Reward cost is no value while no reward has ever been
+// costed (nothing to report, not 0). A tier shows when it has members or any figure.
 std::string query(const Filter& filter) {
-  const std::string in_period = "(?3 IS NULL OR substr(p.occurred_at, 1, 10) >= ?3)";
-  return "WITH chosen AS MATERIALIZED ("
-         "  SELECT m.id, coalesce(m.value_tier, 'none') AS tier FROM members m "
-         "  WHERE m.merged_into IS NULL AND " + place_condition("m.home_store", filter) + "), "
-         "member_points AS ("
-         "  SELECT e.member_id AS member_id, sum(e.points) AS outstanding, "
-         "    sum(CASE WHEN p.kind IN ('earn', 'bonus') AND " + in_period +
-         "      THEN e.points ELSE 0 END) AS issued, "
-         "    sum(CASE WHEN p.kind = 'redemption' AND " + in_period +
-         "      THEN -e.points ELSE 0 END) AS redeemed, "
-         "    sum(CASE WHEN p.kind = 'expiry' AND " + in_period +
-         "      THEN -e.points ELSE 0 END) AS expired, "
-         "    sum(CASE WHEN p.cause LIKE 'gesture:%' AND " + in_period +
-         "      THEN e.points ELSE 0 END) AS gestures "
-         "  FROM chosen c JOIN points_entries e ON e.member_id = c.id "
-         "  JOIN points_postings p ON p.id = e.posting_id "
-         "  WHERE (?4 IS NULL OR substr(p.occurred_at, 1, 10) <= ?4) "
-         "  GROUP BY e.member_id), "
-         "member_offers AS ("
-         "  SELECT o.member_id, sum(o.outcome = 'shown') AS shown, "
-         "    sum(o.outcome = 'held_out') AS held_out, sum(o.outcome = 'accepted') AS accepted "
-         "  FROM chosen c JOIN offer_events o ON o.member_id = c.id "
-         "  WHERE " + period_condition("substr(o.at, 1, 10)", filter) +
-         "  GROUP BY o.member_id), "
-         "member_costs AS ("
-         "  SELECT r.member_id, sum(r.cost_cents) AS cost "
-         "  FROM chosen c JOIN reward_costs r ON r.member_id = c.id "
-         "  WHERE " + period_condition("substr(r.occurred_at, 1, 10)", filter) +
-         "  GROUP BY r.member_id) "
-         "SELECT c.tier, count(*), "
-         "  coalesce(sum(mp.outstanding), 0), coalesce(sum(mp.issued), 0), "
-         "  coalesce(sum(mp.redeemed), 0), coalesce(sum(mp.expired), 0), "
-         "  coalesce(sum(mp.gestures), 0), coalesce(sum(mo.shown), 0), "
-         "  coalesce(sum(mo.held_out), 0), coalesce(sum(mo.accepted), 0), "
-         "  CASE WHEN EXISTS (SELECT 1 FROM reward_costs) THEN coalesce(sum(mc.cost), 0) END "
-         "FROM chosen c LEFT JOIN member_points mp ON mp.member_id = c.id "
-         "LEFT JOIN member_offers mo ON mo.member_id = c.id "
-         "LEFT JOIN member_costs mc ON mc.member_id = c.id "
-         "GROUP BY 1 ORDER BY 1";
+  const std::string in_period = period_condition("day", filter);
+  const auto flow = [&](std::string_view column) {
+    return "sum(CASE WHEN " + in_period + " THEN " + std::string(column) + " ELSE 0 END)";
+  };
+  std::string where = "place = ?5";
+  if (filter.to) where += " AND day <= ?4";
+  // A store outside the region: nothing (both must hold).
+  if (filter.store && filter.region) {
+    where += " AND EXISTS (SELECT 1 FROM stores WHERE id = ?1 AND region = ?2)";
+  }
+  // The sums' names differ from the table's columns: in HAVING a column's name would be the
+  // column of some row of the group, not the sum.
+  return "SELECT tier, sum(members) AS n, sum(net) AS outstanding, " + flow("issued") +
+         " AS n_issued, " + flow("redeemed") + " AS n_redeemed, " + flow("expired") +
+         " AS n_expired, " + flow("gestures") + " AS n_gestures, " + flow("shown") +
+         " AS n_shown, " + flow("held_out") + " AS n_held_out, " + flow("accepted") +
+         " AS n_accepted, CASE WHEN EXISTS (SELECT 1 FROM reward_costs) THEN " +
+         flow("cost_cents") + " END FROM rewards_days WHERE " + where +
+         " GROUP BY tier HAVING n <> 0 OR outstanding <> 0 OR n_issued <> 0 OR n_redeemed <> 0 "
+         "OR n_expired <> 0 OR n_gestures <> 0 OR n_shown <> 0 OR n_held_out <> 0 "
+         "OR n_accepted <> 0 OR " + flow("cost_cents") + " <> 0 ORDER BY tier";
 }
 
 class Rewards final : public Report {
@@ -99,9 +72,11 @@ class Rewards final : public Report {
 
   Result<void> run(storage::Database& db, const Filter& filter, RowSink& sink) const override {
     const auto value = cents_per_100_points_;
-    const bool period = filter.from || filter.to;
-    const std::string sql = period ? query(filter) : summary_query(filter);
-    return stream_rows(db, sql, filter, kColumns, sink,
+    RAPPORT_TRY(auto summed, db.prepare(query(filter)));
+    bind_filter(summed, filter);
+    const std::string place = summary_place(filter);
+    summed.bind(5, std::string_view(place));
+    return stream_statement(summed, kColumns, sink,
                        [value](const storage::Statement& stmt, std::span<Cell> cells) {
                          cells[0] = stmt.column_text(0);
                          for (std::size_t i = 1; i <= 9; ++i) {
@@ -120,6 +95,8 @@ class Rewards final : public Report {
 };
 
 }  // namespace
+
+std::string rewards_sql(const Filter& filter) { return query(filter); }
 
 std::unique_ptr<Report> rewards_report(std::optional<std::int64_t> cents_per_100_points) {
   return std::make_unique<Rewards>(cents_per_100_points);

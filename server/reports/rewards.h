@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 
 #include "server/reports/report.h"
 
@@ -18,6 +19,9 @@ namespace rapport::server::reports {
 
 [[nodiscard]] std::unique_ptr<Report> rewards_report(
     std::optional<std::int64_t> cents_per_100_points = std::nullopt);
+// The statement the rewards report runs for `filter` (filter_sql.h's ?1..?4, ?5 the place:
+// summary_place), for tests to read its plan.
+[[nodiscard]] std::string rewards_sql(const Filter& filter);
 
 // Reward cost by month, store where the reward was handed over (and its region) and member
 // value tier, from reward_costs (server migration 20): each reward at its catalogue cost of

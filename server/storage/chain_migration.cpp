@@ -45,14 +45,14 @@ const char* describe(int value) {
 
 // SQLite tables that only restate others: kept by triggers from members, purchases and the
 // points ledger, or by the value refresh from its snapshots and tier history (server
-// migrations 22, 23 and 24, whose own SQL rebuilds them from those; 25's checkpoints, which
+// migrations 22 to 24 and 26, whose own SQL rebuilds them from those; 25's checkpoints, which
 // the next refresh rebuilds from tier_history), or a cache of report
 // pages refilled after each refresh. Never the only copy of anything, so they are listed but
 // never hold a migration back: their sources do, when they hold rows.
-constexpr std::array<std::string_view, 10> kDerivedTables{
+constexpr std::array<std::string_view, 11> kDerivedTables{
     "acquisition_days", "cohort_chain_days", "cohort_chain_months", "cohort_days",
     "cohort_months",    "member_rewards",    "report_cache",        "rewards_by_place",
-    "tier_checkpoints", "tier_checkpoints_state"};
+    "rewards_days",     "tier_checkpoints",  "tier_checkpoints_state"};
 
 constexpr std::size_t kCopyChunkBytes = 1 << 20;  // COPY data sent per PQputCopyData
 

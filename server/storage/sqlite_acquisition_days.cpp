@@ -22,8 +22,8 @@ Result<void> AcquisitionValueChanges::load(bool full) {
         if (added) regions_.push_back(std::move(region));
         region_at = at->second;
       }
-      store_index_.emplace(stores.column_text(0),
-                           static_cast<std::int32_t>(store_region_.size()));
+      store_index_.emplace(stores.column_text(0), static_cast<std::int32_t>(stores_.size()));
+      stores_.push_back(stores.column_text(0));
       store_region_.push_back(region_at);
     }
   }
@@ -55,8 +55,8 @@ Result<void> AcquisitionValueChanges::load(bool full) {
     const auto store = store_index_.find(members.column_text(3));
     places_[static_cast<std::size_t>(id)] =
         store == store_index_.end()
-            ? Place{key, -1}
-            : Place{key, store_region_[static_cast<std::size_t>(store->second)]};
+            ? Place{key, -1, -1}
+            : Place{key, store_region_[static_cast<std::size_t>(store->second)], store->second};
   }
   return {};
 }
@@ -92,9 +92,9 @@ Result<AcquisitionValueChanges::Place> AcquisitionValueChanges::look_up(std::int
   const auto store = store_index_.find(member.column_text(2));
   const Place place =
       store == store_index_.end()
-          ? Place{key_of(member.column_text(0), member.column_text(1)), -1}
+          ? Place{key_of(member.column_text(0), member.column_text(1)), -1, -1}
           : Place{key_of(member.column_text(0), member.column_text(1)),
-                  store_region_[static_cast<std::size_t>(store->second)]};
+                  store_region_[static_cast<std::size_t>(store->second)], store->second};
   member.reset();
   return place;
 }
@@ -144,6 +144,13 @@ Result<void> AcquisitionValueChanges::write() {
     }
   }
   return {};
+}
+
+Result<std::optional<std::string>> AcquisitionValueChanges::counted_home_store(
+    std::int64_t member_id) {
+  RAPPORT_TRY(const Place place, look_up(member_id));
+  if (place.key < 0 || place.store < 0) return std::optional<std::string>();
+  return std::optional<std::string>(stores_[static_cast<std::size_t>(place.store)]);
 }
 
 }  // namespace rapport::server::sqlite

@@ -36,10 +36,15 @@ class AcquisitionValueChanges {
                                  std::int64_t after);
   [[nodiscard]] Result<void> write();
 
+  // The member's home store if they count there (not merged away), read as load() said;
+  // none otherwise. For the rewards days written by the same save.
+  [[nodiscard]] Result<std::optional<std::string>> counted_home_store(std::int64_t member_id);
+
  private:
   struct Place {
     std::int32_t key = -1;     // index into keys_ (day, channel); -1: counts nowhere
     std::int32_t region = -1;  // index into regions_; -1: none
+    std::int32_t store = -1;   // index into stores_; -1: not read (merged away, or unknown)
   };
   struct Change {
     std::int64_t valued = 0;
@@ -55,7 +60,8 @@ class AcquisitionValueChanges {
   std::vector<Place> places_;  // by member id (full refresh)
   std::unordered_map<std::string, std::int32_t> key_index_;  // day + '\x1f' + channel
   std::vector<std::pair<std::string, std::string>> keys_;
-  std::unordered_map<std::string, std::int32_t> store_index_;  // store id -> its index
+  std::unordered_map<std::string, std::int32_t> store_index_;  // store id -> index in stores_
+  std::vector<std::string> stores_;
   std::vector<std::int32_t> store_region_;  // by store index: region index, -1 none
   std::vector<std::string> regions_;
   std::vector<Change> changes_;  // keys_.size() x (regions_.size() + 1)

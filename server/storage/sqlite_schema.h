@@ -11,7 +11,7 @@
 
 namespace rapport::server {
 
-inline constexpr std::array<storage::Migration, 25> kSqliteMigrations{{
+inline constexpr std::array<storage::Migration, 26> kSqliteMigrations{{
     {1, R"sql(
 CREATE TABLE stores (
   id   TEXT PRIMARY KEY,
@@ -1134,6 +1134,277 @@ CREATE TRIGGER tier_history_edited AFTER UPDATE ON tier_history BEGIN
 END;
 CREATE TRIGGER tier_history_removed AFTER DELETE ON tier_history BEGIN
   UPDATE tier_checkpoints_state SET current = 0;
+END;
+)sql"},
+    // Issue 11, the rewards report fast for any period (docs/reports.md, "rewards"):
+    // rewards_days holds, per place ('' the whole chain, 's:' || store, 'r:' || region),
+    // day and value tier ('none' before a member's first), the rewards flows of that day by the tier the member had when it happened (tier_history at the event's
+    // time) and the home store they had when it was recorded, plus `members` and `net`
+    // points, whose sums up to a day are the members and the outstanding points at its end by
+    // the tier and home store they had then. So when a member's tier changes (the value
+    // refresh's save, sqlite_rewards_days.h, set-based) or their home store or merge does
+    // (triggers), their count and balance move: -1 / -balance where they were, +1 / +balance
+    // where they go, on that day. A ledger entry dated before one of the member's later tier
+    // changes moves at that change as their balance did (so a late entry lands where the
+    // balance went). Erasure changes none of it (events stay).
+    {26, R"sql(
+CREATE TABLE rewards_days (
+  place       TEXT NOT NULL,
+  day         TEXT NOT NULL,
+  tier        TEXT NOT NULL,
+  members     INTEGER NOT NULL DEFAULT 0,
+  net         INTEGER NOT NULL DEFAULT 0,
+  issued      INTEGER NOT NULL DEFAULT 0,
+  redeemed    INTEGER NOT NULL DEFAULT 0,
+  expired     INTEGER NOT NULL DEFAULT 0,
+  gestures    INTEGER NOT NULL DEFAULT 0,
+  shown       INTEGER NOT NULL DEFAULT 0,
+  held_out    INTEGER NOT NULL DEFAULT 0,
+  accepted    INTEGER NOT NULL DEFAULT 0,
+  cost_cents  INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (place, day, tier)
+) WITHOUT ROWID;
+-- The days so far, from the ledger, offers, reward costs, members and tier_history (the
+-- member's home store now: where they were before is not kept).
+WITH changes AS (
+  SELECT member_id, changed_at, day, from_tier, to_tier FROM (SELECT member_id, changed_at,
+      substr(changed_at, 1, 10) AS day, tier AS to_tier, coalesce(LAG(tier) OVER
+      (PARTITION BY member_id ORDER BY changed_at, rowid), 'none') AS from_tier
+    FROM tier_history) WHERE from_tier <> to_tier),
+flows(member_id, day, tier, members, net, issued, redeemed, expired, gestures, shown, held_out,
+    accepted, cost_cents) AS (
+  SELECT e.member_id, substr(p.occurred_at, 1, 10),
+    coalesce((SELECT h.tier FROM tier_history h WHERE h.member_id = e.member_id
+      AND h.changed_at <= p.occurred_at ORDER BY h.changed_at DESC, h.rowid DESC LIMIT 1),
+      'none'), 0, e.points, CASE WHEN p.kind IN ('earn', 'bonus') THEN e.points ELSE 0 END,
+    CASE WHEN p.kind = 'redemption' THEN -e.points ELSE 0 END,
+    CASE WHEN p.kind = 'expiry' THEN -e.points ELSE 0 END,
+    CASE WHEN p.cause LIKE 'gesture:%' THEN e.points ELSE 0 END, 0, 0, 0, 0
+  FROM points_entries e JOIN points_postings p ON p.id = e.posting_id
+  WHERE e.member_id IS NOT NULL
+  UNION ALL
+  SELECT c.member_id, c.day, CASE WHEN side.sign < 0 THEN c.from_tier ELSE c.to_tier END,
+    side.sign, side.sign * coalesce((SELECT sum(e.points) FROM points_entries e
+      JOIN points_postings p ON p.id = e.posting_id WHERE e.member_id = c.member_id
+      AND p.occurred_at < c.changed_at), 0), 0, 0, 0, 0, 0, 0, 0, 0
+  FROM changes c JOIN (SELECT -1 AS sign UNION ALL SELECT 1) side
+  JOIN members m ON m.id = c.member_id
+  WHERE m.merged_into IS NULL OR c.changed_at < m.merged_at
+  UNION ALL
+  SELECT id, coalesce(enrolled_on, substr(created_at, 1, 10)), 'none', 1, 0, 0, 0, 0, 0, 0, 0,
+    0, 0 FROM members
+  UNION ALL
+  SELECT m.id, substr(m.merged_at, 1, 10),
+    coalesce((SELECT h.tier FROM tier_history h WHERE h.member_id = m.id
+      AND h.changed_at <= m.merged_at ORDER BY h.changed_at DESC, h.rowid DESC LIMIT 1),
+      'none'), -1, -coalesce((SELECT sum(points) FROM points_entries
+      WHERE member_id = m.id), 0), 0, 0, 0, 0, 0, 0, 0, 0
+  FROM members m WHERE m.merged_into IS NOT NULL
+  UNION ALL
+  SELECT o.member_id, substr(o.at, 1, 10),
+    coalesce((SELECT h.tier FROM tier_history h WHERE h.member_id = o.member_id
+      AND h.changed_at <= o.at ORDER BY h.changed_at DESC, h.rowid DESC LIMIT 1), 'none'),
+    0, 0, 0, 0, 0, 0, o.outcome = 'shown', o.outcome = 'held_out', o.outcome = 'accepted', 0
+  FROM offer_events o
+  UNION ALL
+  SELECT r.member_id, substr(r.occurred_at, 1, 10),
+    coalesce((SELECT h.tier FROM tier_history h WHERE h.member_id = r.member_id
+      AND h.changed_at <= r.occurred_at ORDER BY h.changed_at DESC, h.rowid DESC LIMIT 1),
+      'none'), 0, 0, 0, 0, 0, 0, 0, 0, 0, r.cost_cents
+  FROM reward_costs r WHERE r.member_id IS NOT NULL),
+by_store(store, day, tier, members, net, issued, redeemed, expired, gestures, shown,
+    held_out, accepted, cost_cents) AS (
+  SELECT m.home_store, f.day, f.tier, sum(f.members), sum(f.net), sum(f.issued),
+    sum(f.redeemed), sum(f.expired), sum(f.gestures), sum(f.shown), sum(f.held_out),
+    sum(f.accepted), sum(f.cost_cents)
+  FROM flows f JOIN members m ON m.id = f.member_id GROUP BY 1, 2, 3)
+INSERT INTO rewards_days(place, day, tier, members, net, issued, redeemed, expired, gestures,
+  shown, held_out, accepted, cost_cents)
+  SELECT CASE k.k WHEN 0 THEN '' WHEN 1 THEN 's:' || b.store ELSE 'r:' || s.region END,
+    b.day, b.tier, sum(b.members), sum(b.net), sum(b.issued), sum(b.redeemed), sum(b.expired),
+    sum(b.gestures), sum(b.shown), sum(b.held_out), sum(b.accepted), sum(b.cost_cents)
+  FROM by_store b LEFT JOIN stores s ON s.id = b.store
+  JOIN (SELECT 0 AS k UNION ALL SELECT 1 UNION ALL SELECT 2) k
+  WHERE k.k < 2 OR s.region <> '' GROUP BY 1, 2, 3;
+-- A ledger entry: its flows on its day by the member's tier then; moved with the balance at
+-- each of the member's tier changes after it (usually none: one index probe).
+CREATE TRIGGER rewards_days_points AFTER INSERT ON points_entries
+  WHEN NEW.member_id IS NOT NULL BEGIN
+  INSERT INTO rewards_days(place, day, tier, net, issued, redeemed, expired, gestures)
+    SELECT CASE k.k WHEN 0 THEN '' WHEN 1 THEN 's:' || m.home_store ELSE 'r:' || s.region END,
+      substr(p.occurred_at, 1, 10),
+      coalesce((SELECT h.tier FROM tier_history h WHERE h.member_id = NEW.member_id
+        AND h.changed_at <= p.occurred_at ORDER BY h.changed_at DESC, h.rowid DESC LIMIT 1),
+        'none'),
+      NEW.points, CASE WHEN p.kind IN ('earn', 'bonus') THEN NEW.points ELSE 0 END,
+      CASE WHEN p.kind = 'redemption' THEN -NEW.points ELSE 0 END,
+      CASE WHEN p.kind = 'expiry' THEN -NEW.points ELSE 0 END,
+      CASE WHEN p.cause LIKE 'gesture:%' THEN NEW.points ELSE 0 END
+    FROM points_postings p JOIN members m ON m.id = NEW.member_id
+    LEFT JOIN stores s ON s.id = m.home_store
+    JOIN (SELECT 0 AS k UNION ALL SELECT 1 UNION ALL SELECT 2) k
+    WHERE p.id = NEW.posting_id AND (k.k < 2 OR s.region <> '')
+    ON CONFLICT(place, day, tier) DO UPDATE SET net = net + excluded.net,
+      issued = issued + excluded.issued, redeemed = redeemed + excluded.redeemed,
+      expired = expired + excluded.expired, gestures = gestures + excluded.gestures;
+  INSERT INTO rewards_days(place, day, tier, net)
+    SELECT CASE k.k WHEN 0 THEN '' WHEN 1 THEN 's:' || m.home_store ELSE 'r:' || s.region END,
+      c.day, CASE WHEN side.sign < 0 THEN c.from_tier ELSE c.to_tier END,
+      sum(side.sign * NEW.points)
+    FROM (SELECT substr(h.changed_at, 1, 10) AS day, h.tier AS to_tier,
+        coalesce((SELECT q.tier FROM tier_history q WHERE q.member_id = h.member_id
+          AND (q.changed_at < h.changed_at OR (q.changed_at = h.changed_at AND q.rowid < h.rowid))
+          ORDER BY q.changed_at DESC, q.rowid DESC LIMIT 1), 'none') AS from_tier
+      FROM tier_history h WHERE h.member_id = NEW.member_id AND h.changed_at >
+        (SELECT occurred_at FROM points_postings WHERE id = NEW.posting_id)) c
+    JOIN (SELECT -1 AS sign UNION ALL SELECT 1) side
+    JOIN members m ON m.id = NEW.member_id LEFT JOIN stores s ON s.id = m.home_store
+    JOIN (SELECT 0 AS k UNION ALL SELECT 1 UNION ALL SELECT 2) k
+    WHERE c.from_tier <> c.to_tier AND (k.k < 2 OR s.region <> '') GROUP BY 1, 2, 3
+    ON CONFLICT(place, day, tier) DO UPDATE SET net = net + excluded.net;
+END;
+-- Offers and rewards handed over: on their day, by the member's tier then. A merge moves
+-- them to the survivor but not here: they stay where they happened. A changed outcome or
+-- cost counts at the member's home store now.
+CREATE TRIGGER rewards_days_offer AFTER INSERT ON offer_events BEGIN
+  INSERT INTO rewards_days(place, day, tier, shown, held_out, accepted)
+    SELECT CASE k.k WHEN 0 THEN '' WHEN 1 THEN 's:' || m.home_store ELSE 'r:' || s.region END,
+      substr(NEW.at, 1, 10),
+      coalesce((SELECT h.tier FROM tier_history h WHERE h.member_id = NEW.member_id
+        AND h.changed_at <= NEW.at ORDER BY h.changed_at DESC, h.rowid DESC LIMIT 1), 'none'),
+      NEW.outcome = 'shown', NEW.outcome = 'held_out', NEW.outcome = 'accepted'
+    FROM members m LEFT JOIN stores s ON s.id = m.home_store
+    JOIN (SELECT 0 AS k UNION ALL SELECT 1 UNION ALL SELECT 2) k
+    WHERE m.id = NEW.member_id AND (k.k < 2 OR s.region <> '')
+    ON CONFLICT(place, day, tier) DO UPDATE SET shown = shown + excluded.shown,
+      held_out = held_out + excluded.held_out, accepted = accepted + excluded.accepted;
+END;
+CREATE TRIGGER rewards_days_offer_changed AFTER UPDATE OF outcome ON offer_events
+  WHEN OLD.outcome IS NOT NEW.outcome BEGIN
+  INSERT INTO rewards_days(place, day, tier, shown, held_out, accepted)
+    SELECT CASE k.k WHEN 0 THEN '' WHEN 1 THEN 's:' || m.home_store ELSE 'r:' || s.region END,
+      substr(NEW.at, 1, 10),
+      coalesce((SELECT h.tier FROM tier_history h WHERE h.member_id = NEW.member_id
+        AND h.changed_at <= NEW.at ORDER BY h.changed_at DESC, h.rowid DESC LIMIT 1), 'none'),
+      (NEW.outcome = 'shown') - (OLD.outcome = 'shown'),
+      (NEW.outcome = 'held_out') - (OLD.outcome = 'held_out'),
+      (NEW.outcome = 'accepted') - (OLD.outcome = 'accepted')
+    FROM members m LEFT JOIN stores s ON s.id = m.home_store
+    JOIN (SELECT 0 AS k UNION ALL SELECT 1 UNION ALL SELECT 2) k
+    WHERE m.id = NEW.member_id AND (k.k < 2 OR s.region <> '')
+    ON CONFLICT(place, day, tier) DO UPDATE SET shown = shown + excluded.shown,
+      held_out = held_out + excluded.held_out, accepted = accepted + excluded.accepted;
+END;
+CREATE TRIGGER rewards_days_offer_gone AFTER DELETE ON offer_events BEGIN
+  INSERT INTO rewards_days(place, day, tier, shown, held_out, accepted)
+    SELECT CASE k.k WHEN 0 THEN '' WHEN 1 THEN 's:' || m.home_store ELSE 'r:' || s.region END,
+      substr(OLD.at, 1, 10),
+      coalesce((SELECT h.tier FROM tier_history h WHERE h.member_id = OLD.member_id
+        AND h.changed_at <= OLD.at ORDER BY h.changed_at DESC, h.rowid DESC LIMIT 1), 'none'),
+      -(OLD.outcome = 'shown'), -(OLD.outcome = 'held_out'), -(OLD.outcome = 'accepted')
+    FROM members m LEFT JOIN stores s ON s.id = m.home_store
+    JOIN (SELECT 0 AS k UNION ALL SELECT 1 UNION ALL SELECT 2) k
+    WHERE m.id = OLD.member_id AND (k.k < 2 OR s.region <> '')
+    ON CONFLICT(place, day, tier) DO UPDATE SET shown = shown + excluded.shown,
+      held_out = held_out + excluded.held_out, accepted = accepted + excluded.accepted;
+END;
+CREATE TRIGGER rewards_days_cost AFTER INSERT ON reward_costs
+  WHEN NEW.member_id IS NOT NULL BEGIN
+  INSERT INTO rewards_days(place, day, tier, cost_cents)
+    SELECT CASE k.k WHEN 0 THEN '' WHEN 1 THEN 's:' || m.home_store ELSE 'r:' || s.region END,
+      substr(NEW.occurred_at, 1, 10),
+      coalesce((SELECT h.tier FROM tier_history h WHERE h.member_id = NEW.member_id
+        AND h.changed_at <= NEW.occurred_at ORDER BY h.changed_at DESC, h.rowid DESC LIMIT 1),
+        'none'), NEW.cost_cents
+    FROM members m LEFT JOIN stores s ON s.id = m.home_store
+    JOIN (SELECT 0 AS k UNION ALL SELECT 1 UNION ALL SELECT 2) k
+    WHERE m.id = NEW.member_id AND (k.k < 2 OR s.region <> '')
+    ON CONFLICT(place, day, tier) DO UPDATE SET cost_cents = cost_cents + excluded.cost_cents;
+END;
+CREATE TRIGGER rewards_days_cost_changed AFTER UPDATE OF cost_cents ON reward_costs
+  WHEN OLD.cost_cents IS NOT NEW.cost_cents AND NEW.member_id IS NOT NULL BEGIN
+  INSERT INTO rewards_days(place, day, tier, cost_cents)
+    SELECT CASE k.k WHEN 0 THEN '' WHEN 1 THEN 's:' || m.home_store ELSE 'r:' || s.region END,
+      substr(NEW.occurred_at, 1, 10),
+      coalesce((SELECT h.tier FROM tier_history h WHERE h.member_id = NEW.member_id
+        AND h.changed_at <= NEW.occurred_at ORDER BY h.changed_at DESC, h.rowid DESC LIMIT 1),
+        'none'), NEW.cost_cents - OLD.cost_cents
+    FROM members m LEFT JOIN stores s ON s.id = m.home_store
+    JOIN (SELECT 0 AS k UNION ALL SELECT 1 UNION ALL SELECT 2) k
+    WHERE m.id = NEW.member_id AND (k.k < 2 OR s.region <> '')
+    ON CONFLICT(place, day, tier) DO UPDATE SET cost_cents = cost_cents + excluded.cost_cents;
+END;
+CREATE TRIGGER rewards_days_cost_gone AFTER DELETE ON reward_costs
+  WHEN OLD.member_id IS NOT NULL BEGIN
+  INSERT INTO rewards_days(place, day, tier, cost_cents)
+    SELECT CASE k.k WHEN 0 THEN '' WHEN 1 THEN 's:' || m.home_store ELSE 'r:' || s.region END,
+      substr(OLD.occurred_at, 1, 10),
+      coalesce((SELECT h.tier FROM tier_history h WHERE h.member_id = OLD.member_id
+        AND h.changed_at <= OLD.occurred_at ORDER BY h.changed_at DESC, h.rowid DESC LIMIT 1),
+        'none'), -OLD.cost_cents
+    FROM members m LEFT JOIN stores s ON s.id = m.home_store
+    JOIN (SELECT 0 AS k UNION ALL SELECT 1 UNION ALL SELECT 2) k
+    WHERE m.id = OLD.member_id AND (k.k < 2 OR s.region <> '')
+    ON CONFLICT(place, day, tier) DO UPDATE SET cost_cents = cost_cents + excluded.cost_cents;
+END;
+-- A member counts from their enrollment day, in no tier until their first.
+CREATE TRIGGER rewards_days_member_new AFTER INSERT ON members
+  WHEN NEW.merged_into IS NULL BEGIN
+  INSERT INTO rewards_days(place, day, tier, members)
+    SELECT CASE k.k WHEN 0 THEN '' WHEN 1 THEN 's:' || NEW.home_store ELSE 'r:' || s.region END,
+      coalesce(NEW.enrolled_on, substr(NEW.created_at, 1, 10)), coalesce(NEW.value_tier, 'none'), 1
+    FROM (SELECT 0 AS k UNION ALL SELECT 1 UNION ALL SELECT 2) k
+    LEFT JOIN stores s ON s.id = NEW.home_store WHERE k.k < 2 OR s.region <> ''
+    ON CONFLICT(place, day, tier) DO UPDATE SET members = members + excluded.members;
+END;
+-- A move of home store, a merge (on its day) or a deletion: the member and their balance
+-- leave where they counted and join where they count now (nowhere once merged away).
+CREATE TRIGGER rewards_days_member_moved AFTER UPDATE OF home_store, merged_into ON members
+  WHEN OLD.home_store IS NOT NEW.home_store OR OLD.merged_into IS NOT NEW.merged_into BEGIN
+  INSERT INTO rewards_days(place, day, tier, members, net)
+    SELECT CASE k.k WHEN 0 THEN '' WHEN 1 THEN 's:' || x.store ELSE 'r:' || s.region END,
+      CASE WHEN OLD.merged_into IS NOT NEW.merged_into AND NEW.merged_at IS NOT NULL
+        THEN substr(NEW.merged_at, 1, 10) ELSE date('now') END,
+      x.tier, sum(x.sign), sum(x.sign * coalesce(r.outstanding, 0))
+    FROM (SELECT OLD.home_store AS store, coalesce(OLD.value_tier, 'none') AS tier, -1 AS sign
+          WHERE OLD.merged_into IS NULL
+          UNION ALL SELECT NEW.home_store, coalesce(NEW.value_tier, 'none'), 1
+          WHERE NEW.merged_into IS NULL) x
+    LEFT JOIN member_rewards r ON r.member_id = NEW.id
+    LEFT JOIN stores s ON s.id = x.store
+    JOIN (SELECT 0 AS k UNION ALL SELECT 1 UNION ALL SELECT 2) k
+    WHERE k.k < 2 OR s.region <> '' GROUP BY 1, 2, 3
+    ON CONFLICT(place, day, tier) DO UPDATE SET members = members + excluded.members,
+      net = net + excluded.net;
+END;
+CREATE TRIGGER rewards_days_member_gone AFTER DELETE ON members
+  WHEN OLD.merged_into IS NULL BEGIN
+  INSERT INTO rewards_days(place, day, tier, members, net)
+    SELECT CASE k.k WHEN 0 THEN '' WHEN 1 THEN 's:' || OLD.home_store ELSE 'r:' || s.region END,
+      date('now'), coalesce(OLD.value_tier, 'none'), -1,
+      -coalesce((SELECT outstanding FROM member_rewards WHERE member_id = OLD.id), 0)
+    FROM (SELECT 0 AS k UNION ALL SELECT 1 UNION ALL SELECT 2) k
+    LEFT JOIN stores s ON s.id = OLD.home_store WHERE k.k < 2 OR s.region <> ''
+    ON CONFLICT(place, day, tier) DO UPDATE SET members = members + excluded.members,
+      net = net + excluded.net;
+END;
+-- A store's rows leave its old region's and join its new region's.
+CREATE TRIGGER rewards_days_store_region AFTER UPDATE OF region ON stores
+  WHEN OLD.region IS NOT NEW.region BEGIN
+  INSERT INTO rewards_days(place, day, tier, members, net, issued, redeemed, expired, gestures,
+    shown, held_out, accepted, cost_cents)
+    SELECT p.place, t.day, t.tier, p.sign * t.members, p.sign * t.net, p.sign * t.issued,
+      p.sign * t.redeemed, p.sign * t.expired, p.sign * t.gestures, p.sign * t.shown,
+      p.sign * t.held_out, p.sign * t.accepted, p.sign * t.cost_cents
+    FROM rewards_days t JOIN (SELECT 'r:' || OLD.region AS place, -1 AS sign
+          WHERE OLD.region <> '' UNION ALL SELECT 'r:' || NEW.region, 1 WHERE NEW.region <> '') p
+    WHERE t.place = 's:' || NEW.id
+    ON CONFLICT(place, day, tier) DO UPDATE SET members = members + excluded.members,
+      net = net + excluded.net, issued = issued + excluded.issued,
+      redeemed = redeemed + excluded.redeemed, expired = expired + excluded.expired,
+      gestures = gestures + excluded.gestures, shown = shown + excluded.shown,
+      held_out = held_out + excluded.held_out, accepted = accepted + excluded.accepted,
+      cost_cents = cost_cents + excluded.cost_cents;
 END;
 )sql"},
 }};

@@ -13,6 +13,7 @@
 
 #include "server/storage/sqlite_acquisition_days.h"
 #include "server/storage/sqlite_members.h"
+#include "server/storage/sqlite_rewards_days.h"
 #include "server/storage/sqlite_schema.h"
 #include "server/storage/sqlite_store_equity.h"
 #include "server/storage/sqlite_tier_checkpoints.h"
@@ -454,6 +455,7 @@ Result<std::size_t> save_value_refresh(storage::Database& db, const value::Value
   AcquisitionValueChanges acquisition(db);
   RAPPORT_TRY_VOID(acquisition.load(mark.full));
   TierCheckpointChanges tier_checkpoints(db);
+  RewardsTierMoves rewards_moves(db);
   std::optional<std::int64_t> sequence;
   std::size_t migrated = 0;
   for (const auto& s : refresh.snapshots) {
@@ -494,7 +496,12 @@ Result<std::size_t> save_value_refresh(storage::Database& db, const value::Value
       ++migrated;
       RAPPORT_TRY_VOID(
           history.bind(1, s.member_id).bind(2, computed_at).bind(3, tier).bind(4, s.segment).run());
-      if (!before || before->tier != tier) tier_checkpoints.add(s.member_id, tier);
+      if (!before || before->tier != tier) {
+        tier_checkpoints.add(s.member_id, tier);
+        RAPPORT_TRY(const auto counted, acquisition.counted_home_store(s.member_id));
+        const auto from = before ? std::optional<std::string_view>(before->tier) : std::nullopt;
+        rewards_moves.add(s.member_id, from, tier, counted);
+      }
     }
     // Terminals pull the member again only when what they show changed.
     const bool shown_changed = !before || before->tier != tier || before->at_risk != s.at_risk ||
@@ -523,6 +530,7 @@ Result<std::size_t> save_value_refresh(storage::Database& db, const value::Value
   RAPPORT_TRY_VOID(equity.write(db.last_insert_rowid(), as_of));
   RAPPORT_TRY_VOID(acquisition.write());
   RAPPORT_TRY_VOID(tier_checkpoints.write(std::string_view(computed_at).substr(0, 10)));
+  RAPPORT_TRY_VOID(rewards_moves.write(std::string_view(computed_at).substr(0, 10)));
   RAPPORT_TRY_VOID(tx.commit());
   return migrated;
 }

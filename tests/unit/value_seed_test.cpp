@@ -6,6 +6,8 @@
 #include <map>
 
 #include "server/seed_chain.h"
+#include "server/seed_points.h"
+#include "server/storage/sqlite_rewards_days.h"
 #include "server/storage/sqlite_schema.h"
 #include "shared/storage/database.h"
 #include "shared/storage/storage_errc.h"
@@ -118,4 +120,62 @@ TEST_CASE("a bulk seed refuses a folder that already has members", "[value][seed
   const auto again = server::seed_chain(target(dir / "r.db"), spec, kEnd, server::SeedPath::kBulk);
   REQUIRE_FALSE(again);
   CHECK(again.error() == storage::StorageErrc::kConstraint);
+}
+
+TEST_CASE("a seeded points ledger earns on every purchase, redeems and expires, and keeps the "
+          "ledger's summaries true", "[value][seed][rewards]") {
+  testing::TempDir dir;
+  value::ChainSpec spec;
+  spec.members = 300;
+  spec.stores = 3;
+  spec.months = 24;
+  spec.seed = 9;
+  const auto file = dir / "rapport.db";
+  REQUIRE(server::seed_chain(target(file), spec, kEnd, server::SeedPath::kBulk));
+  std::vector<std::pair<std::string, std::size_t>> seen;  // stage, done
+  std::size_t total = 0;
+  const auto posted = server::seed_points_ledger(file, kEnd, [&](const analytics::Progress& p) {
+    seen.emplace_back(std::string(p.stage), p.done);
+    total = p.total;
+  });
+  REQUIRE(posted);
+  auto db = storage::Database::open(file, server::kSqliteMigrations).value();
+  const auto number = [&](const std::string& sql) { return std::stoll(texts(db, sql).at(0)); };
+  // An earning per purchase of a member of a currency unit or more, a point per unit.
+  CHECK(static_cast<std::int64_t>(posted->earned) ==
+        number("SELECT count(*) FROM purchases WHERE member_id IS NOT NULL AND "
+               "amount_cents >= 100"));
+  CHECK(number("SELECT sum(e.points) FROM points_entries e JOIN points_postings p ON p.id = "
+               "e.posting_id WHERE p.kind = 'earn' AND e.account = 'member'") ==
+        number("SELECT sum(amount_cents / 100) FROM purchases WHERE member_id IS NOT NULL AND "
+               "amount_cents >= 100"));
+  CHECK(posted->redeemed > 0);
+  CHECK(posted->expired > 0);
+  // Double entry: every posting sums to zero; no member's expired balance is left.
+  CHECK(number("SELECT count(*) FROM (SELECT posting_id FROM points_entries GROUP BY 1 "
+               "HAVING sum(points) <> 0)") == 0);
+  CHECK(number("SELECT count(*) FROM points_postings p JOIN points_entries e ON e.posting_id = "
+               "p.id AND e.account = 'member' JOIN member_rewards r ON r.member_id = e.member_id "
+               "WHERE p.kind = 'expiry' AND r.outstanding <> 0 AND NOT EXISTS (SELECT 1 FROM "
+               "points_postings q JOIN points_entries f ON f.posting_id = q.id WHERE "
+               "f.member_id = e.member_id AND q.occurred_at > p.occurred_at)") == 0);
+  // The summaries the triggers kept equal what migration 25 builds from the raw tables.
+  const std::string kept = "SELECT place || day || tier || members || net || issued || "
+                           "redeemed || expired FROM rewards_days WHERE members <> 0 OR "
+                           "net <> 0 OR issued <> 0 OR redeemed <> 0 OR expired <> 0 ORDER BY 1";
+  const auto before = texts(db, kept);
+  REQUIRE(server::sqlite::rebuild_rewards_days(db));
+  CHECK(texts(db, kept) == before);
+  CHECK(number("SELECT sum(outstanding) FROM member_rewards") ==
+        number("SELECT sum(points) FROM points_entries WHERE account = 'member'"));
+  // Progress per purchase, ending at all of them; a second run posts nothing more.
+  REQUIRE_FALSE(seen.empty());
+  CHECK(seen.back().first == "posting points");
+  CHECK(seen.back().second == total);
+  CHECK(total > 0);
+  const auto again = server::seed_points_ledger(file, kEnd);
+  REQUIRE(again);
+  CHECK(again->earned == posted->earned);
+  CHECK(number("SELECT count(*) FROM points_postings") ==
+        static_cast<std::int64_t>(posted->earned + posted->redeemed + posted->expired));
 }
