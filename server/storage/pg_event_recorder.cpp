@@ -182,7 +182,7 @@ Result<void> EventRecorder::card_attached(const domain::Event& e, std::int64_t m
   for (const auto& sale : sales) events.push_back({&sale, member_id, true});
   if (events.empty()) return {};
   RAPPORT_TRY(auto points, ledger_.prepare(std::move(events), {}));
-  return ledger_.apply(*points);
+  return points ? ledger_.apply(*points) : Result<void>{};
 }
 
 Result<void> EventRecorder::count_visits(const std::vector<Stored>& visits,

@@ -843,6 +843,19 @@ void PointsLedger::RunDeleter::operator()(Run* run) const { delete run; }
 
 Result<PointsLedger::RunPtr> PointsLedger::prepare(std::vector<LedgerEvent> events,
                                                    std::span<const std::string> run_ids) {
+  const bool only_sales = std::all_of(events.begin(), events.end(), [](const LedgerEvent& le) {
+    return le.event->kind == EventKind::kPurchase && !le.attached;
+  });
+  if (!rules_ && only_sales) {
+    // Without rules a sale earns nothing: it can only settle what was posted on it before it
+    // arrived (a reward redeemed on it). One look instead of the run's reads when nothing was.
+    std::vector<Param> ids;
+    for (const auto& le : events) ids.push_back(le.event->id);
+    RAPPORT_TRY(const auto posted, db_.exec("SELECT 1 FROM points_postings WHERE purchase_id = "
+                                            "ANY($1::text[]) LIMIT 1",
+                                            {text_array(ids)}));
+    if (posted.empty()) return RunPtr{};
+  }
   RunPtr run(new Run(std::move(events), rules_.get()));
   RAPPORT_TRY_VOID(run->load(db_, run_ids));
   return run;

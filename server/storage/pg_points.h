@@ -55,7 +55,8 @@ class PointsLedger {
   // their ledger state and the purchases the run refers to as they were before the run.
   // `apply`, after them (visits counted, purchases stored): works out every posting, review,
   // tier, offer outcome and reward cost of the run and writes them. `run_ids`: every event
-  // id of the run (its own refunds are not "earlier" ones).
+  // id of the run (its own refunds are not "earlier" ones). A null run: nothing to apply
+  // (sales without rules, on which nothing was posted before they arrived).
   class Run;
   struct RunDeleter {
     void operator()(Run* run) const;

@@ -142,6 +142,19 @@ LEDGER_CASE("a reward redeemed on a sale that is voided gives its points back on
   chain.check_books();
 }
 
+LEDGER_CASE("without rules, a sale voided before it arrived gives back a reward redeemed on it") {
+  Chain chain(backend, nullptr);
+  const auto s = sale(chain.ada_card, 1'000);
+  chain.send({redeem(chain.ada_card, 150, s.id)});  // the sale is still on its way
+  chain.send({cancel(chain.ada_card, s.id)});
+  CHECK(chain.balance(chain.ada) == -150);
+  chain.send({s});
+  CHECK(chain.balance(chain.ada) == 0);
+  chain.send({sale(chain.ada_card, 2'000)});  // earns nothing without rules
+  CHECK(chain.balance(chain.ada) == 0);
+  chain.check_books();
+}
+
 LEDGER_CASE("a redemption beyond the balance is recorded in full and flagged") {
   Chain chain(backend, rules_with("points_per_unit = 1\n"));
   chain.send({sale(chain.ada_card, 20'000)});  // 200
