@@ -360,7 +360,8 @@ Result<void> PointsLedger::Run::load(Connection& db, std::span<const std::string
     first_day = std::min(first_day, day);
     last_day = std::max(last_day, day);
   }
-  if (tiers_on() && !earners.empty()) {
+  // With one tier the measure cannot move anyone (rewards::next_tier_state): not read.
+  if (tiers_on() && rules_->reward_tiers.tiers.size() > 1 && !earners.empty()) {
     const auto first = day_of_time(first_day + "T00:00:00Z");
     const auto since =
         first ? day_text(*first - std::chrono::days(rules_->reward_tiers.qualifying_days - 1))
