@@ -4,9 +4,10 @@
 // terminal's push), on PostgreSQL (a throwaway cluster of its own, fsync on, or --url) and
 // on SQLite for comparison (docs/performance.md, "PostgreSQL ingest"). Visits of known
 // members with a note now and then, and with --purchases P that share of purchases (two
-// lines each, the usual order and categories kept), as the sync path stores them; each
-// batch durable (committed) before the next. It prints figures; it asserts nothing about
-// speed.
+// lines each, the usual order and categories kept), as the sync path stores them; with
+// --rules, the counter's rewards rules are set (tests/support/counter_rewards_rules.h), so
+// every purchase earns and every visit goes through the points ledger; each batch durable
+// (committed) before the next. It prints figures; it asserts nothing about speed.
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -18,11 +19,13 @@
 #include <string>
 #include <vector>
 
+#include "server/rewards/rewards_config.h"
 #include "server/storage/store.h"
 #include "server/storage/store_url.h"
 #include "shared/domain/event_id.h"
 #include "shared/protocol/event_payloads.h"
 #include "shared/util/logging.h"
+#include "tests/support/counter_rewards_rules.h"
 #include "tests/support/pg_cluster.h"
 #include "tests/support/temp_dir.h"
 
@@ -47,6 +50,7 @@ struct Options {
   std::size_t batch = 500;
   std::size_t members = 2000;
   unsigned purchases_percent = 0;
+  bool rules = false;
   std::string backends = "postgresql,sqlite";
   std::string url;  // an existing PostgreSQL database instead of a throwaway cluster
 };
@@ -57,6 +61,10 @@ void run(const std::string& name, const std::string& url, const Options& o) {
   auto& store = **opened;
   if (!store.add_store("S1", "High Street")) die("add_store");
   if (!store.register_terminal({"T1", "S1", "01", false})) die("register_terminal");
+  if (o.rules) {
+    store.set_rewards_rules(std::make_shared<const rewards::RewardsRules>(
+        rewards::parse_rewards_rules(testing::kCounterRewardsRules, "counter-rewards.toml")));
+  }
   for (std::size_t i = 0; i < o.members; ++i) {
     if (!store.enroll_member({"Member " + std::to_string(i), "S1", std::nullopt},
                              {token_of(i), "0000", domain::CardStatus::kActive})) {
@@ -111,10 +119,19 @@ void run(const std::string& name, const std::string& url, const Options& o) {
                              static_cast<std::size_t>(q * static_cast<double>(batch_ms.size())))];
   };
   std::printf(
-      "%-10s %9zu events (%u%% purchases) in batches of %zu over %zu members: %8.0f events/s; "
-      "batch p50 %.1f ms, p95 %.1f ms; resent batch stored %zu again\n",
-      name.c_str(), stored, o.purchases_percent, o.batch, o.members, static_cast<double>(stored) / seconds, at(0.5),
-      at(0.95), resent ? *resent : std::size_t{999999});
+      "%-10s %9zu events (%u%% purchases%s) in batches of %zu over %zu members: %8.0f "
+      "events/s; batch p50 %.1f ms, p95 %.1f ms; resent batch stored %zu again\n",
+      name.c_str(), stored, o.purchases_percent, o.rules ? ", rewards rules set" : "", o.batch,
+      o.members, static_cast<double>(stored) / seconds, at(0.5), at(0.95),
+      resent ? *resent : std::size_t{999999});
+  if (o.rules) {
+    const auto books = store.points_liability();
+    if (!books) die(name + ": points_liability: " + books.error().message());
+    std::printf("%-10s points outstanding %lld over %lld members (chain accounts %lld)\n",
+                name.c_str(), static_cast<long long>(books->member_balances),
+                static_cast<long long>(books->members_with_points),
+                static_cast<long long>(books->chain_accounts));
+  }
 }
 
 }  // namespace
@@ -122,7 +139,8 @@ void run(const std::string& name, const std::string& url, const Options& o) {
 int main(int argc, char** argv) {
   CLI::App app{
       "Events/s through Store::record_events on PostgreSQL and SQLite.\n"
-      "Example: bench_pg_ingest --events 100000 --batch 500 --members 2000 --purchases 50"};
+      "Example: bench_pg_ingest --events 100000 --batch 500 --members 2000 --purchases 50 "
+      "--rules"};
   Options o;
   app.add_option("--events", o.events, "events to store")->capture_default_str();
   app.add_option("--batch", o.batch, "events per record_events call")->capture_default_str();
@@ -131,6 +149,8 @@ int main(int argc, char** argv) {
   app.add_option("--purchases", o.purchases_percent, "percent of events that are purchases")
       ->capture_default_str()
       ->check(CLI::Range(0u, 100u));
+  app.add_flag("--rules", o.rules,
+               "set the counter's rewards rules: purchases earn points, through the ledger");
   app.add_option("--backends", o.backends, "postgresql, sqlite or both (comma-separated)")
       ->capture_default_str();
   app.add_option("--url", o.url,

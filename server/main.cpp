@@ -131,21 +131,14 @@ Dashboard start_dashboard(const rapport::server::ServerConfig& config) {
   return dashboard;
 }
 
-// On PostgreSQL the server runs what that backend supports (sync, leases, sessions); what
-// still needs the SQLite-only stores is not started, each said once here
-// (docs/deployment.md, "On PostgreSQL"). False when the config asks for something that
-// cannot work at all there (rewards rules: the points ledger).
-bool check_postgresql_limits(const rapport::server::ServerConfig& config) {
-  if (config.rewards) {
-    spdlog::critical("not yet supported on PostgreSQL: rewards rules and the points ledger "
-                     "([rewards] in server.toml); remove [rewards] or use a sqlite:// database "
-                     "(docs/deployment.md, \"On PostgreSQL\")");
-    return false;
-  }
+// On PostgreSQL the server runs what that backend supports (sync, the points ledger and its
+// expiry, enrollment codes and the revocation watcher, leases, sessions); what still needs the
+// SQLite-only stores is not started, each said once here (docs/deployment.md, "On PostgreSQL").
+void log_postgresql_limits(const rapport::server::ServerConfig& config) {
   spdlog::error("not yet supported on PostgreSQL, so not started: the staff dashboard (staff "
-                "users and its pages), the value refresh and the points expiry "
-                "(docs/deployment.md, \"On PostgreSQL\")");
-  return true;
+                "users and its pages), the value refresh{} (docs/deployment.md, \"On "
+                "PostgreSQL\")",
+                config.rewards ? " and offers to terminals (members come without offers)" : "");
 }
 
 int wait_for_stop_signal() {
@@ -194,7 +187,7 @@ int main(int argc, char** argv) {
       return EXIT_FAILURE;
     }
     const bool on_postgresql = config.database.empty();  // database_url is postgresql://
-    if (on_postgresql && !check_postgresql_limits(config)) return EXIT_FAILURE;
+    if (on_postgresql) log_postgresql_limits(config);
     rapport::net::ServerOptions options;
     options.address = config.listen_host;
     options.port = config.listen_port;
@@ -215,10 +208,11 @@ int main(int argc, char** argv) {
     const rapport::server::MemberTokenService tokens{
         *card_key, rapport::server::CardTokenKeys(config.data_folder), config.issuer_prefix};
     // With rewards rules, members reach terminals with their offers (docs/offers.md); the
-    // offers' reads and held-out records use their own connection, on the sync I/O thread.
+    // offers' reads and held-out records use their own connection, on the sync I/O thread
+    // (SQLite only: on PostgreSQL members come without offers).
     std::unique_ptr<rapport::server::OfferStore> offer_store;
     std::unique_ptr<rapport::server::TerminalOffers> offers;
-    if (config.rewards) {
+    if (config.rewards && !on_postgresql) {
       auto opened = rapport::server::OfferStore::open(config.database);
       if (!opened) {
         spdlog::critical("cannot open the database {}: {}", config.database.string(),
@@ -273,9 +267,9 @@ int main(int argc, char** argv) {
       values = std::make_unique<const rapport::server::ValueScheduler>(
           config.database, config.value, config.value_refresh_every,
           config.value_changed_every, config.value_incremental_max_members, value_lease.get());
-      points_expiry = std::make_unique<const rapport::server::PointsScheduler>(
-          config.database, config.rewards, config.points_expiry_every, expiry_lease.get());
     }
+    points_expiry = std::make_unique<const rapport::server::PointsScheduler>(
+        config.database_url, config.rewards, config.points_expiry_every, expiry_lease.get());
     const int signal = wait_for_stop_signal();
     spdlog::info("received {}, stopping", signal == SIGINT ? "SIGINT" : "SIGTERM");
     watcher.reset();

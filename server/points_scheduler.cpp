@@ -6,18 +6,19 @@
 #include <algorithm>
 
 #include "server/storage/store.h"
+#include "server/storage/store_url.h"
 
 namespace rapport::server {
 
-Result<std::size_t> run_points_expiry(const std::filesystem::path& database,
+Result<std::size_t> run_points_expiry(const std::string& database,
                                       std::shared_ptr<const rewards::RewardsRules> rules,
                                       std::chrono::system_clock::time_point now) {
-  RAPPORT_TRY(auto store, open_sqlite_store(database));
+  RAPPORT_TRY(auto store, open_store(database));
   store->set_rewards_rules(std::move(rules));
   return store->expire_points(now);
 }
 
-PointsScheduler::PointsScheduler(std::filesystem::path database,
+PointsScheduler::PointsScheduler(std::string database,
                                  std::shared_ptr<const rewards::RewardsRules> rules,
                                  std::chrono::milliseconds every, const LeaseKeeper* lease)
     : database_(std::move(database)), rules_(std::move(rules)), every_(every), lease_(lease) {

@@ -28,9 +28,10 @@
 
 namespace rapport::server {
 
-// One run: opens the store at `database`, applies `rules` and expires as of `now`. Returns
-// how many members' points expired.
-[[nodiscard]] Result<std::size_t> run_points_expiry(const std::filesystem::path& database,
+// One run: opens the store at `database` (a storage URL, store_url.h: a SQLite file or
+// postgresql://...), applies `rules` and expires as of `now`. Returns how many members'
+// points expired.
+[[nodiscard]] Result<std::size_t> run_points_expiry(const std::string& database,
                                                     std::shared_ptr<const rewards::RewardsRules> rules,
                                                     std::chrono::system_clock::time_point now);
 
@@ -38,7 +39,7 @@ class PointsScheduler {
  public:
   // Does nothing when `every` is zero or there are no rules (nothing ever expires then).
   // `lease`, when given, must outlive the scheduler.
-  PointsScheduler(std::filesystem::path database,
+  PointsScheduler(std::string database,
                   std::shared_ptr<const rewards::RewardsRules> rules,
                   std::chrono::milliseconds every, const LeaseKeeper* lease = nullptr);
   ~PointsScheduler();  // stops and joins; a run in progress finishes first
@@ -51,7 +52,7 @@ class PointsScheduler {
  private:
   void run();
 
-  std::filesystem::path database_;
+  std::string database_;  // a storage URL
   std::shared_ptr<const rewards::RewardsRules> rules_;
   std::chrono::milliseconds every_;
   const LeaseKeeper* lease_;

@@ -31,25 +31,8 @@ bool changes_holder(EventKind kind) {
          kind == EventKind::kCardBlocked;
 }
 
-bool supported(EventKind kind) {
-  switch (kind) {
-    case EventKind::kVisit:
-    case EventKind::kEnrollment:
-    case EventKind::kNote:
-    case EventKind::kReferral:
-    case EventKind::kCardLinked:
-    case EventKind::kCardBlocked:
-    case EventKind::kPurchase:
-    case EventKind::kRefund:
-    case EventKind::kVoid:
-      return true;
-    case EventKind::kRedemption:
-    case EventKind::kOfferResponse:
-    case EventKind::kGesture:
-      return false;
-  }
-  return false;
-}
+// Tries of a batch that met a deadlock with another instance: each starts afresh.
+constexpr int kDeadlockTries = 4;
 
 // Personal data goes to the members and notes tables only (erasure clears them there).
 std::string stored_payload(const domain::Event& e) {
@@ -68,22 +51,18 @@ std::string stored_payload(const domain::Event& e) {
 }  // namespace
 
 Result<std::size_t> EventRecorder::record(std::span<const domain::Event> events) {
-  if (rules_present_) {
-    spdlog::error(
-        "not yet supported on PostgreSQL: rewards rules (the points ledger); batch "
-        "of {} events refused, nothing stored",
-        events.size());
-    return PgErrc::kNotSupported;
-  }
-  for (const auto& e : events) {
-    if (!supported(e.kind)) {
-      spdlog::error(
-          "not yet supported on PostgreSQL: {} events (event {}); batch refused, "
-          "nothing stored",
-          domain::to_string(e.kind), e.id);
-      return PgErrc::kNotSupported;
+  for (int attempt = 1;; ++attempt) {
+    auto stored = record_once(events);
+    if (stored || stored.error() != PgErrc::kSerialization || attempt == kDeadlockTries) {
+      return stored;
     }
+    // Rolled back whole: nothing of it stays, so trying again is trying for the first time.
+    spdlog::warn("batch of {} events met a deadlock with another writer (try {} of {}); again",
+                 events.size(), attempt, kDeadlockTries);
   }
+}
+
+Result<std::size_t> EventRecorder::record_once(std::span<const domain::Event> events) {
   // An id twice in one batch is stored once, as if it had come in a second batch.
   std::vector<domain::Event> unique;
   unique.reserve(events.size());
@@ -150,6 +129,19 @@ Result<std::vector<EventRecorder::Stored>> EventRecorder::insert_run(
 
 Result<void> EventRecorder::apply_run(const std::vector<Stored>& stored,
                                       const std::string& received_at) {
+  // The ledger locks and reads first: what the run's refunds find, as it was before them.
+  std::vector<LedgerEvent> ledger_events;
+  std::vector<std::string> run_ids;
+  for (const auto& s : stored) {
+    run_ids.push_back(s.event->id);
+    if (changes_holder(s.event->kind) || !ledger_.concerns(s.event->kind)) continue;
+    if (s.event->kind == EventKind::kVisit && !s.member) continue;  // counted on attach
+    ledger_events.push_back({s.event, s.member});
+  }
+  PointsLedger::RunPtr points;
+  if (!ledger_events.empty()) {
+    RAPPORT_TRY(points, ledger_.prepare(std::move(ledger_events), run_ids));
+  }
   std::vector<Stored> visits;
   std::vector<Stored> notes;
   for (const auto& s : stored) {
@@ -176,7 +168,21 @@ Result<void> EventRecorder::apply_run(const std::vector<Stored>& stored,
   // A purchase, refund or void marks its member changed (once): terminals pull the member
   // again with their recent purchases, so any till can refund them.
   RAPPORT_TRY(const auto bought, apply_purchases(db_, stored));
-  return mark_changed(db_, bought);
+  RAPPORT_TRY_VOID(mark_changed(db_, bought));
+  if (points) return ledger_.apply(*points);
+  return {};
+}
+
+Result<void> EventRecorder::card_attached(const domain::Event& e, std::int64_t member_id,
+                                          const std::vector<domain::Event>& sales) {
+  std::vector<LedgerEvent> events;
+  if (e.kind == EventKind::kEnrollment && ledger_.concerns(EventKind::kEnrollment)) {
+    events.push_back({&e, member_id});  // the sign-up bonus
+  }
+  for (const auto& sale : sales) events.push_back({&sale, member_id, true});
+  if (events.empty()) return {};
+  RAPPORT_TRY(auto points, ledger_.prepare(std::move(events), {}));
+  return points ? ledger_.apply(*points) : Result<void>{};
 }
 
 Result<void> EventRecorder::count_visits(const std::vector<Stored>& visits,
@@ -384,7 +390,9 @@ Result<void> EventRecorder::enroll(const domain::Event& e) {
                "VALUES ($1, $2, $3, $4)",
                {e.card_token, param(member_id), enrollment->last4, now}));
   // The visit recorded when the unknown card was first read, and this event itself.
-  return attach_card_history(db_, e.card_token, member_id);
+  RAPPORT_TRY(const auto sales, ledger_.unattached_purchases(e.card_token));
+  RAPPORT_TRY_VOID(attach_card_history(db_, e.card_token, member_id));
+  return card_attached(e, member_id, sales);
 }
 
 Result<void> EventRecorder::link_card(const domain::Event& e, std::int64_t member_id) {
@@ -397,7 +405,9 @@ Result<void> EventRecorder::link_card(const domain::Event& e, std::int64_t membe
   if (card.affected() == 0) {
     spdlog::warn("event {}: the linked card is already someone's; nothing linked", e.id);
   } else {
+    RAPPORT_TRY(const auto sales, ledger_.unattached_purchases(linked->new_card_token));
     RAPPORT_TRY_VOID(attach_card_history(db_, linked->new_card_token, member_id));
+    RAPPORT_TRY_VOID(card_attached(e, member_id, sales));
   }
   if (linked->replaces_card) return block_card(e.card_token, member_id);
   const std::int64_t changed[] = {member_id};

@@ -21,9 +21,10 @@ domain::Member member_from_row(const Rows& rows, std::size_t row) {
   m.value_tier = rows.optional_text(row, 7);
   m.at_risk = rows.boolean(row, 8);
   if (!rows.is_null(row, 9)) m.rhythm_days = rows.real(row, 9);
-  m.points_balance = 0;
   m.usual_order = rows.optional_text(row, 10);
   m.phone = rows.optional_text(row, 11);  // for the sync handler's digest; never sent
+  m.points_balance = rows.int64(row, 12);
+  m.reward_tier = rows.optional_text(row, 13);
   return m;
 }
 
@@ -131,6 +132,18 @@ Result<void> attach_card_history(Connection& db, const std::string& token, std::
               "excluded.last_seen_at)",
               {param(member_id)}));
   return {};
+}
+
+Result<std::vector<std::int64_t>> lock_members(Connection& db, std::vector<std::int64_t> ids) {
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  std::vector<std::int64_t> locked;
+  if (ids.empty()) return locked;
+  RAPPORT_TRY(const auto rows, db.exec("SELECT id FROM members WHERE id = ANY($1::bigint[]) "
+                                       "ORDER BY id FOR NO KEY UPDATE",
+                                       {param(id_array(ids))}));
+  for (std::size_t r = 0; r < rows.size(); ++r) locked.push_back(rows.int64(r, 0));
+  return locked;
 }
 
 Result<void> mark_changed(Connection& db, std::span<const std::int64_t> members) {

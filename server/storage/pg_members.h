@@ -25,12 +25,13 @@ namespace rapport::server::pg {
 inline constexpr std::string_view kMemberColumns =
     "m.id, CASE WHEN m.erased_at IS NULL THEN m.name ELSE 'erased on ' || "
     "substr(m.erased_at, 1, 10) END, m.home_store, m.birth_date, m.visit_count, m.last_visit, "
-    "m.changed_seq, m.value_tier, m.at_risk, m.rhythm_days, m.usual_order, m.phone";
-inline constexpr int kMemberColumnCount = 12;
+    "m.changed_seq, m.value_tier, m.at_risk, m.rhythm_days, m.usual_order, m.phone, "
+    "(SELECT coalesce(sum(points), 0) FROM points_entries WHERE member_id = m.id), "
+    "(SELECT tier FROM member_reward_tiers WHERE member_id = m.id)";
+inline constexpr int kMemberColumnCount = 14;
 
-// A member from row `row` of `rows`, whose first columns are kMemberColumns (no cards).
-// points_balance is 0: the PostgreSQL backend keeps no ledger yet and refuses every write
-// that would post to one (docs/schema.md, "PostgreSQL").
+// A member from row `row` of `rows`, whose first columns are kMemberColumns (no cards),
+// with their points balance and reward tier (as sqlite_members.h).
 [[nodiscard]] domain::Member member_from_row(const Rows& rows, std::size_t row);
 
 // Fills in every member's cards (in the order issued) in one query, and with `notes` their
@@ -45,6 +46,15 @@ inline constexpr int kMemberColumnCount = 12;
 // transaction.
 [[nodiscard]] Result<void> attach_card_history(Connection& db, const std::string& token,
                                                std::int64_t member_id);
+
+// Locks the members' rows (FOR NO KEY UPDATE) in id order and returns the ids that exist,
+// sorted, once each. Every writer that reads a member's purchases or points to change them
+// locks them this way first: two transactions locking overlapping sets in the same order
+// cannot deadlock on them, and NO KEY UPDATE (not FOR UPDATE) does not wait for the KEY SHARE
+// locks another transaction took by inserting rows that refer to the member (its events,
+// its ledger entries), which would deadlock two instances storing events of one member.
+[[nodiscard]] Result<std::vector<std::int64_t>> lock_members(Connection& db,
+                                                             std::vector<std::int64_t> ids);
 
 // Moves the members to the end of the change order terminals pull by.
 [[nodiscard]] Result<void> mark_changed(Connection& db, std::span<const std::int64_t> members);

@@ -56,18 +56,6 @@ Result<void> upsert_categories(Connection& db, const CategorySpend& spend) {
   return {};
 }
 
-// Locks the members' rows, in id order (two transactions locking overlapping sets in the
-// same order cannot deadlock on them), before their purchases are read for a recount.
-Result<void> lock_members(Connection& db, std::vector<std::int64_t>& members) {
-  std::sort(members.begin(), members.end());
-  members.erase(std::unique(members.begin(), members.end()), members.end());
-  if (members.empty()) return {};
-  RAPPORT_TRY_VOID(db.exec("SELECT id FROM members WHERE id = ANY($1::bigint[]) ORDER BY id "
-                           "FOR UPDATE",
-                           {param(id_array(members))}));
-  return {};
-}
-
 // Revenue and margin are net of refunds; a refund takes back margin in proportion (integer
 // division truncating toward zero, as SQLite's). `m.id = ANY(...)` besides the join: without
 // it the planner hashed the whole members table for a few hundred ids (a scan of every
@@ -176,7 +164,7 @@ Result<std::vector<std::int64_t>> apply_purchases(Connection& db,
     if (s->member) changed.push_back(*s->member);
   }
   // A refund's member is its purchase's; lock those known now, the rest as found.
-  RAPPORT_TRY_VOID(lock_members(db, changed));
+  RAPPORT_TRY(changed, lock_members(db, std::move(changed)));
 
   CategorySpend spend;
   if (!purchases.empty()) {
@@ -239,7 +227,8 @@ Result<std::vector<std::int64_t>> apply_purchases(Connection& db,
     RAPPORT_TRY(const auto member, take_back(db, *s->event, what.first, what.second));
     if (member) changed.push_back(*member);
   }
-  RAPPORT_TRY_VOID(lock_members(db, changed));  // adds the refunded purchases' members
+  // Adds the refunded purchases' members.
+  RAPPORT_TRY(changed, lock_members(db, std::move(changed)));
   RAPPORT_TRY_VOID(recount_totals(db, changed));
   RAPPORT_TRY_VOID(update_usual_orders(db, changed));
   return changed;
@@ -261,7 +250,7 @@ Result<void> attach_card_purchases(Connection& db, const std::string& token,
   }
   RAPPORT_TRY_VOID(upsert_categories(db, spend));
   std::vector<std::int64_t> member{member_id};
-  RAPPORT_TRY_VOID(lock_members(db, member));
+  RAPPORT_TRY(member, lock_members(db, std::move(member)));
   RAPPORT_TRY_VOID(recount_totals(db, member));
   return update_usual_orders(db, member);
 }

@@ -8,7 +8,7 @@
 //
 // Set-based like the event recorder: a run's purchases go in with one INSERT through unnest,
 // their categories with one upsert, and the members' totals are recounted with one UPDATE.
-// The members are locked (FOR UPDATE, in id order) before anything reads their purchases:
+// The members are locked (pg_members.h, in id order) before anything reads their purchases:
 // with several server instances on one database, two transactions recounting one member
 // would otherwise each miss the other's purchase.
 //

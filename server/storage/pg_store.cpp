@@ -1,11 +1,9 @@
 // server/storage/pg_store.cpp
 //
 // The PostgreSQL backend of Store (docs/schema.md, "PostgreSQL"): one libpq connection,
-// the schema migrated on open, events stored by pg::EventRecorder. What this backend does
-// not do yet fails with PgErrc::kNotSupported and a log line naming the call; never a
-// made-up answer. The points ledger is one of those: every write into it is refused
-// (record_events while rules are set, adjust_points, transfer_points), so the ledger is
-// empty by construction and reads of it (balances 0, no reviews) are true answers.
+// the schema migrated on open, events stored by pg::EventRecorder, the points ledger kept by
+// pg::PointsLedger (pg_points.h). What this backend does not do yet (the value engine) fails
+// with PgErrc::kNotSupported and a log line naming the call; never a made-up answer.
 
 #include <spdlog/spdlog.h>
 
@@ -236,45 +234,51 @@ class PgStore final : public Store {
     return alerts;
   }
 
-  // --- Points ledger: no writes yet, so it is empty (see the top of this file) ---
+  // --- Points ledger: each call one transaction over pg::PointsLedger ---
   void set_rewards_rules(std::shared_ptr<const rewards::RewardsRules> rules) override {
-    if (rules) {
-      spdlog::error(
-          "not yet supported on PostgreSQL: rewards rules (the points ledger); "
-          "event batches will be refused while they are set");
-    }
-    rules_present_ = rules != nullptr;
-    recorder_.set_rules_present(rules_present_);
+    recorder_.ledger().set_rules(std::move(rules));
   }
 
   Result<std::optional<std::int64_t>> points_balance(std::int64_t member_id) override {
-    RAPPORT_TRY(const auto rows,
-                db_.exec("SELECT 1 FROM members WHERE id = $1", {param(member_id)}));
-    if (rows.empty()) return std::optional<std::int64_t>();
-    return std::optional<std::int64_t>(0);
+    return recorder_.ledger().balance(member_id);
   }
 
-  Result<std::optional<std::string>> reward_tier(std::int64_t) override {
-    if (!rules_present_) return std::optional<std::string>();  // no rules: no tiers
-    return not_supported("reward_tier");
+  Result<std::optional<std::string>> reward_tier(std::int64_t member_id) override {
+    return recorder_.ledger().reward_tier(member_id);
   }
 
-  Result<PointsLiability> points_liability() override { return PointsLiability{}; }
+  Result<PointsLiability> points_liability() override { return recorder_.ledger().liability(); }
 
-  Result<void> adjust_points(std::span<const PointsAdjustment>) override {
-    return not_supported("adjust_points");
+  Result<void> adjust_points(std::span<const PointsAdjustment> adjustments) override {
+    RAPPORT_TRY(auto tx, Transaction::begin(db_));
+    RAPPORT_TRY_VOID(recorder_.ledger().adjust(adjustments));
+    return tx.commit();
   }
-  Result<bool> points_cause_posted(const std::string&) override { return false; }
-  Result<void> transfer_points(std::int64_t, std::int64_t, std::int64_t, const std::string&,
-                               const std::string&) override {
-    return not_supported("transfer_points");
+
+  Result<bool> points_cause_posted(const std::string& cause) override {
+    return recorder_.ledger().posted(cause);
   }
-  Result<std::size_t> expire_points(std::chrono::system_clock::time_point) override {
-    if (!rules_present_) return std::size_t{0};  // without rules nothing expires (as SQLite)
-    return not_supported("expire_points");
+
+  Result<void> transfer_points(std::int64_t from, std::int64_t to, std::int64_t points,
+                               const std::string& reason, const std::string& staff_user) override {
+    RAPPORT_TRY(auto tx, Transaction::begin(db_));
+    RAPPORT_TRY_VOID(recorder_.ledger().transfer(from, to, points, reason, staff_user));
+    return tx.commit();
   }
-  Result<std::vector<PointsReview>> list_points_reviews(std::size_t) override {
-    return std::vector<PointsReview>{};
+
+  Result<std::size_t> expire_points(std::chrono::system_clock::time_point now) override {
+    RAPPORT_TRY(auto tx, Transaction::begin(db_));
+    auto& ledger = recorder_.ledger();
+    RAPPORT_TRY(const std::size_t expired, ledger.expire(now));
+    RAPPORT_TRY(const std::size_t moved,
+                ledger.review_tiers(std::chrono::floor<std::chrono::days>(now)));
+    (void)moved;
+    RAPPORT_TRY_VOID(tx.commit());
+    return expired;
+  }
+
+  Result<std::vector<PointsReview>> list_points_reviews(std::size_t limit) override {
+    return recorder_.ledger().reviews(limit);
   }
 
   Result<void> record_member_token_issue(const MemberTokenIssue& issue) override {
@@ -342,7 +346,6 @@ class PgStore final : public Store {
 
   Connection db_;
   pg::EventRecorder recorder_;
-  bool rules_present_ = false;
 };
 
 }  // namespace

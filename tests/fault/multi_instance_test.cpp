@@ -4,7 +4,8 @@
 // TLS (docs/deployment.md): a terminal configured with both addresses fails over when the
 // instance it uses is SIGKILLed mid-batch, and every event it had is stored exactly once (on
 // SQLite, and again with both instances on one PostgreSQL database of the ctest run's
-// cluster, tests/support/pg_cluster.h); a scheduled job's lease moves to the other instance
+// cluster, tests/support/pg_cluster.h, there also with rewards rules: every points posting
+// once); a scheduled job's lease moves to the other instance
 // when its holder dies; a dashboard session opened on one instance is valid on the other.
 
 #include <signal.h>
@@ -26,6 +27,7 @@
 #include "shared/util/files.h"
 #include "terminal/local_database.h"
 #include "tests/support/catch_result.h"
+#include "tests/support/counter_rewards_rules.h"
 #include "tests/support/pg_cluster.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
@@ -176,10 +178,36 @@ std::int64_t outbox_size(const std::filesystem::path& terminal_db) {
   return count->column_int64(0);
 }
 
-// Two instances on `backend`; the terminal's sync instance is SIGKILLed mid-batch.
-void fail_over_mid_batch(Backend backend) {
+// Every 10th visit of a member earns 5 points (the counter's rules otherwise).
+constexpr int kEveryNthVisit = 10;
+constexpr int kNthVisitPoints = 5;
+
+// Both configs get rewards rules, and the card the visits are made with gets a member, so
+// every visit goes through the points ledger too.
+std::int64_t add_rewards(TwoInstances& chain, const std::string& token) {
+  auto rules = testing::kCounterRewardsRules;
+  rules.replace(rules.find("[earning]\n") + 10, 0,
+                "every_nth_visit = " + std::to_string(kEveryNthVisit) +
+                    "\nnth_visit_points = " + std::to_string(kNthVisitPoints) + "\n");
+  write_file_atomically(chain.data / "rewards.toml", rules, false);
+  for (const char* config : {"server.toml", "server-b.toml"}) {
+    write_file_atomically(chain.data / config,
+                          read_text(chain.data / config) + "\n[rewards]\nrules = \"rewards.toml\"\n",
+                          false);
+  }
+  auto store = server::open_store(chain.database_url).value();
+  return store->enroll_member({"Ada Lovelace", "S1", std::nullopt},
+                              {token, "7894", domain::CardStatus::kActive})
+      .value();
+}
+
+// Two instances on `backend`; the terminal's sync instance is SIGKILLed mid-batch. With
+// `rewards`, the visits are a member's and earn through the points ledger.
+void fail_over_mid_batch(Backend backend, bool rewards = false) {
   ::signal(SIGPIPE, SIG_IGN);
   TwoInstances chain(backend);
+  const std::string token(64, 'a');
+  const std::int64_t member = rewards ? add_rewards(chain, token) : 0;
   auto a = chain.start_server("server.toml", chain.dir / "a.log");
   auto b = chain.start_server("server-b.toml", chain.dir / "b.log");
   auto terminal = std::make_unique<ChildProcess>(
@@ -188,14 +216,14 @@ void fail_over_mid_batch(Backend backend) {
       chain.dir / "terminal.log");
   REQUIRE(wait_until([&] { return log_has(chain.dir / "terminal.log", "ready"); }, 30s));
 
-  // Visits and purchases of a card the chain does not know (stored against no member),
-  // written into the running terminal's outbox in chunks, as its counter would, while it
-  // syncs with A. A purchase's effect (its row, its amount) must be there once too.
+  // Visits and purchases of a card the chain does not know (stored against no member; with
+  // `rewards`, visits of Ada's card), written into the running terminal's outbox in chunks,
+  // as its counter would, while it syncs with A. A purchase's effect (its row, its amount)
+  // must be there once too.
   constexpr int kChunks = 20;
   constexpr int kPerChunk = 1000;
   std::set<std::string> ids;
   std::map<std::string, std::int64_t> purchases;  // event id -> amount
-  const std::string token(64, 'a');
   {
     auto db = terminal::open_local_database(chain.terminal_db()).value();
     auto insert = db.prepare("INSERT INTO outbox(id, kind, card_token, member_id, occurred_at, "
@@ -207,7 +235,7 @@ void fail_over_mid_batch(Backend backend) {
         const auto id = domain::new_event_id();
         std::string kind = "visit";
         std::string payload = "{}";
-        if (i % 2 == 1) {
+        if (!rewards && i % 2 == 1) {  // with rewards, visits alone: the bonus counts them
           protocol::PurchasePayload sale;
           sale.total_cents = 100 + (chunk * kPerChunk + i) % 997;
           sale.lines = {{"Coffee", "drinks", 1, sale.total_cents, std::nullopt}};
@@ -256,6 +284,18 @@ void fail_over_mid_batch(Backend backend) {
   const std::map<std::string, std::int64_t> stored_purchases(rows.begin(), rows.end());
   CHECK(rows.size() == purchases.size());
   CHECK(stored_purchases == purchases);
+  if (rewards) {
+    // Every visit counted once, and the bonus of every 10th posted once.
+    auto store = server::open_store(chain.database_url).value();
+    const auto ada = store->find_member_by_card(token).value();
+    REQUIRE(ada);
+    CHECK(ada->id == member);
+    CHECK(ada->visit_count == kChunks * kPerChunk);
+    CHECK(store->points_balance(member).value() ==
+          kChunks * kPerChunk / kEveryNthVisit * kNthVisitPoints);
+    CHECK(store->points_liability().value().chain_accounts ==
+          -kChunks * kPerChunk / kEveryNthVisit * kNthVisitPoints);
+  }
 }
 
 }  // namespace
@@ -270,6 +310,12 @@ TEST_CASE("On PostgreSQL, a terminal with two server addresses fails over when i
           "killed mid-batch, and every event is stored once",
           "[fault][multi][postgresql]") {
   fail_over_mid_batch(Backend::kPostgresql);
+}
+
+TEST_CASE("On PostgreSQL with rewards rules, a terminal fails over when its server is killed "
+          "mid-batch, and every event and every points posting is stored once",
+          "[fault][multi][postgresql][rewards]") {
+  fail_over_mid_batch(Backend::kPostgresql, true);
 }
 
 TEST_CASE("A scheduled job's lease is held by one instance and moves when it dies",

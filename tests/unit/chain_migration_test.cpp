@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "server/rewards/rewards_config.h"
 #include "server/seed_chain.h"
 #include "server/storage/pg_connection.h"
 #include "server/storage/pg_errc.h"
@@ -21,8 +22,10 @@
 #include "shared/storage/database.h"
 #include "shared/storage/storage_errc.h"
 #include "tests/support/catch_result.h"
+#include "tests/support/counter_rewards_rules.h"
 #include "tests/support/pg_cluster.h"
 #include "tests/support/temp_dir.h"
+#include "tests/unit/rewards_test_support.h"
 
 using namespace rapport;
 using server::MigrationRefusal;
@@ -342,6 +345,68 @@ TEST_CASE("a chain PostgreSQL holds whole migrates without --allow-partial", "[m
   CHECK(std::find(derived.begin(), derived.end(), "member_rewards") != derived.end());
   CHECK(pg_rows(url, "SELECT id, name, birth_date FROM members ORDER BY id", 3) ==
         std::vector<std::string>{"1|Ada Lovelace|1815-12-10", "2|Charles Babbage|NULL"});
+}
+
+TEST_CASE("a chain's points ledger is copied, verified, and carries on on PostgreSQL",
+          "[migration]") {
+  testing::TempDir dir;
+  const auto file = dir / "rapport.db";
+  const std::string ada(64, 'a');
+  std::int64_t ada_id = 0;
+  std::int64_t sqlite_balance = 0;
+  {
+    auto store = server::open_sqlite_store(file).value();
+    REQUIRE(store->add_store("S1", "High Street"));
+    ada_id = store->add_member({"Ada Lovelace", "S1", "1815-12-10"}).value();
+    REQUIRE(store->add_card(ada_id, {ada, "7894", domain::CardStatus::kActive}));
+    store->set_rewards_rules(std::make_shared<const rewards::RewardsRules>(
+        rewards::parse_rewards_rules(testing::kCounterRewardsRules, "counter.toml")));
+    using domain::EventKind;
+    const auto sale = testing::sale(ada, 10'000, "coffee");  // 200 points
+    REQUIRE(store->record_events(std::vector<domain::Event>{
+        sale, testing::redeem(ada, 150, sale.id),
+        testing::make_event(EventKind::kGesture, ada,
+                            protocol::encode_payload(protocol::GesturePayload{20, "spilt", "sam"})),
+        testing::make_event(EventKind::kGesture, ada,
+                            protocol::encode_payload(protocol::GesturePayload{40, "more", "sam"})),
+        testing::make_event(EventKind::kOfferResponse, ada,
+                            protocol::encode_payload(protocol::OfferResponsePayload{
+                                "free-coffee", protocol::OfferResponse::kAccepted}))}));
+    const std::vector<server::PointsAdjustment> goodwill{
+        {ada_id, 5, "goodwill", "sam", "import:m:1"}};
+    REQUIRE(store->adjust_points(goodwill));
+    sqlite_balance = store->points_balance(ada_id).value().value();
+    REQUIRE(sqlite_balance == 200 - 150 + 20 + 5);
+  }
+  const auto url = PgCluster::shared().fresh_database();
+  server::ChainMigrationOptions o;
+  o.from = file;
+  o.to = url;
+  const auto migrated = server::migrate_chain(o);
+  REQUIRE(migrated);
+  for (const auto& left : migrated->left_behind) {
+    FAIL_CHECK("left behind: " << left.table << " " << left.column.value_or("") << " "
+                               << left.rows);
+  }
+  CHECK(migrated->verified());
+  for (const auto* table : {"points_postings", "points_entries", "points_reviews",
+                            "member_reward_tiers", "offer_events", "reward_costs"}) {
+    INFO(table);
+    const auto* check = check_of(*migrated, table);
+    REQUIRE(check != nullptr);
+    CHECK(check->rows_from > 0);
+    CHECK(check->matches());
+  }
+  // The same balance on PostgreSQL, and the ledger carries on there: a new posting gets a new
+  // id after the copied ones, a cause posted on SQLite is known.
+  auto store = server::open_store(url).value();
+  store->set_rewards_rules(std::make_shared<const rewards::RewardsRules>(
+      rewards::parse_rewards_rules(testing::kCounterRewardsRules, "counter.toml")));
+  CHECK(store->points_balance(ada_id).value() == sqlite_balance);
+  CHECK(store->points_cause_posted("import:m:1").value());
+  REQUIRE(store->record_events(std::vector<domain::Event>{testing::sale(ada, 1'000)}));
+  CHECK(store->points_balance(ada_id).value() == sqlite_balance + 10);
+  CHECK(store->list_points_reviews(10).value().size() == 1);  // the second gesture
 }
 
 TEST_CASE("a row PostgreSQL refuses fails the whole copy and leaves the target empty",

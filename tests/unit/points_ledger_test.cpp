@@ -1,20 +1,25 @@
 // tests/unit/points_ledger_test.cpp
 //
-// The points ledger through the real event recorder on a real SQLite file: earning, reversal
-// of refunds and voids once, give-back of rewards redeemed on a sale taken back, redemptions
-// the balance cannot cover, bonuses, expiry with a given "now", reward tiers with their grace
-// period, manual adjustments (all or nothing), and immutable entries.
+// The points ledger through the real event recorder, on a real SQLite file and on a real
+// PostgreSQL database (tests/support/pg_cluster.h): earning, reversal of refunds and voids
+// once, give-back of rewards redeemed on a sale taken back, redemptions the balance cannot
+// cover, bonuses, expiry with a given "now", reward tiers with their grace period, manual
+// adjustments (all or nothing), and immutable entries. A test named "points ledger on
+// sqlite: X" has a twin "points ledger on postgresql: X".
 
 #include <catch2/catch.hpp>
 #include <chrono>
 
 #include "server/rewards/earning.h"
+#include "server/storage/pg_connection.h"
 #include "server/storage/sqlite_schema.h"
 #include "server/storage/store.h"
+#include "server/storage/store_url.h"
 #include "shared/protocol/sync_messages.h"
 #include "shared/storage/database.h"
 #include "shared/util/clock.h"
 #include "tests/support/catch_result.h"
+#include "tests/support/pg_cluster.h"
 #include "tests/support/temp_dir.h"
 #include "tests/unit/rewards_test_support.h"
 
@@ -25,16 +30,23 @@ using rapport::domain::EventKind;
 using namespace rapport::testing;
 using rapport::server::PointsAdjustment;
 
+enum class Backend { kSqlite, kPostgresql };
+
 struct Chain {
+  Backend backend;
   TempDir dir;
-  std::unique_ptr<rapport::server::Store> store =
-      rapport::server::open_sqlite_store(dir / "rapport.db").value();
+  std::string url;
+  std::unique_ptr<rapport::server::Store> store;
   std::int64_t ada = 0;
   std::int64_t bob = 0;
   std::string ada_card = std::string(64, 'a');
   std::string bob_card = std::string(64, 'b');
 
-  explicit Chain(std::shared_ptr<const rapport::rewards::RewardsRules> rules) {
+  Chain(Backend b, std::shared_ptr<const rapport::rewards::RewardsRules> rules)
+      : backend(b),
+        url(b == Backend::kSqlite ? "sqlite://" + (dir / "rapport.db").string()
+                                        : PgCluster::shared().fresh_database()),
+        store(rapport::server::open_store(url).value()) {
     REQUIRE(store->add_store("S1", "High Street"));
     ada = store->add_member({"Ada Lovelace", "S1", "1815-12-10"}).value();
     REQUIRE(store->add_card(ada, {ada_card, "7894", rapport::domain::CardStatus::kActive}));
@@ -44,6 +56,17 @@ struct Chain {
   }
 
   void send(const std::vector<Event>& events) { REQUIRE(store->record_events(events)); }
+  // Runs `sql` on the store's database behind its back: true when the database took it.
+  bool execute(const std::string& sql) {
+    if (backend == Backend::kPostgresql) {
+      auto db = rapport::server::pg::Connection::open(url).value();
+      return db.exec(sql).has_value();
+    }
+    auto db =
+        rapport::storage::Database::open(dir / "rapport.db", rapport::server::kSqliteMigrations)
+            .value();
+    return db.execute(sql).has_value();
+  }
   std::int64_t balance(std::int64_t member) {
     return store->points_balance(member).value().value();
   }
@@ -56,8 +79,22 @@ struct Chain {
 
 }  // namespace
 
-TEST_CASE("a sale earns by the rules once however often it is sent", "[rewards]") {
-  Chain chain(rules_with("points_per_unit = 2\n[earning.categories]\ncoffee = 1.5\n"));
+// One test body, run on each backend.
+#define LEDGER_CASE_IMPL(title, fn)                                                   \
+  static void fn(Backend backend);                                                    \
+  TEST_CASE("points ledger on sqlite: " title, "[rewards][sqlite]") {                 \
+    fn(Backend::kSqlite);                                                             \
+  }                                                                                   \
+  TEST_CASE("points ledger on postgresql: " title, "[rewards][postgresql]") {         \
+    fn(Backend::kPostgresql);                                                         \
+  }                                                                                   \
+  static void fn(Backend backend)
+#define LEDGER_CASE_NAME(line) ledger_case_##line
+#define LEDGER_CASE_LINE(title, line) LEDGER_CASE_IMPL(title, LEDGER_CASE_NAME(line))
+#define LEDGER_CASE(title) LEDGER_CASE_LINE(title, __LINE__)
+
+LEDGER_CASE("a sale earns by the rules once however often it is sent") {
+  Chain chain(backend, rules_with("points_per_unit = 2\n[earning.categories]\ncoffee = 1.5\n"));
   const auto coffee = sale(chain.ada_card, 1000, "coffee");  // 10.00 x 2 x 1.5 = 30
   chain.send({coffee});
   chain.send({coffee, coffee});
@@ -67,8 +104,8 @@ TEST_CASE("a sale earns by the rules once however often it is sent", "[rewards]"
   chain.check_books();
 }
 
-TEST_CASE("refunds reverse the points a sale earned in proportion and never twice", "[rewards]") {
-  Chain chain(rules_with("points_per_unit = 1\n"));
+LEDGER_CASE("refunds reverse the points a sale earned in proportion and never twice") {
+  Chain chain(backend, rules_with("points_per_unit = 1\n"));
   const auto big = sale(chain.ada_card, 10'000);  // 100 points
   chain.send({big});
   const auto part = refund(chain.ada_card, big.id, 2'500);
@@ -82,8 +119,8 @@ TEST_CASE("refunds reverse the points a sale earned in proportion and never twic
   chain.check_books();
 }
 
-TEST_CASE("a refund that arrives before its sale is applied when the sale arrives", "[rewards]") {
-  Chain chain(rules_with("points_per_unit = 1\n"));
+LEDGER_CASE("a refund that arrives before its sale is applied when the sale arrives") {
+  Chain chain(backend, rules_with("points_per_unit = 1\n"));
   const auto s = sale(chain.ada_card, 4'000);
   chain.send({refund(chain.ada_card, s.id, 4'000)});
   CHECK(chain.balance(chain.ada) == 0);
@@ -92,8 +129,8 @@ TEST_CASE("a refund that arrives before its sale is applied when the sale arrive
   chain.check_books();
 }
 
-TEST_CASE("a reward redeemed on a sale that is voided gives its points back once", "[rewards]") {
-  Chain chain(rules_with("points_per_unit = 1\n"));
+LEDGER_CASE("a reward redeemed on a sale that is voided gives its points back once") {
+  Chain chain(backend, rules_with("points_per_unit = 1\n"));
   chain.send({sale(chain.ada_card, 50'000)});  // 500 points
   const auto s = sale(chain.ada_card, 1'000);  // 10 points
   chain.send({s, redeem(chain.ada_card, 150, s.id)});
@@ -105,8 +142,21 @@ TEST_CASE("a reward redeemed on a sale that is voided gives its points back once
   chain.check_books();
 }
 
-TEST_CASE("a redemption beyond the balance is recorded in full and flagged", "[rewards]") {
-  Chain chain(rules_with("points_per_unit = 1\n"));
+LEDGER_CASE("without rules, a sale voided before it arrived gives back a reward redeemed on it") {
+  Chain chain(backend, nullptr);
+  const auto s = sale(chain.ada_card, 1'000);
+  chain.send({redeem(chain.ada_card, 150, s.id)});  // the sale is still on its way
+  chain.send({cancel(chain.ada_card, s.id)});
+  CHECK(chain.balance(chain.ada) == -150);
+  chain.send({s});
+  CHECK(chain.balance(chain.ada) == 0);
+  chain.send({sale(chain.ada_card, 2'000)});  // earns nothing without rules
+  CHECK(chain.balance(chain.ada) == 0);
+  chain.check_books();
+}
+
+LEDGER_CASE("a redemption beyond the balance is recorded in full and flagged") {
+  Chain chain(backend, rules_with("points_per_unit = 1\n"));
   chain.send({sale(chain.ada_card, 20'000)});  // 200
   const auto first = redeem(chain.ada_card, 150, std::nullopt, "T1");
   const auto second = redeem(chain.ada_card, 150, std::nullopt, "T2");  // offline elsewhere
@@ -121,8 +171,8 @@ TEST_CASE("a redemption beyond the balance is recorded in full and flagged", "[r
   chain.check_books();
 }
 
-TEST_CASE("sign-up, referral, visit and birthday bonuses are given once", "[rewards]") {
-  Chain chain(
+LEDGER_CASE("sign-up, referral, visit and birthday bonuses are given once") {
+  Chain chain(backend,
       rules_with("points_per_unit = 1\nsignup_points = 100\nreferral_points = 250\n"
                  "every_nth_visit = 2\nnth_visit_points = 50\nbirthday_points = 200\n"));
   const std::string carol_card(64, 'c');
@@ -145,8 +195,8 @@ TEST_CASE("sign-up, referral, visit and birthday bonuses are given once", "[rewa
   CHECK(chain.balance(carol) == 420);  // the fourth
 }
 
-TEST_CASE("points expire after inactivity, with the job's own now, once", "[rewards]") {
-  Chain chain(rules_with("points_per_unit = 1\nexpire_after_days = 30\n"));
+LEDGER_CASE("points expire after inactivity, with the job's own now, once") {
+  Chain chain(backend, rules_with("points_per_unit = 1\nexpire_after_days = 30\n"));
   chain.send({sale(chain.ada_card, 5'000, "general", "2020-01-10T10:00:00.000Z")});
   chain.send({sale(chain.bob_card, 5'000, "general", "2020-02-01T10:00:00.000Z")});
   const auto at = [](const char* iso) { return rapport::from_iso8601(iso).value(); };
@@ -160,9 +210,8 @@ TEST_CASE("points expire after inactivity, with the job's own now, once", "[rewa
   chain.check_books();
 }
 
-TEST_CASE("a reward tier is earned on points in the period and kept through its grace",
-          "[rewards]") {
-  Chain chain(rules_with("points_per_unit = 1\n",
+LEDGER_CASE("a reward tier is earned on points in the period and kept through its grace") {
+  Chain chain(backend, rules_with("points_per_unit = 1\n",
                          "[[reward_tiers.tier]]\nname = \"Member\"\nthreshold = 0\n"
                          "[[reward_tiers.tier]]\nname = \"Gold\"\nthreshold = 100\n"
                          "multiplier = 2.0\n",
@@ -184,8 +233,8 @@ TEST_CASE("a reward tier is earned on points in the period and kept through its 
   CHECK(chain.store->reward_tier(chain.ada).value() == "Member");
 }
 
-TEST_CASE("adjustments need a reason and staff, and a batch applies all or nothing", "[rewards]") {
-  Chain chain(nullptr);  // no rules: nothing earned, adjustments still post
+LEDGER_CASE("adjustments need a reason and staff, and a batch applies all or nothing") {
+  Chain chain(backend, nullptr);  // no rules: nothing earned, adjustments still post
   chain.send({sale(chain.ada_card, 10'000)});
   CHECK(chain.balance(chain.ada) == 0);
   const std::vector<PointsAdjustment> good{{chain.ada, 40, "goodwill", "sam", "import:x:1"},
@@ -208,19 +257,15 @@ TEST_CASE("adjustments need a reason and staff, and a batch applies all or nothi
   chain.check_books();
 }
 
-TEST_CASE("ledger entries cannot be changed or deleted", "[rewards]") {
-  TempDir dir;
-  {
-    Chain chain(rules_with("points_per_unit = 1\n"));
-    chain.send({sale(chain.ada_card, 10'000)});
-    auto db = rapport::storage::Database::open(chain.dir / "rapport.db",
-                                               rapport::server::kSqliteMigrations)
-                  .value();
-    CHECK_FALSE(db.execute("UPDATE points_entries SET points = 1000"));
-    CHECK_FALSE(db.execute("DELETE FROM points_entries"));
-    CHECK_FALSE(db.execute("DELETE FROM points_postings"));
-    CHECK(chain.balance(chain.ada) == 100);
+LEDGER_CASE("ledger entries cannot be changed or deleted") {
+  Chain chain(backend, rules_with("points_per_unit = 1\n"));
+  chain.send({sale(chain.ada_card, 10'000)});
+  for (const char* sql : {"UPDATE points_entries SET points = 1000", "DELETE FROM points_entries",
+                          "UPDATE points_postings SET cause = 'x'", "DELETE FROM points_postings"}) {
+    INFO(sql);
+    CHECK_FALSE(chain.execute(sql));
   }
+  CHECK(chain.balance(chain.ada) == 100);
 }
 
 TEST_CASE("earning arithmetic: lines, multipliers, proportional reversal", "[rewards]") {
@@ -239,8 +284,8 @@ TEST_CASE("earning arithmetic: lines, multipliers, proportional reversal", "[rew
   CHECK(rapport::rewards::reversed_points(0, 1'000, 500, false) == 0);
 }
 
-TEST_CASE("a member's balance and reward tier travel to terminals with the member", "[rewards]") {
-  Chain chain(rules_with("points_per_unit = 1\n",
+LEDGER_CASE("a member's balance and reward tier travel to terminals with the member") {
+  Chain chain(backend, rules_with("points_per_unit = 1\n",
                          "[[reward_tiers.tier]]\nname = \"Member\"\nthreshold = 0\n"
                          "[[reward_tiers.tier]]\nname = \"Silver\"\nthreshold = 50\n"));
   rapport::server::ChangeScope scope{"S1", "", ""};
