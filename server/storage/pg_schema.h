@@ -25,7 +25,7 @@ struct PgMigration {
 // copy between backends give back exactly what was stored. Every TEXT column is COLLATE "C":
 // ids and ISO 8601 times compare and sort byte by byte as on SQLite, whatever the
 // database's locale.
-inline constexpr std::array<PgMigration, 3> kPgMigrations{{
+inline constexpr std::array<PgMigration, 4> kPgMigrations{{
     {1, R"sql(
 CREATE TABLE stores (
   id     TEXT COLLATE "C" PRIMARY KEY,
@@ -198,6 +198,85 @@ CREATE TABLE purchase_products (
   event_id TEXT COLLATE "C" NOT NULL REFERENCES purchases(event_id),
   product  TEXT COLLATE "C" NOT NULL,
   PRIMARY KEY (event_id, product)
+);
+)sql"},
+    // The value engine, as SQLite migrations 2 and 6 (server/storage/pg_value.h): each fit
+    // with its scales, every member's latest snapshot, every change of tier or segment, the
+    // log of refreshes (the last event each saw, for the incremental refresh), the forecast
+    // cohorts and their later comparison with what members did. The members' value columns
+    // (value_tier, at_risk, rhythm_days) and referred_by are in migration 1. The reports'
+    // summaries of these (store_equity, tier_moves, acquisition_days, cohorts) are not here.
+    {4, R"sql(
+CREATE TABLE value_fits (
+  id             BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  computed_at    TEXT COLLATE "C" NOT NULL,
+  as_of          TEXT COLLATE "C" NOT NULL,
+  model          TEXT COLLATE "C" NOT NULL,
+  params         TEXT COLLATE "C" NOT NULL,
+  log_likelihood DOUBLE PRECISION NOT NULL,
+  customers      BIGINT NOT NULL,
+  spend_params   TEXT COLLATE "C",
+  scales         TEXT COLLATE "C"
+);
+CREATE TABLE value_snapshots (
+  member_id              BIGINT PRIMARY KEY REFERENCES members(id),
+  fit_id                 BIGINT REFERENCES value_fits(id),
+  computed_at            TEXT COLLATE "C" NOT NULL,
+  historic_value_cents   BIGINT NOT NULL,
+  historic_revenue_cents BIGINT NOT NULL,
+  expected_visits        DOUBLE PRECISION NOT NULL,
+  expected_spend_cents   BIGINT NOT NULL,
+  p_alive                DOUBLE PRECISION NOT NULL,
+  lifetime_value_cents   BIGINT NOT NULL,
+  referral_value_cents   BIGINT NOT NULL,
+  advocacy_value_cents   BIGINT NOT NULL,
+  total_value_cents      BIGINT NOT NULL,
+  tier                   TEXT COLLATE "C" NOT NULL,
+  rfm                    TEXT COLLATE "C" NOT NULL,
+  segment                TEXT COLLATE "C" NOT NULL,
+  rhythm_days            DOUBLE PRECISION,
+  at_risk                BOOLEAN NOT NULL,
+  as_of                  TEXT COLLATE "C",
+  top_categories         TEXT COLLATE "C"
+);
+CREATE TABLE tier_history (
+  member_id  BIGINT NOT NULL REFERENCES members(id),
+  changed_at TEXT COLLATE "C" NOT NULL,
+  tier       TEXT COLLATE "C" NOT NULL,
+  segment    TEXT COLLATE "C" NOT NULL
+);
+CREATE INDEX tier_history_member ON tier_history(member_id, changed_at);
+CREATE TABLE value_refreshes (
+  id          BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  kind        TEXT COLLATE "C" NOT NULL CHECK (kind IN ('full', 'incremental')),
+  fit_id      BIGINT REFERENCES value_fits(id),
+  as_of       TEXT COLLATE "C" NOT NULL,
+  computed_at TEXT COLLATE "C" NOT NULL,
+  events_seq  BIGINT NOT NULL,
+  members     BIGINT NOT NULL
+);
+CREATE INDEX members_referred_by ON members(referred_by) WHERE referred_by IS NOT NULL;
+CREATE TABLE value_forecasts (
+  fit_id               BIGINT NOT NULL REFERENCES value_fits(id),
+  member_id            BIGINT NOT NULL,
+  frequency            DOUBLE PRECISION NOT NULL,
+  recency              DOUBLE PRECISION NOT NULL,
+  age                  DOUBLE PRECISION NOT NULL,
+  expected_visits      DOUBLE PRECISION NOT NULL,
+  expected_spend_cents BIGINT NOT NULL,
+  PRIMARY KEY (fit_id, member_id)
+);
+CREATE TABLE value_accuracy (
+  fit_id               BIGINT NOT NULL REFERENCES value_fits(id),
+  checked_at           TEXT COLLATE "C" NOT NULL,
+  window_start         TEXT COLLATE "C" NOT NULL,
+  window_end           TEXT COLLATE "C" NOT NULL,
+  bin                  TEXT COLLATE "C" NOT NULL,
+  members              BIGINT NOT NULL,
+  expected_visits      DOUBLE PRECISION NOT NULL,
+  actual_visits        BIGINT NOT NULL,
+  expected_spend_cents BIGINT NOT NULL,
+  actual_spend_cents   BIGINT NOT NULL
 );
 )sql"},
 }};
