@@ -131,8 +131,8 @@ Dashboard start_dashboard(const rapport::server::ServerConfig& config) {
   return dashboard;
 }
 
-// On PostgreSQL the server runs what that backend supports (sync, leases, sessions); what
-// still needs the SQLite-only stores is not started, each said once here
+// On PostgreSQL the server runs what that backend supports (sync, leases, sessions, the
+// value refresh); what still needs the SQLite-only stores is not started, each said once here
 // (docs/deployment.md, "On PostgreSQL"). False when the config asks for something that
 // cannot work at all there (rewards rules: the points ledger).
 bool check_postgresql_limits(const rapport::server::ServerConfig& config) {
@@ -144,8 +144,9 @@ bool check_postgresql_limits(const rapport::server::ServerConfig& config) {
   }
   spdlog::error("not yet supported on PostgreSQL, so not started: the enrollment listener "
                 "(enrollment codes), the staff dashboard (staff users and its pages), the "
-                "revocation watcher (each request is still checked), the value refresh and "
-                "the points expiry (docs/deployment.md, \"On PostgreSQL\")");
+                "revocation watcher (each request is still checked), the points expiry, and "
+                "after a value refresh the head-office reports and follow-ups (the value "
+                "refresh itself runs) (docs/deployment.md, \"On PostgreSQL\")");
   return true;
 }
 
@@ -270,10 +271,10 @@ int main(int argc, char** argv) {
     const auto expiry_lease = keep_lease("points-expiry");
     std::unique_ptr<const rapport::server::ValueScheduler> values;
     std::unique_ptr<const rapport::server::PointsScheduler> points_expiry;
+    values = std::make_unique<const rapport::server::ValueScheduler>(
+        config.database_url, config.value, config.value_refresh_every, config.value_changed_every,
+        config.value_incremental_max_members, value_lease.get());
     if (!on_postgresql) {
-      values = std::make_unique<const rapport::server::ValueScheduler>(
-          config.database, config.value, config.value_refresh_every,
-          config.value_changed_every, config.value_incremental_max_members, value_lease.get());
       points_expiry = std::make_unique<const rapport::server::PointsScheduler>(
           config.database, config.rewards, config.points_expiry_every, expiry_lease.get());
     }

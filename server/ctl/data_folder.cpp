@@ -4,11 +4,13 @@
 #include <algorithm>
 #include <iostream>
 
+#include "server/storage/store_url.h"
 #include "shared/config/config_file.h"
 
 namespace rapport::ctl {
 
-std::optional<OpenedFolder> open_data_folder(const std::filesystem::path& data) {
+std::optional<OpenedFolder> open_data_folder(const std::filesystem::path& data,
+                                            const std::optional<std::string>& database) {
   const auto file = config_file(data);
   if (!std::filesystem::exists(file)) {
     std::cerr << "error: " << data.string() << " is not a Rapport data folder (no server.toml).\n"
@@ -17,6 +19,17 @@ std::optional<OpenedFolder> open_data_folder(const std::filesystem::path& data) 
   }
   try {
     OpenedFolder folder{server::load_server_config(file), nullptr};
+    if (database) {
+      auto store = server::open_store(*database);
+      if (!store) {
+        // Not the URL itself: a postgresql:// one may hold a password.
+        std::cerr << "error: cannot open the --database: " << store.error().message() << "\n";
+        return std::nullopt;
+      }
+      folder.store = std::move(*store);
+      folder.store->set_rewards_rules(folder.config.rewards);
+      return folder;
+    }
     auto store = server::open_sqlite_store(folder.config.database);
     if (!store) {
       std::cerr << "error: cannot open " << folder.config.database.string() << ": "
