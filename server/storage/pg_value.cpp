@@ -23,17 +23,22 @@ std::string inputs_sql(bool filter) {
   return "WITH noted AS (SELECT member_id, "
          "  count(*) FILTER (WHERE topic = 'advocacy') AS advocacy, "
          "  count(*) FILTER (WHERE topic = 'feedback') AS feedback "
-         "  FROM notes WHERE member_id IS NOT NULL" + notes_where + " GROUP BY member_id), "
+         "  FROM notes WHERE member_id IS NOT NULL" +
+         notes_where +
+         " GROUP BY member_id), "
          "ranked AS (SELECT member_id, category, spend_cents, row_number() OVER "
          "  (PARTITION BY member_id ORDER BY spend_cents DESC, category) AS place "
-         "  FROM member_categories" + categories_where + "), "
+         "  FROM member_categories" +
+         categories_where +
+         "), "
          "tops AS (SELECT member_id, string_agg(category || ':' || spend_cents, ',' "
          "  ORDER BY place) AS top FROM ranked WHERE place <= 3 GROUP BY member_id) "
          "SELECT m.id, m.purchase_days, m.first_purchase_day, m.last_purchase_day, "
          "m.revenue_cents, m.margin_cents, m.visit_count, m.referred_by, m.home_store, "
          "coalesce(n.advocacy, 0), coalesce(n.feedback, 0), t.top "
          "FROM members m LEFT JOIN noted n ON n.member_id = m.id "
-         "LEFT JOIN tops t ON t.member_id = m.id" + members_where + " ORDER BY m.id";
+         "LEFT JOIN tops t ON t.member_id = m.id" +
+         members_where + " ORDER BY m.id";
 }
 
 std::vector<value::MemberValueInput> inputs_from(const Rows& rows) {
@@ -115,12 +120,13 @@ Result<void> copy_snapshots(Connection& db, const value::ValueRefresh& refresh) 
   RAPPORT_TRY_VOID(db.exec(kCreateStaging));
   std::size_t next = 0;
   const auto& snapshots = refresh.snapshots;
-  RAPPORT_TRY_VOID(db.copy_in("COPY value_save FROM STDIN", [&](std::string& buffer) -> Result<bool> {
-    while (next < snapshots.size() && buffer.size() < (std::size_t{1} << 20)) {
-      append_snapshot_row(buffer, snapshots[next++]);
-    }
-    return next < snapshots.size();
-  }));
+  RAPPORT_TRY_VOID(
+      db.copy_in("COPY value_save FROM STDIN", [&](std::string& buffer) -> Result<bool> {
+        while (next < snapshots.size() && buffer.size() < (std::size_t{1} << 20)) {
+          append_snapshot_row(buffer, snapshots[next++]);
+        }
+        return next < snapshots.size();
+      }));
   // Not analysed (0.3 s at 100,000 rows): the planner sizes an unanalysed table by its pages,
   // which is enough to hash-join a full refresh's rows and to look up an incremental one's.
   return {};
@@ -149,8 +155,8 @@ std::string shown_changed_sql() {
          whole_days_sql("m.rhythm_days") + " <> " + whole_days_sql("s.rhythm_days") + ")";
 }
 
-Result<void> keep_forecasts(Connection& db, const value::ValueRefresh& refresh,
-                            std::int64_t fit_id, const std::string& as_of) {
+Result<void> keep_forecasts(Connection& db, const value::ValueRefresh& refresh, std::int64_t fit_id,
+                            const std::string& as_of) {
   RAPPORT_TRY(const auto latest,
               db.exec("SELECT max(f.as_of) FROM value_fits f WHERE EXISTS "
                       "(SELECT 1 FROM value_forecasts v WHERE v.fit_id = f.id)"));
@@ -246,7 +252,8 @@ Result<std::vector<std::pair<std::int64_t, std::int64_t>>> referee_lifetime_valu
                       "ORDER BY m.referred_by, m.id",
                       {param(id_array(referrers))}));
   values.reserve(rows.size());
-  for (std::size_t r = 0; r < rows.size(); ++r) values.emplace_back(rows.int64(r, 0), rows.int64(r, 1));
+  for (std::size_t r = 0; r < rows.size(); ++r)
+    values.emplace_back(rows.int64(r, 0), rows.int64(r, 1));
   return values;
 }
 
@@ -259,14 +266,13 @@ Result<std::size_t> save_value_refresh(Connection& db, const value::ValueRefresh
     const auto text = value_rows::fit_text(*refresh.fit);
     std::optional<std::string> scales;
     if (refresh.scales) scales = value::to_string(*refresh.scales);
-    RAPPORT_TRY(const auto fit,
-                db.exec("INSERT INTO value_fits(computed_at, as_of, model, params, "
-                        "log_likelihood, customers, spend_params, scales) VALUES "
-                        "($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-                        {computed_at, as_of, text.model, text.params,
-                         real_text(refresh.fit->log_likelihood),
-                         param(static_cast<std::int64_t>(refresh.fit->customers)),
-                         text.spend_params, scales}));
+    RAPPORT_TRY(const auto fit, db.exec("INSERT INTO value_fits(computed_at, as_of, model, params, "
+                                        "log_likelihood, customers, spend_params, scales) VALUES "
+                                        "($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+                                        {computed_at, as_of, text.model, text.params,
+                                         real_text(refresh.fit->log_likelihood),
+                                         param(static_cast<std::int64_t>(refresh.fit->customers)),
+                                         text.spend_params, scales}));
     fit_id = fit.int64(0, 0);
   } else if (mark.full) {
     fit_id.reset();
@@ -314,23 +320,26 @@ Result<std::size_t> save_value_refresh(Connection& db, const value::ValueRefresh
       "JOIN value_new n ON n.member_id = s.member_id",
       {param(fit_id), computed_at, as_of}));
   if (mark.full && fit_id) RAPPORT_TRY_VOID(keep_forecasts(db, refresh, *fit_id, as_of));
-  RAPPORT_TRY_VOID(db.exec("INSERT INTO value_refreshes(kind, fit_id, as_of, computed_at, "
-                           "events_seq, members) VALUES ($1, $2, $3, $4, $5, $6)",
-                           {param(mark.full ? "full" : "incremental"), param(fit_id), as_of,
-                            computed_at, param(mark.events_seq),
-                            param(static_cast<std::int64_t>(refresh.snapshots.size()))}));
+  RAPPORT_TRY_VOID(db.exec(
+      "INSERT INTO value_refreshes(kind, fit_id, as_of, computed_at, "
+      "events_seq, members) VALUES ($1, $2, $3, $4, $5, $6)",
+      {param(mark.full ? "full" : "incremental"), param(fit_id), as_of, computed_at,
+       param(mark.events_seq), param(static_cast<std::int64_t>(refresh.snapshots.size()))}));
 
   // Last, so the change number is drawn as late as it can be: terminals pull the members
   // whose shown value changed again. Another instance may be recording their visits: their
   // rows are locked in id order first, as the event recorder locks them, so the two take
   // turns instead of deadlocking (NO KEY: events referring to a member still go in).
-  RAPPORT_TRY_VOID(db.exec("SELECT m.id FROM members m JOIN value_save s ON s.member_id = m.id "
-                           "WHERE " + shown_changed_sql() + " ORDER BY m.id FOR NO KEY UPDATE OF m"));
-  RAPPORT_TRY_VOID(db.exec("UPDATE members m SET value_tier = s.tier, at_risk = s.at_risk, "
-                           "rhythm_days = s.rhythm_days, "
-                           "changed_seq = (SELECT nextval('member_change_seq')) "
-                           "FROM value_save s WHERE s.member_id = m.id AND " +
-                           shown_changed_sql()));
+  RAPPORT_TRY_VOID(
+      db.exec("SELECT m.id FROM members m JOIN value_save s ON s.member_id = m.id "
+              "WHERE " +
+              shown_changed_sql() + " ORDER BY m.id FOR NO KEY UPDATE OF m"));
+  RAPPORT_TRY_VOID(
+      db.exec("UPDATE members m SET value_tier = s.tier, at_risk = s.at_risk, "
+              "rhythm_days = s.rhythm_days, "
+              "changed_seq = (SELECT nextval('member_change_seq')) "
+              "FROM value_save s WHERE s.member_id = m.id AND " +
+              shown_changed_sql()));
   RAPPORT_TRY_VOID(tx.commit());
   return static_cast<std::size_t>(moved.affected());
 }

@@ -54,8 +54,8 @@ inline constexpr std::int64_t kEventOrderLock = 0x7261'7070'6f72'7402;
                                                      const ValueSaveMark& mark);
 
 [[nodiscard]] Result<std::vector<ForecastCheck>> check_forecasts(Connection& db,
-                                                                double horizon_weeks,
-                                                                std::chrono::sys_days today);
+                                                                 double horizon_weeks,
+                                                                 std::chrono::sys_days today);
 
 [[nodiscard]] Result<std::optional<value::ValueSnapshot>> read_value_snapshot(
     Connection& db, std::int64_t member_id);

@@ -38,9 +38,9 @@ std::map<std::string, double> named_values(const std::string& text) {
 }  // namespace
 
 std::int64_t forecast_panel_stride(const value::ValueRefresh& refresh) {
-  const auto buyers = static_cast<std::size_t>(
-      std::count_if(refresh.snapshots.begin(), refresh.snapshots.end(),
-                    [](const auto& s) { return s.history.has_value(); }));
+  const auto buyers =
+      static_cast<std::size_t>(std::count_if(refresh.snapshots.begin(), refresh.snapshots.end(),
+                                             [](const auto& s) { return s.history.has_value(); }));
   return static_cast<std::int64_t>((buyers + kForecastPanelBuyers - 1) / kForecastPanelBuyers);
 }
 
@@ -67,7 +67,8 @@ long whole_days(const std::optional<double>& days) {
 
 FitText fit_text(const value::ValueFitInfo& fit) {
   FitText text{std::string(analytics::model_name(fit.model)), params_text(fit.params), {}};
-  if (const auto& g = fit.spend) text.spend_params = params_text({{"p", g->p}, {"q", g->q}, {"v", g->v}});
+  if (const auto& g = fit.spend)
+    text.spend_params = params_text({{"p", g->p}, {"q", g->q}, {"v", g->v}});
   return text;
 }
 
@@ -84,8 +85,8 @@ std::optional<value::ValueFitInfo> fit_from_text(const std::string& model,
   for (const auto& [name, v] : params) probe.params.push_back({name, v});
   const auto fitted = value::model_of(probe);
   if (!fitted) return std::nullopt;
-  value::ValueFitInfo fit{*kind, fitted->params(), log_likelihood,
-                          static_cast<std::size_t>(customers), {}};
+  value::ValueFitInfo fit{
+      *kind, fitted->params(), log_likelihood, static_cast<std::size_t>(customers), {}};
   if (spend.contains("p") && spend.contains("q") && spend.contains("v")) {
     fit.spend = analytics::GammaGammaParams{spend.at("p"), spend.at("q"), spend.at("v")};
   }

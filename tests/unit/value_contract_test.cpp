@@ -34,7 +34,8 @@ const auto kEnd = std::chrono::sys_days(std::chrono::year{2026} / 11 / 26);
 constexpr std::size_t kMembers = 400;
 
 std::string at(std::chrono::sys_days day, int hour = 12) {
-  return to_iso8601(std::chrono::sys_time<std::chrono::milliseconds>(day) + std::chrono::hours(hour));
+  return to_iso8601(std::chrono::sys_time<std::chrono::milliseconds>(day) +
+                    std::chrono::hours(hour));
 }
 
 // A seeded chain (members with purchases, referrals, categories) on a SQLite file, copied
@@ -64,8 +65,8 @@ struct TwoBackends {
   std::string token(std::size_t index) const { return server::seeded_card_token(target, index); }
 
   testing::TempDir dir;
-  server::SeedTarget target{dir / "rapport.db", card::CardKey::from_hex(std::string(64, 'b')).value(),
-                            "627599"};
+  server::SeedTarget target{dir / "rapport.db",
+                            card::CardKey::from_hex(std::string(64, 'b')).value(), "627599"};
   std::string pg_url = PgCluster::shared().fresh_database();
   std::unique_ptr<server::Store> sqlite;
   std::unique_ptr<server::Store> pg;
@@ -149,7 +150,8 @@ void same_values(TwoBackends& b) {
       "SELECT member_id, tier, segment FROM tier_history ORDER BY member_id, changed_at";
   CHECK(testing::store_rows(b.pg_url, history) ==
         testing::store_rows("sqlite://" + b.target.database.string(), history));
-  const std::string log = "SELECT kind, as_of, events_seq, members FROM value_refreshes ORDER BY id";
+  const std::string log =
+      "SELECT kind, as_of, events_seq, members FROM value_refreshes ORDER BY id";
   CHECK(testing::store_rows(b.pg_url, log) ==
         testing::store_rows("sqlite://" + b.target.database.string(), log));
 }
@@ -178,9 +180,10 @@ void same_checks(const std::vector<server::ForecastCheck>& want,
 
 }  // namespace
 
-TEST_CASE("value contract: full and incremental refreshes and forecast checks agree on SQLite "
-          "and PostgreSQL",
-          "[store][value]") {
+TEST_CASE(
+    "value contract: full and incremental refreshes and forecast checks agree on SQLite "
+    "and PostgreSQL",
+    "[store][value]") {
   TwoBackends b;
 
   // Nothing valued yet: the first refresh is a full one on both.
@@ -233,14 +236,18 @@ TEST_CASE("value contract: full and incremental refreshes and forecast checks ag
   same_report(small_sqlite, small_pg);
   same_values(b);
   CHECK(b.pg->value_snapshot(5).value()->historic_revenue_cents ==
-        b.pg->value_inputs_of(std::span<const std::int64_t>(changed_ids, 1)).value().at(0).revenue_cents);
+        b.pg->value_inputs_of(std::span<const std::int64_t>(changed_ids, 1))
+            .value()
+            .at(0)
+            .revenue_cents);
 
   // Weeks of buying later, the kept cohort is compared with what members did, and a full
   // refresh (a new fit) moves tiers again.
   std::vector<domain::Event> later;
   for (std::size_t index = 0; index < 60; ++index) {
-    later.push_back(testing::sale(b.token(index * 5), 1'500 + 100 * static_cast<std::int64_t>(index),
-                                  "coffee", at(kEnd + std::chrono::days(2 + index % 20))));
+    later.push_back(testing::sale(b.token(index * 5),
+                                  1'500 + 100 * static_cast<std::int64_t>(index), "coffee",
+                                  at(kEnd + std::chrono::days(2 + index % 20))));
   }
   b.record(later);
   const auto today = kEnd + std::chrono::days(30);
@@ -282,12 +289,14 @@ TEST_CASE("value contract on postgresql: the refresh's event mark waits for batc
   REQUIRE(other.exec("BEGIN"));
   REQUIRE(other.exec("SELECT pg_advisory_xact_lock_shared($1::bigint)",
                      {server::pg::param(server::pg::kEventOrderLock)}));
-  const auto drawn = other.exec("INSERT INTO events(id, kind, terminal_id, store_id, card_token, "
-                                "occurred_at, received_at, payload) VALUES ('in-flight', 'visit', "
-                                "'T9', 'S1', 'x', '2026-11-25T10:00:00.000Z', "
-                                "'2026-11-25T10:00:00.000Z', '{}') RETURNING seq")
-                           .value()
-                           .int64(0, 0);
+  const auto drawn = other
+                         .exec(
+                             "INSERT INTO events(id, kind, terminal_id, store_id, card_token, "
+                             "occurred_at, received_at, payload) VALUES ('in-flight', 'visit', "
+                             "'T9', 'S1', 'x', '2026-11-25T10:00:00.000Z', "
+                             "'2026-11-25T10:00:00.000Z', '{}') RETURNING seq")
+                         .value()
+                         .int64(0, 0);
   CHECK(drawn > before);
 
   std::atomic<bool> returned = false;
