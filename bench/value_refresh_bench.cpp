@@ -22,8 +22,8 @@
 
 #include "server/seed_chain.h"
 #include "server/storage/chain_migration.h"
-#include "server/storage/store_url.h"
 #include "server/storage/store.h"
+#include "server/storage/store_url.h"
 #include "server/value_refresh.h"
 #include "shared/domain/event_id.h"
 #include "shared/protocol/event_payloads.h"
