@@ -4,8 +4,11 @@
 // purchases, 500 stores): seeding it with the bulk loader, then a full value refresh from
 // the store (read, fit + value, save), first into an empty snapshot table and then over
 // the previous snapshots. Prints figures; asserts nothing about speed (docs/performance.md).
+// With --postgresql URL (an empty database) the seeded file is first copied there by
+// `rapportctl storage migrate`'s code and the refreshes run on PostgreSQL.
 //
 //   bench_value_refresh [--members N] [--stores N] [--months N] [--dir DIR] [--runs N]
+//                       [--postgresql URL]
 
 #include <unistd.h>
 
@@ -18,7 +21,9 @@
 #include <string>
 
 #include "server/seed_chain.h"
+#include "server/storage/chain_migration.h"
 #include "server/storage/store.h"
+#include "server/storage/store_url.h"
 #include "server/value_refresh.h"
 #include "shared/domain/event_id.h"
 #include "shared/protocol/event_payloads.h"
@@ -72,6 +77,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--runs", runs, "Full refreshes after the first")->capture_default_str();
   app.add_option("--dir", dir, "Folder for the database (kept); default: a temporary one");
+  std::string postgresql;
+  app.add_option("--postgresql", postgresql,
+                 "Copy the seeded chain into this empty PostgreSQL database "
+                 "(postgresql:///db?host=...) and refresh there");
   CLI11_PARSE(app, argc, argv);
   init_logging("bench_value_refresh", "warn");
 
@@ -108,7 +117,20 @@ int main(int argc, char** argv) {
                 static_cast<double>(std::filesystem::file_size(file)) / 1e9);
   }
 
-  auto store = server::open_sqlite_store(file);
+  if (!postgresql.empty()) {
+    server::ChainMigrationOptions copy;
+    copy.from = file;
+    copy.to = postgresql;
+    copy.allow_partial = true;  // the reports' tables stay behind
+    const auto start = Clock::now();
+    const auto copied = server::migrate_chain(copy);
+    if (!copied) die("copy to PostgreSQL: " + copied.error().message());
+    if (copied->refusal != server::MigrationRefusal::kNone || !copied->verified()) {
+      die("copy to PostgreSQL refused or not verified (an empty database is needed)");
+    }
+    std::printf("copied to PostgreSQL and verified: %.1f s wall\n", seconds_since(start));
+  }
+  auto store = postgresql.empty() ? server::open_sqlite_store(file) : server::open_store(postgresql);
   if (!store) die("open: " + store.error().message());
   // Each full refresh values the chain one day later than the one before, as the nightly
   // refresh does: every buyer's age moves, so every snapshot row is really rewritten (a

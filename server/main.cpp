@@ -132,13 +132,14 @@ Dashboard start_dashboard(const rapport::server::ServerConfig& config) {
 }
 
 // On PostgreSQL the server runs what that backend supports (sync, the points ledger and its
-// expiry, enrollment codes and the revocation watcher, leases, sessions); what still needs the
-// SQLite-only stores is not started, each said once here (docs/deployment.md, "On PostgreSQL").
+// expiry, the value refresh, enrollment codes and the revocation watcher, leases, sessions);
+// what still needs the SQLite-only stores is not started, each said once here
+// (docs/deployment.md, "On PostgreSQL").
 void log_postgresql_limits(const rapport::server::ServerConfig& config) {
   spdlog::error("not yet supported on PostgreSQL, so not started: the staff dashboard (staff "
-                "users and its pages), the value refresh{} (docs/deployment.md, \"On "
-                "PostgreSQL\")",
-                config.rewards ? " and offers to terminals (members come without offers)" : "");
+                "users and its pages), after a value refresh the head-office reports' cache and "
+                "follow-ups (the refresh itself runs){} (docs/deployment.md, \"On PostgreSQL\")",
+                config.rewards ? ", and offers to terminals (members come without offers)" : "");
 }
 
 int wait_for_stop_signal() {
@@ -263,11 +264,9 @@ int main(int argc, char** argv) {
     const auto expiry_lease = keep_lease("points-expiry");
     std::unique_ptr<const rapport::server::ValueScheduler> values;
     std::unique_ptr<const rapport::server::PointsScheduler> points_expiry;
-    if (!on_postgresql) {
-      values = std::make_unique<const rapport::server::ValueScheduler>(
-          config.database, config.value, config.value_refresh_every,
-          config.value_changed_every, config.value_incremental_max_members, value_lease.get());
-    }
+    values = std::make_unique<const rapport::server::ValueScheduler>(
+        config.database_url, config.value, config.value_refresh_every, config.value_changed_every,
+        config.value_incremental_max_members, value_lease.get());
     points_expiry = std::make_unique<const rapport::server::PointsScheduler>(
         config.database_url, config.rewards, config.points_expiry_every, expiry_lease.get());
     const int signal = wait_for_stop_signal();

@@ -6,20 +6,25 @@
 #include "server/reports/warm_reports.h"
 #include "server/storage/staff_store.h"
 #include "server/storage/store.h"
+#include "server/storage/store_url.h"
 #include "server/value_refresh.h"
 #include "shared/util/clock.h"
 
 namespace rapport::server {
 
-ValueScheduler::ValueScheduler(std::filesystem::path database, value::ValueConfig config,
+ValueScheduler::ValueScheduler(std::string database_url, value::ValueConfig config,
                                std::chrono::hours every, std::chrono::minutes changed_every,
                                std::size_t max_changed, const LeaseKeeper* lease)
-    : database_(std::move(database)),
+    : database_url_(std::move(database_url)),
       config_(config),
       every_(every),
       changed_every_(changed_every),
       max_changed_(max_changed),
       lease_(lease) {
+  if (const auto url = parse_store_url(database_url_);
+      url && url->backend == StoreUrl::Backend::kSqlite) {
+    sqlite_file_ = url->location;
+  }
   if (every_.count() > 0) thread_ = std::thread([this] { run(); });
 }
 
@@ -45,10 +50,10 @@ void ValueScheduler::run() {
     const bool full = Clock::now() >= next_full;
     if (full) next_full = Clock::now() + every_;
     if (lease_ != nullptr && !lease_->held()) continue;  // another instance refreshes
-    auto store = open_sqlite_store(database_);
+    auto store = open_store(database_url_);
     if (!store) {
-      spdlog::error("value refresh: cannot open {}: {}", database_.string(),
-                    store.error().message());
+      // Not the URL itself: a postgresql:// one may hold a password.
+      spdlog::error("value refresh: cannot open the database: {}", store.error().message());
       continue;
     }
     const auto today = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
@@ -67,18 +72,20 @@ void ValueScheduler::run() {
                  report->read_seconds + report->compute_seconds + report->save_seconds,
                  report->tiers[0], report->tiers[1], report->tiers[2], report->tiers[3],
                  report->at_risk, report->migrated);
+    if (!sqlite_file_) continue;  // reports and follow-ups are kept on SQLite only (so far)
     // Head office's reports are kept per full refresh: fill them now, not at the first view.
     if (report->kind == RefreshKind::kFull) {
       const auto started = Clock::now();
-      const auto ran = reports::warm_report_cache(database_);
+      const auto ran = reports::warm_report_cache(*sqlite_file_);
       spdlog::info("head-office reports prepared ({} of them) in {:.1f} s", ran,
                    std::chrono::duration<double>(Clock::now() - started).count());
     }
     // Fresh snapshots may show valuable members slipping: open their follow-ups now
     // (docs/dashboard.md, "Follow-ups").
-    auto staff = StaffStore::open(database_);
+    auto staff = StaffStore::open(*sqlite_file_);
     if (!staff) {
-      spdlog::error("follow-ups: cannot open {}: {}", database_.string(), staff.error().message());
+      spdlog::error("follow-ups: cannot open {}: {}", sqlite_file_->string(),
+                    staff.error().message());
       continue;
     }
     const auto opened = (*staff)->raise_follow_ups(to_iso8601(std::chrono::system_clock::now()));

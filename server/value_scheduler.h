@@ -1,8 +1,11 @@
 // server/value_scheduler.h
 //
 // Runs the value refresh (server/value_refresh.h) on its own thread and its own connection
-// to the database, every `every` (docs/value-engine.md), so terminals' requests never wait on
-// it: SQLite's WAL lets them read while it works, and its one write transaction is short.
+// to the database (SQLite or PostgreSQL, by the `database` URL: server/storage/store_url.h),
+// every `every` (docs/value-engine.md), so terminals' requests never wait on it: SQLite's WAL
+// (or PostgreSQL's MVCC) lets them read while it works, and its one write transaction is
+// short. After a full refresh on SQLite it also prepares head office's reports and raises
+// follow-ups; those stores are SQLite-only, so on PostgreSQL it values members and stops there.
 // In between, every `changed_every`, it values the members syncs changed (a full refresh
 // when more than `max_changed` changed: a large sync).
 //
@@ -17,6 +20,8 @@
 #include <condition_variable>
 #include <filesystem>
 #include <mutex>
+#include <optional>
+#include <string>
 #include <thread>
 
 #include "server/lease_keeper.h"
@@ -27,7 +32,7 @@ namespace rapport::server {
 class ValueScheduler {
  public:
   // Does nothing when `every` is zero; no refresh between full ones when `changed_every` is.
-  ValueScheduler(std::filesystem::path database, value::ValueConfig config,
+  ValueScheduler(std::string database_url, value::ValueConfig config,
                  std::chrono::hours every, std::chrono::minutes changed_every = {},
                  std::size_t max_changed = 10'000, const LeaseKeeper* lease = nullptr);
   ~ValueScheduler();  // stops and joins; a refresh in progress finishes first
@@ -37,7 +42,8 @@ class ValueScheduler {
  private:
   void run();
 
-  std::filesystem::path database_;
+  std::string database_url_;
+  std::optional<std::filesystem::path> sqlite_file_;  // when the URL names a SQLite file
   value::ValueConfig config_;
   std::chrono::hours every_;
   std::chrono::minutes changed_every_;

@@ -82,10 +82,13 @@ int run_seed(const SeedOptions& options);
 
 // `rapportctl value refresh` and `rapportctl member value` (docs/value-engine.md).
 // `changed`: only the members changed since the last refresh (a full one when too many).
+// `database`: a URL to value instead of the folder's SQLite file (a chain on PostgreSQL;
+// its settings still come from the folder's server.toml).
 int run_value_refresh(const std::filesystem::path& data, const std::optional<std::string>& as_of,
-                      bool changed = false);
+                      bool changed = false, const std::optional<std::string>& database = {});
 // `rapportctl value accuracy`: the kept forecasts against what members did since.
-int run_value_accuracy(const std::filesystem::path& data, const std::optional<std::string>& as_of);
+int run_value_accuracy(const std::filesystem::path& data, const std::optional<std::string>& as_of,
+                       const std::optional<std::string>& database = {});
 int run_member_value(const std::filesystem::path& data, std::int64_t member_id);
 
 // `rapportctl user add` / `user list`: dashboard staff (docs/dashboard.md). The password

@@ -4,11 +4,13 @@
 #include <algorithm>
 #include <iostream>
 
+#include "server/storage/store_url.h"
 #include "shared/config/config_file.h"
 
 namespace rapport::ctl {
 
-std::optional<OpenedFolder> open_data_folder(const std::filesystem::path& data) {
+std::optional<OpenedFolder> open_data_folder(const std::filesystem::path& data,
+                                            const std::optional<std::string>& database) {
   const auto file = config_file(data);
   if (!std::filesystem::exists(file)) {
     std::cerr << "error: " << data.string() << " is not a Rapport data folder (no server.toml).\n"
@@ -17,10 +19,15 @@ std::optional<OpenedFolder> open_data_folder(const std::filesystem::path& data) 
   }
   try {
     OpenedFolder folder{server::load_server_config(file), nullptr};
-    auto store = server::open_sqlite_store(folder.config.database);
+    // The folder's own database (its server.toml's `database`, SQLite or PostgreSQL), or the
+    // one --database names.
+    auto store = server::open_store(database.value_or(folder.config.database_url));
     if (!store) {
-      std::cerr << "error: cannot open " << folder.config.database.string() << ": "
-                << store.error().message() << "\n";
+      // Not a URL itself: a postgresql:// one may hold a password.
+      const std::string which = database                          ? "the --database"
+                                : folder.config.database.empty() ? "the folder's PostgreSQL database"
+                                                                  : folder.config.database.string();
+      std::cerr << "error: cannot open " << which << ": " << store.error().message() << "\n";
       return std::nullopt;
     }
     folder.store = std::move(*store);

@@ -24,9 +24,12 @@ struct OpenedFolder {
   std::unique_ptr<server::Store> store;
 };
 
-// Loads <data>/server.toml and opens its database; prints the problem and returns nullopt
-// on failure ("run `rapportctl init --data DIR` first" when there is no folder).
-[[nodiscard]] std::optional<OpenedFolder> open_data_folder(const std::filesystem::path& data);
+// Loads <data>/server.toml and opens its database, or the one `database` names (a URL,
+// docs/schema.md: a chain moved to PostgreSQL, for the commands that run there); prints the
+// problem and returns nullopt on failure ("run `rapportctl init --data DIR` first" when there
+// is no folder).
+[[nodiscard]] std::optional<OpenedFolder> open_data_folder(
+    const std::filesystem::path& data, const std::optional<std::string>& database = {});
 
 // The folder's staff store (users, audit, members' pages); prints the problem and returns
 // nullptr when its database cannot be opened.

@@ -359,14 +359,24 @@ int main(int argc, char** argv) {
   refresh_cmd->add_flag("--changed", refresh_changed,
                         "Only members changed since the last refresh, on its fit (a full "
                         "refresh when more than value.incremental_max_members changed)");
+  std::optional<std::string> refresh_database;
+  refresh_cmd->add_option("--database", refresh_database,
+                          "Value this database (sqlite:///... or postgresql://...) instead of "
+                          "the folder's; its settings still come from the folder");
   refresh_cmd->footer("Example: rapportctl value refresh --data ./rapport-data\n"
-                      "After a sync: rapportctl value refresh --data ./rapport-data --changed");
+                      "After a sync: rapportctl value refresh --data ./rapport-data --changed\n"
+                      "On PostgreSQL: rapportctl value refresh --data ./rapport-data "
+                      "--database postgresql:///chain?host=/run/postgresql");
   std::filesystem::path accuracy_data;
   std::optional<std::string> accuracy_as_of;
   auto* accuracy_cmd = value_cmd->add_subcommand(
       "accuracy", "Compare the forecasts kept by full refreshes with what members did since");
   accuracy_cmd->add_option("--data", accuracy_data, "Server data folder")->required();
   accuracy_cmd->add_option("--as-of", accuracy_as_of, "Count purchases up to this day (default today)");
+  std::optional<std::string> accuracy_database;
+  accuracy_cmd->add_option("--database", accuracy_database,
+                           "Compare in this database (sqlite:///... or postgresql://...) "
+                           "instead of the folder's");
   accuracy_cmd->footer("Example: rapportctl value accuracy --data ./rapport-data");
 
   auto* summarize_cmd = value_cmd->add_subcommand(
@@ -516,8 +526,10 @@ int main(int argc, char** argv) {
   if (*list_cmd) return run_member_list(list_data, list_store);
   if (*member_value_cmd) return run_member_value(member_value_data, member_value_id);
   if (*seed_cmd) return run_seed(seed);
-  if (*refresh_cmd) return run_value_refresh(refresh_data, refresh_as_of, refresh_changed);
-  if (*accuracy_cmd) return run_value_accuracy(accuracy_data, accuracy_as_of);
+  if (*refresh_cmd) {
+    return run_value_refresh(refresh_data, refresh_as_of, refresh_changed, refresh_database);
+  }
+  if (*accuracy_cmd) return run_value_accuracy(accuracy_data, accuracy_as_of, accuracy_database);
   if (*terminal_add_cmd) return run_terminal_add(terminal_add);
   if (*issue_cmd) return run_terminal_issue(issue);
   if (*revoke_cmd) return run_terminal_revoke(revoke_data, revoke_id);

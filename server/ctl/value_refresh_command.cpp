@@ -12,6 +12,7 @@
 #include "server/ctl/commands.h"
 #include "server/ctl/data_folder.h"
 #include "server/reports/warm_reports.h"
+#include "server/storage/store_url.h"
 #include "server/value_refresh.h"
 #include "shared/util/clock.h"
 #include "shared/util/money.h"
@@ -105,8 +106,9 @@ void explain_inputs(server::Store& store, std::int64_t member_id, const value::V
 
 }  // namespace
 
-int run_value_accuracy(const std::filesystem::path& data, const std::optional<std::string>& as_of) {
-  auto folder = open_data_folder(data);
+int run_value_accuracy(const std::filesystem::path& data, const std::optional<std::string>& as_of,
+                       const std::optional<std::string>& database) {
+  auto folder = open_data_folder(data, database);
   if (!folder) return 1;
   const auto day = day_option(as_of);
   if (!day) return 2;
@@ -142,8 +144,8 @@ int run_value_accuracy(const std::filesystem::path& data, const std::optional<st
 }
 
 int run_value_refresh(const std::filesystem::path& data, const std::optional<std::string>& as_of,
-                      bool changed) {
-  auto folder = open_data_folder(data);
+                      bool changed, const std::optional<std::string>& database) {
+  auto folder = open_data_folder(data, database);
   if (!folder) return 1;
   const auto day = day_option(as_of);
   if (!day) return 2;
@@ -184,11 +186,18 @@ int run_value_refresh(const std::filesystem::path& data, const std::optional<std
   std::cout << "tiers: MVC " << report->tiers[0] << ", MGC " << report->tiers[1] << ", LMC "
             << report->tiers[2] << ", BZ " << report->tiers[3] << "; at risk " << report->at_risk
             << "; " << report->migrated << " changed tier or segment\n";
-  if (report->kind == server::RefreshKind::kFull) {
+  // The reports' cache is a SQLite table: the folder's file, or a sqlite:// --database.
+  std::optional<std::filesystem::path> reports_file = folder->config.database;
+  if (database) {
+    const auto url = server::parse_store_url(*database);
+    reports_file.reset();
+    if (url && url->backend == server::StoreUrl::Backend::kSqlite) reports_file = url->location;
+  }
+  if (report->kind == server::RefreshKind::kFull && reports_file) {
     // As the server's scheduler does: head office's first view reads them ready.
     const auto started = std::chrono::steady_clock::now();
     const auto ran = server::reports::warm_report_cache(
-        folder->config.database, [](std::string_view name) {
+        *reports_file, [](std::string_view name) {
           std::cerr << "preparing report " << name << " ..." << std::endl;
         });
     std::cout << "head-office reports prepared (" << ran << ") in " << std::fixed

@@ -19,12 +19,6 @@ namespace {
 
 constexpr std::int64_t kFetchRows = 10'000;  // rows per FETCH from the PostgreSQL cursor
 
-std::string shortest(double value) {
-  char text[32];
-  const auto end = std::to_chars(text, text + sizeof text, value).ptr;
-  return std::string(text, end);
-}
-
 // Hashes one value: a tag, then (for a value) its length, so no two rows share an input.
 void hash_value(crypto::Sha256Stream& hash, const std::optional<std::string>& value) {
   if (!value) {
@@ -157,7 +151,7 @@ std::optional<std::string> sqlite_value(const storage::Statement& row, int colum
       break;
     case ValueKind::kReal:
       if (stored == Stored::kInteger || stored == Stored::kReal) {
-        return shortest(row.column_double(column));
+        return pg::real_text(row.column_double(column));
       }
       break;
     case ValueKind::kText:
@@ -171,7 +165,7 @@ std::optional<std::string> sqlite_value(const storage::Statement& row, int colum
 std::optional<std::string> pg_value(const pg::Rows& rows, std::size_t row, int column,
                                     ValueKind kind) {
   if (rows.is_null(row, column)) return std::nullopt;
-  if (kind == ValueKind::kReal) return shortest(rows.real(row, column));
+  if (kind == ValueKind::kReal) return pg::real_text(rows.real(row, column));
   return rows.text(row, column);  // integers in decimal, booleans t or f, text as stored
 }
 

@@ -28,6 +28,11 @@ std::string_view shortened(std::string_view sql) { return sql.substr(0, 160); }
 
 Param param(std::int64_t value) { return std::to_string(value); }
 Param flag(bool value) { return std::string(value ? "true" : "false"); }
+std::string real_text(double value) {
+  char text[32];
+  const auto end = std::to_chars(text, text + sizeof text, value).ptr;
+  return std::string(text, end);
+}
 Param param(std::string_view value) { return std::string(value); }
 Param param(const std::string& value) { return value; }
 Param param(const char* value) { return std::string(value); }

@@ -35,6 +35,9 @@ using Param = std::optional<std::string>;
 [[nodiscard]] Param param(const std::optional<std::int64_t>& value);
 // A boolean (its own name: a literal or pointer would silently convert to bool).
 [[nodiscard]] Param flag(bool value);
+// A double in the shortest text that reads back as the same double (PostgreSQL's own output
+// form since version 12), so a real goes in and comes out bit for bit.
+[[nodiscard]] std::string real_text(double value);
 
 // A text[] literal ({"a","b",NULL}) holding a whole column of a batch as ONE parameter, for
 // set-based statements (`unnest($1::text[], $2::text[])`): one round trip for a batch.

@@ -1,6 +1,6 @@
 // server/storage/pg_enrollment.cpp
 //
-// The PostgreSQL implementation of EnrollmentStore (PostgreSQL migration 4): the same codes
+// The PostgreSQL implementation of EnrollmentStore (PostgreSQL migration 6): the same codes
 // and terminal list as on SQLite, so a code made through one instance is spent at whichever
 // instance's enrollment listener the terminal reaches. Times are ISO 8601 UTC text compared
 // byte by byte (COLLATE "C"), as on SQLite.

@@ -17,6 +17,7 @@
 
 #include "server/storage/pg_errc.h"
 #include "server/storage/pg_members.h"
+#include "server/storage/pg_value.h"
 #include "shared/protocol/event_payloads.h"
 #include "shared/util/clock.h"
 
@@ -73,6 +74,10 @@ Result<std::size_t> EventRecorder::record_once(std::span<const domain::Event> ev
     }
   }
   RAPPORT_TRY(auto tx, Transaction::begin(db_));
+  // Held until commit, shared with every other batch: the value refresh takes it alone for
+  // an instant to learn which sequence numbers are settled (pg_value.h).
+  RAPPORT_TRY_VOID(
+      db_.exec("SELECT pg_advisory_xact_lock_shared($1::bigint)", {param(kEventOrderLock)}));
   const std::string received_at = now_iso8601();
   std::size_t stored = 0;
   const std::span<const domain::Event> all(unique);

@@ -25,7 +25,7 @@ struct PgMigration {
 // copy between backends give back exactly what was stored. Every TEXT column is COLLATE "C":
 // ids and ISO 8601 times compare and sort byte by byte as on SQLite, whatever the
 // database's locale.
-inline constexpr std::array<PgMigration, 5> kPgMigrations{{
+inline constexpr std::array<PgMigration, 6> kPgMigrations{{
     {1, R"sql(
 CREATE TABLE stores (
   id     TEXT COLLATE "C" PRIMARY KEY,
@@ -200,16 +200,87 @@ CREATE TABLE purchase_products (
   PRIMARY KEY (event_id, product)
 );
 )sql"},
-    // Terminal enrollment codes (server/storage/enrollment_store.h), as SQLite migration 2,
-    // so any instance's enrollment listener spends a code another instance's rapportctl made.
+    // The value engine, as SQLite migrations 2 and 6 (server/storage/pg_value.h): each fit
+    // with its scales, every member's latest snapshot, every change of tier or segment, the
+    // log of refreshes (the last event each saw, for the incremental refresh), the forecast
+    // cohorts and their later comparison with what members did. The members' value columns
+    // (value_tier, at_risk, rhythm_days) and referred_by are in migration 1. The reports'
+    // summaries of these (store_equity, tier_moves, acquisition_days, cohorts) are not here.
     {4, R"sql(
-CREATE TABLE enrollment_codes (
-  terminal_id TEXT COLLATE "C" PRIMARY KEY,
-  store_id    TEXT COLLATE "C" NOT NULL REFERENCES stores(id),
-  secret_hash TEXT COLLATE "C" NOT NULL,
-  created_at  TEXT COLLATE "C" NOT NULL,
-  expires_at  TEXT COLLATE "C" NOT NULL,
-  used_at     TEXT COLLATE "C"
+CREATE TABLE value_fits (
+  id             BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  computed_at    TEXT COLLATE "C" NOT NULL,
+  as_of          TEXT COLLATE "C" NOT NULL,
+  model          TEXT COLLATE "C" NOT NULL,
+  params         TEXT COLLATE "C" NOT NULL,
+  log_likelihood DOUBLE PRECISION NOT NULL,
+  customers      BIGINT NOT NULL,
+  spend_params   TEXT COLLATE "C",
+  scales         TEXT COLLATE "C"
+);
+-- fit_id has no foreign key (SQLite's has): every full refresh points every snapshot at a
+-- new fit in the same transaction, and the check would look the fit up once per row (0.4 s
+-- of a 100,000-member save). Half-empty pages: a refresh rewrites every row, and with room
+-- on its page the new version is a HOT update (no index entry to add).
+CREATE TABLE value_snapshots (
+  member_id              BIGINT PRIMARY KEY REFERENCES members(id),
+  fit_id                 BIGINT,
+  computed_at            TEXT COLLATE "C" NOT NULL,
+  historic_value_cents   BIGINT NOT NULL,
+  historic_revenue_cents BIGINT NOT NULL,
+  expected_visits        DOUBLE PRECISION NOT NULL,
+  expected_spend_cents   BIGINT NOT NULL,
+  p_alive                DOUBLE PRECISION NOT NULL,
+  lifetime_value_cents   BIGINT NOT NULL,
+  referral_value_cents   BIGINT NOT NULL,
+  advocacy_value_cents   BIGINT NOT NULL,
+  total_value_cents      BIGINT NOT NULL,
+  tier                   TEXT COLLATE "C" NOT NULL,
+  rfm                    TEXT COLLATE "C" NOT NULL,
+  segment                TEXT COLLATE "C" NOT NULL,
+  rhythm_days            DOUBLE PRECISION,
+  at_risk                BOOLEAN NOT NULL,
+  as_of                  TEXT COLLATE "C",
+  top_categories         TEXT COLLATE "C"
+) WITH (fillfactor = 50);
+CREATE TABLE tier_history (
+  member_id  BIGINT NOT NULL REFERENCES members(id),
+  changed_at TEXT COLLATE "C" NOT NULL,
+  tier       TEXT COLLATE "C" NOT NULL,
+  segment    TEXT COLLATE "C" NOT NULL
+);
+CREATE INDEX tier_history_member ON tier_history(member_id, changed_at);
+CREATE TABLE value_refreshes (
+  id          BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  kind        TEXT COLLATE "C" NOT NULL CHECK (kind IN ('full', 'incremental')),
+  fit_id      BIGINT REFERENCES value_fits(id),
+  as_of       TEXT COLLATE "C" NOT NULL,
+  computed_at TEXT COLLATE "C" NOT NULL,
+  events_seq  BIGINT NOT NULL,
+  members     BIGINT NOT NULL
+);
+CREATE INDEX members_referred_by ON members(referred_by) WHERE referred_by IS NOT NULL;
+CREATE TABLE value_forecasts (
+  fit_id               BIGINT NOT NULL REFERENCES value_fits(id),
+  member_id            BIGINT NOT NULL,
+  frequency            DOUBLE PRECISION NOT NULL,
+  recency              DOUBLE PRECISION NOT NULL,
+  age                  DOUBLE PRECISION NOT NULL,
+  expected_visits      DOUBLE PRECISION NOT NULL,
+  expected_spend_cents BIGINT NOT NULL,
+  PRIMARY KEY (fit_id, member_id)
+);
+CREATE TABLE value_accuracy (
+  fit_id               BIGINT NOT NULL REFERENCES value_fits(id),
+  checked_at           TEXT COLLATE "C" NOT NULL,
+  window_start         TEXT COLLATE "C" NOT NULL,
+  window_end           TEXT COLLATE "C" NOT NULL,
+  bin                  TEXT COLLATE "C" NOT NULL,
+  members              BIGINT NOT NULL,
+  expected_visits      DOUBLE PRECISION NOT NULL,
+  actual_visits        BIGINT NOT NULL,
+  expected_spend_cents BIGINT NOT NULL,
+  actual_spend_cents   BIGINT NOT NULL
 );
 )sql"},
     // The points ledger and reward events, as SQLite migrations 7, 10 and 20 (docs/rewards.md,
@@ -294,6 +365,18 @@ CREATE TABLE reward_costs (
 );
 CREATE INDEX reward_costs_day ON reward_costs(occurred_at);
 CREATE INDEX reward_costs_member ON reward_costs(member_id);
+)sql"},
+    // Terminal enrollment codes (server/storage/enrollment_store.h), as SQLite migration 2,
+    // so any instance's enrollment listener spends a code another instance's rapportctl made.
+    {6, R"sql(
+CREATE TABLE enrollment_codes (
+  terminal_id TEXT COLLATE "C" PRIMARY KEY,
+  store_id    TEXT COLLATE "C" NOT NULL REFERENCES stores(id),
+  secret_hash TEXT COLLATE "C" NOT NULL,
+  created_at  TEXT COLLATE "C" NOT NULL,
+  expires_at  TEXT COLLATE "C" NOT NULL,
+  used_at     TEXT COLLATE "C"
+);
 )sql"},
 }};
 

@@ -2,8 +2,9 @@
 //
 // The PostgreSQL backend of Store (docs/schema.md, "PostgreSQL"): one libpq connection,
 // the schema migrated on open, events stored by pg::EventRecorder, the points ledger kept by
-// pg::PointsLedger (pg_points.h). What this backend does not do yet (the value engine) fails
-// with PgErrc::kNotSupported and a log line naming the call; never a made-up answer.
+// pg::PointsLedger (pg_points.h), the value engine's reads and save by pg_value.h. Every
+// Store call is answered here as on SQLite (tests/unit/store_contract_test.cpp and the value,
+// ledger and property contracts run on both).
 
 #include <spdlog/spdlog.h>
 
@@ -14,6 +15,7 @@
 #include "server/storage/pg_event_recorder.h"
 #include "server/storage/pg_members.h"
 #include "server/storage/pg_schema.h"
+#include "server/storage/pg_value.h"
 #include "server/storage/store.h"
 #include "server/storage/store_url.h"
 #include "shared/util/clock.h"
@@ -25,11 +27,6 @@ using pg::Connection;
 using pg::param;
 using pg::PgErrc;
 using pg::Transaction;
-
-ErrorCode not_supported(std::string_view call) {
-  spdlog::error("not yet supported on PostgreSQL: {}", call);
-  return PgErrc::kNotSupported;
-}
 
 // member_changes selects kMemberColumns and then whether the member was erased.
 constexpr int kErasedColumn = pg::kMemberColumnCount;
@@ -173,37 +170,37 @@ class PgStore final : public Store {
     return recorder_.record(events);
   }
 
-  // --- The value engine: not on PostgreSQL yet ---
+  // --- The value engine (pg_value.h) ---
   Result<std::vector<value::MemberValueInput>> value_inputs() override {
-    return not_supported("value_inputs");
+    return pg::read_value_inputs(db_);
   }
   Result<std::vector<value::MemberValueInput>> value_inputs_of(
-      std::span<const std::int64_t>) override {
-    return not_supported("value_inputs_of");
+      std::span<const std::int64_t> members) override {
+    return pg::read_value_inputs_of(db_, members);
   }
-  Result<std::int64_t> last_event_sequence() override {
-    RAPPORT_TRY(const auto rows, db_.exec("SELECT coalesce(max(seq), 0) FROM events"));
-    return rows.int64(0, 0);
-  }
+  Result<std::int64_t> last_event_sequence() override { return pg::settled_event_sequence(db_); }
   Result<std::optional<LastValueRefresh>> last_value_refresh() override {
-    return not_supported("last_value_refresh");
+    return pg::read_last_value_refresh(db_);
   }
-  Result<std::vector<std::int64_t>> members_changed_since(std::int64_t, std::size_t) override {
-    return not_supported("members_changed_since");
+  Result<std::vector<std::int64_t>> members_changed_since(std::int64_t events_seq,
+                                                          std::size_t limit) override {
+    return pg::members_changed_since(db_, events_seq, limit);
   }
   Result<std::vector<std::pair<std::int64_t, std::int64_t>>> referee_lifetime_values(
-      std::span<const std::int64_t>) override {
-    return not_supported("referee_lifetime_values");
+      std::span<const std::int64_t> referrers) override {
+    return pg::referee_lifetime_values(db_, referrers);
   }
-  Result<std::size_t> save_value_refresh(const value::ValueRefresh&, const std::string&,
-                                         const ValueSaveMark&) override {
-    return not_supported("save_value_refresh");
+  Result<std::size_t> save_value_refresh(const value::ValueRefresh& refresh,
+                                         const std::string& as_of,
+                                         const ValueSaveMark& mark) override {
+    return pg::save_value_refresh(db_, refresh, now_iso8601(), as_of, mark);
   }
-  Result<std::vector<ForecastCheck>> check_forecasts(double, std::chrono::sys_days) override {
-    return not_supported("check_forecasts");
+  Result<std::vector<ForecastCheck>> check_forecasts(double horizon_weeks,
+                                                     std::chrono::sys_days today) override {
+    return pg::check_forecasts(db_, horizon_weeks, today);
   }
-  Result<std::optional<value::ValueSnapshot>> value_snapshot(std::int64_t) override {
-    return not_supported("value_snapshot");
+  Result<std::optional<value::ValueSnapshot>> value_snapshot(std::int64_t member_id) override {
+    return pg::read_value_snapshot(db_, member_id);
   }
 
   void set_card_velocity_window(std::chrono::minutes window) override {

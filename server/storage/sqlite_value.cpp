@@ -17,70 +17,26 @@
 #include "server/storage/sqlite_schema.h"
 #include "server/storage/sqlite_store_equity.h"
 #include "server/storage/sqlite_tier_checkpoints.h"
+#include "server/storage/value_rows.h"
 #include "shared/util/clock.h"
 #include "shared/util/huge_pages.h"
 
 namespace rapport::server::sqlite {
 namespace {
 
-std::optional<std::chrono::sys_days> day_of(const std::optional<std::string>& text) {
-  if (!text || text->size() != 10) return std::nullopt;
-  const auto midnight = from_iso8601(*text + "T00:00:00Z");
-  if (!midnight) return std::nullopt;
-  return std::chrono::floor<std::chrono::days>(*midnight);
-}
-
-std::string params_text(const std::vector<analytics::NamedParam>& params) {
-  std::ostringstream out;
-  out.precision(10);
-  for (std::size_t i = 0; i < params.size(); ++i) {
-    out << (i ? " " : "") << params[i].name << "=" << params[i].value;
-  }
-  return out.str();
-}
-
-std::map<std::string, double> named_values(const std::string& text) {
-  std::map<std::string, double> values;
-  std::istringstream in(text);
-  std::string field;
-  while (in >> field) {
-    const auto eq = field.find('=');
-    if (eq == std::string::npos) continue;
-    try {
-      values[field.substr(0, eq)] = std::stod(field.substr(eq + 1));
-    } catch (const std::exception&) {
-    }
-  }
-  return values;
-}
-
-// A forecast cohort every kForecastCohortDays: each member's forecast with what the model saw,
-// to compare later with what they did (docs/value-engine.md, "Forecast against actual").
-constexpr int kForecastCohortDays = 28;
-// The check compares totals per bin of expected purchase days, which a panel of this many
-// buyers measures to well under 1 % (docs/value-engine.md). A bigger chain keeps every k-th
-// member id (a systematic sample across enrollment dates, the same members cohort after
-// cohort) rather than every buyer: at 1,000,000 members that is 100,000 rows a cohort, not a
-// million, so the refresh that keeps a cohort stays within its 10 s (it was 1.5-2 s more)
-// and the table grows by 65 MB a year instead of 650.
-constexpr std::size_t kForecastPanelBuyers = 100'000;
+using value_rows::day_of;
+using value_rows::whole_days;
 
 Result<void> keep_forecasts(storage::Database& db, const value::ValueRefresh& refresh,
                             std::int64_t fit_id, const std::string& as_of) {
   RAPPORT_TRY(auto latest, db.prepare("SELECT max(f.as_of) FROM value_fits f WHERE EXISTS "
                                       "(SELECT 1 FROM value_forecasts v WHERE v.fit_id = f.id)"));
   RAPPORT_TRY(const bool row, latest.step());
-  if (row && !latest.column_is_null(0)) {
-    const auto before = day_of(latest.column_optional_text(0));
-    const auto now = day_of(as_of);
-    if (before && now && *now - *before < std::chrono::days(kForecastCohortDays)) return {};
-  }
+  if (row && !value_rows::forecast_cohort_due(latest.column_optional_text(0), as_of)) return {};
   RAPPORT_TRY(auto insert, db.prepare("INSERT OR REPLACE INTO value_forecasts(fit_id, member_id, "
                                       "frequency, recency, age, expected_visits, "
                                       "expected_spend_cents) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
-  const auto buyers = static_cast<std::size_t>(std::count_if(
-      refresh.snapshots.begin(), refresh.snapshots.end(), [](const auto& s) { return s.history.has_value(); }));
-  const auto stride = static_cast<std::int64_t>((buyers + kForecastPanelBuyers - 1) / kForecastPanelBuyers);
+  const std::int64_t stride = value_rows::forecast_panel_stride(refresh);
   for (const auto& s : refresh.snapshots) {
     if (!s.history || (stride > 1 && s.member_id % stride != 0)) continue;
     RAPPORT_TRY_VOID(insert.bind(1, fit_id)
@@ -97,21 +53,9 @@ Result<void> keep_forecasts(storage::Database& db, const value::ValueRefresh& re
 
 // A fit from the columns model, params, log_likelihood, customers, spend_params at `first`.
 std::optional<value::ValueFitInfo> fit_from_columns(const storage::Statement& stmt, int first) {
-  const auto kind = analytics::parse_model_name(stmt.column_text(first));
-  if (!kind) return std::nullopt;
-  const auto params = named_values(stmt.column_text(first + 1));
-  const auto spend = named_values(stmt.column_optional_text(first + 4).value_or(""));
-  // NamedParam names are views: the fit takes them from the model's own list.
-  value::ValueFitInfo probe{*kind, {}, 0, 0, {}};
-  for (const auto& [name, v] : params) probe.params.push_back({name, v});
-  const auto model = value::model_of(probe);
-  if (!model) return std::nullopt;
-  value::ValueFitInfo fit{*kind, model->params(), stmt.column_double(first + 2),
-                          static_cast<std::size_t>(stmt.column_int64(first + 3)), {}};
-  if (spend.contains("p") && spend.contains("q") && spend.contains("v")) {
-    fit.spend = analytics::GammaGammaParams{spend.at("p"), spend.at("q"), spend.at("v")};
-  }
-  return fit;
+  return value_rows::fit_from_text(stmt.column_text(first), stmt.column_text(first + 1),
+                                   stmt.column_double(first + 2), stmt.column_int64(first + 3),
+                                   stmt.column_optional_text(first + 4));
 }
 
 struct Previous {
@@ -122,10 +66,6 @@ struct Previous {
   std::int64_t lifetime_value_cents = 0;  // for the stores' equity changes
   double p_alive = 0;
 };
-
-long whole_days(const std::optional<double>& days) {
-  return days ? static_cast<long>(std::lround(*days)) : -1;
-}
 
 }  // namespace
 
@@ -372,15 +312,14 @@ Result<std::size_t> save_value_refresh(storage::Database& db, const value::Value
     RAPPORT_TRY(auto fit, db.prepare("INSERT INTO value_fits(computed_at, as_of, model, params, "
                                      "log_likelihood, customers, spend_params, scales) VALUES "
                                      "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"));
+    const auto text = value_rows::fit_text(*refresh.fit);
     fit.bind(1, computed_at)
         .bind(2, as_of)
-        .bind(3, analytics::model_name(refresh.fit->model))
-        .bind(4, params_text(refresh.fit->params))
+        .bind(3, text.model)
+        .bind(4, text.params)
         .bind(5, refresh.fit->log_likelihood)
         .bind(6, static_cast<std::int64_t>(refresh.fit->customers));
-    std::optional<std::string> spend;
-    if (const auto& g = refresh.fit->spend) spend = params_text({{"p", g->p}, {"q", g->q}, {"v", g->v}});
-    fit.bind_optional(7, spend);
+    fit.bind_optional(7, text.spend_params);
     std::optional<std::string> scales;
     if (refresh.scales) scales = value::to_string(*refresh.scales);
     fit.bind_optional(8, scales);
@@ -638,7 +577,7 @@ Result<std::vector<ForecastCheck>> check_forecasts(storage::Database& db, double
     ForecastCheck check;
     check.fit_id = cohorts.column_int64(0);
     check.window_start = cohorts.column_text(1);
-    check.window_end = to_iso8601(std::chrono::sys_time<std::chrono::milliseconds>(end)).substr(0, 10);
+    check.window_end = value_rows::day_text(end);
     check.elapsed_weeks = static_cast<double>((end - *start).count()) / 7.0;
     std::vector<value::ForecastOutcome> outcomes;
     rows.bind(1, check.fit_id).bind(2, check.window_start).bind(3, check.window_end);

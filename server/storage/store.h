@@ -200,7 +200,8 @@ class Store {
   // The same for `members` only (unknown ids are left out), ordered by id.
   [[nodiscard]] virtual Result<std::vector<value::MemberValueInput>> value_inputs_of(
       std::span<const std::int64_t> members) = 0;
-  // The arrival sequence of the newest event (0 without events).
+  // The arrival sequence of the newest event (0 without events). With several instances on
+  // PostgreSQL, once no batch that drew a smaller number is still in flight (pg_value.h).
   [[nodiscard]] virtual Result<std::int64_t> last_event_sequence() = 0;
   // nullopt before the first refresh.
   [[nodiscard]] virtual Result<std::optional<LastValueRefresh>> last_value_refresh() = 0;

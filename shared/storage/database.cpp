@@ -36,6 +36,13 @@ Database::~Database() = default;
 
 Result<Database> Database::open(const std::filesystem::path& file,
                                 std::span<const Migration> migrations, const OpenOptions& options) {
+  if (file.empty()) {
+    // SQLite would open a private temporary database, empty, and every read would answer
+    // from it: say so instead (a server.toml on postgresql:// has no SQLite file).
+    spdlog::error("cannot open a database: no SQLite file given (a data folder on "
+                  "postgresql:// has none; docs/deployment.md, \"On PostgreSQL\")");
+    return make_error_code(StorageErrc::kCannotOpen);
+  }
   auto connection = std::make_unique<Connection>();
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
   if (options.create_if_missing) flags |= SQLITE_OPEN_CREATE;

@@ -138,12 +138,15 @@ TEST_CASE("a seeded chain is copied to PostgreSQL with equal counts and checksum
   const Chain chain;
   const auto url = PgCluster::shared().fresh_database();
   auto o = options(chain, url);
-  o.allow_partial = true;  // value and rewards tables have no PostgreSQL home yet
+  o.allow_partial = true;  // rewards tables and store_equity have no PostgreSQL home yet
   const auto migrated = server::migrate_chain(o);
   REQUIRE(migrated);
   CHECK(migrated->refusal == MigrationRefusal::kNone);
   CHECK(migrated->verified());
-  for (const auto& table : {"stores", "members", "cards", "events", "notes", "card_alerts"}) {
+  // The value engine's tables too, since PostgreSQL migration 4: the chain was valued.
+  for (const auto& table : {"stores", "members", "cards", "events", "notes", "card_alerts",
+                            "value_fits", "value_snapshots", "tier_history", "value_refreshes",
+                            "value_forecasts"}) {
     INFO(table);
     const auto* check = check_of(*migrated, table);
     REQUIRE(check != nullptr);
@@ -215,7 +218,17 @@ TEST_CASE("a seeded chain is copied to PostgreSQL with equal counts and checksum
       CHECK(got->rhythm_days == want->rhythm_days);
       CHECK(got->cards.size() == want->cards.size());
       CHECK(got->notes.size() == want->notes.size());
+      const auto want_value = sqlite_store->value_snapshot(want->id).value();
+      const auto got_value = pg_store->value_snapshot(want->id).value();
+      REQUIRE(want_value);
+      REQUIRE(got_value);
+      CHECK(got_value->total_value_cents == want_value->total_value_cents);
+      CHECK(got_value->p_alive == want_value->p_alive);
+      CHECK(got_value->segment == want_value->segment);
     }
+    // The copied refresh log and fit carry on: no event came since, so nothing to value.
+    CHECK(server::refresh_changed_values(*pg_store, {}, kEnd, 50).value().kind ==
+          server::RefreshKind::kNothing);
   }
 
   // Numbering continues after the copied rows, as it would have on SQLite.
@@ -294,7 +307,7 @@ TEST_CASE("a row changed on PostgreSQL after the copy is a checksum mismatch", "
 
 TEST_CASE("data PostgreSQL has no place for is refused unless allowed, and listed", "[migration]") {
   const Chain chain;
-  // A merge: members.merged_into has no PostgreSQL column yet (value snapshots no table).
+  // A merge: members.merged_into has no PostgreSQL column yet (store equity no table).
   REQUIRE(chain.open().execute("UPDATE members SET merged_into = 2, "
                                "merged_at = '2026-11-20T10:00:00.000Z' WHERE id = 5"));
   const auto url = PgCluster::shared().fresh_database();
@@ -303,17 +316,18 @@ TEST_CASE("data PostgreSQL has no place for is refused unless allowed, and liste
   CHECK(refused->refusal == MigrationRefusal::kLeftBehind);
   CHECK(refused->copied.empty());
   CHECK(refused->checks.empty());
-  bool snapshots = false;
+  bool equity = false;
   bool merged = false;
   for (const auto& left : refused->left_behind) {
-    if (left.table == "value_snapshots" && !left.column) {
-      snapshots = left.rows == source_count(chain, "value_snapshots") && left.rows > 0;
+    if (left.table == "store_equity" && !left.column) {
+      equity = left.rows == source_count(chain, "store_equity") && left.rows > 0;
     }
     if (left.table == "members" && left.column == "merged_into") merged = left.rows == 1;
     CHECK(left.table != "stores");     // held by PostgreSQL, every column
-    CHECK(left.table != "purchases");  // since PostgreSQL migration 3
+    CHECK(left.table != "purchases");        // since PostgreSQL migration 3
+    CHECK(left.table != "value_snapshots");  // since PostgreSQL migration 4
   }
-  CHECK(snapshots);
+  CHECK(equity);
   CHECK(merged);
   CHECK(pg_rows(url, "SELECT count(*) FROM members", 1) == std::vector<std::string>{"0"});
 }

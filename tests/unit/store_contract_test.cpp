@@ -28,6 +28,7 @@
 #include "tests/support/pg_cluster.h"
 #include "tests/support/temp_dir.h"
 #include "tests/unit/rewards_test_support.h"
+#include "tests/unit/store_rows.h"
 
 using namespace rapport;
 using domain::EventKind;
@@ -79,33 +80,7 @@ struct Contract {
   }
 
   // Rows of `sql` (the same text on both backends) as tab-separated text, NULL as "-".
-  std::vector<std::string> rows(const std::string& sql) {
-    std::vector<std::string> out;
-    if (backend == Backend::kPostgresql) {
-      auto pg = server::pg::Connection::open(url).value();
-      const auto result = pg.exec(sql).value();
-      for (std::size_t r = 0; r < result.size(); ++r) {
-        std::string line;
-        for (int col = 0; col < result.columns(); ++col) {
-          if (col > 0) line += '\t';
-          line += result.is_null(r, col) ? "-" : result.text(r, col);
-        }
-        out.push_back(line);
-      }
-      return out;
-    }
-    auto db = storage::Database::open(dir / "rapport.db", server::kSqliteMigrations).value();
-    auto stmt = db.prepare(sql).value();
-    while (stmt.step().value()) {
-      std::string line;
-      for (int col = 0; col < stmt.column_count(); ++col) {
-        if (col > 0) line += '\t';
-        line += stmt.column_is_null(col) ? "-" : stmt.column_text(col);
-      }
-      out.push_back(line);
-    }
-    return out;
-  }
+  std::vector<std::string> rows(const std::string& sql) { return testing::store_rows(url, sql); }
 
   Backend backend;
   TempDir dir;
@@ -645,12 +620,6 @@ STORE_CONTRACT("the changes feed sends a member's recent purchases with what is 
 STORE_CONTRACT("purchases keep a member's totals and categories through early, same-batch and "
                "excess refunds, voids and a card enrolled later",
                purchase_totals)
-
-TEST_CASE("postgresql refuses the value engine's calls it does not do yet",
-          "[store][postgresql]") {
-  Contract c(Backend::kPostgresql);
-  CHECK(c.store->value_inputs().error() == server::pg::PgErrc::kNotSupported);
-}
 
 TEST_CASE("the points ledger holds the same postings, reviews, tiers and costs on both backends",
           "[store][rewards][postgresql]") {
