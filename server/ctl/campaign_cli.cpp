@@ -75,7 +75,9 @@ class CampaignCommands final : public CampaignCli {
   std::optional<storage::Database> open() const {
     auto folder = open_data_folder(data_);
     if (!folder) return std::nullopt;
-    const auto file = folder->config.database;
+    const auto sqlite = sqlite_file(*folder, "campaigns are");
+    if (!sqlite) return std::nullopt;
+    const auto file = *sqlite;
     folder->store.reset();
     auto db = storage::Database::open(file, server::kSqliteMigrations);
     if (!db) {

@@ -39,7 +39,16 @@ std::optional<OpenedFolder> open_data_folder(const std::filesystem::path& data,
   }
 }
 
+std::optional<std::filesystem::path> sqlite_file(const OpenedFolder& folder,
+                                                std::string_view what) {
+  if (!folder.config.database.empty()) return folder.config.database;
+  std::cerr << "error: " << what << " not yet supported on PostgreSQL, this folder's database "
+            << "(docs/deployment.md, \"On PostgreSQL\")\n";
+  return std::nullopt;
+}
+
 std::unique_ptr<server::StaffStore> open_staff_store(const OpenedFolder& folder) {
+  if (!sqlite_file(folder, "staff users and members' pages are")) return nullptr;
   auto staff = server::StaffStore::open(folder.config.database);
   if (!staff) {
     std::cerr << "error: cannot open " << folder.config.database.string() << ": "

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <string_view>
 
 #include "server/server_config.h"
 #include "server/storage/staff_store.h"
@@ -30,6 +31,11 @@ struct OpenedFolder {
 // is no folder).
 [[nodiscard]] std::optional<OpenedFolder> open_data_folder(
     const std::filesystem::path& data, const std::optional<std::string>& database = {});
+
+// The folder's SQLite file, for a command part (`what`, e.g. "head-office reports") that has
+// no PostgreSQL version yet; none, after saying so, when the folder's database is PostgreSQL.
+[[nodiscard]] std::optional<std::filesystem::path> sqlite_file(const OpenedFolder& folder,
+                                                               std::string_view what);
 
 // The folder's staff store (users, audit, members' pages); prints the problem and returns
 // nullptr when its database cannot be opened.

@@ -56,7 +56,9 @@ class ReportCommands final : public ReportCli {
     }
     auto folder = open_data_folder(data_);
     if (!folder) return 1;
-    const auto file = folder->config.database;
+    const auto sqlite = sqlite_file(*folder, "head-office reports are");
+    if (!sqlite) return 1;
+    const auto file = *sqlite;
     server::reports::ReportSettings settings;
     if (folder->config.rewards) {
       settings.liability_cents_per_100_points =

@@ -19,7 +19,9 @@ namespace {
 std::unique_ptr<server::MemberRightsStore> open_rights(const std::filesystem::path& data) {
   auto folder = open_data_folder(data);
   if (!folder) return nullptr;
-  auto file = folder->config.database;
+  const auto sqlite = sqlite_file(*folder, "members' export and erasure are");
+  if (!sqlite) return nullptr;
+  auto file = *sqlite;
   folder->store.reset();  // one connection is enough
   auto store = server::MemberRightsStore::open(file);
   if (!store) {

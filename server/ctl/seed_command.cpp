@@ -45,6 +45,9 @@ int run_seed(const SeedOptions& o) {
   }
   auto folder = open_data_folder(o.data);
   if (!folder) return 1;
+  // Seeding writes the SQLite file directly (bulk); a chain seeded there moves with
+  // `rapportctl storage migrate`.
+  if (!sqlite_file(*folder, "seeding is")) return 1;
   auto key = card::CardKey::load(folder->config.card_key);
   if (!key) {
     std::cerr << "error: cannot read the card key: " << key.error().message() << "\n";

@@ -187,7 +187,8 @@ int run_value_refresh(const std::filesystem::path& data, const std::optional<std
             << report->tiers[2] << ", BZ " << report->tiers[3] << "; at risk " << report->at_risk
             << "; " << report->migrated << " changed tier or segment\n";
   // The reports' cache is a SQLite table: the folder's file, or a sqlite:// --database.
-  std::optional<std::filesystem::path> reports_file = folder->config.database;
+  std::optional<std::filesystem::path> reports_file;
+  if (!folder->config.database.empty()) reports_file = folder->config.database;
   if (database) {
     const auto url = server::parse_store_url(*database);
     reports_file.reset();
