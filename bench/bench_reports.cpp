@@ -29,6 +29,7 @@
 #include "server/reports/reports_errc.h"
 #include "server/reports/warm_reports.h"
 #include "server/storage/sqlite_schema.h"
+#include "shared/util/clock.h"
 #include "shared/util/huge_pages.h"
 
 namespace {
@@ -63,14 +64,6 @@ std::optional<std::pair<std::chrono::sys_days, std::chrono::sys_days>> purchase_
     return std::chrono::sys_days{std::chrono::year{y} / std::chrono::month{m} / std::chrono::day{d}};
   };
   return std::pair{parse(stmt->column_text(0)), parse(stmt->column_text(1))};
-}
-
-std::string day_text(std::chrono::sys_days day) {
-  const std::chrono::year_month_day ymd{day};
-  char text[16];
-  std::snprintf(text, sizeof text, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
-  return text;
 }
 
 }  // namespace
@@ -143,12 +136,12 @@ int main(int argc, char** argv) {
       const auto start = span->first + std::chrono::days(std::uniform_int_distribution<long>(0, days)(draw));
       const auto length = std::chrono::days(std::uniform_int_distribution<long>(0, 364)(draw));
       reports::Filter period = filter;
-      period.from = day_text(start);
-      period.to = day_text(start + length);
+      period.from = to_iso8601_day(start);
+      period.to = to_iso8601_day(start + length);
       filters.push_back(std::move(period));
     }
     std::printf("first views of %d random periods within %s..%s\n", periods,
-                day_text(span->first).c_str(), day_text(span->second).c_str());
+                to_iso8601_day(span->first).c_str(), to_iso8601_day(span->second).c_str());
     std::printf("%-24s %10s %10s %10s\n", "report", "p50 ms", "p95 ms", "max ms");
     int failed = 0;
     for (const auto& report : reports::all_reports()) {

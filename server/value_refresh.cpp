@@ -17,9 +17,6 @@ double seconds_since(Clock::time_point start) {
 // Process CPU time (every thread), for the per-stage split.
 double cpu_now() { return static_cast<double>(std::clock()) / CLOCKS_PER_SEC; }
 
-std::string day_text(std::chrono::sys_days day) {
-  return to_iso8601(std::chrono::sys_time<std::chrono::milliseconds>(day)).substr(0, 10);
-}
 
 void summarize(const std::vector<value::MemberValueInput>& inputs,
                const value::ValueRefresh& refresh, RefreshReport& report) {
@@ -57,7 +54,7 @@ Result<RefreshReport> refresh_values(Store& store, const value::ValueConfig& con
   start = Clock::now();
   cpu = cpu_now();
   RAPPORT_TRY(report.migrated,
-              store.save_value_refresh(refresh, day_text(as_of), {true, events_seq, {}}));
+              store.save_value_refresh(refresh, to_iso8601_day(as_of), {true, events_seq, {}}));
   report.save_seconds = seconds_since(start);
   report.save_cpu_seconds = cpu_now() - cpu;
   summarize(inputs, refresh, report);
@@ -100,7 +97,7 @@ Result<RefreshReport> refresh_changed_values(Store& store, const value::ValueCon
   if (stage) stage("saving snapshots");
   start = Clock::now();
   cpu = cpu_now();
-  RAPPORT_TRY(report.migrated, store.save_value_refresh(refresh, day_text(as_of),
+  RAPPORT_TRY(report.migrated, store.save_value_refresh(refresh, to_iso8601_day(as_of),
                                                         {false, events_seq, last->fit_id}));
   report.save_seconds = seconds_since(start);
   report.save_cpu_seconds = cpu_now() - cpu;

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "server/rewards/uplift.h"
+#include "shared/util/clock.h"
 #include "shared/util/money.h"
 
 namespace rapport::rewards {
@@ -38,14 +39,6 @@ std::string lower(std::string_view text) {
   std::string out(text);
   for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
-}
-
-std::string day_text(sys_days day) {
-  const std::chrono::year_month_day ymd{day};
-  char text[16];
-  std::snprintf(text, sizeof text, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
-  return text;
 }
 
 // Lower-case words of `text` (letters and digits), a trailing plural 's' dropped.
@@ -204,8 +197,8 @@ OfferChoice choose_offers(const MemberOfferFacts& member, const RewardsRules& ru
     }
     if (const auto declined = last_declined(history, item.id);
         declined && (today - *declined).count() < rules.offers.decline_cooldown_days) {
-      exclude("declined on " + day_text(*declined) + "; not again before " +
-              day_text(*declined + days{rules.offers.decline_cooldown_days}));
+      exclude("declined on " + to_iso8601_day(*declined) + "; not again before " +
+              to_iso8601_day(*declined + days{rules.offers.decline_cooldown_days}));
       continue;
     }
     if (choice.level != Personalisation::kNone) {

@@ -167,7 +167,7 @@ Result<std::size_t> PointsLedger::expire(std::chrono::system_clock::time_point n
 Result<std::size_t> PointsLedger::review_tiers(std::chrono::sys_days today) {
   if (!rules_ || rules_->reward_tiers.tiers.empty()) return std::size_t{0};
   const auto& rules = rules_->reward_tiers;
-  const std::string since = day_text(today - std::chrono::days(rules.qualifying_days - 1));
+  const std::string since = to_iso8601_day(today - std::chrono::days(rules.qualifying_days - 1));
   RAPPORT_TRY_VOID(
       db_.exec("SELECT id FROM members WHERE id IN (SELECT member_id FROM "
                "member_reward_tiers) ORDER BY id FOR NO KEY UPDATE"));
@@ -183,7 +183,7 @@ Result<std::size_t> PointsLedger::review_tiers(std::chrono::sys_days today) {
                      "sum(amount_cents - refunded_cents) FROM purchases WHERE member_id = "
                      "t.member_id AND day >= $1 AND day <= $2), 0) FROM member_reward_tiers t "
                      "ORDER BY t.member_id",
-               {since, day_text(today)}));
+               {since, to_iso8601_day(today)}));
   std::vector<Param> ids, tiers, held;
   std::vector<std::int64_t> moved;
   for (std::size_t r = 0; r < rows.size(); ++r) {
@@ -195,7 +195,7 @@ Result<std::size_t> PointsLedger::review_tiers(std::chrono::sys_days today) {
     state.held_until = day_of_time(rows.text(r, 2) + "T00:00:00Z");
     const auto next = rewards::next_tier_state(rules, state, rows.int64(r, 3), today);
     const auto& next_name = rules.tiers[next.tier].name;
-    const auto next_held = day_text(next.held_until.value_or(today));
+    const auto next_held = to_iso8601_day(next.held_until.value_or(today));
     if (next_name == name && next_held == rows.text(r, 2)) continue;
     ids.push_back(param(rows.int64(r, 0)));
     tiers.push_back(next_name);

@@ -26,9 +26,6 @@ namespace rapport::server::pg {
   return std::chrono::floor<std::chrono::days>(*at);
 }
 
-[[nodiscard]] inline std::string day_text(std::chrono::sys_days day) {
-  return to_iso8601(day).substr(0, 10);
-}
 
 struct Leg {
   const char* account;  // "member" or a chain account

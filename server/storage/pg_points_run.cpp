@@ -283,7 +283,7 @@ Result<void> PointsLedger::Run::load(Connection& db, std::span<const std::string
   if (tiers_on() && rules_->reward_tiers.tiers.size() > 1 && !earners.empty()) {
     const auto first = day_of_time(first_day + "T00:00:00Z");
     const auto since =
-        first ? day_text(*first - std::chrono::days(rules_->reward_tiers.qualifying_days - 1))
+        first ? to_iso8601_day(*first - std::chrono::days(rules_->reward_tiers.qualifying_days - 1))
               : first_day;
     std::sort(earners.begin(), earners.end());
     earners.erase(std::unique(earners.begin(), earners.end()), earners.end());
@@ -582,7 +582,7 @@ std::int64_t PointsLedger::Run::tier_measure(std::int64_t member, const std::str
 void PointsLedger::Run::update_tier(std::int64_t member, std::chrono::sys_days today) {
   if (!tiers_on()) return;
   const auto& rules = rules_->reward_tiers;
-  const std::string since = day_text(today - std::chrono::days(rules.qualifying_days - 1));
+  const std::string since = to_iso8601_day(today - std::chrono::days(rules.qualifying_days - 1));
   auto& m = members_[member];
   rewards::TierState state;
   if (m.tier) {
@@ -592,7 +592,7 @@ void PointsLedger::Run::update_tier(std::int64_t member, std::chrono::sys_days t
     state.held_until = m.held_until;
   }
   const auto next =
-      rewards::next_tier_state(rules, state, tier_measure(member, since, day_text(today)), today);
+      rewards::next_tier_state(rules, state, tier_measure(member, since, to_iso8601_day(today)), today);
   const std::string& name = rules.tiers[next.tier].name;
   if (!m.tier || *m.tier != name) m.tier_changed = true;
   m.tier = name;
@@ -691,7 +691,7 @@ Result<void> PointsLedger::Run::write(Connection& db) {
     if (!m.tier_saved) continue;
     tier_members.push_back(param(id));
     tiers.push_back(m.tier);
-    held.push_back(day_text(*m.held_until));
+    held.push_back(to_iso8601_day(*m.held_until));
     if (m.tier_changed) changed_.push_back(id);
   }
   if (!tier_members.empty()) {

@@ -363,7 +363,7 @@ Result<std::vector<ForecastCheck>> check_forecasts(Connection& db, double horizo
     ForecastCheck check;
     check.fit_id = cohorts.int64(c, 0);
     check.window_start = cohorts.text(c, 1);
-    check.window_end = value_rows::day_text(end);
+    check.window_end = to_iso8601_day(end);
     check.elapsed_weeks = static_cast<double>((end - *start).count()) / 7.0;
     // In member order, as SQLite reads them: the bins' sums come out the same.
     RAPPORT_TRY(const auto rows,

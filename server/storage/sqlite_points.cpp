@@ -29,7 +29,6 @@ std::optional<std::chrono::sys_days> day_of_time(const std::string& iso) {
   return std::chrono::floor<std::chrono::days>(*at);
 }
 
-std::string day_text(std::chrono::sys_days day) { return to_iso8601(day).substr(0, 10); }
 
 Result<std::optional<std::int64_t>> optional_int(Statement& stmt) {
   RAPPORT_TRY(const bool row, stmt.step());
@@ -477,7 +476,7 @@ Result<double> PointsLedger::tier_multiplier(std::int64_t member_id) {
 Result<bool> PointsLedger::update_tier(std::int64_t member_id, std::chrono::sys_days today) {
   const auto& rules = rules_->reward_tiers;
   if (rules.tiers.empty()) return false;
-  const std::string since = day_text(today - std::chrono::days(rules.qualifying_days - 1));
+  const std::string since = to_iso8601_day(today - std::chrono::days(rules.qualifying_days - 1));
   // What was earned in the qualifying period: points from sales (net of reversals), or spend
   // net of refunds. Never the balance.
   RAPPORT_TRY(auto measure,
@@ -488,7 +487,7 @@ Result<bool> PointsLedger::update_tier(std::int64_t member_id, std::chrono::sys_
                                 "1, 10) >= ?2 AND substr(p.occurred_at, 1, 10) <= ?3"
                               : "SELECT coalesce(sum(amount_cents - refunded_cents), 0) FROM "
                                 "purchases WHERE member_id = ?1 AND day >= ?2 AND day <= ?3"));
-  measure.bind(1, member_id).bind(2, since).bind(3, day_text(today));
+  measure.bind(1, member_id).bind(2, since).bind(3, to_iso8601_day(today));
   RAPPORT_TRY(const auto amount, optional_int(measure));
 
   RAPPORT_TRY(auto current, db_.prepare("SELECT tier, held_until FROM member_reward_tiers "
@@ -517,7 +516,7 @@ Result<bool> PointsLedger::update_tier(std::int64_t member_id, std::chrono::sys_
                           "tier = excluded.tier"));
   RAPPORT_TRY_VOID(save.bind(1, member_id)
                        .bind(2, next_name)
-                       .bind(3, day_text(next.held_until.value_or(today)))
+                       .bind(3, to_iso8601_day(next.held_until.value_or(today)))
                        .bind(4, now_iso8601())
                        .run());
   const bool changed = !name || *name != next_name;

@@ -577,7 +577,7 @@ Result<std::vector<ForecastCheck>> check_forecasts(storage::Database& db, double
     ForecastCheck check;
     check.fit_id = cohorts.column_int64(0);
     check.window_start = cohorts.column_text(1);
-    check.window_end = value_rows::day_text(end);
+    check.window_end = to_iso8601_day(end);
     check.elapsed_weeks = static_cast<double>((end - *start).count()) / 7.0;
     std::vector<value::ForecastOutcome> outcomes;
     rows.bind(1, check.fit_id).bind(2, check.window_start).bind(3, check.window_end);

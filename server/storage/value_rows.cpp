@@ -57,10 +57,6 @@ std::optional<std::chrono::sys_days> day_of(const std::optional<std::string>& te
   return std::chrono::floor<std::chrono::days>(*midnight);
 }
 
-std::string day_text(std::chrono::sys_days day) {
-  return to_iso8601(std::chrono::sys_time<std::chrono::milliseconds>(day)).substr(0, 10);
-}
-
 long whole_days(const std::optional<double>& days) {
   return days ? static_cast<long>(std::lround(*days)) : -1;
 }

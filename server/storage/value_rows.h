@@ -39,9 +39,6 @@ inline constexpr std::size_t kForecastPanelBuyers = 100'000;
 // A YYYY-MM-DD column as a day; nullopt for NULL or anything else.
 [[nodiscard]] std::optional<std::chrono::sys_days> day_of(const std::optional<std::string>& text);
 
-// A day as YYYY-MM-DD.
-[[nodiscard]] std::string day_text(std::chrono::sys_days day);
-
 // A member's rhythm in whole days as terminals show it; -1 without one.
 [[nodiscard]] long whole_days(const std::optional<double>& days);
 

@@ -21,6 +21,10 @@ int number_at(std::string_view text, std::size_t at, std::size_t length) {
 
 }  // namespace
 
+std::string to_iso8601_day(sys_days day) {
+  return to_iso8601(system_clock::time_point(day)).substr(0, 10);
+}
+
 std::string to_iso8601(system_clock::time_point time) {
   const auto ms = time_point_cast<milliseconds>(time);
   const auto day = floor<days>(ms);

@@ -13,6 +13,8 @@ namespace rapport {
 
 [[nodiscard]] std::string to_iso8601(std::chrono::system_clock::time_point time);
 [[nodiscard]] std::string now_iso8601();
+// A day as YYYY-MM-DD: the date part of to_iso8601, as day columns and periods hold it.
+[[nodiscard]] std::string to_iso8601_day(std::chrono::sys_days day);
 // Parses what to_iso8601 writes (and the same without milliseconds), years 1900-2200;
 // nullopt otherwise.
 [[nodiscard]] std::optional<std::chrono::system_clock::time_point> from_iso8601(
