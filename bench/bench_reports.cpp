@@ -1,8 +1,9 @@
 // bench/bench_reports.cpp
 //
 // Every head-office report (server/reports/all_reports()) on a server data folder, each run
-// 1 + R times into a sink that only counts rows: the first run (cold: it fills the report
-// cache, cached_report.h, after a value refresh) and p50/p95 of the R runs after it.
+// 1 + R times into a sink that only counts rows (and stops, as a page does, after 1,001):
+// the first run (cold: it fills the report cache, cached_report.h, after a value refresh) and
+// p50/p95 of the R runs after it.
 // Issue 11 asks for under 200 ms at p95 with 1,000,000 members, 20,000,000 purchases and 500
 // stores. Prints figures; asserts nothing about speed (docs/performance.md, "Reports").
 //
@@ -37,11 +38,16 @@ namespace {
 using namespace rapport;
 namespace reports = rapport::server::reports;
 
+// Counts rows and, like the dashboard's page (DashboardOptions::report_page_rows, 1000), stops
+// wanting them one past the page: the members report's page reads 1,001 rows, not a million
+// (its whole export is bench_report_export's).
 struct CountingSink final : reports::RowSink {
+  static constexpr std::size_t kPageRows = 1000;
   std::size_t rows = 0;
   void begin(std::span<const reports::Column>) override {}
   void row(std::span<const reports::Cell>) override { ++rows; }
   void end() override {}
+  bool wants_more() const override { return rows <= kPageRows; }
 };
 
 double percentile(std::vector<double> ms, double p) {

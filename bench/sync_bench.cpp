@@ -32,6 +32,7 @@
 #include <sstream>
 #include <thread>
 
+#include "bench/proc_status.h"
 #include "server/server_config.h"
 #include "server/storage/store.h"
 #include "server/storage/store_url.h"
@@ -55,6 +56,7 @@ using rapport::testing::binary;
 using rapport::testing::ChildProcess;
 using rapport::testing::read_text;
 using rapport::testing::wait_until;
+using rapport::bench::status_kb;
 
 namespace {
 
@@ -69,15 +71,6 @@ const std::string kTerminal = binary("terminal/rapport-terminal").string();
 
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-// One field of /proc/PID/status in kB ("VmRSS", "VmHWM"), or -1.
-long status_kb(pid_t pid, const std::string& field) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  for (std::string line; std::getline(in, line);) {
-    if (line.rfind(field + ":", 0) == 0) return std::stol(line.substr(field.size() + 1));
-  }
-  return -1;
 }
 
 // User + system CPU seconds of a process (/proc/PID/stat fields 14 and 15).

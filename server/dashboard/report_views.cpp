@@ -230,8 +230,8 @@ std::string ReportPageSink::page(const reports::Filter& filter,
   for (const auto& column : report_.columns()) html += "<th>" + html_escape(column.name) + "</th>";
   html += "</tr></thead><tbody>" + table_rows_ + "</tbody></table>";
   if (rows_ > max_rows_) {
-    html += "<p id=\"rows-cut\" class=\"notice\">The first " + std::to_string(max_rows_) + " of " +
-            std::to_string(rows_) + " rows are shown: download the CSV for all of them.</p>";
+    html += "<p id=\"rows-cut\" class=\"notice\">Only the first " + std::to_string(max_rows_) +
+            " rows are shown: download the CSV for all of them.</p>";
   }
   return html + "</main></body></html>\n";
 }

@@ -45,6 +45,8 @@ class ReportPageSink final : public reports::RowSink {
   void begin(std::span<const reports::Column> columns) override;
   void row(std::span<const reports::Cell> cells) override;
   void end() override {}
+  // One row past the shown ones says there are more; the rest are the CSV's.
+  bool wants_more() const override { return rows_ <= max_rows_; }
 
   // The whole page. `stores`: the store choice of the form.
   [[nodiscard]] std::string page(const reports::Filter& filter,
@@ -55,7 +57,7 @@ class ReportPageSink final : public reports::RowSink {
 
   const reports::Report& report_;
   std::size_t max_rows_;
-  std::size_t rows_ = 0;  // all rows the report gave, shown or not
+  std::size_t rows_ = 0;  // rows the report gave, shown or not (it may stop one past)
   std::string table_rows_;
   std::optional<std::size_t> label_index_;
   std::vector<std::size_t> value_indexes_;

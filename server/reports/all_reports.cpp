@@ -7,6 +7,7 @@
 #include "server/reports/acquisition_cost.h"
 #include "server/reports/customer_equity.h"
 #include "server/reports/forecast_accuracy.h"
+#include "server/reports/members_report.h"
 #include "server/reports/offer_uplift.h"
 #include "server/reports/rewards.h"
 #include "server/reports/snapshot_period.h"
@@ -41,6 +42,9 @@ std::vector<std::unique_ptr<Report>> all_reports(const ReportSettings& settings)
   // too (its windows are those ended by the refresh's first view).
   reports.push_back(cached(offer_uplift_report()));
   reports.push_back(forecast_accuracy_report());
+  // One row per member, streamed: never cached (a million rows), and a page stops reading
+  // after the rows it shows (RowSink::wants_more).
+  reports.push_back(members_report());
   return reports;
 }
 

@@ -42,6 +42,7 @@ Result<void> stream_statement(storage::Statement& stmt, std::span<const Column> 
     if (!row) break;
     build(stmt, cells);
     sink.row(cells);
+    if (!sink.wants_more()) break;
   }
   sink.end();
   return {};

@@ -51,6 +51,9 @@ class RowSink {
   virtual void begin(std::span<const Column> columns) = 0;
   virtual void row(std::span<const Cell> cells) = 0;
   virtual void end() = 0;
+  // False once the sink has every row it will use (a page that shows the first rows): the
+  // report may stop reading and call end(). A report that cannot stop early may go on.
+  [[nodiscard]] virtual bool wants_more() const { return true; }
 };
 
 // How a report is best drawn (docs/reports.md, "Charts"): one point or bar per row, labelled

@@ -69,6 +69,7 @@ const std::map<std::string, std::string> kRowCounts = {
     {"cohort-retention",
      "SELECT count(DISTINCT substr(coalesce((SELECT min(occurred_at) FROM events e WHERE "
      "e.member_id = m.id AND e.kind = 'enrollment'), m.created_at), 1, 7)) FROM members m"},
+    {"members", "SELECT count(*) FROM members WHERE merged_into IS NULL"},
     {"category-mix",
      "SELECT count(DISTINCT c.category) FROM member_categories c, value_snapshots v "
      "WHERE v.member_id = c.member_id"},
@@ -208,6 +209,30 @@ TEST_CASE("Head office opens every report: figures, charts and CSVs match, manag
       ++i;
     }
     CHECK(i == equity.size());
+  }
+
+  // The members report: each member's id, revenue and lifetime value, by the test's own SQL
+  // over purchases and snapshots.
+  browser.navigate(tab, origin + "/reports/members");
+  const auto members = evaluate_json(
+      "JSON.stringify([...document.querySelectorAll('#report tbody tr')].map(r => "
+      "[...r.querySelectorAll('td')].map(c => c.textContent)))").as_array();
+  {
+    auto stmt = db.prepare("SELECT m.id, (SELECT coalesce(sum(amount_cents - refunded_cents), 0) "
+                           "FROM purchases p WHERE p.member_id = m.id), v.lifetime_value_cents "
+                           "FROM members m LEFT JOIN value_snapshots v ON v.member_id = m.id "
+                           "WHERE m.merged_into IS NULL ORDER BY m.id").value();
+    std::size_t i = 0;
+    while (stmt.step().value()) {
+      REQUIRE(i < members.size());
+      const auto& row = members[i].as_array();
+      CHECK(std::string(row[0].as_string()) == std::to_string(stmt.column_int64(0)));
+      CHECK(std::string(row[10].as_string()) == std::to_string(stmt.column_int64(1)));
+      CHECK(std::string(row[14].as_string()) ==
+            (stmt.column_is_null(2) ? std::string() : std::to_string(stmt.column_int64(2))));
+      ++i;
+    }
+    CHECK(i == members.size());
   }
 
   // Members' rights from a member's page (docs/members-rights.md, "From the dashboard"):

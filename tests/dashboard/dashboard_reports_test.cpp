@@ -113,3 +113,39 @@ TEST_CASE("Head office and administrators see every report's page, its chart and
   CHECK(root.get("/reports/tier-migrations").status == 200);
   CHECK(root.get("/api/reports/tier-migrations.csv").status == 200);
 }
+
+TEST_CASE("A report longer than its page shows the first rows and says so; its CSV has them all",
+          "[dashboard]") {
+  auto options = DashboardFixture::test_options();
+  options.report_page_rows = 2;
+  DashboardFixture f(options);
+  StaffBrowser hq(f);
+  REQUIRE(hq.login("hq", kPassword).status == 200);
+
+  // Four members: the page shows two and points to the CSV, which streams all four.
+  const auto page = hq.get("/reports/members");
+  REQUIRE(page.status == 200);
+  const auto table = between(page.body, "<tbody>", "</tbody>");
+  CHECK(std::count(table.begin(), table.end(), '\n') == 0);
+  std::size_t rows = 0;
+  for (auto at = table.find("<tr>"); at != std::string::npos; at = table.find("<tr>", at + 1)) {
+    ++rows;
+  }
+  CHECK(rows == 2);
+  CHECK(page.body.find("id=\"rows-cut\"") != std::string::npos);
+  CHECK(page.body.find("first 2 rows") != std::string::npos);
+
+  const auto csv = hq.get("/api/reports/members.csv");
+  REQUIRE(csv.status == 200);
+  CHECK(std::count(csv.body.begin(), csv.body.end(), '\n') == 5);
+  CHECK(csv.body.rfind("member_id,status,home_store,", 0) == 0);
+  CHECK(csv.body.find("\r\n" + std::to_string(f.dee) + ",member,S1,") != std::string::npos);
+  // No names leave in this file.
+  for (const char* name : {"Ada", "Bob", "Cy Young", "Dee"}) {
+    CHECK(csv.body.find(name) == std::string::npos);
+  }
+
+  // A page with room for every row says nothing of cutting.
+  const auto store = hq.get("/reports/members?store=S2");
+  CHECK(store.body.find("id=\"rows-cut\"") == std::string::npos);
+}

@@ -1,6 +1,6 @@
 // tests/unit/reports_issue11_test.cpp
 //
-// Regions, campaigns and the acquisition, rewards, offer uplift and forecast reports on a
+// Regions, campaigns and the acquisition, rewards, offer uplift, forecast and members reports on a
 // seeded chain in a real SQLite file (docs/reports.md): each report's rows against the
 // test's own SQL (and, where the report does arithmetic, the test's own arithmetic on rows
 // it read itself), with and without --store/--region/period filters.
@@ -18,6 +18,7 @@
 #include "server/reports/campaign_store.h"
 #include "server/reports/campaigns_csv.h"
 #include "server/reports/filter_sql.h"
+#include "server/reports/members_report.h"
 #include "server/reports/report.h"
 #include "server/reports/reports_errc.h"
 #include "server/reports/sinks.h"
@@ -1326,4 +1327,173 @@ TEST_CASE("cohort retention reads its summary, never members or purchases, for a
   CHECK_THAT(plan(db, reports::cohort_retention_sql(place(
                           std::nullopt, std::nullopt, period("2025-02-14", "2026-02-10")))),
              Catch::Contains("SEARCH cohort_chain_days USING PRIMARY KEY"));
+}
+
+// --- The members report: every member, one row each, streamed ---
+
+namespace {
+
+// A report's JSON rows as text cells in column order (null as "NULL"), as table() gives SQL's.
+std::vector<std::vector<std::string>> json_table(const boost::json::array& rows,
+                                                 const std::vector<std::string>& columns) {
+  std::vector<std::vector<std::string>> out;
+  for (const auto& row : rows) {
+    const auto& o = row.as_object();
+    auto& cells = out.emplace_back();
+    for (const auto& column : columns) {
+      const auto& v = o.at(column);
+      if (v.is_null()) cells.emplace_back("NULL");
+      else if (v.is_int64()) cells.push_back(std::to_string(v.as_int64()));
+      else cells.emplace_back(v.as_string());
+    }
+  }
+  return out;
+}
+
+// Stops wanting rows after `limit` of them, as a page showing the first rows does.
+struct FirstRows final : reports::RowSink {
+  std::size_t limit;
+  std::size_t rows = 0;
+  bool ended = false;
+  explicit FirstRows(std::size_t n) : limit(n) {}
+  void begin(std::span<const reports::Column>) override {}
+  void row(std::span<const reports::Cell>) override { ++rows; }
+  void end() override { ended = true; }
+  bool wants_more() const override { return rows < limit; }
+};
+
+}  // namespace
+
+TEST_CASE("the members report has one row per member with figures from the test's own SQL over "
+          "events and purchases, and no personal data",
+          "[reports][members]") {
+  Chain chain(300);
+  chain.refresh();
+  auto db = chain.open();
+  // An erased member stays (pseudonymous); a member merged into another is left out.
+  const auto ids = table(db, "SELECT id FROM members ORDER BY id LIMIT 3");
+  const std::int64_t erased = std::stoll(ids[0][0]);
+  const std::int64_t keep = std::stoll(ids[1][0]);
+  const std::int64_t merged = std::stoll(ids[2][0]);
+  {
+    auto staff = server::StaffStore::open(chain.target.database).value();
+    const server::StaffUser ana{0, "ana", server::StaffRole::kHeadOffice, {}};
+    REQUIRE(staff->merge_members(keep, merged, ana, "2026-11-26T10:00:00.000Z"));
+    auto rights = server::MemberRightsStore::open(chain.target.database).value();
+    REQUIRE(rights->erase_member({erased, "j.smith", "customer request", now_iso8601()}).value());
+  }
+  // Re-valued after the merge, so the survivor's figures and snapshot agree.
+  chain.refresh();
+
+  const std::vector<std::string> columns = {
+      "member_id", "status", "home_store", "region", "enrolled_on", "channel", "referred_by",
+      "visits", "last_visit", "purchase_days", "revenue_cents", "value_tier", "p_alive_percent",
+      "historic_value_cents", "lifetime_value_cents", "referral_value_cents",
+      "total_value_cents", "value_as_of"};
+  const auto report = reports::find_report("members");
+  REQUIRE(report);
+  REQUIRE(report->columns().size() == columns.size());
+  for (std::size_t i = 0; i < columns.size(); ++i) {
+    CHECK(report->columns()[i].name == columns[i]);
+    // Head office compares members by worth; names and contacts stay out of this file.
+    for (const char* personal : {"name", "phone", "email", "birth"}) {
+      CHECK(columns[i].find(personal) == std::string::npos);
+    }
+  }
+
+  // The test's own SQL: visits and last visit from the events, purchase days and revenue from
+  // the purchases (net of refunds), place from stores, value from the snapshot.
+  const auto expected = [&](const std::string& where, const std::string& order = "m.id") {
+    return table(db,
+        "SELECT m.id, CASE WHEN m.erased_at IS NULL THEN 'member' ELSE 'erased' END, "
+        "  m.home_store, (SELECT region FROM stores WHERE id = m.home_store), m.enrolled_on, "
+        "  coalesce(m.channel, 'unknown'), m.referred_by, "
+        "  (SELECT count(*) FROM events e WHERE e.member_id = m.id AND e.kind = 'visit'), "
+        "  (SELECT substr(max(occurred_at), 1, 10) FROM events e WHERE e.member_id = m.id "
+        "     AND e.kind = 'visit'), "
+        "  (SELECT count(DISTINCT day) FROM purchases p WHERE p.member_id = m.id "
+        "     AND p.amount_cents > p.refunded_cents), "
+        "  (SELECT coalesce(sum(amount_cents - refunded_cents), 0) FROM purchases p "
+        "     WHERE p.member_id = m.id), "
+        "  v.tier, CASE WHEN v.member_id IS NOT NULL THEN printf('%.2f', v.p_alive * 100) END, "
+        "  v.historic_value_cents, v.lifetime_value_cents, v.referral_value_cents, "
+        "  v.total_value_cents, v.as_of "
+        "FROM members m LEFT JOIN value_snapshots v ON v.member_id = m.id "
+        "WHERE m.merged_into IS NULL AND " + where + " ORDER BY " + order);
+  };
+  const auto all = expected("1");
+  REQUIRE(all.size() == 299);
+  // Figures worth comparing: visits, revenue and values are there, not all zero or empty.
+  const auto has = [&](std::size_t column) {
+    return std::any_of(all.begin(), all.end(), [&](const auto& r) {
+      return r[column] != "0" && r[column] != "NULL";
+    });
+  };
+  for (const std::size_t column : {3u, 6u, 7u, 8u, 9u, 10u, 11u, 12u, 14u}) {
+    INFO(columns[column]);
+    CHECK(has(column));
+  }
+  CHECK(json_table(run_json(db, "members"), columns) == all);
+  const auto erased_row = std::find_if(all.begin(), all.end(), [&](const auto& r) {
+    return r[0] == std::to_string(erased);
+  });
+  REQUIRE(erased_row != all.end());
+  CHECK((*erased_row)[1] == "erased");
+  CHECK(std::none_of(all.begin(), all.end(),
+                     [&](const auto& r) { return r[0] == std::to_string(merged); }));
+
+  // Store, region and enrollment period narrow it, each as the test's SQL says.
+  const auto enrolled = table(db, "SELECT min(enrolled_on), max(enrolled_on) FROM members")[0];
+  reports::Filter period;
+  period.from = "2026-03-01";
+  period.to = "2026-08-31";
+  REQUIRE(enrolled[0] < *period.from);
+  REQUIRE(*period.to < enrolled[1]);
+  const std::string in_period = "m.enrolled_on BETWEEN '2026-03-01' AND '2026-08-31'";
+  const std::string in_north = "m.home_store IN (SELECT id FROM stores WHERE region = 'North')";
+  const std::vector<std::pair<reports::Filter, std::string>> views = {
+      {place("S2", std::nullopt), "m.home_store = 'S2'"},
+      {place(std::nullopt, "North"), in_north},
+      {place("S1", "North"), "m.home_store = 'S1'"},
+      {place("S2", "North"), "0"},
+      {period, in_period},
+      {place(std::nullopt, "North", period), in_north + " AND " + in_period},
+      {place("S3", std::nullopt, period), "m.home_store = 'S3' AND " + in_period},
+  };
+  for (const auto& [filter, where] : views) {
+    INFO(where);
+    // With a period, in order of enrollment.
+    const auto want =
+        expected(where, filter.from ? "m.enrolled_on, m.id" : "m.id");
+    if (where != "0") CHECK_FALSE(want.empty());
+    CHECK(json_table(run_json(db, "members", filter), columns) == want);
+  }
+
+  // The CSV carries no member's name, and one line per member after the header.
+  std::ostringstream csv;
+  REQUIRE(report->run(db, {}, *reports::csv_sink(csv)));
+  const std::string text = csv.str();
+  CHECK(static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) == all.size() + 1);
+  for (const auto& row : table(db, "SELECT name FROM members WHERE name <> '' LIMIT 20")) {
+    CHECK(text.find(row[0]) == std::string::npos);
+  }
+
+  // Each view reads its rows in the order it gives them, never sorting the lot: the chain and
+  // a region walk members by id, or with a period members_enrolled_on (migration 27).
+  for (const auto& [filter, where] : views) {
+    if (filter.store) continue;  // a store's few thousand members may be sorted
+    INFO(where);
+    auto explain = db.prepare("EXPLAIN QUERY PLAN " + reports::members_sql(filter)).value();
+    reports::bind_filter(explain, filter);
+    std::string lines;
+    while (explain.step().value()) lines += explain.column_text(3) + "\n";
+    CHECK_THAT(lines, !Catch::Contains("TEMP B-TREE"));
+    if (filter.from) CHECK_THAT(lines, Catch::Contains("members_enrolled_on"));
+  }
+
+  // A sink with what it needs stops the read: a page showing the first rows never walks on.
+  FirstRows first(5);
+  REQUIRE(report->run(db, {}, first));
+  CHECK(first.rows == 5);
+  CHECK(first.ended);
 }
