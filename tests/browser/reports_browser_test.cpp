@@ -70,6 +70,13 @@ const std::map<std::string, std::string> kRowCounts = {
      "SELECT count(DISTINCT substr(coalesce((SELECT min(occurred_at) FROM events e WHERE "
      "e.member_id = m.id AND e.kind = 'enrollment'), m.created_at), 1, 7)) FROM members m"},
     {"members", "SELECT count(*) FROM members WHERE merged_into IS NULL"},
+    // No campaigns in this chain: a row per channel, a row per tier members have now.
+    {"acquisition",
+     "SELECT count(DISTINCT coalesce(channel, 'unknown')) FROM members WHERE merged_into IS NULL"},
+    {"acquisition-cost",
+     "SELECT count(DISTINCT coalesce(channel, 'unknown')) FROM members WHERE merged_into IS NULL"},
+    {"rewards",
+     "SELECT count(DISTINCT coalesce(value_tier, 'none')) FROM members WHERE merged_into IS NULL"},
     {"category-mix",
      "SELECT count(DISTINCT c.category) FROM member_categories c, value_snapshots v "
      "WHERE v.member_id = c.member_id"},
