@@ -74,6 +74,11 @@ class CachedReport final : public Report {
   std::span<const Column> columns() const override { return inner_->columns(); }
   std::optional<ChartSpec> chart() const override { return inner_->chart(); }
 
+  // report_cache is a SQLite table: on PostgreSQL every run reads the tables.
+  Result<void> run_pg(pg::Connection& db, const Filter& filter, RowSink& sink) const override {
+    return inner_->run_pg(db, filter, sink);
+  }
+
   Result<void> run(storage::Database& db, const Filter& filter, RowSink& sink) const override {
     // Kept until the next FULL refresh: the changed-members refreshes every few minutes
     // would otherwise empty the cache all day, and a million-member scan would greet most
