@@ -49,7 +49,10 @@ std::string percent_sql(SqlDialect dialect, std::string_view numerator,
   const std::string n(numerator);
   const std::string d(denominator);
   if (dialect == SqlDialect::kSqlite) return "printf('%.2f', 100.0 * " + n + " / " + d + ")";
-  return "round((100.0::float8 * (" + n + ")::float8 / (" + d + ")::float8)::numeric, 2)::text";
+  // SQLite prints a negative value that rounds to zero as "-0.00"; numeric has no -0.
+  const std::string x = "(100.0::float8 * (" + n + ")::float8 / (" + d + ")::float8)";
+  return "CASE WHEN " + x + " < 0 AND round(" + x + "::numeric, 2) = 0 THEN '-0.00' ELSE round(" +
+         x + "::numeric, 2)::text END";
 }
 
 Result<void> stream_statement(storage::Statement& stmt, std::span<const Column> columns,

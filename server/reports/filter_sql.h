@@ -53,7 +53,8 @@ enum class SqlDialect { kSqlite, kPostgresql };
 // column. Both compute the same double (100.0 * n / d); SQLite's printf rounds it half away
 // from zero, and PostgreSQL's numeric (from the double at 15 significant digits) rounds the
 // same way, where to_char would round halves to even ("3.12" for 3.125, not SQLite's
-// "3.13"). Requires: the caller guards a zero denominator.
+// "3.13"), and a negative value that rounds to zero is "-0.00" on both. Requires: the caller
+// guards a zero denominator.
 [[nodiscard]] std::string percent_sql(SqlDialect dialect, std::string_view numerator,
                                       std::string_view denominator);
 

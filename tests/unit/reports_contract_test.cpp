@@ -28,6 +28,7 @@
 #include "tests/support/pg_cluster.h"
 #include "tests/support/temp_dir.h"
 #include "tests/unit/rewards_test_support.h"
+#include "tests/unit/store_rows.h"
 
 using namespace rapport;
 using rapport::testing::PgCluster;
@@ -39,8 +40,9 @@ const auto kEnd = std::chrono::sys_days(std::chrono::year{2026} / 11 / 26);
 constexpr std::size_t kMembers = 300;
 
 // The reports that run on PostgreSQL; every other one must refuse there.
-const std::set<std::string_view> kPorted{"customer-equity", "value-distribution",
-                                         "category-mix", "reward-cost", "forecast-accuracy"};
+const std::set<std::string_view> kPorted{"customer-equity",   "customer-equity-change",
+                                         "value-distribution", "category-mix",
+                                         "reward-cost",       "forecast-accuracy"};
 
 std::string at(std::chrono::sys_days day, int hour = 12) {
   return to_iso8601(std::chrono::sys_time<std::chrono::milliseconds>(day) +
@@ -230,6 +232,20 @@ TEST_CASE(
       filter({}, "East", "2026-08-01", {}),
       filter("S4", {}, {}, "2026-07-31"),
   };
+  // The summary the value refresh's save keeps on both (store_equity, PostgreSQL migration 9):
+  // the same rows, and parts of every kind among them.
+  const std::string equity =
+      "SELECT refresh_id, as_of, store_id, members, equity_cents, new_members, new_cents, "
+      "growth_cents, decline_cents, lost_members, lost_cents FROM store_equity "
+      "ORDER BY store_id, refresh_id";
+  const auto equity_rows = testing::store_rows(chains.pg_url, equity);
+  CHECK(equity_rows == testing::store_rows("sqlite://" + chains.target.database.string(), equity));
+  CHECK(equity_rows.size() == 8);  // four stores, two refreshes
+  const std::string parts =
+      "SELECT sum(growth_cents) > 0, sum(decline_cents) < 0, sum(new_members) > 0 "
+      "FROM store_equity";
+  CHECK(testing::store_rows(chains.pg_url, parts) == std::vector<std::string>{"t\tt\tt"});
+
   std::size_t compared = 0;
   for (const auto& report : server::reports::all_reports()) {
     const std::string name(report->name());
