@@ -44,7 +44,7 @@ constexpr std::size_t kMembers = 300;
 const std::set<std::string_view> kPorted{"customer-equity",   "customer-equity-change",
                                          "value-distribution", "category-mix",
                                          "reward-cost",       "forecast-accuracy",
-                                         "tier-migrations"};
+                                         "tier-migrations",   "cohort-retention"};
 
 std::string at(std::chrono::sys_days day, int hour = 12) {
   return to_iso8601(std::chrono::sys_time<std::chrono::milliseconds>(day) +
