@@ -63,8 +63,9 @@ class PgRow {
 
 using PgRowBuilder = std::function<void(const PgRow&, std::span<Cell>)>;
 
-// Runs `sql` (SQLite numbering; filter_params(filter, own)) and hands each row to the sink as
-// `build` makes it: begin, rows, end. When the statement fails nothing reaches the sink.
+// Runs `sql` (SQLite numbering; filter_params(filter, own)) in a transaction of its own with
+// JIT off, and hands each row to the sink as `build` makes it: begin, rows, end. When the
+// statement fails nothing reaches the sink. Requires: `db` is not inside a transaction.
 [[nodiscard]] Result<void> stream_pg_rows(pg::Connection& db, std::string_view sql,
                                           const Filter& filter, std::span<const Column> columns,
                                           RowSink& sink, const PgRowBuilder& build,
