@@ -37,7 +37,7 @@ used=$(psql -h "$socket" -U root -d "$db" -tAc "SELECT store_id FROM enrollment_
 equity=$("$ctl" report customer-equity --data "$data" --format csv | tr -d '\r')
 [ "$equity" = "store,members,customer_equity_cents" ] || fail "customer-equity on PostgreSQL: $equity"
 
-for command in "user list" "report cohort-retention" "campaign list" "seed --members 10"; do
+for command in "user list" "report acquisition" "campaign list" "seed --members 10"; do
   # shellcheck disable=SC2086
   if "$ctl" $command --data "$data" >"$work/out-$$" 2>&1; then
     fail "'$command' answered on PostgreSQL: $(cat "$work/out-$$")"; fi
