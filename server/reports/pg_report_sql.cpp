@@ -41,7 +41,7 @@ Result<void> stream_pg_rows(pg::Connection& db, std::string_view sql, const Filt
   const auto statement = pg_statement(sql, params);
   // Without JIT: a report's statement is wide (cohort retention has 36 subplans) and reads
   // at most a few million rows, and compiling it cost more than it saved (cohort retention
-  // at 100,000 members: 4.3-6.5 s with JIT, 0.5-1.3 s without; docs/performance.md).
+  // of a 100,000-member chain: 4.6-6.5 s with JIT, 1.0-1.3 s without; docs/performance.md).
   // SET LOCAL lasts until the transaction ends, so the connection's setting is left alone.
   RAPPORT_TRY(auto tx, pg::Transaction::begin(db));
   RAPPORT_TRY_VOID(db.exec("SET LOCAL jit = off"));
