@@ -31,15 +31,15 @@ Result<void> stage_store_equity(Connection& db) {
 }
 
 Result<void> write_store_equity(Connection& db, std::int64_t refresh_id, const std::string& as_of) {
-  RAPPORT_TRY_VOID(db.exec(
-      "INSERT INTO store_equity(refresh_id, as_of, store_id, members, equity_cents, "
-      "new_members, new_cents, growth_cents, decline_cents, lost_members, lost_cents) "
-      "SELECT $1, $2, e.store_id, coalesce(l.members, 0) + e.members, "
-      "coalesce(l.equity_cents, 0) + e.equity, e.new_members, e.new_cents, e.growth, "
-      "e.decline, e.lost_members, e.lost_cents FROM equity_save e "
-      "LEFT JOIN LATERAL (SELECT x.members, x.equity_cents FROM store_equity x "
-      "  WHERE x.store_id = e.store_id ORDER BY x.refresh_id DESC LIMIT 1) l ON true",
-      {param(refresh_id), as_of}));
+  RAPPORT_TRY_VOID(
+      db.exec("INSERT INTO store_equity(refresh_id, as_of, store_id, members, equity_cents, "
+              "new_members, new_cents, growth_cents, decline_cents, lost_members, lost_cents) "
+              "SELECT $1, $2, e.store_id, coalesce(l.members, 0) + e.members, "
+              "coalesce(l.equity_cents, 0) + e.equity, e.new_members, e.new_cents, e.growth, "
+              "e.decline, e.lost_members, e.lost_cents FROM equity_save e "
+              "LEFT JOIN LATERAL (SELECT x.members, x.equity_cents FROM store_equity x "
+              "  WHERE x.store_id = e.store_id ORDER BY x.refresh_id DESC LIMIT 1) l ON true",
+              {param(refresh_id), as_of}));
   return {};
 }
 

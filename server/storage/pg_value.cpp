@@ -323,11 +323,12 @@ Result<std::size_t> save_value_refresh(Connection& db, const value::ValueRefresh
       "JOIN value_new n ON n.member_id = s.member_id",
       {param(fit_id), computed_at, as_of}));
   if (mark.full && fit_id) RAPPORT_TRY_VOID(keep_forecasts(db, refresh, *fit_id, as_of));
-  RAPPORT_TRY(const auto logged, db.exec(
-      "INSERT INTO value_refreshes(kind, fit_id, as_of, computed_at, "
-      "events_seq, members) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-      {param(mark.full ? "full" : "incremental"), param(fit_id), as_of, computed_at,
-       param(mark.events_seq), param(static_cast<std::int64_t>(refresh.snapshots.size()))}));
+  RAPPORT_TRY(const auto logged,
+              db.exec("INSERT INTO value_refreshes(kind, fit_id, as_of, computed_at, "
+                      "events_seq, members) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                      {param(mark.full ? "full" : "incremental"), param(fit_id), as_of, computed_at,
+                       param(mark.events_seq),
+                       param(static_cast<std::int64_t>(refresh.snapshots.size()))}));
   RAPPORT_TRY_VOID(write_store_equity(db, logged.int64(0, 0), as_of));
 
   // Last, so the change number is drawn as late as it can be: terminals pull the members

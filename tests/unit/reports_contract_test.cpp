@@ -41,10 +41,9 @@ const auto kEnd = std::chrono::sys_days(std::chrono::year{2026} / 11 / 26);
 constexpr std::size_t kMembers = 300;
 
 // The reports that run on PostgreSQL; every other one must refuse there.
-const std::set<std::string_view> kPorted{"customer-equity",   "customer-equity-change",
-                                         "value-distribution", "category-mix",
-                                         "reward-cost",       "forecast-accuracy",
-                                         "tier-migrations",   "cohort-retention"};
+const std::set<std::string_view> kPorted{
+    "customer-equity", "customer-equity-change", "value-distribution", "category-mix",
+    "reward-cost",     "forecast-accuracy",      "tier-migrations",    "cohort-retention"};
 
 std::string at(std::chrono::sys_days day, int hour = 12) {
   return to_iso8601(std::chrono::sys_time<std::chrono::milliseconds>(day) +
@@ -103,8 +102,7 @@ struct TwoChains {
     }
     // The first tiers as if given weeks ago (a refresh stamps its own clock), so tier
     // migrations has a start to flow from; SQLite's next save rebuilds its checkpoints.
-    const std::string backdate =
-        "UPDATE tier_history SET changed_at = '2026-10-01T03:00:00.000Z'";
+    const std::string backdate = "UPDATE tier_history SET changed_at = '2026-10-01T03:00:00.000Z'";
     REQUIRE(storage::Database::open(target.database, server::kSqliteMigrations)
                 .value()
                 .execute(backdate));
@@ -161,7 +159,8 @@ struct TwoChains {
     }
     const std::string insert =
         "INSERT INTO reward_costs(event_id, member_id, store_id, reward, reward_kind, "
-        "cost_cents, occurred_at) VALUES " + values;
+        "cost_cents, occurred_at) VALUES " +
+        values;
     auto file = storage::Database::open(target.database, server::kSqliteMigrations).value();
     REQUIRE(file.execute(insert));
     auto other = server::pg::Connection::open(pg_url).value();
@@ -232,10 +231,10 @@ TEST_CASE(
       filter({}, "South", {}, {}),
       filter({}, "Nowhere", {}, {}),  // a region with no stores: no rows on both
       filter("S2", "South", {}, {}),
-      filter("S2", "North", {}, {}),  // a store outside the region
-      filter({}, {}, full, full),      // the full refresh's day only
-      filter({}, {}, next, next),      // the changed members' day only
-      filter({}, {}, full, next),      // both
+      filter("S2", "North", {}, {}),               // a store outside the region
+      filter({}, {}, full, full),                  // the full refresh's day only
+      filter({}, {}, next, next),                  // the changed members' day only
+      filter({}, {}, full, next),                  // both
       filter({}, {}, "2020-01-01", "2020-12-31"),  // neither
       filter({}, {}, {}, full),
       filter({}, {}, next, {}),
@@ -244,11 +243,11 @@ TEST_CASE(
       filter({}, {}, "2026-07-01", "2026-07-31"),  // reward costs' first month
       filter({}, "East", "2026-08-01", {}),
       filter("S4", {}, {}, "2026-07-31"),
-      filter({}, {}, "2026-11-01", {}),        // tiers of October against today's
+      filter({}, {}, "2026-11-01", {}),  // tiers of October against today's
       filter({}, "North", "2026-11-01", today),
       filter("S3", {}, "2026-10-15", today),
-      filter({}, {}, {}, "2026-10-31"),         // October's tiers only
-      filter({}, {}, "2026-10-01", {}),         // nobody had a tier before it
+      filter({}, {}, {}, "2026-10-31"),  // October's tiers only
+      filter({}, {}, "2026-10-01", {}),  // nobody had a tier before it
   };
   // The summary the value refresh's save keeps on both (store_equity, PostgreSQL migration 9):
   // the same rows, and parts of every kind among them.
