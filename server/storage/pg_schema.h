@@ -378,8 +378,8 @@ CREATE TABLE enrollment_codes (
   used_at     TEXT COLLATE "C"
 );
 )sql"},
-    // The head-office reports' summaries kept by the writers (docs/reports.md, "On
-    // PostgreSQL"): customer equity per home store at every value refresh, as SQLite
+    // The head-office reports' summaries kept by the writers and their cache (docs/reports.md,
+    // "On PostgreSQL"): customer equity per home store at every value refresh, as SQLite
     // migration 15 (server/storage/pg_store_equity.h), written by the refresh's save. Like
     // SQLite's, nothing is backfilled: the first refresh after it counts the change since
     // the snapshots it finds. `storage migrate` copies SQLite's rows. Numbered 9: 7 and 8
@@ -400,6 +400,17 @@ CREATE TABLE store_equity (
   PRIMARY KEY (store_id, refresh_id)
 );
 CREATE INDEX store_equity_as_of ON store_equity(as_of);
+-- The reports that scan members, snapshots or categories keep their rows per filter until
+-- the next full refresh, as SQLite migration 16 (server/reports/cached_report.h): shared by
+-- every instance. Row -1 marks a finished run.
+CREATE TABLE report_cache (
+  report     TEXT COLLATE "C" NOT NULL,
+  filter     TEXT COLLATE "C" NOT NULL,
+  refresh_id BIGINT NOT NULL,
+  row        BIGINT NOT NULL,
+  cells      TEXT COLLATE "C" NOT NULL,
+  PRIMARY KEY (report, filter, refresh_id, row)
+);
 )sql"},
 }};
 
