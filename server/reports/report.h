@@ -88,8 +88,8 @@ class Report {
   // Requires: `db` is the server's database (server/storage/sqlite_schema.h).
   [[nodiscard]] virtual Result<void> run(storage::Database& db, const Filter& filter,
                                          RowSink& sink) const = 0;
-  // The same rows, cell for cell, from a chain on PostgreSQL (tested: reports contract).
-  // Nothing is cached there: every run reads the tables. Default: not ported yet.
+  // The same rows, cell for cell, from a chain on PostgreSQL (tested: reports contract),
+  // kept in its report_cache where run() keeps them. Default: not ported yet.
   // Requires: `db` holds the server's PostgreSQL schema (server/storage/pg_schema.h).
   [[nodiscard]] virtual Result<void> run_pg(pg::Connection& /*db*/, const Filter& /*filter*/,
                                             RowSink& /*sink*/) const {

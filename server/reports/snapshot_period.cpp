@@ -49,8 +49,8 @@ class BySnapshotDay final : public Report {
   std::span<const Column> columns() const override { return inner_->columns(); }
   std::optional<ChartSpec> chart() const override { return inner_->chart(); }
 
-  // On PostgreSQL nothing is cached, so the period is applied as asked: the same rows
-  // (the whole view when the period holds every snapshot day, none when it holds none).
+  // On PostgreSQL the period is applied as asked (each period's rows kept on their own):
+  // the same rows (the whole view when it holds every snapshot day, none when it holds none).
   Result<void> run_pg(pg::Connection& db, const Filter& filter, RowSink& sink) const override {
     return inner_->run_pg(db, filter, sink);
   }
