@@ -16,6 +16,7 @@
 #include "server/reports/pg_report_sql.h"
 #include "server/reports/report.h"
 #include "server/reports/reports_errc.h"
+#include "server/reports/warm_reports.h"
 #include "server/seed_chain.h"
 #include "server/storage/chain_migration.h"
 #include "server/storage/pg_connection.h"
@@ -314,4 +315,11 @@ TEST_CASE(
                                  "customer-equity\t" + std::to_string(filters.size()),
                                  "tier-migrations\t" + std::to_string(filters.size()),
                                  "value-distribution\t" + std::to_string(filters.size())});
+  // Warming after a full refresh runs every ported report for the chain and each region
+  // (forecast accuracy refuses a region, as expected), and keeps the views of the cached ones.
+  CHECK(server::reports::warm_report_cache_pg(chains.pg_url) ==
+        kPorted.size() + 4 * (kPorted.size() - 1));
+  CHECK(testing::store_rows(chains.pg_url,
+                            "SELECT count(*) FROM report_cache WHERE row = -1 AND "
+                            "filter LIKE '%region=West%'") == std::vector<std::string>{"4"});
 }
