@@ -72,14 +72,15 @@ void ValueScheduler::run() {
                  report->read_seconds + report->compute_seconds + report->save_seconds,
                  report->tiers[0], report->tiers[1], report->tiers[2], report->tiers[3],
                  report->at_risk, report->migrated);
-    if (!sqlite_file_) continue;  // reports and follow-ups are kept on SQLite only (so far)
     // Head office's reports are kept per full refresh: fill them now, not at the first view.
     if (report->kind == RefreshKind::kFull) {
       const auto started = Clock::now();
-      const auto ran = reports::warm_report_cache(*sqlite_file_);
+      const auto ran = sqlite_file_ ? reports::warm_report_cache(*sqlite_file_)
+                                    : reports::warm_report_cache_pg(database_url_);
       spdlog::info("head-office reports prepared ({} of them) in {:.1f} s", ran,
                    std::chrono::duration<double>(Clock::now() - started).count());
     }
+    if (!sqlite_file_) continue;  // follow-ups are kept on SQLite only (so far)
     // Fresh snapshots may show valuable members slipping: open their follow-ups now
     // (docs/dashboard.md, "Follow-ups").
     auto staff = StaffStore::open(*sqlite_file_);

@@ -9,6 +9,7 @@
 #include "server/ctl/data_folder.h"
 #include "server/reports/report.h"
 #include "server/reports/sinks.h"
+#include "server/storage/pg_connection.h"
 #include "server/storage/sqlite_schema.h"
 #include "shared/util/clock.h"
 
@@ -39,6 +40,19 @@ class ReportCommands final : public ReportCli {
         names + "\nColumns and meaning: docs/reports.md.");
   }
 
+  Result<void> run_on_sqlite(const server::reports::Report& report,
+                             const std::filesystem::path& file,
+                             server::reports::RowSink& sink) const {
+    RAPPORT_TRY(auto db, storage::Database::open(file, server::kSqliteMigrations));
+    return report.run(db, filter_, sink);
+  }
+
+  Result<void> run_on_postgresql(const server::reports::Report& report, const std::string& url,
+                                 server::reports::RowSink& sink) const {
+    RAPPORT_TRY(auto db, server::pg::Connection::open(url));
+    return report.run_pg(db, filter_, sink);
+  }
+
   std::optional<int> run() const override {
     if (!*report_) return std::nullopt;
     const auto report = server::reports::find_report(name_);
@@ -56,9 +70,6 @@ class ReportCommands final : public ReportCli {
     }
     auto folder = open_data_folder(data_);
     if (!folder) return 1;
-    const auto sqlite = sqlite_file(*folder, "head-office reports are");
-    if (!sqlite) return 1;
-    const auto file = *sqlite;
     server::reports::ReportSettings settings;
     if (folder->config.rewards) {
       settings.liability_cents_per_100_points =
@@ -66,16 +77,15 @@ class ReportCommands final : public ReportCli {
     }
     const auto configured = server::reports::find_report(name_, settings);
     folder->store.reset();
-    auto db = storage::Database::open(file, server::kSqliteMigrations);
-    if (!db) {
-      std::cerr << "error: cannot open the database " << file.string() << ": "
-                << db.error().message() << "\n";
-      return 1;
-    }
     const auto sink = format_ == "json" ? server::reports::json_sink(std::cout)
                                         : server::reports::csv_sink(std::cout);
-    if (auto r = configured->run(*db, filter_, *sink); !r) {
-      std::cerr << "error: report " << name_ << " failed: " << r.error().message() << "\n";
+    // A folder on PostgreSQL (its `database` a postgresql:// URL): the report's PostgreSQL
+    // version, or its error when it has none yet (docs/reports.md, "On PostgreSQL").
+    const auto ran = folder->config.database.empty()
+                         ? run_on_postgresql(*configured, folder->config.database_url, *sink)
+                         : run_on_sqlite(*configured, folder->config.database, *sink);
+    if (!ran) {
+      std::cerr << "error: report " << name_ << " failed: " << ran.error().message() << "\n";
       return 1;
     }
     return 0;

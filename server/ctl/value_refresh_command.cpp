@@ -186,21 +186,29 @@ int run_value_refresh(const std::filesystem::path& data, const std::optional<std
   std::cout << "tiers: MVC " << report->tiers[0] << ", MGC " << report->tiers[1] << ", LMC "
             << report->tiers[2] << ", BZ " << report->tiers[3] << "; at risk " << report->at_risk
             << "; " << report->migrated << " changed tier or segment\n";
-  // The reports' cache is a SQLite table: the folder's file, or a sqlite:// --database.
+  // The reports' cache: the folder's SQLite file or PostgreSQL database, or --database's.
   std::optional<std::filesystem::path> reports_file;
-  if (!folder->config.database.empty()) reports_file = folder->config.database;
+  std::optional<std::string> reports_url;  // PostgreSQL
+  if (!folder->config.database.empty()) {
+    reports_file = folder->config.database;
+  } else {
+    reports_url = folder->config.database_url;
+  }
   if (database) {
     const auto url = server::parse_store_url(*database);
     reports_file.reset();
+    reports_url.reset();
     if (url && url->backend == server::StoreUrl::Backend::kSqlite) reports_file = url->location;
+    if (url && url->backend == server::StoreUrl::Backend::kPostgresql) reports_url = url->location;
   }
-  if (report->kind == server::RefreshKind::kFull && reports_file) {
+  if (report->kind == server::RefreshKind::kFull && (reports_file || reports_url)) {
     // As the server's scheduler does: head office's first view reads them ready.
     const auto started = std::chrono::steady_clock::now();
-    const auto ran = server::reports::warm_report_cache(
-        *reports_file, [](std::string_view name) {
-          std::cerr << "preparing report " << name << " ..." << std::endl;
-        });
+    const auto progress = [](std::string_view name) {
+      std::cerr << "preparing report " << name << " ..." << std::endl;
+    };
+    const auto ran = reports_file ? server::reports::warm_report_cache(*reports_file, progress)
+                                  : server::reports::warm_report_cache_pg(*reports_url, progress);
     std::cout << "head-office reports prepared (" << ran << ") in " << std::fixed
               << std::setprecision(1)
               << std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()

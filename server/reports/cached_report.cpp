@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "server/storage/pg_connection.h"
+
 namespace rapport::server::reports {
 namespace {
 
@@ -44,6 +46,26 @@ std::string encode(std::span<const Cell> cells) {
   return boost::json::serialize(array);
 }
 
+// One kept row's cells, as encode() wrote them.
+void decode(const std::string& text, std::span<Cell> cells) {
+  const auto parsed = boost::json::parse(text).as_array();
+  for (std::size_t i = 0; i < cells.size(); ++i) {
+    const auto* value = i < parsed.size() ? &parsed[i] : nullptr;
+    if (value != nullptr && value->is_int64()) {
+      cells[i] = value->as_int64();
+    } else if (value != nullptr && value->is_string()) {
+      cells[i] = std::string(value->as_string());
+    } else {
+      cells[i] = std::monostate{};
+    }
+  }
+}
+
+// The newest full refresh, from the newest row back: kind has no index, and max(id) WHERE
+// kind = 'full' read the whole table, which grows by a row per changed-members refresh.
+constexpr std::string_view kNewestFull =
+    "SELECT id FROM value_refreshes WHERE kind = 'full' ORDER BY id DESC LIMIT 1";
+
 // Forwards every row to the caller's sink and keeps a copy, up to kMaxCachedRows.
 class TeeSink final : public RowSink {
  public:
@@ -74,14 +96,42 @@ class CachedReport final : public Report {
   std::span<const Column> columns() const override { return inner_->columns(); }
   std::optional<ChartSpec> chart() const override { return inner_->chart(); }
 
+  // The same on PostgreSQL (its migration 9's report_cache), so several instances share one
+  // cache and the figures are as of the same first view as on SQLite.
+  Result<void> run_pg(pg::Connection& db, const Filter& filter, RowSink& sink) const override {
+    RAPPORT_TRY(const auto newest, db.exec(kNewestFull));
+    const std::int64_t refresh = newest.empty() ? 0 : newest.int64(0, 0);
+    const std::string key = filter_key(filter);
+    RAPPORT_TRY(const auto kept,
+                db.exec("SELECT row, cells FROM report_cache WHERE report = $1 AND filter = $2 "
+                        "AND refresh_id = $3 ORDER BY row",
+                        {pg::param(name()), pg::param(key), pg::param(refresh)}));
+    if (!kept.empty() && kept.int64(0, 0) == -1) {
+      sink.begin(columns());
+      std::vector<Cell> cells(columns().size());
+      for (std::size_t r = 1; r < kept.size(); ++r) {
+        decode(kept.text(r, 1), cells);
+        sink.row(cells);
+      }
+      sink.end();
+      return {};
+    }
+    TeeSink tee(sink);
+    RAPPORT_TRY_VOID(inner_->run_pg(db, filter, tee));
+    if (tee.keepable()) {
+      if (auto saved = keep_pg(db, key, refresh, tee.rows()); !saved) {
+        spdlog::warn("report {}: cannot keep its rows for the next view: {}", name(),
+                     saved.error().message());
+      }
+    }
+    return {};
+  }
+
   Result<void> run(storage::Database& db, const Filter& filter, RowSink& sink) const override {
     // Kept until the next FULL refresh: the changed-members refreshes every few minutes
     // would otherwise empty the cache all day, and a million-member scan would greet most
     // views. Head office reads figures as of the nightly refresh (docs/reports.md, "Speed").
-    // From the newest row back: kind has no index, and max(id) WHERE kind = 'full' read the
-    // whole table, which grows by a row per changed-members refresh (every few minutes).
-    RAPPORT_TRY(auto newest, db.prepare("SELECT id FROM value_refreshes WHERE kind = 'full' "
-                                        "ORDER BY id DESC LIMIT 1"));
+    RAPPORT_TRY(auto newest, db.prepare(kNewestFull));
     RAPPORT_TRY(const bool any, newest.step());
     const std::int64_t refresh = any ? newest.column_int64(0) : 0;
     newest.reset();  // no statement left open before the cache is written
@@ -96,17 +146,7 @@ class CachedReport final : public Report {
       for (;;) {
         RAPPORT_TRY(row, kept.step());
         if (!row) break;
-        const auto parsed = boost::json::parse(kept.column_text(1)).as_array();
-        for (std::size_t i = 0; i < cells.size(); ++i) {
-          const auto* value = i < parsed.size() ? &parsed[i] : nullptr;
-          if (value != nullptr && value->is_int64()) {
-            cells[i] = value->as_int64();
-          } else if (value != nullptr && value->is_string()) {
-            cells[i] = std::string(value->as_string());
-          } else {
-            cells[i] = std::monostate{};
-          }
-        }
+        decode(kept.column_text(1), cells);
         sink.row(cells);
       }
       sink.end();
@@ -139,6 +179,28 @@ class CachedReport final : public Report {
       RAPPORT_TRY_VOID(
           add.bind(4, static_cast<std::int64_t>(i)).bind(5, std::string_view(rows[i])).run());
     }
+    return tx.commit();
+  }
+
+  // As keep(), in one statement for the rows; another instance keeping the same view at
+  // once writes the same rows (the later one's stay).
+  Result<void> keep_pg(pg::Connection& db, const std::string& key, std::int64_t refresh,
+                       const std::vector<std::string>& rows) const {
+    std::vector<pg::Param> numbers{pg::param(std::int64_t{-1})};
+    std::vector<pg::Param> texts{pg::param("done")};
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      numbers.push_back(pg::param(static_cast<std::int64_t>(i)));
+      texts.push_back(rows[i]);
+    }
+    RAPPORT_TRY(auto tx, pg::Transaction::begin(db));
+    RAPPORT_TRY_VOID(db.exec("DELETE FROM report_cache WHERE report = $1 AND refresh_id < $2",
+                             {pg::param(name()), pg::param(refresh)}));
+    RAPPORT_TRY_VOID(db.exec(
+        "INSERT INTO report_cache(report, filter, refresh_id, row, cells) "
+        "SELECT $1, $2, $3, u.row, u.cells FROM unnest($4::bigint[], $5::text[]) AS u(row, cells) "
+        "ON CONFLICT (report, filter, refresh_id, row) DO UPDATE SET cells = excluded.cells",
+        {pg::param(name()), pg::param(key), pg::param(refresh), pg::text_array(numbers),
+         pg::text_array(texts)}));
     return tx.commit();
   }
 

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "server/reports/filter_sql.h"
+#include "server/reports/pg_report_sql.h"
 #include "server/reports/value_reports.h"
 
 namespace rapport::server::reports {
@@ -33,19 +34,26 @@ class CategoryMix final : public Report {
     return ChartSpec{ChartKind::kBar, "category", kChartValues};
   }
   Result<void> run(storage::Database& db, const Filter& filter, RowSink& sink) const override {
-    const std::string sql =
-        "WITH spend AS MATERIALIZED (SELECT c.category, "
-        "sum(CASE WHEN v.tier = 'MVC' THEN c.spend_cents ELSE 0 END) AS mvc, "
-        "sum(CASE WHEN v.tier = 'MVC' THEN 0 ELSE c.spend_cents END) AS rest "
-        "FROM value_snapshots v JOIN members m ON m.id = v.member_id "
-        "JOIN member_categories c ON c.member_id = v.member_id WHERE " +
-        snapshot_filter(filter) + " GROUP BY c.category), "
-        "total AS (SELECT sum(mvc) AS mvc, sum(rest) AS rest FROM spend) "
-        "SELECT s.category, s.mvc, "
-        "CASE WHEN t.mvc > 0 THEN printf('%.2f', 100.0 * s.mvc / t.mvc) END, s.rest, "
-        "CASE WHEN t.rest > 0 THEN printf('%.2f', 100.0 * s.rest / t.rest) END "
-        "FROM spend s, total t ORDER BY s.mvc + s.rest DESC, s.category";
-    return stream_query(db, sql, filter, kColumns, sink);
+    return stream_query(db, query(filter, SqlDialect::kSqlite), filter, kColumns, sink);
+  }
+  Result<void> run_pg(pg::Connection& db, const Filter& filter, RowSink& sink) const override {
+    return stream_pg_query(db, query(filter, SqlDialect::kPostgresql), filter, kColumns, sink);
+  }
+
+ private:
+  // The same text on both backends but for the percentages' formatting.
+  static std::string query(const Filter& filter, SqlDialect dialect) {
+    return "WITH spend AS MATERIALIZED (SELECT c.category, "
+           "sum(CASE WHEN v.tier = 'MVC' THEN c.spend_cents ELSE 0 END) AS mvc, "
+           "sum(CASE WHEN v.tier = 'MVC' THEN 0 ELSE c.spend_cents END) AS rest "
+           "FROM value_snapshots v JOIN members m ON m.id = v.member_id "
+           "JOIN member_categories c ON c.member_id = v.member_id WHERE " +
+           snapshot_filter(filter, dialect) + " GROUP BY c.category), "
+           "total AS (SELECT sum(mvc) AS mvc, sum(rest) AS rest FROM spend) "
+           "SELECT s.category, s.mvc, "
+           "CASE WHEN t.mvc > 0 THEN " + percent_sql(dialect, "s.mvc", "t.mvc") + " END, s.rest, "
+           "CASE WHEN t.rest > 0 THEN " + percent_sql(dialect, "s.rest", "t.rest") + " END "
+           "FROM spend s, total t ORDER BY s.mvc + s.rest DESC, s.category";
   }
 };
 

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "server/reports/filter_sql.h"
+#include "server/reports/pg_report_sql.h"
 #include "server/reports/value_reports.h"
 #include "shared/util/clock.h"
 
@@ -53,38 +54,54 @@ std::string month_number(std::string_view column) {
 
 // The cells after `cohort` and `members`: month k's share once it is over (before the last
 // month on record), from `active` (cohort, k, n) and `sizes` (cohort, start, n) named `s`.
-std::string share_columns() {
+std::string share_columns(SqlDialect dialect = SqlDialect::kSqlite) {
   std::string sql;
   for (int k = 1; k <= kMonths; ++k) {
     const std::string kk = std::to_string(k);
-    sql += ", CASE WHEN s.start + " + kk +
-           " < (SELECT month FROM last_month) THEN printf('%.2f', 100.0 * coalesce((SELECT n "
-           "FROM active a WHERE a.cohort = s.cohort AND a.k = " + kk + "), 0) / s.n) END";
+    sql += ", CASE WHEN s.start + " + kk + " < (SELECT month FROM last_month) THEN " +
+           percent_sql(dialect,
+                       "coalesce((SELECT n FROM active a WHERE a.cohort = s.cohort AND a.k = " +
+                           kk + "), 0)",
+                       "s.n") +
+           " END";
   }
   return sql;
 }
 
 // The last month on record: `to`'s, or the last purchase's (purchases_day, migration 22).
-constexpr std::string_view kLastMonth =
-    "last_month AS (SELECT (CAST(substr(d, 1, 4) AS INTEGER) * 12 + CAST(substr(d, 6, 2) AS "
-    "INTEGER)) AS month FROM (SELECT coalesce(?4, (SELECT max(day) FROM purchases)) AS d))";
+// PostgreSQL wants a type for the parameter coalesce() is given first, and an alias for a
+// subquery in FROM.
+std::string last_month_sql(SqlDialect dialect = SqlDialect::kSqlite) {
+  const bool sqlite = dialect == SqlDialect::kSqlite;
+  return "last_month AS (SELECT (CAST(substr(d, 1, 4) AS INTEGER) * 12 + CAST(substr(d, 6, 2) "
+         "AS INTEGER)) AS month FROM (SELECT coalesce(" + std::string(sqlite ? "?4" : "?4::text") +
+         ", (SELECT max(day) FROM purchases)) AS d)" + (sqlite ? ")" : " AS last)");
+}
 
-// From the raw tables: every member of the place and their purchases. Only for a period
-// whose bounds are not calendar days (the summary cuts periods by day); the tests' own SQL.
-std::string scan_sql(const Filter& filter) {
+// From the raw tables: every member of the place and their purchases. On SQLite only for a
+// period whose bounds are not calendar days (the summary cuts periods by day; the tests' own
+// SQL); on PostgreSQL, which keeps no cohort tables yet, always: the same rows, at the cost
+// of the place's members and purchases. PostgreSQL types the parameters tested for NULL, and
+// takes no output alias in WHERE.
+std::string scan_sql(const Filter& filter, SqlDialect dialect = SqlDialect::kSqlite) {
+  const bool sqlite = dialect == SqlDialect::kSqlite;
+  const std::string from = sqlite ? "?3" : "?3::text";
+  const std::string to = sqlite ? "?4" : "?4::text";
+  const std::string k = month_number("p.day") + " - c.start";
   return "WITH joined AS (SELECT m.id, coalesce(m.enrolled_on, substr(m.created_at, 1, 10)) AS "
-         "day FROM members m WHERE " + place_condition("m.home_store", filter) + "), "
+         "day FROM members m WHERE " + place_condition("m.home_store", filter, dialect) + "), "
          "cohorts AS MATERIALIZED (SELECT id, substr(day, 1, 7) AS cohort, " +
          month_number("day") +
-         " AS start FROM joined WHERE (?3 IS NULL OR substr(day, 1, 10) >= ?3) "
-         "AND (?4 IS NULL OR substr(day, 1, 10) <= ?4)), " + std::string(kLastMonth) + ", "
-         "active AS MATERIALIZED (SELECT c.cohort, " + month_number("p.day") +
-         " - c.start AS k, count(DISTINCT p.member_id) AS n "
-         "FROM cohorts c JOIN purchases p ON p.member_id = c.id "
-         "WHERE (?4 IS NULL OR p.day <= ?4) AND k BETWEEN 1 AND " + std::to_string(kMonths) +
+         " AS start FROM joined WHERE (" + from + " IS NULL OR substr(day, 1, 10) >= ?3) "
+         "AND (" + to + " IS NULL OR substr(day, 1, 10) <= ?4)), " + last_month_sql(dialect) +
+         ", "
+         "active AS MATERIALIZED (SELECT c.cohort, " + k + " AS k, count(DISTINCT p.member_id) "
+         "AS n FROM cohorts c JOIN purchases p ON p.member_id = c.id "
+         "WHERE (" + to + " IS NULL OR p.day <= ?4) AND " + (sqlite ? std::string("k") : k) +
+         " BETWEEN 1 AND " + std::to_string(kMonths) +
          " GROUP BY 1, 2), "
          "sizes AS (SELECT cohort, min(start) AS start, count(*) AS n FROM cohorts GROUP BY 1) "
-         "SELECT s.cohort, s.n" + share_columns() + " FROM sizes s ORDER BY s.cohort";
+         "SELECT s.cohort, s.n" + share_columns(dialect) + " FROM sizes s ORDER BY s.cohort";
 }
 
 // How a period falls on the summary (migration 23): whole months from cohort_months
@@ -174,7 +191,7 @@ std::string summary_sql(const Filter& filter, const PeriodParts& parts) {
          "sums AS MATERIALIZED (SELECT cohort, k, sum(n) AS n FROM parts GROUP BY 1, 2), "
          "active AS (SELECT cohort, k, n FROM sums WHERE k > 0), "
          "sizes AS (SELECT cohort, " + month_number("cohort") +
-         " AS start, n FROM sums WHERE k = 0 AND n > 0), " + std::string(kLastMonth) + " "
+         " AS start, n FROM sums WHERE k = 0 AND n > 0), " + last_month_sql() + " "
          "SELECT s.cohort, s.n" + share_columns() + " FROM sizes s ORDER BY s.cohort";
 }
 
@@ -204,6 +221,10 @@ class CohortRetention final : public Report {
       stmt.bind(at, parts.days[i].first).bind(at + 1, parts.days[i].second);
     }
     return stream_statement(stmt, kColumns, sink);
+  }
+  Result<void> run_pg(pg::Connection& db, const Filter& filter, RowSink& sink) const override {
+    return stream_pg_query(db, scan_sql(filter, SqlDialect::kPostgresql), filter, kColumns,
+                           sink);
   }
 };
 

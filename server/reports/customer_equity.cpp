@@ -5,6 +5,7 @@
 #include <string>
 
 #include "server/reports/filter_sql.h"
+#include "server/reports/pg_report_sql.h"
 #include "server/reports/value_reports.h"
 
 namespace rapport::server::reports {
@@ -29,11 +30,18 @@ class CustomerEquity final : public Report {
   }
 
   Result<void> run(storage::Database& db, const Filter& filter, RowSink& sink) const override {
-    const std::string sql =
-        "SELECT m.home_store, count(*), sum(v.lifetime_value_cents) "
-        "FROM value_snapshots v JOIN members m ON m.id = v.member_id WHERE " +
-        snapshot_filter(filter) + " GROUP BY m.home_store ORDER BY m.home_store";
-    return stream_query(db, sql, filter, kColumns, sink);
+    return stream_query(db, query(filter, SqlDialect::kSqlite), filter, kColumns, sink);
+  }
+  Result<void> run_pg(pg::Connection& db, const Filter& filter, RowSink& sink) const override {
+    return stream_pg_query(db, query(filter, SqlDialect::kPostgresql), filter, kColumns, sink);
+  }
+
+ private:
+  // The same text on both backends but for an empty condition.
+  static std::string query(const Filter& filter, SqlDialect dialect) {
+    return "SELECT m.home_store, count(*), sum(v.lifetime_value_cents) "
+           "FROM value_snapshots v JOIN members m ON m.id = v.member_id WHERE " +
+           snapshot_filter(filter, dialect) + " GROUP BY m.home_store ORDER BY m.home_store";
   }
 };
 

@@ -5,7 +5,17 @@
 
 namespace rapport::server::reports {
 
-std::string place_condition(std::string_view store_column, const Filter& filter) {
+namespace {
+
+// A condition that holds for every row, in `dialect`.
+std::string no_condition(SqlDialect dialect) {
+  return dialect == SqlDialect::kSqlite ? "1" : "true";
+}
+
+}  // namespace
+
+std::string place_condition(std::string_view store_column, const Filter& filter,
+                            SqlDialect dialect) {
   const std::string column(store_column);
   std::string sql;
   if (filter.store) sql = column + " = ?1";
@@ -13,7 +23,7 @@ std::string place_condition(std::string_view store_column, const Filter& filter)
     if (!sql.empty()) sql += " AND ";
     sql += column + " IN (SELECT id FROM stores WHERE region = ?2)";
   }
-  return sql.empty() ? std::string("1") : "(" + sql + ")";
+  return sql.empty() ? no_condition(dialect) : "(" + sql + ")";
 }
 
 std::string summary_place(const Filter& filter) {
@@ -22,7 +32,8 @@ std::string summary_place(const Filter& filter) {
   return "";
 }
 
-std::string period_condition(std::string_view day_expression, const Filter& filter) {
+std::string period_condition(std::string_view day_expression, const Filter& filter,
+                             SqlDialect dialect) {
   const std::string day(day_expression);
   std::string sql;
   if (filter.from) sql = day + " >= ?3";
@@ -30,7 +41,18 @@ std::string period_condition(std::string_view day_expression, const Filter& filt
     if (!sql.empty()) sql += " AND ";
     sql += day + " <= ?4";
   }
-  return sql.empty() ? std::string("1") : "(" + sql + ")";
+  return sql.empty() ? no_condition(dialect) : "(" + sql + ")";
+}
+
+std::string percent_sql(SqlDialect dialect, std::string_view numerator,
+                        std::string_view denominator) {
+  const std::string n(numerator);
+  const std::string d(denominator);
+  if (dialect == SqlDialect::kSqlite) return "printf('%.2f', 100.0 * " + n + " / " + d + ")";
+  // SQLite prints a negative value that rounds to zero as "-0.00"; numeric has no -0.
+  const std::string x = "(100.0::float8 * (" + n + ")::float8 / (" + d + ")::float8)";
+  return "CASE WHEN " + x + " < 0 AND round(" + x + "::numeric, 2) = 0 THEN '-0.00' ELSE round(" +
+         x + "::numeric, 2)::text END";
 }
 
 Result<void> stream_statement(storage::Statement& stmt, std::span<const Column> columns,

@@ -25,14 +25,19 @@
 
 namespace rapport::server::reports {
 
+// Which SQL a report writes where SQLite's and PostgreSQL's differ (pg_report_sql.h).
+enum class SqlDialect { kSqlite, kPostgresql };
+
 // An SQL condition: `store_column` (a store id) is the filter's store (?1) and lies in its
 // region (?2), written for the shape of `filter` (which of store and region it has): no
 // store and no region is `1`, a store is `col = ?1`, a region `col IN (SELECT id FROM stores
 // WHERE region = ?2)`, both are both. Never `(?1 IS NULL OR col = ?1)`: SQLite cannot use an
 // index such as members_home_store through that OR, and every store view scanned a million
 // members (docs/performance.md, "Head-office reports"). So the SQL text depends on the
-// filter's shape; build it per run (cheap), not once in a static.
-[[nodiscard]] std::string place_condition(std::string_view store_column, const Filter& filter);
+// filter's shape; build it per run (cheap), not once in a static. No condition is `1` on
+// SQLite, `true` on PostgreSQL (whose WHERE takes no integer).
+[[nodiscard]] std::string place_condition(std::string_view store_column, const Filter& filter,
+                                          SqlDialect dialect = SqlDialect::kSqlite);
 
 // The place of a summary kept per place (rewards_days): '' the whole chain,
 // 's:' || store, 'r:' || region. A store with a region is the store's (whoever reads it
@@ -41,7 +46,17 @@ namespace rapport::server::reports {
 
 // An SQL condition: the day `day_expression` (YYYY-MM-DD) lies in the filter's period
 // (?3 from, ?4 to, inclusive); like place_condition, only the bounds `filter` has.
-[[nodiscard]] std::string period_condition(std::string_view day_expression, const Filter& filter);
+[[nodiscard]] std::string period_condition(std::string_view day_expression, const Filter& filter,
+                                           SqlDialect dialect = SqlDialect::kSqlite);
+
+// SQL: 100 * numerator / denominator as text with two decimals ("52.34"), for a percent
+// column. Both compute the same double (100.0 * n / d); SQLite's printf rounds it half away
+// from zero, and PostgreSQL's numeric (from the double at 15 significant digits) rounds the
+// same way, where to_char would round halves to even ("3.12" for 3.125, not SQLite's
+// "3.13"), and a negative value that rounds to zero is "-0.00" on both. Requires: the caller
+// guards a zero denominator.
+[[nodiscard]] std::string percent_sql(SqlDialect dialect, std::string_view numerator,
+                                      std::string_view denominator);
 
 // Binds ?1..?4 from `filter`. A number the statement does not use is left alone (SQLite
 // ignores a bind past its highest parameter), so a query of any shape takes it.
@@ -52,13 +67,16 @@ inline void bind_filter(storage::Statement& stmt, const Filter& filter) {
       .bind_optional(4, filter.to);
 }
 
-// The text of a column that may be NULL, as a report cell (no value when NULL).
-[[nodiscard]] inline Cell optional_text(const storage::Statement& stmt, int column) {
+// The text of a column that may be NULL, as a report cell (no value when NULL). `Row` is a
+// storage::Statement or a PostgreSQL row (pg_report_sql.h's PgRow), which read alike.
+template <class Row>
+[[nodiscard]] Cell optional_text(const Row& stmt, int column) {
   if (stmt.column_is_null(column)) return std::monostate{};
   return stmt.column_text(column);
 }
 
-[[nodiscard]] inline Cell optional_int(const storage::Statement& stmt, int column) {
+template <class Row>
+[[nodiscard]] Cell optional_int(const Row& stmt, int column) {
   if (stmt.column_is_null(column)) return std::monostate{};
   return stmt.column_int64(column);
 }

@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "server/reports/filter_sql.h"
+#include "server/reports/pg_report_sql.h"
 #include "server/reports/reports_errc.h"
 
 namespace rapport::server::reports {
@@ -35,17 +36,25 @@ Cell error_percent(double expected, double actual) {
 }
 
 // Only the latest check of each cohort; ?3/?4 select cohorts by the start of their window.
-std::string query(const Filter& filter) {
+// A check's bins come in the order it wrote them: SQLite's rowid; PostgreSQL's value_accuracy
+// has no insertion order, so there the bins go in the order compare_forecasts writes them
+// (server/value/forecast_accuracy.h: "all", then by the forecast).
+std::string query(const Filter& filter, SqlDialect dialect) {
+  const bool sqlite = dialect == SqlDialect::kSqlite;
   return "SELECT a.fit_id, a.window_start, a.window_end, a.bin, a.members, "
          "  a.expected_visits, a.actual_visits, a.expected_spend_cents, "
          "  a.actual_spend_cents FROM value_accuracy a "
          "WHERE a.checked_at = (SELECT max(b.checked_at) FROM value_accuracy b "
          "  WHERE b.fit_id = a.fit_id) AND " +
-         period_condition("a.window_start", filter) +
-         " ORDER BY a.window_start, a.fit_id, a.rowid";
+         period_condition("a.window_start", filter, dialect) +
+         (sqlite ? " ORDER BY a.window_start, a.fit_id, a.rowid"
+                 : " ORDER BY a.window_start, a.fit_id, array_position(ARRAY['all', '0-1', "
+                   "'1-2', '2-4', '4-8', '8+']::text[], a.bin), a.bin");
 }
 
-void build_row(const storage::Statement& stmt, std::span<Cell> cells) {
+// `Row`: a storage::Statement or a PgRow (pg_report_sql.h).
+template <class Row>
+void build_row(const Row& stmt, std::span<Cell> cells) {
   const double expected_days = stmt.column_double(5);
   const std::int64_t actual_days = stmt.column_int64(6);
   const std::int64_t expected_spend = stmt.column_int64(7);
@@ -76,7 +85,13 @@ class ForecastAccuracy final : public Report {
   Result<void> run(storage::Database& db, const Filter& filter, RowSink& sink) const override {
     // value_accuracy keeps the chain's totals and bins, not stores'.
     if (filter.store || filter.region) return make_error_code(ReportsErrc::kChainWideOnly);
-    return stream_rows(db, query(filter), filter, kColumns, sink, build_row);
+    return stream_rows(db, query(filter, SqlDialect::kSqlite), filter, kColumns, sink,
+                       build_row<storage::Statement>);
+  }
+  Result<void> run_pg(pg::Connection& db, const Filter& filter, RowSink& sink) const override {
+    if (filter.store || filter.region) return make_error_code(ReportsErrc::kChainWideOnly);
+    return stream_pg_rows(db, query(filter, SqlDialect::kPostgresql), filter, kColumns, sink,
+                          build_row<PgRow>);
   }
 };
 

@@ -10,6 +10,9 @@ const char* describe(int value) {
   switch (static_cast<ReportsErrc>(value)) {
     case ReportsErrc::kChainWideOnly:
       return "this report is kept for the whole chain only: run it without --store and --region";
+    case ReportsErrc::kNotOnPostgresql:
+      return "this report is not yet supported on PostgreSQL: it runs on a SQLite database "
+             "only (docs/reports.md, \"On PostgreSQL\")";
   }
   return "unknown report error";
 }

@@ -12,6 +12,9 @@ namespace rapport::server::reports {
 
 enum class ReportsErrc {
   kChainWideOnly = 1,  // the report's figures exist for the whole chain only: no --store/--region
+  // The report has no PostgreSQL version yet (docs/reports.md, "On PostgreSQL"): an error,
+  // never empty rows, so nobody reads "nothing to report" into a report that did not run.
+  kNotOnPostgresql = 2,
 };
 
 [[nodiscard]] const boost::system::error_category& reports_category() noexcept;

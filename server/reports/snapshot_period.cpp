@@ -49,6 +49,12 @@ class BySnapshotDay final : public Report {
   std::span<const Column> columns() const override { return inner_->columns(); }
   std::optional<ChartSpec> chart() const override { return inner_->chart(); }
 
+  // On PostgreSQL the period is applied as asked (each period's rows kept on their own):
+  // the same rows (the whole view when it holds every snapshot day, none when it holds none).
+  Result<void> run_pg(pg::Connection& db, const Filter& filter, RowSink& sink) const override {
+    return inner_->run_pg(db, filter, sink);
+  }
+
   Result<void> run(storage::Database& db, const Filter& filter, RowSink& sink) const override {
     if (!filter.from && !filter.to) return inner_->run(db, filter, sink);
     RAPPORT_TRY(const auto days, snapshot_days(db));

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "server/reports/filter_sql.h"
+#include "server/reports/pg_report_sql.h"
 #include "server/reports/value_reports.h"
 
 namespace rapport::server::reports {
@@ -34,28 +35,37 @@ class ValueDistribution final : public Report {
   }
 
   Result<void> run(storage::Database& db, const Filter& filter, RowSink& sink) const override {
-    const std::string sql =
-        "WITH base AS (SELECT v.historic_revenue_cents AS revenue, "
-        "v.lifetime_value_cents AS forecast FROM value_snapshots v "
-        "JOIN members m ON m.id = v.member_id WHERE " + snapshot_filter(filter) + "), "
-        "total AS (SELECT count(*) AS n, sum(revenue) AS revenue, sum(forecast) AS forecast "
-        "FROM base), "
-        "by_revenue AS MATERIALIZED (SELECT row_number() OVER (ORDER BY revenue DESC) AS pos, "
-        "sum(revenue) OVER (ORDER BY revenue DESC ROWS UNBOUNDED PRECEDING) AS running "
-        "FROM base), "
-        "by_forecast AS MATERIALIZED (SELECT row_number() OVER (ORDER BY forecast DESC) AS pos, "
-        "sum(forecast) OVER (ORDER BY forecast DESC ROWS UNBOUNDED PRECEDING) AS running "
-        "FROM base), "
-        "tops(pct) AS (VALUES (1), (5), (10), (20), (50)), "
-        "cut AS (SELECT pct, (total.n * pct + 99) / 100 AS k, total.revenue AS revenue, "
-        "total.forecast AS forecast FROM tops, total WHERE total.n > 0) "
-        "SELECT pct, k, "
-        "CASE WHEN revenue > 0 THEN printf('%.2f', 100.0 * "
-        "(SELECT running FROM by_revenue WHERE pos = k) / revenue) END, "
-        "CASE WHEN forecast > 0 THEN printf('%.2f', 100.0 * "
-        "(SELECT running FROM by_forecast WHERE pos = k) / forecast) END "
-        "FROM cut ORDER BY pct";
-    return stream_query(db, sql, filter, kColumns, sink);
+    return stream_query(db, query(filter, SqlDialect::kSqlite), filter, kColumns, sink);
+  }
+  Result<void> run_pg(pg::Connection& db, const Filter& filter, RowSink& sink) const override {
+    return stream_pg_query(db, query(filter, SqlDialect::kPostgresql), filter, kColumns, sink);
+  }
+
+ private:
+  // The same text on both backends but for the percentages' formatting.
+  static std::string query(const Filter& filter, SqlDialect dialect) {
+    return "WITH base AS (SELECT v.historic_revenue_cents AS revenue, "
+           "v.lifetime_value_cents AS forecast FROM value_snapshots v "
+           "JOIN members m ON m.id = v.member_id WHERE " + snapshot_filter(filter, dialect) + "), "
+           "total AS (SELECT count(*) AS n, sum(revenue) AS revenue, sum(forecast) AS forecast "
+           "FROM base), "
+           "by_revenue AS MATERIALIZED (SELECT row_number() OVER (ORDER BY revenue DESC) AS pos, "
+           "sum(revenue) OVER (ORDER BY revenue DESC ROWS UNBOUNDED PRECEDING) AS running "
+           "FROM base), "
+           "by_forecast AS MATERIALIZED (SELECT row_number() OVER (ORDER BY forecast DESC) AS "
+           "pos, sum(forecast) OVER (ORDER BY forecast DESC ROWS UNBOUNDED PRECEDING) AS running "
+           "FROM base), "
+           "tops(pct) AS (VALUES (1), (5), (10), (20), (50)), "
+           "cut AS (SELECT pct, (total.n * pct + 99) / 100 AS k, total.revenue AS revenue, "
+           "total.forecast AS forecast FROM tops, total WHERE total.n > 0) "
+           "SELECT pct, k, "
+           "CASE WHEN revenue > 0 THEN " +
+           percent_sql(dialect, "(SELECT running FROM by_revenue WHERE pos = k)", "revenue") +
+           " END, "
+           "CASE WHEN forecast > 0 THEN " +
+           percent_sql(dialect, "(SELECT running FROM by_forecast WHERE pos = k)", "forecast") +
+           " END "
+           "FROM cut ORDER BY pct";
   }
 };
 

@@ -21,9 +21,10 @@ namespace rapport::server::reports {
 // The snapshot filter the value-based reports share, over `value_snapshots v JOIN members
 // m`: the home store and region (?1, ?2), the snapshot's as_of day in the period (?3, ?4);
 // the layout of filter_sql.h, written for the filter's shape.
-[[nodiscard]] inline std::string snapshot_filter(const Filter& filter) {
-  return place_condition("m.home_store", filter) + " AND " +
-         period_condition("coalesce(v.as_of, substr(v.computed_at, 1, 10))", filter);
+[[nodiscard]] inline std::string snapshot_filter(const Filter& filter,
+                                                 SqlDialect dialect = SqlDialect::kSqlite) {
+  return place_condition("m.home_store", filter, dialect) + " AND " +
+         period_condition("coalesce(v.as_of, substr(v.computed_at, 1, 10))", filter, dialect);
 }
 
 [[nodiscard]] std::unique_ptr<Report> value_distribution_report();

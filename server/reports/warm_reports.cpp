@@ -8,6 +8,7 @@
 
 #include "server/reports/report.h"
 #include "server/reports/reports_errc.h"
+#include "server/storage/pg_connection.h"
 #include "server/storage/sqlite_schema.h"
 
 namespace rapport::server::reports {
@@ -20,6 +21,47 @@ struct DiscardingSink final : RowSink {
   void end() override {}
 };
 
+// The whole chain first, then each region (a handful): a region's first view would
+// otherwise scan a quarter of the chain on the 1M-member chain (seconds).
+std::vector<Filter> warm_filters(const std::vector<std::string>& regions) {
+  std::vector<Filter> filters{Filter{}};
+  for (const auto& region : regions) {
+    Filter filter;
+    filter.region = region;
+    filters.push_back(std::move(filter));
+  }
+  return filters;
+}
+
+// Runs every report for each filter through `run` (report, filter, sink), counting the views
+// that ran. Expected refusals are skipped silently: a chain-wide report asked for a region,
+// a report not yet on PostgreSQL.
+template <class Run>
+std::size_t warm_all(const std::vector<Filter>& filters, const WarmStage& stage, Run run) {
+  const auto reports = all_reports();
+  std::size_t ran = 0;
+  for (const auto& filter : filters) {
+    for (const auto& report : reports) {
+      const std::string label = filter.region
+                                    ? std::string(report->name()) + ", region " + *filter.region
+                                    : std::string(report->name());
+      if (stage) stage(label);
+      DiscardingSink sink;
+      if (auto done = run(*report, filter, sink); !done) {
+        if (done.error() == make_error_code(ReportsErrc::kChainWideOnly) ||
+            done.error() == make_error_code(ReportsErrc::kNotOnPostgresql)) {
+          continue;
+        }
+        spdlog::warn("report {} could not be prepared after the refresh: {}", label,
+                     done.error().message());
+        continue;
+      }
+      ++ran;
+    }
+  }
+  return ran;
+}
+
 }  // namespace
 
 std::size_t warm_report_cache(const std::filesystem::path& database, const WarmStage& stage) {
@@ -31,39 +73,37 @@ std::size_t warm_report_cache(const std::filesystem::path& database, const WarmS
                  db.error().message());
     return 0;
   }
-  // The whole chain first, then each region (a handful): a region's first view would
-  // otherwise scan a quarter of the chain on the 1M-member chain (seconds).
-  std::vector<Filter> filters{Filter{}};
-  if (auto regions = db->prepare("SELECT DISTINCT region FROM stores WHERE region IS NOT NULL "
-                                 "ORDER BY 1")) {
+  std::vector<std::string> regions;
+  if (auto listed = db->prepare("SELECT DISTINCT region FROM stores WHERE region IS NOT NULL "
+                                "ORDER BY 1")) {
     for (;;) {
-      const auto row = regions->step();
+      const auto row = listed->step();
       if (!row || !*row) break;
-      Filter filter;
-      filter.region = regions->column_text(0);
-      filters.push_back(std::move(filter));
+      regions.push_back(listed->column_text(0));
     }
   }
-  const auto reports = all_reports();
-  std::size_t ran = 0;
-  for (const auto& filter : filters) {
-    for (const auto& report : reports) {
-      const std::string label = filter.region
-                                    ? std::string(report->name()) + ", region " + *filter.region
-                                    : std::string(report->name());
-      if (stage) stage(label);
-      DiscardingSink sink;
-      if (auto done = report->run(*db, filter, sink); !done) {
-        // A chain-wide report refuses a region: expected, nothing to prepare.
-        if (done.error() == make_error_code(ReportsErrc::kChainWideOnly)) continue;
-        spdlog::warn("report {} could not be prepared after the refresh: {}", label,
-                     done.error().message());
-        continue;
-      }
-      ++ran;
-    }
+  return warm_all(warm_filters(regions), stage,
+                  [&](const Report& report, const Filter& filter, RowSink& sink) {
+                    return report.run(*db, filter, sink);
+                  });
+}
+
+std::size_t warm_report_cache_pg(const std::string& url, const WarmStage& stage) {
+  auto db = pg::Connection::open(url);
+  if (!db) {
+    spdlog::warn("cannot connect to PostgreSQL to prepare the head-office reports: {}",
+                 db.error().message());
+    return 0;
   }
-  return ran;
+  std::vector<std::string> regions;
+  if (const auto listed = db->exec("SELECT DISTINCT region FROM stores WHERE region IS NOT "
+                                   "NULL ORDER BY 1")) {
+    for (std::size_t r = 0; r < listed->size(); ++r) regions.push_back(listed->text(r, 0));
+  }
+  return warm_all(warm_filters(regions), stage,
+                  [&](const Report& report, const Filter& filter, RowSink& sink) {
+                    return report.run_pg(*db, filter, sink);
+                  });
 }
 
 }  // namespace rapport::server::reports

@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <filesystem>
 #include <functional>
+#include <string>
 #include <string_view>
 
 namespace rapport::server::reports {
@@ -25,5 +26,9 @@ using WarmStage = std::function<void(std::string_view report)>;
 
 // Returns how many report views (report x whole chain or region) ran without error.
 std::size_t warm_report_cache(const std::filesystem::path& database, const WarmStage& stage = {});
+
+// The same for a chain on PostgreSQL (`url`, a libpq URI): the reports ported there fill its
+// report_cache (docs/reports.md, "On PostgreSQL"); the others are skipped.
+std::size_t warm_report_cache_pg(const std::string& url, const WarmStage& stage = {});
 
 }  // namespace rapport::server::reports

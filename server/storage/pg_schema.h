@@ -25,7 +25,7 @@ struct PgMigration {
 // copy between backends give back exactly what was stored. Every TEXT column is COLLATE "C":
 // ids and ISO 8601 times compare and sort byte by byte as on SQLite, whatever the
 // database's locale.
-inline constexpr std::array<PgMigration, 6> kPgMigrations{{
+inline constexpr std::array<PgMigration, 7> kPgMigrations{{
     {1, R"sql(
 CREATE TABLE stores (
   id     TEXT COLLATE "C" PRIMARY KEY,
@@ -376,6 +376,40 @@ CREATE TABLE enrollment_codes (
   created_at  TEXT COLLATE "C" NOT NULL,
   expires_at  TEXT COLLATE "C" NOT NULL,
   used_at     TEXT COLLATE "C"
+);
+)sql"},
+    // The head-office reports' summaries kept by the writers and their cache (docs/reports.md,
+    // "On PostgreSQL"): customer equity per home store at every value refresh, as SQLite
+    // migration 15 (server/storage/pg_store_equity.h), written by the refresh's save. Like
+    // SQLite's, nothing is backfilled: the first refresh after it counts the change since
+    // the snapshots it finds. `storage migrate` copies SQLite's rows. Numbered 9: 7 and 8
+    // are other branches' (the lead renumbers at merge).
+    {9, R"sql(
+CREATE TABLE store_equity (
+  refresh_id    BIGINT NOT NULL REFERENCES value_refreshes(id),
+  as_of         TEXT COLLATE "C" NOT NULL,
+  store_id      TEXT COLLATE "C" NOT NULL,
+  members       BIGINT NOT NULL,
+  equity_cents  BIGINT NOT NULL,
+  new_members   BIGINT NOT NULL,
+  new_cents     BIGINT NOT NULL,
+  growth_cents  BIGINT NOT NULL,
+  decline_cents BIGINT NOT NULL,
+  lost_members  BIGINT NOT NULL,
+  lost_cents    BIGINT NOT NULL,
+  PRIMARY KEY (store_id, refresh_id)
+);
+CREATE INDEX store_equity_as_of ON store_equity(as_of);
+-- The reports that scan members, snapshots or categories keep their rows per filter until
+-- the next full refresh, as SQLite migration 16 (server/reports/cached_report.h): shared by
+-- every instance. Row -1 marks a finished run.
+CREATE TABLE report_cache (
+  report     TEXT COLLATE "C" NOT NULL,
+  filter     TEXT COLLATE "C" NOT NULL,
+  refresh_id BIGINT NOT NULL,
+  row        BIGINT NOT NULL,
+  cells      TEXT COLLATE "C" NOT NULL,
+  PRIMARY KEY (report, filter, refresh_id, row)
 );
 )sql"},
 }};

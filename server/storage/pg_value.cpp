@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "server/storage/pg_members.h"
+#include "server/storage/pg_store_equity.h"
 #include "server/storage/value_rows.h"
 #include "shared/util/clock.h"
 
@@ -287,6 +288,8 @@ Result<std::size_t> save_value_refresh(Connection& db, const value::ValueRefresh
                       "WHERE p.member_id IS NULL OR p.tier <> s.tier OR p.segment <> s.segment "
                       "ORDER BY s.member_id",
                       {computed_at}));
+  // The stores' equity changes, too, against the snapshots before this refresh.
+  RAPPORT_TRY_VOID(stage_store_equity(db));
   // Existing snapshots updated by a join, new ones inserted: an upsert (ON CONFLICT) tries
   // each row as an insert first, and cannot be a HOT update (it took 0.6 s of a 100,000-row
   // save against 0.33 s for the join). The new members are listed before anything is
@@ -320,11 +323,13 @@ Result<std::size_t> save_value_refresh(Connection& db, const value::ValueRefresh
       "JOIN value_new n ON n.member_id = s.member_id",
       {param(fit_id), computed_at, as_of}));
   if (mark.full && fit_id) RAPPORT_TRY_VOID(keep_forecasts(db, refresh, *fit_id, as_of));
-  RAPPORT_TRY_VOID(db.exec(
-      "INSERT INTO value_refreshes(kind, fit_id, as_of, computed_at, "
-      "events_seq, members) VALUES ($1, $2, $3, $4, $5, $6)",
-      {param(mark.full ? "full" : "incremental"), param(fit_id), as_of, computed_at,
-       param(mark.events_seq), param(static_cast<std::int64_t>(refresh.snapshots.size()))}));
+  RAPPORT_TRY(const auto logged,
+              db.exec("INSERT INTO value_refreshes(kind, fit_id, as_of, computed_at, "
+                      "events_seq, members) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                      {param(mark.full ? "full" : "incremental"), param(fit_id), as_of, computed_at,
+                       param(mark.events_seq),
+                       param(static_cast<std::int64_t>(refresh.snapshots.size()))}));
+  RAPPORT_TRY_VOID(write_store_equity(db, logged.int64(0, 0), as_of));
 
   // Last, so the change number is drawn as late as it can be: terminals pull the members
   // whose shown value changed again. Another instance may be recording their visits: their

@@ -1,0 +1,325 @@
+// tests/unit/reports_contract_test.cpp
+//
+// The head-office reports on both backends (docs/reports.md, "On PostgreSQL"): one seeded
+// chain, held by a SQLite file and (copied by `rapportctl storage migrate`'s code) by a
+// PostgreSQL database, gets the same value refreshes, forecast checks and reward costs; then
+// every report ported to PostgreSQL must give the SQLite rows cell for cell, for the whole
+// chain, stores, regions, periods and their mixes. SQLite runs each report as the server
+// does (report cache and snapshot days included). Every report not ported must refuse on
+// PostgreSQL, never answer with no rows. A second run on PostgreSQL replays its report cache.
+
+#include <chrono>
+#include <set>
+#include <sstream>
+
+#include "server/reports/filter_sql.h"
+#include "server/reports/pg_report_sql.h"
+#include "server/reports/report.h"
+#include "server/reports/reports_errc.h"
+#include "server/reports/warm_reports.h"
+#include "server/seed_chain.h"
+#include "server/storage/chain_migration.h"
+#include "server/storage/pg_connection.h"
+#include "server/storage/sqlite_schema.h"
+#include "server/storage/sqlite_tier_checkpoints.h"
+#include "server/storage/store.h"
+#include "server/storage/store_url.h"
+#include "server/value_refresh.h"
+#include "shared/util/clock.h"
+#include "tests/support/catch_result.h"
+#include "tests/support/pg_cluster.h"
+#include "tests/support/temp_dir.h"
+#include "tests/unit/rewards_test_support.h"
+#include "tests/unit/store_rows.h"
+
+using namespace rapport;
+using rapport::testing::PgCluster;
+using server::reports::Filter;
+
+namespace {
+
+const auto kEnd = std::chrono::sys_days(std::chrono::year{2026} / 11 / 26);
+constexpr std::size_t kMembers = 300;
+
+// The reports that run on PostgreSQL; every other one must refuse there.
+const std::set<std::string_view> kPorted{
+    "customer-equity", "customer-equity-change", "value-distribution", "category-mix",
+    "reward-cost",     "forecast-accuracy",      "tier-migrations",    "cohort-retention"};
+
+std::string at(std::chrono::sys_days day, int hour = 12) {
+  return to_iso8601(std::chrono::sys_time<std::chrono::milliseconds>(day) +
+                    std::chrono::hours(hour));
+}
+
+// A run as text: the columns, then one line per row (cells tab-separated, "-" for no value),
+// "end" once end() came. Text so a failing comparison prints both sides readably.
+class TextSink final : public server::reports::RowSink {
+ public:
+  void begin(std::span<const server::reports::Column> columns) override {
+    std::string line = "columns:";
+    for (const auto& c : columns) line += " " + std::string(c.name);
+    lines.push_back(line);
+  }
+  void row(std::span<const server::reports::Cell> cells) override {
+    std::string line;
+    for (const auto& cell : cells) {
+      if (!line.empty()) line += '\t';
+      if (const auto* n = std::get_if<std::int64_t>(&cell)) {
+        line += "i:" + std::to_string(*n);
+      } else if (const auto* t = std::get_if<std::string>(&cell)) {
+        line += "t:" + *t;
+      } else {
+        line += "-";
+      }
+    }
+    lines.push_back(line);
+  }
+  void end() override { lines.push_back("end"); }
+
+  std::vector<std::string> lines;
+};
+
+// A seeded chain on a SQLite file, copied whole into a fresh PostgreSQL database, then given
+// the same refreshes, sales, forecast checks and reward costs on both.
+struct TwoChains {
+  TwoChains() {
+    value::ChainSpec spec;
+    spec.members = kMembers;
+    spec.stores = 4;  // S1 North, S2 South, S3 East, S4 West
+    spec.seed = 12;
+    REQUIRE(server::seed_chain(target, spec, kEnd, server::SeedPath::kBulk));
+    server::ChainMigrationOptions copy;
+    copy.from = target.database;
+    copy.to = pg_url;
+    copy.allow_partial = true;  // the seed's derived report tables stay behind
+    REQUIRE(server::migrate_chain(copy).value().verified());
+    sqlite = server::open_store("sqlite://" + target.database.string()).value();
+    pg = server::open_pg_store(pg_url).value();
+
+    // A full refresh, then a day of sales and a changed-members refresh: the snapshots carry
+    // two days, so a period can hold one of them, both or neither.
+    for (auto* store : {sqlite.get(), pg.get()}) {
+      REQUIRE(server::refresh_values(*store, {}, kEnd));
+    }
+    // The first tiers as if given weeks ago (a refresh stamps its own clock), so tier
+    // migrations has a start to flow from; SQLite's next save rebuilds its checkpoints.
+    const std::string backdate = "UPDATE tier_history SET changed_at = '2026-10-01T03:00:00.000Z'";
+    REQUIRE(storage::Database::open(target.database, server::kSqliteMigrations)
+                .value()
+                .execute(backdate));
+    REQUIRE(server::pg::Connection::open(pg_url).value().exec(backdate));
+    const auto day = kEnd + std::chrono::days(1);
+    std::vector<domain::Event> sales;
+    for (std::size_t index = 0; index < 40; ++index) {
+      sales.push_back(testing::sale(server::seeded_card_token(target, index * 7),
+                                    2'000 + 150 * static_cast<std::int64_t>(index),
+                                    index % 2 == 0 ? "coffee" : "bakery", at(day)));
+    }
+    record(sales);
+    for (auto* store : {sqlite.get(), pg.get()}) {
+      REQUIRE(server::refresh_changed_values(*store, {}, day, 50).value().kind ==
+              server::RefreshKind::kIncremental);
+    }
+    // Weeks later the kept cohort is checked twice (the report shows the latest).
+    std::vector<domain::Event> later;
+    for (std::size_t index = 0; index < 60; ++index) {
+      later.push_back(testing::sale(server::seeded_card_token(target, index * 4),
+                                    1'500 + 100 * static_cast<std::int64_t>(index), "coffee",
+                                    at(kEnd + std::chrono::days(2 + index % 20))));
+    }
+    record(later);
+    for (const int days : {14, 28}) {
+      const auto today = kEnd + std::chrono::days(days);
+      REQUIRE(sqlite->check_forecasts(52, today).value().size() ==
+              pg->check_forecasts(52, today).value().size());
+    }
+    add_reward_costs();
+    db.emplace(storage::Database::open(target.database, server::kSqliteMigrations).value());
+    connection.emplace(server::pg::Connection::open(pg_url).value());
+  }
+
+  void record(const std::vector<domain::Event>& events) {
+    REQUIRE(sqlite->record_events(events).value() == events.size());
+    REQUIRE(pg->record_events(events).value() == events.size());
+  }
+
+  // Rewards and gestures handed over in four stores over two months, as the event recorder
+  // writes them (tests/unit/counter_rewards_test.cpp covers that path); one card nobody holds.
+  void add_reward_costs() {
+    std::string values;
+    for (std::int64_t m = 1; m <= 150; ++m) {
+      const bool gesture = m % 5 == 0;
+      const std::string day = m % 2 == 0 ? "2026-07-1" + std::to_string(m % 10)
+                                         : "2026-08-0" + std::to_string(1 + m % 9);
+      if (!values.empty()) values += ", ";
+      values += "('rc" + std::to_string(m) + "', " +
+                (m == 150 ? std::string("NULL") : std::to_string(m)) + ", 'S" +
+                std::to_string(1 + m % 4) + "', '" + (gesture ? "thank-you" : "free-coffee") +
+                "', '" + (gesture ? "gesture" : "free_item") + "', " +
+                std::to_string(gesture ? 40 + m : 90 + m) + ", '" + day + "T10:00:00.000Z')";
+    }
+    const std::string insert =
+        "INSERT INTO reward_costs(event_id, member_id, store_id, reward, reward_kind, "
+        "cost_cents, occurred_at) VALUES " +
+        values;
+    auto file = storage::Database::open(target.database, server::kSqliteMigrations).value();
+    REQUIRE(file.execute(insert));
+    auto other = server::pg::Connection::open(pg_url).value();
+    REQUIRE(other.exec(insert));
+  }
+
+  testing::TempDir dir;
+  server::SeedTarget target{dir / "rapport.db",
+                            card::CardKey::from_hex(std::string(64, 'c')).value(), "627599"};
+  std::string pg_url = PgCluster::shared().fresh_database();
+  std::unique_ptr<server::Store> sqlite;
+  std::unique_ptr<server::Store> pg;
+  std::optional<storage::Database> db;               // the server's file, as reports read it
+  std::optional<server::pg::Connection> connection;  // as a PgStaffStore would hold it
+};
+
+Filter filter(std::optional<std::string> store, std::optional<std::string> region,
+              std::optional<std::string> from, std::optional<std::string> to) {
+  Filter f;
+  f.store = std::move(store);
+  f.region = std::move(region);
+  f.from = std::move(from);
+  f.to = std::move(to);
+  return f;
+}
+
+std::string describe(const Filter& f) {
+  std::ostringstream out;
+  out << "store=" << f.store.value_or("-") << " region=" << f.region.value_or("-")
+      << " from=" << f.from.value_or("-") << " to=" << f.to.value_or("-");
+  return out.str();
+}
+
+}  // namespace
+
+TEST_CASE("sqlite's numbered parameters become postgresql's, only those the statement uses",
+          "[reports][postgresql]") {
+  using server::reports::pg_statement;
+  const std::vector<server::pg::Param> numbered{"S1", std::nullopt, "2026-01-01", "2026-02-01",
+                                                "30"};
+  auto s = pg_statement("SELECT 1 WHERE a = ?3 AND b <= ?4 AND c >= ?3 AND d = ?5", numbered);
+  CHECK(s.sql == "SELECT 1 WHERE a = $1 AND b <= $2 AND c >= $1 AND d = $3");
+  CHECK(s.params == std::vector<server::pg::Param>{"2026-01-01", "2026-02-01", "30"});
+  // A '?' in a literal is text; ?1 after it is still a parameter.
+  s = pg_statement("SELECT 'why?1', x FROM t WHERE y = ?1", numbered);
+  CHECK(s.sql == "SELECT 'why?1', x FROM t WHERE y = $1");
+  CHECK(s.params == std::vector<server::pg::Param>{"S1"});
+  s = pg_statement("SELECT 'it''s ?2' WHERE true", numbered);
+  CHECK(s.sql == "SELECT 'it''s ?2' WHERE true");
+  CHECK(s.params.empty());
+}
+
+TEST_CASE(
+    "reports contract: every report ported to postgresql gives sqlite's rows cell for cell, "
+    "for the chain, stores, regions and periods",
+    "[reports][postgresql]") {
+  TwoChains chains;
+  const std::string full = to_iso8601_day(kEnd);
+  const std::string next = to_iso8601_day(kEnd + std::chrono::days(1));
+  const std::string today = now_iso8601().substr(0, 10);  // the changed members' tier moves
+  // SQLite answers tier migrations from its checkpoints, as the server does.
+  REQUIRE(server::sqlite::tier_checkpoints_current(*chains.db).value());
+  const std::vector<Filter> filters{
+      filter({}, {}, {}, {}),
+      filter("S1", {}, {}, {}),
+      filter("S3", {}, {}, {}),
+      filter({}, "North", {}, {}),
+      filter({}, "South", {}, {}),
+      filter({}, "Nowhere", {}, {}),  // a region with no stores: no rows on both
+      filter("S2", "South", {}, {}),
+      filter("S2", "North", {}, {}),               // a store outside the region
+      filter({}, {}, full, full),                  // the full refresh's day only
+      filter({}, {}, next, next),                  // the changed members' day only
+      filter({}, {}, full, next),                  // both
+      filter({}, {}, "2020-01-01", "2020-12-31"),  // neither
+      filter({}, {}, {}, full),
+      filter({}, {}, next, {}),
+      filter("S1", {}, next, next),
+      filter({}, "South", full, full),
+      filter({}, {}, "2026-07-01", "2026-07-31"),  // reward costs' first month
+      filter({}, "East", "2026-08-01", {}),
+      filter("S4", {}, {}, "2026-07-31"),
+      filter({}, {}, "2026-11-01", {}),  // tiers of October against today's
+      filter({}, "North", "2026-11-01", today),
+      filter("S3", {}, "2026-10-15", today),
+      filter({}, {}, {}, "2026-10-31"),  // October's tiers only
+      filter({}, {}, "2026-10-01", {}),  // nobody had a tier before it
+  };
+  // The summary the value refresh's save keeps on both (store_equity, PostgreSQL migration 9):
+  // the same rows, and parts of every kind among them.
+  const std::string equity =
+      "SELECT refresh_id, as_of, store_id, members, equity_cents, new_members, new_cents, "
+      "growth_cents, decline_cents, lost_members, lost_cents FROM store_equity "
+      "ORDER BY store_id, refresh_id";
+  const auto equity_rows = testing::store_rows(chains.pg_url, equity);
+  CHECK(equity_rows == testing::store_rows("sqlite://" + chains.target.database.string(), equity));
+  CHECK(equity_rows.size() == 8);  // four stores, two refreshes
+  const std::string parts =
+      "SELECT sum(growth_cents) > 0, sum(decline_cents) < 0, sum(new_members) > 0 "
+      "FROM store_equity";
+  CHECK(testing::store_rows(chains.pg_url, parts) == std::vector<std::string>{"t\tt\tt"});
+
+  std::size_t compared = 0;
+  for (const auto& report : server::reports::all_reports()) {
+    const std::string name(report->name());
+    if (!kPorted.contains(name)) {
+      INFO(name << " is not ported: it refuses on PostgreSQL");
+      TextSink sink;
+      const auto ran = report->run_pg(*chains.connection, {}, sink);
+      REQUIRE_FALSE(ran);
+      CHECK(ran.error() == make_error_code(server::reports::ReportsErrc::kNotOnPostgresql));
+      CHECK(sink.lines.empty());
+      continue;
+    }
+    for (const auto& f : filters) {
+      INFO(name << " " << describe(f));
+      TextSink want;
+      TextSink got;
+      const auto on_sqlite = report->run(*chains.db, f, want);
+      const auto on_pg = report->run_pg(*chains.connection, f, got);
+      REQUIRE(on_pg.has_value() == on_sqlite.has_value());
+      if (!on_sqlite) {
+        CHECK(on_pg.error() == on_sqlite.error());  // forecast-accuracy: the chain only
+        continue;
+      }
+      CHECK(got.lines == want.lines);
+      // Again: the reports kept per full refresh replay PostgreSQL's report_cache now.
+      TextSink again;
+      REQUIRE(report->run_pg(*chains.connection, f, again));
+      CHECK(again.lines == want.lines);
+      ++compared;
+      // The whole chain has rows in every ported report (columns, rows, end): a comparison
+      // of two empty runs would prove nothing.
+      if (!f.store && !f.region && !f.from && !f.to) CHECK(want.lines.size() > 2);
+      // Tier migrations from October's tiers: several from-tiers, not only "(none)".
+      if (name == "tier-migrations" && f.from == "2026-11-01" && !f.store && !f.region) {
+        INFO(want.lines[1]);
+        CHECK(want.lines.size() >= 5);  // columns, three tiers or more, end
+        CHECK(want.lines[1].starts_with("t:MVC\t"));
+      }
+    }
+  }
+  CHECK(compared >= kPorted.size() * 10);
+  // The snapshot reports and tier migrations were kept, per filter, for the latest full
+  // refresh (as on SQLite), and nothing else.
+  const std::string kept =
+      "SELECT report, count(DISTINCT filter) FROM report_cache WHERE row = -1 AND refresh_id = "
+      "(SELECT max(id) FROM value_refreshes WHERE kind = 'full') GROUP BY report ORDER BY report";
+  CHECK(testing::store_rows(chains.pg_url, kept) ==
+        std::vector<std::string>{"category-mix\t" + std::to_string(filters.size()),
+                                 "customer-equity\t" + std::to_string(filters.size()),
+                                 "tier-migrations\t" + std::to_string(filters.size()),
+                                 "value-distribution\t" + std::to_string(filters.size())});
+  // Warming after a full refresh runs every ported report for the chain and each region
+  // (forecast accuracy refuses a region, as expected), and keeps the views of the cached ones.
+  CHECK(server::reports::warm_report_cache_pg(chains.pg_url) ==
+        kPorted.size() + 4 * (kPorted.size() - 1));
+  CHECK(testing::store_rows(chains.pg_url,
+                            "SELECT count(*) FROM report_cache WHERE row = -1 AND "
+                            "filter LIKE '%region=West%'") == std::vector<std::string>{"4"});
+}
