@@ -6,6 +6,7 @@
 #include "server/storage/sqlite_schema.h"
 #include "shared/card/card_key.h"
 #include "shared/protocol/event_payloads.h"
+#include "shared/util/clock.h"
 #include <set>
 
 #include "tests/unit/server_fixture.h"
@@ -172,9 +173,12 @@ TEST_CASE_METHOD(ServerFixture, "a store gets its own members and the ones seen 
   // Grace visits S1: S1's terminals now keep her too.
   REQUIRE(post({visit(kGraceToken)}).status == 200);
   CHECK(names_of(pull(*this, "")) == std::vector<std::string>{"Ada Lovelace", "Grace Hopper"});
-  // Seen anywhere in the chain recently counts as well.
+  // Seen anywhere in the chain recently counts as well: "recently" is before the server's
+  // clock, so the visit happens now (a fixed day passed out of the window two days later).
   policy.seen_in_chain = std::chrono::hours(48);
-  REQUIRE(post({visit(ada_token)}, "T1").status == 200);
+  auto recent = visit(ada_token);
+  recent.occurred_at = now_iso8601();
+  REQUIRE(post({recent}, "T1").status == 200);
   CHECK(names_of(pull(*this, "", "T2")) == std::vector<std::string>{"Grace Hopper", "Ada Lovelace"});
 }
 
