@@ -72,20 +72,19 @@ void ValueScheduler::run() {
                  report->read_seconds + report->compute_seconds + report->save_seconds,
                  report->tiers[0], report->tiers[1], report->tiers[2], report->tiers[3],
                  report->at_risk, report->migrated);
-    if (!sqlite_file_) continue;  // reports and follow-ups are kept on SQLite only (so far)
-    // Head office's reports are kept per full refresh: fill them now, not at the first view.
-    if (report->kind == RefreshKind::kFull) {
+    // Head office's reports are kept per full refresh: fill them now, not at the first view
+    // (their cache is on SQLite only, so far).
+    if (sqlite_file_ && report->kind == RefreshKind::kFull) {
       const auto started = Clock::now();
       const auto ran = reports::warm_report_cache(*sqlite_file_);
       spdlog::info("head-office reports prepared ({} of them) in {:.1f} s", ran,
                    std::chrono::duration<double>(Clock::now() - started).count());
     }
     // Fresh snapshots may show valuable members slipping: open their follow-ups now
-    // (docs/dashboard.md, "Follow-ups").
-    auto staff = StaffStore::open(*sqlite_file_);
+    // (docs/dashboard.md, "Follow-ups"), on either backend.
+    auto staff = open_staff_store(database_url_);
     if (!staff) {
-      spdlog::error("follow-ups: cannot open {}: {}", sqlite_file_->string(),
-                    staff.error().message());
+      spdlog::error("follow-ups: cannot open the database: {}", staff.error().message());
       continue;
     }
     const auto opened = (*staff)->raise_follow_ups(to_iso8601(std::chrono::system_clock::now()));
