@@ -434,8 +434,11 @@ CREATE UNIQUE INDEX follow_ups_open ON follow_ups(member_id, reason) WHERE close
 -- The follow-up job's "one opened since the cause arose" looks at closed ones too.
 CREATE INDEX follow_ups_member ON follow_ups(member_id, reason, created_at);
 CREATE INDEX notes_complaints ON notes(member_id, noted_at) WHERE topic = 'complaint';
+-- occurred_at too (INCLUDE), unlike SQLite's: PostgreSQL answers an expression index only
+-- scan when the column under the expression is in the index, and the visitors table's
+-- max(occurred_at) needs it; so the charts and visitors read no event rows (docs/performance.md).
 CREATE INDEX events_store_visit_days ON events(store_id, substr(occurred_at, 1, 10), member_id)
-  WHERE kind = 'visit';
+  INCLUDE (occurred_at) WHERE kind = 'visit';
 )sql"},
 }};
 
