@@ -29,12 +29,16 @@ constexpr const char* kMoves[] = {
     "  ON CONFLICT (member_id, category) DO UPDATE SET "
     "  spend_cents = member_categories.spend_cents + excluded.spend_cents, "
     "  lines = member_categories.lines + excluded.lines",
-    "DELETE FROM member_categories WHERE member_id = $2",
     // The survivor keeps their owner; one without gets the merged member's.
     "INSERT INTO relationship_owners(member_id, owner_id, assigned_by, assigned_at) "
     "  SELECT $1, owner_id, assigned_by, assigned_at FROM relationship_owners "
     "  WHERE member_id = $2 ON CONFLICT (member_id) DO NOTHING",
-    "DELETE FROM relationship_owners WHERE member_id = $2",
+};
+// Then the merged member's rows of these are gone ($1 merged; PostgreSQL wants every
+// parameter of a statement used, so these are apart).
+constexpr const char* kLeftovers[] = {
+    "DELETE FROM member_categories WHERE member_id = $1",
+    "DELETE FROM relationship_owners WHERE member_id = $1",
 };
 
 Result<bool> constraint() {
@@ -87,6 +91,7 @@ Result<MergeOutcome> PgStaffStore::merge_members(std::int64_t keep, std::int64_t
   RAPPORT_TRY_VOID(db_.exec("UPDATE follow_ups SET member_id = $1 WHERE member_id = $2",
                             {param(keep), param(merge)}));
   for (const char* sql : kMoves) RAPPORT_TRY_VOID(db_.exec(sql, {param(keep), param(merge)}));
+  for (const char* sql : kLeftovers) RAPPORT_TRY_VOID(db_.exec(sql, {param(merge)}));
   RAPPORT_TRY_VOID(recount_visits(db_, keep));
   RAPPORT_TRY_VOID(recount_purchases(db_, locked));
   // The merged member keeps where they were last seen, so the terminals that know them are
