@@ -9,6 +9,8 @@
 //
 //   bench_dashboard --data DIR [--runs R] [--store S]   a rapportctl data folder (DIR/rapport.db)
 //   bench_dashboard --members N                         seeds and values a temporary chain first
+//   ... --database postgresql://...   the pages from that database instead (a copy of the
+//       folder's file by `rapportctl storage migrate`; the file still picks store and members)
 
 #include <unistd.h>
 
@@ -27,6 +29,7 @@
 #include "server/storage/sqlite_schema.h"
 #include "server/storage/staff_store.h"
 #include "server/storage/store.h"
+#include "server/storage/store_url.h"
 #include "server/value_refresh.h"
 #include "shared/crypto/password_hash.h"
 #include "shared/storage/database.h"
@@ -146,6 +149,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--store", store_id, "Store to sign in for (default: the one with most members)");
   app.add_option("--runs", runs, "Requests per page")->capture_default_str();
+  std::string database;
+  app.add_option("--database", database,
+                 "Serve the pages from this database URL (postgresql://...: a storage migrate "
+                 "copy of the chain) instead of the folder's SQLite file");
   app.add_option("--member-pages", member_pages, "Regulars whose member page is timed")
       ->capture_default_str();
   app.footer(
@@ -169,7 +176,8 @@ int main(int argc, char** argv) {
   }
 
   const Target target = pick_target(file, store_id, member_pages);
-  auto staff = server::StaffStore::open(file);
+  auto staff = database.empty() ? server::StaffStore::open(file)
+                                : server::open_staff_store(database);
   if (!staff) die("open: " + staff.error().message());
   ensure_manager(**staff, target.store);
   server::DashboardHandler handler(**staff, {});

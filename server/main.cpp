@@ -93,9 +93,10 @@ struct Dashboard {
 Dashboard start_dashboard(const rapport::server::ServerConfig& config) {
   using namespace rapport;
   Dashboard dashboard;
-  auto store = server::StaffStore::open(config.database);
+  auto store = server::open_staff_store(config.database_url);
   if (!store) {
-    throw std::runtime_error("cannot open the database " + config.database.string() + ": " +
+    // Not the URL itself: a postgresql:// one may hold a password.
+    throw std::runtime_error("cannot open the database for the dashboard: " +
                              store.error().message());
   }
   dashboard.store = std::move(*store);
@@ -108,13 +109,17 @@ Dashboard start_dashboard(const rapport::server::ServerConfig& config) {
   }
   dashboard.handler =
       std::make_unique<server::DashboardHandler>(*dashboard.store, dashboard_options);
-  auto rights = server::MemberRightsStore::open(config.database);
-  if (!rights) {
-    throw std::runtime_error("cannot open the database " + config.database.string() + ": " +
-                             rights.error().message());
+  // Members' rights (export, erasure) are SQLite-only so far: on PostgreSQL the member
+  // page's buttons answer that they are not available here.
+  if (!config.database.empty()) {
+    auto rights = server::MemberRightsStore::open(config.database);
+    if (!rights) {
+      throw std::runtime_error("cannot open the database " + config.database.string() + ": " +
+                               rights.error().message());
+    }
+    dashboard.rights = std::move(*rights);
+    dashboard.handler->set_member_rights(dashboard.rights.get());
   }
-  dashboard.rights = std::move(*rights);
-  dashboard.handler->set_member_rights(dashboard.rights.get());
   net::ServerOptions options;
   options.address = config.dashboard_host;
   options.port = config.dashboard_port;
@@ -132,13 +137,13 @@ Dashboard start_dashboard(const rapport::server::ServerConfig& config) {
 }
 
 // On PostgreSQL the server runs what that backend supports (sync, the points ledger and its
-// expiry, the value refresh, enrollment codes and the revocation watcher, leases, sessions);
-// what still needs the SQLite-only stores is not started, each said once here
-// (docs/deployment.md, "On PostgreSQL").
+// expiry, the value refresh and its follow-ups, enrollment codes and the revocation watcher,
+// leases, the staff dashboard and its sessions); what still needs the SQLite-only stores is
+// not started, each said once here (docs/deployment.md, "On PostgreSQL").
 void log_postgresql_limits(const rapport::server::ServerConfig& config) {
-  spdlog::error("not yet supported on PostgreSQL, so not started: the staff dashboard (staff "
-                "users and its pages), after a value refresh the head-office reports' cache and "
-                "follow-ups (the refresh itself runs){} (docs/deployment.md, \"On PostgreSQL\")",
+  spdlog::error("not yet supported on PostgreSQL, so not started: the dashboard's head-office "
+                "reports and members' rights (export, erasure), after a value refresh the "
+                "reports' cache{} (docs/deployment.md, \"On PostgreSQL\")",
                 config.rewards ? ", and offers to terminals (members come without offers)" : "");
 }
 
@@ -236,7 +241,7 @@ int main(int argc, char** argv) {
       enrollment = start_enrollment(config, server->port(), enrollment_store, authority);
     }
     Dashboard dashboard;
-    if (config.dashboard_port != 0 && !on_postgresql) dashboard = start_dashboard(config);
+    if (config.dashboard_port != 0) dashboard = start_dashboard(config);
     std::unique_ptr<rapport::server::RevocationWatcher> watcher;
     {
       std::unique_ptr<rapport::server::EnrollmentStore> watcher_store;

@@ -80,13 +80,11 @@ void ValueScheduler::run() {
       spdlog::info("head-office reports prepared ({} of them) in {:.1f} s", ran,
                    std::chrono::duration<double>(Clock::now() - started).count());
     }
-    if (!sqlite_file_) continue;  // follow-ups are kept on SQLite only (so far)
     // Fresh snapshots may show valuable members slipping: open their follow-ups now
-    // (docs/dashboard.md, "Follow-ups").
-    auto staff = StaffStore::open(*sqlite_file_);
+    // (docs/dashboard.md, "Follow-ups"), on either backend.
+    auto staff = open_staff_store(database_url_);
     if (!staff) {
-      spdlog::error("follow-ups: cannot open {}: {}", sqlite_file_->string(),
-                    staff.error().message());
+      spdlog::error("follow-ups: cannot open the database: {}", staff.error().message());
       continue;
     }
     const auto opened = (*staff)->raise_follow_ups(to_iso8601(std::chrono::system_clock::now()));

@@ -48,11 +48,12 @@ std::optional<std::filesystem::path> sqlite_file(const OpenedFolder& folder,
 }
 
 std::unique_ptr<server::StaffStore> open_staff_store(const OpenedFolder& folder) {
-  if (!sqlite_file(folder, "staff users and members' pages are")) return nullptr;
-  auto staff = server::StaffStore::open(folder.config.database);
+  auto staff = server::open_staff_store(folder.config.database_url);
   if (!staff) {
-    std::cerr << "error: cannot open " << folder.config.database.string() << ": "
-              << staff.error().message() << "\n";
+    // Not the URL itself: a postgresql:// one may hold a password.
+    const std::string which = folder.config.database.empty() ? "the folder's PostgreSQL database"
+                                                             : folder.config.database.string();
+    std::cerr << "error: cannot open " << which << ": " << staff.error().message() << "\n";
     return nullptr;
   }
   return std::move(*staff);

@@ -17,6 +17,7 @@
 #include "shared/storage/storage_errc.h"
 #include "shared/util/clock.h"
 #include "server/reports/report.h"
+#include "server/reports/reports_errc.h"
 #include "server/storage/member_rights_store.h"
 
 namespace rapport::server {
@@ -659,6 +660,11 @@ net::HttpResponse DashboardHandler::reports_route(const net::HttpRequest& reques
   ReportPageSink page(*report, options_.report_page_rows);
   if (const auto ran = store_.run_report(*report, *filter, page); !ran) {
     spdlog::error("dashboard: report {} failed: {}", name, ran.error().message());
+    if (ran.error() == make_error_code(reports::ReportsErrc::kNotOnPostgresql)) {
+      return html_response(501, message_page("Not yet on PostgreSQL",
+                                             "This report runs on SQLite only so far "
+                                             "(docs/reports.md, \"On PostgreSQL\")."));
+    }
     return html_response(503, message_page("Cannot read the database now", "Try again."));
   }
   const auto stores = store_.all_stores();

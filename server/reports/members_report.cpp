@@ -4,6 +4,7 @@
 #include <array>
 
 #include "server/reports/filter_sql.h"
+#include "server/reports/pg_report_sql.h"
 
 namespace rapport::server::reports {
 namespace {
@@ -42,6 +43,10 @@ class Members final : public Report {
   Result<void> run(storage::Database& db, const Filter& filter, RowSink& sink) const override {
     return stream_query(db, members_sql(filter), filter, kColumns, sink);
   }
+  Result<void> run_pg(pg::Connection& db, const Filter& filter, RowSink& sink) const override {
+    return stream_pg_cursor(db, members_sql(filter, SqlDialect::kPostgresql), filter, kColumns,
+                            sink);
+  }
 };
 
 }  // namespace
@@ -56,21 +61,22 @@ class Members final : public Report {
 // id); with a period, by enrollment day then id, from members_enrolled_on (migration 27)
 // over the period alone. A region alone is tested per row ("+" keeps SQLite from reading
 // members_home_store store by store and then sorting the lot).
-std::string members_sql(const Filter& filter) {
+std::string members_sql(const Filter& filter, SqlDialect dialect) {
   const bool period = filter.from || filter.to;
-  const std::string place =
-      place_condition(filter.store ? "m.home_store" : "+m.home_store", filter);
+  const bool sqlite = dialect == SqlDialect::kSqlite;
+  const std::string place = place_condition(
+      filter.store || !sqlite ? "m.home_store" : "+m.home_store", filter, dialect);
   return "SELECT m.id, CASE WHEN m.erased_at IS NULL THEN 'member' ELSE 'erased' END, "
          "  m.home_store, s.region, m.enrolled_on, coalesce(m.channel, 'unknown'), "
          "  m.referred_by, m.visit_count, substr(m.last_visit, 1, 10), m.purchase_days, "
-         "  m.revenue_cents, v.tier, printf('%.2f', 100.0 * v.p_alive), "
+         "  m.revenue_cents, v.tier, " + percent_sql(dialect, "v.p_alive", "1") + ", "
          "  v.historic_value_cents, v.lifetime_value_cents, v.referral_value_cents, "
          "  v.total_value_cents, v.as_of "
          "FROM members m "
          "LEFT JOIN stores s ON s.id = m.home_store "
          "LEFT JOIN value_snapshots v ON v.member_id = m.id "
          "WHERE m.merged_into IS NULL AND " + place + " AND " +
-         period_condition("m.enrolled_on", filter) +
+         period_condition("m.enrolled_on", filter, dialect) +
          (period ? " ORDER BY m.enrolled_on, m.id" : " ORDER BY m.id");
 }
 

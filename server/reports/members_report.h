@@ -10,14 +10,16 @@
 #include <memory>
 #include <string>
 
+#include "server/reports/filter_sql.h"
 #include "server/reports/report.h"
 
 namespace rapport::server::reports {
 
 [[nodiscard]] std::unique_ptr<Report> members_report();
 
-// The report's one query for `filter` (?1 store, ?2 region, ?3 from, ?4 to), so a test can
-// read the plan SQLite makes of it.
-[[nodiscard]] std::string members_sql(const Filter& filter);
+// The report's one query for `filter` (?1 store, ?2 region, ?3 from, ?4 to) in `dialect`, so
+// a test can read the plan the database makes of it.
+[[nodiscard]] std::string members_sql(const Filter& filter,
+                                      SqlDialect dialect = SqlDialect::kSqlite);
 
 }  // namespace rapport::server::reports

@@ -57,22 +57,57 @@ Result<void> stream_pg_rows(pg::Connection& db, std::string_view sql, const Filt
   return {};
 }
 
+namespace {
+
+// Cells typed by `columns`: SQL NULL is no value; integer and cents columns read as integers,
+// text and percent columns as text.
+PgRowBuilder typed_cells(std::span<const Column> columns) {
+  return [columns](const PgRow& row, std::span<Cell> cells) {
+    for (std::size_t i = 0; i < columns.size(); ++i) {
+      const int at = static_cast<int>(i);
+      if (row.column_is_null(at)) {
+        cells[i] = std::monostate{};
+      } else if (columns[i].kind == ColumnKind::kInteger ||
+                 columns[i].kind == ColumnKind::kCents) {
+        cells[i] = row.column_int64(at);
+      } else {
+        cells[i] = row.column_text(at);
+      }
+    }
+  };
+}
+
+}  // namespace
+
 Result<void> stream_pg_query(pg::Connection& db, std::string_view sql, const Filter& filter,
                              std::span<const Column> columns, RowSink& sink) {
-  return stream_pg_rows(db, sql, filter, columns, sink,
-                        [columns](const PgRow& row, std::span<Cell> cells) {
-                          for (std::size_t i = 0; i < columns.size(); ++i) {
-                            const int at = static_cast<int>(i);
-                            if (row.column_is_null(at)) {
-                              cells[i] = std::monostate{};
-                            } else if (columns[i].kind == ColumnKind::kInteger ||
-                                       columns[i].kind == ColumnKind::kCents) {
-                              cells[i] = row.column_int64(at);
-                            } else {
-                              cells[i] = row.column_text(at);
-                            }
-                          }
-                        });
+  return stream_pg_rows(db, sql, filter, columns, sink, typed_cells(columns));
+}
+
+Result<void> stream_pg_cursor(pg::Connection& db, std::string_view sql, const Filter& filter,
+                              std::span<const Column> columns, RowSink& sink) {
+  constexpr std::size_t kFetchRows = 10'000;
+  const auto statement = pg_statement(sql, filter_params(filter));
+  const auto build = typed_cells(columns);
+  RAPPORT_TRY(auto tx, pg::Transaction::begin(db));
+  RAPPORT_TRY_VOID(db.exec("SET LOCAL jit = off"));  // as stream_pg_rows
+  RAPPORT_TRY_VOID(
+      db.exec("DECLARE report_rows NO SCROLL CURSOR FOR " + statement.sql, statement.params));
+  sink.begin(columns);
+  std::vector<Cell> cells(columns.size());
+  for (bool more = true; more;) {
+    RAPPORT_TRY(const auto rows, db.exec("FETCH " + std::to_string(kFetchRows) + " FROM report_rows"));
+    for (std::size_t r = 0; r < rows.size() && more; ++r) {
+      build(PgRow(rows, r), cells);
+      sink.row(cells);
+      more = sink.wants_more();
+    }
+    if (rows.size() < kFetchRows) more = false;
+  }
+  // Only read: the transaction's end closes the cursor.
+  RAPPORT_TRY_VOID(tx.commit());
+  sink.end();
+  return {};
 }
 
 }  // namespace rapport::server::reports

@@ -7,9 +7,8 @@
 // window functions and MATERIALIZED CTEs); where the dialects differ a report writes each
 // (filter_sql.h's SqlDialect).
 //
-// Rows come back in one result, not a cursor: the ported reports are aggregates of a few
-// hundred rows at most. A report that streams a row per member wants a cursor (FETCH in
-// chunks) before it is ported.
+// Rows come back in one result for the aggregates (a few hundred rows at most); a report of a
+// row per member reads a cursor in chunks (stream_pg_cursor).
 //
 // Thread-safety: one thread (the Connection's).
 
@@ -77,5 +76,13 @@ using PgRowBuilder = std::function<void(const PgRow&, std::span<Cell>)>;
 [[nodiscard]] Result<void> stream_pg_query(pg::Connection& db, std::string_view sql,
                                            const Filter& filter, std::span<const Column> columns,
                                            RowSink& sink);
+
+// The same for a report of a row per member (a million rows): read through a cursor
+// kFetchRows (10,000) rows at a time in a transaction of its own, so memory holds one chunk,
+// and no further once the sink wants no more (a page). When a fetch fails part way the sink
+// has had begin and some rows, and no end, as on SQLite.
+[[nodiscard]] Result<void> stream_pg_cursor(pg::Connection& db, std::string_view sql,
+                                            const Filter& filter, std::span<const Column> columns,
+                                            RowSink& sink);
 
 }  // namespace rapport::server::reports

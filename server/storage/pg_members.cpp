@@ -115,7 +115,10 @@ Result<void> attach_card_history(Connection& db, const std::string& token, std::
       db.exec("UPDATE notes SET member_id = $2 "
               "WHERE card_token = $1 AND member_id IS NULL",
               {param(token), param(member_id)}));
-  // Recount the member's visits, last visit and where they were seen from their events.
+  return recount_visits(db, member_id);
+}
+
+Result<void> recount_visits(Connection& db, std::int64_t member_id) {
   RAPPORT_TRY_VOID(
       db.exec("UPDATE members m SET visit_count = v.n, last_visit = v.last, "
               "last_seen_at = v.seen FROM (SELECT count(*) AS n, "

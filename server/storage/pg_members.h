@@ -47,6 +47,9 @@ inline constexpr int kMemberColumnCount = 14;
 [[nodiscard]] Result<void> attach_card_history(Connection& db, const std::string& token,
                                                std::int64_t member_id);
 
+// Recounts the member's visits, last visit and where they were seen from their events (as
+// sqlite::recount_visits).
+[[nodiscard]] Result<void> recount_visits(Connection& db, std::int64_t member_id);
 // Locks the members' rows (FOR NO KEY UPDATE) in id order and returns the ids that exist,
 // sorted, once each. Every writer that reads a member's purchases or points to change them
 // locks them this way first: two transactions locking overlapping sets in the same order

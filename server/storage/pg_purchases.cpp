@@ -234,6 +234,11 @@ Result<std::vector<std::int64_t>> apply_purchases(Connection& db,
   return changed;
 }
 
+Result<void> recount_purchases(Connection& db, std::span<const std::int64_t> members) {
+  RAPPORT_TRY_VOID(recount_totals(db, members));
+  return update_usual_orders(db, members);
+}
+
 Result<void> attach_card_purchases(Connection& db, const std::string& token,
                                    std::int64_t member_id) {
   RAPPORT_TRY(const auto attached,
@@ -251,8 +256,7 @@ Result<void> attach_card_purchases(Connection& db, const std::string& token,
   RAPPORT_TRY_VOID(upsert_categories(db, spend));
   std::vector<std::int64_t> member{member_id};
   RAPPORT_TRY(member, lock_members(db, std::move(member)));
-  RAPPORT_TRY_VOID(recount_totals(db, member));
-  return update_usual_orders(db, member);
+  return recount_purchases(db, member);
 }
 
 }  // namespace rapport::server::pg

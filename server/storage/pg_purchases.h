@@ -43,6 +43,10 @@ struct StoredEvent {
 [[nodiscard]] Result<std::vector<std::int64_t>> apply_purchases(Connection& db,
                                                                 std::span<const StoredEvent> run);
 
+// Recounts the members' purchase totals (days, first and last day, revenue, margin) and
+// usual orders from their purchases (a merge moved some). Requires: the members locked
+// (pg_members.h, lock_members).
+[[nodiscard]] Result<void> recount_purchases(Connection& db, std::span<const std::int64_t> members);
 // Attributes purchases of `token` recorded while nobody held it to `member_id`, with their
 // categories, and recounts the member's totals.
 [[nodiscard]] Result<void> attach_card_purchases(Connection& db, const std::string& token,

@@ -1,8 +1,10 @@
 // server/storage/staff_store.h
 //
-// The dashboard's door to the server's SQLite file, on its own connection (like
+// The dashboard's door to the server's database, on its own connection (like
 // EnrollmentStore): staff users and their stores, the audit log, and the reads the
-// dashboard's pages are made of. Schema: docs/schema.md, migration 8; docs/dashboard.md.
+// dashboard's pages are made of. Two backends with the same answers: SQLite (migrations 8,
+// 9, 12; staff_store*.cpp) and PostgreSQL (migration 7; pg_staff_*.cpp), chosen by the
+// database URL through open_staff_store (store_url.h). docs/schema.md, docs/dashboard.md.
 // Access rules are not decided here: the dashboard handler asks for exactly what a user may
 // see (server/dashboard/staff.h).
 //
@@ -225,6 +227,7 @@ class StaffStore {
  public:
   // Opens (creating and migrating as needed) the server's SQLite file.
   [[nodiscard]] static Result<std::unique_ptr<StaffStore>> open(const std::filesystem::path& file);
+  // (On PostgreSQL: open_pg_staff_store below; by URL: open_staff_store in store_url.h.)
   virtual ~StaffStore() = default;
 
   // The dashboard's sessions and failed logins, on this store's connection (same thread).
@@ -245,7 +248,8 @@ class StaffStore {
   [[nodiscard]] virtual Result<bool> disable_user(std::int64_t id, const std::string& at) = 0;
 
   // Runs a head-office report (server/reports/) on this connection, streaming its rows into
-  // `sink` as they are read (the dashboard's report pages and CSV downloads).
+  // `sink` as they are read (the dashboard's report pages and CSV downloads). On PostgreSQL
+  // not yet: PgErrc::kNotSupported.
   [[nodiscard]] virtual Result<void> run_report(const reports::Report& report,
                                                 const reports::Filter& filter,
                                                 reports::RowSink& sink) = 0;
@@ -318,5 +322,9 @@ class StaffStore {
   [[nodiscard]] virtual Result<std::vector<StoreVisits>> member_visits_at(
       std::int64_t id, const std::vector<std::string>& stores) = 0;
 };
+
+// The PostgreSQL backend (pg_staff_*.cpp): `url` is a libpq URI; migrated as needed. Two
+// connections: the store's and its sessions'.
+[[nodiscard]] Result<std::unique_ptr<StaffStore>> open_pg_staff_store(const std::string& url);
 
 }  // namespace rapport::server

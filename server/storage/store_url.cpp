@@ -52,4 +52,10 @@ Result<std::unique_ptr<EnrollmentStore>> open_enrollment_store(std::string_view 
   return EnrollmentStore::open(parsed.location);
 }
 
+Result<std::unique_ptr<StaffStore>> open_staff_store(std::string_view url) {
+  RAPPORT_TRY(const auto parsed, parse_store_url(url));
+  if (parsed.backend == StoreUrl::Backend::kPostgresql) return open_pg_staff_store(parsed.location);
+  return StaffStore::open(parsed.location);
+}
+
 }  // namespace rapport::server

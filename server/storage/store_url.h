@@ -13,6 +13,7 @@
 #include "server/storage/enrollment_store.h"
 #include "server/storage/lease_store.h"
 #include "server/storage/session_store.h"
+#include "server/storage/staff_store.h"
 #include "server/storage/store.h"
 #include "shared/util/result.h"
 
@@ -38,6 +39,8 @@ struct StoreUrl {
 // Enrollment codes and the terminal list (for the enrollment listener and the revocation
 // watcher), on its own connection.
 [[nodiscard]] Result<std::unique_ptr<EnrollmentStore>> open_enrollment_store(std::string_view url);
+// The staff dashboard's store (users, audit log, its pages' reads), on its own connection.
+[[nodiscard]] Result<std::unique_ptr<StaffStore>> open_staff_store(std::string_view url);
 
 // The PostgreSQL backend (pg_store.cpp): `url` is a libpq URI.
 [[nodiscard]] Result<std::unique_ptr<Store>> open_pg_store(const std::string& url);

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # rapportctl on a data folder whose database is PostgreSQL (docs/deployment.md, "On
 # PostgreSQL"), as an operator would after `storage migrate`: what works through the Store
-# acts on PostgreSQL (stores, terminals' enrollment codes, points, the value refresh, the
-# head-office reports ported there); what still needs SQLite says so and fails, never
-# answering from an empty file. Uses the run's throwaway cluster (RAPPORT_PG_CLUSTER, tests/support/pg_cluster.h).
+# acts on PostgreSQL (stores, terminals' enrollment codes, points, the value refresh, staff
+# users, the head-office reports ported there); what still needs SQLite says so and fails,
+# never answering from an empty file. Uses the run's throwaway cluster (RAPPORT_PG_CLUSTER,
+# tests/support/pg_cluster.h).
 #
 #   tests/cli/postgresql_folder.sh RAPPORTCTL WORKDIR
 set -euo pipefail
@@ -37,7 +38,18 @@ used=$(psql -h "$socket" -U root -d "$db" -tAc "SELECT store_id FROM enrollment_
 equity=$("$ctl" report customer-equity --data "$data" --format csv | tr -d '\r')
 [ "$equity" = "store,members,customer_equity_cents" ] || fail "customer-equity on PostgreSQL: $equity"
 
-for command in "user list" "report acquisition" "campaign list" "seed --members 10"; do
+# Staff users live in PostgreSQL (migration 7): added, listed, refused as on SQLite.
+add() { printf '%s\n' "$1" | "$ctl" user add --data "$data" "${@:2}" 2>&1; }
+add "long enough pass" --name maria --role store-manager --stores S1,S2 | grep -q "user maria added" ||
+  fail "user add on PostgreSQL"
+out=$(add "long enough pass" --name maria --role cashier --stores S1) && fail "duplicate user name"
+echo "$out" | grep -q "the name is taken" || fail "duplicate not explained: $out"
+list=$("$ctl" user list --data "$data")
+echo "$list" | grep -qP '^maria\tstore-manager\tS1,S2$' || fail "user list on PostgreSQL: $list"
+hash=$(psql -h "$socket" -U root -d "$db" -tAc "SELECT password_hash FROM staff_users WHERE name = 'maria'")
+case "$hash" in 'scrypt$'*) ;; *) fail "the user is not in PostgreSQL: '$hash'" ;; esac
+
+for command in "report acquisition" "campaign list" "seed --members 10"; do
   # shellcheck disable=SC2086
   if "$ctl" $command --data "$data" >"$work/out-$$" 2>&1; then
     fail "'$command' answered on PostgreSQL: $(cat "$work/out-$$")"; fi

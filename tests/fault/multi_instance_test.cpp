@@ -6,7 +6,8 @@
 // SQLite, and again with both instances on one PostgreSQL database of the ctest run's
 // cluster, tests/support/pg_cluster.h, there also with rewards rules: every points posting
 // once); a scheduled job's lease moves to the other instance
-// when its holder dies; a dashboard session opened on one instance is valid on the other.
+// when its holder dies; a dashboard session opened on one instance is valid on the other (on
+// SQLite and on PostgreSQL, where the dashboard's pages are answered from it too).
 
 #include <signal.h>
 
@@ -362,9 +363,12 @@ TEST_CASE("A scheduled job's lease is held by one instance and moves when it die
   CHECK_FALSE(leases->holder_of("value-refresh").value());
 }
 
-TEST_CASE("A dashboard session opened on one instance is valid on the other",
-          "[fault][multi]") {
-  TwoInstances chain;
+namespace {
+
+// The staff user is added by rapportctl into the folder's database (PostgreSQL's, once the
+// folder names it); the session opened on A answers on B, and so do B's pages.
+void session_on_either_instance(Backend backend) {
+  TwoInstances chain(backend);
   {
     ChildProcess add({testing::kRapportctl, "user", "add", "--data", chain.data.string(),
                       "--name", "maria", "--role", "store-manager", "--stores", "S1"},
@@ -399,6 +403,11 @@ TEST_CASE("A dashboard session opened on one instance is valid on the other",
   REQUIRE(on_other);
   CHECK(on_other->status == 200);
   CHECK(on_other->body.find("maria") != std::string::npos);
+  // A page of the store through B: its staff store answers from the same database.
+  const auto regulars = on_b->request("GET", "/api/stores/S1/regulars", "", 10s,
+                                      {{"Cookie", cookie}});
+  REQUIRE(regulars);
+  CHECK(regulars->status == 200);
   // Without the cookie B refuses: the 200 above came from the session, not from B.
   const auto anonymous = on_b->request("GET", "/api/session", "", 10s);
   REQUIRE(anonymous);
@@ -411,4 +420,16 @@ TEST_CASE("A dashboard session opened on one instance is valid on the other",
   CHECK(after->status == 200);
   b->send_signal(SIGTERM);
   REQUIRE(b->wait(30s) == 0);
+}
+
+}  // namespace
+
+TEST_CASE("A dashboard session opened on one instance is valid on the other",
+          "[fault][multi]") {
+  session_on_either_instance(Backend::kSqlite);
+}
+
+TEST_CASE("On PostgreSQL, a dashboard session opened on one instance is valid on the other",
+          "[fault][multi]") {
+  session_on_either_instance(Backend::kPostgresql);
 }
