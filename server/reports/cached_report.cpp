@@ -66,7 +66,9 @@ void decode(const std::string& text, std::span<Cell> cells) {
 constexpr std::string_view kNewestFull =
     "SELECT id FROM value_refreshes WHERE kind = 'full' ORDER BY id DESC LIMIT 1";
 
-// Forwards every row to the caller's sink and keeps a copy, up to kMaxCachedRows.
+// Forwards every row to the caller's sink and keeps a copy, up to kMaxCachedRows. It wants
+// every row (RowSink::wants_more's default) whatever the caller's sink wants: a page that
+// stops after its first rows must not cut what is kept for everyone.
 class TeeSink final : public RowSink {
  public:
   explicit TeeSink(RowSink& out) : out_(out) {}

@@ -44,7 +44,8 @@ constexpr std::size_t kMembers = 300;
 // The reports that run on PostgreSQL; every other one must refuse there.
 const std::set<std::string_view> kPorted{
     "customer-equity", "customer-equity-change", "value-distribution", "category-mix",
-    "reward-cost",     "forecast-accuracy",      "tier-migrations",    "cohort-retention"};
+    "reward-cost",     "forecast-accuracy",      "tier-migrations",    "cohort-retention",
+    "members"};
 
 std::string at(std::chrono::sys_days day, int hour = 12) {
   return to_iso8601(std::chrono::sys_time<std::chrono::milliseconds>(day) +
