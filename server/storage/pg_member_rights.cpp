@@ -1,0 +1,281 @@
+// server/storage/pg_member_rights.cpp
+//
+// MemberRightsStore on PostgreSQL (member_rights_store.h, docs/members-rights.md): the same
+// export as sqlite_member_rights.cpp (same keys, same values: booleans as 0 and 1, as SQLite
+// holds them) and the same erasure in one transaction. Then the tables that held the personal
+// data are rewritten (VACUUM FULL: every live row into a new file, the old one truncated),
+// their statistics renewed (ANALYZE samples values, names and phones among them, into
+// pg_statistic, which is rewritten in turn), and a CHECKPOINT writes it all to the data files.
+// What PostgreSQL still holds after that (WAL not yet recycled, archives, replicas, base
+// backups) is in docs/members-rights.md, "On PostgreSQL".
+//
+// Tables that a later PostgreSQL migration adds (the staff dashboard's owners and follow-ups)
+// are read and cleared when present, and exported empty when not, so the export has the same
+// keys on both backends whatever this database holds yet.
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+#include <array>
+#include <string_view>
+#include <utility>
+
+#include "server/storage/member_export.h"
+#include "server/storage/member_rights_store.h"
+#include "server/storage/pg_connection.h"
+#include "server/storage/pg_schema.h"
+
+namespace rapport::server {
+namespace {
+
+namespace json = boost::json;
+using pg::Connection;
+using pg::param;
+using pg::Rows;
+
+enum class Shape { kObject, kArray, kScalar };
+
+struct Section {
+  std::string_view key;
+  Shape shape;
+  std::string_view sql;  // $1 is the member id
+  // The table the section needs: when this database has not got it yet, the section is
+  // empty (null or []). Empty: every database has it.
+  std::string_view needs_table = {};
+  // A column only PostgreSQL has (an order SQLite keeps in its rowid): left out.
+  std::string_view postgresql_only = {};
+  // Columns only SQLite has so far (member merge is SQLite's alone): null here.
+  std::array<std::string_view, 2> sqlite_only = {};
+};
+
+// sqlite_member_rights.cpp's kSections, in PostgreSQL's SQL.
+const Section kSections[] = {
+    {"member", Shape::kObject, "SELECT * FROM members WHERE id = $1", {}, {},
+     {"merged_into", "merged_at"}},
+    {"cards", Shape::kArray, "SELECT * FROM cards WHERE member_id = $1 ORDER BY issued_at, token",
+     {}, "issue_order"},
+    {"events", Shape::kArray,
+     "SELECT seq, id, kind, terminal_id, store_id, card_token, occurred_at, received_at, payload "
+     "FROM events WHERE member_id = $1 ORDER BY seq"},
+    {"purchases", Shape::kArray,
+     "SELECT p.*, (e.payload::json -> 'lines')::text AS lines FROM purchases p "
+     "LEFT JOIN events e ON e.id = p.event_id WHERE p.member_id = $1 ORDER BY p.day, p.event_id",
+     {}, "seq"},
+    {"notes", Shape::kArray, "SELECT * FROM notes WHERE member_id = $1 ORDER BY noted_at, event_id"},
+    {"points_balance", Shape::kScalar,
+     "SELECT coalesce(sum(points), 0)::bigint FROM points_entries WHERE member_id = $1"},
+    {"points_postings", Shape::kArray,
+     "SELECT p.id, p.kind, p.cause, p.event_id, p.purchase_id, p.reason, p.staff_user, "
+     "p.occurred_at, p.posted_at, e.points FROM points_entries e "
+     "JOIN points_postings p ON p.id = e.posting_id WHERE e.member_id = $1 ORDER BY p.id"},
+    {"points_reviews", Shape::kArray, "SELECT * FROM points_reviews WHERE member_id = $1 ORDER BY id"},
+    {"reward_tier", Shape::kObject, "SELECT * FROM member_reward_tiers WHERE member_id = $1"},
+    {"value_snapshot", Shape::kObject, "SELECT * FROM value_snapshots WHERE member_id = $1"},
+    {"tier_history", Shape::kArray,
+     "SELECT * FROM tier_history WHERE member_id = $1 ORDER BY changed_at, tier, segment"},
+    {"value_forecasts", Shape::kArray,
+     "SELECT * FROM value_forecasts WHERE member_id = $1 ORDER BY fit_id"},
+    {"categories", Shape::kArray,
+     "SELECT * FROM member_categories WHERE member_id = $1 ORDER BY category"},
+    {"stores_visited", Shape::kArray,
+     "SELECT * FROM member_store_visits WHERE member_id = $1 ORDER BY store_id"},
+    {"offers", Shape::kArray, "SELECT * FROM offer_events WHERE member_id = $1 ORDER BY at, id"},
+    {"rewards_given", Shape::kArray,
+     "SELECT * FROM reward_costs WHERE member_id = $1 ORDER BY occurred_at, event_id"},
+    {"follow_ups", Shape::kArray, "SELECT * FROM follow_ups WHERE member_id = $1 ORDER BY id",
+     "follow_ups"},
+    {"owner", Shape::kObject,
+     "SELECT o.owner_id, s.name AS owner_name, o.assigned_by, o.assigned_at "
+     "FROM relationship_owners o LEFT JOIN staff_users s ON s.id = o.owner_id "
+     "WHERE o.member_id = $1",
+     "relationship_owners"},
+    {"referred_members", Shape::kArray,
+     "SELECT id FROM members WHERE referred_by = $1 ORDER BY id"},
+    {"card_alerts", Shape::kArray, "SELECT * FROM card_alerts WHERE member_id = $1 ORDER BY id"},
+    {"member_token_issues", Shape::kArray,
+     "SELECT * FROM member_token_issues WHERE member_id = $1 ORDER BY id"},
+    {"erasures", Shape::kArray,
+     "SELECT erased_at, staff, reason FROM erasures WHERE member_id = $1 ORDER BY id"},
+};
+
+// The tables erasure changes that held personal data: rewritten afterwards. Those a later
+// migration adds are rewritten when present.
+constexpr std::string_view kPersonalTables[] = {"members", "cards", "notes",
+                                                "member_token_issues", "relationship_owners"};
+
+json::value column_value(const Rows& rows, std::size_t row, int column) {
+  if (rows.is_null(row, column)) return nullptr;
+  switch (rows.column_kind(column)) {
+    case Rows::ColumnKind::kInteger:
+      return rows.int64(row, column);
+    case Rows::ColumnKind::kBoolean:
+      return std::int64_t{rows.boolean(row, column) ? 1 : 0};
+    case Rows::ColumnKind::kReal:
+      return rows.real(row, column);
+    case Rows::ColumnKind::kText:
+      break;
+  }
+  auto text = rows.text(row, column);
+  if (holds_json_column(rows.column_name(column))) {
+    boost::system::error_code ec;
+    auto parsed = json::parse(text, ec);
+    if (!ec) return parsed;
+  }
+  return json::value(json::string(text));
+}
+
+json::object row_object(const Rows& rows, std::size_t row, const Section& section) {
+  json::object o;
+  for (int c = 0; c < rows.columns(); ++c) {
+    const auto name = rows.column_name(c);
+    if (name == section.postgresql_only) continue;
+    o[name] = column_value(rows, row, c);
+  }
+  for (const auto name : section.sqlite_only) {
+    if (!name.empty() && !o.contains(name)) o[name] = nullptr;
+  }
+  return o;
+}
+
+Result<bool> has_table(Connection& db, std::string_view table) {
+  RAPPORT_TRY(const auto rows,
+              db.exec("SELECT to_regclass($1) IS NOT NULL", {param(std::string(table))}));
+  return rows.boolean(0, 0);
+}
+
+Result<json::value> read_section(Connection& db, const Section& section, std::int64_t member_id) {
+  if (!section.needs_table.empty()) {
+    RAPPORT_TRY(const bool present, has_table(db, section.needs_table));
+    if (!present) {
+      return section.shape == Shape::kArray ? json::value(json::array()) : json::value(nullptr);
+    }
+  }
+  RAPPORT_TRY(const auto rows, db.exec(section.sql, {param(member_id)}));
+  if (section.shape == Shape::kScalar) {
+    return rows.empty() ? json::value(nullptr) : column_value(rows, 0, 0);
+  }
+  if (section.shape == Shape::kObject) {
+    return rows.empty() ? json::value(nullptr) : json::value(row_object(rows, 0, section));
+  }
+  json::array out;
+  for (std::size_t r = 0; r < rows.size(); ++r) {
+    // Lists of one column (ids) are plain arrays of values.
+    if (rows.columns() == 1) {
+      out.push_back(column_value(rows, r, 0));
+    } else {
+      out.push_back(row_object(rows, r, section));
+    }
+  }
+  return json::value(std::move(out));
+}
+
+class PgMemberRightsStore final : public MemberRightsStore {
+ public:
+  explicit PgMemberRightsStore(Connection db) : db_(std::move(db)) {}
+
+  Result<std::optional<std::string>> export_member(std::int64_t member_id) override {
+    // One snapshot for every section.
+    RAPPORT_TRY(auto tx, pg::Transaction::begin(db_));
+    RAPPORT_TRY_VOID(db_.exec("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"));
+    RAPPORT_TRY(const auto exists, db_.exec("SELECT 1 FROM members WHERE id = $1",
+                                            {param(member_id)}));
+    if (exists.empty()) return std::optional<std::string>{};
+    json::object out;
+    out["format"] = kMemberExportFormat;
+    for (const auto& section : kSections) {
+      RAPPORT_TRY(auto value, read_section(db_, section, member_id));
+      out[section.key] = std::move(value);
+    }
+    RAPPORT_TRY_VOID(tx.commit());
+    return std::optional<std::string>(json::serialize(out));
+  }
+
+  Result<std::optional<ErasureOutcome>> erase_member(const Erasure& e) override {
+    RAPPORT_TRY(auto outcome, erase_in_transaction(e));
+    if (!outcome) return outcome;
+    // Erased before: rewritten again, as on SQLite, in case an earlier rewrite failed.
+    RAPPORT_TRY_VOID(rewrite_personal_tables());
+    return outcome;
+  }
+
+ private:
+  Result<std::optional<ErasureOutcome>> erase_in_transaction(const Erasure& e) {
+    RAPPORT_TRY(auto tx, pg::Transaction::begin(db_));
+    // FOR UPDATE: two erasures of one member (any instance) record one erasure.
+    RAPPORT_TRY(const auto found,
+                db_.exec("SELECT erased_at IS NOT NULL FROM members WHERE id = $1 FOR UPDATE",
+                         {param(e.member_id)}));
+    if (found.empty()) return std::optional<ErasureOutcome>{};
+    ErasureOutcome outcome;
+    outcome.already_erased = found.boolean(0, 0);
+    if (outcome.already_erased) return std::optional<ErasureOutcome>(outcome);
+
+    const auto run = [&](std::string_view sql) -> Result<std::int64_t> {
+      RAPPORT_TRY(const auto rows, db_.exec(sql, {param(e.member_id)}));
+      return rows.affected();
+    };
+    // Notes of the member, and those of their cards not yet attributed to anyone.
+    RAPPORT_TRY(outcome.notes_removed,
+                run("DELETE FROM notes WHERE member_id = $1 OR (member_id IS NULL AND card_token "
+                    "IN (SELECT token FROM cards WHERE member_id = $1))"));
+    RAPPORT_TRY(outcome.cards_removed, run("DELETE FROM cards WHERE member_id = $1"));
+    RAPPORT_TRY_VOID(run("UPDATE member_token_issues SET chip_uid = '' WHERE member_id = $1"));
+    RAPPORT_TRY(const bool owners, has_table(db_, "relationship_owners"));
+    if (owners) RAPPORT_TRY_VOID(run("DELETE FROM relationship_owners WHERE member_id = $1"));
+    // A new change number: terminals pulling changes are told to remove the member
+    // (pg_store.cpp's changes read erased_at).
+    RAPPORT_TRY_VOID(db_.exec(
+        "UPDATE members SET name = '', birth_date = NULL, phone = NULL, email = NULL, "
+        "marketing_consent = false, usual_order = NULL, erased_at = $2, "
+        "changed_seq = nextval('member_change_seq') WHERE id = $1",
+        {param(e.member_id), param(e.at)}));
+    RAPPORT_TRY(const bool follow_ups, has_table(db_, "follow_ups"));
+    if (follow_ups) {
+      RAPPORT_TRY_VOID(db_.exec("UPDATE follow_ups SET closed_at = $2 WHERE member_id = $1 AND "
+                                "closed_at IS NULL",
+                                {param(e.member_id), param(e.at)}));
+    }
+    RAPPORT_TRY_VOID(db_.exec("INSERT INTO erasures(member_id, erased_at, staff, reason) "
+                              "VALUES ($1, $2, $3, $4)",
+                              {param(e.member_id), param(e.at), param(e.staff),
+                               param(e.reason)}));
+    RAPPORT_TRY_VOID(tx.commit());
+    return std::optional<ErasureOutcome>(outcome);
+  }
+
+  // VACUUM FULL and ANALYZE run outside a transaction, one table at a time (each takes that
+  // table's ACCESS EXCLUSIVE lock for as long as it rewrites it: servers' writes to it wait).
+  Result<void> rewrite_personal_tables() {
+    std::string analyze = "ANALYZE";
+    bool first = true;
+    for (const auto table : kPersonalTables) {
+      RAPPORT_TRY(const bool present, has_table(db_, table));
+      if (!present) continue;
+      RAPPORT_TRY_VOID(db_.execute_script("VACUUM FULL " + std::string(table)));
+      analyze += (first ? " " : ", ") + std::string(table);
+      first = false;
+    }
+    // Statistics sampled before the erasure may hold the member's name or phone: renew them
+    // from the erased tables, then rewrite pg_statistic without its old rows (the database's
+    // owner may; a role that may not gets the error, and the erasure stays committed).
+    RAPPORT_TRY_VOID(db_.execute_script(analyze));
+    RAPPORT_TRY_VOID(db_.execute_script("VACUUM FULL pg_catalog.pg_statistic"));
+    // The rewritten files to disk now, not at the next timed checkpoint (superuser or
+    // pg_checkpoint, PostgreSQL 15).
+    return db_.execute_script("CHECKPOINT");
+  }
+
+  Connection db_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<MemberRightsStore>> open_pg_member_rights_store(const std::string& url) {
+  RAPPORT_TRY(auto db, Connection::open(url));
+  RAPPORT_TRY_VOID(pg::migrate(db));
+  return std::unique_ptr<MemberRightsStore>(std::make_unique<PgMemberRightsStore>(std::move(db)));
+}
+
+}  // namespace rapport::server
