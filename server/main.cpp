@@ -132,14 +132,14 @@ Dashboard start_dashboard(const rapport::server::ServerConfig& config) {
 }
 
 // On PostgreSQL the server runs what that backend supports (sync, the points ledger and its
-// expiry, the value refresh, enrollment codes and the revocation watcher, leases, sessions);
+// expiry, offers to terminals, the value refresh, enrollment codes and the revocation
+// watcher, leases, sessions);
 // what still needs the SQLite-only stores is not started, each said once here
 // (docs/deployment.md, "On PostgreSQL").
-void log_postgresql_limits(const rapport::server::ServerConfig& config) {
+void log_postgresql_limits() {
   spdlog::error("not yet supported on PostgreSQL, so not started: the staff dashboard (staff "
                 "users and its pages), after a value refresh the head-office reports' cache and "
-                "follow-ups (the refresh itself runs){} (docs/deployment.md, \"On PostgreSQL\")",
-                config.rewards ? ", and offers to terminals (members come without offers)" : "");
+                "follow-ups (the refresh itself runs) (docs/deployment.md, \"On PostgreSQL\")");
 }
 
 int wait_for_stop_signal() {
@@ -188,7 +188,7 @@ int main(int argc, char** argv) {
       return EXIT_FAILURE;
     }
     const bool on_postgresql = config.database.empty();  // database_url is postgresql://
-    if (on_postgresql) log_postgresql_limits(config);
+    if (on_postgresql) log_postgresql_limits();
     rapport::net::ServerOptions options;
     options.address = config.listen_host;
     options.port = config.listen_port;
@@ -209,15 +209,15 @@ int main(int argc, char** argv) {
     const rapport::server::MemberTokenService tokens{
         *card_key, rapport::server::CardTokenKeys(config.data_folder), config.issuer_prefix};
     // With rewards rules, members reach terminals with their offers (docs/offers.md); the
-    // offers' reads and held-out records use their own connection, on the sync I/O thread
-    // (SQLite only: on PostgreSQL members come without offers).
+    // offers' reads and held-out records use their own connection (to either backend), on
+    // the sync I/O thread.
     std::unique_ptr<rapport::server::OfferStore> offer_store;
     std::unique_ptr<rapport::server::TerminalOffers> offers;
-    if (config.rewards && !on_postgresql) {
-      auto opened = rapport::server::OfferStore::open(config.database);
+    if (config.rewards) {
+      auto opened = rapport::server::OfferStore::open(config.database_url);
       if (!opened) {
-        spdlog::critical("cannot open the database {}: {}", config.database.string(),
-                         opened.error().message());
+        // Not the URL itself: a postgresql:// one may hold a password.
+        spdlog::critical("cannot open the database for offers: {}", opened.error().message());
         return EXIT_FAILURE;
       }
       offer_store = std::move(*opened);
