@@ -13,7 +13,6 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 #include <catch2/catch.hpp>
-#include <filesystem>
 
 #include "server/reports/campaign_store.h"
 #include "server/storage/chain_migration.h"
@@ -25,6 +24,7 @@
 #include "shared/util/clock.h"
 #include "shared/util/files.h"
 #include "tests/support/pg_cluster.h"
+#include "tests/support/pg_files.h"
 #include "tests/unit/server_fixture.h"
 
 using namespace rapport;
@@ -54,20 +54,6 @@ reports::Campaign campaign(std::string id, std::string channel, std::string from
   c.spend_cents = spend;
   c.line = 1;
   return c;
-}
-
-// Every byte of the files of `url`'s database in the cluster's data directory
-// (base/<database oid>/: its tables, indexes, TOAST and pg_statistic).
-std::string database_files(const std::string& url) {
-  auto c = server::pg::Connection::open(url).value();
-  const auto oid =
-      c.exec("SELECT oid FROM pg_database WHERE datname = current_database()").value().text(0, 0);
-  std::string bytes;
-  for (const auto& entry : std::filesystem::recursive_directory_iterator(
-           testing::PgCluster::shared().data_dir() / "base" / oid)) {
-    if (entry.is_regular_file()) bytes += read_file(entry.path().string()).value_or("");
-  }
-  return bytes;
 }
 
 // The SQLite chain of member_rights_test.cpp (Ada with a visit, a purchase, a note holding a
@@ -184,7 +170,7 @@ TEST_CASE_METHOD(TwoBackends,
   {
     auto c = server::pg::Connection::open(pg_url).value();
     REQUIRE(c.execute_script("CHECKPOINT"));
-    const auto before = database_files(pg_url);
+    const auto before = testing::pg_database_bytes(pg_url);
     CHECK(before.find("Ada Lovelace") != std::string::npos);
     CHECK(before.find(kPhone) != std::string::npos);
     CHECK(before.find(kContactPhone) != std::string::npos);
@@ -219,7 +205,7 @@ TEST_CASE_METHOD(TwoBackends,
   CHECK(on_postgresql->notes_removed == 1);
   check_same_export(export_of(*rights(file.string()), ada), export_of(*pg_rights, ada));
 
-  const auto after = database_files(pg_url);
+  const auto after = testing::pg_database_bytes(pg_url);
   CHECK(after.find("Ada Lovelace") == std::string::npos);
   CHECK(after.find("1815-12-10") == std::string::npos);
   CHECK(after.find(kPhone) == std::string::npos);
