@@ -99,8 +99,9 @@ class RightsCommands final : public RightsCli {
       std::cerr << "error: cannot erase member " << erasure.member_id << ": "
                 << outcome.error().message();
       if (outcome.error() == storage::StorageErrc::kBusy) {
-        std::cerr << " (if the erasure was recorded, other connections kept the old pages in "
-                     "the -wal file: run the same command again, or stop rapport-server "
+        std::cerr << " (the erasure is recorded, but other connections still held old data: "
+                     "on SQLite pages in the -wal file, on PostgreSQL sessions with snapshots "
+                     "from before it; run the same command again, or stop rapport-server "
                      "for a moment first)";
       } else {
         std::cerr << " (if the erasure was recorded, its data may remain in old bytes until "

@@ -5,7 +5,9 @@
 // holds them) and the same erasure in one transaction. Then the tables that held the personal
 // data are rewritten (VACUUM FULL: every live row into a new file, the old one truncated),
 // their statistics renewed (ANALYZE samples values, names and phones among them, into
-// pg_statistic, which is rewritten in turn), and a CHECKPOINT writes it all to the data files.
+// pg_statistic, which is rewritten in turn), and a CHECKPOINT writes it all to the data files;
+// first it waits for sessions whose snapshots could still see the old rows, which VACUUM
+// FULL would otherwise copy.
 // What PostgreSQL still holds after that (WAL not yet recycled, archives, replicas, base
 // backups) is in docs/members-rights.md, "On PostgreSQL".
 //
@@ -18,14 +20,19 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
+#include <spdlog/spdlog.h>
+
 #include <array>
+#include <chrono>
 #include <string_view>
+#include <thread>
 #include <utility>
 
 #include "server/storage/member_export.h"
 #include "server/storage/member_rights_store.h"
 #include "server/storage/pg_connection.h"
 #include "server/storage/pg_schema.h"
+#include "shared/storage/storage_errc.h"
 
 namespace rapport::server {
 namespace {
@@ -102,6 +109,9 @@ const Section kSections[] = {
 
 // The tables erasure changes that held personal data: rewritten afterwards. Those a later
 // migration adds are rewritten when present.
+// How long erase_member waits for sessions holding snapshots from before the erasure.
+constexpr std::chrono::seconds kSnapshotWait{30};
+
 constexpr std::string_view kPersonalTables[] = {"members", "cards", "notes",
                                                 "member_token_issues", "relationship_owners"};
 
@@ -193,24 +203,33 @@ class PgMemberRightsStore final : public MemberRightsStore {
   }
 
   Result<std::optional<ErasureOutcome>> erase_member(const Erasure& e) override {
-    RAPPORT_TRY(auto outcome, erase_in_transaction(e));
+    std::string xid;
+    RAPPORT_TRY(auto outcome, erase_in_transaction(e, xid));
     if (!outcome) return outcome;
     // Erased before: rewritten again, as on SQLite, in case an earlier rewrite failed.
+    RAPPORT_TRY_VOID(wait_for_older_snapshots(xid));
     RAPPORT_TRY_VOID(rewrite_personal_tables());
     return outcome;
   }
 
  private:
-  Result<std::optional<ErasureOutcome>> erase_in_transaction(const Erasure& e) {
+  // `xid` is set to the transaction's id (32 bits, as pg_stat_activity shows xmins).
+  Result<std::optional<ErasureOutcome>> erase_in_transaction(const Erasure& e, std::string& xid) {
     RAPPORT_TRY(auto tx, pg::Transaction::begin(db_));
     // FOR UPDATE: two erasures of one member (any instance) record one erasure.
     RAPPORT_TRY(const auto found,
-                db_.exec("SELECT erased_at IS NOT NULL FROM members WHERE id = $1 FOR UPDATE",
+                db_.exec("SELECT erased_at IS NOT NULL, "
+                         "(pg_current_xact_id()::text::bigint % 4294967296)::text "
+                         "FROM members WHERE id = $1 FOR UPDATE",
                          {param(e.member_id)}));
     if (found.empty()) return std::optional<ErasureOutcome>{};
+    xid = found.text(0, 1);
     ErasureOutcome outcome;
     outcome.already_erased = found.boolean(0, 0);
-    if (outcome.already_erased) return std::optional<ErasureOutcome>(outcome);
+    if (outcome.already_erased) {
+      RAPPORT_TRY_VOID(tx.commit());  // the xid must end before the wait for older ones
+      return std::optional<ErasureOutcome>(outcome);
+    }
 
     const auto run = [&](std::string_view sql) -> Result<std::int64_t> {
       RAPPORT_TRY(const auto rows, db_.exec(sql, {param(e.member_id)}));
@@ -243,6 +262,30 @@ class PgMemberRightsStore final : public MemberRightsStore {
                                param(e.reason)}));
     RAPPORT_TRY_VOID(tx.commit());
     return std::optional<ErasureOutcome>(outcome);
+  }
+
+  // VACUUM FULL copies the row versions a running transaction may still see (its snapshot
+  // began before the erasure committed: a long report, pg_dump, an autovacuum ANALYZE), old
+  // name and phone included. So it waits until no other session of this database holds a
+  // snapshot from before transaction `xid`; kBusy after kSnapshotWait (the erasure stays
+  // committed; run it again).
+  Result<void> wait_for_older_snapshots(const std::string& xid) {
+    const auto deadline = std::chrono::steady_clock::now() + kSnapshotWait;
+    for (;;) {
+      RAPPORT_TRY(const auto older,
+                  db_.exec("SELECT count(*) FROM pg_stat_activity WHERE "
+                           "datname = current_database() AND pid <> pg_backend_pid() AND "
+                           "backend_xmin IS NOT NULL AND age(backend_xmin) >= age($1::xid)",
+                           {param(xid)}));
+      if (older.int64(0, 0) == 0) return {};
+      if (std::chrono::steady_clock::now() >= deadline) {
+        spdlog::warn("member erasure: sessions with snapshots from before it still run after {} "
+                     "s; the tables were not rewritten (run the erasure again)",
+                     std::chrono::duration_cast<std::chrono::seconds>(kSnapshotWait).count());
+        return storage::StorageErrc::kBusy;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
   }
 
   // VACUUM FULL and ANALYZE run outside a transaction, one table at a time (each takes that
