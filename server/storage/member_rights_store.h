@@ -52,9 +52,11 @@ class MemberRightsStore {
   // chip UIDs, relationship owner), records the erasure and marks the member changed so
   // terminals remove them; then rewrites what held the data: on SQLite the file
   // (shared/storage/rewrite_file.h), on PostgreSQL the tables that held it (VACUUM FULL,
-  // statistics renewed) and a CHECKPOINT. nullopt when there is no such member. An error
-  // from the rewrite (SQLite's kBusy; on PostgreSQL a role that may not CHECKPOINT): the
-  // erasure is committed but old bytes may remain until it is run again.
+  // statistics renewed) and a CHECKPOINT, once no session holds a snapshot from before the
+  // erasure. nullopt when there is no such member. An error from the rewrite (kBusy: on
+  // SQLite readers of old WAL frames, on PostgreSQL sessions with older snapshots, past 30 s;
+  // or a role that may not CHECKPOINT): the erasure is committed but old bytes may remain
+  // until it is run again.
   [[nodiscard]] virtual Result<std::optional<ErasureOutcome>> erase_member(
       const Erasure& erasure) = 0;
 };
