@@ -2,12 +2,11 @@
 //
 // MemberRightsStore on PostgreSQL (member_rights_store.h, docs/members-rights.md): the same
 // export as sqlite_member_rights.cpp (same keys, same values: booleans as 0 and 1, as SQLite
-// holds them) and the same erasure in one transaction. Then the tables that held the personal
-// data are rewritten (VACUUM FULL: every live row into a new file, the old one truncated),
-// their statistics renewed (ANALYZE samples values, names and phones among them, into
-// pg_statistic, which is rewritten in turn), and a CHECKPOINT writes it all to the data files;
-// first it waits for sessions whose snapshots could still see the old rows, which VACUUM
-// FULL would otherwise copy.
+// holds them) and the same erasure in one transaction. Then the statistics of the tables that
+// held the personal data are renewed (ANALYZE samples values, names and phones among them,
+// into pg_statistic), and once no session's snapshot could still see the old rows (VACUUM
+// FULL would copy them) those tables and pg_statistic are rewritten (VACUUM FULL: every live
+// row into a new file, the old one truncated) and a CHECKPOINT writes it all to the files.
 // What PostgreSQL still holds after that (WAL not yet recycled, archives, replicas, base
 // backups) is in docs/members-rights.md, "On PostgreSQL".
 //
@@ -27,6 +26,7 @@
 #include <string_view>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "server/storage/member_export.h"
 #include "server/storage/member_rights_store.h"
@@ -203,33 +203,24 @@ class PgMemberRightsStore final : public MemberRightsStore {
   }
 
   Result<std::optional<ErasureOutcome>> erase_member(const Erasure& e) override {
-    std::string xid;
-    RAPPORT_TRY(auto outcome, erase_in_transaction(e, xid));
+    RAPPORT_TRY(auto outcome, erase_in_transaction(e));
     if (!outcome) return outcome;
     // Erased before: rewritten again, as on SQLite, in case an earlier rewrite failed.
-    RAPPORT_TRY_VOID(wait_for_older_snapshots(xid));
     RAPPORT_TRY_VOID(rewrite_personal_tables());
     return outcome;
   }
 
  private:
-  // `xid` is set to the transaction's id (32 bits, as pg_stat_activity shows xmins).
-  Result<std::optional<ErasureOutcome>> erase_in_transaction(const Erasure& e, std::string& xid) {
+  Result<std::optional<ErasureOutcome>> erase_in_transaction(const Erasure& e) {
     RAPPORT_TRY(auto tx, pg::Transaction::begin(db_));
     // FOR UPDATE: two erasures of one member (any instance) record one erasure.
     RAPPORT_TRY(const auto found,
-                db_.exec("SELECT erased_at IS NOT NULL, "
-                         "(pg_current_xact_id()::text::bigint % 4294967296)::text "
-                         "FROM members WHERE id = $1 FOR UPDATE",
+                db_.exec("SELECT erased_at IS NOT NULL FROM members WHERE id = $1 FOR UPDATE",
                          {param(e.member_id)}));
     if (found.empty()) return std::optional<ErasureOutcome>{};
-    xid = found.text(0, 1);
     ErasureOutcome outcome;
     outcome.already_erased = found.boolean(0, 0);
-    if (outcome.already_erased) {
-      RAPPORT_TRY_VOID(tx.commit());  // the xid must end before the wait for older ones
-      return std::optional<ErasureOutcome>(outcome);
-    }
+    if (outcome.already_erased) return std::optional<ErasureOutcome>(outcome);
 
     const auto run = [&](std::string_view sql) -> Result<std::int64_t> {
       RAPPORT_TRY(const auto rows, db_.exec(sql, {param(e.member_id)}));
@@ -265,11 +256,14 @@ class PgMemberRightsStore final : public MemberRightsStore {
   }
 
   // VACUUM FULL copies the row versions a running transaction may still see (its snapshot
-  // began before the erasure committed: a long report, pg_dump, an autovacuum ANALYZE), old
-  // name and phone included. So it waits until no other session of this database holds a
-  // snapshot from before transaction `xid`; kBusy after kSnapshotWait (the erasure stays
-  // committed; run it again).
-  Result<void> wait_for_older_snapshots(const std::string& xid) {
+  // began before they were replaced: a long report, pg_dump, an autovacuum ANALYZE), old name
+  // and phone included. So it waits until no other session of this database holds a snapshot
+  // from before now (a new transaction id, after the erasure and the new statistics
+  // committed); kBusy after kSnapshotWait (the erasure stays committed; run it again).
+  Result<void> wait_for_older_snapshots() {
+    RAPPORT_TRY(const auto now,
+                db_.exec("SELECT (pg_current_xact_id()::text::bigint % 4294967296)::text"));
+    const auto xid = now.text(0, 0);  // 32 bits, as pg_stat_activity shows xmins
     const auto deadline = std::chrono::steady_clock::now() + kSnapshotWait;
     for (;;) {
       RAPPORT_TRY(const auto older,
@@ -288,22 +282,25 @@ class PgMemberRightsStore final : public MemberRightsStore {
     }
   }
 
-  // VACUUM FULL and ANALYZE run outside a transaction, one table at a time (each takes that
-  // table's ACCESS EXCLUSIVE lock for as long as it rewrites it: servers' writes to it wait).
+  // Outside a transaction, one table at a time (VACUUM FULL takes each table's ACCESS
+  // EXCLUSIVE lock for as long as it rewrites it: servers' writes to it wait). Statistics
+  // sampled before the erasure may hold the member's name or phone (pg_statistic's most common
+  // values and histogram bounds): renewed first from the erased tables, so that the rewrite
+  // of pg_statistic drops the old ones (the database's owner may; a role that may not gets
+  // the error, and the erasure stays committed).
   Result<void> rewrite_personal_tables() {
-    std::string analyze = "ANALYZE";
-    bool first = true;
+    std::vector<std::string> tables;
     for (const auto table : kPersonalTables) {
       RAPPORT_TRY(const bool present, has_table(db_, table));
-      if (!present) continue;
-      RAPPORT_TRY_VOID(db_.execute_script("VACUUM FULL " + std::string(table)));
-      analyze += (first ? " " : ", ") + std::string(table);
-      first = false;
+      if (present) tables.emplace_back(table);
     }
-    // Statistics sampled before the erasure may hold the member's name or phone: renew them
-    // from the erased tables, then rewrite pg_statistic without its old rows (the database's
-    // owner may; a role that may not gets the error, and the erasure stays committed).
+    std::string analyze = "ANALYZE";
+    for (std::size_t i = 0; i < tables.size(); ++i) analyze += (i ? ", " : " ") + tables[i];
     RAPPORT_TRY_VOID(db_.execute_script(analyze));
+    RAPPORT_TRY_VOID(wait_for_older_snapshots());
+    for (const auto& table : tables) {
+      RAPPORT_TRY_VOID(db_.execute_script("VACUUM FULL " + table));
+    }
     RAPPORT_TRY_VOID(db_.execute_script("VACUUM FULL pg_catalog.pg_statistic"));
     // The rewritten files to disk now, not at the next timed checkpoint (superuser or
     // pg_checkpoint, PostgreSQL 15).
