@@ -47,10 +47,11 @@ class PgCampaignStore final : public CampaignStore {
     if (!problems.empty()) return problems;  // rolled back: nothing written
     const std::string now = now_iso8601();
     for (const Campaign& c : campaigns) {
-      RAPPORT_TRY_VOID(db_.exec("INSERT INTO campaigns(id, name, channel, starts_on, ends_on, "
-                                "spend_cents, added_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                                {param(c.id), param(c.name), param(c.channel), param(c.starts_on),
-                                 param(c.ends_on), param(c.spend_cents), param(now)}));
+      RAPPORT_TRY_VOID(
+          db_.exec("INSERT INTO campaigns(id, name, channel, starts_on, ends_on, "
+                   "spend_cents, added_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                   {param(c.id), param(c.name), param(c.channel), param(c.starts_on),
+                    param(c.ends_on), param(c.spend_cents), param(now)}));
     }
     RAPPORT_TRY_VOID(tx.commit());
     return problems;

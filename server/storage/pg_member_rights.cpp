@@ -14,14 +14,14 @@
 // are read and cleared when present, and exported empty when not, so the export has the same
 // keys on both backends whatever this database holds yet.
 
+#include <spdlog/spdlog.h>
+
+#include <array>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
-#include <spdlog/spdlog.h>
-
-#include <array>
 #include <chrono>
 #include <string_view>
 #include <thread>
@@ -59,25 +59,36 @@ struct Section {
 
 // sqlite_member_rights.cpp's kSections, in PostgreSQL's SQL.
 const Section kSections[] = {
-    {"member", Shape::kObject, "SELECT * FROM members WHERE id = $1", {}, {},
+    {"member",
+     Shape::kObject,
+     "SELECT * FROM members WHERE id = $1",
+     {},
+     {},
      {"merged_into", "merged_at"}},
-    {"cards", Shape::kArray, "SELECT * FROM cards WHERE member_id = $1 ORDER BY issued_at, token",
-     {}, "issue_order"},
+    {"cards",
+     Shape::kArray,
+     "SELECT * FROM cards WHERE member_id = $1 ORDER BY issued_at, token",
+     {},
+     "issue_order"},
     {"events", Shape::kArray,
      "SELECT seq, id, kind, terminal_id, store_id, card_token, occurred_at, received_at, payload "
      "FROM events WHERE member_id = $1 ORDER BY seq"},
-    {"purchases", Shape::kArray,
+    {"purchases",
+     Shape::kArray,
      "SELECT p.*, (e.payload::json -> 'lines')::text AS lines FROM purchases p "
      "LEFT JOIN events e ON e.id = p.event_id WHERE p.member_id = $1 ORDER BY p.day, p.event_id",
-     {}, "seq"},
-    {"notes", Shape::kArray, "SELECT * FROM notes WHERE member_id = $1 ORDER BY noted_at, event_id"},
+     {},
+     "seq"},
+    {"notes", Shape::kArray,
+     "SELECT * FROM notes WHERE member_id = $1 ORDER BY noted_at, event_id"},
     {"points_balance", Shape::kScalar,
      "SELECT coalesce(sum(points), 0)::bigint FROM points_entries WHERE member_id = $1"},
     {"points_postings", Shape::kArray,
      "SELECT p.id, p.kind, p.cause, p.event_id, p.purchase_id, p.reason, p.staff_user, "
      "p.occurred_at, p.posted_at, e.points FROM points_entries e "
      "JOIN points_postings p ON p.id = e.posting_id WHERE e.member_id = $1 ORDER BY p.id"},
-    {"points_reviews", Shape::kArray, "SELECT * FROM points_reviews WHERE member_id = $1 ORDER BY id"},
+    {"points_reviews", Shape::kArray,
+     "SELECT * FROM points_reviews WHERE member_id = $1 ORDER BY id"},
     {"reward_tier", Shape::kObject, "SELECT * FROM member_reward_tiers WHERE member_id = $1"},
     {"value_snapshot", Shape::kObject, "SELECT * FROM value_snapshots WHERE member_id = $1"},
     {"tier_history", Shape::kArray,
@@ -112,8 +123,8 @@ const Section kSections[] = {
 // How long erase_member waits for sessions holding snapshots from before the erasure.
 constexpr std::chrono::seconds kSnapshotWait{30};
 
-constexpr std::string_view kPersonalTables[] = {"members", "cards", "notes",
-                                                "member_token_issues", "relationship_owners"};
+constexpr std::string_view kPersonalTables[] = {"members", "cards", "notes", "member_token_issues",
+                                                "relationship_owners"};
 
 json::value column_value(const Rows& rows, std::size_t row, int column) {
   if (rows.is_null(row, column)) return nullptr;
@@ -189,8 +200,8 @@ class PgMemberRightsStore final : public MemberRightsStore {
     // One snapshot for every section.
     RAPPORT_TRY(auto tx, pg::Transaction::begin(db_));
     RAPPORT_TRY_VOID(db_.exec("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"));
-    RAPPORT_TRY(const auto exists, db_.exec("SELECT 1 FROM members WHERE id = $1",
-                                            {param(member_id)}));
+    RAPPORT_TRY(const auto exists,
+                db_.exec("SELECT 1 FROM members WHERE id = $1", {param(member_id)}));
     if (exists.empty()) return std::optional<std::string>{};
     json::object out;
     out["format"] = kMemberExportFormat;
@@ -236,21 +247,22 @@ class PgMemberRightsStore final : public MemberRightsStore {
     if (owners) RAPPORT_TRY_VOID(run("DELETE FROM relationship_owners WHERE member_id = $1"));
     // A new change number: terminals pulling changes are told to remove the member
     // (pg_store.cpp's changes read erased_at).
-    RAPPORT_TRY_VOID(db_.exec(
-        "UPDATE members SET name = '', birth_date = NULL, phone = NULL, email = NULL, "
-        "marketing_consent = false, usual_order = NULL, erased_at = $2, "
-        "changed_seq = nextval('member_change_seq') WHERE id = $1",
-        {param(e.member_id), param(e.at)}));
+    RAPPORT_TRY_VOID(
+        db_.exec("UPDATE members SET name = '', birth_date = NULL, phone = NULL, email = NULL, "
+                 "marketing_consent = false, usual_order = NULL, erased_at = $2, "
+                 "changed_seq = nextval('member_change_seq') WHERE id = $1",
+                 {param(e.member_id), param(e.at)}));
     RAPPORT_TRY(const bool follow_ups, has_table(db_, "follow_ups"));
     if (follow_ups) {
-      RAPPORT_TRY_VOID(db_.exec("UPDATE follow_ups SET closed_at = $2 WHERE member_id = $1 AND "
-                                "closed_at IS NULL",
-                                {param(e.member_id), param(e.at)}));
+      RAPPORT_TRY_VOID(
+          db_.exec("UPDATE follow_ups SET closed_at = $2 WHERE member_id = $1 AND "
+                   "closed_at IS NULL",
+                   {param(e.member_id), param(e.at)}));
     }
-    RAPPORT_TRY_VOID(db_.exec("INSERT INTO erasures(member_id, erased_at, staff, reason) "
-                              "VALUES ($1, $2, $3, $4)",
-                              {param(e.member_id), param(e.at), param(e.staff),
-                               param(e.reason)}));
+    RAPPORT_TRY_VOID(
+        db_.exec("INSERT INTO erasures(member_id, erased_at, staff, reason) "
+                 "VALUES ($1, $2, $3, $4)",
+                 {param(e.member_id), param(e.at), param(e.staff), param(e.reason)}));
     RAPPORT_TRY_VOID(tx.commit());
     return std::optional<ErasureOutcome>(outcome);
   }
@@ -273,9 +285,10 @@ class PgMemberRightsStore final : public MemberRightsStore {
                            {param(xid)}));
       if (older.int64(0, 0) == 0) return {};
       if (std::chrono::steady_clock::now() >= deadline) {
-        spdlog::warn("member erasure: sessions with snapshots from before it still run after {} "
-                     "s; the tables were not rewritten (run the erasure again)",
-                     std::chrono::duration_cast<std::chrono::seconds>(kSnapshotWait).count());
+        spdlog::warn(
+            "member erasure: sessions with snapshots from before it still run after {} "
+            "s; the tables were not rewritten (run the erasure again)",
+            std::chrono::duration_cast<std::chrono::seconds>(kSnapshotWait).count());
         return storage::StorageErrc::kBusy;
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(50));

@@ -79,11 +79,11 @@ class PgOfferStore final : public OfferStore {
   }
 
   Result<void> record(const OfferRecord& r) override {
-    RAPPORT_TRY_VOID(db_.exec("INSERT INTO offer_events(member_id, offer_id, outcome, at, "
-                              "store_id) VALUES ($1, $2, $3, $4, $5)",
-                              {param(r.member_id), param(r.offer_id),
-                               param(rewards::to_string(r.outcome)), param(r.at),
-                               param(r.store_id)}));
+    RAPPORT_TRY_VOID(
+        db_.exec("INSERT INTO offer_events(member_id, offer_id, outcome, at, "
+                 "store_id) VALUES ($1, $2, $3, $4, $5)",
+                 {param(r.member_id), param(r.offer_id), param(rewards::to_string(r.outcome)),
+                  param(r.at), param(r.store_id)}));
     return {};
   }
 

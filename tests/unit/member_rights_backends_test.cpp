@@ -43,7 +43,8 @@ const std::string kEmail = "ada@example.org";
 const std::string kPurchase =
     R"({"lines":[{"product":"Tea","category":"drinks","quantity":2,"amount_cents":500},)"
     R"({"product":"Scone","category":"bakery","quantity":1,"amount_cents":350}],"total_cents":850})";
-const std::string kNote = R"({"topic":"preference","text":"oat milk; call me on )" + kPhone + R"("})";
+const std::string kNote =
+    R"({"topic":"preference","text":"oat milk; call me on )" + kPhone + R"("})";
 
 reports::Campaign campaign(std::string id, std::string channel, std::string from, std::string to,
                            std::int64_t spend) {
@@ -73,17 +74,18 @@ struct TwoBackends : ServerFixture {
                 .status == 200);
     {
       auto db = storage::Database::open(file, server::kSqliteMigrations).value();
-      REQUIRE(db.execute("UPDATE members SET phone = '" + kContactPhone + "', email = '" +
-                         kEmail + "', marketing_consent = 1 WHERE id = " + std::to_string(ada)));
+      REQUIRE(db.execute("UPDATE members SET phone = '" + kContactPhone + "', email = '" + kEmail +
+                         "', marketing_consent = 1 WHERE id = " + std::to_string(ada)));
     }
     auto offers = server::OfferStore::open(file.string()).value();
-    REQUIRE(offers->record({ada, "five-off", rewards::OfferOutcome::kShown,
-                            "2026-11-25T10:00:01.000Z", "S1"}));
+    REQUIRE(offers->record(
+        {ada, "five-off", rewards::OfferOutcome::kShown, "2026-11-25T10:00:01.000Z", "S1"}));
     auto campaigns = reports::CampaignStore::open(file.string()).value();
-    REQUIRE(campaigns->add(std::vector{campaign("flyer-1", "flyer", "2026-03-01", "2026-03-31",
-                                                120'000)})
-                .value()
-                .empty());
+    REQUIRE(
+        campaigns
+            ->add(std::vector{campaign("flyer-1", "flyer", "2026-03-01", "2026-03-31", 120'000)})
+            .value()
+            .empty());
     bob = store->add_member({"Bob Stone", "S2", std::nullopt}).value();
     REQUIRE(server::MemberRightsStore::open(file.string())
                 .value()
@@ -114,8 +116,7 @@ json::value export_of(server::MemberRightsStore& rights, std::int64_t member) {
 // Equal exports, and when not, which keys differ (a whole-document diff is unreadable).
 void check_same_export(const json::value& sqlite, const json::value& postgresql) {
   for (const auto& [key, value] : sqlite.as_object()) {
-    INFO("key " << key << "\n on sqlite:     " << json::serialize(value)
-                << "\n on postgresql: "
+    INFO("key " << key << "\n on sqlite:     " << json::serialize(value) << "\n on postgresql: "
                 << (postgresql.as_object().contains(key)
                         ? json::serialize(postgresql.as_object().at(key))
                         : std::string("(missing)")));
@@ -201,8 +202,9 @@ TEST_CASE_METHOD(TwoBackends,
   // the tables erased from: VACUUM FULL would keep the old rows for it, so the erasure waits
   // until it ends (here after half a second).
   auto reader = server::pg::Connection::open(pg_url).value();
-  REQUIRE(reader.execute_script("BEGIN ISOLATION LEVEL REPEATABLE READ; "
-                                "SELECT count(*) FROM stores"));
+  REQUIRE(
+      reader.execute_script("BEGIN ISOLATION LEVEL REPEATABLE READ; "
+                            "SELECT count(*) FROM stores"));
   std::thread reader_ends([&reader] {
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
     REQUIRE(reader.execute_script("COMMIT"));
@@ -236,8 +238,7 @@ TEST_CASE_METHOD(TwoBackends,
   // Again: nothing more to erase, no second record.
   CHECK(pg_rights->erase_member({ada, "j.smith", "again", now_iso8601()}).value()->already_erased);
   auto c = server::pg::Connection::open(pg_url).value();
-  CHECK(c.exec("SELECT count(*) FROM erasures WHERE member_id = $1",
-               {server::pg::param(ada)})
+  CHECK(c.exec("SELECT count(*) FROM erasures WHERE member_id = $1", {server::pg::param(ada)})
             .value()
             .int64(0, 0) == 1);
 }
@@ -247,8 +248,9 @@ namespace {
 // The campaign checks and list on one backend; the answers the caller compares.
 std::vector<reports::Campaign> campaigns_on(const std::string& url) {
   auto store = reports::CampaignStore::open(url).value();
-  REQUIRE(store->add(std::vector{campaign("flyer-1", "flyer", "2026-03-01", "2026-03-31", 120'000),
-                                 campaign("app-1", "app", "2026-01-01", "2026-01-31", 5)})
+  REQUIRE(store
+              ->add(std::vector{campaign("flyer-1", "flyer", "2026-03-01", "2026-03-31", 120'000),
+                                campaign("app-1", "app", "2026-01-01", "2026-01-31", 5)})
               .value()
               .empty());
   // One good campaign and one overlapping a kept one: nothing is added.
@@ -270,9 +272,10 @@ std::vector<reports::Campaign> campaigns_on(const std::string& url) {
 
 }  // namespace
 
-TEST_CASE("campaigns on both backends: the same checks refuse the same campaigns and the same "
-          "list comes back",
-          "[reports][postgresql]") {
+TEST_CASE(
+    "campaigns on both backends: the same checks refuse the same campaigns and the same "
+    "list comes back",
+    "[reports][postgresql]") {
   testing::TempDir dir;
   const auto on_sqlite = campaigns_on("sqlite://" + (dir / "rapport.db").string());
   const auto on_postgresql = campaigns_on(testing::PgCluster::shared().fresh_database());
