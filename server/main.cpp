@@ -109,17 +109,15 @@ Dashboard start_dashboard(const rapport::server::ServerConfig& config) {
   }
   dashboard.handler =
       std::make_unique<server::DashboardHandler>(*dashboard.store, dashboard_options);
-  // Members' rights (export, erasure) are SQLite-only so far: on PostgreSQL the member
-  // page's buttons answer that they are not available here.
-  if (!config.database.empty()) {
-    auto rights = server::MemberRightsStore::open(config.database);
-    if (!rights) {
-      throw std::runtime_error("cannot open the database " + config.database.string() + ": " +
-                               rights.error().message());
-    }
-    dashboard.rights = std::move(*rights);
-    dashboard.handler->set_member_rights(dashboard.rights.get());
+  // Members' rights (export, erasure) on either backend, on their own connection.
+  auto rights = server::MemberRightsStore::open(config.database_url);
+  if (!rights) {
+    // Not the URL itself: a postgresql:// one may hold a password.
+    throw std::runtime_error("cannot open the database for members' rights: " +
+                             rights.error().message());
   }
+  dashboard.rights = std::move(*rights);
+  dashboard.handler->set_member_rights(dashboard.rights.get());
   net::ServerOptions options;
   options.address = config.dashboard_host;
   options.port = config.dashboard_port;
@@ -137,14 +135,13 @@ Dashboard start_dashboard(const rapport::server::ServerConfig& config) {
 }
 
 // On PostgreSQL the server runs what that backend supports (sync, the points ledger and its
-// expiry, the value refresh and its follow-ups, enrollment codes and the revocation watcher,
-// leases, the staff dashboard and its sessions); what still needs the SQLite-only stores is
-// not started, each said once here (docs/deployment.md, "On PostgreSQL").
-void log_postgresql_limits(const rapport::server::ServerConfig& config) {
-  spdlog::error("not yet supported on PostgreSQL, so not started: the dashboard's head-office "
-                "reports and members' rights (export, erasure), after a value refresh the "
-                "reports' cache{} (docs/deployment.md, \"On PostgreSQL\")",
-                config.rewards ? ", and offers to terminals (members come without offers)" : "");
+// expiry, offers to terminals, the value refresh and its follow-ups, enrollment codes and the
+// revocation watcher, leases, the staff dashboard with its sessions and members' rights);
+// what is not there yet is said once here (docs/deployment.md, "On PostgreSQL").
+void log_postgresql_limits() {
+  spdlog::warn("not yet supported on PostgreSQL: the head-office reports acquisition, "
+               "acquisition-cost, offer-uplift and rewards (their pages and rapportctl say so) "
+               "(docs/deployment.md, \"On PostgreSQL\")");
 }
 
 int wait_for_stop_signal() {
@@ -193,7 +190,7 @@ int main(int argc, char** argv) {
       return EXIT_FAILURE;
     }
     const bool on_postgresql = config.database.empty();  // database_url is postgresql://
-    if (on_postgresql) log_postgresql_limits(config);
+    if (on_postgresql) log_postgresql_limits();
     rapport::net::ServerOptions options;
     options.address = config.listen_host;
     options.port = config.listen_port;
@@ -214,15 +211,15 @@ int main(int argc, char** argv) {
     const rapport::server::MemberTokenService tokens{
         *card_key, rapport::server::CardTokenKeys(config.data_folder), config.issuer_prefix};
     // With rewards rules, members reach terminals with their offers (docs/offers.md); the
-    // offers' reads and held-out records use their own connection, on the sync I/O thread
-    // (SQLite only: on PostgreSQL members come without offers).
+    // offers' reads and held-out records use their own connection (to either backend), on
+    // the sync I/O thread.
     std::unique_ptr<rapport::server::OfferStore> offer_store;
     std::unique_ptr<rapport::server::TerminalOffers> offers;
-    if (config.rewards && !on_postgresql) {
-      auto opened = rapport::server::OfferStore::open(config.database);
+    if (config.rewards) {
+      auto opened = rapport::server::OfferStore::open(config.database_url);
       if (!opened) {
-        spdlog::critical("cannot open the database {}: {}", config.database.string(),
-                         opened.error().message());
+        // Not the URL itself: a postgresql:// one may hold a password.
+        spdlog::critical("cannot open the database for offers: {}", opened.error().message());
         return EXIT_FAILURE;
       }
       offer_store = std::move(*opened);

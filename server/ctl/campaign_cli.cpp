@@ -10,7 +10,6 @@
 #include "server/ctl/data_folder.h"
 #include "server/reports/campaign_store.h"
 #include "server/reports/campaigns_csv.h"
-#include "server/storage/sqlite_schema.h"
 #include "shared/util/files.h"
 #include "shared/util/money.h"
 
@@ -72,20 +71,18 @@ class CampaignCommands final : public CampaignCli {
   }
 
  private:
-  std::optional<storage::Database> open() const {
+  std::unique_ptr<server::reports::CampaignStore> open() const {
     auto folder = open_data_folder(data_);
-    if (!folder) return std::nullopt;
-    const auto sqlite = sqlite_file(*folder, "campaigns are");
-    if (!sqlite) return std::nullopt;
-    const auto file = *sqlite;
-    folder->store.reset();
-    auto db = storage::Database::open(file, server::kSqliteMigrations);
-    if (!db) {
-      std::cerr << "error: cannot open the database " << file.string() << ": "
-                << db.error().message() << "\n";
-      return std::nullopt;
+    if (!folder) return nullptr;
+    folder->store.reset();  // the campaign store's connection is enough
+    auto store = server::reports::CampaignStore::open(folder->config.database_url);
+    if (!store) {
+      // Not the URL itself: a postgresql:// one may hold a password.
+      std::cerr << "error: cannot open the folder's database: " << store.error().message()
+                << "\n";
+      return nullptr;
     }
-    return std::move(*db);
+    return std::move(*store);
   }
 
   static int refuse(const std::vector<CampaignProblem>& problems, const std::string& where) {
@@ -96,9 +93,9 @@ class CampaignCommands final : public CampaignCli {
   }
 
   int apply(const std::vector<Campaign>& campaigns, const std::string& where) const {
-    auto db = open();
-    if (!db) return 1;
-    const auto problems = server::reports::add_campaigns(*db, campaigns);
+    const auto store = open();
+    if (!store) return 1;
+    const auto problems = store->add(campaigns);
     if (!problems) {
       std::cerr << "error: cannot record the campaigns: " << problems.error().message() << "\n";
       return 1;
@@ -124,9 +121,9 @@ class CampaignCommands final : public CampaignCli {
   }
 
   int list() const {
-    auto db = open();
-    if (!db) return 1;
-    const auto campaigns = server::reports::list_campaigns(*db);
+    const auto store = open();
+    if (!store) return 1;
+    const auto campaigns = store->list();
     if (!campaigns) {
       std::cerr << "error: cannot list the campaigns: " << campaigns.error().message() << "\n";
       return 1;

@@ -43,8 +43,8 @@ std::optional<Opened> open_offers(const std::filesystem::path& data) {
                  "\"rewards.toml\" (see config/rewards.toml) to have a catalogue to offer\n";
     return std::nullopt;
   }
-  if (!sqlite_file(*folder, "offers are")) return std::nullopt;
-  auto store = server::OfferStore::open(folder->config.database);
+  folder->store.reset();  // the offer store's connection is enough
+  auto store = server::OfferStore::open(folder->config.database_url);
   if (!store) {
     std::cerr << "error: cannot open the database: " << store.error().message() << "\n";
     return std::nullopt;

@@ -19,14 +19,11 @@ namespace {
 std::unique_ptr<server::MemberRightsStore> open_rights(const std::filesystem::path& data) {
   auto folder = open_data_folder(data);
   if (!folder) return nullptr;
-  const auto sqlite = sqlite_file(*folder, "members' export and erasure are");
-  if (!sqlite) return nullptr;
-  auto file = *sqlite;
   folder->store.reset();  // one connection is enough
-  auto store = server::MemberRightsStore::open(file);
+  auto store = server::MemberRightsStore::open(folder->config.database_url);
   if (!store) {
-    std::cerr << "error: cannot open the database " << file.string() << ": "
-              << store.error().message() << "\n";
+    // Not the URL itself: a postgresql:// one may hold a password.
+    std::cerr << "error: cannot open the folder's database: " << store.error().message() << "\n";
     return nullptr;
   }
   return std::move(*store);
@@ -102,9 +99,15 @@ class RightsCommands final : public RightsCli {
       std::cerr << "error: cannot erase member " << erasure.member_id << ": "
                 << outcome.error().message();
       if (outcome.error() == storage::StorageErrc::kBusy) {
-        std::cerr << " (if the erasure was recorded, other connections kept the old pages in "
-                     "the -wal file: run the same command again, or stop rapport-server "
+        std::cerr << " (the erasure is recorded, but other connections still held old data: "
+                     "on SQLite pages in the -wal file, on PostgreSQL sessions with snapshots "
+                     "from before it; run the same command again, or stop rapport-server "
                      "for a moment first)";
+      } else {
+        std::cerr << " (if the erasure was recorded, its data may remain in old bytes until "
+                     "the rewrite succeeds: on PostgreSQL the role needs to own the database and "
+                     "be allowed CHECKPOINT; fix that and run the same command again, "
+                     "docs/members-rights.md)";
       }
       std::cerr << "\n";
       return 1;
@@ -116,12 +119,12 @@ class RightsCommands final : public RightsCli {
     }
     if ((*outcome)->already_erased) {
       std::cout << "member " << erasure.member_id
-                << " was already erased; the database file was rewritten again\n";
+                << " was already erased; the database was rewritten again\n";
       return 0;
     }
     std::cout << "member " << erasure.member_id << " erased: " << (*outcome)->cards_removed
               << " card(s), " << (*outcome)->notes_removed
-              << " note(s) removed; database file rewritten; terminals remove the member at "
+              << " note(s) removed; database rewritten; terminals remove the member at "
                  "their next sync\n";
     return 0;
   }

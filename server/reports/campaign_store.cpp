@@ -1,19 +1,45 @@
 // server/reports/campaign_store.cpp
+//
+// The campaigns' checks, their SQLite backend, and CampaignStore::open choosing the backend.
 #include "server/reports/campaign_store.h"
 
 #include "server/analytics/text_fields.h"
+#include "server/storage/sqlite_schema.h"
+#include "server/storage/store_url.h"
 #include "shared/util/clock.h"
 
 namespace rapport::server::reports {
+namespace {
 
-Result<std::vector<CampaignProblem>> add_campaigns(storage::Database& db,
-                                                   std::span<const Campaign> campaigns) {
+class SqliteCampaignStore final : public CampaignStore {
+ public:
+  explicit SqliteCampaignStore(storage::Database db) : db_(std::move(db)) {}
+  Result<std::vector<CampaignProblem>> add(std::span<const Campaign> campaigns) override {
+    return add_campaigns(db_, campaigns);
+  }
+  Result<std::vector<Campaign>> list() override { return list_campaigns(db_); }
+
+ private:
+  storage::Database db_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<CampaignStore>> CampaignStore::open(const std::string& url) {
+  RAPPORT_TRY(const auto parsed, parse_store_url(url));
+  if (parsed.backend == StoreUrl::Backend::kPostgresql) {
+    return open_pg_campaign_store(parsed.location);
+  }
+  RAPPORT_TRY(auto db, storage::Database::open(parsed.location, kSqliteMigrations));
+  return std::unique_ptr<CampaignStore>(std::make_unique<SqliteCampaignStore>(std::move(db)));
+}
+
+std::vector<CampaignProblem> campaign_problems(std::span<const Campaign> campaigns,
+                                               std::span<const Campaign> kept) {
   std::vector<CampaignProblem> problems;
   const auto fail = [&](std::size_t line, std::string problem) {
     if (problems.size() < kMaxCampaignProblems) problems.push_back({line, std::move(problem)});
   };
-  RAPPORT_TRY(auto tx, storage::Transaction::begin(db));
-  RAPPORT_TRY(const auto kept, list_campaigns(db));
   for (std::size_t i = 0; i < campaigns.size(); ++i) {
     const Campaign& c = campaigns[i];
     for (auto& problem : campaign_field_problems(c)) fail(c.line, std::move(problem));
@@ -32,6 +58,15 @@ Result<std::vector<CampaignProblem>> add_campaigns(storage::Database& db,
       }
     }
   }
+  return problems;
+}
+
+Result<std::vector<CampaignProblem>> add_campaigns(storage::Database& db,
+                                                   std::span<const Campaign> campaigns) {
+  // BEGIN IMMEDIATE: a second adder waits, then checks against what this one kept.
+  RAPPORT_TRY(auto tx, storage::Transaction::begin(db));
+  RAPPORT_TRY(const auto kept, list_campaigns(db));
+  auto problems = campaign_problems(campaigns, kept);
   if (!problems.empty()) return problems;  // the transaction rolls back: nothing written
   RAPPORT_TRY(auto insert,
               db.prepare("INSERT INTO campaigns(id, name, channel, starts_on, ends_on, "

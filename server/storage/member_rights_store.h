@@ -1,13 +1,14 @@
 // server/storage/member_rights_store.h
 //
-// Members' rights on the server's SQLite file (docs/members-rights.md): everything held
+// Members' rights on the server's database (docs/members-rights.md): everything held
 // about one member as JSON (`rapportctl member export`), and erasing a member's personal
 // data (`rapportctl member erase`) while their events, purchases and points stay under the
 // member id, which no longer leads to a person. Terminals learn of the erasure through
-// GET /sync/v1/changes ("removed").
+// GET /sync/v1/changes ("removed"). Two backends with the same export and the same erasure:
+// sqlite_member_rights.cpp and pg_member_rights.cpp.
 //
-// Thread-safety: one thread per MemberRightsStore (it owns its own Database connection).
-// Other connections (a running rapport-server) may use the file meanwhile.
+// Thread-safety: one thread per MemberRightsStore (it owns its own connection). Other
+// connections (a running rapport-server) may use the database meanwhile.
 
 #pragma once
 
@@ -38,9 +39,9 @@ class MemberRightsStore {
  public:
   virtual ~MemberRightsStore() = default;
 
-  // Opens (and migrates) the server database at `file`.
-  [[nodiscard]] static Result<std::unique_ptr<MemberRightsStore>> open(
-      const std::filesystem::path& file);
+  // Opens (and migrates) the server database `url` names (server/storage/store_url.h: a
+  // SQLite path or sqlite:// URL, or a postgresql:// one).
+  [[nodiscard]] static Result<std::unique_ptr<MemberRightsStore>> open(const std::string& url);
 
   // Everything held about the member, as one JSON object (docs/members-rights.md lists the
   // keys); read in one transaction. nullopt when there is no such member.
@@ -49,11 +50,21 @@ class MemberRightsStore {
 
   // Removes the member's personal data in one transaction (name, birth date, cards, notes,
   // chip UIDs, relationship owner), records the erasure and marks the member changed so
-  // terminals remove them; then rewrites the file (shared/storage/rewrite_file.h).
-  // nullopt when there is no such member. kBusy from the rewrite: the erasure is committed
-  // but old bytes may remain until it is run again.
+  // terminals remove them; then rewrites what held the data: on SQLite the file
+  // (shared/storage/rewrite_file.h), on PostgreSQL the tables that held it (VACUUM FULL,
+  // statistics renewed) and a CHECKPOINT, once no session holds a snapshot from before the
+  // erasure. nullopt when there is no such member. An error from the rewrite (kBusy: on
+  // SQLite readers of old WAL frames, on PostgreSQL sessions with older snapshots, past 30 s;
+  // or a role that may not CHECKPOINT): the erasure is committed but old bytes may remain
+  // until it is run again.
   [[nodiscard]] virtual Result<std::optional<ErasureOutcome>> erase_member(
       const Erasure& erasure) = 0;
 };
+
+// The two backends, which open() chooses between.
+[[nodiscard]] Result<std::unique_ptr<MemberRightsStore>> open_sqlite_member_rights_store(
+    const std::filesystem::path& file);
+[[nodiscard]] Result<std::unique_ptr<MemberRightsStore>> open_pg_member_rights_store(
+    const std::string& url);
 
 }  // namespace rapport::server

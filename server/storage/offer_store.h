@@ -1,12 +1,13 @@
 // server/storage/offer_store.h
 //
-// The offers engine's reads and writes on the server's SQLite file (docs/offers.md): the
+// The offers engine's reads and writes on the server's database (docs/offers.md): the
 // facts choose_offers needs about a member (value snapshot, top categories, noted dislikes,
 // consent), the member's offer history, recording offers shown / held out / accepted /
-// declined (table offer_events, migration 10), and per offer the later visits and spend of
-// the members shown it and of those held out, for measure_uplift.
+// declined (table offer_events: SQLite migration 10, PostgreSQL migration 5), and per offer the
+// later visits and spend of the members shown it and of those held out, for measure_uplift.
+// Two backends with the same answers: sqlite_offers.cpp and pg_offers.cpp.
 //
-// Thread-safety: one thread per OfferStore (it owns its own Database connection).
+// Thread-safety: one thread per OfferStore (it owns its own connection).
 
 #pragma once
 
@@ -35,8 +36,9 @@ class OfferStore {
  public:
   virtual ~OfferStore() = default;
 
-  // Opens (and migrates) the server database at `file`.
-  [[nodiscard]] static Result<std::unique_ptr<OfferStore>> open(const std::filesystem::path& file);
+  // Opens (and migrates) the server database `url` names (server/storage/store_url.h: a
+  // SQLite path or sqlite:// URL, or a postgresql:// one), on a connection of its own.
+  [[nodiscard]] static Result<std::unique_ptr<OfferStore>> open(const std::string& url);
 
   // nullopt: no such member. Before any value refresh the member is LMC with p_alive 1.
   [[nodiscard]] virtual Result<std::optional<rewards::MemberOfferFacts>> member_facts(
@@ -53,5 +55,10 @@ class OfferStore {
   [[nodiscard]] virtual Result<std::map<std::string, std::vector<rewards::UpliftObservation>>>
   uplift_observations(std::int64_t window_days, const std::string& as_of_day) = 0;
 };
+
+// The two backends, which open() chooses between.
+[[nodiscard]] Result<std::unique_ptr<OfferStore>> open_sqlite_offer_store(
+    const std::filesystem::path& file);
+[[nodiscard]] Result<std::unique_ptr<OfferStore>> open_pg_offer_store(const std::string& url);
 
 }  // namespace rapport::server

@@ -138,6 +138,26 @@ bool Rows::boolean(std::size_t row, int col) const {
   return PQgetvalue(owned_->result, static_cast<int>(row), col)[0] == 't';
 }
 
+std::string Rows::column_name(int col) const { return PQfname(owned_->result, col); }
+
+Rows::ColumnKind Rows::column_kind(int col) const {
+  // The built-in types' fixed oids (pg_type.dat); server/catalog/pg_type_d.h is not in
+  // libpq-dev's include path.
+  switch (PQftype(owned_->result, col)) {
+    case 20:  // int8
+    case 21:  // int2
+    case 23:  // int4
+      return ColumnKind::kInteger;
+    case 16:  // bool
+      return ColumnKind::kBoolean;
+    case 700:  // float4
+    case 701:  // float8
+      return ColumnKind::kReal;
+    default:
+      return ColumnKind::kText;
+  }
+}
+
 struct Connection::Handle {
   explicit Handle(PGconn* c) : conn(c) {}
   ~Handle() { PQfinish(conn); }

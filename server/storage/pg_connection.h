@@ -69,6 +69,13 @@ class Rows {
   [[nodiscard]] double real(std::size_t row, int col) const;
   [[nodiscard]] bool boolean(std::size_t row, int col) const;  // a boolean column ('t')
 
+  // A column's name and the kind of its values, for readers that take whatever columns a
+  // query returns (members' export): int2/int4/int8, bool, float4/float8, and every other
+  // type as text.
+  enum class ColumnKind { kInteger, kBoolean, kReal, kText };
+  [[nodiscard]] std::string column_name(int col) const;
+  [[nodiscard]] ColumnKind column_kind(int col) const;
+
  private:
   friend class Connection;
   struct Owned;  // Holds the PGresult; defined in pg_connection.cpp.

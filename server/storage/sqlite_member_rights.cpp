@@ -12,6 +12,7 @@
 #include <boost/json/value.hpp>
 #include <string_view>
 
+#include "server/storage/member_export.h"
 #include "server/storage/member_rights_store.h"
 #include "server/storage/sqlite_members.h"
 #include "server/storage/sqlite_schema.h"
@@ -78,9 +79,6 @@ constexpr Section kSections[] = {
      "SELECT erased_at, staff, reason FROM erasures WHERE member_id = ?1 ORDER BY id"},
 };
 
-// Columns holding JSON text are exported as JSON, not as a string of it.
-bool holds_json(std::string_view column) { return column == "payload" || column == "lines"; }
-
 json::value column_value(const Statement& row, int column) {
   switch (row.column_kind(column)) {
     case Statement::ColumnKind::kInteger:
@@ -90,7 +88,7 @@ json::value column_value(const Statement& row, int column) {
     case Statement::ColumnKind::kText:
     case Statement::ColumnKind::kBlob: {
       auto text = row.column_text(column);
-      if (holds_json(row.column_name(column))) {
+      if (holds_json_column(row.column_name(column))) {
         boost::system::error_code ec;
         auto parsed = json::parse(text, ec);
         if (!ec) return parsed;
@@ -162,7 +160,7 @@ class SqliteMemberRightsStore final : public MemberRightsStore {
     RAPPORT_TRY(const bool exists, member_exists(db_, member_id));
     if (!exists) return std::optional<std::string>{};
     json::object out;
-    out["format"] = "rapport-member-export-1";
+    out["format"] = kMemberExportFormat;
     for (const auto& section : kSections) {
       RAPPORT_TRY(auto value, read_section(db_, section, member_id));
       out[section.key] = std::move(value);
@@ -216,7 +214,7 @@ class SqliteMemberRightsStore final : public MemberRightsStore {
 
 }  // namespace
 
-Result<std::unique_ptr<MemberRightsStore>> MemberRightsStore::open(
+Result<std::unique_ptr<MemberRightsStore>> open_sqlite_member_rights_store(
     const std::filesystem::path& file) {
   RAPPORT_TRY(auto db, Database::open(file, kSqliteMigrations));
   return std::unique_ptr<MemberRightsStore>(new SqliteMemberRightsStore(std::move(db)));

@@ -131,7 +131,7 @@ class SqliteOfferStore final : public OfferStore {
 
 }  // namespace
 
-Result<std::unique_ptr<OfferStore>> OfferStore::open(const std::filesystem::path& file) {
+Result<std::unique_ptr<OfferStore>> open_sqlite_offer_store(const std::filesystem::path& file) {
   RAPPORT_TRY(auto db, Database::open(file, kSqliteMigrations));
   return std::unique_ptr<OfferStore>(std::make_unique<SqliteOfferStore>(std::move(db)));
 }

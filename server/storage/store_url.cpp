@@ -1,6 +1,8 @@
 // server/storage/store_url.cpp
 #include "server/storage/store_url.h"
 
+#include "server/storage/member_rights_store.h"
+#include "server/storage/offer_store.h"
 #include "server/storage/pg_errc.h"
 
 namespace rapport::server {
@@ -56,6 +58,20 @@ Result<std::unique_ptr<StaffStore>> open_staff_store(std::string_view url) {
   RAPPORT_TRY(const auto parsed, parse_store_url(url));
   if (parsed.backend == StoreUrl::Backend::kPostgresql) return open_pg_staff_store(parsed.location);
   return StaffStore::open(parsed.location);
+}
+
+Result<std::unique_ptr<OfferStore>> OfferStore::open(const std::string& url) {
+  RAPPORT_TRY(const auto parsed, parse_store_url(url));
+  if (parsed.backend == StoreUrl::Backend::kPostgresql) return open_pg_offer_store(parsed.location);
+  return open_sqlite_offer_store(parsed.location);
+}
+
+Result<std::unique_ptr<MemberRightsStore>> MemberRightsStore::open(const std::string& url) {
+  RAPPORT_TRY(const auto parsed, parse_store_url(url));
+  if (parsed.backend == StoreUrl::Backend::kPostgresql) {
+    return open_pg_member_rights_store(parsed.location);
+  }
+  return open_sqlite_member_rights_store(parsed.location);
 }
 
 }  // namespace rapport::server

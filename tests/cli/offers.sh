@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
 # The rapportctl offers commands (docs/offers.md), run as an operator would in a fresh data
-# folder with the example rules:
+# folder with the example rules, on SQLite or (postgresql) on a database of the run's
+# throwaway cluster the folder was moved to (on_postgresql.sh): the same answers on both.
 #
-#   tests/cli/offers.sh RAPPORTCTL WORKDIR SOURCE_DIR
+#   tests/cli/offers.sh RAPPORTCTL WORKDIR SOURCE_DIR [sqlite|postgresql]
 set -euo pipefail
-ctl=$1 work=$2 source=$3
-data="$work/data-offers"
+ctl=$1 work=$2 source=$3 backend=${4:-sqlite}
+data="$work/data-offers-$backend"
 rm -rf "$data"
 fail() { echo "FAIL: $*" >&2; exit 1; }
 "$ctl" init --data "$data" --store S1 >/dev/null
+if [ "$backend" = postgresql ]; then
+  source "$(dirname "$0")/on_postgresql.sh"
+  move_folder_to_postgresql "$ctl" "$data"
+fi
 "$ctl" member add --data "$data" --name "Ada Lovelace" --store S1 >/dev/null
 "$ctl" member add --data "$data" --name "Bob" --store S1 >/dev/null
 
@@ -40,4 +45,6 @@ echo "$out" | grep "opted out of personalisation" >/dev/null || fail "opted out:
 echo "$out" | grep "recorded 2 offer(s)" >/dev/null || fail "record: $out"
 "$ctl" offers uplift --data "$data" --now 2026-11-26T09:00:00Z | grep "five-off  shown" >/dev/null ||
   fail "uplift: $("$ctl" offers uplift --data "$data" --now 2026-11-26T09:00:00Z)"
+if [ "$backend" = postgresql ] && [ -e "$data/rapport.db" ]; then
+  fail "a SQLite file was made in the folder"; fi
 echo "ok: offers"

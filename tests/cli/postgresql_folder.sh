@@ -1,28 +1,21 @@
 #!/usr/bin/env bash
 # rapportctl on a data folder whose database is PostgreSQL (docs/deployment.md, "On
-# PostgreSQL"), as an operator would after `storage migrate`: what works through the Store
-# acts on PostgreSQL (stores, terminals' enrollment codes, points, the value refresh, staff
-# users, the head-office reports ported there); what still needs SQLite says so and fails,
-# never answering from an empty file. Uses the run's throwaway cluster (RAPPORT_PG_CLUSTER,
-# tests/support/pg_cluster.h).
+# PostgreSQL"), as an operator would after `storage migrate`: what works there acts on
+# PostgreSQL (stores, terminals' enrollment codes, points, the value refresh, staff users,
+# campaigns, members' export and erasure, the head-office reports ported there; the offers
+# commands in offers.sh); what still needs SQLite says so and fails, never answering from an
+# empty file. Uses the run's throwaway cluster (on_postgresql.sh).
 #
 #   tests/cli/postgresql_folder.sh RAPPORTCTL WORKDIR
 set -euo pipefail
 ctl=$1 work=$2
 fail() { echo "FAIL: $*" >&2; exit 1; }
-[ -n "${RAPPORT_PG_CLUSTER:-}" ] || fail "RAPPORT_PG_CLUSTER is not set (run through ctest)"
-socket=$(cat "$RAPPORT_PG_CLUSTER/socket_dir")
-db="cli_folder_$$"
-psql -h "$socket" -U root -d postgres -qc "CREATE DATABASE $db" >/dev/null
-trap 'psql -h "$socket" -U root -d postgres -qc "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true' EXIT
-url="postgresql:///$db?host=$socket&user=root"
+source "$(dirname "$0")/on_postgresql.sh"
 data="$work/data-postgresql-$$"
 rm -rf "$data"
 "$ctl" init --data "$data" --store S1 >/dev/null
-"$ctl" storage migrate --from "sqlite://$data/rapport.db" --to "$url" >/dev/null 2>&1
-# The folder now names PostgreSQL; its SQLite file goes, so nothing can be read from it.
-sed -i "s|^database = .*|database = \"${url//&/\\&}\"|" "$data/server.toml"
-rm -f "$data"/rapport.db*
+move_folder_to_postgresql "$ctl" "$data"
+socket=$pg_socket db=$pg_db
 
 "$ctl" store add --data "$data" --id S2 --name "Harbour Road" >/dev/null
 stores=$("$ctl" store list --data "$data" | tr '\n' ' ')
@@ -49,7 +42,29 @@ echo "$list" | grep -qP '^maria\tstore-manager\tS1,S2$' || fail "user list on Po
 hash=$(psql -h "$socket" -U root -d "$db" -tAc "SELECT password_hash FROM staff_users WHERE name = 'maria'")
 case "$hash" in 'scrypt$'*) ;; *) fail "the user is not in PostgreSQL: '$hash'" ;; esac
 
-for command in "report acquisition" "campaign list" "seed --members 10"; do
+
+# Campaigns (PostgreSQL migration 8): kept there, with the same checks as on SQLite.
+"$ctl" campaign add --data "$data" --id spring-flyer --name "Spring flyer" --channel flyer \
+  --from 2026-03-01 --to 2026-03-31 --spend-cents 120000 >/dev/null || fail "campaign add"
+if "$ctl" campaign add --data "$data" --id late-flyer --name "Late" --channel flyer \
+  --from 2026-03-31 --to 2026-04-10 --spend-cents 1 2>"$work/out-$$"; then
+  fail "an overlapping campaign was kept"; fi
+grep -q "shares days with the kept campaign 'spring-flyer'" "$work/out-$$" || fail "overlap: $(cat "$work/out-$$")"
+out=$("$ctl" campaign list --data "$data")
+case "$out" in "spring-flyer"$'\t'"flyer"$'\t'"2026-03-01"*) ;; *) fail "campaign list: $out" ;; esac
+kept=$(psql -h "$socket" -U root -d "$db" -tAc "SELECT spend_cents FROM campaigns WHERE id = 'spring-flyer'")
+[ "$kept" = 120000 ] || fail "the campaign is not in PostgreSQL: '$kept'"
+
+# Members' rights: export, then erasure (docs/members-rights.md, "On PostgreSQL").
+"$ctl" member add --data "$data" --name "Grace Hopper" --store S1 --birth-date 1906-12-09 >/dev/null
+id=$(psql -h "$socket" -U root -d "$db" -tAc "SELECT id FROM members WHERE name = 'Grace Hopper'")
+"$ctl" member export --data "$data" --member "$id" | grep -q '"name":"Grace Hopper"' || fail "member export"
+"$ctl" member erase --data "$data" --member "$id" --reason "customer request" --staff j.smith |
+  grep -q "member $id erased: 1 card(s)" || fail "member erase"
+left=$(psql -h "$socket" -U root -d "$db" -tAc "SELECT name || '|' || coalesce(birth_date, '') || '|' || (SELECT count(*) FROM erasures) FROM members WHERE id = $id")
+[ "$left" = "||1" ] || fail "after erasure: '$left'"
+
+for command in "report acquisition" "seed --members 10"; do
   # shellcheck disable=SC2086
   if "$ctl" $command --data "$data" >"$work/out-$$" 2>&1; then
     fail "'$command' answered on PostgreSQL: $(cat "$work/out-$$")"; fi

@@ -1,21 +1,25 @@
 // tests/e2e/erasure_e2e_test.cpp
 //
 // Erasing a member end to end (docs/members-rights.md): the real rapport-server and
-// rapport-terminal over mutual TLS on loopback, real SQLite files. After
+// rapport-terminal over mutual TLS on loopback, on both server backends. After
 // `rapportctl member erase` and the terminal's next pull, the raw bytes of the server's
-// database, its -wal file and the terminal's database (and -wal) hold neither the member's
-// name nor the phone number they told a cashier.
+// database (SQLite: the file and its -wal; PostgreSQL: the database's files in the test
+// cluster's data directory, tests/support/pg_files.h) and of the terminal's database (and
+// -wal) hold neither the member's name nor the phone number they told a cashier.
 
 #include <signal.h>
 
 #include <regex>
 
+#include "server/storage/pg_connection.h"
 #include "server/storage/sqlite_schema.h"
 #include "shared/domain/event_id.h"
 #include "shared/util/clock.h"
 #include "shared/util/files.h"
 #include "terminal/local_database.h"
 #include "tests/support/catch_result.h"
+#include "tests/support/pg_cluster.h"
+#include "tests/support/pg_files.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
@@ -39,16 +43,51 @@ bool holds(const std::filesystem::path& db, const std::string& text) {
   return raw_bytes(db).find(text) != std::string::npos;
 }
 
-std::int64_t server_count(const std::filesystem::path& db, const std::string& sql) {
-  auto conn = storage::Database::open(db, server::kSqliteMigrations).value();
-  auto stmt = conn.prepare(sql).value();
-  return stmt.step().value() ? stmt.column_int64(0) : -1;
+enum class Backend { kSqlite, kPostgresql };
+
+// The server's database as the test reads it: a SQLite file, or (url set) a PostgreSQL
+// database of the test cluster.
+struct ServerDatabase {
+  std::filesystem::path file;
+  std::string url;
+
+  [[nodiscard]] std::int64_t count(const std::string& sql) const {
+    if (!url.empty()) {
+      const auto rows = server::pg::Connection::open(url).value().exec(sql).value();
+      return rows.empty() ? -1 : rows.int64(0, 0);
+    }
+    auto conn = storage::Database::open(file, server::kSqliteMigrations).value();
+    auto stmt = conn.prepare(sql).value();
+    return stmt.step().value() ? stmt.column_int64(0) : -1;
+  }
+  // What is on disk now (PostgreSQL: after a CHECKPOINT, so nothing waits in memory).
+  [[nodiscard]] bool holds(const std::string& text) const {
+    if (url.empty()) return ::holds(file, text);
+    REQUIRE(server::pg::Connection::open(url).value().execute_script("CHECKPOINT"));
+    return testing::pg_database_bytes(url).find(text) != std::string::npos;
+  }
+};
+
+// The folder's chain moved to a fresh database of the test cluster with `storage migrate`,
+// server.toml pointed at it and the SQLite file removed, as an operator would.
+std::string move_to_postgresql(const std::filesystem::path& data) {
+  const auto url = testing::PgCluster::shared().fresh_database();
+  std::string out;
+  REQUIRE(testing::run({testing::kRapportctl, "storage", "migrate", "--from",
+                        "sqlite://" + (data / "rapport.db").string(), "--to", url},
+                       &out) == 0);
+  const auto config = data / "server.toml";
+  write_file_atomically(config,
+                        std::regex_replace(read_text(config), std::regex("database = \"[^\"]*\""),
+                                           "database = \"" + url + "\""),
+                        false);
+  for (const auto* suffix : {"", "-wal", "-shm"}) {
+    std::filesystem::remove(data.string() + "/rapport.db" + suffix);
+  }
+  return url;
 }
 
-}  // namespace
-
-TEST_CASE("an erased member's name and phone leave the server's and the terminal's files",
-          "[e2e][rights]") {
+void erased_member_leaves_the_files(Backend backend) {
   testing::TempDir dir;
   const auto data = dir / "data";
   const auto port = testing::free_port();
@@ -70,7 +109,8 @@ TEST_CASE("an erased member's name and phone leave the server's and the terminal
   toml = std::regex_replace(toml, std::regex("interval_ms = \\d+"), "interval_ms = 100");
   toml = std::regex_replace(toml, std::regex("members_refresh_s = \\d+"), "members_refresh_s = 1");
   write_file_atomically(terminal_toml, toml, false);
-  const auto server_db = data / "rapport.db";
+  ServerDatabase server_db{data / "rapport.db", ""};
+  if (backend == Backend::kPostgresql) server_db.url = move_to_postgresql(data);
   const auto terminal_db = data / "terminals/T1/terminal.db";
 
   ChildProcess server({testing::kRapportServer, "--config", (data / "server.toml").string()},
@@ -105,14 +145,13 @@ TEST_CASE("an erased member's name and phone leave the server's and the terminal
     REQUIRE(wait_until([&] { return static_cast<bool>(insert.run()); }, 10s));
   }
   terminal.write_stdin(card + "\n");  // wakes the sync worker
-  REQUIRE(wait_until([&] { return server_count(server_db, "SELECT count(*) FROM notes") == 1 &&
-                                  server_count(server_db, "SELECT visit_count FROM members") == 2; },
+  REQUIRE(wait_until([&] { return server_db.count("SELECT count(*) FROM notes") == 1 &&
+                                  server_db.count("SELECT visit_count FROM members") == 2; },
                      15s));
-  const auto events_before =
-      server_count(server_db, "SELECT count(*) FROM events WHERE member_id = 1");
+  const auto events_before = server_db.count("SELECT count(*) FROM events WHERE member_id = 1");
   // Both files hold her now: checks that could not fail would prove nothing.
-  CHECK(holds(server_db, kName));
-  CHECK(holds(server_db, kPhone));
+  CHECK(server_db.holds(kName));
+  CHECK(server_db.holds(kPhone));
   CHECK(holds(terminal_db, kName));
   REQUIRE(testing::run({testing::kRapportctl, "member", "export", "--data", data.string(),
                         "--member", "1"},
@@ -132,13 +171,12 @@ TEST_CASE("an erased member's name and phone leave the server's and the terminal
   // The terminal rewrites its file right after the removal's transaction.
   CHECK(wait_until([&] { return !holds(terminal_db, kName) && !holds(terminal_db, kPhone); }, 10s));
   CHECK_FALSE(holds(terminal_db, "1815-12-10"));
-  CHECK_FALSE(holds(server_db, kName));
-  CHECK_FALSE(holds(server_db, kPhone));
-  CHECK_FALSE(holds(server_db, "1815-12-10"));
+  CHECK_FALSE(server_db.holds(kName));
+  CHECK_FALSE(server_db.holds(kPhone));
+  CHECK_FALSE(server_db.holds("1815-12-10"));
   // Her events stay, under the same (now pseudonymous) member id.
-  CHECK(server_count(server_db, "SELECT count(*) FROM events WHERE member_id = 1") ==
-        events_before);
-  CHECK(server_count(server_db, "SELECT count(*) FROM erasures") == 1);
+  CHECK(server_db.count("SELECT count(*) FROM events WHERE member_id = 1") == events_before);
+  CHECK(server_db.count("SELECT count(*) FROM erasures") == 1);
 
   terminal.close_stdin();
   CHECK(terminal.wait(15s) == 0);
@@ -146,5 +184,18 @@ TEST_CASE("an erased member's name and phone leave the server's and the terminal
   CHECK(server.wait(15s) == 0);
   INFO(read_text(dir / "terminal.log"));
   CHECK_FALSE(holds(terminal_db, kName));
-  CHECK_FALSE(holds(server_db, kName));
+  CHECK_FALSE(server_db.holds(kName));
+}
+
+}  // namespace
+
+TEST_CASE("an erased member's name and phone leave the server's and the terminal's files",
+          "[e2e][rights]") {
+  erased_member_leaves_the_files(Backend::kSqlite);
+}
+
+TEST_CASE("on postgresql: an erased member's name and phone leave the server's database files "
+          "and the terminal's",
+          "[e2e][rights][postgresql]") {
+  erased_member_leaves_the_files(Backend::kPostgresql);
 }

@@ -55,6 +55,8 @@ class PgCluster {
   [[nodiscard]] std::string fresh_database();
 
   [[nodiscard]] const std::filesystem::path& socket_dir() const { return dir_; }
+  // The cluster's data directory (PGDATA), for tests that read its raw files (erasure).
+  [[nodiscard]] std::filesystem::path data_dir() const { return dir_ / "data"; }
 
  private:
   struct Attach {};  // the fixture's cluster, running in `dir`

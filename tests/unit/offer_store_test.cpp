@@ -1,15 +1,19 @@
 // tests/unit/offer_store_test.cpp
 //
-// The offers' storage on a real SQLite file (migration 10): a member's facts come from the
-// events terminals send (top categories from purchases, dislikes and wishes from notes),
-// consent is kept per member, and outcomes recorded are read back as history and as uplift
-// observations counting the purchases in the window after each offer.
+// The offers' storage on both backends (a real SQLite file, SQLite migration 10, and a database
+// of the run's PostgreSQL cluster, PostgreSQL migration 5; tests/support/pg_cluster.h): a
+// member's facts come from the events terminals send (top categories from purchases, dislikes
+// and wishes from notes), consent is kept per member, and outcomes recorded are read back as
+// history and as uplift observations counting the purchases in the window after each offer.
+// Each test runs on both with the same expected answers ("... on sqlite: X" and its twin
+// "... on postgresql: X").
 
 #include "server/storage/offer_store.h"
 
 #include <catch2/catch.hpp>
 
-#include "server/storage/store.h"
+#include "server/storage/store_url.h"
+#include "tests/support/pg_cluster.h"
 #include "tests/support/temp_dir.h"
 #include "tests/unit/rewards_test_support.h"
 
@@ -18,18 +22,26 @@ namespace {
 using rapport::rewards::OfferOutcome;
 using rapport::server::OfferRecord;
 
+enum class Backend { kSqlite, kPostgresql };
+
+// The chain's Store and the OfferStore are two connections to one database, as in
+// rapport-server.
 struct Chain {
+  explicit Chain(Backend backend)
+      : url(backend == Backend::kSqlite ? "sqlite://" + (dir / "rapport.db").string()
+                                        : rapport::testing::PgCluster::shared().fresh_database()) {
+    REQUIRE(store->add_store("S1", "High Street"));
+  }
   rapport::testing::TempDir dir;
-  std::unique_ptr<rapport::server::Store> store =
-      rapport::server::open_sqlite_store(dir / "rapport.db").value();
+  std::string url;
+  std::unique_ptr<rapport::server::Store> store = rapport::server::open_store(url).value();
   std::unique_ptr<rapport::server::OfferStore> offers =
-      rapport::server::OfferStore::open(dir / "rapport.db").value();
+      rapport::server::OfferStore::open(url).value();
   std::int64_t add(const std::string& name, const std::string& token) {
     const auto id = store->add_member({name, "S1", std::nullopt}).value();
     REQUIRE(store->add_card(id, {token, "0000", rapport::domain::CardStatus::kActive}));
     return id;
   }
-  Chain() { REQUIRE(store->add_store("S1", "High Street")); }
 };
 
 rapport::domain::Event note(const std::string& token, rapport::protocol::NoteTopic topic,
@@ -39,12 +51,9 @@ rapport::domain::Event note(const std::string& token, rapport::protocol::NoteTop
       rapport::protocol::encode_payload(rapport::protocol::NotePayload{topic, text}));
 }
 
-}  // namespace
-
-TEST_CASE("a member's offer facts come from their purchases, notes and consent",
-          "[offers][storage]") {
+void facts_from_purchases_notes_and_consent(Backend backend) {
   using rapport::testing::sale;
-  Chain chain;
+  Chain chain(backend);
   const std::string token(64, 'a');
   const auto ada = chain.add("Ada", token);
   REQUIRE(chain.store->record_events(std::vector<rapport::domain::Event>{
@@ -67,9 +76,9 @@ TEST_CASE("a member's offer facts come from their purchases, notes and consent",
   CHECK_FALSE(chain.offers->member_facts(ada + 100).value().has_value());
 }
 
-TEST_CASE("offers recorded come back as history and as uplift observations", "[offers][storage]") {
+void recorded_offers_come_back(Backend backend) {
   using rapport::testing::sale;
-  Chain chain;
+  Chain chain(backend);
   const std::string a(64, 'a');
   const std::string b(64, 'b');
   const auto ada = chain.add("Ada", a);
@@ -108,3 +117,18 @@ TEST_CASE("offers recorded come back as history and as uplift observations", "[o
   CHECK(five[1].visits == 1);
   CHECK(five[1].spend_cents == 250);
 }
+
+}  // namespace
+
+#define BOTH_BACKENDS(title, body)                                                   \
+  TEST_CASE("offer store on sqlite: " title, "[offers][storage][sqlite]") {          \
+    body(Backend::kSqlite);                                                          \
+  }                                                                                  \
+  TEST_CASE("offer store on postgresql: " title, "[offers][storage][postgresql]") {  \
+    body(Backend::kPostgresql);                                                      \
+  }
+
+BOTH_BACKENDS("a member's offer facts come from their purchases, notes and consent",
+              facts_from_purchases_notes_and_consent)
+BOTH_BACKENDS("offers recorded come back as history and as uplift observations",
+              recorded_offers_come_back)
