@@ -81,17 +81,7 @@ Result<void> stream_statement(storage::Statement& stmt, std::span<const Column> 
                               RowSink& sink) {
   return stream_statement(stmt, columns, sink,
                           [columns](const storage::Statement& row, std::span<Cell> cells) {
-                            for (std::size_t i = 0; i < columns.size(); ++i) {
-                              const int at = static_cast<int>(i);
-                              if (row.column_is_null(at)) {
-                                cells[i] = std::monostate{};
-                              } else if (columns[i].kind == ColumnKind::kInteger ||
-                                         columns[i].kind == ColumnKind::kCents) {
-                                cells[i] = row.column_int64(at);
-                              } else {
-                                cells[i] = row.column_text(at);
-                              }
-                            }
+                            typed_cells(row, columns, cells);
                           });
 }
 

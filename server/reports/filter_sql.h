@@ -90,6 +90,23 @@ template <class Row>
   return negative ? -magnitude : magnitude;
 }
 
+// One result row's cells typed by `columns`: SQL NULL is no value, integer and cents columns
+// are read as integers, text and percent columns as text. `Row` is a storage::Statement or a
+// PgRow (pg_report_sql.h), which read columns by the same names.
+template <class Row>
+void typed_cells(const Row& row, std::span<const Column> columns, std::span<Cell> cells) {
+  for (std::size_t i = 0; i < columns.size(); ++i) {
+    const int at = static_cast<int>(i);
+    if (row.column_is_null(at)) {
+      cells[i] = std::monostate{};
+    } else if (columns[i].kind == ColumnKind::kInteger || columns[i].kind == ColumnKind::kCents) {
+      cells[i] = row.column_int64(at);
+    } else {
+      cells[i] = row.column_text(at);
+    }
+  }
+}
+
 // Fills one row's cells (in column order) from the current row of the statement.
 using RowBuilder = std::function<void(const storage::Statement&, std::span<Cell>)>;
 

@@ -3,6 +3,8 @@
 
 #include <map>
 
+#include "server/reports/filter_sql.h"
+
 namespace rapport::server::reports {
 
 PgStatement pg_statement(std::string_view sql, std::span<const pg::Param> numbered) {
@@ -59,36 +61,22 @@ Result<void> stream_pg_rows(pg::Connection& db, std::string_view sql, const Filt
 
 namespace {
 
-// Cells typed by `columns`: SQL NULL is no value; integer and cents columns read as integers,
-// text and percent columns as text.
-PgRowBuilder typed_cells(std::span<const Column> columns) {
-  return [columns](const PgRow& row, std::span<Cell> cells) {
-    for (std::size_t i = 0; i < columns.size(); ++i) {
-      const int at = static_cast<int>(i);
-      if (row.column_is_null(at)) {
-        cells[i] = std::monostate{};
-      } else if (columns[i].kind == ColumnKind::kInteger ||
-                 columns[i].kind == ColumnKind::kCents) {
-        cells[i] = row.column_int64(at);
-      } else {
-        cells[i] = row.column_text(at);
-      }
-    }
-  };
+PgRowBuilder typed(std::span<const Column> columns) {
+  return [columns](const PgRow& row, std::span<Cell> cells) { typed_cells(row, columns, cells); };
 }
 
 }  // namespace
 
 Result<void> stream_pg_query(pg::Connection& db, std::string_view sql, const Filter& filter,
                              std::span<const Column> columns, RowSink& sink) {
-  return stream_pg_rows(db, sql, filter, columns, sink, typed_cells(columns));
+  return stream_pg_rows(db, sql, filter, columns, sink, typed(columns));
 }
 
 Result<void> stream_pg_cursor(pg::Connection& db, std::string_view sql, const Filter& filter,
                               std::span<const Column> columns, RowSink& sink) {
   constexpr std::size_t kFetchRows = 10'000;
   const auto statement = pg_statement(sql, filter_params(filter));
-  const auto build = typed_cells(columns);
+  const auto build = typed(columns);
   RAPPORT_TRY(auto tx, pg::Transaction::begin(db));
   RAPPORT_TRY_VOID(db.exec("SET LOCAL jit = off"));  // as stream_pg_rows
   RAPPORT_TRY_VOID(
