@@ -36,7 +36,8 @@ class ReportCommands final : public ReportCli {
     report_->footer(
         "Example: rapportctl report customer-equity --data ./rapport-data --format csv "
         "--store S1 > equity.csv\n         rapportctl report customer-equity --data ./rapport-data "
-        "--region North\nReports:" +
+        "--region North\n         rapportctl report members --data ./rapport-data > members.csv "
+        "(every member, one row each)\nReports:" +
         names + "\nColumns and meaning: docs/reports.md.");
   }
 
