@@ -139,8 +139,8 @@ Dashboard start_dashboard(const rapport::server::ServerConfig& config) {
 // revocation watcher, leases, the staff dashboard with its sessions and members' rights);
 // what is not there yet is said once here (docs/deployment.md, "On PostgreSQL").
 void log_postgresql_limits() {
-  spdlog::warn("not yet supported on PostgreSQL: the head-office reports acquisition, "
-               "acquisition-cost, offer-uplift and rewards (their pages and rapportctl say so) "
+  spdlog::warn("not yet supported on PostgreSQL: the head-office reports offer-uplift and "
+               "rewards (their pages and rapportctl say so) "
                "(docs/deployment.md, \"On PostgreSQL\")");
 }
 

@@ -4,6 +4,7 @@
 #include <array>
 
 #include "server/reports/filter_sql.h"
+#include "server/reports/pg_report_sql.h"
 
 namespace rapport::server::reports {
 namespace {
@@ -37,19 +38,32 @@ std::string acquisition_days_rows(const Filter& filter) {
          "WHERE scope = " + std::string(filter.region ? "?2" : "''") + " AND " + period + ")";
 }
 
-std::string campaign_members_sql(std::string_view campaign_alias) {
+std::string campaign_members_sql(std::string_view campaign_alias, SqlDialect dialect) {
   const std::string c(campaign_alias);
+  if (dialect == SqlDialect::kPostgresql) {
+    return "(SELECT count(*) FROM members cw WHERE cw.merged_into IS NULL "
+           "AND cw.channel = " + c + ".channel AND cw.enrolled_on BETWEEN " + c +
+           ".starts_on AND " + c + ".ends_on)";
+  }
   return "(SELECT coalesce(sum(a.members), 0) FROM acquisition_days a WHERE a.scope = '' "
          "AND a.channel = " + c + ".channel AND a.day BETWEEN " + c + ".starts_on AND " + c +
          ".ends_on)";
 }
 
+std::string campaign_in_period_sql(std::string_view campaign_alias, SqlDialect dialect) {
+  const std::string c(campaign_alias);
+  const std::string cast = dialect == SqlDialect::kPostgresql ? "::text" : "";
+  return "(?3" + cast + " IS NULL OR " + c + ".ends_on >= ?3) AND (?4" + cast + " IS NULL OR " +
+         c + ".starts_on <= ?4)";
+}
+
 // ?1 store, ?2 region, ?3 from, ?4 to. Members merged into another are left out (their
 // history moved to the survivor); erased members count: they were acquired all the same.
 // The chain and a region read acquisition_days (days x channels rows); a store its members.
-std::string acquisition_sql(const Filter& filter) {
+std::string acquisition_sql(const Filter& filter, SqlDialect dialect) {
+  const bool sqlite = dialect == SqlDialect::kSqlite;
   const std::string acquired =
-      acquisition_days_serve(filter)
+      sqlite && acquisition_days_serve(filter)
           ? "  SELECT " + std::string(kShownChannel) + " AS channel, c.id AS campaign, "
             "    sum(d.members) AS members, sum(d.valued) AS valued, "
             "    CASE WHEN sum(d.valued) > 0 THEN sum(d.lifetime_value_cents) END AS ltv "
@@ -64,10 +78,11 @@ std::string acquisition_sql(const Filter& filter) {
             "  LEFT JOIN campaigns c ON c.channel = m.channel "
             "    AND m.enrolled_on BETWEEN c.starts_on AND c.ends_on "
             "  LEFT JOIN value_snapshots v ON v.member_id = m.id "
-            "  WHERE m.merged_into IS NULL AND " + place_condition("m.home_store", filter) +
-            " AND " + period_condition("m.enrolled_on", filter) + "  GROUP BY 1, 2";
+            "  WHERE m.merged_into IS NULL AND " +
+            place_condition("m.home_store", filter, dialect) + " AND " +
+            period_condition("m.enrolled_on", filter, dialect) + "  GROUP BY 1, 2";
   return "WITH acquired AS (" + acquired + "), "
-         "campaign_members AS (SELECT c.id, " + campaign_members_sql("c") + " AS members "
+         "campaign_members AS (SELECT c.id, " + campaign_members_sql("c", dialect) + " AS members "
          "  FROM campaigns c) "
          "SELECT a.channel, a.campaign, a.members, a.valued, a.ltv, c.spend_cents, cm.members "
          "FROM acquired a LEFT JOIN campaigns c ON c.id = a.campaign "
@@ -76,14 +91,16 @@ std::string acquisition_sql(const Filter& filter) {
          "SELECT c.channel, c.id, 0, 0, NULL, c.spend_cents, cm.members "
          "FROM campaigns c JOIN campaign_members cm ON cm.id = c.id "
          "WHERE c.id NOT IN (SELECT campaign FROM acquired WHERE campaign IS NOT NULL) "
-         "  AND (?3 IS NULL OR c.ends_on >= ?3) AND (?4 IS NULL OR c.starts_on <= ?4) "
-         "ORDER BY 1, 2";
+         "  AND " + campaign_in_period_sql("c", dialect) +
+         // SQLite sorts no value first; PostgreSQL last unless told.
+         (sqlite ? " ORDER BY 1, 2" : " ORDER BY 1, 2 NULLS FIRST");
 }
 
 namespace {
 
-// One result row as the report's cells.
-void build_row(const storage::Statement& stmt, std::span<Cell> cells) {
+// One result row as the report's cells (a storage::Statement or a PgRow).
+template <class Row>
+void build_row(const Row& stmt, std::span<Cell> cells) {
   const std::int64_t valued = stmt.column_int64(3);
   cells[0] = stmt.column_text(0);
   cells[1] = optional_text(stmt, 1);
@@ -107,7 +124,12 @@ class Acquisition final : public Report {
   std::span<const Column> columns() const override { return kColumns; }
 
   Result<void> run(storage::Database& db, const Filter& filter, RowSink& sink) const override {
-    return stream_rows(db, acquisition_sql(filter), filter, kColumns, sink, build_row);
+    return stream_rows(db, acquisition_sql(filter), filter, kColumns, sink,
+                       build_row<storage::Statement>);
+  }
+  Result<void> run_pg(pg::Connection& db, const Filter& filter, RowSink& sink) const override {
+    return stream_pg_rows(db, acquisition_sql(filter, SqlDialect::kPostgresql), filter,
+                          kColumns, sink, build_row<PgRow>);
   }
 };
 

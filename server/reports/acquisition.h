@@ -11,14 +11,17 @@
 #include <memory>
 #include <string>
 
+#include "server/reports/filter_sql.h"
 #include "server/reports/report.h"
 
 namespace rapport::server::reports {
 
 [[nodiscard]] std::unique_ptr<Report> acquisition_report();
 
-// The report's SQL for `filter` (?1..?4 as filter_sql.h), for tests of its query plan.
-[[nodiscard]] std::string acquisition_sql(const Filter& filter);
+// The report's SQL for `filter` (?1..?4 as filter_sql.h), for tests of its query plan. On
+// PostgreSQL, which keeps no acquisition_days yet, every view counts the place's members.
+[[nodiscard]] std::string acquisition_sql(const Filter& filter,
+                                          SqlDialect dialect = SqlDialect::kSqlite);
 
 // Whether acquisition_days (migration 24) serves the members of `filter`: the whole chain or
 // one region, any period. A store's view reads its members through members_home_store.
@@ -29,7 +32,13 @@ namespace rapport::server::reports {
 [[nodiscard]] std::string acquisition_days_rows(const Filter& filter);
 
 // SQL: how many members (merged-away ones left out) campaign `campaign_alias` won in the
-// whole chain, from acquisition_days.
-[[nodiscard]] std::string campaign_members_sql(std::string_view campaign_alias);
+// whole chain: from acquisition_days on SQLite, from members on PostgreSQL.
+[[nodiscard]] std::string campaign_members_sql(std::string_view campaign_alias,
+                                               SqlDialect dialect = SqlDialect::kSqlite);
+
+// SQL: campaign `campaign_alias`'s days meet the period (?3 from, ?4 to; a missing bound
+// holds), in `dialect` (PostgreSQL wants the NULL test's parameter typed).
+[[nodiscard]] std::string campaign_in_period_sql(std::string_view campaign_alias,
+                                                 SqlDialect dialect);
 
 }  // namespace rapport::server::reports

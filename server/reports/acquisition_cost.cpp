@@ -5,6 +5,7 @@
 
 #include "server/reports/acquisition.h"
 #include "server/reports/filter_sql.h"
+#include "server/reports/pg_report_sql.h"
 
 namespace rapport::server::reports {
 namespace {
@@ -24,9 +25,9 @@ constexpr std::array<Column, 8> kColumns{{
 
 // ?1 store, ?2 region, ?3 from, ?4 to (enrollment days for members; campaigns whose days
 // meet the period). The chain and a region read acquisition_days; a store its members.
-std::string acquisition_cost_sql(const Filter& filter) {
+std::string acquisition_cost_sql(const Filter& filter, SqlDialect dialect) {
   const std::string channel_members =
-      acquisition_days_serve(filter)
+      dialect == SqlDialect::kSqlite && acquisition_days_serve(filter)
           ? "  SELECT coalesce(nullif(d.channel, ''), 'unknown') AS channel, "
             "    sum(d.members) AS members, sum(d.valued) AS valued, "
             "    CASE WHEN sum(d.valued) > 0 THEN sum(d.lifetime_value_cents) END AS ltv "
@@ -34,14 +35,15 @@ std::string acquisition_cost_sql(const Filter& filter) {
           : "  SELECT coalesce(m.channel, 'unknown') AS channel, count(*) AS members, "
             "    count(v.member_id) AS valued, sum(v.lifetime_value_cents) AS ltv "
             "  FROM members m LEFT JOIN value_snapshots v ON v.member_id = m.id "
-            "  WHERE m.merged_into IS NULL AND " + place_condition("m.home_store", filter) +
-            " AND " + period_condition("m.enrolled_on", filter) + "  GROUP BY 1";
+            "  WHERE m.merged_into IS NULL AND " +
+            place_condition("m.home_store", filter, dialect) + " AND " +
+            period_condition("m.enrolled_on", filter, dialect) + "  GROUP BY 1";
   return "WITH channel_members AS (" + channel_members + "), "
          "channel_campaigns AS ("
          "  SELECT c.channel, sum(c.spend_cents) AS spend, "
-         "    sum(" + campaign_members_sql("c") + ") AS acquired "
-         "  FROM campaigns c WHERE (?3 IS NULL OR c.ends_on >= ?3) "
-         "    AND (?4 IS NULL OR c.starts_on <= ?4) GROUP BY c.channel) "
+         "    sum(" + campaign_members_sql("c", dialect) + ") AS acquired "
+         "  FROM campaigns c WHERE " + campaign_in_period_sql("c", dialect) +
+         "  GROUP BY c.channel) "
          "SELECT ch.channel, coalesce(cm.members, 0), coalesce(cm.valued, 0), cm.ltv, "
          "  cc.spend, cc.acquired "
          "FROM (SELECT channel FROM channel_members UNION SELECT channel FROM channel_campaigns) ch "
@@ -51,8 +53,9 @@ std::string acquisition_cost_sql(const Filter& filter) {
 
 namespace {
 
-// One result row as the report's cells.
-void build_row(const storage::Statement& stmt, std::span<Cell> cells) {
+// One result row as the report's cells (a storage::Statement or a PgRow).
+template <class Row>
+void build_row(const Row& stmt, std::span<Cell> cells) {
   const std::int64_t valued = stmt.column_int64(2);
   cells[0] = stmt.column_text(0);
   cells[1] = stmt.column_int64(1);
@@ -77,7 +80,12 @@ class AcquisitionCost final : public Report {
   std::span<const Column> columns() const override { return kColumns; }
 
   Result<void> run(storage::Database& db, const Filter& filter, RowSink& sink) const override {
-    return stream_rows(db, acquisition_cost_sql(filter), filter, kColumns, sink, build_row);
+    return stream_rows(db, acquisition_cost_sql(filter), filter, kColumns, sink,
+                       build_row<storage::Statement>);
+  }
+  Result<void> run_pg(pg::Connection& db, const Filter& filter, RowSink& sink) const override {
+    return stream_pg_rows(db, acquisition_cost_sql(filter, SqlDialect::kPostgresql), filter,
+                          kColumns, sink, build_row<PgRow>);
   }
 };
 

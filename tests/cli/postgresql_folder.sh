@@ -64,7 +64,7 @@ id=$(psql -h "$socket" -U root -d "$db" -tAc "SELECT id FROM members WHERE name 
 left=$(psql -h "$socket" -U root -d "$db" -tAc "SELECT name || '|' || coalesce(birth_date, '') || '|' || (SELECT count(*) FROM erasures) FROM members WHERE id = $id")
 [ "$left" = "||1" ] || fail "after erasure: '$left'"
 
-for command in "report acquisition" "seed --members 10"; do
+for command in "report rewards" "seed --members 10"; do
   # shellcheck disable=SC2086
   if "$ctl" $command --data "$data" >"$work/out-$$" 2>&1; then
     fail "'$command' answered on PostgreSQL: $(cat "$work/out-$$")"; fi

@@ -45,7 +45,7 @@ constexpr std::size_t kMembers = 300;
 const std::set<std::string_view> kPorted{
     "customer-equity", "customer-equity-change", "value-distribution", "category-mix",
     "reward-cost",     "forecast-accuracy",      "tier-migrations",    "cohort-retention",
-    "members"};
+    "members",         "acquisition",            "acquisition-cost"};
 
 std::string at(std::chrono::sys_days day, int hour = 12) {
   return to_iso8601(std::chrono::sys_time<std::chrono::milliseconds>(day) +
@@ -135,6 +135,7 @@ struct TwoChains {
               pg->check_forecasts(52, today).value().size());
     }
     add_reward_costs();
+    add_campaigns();
     db.emplace(storage::Database::open(target.database, server::kSqliteMigrations).value());
     connection.emplace(server::pg::Connection::open(pg_url).value());
   }
@@ -163,6 +164,21 @@ struct TwoChains {
         "INSERT INTO reward_costs(event_id, member_id, store_id, reward, reward_kind, "
         "cost_cents, occurred_at) VALUES " +
         values;
+    auto file = storage::Database::open(target.database, server::kSqliteMigrations).value();
+    REQUIRE(file.execute(insert));
+    auto other = server::pg::Connection::open(pg_url).value();
+    REQUIRE(other.exec(insert));
+  }
+
+  // Campaigns of two channels the seed draws, one with no members in a period the filters
+  // cut, so acquisition's campaign rows and rows of campaigns alone both show.
+  void add_campaigns() {
+    const std::string insert =
+        "INSERT INTO campaigns(id, name, channel, starts_on, ends_on, spend_cents, added_at) "
+        "VALUES ('spring-social', 'Spring', 'social', '2026-03-01', '2026-05-31', 250000, "
+        "'2026-02-20T10:00:00.000Z'), ('summer-flyer', 'Summer', 'flyer', '2026-06-01', "
+        "'2026-08-31', 90000, '2026-05-20T10:00:00.000Z'), ('old-app', 'Old', 'app', "
+        "'2019-01-01', '2019-01-31', 1000, '2018-12-20T10:00:00.000Z')";
     auto file = storage::Database::open(target.database, server::kSqliteMigrations).value();
     REQUIRE(file.execute(insert));
     auto other = server::pg::Connection::open(pg_url).value();
@@ -306,13 +322,15 @@ TEST_CASE(
     }
   }
   CHECK(compared >= kPorted.size() * 10);
-  // The snapshot reports and tier migrations were kept, per filter, for the latest full
-  // refresh (as on SQLite), and nothing else.
+  // The snapshot reports, tier migrations and the two acquisition reports were kept, per
+  // filter, for the latest full refresh (as on SQLite), and nothing else.
   const std::string kept =
       "SELECT report, count(DISTINCT filter) FROM report_cache WHERE row = -1 AND refresh_id = "
       "(SELECT max(id) FROM value_refreshes WHERE kind = 'full') GROUP BY report ORDER BY report";
   CHECK(testing::store_rows(chains.pg_url, kept) ==
-        std::vector<std::string>{"category-mix\t" + std::to_string(filters.size()),
+        std::vector<std::string>{"acquisition\t" + std::to_string(filters.size()),
+                                 "acquisition-cost\t" + std::to_string(filters.size()),
+                                 "category-mix\t" + std::to_string(filters.size()),
                                  "customer-equity\t" + std::to_string(filters.size()),
                                  "tier-migrations\t" + std::to_string(filters.size()),
                                  "value-distribution\t" + std::to_string(filters.size())});
@@ -322,5 +340,5 @@ TEST_CASE(
         kPorted.size() + 4 * (kPorted.size() - 1));
   CHECK(testing::store_rows(chains.pg_url,
                             "SELECT count(*) FROM report_cache WHERE row = -1 AND "
-                            "filter LIKE '%region=West%'") == std::vector<std::string>{"4"});
+                            "filter LIKE '%region=West%'") == std::vector<std::string>{"6"});
 }
