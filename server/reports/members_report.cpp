@@ -69,7 +69,10 @@ std::string members_sql(const Filter& filter, SqlDialect dialect) {
   return "SELECT m.id, CASE WHEN m.erased_at IS NULL THEN 'member' ELSE 'erased' END, "
          "  m.home_store, s.region, m.enrolled_on, coalesce(m.channel, 'unknown'), "
          "  m.referred_by, m.visit_count, substr(m.last_visit, 1, 10), m.purchase_days, "
-         "  m.revenue_cents, v.tier, " + percent_sql(dialect, "v.p_alive", "1") + ", "
+         "  m.revenue_cents, v.tier, "
+         // No snapshot, no value: SQLite's printf would print NULL as "0.00".
+         "  CASE WHEN v.member_id IS NOT NULL THEN " + percent_sql(dialect, "v.p_alive", "1") +
+         " END, "
          "  v.historic_value_cents, v.lifetime_value_cents, v.referral_value_cents, "
          "  v.total_value_cents, v.as_of "
          "FROM members m "

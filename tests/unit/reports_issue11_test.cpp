@@ -1384,6 +1384,9 @@ TEST_CASE("the members report has one row per member with figures from the test'
   }
   // Re-valued after the merge, so the survivor's figures and snapshot agree.
   chain.refresh();
+  // A member enrolled since the refresh: no snapshot, so no value in any value column.
+  REQUIRE(db.execute("INSERT INTO members(name, home_store, created_at, enrolled_on) VALUES "
+                     "('New Member', 'S2', '2026-11-26T10:00:00.000Z', '2026-11-26')"));
 
   const std::vector<std::string> columns = {
       "member_id", "status", "home_store", "region", "enrolled_on", "channel", "referred_by",
@@ -1422,7 +1425,8 @@ TEST_CASE("the members report has one row per member with figures from the test'
         "WHERE m.merged_into IS NULL AND " + where + " ORDER BY " + order);
   };
   const auto all = expected("1");
-  REQUIRE(all.size() == 299);
+  REQUIRE(all.size() == 300);
+  CHECK(all.back()[12] == "NULL");  // the new member's P(alive): none, never "0.00"
   // Figures worth comparing: visits, revenue and values are there, not all zero or empty.
   const auto has = [&](std::size_t column) {
     return std::any_of(all.begin(), all.end(), [&](const auto& r) {
