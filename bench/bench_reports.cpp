@@ -13,8 +13,11 @@
 // span, 1-365 days long, with the --store/--region given): the p95 of what someone
 // choosing periods waits, each a filter nobody opened before.
 //
+// --database URL runs the reports on that PostgreSQL database (a `storage migrate` copy of the
+// folder's chain, refreshed there) through run_pg() instead of on the folder's SQLite file.
+//
 //   bench_reports --data DIR [--runs R] [--store S] [--region R] [--from D] [--to D]
-//                 [--report NAME]... [--warm] [--periods N [--seed K]]
+//                 [--report NAME]... [--warm] [--periods N [--seed K]] [--database URL]
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -29,6 +32,7 @@
 #include "server/reports/report.h"
 #include "server/reports/reports_errc.h"
 #include "server/reports/warm_reports.h"
+#include "server/storage/pg_connection.h"
 #include "server/storage/sqlite_schema.h"
 #include "shared/util/clock.h"
 #include "shared/util/huge_pages.h"
@@ -56,21 +60,42 @@ double percentile(std::vector<double> ms, double p) {
   return ms[std::min(at, ms.size() - 1)];
 }
 
+constexpr std::string_view kSpanSql = "SELECT min(day), max(day) FROM purchases";
+
+using DaySpan = std::pair<std::chrono::sys_days, std::chrono::sys_days>;
+
+std::chrono::sys_days parse_day(const std::string& text) {
+  int y = 0;
+  unsigned m = 0, d = 0;
+  std::sscanf(text.c_str(), "%d-%u-%u", &y, &m, &d);
+  return std::chrono::sys_days{std::chrono::year{y} / std::chrono::month{m} / std::chrono::day{d}};
+}
+
 // The first and last purchase day (purchases_day: two index reads).
-std::optional<std::pair<std::chrono::sys_days, std::chrono::sys_days>> purchase_span(
-    storage::Database& db) {
-  auto stmt = db.prepare("SELECT min(day), max(day) FROM purchases");
+std::optional<DaySpan> purchase_span(storage::Database& db) {
+  auto stmt = db.prepare(kSpanSql);
   if (!stmt) return std::nullopt;
   const auto row = stmt->step();
   if (!row || !*row || stmt->column_is_null(0)) return std::nullopt;
-  const auto parse = [](const std::string& text) {
-    int y = 0;
-    unsigned m = 0, d = 0;
-    std::sscanf(text.c_str(), "%d-%u-%u", &y, &m, &d);
-    return std::chrono::sys_days{std::chrono::year{y} / std::chrono::month{m} / std::chrono::day{d}};
-  };
-  return std::pair{parse(stmt->column_text(0)), parse(stmt->column_text(1))};
+  return DaySpan{parse_day(stmt->column_text(0)), parse_day(stmt->column_text(1))};
 }
+
+std::optional<DaySpan> purchase_span(server::pg::Connection& db) {
+  const auto rows = db.exec(kSpanSql);
+  if (!rows || rows->size() == 0 || !rows->optional_text(0, 0)) return std::nullopt;
+  return DaySpan{parse_day(rows->text(0, 0)), parse_day(rows->text(0, 1))};
+}
+
+// Where the reports run: the folder's SQLite file, or a PostgreSQL database (--database).
+struct Backend {
+  storage::Database* sqlite = nullptr;
+  server::pg::Connection* pg = nullptr;
+
+  Result<void> run(const reports::Report& report, const reports::Filter& filter,
+                   reports::RowSink& sink) const {
+    return pg ? report.run_pg(*pg, filter, sink) : report.run(*sqlite, filter, sink);
+  }
+};
 
 }  // namespace
 
@@ -81,7 +106,8 @@ int main(int argc, char** argv) {
       "Example: rapportctl init --data /tmp/chain --store S1 && rapportctl seed --data /tmp/chain "
       "--members 20000 --stores 20 --bulk && rapportctl value refresh --data /tmp/chain && "
       "bench_reports --data /tmp/chain --runs 20 --region North; "
-      "bench_reports --data /tmp/chain --warm --periods 20");
+      "bench_reports --data /tmp/chain --warm --periods 20; on PostgreSQL: bench_reports --data "
+      "/tmp/chain --database postgresql:///chain?host=/tmp/pgc/socket_dir --warm --runs 20");
   std::filesystem::path data;
   int runs = 20;
   reports::Filter filter;
@@ -103,6 +129,10 @@ int main(int argc, char** argv) {
                  "Measure the first views of N random periods instead of --runs repeats")
       ->check(CLI::Range(1, 100000));
   app.add_option("--seed", seed, "Seed of the random periods")->capture_default_str();
+  std::string database;
+  app.add_option("--database", database,
+                 "Run the reports on this PostgreSQL URL (a storage migrate copy of the chain, "
+                 "refreshed there) instead of the folder's SQLite file");
   CLI11_PARSE(app, argc, argv);
   if (!store.empty()) filter.store = store;
   if (!region.empty()) filter.region = region;
@@ -115,9 +145,26 @@ int main(int argc, char** argv) {
                  db.error().message().c_str());
     return 1;
   }
+  std::optional<server::pg::Connection> pg;
+  if (!database.empty()) {
+    auto opened = server::pg::Connection::open(database);
+    if (!opened) {
+      std::fprintf(stderr, "bench_reports: cannot open %s: %s\n", database.c_str(),
+                   opened.error().message().c_str());
+      return 1;
+    }
+    pg.emplace(std::move(*opened));
+  }
+  const Backend backend{&*db, pg ? &*pg : nullptr};
   // A new run of the refresh's cache for each bench run: the first run is cold (or, with
   // --warm, as warm as the scheduler leaves it).
-  if (auto cleared = db->execute("DELETE FROM report_cache"); !cleared) {
+  const auto clear_cache = [&]() -> Result<void> {
+    const char* clear = "DELETE FROM report_cache";
+    if (!pg) return db->execute(clear);
+    RAPPORT_TRY_VOID(pg->exec(clear));
+    return {};
+  };
+  if (auto cleared = clear_cache(); !cleared) {
     std::fprintf(stderr, "bench_reports: cannot clear the report cache: %s\n",
                  cleared.error().message().c_str());
     return 1;
@@ -125,12 +172,13 @@ int main(int argc, char** argv) {
   if (warm) {
     std::fprintf(stderr, "warming the report cache as after a full refresh...\n");
     const auto started = std::chrono::steady_clock::now();
-    const auto ran = reports::warm_report_cache(data / "rapport.db");
+    const auto ran = pg ? reports::warm_report_cache_pg(database)
+                        : reports::warm_report_cache(data / "rapport.db");
     std::fprintf(stderr, "warmed %zu views in %.1f s\n", ran,
                  std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   }
   if (periods > 0) {
-    const auto span = purchase_span(*db);
+    const auto span = pg ? purchase_span(*pg) : purchase_span(*db);
     if (!span) {
       std::fprintf(stderr, "bench_reports: no purchases, so no period to draw\n");
       return 1;
@@ -158,7 +206,7 @@ int main(int argc, char** argv) {
       for (const auto& period : filters) {
         CountingSink sink;
         const auto start = std::chrono::steady_clock::now();
-        const auto ran = report->run(*db, period, sink);
+        const auto ran = backend.run(*report, period, sink);
         ms.push_back(
             std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
         if (!ran) {
@@ -191,7 +239,7 @@ int main(int argc, char** argv) {
     for (int i = 0; i <= runs; ++i) {
       CountingSink sink;
       const auto start = std::chrono::steady_clock::now();
-      const auto ran = report->run(*db, filter, sink);
+      const auto ran = backend.run(*report, filter, sink);
       const double took =
           std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
       if (i == 0) {
@@ -202,6 +250,10 @@ int main(int argc, char** argv) {
       if (!ran && ran.error() == make_error_code(reports::ReportsErrc::kChainWideOnly)) {
         std::printf("%-24s (whole chain only: no --store/--region)\n",
                     std::string(report->name()).c_str());
+        break;
+      }
+      if (!ran && ran.error() == make_error_code(reports::ReportsErrc::kNotOnPostgresql)) {
+        std::printf("%-24s (not yet on PostgreSQL)\n", std::string(report->name()).c_str());
         break;
       }
       if (!ran) {
