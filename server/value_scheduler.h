@@ -4,8 +4,8 @@
 // to the database (SQLite or PostgreSQL, by the `database` URL: server/storage/store_url.h),
 // every `every` (docs/value-engine.md), so terminals' requests never wait on it: SQLite's WAL
 // (or PostgreSQL's MVCC) lets them read while it works, and its one write transaction is
-// short. After a full refresh on SQLite it also prepares head office's reports and raises
-// follow-ups; those stores are SQLite-only, so on PostgreSQL it values members and stops there.
+// short. After a full refresh it also prepares head office's reports (the report cache of
+// either backend) and raises follow-ups.
 // In between, every `changed_every`, it values the members syncs changed (a full refresh
 // when more than `max_changed` changed: a large sync).
 //
