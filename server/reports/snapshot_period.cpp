@@ -4,13 +4,26 @@
 #include <algorithm>
 #include <utility>
 
+#include "server/storage/pg_connection.h"
+
 namespace rapport::server::reports {
 
+namespace {
+
+// From the newest row back: value_refreshes grows by a row per refresh, and kind has no
+// index, so max(id) WHERE kind = 'full' would read the whole table.
+constexpr std::string_view kNewestFull =
+    "SELECT id, as_of FROM value_refreshes WHERE kind = 'full' ORDER BY id DESC LIMIT 1";
+
+void sort_unique(std::vector<std::string>& days) {
+  std::sort(days.begin(), days.end());
+  days.erase(std::unique(days.begin(), days.end()), days.end());
+}
+
+}  // namespace
+
 Result<std::vector<std::string>> snapshot_days(storage::Database& db) {
-  // From the newest row back: value_refreshes grows by a row per refresh, and kind has no
-  // index, so max(id) WHERE kind = 'full' would read the whole table.
-  RAPPORT_TRY(auto full, db.prepare("SELECT id, as_of FROM value_refreshes WHERE kind = 'full' "
-                                    "ORDER BY id DESC LIMIT 1"));
+  RAPPORT_TRY(auto full, db.prepare(kNewestFull));
   RAPPORT_TRY(const bool any, full.step());
   std::vector<std::string> days;
   if (!any) return days;
@@ -24,8 +37,20 @@ Result<std::vector<std::string>> snapshot_days(storage::Database& db) {
     if (!row) break;
     days.push_back(since.column_text(0));
   }
-  std::sort(days.begin(), days.end());
-  days.erase(std::unique(days.begin(), days.end()), days.end());
+  sort_unique(days);
+  return days;
+}
+
+Result<std::vector<std::string>> snapshot_days(pg::Connection& db) {
+  RAPPORT_TRY(const auto full, db.exec(kNewestFull));
+  std::vector<std::string> days;
+  if (full.empty()) return days;
+  days.push_back(full.text(0, 1));
+  RAPPORT_TRY(const auto since,
+              db.exec("SELECT DISTINCT as_of FROM value_refreshes WHERE id > $1",
+                      {pg::param(full.int64(0, 0))}));
+  for (std::size_t r = 0; r < since.size(); ++r) days.push_back(since.text(r, 0));
+  sort_unique(days);
   return days;
 }
 
@@ -49,22 +74,32 @@ class BySnapshotDay final : public Report {
   std::span<const Column> columns() const override { return inner_->columns(); }
   std::optional<ChartSpec> chart() const override { return inner_->chart(); }
 
-  // On PostgreSQL the period is applied as asked (each period's rows kept on their own):
-  // the same rows (the whole view when it holds every snapshot day, none when it holds none).
+  Result<void> run(storage::Database& db, const Filter& filter, RowSink& sink) const override {
+    return run_on(db, filter, sink, [&](const Filter& f, RowSink& s) {
+      return inner_->run(db, f, s);
+    });
+  }
+  // The same on PostgreSQL, so a period there is served from its report_cache as on SQLite
+  // (a period's first view scanned a million snapshots: 1.7-6 s at 1M members).
   Result<void> run_pg(pg::Connection& db, const Filter& filter, RowSink& sink) const override {
-    return inner_->run_pg(db, filter, sink);
+    return run_on(db, filter, sink, [&](const Filter& f, RowSink& s) {
+      return inner_->run_pg(db, f, s);
+    });
   }
 
-  Result<void> run(storage::Database& db, const Filter& filter, RowSink& sink) const override {
-    if (!filter.from && !filter.to) return inner_->run(db, filter, sink);
+ private:
+  // `inner(filter, sink)` runs the wrapped report on `db`'s backend.
+  template <typename Db, typename Inner>
+  Result<void> run_on(Db& db, const Filter& filter, RowSink& sink, const Inner& inner) const {
+    if (!filter.from && !filter.to) return inner(filter, sink);
     RAPPORT_TRY(const auto days, snapshot_days(db));
-    if (days.empty()) return inner_->run(db, filter, sink);
+    if (days.empty()) return inner(filter, sink);
     switch (period_cover(filter, days)) {
       case PeriodCover::kAll: {
         Filter whole = filter;
         whole.from.reset();
         whole.to.reset();
-        return inner_->run(db, whole, sink);
+        return inner(whole, sink);
       }
       case PeriodCover::kNone:
         sink.begin(columns());
@@ -73,10 +108,9 @@ class BySnapshotDay final : public Report {
       case PeriodCover::kSome:
         break;
     }
-    return inner_->run(db, filter, sink);
+    return inner(filter, sink);
   }
 
- private:
   std::unique_ptr<Report> inner_;
 };
 

@@ -31,6 +31,7 @@ namespace rapport::server::reports {
 // The days (YYYY-MM-DD) the value snapshots carry, from value_refreshes; empty before the
 // first full refresh (then the days are not known without reading the snapshots).
 [[nodiscard]] Result<std::vector<std::string>> snapshot_days(storage::Database& db);
+[[nodiscard]] Result<std::vector<std::string>> snapshot_days(pg::Connection& db);
 
 // How a period meets those days.
 enum class PeriodCover { kAll, kNone, kSome };
