@@ -1,6 +1,7 @@
 // server/reports/pg_report_sql.cpp
 #include "server/reports/pg_report_sql.h"
 
+#include <algorithm>
 #include <map>
 
 #include "server/reports/filter_sql.h"
@@ -74,7 +75,11 @@ Result<void> stream_pg_query(pg::Connection& db, std::string_view sql, const Fil
 
 Result<void> stream_pg_cursor(pg::Connection& db, std::string_view sql, const Filter& filter,
                               std::span<const Column> columns, RowSink& sink) {
-  constexpr std::size_t kFetchRows = 10'000;
+  // The first fetch is a page's worth (the dashboard shows 1,000 rows and stops: a first
+  // fetch of 10,000 cost a period's page at 1M members 190 ms instead of 40 ms), later ones
+  // grow to kMostRows so a whole export takes few round trips.
+  constexpr std::size_t kFirstRows = 1'024;
+  constexpr std::size_t kMostRows = 16'384;
   const auto statement = pg_statement(sql, filter_params(filter));
   const auto build = typed(columns);
   RAPPORT_TRY(auto tx, pg::Transaction::begin(db));
@@ -83,14 +88,15 @@ Result<void> stream_pg_cursor(pg::Connection& db, std::string_view sql, const Fi
       db.exec("DECLARE report_rows NO SCROLL CURSOR FOR " + statement.sql, statement.params));
   sink.begin(columns);
   std::vector<Cell> cells(columns.size());
-  for (bool more = true; more;) {
-    RAPPORT_TRY(const auto rows, db.exec("FETCH " + std::to_string(kFetchRows) + " FROM report_rows"));
+  std::size_t fetch = kFirstRows;
+  for (bool more = true; more; fetch = std::min(fetch * 4, kMostRows)) {
+    RAPPORT_TRY(const auto rows, db.exec("FETCH " + std::to_string(fetch) + " FROM report_rows"));
     for (std::size_t r = 0; r < rows.size() && more; ++r) {
       build(PgRow(rows, r), cells);
       sink.row(cells);
       more = sink.wants_more();
     }
-    if (rows.size() < kFetchRows) more = false;
+    if (rows.size() < fetch) more = false;
   }
   // Only read: the transaction's end closes the cursor.
   RAPPORT_TRY_VOID(tx.commit());

@@ -8,9 +8,11 @@
 // does (report cache and snapshot days included). Every report not ported must refuse on
 // PostgreSQL, never answer with no rows. A second run on PostgreSQL replays its report cache.
 
+#include <array>
 #include <chrono>
 #include <set>
 #include <sstream>
+#include <variant>
 
 #include "server/reports/filter_sql.h"
 #include "server/reports/pg_report_sql.h"
@@ -229,6 +231,41 @@ TEST_CASE("sqlite's numbered parameters become postgresql's, only those the stat
   s = pg_statement("SELECT 'it''s ?2' WHERE true", numbered);
   CHECK(s.sql == "SELECT 'it''s ?2' WHERE true");
   CHECK(s.params.empty());
+}
+
+TEST_CASE("a report's cursor on postgresql gives every row in order, over several fetches, and "
+          "stops when the sink wants no more",
+          "[reports][postgresql]") {
+  auto db = server::pg::Connection::open(PgCluster::shared().fresh_database()).value();
+  constexpr std::array<server::reports::Column, 1> kColumns{
+      {{"n", server::reports::ColumnKind::kInteger}}};
+  // More rows than the first fetches hold (1,024, then 4,096, then 16,384 at most).
+  const std::string sql = "SELECT n FROM generate_series(1, 40000) AS n ORDER BY n";
+  struct Numbers final : server::reports::RowSink {
+    std::int64_t rows = 0, sum = 0, last = 0, stop_after = -1;
+    bool ordered = true, ended = false;
+    void begin(std::span<const server::reports::Column>) override {}
+    void row(std::span<const server::reports::Cell> cells) override {
+      const auto n = std::get<std::int64_t>(cells[0]);
+      ordered = ordered && n == last + 1;
+      last = n;
+      sum += n;
+      ++rows;
+    }
+    void end() override { ended = true; }
+    bool wants_more() const override { return stop_after < 0 || rows < stop_after; }
+  };
+  Numbers all;
+  REQUIRE(server::reports::stream_pg_cursor(db, sql, {}, kColumns, all));
+  CHECK(all.rows == 40000);
+  CHECK(all.sum == std::int64_t{40000} * 40001 / 2);
+  CHECK(all.ordered);
+  CHECK(all.ended);
+  Numbers page;
+  page.stop_after = 1001;  // the dashboard's page: 1,000 rows shown and one more
+  REQUIRE(server::reports::stream_pg_cursor(db, sql, {}, kColumns, page));
+  CHECK(page.rows == 1001);
+  CHECK(page.ended);
 }
 
 TEST_CASE(
