@@ -6,7 +6,7 @@
 // (new since, or no `from` given) are the "(none)" row; the column sums are the tier sizes at
 // the end.
 //
-// Served from tier_checkpoints (migration 25, server/storage/sqlite_tier_checkpoints.h):
+// Served from tier_checkpoints (SQLite migration 25, PostgreSQL migration 11: tier_checkpoint.h):
 // every member's tier at the end of the day before the period and at its end are two rows,
 // and the flow is one pass over them (by member id for the chain; the place's members, found
 // by their home store, for a store or region). So the cost follows the members of the place,
@@ -21,6 +21,7 @@
 #include "server/reports/filter_sql.h"
 #include "server/reports/pg_report_sql.h"
 #include "server/reports/value_reports.h"
+#include "server/storage/pg_tier_checkpoints.h"
 #include "server/storage/sqlite_tier_checkpoints.h"
 
 namespace rapport::server::reports {
@@ -36,9 +37,8 @@ constexpr std::array<Column, 6> kColumns{{
 }};
 constexpr std::array<std::string_view, 4> kChartValues{"to_MVC", "to_MGC", "to_LMC", "to_BZ"};
 
-// The history itself, when the summary cannot serve (stale, or a period ending before it
-// starts), and always on PostgreSQL (no checkpoints there yet: the same rows, at the cost of
-// the place's history). Driven from the filter's members: with a store or region,
+// The history itself, when the checkpoints cannot serve (not current, or a period ending
+// before it starts), on either backend. Driven from the filter's members: with a store or region,
 // members_home_store finds them and tier_history_member each one's rows, instead of grouping
 // the whole history first and filtering after (1.6 s for one store of the 1M-member chain).
 // Each member's last row: SQLite's bare column beside max(), PostgreSQL's DISTINCT ON.
@@ -78,43 +78,78 @@ constexpr std::string_view kNone = "(none)";
 using Flow = std::map<std::string, std::map<std::string, std::int64_t>, std::less<>>;
 
 std::string tier_name(std::uint8_t code) {
-  return code == 0 ? std::string(kNone) : std::string(sqlite::kTierNames[code - 1]);
+  return code == 0 ? std::string(kNone) : std::string(kTierNames[code - 1]);
 }
 
-// The flow from the checkpoints. Requires: they are current; no period ends before it starts.
-Result<Flow> checkpoint_flow(storage::Database& db, const Filter& filter) {
-  Flow flow;
-  // The end: the last checkpoint on or before `to` (the newest without one).
-  RAPPORT_TRY(const auto end,
-              sqlite::tier_checkpoint_at(db, filter.to ? *filter.to : "9999-12-31", true));
-  if (!end) return flow;  // nobody had a tier by then
-  std::optional<sqlite::TierCheckpoint> start;
-  if (filter.from) {
-    RAPPORT_TRY(start, sqlite::tier_checkpoint_at(db, *filter.from, false));
-  }
+// The flow from the end's checkpoint and the start's (none: before anyone had a tier) over
+// `members` (none: every member id).
+Flow flow_between(const TierCheckpoint& end, const std::optional<TierCheckpoint>& start,
+                  const std::optional<std::vector<std::int64_t>>& members) {
   std::array<std::array<std::int64_t, 5>, 5> counts{};  // [start code][end code]
   const auto count = [&](std::int64_t id) {
-    const std::uint8_t to = end->tier_of(id);
+    const std::uint8_t to = end.tier_of(id);
     if (to == 0) return;  // no tier at the end: not in the table
     ++counts[start ? start->tier_of(id) : 0][to];
   };
-  if (!filter.store && !filter.region) {
-    for (std::int64_t id = 0; id < end->end_id(); ++id) count(id);
+  if (members) {
+    for (const auto id : *members) count(id);
   } else {
-    RAPPORT_TRY(auto members, db.prepare(tier_migrations_members_sql(filter)));
-    bind_filter(members, filter);
-    for (;;) {
-      RAPPORT_TRY(const bool row, members.step());
-      if (!row) break;
-      count(members.column_int64(0));
-    }
+    for (std::int64_t id = 0; id < end.end_id(); ++id) count(id);
   }
+  Flow flow;
   for (std::uint8_t from = 0; from < counts.size(); ++from) {
     for (std::uint8_t to = 1; to < counts[from].size(); ++to) {
       if (counts[from][to] != 0) flow[tier_name(from)][tier_name(to)] = counts[from][to];
     }
   }
   return flow;
+}
+
+// The flow from the checkpoints. Requires: they are current; no period ends before it starts.
+Result<Flow> checkpoint_flow(storage::Database& db, const Filter& filter) {
+  // The end: the last checkpoint on or before `to` (the newest without one).
+  RAPPORT_TRY(const auto end,
+              sqlite::tier_checkpoint_at(db, filter.to ? *filter.to : "9999-12-31", true));
+  if (!end) return Flow{};  // nobody had a tier by then
+  std::optional<TierCheckpoint> start;
+  if (filter.from) {
+    RAPPORT_TRY(start, sqlite::tier_checkpoint_at(db, *filter.from, false));
+  }
+  std::optional<std::vector<std::int64_t>> members;
+  if (filter.store || filter.region) {
+    members.emplace();
+    RAPPORT_TRY(auto ids, db.prepare(tier_migrations_members_sql(filter)));
+    bind_filter(ids, filter);
+    for (;;) {
+      RAPPORT_TRY(const bool row, ids.step());
+      if (!row) break;
+      members->push_back(ids.column_int64(0));
+    }
+  }
+  return flow_between(*end, start, members);
+}
+
+// The same on PostgreSQL (its migration 11's checkpoints).
+Result<Flow> checkpoint_flow(pg::Connection& db, const Filter& filter) {
+  RAPPORT_TRY(const auto end,
+              pg::tier_checkpoint_at(db, filter.to ? *filter.to : "9999-12-31", true));
+  if (!end) return Flow{};
+  std::optional<TierCheckpoint> start;
+  if (filter.from) {
+    RAPPORT_TRY(start, pg::tier_checkpoint_at(db, *filter.from, false));
+  }
+  std::optional<std::vector<std::int64_t>> members;
+  if (filter.store || filter.region) {
+    const auto statement = pg_statement(
+        "SELECT m.id FROM members m WHERE " +
+            place_condition("m.home_store", filter, SqlDialect::kPostgresql),
+        filter_params(filter));
+    RAPPORT_TRY(const auto ids, db.exec(statement.sql, statement.params));
+    members.emplace();
+    members->reserve(ids.size());
+    for (std::size_t r = 0; r < ids.size(); ++r) members->push_back(ids.int64(r, 0));
+  }
+  return flow_between(*end, start, members);
 }
 
 int rank(std::string_view tier) {
@@ -125,14 +160,10 @@ int rank(std::string_view tier) {
   return static_cast<int>(kOrder.size());
 }
 
-Result<void> run_tier_migrations(storage::Database& db, const Filter& filter, RowSink& sink) {
-  // A period that ends before it starts has no day: the history's query says so (no rows).
-  bool served = !(filter.from && filter.to && *filter.to < *filter.from);
-  if (served) {
-    RAPPORT_TRY(served, sqlite::tier_checkpoints_current(db));
-  }
-  if (!served) return stream_query(db, history_query(filter), filter, kColumns, sink);
-  RAPPORT_TRY(const Flow flow, checkpoint_flow(db, filter));
+// A period that ends before it starts has no day: the history's query says so (no rows).
+bool inverted(const Filter& filter) { return filter.from && filter.to && *filter.to < *filter.from; }
+
+void emit_flow(const Flow& flow, RowSink& sink) {
   std::vector<std::pair<std::string, const std::map<std::string, std::int64_t>*>> rows;
   for (const auto& [from, tos] : flow) rows.emplace_back(from, &tos);
   std::stable_sort(rows.begin(), rows.end(),
@@ -152,6 +183,30 @@ Result<void> run_tier_migrations(storage::Database& db, const Filter& filter, Ro
     sink.row(cells);
   }
   sink.end();
+}
+
+Result<void> run_tier_migrations(storage::Database& db, const Filter& filter, RowSink& sink) {
+  bool served = !inverted(filter);
+  if (served) {
+    RAPPORT_TRY(served, sqlite::tier_checkpoints_current(db));
+  }
+  if (!served) return stream_query(db, history_query(filter), filter, kColumns, sink);
+  RAPPORT_TRY(const Flow flow, checkpoint_flow(db, filter));
+  emit_flow(flow, sink);
+  return {};
+}
+
+Result<void> run_tier_migrations(pg::Connection& db, const Filter& filter, RowSink& sink) {
+  bool served = !inverted(filter);
+  if (served) {
+    RAPPORT_TRY(served, pg::tier_checkpoints_current(db));
+  }
+  if (!served) {
+    return stream_pg_query(db, history_query(filter, SqlDialect::kPostgresql), filter, kColumns,
+                           sink);
+  }
+  RAPPORT_TRY(const Flow flow, checkpoint_flow(db, filter));
+  emit_flow(flow, sink);
   return {};
 }
 
@@ -177,8 +232,7 @@ class TierMigrations final : public Report {
     return run_tier_migrations(db, filter, sink);
   }
   Result<void> run_pg(pg::Connection& db, const Filter& filter, RowSink& sink) const override {
-    return stream_pg_query(db, history_query(filter, SqlDialect::kPostgresql), filter, kColumns,
-                           sink);
+    return run_tier_migrations(db, filter, sink);
   }
 };
 

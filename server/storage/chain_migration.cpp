@@ -48,11 +48,21 @@ const char* describe(int value) {
 // migrations 22 to 24 and 26, whose own SQL rebuilds them from those; 25's checkpoints, which
 // the next refresh rebuilds from tier_history), or a cache of report
 // pages refilled after each refresh. Never the only copy of anything, so they are listed but
-// never hold a migration back: their sources do, when they hold rows.
+// never hold a migration back: their sources do, when they hold rows. Copied where
+// PostgreSQL has the table too, but for rebuilt_on_postgresql()'s.
 constexpr std::array<std::string_view, 11> kDerivedTables{
     "acquisition_days", "cohort_chain_days", "cohort_chain_months", "cohort_days",
     "cohort_months",    "member_rewards",    "report_cache",        "rewards_by_place",
     "rewards_days",     "tier_checkpoints",  "tier_checkpoints_state"};
+
+bool is_derived(std::string_view table) {
+  return std::find(kDerivedTables.begin(), kDerivedTables.end(), table) != kDerivedTables.end();
+}
+
+// Derived tables PostgreSQL has too but never takes from the SQLite file.
+bool rebuilt_on_postgresql(std::string_view table) {
+  return table == "tier_checkpoints" || table == "tier_checkpoints_state";
+}
 
 constexpr std::size_t kCopyChunkBytes = 1 << 20;  // COPY data sent per PQputCopyData
 
@@ -250,6 +260,15 @@ Result<Plan> make_plan(storage::Database& source, pg::Connection& target) {
   for (const auto& [name, pg_columns] : target_list) {
     in_target.insert(name);
     const auto found = sources.find(name);
+    if (rebuilt_on_postgresql(name)) {
+      // PostgreSQL's next value refresh rebuilds them from the copied tier_history, and a
+      // checkpoint's bytes are not text COPY would carry.
+      if (found == sources.end()) continue;
+      RAPPORT_TRY(const auto rows,
+                  count_sqlite(source, "SELECT count(*) FROM " + chain::quote_identifier(name)));
+      if (rows > 0) plan.derived.push_back({name, rows});
+      continue;
+    }
     if (found == sources.end()) {
       // A PostgreSQL-only table: nothing to copy, and nothing to compare it with.
       spdlog::warn("storage migrate: the SQLite file has no table {}", name);
@@ -271,7 +290,7 @@ Result<Plan> make_plan(storage::Database& source, pg::Connection& target) {
     RAPPORT_TRY(const auto rows,
                 count_sqlite(source, "SELECT count(*) FROM " + chain::quote_identifier(name)));
     if (rows == 0) continue;
-    if (std::find(kDerivedTables.begin(), kDerivedTables.end(), name) != kDerivedTables.end()) {
+    if (is_derived(name)) {
       plan.derived.push_back({name, rows});
     } else {
       plan.left_behind.push_back({name, std::nullopt, rows});

@@ -25,7 +25,7 @@ struct PgMigration {
 // copy between backends give back exactly what was stored. Every TEXT column is COLLATE "C":
 // ids and ISO 8601 times compare and sort byte by byte as on SQLite, whatever the
 // database's locale.
-inline constexpr std::array<PgMigration, 10> kPgMigrations{{
+inline constexpr std::array<PgMigration, 11> kPgMigrations{{
     {1, R"sql(
 CREATE TABLE stores (
   id     TEXT COLLATE "C" PRIMARY KEY,
@@ -501,6 +501,25 @@ CREATE TABLE report_cache (
     // the period's members read from this index in order of enrollment, not every member.
     {10, R"sql(
 CREATE INDEX members_enrolled_on ON members(enrolled_on);
+)sql"},
+    // Tier migrations for any period from daily checkpoints, as SQLite's migration 25
+    // (pg_tier_checkpoints.h): every member's tier at the end of each day a refresh changed
+    // one, 4 bits per member id. No row in tier_checkpoints_state: not current, and the next
+    // refresh's save rebuilds them from tier_history (after this migration, after a copy
+    // from SQLite, and after any edit of the history, which empties the state).
+    {11, R"sql(
+CREATE TABLE tier_checkpoints (
+  day   TEXT COLLATE "C" PRIMARY KEY,
+  tiers BYTEA NOT NULL
+);
+CREATE TABLE tier_checkpoints_state (current BOOLEAN NOT NULL);
+CREATE FUNCTION tier_checkpoints_stale() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  DELETE FROM tier_checkpoints_state;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER tier_history_edited AFTER UPDATE OR DELETE OR TRUNCATE ON tier_history
+  FOR EACH STATEMENT EXECUTE FUNCTION tier_checkpoints_stale();
 )sql"},
 }};
 

@@ -6,6 +6,7 @@
 
 #include "server/storage/pg_members.h"
 #include "server/storage/pg_store_equity.h"
+#include "server/storage/pg_tier_checkpoints.h"
 #include "server/storage/value_rows.h"
 #include "shared/util/clock.h"
 
@@ -280,14 +281,20 @@ Result<std::size_t> save_value_refresh(Connection& db, const value::ValueRefresh
   }
   RAPPORT_TRY_VOID(copy_snapshots(db, refresh));
 
-  // Tier history first: it compares with the snapshots before this refresh.
+  // Tier history first: it compares with the snapshots before this refresh. The day's
+  // tier checkpoint takes the rows it adds (a segment's change keeps the tier: a no-op).
   RAPPORT_TRY(const auto moved,
               db.exec("INSERT INTO tier_history(member_id, changed_at, tier, segment) "
                       "SELECT s.member_id, $1, s.tier, s.segment FROM value_save s "
                       "LEFT JOIN value_snapshots p ON p.member_id = s.member_id "
                       "WHERE p.member_id IS NULL OR p.tier <> s.tier OR p.segment <> s.segment "
-                      "ORDER BY s.member_id",
+                      "ORDER BY s.member_id RETURNING member_id, tier",
                       {computed_at}));
+  TierCheckpointChanges tier_checkpoints(db);
+  for (std::size_t r = 0; r < moved.size(); ++r) {
+    tier_checkpoints.add(moved.int64(r, 0), moved.text(r, 1));
+  }
+  RAPPORT_TRY_VOID(tier_checkpoints.write(std::string_view(computed_at).substr(0, 10)));
   // The stores' equity changes, too, against the snapshots before this refresh.
   RAPPORT_TRY_VOID(stage_store_equity(db));
   // Existing snapshots updated by a join, new ones inserted: an upsert (ON CONFLICT) tries
@@ -346,7 +353,7 @@ Result<std::size_t> save_value_refresh(Connection& db, const value::ValueRefresh
               "FROM value_save s WHERE s.member_id = m.id AND " +
               shown_changed_sql()));
   RAPPORT_TRY_VOID(tx.commit());
-  return static_cast<std::size_t>(moved.affected());
+  return moved.size();
 }
 
 Result<std::vector<ForecastCheck>> check_forecasts(Connection& db, double horizon_weeks,

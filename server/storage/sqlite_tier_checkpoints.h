@@ -20,36 +20,11 @@
 #include <utility>
 #include <vector>
 
+#include "server/storage/tier_checkpoint.h"
 #include "shared/storage/database.h"
 #include "shared/util/result.h"
 
 namespace rapport::server::sqlite {
-
-// Every member's tier at the end of one day, by member id: 0 none (no tier yet), else
-// 1 MVC, 2 MGC, 3 LMC, 4 BZ (kTierNames[code - 1]).
-class TierCheckpoint {
- public:
-  TierCheckpoint() = default;
-  explicit TierCheckpoint(std::vector<std::uint8_t> packed) : packed_(std::move(packed)) {}
-
-  [[nodiscard]] std::uint8_t tier_of(std::int64_t member_id) const {
-    const auto at = static_cast<std::size_t>(member_id / 2);
-    if (member_id < 0 || at >= packed_.size()) return 0;
-    return member_id % 2 == 0 ? packed_[at] & 0x0f : packed_[at] >> 4;
-  }
-  void set(std::int64_t member_id, std::uint8_t code);
-  // One past the highest member id it can hold a tier for.
-  [[nodiscard]] std::int64_t end_id() const { return static_cast<std::int64_t>(packed_.size()) * 2; }
-  [[nodiscard]] const std::vector<std::uint8_t>& packed() const { return packed_; }
-
- private:
-  std::vector<std::uint8_t> packed_;
-};
-
-inline constexpr std::string_view kTierNames[] = {"MVC", "MGC", "LMC", "BZ"};
-
-// 1-4 for a tier's name (kTierNames); 0 for any other text.
-[[nodiscard]] std::uint8_t tier_code(std::string_view tier);
 
 // Whether the checkpoints are true to tier_history (else a reader uses tier_history).
 [[nodiscard]] Result<bool> tier_checkpoints_current(storage::Database& db);

@@ -18,14 +18,19 @@
 #include "server/reports/pg_report_sql.h"
 #include "server/reports/report.h"
 #include "server/reports/reports_errc.h"
+#include "server/reports/value_reports.h"
 #include "server/reports/warm_reports.h"
 #include "server/seed_chain.h"
 #include "server/storage/chain_migration.h"
 #include "server/storage/pg_connection.h"
+#include "server/storage/pg_tier_checkpoints.h"
+#include "server/storage/pg_value.h"
 #include "server/storage/sqlite_schema.h"
 #include "server/storage/sqlite_tier_checkpoints.h"
+#include "server/storage/sqlite_value.h"
 #include "server/storage/store.h"
 #include "server/storage/store_url.h"
+#include "server/value/value_model.h"
 #include "server/value_refresh.h"
 #include "shared/util/clock.h"
 #include "tests/support/catch_result.h"
@@ -278,6 +283,7 @@ TEST_CASE(
   const std::string today = now_iso8601().substr(0, 10);  // the changed members' tier moves
   // SQLite answers tier migrations from its checkpoints, as the server does.
   REQUIRE(server::sqlite::tier_checkpoints_current(*chains.db).value());
+  REQUIRE(server::pg::tier_checkpoints_current(*chains.connection).value());
   const std::vector<Filter> filters{
       filter({}, {}, {}, {}),
       filter("S1", {}, {}, {}),
@@ -379,4 +385,114 @@ TEST_CASE(
   CHECK(testing::store_rows(chains.pg_url,
                             "SELECT count(*) FROM report_cache WHERE row = -1 AND "
                             "filter LIKE '%region=West%'") == std::vector<std::string>{"6"});
+}
+
+namespace {
+
+// A value refresh saved on both backends: every member's tier drawn from their id, then
+// that of every `nudge`-th member turned by `turn` (so members change tier again and again),
+// stamped `at`; `only`: an incremental save of every `only`-th member. No model is fitted
+// (the tiers are what the checkpoints follow; the model has its own tests).
+void save_both(TwoChains& chains, const std::string& at, std::int64_t nudge, int turn,
+               std::optional<std::int64_t> only = {}) {
+  value::ValueRefresh refresh;
+  for (const auto& line : testing::store_rows("sqlite://" + chains.target.database.string(),
+                                              "SELECT id, home_store FROM members ORDER BY id")) {
+    const auto tab = line.find('\t');
+    value::ValueSnapshot s;
+    s.member_id = std::stoll(line.substr(0, tab));
+    s.home_store = line.substr(tab + 1);
+    if (only && s.member_id % *only != 0) continue;
+    int tier = static_cast<int>(s.member_id % 3);  // MVC, MGC, LMC
+    if (s.member_id % nudge == 0) tier = (tier + turn) % 4;
+    s.tier = static_cast<value::ValueTier>(tier + 1);
+    s.segment = "loyal";
+    refresh.snapshots.push_back(std::move(s));
+  }
+  server::ValueSaveMark mark;
+  mark.full = !only;
+  const std::string day = at.substr(0, 10);
+  REQUIRE(server::sqlite::save_value_refresh(*chains.db, refresh, at, day, mark));
+  REQUIRE(server::pg::save_value_refresh(*chains.connection, refresh, at, day, mark));
+}
+
+}  // namespace
+
+TEST_CASE("tier migrations on postgresql from its daily checkpoints give sqlite's rows through "
+          "saves on several days, an incremental one, an edited history and a rebuild",
+          "[reports][postgresql][tiers]") {
+  TwoChains chains;
+  const auto report = server::reports::tier_migrations_report();
+  // Days after the fixture's refreshes (stamped now), so each save adds to the last
+  // checkpoint instead of rebuilding them (which a clock gone back does).
+  const auto today = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
+  const auto stamp = [&](int days, int hour = 6) {
+    return to_iso8601(std::chrono::sys_time<std::chrono::milliseconds>(today + std::chrono::days(days)) +
+                      std::chrono::hours(hour));
+  };
+  const auto day = [&](int days) { return to_iso8601_day(today + std::chrono::days(days)); };
+  const auto agrees = [&](const char* after) {
+    INFO("after " << after);
+    for (const auto& f :
+         {filter({}, {}, {}, {}), filter("S1", {}, {}, {}), filter({}, "North", {}, {}),
+          filter({}, {}, day(1), day(2)), filter({}, {}, day(2), {}), filter({}, {}, {}, day(1)),
+          filter("S2", {}, day(-400), day(3)), filter({}, "South", day(3), day(3)),
+          filter({}, {}, day(2), day(1))}) {
+      INFO(describe(f));
+      TextSink want;
+      TextSink got;
+      REQUIRE(report->run(*chains.db, f, want));
+      REQUIRE(report->run_pg(*chains.connection, f, got));
+      CHECK(got.lines == want.lines);
+    }
+  };
+  const std::string kept = "SELECT day, lower(hex(tiers)) FROM tier_checkpoints ORDER BY day";
+  const std::string kept_pg =
+      "SELECT day, encode(tiers, 'hex') FROM tier_checkpoints ORDER BY day";
+  const auto pg_rows = [&](const std::string& sql) { return testing::store_rows(chains.pg_url, sql); };
+  const auto sqlite_rows = [&](const std::string& sql) {
+    return testing::store_rows("sqlite://" + chains.target.database.string(), sql);
+  };
+  REQUIRE(server::pg::tier_checkpoints_current(*chains.connection).value());
+  agrees("the fixture's refreshes");
+
+  save_both(chains, stamp(1), 5, 1);
+  save_both(chains, stamp(2), 3, 2);
+  save_both(chains, stamp(2, 18), 4, 3, 2);  // incremental
+  save_both(chains, stamp(3), 7, 1);
+  {
+    // Not a test that cannot fail: members changed tier, some more than once.
+    const auto moved = pg_rows("SELECT count(*) FROM (SELECT member_id FROM tier_history "
+                               "WHERE changed_at >= '" + day(1) + "' GROUP BY member_id "
+                               "HAVING count(DISTINCT tier) > 1) m");
+    CHECK(std::stoll(moved.at(0)) > 10);
+  }
+  // Each save added to the last checkpoint (no rebuild), and they are SQLite's, byte for byte.
+  CHECK(server::pg::tier_checkpoints_current(*chains.connection).value());
+  const auto saved = pg_rows(kept_pg);
+  CHECK(saved == sqlite_rows(kept));
+  CHECK(saved.size() >= 4);  // the fixture's day(s), then one a day
+  agrees("saves on three days");
+
+  // The rebuild from tier_history alone makes what the saves made one by one.
+  {
+    auto tx = server::pg::Transaction::begin(*chains.connection).value();
+    REQUIRE(server::pg::rebuild_tier_checkpoints(*chains.connection));
+    REQUIRE(tx.commit());
+  }
+  CHECK(pg_rows(kept_pg) == saved);
+
+  // An edit of tier_history marks them not current: the report reads the history until the
+  // next save rebuilds them.
+  const std::string edit = "UPDATE tier_history SET changed_at = '" + stamp(2, 12) +
+                           "' WHERE changed_at = '" + stamp(3) + "' AND member_id % 3 = 0";
+  REQUIRE(chains.connection->exec(edit));
+  REQUIRE(chains.db->execute(edit));
+  CHECK_FALSE(server::pg::tier_checkpoints_current(*chains.connection).value());
+  agrees("an edited history");
+  save_both(chains, stamp(4), 6, 2);
+  CHECK(server::pg::tier_checkpoints_current(*chains.connection).value());
+  CHECK(pg_rows(kept_pg) == sqlite_rows(kept));
+  CHECK(pg_rows(kept_pg) != saved);
+  agrees("the rebuild by the next save");
 }

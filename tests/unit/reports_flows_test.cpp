@@ -536,11 +536,11 @@ TEST_CASE("tier migrations find a store's or region's members by their home stor
 
 TEST_CASE("a day's tier checkpoint holds 4 bits per member id and grows with the ids",
           "[reports][tiers]") {
-  server::sqlite::TierCheckpoint checkpoint;
+  server::TierCheckpoint checkpoint;
   CHECK(checkpoint.tier_of(7) == 0);
-  checkpoint.set(7, server::sqlite::tier_code("LMC"));
-  checkpoint.set(6, server::sqlite::tier_code("MVC"));
-  checkpoint.set(1'000'001, server::sqlite::tier_code("BZ"));
+  checkpoint.set(7, server::tier_code("LMC"));
+  checkpoint.set(6, server::tier_code("MVC"));
+  checkpoint.set(1'000'001, server::tier_code("BZ"));
   CHECK(checkpoint.tier_of(6) == 1);
   CHECK(checkpoint.tier_of(7) == 3);
   CHECK(checkpoint.tier_of(8) == 0);
@@ -548,10 +548,10 @@ TEST_CASE("a day's tier checkpoint holds 4 bits per member id and grows with the
   CHECK(checkpoint.tier_of(1'000'000) == 0);
   CHECK(checkpoint.tier_of(-1) == 0);
   CHECK(checkpoint.packed().size() == 500'001);
-  checkpoint.set(7, server::sqlite::tier_code("MGC"));
+  checkpoint.set(7, server::tier_code("MGC"));
   CHECK(checkpoint.tier_of(7) == 2);
   CHECK(checkpoint.tier_of(6) == 1);
-  CHECK(server::sqlite::tier_code("none") == 0);
+  CHECK(server::tier_code("none") == 0);
 }
 
 // --- The rewards report from rewards_days (migration 25) ---
