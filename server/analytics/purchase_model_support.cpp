@@ -382,6 +382,10 @@ double beta_geometric_expected_if_alive(double r, double alpha, double a, double
     num /= den;
     sum_num /= den;
     den = 1;
+    // An overflowed sum stays so (a degenerate fit: a and b in the millions): the same
+    // no-value answer now instead of after kMaxHypergeometricTerms steps, which a value
+    // refresh paid per member and per step of its integral (minutes for 300 members).
+    if (!std::isfinite(sum_num) || !std::isfinite(num)) break;
     // Past every parameter the ratios move monotonically towards z: the tail is at most
     // |t| g/(1-g) with g = max(|ratio|, z).
     if (dk > past || p == 0) {
