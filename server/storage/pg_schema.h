@@ -9,6 +9,7 @@
 #include <array>
 #include <string_view>
 
+#include "server/storage/pg_rewards_days.h"
 #include "shared/util/result.h"
 
 namespace rapport::server::pg {
@@ -25,7 +26,7 @@ struct PgMigration {
 // copy between backends give back exactly what was stored. Every TEXT column is COLLATE "C":
 // ids and ISO 8601 times compare and sort byte by byte as on SQLite, whatever the
 // database's locale.
-inline constexpr std::array<PgMigration, 10> kPgMigrations{{
+inline constexpr std::array<PgMigration, 11> kPgMigrations{{
     {1, R"sql(
 CREATE TABLE stores (
   id     TEXT COLLATE "C" PRIMARY KEY,
@@ -502,6 +503,9 @@ CREATE TABLE report_cache (
     {10, R"sql(
 CREATE INDEX members_enrolled_on ON members(enrolled_on);
 )sql"},
+    // The rewards report's summary (docs/reports.md, "rewards"), as SQLite migration 26:
+    // rewards_days, its triggers and its backfill (server/storage/pg_rewards_days.h).
+    {11, kPgRewardsDaysMigration},
 }};
 
 // Brings the database to the last of kPgMigrations in one transaction, under an advisory

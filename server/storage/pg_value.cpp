@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "server/storage/pg_members.h"
+#include "server/storage/pg_rewards_days.h"
 #include "server/storage/pg_store_equity.h"
 #include "server/storage/value_rows.h"
 #include "shared/util/clock.h"
@@ -288,8 +289,10 @@ Result<std::size_t> save_value_refresh(Connection& db, const value::ValueRefresh
                       "WHERE p.member_id IS NULL OR p.tier <> s.tier OR p.segment <> s.segment "
                       "ORDER BY s.member_id",
                       {computed_at}));
-  // The stores' equity changes, too, against the snapshots before this refresh.
+  // The stores' equity changes, too, against the snapshots before this refresh; and the
+  // members' moves between tiers for rewards_days.
   RAPPORT_TRY_VOID(stage_store_equity(db));
+  RAPPORT_TRY_VOID(stage_rewards_moves(db));
   // Existing snapshots updated by a join, new ones inserted: an upsert (ON CONFLICT) tries
   // each row as an insert first, and cannot be a HOT update (it took 0.6 s of a 100,000-row
   // save against 0.33 s for the join). The new members are listed before anything is
@@ -330,6 +333,7 @@ Result<std::size_t> save_value_refresh(Connection& db, const value::ValueRefresh
                        param(mark.events_seq),
                        param(static_cast<std::int64_t>(refresh.snapshots.size()))}));
   RAPPORT_TRY_VOID(write_store_equity(db, logged.int64(0, 0), as_of));
+  RAPPORT_TRY_VOID(write_rewards_moves(db, computed_at.substr(0, 10)));
 
   // Last, so the change number is drawn as late as it can be: terminals pull the members
   // whose shown value changed again. Another instance may be recording their visits: their
