@@ -20,6 +20,7 @@
 #include "server/seed_chain.h"
 #include "server/storage/chain_migration.h"
 #include "server/storage/pg_connection.h"
+#include "server/storage/sqlite_rewards_days.h"
 #include "server/storage/sqlite_schema.h"
 #include "server/storage/sqlite_tier_checkpoints.h"
 #include "server/storage/store.h"
@@ -45,7 +46,8 @@ constexpr std::size_t kMembers = 300;
 const std::set<std::string_view> kPorted{
     "customer-equity", "customer-equity-change", "value-distribution", "category-mix",
     "reward-cost",     "forecast-accuracy",      "tier-migrations",    "cohort-retention",
-    "members",         "acquisition",            "acquisition-cost"};
+    "members",         "acquisition",            "acquisition-cost",   "offer-uplift",
+    "rewards"};
 
 std::string at(std::chrono::sys_days day, int hour = 12) {
   return to_iso8601(std::chrono::sys_time<std::chrono::milliseconds>(day) +
@@ -109,6 +111,10 @@ struct TwoChains {
                 .value()
                 .execute(backdate));
     REQUIRE(server::pg::Connection::open(pg_url).value().exec(backdate));
+    // From here sales earn points on both (the ledger, and rewards_days by its triggers).
+    for (auto* store : {sqlite.get(), pg.get()}) {
+      store->set_rewards_rules(testing::rules_with("points_per_unit = 1\n"));
+    }
     const auto day = kEnd + std::chrono::days(1);
     std::vector<domain::Event> sales;
     for (std::size_t index = 0; index < 40; ++index) {
@@ -128,6 +134,16 @@ struct TwoChains {
                                     1'500 + 100 * static_cast<std::int64_t>(index), "coffee",
                                     at(kEnd + std::chrono::days(2 + index % 20))));
     }
+    // Sales that arrive late, dated before the members' first tiers: their points count in
+    // no tier on their day and move with the balance at the tier change after it.
+    for (std::size_t index = 0; index < 6; ++index) {
+      later.push_back(testing::sale(server::seeded_card_token(target, 3 + index * 11), 4'000,
+                                    "coffee", "2026-09-15T09:00:00.000Z"));
+    }
+    // Redemptions of some of the points earned.
+    for (std::size_t index = 0; index < 5; ++index) {
+      later.push_back(testing::redeem(server::seeded_card_token(target, index * 7), 10));
+    }
     record(later);
     for (const int days : {14, 28}) {
       const auto today = kEnd + std::chrono::days(days);
@@ -136,6 +152,9 @@ struct TwoChains {
     }
     add_reward_costs();
     add_campaigns();
+    add_offers();
+    // A member who moves store takes their count and balance along (on both, today).
+    both("UPDATE members SET home_store = 'S3' WHERE id = 14 AND home_store <> 'S3'");
     db.emplace(storage::Database::open(target.database, server::kSqliteMigrations).value());
     connection.emplace(server::pg::Connection::open(pg_url).value());
   }
@@ -183,6 +202,37 @@ struct TwoChains {
     REQUIRE(file.execute(insert));
     auto other = server::pg::Connection::open(pg_url).value();
     REQUIRE(other.exec(insert));
+  }
+
+  // Offers shown and held out (some members bought in the 30 days after, from the seed's
+  // sales), in September (before the members' first tiers) and October, one member's offer
+  // recorded twice (the first counts), and outcomes the rewards report counts.
+  void add_offers() {
+    std::string values;
+    for (std::int64_t m = 1; m <= 180; ++m) {
+      const std::string offer = m % 2 == 0 ? "double-points" : "birthday-cake";
+      const std::string outcome = m % 3 == 0 ? "held_out" : "shown";
+      const std::string day = m % 4 == 0 ? "2026-09-2" + std::to_string(m % 10)
+                                         : "2026-10-0" + std::to_string(1 + m % 9);
+      if (!values.empty()) values += ", ";
+      values += "(" + std::to_string(m) + ", '" + offer + "', '" + outcome + "', '" + day +
+                "T11:00:00.000Z', 'S" + std::to_string(1 + m % 4) + "')";
+      if (m % 10 == 1) {  // later records of the same offer: accepted, declined, shown again
+        values += ", (" + std::to_string(m) + ", '" + offer + "', '" +
+                  (m % 20 == 1 ? "accepted" : "declined") + "', '2026-10-2" +
+                  std::to_string(m % 7) + "T11:00:00.000Z', 'S1'), (" + std::to_string(m) +
+                  ", '" + offer + "', 'shown', '2026-10-27T11:00:00.000Z', 'S1')";
+      }
+    }
+    both("INSERT INTO offer_events(member_id, offer_id, outcome, at, store_id) VALUES " + values);
+  }
+
+  // The same statement on the SQLite file and the PostgreSQL database.
+  void both(const std::string& sql) {
+    auto file = storage::Database::open(target.database, server::kSqliteMigrations).value();
+    REQUIRE(file.execute(sql));
+    auto other = server::pg::Connection::open(pg_url).value();
+    REQUIRE(other.exec(sql));
   }
 
   testing::TempDir dir;
@@ -322,8 +372,8 @@ TEST_CASE(
     }
   }
   CHECK(compared >= kPorted.size() * 10);
-  // The snapshot reports, tier migrations and the two acquisition reports were kept, per
-  // filter, for the latest full refresh (as on SQLite), and nothing else.
+  // The snapshot reports, tier migrations, the two acquisition reports and offer uplift were
+  // kept, per filter, for the latest full refresh (as on SQLite), and nothing else.
   const std::string kept =
       "SELECT report, count(DISTINCT filter) FROM report_cache WHERE row = -1 AND refresh_id = "
       "(SELECT max(id) FROM value_refreshes WHERE kind = 'full') GROUP BY report ORDER BY report";
@@ -332,6 +382,7 @@ TEST_CASE(
                                  "acquisition-cost\t" + std::to_string(filters.size()),
                                  "category-mix\t" + std::to_string(filters.size()),
                                  "customer-equity\t" + std::to_string(filters.size()),
+                                 "offer-uplift\t" + std::to_string(filters.size()),
                                  "tier-migrations\t" + std::to_string(filters.size()),
                                  "value-distribution\t" + std::to_string(filters.size())});
   // Warming after a full refresh runs every ported report for the chain and each region
@@ -340,5 +391,42 @@ TEST_CASE(
         kPorted.size() + 4 * (kPorted.size() - 1));
   CHECK(testing::store_rows(chains.pg_url,
                             "SELECT count(*) FROM report_cache WHERE row = -1 AND "
-                            "filter LIKE '%region=West%'") == std::vector<std::string>{"6"});
+                            "filter LIKE '%region=West%'") == std::vector<std::string>{"7"});
+}
+
+TEST_CASE(
+    "reports contract: postgresql keeps rewards_days as sqlite does, through the ledger, "
+    "offers, reward costs, refreshes and a move, and rebuilds it as sqlite does",
+    "[reports][postgresql]") {
+  TwoChains chains;
+  const std::string sqlite_url = "sqlite://" + chains.target.database.string();
+  // Rows with a figure (an upsert of nothing but zeros leaves a row of zeros on both).
+  const std::string kept =
+      "SELECT place, day, tier, members, net, issued, redeemed, expired, gestures, shown, "
+      "held_out, accepted, cost_cents FROM rewards_days WHERE members <> 0 OR net <> 0 OR "
+      "issued <> 0 OR redeemed <> 0 OR expired <> 0 OR gestures <> 0 OR shown <> 0 OR "
+      "held_out <> 0 OR accepted <> 0 OR cost_cents <> 0 ORDER BY place, day, tier";
+  const auto on_pg = testing::store_rows(chains.pg_url, kept);
+  CHECK(on_pg == testing::store_rows(sqlite_url, kept));
+  // Every kind of figure is among them, and the store move's day.
+  const std::string kinds =
+      "SELECT sum(issued) > 0, sum(redeemed) > 0, sum(shown) > 0, sum(held_out) > 0, "
+      "sum(accepted) > 0, sum(cost_cents) > 0, count(DISTINCT tier) > 3, "
+      "count(*) FILTER (WHERE place = 's:S3' AND day = '" + now_iso8601().substr(0, 10) +
+      "' AND members > 0) > 0 FROM rewards_days WHERE place = '' OR place = 's:S3'";
+  CHECK(testing::store_rows(chains.pg_url, kinds) ==
+        std::vector<std::string>{"t\tt\tt\tt\tt\tt\tt\tt"});
+  // The late sales dated before the first tiers moved with the balance at that change.
+  CHECK(testing::store_rows(chains.pg_url,
+                            "SELECT count(*) > 0 FROM rewards_days WHERE place = '' AND "
+                            "day = '2026-09-15' AND tier = 'none' AND issued > 0") ==
+        std::vector<std::string>{"t"});
+
+  // Rebuilt from what is stored on both (SQLite's backfill, PostgreSQL's
+  // rewards_days_rebuild()): the same rows again.
+  REQUIRE(server::sqlite::rebuild_rewards_days(*chains.db));
+  REQUIRE(chains.connection->exec("SELECT rewards_days_rebuild()"));
+  const auto rebuilt = testing::store_rows(chains.pg_url, kept);
+  CHECK(rebuilt == testing::store_rows(sqlite_url, kept));
+  CHECK(rebuilt.size() > 100);
 }
