@@ -8,6 +8,7 @@
 // does (report cache and snapshot days included). Every report not ported must refuse on
 // PostgreSQL, never answer with no rows. A second run on PostgreSQL replays its report cache.
 
+#include <algorithm>
 #include <chrono>
 #include <set>
 #include <sstream>
@@ -363,6 +364,17 @@ TEST_CASE(
       // The whole chain has rows in every ported report (columns, rows, end): a comparison
       // of two empty runs would prove nothing.
       if (!f.store && !f.region && !f.from && !f.to) CHECK(want.lines.size() > 2);
+      // Offer uplift of the whole chain: offers with both groups, so uplifts to compare.
+      if (name == "offer-uplift" && !f.store && !f.region && !f.from && !f.to) {
+        const auto measured =
+            std::count_if(want.lines.begin(), want.lines.end(), [](const std::string& line) {
+              std::istringstream cells(line);
+              std::string cell;  // the seventh: uplift_days_per_100
+              for (int i = 0; i <= 6; ++i) std::getline(cells, cell, '\t');
+              return cell.starts_with("i:");
+            });
+        CHECK(measured >= 2);
+      }
       // Tier migrations from October's tiers: several from-tiers, not only "(none)".
       if (name == "tier-migrations" && f.from == "2026-11-01" && !f.store && !f.region) {
         INFO(want.lines[1]);
