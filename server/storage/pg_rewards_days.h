@@ -92,9 +92,15 @@ $$;
 CREATE FUNCTION rewards_today() RETURNS TEXT LANGUAGE sql STABLE AS $$
   SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD')
 $$;
+-- The statement-level triggers below look up each of the statement's rows by key (its
+-- posting, member, tier then): without hash or merge joins, so their cost follows the
+-- statement's rows, never the tables' (with them, a batch of 250 ledger entries on a chain of
+-- 20,000 members was planned as scans of members and postings: 24 ms instead of 5). The
+-- settings hold while the function runs, not after.
 -- Ledger entries: their flows on their day by the member's tier then; moved with the balance
 -- at each of the member's tier changes after it (usually none: one index probe).
-CREATE FUNCTION rewards_days_points() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION rewards_days_points() RETURNS trigger LANGUAGE plpgsql
+  SET enable_hashjoin = off SET enable_mergejoin = off AS $$
 BEGIN
   PERFORM rewards_days_add(ARRAY(
     SELECT ROW(m.home_store, substr(p.occurred_at, 1, 10),
@@ -123,7 +129,8 @@ CREATE TRIGGER rewards_days_points AFTER INSERT ON points_entries
 -- Offers and rewards handed over: on their day, by the member's tier then. A merge moves
 -- them to the survivor but not here: they stay where they happened. A changed outcome or
 -- cost counts at the member's home store now.
-CREATE FUNCTION rewards_days_offers() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION rewards_days_offers() RETURNS trigger LANGUAGE plpgsql
+  SET enable_hashjoin = off SET enable_mergejoin = off AS $$
 BEGIN
   IF TG_OP = 'INSERT' THEN
     PERFORM rewards_days_add(ARRAY(
@@ -155,7 +162,8 @@ CREATE TRIGGER rewards_days_offer_changed AFTER UPDATE ON offer_events
   FOR EACH STATEMENT EXECUTE FUNCTION rewards_days_offers();
 CREATE TRIGGER rewards_days_offer_gone AFTER DELETE ON offer_events
   REFERENCING OLD TABLE AS old_offers FOR EACH STATEMENT EXECUTE FUNCTION rewards_days_offers();
-CREATE FUNCTION rewards_days_costs() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION rewards_days_costs() RETURNS trigger LANGUAGE plpgsql
+  SET enable_hashjoin = off SET enable_mergejoin = off AS $$
 BEGIN
   IF TG_OP = 'INSERT' THEN
     PERFORM rewards_days_add(ARRAY(
@@ -187,7 +195,8 @@ CREATE TRIGGER rewards_days_cost_changed AFTER UPDATE ON reward_costs
 CREATE TRIGGER rewards_days_cost_gone AFTER DELETE ON reward_costs
   REFERENCING OLD TABLE AS old_costs FOR EACH STATEMENT EXECUTE FUNCTION rewards_days_costs();
 -- A member counts from their enrollment day, in no tier until their first.
-CREATE FUNCTION rewards_days_members_new() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION rewards_days_members_new() RETURNS trigger LANGUAGE plpgsql
+  SET enable_hashjoin = off SET enable_mergejoin = off AS $$
 BEGIN
   PERFORM rewards_days_add(ARRAY(
     SELECT ROW(n.home_store, coalesce(n.enrolled_on, substr(n.created_at, 1, 10)),
