@@ -9,9 +9,11 @@
 // PostgreSQL, never answer with no rows. A second run on PostgreSQL replays its report cache.
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "server/reports/filter_sql.h"
 #include "server/reports/pg_report_sql.h"
@@ -441,4 +443,70 @@ TEST_CASE(
   const auto rebuilt = testing::store_rows(chains.pg_url, kept);
   CHECK(rebuilt == testing::store_rows(sqlite_url, kept));
   CHECK(rebuilt.size() > 100);
+}
+
+TEST_CASE(
+    "reports contract: two instances earning at once on postgresql keep rewards_days true "
+    "for the chain and every store",
+    "[reports][postgresql]") {
+  TwoChains chains;
+  // Two servers' stores on one database, each recording its terminals' sales in batches at
+  // the same time: members of every store and tier, some in both, on two days.
+  std::vector<std::unique_ptr<server::Store>> instances;
+  for (int i = 0; i < 2; ++i) {
+    instances.push_back(server::open_pg_store(chains.pg_url).value());
+    instances.back()->set_rewards_rules(testing::rules_with("points_per_unit = 1\n"));
+  }
+  std::vector<std::vector<domain::Event>> batches(2 * 8);
+  for (std::size_t b = 0; b < batches.size(); ++b) {
+    for (std::size_t i = 0; i < 40; ++i) {
+      const std::size_t member = (b * 37 + i * 13) % kMembers;
+      batches[b].push_back(testing::sale(server::seeded_card_token(chains.target, member),
+                                         1'000 + 10 * static_cast<std::int64_t>(i), "coffee",
+                                         at(kEnd + std::chrono::days(1 + b % 2), 9 + i % 8)));
+    }
+  }
+  std::array<std::size_t, 2> stored{};
+  std::array<bool, 2> failed{};
+  {
+    std::vector<std::thread> writers;
+    for (std::size_t w = 0; w < 2; ++w) {
+      writers.emplace_back([&, w] {
+        for (std::size_t b = w; b < batches.size(); b += 2) {
+          const auto done = instances[w]->record_events(batches[b]);
+          if (!done) {
+            failed[w] = true;
+            return;
+          }
+          stored[w] += *done;
+        }
+      });
+    }
+    for (auto& writer : writers) writer.join();
+  }
+  CHECK_FALSE(failed[0]);
+  CHECK_FALSE(failed[1]);
+  CHECK(stored[0] + stored[1] == batches.size() * 40);
+  // Every place's members and outstanding points are those of the members counted there now
+  // (the chain: all but the merged; a store: its members, the moved one with their balance).
+  const std::string kept =
+      "SELECT place, sum(members), sum(net) FROM rewards_days GROUP BY place ORDER BY place";
+  const std::string members =
+      "SELECT p.place, count(*), sum(coalesce(b.points, 0)) FROM members m "
+      "LEFT JOIN (SELECT member_id, sum(points) AS points FROM points_entries "
+      "  WHERE member_id IS NOT NULL GROUP BY member_id) b ON b.member_id = m.id "
+      "LEFT JOIN stores s ON s.id = m.home_store "
+      "CROSS JOIN LATERAL (VALUES (''), ('s:' || m.home_store), "
+      "  ('r:' || nullif(s.region, ''))) p(place) "
+      "WHERE m.merged_into IS NULL AND p.place IS NOT NULL GROUP BY 1 ORDER BY 1";
+  const auto by_place = testing::store_rows(chains.pg_url, kept);
+  CHECK(by_place == testing::store_rows(chains.pg_url, members));
+  CHECK(by_place.size() >= 5);  // the chain, four stores, their regions
+  // And the points the sales issued, once each.
+  CHECK(testing::store_rows(chains.pg_url,
+                            "SELECT sum(issued) FROM rewards_days WHERE place = ''") ==
+        testing::store_rows(chains.pg_url,
+                            "SELECT sum(e.points) FROM points_entries e JOIN points_postings p "
+                            "ON p.id = e.posting_id WHERE e.member_id IS NOT NULL AND "
+                            "p.kind IN ('earn', 'bonus')"));
 }
