@@ -413,6 +413,8 @@ TEST_CASE(
     "offers, reward costs, refreshes and a move, and rebuilds it as sqlite does",
     "[reports][postgresql]") {
   TwoChains chains;
+  // A store changes region: its rows leave West's and join North's, on both.
+  chains.both("UPDATE stores SET region = 'North' WHERE id = 'S4'");
   const std::string sqlite_url = "sqlite://" + chains.target.database.string();
   // Rows with a figure (an upsert of nothing but zeros leaves a row of zeros on both).
   const std::string kept =
@@ -430,6 +432,9 @@ TEST_CASE(
       "' AND members > 0) > 0 FROM rewards_days WHERE place = '' OR place = 's:S3'";
   CHECK(testing::store_rows(chains.pg_url, kinds) ==
         std::vector<std::string>{"t\tt\tt\tt\tt\tt\tt\tt"});
+  CHECK(testing::store_rows(chains.pg_url, "SELECT count(*) FROM rewards_days WHERE "
+                                           "place = 'r:West' AND members <> 0") ==
+        std::vector<std::string>{"0"});
   // The late sales dated before the first tiers moved with the balance at that change.
   CHECK(testing::store_rows(chains.pg_url,
                             "SELECT count(*) > 0 FROM rewards_days WHERE place = '' AND "
