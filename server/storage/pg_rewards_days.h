@@ -42,8 +42,8 @@ namespace rapport::server::pg {
 
 // Moves the staged members and balances from their old tier to their new one on `day`
 // (YYYY-MM-DD, the day tier_history is stamped with). Requires: stage_rewards_moves ran in
-// this transaction; called before the save locks members, as the ledger's writers take
-// rewards_days before members.
+// this transaction; called after the save has locked and updated members, as the ledger's
+// writers lock a run's members before their postings' triggers reach rewards_days.
 [[nodiscard]] Result<void> write_rewards_moves(Connection& db, const std::string& day);
 
 inline constexpr std::string_view kPgRewardsDaysMigration = R"sql(

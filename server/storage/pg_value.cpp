@@ -333,7 +333,6 @@ Result<std::size_t> save_value_refresh(Connection& db, const value::ValueRefresh
                        param(mark.events_seq),
                        param(static_cast<std::int64_t>(refresh.snapshots.size()))}));
   RAPPORT_TRY_VOID(write_store_equity(db, logged.int64(0, 0), as_of));
-  RAPPORT_TRY_VOID(write_rewards_moves(db, computed_at.substr(0, 10)));
 
   // Last, so the change number is drawn as late as it can be: terminals pull the members
   // whose shown value changed again. Another instance may be recording their visits: their
@@ -349,6 +348,10 @@ Result<std::size_t> save_value_refresh(Connection& db, const value::ValueRefresh
               "changed_seq = (SELECT nextval('member_change_seq')) "
               "FROM value_save s WHERE s.member_id = m.id AND " +
               shown_changed_sql()));
+  // rewards_days after members, as the ledger's writers take them (a run's members locked,
+  // then its postings' triggers): in the other order a refresh and a sale of one member
+  // could each hold what the other waits for.
+  RAPPORT_TRY_VOID(write_rewards_moves(db, computed_at.substr(0, 10)));
   RAPPORT_TRY_VOID(tx.commit());
   return static_cast<std::size_t>(moved.affected());
 }

@@ -515,3 +515,49 @@ TEST_CASE(
                             "ON p.id = e.posting_id WHERE e.member_id IS NOT NULL AND "
                             "p.kind IN ('earn', 'bonus')"));
 }
+
+TEST_CASE(
+    "reports contract: on postgresql a value save and a sale of the same member wait for each "
+    "other, never deadlock on rewards_days",
+    "[reports][postgresql]") {
+  TwoChains chains;
+  const auto member = testing::store_rows(
+      chains.pg_url, "SELECT value_tier || '|' || home_store FROM members WHERE id = 20");
+  REQUIRE(member.size() == 1);
+  const std::string tier = member[0].substr(0, member[0].find('|'));
+  // A sale's transaction, as the ledger's run makes it: the member locked first.
+  auto sale = server::pg::Connection::open(chains.pg_url).value();
+  REQUIRE(sale.exec("BEGIN"));
+  REQUIRE(sale.exec("SELECT id FROM members WHERE id = 20 FOR NO KEY UPDATE"));
+  // Meanwhile a save moves the member to another tier, today: it waits for the member.
+  value::ValueSnapshot moved;
+  moved.member_id = 20;
+  moved.home_store = member[0].substr(member[0].find('|') + 1);
+  moved.tier = tier == "MVC" ? value::ValueTier::kBz : value::ValueTier::kMvc;
+  moved.rfm = "R5F5M5";
+  moved.segment = "champions";
+  moved.p_alive = 0.5;
+  value::ValueRefresh refresh;
+  refresh.snapshots = {moved};
+  std::optional<Result<std::size_t>> saved;
+  std::thread saver([&] {
+    saved = chains.pg->save_value_refresh(refresh, now_iso8601().substr(0, 10),
+                                          {.full = false, .events_seq = 0, .fit_id = {}});
+  });
+  std::this_thread::sleep_for(std::chrono::seconds(2));  // the save reaches the member's lock
+  // The sale's points, now: the rewards_days rows of today's old tier, which the save moves
+  // the member out of. Were the save to hold them while it waits for the member, this
+  // would wait for the save: a deadlock, and one of the two would fail.
+  const auto posted = sale.exec(
+      "WITH p AS (INSERT INTO points_postings(kind, cause, occurred_at, posted_at) VALUES "
+      "('earn', 'test:meanwhile', $1, $1) RETURNING id) "
+      "INSERT INTO points_entries(posting_id, account, member_id, points) "
+      "SELECT id, 'member', 20, 7 FROM p UNION ALL SELECT id, 'chain:issued', NULL, -7 FROM p",
+      {server::pg::param(now_iso8601())});
+  const auto committed = sale.exec("COMMIT");
+  saver.join();
+  CHECK(posted.has_value());
+  CHECK(committed.has_value());
+  REQUIRE(saved.has_value());
+  CHECK(saved->has_value());
+}
