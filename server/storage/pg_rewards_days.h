@@ -11,8 +11,11 @@
 // as RewardsTierMoves does on SQLite. Where bulk writes happen (ledger entries, offers,
 // reward costs, new members) the triggers are statement-level over transition tables, and
 // every write goes through rewards_days_add(), which adds a statement's changes per key in
-// key order: two server instances writing at once wait for each other, never deadlock on
-// these rows. The rare single-row changes (moves, merges, regions) are row-level triggers
+// key order: two statements of two server instances wait for each other, never deadlock on
+// these rows. A transaction that adds twice (a run's ledger entries, then its offers) can
+// still meet another in the opposite order; the event recorder tries such a batch again, as
+// any deadlock. The value save adds its tier moves last, after locking members, in the
+// order the ledger's writers lock them (members, then rewards_days). The rare single-row changes (moves, merges, regions) are row-level triggers
 // whose WHEN clause leaves the ingest's member updates alone.
 //
 // One difference from SQLite: tier_history has no rowid on PostgreSQL, so two tier changes
