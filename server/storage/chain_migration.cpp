@@ -348,6 +348,19 @@ Result<std::int64_t> copy_table(storage::Database& source, pg::Connection& targe
   return *copied;
 }
 
+// COPY fires the target's triggers, and the summaries they keep (rewards_days, PostgreSQL
+// migration 11) are copied from SQLite like any table: with the triggers on, the copied
+// ledger, offers and members would be counted a second time over SQLite's rows. So the
+// copy runs with the tables' own triggers off; ALTER TABLE is transactional, so a failed
+// copy leaves them on, and no other writer sees them off (the copy holds its tables).
+Result<void> set_user_triggers(pg::Connection& target, const Plan& plan, bool enabled) {
+  for (const auto& table : plan.tables) {
+    RAPPORT_TRY_VOID(target.exec("ALTER TABLE " + chain::quote_identifier(table.name) +
+                                 (enabled ? " ENABLE" : " DISABLE") + " TRIGGER USER"));
+  }
+  return {};
+}
+
 // Identity columns and member_change_seq continue after the copied values, as SQLite's
 // rowids and max(changed_seq) + 1 do.
 Result<void> advance_sequences(pg::Connection& target) {
@@ -426,10 +439,12 @@ Result<ChainMigration> copy_and_verify(storage::Database& source, pg::Connection
     }
     const auto copy_start = std::chrono::steady_clock::now();
     RAPPORT_TRY(auto copy, pg::Transaction::begin(target));
+    RAPPORT_TRY_VOID(set_user_triggers(target, plan, false));
     for (const auto& table : plan.tables) {
       RAPPORT_TRY(const auto rows, copy_table(source, target, table, progress));
       result.copied.push_back({table.name, rows});
     }
+    RAPPORT_TRY_VOID(set_user_triggers(target, plan, true));
     RAPPORT_TRY_VOID(advance_sequences(target));
     RAPPORT_TRY_VOID(copy.commit());
     // Statistics now, not at autovacuum's next round: until then the planner takes the

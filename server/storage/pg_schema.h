@@ -9,6 +9,7 @@
 #include <array>
 #include <string_view>
 
+#include "server/storage/pg_rewards_days.h"
 #include "shared/util/result.h"
 
 namespace rapport::server::pg {
@@ -25,7 +26,7 @@ struct PgMigration {
 // copy between backends give back exactly what was stored. Every TEXT column is COLLATE "C":
 // ids and ISO 8601 times compare and sort byte by byte as on SQLite, whatever the
 // database's locale.
-inline constexpr std::array<PgMigration, 11> kPgMigrations{{
+inline constexpr std::array<PgMigration, 12> kPgMigrations{{
     {1, R"sql(
 CREATE TABLE stores (
   id     TEXT COLLATE "C" PRIMARY KEY,
@@ -521,6 +522,9 @@ END $$;
 CREATE TRIGGER tier_history_edited AFTER UPDATE OR DELETE OR TRUNCATE ON tier_history
   FOR EACH STATEMENT EXECUTE FUNCTION tier_checkpoints_stale();
 )sql"},
+    // The rewards report's summary (docs/reports.md, "rewards"), as SQLite migration 26:
+    // rewards_days, its triggers and its backfill (server/storage/pg_rewards_days.h).
+    {12, kPgRewardsDaysMigration},
 }};
 
 // Brings the database to the last of kPgMigrations in one transaction, under an advisory

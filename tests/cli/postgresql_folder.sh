@@ -2,8 +2,8 @@
 # rapportctl on a data folder whose database is PostgreSQL (docs/deployment.md, "On
 # PostgreSQL"), as an operator would after `storage migrate`: what works there acts on
 # PostgreSQL (stores, terminals' enrollment codes, points, the value refresh, staff users,
-# campaigns, members' export and erasure, the head-office reports ported there; the offers
-# commands in offers.sh); what still needs SQLite says so and fails, never answering from an
+# campaigns, members' export and erasure, the head-office reports; the offers commands in
+# offers.sh); what still needs SQLite (seed) says so and fails, never answering from an
 # empty file. Uses the run's throwaway cluster (on_postgresql.sh).
 #
 #   tests/cli/postgresql_folder.sh RAPPORTCTL WORKDIR
@@ -26,8 +26,8 @@ used=$(psql -h "$socket" -U root -d "$db" -tAc "SELECT store_id FROM enrollment_
 [ "$used" = "S2" ] || fail "the code is not in PostgreSQL: '$used'"
 "$ctl" points liability --data "$data" | grep -q "outstanding points: 0" || fail "points liability"
 
-# Head-office reports ported to PostgreSQL answer there (nothing valued yet: the header and
-# no rows, never invented zeros); one not ported yet says so and fails.
+# Head-office reports answer there (nothing valued yet: the header and no rows, never
+# invented zeros); rewards below, once a member is enrolled.
 equity=$("$ctl" report customer-equity --data "$data" --format csv | tr -d '\r')
 [ "$equity" = "store,members,customer_equity_cents" ] || fail "customer-equity on PostgreSQL: $equity"
 
@@ -64,7 +64,14 @@ id=$(psql -h "$socket" -U root -d "$db" -tAc "SELECT id FROM members WHERE name 
 left=$(psql -h "$socket" -U root -d "$db" -tAc "SELECT name || '|' || coalesce(birth_date, '') || '|' || (SELECT count(*) FROM erasures) FROM members WHERE id = $id")
 [ "$left" = "||1" ] || fail "after erasure: '$left'"
 
-for command in "report rewards" "seed --members 10"; do
+# The rewards report reads rewards_days (PostgreSQL migration 12), kept there by its
+# triggers: Grace counts from her enrollment, in no tier yet (erasure changes none of it).
+rewards=$("$ctl" report rewards --data "$data" --format csv | tr -d '\r')
+echo "$rewards" | head -1 | grep -q "^tier,members,points_outstanding," || fail "rewards header: $rewards"
+[ "$(echo "$rewards" | sed -n 2p | cut -d, -f1-3)" = "none,1,0" ] || fail "rewards on PostgreSQL: $rewards"
+[ "$(echo "$rewards" | wc -l)" = 2 ] || fail "rewards rows on PostgreSQL: $rewards"
+
+for command in "seed --members 10"; do
   # shellcheck disable=SC2086
   if "$ctl" $command --data "$data" >"$work/out-$$" 2>&1; then
     fail "'$command' answered on PostgreSQL: $(cat "$work/out-$$")"; fi

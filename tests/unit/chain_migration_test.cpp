@@ -407,7 +407,8 @@ TEST_CASE("a chain's points ledger is copied, verified, and carries on on Postgr
   }
   CHECK(migrated->verified());
   for (const auto* table : {"points_postings", "points_entries", "points_reviews",
-                            "member_reward_tiers", "offer_events", "reward_costs"}) {
+                            "member_reward_tiers", "offer_events", "reward_costs",
+                            "rewards_days"}) {
     INFO(table);
     const auto* check = check_of(*migrated, table);
     REQUIRE(check != nullptr);
@@ -424,6 +425,25 @@ TEST_CASE("a chain's points ledger is copied, verified, and carries on on Postgr
   REQUIRE(store->record_events(std::vector<domain::Event>{testing::sale(ada, 1'000)}));
   CHECK(store->points_balance(ada_id).value() == sqlite_balance + 10);
   CHECK(store->list_points_reviews(10).value().size() == 1);  // the second gesture
+  // rewards_days was copied from SQLite with PostgreSQL's triggers off (COPY fires them):
+  // the chain's outstanding points are Ada's balance once, not twice, and its triggers are
+  // back on for the sale after the copy.
+  const std::string chain =
+      "SELECT sum(members), sum(net), sum(issued), sum(redeemed), sum(gestures), sum(accepted) "
+      "FROM rewards_days WHERE place = ''";
+  auto file_db = storage::Database::open(file, server::kSqliteMigrations).value();
+  auto on_sqlite = file_db.prepare(chain).value();
+  REQUIRE(on_sqlite.step().value());
+  CHECK(on_sqlite.column_int64(0) == 1);
+  CHECK(on_sqlite.column_int64(1) == sqlite_balance);
+  CHECK(on_sqlite.column_int64(3) == 150);
+  CHECK(on_sqlite.column_int64(5) == 1);
+  // The sale after the copy: 10 points more issued and outstanding, nothing else.
+  CHECK(pg_rows(url, chain, 6) ==
+        std::vector<std::string>{
+            "1|" + std::to_string(sqlite_balance + 10) + "|" +
+            std::to_string(on_sqlite.column_int64(2) + 10) + "|150|" +
+            std::to_string(on_sqlite.column_int64(4)) + "|1"});
 }
 
 TEST_CASE("a chain's staff and dashboard tables are copied, verified, and carry on on "

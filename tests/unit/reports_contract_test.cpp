@@ -8,10 +8,12 @@
 // does (report cache and snapshot days included). Every report not ported must refuse on
 // PostgreSQL, never answer with no rows. A second run on PostgreSQL replays its report cache.
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <set>
 #include <sstream>
+#include <thread>
 #include <variant>
 
 #include "server/reports/filter_sql.h"
@@ -25,6 +27,7 @@
 #include "server/storage/pg_connection.h"
 #include "server/storage/pg_tier_checkpoints.h"
 #include "server/storage/pg_value.h"
+#include "server/storage/sqlite_rewards_days.h"
 #include "server/storage/sqlite_schema.h"
 #include "server/storage/sqlite_tier_checkpoints.h"
 #include "server/storage/sqlite_value.h"
@@ -52,7 +55,8 @@ constexpr std::size_t kMembers = 300;
 const std::set<std::string_view> kPorted{
     "customer-equity", "customer-equity-change", "value-distribution", "category-mix",
     "reward-cost",     "forecast-accuracy",      "tier-migrations",    "cohort-retention",
-    "members",         "acquisition",            "acquisition-cost"};
+    "members",         "acquisition",            "acquisition-cost",   "offer-uplift",
+    "rewards"};
 
 std::string at(std::chrono::sys_days day, int hour = 12) {
   return to_iso8601(std::chrono::sys_time<std::chrono::milliseconds>(day) +
@@ -116,6 +120,10 @@ struct TwoChains {
                 .value()
                 .execute(backdate));
     REQUIRE(server::pg::Connection::open(pg_url).value().exec(backdate));
+    // From here sales earn points on both (the ledger, and rewards_days by its triggers).
+    for (auto* store : {sqlite.get(), pg.get()}) {
+      store->set_rewards_rules(testing::rules_with("points_per_unit = 1\n"));
+    }
     const auto day = kEnd + std::chrono::days(1);
     std::vector<domain::Event> sales;
     for (std::size_t index = 0; index < 40; ++index) {
@@ -135,6 +143,16 @@ struct TwoChains {
                                     1'500 + 100 * static_cast<std::int64_t>(index), "coffee",
                                     at(kEnd + std::chrono::days(2 + index % 20))));
     }
+    // Sales that arrive late, dated before the members' first tiers: their points count in
+    // no tier on their day and move with the balance at the tier change after it.
+    for (std::size_t index = 0; index < 6; ++index) {
+      later.push_back(testing::sale(server::seeded_card_token(target, 3 + index * 11), 4'000,
+                                    "coffee", "2026-09-15T09:00:00.000Z"));
+    }
+    // Redemptions of some of the points earned.
+    for (std::size_t index = 0; index < 5; ++index) {
+      later.push_back(testing::redeem(server::seeded_card_token(target, index * 7), 10));
+    }
     record(later);
     for (const int days : {14, 28}) {
       const auto today = kEnd + std::chrono::days(days);
@@ -143,6 +161,9 @@ struct TwoChains {
     }
     add_reward_costs();
     add_campaigns();
+    add_offers();
+    // A member who moves store takes their count and balance along (on both, today).
+    both("UPDATE members SET home_store = 'S3' WHERE id = 14 AND home_store <> 'S3'");
     db.emplace(storage::Database::open(target.database, server::kSqliteMigrations).value());
     connection.emplace(server::pg::Connection::open(pg_url).value());
   }
@@ -190,6 +211,37 @@ struct TwoChains {
     REQUIRE(file.execute(insert));
     auto other = server::pg::Connection::open(pg_url).value();
     REQUIRE(other.exec(insert));
+  }
+
+  // Offers shown and held out (some members bought in the 30 days after, from the seed's
+  // sales), in September (before the members' first tiers) and October, one member's offer
+  // recorded twice (the first counts), and outcomes the rewards report counts.
+  void add_offers() {
+    std::string values;
+    for (std::int64_t m = 1; m <= 180; ++m) {
+      const std::string offer = m % 2 == 0 ? "double-points" : "birthday-cake";
+      const std::string outcome = m % 3 == 0 ? "held_out" : "shown";
+      const std::string day = m % 4 == 0 ? "2026-09-2" + std::to_string(m % 10)
+                                         : "2026-10-0" + std::to_string(1 + m % 9);
+      if (!values.empty()) values += ", ";
+      values += "(" + std::to_string(m) + ", '" + offer + "', '" + outcome + "', '" + day +
+                "T11:00:00.000Z', 'S" + std::to_string(1 + m % 4) + "')";
+      if (m % 10 == 1) {  // later records of the same offer: accepted, declined, shown again
+        values += ", (" + std::to_string(m) + ", '" + offer + "', '" +
+                  (m % 20 == 1 ? "accepted" : "declined") + "', '2026-10-2" +
+                  std::to_string(m % 7) + "T11:00:00.000Z', 'S1'), (" + std::to_string(m) +
+                  ", '" + offer + "', 'shown', '2026-10-27T11:00:00.000Z', 'S1')";
+      }
+    }
+    both("INSERT INTO offer_events(member_id, offer_id, outcome, at, store_id) VALUES " + values);
+  }
+
+  // The same statement on the SQLite file and the PostgreSQL database.
+  void both(const std::string& sql) {
+    auto file = storage::Database::open(target.database, server::kSqliteMigrations).value();
+    REQUIRE(file.execute(sql));
+    auto other = server::pg::Connection::open(pg_url).value();
+    REQUIRE(other.exec(sql));
   }
 
   testing::TempDir dir;
@@ -356,6 +408,17 @@ TEST_CASE(
       // The whole chain has rows in every ported report (columns, rows, end): a comparison
       // of two empty runs would prove nothing.
       if (!f.store && !f.region && !f.from && !f.to) CHECK(want.lines.size() > 2);
+      // Offer uplift of the whole chain: offers with both groups, so uplifts to compare.
+      if (name == "offer-uplift" && !f.store && !f.region && !f.from && !f.to) {
+        const auto measured =
+            std::count_if(want.lines.begin(), want.lines.end(), [](const std::string& line) {
+              std::istringstream cells(line);
+              std::string cell;  // the seventh: uplift_days_per_100
+              for (int i = 0; i <= 6; ++i) std::getline(cells, cell, '\t');
+              return cell.starts_with("i:");
+            });
+        CHECK(measured >= 2);
+      }
       // Tier migrations from October's tiers: several from-tiers, not only "(none)".
       if (name == "tier-migrations" && f.from == "2026-11-01" && !f.store && !f.region) {
         INFO(want.lines[1]);
@@ -365,7 +428,8 @@ TEST_CASE(
     }
   }
   CHECK(compared >= kPorted.size() * 10);
-  // The snapshot reports, tier migrations and the two acquisition reports were kept for the
+  // The snapshot reports, tier migrations, the two acquisition reports and offer uplift
+  // were kept for the
   // latest full refresh, the same views on both backends (a period holding every snapshot
   // day is the whole view's, one holding none is empty and kept nowhere), and nothing else.
   const std::string kept =
@@ -377,14 +441,169 @@ TEST_CASE(
   for (const auto& line : kept_on_pg) kept_reports.push_back(line.substr(0, line.find('\t')));
   CHECK(kept_reports == std::vector<std::string>{"acquisition", "acquisition-cost",
                                                  "category-mix", "customer-equity",
-                                                 "tier-migrations", "value-distribution"});
+                                                 "offer-uplift", "tier-migrations",
+                                                 "value-distribution"});
   // Warming after a full refresh runs every ported report for the chain and each region
   // (forecast accuracy refuses a region, as expected), and keeps the views of the cached ones.
   CHECK(server::reports::warm_report_cache_pg(chains.pg_url) ==
         kPorted.size() + 4 * (kPorted.size() - 1));
   CHECK(testing::store_rows(chains.pg_url,
                             "SELECT count(*) FROM report_cache WHERE row = -1 AND "
-                            "filter LIKE '%region=West%'") == std::vector<std::string>{"6"});
+                            "filter LIKE '%region=West%'") == std::vector<std::string>{"7"});
+}
+
+TEST_CASE(
+    "reports contract: postgresql keeps rewards_days as sqlite does, through the ledger, "
+    "offers, reward costs, refreshes and a move, and rebuilds it as sqlite does",
+    "[reports][postgresql]") {
+  TwoChains chains;
+  // A store changes region: its rows leave West's and join North's, on both.
+  chains.both("UPDATE stores SET region = 'North' WHERE id = 'S4'");
+  const std::string sqlite_url = "sqlite://" + chains.target.database.string();
+  // Rows with a figure (an upsert of nothing but zeros leaves a row of zeros on both).
+  const std::string kept =
+      "SELECT place, day, tier, members, net, issued, redeemed, expired, gestures, shown, "
+      "held_out, accepted, cost_cents FROM rewards_days WHERE members <> 0 OR net <> 0 OR "
+      "issued <> 0 OR redeemed <> 0 OR expired <> 0 OR gestures <> 0 OR shown <> 0 OR "
+      "held_out <> 0 OR accepted <> 0 OR cost_cents <> 0 ORDER BY place, day, tier";
+  const auto on_pg = testing::store_rows(chains.pg_url, kept);
+  CHECK(on_pg == testing::store_rows(sqlite_url, kept));
+  // Every kind of figure is among them, and the store move's day.
+  const std::string kinds =
+      "SELECT sum(issued) > 0, sum(redeemed) > 0, sum(shown) > 0, sum(held_out) > 0, "
+      "sum(accepted) > 0, sum(cost_cents) > 0, count(DISTINCT tier) > 3, "
+      "count(*) FILTER (WHERE place = 's:S3' AND day = '" + now_iso8601().substr(0, 10) +
+      "' AND members > 0) > 0 FROM rewards_days WHERE place = '' OR place = 's:S3'";
+  CHECK(testing::store_rows(chains.pg_url, kinds) ==
+        std::vector<std::string>{"t\tt\tt\tt\tt\tt\tt\tt"});
+  CHECK(testing::store_rows(chains.pg_url, "SELECT count(*) FROM rewards_days WHERE "
+                                           "place = 'r:West' AND members <> 0") ==
+        std::vector<std::string>{"0"});
+  // The late sales dated before the first tiers moved with the balance at that change.
+  CHECK(testing::store_rows(chains.pg_url,
+                            "SELECT count(*) > 0 FROM rewards_days WHERE place = '' AND "
+                            "day = '2026-09-15' AND tier = 'none' AND issued > 0") ==
+        std::vector<std::string>{"t"});
+
+  // Rebuilt from what is stored on both (SQLite's backfill, PostgreSQL's
+  // rewards_days_rebuild()): the same rows again.
+  REQUIRE(server::sqlite::rebuild_rewards_days(*chains.db));
+  REQUIRE(chains.connection->exec("SELECT rewards_days_rebuild()"));
+  const auto rebuilt = testing::store_rows(chains.pg_url, kept);
+  CHECK(rebuilt == testing::store_rows(sqlite_url, kept));
+  CHECK(rebuilt.size() > 100);
+}
+
+TEST_CASE(
+    "reports contract: two instances earning at once on postgresql keep rewards_days true "
+    "for the chain and every store",
+    "[reports][postgresql]") {
+  TwoChains chains;
+  // Two servers' stores on one database, each recording its terminals' sales in batches at
+  // the same time: members of every store and tier, some in both, on two days.
+  std::vector<std::unique_ptr<server::Store>> instances;
+  for (int i = 0; i < 2; ++i) {
+    instances.push_back(server::open_pg_store(chains.pg_url).value());
+    instances.back()->set_rewards_rules(testing::rules_with("points_per_unit = 1\n"));
+  }
+  std::vector<std::vector<domain::Event>> batches(2 * 8);
+  for (std::size_t b = 0; b < batches.size(); ++b) {
+    for (std::size_t i = 0; i < 40; ++i) {
+      const std::size_t member = (b * 37 + i * 13) % kMembers;
+      batches[b].push_back(testing::sale(server::seeded_card_token(chains.target, member),
+                                         1'000 + 10 * static_cast<std::int64_t>(i), "coffee",
+                                         at(kEnd + std::chrono::days(1 + b % 2), 9 + i % 8)));
+    }
+  }
+  std::array<std::size_t, 2> stored{};
+  std::array<bool, 2> failed{};
+  {
+    std::vector<std::thread> writers;
+    for (std::size_t w = 0; w < 2; ++w) {
+      writers.emplace_back([&, w] {
+        for (std::size_t b = w; b < batches.size(); b += 2) {
+          const auto done = instances[w]->record_events(batches[b]);
+          if (!done) {
+            failed[w] = true;
+            return;
+          }
+          stored[w] += *done;
+        }
+      });
+    }
+    for (auto& writer : writers) writer.join();
+  }
+  CHECK_FALSE(failed[0]);
+  CHECK_FALSE(failed[1]);
+  CHECK(stored[0] + stored[1] == batches.size() * 40);
+  // Every place's members and outstanding points are those of the members counted there now
+  // (the chain: all but the merged; a store: its members, the moved one with their balance).
+  const std::string kept =
+      "SELECT place, sum(members), sum(net) FROM rewards_days GROUP BY place ORDER BY place";
+  const std::string members =
+      "SELECT p.place, count(*), sum(coalesce(b.points, 0)) FROM members m "
+      "LEFT JOIN (SELECT member_id, sum(points) AS points FROM points_entries "
+      "  WHERE member_id IS NOT NULL GROUP BY member_id) b ON b.member_id = m.id "
+      "LEFT JOIN stores s ON s.id = m.home_store "
+      "CROSS JOIN LATERAL (VALUES (''), ('s:' || m.home_store), "
+      "  ('r:' || nullif(s.region, ''))) p(place) "
+      "WHERE m.merged_into IS NULL AND p.place IS NOT NULL GROUP BY 1 ORDER BY 1";
+  const auto by_place = testing::store_rows(chains.pg_url, kept);
+  CHECK(by_place == testing::store_rows(chains.pg_url, members));
+  CHECK(by_place.size() >= 5);  // the chain, four stores, their regions
+  // And the points the sales issued, once each.
+  CHECK(testing::store_rows(chains.pg_url,
+                            "SELECT sum(issued) FROM rewards_days WHERE place = ''") ==
+        testing::store_rows(chains.pg_url,
+                            "SELECT sum(e.points) FROM points_entries e JOIN points_postings p "
+                            "ON p.id = e.posting_id WHERE e.member_id IS NOT NULL AND "
+                            "p.kind IN ('earn', 'bonus')"));
+}
+
+TEST_CASE(
+    "reports contract: on postgresql a value save and a sale of the same member wait for each "
+    "other, never deadlock on rewards_days",
+    "[reports][postgresql]") {
+  TwoChains chains;
+  const auto member = testing::store_rows(
+      chains.pg_url, "SELECT value_tier || '|' || home_store FROM members WHERE id = 20");
+  REQUIRE(member.size() == 1);
+  const std::string tier = member[0].substr(0, member[0].find('|'));
+  // A sale's transaction, as the ledger's run makes it: the member locked first.
+  auto sale = server::pg::Connection::open(chains.pg_url).value();
+  REQUIRE(sale.exec("BEGIN"));
+  REQUIRE(sale.exec("SELECT id FROM members WHERE id = 20 FOR NO KEY UPDATE"));
+  // Meanwhile a save moves the member to another tier, today: it waits for the member.
+  value::ValueSnapshot moved;
+  moved.member_id = 20;
+  moved.home_store = member[0].substr(member[0].find('|') + 1);
+  moved.tier = tier == "MVC" ? value::ValueTier::kBz : value::ValueTier::kMvc;
+  moved.rfm = "R5F5M5";
+  moved.segment = "champions";
+  moved.p_alive = 0.5;
+  value::ValueRefresh refresh;
+  refresh.snapshots = {moved};
+  std::optional<Result<std::size_t>> saved;
+  std::thread saver([&] {
+    saved = chains.pg->save_value_refresh(refresh, now_iso8601().substr(0, 10),
+                                          {.full = false, .events_seq = 0, .fit_id = {}});
+  });
+  std::this_thread::sleep_for(std::chrono::seconds(2));  // the save reaches the member's lock
+  // The sale's points, now: the rewards_days rows of today's old tier, which the save moves
+  // the member out of. Were the save to hold them while it waits for the member, this
+  // would wait for the save: a deadlock, and one of the two would fail.
+  const auto posted = sale.exec(
+      "WITH p AS (INSERT INTO points_postings(kind, cause, occurred_at, posted_at) VALUES "
+      "('earn', 'test:meanwhile', $1, $1) RETURNING id) "
+      "INSERT INTO points_entries(posting_id, account, member_id, points) "
+      "SELECT id, 'member', 20, 7 FROM p UNION ALL SELECT id, 'chain:issued', NULL, -7 FROM p",
+      {server::pg::param(now_iso8601())});
+  const auto committed = sale.exec("COMMIT");
+  saver.join();
+  CHECK(posted.has_value());
+  CHECK(committed.has_value());
+  REQUIRE(saved.has_value());
+  CHECK(saved->has_value());
 }
 
 namespace {
