@@ -407,6 +407,10 @@ Result<ChainMigration> copy_and_verify(storage::Database& source, pg::Connection
     }
     const auto copy_start = std::chrono::steady_clock::now();
     RAPPORT_TRY(auto copy, pg::Transaction::begin(target));
+    // The summaries PostgreSQL keeps by triggers (cohort_days, acquisition_days, ...) are
+    // copied from SQLite's like every table; copying the members and purchases must not add
+    // to them again (pg_report_summaries_schema.h).
+    RAPPORT_TRY_VOID(target.exec("SET LOCAL rapport.copying = 'on'"));
     for (const auto& table : plan.tables) {
       RAPPORT_TRY(const auto rows, copy_table(source, target, table, progress));
       result.copied.push_back({table.name, rows});

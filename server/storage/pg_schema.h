@@ -9,6 +9,7 @@
 #include <array>
 #include <string_view>
 
+#include "server/storage/pg_report_summaries_schema.h"
 #include "shared/util/result.h"
 
 namespace rapport::server::pg {
@@ -25,7 +26,7 @@ struct PgMigration {
 // copy between backends give back exactly what was stored. Every TEXT column is COLLATE "C":
 // ids and ISO 8601 times compare and sort byte by byte as on SQLite, whatever the
 // database's locale.
-inline constexpr std::array<PgMigration, 10> kPgMigrations{{
+inline constexpr std::array<PgMigration, 11> kPgMigrations{{
     {1, R"sql(
 CREATE TABLE stores (
   id     TEXT COLLATE "C" PRIMARY KEY,
@@ -502,6 +503,10 @@ CREATE TABLE report_cache (
     {10, R"sql(
 CREATE INDEX members_enrolled_on ON members(enrolled_on);
 )sql"},
+    // Cohort retention's and acquisition's summaries kept by triggers, as SQLite migrations
+    // 23 and 24 (pg_report_summaries_schema.h). 12, not 11: numbered apart from the work
+    // landing beside it.
+    {12, kReportSummariesMigration},
 }};
 
 // Brings the database to the last of kPgMigrations in one transaction, under an advisory
