@@ -380,9 +380,9 @@ TEST_CASE(
   // Then writes that move the summaries, the same on both: so the triggers and the value
   // save are compared, not only what storage migrate copied. Sales on 1 January (each
   // member's first of the month, one with two that day) and in November (months most already
-  // count), a member moved home, two merged, an enrollment day and a channel corrected, a
-  // store moved to another region, and a full refresh (a new one: the cached reports run
-  // again). The refresh's day matters to the model: as of 6 January it does not converge.
+  // count), a member moved home, two merged, one added, a purchase deleted, an enrollment day
+  // and a channel corrected, a store moved to another region, and a full refresh (a new one:
+  // the cached reports run again). The refresh's day matters to the model: as of 6 January it does not converge.
   const auto sqlite_url = "sqlite://" + chains.target.database.string();
   const auto january = kEnd + std::chrono::days(36);
   std::vector<domain::Event> sales;
@@ -429,9 +429,27 @@ TEST_CASE(
     REQUIRE(staff->move_member(moved, to).value());
     REQUIRE(staff->merge_members(keep, merge, by, at(january, 16)));
   }
-  for (const std::string sql : {"UPDATE members SET enrolled_on = '2026-06-15' WHERE id = 7",
-                                "UPDATE members SET channel = 'flyer' WHERE id = 8",
-                                "UPDATE stores SET region = 'East' WHERE id = 'S1'"}) {
+  // A member added (the same id on both: PostgreSQL's identity continues after the copy's),
+  // and a purchase deleted that was its member's only one of a month counted (k 1..12).
+  const auto added = chains.sqlite->add_member({"Grace Hopper", "S2", std::nullopt}).value();
+  REQUIRE(chains.pg->add_member({"Grace Hopper", "S2", std::nullopt}).value() == added);
+  const std::string cohort_day = "coalesce(m.enrolled_on, substr(m.created_at, 1, 10))";
+  const auto month_number = [](const std::string& day) {
+    return "(CAST(substr(" + day + ", 1, 4) AS INTEGER) * 12 + CAST(substr(" + day +
+           ", 6, 2) AS INTEGER))";
+  };
+  const auto lone = testing::store_rows(
+      sqlite_url,
+      "SELECT p.event_id FROM purchases p JOIN members m ON m.id = p.member_id "
+      "WHERE (SELECT count(*) FROM purchases q WHERE q.member_id = p.member_id "
+      "AND substr(q.day, 1, 7) = substr(p.day, 1, 7)) = 1 AND " + month_number("p.day") +
+          " - " + month_number(cohort_day) + " BETWEEN 1 AND 12 ORDER BY p.event_id LIMIT 1");
+  REQUIRE(lone.size() == 1);
+  for (const std::string& sql : {"DELETE FROM purchase_products WHERE event_id = '" + lone[0] + "'",
+                                "DELETE FROM purchases WHERE event_id = '" + lone[0] + "'",
+                                std::string("UPDATE members SET enrolled_on = '2026-06-15' WHERE id = 7"),
+                                std::string("UPDATE members SET channel = 'flyer' WHERE id = 8"),
+                                std::string("UPDATE stores SET region = 'East' WHERE id = 'S1'")}) {
     INFO(sql);
     REQUIRE(chains.db->execute(sql));
     REQUIRE(chains.connection->exec(sql));
