@@ -61,6 +61,10 @@ CREATE TABLE acquisition_days (
 -- The value save's one pass to learn where each member counts, as SQLite's.
 CREATE INDEX members_acquired ON members(enrolled_on, channel, home_store)
   WHERE merged_into IS NULL;
+-- Cohort retention's last day on record (max(day)) in one index step, as SQLite migration
+-- 22's: without it every view without --to read every purchase (60 ms of a 100 ms view at
+-- 412,741 purchases).
+CREATE INDEX purchases_day ON purchases(day);
 
 -- Backfill, as SQLite migration 23: k = 0 every member, k = 1..12 the members with a
 -- purchase in the k-th month after their enrollment month.
