@@ -12,6 +12,8 @@
 #include <set>
 #include <sstream>
 
+#include "server/reports/acquisition.h"
+#include "server/reports/acquisition_cost.h"
 #include "server/reports/filter_sql.h"
 #include "server/reports/pg_report_sql.h"
 #include "server/reports/report.h"
@@ -381,8 +383,9 @@ TEST_CASE(
   // save are compared, not only what storage migrate copied. Sales on 1 January (each
   // member's first of the month, one with two that day) and in November (months most already
   // count), a member moved home, two merged, one added, a purchase deleted, an enrollment day
-  // and a channel corrected, a store moved to another region, and a full refresh (a new one:
-  // the cached reports run again). The refresh's day matters to the model: as of 6 January it does not converge.
+  // and a channel corrected, a store moved to another region, and a refresh of the changed
+  // members (a full one as of these days fails to converge on this small chain, or finds a
+  // degenerate fit that takes minutes to apply under the sanitizers).
   const auto sqlite_url = "sqlite://" + chains.target.database.string();
   const auto january = kEnd + std::chrono::days(36);
   std::vector<domain::Event> sales;
@@ -455,20 +458,29 @@ TEST_CASE(
     REQUIRE(chains.connection->exec(sql));
   }
   for (auto* store : {chains.sqlite.get(), chains.pg.get()}) {
-    REQUIRE(server::refresh_values(*store, {}, january));
+    REQUIRE(server::refresh_changed_values(*store, {}, january, kMembers).value().kind ==
+            server::RefreshKind::kIncremental);
   }
   const auto after = same_summaries(chains);
   for (std::size_t i = 0; i < kSummaries.size(); ++i) {
     INFO(kSummaries[i]);
     CHECK(after[i] != summaries[i]);  // the writes changed every summary
   }
-  std::size_t compared_after = 0;
-  for (const auto& report : server::reports::all_reports()) {
-    if (!kPorted.contains(report->name())) continue;
+  // The reports these summaries serve, again: cohort retention (never cached) and the two
+  // acquisition reports uncached (their cache holds the rows of the last full refresh), so
+  // each reads the summaries as they are now.
+  std::vector<std::unique_ptr<server::reports::Report>> served;
+  served.push_back(server::reports::acquisition_report());
+  served.push_back(server::reports::acquisition_cost_report());
+  for (auto& report : server::reports::all_reports()) {
+    if (report->name() == "cohort-retention") served.push_back(std::move(report));
+  }
+  REQUIRE(served.size() == 3);
+  for (const auto& report : served) {
     for (const auto& f : filters) {
       TextSink want;
-      if (same_rows(*report, chains, f, want)) ++compared_after;
+      CHECK(same_rows(*report, chains, f, want));
+      if (!f.store && !f.region && !f.from && !f.to) CHECK(want.lines.size() > 2);
     }
   }
-  CHECK(compared_after == compared);
 }
