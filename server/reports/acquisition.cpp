@@ -30,22 +30,21 @@ bool acquisition_days_serve(const Filter& filter) {
   return !filter.store && (!filter.region || !filter.region->empty());
 }
 
-std::string acquisition_days_rows(const Filter& filter) {
+std::string acquisition_days_rows(const Filter& filter, SqlDialect dialect) {
   // A member whose enrollment day is unknown ('') is in no period, as enrolled_on NULL.
-  const std::string period =
-      filter.from || filter.to ? period_condition("day", filter) + " AND day <> ''" : "1";
+  const std::string period = filter.from || filter.to
+                                 ? period_condition("day", filter, dialect) + " AND day <> ''"
+                                 : period_condition("day", filter, dialect);
   return "(SELECT day, channel, members, valued, lifetime_value_cents FROM acquisition_days "
          "WHERE scope = " + std::string(filter.region ? "?2" : "''") + " AND " + period + ")";
 }
 
 std::string campaign_members_sql(std::string_view campaign_alias, SqlDialect dialect) {
   const std::string c(campaign_alias);
-  if (dialect == SqlDialect::kPostgresql) {
-    return "(SELECT count(*) FROM members cw WHERE cw.merged_into IS NULL "
-           "AND cw.channel = " + c + ".channel AND cw.enrolled_on BETWEEN " + c +
-           ".starts_on AND " + c + ".ends_on)";
-  }
-  return "(SELECT coalesce(sum(a.members), 0) FROM acquisition_days a WHERE a.scope = '' "
+  // PostgreSQL's sum of BIGINT is NUMERIC: back to BIGINT, as the column it is added to.
+  return "(SELECT coalesce(sum(a.members), 0)" +
+         std::string(dialect == SqlDialect::kPostgresql ? "::bigint" : "") +
+         " FROM acquisition_days a WHERE a.scope = '' "
          "AND a.channel = " + c + ".channel AND a.day BETWEEN " + c + ".starts_on AND " + c +
          ".ends_on)";
 }
@@ -63,11 +62,11 @@ std::string campaign_in_period_sql(std::string_view campaign_alias, SqlDialect d
 std::string acquisition_sql(const Filter& filter, SqlDialect dialect) {
   const bool sqlite = dialect == SqlDialect::kSqlite;
   const std::string acquired =
-      sqlite && acquisition_days_serve(filter)
+      acquisition_days_serve(filter)
           ? "  SELECT " + std::string(kShownChannel) + " AS channel, c.id AS campaign, "
             "    sum(d.members) AS members, sum(d.valued) AS valued, "
             "    CASE WHEN sum(d.valued) > 0 THEN sum(d.lifetime_value_cents) END AS ltv "
-            "  FROM " + acquisition_days_rows(filter) + " d "
+            "  FROM " + acquisition_days_rows(filter, dialect) + " d "
             "  LEFT JOIN campaigns c ON c.channel = d.channel "
             "    AND d.day BETWEEN c.starts_on AND c.ends_on "
             "  GROUP BY 1, 2 HAVING sum(d.members) > 0"

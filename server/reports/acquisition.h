@@ -18,8 +18,7 @@ namespace rapport::server::reports {
 
 [[nodiscard]] std::unique_ptr<Report> acquisition_report();
 
-// The report's SQL for `filter` (?1..?4 as filter_sql.h), for tests of its query plan. On
-// PostgreSQL, which keeps no acquisition_days yet, every view counts the place's members.
+// The report's SQL for `filter` (?1..?4 as filter_sql.h), for tests of its query plan.
 [[nodiscard]] std::string acquisition_sql(const Filter& filter,
                                           SqlDialect dialect = SqlDialect::kSqlite);
 
@@ -29,10 +28,11 @@ namespace rapport::server::reports {
 
 // The acquisition_days rows of `filter`'s scope and period, as a subquery with columns day,
 // channel, members, valued, lifetime_value_cents. Requires: acquisition_days_serve(filter).
-[[nodiscard]] std::string acquisition_days_rows(const Filter& filter);
+[[nodiscard]] std::string acquisition_days_rows(const Filter& filter,
+                                                SqlDialect dialect = SqlDialect::kSqlite);
 
 // SQL: how many members (merged-away ones left out) campaign `campaign_alias` won in the
-// whole chain: from acquisition_days on SQLite, from members on PostgreSQL.
+// whole chain, from acquisition_days.
 [[nodiscard]] std::string campaign_members_sql(std::string_view campaign_alias,
                                                SqlDialect dialect = SqlDialect::kSqlite);
 

@@ -27,11 +27,11 @@ constexpr std::array<Column, 8> kColumns{{
 // meet the period). The chain and a region read acquisition_days; a store its members.
 std::string acquisition_cost_sql(const Filter& filter, SqlDialect dialect) {
   const std::string channel_members =
-      dialect == SqlDialect::kSqlite && acquisition_days_serve(filter)
+      acquisition_days_serve(filter)
           ? "  SELECT coalesce(nullif(d.channel, ''), 'unknown') AS channel, "
             "    sum(d.members) AS members, sum(d.valued) AS valued, "
             "    CASE WHEN sum(d.valued) > 0 THEN sum(d.lifetime_value_cents) END AS ltv "
-            "  FROM " + acquisition_days_rows(filter) + " d GROUP BY 1 HAVING sum(d.members) > 0"
+            "  FROM " + acquisition_days_rows(filter, dialect) + " d GROUP BY 1 HAVING sum(d.members) > 0"
           : "  SELECT coalesce(m.channel, 'unknown') AS channel, count(*) AS members, "
             "    count(v.member_id) AS valued, sum(v.lifetime_value_cents) AS ltv "
             "  FROM members m LEFT JOIN value_snapshots v ON v.member_id = m.id "

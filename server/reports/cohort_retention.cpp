@@ -5,9 +5,10 @@
 // month after it, k = 1..12.
 // A month that has not ended yet, or lies after `to` (or after the last purchase on record
 // when no `to` is given), is no value rather than 0 %.
-// Served from cohort_days / cohort_months (server migration 23), which triggers keep as
-// members and purchases are written: any store, region or period reads a few thousand
-// summary rows instead of every member and purchase, so it is fresh without a cache.
+// Served from cohort_days / cohort_months (server migration 23; PostgreSQL's report
+// summaries migration), which triggers keep as members and purchases are written: any store,
+// region or period reads a few thousand summary rows instead of every member and purchase,
+// so it is fresh without a cache.
 #include <array>
 #include <chrono>
 #include <cstdio>
@@ -78,11 +79,10 @@ std::string last_month_sql(SqlDialect dialect = SqlDialect::kSqlite) {
          ", (SELECT max(day) FROM purchases)) AS d)" + (sqlite ? ")" : " AS last)");
 }
 
-// From the raw tables: every member of the place and their purchases. On SQLite only for a
-// period whose bounds are not calendar days (the summary cuts periods by day; the tests' own
-// SQL); on PostgreSQL, which keeps no cohort tables yet, always: the same rows, at the cost
-// of the place's members and purchases. PostgreSQL types the parameters tested for NULL, and
-// takes no output alias in WHERE.
+// From the raw tables: every member of the place and their purchases. Only for a period
+// whose bounds are not calendar days (the summary cuts periods by day; the tests' own SQL),
+// on both backends. PostgreSQL types the parameters tested for NULL, and takes no output
+// alias in WHERE.
 std::string scan_sql(const Filter& filter, SqlDialect dialect = SqlDialect::kSqlite) {
   const bool sqlite = dialect == SqlDialect::kSqlite;
   const std::string from = sqlite ? "?3" : "?3::text";
@@ -165,12 +165,16 @@ PeriodParts split_period(const Filter& filter) {
 
 // From the summary: the place's rows of the month table for the whole months of the
 // period, of the day table for the cut ones.
-std::string summary_sql(const Filter& filter, const PeriodParts& parts) {
-  // The whole chain reads its own sums (months x 13 rows); a store or region its stores'.
-  const bool chain = !filter.store && !filter.region;
+std::string summary_sql(const Filter& filter, const PeriodParts& parts,
+                        SqlDialect dialect = SqlDialect::kSqlite) {
+  const bool sqlite = dialect == SqlDialect::kSqlite;
+  // The whole chain reads its own sums on SQLite (months x 13 rows); a store or region its
+  // stores'. PostgreSQL keeps no chain-wide rows (every batch of purchases would update the
+  // same few, serialising two instances): its chain sums every store's.
+  const bool chain = sqlite && !filter.store && !filter.region;
   const std::string months = chain ? "cohort_chain_months" : "cohort_months";
   const std::string days = chain ? "cohort_chain_days" : "cohort_days";
-  const std::string place = chain ? "1" : place_condition("store_id", filter);
+  const std::string place = chain ? "1" : place_condition("store_id", filter, dialect);
   std::vector<std::string> branches;
   if (parts.whole) {
     std::string where = place;
@@ -186,13 +190,18 @@ std::string summary_sql(const Filter& filter, const PeriodParts& parts) {
   }
   std::string parts_sql;
   for (const auto& b : branches) parts_sql += (parts_sql.empty() ? "" : " UNION ALL ") + b;
-  if (parts_sql.empty()) parts_sql = "SELECT NULL, NULL, NULL WHERE 0";
+  if (parts_sql.empty()) {
+    parts_sql = sqlite ? "SELECT NULL, NULL, NULL WHERE 0"
+                       : "SELECT NULL::text, NULL::integer, NULL::bigint WHERE false";
+  }
+  // PostgreSQL's sum of BIGINT is NUMERIC: back to BIGINT, so the shares divide as on SQLite.
   return "WITH parts(cohort, k, n) AS (" + parts_sql + "), "
-         "sums AS MATERIALIZED (SELECT cohort, k, sum(n) AS n FROM parts GROUP BY 1, 2), "
+         "sums AS MATERIALIZED (SELECT cohort, k, sum(n)" + (sqlite ? "" : "::bigint") +
+         " AS n FROM parts GROUP BY 1, 2), "
          "active AS (SELECT cohort, k, n FROM sums WHERE k > 0), "
          "sizes AS (SELECT cohort, " + month_number("cohort") +
-         " AS start, n FROM sums WHERE k = 0 AND n > 0), " + last_month_sql() + " "
-         "SELECT s.cohort, s.n" + share_columns() + " FROM sizes s ORDER BY s.cohort";
+         " AS start, n FROM sums WHERE k = 0 AND n > 0), " + last_month_sql(dialect) + " "
+         "SELECT s.cohort, s.n" + share_columns(dialect) + " FROM sizes s ORDER BY s.cohort";
 }
 
 // True when the period's bounds are calendar days the summary can cut by.
@@ -223,8 +232,19 @@ class CohortRetention final : public Report {
     return stream_statement(stmt, kColumns, sink);
   }
   Result<void> run_pg(pg::Connection& db, const Filter& filter, RowSink& sink) const override {
-    return stream_pg_query(db, scan_sql(filter, SqlDialect::kPostgresql), filter, kColumns,
-                           sink);
+    if (!summary_serves(filter)) {
+      return stream_pg_query(db, scan_sql(filter, SqlDialect::kPostgresql), filter, kColumns,
+                             sink);
+    }
+    const PeriodParts parts = split_period(filter);
+    // ?5, ?6 the whole months' bounds, ?7.. the cut months' days, as run() binds them.
+    std::vector<pg::Param> own{parts.first_month, parts.last_month};
+    for (const auto& [from, to] : parts.days) {
+      own.emplace_back(from);
+      own.emplace_back(to);
+    }
+    return stream_pg_query(db, summary_sql(filter, parts, SqlDialect::kPostgresql), filter,
+                           kColumns, sink, own);
   }
 };
 

@@ -69,8 +69,9 @@ PgRowBuilder typed(std::span<const Column> columns) {
 }  // namespace
 
 Result<void> stream_pg_query(pg::Connection& db, std::string_view sql, const Filter& filter,
-                             std::span<const Column> columns, RowSink& sink) {
-  return stream_pg_rows(db, sql, filter, columns, sink, typed(columns));
+                             std::span<const Column> columns, RowSink& sink,
+                             std::span<const pg::Param> own) {
+  return stream_pg_rows(db, sql, filter, columns, sink, typed(columns), own);
 }
 
 Result<void> stream_pg_cursor(pg::Connection& db, std::string_view sql, const Filter& filter,

@@ -75,7 +75,7 @@ using PgRowBuilder = std::function<void(const PgRow&, std::span<Cell>)>;
 // in text, read the same), text and percent columns as text.
 [[nodiscard]] Result<void> stream_pg_query(pg::Connection& db, std::string_view sql,
                                            const Filter& filter, std::span<const Column> columns,
-                                           RowSink& sink);
+                                           RowSink& sink, std::span<const pg::Param> own = {});
 
 // The same for a report of a row per member (a million rows): read through a cursor
 // kFetchRows (10,000) rows at a time in a transaction of its own, so memory holds one chunk,

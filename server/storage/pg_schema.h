@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "server/storage/pg_rewards_days.h"
+#include "server/storage/pg_report_summaries_schema.h"
 #include "shared/util/result.h"
 
 namespace rapport::server::pg {
@@ -26,7 +27,7 @@ struct PgMigration {
 // copy between backends give back exactly what was stored. Every TEXT column is COLLATE "C":
 // ids and ISO 8601 times compare and sort byte by byte as on SQLite, whatever the
 // database's locale.
-inline constexpr std::array<PgMigration, 12> kPgMigrations{{
+inline constexpr std::array<PgMigration, 13> kPgMigrations{{
     {1, R"sql(
 CREATE TABLE stores (
   id     TEXT COLLATE "C" PRIMARY KEY,
@@ -525,6 +526,9 @@ CREATE TRIGGER tier_history_edited AFTER UPDATE OR DELETE OR TRUNCATE ON tier_hi
     // The rewards report's summary (docs/reports.md, "rewards"), as SQLite migration 26:
     // rewards_days, its triggers and its backfill (server/storage/pg_rewards_days.h).
     {12, kPgRewardsDaysMigration},
+    // Cohort retention's and acquisition's summaries kept by triggers, as SQLite migrations
+    // 23 and 24 (pg_report_summaries_schema.h).
+    {13, kReportSummariesMigration},
 }};
 
 // Brings the database to the last of kPgMigrations in one transaction, under an advisory
