@@ -27,7 +27,7 @@ struct PgMigration {
 // copy between backends give back exactly what was stored. Every TEXT column is COLLATE "C":
 // ids and ISO 8601 times compare and sort byte by byte as on SQLite, whatever the
 // database's locale.
-inline constexpr std::array<PgMigration, 13> kPgMigrations{{
+inline constexpr std::array<PgMigration, 14> kPgMigrations{{
     {1, R"sql(
 CREATE TABLE stores (
   id     TEXT COLLATE "C" PRIMARY KEY,
@@ -529,6 +529,14 @@ CREATE TRIGGER tier_history_edited AFTER UPDATE OR DELETE OR TRUNCATE ON tier_hi
     // Cohort retention's and acquisition's summaries kept by triggers, as SQLite migrations
     // 23 and 24 (pg_report_summaries_schema.h).
     {13, kReportSummariesMigration},
+    // A store's or region's members with their ids from the index alone (PostgreSQL's
+    // btree holds no row id to answer with, unlike SQLite's): tier migrations for a region
+    // reads a quarter of a million ids, 375 ms through the table and 45 ms from the index at
+    // 1,000,000 members. The same name, so everything that reads by home store still does.
+    {14, R"sql(
+DROP INDEX members_home_store;
+CREATE INDEX members_home_store ON members(home_store, id);
+)sql"},
 }};
 
 // Brings the database to the last of kPgMigrations in one transaction, under an advisory
