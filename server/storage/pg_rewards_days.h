@@ -39,14 +39,16 @@ namespace rapport::server::pg {
 // member counted at their home store now, as SQLite migration 26's backfill) and which the
 // migration calls once. Its text is at the end of this file.
 // Requires: value_save holds the refresh's snapshots and value_snapshots the previous ones.
-// Leaves each (home store, old tier, new tier)'s members and points balance in the temporary
-// table rewards_moves (dropped at commit): a few thousand rows at most.
+// Leaves each moving member's old and new tier in the temporary table rewards_moves (dropped
+// at commit); where they count and their balance are read when the moves are written.
 [[nodiscard]] Result<void> stage_rewards_moves(Connection& db);
 
-// Moves the staged members and balances from their old tier to their new one on `day`
-// (YYYY-MM-DD, the day tier_history is stamped with). Requires: stage_rewards_moves ran in
-// this transaction; called after the save has locked and updated members, as the ledger's
-// writers lock a run's members before their postings' triggers reach rewards_days.
+// Moves the staged members, counted at their home store now with their balance now, from
+// their old tier to their new one on `day` (YYYY-MM-DD, the day tier_history is stamped
+// with): a few thousand rows at most. Requires: stage_rewards_moves ran in this transaction;
+// called after the save has locked and updated the moving members, so no sale, move or merge
+// of theirs can commit between this read and the save's commit, and as the ledger's writers
+// lock a run's members before their postings' triggers reach rewards_days.
 [[nodiscard]] Result<void> write_rewards_moves(Connection& db, const std::string& day);
 
 inline constexpr std::string_view kPgRewardsDaysMigration = R"sql(

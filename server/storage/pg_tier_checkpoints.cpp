@@ -25,11 +25,11 @@ int hex_digit(char c) {
   return 0;
 }
 
-// Requires: `text` is PostgreSQL's hex output of a bytea (bytea_output = hex, the default).
-TierCheckpoint from_bytea(const std::string& text) {
+// Requires: `text` is encode(tiers, 'hex') (read so whatever the session's bytea_output).
+TierCheckpoint from_hex(const std::string& text) {
   std::vector<std::uint8_t> bytes;
-  if (text.size() >= 2) bytes.reserve((text.size() - 2) / 2);
-  for (std::size_t i = 2; i + 1 < text.size(); i += 2) {
+  bytes.reserve(text.size() / 2);
+  for (std::size_t i = 0; i + 1 < text.size(); i += 2) {
     bytes.push_back(static_cast<std::uint8_t>(hex_digit(text[i]) << 4 | hex_digit(text[i + 1])));
   }
   return TierCheckpoint(std::move(bytes));
@@ -53,25 +53,25 @@ Result<bool> tier_checkpoints_current(Connection& db) {
 Result<std::optional<TierCheckpoint>> tier_checkpoint_at(Connection& db, std::string_view day,
                                                          bool inclusive) {
   RAPPORT_TRY(const auto at,
-              db.exec(inclusive ? "SELECT tiers FROM tier_checkpoints WHERE day <= $1 "
+              db.exec(inclusive ? "SELECT encode(tiers, 'hex') FROM tier_checkpoints WHERE day <= $1 "
                                   "ORDER BY day DESC LIMIT 1"
-                                : "SELECT tiers FROM tier_checkpoints WHERE day < $1 "
+                                : "SELECT encode(tiers, 'hex') FROM tier_checkpoints WHERE day < $1 "
                                   "ORDER BY day DESC LIMIT 1",
                       {param(day)}));
   if (at.empty()) return std::optional<TierCheckpoint>{};
-  return std::optional(from_bytea(at.text(0, 0)));
+  return std::optional(from_hex(at.text(0, 0)));
 }
 
 Result<void> TierCheckpointChanges::write(std::string_view day) {
   RAPPORT_TRY(const bool current, tier_checkpoints_current(*db_));
   if (!current) return rebuild_tier_checkpoints(*db_);
   RAPPORT_TRY(const auto last,
-              db_->exec("SELECT day, tiers FROM tier_checkpoints ORDER BY day DESC LIMIT 1"));
+              db_->exec("SELECT day, encode(tiers, 'hex') FROM tier_checkpoints ORDER BY day DESC LIMIT 1"));
   // A clock that went back stamped tier_history before the last checkpoint: only a rebuild
   // (which orders the history by its stamps) keeps every day true.
   if (!last.empty() && last.text(0, 0) > day) return rebuild_tier_checkpoints(*db_);
   if (changes_.empty()) return {};
-  TierCheckpoint checkpoint = last.empty() ? TierCheckpoint{} : from_bytea(last.text(0, 1));
+  TierCheckpoint checkpoint = last.empty() ? TierCheckpoint{} : from_hex(last.text(0, 1));
   for (const auto& [member_id, code] : changes_) checkpoint.set(member_id, code);
   return save_checkpoint(*db_, day, checkpoint);
 }

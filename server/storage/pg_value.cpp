@@ -265,6 +265,10 @@ Result<std::size_t> save_value_refresh(Connection& db, const value::ValueRefresh
                                        const std::string& computed_at, const std::string& as_of,
                                        const ValueSaveMark& mark) {
   RAPPORT_TRY(auto tx, Transaction::begin(db));
+  // One save at a time (a lease's hand-over may overlap two refreshes, and `rapportctl value
+  // refresh` takes no lease): each compares with the snapshots, checkpoints and summaries the
+  // one before it committed, instead of both adding the same changes.
+  RAPPORT_TRY_VOID(db.exec("SELECT pg_advisory_xact_lock($1::bigint)", {param(kValueSaveLock)}));
   std::optional<std::int64_t> fit_id = mark.fit_id;
   if (mark.full && refresh.fit) {
     const auto text = value_rows::fit_text(*refresh.fit);
@@ -302,7 +306,7 @@ Result<std::size_t> save_value_refresh(Connection& db, const value::ValueRefresh
   RAPPORT_TRY_VOID(stage_store_equity(db));
   RAPPORT_TRY_VOID(stage_rewards_moves(db));
   // And acquisition_days' valued members and value, against the same previous snapshots.
-  RAPPORT_TRY_VOID(add_acquisition_value_changes(db));
+  RAPPORT_TRY_VOID(stage_acquisition_value_changes(db));
   // Existing snapshots updated by a join, new ones inserted: an upsert (ON CONFLICT) tries
   // each row as an insert first, and cannot be a HOT update (it took 0.6 s of a 100,000-row
   // save against 0.33 s for the join). The new members are listed before anything is
@@ -358,9 +362,11 @@ Result<std::size_t> save_value_refresh(Connection& db, const value::ValueRefresh
               "changed_seq = (SELECT nextval('member_change_seq')) "
               "FROM value_save s WHERE s.member_id = m.id AND " +
               shown_changed_sql()));
-  // rewards_days after members, as the ledger's writers take them (a run's members locked,
-  // then its postings' triggers): in the other order a refresh and a sale of one member
-  // could each hold what the other waits for.
+  // acquisition_days, then rewards_days, after members, as their other writers take them
+  // (an enrollment's member, then its acquisition row, then its rewards row; a run's members
+  // locked, then its postings' triggers): in the other order a refresh and a sale or an
+  // enrollment could each hold what the other waits for.
+  RAPPORT_TRY_VOID(add_acquisition_value_changes(db));
   RAPPORT_TRY_VOID(write_rewards_moves(db, computed_at.substr(0, 10)));
   RAPPORT_TRY_VOID(tx.commit());
   return moved.size();

@@ -38,6 +38,8 @@ namespace rapport::server::pg {
 [[nodiscard]] Result<std::int64_t> settled_event_sequence(Connection& db);
 // pg_advisory_xact_lock key of the event order (see above).
 inline constexpr std::int64_t kEventOrderLock = 0x7261'7070'6f72'7402;
+// pg_advisory_xact_lock key held by a value refresh's save for its transaction.
+inline constexpr std::int64_t kValueSaveLock = 0x7261'7070'6f72'7403;
 
 [[nodiscard]] Result<std::optional<LastValueRefresh>> read_last_value_refresh(Connection& db);
 [[nodiscard]] Result<std::vector<std::int64_t>> members_changed_since(Connection& db,
