@@ -90,6 +90,14 @@ server::ChainMigrationOptions options(const Chain& chain, const std::string& url
   return o;
 }
 
+// As a valued chain is copied: the SQLite tables PostgreSQL has no place for (the members'
+// reward summaries, the chain's cohort sums) stay behind.
+server::ChainMigrationOptions partial_options(const Chain& chain, const std::string& url) {
+  auto o = options(chain, url);
+  o.allow_partial = true;
+  return o;
+}
+
 std::int64_t source_count(const Chain& chain, const std::string& table) {
   auto db = chain.open();
   auto stmt = db.prepare("SELECT count(*) FROM " + table).value();
@@ -138,8 +146,7 @@ const server::TableCheck* check_of(const server::ChainMigration& m, const std::s
 TEST_CASE("a seeded chain is copied to PostgreSQL with equal counts and checksums", "[migration]") {
   const Chain chain;
   const auto url = PgCluster::shared().fresh_database();
-  auto o = options(chain, url);
-  o.allow_partial = true;  // the rewards tables have no PostgreSQL home yet
+  auto o = partial_options(chain, url);
   const auto migrated = server::migrate_chain(o);
   REQUIRE(migrated);
   CHECK(migrated->refusal == MigrationRefusal::kNone);
@@ -253,14 +260,13 @@ TEST_CASE("a seeded chain is copied to PostgreSQL with equal counts and checksum
 }
 
 // The summaries PostgreSQL keeps by triggers (pg_report_summaries_schema.h) are copied from
-// SQLite's like any table, while the copy of members and purchases, which fires those
-// triggers, must not add to them: each equals what its sources give on PostgreSQL.
+// SQLite's like any table, with every table's triggers off for the copy, so the copy of the
+// members and purchases does not add to them: each equals what its sources give on PostgreSQL.
 TEST_CASE("a migrated chain's cohort and acquisition summaries are SQLite's, counted once",
           "[migration]") {
   const Chain chain;
   const auto url = PgCluster::shared().fresh_database();
-  auto o = options(chain, url);
-  o.allow_partial = true;  // the rewards tables have no PostgreSQL home yet
+  auto o = partial_options(chain, url);
   const auto migrated = server::migrate_chain(o);
   REQUIRE(migrated);
   CHECK(migrated->verified());
@@ -318,8 +324,7 @@ TEST_CASE("a migrated chain's cohort and acquisition summaries are SQLite's, cou
 TEST_CASE("a target that already holds data is refused and left as it was", "[migration]") {
   const Chain chain;
   const auto url = PgCluster::shared().fresh_database();
-  auto o = options(chain, url);
-  o.allow_partial = true;
+  auto o = partial_options(chain, url);
   REQUIRE(server::migrate_chain(o)->verified());
 
   const auto again = server::migrate_chain(o);
@@ -338,8 +343,7 @@ TEST_CASE("a target that already holds data is refused and left as it was", "[mi
 TEST_CASE("a row changed on PostgreSQL after the copy is a checksum mismatch", "[migration]") {
   const Chain chain;
   const auto url = PgCluster::shared().fresh_database();
-  auto o = options(chain, url);
-  o.allow_partial = true;
+  auto o = partial_options(chain, url);
   REQUIRE(server::migrate_chain(o)->verified());
 
   auto db = server::pg::Connection::open(url).value();
